@@ -1,0 +1,1 @@
+"""The registry's write side, one module per area; `registry.application` composes them."""

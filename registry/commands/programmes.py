@@ -1,0 +1,127 @@
+"""Commands on programmes and enrolments: register, enrol, assess, withdraw."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from registry.commands.base import Actor, CommandResult, Session
+from registry.domain import clock
+from registry.domain.enrolment import Enrolment
+from registry.domain.errors import ConflictError, NotFoundError
+from registry.domain.programme import Programme
+
+
+def programme_data(programme: Programme) -> dict[str, Any]:
+    """A programme as a plain result."""
+    facts = programme.facts()
+    return {"id": str(programme.id), **facts, "starts_on": facts["starts_on"].isoformat(),
+            "ends_on": facts["ends_on"].isoformat()}
+
+
+def enrolment_data(enrolment: Enrolment) -> dict[str, Any]:
+    """An enrolment as a plain result."""
+    return {"id": str(enrolment.id), "programme_id": str(enrolment.programme_id),
+            "teacher_id": str(enrolment.teacher_id),
+            "provider_code": enrolment.provider_code, "status": enrolment.status,
+            "enrolled_on": enrolment.enrolled_on.isoformat(), "passed": enrolment.passed,
+            "score": enrolment.score,
+            "assessed_on": enrolment.assessed_on.isoformat() if enrolment.assessed_on else None,
+            "attempts": enrolment.attempts,
+            "withdrawn_on": enrolment.withdrawn_on.isoformat() if enrolment.withdrawn_on else None,
+            "certificate_number": enrolment.certificate_number}
+
+
+def parse_id(value: str, what: str) -> uuid.UUID:
+    """A UUID from a path; anything else simply names nothing."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFoundError(f"No {what} {value}.", code=f"{what}_not_found") from None
+
+
+class ProgrammeCommands:
+    """Registry mixin: programme and enrolment writes."""
+
+    def find_programme(self, session: Session, programme_id: str | uuid.UUID) -> Programme:
+        return session.get(parse_id(programme_id, "programme"), "programme", str(programme_id))
+
+    def find_enrolment(self, session: Session, enrolment_id: str | uuid.UUID) -> Enrolment:
+        return session.get(parse_id(enrolment_id, "enrolment"), "enrolment", str(enrolment_id))
+
+    def register_programme(self, actor: Actor, details: dict[str, Any], *,
+                           idempotency_key: str | None = None) -> CommandResult:
+        """Register a programme of a provider (a course: >= 72 hours, assessed)."""
+        provider_code = details.get("provider_code")
+        actor.require_provider(provider_code)
+
+        def body(session: Session) -> dict[str, Any]:
+            self.active_provider(session, provider_code)
+            fields = {k: v for k, v in details.items() if k != "provider_code"}
+            programme = Programme.register(provider_code, **fields)
+            if session.find(programme.id) is not None:
+                raise ConflictError(
+                    f"Programme {programme.code} of {provider_code} is already registered.",
+                    field="code", code="duplicate_programme")
+            return programme_data(session.add(programme))
+
+        return self.commands.run(actor, "register_programme", details, body,
+                                 idempotency_key=idempotency_key)
+
+    def enrol(self, actor: Actor, programme_id: str, pin: str, *,
+              idempotency_key: str | None = None) -> CommandResult:
+        """Enrol a teacher in a programme, at most once."""
+        actor.require("admin", "registrar")
+        args = {"programme_id": str(programme_id), "pin": pin}
+
+        def body(session: Session) -> dict[str, Any]:
+            programme = self.find_programme(session, programme_id)
+            actor.require_provider(programme.provider_code)
+            self.active_provider(session, programme.provider_code)
+            teacher = self.find_teacher(session, pin)
+            if teacher.has_departed:
+                raise ConflictError("The teacher has left service.", code="teacher_departed")
+            enrolment_id = Enrolment.id_for(programme.id, teacher.id)
+            if session.find(enrolment_id) is not None:
+                raise ConflictError("The teacher is already enrolled in this programme.",
+                                    code="already_enrolled")
+            enrolment = Enrolment.enrol(programme.id, teacher.id, clock.today(),
+                                        programme.facts())
+            return enrolment_data(session.add(enrolment))
+
+        return self.commands.run(actor, "enrol", args, body, idempotency_key=idempotency_key)
+
+    def _open_enrolment(self, session: Session, actor: Actor, enrolment_id: str) -> Enrolment:
+        enrolment = self.find_enrolment(session, enrolment_id)
+        actor.require_provider(enrolment.provider_code)
+        self.active_provider(session, enrolment.provider_code)
+        return enrolment
+
+    def assess(self, actor: Actor, enrolment_id: str, *, passed: bool, assessed_on: date,
+               score: float | None = None, idempotency_key: str | None = None) -> CommandResult:
+        """Record an assessment (a failed teacher may be re-assessed)."""
+        actor.require("admin", "registrar")
+        args = {"enrolment_id": str(enrolment_id), "passed": passed, "score": score,
+                "assessed_on": assessed_on}
+
+        def body(session: Session) -> dict[str, Any]:
+            enrolment = self._open_enrolment(session, actor, enrolment_id)
+            enrolment.assess(passed, score, assessed_on)
+            return enrolment_data(enrolment)
+
+        return self.commands.run(actor, "assess", args, body, idempotency_key=idempotency_key)
+
+    def withdraw(self, actor: Actor, enrolment_id: str, *, effective_on: date, reason: str,
+                 idempotency_key: str | None = None) -> CommandResult:
+        """Withdraw a teacher from a programme."""
+        actor.require("admin", "registrar")
+        args = {"enrolment_id": str(enrolment_id), "effective_on": effective_on,
+                "reason": reason}
+
+        def body(session: Session) -> dict[str, Any]:
+            enrolment = self._open_enrolment(session, actor, enrolment_id)
+            enrolment.withdraw(effective_on, reason)
+            return enrolment_data(enrolment)
+
+        return self.commands.run(actor, "withdraw", args, body, idempotency_key=idempotency_key)

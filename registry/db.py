@@ -1,0 +1,162 @@
+"""Our own SQL (views, event log reads, ledger) on either engine, written once.
+
+Statements use `?` placeholders and portable SQL (ON CONFLICT upserts, TEXT/INTEGER
+columns, ISO dates as text); `Database` adapts the placeholders and connections.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
+
+from registry.settings import DatabaseURL
+
+_QMARK = re.compile(r"\?")
+
+
+class Database:
+    """Connections to the registry's database for everything the library does not own."""
+
+    def __init__(self, url: DatabaseURL, *, pool_size: int = 4):
+        self.url = url
+        self.backend = url.backend
+        self.events_table = "stored_events"
+        self.position_column = "rowid" if self.backend == "sqlite" else "notification_id"
+        if self.backend == "sqlite":
+            Path(url.path).parent.mkdir(parents=True, exist_ok=True)
+            self._local = threading.local()
+            self._all: list[sqlite3.Connection] = []
+            self._lock = threading.Lock()
+        else:
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(self.conninfo(), min_size=1, max_size=pool_size,
+                                        open=True, kwargs={"autocommit": True},
+                                        configure=self._configure_pg)
+
+    # -- connections -----------------------------------------------------------------
+
+    def conninfo(self) -> str:
+        u = self.url
+        parts = [f"host={u.host}", f"port={u.port}", f"user={u.user}", f"dbname={u.dbname}"]
+        if u.password:
+            parts.append(f"password={u.password}")
+        return " ".join(parts)
+
+    def _configure_pg(self, conn: Any) -> None:
+        if self.url.schema:
+            conn.execute(f'SET search_path TO "{self.url.schema}"')
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.url.path, isolation_level=None, timeout=30,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A raw connection (sqlite3 or psycopg) in autocommit mode."""
+        if self.backend == "sqlite":
+            yield self._sqlite()
+        else:
+            with self._pool.connection() as conn:
+                yield conn
+
+    def sql(self, statement: str) -> str:
+        """Adapt a `?`-placeholder statement to the engine."""
+        if self.backend == "sqlite":
+            return statement
+        return _QMARK.sub("%s", statement.replace("%", "%%"))
+
+    @contextmanager
+    def transaction(self) -> Iterator["Cursor"]:
+        """One write transaction (IMMEDIATE on SQLite, so writers queue instead of failing)."""
+        with self.connection() as conn:
+            if self.backend == "sqlite":
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Cursor(self, conn.cursor())
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            else:
+                with conn.transaction():
+                    with conn.cursor() as cur:
+                        yield Cursor(self, cur)
+
+    @contextmanager
+    def reading(self) -> Iterator["Cursor"]:
+        """A read-only cursor (one consistent snapshot on PostgreSQL)."""
+        with self.connection() as conn:
+            if self.backend == "sqlite":
+                conn.execute("BEGIN")
+                try:
+                    yield Cursor(self, conn.cursor())
+                finally:
+                    conn.execute("ROLLBACK")
+            else:
+                with conn.transaction(force_rollback=True):
+                    with conn.cursor() as cur:
+                        yield Cursor(self, cur)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.reading() as cur:
+            return cur.query(statement, params)
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> tuple | None:
+        rows = self.query(statement, params)
+        return rows[0] if rows else None
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        with self.transaction() as cur:
+            cur.execute(statement, params)
+
+    def close(self) -> None:
+        if self.backend == "sqlite":
+            with self._lock:
+                for conn in self._all:
+                    conn.close()
+                self._all.clear()
+            self._local = threading.local()
+        else:
+            self._pool.close()
+
+
+class Cursor:
+    """A cursor that speaks `?` placeholders on both engines."""
+
+    def __init__(self, db: Database, raw: Any):
+        self.db = db
+        self.raw = raw
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> "Cursor":
+        self.raw.execute(self.db.sql(statement), tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.raw.executemany(self.db.sql(statement), rows)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        self.raw.execute(self.db.sql(statement), tuple(params))
+        return [tuple(row) for row in self.raw.fetchall()]
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> tuple | None:
+        rows = self.query(statement, params)
+        return rows[0] if rows else None
+
+    @property
+    def rowcount(self) -> int:
+        return self.raw.rowcount

@@ -1,0 +1,64 @@
+"""A programme of qualification upgrading offered by one provider."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from registry.domain.base import RegistryAggregate, natural_id
+from registry.domain.errors import RuleViolationError
+from registry.domain.values import (ASSESSMENTS, FORMS, FUNDING, MODES, check_choice,
+                                    check_code, check_course, check_date, check_hours,
+                                    check_text)
+
+FACT_FIELDS = ("provider_code", "code", "title", "form", "mode", "hours", "assessment",
+               "funding", "starts_on", "ends_on")
+
+
+class Programme(RegistryAggregate):
+    """A course, seminar, training or internship with its hours, assessment and dates."""
+
+    @staticmethod
+    def id_for(provider_code: str, code: str) -> UUID:
+        return natural_id("programme", f"{provider_code}/{code}")
+
+    @event("Registered")
+    def __init__(self, provider_code: str, code: str, title: str, form: str, mode: str,
+                 hours: int, assessment: str, funding: str, starts_on: date, ends_on: date):
+        self.provider_code = provider_code
+        self.code = code
+        self.title = title
+        self.form = form
+        self.mode = mode
+        self.hours = hours
+        self.assessment = assessment
+        self.funding = funding
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+
+    @classmethod
+    def register(cls, provider_code: str, **details: Any) -> "Programme":
+        """Register a programme after checking the regulation's rules on it."""
+        code = check_code(details.get("code"))
+        form = check_choice(details.get("form"), FORMS, "form")
+        hours = check_hours(details.get("hours"))
+        assessment = check_choice(details.get("assessment"), ASSESSMENTS, "assessment")
+        check_course(form, hours, assessment)
+        starts_on = check_date(details.get("starts_on"), "starts_on")
+        ends_on = check_date(details.get("ends_on"), "ends_on")
+        if ends_on < starts_on:
+            raise RuleViolationError("ends_on is before starts_on.", field="ends_on",
+                                     code="ends_before_start")
+        return cls._create(cls.Registered, id=cls.id_for(provider_code, code), provider_code=provider_code, code=code,
+                   title=check_text(details.get("title"), "title", 300), form=form,
+                   mode=check_choice(details.get("mode"), MODES, "mode"), hours=hours,
+                   assessment=assessment,
+                   funding=check_choice(details.get("funding"), FUNDING, "funding"),
+                   starts_on=starts_on, ends_on=ends_on)
+
+    def facts(self) -> dict[str, Any]:
+        """What enrolments and certificates copy from the programme."""
+        return {name: getattr(self, name) for name in FACT_FIELDS}

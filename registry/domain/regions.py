@@ -1,0 +1,57 @@
+"""The Kyrgyz Republic's regions (ISO 3166-2:KG) and their districts, from reference data."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Region:
+    """One region: its ISO code, names, population share and districts."""
+
+    code: str
+    name_en: str
+    name_ru: str
+    population_share: float
+    districts: tuple[tuple[str, str], ...]  # (English, Russian) names
+
+
+# Kyrgyz names are not in the reference file; they are short and stable.
+REGION_NAMES_KY = {
+    "KG-GB": "Бишкек", "KG-GO": "Ош шаары", "KG-B": "Баткен облусу",
+    "KG-C": "Чүй облусу", "KG-Y": "Ысык-Көл облусу", "KG-J": "Жалал-Абад облусу",
+    "KG-N": "Нарын облусу", "KG-O": "Ош облусу", "KG-T": "Талас облусу",
+}
+
+
+@lru_cache(maxsize=1)
+def regions() -> dict[str, Region]:
+    """All regions by code, in the order of the reference file."""
+    rows: dict[str, dict] = {}
+    text = resources.files("registry").joinpath("data/kg-districts.csv").read_text("utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        region = rows.setdefault(row["region_code"], {
+            "code": row["region_code"], "name_en": row["region_en"],
+            "name_ru": row["region_ru"],
+            "population_share": float(row["population_share"]), "districts": [],
+        })
+        region["districts"].append((row["district_en"], row["district_ru"]))
+    return {code: Region(**{**r, "districts": tuple(r["districts"])}) for code, r in rows.items()}
+
+
+def region_codes() -> tuple[str, ...]:
+    """The nine region codes."""
+    return tuple(regions())
+
+
+def region_of_district(name: str) -> str | None:
+    """The region whose reference list names this district (English or Russian), if any."""
+    key = name.strip().casefold()
+    for region in regions().values():
+        for en, ru in region.districts:
+            if key in (en.casefold(), ru.casefold()):
+                return region.code
+    return None

@@ -1,0 +1,135 @@
+"""A teacher, keyed on an internal id; the PIN is personal data found through `PinIndex`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from registry.domain.base import RegistryAggregate
+from registry.domain.errors import ConflictError, RuleViolationError
+from registry.domain.values import (check_district, check_not_future, check_pin,
+                                    check_region, check_text, pin_birth_date)
+
+DETAIL_FIELDS = ("pin", "full_name", "region", "district", "school", "subject",
+                 "position", "service_start")
+
+
+def check_details(details: dict[str, Any]) -> dict[str, Any]:
+    """Validate a full set of teacher details (registration) and return them cleaned."""
+    clean = {
+        "pin": check_pin(details.get("pin")),
+        "full_name": check_text(details.get("full_name"), "full_name"),
+        "region": check_region(details.get("region")),
+        "school": check_text(details.get("school"), "school"),
+        "subject": check_text(details.get("subject"), "subject", 100),
+        "position": check_text(details.get("position"), "position", 100),
+        "service_start": check_not_future(details.get("service_start"), "service_start"),
+    }
+    clean["district"] = check_district(details.get("district"), clean["region"])
+    if clean["service_start"] <= pin_birth_date(clean["pin"]):
+        raise RuleViolationError("service_start is before the birth date in the PIN.",
+                                 field="service_start", code="service_before_birth")
+    return clean
+
+
+class Teacher(RegistryAggregate):
+    """A teacher in service: details, location and departure, each change an event."""
+
+    @event("Registered")
+    def __init__(self, pin: str, full_name: str, region: str, district: str, school: str,
+                 subject: str, position: str, service_start: date):
+        self.pin = pin
+        self.previous_pins: list[str] = []
+        self.full_name = full_name
+        self.region = region
+        self.district = district
+        self.school = school
+        self.subject = subject
+        self.position = position
+        self.service_start = service_start
+        self.departed_on: date | None = None
+
+    @classmethod
+    def register(cls, teacher_id: UUID, **details: Any) -> "Teacher":
+        """Register a teacher from validated details under a fresh internal id."""
+        return cls._create(cls.Registered, id=teacher_id, **check_details(details))
+
+    @property
+    def has_departed(self) -> bool:
+        return self.departed_on is not None
+
+    def transfer(self, region: str, district: str, school: str, effective_on: date) -> None:
+        """Move the teacher to another school from a date."""
+        self._check_in_service()
+        region = check_region(region)
+        district = check_district(district, region)
+        school = check_text(school, "school")
+        check_not_future(effective_on, "effective_on")
+        if effective_on < self.service_start:
+            raise RuleViolationError("A transfer cannot take effect before service_start.",
+                                     field="effective_on", code="before_service_start")
+        if (region, district, school) == (self.region, self.district, self.school):
+            raise RuleViolationError("The teacher already works at this school.",
+                                     field="school", code="no_change")
+        self._transferred(region=region, district=district, school=school,
+                          effective_on=effective_on)
+
+    @event("Transferred")
+    def _transferred(self, region: str, district: str, school: str, effective_on: date) -> None:
+        self.region, self.district, self.school = region, district, school
+
+    def depart(self, effective_on: date, reason: str) -> None:
+        """Record that the teacher left service from a date."""
+        self._check_in_service()
+        check_not_future(effective_on, "effective_on")
+        reason = check_text(reason, "reason", 500)
+        if effective_on < self.service_start:
+            raise RuleViolationError("A departure cannot take effect before service_start.",
+                                     field="effective_on", code="before_service_start")
+        self._departed(effective_on=effective_on, reason=reason)
+
+    @event("Departed")
+    def _departed(self, effective_on: date, reason: str) -> None:
+        self.departed_on = effective_on
+
+    def correct(self, changes: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
+        """Correct registered details (a civil-registry PIN change included); returns the changes."""
+        unknown = set(changes) - set(DETAIL_FIELDS)
+        if unknown:
+            raise RuleViolationError(f"Cannot correct {', '.join(sorted(unknown))}.",
+                                     code="unknown_field")
+        current = {name: getattr(self, name) for name in DETAIL_FIELDS}
+        merged = check_details({**current, **changes})
+        effective = {k: v for k, v in merged.items() if k in changes and v != current[k]}
+        if not effective:
+            raise RuleViolationError("The correction changes nothing.", code="no_change")
+        self._corrected(changes=effective, reason=check_text(reason, "reason", 500)
+                        if reason else None)
+        return effective
+
+    @event("Corrected")
+    def _corrected(self, changes: dict[str, Any], reason: str | None) -> None:
+        if "pin" in changes:
+            self.previous_pins.append(self.pin)
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def _check_in_service(self) -> None:
+        if self.has_departed:
+            raise ConflictError("The teacher has left service.", code="teacher_departed")
+
+
+class PinIndex(RegistryAggregate):
+    """Points a PIN (through a secret-keyed id that does not reveal it) to a teacher."""
+
+    @event("Created")
+    def __init__(self, teacher_id: UUID):
+        self.teacher_id = teacher_id
+
+    @classmethod
+    def point(cls, index_id: UUID, teacher_id: UUID) -> "PinIndex":
+        """An index entry under a secret-keyed id."""
+        return cls._create(cls.Created, id=index_id, teacher_id=teacher_id)

@@ -1,0 +1,139 @@
+"""Value rules shared by the aggregates: PINs, codes, vocabularies, names, dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from registry.domain import clock
+from registry.domain.errors import RuleViolationError
+from registry.domain.regions import region_codes, region_of_district
+
+PROVIDER_KINDS = ("academy", "republican_institute", "oblast_institute",
+                  "methodological_centre", "university", "scientific_organisation",
+                  "district_department", "other")
+FORMS = ("course", "seminar", "training", "internship")
+MODES = ("full_time", "distance", "correspondence", "visiting", "blended")
+ASSESSMENTS = ("test", "exam", "essay", "final_work", "none")
+FUNDING = ("state", "contract")
+ROLES = ("admin", "registrar", "commission", "auditor", "statistician")
+
+COURSE_MIN_HOURS = 72
+MIN_HOURS, MAX_HOURS = 1, 2000
+
+_PIN = re.compile(r"^[0-9]{14}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+_NUMBER = re.compile(r"^[A-Za-z0-9А-Яа-яЁёӨөҮүҢң][A-Za-z0-9А-Яа-яЁёӨөҮүҢң/_.\-]{0,63}$")
+
+
+def pin_birth_date(pin: str) -> date:
+    """The birth date written in a PIN (digits 2–9, DDMMYYYY); raises if there is none."""
+    return date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3]))
+
+
+def check_pin(pin: object, field: str = "pin") -> str:
+    """A PIN is 14 digits: a sex digit, a real birth date as DDMMYYYY, a 5-digit serial."""
+    if not isinstance(pin, str) or not _PIN.match(pin):
+        raise RuleViolationError("A PIN is exactly 14 digits.", field=field, code="invalid_pin")
+    try:
+        born = pin_birth_date(pin)
+    except ValueError:
+        raise RuleViolationError(
+            "Digits 2–9 of a PIN must be a real birth date (DDMMYYYY).",
+            field=field, code="invalid_pin") from None
+    if born > clock.today() or born.year < 1900:
+        raise RuleViolationError("The birth date in the PIN is not plausible.",
+                                 field=field, code="invalid_pin")
+    return pin
+
+
+def check_choice(value: object, choices: tuple[str, ...], field: str) -> str:
+    """A value from a closed vocabulary of the regulation."""
+    if value not in choices:
+        raise RuleViolationError(f"{field} must be one of: {', '.join(choices)}.",
+                                 field=field, code=f"invalid_{field}")
+    return value  # type: ignore[return-value]
+
+
+def check_text(value: object, field: str, max_length: int = 200) -> str:
+    """A required line of text: trimmed, not empty, not too long, no control characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise RuleViolationError(f"{field} is required.", field=field, code="required")
+    text = " ".join(value.split())
+    if len(text) > max_length:
+        raise RuleViolationError(f"{field} is longer than {max_length} characters.",
+                                 field=field, code="too_long")
+    return text
+
+
+def check_code(value: object, field: str = "code") -> str:
+    """An identifier code: letters, digits, '.', '_' or '-', at most 40 characters."""
+    if not isinstance(value, str) or not _CODE.match(value):
+        raise RuleViolationError(
+            f"{field} must be 1–40 letters, digits, '.', '_' or '-'.",
+            field=field, code=f"invalid_{field}")
+    return value
+
+
+def check_certificate_number(value: object, field: str = "number") -> str:
+    """A certificate number: letters, digits, '/', '.', '_' or '-', at most 64 characters."""
+    if not isinstance(value, str) or not _NUMBER.match(value.strip()):
+        raise RuleViolationError(
+            "A certificate number is 1–64 letters, digits, '/', '.', '_' or '-'.",
+            field=field, code="invalid_certificate_number")
+    return value.strip()
+
+
+def check_region(value: object, field: str = "region") -> str:
+    """One of the nine ISO 3166-2:KG region codes."""
+    if value not in region_codes():
+        raise RuleViolationError(f"{field} must be one of {', '.join(region_codes())}.",
+                                 field=field, code="invalid_region")
+    return value  # type: ignore[return-value]
+
+
+def check_district(value: object, region: str, field: str = "district") -> str:
+    """A district of the region: a listed one, or a town the reference list does not name."""
+    name = check_text(value, field, 100)
+    listed_in = region_of_district(name)
+    if listed_in is not None and listed_in != region:
+        raise RuleViolationError(f"District {name} is in {listed_in}, not in {region}.",
+                                 field=field, code="district_not_in_region")
+    return name
+
+
+def check_hours(value: object, field: str = "hours") -> int:
+    """Academic hours: a whole number from 1 to 2000."""
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_HOURS <= value <= MAX_HOURS:
+        raise RuleViolationError(f"{field} must be a whole number from {MIN_HOURS} to {MAX_HOURS}.",
+                                 field=field, code="hours_out_of_range")
+    return value
+
+
+def check_course(form: str, hours: int, assessment: str | None) -> None:
+    """A course has at least 72 hours and ends in an assessment (regulation)."""
+    if form != "course":
+        return
+    if hours < COURSE_MIN_HOURS:
+        raise RuleViolationError(f"A course must have at least {COURSE_MIN_HOURS} hours.",
+                                 field="hours", code="course_too_short")
+    if assessment == "none":
+        raise RuleViolationError(
+            "A course must end in a test, exam, essay or final-work defence.",
+            field="assessment", code="course_without_assessment")
+
+
+def check_date(value: object, field: str) -> date:
+    """A calendar date (already parsed by the caller's schema)."""
+    if not isinstance(value, date):
+        raise RuleViolationError(f"{field} must be a date.", field=field, code="invalid_date")
+    return value
+
+
+def check_not_future(value: date, field: str) -> date:
+    """Recorded facts happened already: a date may not be after today (Bishkek time)."""
+    check_date(value, field)
+    if value > clock.today():
+        raise RuleViolationError(f"{field} ({value.isoformat()}) is in the future.",
+                                 field=field, code="date_in_future")
+    return value

@@ -1,0 +1,106 @@
+"""Keeping views current: a thread that catches up whenever new events may exist.
+
+Embedded (SQLite, `registry serve`): woken after every save in this process and
+polling for writes by other processes. PostgreSQL (`registry projections run`):
+woken by LISTEN/NOTIFY on the event table's channel; reconnects after a lost
+connection; a session advisory lock makes one process the leader and the others
+wait as standbys (the tracking compare-and-set would stop double-application anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from registry.projections.worker import ProjectionWorker
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+log = logging.getLogger(__name__)
+LEADER_LOCK_KEY = 727_100_002
+
+
+class Follower:
+    """Runs a `ProjectionWorker` in a background thread until stopped."""
+
+    def __init__(self, app: "Registry", worker: ProjectionWorker, *, poll_interval: float = 0.5,
+                 listen: bool | None = None, lead: bool = False):
+        self.app = app
+        self.worker = worker
+        self.poll_interval = poll_interval
+        self.listen = app.db.backend == "postgresql" if listen is None else listen
+        self.lead = lead and app.db.backend == "postgresql"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.error: BaseException | None = None
+        self.is_leader = not self.lead
+
+    def wake(self, _position: int | None = None) -> None:
+        self._wake.set()
+
+    def start(self) -> "Follower":
+        self.app.add_listener(self.wake)
+        self._threads.append(threading.Thread(target=self._follow, name="follower", daemon=True))
+        if self.listen:
+            self._threads.append(threading.Thread(target=self._listen, name="listener",
+                                                  daemon=True))
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _follow(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                if self.is_leader:
+                    self.worker.catch_up()
+            except Exception as error:  # keep following; the next round retries
+                self.error = error
+                log.exception("projection catch-up failed; retrying")
+                self._stop.wait(1.0)
+            self._wake.wait(self.poll_interval)
+
+    def _listen(self) -> None:
+        """LISTEN on the events channel; reconnect with back-off when the connection drops."""
+        import psycopg
+
+        delay = 0.1
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.app.db.conninfo(), autocommit=True) as conn:
+                    if self.lead:
+                        self._take_lead(conn)
+                        if self._stop.is_set():
+                            return
+                    conn.execute(f'LISTEN "{self.app.events_table}"')
+                    delay = 0.1
+                    self._wake.set()  # catch up on anything missed while disconnected
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            self._wake.set()
+            except psycopg.Error as error:
+                self.error = error
+                log.warning("lost the LISTEN connection (%s); reconnecting", error)
+                self.is_leader = not self.lead
+                self._stop.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _take_lead(self, conn) -> None:
+        """Hold the leader lock on this connection (released if the process dies)."""
+        while not self._stop.is_set():
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
+            if row[0]:
+                self.is_leader = True
+                log.info("this follower leads")
+                return
+            time.sleep(1.0)

@@ -1,0 +1,123 @@
+"""Configuration, read from the environment in one place.
+
+`REGISTRY_DATABASE_URL` (or `--database`) picks the engine: `sqlite:///path` (the
+embedded default, a file in the instance folder) or
+`postgresql://user[:password]@host[:port]/db[?schema=name]`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from registry.domain.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed database URL."""
+
+    backend: str  # "sqlite" or "postgresql"
+    path: str = ""  # sqlite file
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = ""
+    dbname: str = ""
+    schema: str = ""
+
+    @classmethod
+    def parse(cls, url: str) -> "DatabaseURL":
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+            if not path:
+                raise InvalidInputError(f"Not an SQLite URL with a file: {url!r}",
+                                        code="invalid_database_url")
+            return cls(backend="sqlite", path=path)
+        if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            dbname = parts.path.lstrip("/")
+            if not dbname:
+                raise InvalidInputError(f"A PostgreSQL URL needs a database name: {url!r}",
+                                        code="invalid_database_url")
+            query = parse_qs(parts.query)
+            return cls(backend="postgresql", host=parts.hostname or "127.0.0.1",
+                       port=parts.port or 5432, user=unquote(parts.username or "postgres"),
+                       password=unquote(parts.password or ""), dbname=unquote(dbname),
+                       schema=query.get("schema", [""])[0])
+        raise InvalidInputError(f"Unsupported database URL {url!r}: use sqlite:///… or "
+                                "postgresql://…", code="invalid_database_url")
+
+    def redacted(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.path}"
+        schema = f"?schema={self.schema}" if self.schema else ""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{schema}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one registry deployment."""
+
+    database_url: str
+    instance_path: Path
+    secret_key: bytes = field(repr=False)
+    pool_size: int = 5
+    lock_timeout_s: int = 10
+    read_wait_timeout_s: float = 5.0
+
+    @property
+    def database(self) -> DatabaseURL:
+        return DatabaseURL.parse(self.database_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *,
+                 database_url: str | None = None) -> "Settings":
+        """Settings from `REGISTRY_*` variables; the secret lives in the instance folder."""
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("REGISTRY_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+        url = database_url or env.get("REGISTRY_DATABASE_URL") or \
+            f"sqlite:///{instance / 'registry.db'}"
+        DatabaseURL.parse(url)  # fail early on a bad URL
+        secret = env.get("REGISTRY_SECRET_KEY")
+        return cls(database_url=url, instance_path=instance,
+                   secret_key=secret.encode() if secret else _instance_secret(instance),
+                   pool_size=int(env.get("REGISTRY_POOL_SIZE", "5")),
+                   lock_timeout_s=int(env.get("REGISTRY_LOCK_TIMEOUT", "10")),
+                   read_wait_timeout_s=float(env.get("REGISTRY_READ_WAIT_TIMEOUT", "5")))
+
+    def eventsourcing_env(self, *, create_table: bool = False) -> dict[str, str]:
+        """The library's configuration, complete, so no stray process variable leaks in."""
+        db = self.database
+        env = {"CREATE_TABLE": "y" if create_table else "n"}
+        if db.backend == "sqlite":
+            env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.path,
+                       SQLITE_LOCK_TIMEOUT=str(self.lock_timeout_s))
+        else:
+            env.update(PERSISTENCE_MODULE="eventsourcing.postgres", POSTGRES_DBNAME=db.dbname,
+                       POSTGRES_HOST=db.host, POSTGRES_PORT=str(db.port),
+                       POSTGRES_USER=db.user, POSTGRES_PASSWORD=db.password,
+                       POSTGRES_SCHEMA=db.schema, POSTGRES_POOL_SIZE=str(self.pool_size),
+                       POSTGRES_MAX_OVERFLOW="5",
+                       POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout_s),
+                       POSTGRES_CONN_MAX_AGE="3600", POSTGRES_PRE_PING="y")
+        return env
+
+
+def _instance_secret(instance: Path) -> bytes:
+    """The installation's secret (keys PIN lookups and verification codes), made once."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

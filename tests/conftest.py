@@ -1,0 +1,89 @@
+"""Shared fixtures: a fresh registry on a real SQLite file and on a real PostgreSQL database.
+
+PostgreSQL tests skip when no server answers, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from registry.domain.clock import frozen_at  # noqa: F401  (re-exported for tests)
+from registry.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECRET = b"test-secret-key-not-for-production"
+
+
+def _pg_admin():
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+
+
+def _pg_available() -> bool:
+    try:
+        _pg_admin().close()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of a reachable PostgreSQL server."""
+    if not _pg_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} does not answer")
+        pytest.skip("no PostgreSQL server (set CI=true to make this a failure)")
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str):
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = postgres_server.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with _pg_admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'registry.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request) -> str:
+    """Each scenario runs once per backend."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+def make_settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, instance_path=tmp_path / "instance",
+                    secret_key=SECRET, pool_size=4, read_wait_timeout_s=5.0)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def registry(settings: Settings):
+    """A fresh, initialised registry."""
+    from registry.application import Registry
+    from registry.schema import initialise
+
+    initialise(settings)
+    app = Registry(settings)
+    yield app
+    app.close()
