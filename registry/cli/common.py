@@ -1,0 +1,45 @@
+"""The command group and the options every command shares."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+import click
+
+from registry.domain.errors import RegistryError
+from registry.settings import Settings
+
+
+@click.group()
+@click.option("--database", "database_url", envvar="REGISTRY_DATABASE_URL", default=None,
+              help="sqlite:///path or postgresql://user@host:port/db "
+                   "(default: SQLite in ./instance).")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """National registry of teachers' qualification upgrading."""
+    ctx.ensure_object(dict)
+    ctx.obj["database_url"] = database_url
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    """The settings for this invocation (the --database option wins over the environment)."""
+    try:
+        return Settings.from_env(database_url=ctx.find_root().obj.get("database_url"))
+    except RegistryError as error:
+        raise click.UsageError(error.message) from None
+
+
+def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Report a registry error as a one-line message and exit status 1, not a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RegistryError as error:
+            click.echo(f"error: {error.message} [{error.code}]", err=True)
+            sys.exit(1)
+
+    return wrapper
