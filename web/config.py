@@ -1,0 +1,31 @@
+"""Web configuration; the registry's own settings come from `registry.settings`."""
+
+from __future__ import annotations
+
+import os
+
+
+class Config:
+    """Defaults for every deployment."""
+
+    SECRET_KEY = os.environ.get("REGISTRY_WEB_SECRET_KEY")  # falls back to the registry secret
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # imports are the largest bodies
+    JSON_SORT_KEYS = False
+    API_TITLE = "Teacher qualification registry"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = None
+    REGISTRY_SETTINGS = None  # a registry.settings.Settings; None: from the environment
+    REGISTRY_FOLLOW = True  # run the views' follower thread in this process
+    LANGUAGES = ("ky", "ru", "en")
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Bishkek"
+
+
+class TestConfig(Config):
+    """For the test suite: CSRF checks stay on; only the secret is fixed."""
+
+    TESTING = True
+    SECRET_KEY = "test-web-secret"
