@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from registry.application import Registry
 
 A = TypeVar("A")
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 10
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class CommandRunner:
                 if attempt == MAX_ATTEMPTS:
                     raise ConflictError("The record changed while this was being saved; "
                                         "try again.", code="concurrent_update") from None
+                time.sleep(random.uniform(0, 0.005 * attempt))  # de-synchronise the racers
                 continue
             return CommandResult(result, position)
         raise AssertionError("unreachable")
