@@ -1,0 +1,121 @@
+"""The tamper-evident ledger: a hash chain over the global event log, with checkpoints.
+
+`seal` extends the chain over new events (the `LedgerView` does so as the projections
+catch up), `verify` recomputes it from the stored rows and names the first position that
+was altered, removed, inserted or reordered, and `head` is what `GET /ledger` returns so
+that auditors can publish it; a published head later proves the log was not rewritten
+wholesale (`verify(published={position: hash})`). The link format is in `chain`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Mapping
+
+from registry.ledger.chain import ALGORITHM, GENESIS
+from registry.ledger import store
+from registry.ledger.store import (CHECKPOINT_EVENTS, LedgerView, ensure_tables,
+                                   recent_checkpoints, table_exists)
+from registry.ledger.store import seal as _seal
+from registry.ledger.verify import Finding, Report, Verifier
+from registry.projections.base import PositionMovedError
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+__all__ = ["ALGORITHM", "CHECKPOINT_EVENTS", "Finding", "LedgerView", "Report", "head",
+           "seal", "verify"]
+
+SEAL_CHUNK = 50_000  # events per sealing transaction, so writers never wait long
+
+
+def seal(app: "Registry", *, until: int | None = None) -> int:
+    """Extend the checkpoints over every event not yet sealed; returns how many were."""
+    ensure_tables(app.db)
+    total = 0
+    while True:
+        try:
+            with app.db.transaction() as cur:
+                sealed = _seal(cur, app.events_table, until=until, limit=SEAL_CHUNK)
+        except PositionMovedError:
+            continue  # another sealer (the follower) got there first: resume from its head
+        total += sealed
+        if sealed < SEAL_CHUNK:
+            return total
+
+
+def verify(app: "Registry", *, published: Mapping[int, str] | None = None,
+           record: bool = True) -> Report:
+    """Recompute the chain from the stored rows and compare it with the checkpoints (and
+    with heads published earlier); the verification is recorded for `head`."""
+    tracked = _tracked_position(app)  # read first: it can only grow while we walk
+    report = Verifier(app.db, app.events_table, dict(published or {})).run()
+    if tracked is not None and tracked > (report.sealed_position or 0):
+        report.findings.append(Finding(
+            (report.sealed_position or 0) + 1, "checkpoint",
+            f"the ledger had sealed up to position {tracked} but its checkpoints now end at "
+            f"{report.sealed_position}: checkpoints were removed"))
+    if record:
+        _record(app, report)
+    return report
+
+
+def head(app: "Registry") -> dict[str, Any]:
+    """The ledger's current head, for auditors to publish (GET /ledger)."""
+    db = app.db
+    log_position = app.max_position() or 0
+    answer: dict[str, Any] = {
+        "algorithm": ALGORITHM, "genesis": GENESIS.hex(), "position": None,
+        "hash": GENESIS.hex(), "events": 0, "log_position": log_position,
+        "unsealed_events": 0, "checkpoint_events": store.CHECKPOINT_EVENTS, "checkpoint_count": 0,
+        "checkpoints": [], "verified_at": None, "last_verification": None}
+    if not table_exists(db):
+        answer["unsealed_events"] = _count_after(app, 0)
+        return answer
+    recent = recent_checkpoints(db)
+    totals = db.query_one("SELECT count(*), coalesce(sum(events), 0) FROM ledger_checkpoints")
+    if recent:
+        answer.update(position=recent[0].position, hash=recent[0].link_hash,
+                      checkpoints=[c.as_json() for c in recent])
+    answer.update(events=int(totals[1]), checkpoint_count=int(totals[0]),
+                  unsealed_events=_count_after(app, answer["position"] or 0))
+    last = db.query_one("SELECT verified_at, position, link_hash, events, ok, first_position, "
+                        "finding, seconds FROM ledger_verifications "
+                        "ORDER BY verified_at DESC LIMIT 1")
+    if last:
+        answer["verified_at"] = last[0]
+        answer["last_verification"] = {
+            "verified_at": last[0], "position": last[1], "hash": last[2], "events": last[3],
+            "ok": bool(last[4]), "first_position": last[5], "finding": last[6],
+            "seconds": last[7]}
+    return answer
+
+
+def _count_after(app: "Registry", position: int) -> int:
+    db = app.db
+    row = db.query_one(f"SELECT count(*) FROM {app.events_table} "
+                       f"WHERE {db.position_column} > ?", (position,))
+    return int(row[0]) if row else 0
+
+
+def _tracked_position(app: "Registry") -> int | None:
+    row = app.db.query_one("SELECT notification_id FROM projection_tracking WHERE "
+                           "projection = ? AND application_name = ?",
+                           (LedgerView.name, app.name)) if _has_tracking(app) else None
+    return int(row[0]) if row else None
+
+
+def _has_tracking(app: "Registry") -> bool:
+    return table_exists(app.db, "projection_tracking")
+
+
+def _record(app: "Registry", report: Report) -> None:
+    """Keep a trail of verifications (who published what can be checked against it)."""
+    ensure_tables(app.db)
+    first = report.first
+    app.db.execute(
+        "INSERT INTO ledger_verifications (verified_at, position, link_hash, events, ok, "
+        "first_position, finding, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (datetime.now(timezone.utc).isoformat(), report.head_position, report.head_hash,
+         report.events, 1 if report.ok else 0, first.position if first else None,
+         first.message if first else None, round(report.seconds, 3)))

@@ -1,0 +1,227 @@
+"""The ledger's checkpoints: the chain sealed as the log grows, kept beside the views.
+
+Every `CHECKPOINT_EVENTS` events close a checkpoint: the chain link at its last
+position and, per event, the position and a 16-byte prefix of the event's digest (so
+verification can name the exact event that changed, not only the checkpoint). The
+newest checkpoint may be open: it grows until full and its link is the ledger's head.
+
+The ledger is kept current by `LedgerView` in the projection framework (the follower
+seals new events within a moment of their save) and by `registry ledger seal`. Sealing
+is a compare-and-set on the last checkpoint, so two sealers never fork the chain, and a
+view rebuild never clears it: the checkpoints are evidence of what the log held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+from registry.db import Cursor, Database
+from registry.eventlog import Fact
+from registry.ledger.chain import (DIGEST_BYTES, ENTRY, GENESIS, READ_BATCH, event_digest,
+                                   next_link, read_raw)
+from registry.projections.base import PositionMovedError, View
+from registry.schema import INIT_LOCK_KEY
+
+CHECKPOINT_EVENTS = 1000
+
+_LEDGER_DDL = (
+    "CREATE TABLE IF NOT EXISTS ledger_checkpoints ("
+    " seq BIGINT PRIMARY KEY, first_position BIGINT NOT NULL, position BIGINT NOT NULL,"
+    " events BIGINT NOT NULL, link_hash TEXT NOT NULL, entries {blob} NOT NULL,"
+    " recorded_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_verifications ("
+    " verified_at TEXT NOT NULL, position BIGINT, link_hash TEXT, events BIGINT NOT NULL,"
+    " ok INTEGER NOT NULL, first_position BIGINT, finding TEXT, seconds DOUBLE PRECISION)",
+)
+
+
+def ledger_ddl(backend: str) -> list[str]:
+    """The statements creating the ledger's tables on an engine (idempotent)."""
+    blob = "BYTEA" if backend == "postgresql" else "BLOB"
+    return [statement.format(blob=blob) for statement in _LEDGER_DDL]
+_COLUMNS = "seq, first_position, position, events, link_hash, recorded_at"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One sealed run of events: where it starts and ends, and the chain link at its end."""
+
+    seq: int
+    first_position: int
+    position: int
+    events: int
+    link_hash: str  # hex
+    recorded_at: str
+    entries: bytes = b""  # ENTRY records, one per event (loaded only when verifying)
+
+    def entry_list(self) -> list[tuple[int, bytes]]:
+        """(position, digest prefix) of every event the checkpoint covers."""
+        usable = len(self.entries) - len(self.entries) % ENTRY.size  # a mangled blob
+        return list(ENTRY.iter_unpack(self.entries[:usable]))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "first_position": self.first_position,
+                "position": self.position, "events": self.events, "hash": self.link_hash,
+                "recorded_at": self.recorded_at}
+
+
+def events_table_for(db: Database, app_name: str = "Registry") -> str:
+    """The library's event table: `stored_events` on SQLite, `<app>_events` on PostgreSQL."""
+    return "stored_events" if db.backend == "sqlite" else f"{app_name.lower()}_events"
+
+
+def table_exists(db: Database, name: str = "ledger_checkpoints") -> bool:
+    """Whether the ledger's tables exist (databases initialised before the ledger lack them)."""
+    if db.backend == "sqlite":
+        row = db.query_one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                           "name = ?", (name,))
+    else:
+        row = db.query_one("SELECT count(*) FROM information_schema.tables WHERE "
+                           "table_name = ? AND table_schema = current_schema()", (name,))
+    return bool(row and row[0])
+
+
+def ensure_tables(db: Database) -> None:
+    """Create the ledger's tables when missing (databases initialised before the ledger)."""
+    if not table_exists(db):
+        with db.transaction() as cur:
+            if db.backend == "postgresql":
+                # Concurrent CREATE TABLE IF NOT EXISTS collide on PostgreSQL's catalogue:
+                # take the lock `registry init` takes (released at commit).
+                cur.execute("SELECT pg_advisory_xact_lock(?)", (INIT_LOCK_KEY,))
+            for statement in ledger_ddl(db.backend):
+                cur.execute(statement)
+
+
+def _checkpoint(row: tuple, with_entries: bool) -> Checkpoint:
+    entries = bytes(row[6]) if with_entries else b""
+    return Checkpoint(int(row[0]), int(row[1]), int(row[2]), int(row[3]), str(row[4]),
+                      str(row[5]), entries)
+
+
+def last_checkpoint(cur: Cursor, *, with_entries: bool = False) -> Checkpoint | None:
+    """The newest checkpoint (the ledger's head), or None for an empty ledger."""
+    extra = ", entries" if with_entries else ""
+    row = cur.query_one(f"SELECT {_COLUMNS}{extra} FROM ledger_checkpoints "
+                        "ORDER BY seq DESC LIMIT 1")
+    return _checkpoint(row, with_entries) if row else None
+
+
+def iter_checkpoints(db: Database, *, with_entries: bool = True, page: int = 50
+                     ) -> Iterator[Checkpoint]:
+    """Every checkpoint, oldest first, a page at a time (entries can be large)."""
+    extra = ", entries" if with_entries else ""
+    after = None
+    while True:
+        where, params = ("WHERE seq > ? ", (after, page)) if after is not None else ("", (page,))
+        rows = db.query(f"SELECT {_COLUMNS}{extra} FROM ledger_checkpoints {where}"
+                        "ORDER BY seq LIMIT ?", params)
+        for row in rows:
+            yield _checkpoint(row, with_entries)
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+def recent_checkpoints(db: Database, limit: int = 10) -> list[Checkpoint]:
+    """The newest checkpoints, newest first."""
+    rows = db.query(f"SELECT {_COLUMNS} FROM ledger_checkpoints ORDER BY seq DESC LIMIT ?",
+                    (limit,))
+    return [_checkpoint(row, False) for row in rows]
+
+
+def seal(cur: Cursor, table: str, *, until: int | None = None, limit: int | None = None
+         ) -> int:
+    """Extend the chain over the events after the ledger's head (up to `until`, at most
+    about `limit` events).
+
+    Runs in the caller's transaction; returns how many events it sealed. Raises
+    PositionMovedError when another sealer extended the ledger meanwhile.
+    """
+    tail = last_checkpoint(cur, with_entries=True)
+    link = bytes.fromhex(tail.link_hash) if tail else GENESIS
+    after = tail.position if tail else 0
+    if tail is not None and tail.events < CHECKPOINT_EVENTS:
+        segment = _Segment(tail.seq, tail.first_position, bytearray(tail.entries), tail.events,
+                           tail.position, expected=tail.position)
+    else:
+        segment = _Segment((tail.seq if tail else 0) + 1)
+    sealed = 0
+    batch_size = min(READ_BATCH, limit) if limit else READ_BATCH
+    for batch in read_raw(cur.db, table, after=after, until=until, cursor=cur,
+                          batch=batch_size):
+        for event in batch:
+            if segment.events == CHECKPOINT_EVENTS:
+                segment.write(cur, link)
+                segment = _Segment(segment.seq + 1)
+            digest = event_digest(event)
+            link = next_link(link, event.position, digest)
+            segment.add(event.position, digest)
+        sealed += len(batch)
+        if limit is not None and sealed >= limit:
+            break
+    if segment.events and segment.position != segment.expected:
+        segment.write(cur, link)
+    return sealed
+
+
+class _Segment:
+    """The checkpoint being filled while sealing."""
+
+    def __init__(self, seq: int, first_position: int = 0, entries: bytearray | None = None,
+                 events: int = 0, position: int = 0, expected: int | None = None):
+        self.seq = seq
+        self.first_position = first_position
+        self.entries = entries if entries is not None else bytearray()
+        self.events = events
+        self.position = position
+        self.expected = expected  # the stored position of an open checkpoint (compare-and-set)
+
+    def add(self, position: int, digest: bytes) -> None:
+        if not self.events:
+            self.first_position = position
+        self.entries += ENTRY.pack(position, digest[:DIGEST_BYTES])
+        self.events += 1
+        self.position = position
+
+    def write(self, cur: Cursor, link: bytes) -> None:
+        now = datetime.now(timezone.utc).isoformat()
+        values = (self.first_position, self.position, self.events, link.hex(),
+                  bytes(self.entries), now)
+        if self.expected is None:
+            cur.execute("INSERT INTO ledger_checkpoints (first_position, position, events, "
+                        "link_hash, entries, recorded_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (seq) DO NOTHING", values + (self.seq,))
+        else:
+            cur.execute("UPDATE ledger_checkpoints SET first_position = ?, position = ?, "
+                        "events = ?, link_hash = ?, entries = ?, recorded_at = ? "
+                        "WHERE seq = ? AND position = ?", values + (self.seq, self.expected))
+        if cur.rowcount != 1:
+            raise PositionMovedError("ledger")
+        self.expected = self.position
+
+
+class LedgerView(View):
+    """Seals each batch of new events into the ledger as the projections catch up."""
+
+    name = "ledger"
+    tables = ()  # nothing a rebuild may clear: see `clear`
+
+    @classmethod
+    def ddl(cls, backend: str) -> list[str]:
+        """The ledger's tables, created with the views'."""
+        return ledger_ddl(backend)
+
+    def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:
+        """Seal the stored rows up to the batch's last position (the facts' bytes are not
+        the stored bytes, so the rows are read again inside this transaction)."""
+        facts = list(facts)
+        if not facts:
+            return 0
+        seal(cur, events_table_for(self.view.db, self.app_name), until=facts[-1].position)
+        return len(facts)
+
+    def clear(self, cur: Cursor) -> None:
+        """Keep the checkpoints on a rebuild: they are evidence, and sealing resumes from them."""

@@ -1,0 +1,234 @@
+"""Recomputing the chain from the stored rows and naming the first position that differs.
+
+The stored rows are read in position order and walked against the checkpoints' entries:
+an expected position with no row is a removal, a row the ledger never sealed inside the
+sealed range is an insertion, a row whose digest differs is an alteration (or, when its
+digest is that of another sealed event, a reordering). Each checkpoint's link is then
+compared with the recomputed one, which also catches entries forged to hide a change.
+Rows after the last checkpoint are chained too but can only be vouched for by a head
+published earlier (`published`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from registry.db import Database
+from registry.ledger.chain import (ALGORITHM, DIGEST_BYTES, GENESIS, RawEvent, event_digest,
+                                   next_link, read_raw)
+from registry.ledger.store import Checkpoint, iter_checkpoints, table_exists
+
+MAX_FINDINGS = 100  # enough to show the extent of an attack without flooding the report
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One discrepancy: where, what kind, and a sentence an auditor can act on."""
+
+    position: int
+    kind: str  # altered | removed | inserted | reordered | checkpoint | published_head
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"position": self.position, "kind": self.kind, "message": self.message}
+
+
+@dataclass
+class Report:
+    """The outcome of one verification."""
+
+    events: int = 0  # rows read and chained
+    sealed_events: int = 0  # of which covered by checkpoints
+    checkpoints: int = 0
+    sealed_position: int | None = None  # the last position the checkpoints cover
+    head_position: int | None = None  # the last stored row
+    head_hash: str = GENESIS.hex()  # the recomputed link at head_position
+    findings: list[Finding] = field(default_factory=list)
+    published_checked: int = 0
+    seconds: float = 0.0
+    truncated: bool = False  # more findings than MAX_FINDINGS
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def first(self) -> Finding | None:
+        """The first finding in position order: where the log was first changed."""
+        return min(self.findings, key=lambda f: f.position) if self.findings else None
+
+    @property
+    def unsealed_events(self) -> int:
+        return self.events - self.sealed_events
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        first = self.first
+        return {"ok": self.ok, "algorithm": ALGORITHM, "events": self.events,
+                "sealed_events": self.sealed_events, "unsealed_events": self.unsealed_events,
+                "checkpoints": self.checkpoints, "sealed_position": self.sealed_position,
+                "head": {"position": self.head_position, "hash": self.head_hash},
+                "first_position": first.position if first else None,
+                "findings": [f.as_json() for f in self.findings],
+                "published_checked": self.published_checked, "seconds": self.seconds}
+
+
+class _Rows:
+    """The stored rows as one stream with one row of look-ahead."""
+
+    def __init__(self, batches: Iterator[list[RawEvent]]):
+        self._batches = batches
+        self._batch: list[RawEvent] = []
+        self._index = 0
+
+    def peek(self) -> RawEvent | None:
+        if self._index >= len(self._batch):
+            self._batch = next(self._batches, [])
+            self._index = 0
+            if not self._batch:
+                return None
+        return self._batch[self._index]
+
+    def advance(self) -> None:
+        self._index += 1
+
+
+class Verifier:
+    """One pass over the log and the checkpoints."""
+
+    def __init__(self, db: Database, table: str, published: dict[int, str] | None = None):
+        self.db = db
+        self.table = table
+        self.published = {int(p): h.lower() for p, h in (published or {}).items()}
+        self.report = Report()
+        self.link = GENESIS
+        self.broken = False  # once the chain differs, later checkpoint links differ too
+
+    def run(self) -> Report:
+        started = time.perf_counter()
+        rows = _Rows(read_raw(self.db, self.table))
+        checkpoints = iter_checkpoints(self.db) if table_exists(self.db) else iter(())
+        previous: Checkpoint | None = None
+        for checkpoint in checkpoints:
+            entries = checkpoint.entry_list()
+            self._check_sequence(previous, checkpoint, entries)
+            self._walk_checkpoint(rows, checkpoint, entries)
+            previous = checkpoint
+            if self._full():
+                break
+        else:
+            self._walk_unsealed(rows)
+        self._check_unreached_heads()
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    # -- the sealed range ----------------------------------------------------------------
+
+    def _walk_checkpoint(self, rows: _Rows, checkpoint: Checkpoint,
+                         entries: list[tuple[int, bytes]]) -> None:
+        report = self.report
+        report.checkpoints += 1
+        digests = {digest: position for position, digest in entries}
+        for position, expected in entries:
+            row = rows.peek()
+            while row is not None and row.position < position:
+                self._find(row.position, "inserted",
+                           f"position {row.position} holds an event the ledger never sealed "
+                           f"({_describe(row)})")
+                self._chain(row)
+                rows.advance()
+                row = rows.peek()
+            if row is None or row.position > position:
+                self._find(position, "removed",
+                           f"the event sealed at position {position} is missing")
+                continue
+            digest = self._chain(row)
+            report.sealed_events += 1
+            rows.advance()
+            if digest[:DIGEST_BYTES] != expected:
+                origin = digests.get(digest[:DIGEST_BYTES])
+                if origin is not None:
+                    self._find(position, "reordered",
+                               f"position {position} holds the event sealed at position "
+                               f"{origin} ({_describe(row)})")
+                else:
+                    self._find(position, "altered",
+                               f"the event at position {position} differs from the one "
+                               f"sealed there ({_describe(row)})")
+        report.sealed_position = checkpoint.position
+        if not self.broken and self.link.hex() != checkpoint.link_hash:
+            self._find(checkpoint.first_position, "checkpoint",
+                       f"positions {checkpoint.first_position}..{checkpoint.position} do not "
+                       f"chain to checkpoint {checkpoint.seq}'s link: the checkpoint (or its "
+                       "entries) was altered")
+
+    def _check_sequence(self, previous: Checkpoint | None, checkpoint: Checkpoint,
+                        entries: list[tuple[int, bytes]]) -> None:
+        """Checkpoints must follow one another without gap or overlap."""
+        expected_seq = previous.seq + 1 if previous else 1
+        problems = []
+        if checkpoint.seq != expected_seq:
+            problems.append(f"checkpoint {checkpoint.seq} follows {expected_seq - 1}")
+        if previous and checkpoint.first_position <= previous.position:
+            problems.append(f"checkpoint {checkpoint.seq} overlaps the one before")
+        if len(entries) != checkpoint.events or (
+                entries and (entries[0][0] != checkpoint.first_position
+                             or entries[-1][0] != checkpoint.position)):
+            problems.append(f"checkpoint {checkpoint.seq}'s entries disagree with its "
+                            f"range {checkpoint.first_position}..{checkpoint.position}")
+        if problems:
+            self._find(checkpoint.first_position, "checkpoint",
+                       "; ".join(problems) + ": the ledger itself was altered")
+
+    # -- after the last checkpoint -------------------------------------------------------
+
+    def _walk_unsealed(self, rows: _Rows) -> None:
+        while (row := rows.peek()) is not None:
+            self._chain(row)
+            rows.advance()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _chain(self, row: RawEvent) -> bytes:
+        digest = event_digest(row)
+        self.link = next_link(self.link, row.position, digest)
+        report = self.report
+        report.events += 1
+        report.head_position = row.position
+        if row.position in self.published:
+            self._check_published(row.position)
+        return digest
+
+    def _check_published(self, position: int) -> None:
+        self.report.published_checked += 1
+        if self.published.pop(position) != self.link.hex():
+            self._find(position, "published_head",
+                       f"the chain at position {position} no longer has the link that was "
+                       "published for it")
+
+    def _check_unreached_heads(self) -> None:
+        self.report.head_hash = self.link.hex()
+        for position in sorted(self.published):
+            self._find(position, "published_head",
+                       f"a head was published at position {position}, which the log no "
+                       "longer holds")
+
+    def _find(self, position: int, kind: str, message: str) -> None:
+        self.broken = True
+        if len(self.report.findings) < MAX_FINDINGS:
+            self.report.findings.append(Finding(position, kind, message))
+        else:
+            self.report.truncated = True
+
+    def _full(self) -> bool:
+        return self.report.truncated
+
+
+def _describe(row: RawEvent) -> str:
+    topic = row.topic.rpartition(":")[2] if isinstance(row.topic, str) else repr(row.topic)
+    return f"{topic} of {row.originator_id} v{row.version}"
