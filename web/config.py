@@ -8,15 +8,15 @@ import os
 class Config:
     """Defaults for every deployment."""
 
-    SECRET_KEY = os.environ.get("REGISTRY_WEB_SECRET_KEY")  # falls back to the registry secret
+    SECRET_KEY = os.environ.get("REGISTRY_WEB_SECRET_KEY")  # else derived from the registry secret
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # imports are the largest bodies
     JSON_SORT_KEYS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     API_TITLE = "Teacher qualification registry"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
-    OPENAPI_URL_PREFIX = "/api/v1"
-    OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = None
+    # The OpenAPI paths and the docs page are configured by web.api (served offline).
     REGISTRY_SETTINGS = None  # a registry.settings.Settings; None: from the environment
     REGISTRY_FOLLOW = True  # run the views' follower thread in this process
     LANGUAGES = ("ky", "ru", "en")

@@ -6,6 +6,8 @@ Built lazily on first use, i.e. after a pre-forking server has forked its worker
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 
 from flask import Flask, current_app
@@ -20,16 +22,16 @@ from registry.settings import Settings
 class Services:
     """What a request handler needs from the registry."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, settings: Settings):
         self.flask_app = app
+        self.settings = settings
         self._lock = threading.Lock()
         self._registry: Registry | None = None
         self._queries: Queries | None = None
         self.follower: Follower | None = None
 
     def _open(self) -> None:
-        settings: Settings = self.flask_app.config.get("REGISTRY_SETTINGS") or Settings.from_env()
-        registry = open_registry(settings)
+        registry = open_registry(self.settings)
         if self.flask_app.config.get("REGISTRY_FOLLOW", True):
             self.follower = Follower(registry, open_worker(registry)).start()
         self._queries = Queries(registry)
@@ -37,6 +39,7 @@ class Services:
 
     @property
     def registry(self) -> Registry:
+        """The registry application (opened on first use in this process)."""
         if self._registry is None:
             with self._lock:
                 if self._registry is None:
@@ -45,18 +48,30 @@ class Services:
 
     @property
     def queries(self) -> Queries:
+        """The read side over this process's registry."""
         self.registry  # noqa: B018  (opens everything)
         return self._queries  # type: ignore[return-value]
 
     def close(self) -> None:
-        if self.follower is not None:
-            self.follower.stop()
-        if self._registry is not None:
-            self._registry.close()
+        """Stop the follower and close the connections (tests, shutdown)."""
+        with self._lock:
+            if self.follower is not None:
+                self.follower.stop()
+                self.follower = None
+            if self._registry is not None:
+                self._registry.close()
+                self._registry = None
+                self._queries = None
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["registry"] = Services(app)
+    """Attach the (lazy) services; derive the session key from the installation secret."""
+    settings: Settings = app.config.get("REGISTRY_SETTINGS") or Settings.from_env()
+    app.extensions["registry"] = Services(app, settings)
+    if not app.config.get("SECRET_KEY"):
+        # One secret per installation: sessions survive restarts and agree across workers.
+        app.config["SECRET_KEY"] = hmac.new(settings.secret_key, b"web-session",
+                                            hashlib.sha256).hexdigest()
 
 
 def services() -> Services:

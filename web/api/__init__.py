@@ -1,7 +1,119 @@
-"""The JSON API under /api/v1 (placeholder: filled in by the API work)."""
+"""The JSON API under /api/v1: flask-smorest resources, OpenAPI and a browsable docs page.
 
-from flask import Flask
+The docs page (Swagger UI at /api/v1/docs) loads its scripts from this server, never
+from a CDN: the registry runs on networks without internet access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, request, send_from_directory
+from flask_smorest import Api
+
+from registry.domain.errors import InvalidInputError
+from web import errors
+from web.api import audit, certificates, imports, programmes, providers, statistics, teachers
+from web.api.base import queries
+from web.auth import require_actor
+from web.schemas.common import ErrorSchema
+
+PREFIX = "/api/v1"
+DOCS_ASSETS = f"{PREFIX}/docs/assets"
+PUBLIC_READS = (f"{PREFIX}/verify/", f"{PREFIX}/open-data/", f"{PREFIX}/openapi.json",
+                f"{PREFIX}/docs")
+BLUEPRINTS = (providers, programmes, teachers, certificates, statistics, audit, imports)
+
+
+class RegistryApi(Api):
+    """flask-smorest's Api with our error payload, documented and answered."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        """`web.errors` answers every error (JSON under /api, HTML elsewhere)."""
+
+    def handle_http_exception(self, error):  # pragma: no cover - not registered
+        return errors.handle_http_exception(error)
+
+
+def _swagger_ui_path() -> str | None:
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    return swagger_ui_path
+
+
+def _api_config(app: Flask) -> dict[str, Any]:
+    assets = _swagger_ui_path()
+    return {
+        "OPENAPI_URL_PREFIX": PREFIX,
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs" if assets else None,
+        "OPENAPI_SWAGGER_UI_URL": f"{DOCS_ASSETS}/",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "National registry of teachers' qualification "
+                                    "upgrading of the Kyrgyz Republic. Every write is an "
+                                    "immutable event; see X-Registry-Position and "
+                                    "min_position for reading your own writes."},
+            "servers": [{"url": PREFIX}],
+            "components": {"securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token from `registry users create`."}}},
+            "security": [{"bearer": []}],
+        },
+    }
+
+
+def _check_body() -> None:
+    """JSON writes must say they are JSON (imports take CSV)."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.path.endswith("/imports"):
+        return
+    if not request.is_json:
+        raise InvalidInputError("The request body must be JSON (Content-Type: "
+                                "application/json).", code="not_json")
+
+
+def _wait_for_position() -> None:
+    """Read your writes: wait until the views have processed ?min_position=N."""
+    if request.method != "GET" or "min_position" not in request.args:
+        return
+    raw = request.args.get("min_position", "")
+    if not raw.strip().isdigit():
+        raise InvalidInputError("min_position must be a whole number ≥ 0.",
+                                field="min_position", code="invalid_input")
+    from web.services import services
+
+    queries().wait_for(int(raw), timeout=services().settings.read_wait_timeout_s)
+
+
+def _before_api_request() -> None:
+    """Authenticate first (401 before any 400), then check the body, then wait."""
+    if not request.path.startswith(f"{PREFIX}/"):
+        return
+    public = request.path.startswith(PUBLIC_READS) and request.method in ("GET", "HEAD")
+    if not public and request.url_rule is not None:
+        require_actor()
+    _check_body()
+    _wait_for_position()
 
 
 def init_app(app: Flask) -> None:
-    """Nothing yet."""
+    """Register the API's resources, its OpenAPI document and the docs page."""
+    for key, value in _api_config(app).items():
+        app.config.setdefault(key, value)
+    api = RegistryApi(app)
+    for module in BLUEPRINTS:
+        api.register_blueprint(module.blp, url_prefix=PREFIX)
+    app.before_request(_before_api_request)
+    app.extensions["registry_api"] = api
+
+    assets = _swagger_ui_path()
+
+    @app.get(f"{DOCS_ASSETS}/<path:filename>")
+    def api_docs_assets(filename: str):
+        """Swagger UI's scripts and styles, served locally."""
+        if assets is None:
+            abort(404)
+        return send_from_directory(assets, filename, max_age=86400)

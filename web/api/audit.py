@@ -1,0 +1,73 @@
+"""The auditor's reads (event log, ledger), compliance policies and who-am-I."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from web.api.base import Blueprint, idempotency_key, queries, registry, written
+from web.auth import AUDITORS, describe, require_actor
+from web.schemas.audit import (EventsArgs, EventsOut, LedgerOut, MeOut, PolicyIn, PolicyList,
+                               PolicyOut)
+from web.schemas.common import ReadArgs
+
+blp = Blueprint("audit", __name__, description="Event log, ledger, policies, accounts.")
+
+
+@blp.route("/events")
+class Events(MethodView):
+    """The global event log."""
+
+    @blp.arguments(EventsArgs, location="query")
+    @blp.read(EventsOut)
+    def get(self, args):
+        """Events after a position, with who recorded each and when (auditor)."""
+        require_actor(*AUDITORS)
+        args.pop("min_position", None)
+        after, limit = args.pop("after"), args.pop("limit")
+        filters = {k: (str(v) if k == "originator_id" else v) for k, v in args.items()}
+        return queries().events(after=after, limit=limit, **filters)
+
+
+@blp.route("/ledger")
+class Ledger(MethodView):
+    """The tamper-evident hash chain over the event log."""
+
+    @blp.arguments(ReadArgs, location="query")
+    @blp.read(LedgerOut)
+    def get(self, args):
+        """The chain's current head, to publish and later check the log against (auditor)."""
+        require_actor(*AUDITORS)
+        from registry import ledger
+
+        return ledger.head(registry())
+
+
+@blp.route("/policies")
+class Policies(MethodView):
+    """Versions of the compliance policy."""
+
+    @blp.arguments(ReadArgs, location="query")
+    @blp.read(PolicyList)
+    def get(self, args):
+        """Every policy version (window in years, required hours), by effective date."""
+        require_actor()
+        return {"policies": queries().policies()}
+
+    @blp.arguments(PolicyIn)
+    @blp.write(201, PolicyOut)
+    def post(self, body):
+        """Adopt a policy version effective from a date (admin)."""
+        actor = require_actor()
+        return written(registry().adopt_policy(actor, **body,
+                                               idempotency_key=idempotency_key()))
+
+
+@blp.route("/me")
+class Me(MethodView):
+    """The account making the request."""
+
+    @blp.arguments(ReadArgs, location="query")
+    @blp.read(MeOut)
+    def get(self, args):
+        """Name, role and scope of the signed-in account."""
+        return describe(require_actor())

@@ -1,0 +1,102 @@
+"""Certificates: issue, legacy records, duplicates, revocation; reading and verification."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from registry.domain.errors import NotFoundError
+
+from web.api.base import Blueprint, idempotency_key, queries, registry, written
+from web.auth import DOSSIER_READERS, check_region, require_actor
+from web.errors import ApiError
+from web.schemas.certificates import (CertificateIn, CertificateOut, DuplicateIn, IssuedOut,
+                                      LegacyIn, VerifiedOut, VerifyArgs)
+from web.schemas.common import ReadArgs, ReasonSchema
+
+blp = Blueprint("certificates", __name__, description="Certificates and their verification.")
+
+
+@blp.route("/enrolments/<enrolment_id>/certificate")
+class Issue(MethodView):
+    """The certificate of an enrolment."""
+
+    @blp.arguments(CertificateIn)
+    @blp.write(201, IssuedOut)
+    def post(self, body, enrolment_id):
+        """Issue the certificate of a passed enrolment; answers its verification code."""
+        actor = require_actor()
+        return written(registry().issue_certificate(actor, enrolment_id, **body,
+                                                    idempotency_key=idempotency_key()))
+
+
+@blp.route("/certificates/legacy")
+class Legacy(MethodView):
+    """Paper certificates from before the registry."""
+
+    @blp.arguments(LegacyIn)
+    @blp.write(201, IssuedOut)
+    def post(self, body):
+        """Record a legacy (paper) certificate without an enrolment."""
+        actor = require_actor()
+        return written(registry().record_legacy_certificate(
+            actor, **body, idempotency_key=idempotency_key()))
+
+
+@blp.route("/certificates/<number>")
+class Certificate(MethodView):
+    """One certificate."""
+
+    @blp.arguments(ReadArgs, location="query")
+    @blp.read(CertificateOut)
+    def get(self, args, number):
+        """A certificate with its status, links to duplicates and revocation."""
+        actor = require_actor(*DOSSIER_READERS)
+        certificate = queries().certificate(number)
+        if actor.role == "commission" and actor.region:
+            try:
+                check_region(actor, queries().teacher(certificate["pin"]).get("region"))
+            except NotFoundError:
+                raise ApiError(404, "certificate_not_found",
+                               f"No certificate {number}.") from None
+        return certificate
+
+
+@blp.route("/certificates/<number>/revocation")
+class Revocation(MethodView):
+    """Revoking a certificate (its duplicates with it)."""
+
+    @blp.arguments(ReasonSchema)
+    @blp.write(200, IssuedOut)
+    def post(self, body, number):
+        """Revoke a certificate with a reason; its enrolment may then be certified again."""
+        actor = require_actor()
+        return written(registry().revoke_certificate(actor, number, reason=body["reason"],
+                                                     idempotency_key=idempotency_key()))
+
+
+@blp.route("/certificates/<number>/duplicate")
+class Duplicate(MethodView):
+    """Replacing a lost original."""
+
+    @blp.arguments(DuplicateIn)
+    @blp.write(201, IssuedOut)
+    def post(self, body, number):
+        """Issue a duplicate under a new number pointing to the original."""
+        actor = require_actor()
+        return written(registry().issue_duplicate(actor, number, **body,
+                                                  idempotency_key=idempotency_key()))
+
+
+@blp.route("/verify/<number>")
+class Verify(MethodView):
+    """Public verification of one certificate."""
+
+    @blp.arguments(VerifyArgs, location="query")
+    @blp.read(VerifiedOut, public=True)
+    def get(self, args, number):
+        """Anyone: a certificate's facts and status when number and code match; never a PIN."""
+        found = queries().verify(number, args["code"])
+        if found is None:
+            raise ApiError(404, "not_verified", "No certificate matches this number and "
+                           "verification code.")
+        return found

@@ -1,0 +1,92 @@
+"""Aggregates: compliance and activity statistics, open data, pseudonymised teachers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask.views import MethodView
+
+from registry.domain import clock
+from registry.domain.errors import RuleViolationError
+from web.api.base import Blueprint, csv_response, queries
+from web.auth import AGGREGATE_READERS, require_actor
+from web.schemas.statistics import (ActivityStatsArgs, ActivityStatsOut, ComplianceStatsArgs,
+                                    ComplianceStatsOut, OpenDataArgs, OpenDataOut,
+                                    PseudonymArgs, PseudonymList)
+
+blp = Blueprint("statistics", __name__, description="Aggregates and open data.")
+
+STATUS_COLUMNS = ("group", "total", "compliant", "due_soon", "grace", "overdue", "inactive")
+
+
+@blp.route("/statistics/compliance")
+class ComplianceStatistics(MethodView):
+    """Compliance by group."""
+
+    @blp.arguments(ComplianceStatsArgs, location="query")
+    @blp.read(ComplianceStatsOut)
+    def get(self, args):
+        """Teachers by status per region, district, subject or position (?format=csv)."""
+        require_actor(*AGGREGATE_READERS)
+        as_of = args.get("as_of") or clock.today()
+        groups = queries().compliance_statistics(as_of, args["group_by"])
+        if args["format"] == "csv":
+            return csv_response(groups, (*STATUS_COLUMNS, "hours"),
+                                f"compliance-{args['group_by']}-{as_of}.csv")
+        return {"as_of": as_of, "group_by": args["group_by"], "groups": groups}
+
+
+@blp.route("/statistics/activity")
+class ActivityStatistics(MethodView):
+    """Training activity by group."""
+
+    @blp.arguments(ActivityStatsArgs, location="query")
+    @blp.read(ActivityStatsOut)
+    def get(self, args):
+        """Certificates, hours and teachers in a period per group (?format=csv)."""
+        require_actor(*AGGREGATE_READERS)
+        date_to = args.get("to") or clock.today()
+        date_from = args.get("from_") or date(date_to.year, 1, 1)
+        if date_to < date_from:
+            raise RuleViolationError("'to' is before 'from'.", field="to",
+                                     code="period_reversed")
+        groups = queries().activity_statistics(date_from, date_to, args["group_by"])
+        if args["format"] == "csv":
+            return csv_response(groups, ("group", "certificates", "hours", "teachers"),
+                                f"activity-{args['group_by']}-{date_from}-{date_to}.csv")
+        return {"from": date_from, "to": date_to, "group_by": args["group_by"],
+                "groups": groups}
+
+
+@blp.route("/statistics/teachers")
+class PseudonymisedTeachers(MethodView):
+    """Teacher-level rows for analysis, without names or PINs."""
+
+    @blp.arguments(PseudonymArgs, location="query")
+    @blp.read(PseudonymList)
+    def get(self, args):
+        """Pseudonymised teachers with place, service years, status and hours (?format=csv)."""
+        require_actor("admin", "auditor", "statistician")
+        rows = queries().pseudonymised_teachers(args.get("as_of"), limit=args["limit"],
+                                                offset=args["offset"])
+        if args["format"] == "csv":
+            return csv_response(rows, ("key", "region", "district", "school", "subject",
+                                       "position", "service_years", "status", "hours"),
+                                "teachers-pseudonymised.csv")
+        return {"as_of": args.get("as_of"), "teachers": rows}
+
+
+@blp.route("/open-data/compliance")
+class OpenData(MethodView):
+    """Public compliance counts."""
+
+    @blp.arguments(OpenDataArgs, location="query")
+    @blp.read(OpenDataOut, public=True)
+    def get(self, args):
+        """Anyone: counts by status per region or district; groups under 5 are suppressed."""
+        as_of = args.get("as_of") or clock.today()
+        groups = queries().open_data(as_of, args["group_by"])
+        if args["format"] == "csv":
+            return csv_response(groups, (*STATUS_COLUMNS, "suppressed"),
+                                f"open-data-compliance-{args['group_by']}-{as_of}.csv")
+        return {"as_of": as_of, "group_by": args["group_by"], "groups": groups}

@@ -1,0 +1,155 @@
+"""Teachers: registration, transfers, departures, corrections; dossier, compliance, history."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from web.api.base import Blueprint, csv_response, idempotency_key, queries, registry, written
+from web.auth import DOSSIER_READERS, check_region, require_actor, scoped_region
+from web.schemas.common import ReadArgs
+from web.schemas.teachers import (ComplianceArgs, ComplianceOut, CorrectionIn, DepartureIn,
+                                  DossierOut, DueArgs, DueList, HistoryOut, SearchArgs,
+                                  TeacherIn, TeacherList, TeacherOut, TransferIn)
+
+blp = Blueprint("teachers", __name__, description="Teachers, their compliance and history.")
+
+DUE_COLUMNS = ("pin", "full_name", "region", "district", "school", "subject", "status",
+               "hours", "missing_hours", "next_due")
+
+
+def visible_teacher(pin: str):
+    """The teacher a dossier reader may see (a bound commission: their region only)."""
+    actor = require_actor(*DOSSIER_READERS)
+    teacher = queries().teacher(pin)
+    check_region(actor, teacher.get("region"))
+    return teacher
+
+
+def check_visible(pin: str) -> None:
+    """Refuse unless the actor may read this teacher (cheap for unbound roles)."""
+    actor = require_actor(*DOSSIER_READERS)
+    if actor.role == "commission" and actor.region:
+        check_region(actor, queries().teacher(pin).get("region"))
+
+
+@blp.route("/teachers")
+class Teachers(MethodView):
+    """The teachers."""
+
+    @blp.arguments(SearchArgs, location="query")
+    @blp.read(TeacherList)
+    def get(self, args):
+        """Find teachers by part of a name, a PIN or a school."""
+        actor = require_actor(*DOSSIER_READERS)
+        region = scoped_region(actor, args.get("region"))
+        found = queries().search_teachers(args["q"], region=region,
+                                          district=args.get("district"),
+                                          school=args.get("school"), limit=args["limit"],
+                                          offset=args["offset"])
+        return {"teachers": found, "limit": args["limit"], "offset": args["offset"]}
+
+    @blp.arguments(TeacherIn)
+    @blp.write(201, TeacherOut)
+    def post(self, body):
+        """Register a teacher (admin, registrar)."""
+        actor = require_actor()
+        return written(registry().register_teacher(actor, body,
+                                                   idempotency_key=idempotency_key()))
+
+
+@blp.route("/teachers/<pin>")
+class Teacher(MethodView):
+    """One teacher's dossier."""
+
+    @blp.arguments(ReadArgs, location="query")
+    @blp.read(DossierOut)
+    def get(self, args, pin):
+        """Profile, current compliance, certificates and enrolments (an old PIN works too)."""
+        teacher = visible_teacher(pin)
+        q = queries()
+        return {**teacher, "compliance": q.compliance(pin),
+                "certificates": q.teacher_certificates(pin),
+                "enrolments": q.teacher_enrolments(pin)}
+
+
+@blp.route("/teachers/<pin>/compliance")
+class Compliance(MethodView):
+    """Compliance on a date, as known at a time."""
+
+    @blp.arguments(ComplianceArgs, location="query")
+    @blp.read(ComplianceOut)
+    def get(self, args, pin):
+        """Status, hours, next due date and the certificates that count."""
+        check_visible(pin)
+        return queries().compliance(pin, as_of=args.get("as_of"),
+                                    known_at=args.get("known_at"))
+
+
+@blp.route("/teachers/<pin>/history")
+class History(MethodView):
+    """Everything recorded about a teacher."""
+
+    @blp.arguments(ReadArgs, location="query")
+    @blp.read(HistoryOut)
+    def get(self, args, pin):
+        """Every event about the teacher, their enrolments and certificates, oldest first."""
+        check_visible(pin)
+        return {"events": queries().teacher_history(pin)}
+
+
+@blp.route("/teachers/<pin>/transfers")
+class Transfers(MethodView):
+    """Moving a teacher to another school."""
+
+    @blp.arguments(TransferIn)
+    @blp.write(201, TeacherOut)
+    def post(self, body, pin):
+        """Transfer a teacher from a date."""
+        actor = require_actor()
+        return written(registry().transfer_teacher(actor, pin, **body,
+                                                   idempotency_key=idempotency_key()))
+
+
+@blp.route("/teachers/<pin>/departure")
+class Departure(MethodView):
+    """A teacher leaving service."""
+
+    @blp.arguments(DepartureIn)
+    @blp.write(200, TeacherOut)
+    def post(self, body, pin):
+        """Record that a teacher left service from a date."""
+        actor = require_actor()
+        return written(registry().record_departure(actor, pin, **body,
+                                                   idempotency_key=idempotency_key()))
+
+
+@blp.route("/teachers/<pin>/corrections")
+class Corrections(MethodView):
+    """Correcting a teacher's registered details."""
+
+    @blp.arguments(CorrectionIn)
+    @blp.write(201, TeacherOut)
+    def post(self, body, pin):
+        """Correct details or the PIN (the old PIN keeps finding the teacher)."""
+        actor = require_actor()
+        reason = body.pop("reason", None)
+        return written(registry().correct_teacher(actor, pin, body, reason=reason,
+                                                  idempotency_key=idempotency_key()))
+
+
+@blp.route("/due")
+class Due(MethodView):
+    """Who is due soon, overdue or in grace."""
+
+    @blp.arguments(DueArgs, location="query")
+    @blp.read(DueList)
+    def get(self, args):
+        """Teachers with a status on a date, by place (?format=csv for a spreadsheet)."""
+        actor = require_actor(*DOSSIER_READERS)
+        rows = queries().due_list(status=args["status"], as_of=args.get("as_of"),
+                                  region=scoped_region(actor, args.get("region")),
+                                  district=args.get("district"), school=args.get("school"),
+                                  limit=args["limit"], offset=args["offset"])
+        if args["format"] == "csv":
+            return csv_response(rows, DUE_COLUMNS, f"{args['status']}.csv")
+        return {"status": args["status"], "as_of": args.get("as_of"), "teachers": rows}

@@ -1,0 +1,130 @@
+"""Who is asking: a bearer token (API) or a signed-in session (pages), as an `Actor`.
+
+Roles and scopes follow the spec's table; the commands enforce the write rules again,
+so a mistake here can refuse too much but never allow a write the registry forbids.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+from flask import g, has_request_context, request, session
+
+from registry.commands.base import Actor, Session
+from registry.domain.account import Account
+from registry.domain.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
+from web.services import services
+
+SESSION_KEY = "account_id"
+# Reads of teacher-level data with names and PINs: not for statisticians or the public.
+DOSSIER_READERS = ("admin", "registrar", "commission", "auditor")
+AGGREGATE_READERS = ("admin", "registrar", "commission", "auditor", "statistician")
+AUDITORS = ("auditor",)
+
+# A token is checked against its account's event stream; caching the answer for a few
+# seconds keeps reads fast while a disabled account or a rotated token stops working
+# within the TTL.
+_TOKEN_TTL_S = 5.0
+_token_cache: dict[str, tuple[float, Account]] = {}
+_token_lock = threading.Lock()
+
+
+def actor_for(account: Account, via: str) -> Actor:
+    """The actor an account acts as."""
+    return Actor(name=account.name, role=account.role, account_id=str(account.id),
+                 provider_code=account.provider_code, region=account.region, via=via)
+
+
+def _account_for_token(token: str) -> Account:
+    now = time.monotonic()
+    with _token_lock:
+        cached = _token_cache.get(token)
+    if cached and now - cached[0] < _TOKEN_TTL_S:
+        return cached[1]
+    account = services().registry.authenticate_token(token)
+    with _token_lock:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[token] = (now, account)
+    return account
+
+
+def _from_bearer() -> Actor | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticatedError("Send the token as 'Authorization: Bearer <token>'.",
+                                    code="invalid_authorization")
+    return actor_for(_account_for_token(token.strip()), "api")
+
+
+def _from_session() -> Actor | None:
+    account_id = session.get(SESSION_KEY)
+    if not account_id:
+        return None
+    try:
+        account = Session(services().registry).find(uuid.UUID(str(account_id)))
+    except ValueError:
+        account = None
+    if not isinstance(account, Account) or account.disabled:
+        session.pop(SESSION_KEY, None)
+        return None
+    return actor_for(account, "web")
+
+
+def current_actor() -> Actor | None:
+    """The signed-in actor of this request (token first, then session), or None."""
+    if not has_request_context():
+        return None
+    if "registry_actor" not in g:
+        g.registry_actor = _from_bearer() or _from_session()
+    return g.registry_actor
+
+
+def require_actor(*roles: str) -> Actor:
+    """The actor, who must be signed in and (if roles are given) hold one of them."""
+    actor = current_actor()
+    if actor is None:
+        raise NotAuthenticatedError("Sign in, or send 'Authorization: Bearer <token>'.",
+                                    code="not_authenticated")
+    if roles and actor.role not in roles:
+        raise ForbiddenError(f"The {actor.role} role may not read or do this.",
+                             code="forbidden_role")
+    return actor
+
+
+def check_region(actor: Actor, region: str | None) -> None:
+    """A commission member bound to a region sees only that region's teachers.
+
+    Outside it a teacher is answered as unknown, so a PIN reveals nothing.
+    """
+    if actor.role == "commission" and actor.region and region != actor.region:
+        raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
+
+
+def scoped_region(actor: Actor, requested: str | None) -> str | None:
+    """The region filter of a teacher list: a bound commission member's own region."""
+    if actor.role == "commission" and actor.region:
+        if requested and requested != actor.region:
+            raise ForbiddenError(f"This account reads only region {actor.region}.",
+                                 code="other_region")
+        return actor.region
+    return requested
+
+
+def check_provider(actor: Actor, provider_code: str) -> None:
+    """A registrar reads the details of their own provider only."""
+    if actor.role == "registrar" and actor.provider_code != provider_code:
+        raise ForbiddenError(f"A registrar of {actor.provider_code} may not read "
+                             f"{provider_code}.", code="other_provider")
+
+
+def describe(actor: Actor) -> dict[str, Any]:
+    """The actor as shown by GET /me."""
+    return {"name": actor.name, "role": actor.role, "account_id": actor.account_id,
+            "provider_code": actor.provider_code, "region": actor.region, "via": actor.via}

@@ -1,0 +1,100 @@
+"""The auditor's reads, policies, imports and who-am-I."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from web.schemas.common import IsoDate, IsoDateTime, QueryInteger, ReadArgs, StrictInteger
+from web.schemas.teachers import HistoryEvent
+
+
+class EventsArgs(ReadArgs):
+    after = QueryInteger(load_default=0, validate=validate.Range(min=0))
+    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
+    type = fields.String(metadata={"description": "Only events of this type, e.g. "
+                                                  "Certificate.Revoked."})
+    actor = fields.String(metadata={"description": "Only events recorded by this account."})
+    originator_id = fields.UUID()
+    recorded_from = IsoDateTime()
+    recorded_to = IsoDateTime()
+
+
+class EventsOut(Schema):
+    """A page of the global event log."""
+
+    events = fields.List(fields.Nested(HistoryEvent))
+    next = fields.Integer(allow_none=True, metadata={
+        "description": "Pass as `after` for the next page."})
+
+
+class LedgerOut(Schema):
+    """The head of the tamper-evident hash chain, for auditors to publish."""
+
+    algorithm = fields.String()
+    genesis = fields.String()
+    position = fields.Integer(allow_none=True, metadata={
+        "description": "The last sealed position."})
+    hash = fields.String(metadata={"description": "The chain's link at `position`."})
+    events = fields.Integer()
+    log_position = fields.Integer()
+    unsealed_events = fields.Integer()
+    checkpoint_events = fields.Integer()
+    checkpoint_count = fields.Integer()
+    checkpoints = fields.List(fields.Dict())
+    verified_at = IsoDateTime(allow_none=True)
+    last_verification = fields.Dict(allow_none=True)
+
+
+class PolicyIn(Schema):
+    """Adopt a compliance policy version effective from a date."""
+
+    effective_from = IsoDate(required=True)
+    window_years = StrictInteger(required=True, metadata={"minimum": 1, "maximum": 10})
+    required_hours = StrictInteger(required=True, metadata={"minimum": 1, "maximum": 2000})
+
+
+class PolicyOut(Schema):
+    effective_from = IsoDate()
+    window_years = fields.Integer()
+    required_hours = fields.Integer()
+    recorded_at = IsoDateTime(allow_none=True)
+
+
+class PolicyList(Schema):
+    """Every policy version, by effective date."""
+
+    policies = fields.List(fields.Nested(PolicyOut))
+
+
+class ImportArgs(Schema):
+    """Options of a CSV import."""
+
+
+class ImportRow(Schema):
+    line = fields.Integer()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class ImportReportOut(Schema):
+    """The row-level report of a CSV import."""
+
+    class Meta:
+        unknown = "include"
+
+    rows = fields.Integer()
+    recorded = fields.Integer()
+    skipped = fields.Integer()
+    failed = fields.Integer()
+    errors = fields.List(fields.Dict())
+
+
+class MeOut(Schema):
+    """The signed-in account."""
+
+    name = fields.String()
+    role = fields.String()
+    account_id = fields.String(allow_none=True)
+    provider_code = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    via = fields.String()

@@ -1,0 +1,107 @@
+"""Certificates: issue, legacy, duplicate, revocation, reading and public verification."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from registry.domain.values import FORMS
+from web.schemas.common import IsoDate, IsoDateTime, ReadArgs, StrictInteger, choice, text
+
+
+class CertificateIn(Schema):
+    """Issue the certificate of an enrolment whose assessment passed."""
+
+    number = text(64)
+    issued_on = IsoDate(required=True)
+
+
+class DuplicateIn(CertificateIn):
+    """Replace a lost original with a duplicate under a new number."""
+
+
+class LegacyIn(Schema):
+    """Record a paper certificate issued before the registry existed."""
+
+    pin = text(14)
+    number = text(64)
+    provider_code = text(40)
+    title = text(300)
+    form = choice(FORMS)
+    hours = StrictInteger(required=True, metadata={"minimum": 1, "maximum": 2000})
+    issued_on = IsoDate(required=True)
+
+
+class IssuedOut(Schema):
+    """A certificate as recorded (the answer to a certificate write)."""
+
+    number = fields.String()
+    kind = fields.String(metadata={"enum": ["issued", "legacy", "duplicate"]})
+    status = fields.String(metadata={"enum": ["valid", "revoked", "duplicate_issued"]})
+    teacher_id = fields.String()
+    provider_code = fields.String()
+    title = fields.String()
+    form = fields.String()
+    hours = fields.Integer()
+    issued_on = IsoDate()
+    verification_code = fields.String()
+    enrolment_id = fields.String(allow_none=True)
+    duplicate_of = fields.String(allow_none=True)
+    replaced_by = fields.List(fields.String())
+    revocation_reason = fields.String(allow_none=True)
+
+
+class CertificateOut(Schema):
+    """A certificate with its status and links."""
+
+    number = fields.String()
+    kind = fields.String(metadata={"enum": ["issued", "legacy", "duplicate"]})
+    status = fields.String(metadata={"enum": ["valid", "revoked", "duplicate_issued"]})
+    teacher_id = fields.String()
+    pin = fields.String()
+    full_name = fields.String()
+    provider_code = fields.String()
+    provider_name = fields.String(allow_none=True)
+    programme_id = fields.String(allow_none=True)
+    title = fields.String()
+    form = fields.String()
+    mode = fields.String(allow_none=True)
+    funding = fields.String(allow_none=True)
+    hours = fields.Integer()
+    issued_on = IsoDate()
+    starts_on = IsoDate(allow_none=True)
+    ends_on = IsoDate(allow_none=True)
+    assessment = fields.String(allow_none=True)
+    assessed_on = IsoDate(allow_none=True)
+    score = fields.Float(allow_none=True)
+    verification_code = fields.String()
+    duplicate_of = fields.String(allow_none=True)
+    replaced_by = fields.List(fields.String())
+    revoked_at = IsoDateTime(allow_none=True)
+    revocation_reason = fields.String(allow_none=True)
+    recorded_at = IsoDateTime(allow_none=True)
+
+
+class VerifyArgs(ReadArgs):
+    code = fields.String(required=True, metadata={
+        "description": "The verification code printed on the certificate (XXXX-XXXX)."})
+
+
+class VerifiedOut(Schema):
+    """What the public may see of a certificate: never a PIN."""
+
+    number = fields.String()
+    status = fields.String(metadata={"enum": ["valid", "revoked", "duplicate_issued"]})
+    provider_code = fields.String()
+    provider_name = fields.String(allow_none=True)
+    title = fields.String()
+    form = fields.String()
+    hours = fields.Integer()
+    issued_on = IsoDate()
+    starts_on = IsoDate(allow_none=True)
+    ends_on = IsoDate(allow_none=True)
+    assessment = fields.String(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    full_name = fields.String()
+    duplicate_of = fields.String(allow_none=True)
+    replaced_by = fields.List(fields.String())
+    revoked_at = IsoDateTime(allow_none=True)

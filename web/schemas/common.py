@@ -1,0 +1,164 @@
+"""Strict fields and the shapes every endpoint shares (errors, read arguments, lists).
+
+Request schemas check form only: JSON types, required fields, calendar dates, no
+unknown fields (a 400). Whether a value obeys the regulation (a PIN's birth date, a
+course's 72 hours, a region code) is the domain's rule and answers 422, so the
+vocabularies appear here as documentation (`enum`) rather than as validators.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from datetime import date, datetime, timezone
+
+from marshmallow import Schema, fields, validate
+
+from registry.domain import clock
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer: not a string, a float or a boolean."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class QueryInteger(fields.Integer):
+    """An integer from a query string (text of digits, not '1.5')."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictNumber(fields.Float):
+    """A JSON number: not a string or a boolean."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false: not 1, "yes" or "true"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class IsoDate(fields.Date):
+    """A calendar date (YYYY-MM-DD); dumps dates and ISO text alike."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str) or value is None:
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise self.make_error("invalid")
+        return super()._deserialize(value.strip(), attr, data, **kwargs)
+
+
+class IsoDateTime(fields.DateTime):
+    """A point in time with an offset; stored and returned in UTC.
+
+    A time without an offset is taken as UTC; a bare date means the end of that day
+    in Bishkek (what "as known on 1 May" means to a person). A '+' of an offset that
+    arrived unencoded in a query string (a space) is restored.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str) or value is None:
+            return value
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value.isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                raise self.make_error("invalid") from None
+            end = datetime.combine(day, datetime.max.time(), tzinfo=clock.BISHKEK)
+            return end.astimezone(timezone.utc)
+        text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+
+
+def text(max_length: int = 300, **kwargs) -> fields.String:
+    """A required line of text (the domain trims it and checks it is not blank)."""
+    kwargs.setdefault("required", True)
+    return fields.String(validate=validate.Length(max=max_length * 4), **kwargs)
+
+
+def choice(values: tuple[str, ...], **kwargs) -> fields.String:
+    """A value from a vocabulary, documented as an enum and checked by the domain (422)."""
+    kwargs.setdefault("required", True)
+    metadata = {"enum": list(values), **kwargs.pop("metadata", {})}
+    return fields.String(metadata=metadata, **kwargs)
+
+
+class ErrorBody(Schema):
+    """What went wrong."""
+
+    code = fields.String(required=True, metadata={"description": "Stable machine code."})
+    message = fields.String(required=True, metadata={"description": "For people."})
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(),
+                          metadata={"description": "Offending fields and their messages."})
+
+
+class ErrorSchema(Schema):
+    """Every error answer of the API."""
+
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class ReadArgs(Schema):
+    """Arguments every read accepts."""
+
+    min_position = QueryInteger(validate=validate.Range(min=0), metadata={
+        "description": "Wait (bounded, then 503) until the views have processed this "
+                       "global position, e.g. the X-Registry-Position of your write."})
+
+
+class CsvArgs(ReadArgs):
+    """A read that can also answer CSV."""
+
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class PageArgs(ReadArgs):
+    """A page of a long list."""
+
+    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = QueryInteger(load_default=0, validate=validate.Range(min=0))
+
+
+class ReasonSchema(Schema):
+    """A state change that needs only a reason."""
+
+    reason = text(500)

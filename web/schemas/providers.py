@@ -1,0 +1,143 @@
+"""Providers, programmes and enrolments: requests and responses."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from registry.domain.regions import region_codes
+from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS
+from web.schemas.common import (IsoDate, ReadArgs, StrictBoolean, StrictInteger,
+                                StrictNumber, choice, text)
+
+
+class ProviderIn(Schema):
+    """Register a provider."""
+
+    code = text(40, metadata={"example": "KAE"})
+    name = text(300)
+    kind = choice(PROVIDER_KINDS)
+    region = choice(region_codes())
+
+
+class ProviderOut(Schema):
+    """A provider."""
+
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    region = fields.String()
+    suspended = fields.Boolean()
+    suspension_reason = fields.String(allow_none=True)
+
+
+class ProviderList(Schema):
+    providers = fields.List(fields.Nested(ProviderOut))
+
+
+class ProgrammeIn(Schema):
+    """Register a programme of a provider."""
+
+    provider_code = text(40)
+    code = text(40)
+    title = text(300)
+    form = choice(FORMS)
+    mode = choice(MODES)
+    hours = StrictInteger(required=True, metadata={"minimum": 1, "maximum": 2000})
+    assessment = choice(ASSESSMENTS)
+    funding = choice(FUNDING)
+    starts_on = IsoDate(required=True)
+    ends_on = IsoDate(required=True)
+
+
+class ProgrammeOut(Schema):
+    """A programme."""
+
+    id = fields.String()
+    provider_code = fields.String()
+    code = fields.String()
+    title = fields.String()
+    form = fields.String()
+    mode = fields.String()
+    hours = fields.Integer()
+    assessment = fields.String()
+    funding = fields.String()
+    starts_on = IsoDate()
+    ends_on = IsoDate()
+
+
+class ProgrammeList(Schema):
+    programmes = fields.List(fields.Nested(ProgrammeOut))
+
+
+class ProgrammeArgs(ReadArgs):
+    provider_code = fields.String()
+
+
+class EnrolmentIn(Schema):
+    """Enrol a teacher."""
+
+    pin = text(14)
+
+
+class AssessmentIn(Schema):
+    """Record an assessment."""
+
+    passed = StrictBoolean(required=True)
+    score = StrictNumber(allow_none=True)
+    assessed_on = IsoDate(required=True)
+
+
+class WithdrawalIn(Schema):
+    """Withdraw a teacher from a programme."""
+
+    effective_on = IsoDate(required=True)
+    reason = text(500)
+
+
+class EnrolmentOut(Schema):
+    """An enrolment."""
+
+    id = fields.String()
+    programme_id = fields.String()
+    teacher_id = fields.String()
+    provider_code = fields.String()
+    status = fields.String(metadata={"enum": ["enrolled", "passed", "failed", "certified",
+                                              "withdrawn"]})
+    enrolled_on = IsoDate()
+    passed = fields.Boolean(allow_none=True)
+    score = fields.Float(allow_none=True)
+    assessed_on = IsoDate(allow_none=True)
+    attempts = fields.Integer()
+    withdrawn_on = IsoDate(allow_none=True)
+    certificate_number = fields.String(allow_none=True)
+
+
+class WorkloadArgs(ReadArgs):
+    from_ = IsoDate(data_key="from", required=True)
+    to = IsoDate(required=True)
+
+
+class WorkloadTotals(Schema):
+    enrolments = fields.Integer()
+    withdrawals = fields.Integer()
+    assessments = fields.Integer()
+    passed = fields.Integer()
+    failed = fields.Integer()
+    pass_rate = fields.Float(allow_none=True)
+    certificates = fields.Integer()
+    hours_delivered = fields.Integer()
+
+
+class WorkloadMonth(WorkloadTotals):
+    month = fields.String(metadata={"example": "2024-05"})
+
+
+class WorkloadOut(Schema):
+    """What a provider delivered in a period."""
+
+    provider_code = fields.String()
+    from_ = IsoDate(data_key="from", attribute="from")
+    to = IsoDate()
+    totals = fields.Nested(WorkloadTotals)
+    by_form = fields.Dict(keys=fields.String(), values=fields.Nested(WorkloadTotals))
+    by_month = fields.List(fields.Nested(WorkloadMonth))

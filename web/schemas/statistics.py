@@ -1,0 +1,100 @@
+"""Aggregates: compliance and activity statistics, open data, pseudonymised teachers."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from web.schemas.common import CsvArgs, IsoDate, QueryInteger
+
+COMPLIANCE_GROUPS = ("region", "district", "subject", "position", "provider_kind")
+ACTIVITY_GROUPS = ("region", "provider_kind", "form", "mode", "funding")
+OPEN_DATA_GROUPS = ("region", "district")
+
+
+class ComplianceStatsArgs(CsvArgs):
+    as_of = IsoDate()
+    group_by = fields.String(load_default="region",
+                             validate=validate.OneOf(COMPLIANCE_GROUPS))
+
+
+class ActivityStatsArgs(CsvArgs):
+    from_ = IsoDate(data_key="from")
+    to = IsoDate()
+    group_by = fields.String(load_default="region", validate=validate.OneOf(ACTIVITY_GROUPS))
+
+
+class OpenDataArgs(CsvArgs):
+    as_of = IsoDate()
+    group_by = fields.String(load_default="region", validate=validate.OneOf(OPEN_DATA_GROUPS))
+
+
+class ComplianceGroup(Schema):
+    group = fields.String(allow_none=True)
+    total = fields.Integer(allow_none=True)
+    compliant = fields.Integer(allow_none=True)
+    due_soon = fields.Integer(allow_none=True)
+    grace = fields.Integer(allow_none=True)
+    overdue = fields.Integer(allow_none=True)
+    inactive = fields.Integer(allow_none=True)
+    hours = fields.Integer(allow_none=True)
+
+
+class OpenDataGroup(ComplianceGroup):
+    suppressed = fields.Boolean()
+
+
+class ActivityGroup(Schema):
+    group = fields.String(allow_none=True)
+    certificates = fields.Integer()
+    hours = fields.Integer()
+    teachers = fields.Integer()
+
+
+class ComplianceStatsOut(Schema):
+    """Teachers by compliance status, per group."""
+
+    as_of = IsoDate()
+    group_by = fields.String()
+    groups = fields.List(fields.Nested(ComplianceGroup))
+
+
+class OpenDataOut(Schema):
+    """Public counts by status; groups of fewer than 5 teachers are suppressed (null)."""
+
+    as_of = IsoDate()
+    group_by = fields.String()
+    groups = fields.List(fields.Nested(OpenDataGroup))
+
+
+class ActivityStatsOut(Schema):
+    """Certificates, hours and teachers trained in a period, per group."""
+
+    from_ = IsoDate(data_key="from", attribute="from")
+    to = IsoDate()
+    group_by = fields.String()
+    groups = fields.List(fields.Nested(ActivityGroup))
+
+
+class PseudonymArgs(CsvArgs):
+    as_of = IsoDate()
+    limit = QueryInteger(load_default=1000, validate=validate.Range(min=1, max=100_000))
+    offset = QueryInteger(load_default=0, validate=validate.Range(min=0))
+
+
+class PseudonymTeacher(Schema):
+    key = fields.String(metadata={"description": "A stable pseudonym, not the PIN."})
+    region = fields.String()
+    district = fields.String()
+    school = fields.String()
+    subject = fields.String()
+    position = fields.String()
+    service_years = fields.Integer(allow_none=True)
+    status = fields.String()
+    hours = fields.Integer()
+
+
+class PseudonymList(Schema):
+    """Teacher-level rows without names or PINs."""
+
+    as_of = IsoDate(allow_none=True)
+    teachers = fields.List(fields.Nested(PseudonymTeacher))

@@ -1,0 +1,203 @@
+"""Teachers: registration, transfers, departures, corrections, dossier and compliance."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from registry.domain.regions import region_codes
+from web.schemas.common import (CsvArgs, IsoDate, IsoDateTime, PageArgs, QueryInteger,
+                                ReadArgs, choice,
+                                text)
+
+PIN_DOC = {"description": "14 digits: sex digit, birth date DDMMYYYY, 5-digit serial.",
+           "example": "21505198512345"}
+
+
+class TeacherIn(Schema):
+    """Register a teacher."""
+
+    pin = text(14, metadata=PIN_DOC)
+    full_name = text(200)
+    region = choice(region_codes())
+    district = text(100)
+    school = text(200)
+    subject = text(100)
+    position = text(100)
+    service_start = IsoDate(required=True)
+
+
+class TransferIn(Schema):
+    """Move a teacher to another school from a date."""
+
+    region = choice(region_codes())
+    district = text(100)
+    school = text(200)
+    effective_on = IsoDate(required=True)
+
+
+class DepartureIn(Schema):
+    """Record that a teacher left service."""
+
+    effective_on = IsoDate(required=True)
+    reason = text(500)
+
+
+class CorrectionIn(Schema):
+    """Correct registered details (any subset); a new PIN re-points the index."""
+
+    pin = text(14, required=False, metadata=PIN_DOC)
+    full_name = text(200, required=False)
+    region = choice(region_codes(), required=False)
+    district = text(100, required=False)
+    school = text(200, required=False)
+    subject = text(100, required=False)
+    position = text(100, required=False)
+    service_start = IsoDate()
+    reason = text(500, required=False, allow_none=True)
+
+
+class TeacherOut(Schema):
+    """A teacher's registered details."""
+
+    id = fields.String()
+    pin = fields.String()
+    full_name = fields.String()
+    region = fields.String()
+    district = fields.String()
+    school = fields.String()
+    subject = fields.String()
+    position = fields.String()
+    service_start = IsoDate()
+    departed_on = IsoDate(allow_none=True)
+    departure_reason = fields.String(allow_none=True)
+    previous_pins = fields.List(fields.String())
+    registered_at = IsoDateTime()
+
+
+class ComplianceArgs(ReadArgs):
+    as_of = IsoDate(metadata={"description": "Judge on this date (default: today)."})
+    known_at = IsoDateTime(metadata={"description": "As the registry knew it at this time "
+                                                    "(default: now)."})
+
+
+class CountedCertificate(Schema):
+    number = fields.String()
+    hours = fields.Integer()
+    issued_on = IsoDate()
+    form = fields.String()
+    provider_code = fields.String()
+    counts = fields.Boolean()
+
+
+class ComplianceOut(Schema):
+    """A teacher's compliance on a date, as known at a time."""
+
+    pin = fields.String()
+    as_of = IsoDate()
+    known_at = IsoDateTime()
+    status = fields.String(metadata={"enum": ["compliant", "due_soon", "grace", "overdue",
+                                              "inactive"]})
+    hours = fields.Integer()
+    required_hours = fields.Integer()
+    window_years = fields.Integer()
+    next_due = IsoDate(allow_none=True)
+    missing_hours = fields.Integer()
+    certificates = fields.List(fields.Nested(CountedCertificate))
+
+
+class TeacherEnrolment(Schema):
+    id = fields.String()
+    programme_id = fields.String()
+    programme_code = fields.String()
+    title = fields.String()
+    provider_code = fields.String()
+    form = fields.String()
+    hours = fields.Integer()
+    status = fields.String()
+    enrolled_on = IsoDate(allow_none=True)
+    assessed_on = IsoDate(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    score = fields.Float(allow_none=True)
+    certificate_number = fields.String(allow_none=True)
+
+
+class DossierOut(TeacherOut):
+    """A teacher's profile with current compliance, certificates and enrolments."""
+
+    compliance = fields.Nested(ComplianceOut)
+    certificates = fields.List(fields.Dict())
+    enrolments = fields.List(fields.Nested(TeacherEnrolment))
+
+
+class SearchArgs(PageArgs):
+    q = fields.String(load_default="", validate=validate.Length(max=200),
+                      metadata={"description": "Part of a name, a PIN or a school."})
+    region = fields.String()
+    district = fields.String()
+    school = fields.String()
+
+
+class TeacherSummary(Schema):
+    pin = fields.String()
+    full_name = fields.String()
+    region = fields.String()
+    district = fields.String()
+    school = fields.String()
+    subject = fields.String()
+    position = fields.String()
+
+
+class TeacherList(Schema):
+    teachers = fields.List(fields.Nested(TeacherSummary))
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class HistoryEvent(Schema):
+    """One stored event."""
+
+    position = fields.Integer()
+    type = fields.String()
+    originator_id = fields.String()
+    version = fields.Integer()
+    recorded_at = IsoDateTime()
+    actor = fields.Dict()
+    data = fields.Dict()
+
+
+class HistoryOut(Schema):
+    """Every event about a teacher, oldest first."""
+
+    events = fields.List(fields.Nested(HistoryEvent))
+
+
+class DueArgs(CsvArgs):
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["due_soon", "overdue", "grace"]))
+    as_of = IsoDate()
+    region = fields.String()
+    district = fields.String()
+    school = fields.String()
+    limit = QueryInteger(load_default=1000, validate=validate.Range(min=1, max=100_000))
+    offset = QueryInteger(load_default=0, validate=validate.Range(min=0))
+
+
+class DueTeacher(Schema):
+    pin = fields.String()
+    full_name = fields.String()
+    region = fields.String()
+    district = fields.String()
+    school = fields.String()
+    subject = fields.String()
+    status = fields.String()
+    hours = fields.Integer()
+    missing_hours = fields.Integer()
+    next_due = IsoDate(allow_none=True)
+
+
+class DueList(Schema):
+    """Teachers with a status on a date."""
+
+    status = fields.String()
+    as_of = IsoDate(allow_none=True)
+    teachers = fields.List(fields.Nested(DueTeacher))
