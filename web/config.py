@@ -18,7 +18,9 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     # The OpenAPI paths and the docs page are configured by web.api (served offline).
     REGISTRY_SETTINGS = None  # a registry.settings.Settings; None: from the environment
-    REGISTRY_FOLLOW = True  # run the views' follower thread in this process
+    # Run the views' follower in this process; off where `registry projections run`
+    # runs as its own service (infra/).
+    REGISTRY_FOLLOW = os.environ.get("REGISTRY_FOLLOW", "1").lower() not in ("0", "false", "no")
     LANGUAGES = ("ky", "ru", "en")
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bishkek"

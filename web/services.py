@@ -33,7 +33,9 @@ class Services:
     def _open(self) -> None:
         registry = open_registry(self.settings)
         if self.flask_app.config.get("REGISTRY_FOLLOW", True):
-            self.follower = Follower(registry, open_worker(registry)).start()
+            # Several workers on PostgreSQL: one leads the catch-up, the others stand by.
+            self.follower = Follower(registry, open_worker(registry),
+                                     lead=registry.db.backend == "postgresql").start()
         self._queries = Queries(registry)
         self._registry = registry
 

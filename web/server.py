@@ -1,0 +1,71 @@
+"""Serving the web app with gunicorn from inside the `registry` command (serve, demo).
+
+One process tree: a gunicorn master that never opens the registry, and workers that
+build it lazily after the fork (`web.services`). On SQLite there is one worker with
+threads (one writer at a time is what SQLite allows anyway) and the embedded follower;
+on PostgreSQL several workers, whose followers elect one leader through an advisory lock.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from gunicorn.app.base import BaseApplication
+
+from registry.schema import initialise, is_initialised
+from registry.settings import Settings
+
+
+class EmbeddedServer(BaseApplication):
+    """gunicorn, configured from a dict rather than a command line."""
+
+    def __init__(self, make_app: Callable[[], Any], options: dict[str, Any]):
+        self.make_app = make_app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self.make_app()
+
+
+def _worker_exit(server, worker) -> None:
+    """Stop the follower and close connections when a worker ends."""
+    app = getattr(worker, "wsgi", None)
+    services = getattr(app, "extensions", {}).get("registry") if app else None
+    if services is not None:
+        services.close()
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
+          workers: int | None = None, threads: int = 8, follow: bool = True,
+          on_ready: Callable[[], None] | None = None) -> None:
+    """Initialise the database if needed, then serve until interrupted."""
+    if not is_initialised(settings):
+        initialise(settings)
+    sqlite = settings.database.backend == "sqlite"
+    if workers is None:
+        workers = 1 if sqlite else max(2, min(4, (os.cpu_count() or 2)))
+
+    def make_app():
+        from web import create_app
+
+        return create_app({"REGISTRY_SETTINGS": settings, "REGISTRY_FOLLOW": follow})
+
+    def when_ready(server) -> None:
+        if on_ready is not None:
+            on_ready()
+
+    options = {
+        "bind": f"{host}:{port}", "workers": 1 if sqlite else workers,
+        "worker_class": "gthread", "threads": threads, "timeout": 60,
+        "graceful_timeout": 10, "keepalive": 5, "accesslog": "-", "errorlog": "-",
+        "loglevel": "info", "worker_exit": _worker_exit, "when_ready": when_ready,
+        "proc_name": "registry-web", "preload_app": False,
+    }
+    EmbeddedServer(make_app, options).run()
