@@ -17,6 +17,7 @@ event and, through the previous link, everything before it.
 from __future__ import annotations
 
 import struct
+from contextlib import contextmanager
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 from uuid import UUID
@@ -38,7 +39,7 @@ class RawEvent(NamedTuple):
     """One stored event exactly as the database holds it."""
 
     position: int
-    originator_id: Any  # 32-hex text on SQLite, uuid.UUID on PostgreSQL
+    originator_id: Any  # 32-hex text (SQLite), or the uuid's 16 bytes (PostgreSQL)
     version: int
     topic: str
     state: bytes
@@ -46,6 +47,8 @@ class RawEvent(NamedTuple):
 
 def canonical_id(originator_id: Any) -> bytes:
     """The aggregate id as 32 lower-case hex ASCII bytes, whatever the engine returned."""
+    if type(originator_id) is bytes and len(originator_id) == 16:  # PostgreSQL's uuid_send
+        return originator_id.hex().encode()
     if isinstance(originator_id, UUID):
         return originator_id.hex.encode()
     return str(originator_id).replace("-", "").lower().encode()
@@ -92,21 +95,46 @@ def read_raw(db: "Database", table: str, *, after: int = 0, until: int | None = 
 
     Pages by position (not OFFSET), so each batch is one index range scan; pass a cursor
     to read inside a transaction (the ledger view seals what its transaction sees).
+    On PostgreSQL the rows come in binary with the id as its 16 bytes, which reads ~2x
+    faster than text rows of UUID objects.
     """
     column = db.position_column
-    statement = (f"SELECT {column}, originator_id, originator_version, topic, state "
-                 f"FROM {table} WHERE {column} > ?"
-                 + (f" AND {column} <= ?" if until is not None else "")
-                 + f" ORDER BY {column} LIMIT ?")
-    while True:
-        params = (after, until, batch) if until is not None else (after, batch)
-        if cursor is not None:
-            rows = cursor.query(statement, params)
+    postgres = db.backend == "postgresql"
+    mark = "%s" if postgres else "?"
+    statement = (f"SELECT {column}, "
+                 + ("uuid_send(originator_id)" if postgres else "originator_id")
+                 + f", originator_version, topic, state FROM {table} WHERE {column} > {mark}"
+                 + (f" AND {column} <= {mark}" if until is not None else "")
+                 + f" ORDER BY {column} LIMIT {mark}")
+    with _raw_cursor(db, cursor) as raw:
+        while True:
+            raw.execute(statement, (after, until, batch) if until is not None else (after, batch))
+            rows = raw.fetchall()
+            if not rows:
+                return
+            yield [RawEvent(*row) for row in rows]
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+
+@contextmanager
+def _raw_cursor(db: "Database", cursor: Any) -> Iterator[Any]:
+    """A driver cursor: on the caller's transaction if given, else on a pooled connection."""
+    if cursor is not None:
+        if db.backend == "postgresql":
+            with cursor.raw.connection.cursor(binary=True) as raw:
+                yield raw
         else:
-            rows = db.query(statement, params)
-        if not rows:
-            return
-        yield [RawEvent(*row) for row in rows]
-        if len(rows) < batch:
-            return
-        after = rows[-1][0]
+            yield cursor.raw
+        return
+    with db.connection() as conn:
+        if db.backend == "postgresql":
+            with conn.cursor(binary=True) as raw:
+                yield raw
+        else:
+            raw = conn.cursor()
+            try:
+                yield raw
+            finally:
+                raw.close()

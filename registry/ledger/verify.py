@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from registry.db import Database
-from registry.ledger.chain import (ALGORITHM, DIGEST_BYTES, GENESIS, RawEvent, event_digest,
-                                   next_link, read_raw)
+from registry.ledger.chain import (ALGORITHM, DIGEST_BYTES, GENESIS, RawEvent, canonical_id,
+                                   event_digest, next_link, read_raw)
 from registry.ledger.store import Checkpoint, iter_checkpoints, table_exists
 
 MAX_FINDINGS = 100  # enough to show the extent of an attack without flooding the report
@@ -231,4 +231,4 @@ class Verifier:
 
 def _describe(row: RawEvent) -> str:
     topic = row.topic.rpartition(":")[2] if isinstance(row.topic, str) else repr(row.topic)
-    return f"{topic} of {row.originator_id} v{row.version}"
+    return f"{topic} of {canonical_id(row.originator_id).decode(errors='replace')} v{row.version}"
