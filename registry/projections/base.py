@@ -1,31 +1,51 @@
 """Views: projections of the event log into query tables, applied exactly once.
 
-A view is an `eventsourcing` `Projection` whose handlers are written once in portable
-SQL. Events reach it in batches; each batch's rows and the view's tracking position are
-written in one transaction, and the tracking update is a compare-and-set on the
-position the batch started from, so two processes can never both apply an event.
+A view is an `eventsourcing` `Projection` whose handlers are written once, as Python
+changes to rows (see `rows.Batch`), whatever the engine. Events reach it in batches;
+each batch's rows and the view's tracking position are written in one transaction, and
+the tracking update is a compare-and-set on the position the batch started from, so two
+processes can never both apply an event.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, ClassVar, Iterable
+import weakref
+from typing import Any, ClassVar, Iterable
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import Tracking, TrackingRecorder, WaitInterruptedError
 from eventsourcing.projection import Projection
 
 from registry.db import Cursor, Database
 from registry.eventlog import Fact, fact_from_event
+from registry.keys import Keys
+from registry.projections.rows import Batch
+from registry.projections.tables import Table
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
     " projection TEXT NOT NULL, application_name TEXT NOT NULL,"
-    " notification_id INTEGER NOT NULL, updated_at TEXT,"
+    " notification_id INTEGER NOT NULL, updated_at TEXT, rate REAL,"
     " PRIMARY KEY (projection, application_name))"
 )
+# Added after the first release of the table; applied when missing.
+TRACKING_UPGRADES = (("rate", "ALTER TABLE projection_tracking ADD COLUMN rate REAL"),)
 
-Handler = Callable[[Cursor, Fact], None]
+# One condition per database (i.e. per application) and process: a worker that advances
+# a view wakes every reader waiting on it, whichever `ViewRecorder` each one holds.
+_conditions: "weakref.WeakKeyDictionary[Database, threading.Condition]" = \
+    weakref.WeakKeyDictionary()
+_conditions_lock = threading.Lock()
+
+
+def advanced_condition(db: Database) -> threading.Condition:
+    """The condition notified whenever a view of this database advances in this process."""
+    with _conditions_lock:
+        condition = _conditions.get(db)
+        if condition is None:
+            condition = _conditions[db] = threading.Condition()
+        return condition
 
 
 class PositionMovedError(Exception):
@@ -38,36 +58,43 @@ class ViewRecorder(TrackingRecorder):
     def __init__(self, db: Database, projection: str):
         self.db = db
         self.projection = projection
-        self._advanced = threading.Condition()
+        self._advanced = advanced_condition(db)
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.db.transaction() as cur:
-            self.advance(cur, tracking, self._position(cur, tracking.application_name))
+            self.advance(cur, tracking, self.position(cur, tracking.application_name))
 
     def max_tracking_id(self, application_name: str) -> int | None:
         with self.db.reading() as cur:
-            return self._position(cur, application_name)
+            return self.position(cur, application_name)
 
-    def _position(self, cur: Cursor, application_name: str) -> int | None:
+    def position(self, cur: Cursor, application_name: str) -> int | None:
+        """The view's position as seen by this cursor (None before its first event)."""
         row = cur.query_one("SELECT notification_id FROM projection_tracking WHERE "
                             "projection = ? AND application_name = ?",
                             (self.projection, application_name))
         return row[0] if row else None
 
-    def advance(self, cur: Cursor, tracking: Tracking, expected: int | None) -> None:
+    _position = position  # the lead's name, kept for callers written against it
+
+    def advance(self, cur: Cursor, tracking: Tracking, expected: int | None,
+                rate: float | None = None) -> None:
         """Move the position from `expected` to the tracking's, or raise PositionMovedError."""
         from registry.domain.clock import now
+        from registry.projections.codec import time_text
 
+        stamp = time_text(now())
         if expected is None:
             cur.execute("INSERT INTO projection_tracking (projection, application_name, "
-                        "notification_id, updated_at) VALUES (?, ?, ?, ?) "
+                        "notification_id, updated_at, rate) VALUES (?, ?, ?, ?, ?) "
                         "ON CONFLICT (projection, application_name) DO NOTHING",
                         (self.projection, tracking.application_name,
-                         tracking.notification_id, now().isoformat()))
+                         tracking.notification_id, stamp, rate))
         else:
-            cur.execute("UPDATE projection_tracking SET notification_id = ?, updated_at = ? "
-                        "WHERE projection = ? AND application_name = ? AND notification_id = ?",
-                        (tracking.notification_id, now().isoformat(), self.projection,
+            cur.execute("UPDATE projection_tracking SET notification_id = ?, updated_at = ?, "
+                        "rate = COALESCE(?, rate) WHERE projection = ? AND "
+                        "application_name = ? AND notification_id = ?",
+                        (tracking.notification_id, stamp, rate, self.projection,
                          tracking.application_name, expected))
         if cur.rowcount != 1:
             raise PositionMovedError(self.projection)
@@ -80,7 +107,9 @@ class ViewRecorder(TrackingRecorder):
              interrupt: threading.Event | None = None) -> None:
         """Block until the view has reached `notification_id`, reacting within milliseconds.
 
-        (The library's wait sleeps 100 ms before its first re-check.)
+        A worker in this process wakes the wait at once; one in another process is seen
+        by re-reading the position every few milliseconds (the library's wait sleeps
+        100 ms before its first re-check).
         """
         deadline = time.monotonic() + timeout
         interval = 0.002
@@ -88,47 +117,63 @@ class ViewRecorder(TrackingRecorder):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"{self.projection} has not reached {notification_id}")
+            if interrupt is not None and interrupt.is_set():
+                raise WaitInterruptedError(self.projection)
             with self._advanced:
                 self._advanced.wait(min(interval, remaining))
-            interval = min(interval * 2, 0.02)
+            interval = min(interval * 1.5, 0.01)
 
 
 class View(Projection[ViewRecorder]):
-    """A read model: its tables, and a handler per event type it cares about."""
+    """A read model: its tables, and a handler per event type it cares about.
 
-    tables: ClassVar[tuple[str, ...]] = ()
-    ddl: ClassVar[tuple[str, ...]] = ()
-    handlers: ClassVar[dict[str, str]] = {}  # event type -> method name
+    `handlers` maps an event type to a method `(batch, fact)`; `loads` maps an event
+    type to the tables whose row keyed by the event's originator id the handler reads,
+    so a batch reads them all in one statement per table before it starts.
+    """
 
-    def __init__(self, view: ViewRecorder, app_name: str = "Registry"):
+    tables: ClassVar[tuple[Table, ...]] = ()
+    handlers: ClassVar[dict[str, str]] = {}
+    loads: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def __init__(self, view: ViewRecorder, app_name: str = "Registry",
+                 keys: Keys | None = None):
         super().__init__(view)
         self.app_name = app_name
+        self.keys = keys
+
+    @classmethod
+    def ddl(cls, backend: str) -> list[str]:
+        """Statements creating the view's tables (idempotent)."""
+        return [statement for table in cls.tables for statement in table.ddl(backend)]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
         """The library's one-event-per-transaction path (our worker applies batches)."""
         fact = fact_from_event(domain_event, tracking.notification_id)
         with self.view.db.transaction() as cur:
-            self.view.advance(cur, tracking, self.view._position(cur, tracking.application_name))
+            self.view.advance(cur, tracking, self.view.position(cur, tracking.application_name))
             self.apply(cur, [fact])
+        self.view.notify_advanced()
 
     def wants(self, fact: Fact) -> bool:
         return fact.type in self.handlers
 
     def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:
-        """Apply facts in order; returns how many the view handled."""
-        handled = 0
-        for fact in facts:
-            name = self.handlers.get(fact.type)
-            if name is not None:
-                getattr(self, name)(cur, fact)
-                handled += 1
-        self.after_batch(cur)
-        return handled
-
-    def after_batch(self, cur: Cursor) -> None:
-        """Hook for views that buffer rows within a batch."""
+        """Apply facts in order within the cursor's transaction; returns how many it handled."""
+        batch = Batch(cur, self.tables)
+        mine = [fact for fact in facts if fact.type in self.handlers]
+        wanted: dict[str, list[str]] = {}
+        for fact in mine:
+            for table in self.loads.get(fact.type, ()):
+                wanted.setdefault(table, []).append(str(fact.originator_id))
+        for table, keys in wanted.items():
+            batch[table].load(keys)
+        for fact in mine:
+            getattr(self, self.handlers[fact.type])(batch, fact)
+        batch.flush()
+        return len(mine)
 
     def clear(self, cur: Cursor) -> None:
         """Empty the view's tables (for a rebuild)."""
         for table in self.tables:
-            cur.execute(f"DELETE FROM {table}")
+            table.clear(cur)

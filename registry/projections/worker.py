@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Tracking
 
@@ -31,6 +33,10 @@ class Progress:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+class _Restart(Exception):
+    """A view moved under us (another process, a rebuild): read positions again."""
+
+
 class ProjectionWorker:
     """Applies the event log to a set of views, reading and decoding each batch once."""
 
@@ -40,31 +46,92 @@ class ProjectionWorker:
         self.log = EventLog(app)
 
     def positions(self) -> dict[str, int]:
-        return {v.name: v.view.max_tracking_id(self.app.name) or 0 for v in self.views}
+        """Each view's position (0 before its first event), read in one statement."""
+        names = [v.name for v in self.views]
+        if not names:
+            return {}
+        marks = ", ".join("?" * len(names))
+        rows = self.app.db.query(
+            f"SELECT projection, notification_id FROM projection_tracking WHERE "
+            f"application_name = ? AND projection IN ({marks})", [self.app.name, *names])
+        found = dict(rows)
+        return {name: found.get(name, 0) for name in names}
+
+    def head(self) -> int:
+        """The position of the newest event (0 in an empty log)."""
+        return self.app.max_position() or 0
 
     def catch_up(self, batch_size: int = 2000, until: int | None = None,
-                 on_batch=None) -> Progress:
+                 on_batch: Callable[[int], None] | None = None) -> Progress:
         """Apply every event not yet applied (up to `until`); returns the work done."""
         progress = Progress()
         started = time.perf_counter()
-        positions = self.positions()
         while True:
-            lowest = min(positions.values(), default=0)
-            facts = self.log.read(lowest, batch_size, until)
-            if not facts:
+            try:
+                self._catch_up_once(batch_size, until, on_batch, progress)
                 break
-            for view in self.views:
+            except _Restart:
+                continue
+        progress.seconds = time.perf_counter() - started
+        return progress
+
+    def _catch_up_once(self, batch_size: int, until: int | None,
+                       on_batch: Callable[[int], None] | None, progress: Progress) -> None:
+        positions = self.positions()
+        lowest = min(positions.values(), default=0)
+        for facts in self._read_ahead(lowest, batch_size, until):
+            views = [v for v in self.views if positions[v.name] < facts[-1].position]
+            for view in views:
                 positions[view.name] = self._apply(view, positions[view.name], facts)
+                if positions[view.name] < lowest:
+                    raise _Restart  # reset below the stream we are reading
             progress.events += len(facts)
             progress.batches += 1
             if on_batch is not None:
                 on_batch(len(facts))
-            if len(facts) < batch_size:
-                break
-        progress.seconds = time.perf_counter() - started
-        return progress
+
+    def _read_ahead(self, after: int, batch_size: int, until: int | None
+                    ) -> Iterator[list[Fact]]:
+        """Batches of facts, the next one read and decoded while this one is applied."""
+        pending: "queue.Queue[list[Fact] | BaseException | None]" = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def reader() -> None:
+            position = after
+            try:
+                while not stop.is_set():
+                    facts = self.log.read(position, batch_size, until)
+                    if not facts:
+                        break
+                    pending.put(facts)
+                    position = facts[-1].position
+                    if len(facts) < batch_size:
+                        break
+            except BaseException as error:  # handed to the consumer, re-raised there
+                pending.put(error)
+                return
+            pending.put(None)
+
+        thread = threading.Thread(target=reader, name="event-reader", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = pending.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while thread.is_alive():  # unblock a reader waiting on a full queue
+                try:
+                    pending.get_nowait()
+                except queue.Empty:
+                    thread.join(0.01)
 
     def _apply(self, view: View, position: int, facts: list[Fact]) -> int:
+        began = time.perf_counter()
         todo = [f for f in facts if f.position > position]
         if not todo:
             return position
@@ -72,8 +139,9 @@ class ProjectionWorker:
         recorder: ViewRecorder = view.view
         try:
             with recorder.db.transaction() as cur:
-                recorder.advance(cur, Tracking(self.app.name, last), position or None)
                 view.apply(cur, todo)
+                rate = len(todo) / max(time.perf_counter() - began, 1e-6)
+                recorder.advance(cur, Tracking(self.app.name, last), position or None, rate)
         except PositionMovedError:
             # Another process applied (or a rebuild reset) this view: start from its position.
             log.info("view %s moved under us; re-reading its position", view.name)
@@ -81,22 +149,26 @@ class ProjectionWorker:
         recorder.notify_advanced()
         return last
 
-    def rebuild(self, batch_size: int = 5000, until: int | None = None,
-                on_batch=None) -> Progress:
-        """Empty the views and apply the whole log again."""
+    def reset(self) -> None:
+        """Empty the views and their positions (each view in one transaction)."""
         for view in self.views:
             with view.view.db.transaction() as cur:
                 view.clear(cur)
-                cur.execute("DELETE FROM projection_tracking WHERE projection = ?", (view.name,))
+                cur.execute("DELETE FROM projection_tracking WHERE projection = ? AND "
+                            "application_name = ?", (view.name, self.app.name))
+            view.view.notify_advanced()
+
+    def rebuild(self, batch_size: int = 5000, until: int | None = None,
+                on_batch: Callable[[int], None] | None = None) -> Progress:
+        """Empty the views and apply the whole log again, many events per transaction."""
+        self.reset()
         return self.catch_up(batch_size=batch_size, until=until, on_batch=on_batch)
 
     def wait(self, position: int | None, timeout: float) -> None:
         """Block until every view has applied `position` (TimeoutError otherwise)."""
         if position is None:
             return
-        import time as _time
-
-        deadline = _time.monotonic() + timeout
+        deadline = time.monotonic() + timeout
         for view in self.views:
-            remaining = max(0.0, deadline - _time.monotonic())
+            remaining = max(0.0, deadline - time.monotonic())
             view.view.wait(self.app.name, position, timeout=remaining)

@@ -9,8 +9,18 @@ through the `scope` arguments, never by omission.
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+from registry.domain.errors import InvalidInputError
+from registry.projections.base import ViewRecorder
+from registry.projections.catalogue import view_names
+from registry.queries.audit import AuditQueries
+from registry.queries.certificates import CertificateQueries
+from registry.queries.providers import ProviderQueries
+from registry.queries.statistics import StatisticsQueries
+from registry.queries.teachers import TeacherQueries
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -21,45 +31,67 @@ class Queries:
 
     def __init__(self, app: "Registry"):
         self.app = app
+        self._teachers = TeacherQueries(app)
+        self._certificates = CertificateQueries(app.db)
+        self._providers = ProviderQueries(app.db)
+        self._statistics = StatisticsQueries(app.db)
+        self._audit = AuditQueries(app)
+        self._recorders = [ViewRecorder(app.db, name) for name in view_names()]
 
     # -- read-your-writes --------------------------------------------------------------
     def wait_for(self, position: int | None, timeout: float | None = None) -> None:
         """Block until every view has applied `position`; TimeoutError after `timeout`."""
-        raise NotImplementedError
+        if position is None:
+            return
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+            raise InvalidInputError("min_position must be a position, 0 or more.",
+                                    field="min_position", code="invalid_position")
+        head = self.app.max_position() or 0
+        if position > head:
+            raise InvalidInputError(f"min_position {position} is beyond the last recorded "
+                                    f"event ({head}).", field="min_position",
+                                    code="position_beyond_head")
+        if timeout is None:
+            timeout = self.app.settings.read_wait_timeout_s
+        deadline = time.monotonic() + timeout
+        for recorder in self._recorders:
+            recorder.wait(self.app.name, position,
+                          timeout=max(0.0, deadline - time.monotonic()))
 
     # -- teachers ----------------------------------------------------------------------
     def teacher(self, pin: str) -> dict[str, Any]:
         """{id, pin, full_name, region, district, school, subject, position, service_start,
         departed_on, departure_reason, previous_pins, registered_at} — `pin` may be an old PIN."""
-        raise NotImplementedError
+        return self._teachers.teacher(pin)
 
     def search_teachers(self, text: str = "", *, region: str | None = None,
                         district: str | None = None, school: str | None = None,
                         limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """Teachers whose name, PIN or school matches `text` (case-insensitive), each
         {pin, full_name, region, district, school, subject, position}."""
-        raise NotImplementedError
+        return self._teachers.search(text, region=region, district=district, school=school,
+                                     limit=limit, offset=offset)
 
     def compliance(self, pin: str, as_of: date | None = None,
                    known_at: datetime | None = None) -> dict[str, Any]:
         """Spec shape: {pin, as_of, known_at, status, hours, required_hours, window_years,
         next_due, missing_hours, certificates: [{number, hours, issued_on, form,
         provider_code, counts}]}; as_of defaults to today (Bishkek), known_at to now."""
-        raise NotImplementedError
+        return self._teachers.compliance(pin, as_of, known_at)
 
     def teacher_certificates(self, pin: str) -> list[dict[str, Any]]:
         """The teacher's certificates (shape of `certificate`), newest first."""
-        raise NotImplementedError
+        return self._teachers.certificates(pin)
 
     def teacher_enrolments(self, pin: str) -> list[dict[str, Any]]:
         """The teacher's enrolments {id, programme_id, programme_code, title, provider_code,
         form, hours, status, enrolled_on, assessed_on, passed, score, certificate_number}."""
-        raise NotImplementedError
+        return self._teachers.enrolments(pin)
 
     def teacher_history(self, pin: str) -> list[dict[str, Any]]:
         """Every event about the teacher, their enrolments and certificates, oldest first:
         [{position, type, originator_id, version, recorded_at, actor, data}]."""
-        raise NotImplementedError
+        return self._teachers.history(pin)
 
     def due_list(self, *, status: str, as_of: date | None = None, region: str | None = None,
                  district: str | None = None, school: str | None = None,
@@ -67,7 +99,9 @@ class Queries:
         """Teachers with a status (due_soon, overdue, grace) on a date, by place:
         [{pin, full_name, region, district, school, subject, status, hours, missing_hours,
         next_due}]."""
-        raise NotImplementedError
+        return self._statistics.due_list(status=status, as_of=as_of, region=region,
+                                         district=district, school=school, limit=limit,
+                                         offset=offset)
 
     # -- certificates ------------------------------------------------------------------
     def certificate(self, number: str) -> dict[str, Any]:
@@ -76,68 +110,75 @@ class Queries:
         mode, funding, hours, issued_on, starts_on, ends_on, assessment, assessed_on, score,
         verification_code, duplicate_of, replaced_by: [numbers], revoked_at,
         revocation_reason, recorded_at}."""
-        raise NotImplementedError
+        return self._certificates.certificate(number)
 
     def verify(self, number: str, code: str) -> dict[str, Any] | None:
         """Public view of a certificate when the code matches, else None: {number, status,
         provider_code, provider_name, title, form, hours, issued_on, starts_on, ends_on,
         assessment, passed, full_name, duplicate_of, replaced_by, revoked_at}. Never a PIN."""
-        raise NotImplementedError
+        return self._certificates.verify(number, code)
 
     # -- providers ---------------------------------------------------------------------
     def provider(self, code: str) -> dict[str, Any]:
         """{code, name, kind, region, suspended, suspension_reason}."""
-        raise NotImplementedError
+        return self._providers.provider(code)
 
     def providers(self) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Every provider (shape of `provider`), by code."""
+        return self._providers.providers()
 
     def programmes(self, provider_code: str | None = None) -> list[dict[str, Any]]:
         """Programmes (shape of the POST /programmes response)."""
-        raise NotImplementedError
+        return self._providers.programmes(provider_code)
 
     def programme(self, programme_id: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """One programme by id (shape of the POST /programmes response)."""
+        return self._providers.programme(programme_id)
 
     def workload(self, provider_code: str, date_from: date, date_to: date) -> dict[str, Any]:
         """{provider_code, from, to, totals: {enrolments, withdrawals, assessments, passed,
         failed, pass_rate, certificates, hours_delivered}, by_form: {form: totals},
-        by_month: [{month: "YYYY-MM", **totals}]}."""
-        raise NotImplementedError
+        by_mode: {mode: totals}, by_funding: {funding: totals}, by_month: [{month:
+        "YYYY-MM", **totals}] (every month of the range, zeros included)}. Dates inclusive."""
+        return self._providers.workload(provider_code, date_from, date_to)
 
     # -- statistics and open data ------------------------------------------------------
     def compliance_statistics(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
         """group_by in region|district|subject|position|provider_kind: [{group, total,
-        compliant, due_soon, grace, overdue, inactive, hours}]."""
-        raise NotImplementedError
+        compliant, due_soon, grace, overdue, inactive, hours}] over teachers in service on
+        the date (district groups also carry `region`)."""
+        return self._statistics.compliance(as_of, group_by)
 
     def activity_statistics(self, date_from: date, date_to: date, group_by: str
                             ) -> list[dict[str, Any]]:
-        """group_by in region|provider_kind|form|mode|funding: [{group, certificates, hours,
-        teachers}]."""
-        raise NotImplementedError
+        """group_by in region|district|subject|position|provider_kind|form|mode|funding:
+        [{group, certificates, hours, teachers}]; valid certificates issued from..to."""
+        return self._statistics.activity(date_from, date_to, group_by)
 
     def open_data(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
         """group_by in region|district: [{group, total, compliant, due_soon, grace, overdue,
-        inactive, suppressed}]; groups of fewer than 5 teachers have counts None."""
-        raise NotImplementedError
+        inactive, suppressed}] (district groups also carry `region`); groups of fewer than
+        5 teachers have counts None."""
+        return self._statistics.open_data(as_of, group_by)
 
     def pseudonymised_teachers(self, as_of: date | None = None, limit: int = 1000,
                                offset: int = 0) -> list[dict[str, Any]]:
         """[{key, region, district, school, subject, position, service_years, status,
         hours}]; key is an HMAC of the teacher id. Never a name or PIN."""
-        raise NotImplementedError
+        return self._statistics.pseudonymised(as_of, limit, offset)
 
     # -- policy, audit -----------------------------------------------------------------
     def policies(self) -> list[dict[str, Any]]:
         """[{effective_from, window_years, required_hours, recorded_at}], by effective_from."""
-        raise NotImplementedError
+        return self._audit.policies()
 
     def events(self, after: int = 0, limit: int = 100, **filters: Any) -> dict[str, Any]:
-        """{"events": [fact json], "next": position}; filters: type, actor, originator_id,
-        recorded_from, recorded_to."""
-        raise NotImplementedError
+        """{"events": [fact json], "next": position}; filters: type ("Teacher.Registered" or
+        "Teacher"), actor (account name or id), originator_id, recorded_from, recorded_to.
+        `next` is the `after` of the next page, None once the end has been read; a page may
+        hold fewer than `limit` events (filters scan at most 20,000 events per call)."""
+        return self._audit.events(after, limit, **filters)
 
     def views_status(self) -> list[dict[str, Any]]:
-        """[{name, position, head, lag, updated_at}]."""
-        raise NotImplementedError
+        """[{name, position, head, lag, updated_at, rate}] (rate: events/s of the last batch)."""
+        return self._audit.views_status()

@@ -1,0 +1,50 @@
+"""How view tables store dates, times, ids and flags, identically on both engines.
+
+Dates are ISO `YYYY-MM-DD` text and times UTC text of one fixed width
+(`YYYY-MM-DDTHH:MM:SS.ffffffZ`), so that text order is time order in SQL on either
+engine; ids are canonical UUID text; booleans are 0/1.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+from uuid import UUID
+
+UTC = timezone.utc
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+BEGINNING = "0001-01-01"  # "since registration" for effective-dated rows
+
+
+def time_text(moment: datetime) -> str:
+    """A tz-aware moment as sortable UTC text."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"a moment needs a time zone: {moment.isoformat()}")
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def time_value(text: str | None) -> datetime | None:
+    """Stored time text back to a tz-aware UTC datetime."""
+    if text is None:
+        return None
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def date_text(day: date | str | None) -> str | None:
+    """A date (or ISO text, as nested event data may carry) as ISO text."""
+    if day is None:
+        return None
+    return day if isinstance(day, str) else day.isoformat()
+
+
+def date_value(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def id_text(value: UUID | str | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def flag(value: Any) -> int | None:
+    """A boolean as 0/1 (None stays None)."""
+    return None if value is None else int(bool(value))

@@ -1,0 +1,140 @@
+"""The compliance view: per teacher, every fact the compliance rule needs, with its recorded time.
+
+Spec §7 is answered for any as_of date *and any known_at moment* straight from these
+rows: a certificate row keeps when it was recorded and when (if ever) its revocation was
+recorded; service_start keeps every value it had and when each was recorded; the
+departure keeps its recorded time. Nothing is overwritten that a past question needs.
+The teacher row also carries the current details (profile, search).
+"""
+
+from __future__ import annotations
+
+from registry.domain.certificate import Certificate
+from registry.eventlog import Fact
+from registry.projections.base import View
+from registry.projections.codec import date_text, id_text, time_text
+from registry.projections.rows import Batch, Row
+from registry.projections.tables import Table
+
+TEACHERS = Table(
+    "teachers",
+    (("id", "TEXT"), ("pin", "TEXT"), ("previous_pins", "TEXT"), ("full_name", "TEXT"),
+     ("region", "TEXT"), ("district", "TEXT"), ("school", "TEXT"), ("subject", "TEXT"),
+     ("position", "TEXT"), ("service_start", "TEXT"), ("departed_on", "TEXT"),
+     ("departed_at", "TEXT"), ("departure_reason", "TEXT"), ("registered_at", "TEXT"),
+     ("search_text", "TEXT")),
+    key=("id",), indexes=(("region", "district", "school"),))
+
+TEACHER_PINS = Table(
+    "teacher_pins",
+    (("pin", "TEXT"), ("teacher_id", "TEXT"), ("recorded_at", "TEXT")),
+    key=("pin",), indexes=(("teacher_id",),))
+
+SERVICE_STARTS = Table(
+    "teacher_service_starts",
+    (("teacher_id", "TEXT"), ("position", "INTEGER"), ("service_start", "TEXT"),
+     ("recorded_at", "TEXT")),
+    key=("teacher_id", "position"))
+
+CERTIFICATES = Table(
+    "compliance_certificates",
+    (("id", "TEXT"), ("teacher_id", "TEXT"), ("number", "TEXT"), ("hours", "INTEGER"),
+     ("issued_on", "TEXT"), ("recorded_at", "TEXT"), ("revoked_at", "TEXT"),
+     ("duplicate_of", "TEXT"), ("form", "TEXT"), ("mode", "TEXT"), ("funding", "TEXT"),
+     ("provider_code", "TEXT")),
+    key=("id",), indexes=(("teacher_id", "issued_on"), ("issued_on",)))
+
+
+def search_text(row: Row) -> str:
+    """What a free-text search matches: name, school and every PIN, case-folded in Python
+    (SQLite's lower() folds only ASCII, and names are Kyrgyz and Russian)."""
+    parts = [row["full_name"], row["school"], row["pin"], row["previous_pins"] or ""]
+    return "\n".join(parts).casefold()
+
+
+class ComplianceView(View):
+    """Teachers with their PINs, service starts, departures and certificates, bitemporally."""
+
+    name = "compliance"
+    tables = (TEACHERS, TEACHER_PINS, SERVICE_STARTS, CERTIFICATES)
+    handlers = {
+        "Teacher.Registered": "registered",
+        "Teacher.Transferred": "transferred",
+        "Teacher.Departed": "departed",
+        "Teacher.Corrected": "corrected",
+        "Certificate.Issued": "certificate_recorded",
+        "Certificate.LegacyRecorded": "certificate_recorded",
+        "Certificate.DuplicateIssued": "certificate_recorded",
+        "Certificate.Revoked": "certificate_revoked",
+    }
+    loads = {"Teacher.Transferred": ("teachers",), "Teacher.Departed": ("teachers",),
+             "Teacher.Corrected": ("teachers",),
+             "Certificate.Revoked": ("compliance_certificates",)}
+
+    def registered(self, batch: Batch, fact: Fact) -> None:
+        d, teacher_id, at = fact.data, id_text(fact.originator_id), time_text(fact.recorded_at)
+        row = {"id": teacher_id, "pin": d["pin"], "previous_pins": None,
+               "full_name": d["full_name"], "region": d["region"], "district": d["district"],
+               "school": d["school"], "subject": d["subject"], "position": d["position"],
+               "service_start": date_text(d["service_start"]), "departed_on": None,
+               "departed_at": None, "departure_reason": None, "registered_at": at}
+        row["search_text"] = search_text(row)
+        batch["teachers"].put(row)
+        batch["teacher_pins"].put({"pin": d["pin"], "teacher_id": teacher_id, "recorded_at": at})
+        batch["teacher_service_starts"].put({
+            "teacher_id": teacher_id, "position": fact.position,
+            "service_start": row["service_start"], "recorded_at": at})
+
+    def transferred(self, batch: Batch, fact: Fact) -> None:
+        # The profile shows where the teacher works now, as the write side does; the
+        # effective-dated history is the statistics view's.
+        d = fact.data
+        batch["teachers"].update(id_text(fact.originator_id), region=d["region"],
+                                 district=d["district"], school=d["school"])
+
+    def departed(self, batch: Batch, fact: Fact) -> None:
+        batch["teachers"].update(id_text(fact.originator_id),
+                                 departed_on=date_text(fact.data["effective_on"]),
+                                 departed_at=time_text(fact.recorded_at),
+                                 departure_reason=fact.data["reason"])
+
+    def corrected(self, batch: Batch, fact: Fact) -> None:
+        teacher_id, at = id_text(fact.originator_id), time_text(fact.recorded_at)
+        row = batch["teachers"].get(teacher_id)
+        if row is None:
+            return
+        changes = {k: date_text(v) if k == "service_start" else v
+                   for k, v in fact.data["changes"].items()}
+        if "pin" in changes and changes["pin"] != row["pin"]:
+            earlier = [p for p in (row["previous_pins"] or "").split() if p != changes["pin"]]
+            changes["previous_pins"] = " ".join(earlier + [row["pin"]])
+            if batch["teacher_pins"].get(changes["pin"]) is None:
+                batch["teacher_pins"].put({"pin": changes["pin"], "teacher_id": teacher_id,
+                                           "recorded_at": at})
+        if "service_start" in changes:
+            batch["teacher_service_starts"].put({
+                "teacher_id": teacher_id, "position": fact.position,
+                "service_start": changes["service_start"], "recorded_at": at})
+        row.update(changes)
+        row["search_text"] = search_text(row)
+        batch["teachers"].put(row)
+
+    def certificate_recorded(self, batch: Batch, fact: Fact) -> None:
+        d = fact.data
+        programme = d.get("programme") or {}
+        mode, funding = programme.get("mode"), programme.get("funding")
+        if d.get("duplicate_of"):
+            original = batch["compliance_certificates"].get(
+                id_text(Certificate.id_for(d["duplicate_of"])))
+            if original is not None:
+                mode, funding = original["mode"], original["funding"]
+        batch["compliance_certificates"].put({
+            "id": id_text(fact.originator_id), "teacher_id": id_text(d["teacher_id"]),
+            "number": d["number"], "hours": d["hours"], "issued_on": date_text(d["issued_on"]),
+            "recorded_at": time_text(fact.recorded_at), "revoked_at": None,
+            "duplicate_of": d.get("duplicate_of"), "form": d["form"], "mode": mode,
+            "funding": funding, "provider_code": d["provider_code"]})
+
+    def certificate_revoked(self, batch: Batch, fact: Fact) -> None:
+        batch["compliance_certificates"].update(id_text(fact.originator_id),
+                                                revoked_at=time_text(fact.recorded_at))

@@ -1,0 +1,76 @@
+"""The directory view: providers, programmes and the compliance policy's versions."""
+
+from __future__ import annotations
+
+from registry.eventlog import Fact
+from registry.projections.base import View
+from registry.projections.codec import date_text, flag, id_text, time_text
+from registry.projections.rows import Batch
+from registry.projections.tables import Table
+
+PROVIDERS = Table(
+    "providers",
+    (("id", "TEXT"), ("code", "TEXT"), ("name", "TEXT"), ("kind", "TEXT"), ("region", "TEXT"),
+     ("suspended", "INTEGER"), ("suspension_reason", "TEXT"), ("registered_at", "TEXT")),
+    key=("id",), indexes=(("code",),))
+
+PROGRAMMES = Table(
+    "programmes",
+    (("id", "TEXT"), ("provider_code", "TEXT"), ("code", "TEXT"), ("title", "TEXT"),
+     ("form", "TEXT"), ("mode", "TEXT"), ("hours", "INTEGER"), ("assessment", "TEXT"),
+     ("funding", "TEXT"), ("starts_on", "TEXT"), ("ends_on", "TEXT"),
+     ("recorded_at", "TEXT")),
+    key=("id",), indexes=(("provider_code", "code"),))
+
+POLICIES = Table(
+    "policy_versions",
+    (("position", "INTEGER"), ("effective_from", "TEXT"), ("window_years", "INTEGER"),
+     ("required_hours", "INTEGER"), ("recorded_at", "TEXT")),
+    key=("position",))
+
+
+class DirectoryView(View):
+    """Who provides what, and the policy versions in the order they were adopted."""
+
+    name = "directory"
+    tables = (PROVIDERS, PROGRAMMES, POLICIES)
+    handlers = {
+        "Provider.Registered": "provider_registered",
+        "Provider.Suspended": "provider_suspended",
+        "Provider.Reinstated": "provider_reinstated",
+        "Programme.Registered": "programme_registered",
+        "CompliancePolicy.Started": "policy_adopted",
+        "CompliancePolicy.VersionAdopted": "policy_adopted",
+    }
+    loads = {"Provider.Suspended": ("providers",), "Provider.Reinstated": ("providers",)}
+
+    def provider_registered(self, batch: Batch, fact: Fact) -> None:
+        d = fact.data
+        batch["providers"].put({
+            "id": id_text(fact.originator_id), "code": d["code"], "name": d["name"],
+            "kind": d["kind"], "region": d["region"], "suspended": 0,
+            "suspension_reason": None, "registered_at": time_text(fact.recorded_at)})
+
+    def provider_suspended(self, batch: Batch, fact: Fact) -> None:
+        batch["providers"].update(id_text(fact.originator_id), suspended=flag(True),
+                                  suspension_reason=fact.data["reason"])
+
+    def provider_reinstated(self, batch: Batch, fact: Fact) -> None:
+        batch["providers"].update(id_text(fact.originator_id), suspended=flag(False),
+                                  suspension_reason=None)
+
+    def programme_registered(self, batch: Batch, fact: Fact) -> None:
+        d = fact.data
+        batch["programmes"].put({
+            "id": id_text(fact.originator_id), "provider_code": d["provider_code"],
+            "code": d["code"], "title": d["title"], "form": d["form"], "mode": d["mode"],
+            "hours": d["hours"], "assessment": d["assessment"], "funding": d["funding"],
+            "starts_on": date_text(d["starts_on"]), "ends_on": date_text(d["ends_on"]),
+            "recorded_at": time_text(fact.recorded_at)})
+
+    def policy_adopted(self, batch: Batch, fact: Fact) -> None:
+        d = fact.data
+        batch["policy_versions"].put({
+            "position": fact.position, "effective_from": date_text(d["effective_from"]),
+            "window_years": d["window_years"], "required_hours": d["required_hours"],
+            "recorded_at": time_text(fact.recorded_at)})

@@ -1,0 +1,128 @@
+"""The rows one batch of events touches: read once, changed in memory, written once.
+
+Handlers never issue SQL of their own. They ask a `Rows` for the row under a key (read
+in bulk ahead of the batch, or on first use), change it as a dict, and the batch writes
+every changed row back with one bulk upsert per table. The same handler code therefore
+serves one event (a live follower) and fifty thousand (a rebuild), on both engines, and
+the order in which a batch's events change a row is the order of the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Hashable, Iterable
+
+from registry.db import Cursor
+from registry.projections.tables import Table
+
+Row = dict[str, Any]
+_MISSING = object()
+_CHUNK = 500  # keys per IN (...) list: well under either engine's parameter limit
+
+
+class Rows:
+    """One table's rows touched by a batch, by key."""
+
+    def __init__(self, table: Table, cur: Cursor):
+        self.table = table
+        self.cur = cur
+        self._cache: dict[Hashable, Any] = {}
+        self._dirty: dict[Hashable, Row] = {}
+
+    def _key_of(self, row: Row) -> Hashable:
+        key = self.table.key
+        return row[key[0]] if len(key) == 1 else tuple(row[k] for k in key)
+
+    def load(self, keys: Iterable[Hashable]) -> None:
+        """Read the rows under many single-column keys in a few statements."""
+        if len(self.table.key) != 1:
+            return  # composite keys are read one at a time, on first use
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        names = self.table.names
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for values in self.cur.query(
+                    self.table.select_sql(f"{self.table.key[0]} IN ({marks})"), chunk):
+                self._cache[values[names.index(self.table.key[0])]] = dict(zip(names, values))
+            for key in chunk:
+                self._cache.setdefault(key, _MISSING)
+
+    def get(self, key: Hashable) -> Row | None:
+        """The row under a key (None if there is none); change it through `put`."""
+        found = self._cache.get(key, None)
+        if found is None:
+            keys = key if isinstance(key, tuple) else (key,)
+            where = " AND ".join(f"{k} = ?" for k in self.table.key)
+            values = self.cur.query_one(self.table.select_sql(where), keys)
+            found = dict(zip(self.table.names, values)) if values else _MISSING
+            self._cache[key] = found
+        return None if found is _MISSING else found
+
+    def put(self, row: Row) -> Row:
+        """Add or replace a row (every column given); it is written when the batch ends."""
+        key = self._key_of(row)
+        self._cache[key] = row
+        self._dirty[key] = row
+        return row
+
+    def update(self, key: Hashable, **changes: Any) -> Row | None:
+        """Change some columns of an existing row; None (and no write) if there is none."""
+        row = self.get(key)
+        if row is not None:
+            row.update(changes)
+            self._dirty[key] = row
+        return row
+
+    def flush(self) -> int:
+        """Write the changed rows; returns how many."""
+        names = self.table.names
+        rows = [tuple(row[name] for name in names) for row in self._dirty.values()]
+        self.table.write(self.cur, rows)
+        self._dirty.clear()
+        return len(rows)
+
+
+class Counters:
+    """Additive counters of one table, summed in memory and added to the stored ones."""
+
+    def __init__(self, table: Table, cur: Cursor):
+        self.table = table
+        self.cur = cur
+        self._sums: dict[tuple, list[int]] = {}
+        self._keys = table.key
+        self._counters = table.counters
+
+    def add(self, key: tuple, **amounts: int) -> None:
+        """Add amounts (by counter name) to the row under `key` (a tuple in key order)."""
+        sums = self._sums.get(key)
+        if sums is None:
+            sums = self._sums[key] = [0] * len(self._counters)
+        for name, amount in amounts.items():
+            sums[self._counters.index(name)] += amount
+
+    def flush(self) -> int:
+        names = self.table.names
+        rows = []
+        for key, sums in self._sums.items():
+            values = dict(zip(self._keys, key))
+            values.update(zip(self._counters, sums))
+            rows.append(tuple(values[name] for name in names))
+        self.table.write(self.cur, rows)
+        self._sums.clear()
+        return len(rows)
+
+
+class Batch:
+    """Every table a view touches while applying one batch, flushed together."""
+
+    def __init__(self, cur: Cursor, tables: Iterable[Table]):
+        self.cur = cur
+        self._parts: dict[str, Rows | Counters] = {}
+        for table in tables:
+            self._parts[table.name] = Counters(table, cur) if table.counters else Rows(table, cur)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._parts[name]
+
+    def flush(self) -> int:
+        return sum(part.flush() for part in self._parts.values())

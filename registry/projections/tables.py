@@ -1,0 +1,94 @@
+"""View tables declared once: their DDL and their bulk upserts on either engine.
+
+A view names its tables here (columns, key, indexes); the SQL to create them and to
+write many rows at once is generated. SQLite gets `executemany` of an ON CONFLICT
+upsert (one C loop, no round trips); PostgreSQL gets one `INSERT … SELECT FROM
+unnest(arrays)` per table and batch, which measured ~3× faster here than psycopg's
+pipelined `executemany` (100k against 35k rows/s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from registry.db import Cursor
+
+_PG_ARRAY = {"TEXT": "text[]", "INTEGER": "bigint[]", "REAL": "double precision[]"}
+_PG_TYPE = {"TEXT": "TEXT", "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One view table: ordered (name, type) columns, a primary key, secondary indexes.
+
+    `counters` names INTEGER columns that an upsert adds to instead of replacing, so
+    per-batch increments can be written without reading the row first.
+    """
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+    counters: tuple[str, ...] = ()
+    not_null: tuple[str, ...] = field(default=())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    def ddl(self, backend: str) -> list[str]:
+        """CREATE TABLE and CREATE INDEX statements (idempotent)."""
+        types = _PG_TYPE if backend == "postgresql" else {t: t for t in _PG_TYPE}
+        required = set(self.key) | set(self.not_null) | set(self.counters)
+        cols = ", ".join(f"{name} {types[kind]}{' NOT NULL' if name in required else ''}"
+                         f"{' DEFAULT 0' if name in self.counters else ''}"
+                         for name, kind in self.columns)
+        statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({cols}, "
+                      f"PRIMARY KEY ({', '.join(self.key)}))"]
+        for index in self.indexes:
+            statements.append(f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(index)} "
+                              f"ON {self.name} ({', '.join(index)})")
+        return statements
+
+    def _conflict_clause(self) -> str:
+        updates = []
+        for name in self.names:
+            if name in self.key:
+                continue
+            if name in self.counters:
+                updates.append(f"{name} = {self.name}.{name} + excluded.{name}")
+            else:
+                updates.append(f"{name} = excluded.{name}")
+        action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+        return f"ON CONFLICT ({', '.join(self.key)}) {action}"
+
+    def upsert_sql(self, backend: str) -> str:
+        """The statement that writes rows (tuples in column order), replacing or adding."""
+        names = ", ".join(self.names)
+        if backend == "postgresql":
+            arrays = ", ".join(f"?::{_PG_ARRAY[kind]}" for _, kind in self.columns)
+            return (f"INSERT INTO {self.name} ({names}) SELECT * FROM unnest({arrays}) "
+                    f"{self._conflict_clause()}")
+        marks = ", ".join("?" * len(self.columns))
+        return f"INSERT INTO {self.name} ({names}) VALUES ({marks}) {self._conflict_clause()}"
+
+    def write(self, cur: Cursor, rows: Sequence[Sequence[Any]]) -> None:
+        """Upsert rows (tuples in column order; each key at most once)."""
+        if not rows:
+            return
+        statement = self.upsert_sql(cur.db.backend)
+        if cur.db.backend == "postgresql":
+            cur.execute(statement, [list(column) for column in zip(*rows)])
+        else:
+            cur.executemany(statement, rows)
+
+    def select_sql(self, where: str = "") -> str:
+        return f"SELECT {', '.join(self.names)} FROM {self.name}{' WHERE ' + where if where else ''}"
+
+    def clear(self, cur: Cursor) -> None:
+        """Remove every row (TRUNCATE on PostgreSQL: a rebuild empties big tables)."""
+        if cur.db.backend == "postgresql":
+            cur.execute(f"TRUNCATE {self.name}")
+        else:
+            cur.execute(f"DELETE FROM {self.name}")

@@ -1,0 +1,94 @@
+"""Reading certificates: by number, by teacher, and the public verification."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Sequence
+
+from registry.db import Cursor, Database
+from registry.domain.errors import NotFoundError
+from registry.keys import normalise_code
+from registry.projections.codec import date_value, time_value
+
+_COLUMNS = ("number", "kind", "teacher_id", "provider_code", "title", "form", "mode",
+            "funding", "hours", "issued_on", "starts_on", "ends_on", "assessment",
+            "assessed_on", "score", "programme_id", "programme_code", "enrolment_id",
+            "verification_code", "duplicate_of", "recorded_at", "revoked_at",
+            "revocation_reason")
+_SELECT = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, t.pin, t.full_name, p.name "
+           "FROM certificate_index c LEFT JOIN teachers t ON t.id = c.teacher_id "
+           "LEFT JOIN providers p ON p.code = c.provider_code")
+
+PUBLIC_FIELDS = ("number", "status", "provider_code", "provider_name", "title", "form",
+                 "hours", "issued_on", "starts_on", "ends_on", "assessment", "passed",
+                 "full_name", "duplicate_of", "replaced_by", "revoked_at")
+
+
+def certificate_rows(cur: Cursor, where: str, params: Sequence[Any],
+                     order: str = "c.issued_on, c.number") -> list[dict[str, Any]]:
+    """Certificates matching a condition on `certificate_index c`, with status and links."""
+    rows = cur.query(f"{_SELECT} WHERE {where} ORDER BY {order}", params)
+    certificates = [_certificate(row) for row in rows]
+    numbers = [c["number"] for c in certificates if c["duplicate_of"] is None]
+    live = _live_duplicates(cur, numbers)
+    for c in certificates:
+        c["replaced_by"] = live.get(c["number"], [])
+        c["status"] = ("revoked" if c["revoked_at"] is not None
+                       else "duplicate_issued" if c["replaced_by"] else "valid")
+    return certificates
+
+
+def _live_duplicates(cur: Cursor, numbers: list[str]) -> dict[str, list[str]]:
+    """Original number -> the numbers of its duplicates that are not revoked."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for original, number in cur.query(
+                f"SELECT duplicate_of, number FROM certificate_index WHERE duplicate_of IN "
+                f"({marks}) AND revoked_at IS NULL ORDER BY issued_on, number", chunk):
+            found.setdefault(original, []).append(number)
+    return found
+
+
+def _certificate(row: tuple) -> dict[str, Any]:
+    c = dict(zip(_COLUMNS, row[:len(_COLUMNS)]))
+    c["pin"], c["full_name"], c["provider_name"] = row[len(_COLUMNS):]
+    for name in ("issued_on", "starts_on", "ends_on", "assessed_on"):
+        c[name] = date_value(c[name])
+    for name in ("recorded_at", "revoked_at"):
+        c[name] = time_value(c[name])
+    # A certificate rests on a passed assessment unless its programme has none (or it
+    # was recorded from paper, where the outcome is not known).
+    c["passed"] = True if c["assessment"] not in (None, "none") else None
+    return c
+
+
+class CertificateQueries:
+    """The certificate index, for commissions, auditors and the public."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def certificate(self, number: str) -> dict[str, Any]:
+        """One certificate by number, with its status and links."""
+        with self.db.reading() as cur:
+            found = certificate_rows(cur, "c.number = ?", (str(number),))
+        if not found:
+            raise NotFoundError(f"No certificate {number}.", code="certificate_not_found")
+        return found[0]
+
+    def verify(self, number: str, code: str) -> dict[str, Any] | None:
+        """The public view of a certificate when its verification code matches, else None.
+
+        An unknown number and a wrong code give the same answer, so a guess learns nothing.
+        """
+        if not isinstance(number, str) or not isinstance(code, str):
+            return None
+        with self.db.reading() as cur:
+            found = certificate_rows(cur, "c.number = ?", (number,))
+        expected = normalise_code(found[0]["verification_code"]) if found else "-"
+        if not hmac.compare_digest(expected.encode(), normalise_code(code).encode()) \
+                or not found:
+            return None
+        return {name: found[0][name] for name in PUBLIC_FIELDS}

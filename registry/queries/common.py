@@ -1,0 +1,84 @@
+"""What every query checks and looks up: arguments, PINs, policy versions."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from registry.db import Cursor
+from registry.domain import clock
+from registry.domain.compliance import PolicyVersion
+from registry.domain.errors import InvalidInputError, NotFoundError
+from registry.projections.codec import date_value, time_value
+
+_PIN = re.compile(r"[0-9]{14}")
+MAX_PAGE = 10_000
+
+
+def require_date(value: Any, field: str, default: date | None = None) -> date:
+    """A calendar date argument (today in Bishkek when left out and no other default)."""
+    if value is None:
+        return default if default is not None else clock.today()
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidInputError(f"{field} must be a date (YYYY-MM-DD).", field=field,
+                                code="invalid_date")
+    return value
+
+
+def require_moment(value: Any, field: str) -> datetime:
+    """A moment argument with a time zone (now when left out)."""
+    if value is None:
+        return clock.now()
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInputError(f"{field} must be a date and time with a UTC offset.",
+                                field=field, code="invalid_datetime")
+    return value.astimezone(clock.UTC)
+
+
+def require_page(limit: Any, offset: Any, most: int = MAX_PAGE) -> tuple[int, int]:
+    """A page of results: 1 <= limit <= most, offset >= 0."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
+        raise InvalidInputError(f"limit must be a whole number from 1 to {most}.",
+                                field="limit", code="invalid_limit")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidInputError("offset must be a whole number, 0 or more.", field="offset",
+                                code="invalid_offset")
+    return limit, offset
+
+
+def require_choice(value: Any, choices: tuple[str, ...], field: str) -> str:
+    if value not in choices:
+        raise InvalidInputError(f"{field} must be one of: {', '.join(choices)}.", field=field,
+                                code=f"invalid_{field}")
+    return value
+
+
+def check_pin_text(pin: Any) -> str:
+    """A PIN to look up: 14 digits (whether one is registered is the lookup's business)."""
+    if not isinstance(pin, str) or not _PIN.fullmatch(pin):
+        raise InvalidInputError("A PIN is exactly 14 digits.", field="pin", code="invalid_pin")
+    return pin
+
+
+def teacher_id_for(cur: Cursor, pin: Any) -> str:
+    """The internal id of the teacher a current or former PIN belongs to."""
+    row = cur.query_one("SELECT teacher_id FROM teacher_pins WHERE pin = ?",
+                        (check_pin_text(pin),))
+    if row is None:
+        raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
+    return row[0]
+
+
+def load_policies(cur: Cursor) -> list[PolicyVersion]:
+    """Every adopted policy version, in the order adopted."""
+    return [PolicyVersion(effective_from=date_value(r[0]), window_years=r[1],
+                          required_hours=r[2], recorded_at=time_value(r[3]))
+            for r in cur.query("SELECT effective_from, window_years, required_hours, "
+                               "recorded_at FROM policy_versions ORDER BY position")]
+
+
+def like_pattern(text: str) -> str:
+    """A case-folded LIKE pattern matching `text` anywhere (used with ESCAPE '\\')."""
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

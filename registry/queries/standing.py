@@ -1,0 +1,118 @@
+"""Every teacher's compliance on one date, in one SQL statement (as known now).
+
+Statistics, due lists and the statisticians' table need the status of thousands of
+teachers at once; calling `evaluate()` per teacher is too slow. The policy in force on
+D (as known now) is the same for everyone, so its W and H are fixed per query and the
+rule of spec §7 becomes comparisons of ISO dates:
+
+- a certificate counts on D iff `issued_on <= D < issued_on + W years`, i.e. iff
+  `counts_after < issued_on <= D` with `counts_after` the latest day i such that
+  `i + W years <= D` (`latest_start`, which minds 29 February);
+- `next_due = E + W years <= D + 180 days` iff `E <= due_soon_until` (the same
+  function of D + 180 days), E being the newest issue date at which the newest-first
+  running total of counting hours reaches H (a window function);
+- grace iff `D < service_start + W years` iff `service_start > counts_after`.
+
+`tests/integration/test_queries_standing.py` cross-checks these statuses against
+`evaluate()` teacher by teacher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Sequence
+
+from registry.domain.compliance import DUE_SOON_DAYS, PolicyVersion, policy_in_force
+from registry.domain.dates import add_years
+from registry.domain import clock
+
+
+def latest_start(day: date, window_years: int) -> date:
+    """The latest date i with add_years(i, window_years) <= day."""
+    year = day.year - window_years
+    # Start from the same month and day W years earlier (28 Feb when there is no 29th)
+    # and walk: add_years is monotonic, so the answer is within a day or two.
+    candidate = _same_day(year, day)
+    while add_years(candidate + timedelta(days=1), window_years) <= day:
+        candidate += timedelta(days=1)
+    while add_years(candidate, window_years) > day:
+        candidate -= timedelta(days=1)
+    return candidate
+
+
+def _same_day(year: int, day: date) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return date(year, day.month, 28)
+
+
+@dataclass(frozen=True)
+class Standard:
+    """What judging everyone on one date takes: the date, the policy, the thresholds."""
+
+    as_of: date
+    window_years: int
+    required_hours: int
+    counts_after: date
+    due_soon_until: date
+
+    @classmethod
+    def on(cls, as_of: date, policies: Sequence[PolicyVersion]) -> "Standard":
+        policy = policy_in_force(policies, as_of, clock.now())
+        w = policy.window_years
+        return cls(as_of=as_of, window_years=w, required_hours=policy.required_hours,
+                   counts_after=latest_start(as_of, w),
+                   due_soon_until=latest_start(as_of + timedelta(days=DUE_SOON_DAYS), w))
+
+    def next_due(self, row: dict[str, Any]) -> date | None:
+        """The next_due of a judged row, as `evaluate()` gives it."""
+        if row["status"] in ("compliant", "due_soon") and row["covered_from"]:
+            return add_years(date.fromisoformat(row["covered_from"]), self.window_years)
+        if row["status"] == "grace":
+            return add_years(date.fromisoformat(row["service_start"]), self.window_years)
+        return None
+
+
+STANDING_COLUMNS = ("teacher_id", "key", "subject", "position", "service_start",
+                    "departed_on", "region", "district", "school", "hours", "covered_from",
+                    "provider_code", "status")
+
+
+def standing_sql(standard: Standard) -> tuple[str, list[Any]]:
+    """A SELECT of every teacher in service on D with place on D, hours and status."""
+    d = standard.as_of.isoformat()
+    sql = """
+WITH counting AS (
+  SELECT c.teacher_id, c.issued_on, c.hours, c.provider_code,
+         SUM(c.hours) OVER (PARTITION BY c.teacher_id ORDER BY c.issued_on DESC, c.number DESC
+                            ROWS UNBOUNDED PRECEDING) AS running,
+         ROW_NUMBER() OVER (PARTITION BY c.teacher_id
+                            ORDER BY c.issued_on DESC, c.number DESC) AS newest
+  FROM compliance_certificates c
+  WHERE c.revoked_at IS NULL AND c.duplicate_of IS NULL AND c.issued_on > ? AND c.issued_on <= ?
+), per_teacher AS (
+  SELECT teacher_id, SUM(hours) AS hours,
+         MAX(CASE WHEN running >= ? THEN issued_on END) AS covered_from,
+         MAX(CASE WHEN newest = 1 THEN provider_code END) AS provider_code
+  FROM counting GROUP BY teacher_id
+)
+SELECT t.teacher_id, t.key, t.subject, t.position, t.service_start, t.departed_on,
+       l.region, l.district, l.school, COALESCE(h.hours, 0) AS hours, h.covered_from,
+       h.provider_code,
+       CASE WHEN t.departed_on IS NOT NULL AND t.departed_on <= ? THEN 'inactive'
+            WHEN COALESCE(h.hours, 0) >= ? THEN
+                 CASE WHEN h.covered_from <= ? THEN 'due_soon' ELSE 'compliant' END
+            WHEN t.service_start > ? THEN 'grace'
+            ELSE 'overdue' END AS status
+FROM stat_teachers t
+JOIN stat_locations l ON l.teacher_id = t.teacher_id AND l.effective_on = (
+     SELECT MAX(x.effective_on) FROM stat_locations x
+     WHERE x.teacher_id = t.teacher_id AND x.effective_on <= ?)
+LEFT JOIN per_teacher h ON h.teacher_id = t.teacher_id
+WHERE t.service_start <= ?"""
+    params = [standard.counts_after.isoformat(), d, standard.required_hours, d,
+              standard.required_hours, standard.due_soon_until.isoformat(),
+              standard.counts_after.isoformat(), d, d]
+    return sql, params

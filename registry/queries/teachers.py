@@ -1,0 +1,173 @@
+"""Reading about teachers: profile, search, compliance as known at any time, history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from registry.domain.compliance import CertificateFact, DepartureFact, evaluate
+from registry.domain.errors import NotFoundError
+from registry.eventlog import EventLog
+from registry.projections.codec import date_value, time_text, time_value
+from registry.queries.certificates import certificate_rows
+from registry.queries.common import (check_pin_text, like_pattern, load_policies, require_date,
+                                     require_moment, require_page, teacher_id_for)
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+TEACHER_COLUMNS = ("id", "pin", "previous_pins", "full_name", "region", "district", "school",
+                   "subject", "position", "service_start", "departed_on", "departure_reason",
+                   "registered_at")
+
+
+def _teacher(row: tuple) -> dict[str, Any]:
+    t = dict(zip(TEACHER_COLUMNS, row))
+    t["previous_pins"] = (t["previous_pins"] or "").split()
+    t["service_start"] = date_value(t["service_start"])
+    t["departed_on"] = date_value(t["departed_on"])
+    t["registered_at"] = time_value(t["registered_at"])
+    return t
+
+
+class TeacherQueries:
+    """Teachers' profiles, compliance, certificates, enrolments and history."""
+
+    def __init__(self, app: "Registry"):
+        self.app = app
+        self.db = app.db
+
+    def teacher(self, pin: str) -> dict[str, Any]:
+        """The teacher a PIN (current or former) belongs to."""
+        with self.db.reading() as cur:
+            teacher_id = teacher_id_for(cur, pin)
+            row = cur.query_one(f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers "
+                                "WHERE id = ?", (teacher_id,))
+        if row is None:
+            raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
+        return _teacher(row)
+
+    def search(self, text: str = "", *, region: str | None = None, district: str | None = None,
+               school: str | None = None, limit: int = 50, offset: int = 0
+               ) -> list[dict[str, Any]]:
+        """Teachers whose name, PIN or school contains `text`, by name."""
+        limit, offset = require_page(limit, offset)
+        where, params = [], []
+        text = (text or "").strip()
+        if text:
+            where.append("search_text LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(text))
+        for column, value in (("region", region), ("district", district), ("school", school)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = (f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers"
+               f"{' WHERE ' + ' AND '.join(where) if where else ''} "
+               "ORDER BY full_name, id LIMIT ? OFFSET ?")
+        rows = self.db.query(sql, [*params, limit, offset])
+        keep = ("pin", "full_name", "region", "district", "school", "subject", "position",
+                "departed_on")
+        return [{k: t[k] for k in keep} for t in map(_teacher, rows)]
+
+    def compliance(self, pin: str, as_of: date | None = None,
+                   known_at: datetime | None = None) -> dict[str, Any]:
+        """Spec §7 for one teacher on `as_of` as the registry knew it at `known_at`."""
+        as_of = require_date(as_of, "as_of")
+        known_at = require_moment(known_at, "known_at")
+        k = time_text(known_at)
+        with self.db.reading() as cur:
+            teacher_id = teacher_id_for(cur, pin)
+            teacher = cur.query_one("SELECT pin, registered_at, departed_on, departed_at "
+                                    "FROM teachers WHERE id = ?", (teacher_id,))
+            if teacher is None or teacher[1] > k:
+                raise NotFoundError("No teacher with this PIN was registered at that time.",
+                                    code="teacher_not_found")
+            service_start = cur.query_one(
+                "SELECT service_start FROM teacher_service_starts WHERE teacher_id = ? AND "
+                "recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
+                (teacher_id, k))[0]
+            certificates = cur.query(
+                "SELECT number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, "
+                "provider_code FROM compliance_certificates WHERE teacher_id = ? AND "
+                "recorded_at <= ?", (teacher_id, k))
+            policies = load_policies(cur)
+        departures = [DepartureFact(date_value(teacher[2]), time_value(teacher[3]))] \
+            if teacher[2] else []
+        verdict = evaluate(
+            service_start=date_value(service_start),
+            certificates=[CertificateFact(number=c[0], hours=c[1], issued_on=date_value(c[2]),
+                                          recorded_at=time_value(c[3]),
+                                          revoked_at=time_value(c[4]), duplicate_of=c[5],
+                                          form=c[6], provider_code=c[7]) for c in certificates],
+            departures=departures, policies=policies, as_of=as_of, known_at=known_at)
+        return {"pin": teacher[0], "as_of": as_of, "known_at": known_at,
+                "status": verdict.status, "hours": verdict.hours,
+                "required_hours": verdict.required_hours, "window_years": verdict.window_years,
+                "next_due": verdict.next_due, "missing_hours": verdict.missing_hours,
+                "certificates": [{"number": c.number, "hours": c.hours,
+                                  "issued_on": c.issued_on, "form": c.form,
+                                  "provider_code": c.provider_code, "counts": c.counts}
+                                 for c in verdict.certificates]}
+
+    def certificates(self, pin: str) -> list[dict[str, Any]]:
+        """The teacher's certificates, newest first."""
+        with self.db.reading() as cur:
+            teacher_id = teacher_id_for(cur, pin)
+            return certificate_rows(cur, "c.teacher_id = ?", (teacher_id,),
+                                    order="c.issued_on DESC, c.number DESC")
+
+    def enrolments(self, pin: str) -> list[dict[str, Any]]:
+        """The teacher's enrolments, newest first."""
+        columns = ("id", "programme_id", "programme_code", "title", "provider_code", "form",
+                   "mode", "funding", "hours", "enrolled_on", "assessed_on", "passed", "score",
+                   "attempts", "withdrawn_on", "certificate_number")
+        with self.db.reading() as cur:
+            teacher_id = teacher_id_for(cur, pin)
+            rows = cur.query(f"SELECT {', '.join(columns)} FROM enrolments WHERE "
+                             "teacher_id = ? ORDER BY enrolled_on DESC, recorded_at DESC",
+                             (teacher_id,))
+        result = []
+        for row in rows:
+            e = dict(zip(columns, row))
+            for name in ("enrolled_on", "assessed_on", "withdrawn_on"):
+                e[name] = date_value(e[name])
+            e["passed"] = None if e["passed"] is None else bool(e["passed"])
+            e["status"] = enrolment_status(e)
+            result.append(e)
+        return result
+
+    def history(self, pin: str) -> list[dict[str, Any]]:
+        """Every event about the teacher, their PIN entries, enrolments and certificates."""
+        with self.db.reading() as cur:
+            teacher_id = teacher_id_for(cur, pin)
+            pins = [r[0] for r in cur.query("SELECT pin FROM teacher_pins WHERE teacher_id = ?",
+                                            (teacher_id,))]
+            ids = [r[0] for r in cur.query(
+                "SELECT id FROM enrolments WHERE teacher_id = ? UNION "
+                "SELECT id FROM certificate_index WHERE teacher_id = ?",
+                (teacher_id, teacher_id))]
+        aggregate_ids = [UUID(teacher_id), *(self.app.keys.pin_index_id(p) for p in pins),
+                         *(UUID(i) for i in ids)]
+        return [fact_dict(f) for f in EventLog(self.app).about(aggregate_ids)]
+
+
+def enrolment_status(e: dict[str, Any]) -> str:
+    """enrolled, passed, failed, certified or withdrawn (as the write side says)."""
+    if e["withdrawn_on"] is not None:
+        return "withdrawn"
+    if e["certificate_number"] is not None:
+        return "certified"
+    if e["passed"] is None:
+        return "enrolled"
+    return "passed" if e["passed"] else "failed"
+
+
+def fact_dict(fact) -> dict[str, Any]:
+    """An event for readers: JSON-ready data, the recorded time as a datetime."""
+    out = fact.as_json()
+    out["recorded_at"] = fact.recorded_at
+    return out
+
+
+__all__ = ["TeacherQueries", "check_pin_text", "enrolment_status", "fact_dict"]
