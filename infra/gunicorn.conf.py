@@ -1,0 +1,34 @@
+"""gunicorn settings of the registry's web service (`gunicorn -c infra/gunicorn.conf.py web.wsgi:app`).
+
+Workers build the registry after the fork (`web.services` is lazy), so no database
+connection is shared across processes. The views are kept current by the separate
+`registry projections run` service, hence REGISTRY_FOLLOW=0 for the workers.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("REGISTRY_WEB_WORKERS", multiprocessing.cpu_count() + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("REGISTRY_WEB_THREADS", "4"))
+preload_app = False  # never open the registry in the master
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+max_requests = 20_000  # recycle workers now and then (bounded memory)
+max_requests_jitter = 2_000
+accesslog = os.environ.get("REGISTRY_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("REGISTRY_LOG_LEVEL", "info")
+proc_name = "registry-web"
+forwarded_allow_ips = os.environ.get("REGISTRY_FORWARDED_ALLOW_IPS", "127.0.0.1")
+raw_env = ["REGISTRY_FOLLOW=" + os.environ.get("REGISTRY_FOLLOW", "0")]
+
+
+def worker_exit(server, worker):
+    """Close the worker's connections (and follower, if any) on the way out."""
+    app = getattr(worker, "wsgi", None)
+    services = getattr(app, "extensions", {}).get("registry") if app else None
+    if services is not None:
+        services.close()
