@@ -58,8 +58,11 @@ def guard_events(db: Database, table: str) -> None:
             conn.execute(template.format(table=table))
 
 
-def initialise(settings: Settings) -> None:
-    """Create everything the registry needs in its database; safe to run again."""
+def initialise(settings: Settings, *, start_policy: bool = True) -> None:
+    """Create everything the registry needs in its database; safe to run again.
+
+    `start_policy=False` leaves the event store empty (replay copies a log into it).
+    """
     from registry.application import Registry
     from registry.projections.catalogue import create_view_tables
 
@@ -74,7 +77,8 @@ def initialise(settings: Settings) -> None:
             try:
                 guard_events(db, app.events_table)
                 create_view_tables(db)
-                app.start_policy()
+                if start_policy:
+                    app.start_policy()
             finally:
                 app.close()
     finally:
