@@ -106,35 +106,36 @@ def test_the_start_script_serves_web_and_follower_as_a_least_privileged_role(
     env = clean_env(tmp_path, REGISTRY_DATABASE_URL=app_url,
                     REGISTRY_OWNER_DATABASE_URL=owner_url, REGISTRY_BIND=f"127.0.0.1:{port}",
                     REGISTRY_SECRET_KEY="start-script-test", REGISTRY_WEB_WORKERS="2")
-    starter = subprocess.Popen(["bash", str(ROOT / "infra/start.sh")], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        wait_until_up(f"{base}/openapi.json", starter, seconds=90)
-        created = subprocess.run([str(BIN / "registry"), "users", "create", "ops", "--role",
-                                  "admin"], env=env, cwd=tmp_path, capture_output=True,
-                                 text=True)
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.strip().splitlines()[-1]
-        status, body, headers = call(f"{base}/teachers", token=token, body=TEACHER)
-        assert status == 201, body
-        position = headers["X-Registry-Position"]
-        status, body, _ = call(f"{base}/teachers/{TEACHER['pin']}?min_position={position}",
-                               token=token)
-        assert status == 200, body  # the follower, as the application role, caught up
-        assert body["full_name"] == TEACHER["full_name"]
-        # The application role may append events but not change them or the schema.
-        for statement in ("DELETE FROM registry_events", "CREATE TABLE intruder (x int)",
-                          "TRUNCATE registry_events"):
-            denied = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-c", statement,
-                                     app_url], capture_output=True, text=True)
-            assert denied.returncode != 0, statement
-            assert "denied" in denied.stderr or "not allowed" in denied.stderr, denied.stderr
-        assert starter.poll() is None
-    finally:
-        os.killpg(starter.pid, signal.SIGTERM)
-        starter.wait(timeout=30)
+        starter = subprocess.Popen(["bash", str(ROOT / "infra/start.sh")], env=env, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True)
+        base = f"http://127.0.0.1:{port}/api/v1"
+        try:
+            wait_until_up(f"{base}/openapi.json", starter, seconds=90)
+            created = subprocess.run([str(BIN / "registry"), "users", "create", "ops", "--role",
+                                      "admin"], env=env, cwd=tmp_path, capture_output=True,
+                                     text=True)
+            assert created.returncode == 0, created.stderr
+            token = created.stdout.strip().splitlines()[-1]
+            status, body, headers = call(f"{base}/teachers", token=token, body=TEACHER)
+            assert status == 201, body
+            position = headers["X-Registry-Position"]
+            status, body, _ = call(f"{base}/teachers/{TEACHER['pin']}?min_position={position}",
+                                   token=token)
+            assert status == 200, body  # the follower, as the application role, caught up
+            assert body["full_name"] == TEACHER["full_name"]
+            # The application role may append events but not change them or the schema.
+            for statement in ("DELETE FROM registry_events", "CREATE TABLE intruder (x int)",
+                              "TRUNCATE registry_events"):
+                denied = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-c", statement,
+                                         app_url], capture_output=True, text=True)
+                assert denied.returncode != 0, statement
+                assert "denied" in denied.stderr or "not allowed" in denied.stderr, denied.stderr
+            assert starter.poll() is None
+        finally:
+            os.killpg(starter.pid, signal.SIGTERM)
+            starter.wait(timeout=30)
     finally:
         subprocess.run(["psql", "-q", "-c", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)',
                         "-c", f'DROP ROLE IF EXISTS "{app}"', "-c",
