@@ -1,0 +1,91 @@
+"""CSV downloads behind the dashboards' buttons (the same numbers as the tables)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any, Iterable
+
+from flask import Response, abort
+
+from web.pages import access
+from web.pages.params import QueryArgs, today
+from web.pages.providers import visible_provider
+from web.pages.statistics import (ACTIVITY_GROUPS, COMPLIANCE_GROUPS, OPEN_DATA_GROUPS, bp)
+from web.services import services
+
+STATUS_COLUMNS = ("total", "compliant", "due_soon", "grace", "overdue", "inactive")
+
+
+def csv_response(filename: str, header: Iterable[str], rows: Iterable[dict[str, Any]]) -> Response:
+    """A UTF-8 CSV (with a BOM, so spreadsheet programs read Cyrillic right) as a download."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore",
+                            lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
+
+
+def _checked(args: QueryArgs) -> None:
+    if args.errors:
+        abort(400, description="; ".join(args.errors))
+
+
+@bp.route("/statistics/compliance.csv")
+@access.roles_required(*access.READ_STATISTICS)
+def compliance_csv():
+    """Teachers by compliance status per group, as CSV."""
+    args = QueryArgs()
+    as_of = args.date("as_of", today())
+    group_by = args.choice("group_by", COMPLIANCE_GROUPS, "region")
+    _checked(args)
+    rows = services().queries.compliance_statistics(as_of, group_by)
+    return csv_response(f"compliance-{group_by}-{as_of.isoformat()}.csv",
+                        ("group",) + STATUS_COLUMNS + ("hours",), rows)
+
+
+@bp.route("/statistics/activity.csv")
+@access.roles_required(*access.READ_STATISTICS)
+def activity_csv():
+    """Certificates, hours and teachers per group over a period, as CSV."""
+    args = QueryArgs()
+    end = args.date("to", today())
+    start = args.date("from", date(end.year - 1, end.month, 1))
+    group_by = args.choice("group_by", ACTIVITY_GROUPS, "region")
+    _checked(args)
+    rows = services().queries.activity_statistics(start, end, group_by)
+    return csv_response(f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}.csv",
+                        ("group", "certificates", "hours", "teachers"), rows)
+
+
+@bp.route("/open-data.csv")
+def open_data_csv():
+    """Public open data (small groups suppressed), as CSV."""
+    args = QueryArgs()
+    as_of = args.date("as_of", today())
+    group_by = args.choice("group_by", OPEN_DATA_GROUPS, "region")
+    _checked(args)
+    rows = services().queries.open_data(as_of, group_by)
+    return csv_response(f"open-data-{group_by}-{as_of.isoformat()}.csv",
+                        ("group",) + STATUS_COLUMNS + ("suppressed",), rows)
+
+
+@bp.route("/providers/<code>/workload.csv")
+def workload_csv(code: str):
+    """A provider's workload by month, as CSV."""
+    visible_provider(code)
+    args = QueryArgs()
+    end = args.date("to", today())
+    start = args.date("from", date(end.year, 1, 1))
+    _checked(args)
+    report = services().queries.workload(code, start, end)
+    columns = ("month", "enrolments", "withdrawals", "assessments", "passed", "failed",
+               "pass_rate", "certificates", "hours_delivered")
+    return csv_response(f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv", columns,
+                        report.get("by_month", []))

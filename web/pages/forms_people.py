@@ -1,0 +1,142 @@
+"""Forms about people and organisations: teachers, providers, accounts, the policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import NumberRange
+
+from registry.domain.values import ROLES
+from web.pages.forms_base import PageForm, at_most, optional, required
+from web.pages.labels import choices, label, region_choices
+
+PIN_HINT = _l("14 digits: the sex digit, the birth date as DDMMYYYY, a 5-digit serial.")
+
+
+def pin_field(text: Any = None, **kwargs: Any) -> StringField:
+    return StringField(text or _l("PIN"), description=PIN_HINT,
+                       render_kw={"inputmode": "numeric", "pattern": "[0-9]{14}",
+                                  "maxlength": 14, "autocomplete": "off"}, **kwargs)
+
+
+class TeacherForm(PageForm):
+    """Register a teacher."""
+
+    pin = pin_field(validators=[required()])
+    full_name = StringField(_l("Full name"), validators=[required(), at_most(200)])
+    region = SelectField(_l("Region"), validators=[required()])
+    district = StringField(_l("District or town"), validators=[required(), at_most(100)],
+                           render_kw={"list": "districts"})
+    school = StringField(_l("School"), validators=[required(), at_most(200)])
+    subject = StringField(_l("Subject"), validators=[required(), at_most(100)])
+    position = StringField(_l("Position"), validators=[required(), at_most(100)])
+    service_start = DateField(_l("Began teaching on"), validators=[required()])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.region.choices = region_choices(str(_l("Choose a region")))
+
+
+class TransferForm(PageForm):
+    """Move a teacher to another school."""
+
+    region = SelectField(_l("Region"), validators=[required()])
+    district = StringField(_l("District or town"), validators=[required(), at_most(100)],
+                           render_kw={"list": "districts"})
+    school = StringField(_l("School"), validators=[required(), at_most(200)])
+    effective_on = DateField(_l("Effective from"), validators=[required()])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.region.choices = region_choices(str(_l("Choose a region")))
+
+
+class DepartureForm(PageForm):
+    """Record that a teacher left service."""
+
+    effective_on = DateField(_l("Left service on"), validators=[required()])
+    reason = StringField(_l("Reason"), validators=[required(), at_most(200)])
+
+
+class CorrectionForm(PageForm):
+    """Correct a teacher's details; blank fields stay as they are."""
+
+    pin = pin_field(_l("Corrected PIN"), validators=[optional()])
+    full_name = StringField(_l("Full name"), validators=[optional(), at_most(200)])
+    region = SelectField(_l("Region"), validators=[optional()])
+    district = StringField(_l("District or town"), validators=[optional(), at_most(100)],
+                           render_kw={"list": "districts"})
+    subject = StringField(_l("Subject"), validators=[optional(), at_most(100)])
+    position = StringField(_l("Position"), validators=[optional(), at_most(100)])
+    school = StringField(_l("School"), validators=[optional(), at_most(200)])
+    service_start = DateField(_l("Began teaching on"), validators=[optional()])
+    reason = StringField(_l("Reason for the correction"), validators=[required(), at_most(200)])
+
+    CHANGEABLE = ("pin", "full_name", "region", "district", "school", "subject", "position",
+                  "service_start")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.region.choices = region_choices(str(_l("Unchanged")))
+
+    def changes(self) -> dict[str, Any]:
+        """Only what was filled in."""
+        values = self.command_args(*self.CHANGEABLE)
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class ProviderForm(PageForm):
+    """Register a provider."""
+
+    code = StringField(_l("Code"), validators=[required(), at_most(40)],
+                       description=_l("A short unique code, e.g. KAE or OSH-OI."))
+    name = StringField(_l("Name"), validators=[required(), at_most(200)])
+    kind = SelectField(_l("Kind"), validators=[required()])
+    region = SelectField(_l("Region"), validators=[required()])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices("provider_kind", str(_l("Choose a kind")))
+        self.region.choices = region_choices(str(_l("Choose a region")))
+
+
+class ReasonForm(PageForm):
+    """A decision with a reason (suspension, reinstatement, revocation)."""
+
+    reason = TextAreaField(_l("Reason"), validators=[required(), at_most(500)],
+                           render_kw={"rows": 3})
+
+
+class PolicyForm(PageForm):
+    """Adopt a new version of the compliance policy."""
+
+    effective_from = DateField(_l("Effective from"), validators=[required()])
+    window_years = IntegerField(_l("Window (years)"), validators=[
+        required(), NumberRange(1, 10, message=_l("Number must be between %(min)s and %(max)s."))])
+    required_hours = IntegerField(_l("Required academic hours"), validators=[
+        required(), NumberRange(1, 2000, message=_l("Number must be between %(min)s and %(max)s."))])
+
+
+class AccountForm(PageForm):
+    """Create an account (admin)."""
+
+    field_aliases = {"provider": "provider_code"}
+
+    name = StringField(_l("Account name"), validators=[required(), at_most(64)])
+    role = SelectField(_l("Role"), validators=[required()])
+    provider_code = SelectField(_l("Provider (registrars)"), validators=[optional()])
+    region = SelectField(_l("Region (commissions, optional)"), validators=[optional()])
+    password = PasswordField(_l("Password"), validators=[optional(), at_most(200)],
+                             description=_l("At least 8 characters; leave blank for an "
+                                            "API-only account."),
+                             render_kw={"autocomplete": "new-password"})
+
+    def __init__(self, providers: list[dict[str, Any]], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", str(_l("Choose a role")))] + \
+            [(r, label("role", r)) for r in ROLES]
+        self.provider_code.choices = [("", "—")] + \
+            [(p["code"], f"{p['code']} — {p['name']}") for p in providers]
+        self.region.choices = region_choices("—")

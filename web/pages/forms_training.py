@@ -1,0 +1,121 @@
+"""Forms about training: programmes, enrolments, assessments, certificates, imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import NumberRange
+
+from web.pages.forms_base import PageForm, at_most, optional, required
+from web.pages.forms_people import pin_field
+from web.pages.labels import choices
+
+NUMBER_HINT = _l("Letters, digits, “/”, “.”, “_” or “-”; unique in the whole registry.")
+
+
+def number_field(text: Any = None) -> StringField:
+    return StringField(text or _l("Certificate number"), validators=[required(), at_most(64)],
+                       description=NUMBER_HINT, render_kw={"autocomplete": "off"})
+
+
+def between(low: int, high: int) -> NumberRange:
+    return NumberRange(low, high, message=_l("Number must be between %(min)s and %(max)s."))
+
+
+class ProgrammeForm(PageForm):
+    """Register a programme of a provider."""
+
+    provider_code = SelectField(_l("Provider"), validators=[required()])
+    code = StringField(_l("Programme code"), validators=[required(), at_most(40)])
+    title = StringField(_l("Title"), validators=[required(), at_most(300)])
+    form = SelectField(_l("Form"), validators=[required()])
+    mode = SelectField(_l("Mode of study"), validators=[required()])
+    hours = IntegerField(_l("Academic hours"), validators=[required(), between(1, 2000)],
+                         description=_l("A course has at least 72 hours."))
+    assessment = SelectField(_l("Assessment"), validators=[required()],
+                             description=_l("A course must end in an assessment."))
+    funding = SelectField(_l("Funding"), validators=[required()])
+    starts_on = DateField(_l("Starts on"), validators=[required()])
+    ends_on = DateField(_l("Ends on"), validators=[required()])
+
+    FIELDS = ("provider_code", "code", "title", "form", "mode", "hours", "assessment",
+              "funding", "starts_on", "ends_on")
+
+    def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.provider_code.choices = providers
+        choose = str(_l("Choose…"))
+        for name, kind in (("form", "form"), ("mode", "mode"), ("assessment", "assessment"),
+                           ("funding", "funding")):
+            getattr(self, name).choices = choices(kind, choose)
+
+
+class EnrolmentForm(PageForm):
+    """Enrol a teacher in a programme."""
+
+    pin = pin_field(_l("Teacher's PIN"), validators=[required()])
+    programme_id = SelectField(_l("Programme"), validators=[required()])
+
+    def __init__(self, programmes: list[tuple[str, str]], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.programme_id.choices = [("", str(_l("Choose a programme")))] + programmes
+
+
+class AssessmentForm(PageForm):
+    """Record an assessment."""
+
+    passed = RadioField(_l("Outcome"), validators=[required()],
+                        choices=[("yes", _l("Passed")), ("no", _l("Not passed"))])
+    score = DecimalField(_l("Score (0–100, optional)"), places=None,
+                         validators=[optional(), between(0, 100)])
+    assessed_on = DateField(_l("Assessed on"), validators=[required()])
+
+
+class WithdrawalForm(PageForm):
+    """Withdraw a teacher from a programme."""
+
+    effective_on = DateField(_l("Withdrawn on"), validators=[required()])
+    reason = StringField(_l("Reason"), validators=[required(), at_most(500)])
+
+
+class CertificateForm(PageForm):
+    """Issue a certificate (or a duplicate) under a new number."""
+
+    number = number_field()
+    issued_on = DateField(_l("Issued on"), validators=[required()])
+
+
+class LegacyCertificateForm(PageForm):
+    """Record a paper certificate issued before the registry existed."""
+
+    pin = pin_field(_l("Teacher's PIN"), validators=[required()])
+    number = number_field()
+    provider_code = SelectField(_l("Provider"), validators=[required()])
+    title = StringField(_l("Programme title"), validators=[required(), at_most(300)])
+    form = SelectField(_l("Form"), validators=[required()])
+    hours = IntegerField(_l("Academic hours"), validators=[required(), between(1, 2000)])
+    issued_on = DateField(_l("Issued on"), validators=[required()])
+
+    def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.provider_code.choices = providers
+        self.form.choices = choices("form", str(_l("Choose…")))
+
+
+class RevocationForm(PageForm):
+    """Revoke a certificate."""
+
+    reason = TextAreaField(_l("Reason for the revocation"), validators=[required(), at_most(500)],
+                           render_kw={"rows": 3})
+
+
+class ImportForm(PageForm):
+    """Upload a CSV file of certificates or programme results."""
+
+    file = FileField(_l("CSV file (UTF-8, with a header row)"), validators=[
+        FileRequired(message=_l("Choose a file.")),
+        FileAllowed(["csv", "txt"], message=_l("Upload a .csv file."))])

@@ -1,0 +1,80 @@
+"""Reading dates and times from a page's query string, with a readable error for bad ones."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import request
+from flask_babel import gettext as _
+
+BISHKEK = ZoneInfo("Asia/Bishkek")
+
+
+def today() -> date:
+    """Today in Bishkek (the registry's calendar)."""
+    return datetime.now(BISHKEK).date()
+
+
+class QueryArgs:
+    """Parses optional query arguments, collecting one message per bad value."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def date(self, name: str, default: date | None = None) -> date | None:
+        """An ISO date argument (2024-05-01), or the default."""
+        text = (request.args.get(name) or "").strip()
+        if not text:
+            return default
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.errors.append(_("“%(value)s” is not a date (use YYYY-MM-DD).", value=text[:40]))
+            return default
+
+    def moment(self, name: str) -> datetime | None:
+        """A date-time argument (from an <input type=datetime-local>, Bishkek time), in UTC."""
+        text = (request.args.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            self.errors.append(_("“%(value)s” is not a date and time.", value=text[:40]))
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=BISHKEK)
+        return value.astimezone(timezone.utc)
+
+    def end_of_day(self, name: str) -> datetime | None:
+        """A date argument read as the end of that day in Bishkek, in UTC (a range's "to")."""
+        day = self.date(name)
+        if day is None:
+            return None
+        return datetime.combine(day + timedelta(days=1), time(), BISHKEK).astimezone(timezone.utc)
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        """One of a closed set of values."""
+        value = request.args.get(name) or default
+        if value not in choices:
+            self.errors.append(_("“%(value)s” is not one of the choices.", value=value[:40]))
+            return default
+        return value
+
+    def integer(self, name: str, default: int = 0, minimum: int = 0) -> int:
+        """A whole number argument (a position, a page)."""
+        text = (request.args.get(name) or "").strip()
+        if not text:
+            return default
+        if not text.isdigit() or int(text) < minimum:
+            self.errors.append(_("“%(value)s” is not a whole number.", value=text[:40]))
+            return default
+        return int(text)
+
+
+def local_input(value: datetime | None) -> str:
+    """A UTC time as the value of an <input type=datetime-local> in Bishkek time."""
+    if value is None:
+        return ""
+    return value.astimezone(BISHKEK).strftime("%Y-%m-%dT%H:%M")

@@ -1,0 +1,111 @@
+"""Providers: the list, each provider's workload over a date range, and (admin) the
+registration, suspension and reinstatement forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from registry.domain.errors import RegistryError
+from registry.domain.values import check_code
+from web.pages import access, charts
+from web.pages.forms_base import run_command
+from web.pages.forms_people import ProviderForm, ReasonForm
+from web.pages.labels import label
+from web.pages.params import QueryArgs, today
+from web.pages.record import show
+from web.services import services
+
+bp = Blueprint("provider_pages", __name__, url_prefix="/providers")
+
+WORKLOAD_TOTALS = ("enrolments", "withdrawals", "assessments", "passed", "failed",
+                   "certificates", "hours_delivered")
+
+
+@bp.route("/")
+@access.roles_required(*access.READ_WORKLOAD)
+def index():
+    """Every provider (a registrar goes straight to their own)."""
+    actor = access.current_actor()
+    if actor.role == "registrar":
+        return redirect(url_for("provider_pages.workload", code=actor.provider_code))
+    return render_template("providers/index.html", providers=services().queries.providers(),
+                           can_admin=actor.role == "admin")
+
+
+def visible_provider(code: str) -> dict:
+    """The provider, if the actor may see its workload."""
+    actor = access.require_actor(*access.READ_WORKLOAD)
+    if actor.role == "registrar" and actor.provider_code != code:
+        abort(403)
+    try:
+        check_code(code)
+        return services().queries.provider(code)
+    except RegistryError:
+        abort(404)
+
+
+@bp.route("/<code>")
+def workload(code: str):
+    """What a provider delivered between two dates: totals, by form and by month."""
+    provider = visible_provider(code)
+    args = QueryArgs()
+    end = args.date("to", today())
+    start = args.date("from", date(end.year, 1, 1))
+    if start > end:
+        args.errors.append(_("The start of the period is after its end."))
+        start, end = date(end.year, 1, 1), end
+    report = services().queries.workload(code, start, end)
+    months = [m["month"] for m in report.get("by_month", [])]
+    chart = charts.monthly_bars(months, {
+        _("Enrolments"): [m.get("enrolments") or 0 for m in report["by_month"]],
+        _("Certificates"): [m.get("certificates") or 0 for m in report["by_month"]],
+    }, _("Enrolments and certificates by month")) if months else None
+    return render_template("providers/workload.html", provider=provider, report=report,
+                           start=start, end=end, chart=chart, errors=args.errors,
+                           totals=WORKLOAD_TOTALS, can_admin=access.role() == "admin"), \
+        400 if args.errors else 200
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access.roles_required(*access.ADMIN)
+def new():
+    """Register a provider (admin)."""
+    form = ProviderForm()
+    if form.validate_on_submit():
+        args = form.command_args("code", "name", "kind", "region")
+        if run_command(form, lambda: services().registry.register_provider(
+                access.current_actor(), **args), _("The provider was registered.")):
+            return redirect(url_for("provider_pages.workload", code=args["code"]), 303)
+    return show(form, _("Register a provider"), back_url=url_for("provider_pages.index"))
+
+
+def _decision(code: str, command: str, title: str, done: str, danger: bool):
+    access.require_actor(*access.ADMIN)
+    provider = visible_provider(code)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        reason = form.reason.data.strip()
+        method = getattr(services().registry, command)
+        if run_command(form, lambda: method(access.current_actor(), code, reason=reason), done):
+            return redirect(url_for("provider_pages.workload", code=code), 303)
+    subject = [(_("Provider"), f"{provider['code']} — {provider['name']}"),
+               (_("Kind"), label("provider_kind", provider["kind"]))]
+    return show(form, title, subject=subject, danger=danger, submit=title,
+                back_url=url_for("provider_pages.workload", code=code))
+
+
+@bp.route("/<code>/suspension", methods=["GET", "POST"])
+def suspend(code: str):
+    """Suspend a provider: it can record nothing new."""
+    return _decision(code, "suspend_provider", _("Suspend the provider"),
+                     _("The provider was suspended."), True)
+
+
+@bp.route("/<code>/reinstatement", methods=["GET", "POST"])
+def reinstate(code: str):
+    """Lift a provider's suspension."""
+    return _decision(code, "reinstate_provider", _("Reinstate the provider"),
+                     _("The provider was reinstated."), False)

@@ -1,0 +1,190 @@
+"""Registrar forms about teachers and their enrolments (admin and registrars)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from registry.domain.errors import RegistryError
+from registry.domain.regions import regions
+from web.pages import access
+from web.pages.forms_base import PageForm, run_command
+from web.pages.forms_people import CorrectionForm, DepartureForm, TeacherForm, TransferForm
+from web.pages.forms_training import AssessmentForm, EnrolmentForm, WithdrawalForm
+from web.pages.teachers import visible_teacher
+from web.services import services
+
+bp = Blueprint("record", __name__, url_prefix="/record")
+
+
+def districts() -> list[str]:
+    """Every listed district, for the district box's suggestions."""
+    names = set()
+    for region in regions().values():
+        for en, ru in region.districts:
+            names.update((en, ru))
+    return sorted(names)
+
+
+def show(form: PageForm, title: str, **context: Any):
+    """Render a form page with the status its last submission earned."""
+    return render_template("forms/form.html", form=form, title=title, **context), form.status
+
+
+def teacher_subject(teacher: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(_("Teacher"), teacher["full_name"]), (_("PIN"), teacher["pin"]),
+            (_("School"), teacher["school"])]
+
+
+@bp.route("/")
+@access.roles_required(*access.WRITE)
+def index():
+    """What a registrar (or admin) can record."""
+    return render_template("forms/index.html")
+
+
+@bp.route("/teachers/new", methods=["GET", "POST"])
+@access.roles_required(*access.WRITE)
+def register_teacher():
+    """Register a teacher."""
+    form = TeacherForm()
+    if form.validate_on_submit():
+        details = form.command_args("pin", "full_name", "region", "district", "school",
+                                    "subject", "position", "service_start")
+        if run_command(form, lambda: services().registry.register_teacher(
+                access.current_actor(), details), _("The teacher was registered.")):
+            return redirect(url_for("teacher_pages.dossier", pin=details["pin"]), 303)
+    return show(form, _("Register a teacher"), districts=districts(),
+                back_url=url_for("teacher_pages.search"))
+
+
+def _teacher_form(pin: str, form: PageForm, title: str, command: str, names: tuple[str, ...],
+                  done: str, **extra: Any):
+    access.require_actor(*access.WRITE)
+    teacher = visible_teacher(pin)
+    if form.validate_on_submit():
+        args = form.command_args(*names)
+        method = getattr(services().registry, command)
+        if run_command(form, lambda: method(access.current_actor(), teacher["pin"], **args),
+                       done):
+            return redirect(url_for("teacher_pages.dossier", pin=teacher["pin"]), 303)
+    return show(form, title, subject=teacher_subject(teacher), districts=districts(),
+                back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]), **extra)
+
+
+@bp.route("/teachers/<pin>/transfer", methods=["GET", "POST"])
+def transfer(pin: str):
+    """Move a teacher to another school from a date."""
+    return _teacher_form(pin, TransferForm(), _("Transfer to another school"),
+                         "transfer_teacher", ("region", "district", "school", "effective_on"),
+                         _("The transfer was recorded."))
+
+
+@bp.route("/teachers/<pin>/departure", methods=["GET", "POST"])
+def departure(pin: str):
+    """Record that a teacher left service."""
+    return _teacher_form(pin, DepartureForm(), _("Record a departure from service"),
+                         "record_departure", ("effective_on", "reason"),
+                         _("The departure was recorded."), danger=True)
+
+
+@bp.route("/teachers/<pin>/correction", methods=["GET", "POST"])
+def correct(pin: str):
+    """Correct a teacher's details (a PIN changed by the civil registry included)."""
+    access.require_actor(*access.WRITE)
+    teacher = visible_teacher(pin)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        changes = form.changes()
+        reason = form.reason.data.strip()
+        if run_command(form, lambda: services().registry.correct_teacher(
+                access.current_actor(), teacher["pin"], changes, reason=reason),
+                _("The correction was recorded.")):
+            return redirect(url_for("teacher_pages.dossier", pin=changes.get("pin", teacher["pin"])),
+                            303)
+    return show(form, _("Correct a teacher's details"), subject=teacher_subject(teacher),
+                intro=_("Fill in only what is wrong; the old values stay in the history."),
+                districts=districts(), back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]))
+
+
+def programme_choices(actor: Any) -> list[tuple[str, str]]:
+    """Programmes the actor may enrol into (a registrar: their provider's)."""
+    provider = actor.provider_code if actor.role == "registrar" else None
+    return [(p["id"], f"{p['provider_code']} · {p['code']} — {p['title']}")
+            for p in services().queries.programmes(provider)]
+
+
+@bp.route("/enrolments/new", methods=["GET", "POST"])
+@access.roles_required(*access.WRITE)
+def enrol():
+    """Enrol a teacher in a programme (PIN and programme may come prefilled)."""
+    actor = access.current_actor()
+    form = EnrolmentForm(programme_choices(actor))
+    if request.method == "GET":
+        form.pin.data = request.args.get("pin", "")
+        form.programme_id.data = request.args.get("programme", "")
+    if form.validate_on_submit():
+        pin, programme_id = form.pin.data.strip(), form.programme_id.data
+        if run_command(form, lambda: services().registry.enrol(actor, programme_id, pin),
+                       _("The teacher was enrolled.")):
+            return redirect(url_for("teacher_pages.dossier", pin=pin), 303)
+    return show(form, _("Enrol a teacher"))
+
+
+def _enrolment(enrolment_id: str) -> dict[str, Any]:
+    """The enrolment as the write side knows it (for the page's heading)."""
+    from registry.commands.base import Session
+
+    try:
+        registry = services().registry
+        enrolment = registry.find_enrolment(Session(registry), enrolment_id)
+    except RegistryError:
+        abort(404)
+    return {"id": str(enrolment.id), "title": enrolment.programme.get("title"),
+            "provider_code": enrolment.provider_code, "teacher_id": enrolment.teacher_id}
+
+
+def _enrolment_form(enrolment_id: str, form: PageForm, title: str, call: Any, done: str):
+    actor = access.require_actor(*access.WRITE)
+    enrolment = _enrolment(enrolment_id)
+    if actor.role == "registrar" and actor.provider_code != enrolment["provider_code"]:
+        abort(403)
+    if form.validate_on_submit():
+        result = run_command(form, lambda: call(actor, form), done)
+        if result:
+            return redirect(_dossier_of(enrolment), 303)
+    subject = [(_("Programme"), enrolment["title"]), (_("Provider"), enrolment["provider_code"])]
+    return show(form, title, subject=subject, back_url=_dossier_of(enrolment))
+
+
+def _dossier_of(enrolment: dict[str, Any]) -> str:
+    from registry.commands.base import Session
+
+    teacher = Session(services().registry).find(enrolment["teacher_id"])
+    if teacher is None:
+        return url_for("record.index")
+    return url_for("teacher_pages.dossier", pin=teacher.pin)
+
+
+@bp.route("/enrolments/<enrolment_id>/assessment", methods=["GET", "POST"])
+def assess(enrolment_id: str):
+    """Record an assessment (a failed teacher may be re-assessed)."""
+    def call(actor: Any, form: AssessmentForm):
+        score = float(form.score.data) if form.score.data is not None else None
+        return services().registry.assess(actor, enrolment_id, passed=form.passed.data == "yes",
+                                          score=score, assessed_on=form.assessed_on.data)
+    return _enrolment_form(enrolment_id, AssessmentForm(), _("Record an assessment"), call,
+                           _("The assessment was recorded."))
+
+
+@bp.route("/enrolments/<enrolment_id>/withdrawal", methods=["GET", "POST"])
+def withdraw(enrolment_id: str):
+    """Withdraw a teacher from a programme."""
+    def call(actor: Any, form: WithdrawalForm):
+        return services().registry.withdraw(actor, enrolment_id,
+                                            effective_on=form.effective_on.data,
+                                            reason=form.reason.data.strip())
+    return _enrolment_form(enrolment_id, WithdrawalForm(), _("Withdraw from a programme"),
+                           call, _("The withdrawal was recorded."))
