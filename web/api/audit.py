@@ -10,6 +10,19 @@ from web.schemas.audit import (EventsArgs, EventsOut, LedgerOut, MeOut, PolicyIn
                                PolicyOut)
 from web.schemas.common import ReadArgs
 
+# Credential hashes are stored in account events; nobody needs them over the API.
+SECRET_FIELDS = ("token_hash", "password_hash")
+
+
+def redacted(event: dict) -> dict:
+    """An event without credential hashes (their presence is still shown)."""
+    data = event.get("data") or {}
+    if not any(name in data for name in SECRET_FIELDS):
+        return event
+    return {**event, "data": {k: ("[redacted]" if k in SECRET_FIELDS and v else v)
+                              for k, v in data.items()}}
+
+
 blp = Blueprint("audit", __name__, description="Event log, ledger, policies, accounts.")
 
 
@@ -25,7 +38,8 @@ class Events(MethodView):
         args.pop("min_position", None)
         after, limit = args.pop("after"), args.pop("limit")
         filters = {k: (str(v) if k == "originator_id" else v) for k, v in args.items()}
-        return queries().events(after=after, limit=limit, **filters)
+        page = queries().events(after=after, limit=limit, **filters)
+        return {**page, "events": [redacted(event) for event in page["events"]]}
 
 
 @blp.route("/ledger")

@@ -138,6 +138,8 @@ def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str],
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _NUMERIC.match(value):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from registry.domain.errors import RuleViolationError
-
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import AGGREGATE_READERS, check_provider, require_actor
 from web.schemas.common import ReadArgs, ReasonSchema
@@ -82,7 +80,4 @@ class Workload(MethodView):
         """Enrolments, completions, certificates, hours and pass rate, by form and month."""
         actor = require_actor(*(r for r in AGGREGATE_READERS if r != "commission"))
         check_provider(actor, code)
-        if args["to"] < args["from_"]:
-            raise RuleViolationError("'to' is before 'from'.", field="to",
-                                     code="period_reversed")
         return queries().workload(code, args["from_"], args["to"])

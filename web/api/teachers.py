@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from registry.domain import clock
+
 from web.api.base import Blueprint, csv_response, idempotency_key, queries, registry, written
 from web.auth import DOSSIER_READERS, check_region, require_actor, scoped_region
 from web.schemas.common import ReadArgs
@@ -146,10 +148,11 @@ class Due(MethodView):
     def get(self, args):
         """Teachers with a status on a date, by place (?format=csv for a spreadsheet)."""
         actor = require_actor(*DOSSIER_READERS)
-        rows = queries().due_list(status=args["status"], as_of=args.get("as_of"),
+        as_of = args.get("as_of") or clock.today()
+        rows = queries().due_list(status=args["status"], as_of=as_of,
                                   region=scoped_region(actor, args.get("region")),
                                   district=args.get("district"), school=args.get("school"),
                                   limit=args["limit"], offset=args["offset"])
         if args["format"] == "csv":
-            return csv_response(rows, DUE_COLUMNS, f"{args['status']}.csv")
-        return {"status": args["status"], "as_of": args.get("as_of"), "teachers": rows}
+            return csv_response(rows, DUE_COLUMNS, f"{args['status']}-{as_of}.csv")
+        return {"status": args["status"], "as_of": as_of, "teachers": rows}

@@ -140,4 +140,6 @@ class WorkloadOut(Schema):
     to = IsoDate()
     totals = fields.Nested(WorkloadTotals)
     by_form = fields.Dict(keys=fields.String(), values=fields.Nested(WorkloadTotals))
+    by_mode = fields.Dict(keys=fields.String(), values=fields.Nested(WorkloadTotals))
+    by_funding = fields.Dict(keys=fields.String(), values=fields.Nested(WorkloadTotals))
     by_month = fields.List(fields.Nested(WorkloadMonth))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.domain.regions import region_codes
+from web.schemas.certificates import CertificateOut
 from web.schemas.common import (CsvArgs, IsoDate, IsoDateTime, PageArgs, QueryInteger,
                                 ReadArgs, choice,
                                 text)
@@ -125,7 +126,7 @@ class DossierOut(TeacherOut):
     """A teacher's profile with current compliance, certificates and enrolments."""
 
     compliance = fields.Nested(ComplianceOut)
-    certificates = fields.List(fields.Dict())
+    certificates = fields.List(fields.Nested(CertificateOut))
     enrolments = fields.List(fields.Nested(TeacherEnrolment))
 
 
