@@ -141,3 +141,81 @@ def seal_command(ctx: click.Context) -> None:
         app.close()
     click.echo(f"sealed {sealed:,} events; head: position {head['position']} "
                f"sha256 {head['hash']}")
+
+
+@cli.command("replay")
+@click.option("--until", "until_text", required=True, metavar="TIME",
+              help="Replay the events recorded up to this moment (ISO 8601; without an "
+                   "offset, Bishkek time; a bare date means the end of that day).")
+@click.option("--into", "into", required=True, metavar="URL",
+              help="An empty or new database (sqlite:///path or postgresql://…/db).")
+@click.option("--as-of", "as_of", multiple=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Compare compliance on this date (default: the day of --until). "
+                   "Repeatable.")
+@click.option("--exhaustive", is_flag=True,
+              help="Compare every teacher, not only those with facts recorded later.")
+@click.option("--limit", default=50, show_default=True,
+              help="Differences to list (all are in --json).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@fail_cleanly
+def replay_command(ctx: click.Context, until_text: str, into: str, as_of: tuple,
+                   exhaustive: bool, limit: int, as_json: bool) -> None:
+    """Rebuild the registry as known at a moment in a separate database, and report how
+    today's answers differ from the answers as known then."""
+    from registry.replay import parse_moment, replay
+
+    until = parse_moment(until_text)
+    app = _open(ctx)
+    try:
+        with click.progressbar(length=app.max_position() or 0, label="copying",
+                               file=sys.stderr) as bar:
+            def on_batch(phase: str, events: int) -> None:
+                if phase == "copy":
+                    bar.update(events)
+
+            report = replay(app, until, into, as_of=[d.date() for d in as_of] or None,
+                            exhaustive=exhaustive, on_batch=on_batch)
+    finally:
+        app.close()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    _print_replay(report, limit)
+
+
+def _print_replay(report, limit: int) -> None:
+    copy = report.copy
+    click.echo(f"replayed {copy.copied:,} events recorded up to {report.until.isoformat()} "
+               f"into {report.into}{' (created)' if report.created else ''}; "
+               f"{copy.later:,} recorded later were left out"
+               + (f", {copy.orphaned:,} more with them" if copy.orphaned else ""))
+    if copy.copied and copy.is_prefix:
+        click.echo(f"the replayed log is the live log up to position {copy.last_position}; "
+                   f"its ledger head is sha256 {report.ledger_head['hash']}")
+    elif copy.copied:
+        click.echo("note: events recorded by then sit after later ones in the log (the clock "
+                   f"went back); the replayed ledger head is sha256 {report.ledger_head['hash']}")
+    click.echo(f"views rebuilt: {report.rebuilt_events:,} events in "
+               f"{report.rebuild_seconds:.2f} s (copy {copy.seconds:.2f} s)")
+    comparison = report.comparison
+    if comparison is None:
+        return
+    days = ", ".join(d.isoformat() for d in comparison.as_of)
+    click.echo(f"compliance on {days}, as known then vs now: {comparison.teachers:,} teachers "
+               f"registered then ({comparison.registered_later:,} since); "
+               f"{comparison.compared:,} with facts recorded later compared, "
+               f"{comparison.unaffected:,} unaffected"
+               + ("; a policy version was adopted later" if comparison.policy_changed else ""))
+    click.echo(f"differences: {len(comparison.differences):,}")
+    for change, count in comparison.changes().most_common():
+        click.echo(f"  {change}: {count:,}")
+    for difference in comparison.differences[:limit]:
+        then, now = difference.then, difference.now
+        click.echo(f"{difference.pin}  {difference.full_name}  on {difference.as_of}: "
+                   f"{then.get('status')} ({then.get('hours', 0)} h) -> "
+                   f"{now.get('status')} ({now.get('hours', 0)} h)")
+        for reason in difference.reasons:
+            click.echo(f"    {reason}")
+    if len(comparison.differences) > limit:
+        click.echo(f"… {len(comparison.differences) - limit:,} more (use --json or --limit)")

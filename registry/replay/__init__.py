@@ -1,0 +1,201 @@
+"""Replay: the registry as it stood at a moment, rebuilt in a separate database.
+
+`replay(app, until, into)` copies the events recorded up to `until` into an empty
+database (created if need be), rebuilds every view there and compares each possibly
+affected teacher's compliance as known then with the live answer, naming what was
+recorded in between. The live database is only read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, time as clock_time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from registry.domain.clock import BISHKEK, UTC
+from registry.domain.errors import ConflictError, InvalidInputError
+from registry.replay.comparison import Comparison, compare
+from registry.replay.log_copy import CopyResult, copy_events
+from registry.settings import DatabaseURL, Settings
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+__all__ = ["ReplayReport", "parse_moment", "replay"]
+
+
+@dataclass
+class ReplayReport:
+    """What a replay did and found."""
+
+    until: datetime
+    into: str
+    created: bool
+    copy: CopyResult
+    rebuilt_events: int = 0
+    rebuild_seconds: float = 0.0
+    ledger_head: dict[str, Any] | None = None
+    comparison: Comparison | None = None
+    seconds: float = 0.0
+
+    @property
+    def events_copied(self) -> int:
+        return self.copy.copied
+
+    @property
+    def copy_seconds(self) -> float:
+        return self.copy.seconds
+
+    def as_json(self) -> dict[str, Any]:
+        copy = self.copy
+        return {"until": self.until.isoformat(), "into": self.into, "created": self.created,
+                "events_copied": copy.copied, "events_later": copy.later,
+                "events_orphaned": copy.orphaned, "last_position": copy.last_position,
+                "is_prefix": copy.is_prefix, "chain_hash": copy.head_hash,
+                "ledger_head": self.ledger_head, "rebuilt_events": self.rebuilt_events,
+                "copy_seconds": copy.seconds, "rebuild_seconds": self.rebuild_seconds,
+                "seconds": self.seconds,
+                "comparison": self.comparison.as_json() if self.comparison else None}
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment from the command line: ISO 8601 with an offset; without one, Bishkek time;
+    a bare date means the end of that day in Bishkek."""
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            return datetime.combine(day, clock_time.max, BISHKEK).astimezone(UTC)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"{text!r} is not an ISO 8601 date or time "
+                                "(e.g. 2025-01-31T18:00:00+06:00)", field="until",
+                                code="invalid_moment") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BISHKEK)
+    return moment.astimezone(UTC)
+
+
+def replay(app: "Registry", until: datetime, into: str, *, as_of: list[date] | None = None,
+           compare_answers: bool = True, exhaustive: bool = False,
+           on_batch: Callable[[str, int], None] | None = None, **options: Any) -> ReplayReport:
+    """Rebuild the registry as known at `until` in the database at `into`, and compare."""
+    from registry.application import Registry
+    from registry.bootstrap import open_worker
+    from registry.schema import initialise
+
+    compare_answers = options.pop("compare", compare_answers)  # the benchmark's spelling
+    if options:
+        raise TypeError(f"unexpected options: {', '.join(options)}")
+    if not isinstance(until, datetime) or until.tzinfo is None:
+        raise InvalidInputError("The moment to replay until needs a time zone.", field="until",
+                                code="invalid_moment")
+    started = time.perf_counter()
+    target = _target_settings(app.settings, into)
+    created = _prepare(target)
+    initialise(target, start_policy=False)
+    replayed = Registry(target)
+    try:
+        notify = (lambda n: on_batch("copy", n)) if on_batch else None
+        copied = copy_events(app, replayed.db, replayed.events_table, until, notify)
+        began = time.perf_counter()
+        notify = (lambda n: on_batch("rebuild", n)) if on_batch else None
+        progress = open_worker(replayed).rebuild(on_batch=notify)
+        report = ReplayReport(until=until, into=target.database.redacted(), created=created,
+                              copy=copied, rebuilt_events=progress.events,
+                              rebuild_seconds=time.perf_counter() - began)
+        report.ledger_head = _ledger_head(replayed)
+        if compare_answers:
+            days = as_of or [until.astimezone(BISHKEK).date()]
+            report.comparison = compare(app, replayed, until, days, copied.left_out_ids,
+                                        exhaustive=exhaustive)
+    finally:
+        replayed.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ledger_head(replayed: "Registry") -> dict[str, Any]:
+    """The replayed log's ledger head (sealed by its view, or here if it has none)."""
+    from registry import ledger
+
+    ledger.seal(replayed)
+    head = ledger.head(replayed)
+    return {"position": head["position"], "hash": head["hash"]}
+
+
+def _target_settings(live: Settings, into: str) -> Settings:
+    """The live settings pointed at the target (the same secret: PIN lookups must agree)."""
+    target = dataclasses.replace(live, database_url=into)
+    source, destination = live.database, target.database  # parsing validates the URL
+    if _same_database(source, destination):
+        raise InvalidInputError("Replay needs a separate database: the target is the live "
+                                "registry itself.", field="into", code="replay_into_live")
+    return target
+
+
+def _same_database(a: DatabaseURL, b: DatabaseURL) -> bool:
+    if a.backend != b.backend:
+        return False
+    if a.backend == "sqlite":
+        return Path(a.path).resolve() == Path(b.path).resolve()
+    local = {"localhost", "127.0.0.1", "::1"}
+    hosts_match = a.host == b.host or (a.host in local and b.host in local)
+    return hosts_match and (a.port, a.dbname, a.schema or "public") == \
+        (b.port, b.dbname, b.schema or "public")
+
+
+def _prepare(target: Settings) -> bool:
+    """Refuse a target that holds anything; create a missing PostgreSQL database.
+    Returns whether a database was created."""
+    url = target.database
+    if url.backend == "sqlite":
+        path = Path(url.path)
+        if path.exists() and path.stat().st_size > 0 and _has_tables(target):
+            raise ConflictError(f"{url.redacted()} already exists and is not empty: replay "
+                                "into a new file.", field="into", code="replay_target_not_empty")
+        return not path.exists()
+    created = _create_postgres_database(url)
+    if not created and _has_tables(target):
+        raise ConflictError(f"{url.redacted()} already holds tables: replay into an empty "
+                            "(or a new) database.", field="into",
+                            code="replay_target_not_empty")
+    return created
+
+
+def _has_tables(target: Settings) -> bool:
+    from registry.db import Database
+
+    db = Database(target.database, pool_size=1)
+    try:
+        if db.backend == "sqlite":
+            row = db.query_one("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+        else:
+            row = db.query_one("SELECT count(*) FROM information_schema.tables WHERE "
+                               "table_schema = current_schema()")
+        return bool(row and row[0])
+    finally:
+        db.close()
+
+
+def _create_postgres_database(url: DatabaseURL) -> bool:
+    """Create the target database if it does not exist (needs CREATEDB)."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    conninfo = make_conninfo(host=url.host, port=url.port, user=url.user, dbname="postgres",
+                             **({"password": url.password} if url.password else {}))
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (url.dbname,)).fetchone()
+            if exists:
+                return False
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.dbname)))
+            return True
+    except psycopg.Error as error:
+        raise InvalidInputError(f"Cannot prepare {url.redacted()}: {error}".strip(),
+                                field="into", code="replay_target_unavailable") from None

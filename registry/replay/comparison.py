@@ -1,0 +1,205 @@
+"""Then against now: each teacher's compliance as the replayed log answers it and as the
+live registry answers it, for the same dates, with what was recorded in between.
+
+Compliance on D as known at K depends only on facts about the teacher (their record,
+certificates, departure) and on the policy, each recorded at or before K. So only
+teachers with such a fact recorded after the replay's moment (or everyone, when a policy
+version was adopted after it) can differ; the others are counted as unaffected and
+compared only with `exhaustive=True`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Iterable
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from registry.domain.errors import NotFoundError
+from registry.domain.teacher import Teacher
+from registry.eventlog import EventLog, to_json
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+COMPARED = ("status", "hours", "required_hours", "next_due", "missing_hours")
+_CHUNK = 500
+# Later facts that can change an answer, and how to say so.
+_REASONS = {
+    "Certificate.Issued": "certificate {number} ({hours} h, issued {issued_on}) recorded {at}",
+    "Certificate.LegacyRecorded": "legacy certificate {number} ({hours} h, issued {issued_on}) "
+                                  "recorded {at}",
+    "Certificate.DuplicateIssued": "duplicate {number} of {duplicate_of} recorded {at}",
+    "Certificate.Revoked": "certificate {number} revoked {at}: {reason}",
+    "Certificate.DuplicateRevoked": "certificate {number} revoked with its original {at}",
+    "Teacher.Departed": "departure effective {effective_on} recorded {at}",
+    "Teacher.Corrected": "details corrected {at}",
+    "CompliancePolicy.VersionAdopted": "policy adopted {at}: {required_hours} h in "
+                                       "{window_years} years from {effective_from}",
+}
+
+
+@dataclass
+class Difference:
+    """One teacher whose answer on a date changed since the replay's moment."""
+
+    pin: str
+    full_name: str
+    as_of: date
+    then: dict[str, Any]
+    now: dict[str, Any]
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def change(self) -> str:
+        return f"{self.then.get('status')} -> {self.now.get('status')}"
+
+    def as_json(self) -> dict[str, Any]:
+        return to_json({"pin": self.pin, "full_name": self.full_name, "as_of": self.as_of,
+                        "then": self.then, "now": self.now, "change": self.change,
+                        "reasons": self.reasons})
+
+
+@dataclass
+class Comparison:
+    """Every difference, and how many teachers were looked at."""
+
+    as_of: list[date]
+    teachers: int = 0  # registered by the moment
+    registered_later: int = 0
+    compared: int = 0  # teachers whose answers were compared
+    unaffected: int = 0  # teachers with nothing recorded after the moment
+    policy_changed: bool = False
+    differences: list[Difference] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def changes(self) -> Counter:
+        """How many answers moved from one status to another (or only in hours/dates)."""
+        return Counter(d.change for d in self.differences)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"as_of": [d.isoformat() for d in self.as_of], "teachers": self.teachers,
+                "registered_later": self.registered_later, "compared": self.compared,
+                "unaffected": self.unaffected, "policy_changed": self.policy_changed,
+                "changes": dict(self.changes()),
+                "differences": [d.as_json() for d in self.differences],
+                "seconds": self.seconds}
+
+
+def compare(live: "Registry", replayed: "Registry", until: datetime, as_of: list[date],
+            later_ids: Iterable[str], *, exhaustive: bool = False) -> Comparison:
+    """Compare every possibly affected teacher's compliance then (replayed) and now (live)."""
+    from registry.queries import Queries
+
+    started = time.perf_counter()
+    result = Comparison(as_of=list(as_of))
+    affected, result.policy_changed = _affected_teachers(live, later_ids)
+    teachers = _teachers(live)
+    then, now = Queries(replayed), Queries(live)
+    for teacher_id, (pin, full_name, registered_at) in teachers.items():
+        if registered_at > until:
+            result.registered_later += 1
+            continue
+        result.teachers += 1
+        if not (exhaustive or result.policy_changed or teacher_id in affected):
+            result.unaffected += 1
+            continue
+        result.compared += 1
+        for day in as_of:
+            before, after = _answer(then, pin, day), _answer(now, pin, day)
+            if before != after:
+                difference = Difference(pin, full_name, day, before, after)
+                difference.reasons = _reasons(live, affected.get(teacher_id, set()), until,
+                                              result.policy_changed)
+                result.differences.append(difference)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _answer(queries: Any, pin: str, day: date) -> dict[str, Any]:
+    try:
+        answer = queries.compliance(pin, as_of=day)
+    except NotFoundError:
+        return {"status": "not_registered"}
+    found = {key: answer.get(key) for key in COMPARED}
+    found["counting"] = sorted(c["number"] for c in answer.get("certificates", ()) if c["counts"])
+    return found
+
+
+def _teachers(live: "Registry") -> dict[str, tuple[str, str, datetime]]:
+    """Every teacher ever registered: id -> (PIN at registration, name, registered at)."""
+    db, log = live.db, EventLog(live)
+    rows = db.query(f"SELECT {db.position_column}, originator_id, originator_version, topic, "
+                    f"state FROM {live.events_table} WHERE topic = ? "
+                    f"ORDER BY {db.position_column}", (get_topic(Teacher.Registered),))
+    teachers = {}
+    for fact in (log.decode(_notification(row)) for row in rows):
+        teachers[fact.originator_id.hex] = (fact.data["pin"], fact.data.get("full_name", ""),
+                                            fact.recorded_at)
+    return teachers
+
+
+def _affected_teachers(live: "Registry", later_ids: Iterable[str]
+                       ) -> tuple[dict[str, set[UUID]], bool]:
+    """Teacher id -> aggregates about them with events after the moment; and whether the
+    policy changed (read from each aggregate's first event, which names its teacher)."""
+    db, log = live.db, EventLog(live)
+    ids = sorted(later_ids)
+    affected: dict[str, set[UUID]] = {}
+    policy_changed = False
+    for start in range(0, len(ids), _CHUNK):
+        chunk = [UUID(i) for i in ids[start:start + _CHUNK]]
+        keys = [u.hex if db.backend == "sqlite" else u for u in chunk]
+        rows = db.query(f"SELECT {db.position_column}, originator_id, originator_version, "
+                        f"topic, state FROM {live.events_table} WHERE originator_version = 1 "
+                        f"AND originator_id IN ({','.join('?' * len(keys))})", keys)
+        for row in rows:
+            fact = log.decode(_notification(row))
+            if fact.type.startswith("CompliancePolicy."):
+                policy_changed = True
+            elif fact.type == "Teacher.Registered":
+                affected.setdefault(fact.originator_id.hex, set()).add(fact.originator_id)
+            elif fact.data.get("teacher_id") is not None:
+                teacher = UUID(str(fact.data["teacher_id"])).hex
+                affected.setdefault(teacher, set()).add(fact.originator_id)
+    return affected, policy_changed
+
+
+def _reasons(live: "Registry", aggregates: set[UUID], until: datetime,
+             policy_changed: bool) -> list[str]:
+    """What was recorded after the moment about these aggregates (and the policy)."""
+    from registry.domain.policy import CompliancePolicy
+
+    ids = list(aggregates) + ([CompliancePolicy.id_for()] if policy_changed else [])
+    facts = EventLog(live).about(ids)
+    numbers = {f.originator_id: f.data.get("number") for f in facts if "number" in f.data}
+    reasons = []
+    for fact in facts:
+        template = _REASONS.get(fact.type)
+        if template is None or fact.recorded_at <= until:
+            continue
+        values = {k: _text(v) for k, v in fact.data.items()}
+        values.setdefault("number", numbers.get(fact.originator_id, "?"))
+        values["at"] = fact.recorded_at.isoformat(timespec="seconds")
+        try:
+            reasons.append(template.format(**values))
+        except KeyError:  # an older event shape: say what happened, plainly
+            reasons.append(f"{fact.type} recorded {values['at']}")
+    return reasons
+
+
+def _text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _notification(row: tuple) -> Notification:
+    return Notification(id=row[0], originator_id=UUID(str(row[1])), originator_version=row[2],
+                        topic=row[3], state=bytes(row[4]))
+
+
+__all__ = ["Comparison", "Difference", "compare"]

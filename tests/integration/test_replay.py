@@ -1,0 +1,231 @@
+"""Replay: the registry as known at a moment, rebuilt in a separate database, and the
+"as known at" answers of the live registry checked against it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from registry.application import Registry
+from registry.cli import cli
+from registry.domain.clock import frozen_at
+from registry.domain.errors import ConflictError, InvalidInputError
+from registry.ledger.chain import chain, read_raw
+from registry.queries import Queries
+from registry.replay import parse_moment, replay
+from registry.schema import initialise
+from tests.builders import ADMIN, certified_teacher, provider, teacher
+from tests.conftest import SECRET, _pg_admin
+
+UTC = timezone.utc
+A_PIN, B_PIN, C_PIN = "21505198500001", "10203199000002", "20101198800003"
+
+
+def at(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def live(settings):
+    """A registry whose history was recorded over 2024 (frozen clocks), so that moments in
+    between split it: certificates in March, a revocation and a correction in June, a new
+    teacher in July."""
+    with frozen_at(at(2024, 1, 10, 9)):
+        initialise(settings)
+    app = Registry(settings)
+    with frozen_at(at(2024, 3, 25, 10)):
+        certified_teacher(app, number="KAE-2024-0001", pin=A_PIN, code="MATH-A")
+        certified_teacher(app, number="KAE-2024-0002", pin=B_PIN, code="MATH-B")
+    with frozen_at(at(2024, 6, 3, 11)):
+        app.revoke_certificate(ADMIN, "KAE-2024-0001", reason="forged attendance sheet")
+        app.record_legacy_certificate(ADMIN, pin=B_PIN, number="PAPER-2020-17",
+                                      provider_code="KAE", title="Paper course", form="course",
+                                      hours=80, issued_on=date(2020, 5, 1))
+    with frozen_at(at(2024, 7, 1, 12)):
+        app.register_teacher(ADMIN, teacher(pin=C_PIN, full_name="Бакыт Токтогулов"))
+    from registry.bootstrap import open_worker
+
+    open_worker(app).rebuild()
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def target(request, tmp_path):
+    """Makes URLs of databases that do not exist yet, on the live registry's engine."""
+    made: list[str] = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'replayed-{len(made)}.db'}"
+        else:
+            server = request.getfixturevalue("postgres_server")
+            url = f"{server.rsplit('/', 1)[0]}/registry_replay_{uuid.uuid4().hex[:12]}"
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        if url.startswith("postgresql"):
+            with _pg_admin() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def opened(live: Registry, url: str) -> Registry:
+    import dataclasses
+
+    return Registry(dataclasses.replace(live.settings, database_url=url))
+
+
+def test_a_replay_holds_exactly_the_events_recorded_up_to_the_moment(live, target):
+    url = target(live.db.backend)
+
+    report = replay(live, at(2024, 5, 1), url)
+
+    replayed = opened(live, url)
+    try:
+        recorded = [p for batch in read_raw(live.db, live.events_table) for p in batch]
+        kept = [e for e in recorded if e.position <= report.copy.last_position]
+        copied = [e for batch in read_raw(replayed.db, replayed.events_table) for e in batch]
+        assert [(e.position, bytes(e.state)) for e in copied] == \
+            [(e.position, bytes(e.state)) for e in kept]
+        assert report.copy.later == len(recorded) - len(kept) > 0
+        assert report.copy.is_prefix
+        # Same positions and bytes, so the same chain: the ledger head then is provable now.
+        assert report.ledger_head == {"position": kept[-1].position, "hash": chain(kept).hex()}
+        assert report.rebuilt_events == len(kept)
+    finally:
+        replayed.close()
+
+
+def test_a_revocation_recorded_later_shows_as_compliant_then_and_overdue_now(live, target):
+    report = replay(live, at(2024, 5, 1), target(live.db.backend))
+
+    comparison = report.comparison
+    assert comparison.as_of == [date(2024, 5, 1)]
+    assert (comparison.teachers, comparison.registered_later) == (2, 1)
+    changed = {d.pin: d for d in comparison.differences}
+    assert set(changed) == {A_PIN, B_PIN}
+    a = changed[A_PIN]
+    assert (a.then["status"], a.now["status"]) == ("compliant", "overdue")
+    assert (a.then["hours"], a.now["hours"]) == (72, 0)
+    assert any("certificate KAE-2024-0001 revoked 2024-06-03" in r and
+               "forged attendance sheet" in r for r in a.reasons)
+    b = changed[B_PIN]  # still compliant, but with more hours and a paper certificate
+    assert (b.then["status"], b.now["status"]) == ("compliant", "compliant")
+    assert (b.then["hours"], b.now["hours"]) == (72, 152)
+    assert any("legacy certificate PAPER-2020-17 (80 h" in r for r in b.reasons)
+
+
+def test_a_replay_after_everything_finds_no_difference(live, target):
+    report = replay(live, at(2024, 12, 31), target(live.db.backend), as_of=[date(2024, 12, 31)])
+    assert report.copy.later == 0 and report.copy.is_prefix
+    assert report.comparison.differences == []
+    assert report.comparison.teachers == 3
+
+
+@pytest.mark.parametrize("known_at", [at(2024, 3, 1), at(2024, 5, 1), at(2024, 6, 15),
+                                      at(2024, 12, 31)])
+def test_as_known_at_answers_equal_the_answers_of_a_replay_until_that_moment(
+        live, target, known_at):
+    url = target(live.db.backend)
+    replay(live, known_at, url, compare_answers=False)
+    replayed = opened(live, url)
+    try:
+        now, then = Queries(live), Queries(replayed)
+        for pin in (A_PIN, B_PIN, C_PIN):
+            for day in (date(2024, 3, 1), date(2024, 5, 1), date(2026, 1, 1),
+                        date(2029, 3, 21)):
+                assert answer(now, pin, day, known_at) == answer(then, pin, day, None), \
+                    (pin, day, known_at)
+    finally:
+        replayed.close()
+
+
+def answer(queries: Queries, pin: str, day: date, known_at: datetime | None):
+    from registry.domain.errors import NotFoundError
+
+    try:
+        result = queries.compliance(pin, as_of=day, known_at=known_at)
+    except NotFoundError:
+        return "not registered"
+    result.pop("known_at")
+    return result
+
+
+def test_events_are_chosen_by_recorded_time_not_by_position(live, target):
+    # A late entry stamped earlier than events before it (a clock set back, say).
+    with frozen_at(at(2024, 4, 20)):
+        provider(live, "OBL", kind="oblast_institute", region="KG-O")
+    url = target(live.db.backend)
+    report = replay(live, at(2024, 5, 1), url, compare_answers=False)
+    replayed = opened(live, url)
+    try:
+        topics = [e.topic for b in read_raw(replayed.db, replayed.events_table) for e in b]
+        assert topics[-1].endswith("Provider.Registered")
+        assert not report.copy.is_prefix
+    finally:
+        replayed.close()
+
+
+def test_replaying_into_the_live_database_is_refused(live, database_url):
+    before = live.max_position()
+    with pytest.raises(InvalidInputError, match="separate database"):
+        replay(live, at(2024, 5, 1), database_url)
+    assert live.max_position() == before
+
+
+def test_replaying_into_a_database_that_holds_a_registry_is_refused(live, target):
+    url = target(live.db.backend)
+    replay(live, at(2024, 5, 1), url, compare_answers=False)
+    replayed = opened(live, url)
+    head = replayed.max_position()
+    replayed.close()
+
+    with pytest.raises(ConflictError, match="not empty|already holds"):
+        replay(live, at(2024, 12, 31), url)
+
+    replayed = opened(live, url)
+    assert replayed.max_position() == head
+    replayed.close()
+
+
+def test_a_moment_without_a_time_zone_is_refused(live, target):
+    with pytest.raises(InvalidInputError):
+        replay(live, datetime(2024, 5, 1), target("sqlite"))
+
+
+def test_moments_from_the_command_line_are_read_in_bishkek_time_unless_they_say_otherwise():
+    assert parse_moment("2024-05-01T06:00:00+06:00") == at(2024, 5, 1)
+    assert parse_moment("2024-05-01T06:00:00") == at(2024, 5, 1)
+    assert parse_moment("2024-05-01") == datetime(2024, 5, 1, 17, 59, 59, 999999, tzinfo=UTC)
+    with pytest.raises(InvalidInputError):
+        parse_moment("yesterday")
+
+
+def test_registry_replay_prints_each_teacher_whose_answer_changed_and_why(
+        live, target, database_url, tmp_path):
+    url = target(live.db.backend)
+    env = {"REGISTRY_INSTANCE_PATH": str(tmp_path / "cli"), "REGISTRY_SECRET_KEY": SECRET.decode()}
+
+    result = CliRunner().invoke(cli, ["--database", database_url, "replay", "--until",
+                                      "2024-05-01T00:00:00Z", "--into", url], env=env,
+                                catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert "compliant -> overdue: 1" in result.output
+    assert A_PIN in result.output and "revoked 2024-06-03" in result.output
+
+
+def test_registry_replay_refuses_a_bad_moment_without_touching_the_target(
+        live, target, database_url, tmp_path):
+    url = target("sqlite")
+    env = {"REGISTRY_INSTANCE_PATH": str(tmp_path / "cli"), "REGISTRY_SECRET_KEY": SECRET.decode()}
+    result = CliRunner().invoke(cli, ["--database", database_url, "replay", "--until", "soon",
+                                      "--into", url], env=env)
+    assert result.exit_code != 0
+    assert "not an ISO 8601" in result.output
+    assert not (tmp_path / url.rsplit("/", 1)[1]).exists()
