@@ -35,3 +35,83 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
     click.echo(f"registry on {settings.database.redacted()}")
     click.echo(f"serving http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs)")
     _serve(settings, host, port, workers, threads)
+
+
+DEMO_ACCOUNTS = (  # name, role, scope
+    ("demo-admin", "admin", {}),
+    ("demo-registrar", "registrar", {"provider_code": "KAE"}),
+    ("demo-commission", "commission", {"region": "KG-C"}),
+    ("demo-auditor", "auditor", {}),
+    ("demo-statistician", "statistician", {}),
+)
+
+
+def _demo_accounts(app, instance_path) -> list[dict[str, str]]:
+    """The demo accounts, created on the first run; their secrets kept in the instance."""
+    import json
+    import os
+    import secrets
+
+    from registry.commands.base import Actor
+
+    path = instance_path / "demo-accounts.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    accounts = []
+    for name, role, scope in DEMO_ACCOUNTS:
+        password = f"{role}-{secrets.token_hex(3)}"
+        _, token = app.create_account(Actor.system(name="demo"), name=name, role=role,
+                                      password=password, **scope)
+        accounts.append({"name": name, "role": role, "password": password, "token": token,
+                         "scope": scope.get("provider_code") or scope.get("region") or ""})
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(accounts, handle, indent=2)
+    return accounts
+
+
+@cli.command()
+@click.option("--teachers", default=3000, show_default=True, type=click.IntRange(1, 200_000),
+              help="Teachers in the synthetic national history.")
+@click.option("--years", default=10, show_default=True, type=click.IntRange(1, 30))
+@click.option("--seed", default=2024, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Prepare the data set and accounts, then exit.")
+@click.pass_context
+@fail_cleanly
+def demo(ctx: click.Context, teachers: int, years: int, seed: int, host: str, port: int,
+         no_serve: bool) -> None:
+    """Generate a realistic national data set (once), create demo accounts and serve it."""
+    from registry.bootstrap import open_registry, open_worker
+    from registry.generate import generate_history
+
+    settings = settings_from(ctx)
+    app = open_registry(settings, auto_init=True)
+    try:
+        if app.db.query_one(f"SELECT 1 FROM {app.events_table} WHERE topic LIKE ? LIMIT 1",
+                            ("%:Teacher.Registered",)):
+            click.echo(f"using the data set already in {settings.database.redacted()}")
+        else:
+            click.echo(f"generating {teachers} teachers over {years} years (seed {seed}) "
+                       f"into {settings.database.redacted()}")
+            summary = generate_history(app, teachers=teachers, years=years, seed=seed,
+                                       progress=True)
+            click.echo(f"recorded {summary.events} events for {summary.teachers} teachers "
+                       f"in {summary.elapsed_s:.0f} s")
+        accounts = _demo_accounts(app, settings.instance_path)
+        click.echo("bringing the views up to date…")
+        open_worker(app).catch_up()
+    finally:
+        app.close()
+    url = f"http://{host}:{port}/"
+    click.echo("")
+    click.echo(f"registry demo: {url}   API docs: {url}api/v1/docs")
+    click.echo("accounts (web sign-in: name + password; API: Authorization: Bearer <token>):")
+    for account in accounts:
+        scope = f" [{account['scope']}]" if account["scope"] else ""
+        click.echo(f"  {account['role']:<13}{scope:<8} {account['name']:<18} "
+                   f"password {account['password']:<20} token {account['token']}")
+    click.echo(f"(kept in {settings.instance_path / 'demo-accounts.json'})")
+    if not no_serve:
+        _serve(settings, host, port, None, 8)

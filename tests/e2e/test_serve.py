@@ -140,3 +140,20 @@ def test_the_start_script_serves_web_and_follower_as_a_least_privileged_role(
         subprocess.run(["psql", "-q", "-c", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)',
                         "-c", f'DROP ROLE IF EXISTS "{app}"', "-c",
                         f'DROP ROLE IF EXISTS "{owner}"', admin_url], capture_output=True)
+
+
+def test_registry_demo_prepares_a_data_set_and_accounts_that_sign_in(tmp_path):
+    pytest.importorskip("registry.generate", reason="the generator is not built yet")
+    env = clean_env(tmp_path)
+    result = subprocess.run([str(BIN / "registry"), "demo", "--teachers", "40", "--years", "2",
+                             "--no-serve"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    accounts = json.loads((tmp_path / "instance" / "demo-accounts.json").read_text())
+    assert sorted(a["role"] for a in accounts) == ["admin", "auditor", "commission",
+                                                   "registrar", "statistician"]
+    assert all(a["password"] in result.stdout and a["token"] in result.stdout
+               for a in accounts)
+    again = subprocess.run([str(BIN / "registry"), "demo", "--no-serve"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "already" in again.stdout  # reused, not regenerated
