@@ -1,0 +1,83 @@
+"""The API describes itself: an OpenAPI document and a docs page that work offline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.api_support import *  # noqa: F401,F403
+
+SPEC_PATHS = [
+    ("post", "/providers"), ("post", "/providers/{code}/suspension"),
+    ("post", "/teachers"), ("post", "/teachers/{pin}/transfers"),
+    ("post", "/teachers/{pin}/departure"), ("post", "/teachers/{pin}/corrections"),
+    ("post", "/programmes"), ("post", "/programmes/{programme_id}/enrolments"),
+    ("post", "/enrolments/{enrolment_id}/assessments"),
+    ("post", "/enrolments/{enrolment_id}/withdrawal"),
+    ("post", "/enrolments/{enrolment_id}/certificate"), ("post", "/certificates/legacy"),
+    ("post", "/certificates/{number}/revocation"), ("post", "/certificates/{number}/duplicate"),
+    ("post", "/policies"), ("get", "/policies"), ("post", "/imports"),
+    ("get", "/teachers/{pin}"), ("get", "/teachers/{pin}/compliance"),
+    ("get", "/teachers/{pin}/history"), ("get", "/certificates/{number}"),
+    ("get", "/verify/{number}"), ("get", "/providers/{code}/workload"),
+    ("get", "/statistics/compliance"), ("get", "/statistics/activity"), ("get", "/events"),
+    ("get", "/ledger"), ("get", "/open-data/compliance"),
+]
+
+
+@pytest.fixture
+def database_url(sqlite_url):
+    return sqlite_url
+
+
+@pytest.fixture
+def spec(callers):
+    response = callers["public"].get("/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_every_endpoint_of_the_spec_is_described(spec):
+    paths = {path.removeprefix("/api/v1"): ops for path, ops in spec["paths"].items()}
+    missing = [(m, p) for m, p in SPEC_PATHS if m not in paths.get(p, {})]
+    assert missing == []
+
+
+def test_every_json_write_documents_its_body_key_and_position(spec):
+    for path, operations in spec["paths"].items():
+        post = operations.get("post")
+        if not post:
+            continue
+        assert "requestBody" in post, path
+        assert any(p.get("name") == "Idempotency-Key" for p in post.get("parameters", [])), path
+        success = next(r for code, r in post["responses"].items() if code.startswith("2"))
+        assert "X-Registry-Position" in success.get("headers", {}), path
+        assert "422" in post["responses"] and "400" in post["responses"], path
+
+
+def test_request_schemas_refuse_unknown_fields_and_name_their_vocabularies(spec):
+    schemas = spec["components"]["schemas"]
+    programme = schemas["ProgrammeIn"]
+    assert programme["additionalProperties"] is False
+    assert programme["properties"]["form"]["enum"] == ["course", "seminar", "training",
+                                                       "internship"]
+    assert set(programme["required"]) >= {"provider_code", "code", "hours", "starts_on"}
+
+
+def test_public_reads_need_no_token_and_the_rest_a_bearer_one(spec):
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert spec["security"] == [{"bearer": []}]
+    assert spec["paths"]["/api/v1/verify/{number}"]["get"]["security"] == []
+    assert spec["paths"]["/api/v1/open-data/compliance"]["get"]["security"] == []
+
+
+def test_the_docs_page_loads_its_assets_from_this_server(callers):
+    client = callers["public"].client
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/") for s in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200, source
