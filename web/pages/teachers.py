@@ -18,6 +18,8 @@ from web.services import services
 bp = Blueprint("teacher_pages", __name__)
 
 PAGE_SIZE = 25
+# Bookkeeping events that say nothing to a reader of the dossier (the audit log shows them).
+HIDDEN_FROM_TIMELINE = {"PinIndex.Created"}
 
 
 def visible_teacher(pin: str) -> dict[str, Any]:
@@ -73,7 +75,8 @@ def dossier(pin: str):
         "teachers/dossier.html", teacher=teacher, compliance=compliance, counting=counting,
         certificates=queries.teacher_certificates(pin),
         enrolments=queries.teacher_enrolments(pin),
-        history=[dict(fact, summary=describe(fact)) for fact in history],
+        history=[dict(fact, summary=describe(fact)) for fact in history
+                 if fact["type"] not in HIDDEN_FROM_TIMELINE],
         as_of=as_of, known_at=local_input(known_at), today=today(), errors=args.errors,
         can_write=actor.role in access.WRITE, can_time_travel=actor.role == "auditor"), \
         400 if args.errors else 200
