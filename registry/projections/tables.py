@@ -79,7 +79,12 @@ class Table:
             return
         statement = self.upsert_sql(cur.db.backend)
         if cur.db.backend == "postgresql":
-            cur.execute(statement, [list(column) for column in zip(*rows)])
+            columns = [list(column) for column in zip(*rows)]
+            for index, (_, kind) in enumerate(self.columns):
+                if kind == "REAL":  # psycopg cannot dump a list mixing int and float
+                    columns[index] = [float(v) if isinstance(v, int) else v
+                                      for v in columns[index]]
+            cur.execute(statement, columns)
         else:
             cur.executemany(statement, rows)
 
