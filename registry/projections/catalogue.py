@@ -14,13 +14,15 @@ if TYPE_CHECKING:
 
 def view_classes() -> list[type[View]]:
     """Every view, in the order they are applied."""
+    from registry.ledger.store import LedgerView
     from registry.projections.certificates import CertificateIndexView
     from registry.projections.compliance import ComplianceView
     from registry.projections.directory import DirectoryView
     from registry.projections.statistics import StatisticsView
     from registry.projections.workload import WorkloadView
 
-    return [DirectoryView, ComplianceView, CertificateIndexView, WorkloadView, StatisticsView]
+    return [DirectoryView, ComplianceView, CertificateIndexView, WorkloadView, StatisticsView,
+            LedgerView]
 
 
 def view_names() -> list[str]:
