@@ -20,7 +20,7 @@ def form():
     code = (request.args.get("code") or "").strip()
     if number and code:
         return redirect(url_for("verify.certificate", number=number, code=code))
-    missing = bool(request.args) and "lang" not in request.args and not (number and code)
+    missing = ("number" in request.args or "code" in request.args) and not (number and code)
     return render_template("verify/form.html", number=number, code=code, missing=missing)
 
 
