@@ -150,7 +150,7 @@ def replay_vs_rebuild(app: Registry, backend: str, workdir: Path) -> None:
           f"({progress.events / seconds:,.0f} events/s)")
     target = new_database(backend, workdir)
     try:
-        report, seconds = timed(replay, app, datetime.now(timezone.utc), target, compare=False)
+        report, seconds = timed(replay, app, datetime.now(timezone.utc), target, compare_answers=False)
         print(f"replay: {report.events_copied:,} events in {seconds:.2f} s "
               f"({report.events_copied / seconds:,.0f} events/s; copy {report.copy_seconds:.2f} s,"
               f" rebuild {report.rebuild_seconds:.2f} s)")

@@ -13,13 +13,13 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
 from registry.db import Cursor, Database
-from registry.ledger.chain import GENESIS, RawEvent, canonical_id, event_digest, next_link, read_raw
+from registry.ledger.chain import RawEvent, canonical_id, read_raw
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 # The transcoder writes the timestamp first; anything else (a cipher, a compressor, another
 # layout) falls back to the library's mapper.
 _TIMESTAMP = re.compile(rb'^\{"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"\}')
-_COPY_BATCH = 5_000
 
 
 @dataclass
@@ -39,7 +38,6 @@ class CopyResult:
     orphaned: int = 0  # recorded by the moment, but after a left-out version of its aggregate
     last_position: int | None = None  # of the copied events
     first_left_out: int | None = None  # the first position left out
-    head_hash: str = GENESIS.hex()  # the chain link over the copied events
     seconds: float = 0.0
     left_out_ids: set[str] = field(default_factory=set)  # aggregates with later events (hex)
 
@@ -64,10 +62,9 @@ def recorded_at(app: "Registry", event: RawEvent) -> datetime:
 def copy_events(app: "Registry", target: Database, target_table: str, until: datetime,
                 on_batch: Callable[[int], None] | None = None) -> CopyResult:
     """Copy every event of `app` recorded at or before `until` into `target`, in one
-    transaction (all or nothing)."""
+    transaction (all or nothing). The kept events carry their id as 32 hex characters."""
     result = CopyResult()
     started = time.perf_counter()
-    link = GENESIS
     writer = _write_sqlite if target.backend == "sqlite" else _write_postgres
     with target.transaction() as cur:
         for batch in read_raw(app.db, app.events_table):
@@ -85,8 +82,7 @@ def copy_events(app: "Registry", target: Database, target_table: str, until: dat
                     result.left_out_ids.add(aggregate)
                     result.first_left_out = result.first_left_out or event.position
                     continue
-                keep.append(event)
-                link = next_link(link, event.position, event_digest(event))
+                keep.append(event._replace(originator_id=aggregate))
             if keep:
                 writer(cur, target_table, keep)
                 result.copied += len(keep)
@@ -96,17 +92,16 @@ def copy_events(app: "Registry", target: Database, target_table: str, until: dat
         if target.backend == "postgresql" and result.last_position is not None:
             cur.execute(f"SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
                         (target_table, result.last_position))
-    result.head_hash = link.hex()
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _write_sqlite(cur: Cursor, table: str, events: list[RawEvent]) -> None:
-    rows = [(e.position, canonical_id(e.originator_id).decode(), e.version, e.topic,
-             e.state if type(e.state) is bytes else bytes(e.state)) for e in events]
-    for start in range(0, len(rows), _COPY_BATCH):
-        cur.executemany(f"INSERT INTO {table} (rowid, originator_id, originator_version, "
-                        "topic, state) VALUES (?, ?, ?, ?, ?)", rows[start:start + _COPY_BATCH])
+    """Rows as the library writes them (the id as 32 hex characters)."""
+    cur.executemany(f"INSERT INTO {table} (rowid, originator_id, originator_version, topic, "
+                    "state) VALUES (?, ?, ?, ?, ?)",
+                    [(e.position, e.originator_id, e.version, e.topic,
+                      e.state if type(e.state) is bytes else bytes(e.state)) for e in events])
 
 
 def _write_postgres(cur: Cursor, table: str, events: list[RawEvent]) -> None:
@@ -115,11 +110,5 @@ def _write_postgres(cur: Cursor, table: str, events: list[RawEvent]) -> None:
                       "topic, state) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["int8", "uuid", "int8", "text", "bytea"])
         for e in events:
-            copy.write_row((e.position, _uuid(e.originator_id), e.version, e.topic,
+            copy.write_row((e.position, UUID(hex=e.originator_id), e.version, e.topic,
                             e.state if type(e.state) is bytes else bytes(e.state)))
-
-
-def _uuid(originator_id: Any) -> UUID:
-    if type(originator_id) is bytes and len(originator_id) == 16:
-        return UUID(bytes=originator_id)
-    return UUID(canonical_id(originator_id).decode())
