@@ -145,8 +145,8 @@ def seal_command(ctx: click.Context) -> None:
 
 @cli.command("replay")
 @click.option("--until", "until_text", required=True, metavar="TIME",
-              help="Replay the events recorded up to this moment (ISO 8601; without an "
-                   "offset, Bishkek time; a bare date means the end of that day).")
+              help="Replay the events recorded up to this moment (ISO 8601; UTC unless an "
+                   "offset is given; a bare date means the end of that day in Bishkek).")
 @click.option("--into", "into", required=True, metavar="URL",
               help="An empty or new database (sqlite:///path or postgresql://…/db).")
 @click.option("--as-of", "as_of", multiple=True, type=click.DateTime(["%Y-%m-%d"]),

@@ -62,8 +62,8 @@ class ReplayReport:
 
 
 def parse_moment(text: str) -> datetime:
-    """A moment from the command line: ISO 8601 with an offset; without one, Bishkek time;
-    a bare date means the end of that day in Bishkek."""
+    """A moment from the command line, read as the API reads `known_at`: ISO 8601, UTC when
+    no offset is given; a bare date means the end of that day in Bishkek."""
     try:
         if len(text.strip()) == 10:
             day = date.fromisoformat(text.strip())
@@ -74,7 +74,7 @@ def parse_moment(text: str) -> datetime:
                                 "(e.g. 2025-01-31T18:00:00+06:00)", field="until",
                                 code="invalid_moment") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BISHKEK)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
 

@@ -198,9 +198,9 @@ def test_a_moment_without_a_time_zone_is_refused(live, target):
         replay(live, datetime(2024, 5, 1), target("sqlite"))
 
 
-def test_moments_from_the_command_line_are_read_in_bishkek_time_unless_they_say_otherwise():
+def test_moments_from_the_command_line_are_read_as_the_api_reads_them():
     assert parse_moment("2024-05-01T06:00:00+06:00") == at(2024, 5, 1)
-    assert parse_moment("2024-05-01T06:00:00") == at(2024, 5, 1)
+    assert parse_moment("2024-05-01T00:00:00") == at(2024, 5, 1)  # UTC without an offset
     assert parse_moment("2024-05-01") == datetime(2024, 5, 1, 17, 59, 59, 999999, tzinfo=UTC)
     with pytest.raises(InvalidInputError):
         parse_moment("yesterday")
