@@ -74,6 +74,15 @@ class PageForm(FlaskForm):
         return values
 
 
+def options(pairs: Any) -> list[Any]:
+    """Select options from (value, label) pairs (WTForms 3.3 wants SelectChoice objects)."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # older WTForms takes the pairs as they are
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def required() -> InputRequired:
     return InputRequired(message=_l("This field is required."))
 

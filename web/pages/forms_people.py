@@ -9,7 +9,7 @@ from wtforms import DateField, IntegerField, PasswordField, SelectField, StringF
 from wtforms.validators import NumberRange
 
 from registry.domain.values import ROLES
-from web.pages.forms_base import PageForm, at_most, optional, required
+from web.pages.forms_base import PageForm, at_most, optional, options, required
 from web.pages.labels import choices, label, region_choices
 
 PIN_HINT = _l("14 digits: the sex digit, the birth date as DDMMYYYY, a 5-digit serial.")
@@ -36,7 +36,7 @@ class TeacherForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.region.choices = region_choices(str(_l("Choose a region")))
+        self.region.choices = options(region_choices(str(_l("Choose a region"))))
 
 
 class TransferForm(PageForm):
@@ -50,7 +50,7 @@ class TransferForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.region.choices = region_choices(str(_l("Choose a region")))
+        self.region.choices = options(region_choices(str(_l("Choose a region"))))
 
 
 class DepartureForm(PageForm):
@@ -79,7 +79,7 @@ class CorrectionForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.region.choices = region_choices(str(_l("Unchanged")))
+        self.region.choices = options(region_choices(str(_l("Unchanged"))))
 
     def changes(self) -> dict[str, Any]:
         """Only what was filled in."""
@@ -98,8 +98,8 @@ class ProviderForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.kind.choices = choices("provider_kind", str(_l("Choose a kind")))
-        self.region.choices = region_choices(str(_l("Choose a region")))
+        self.kind.choices = options(choices("provider_kind", str(_l("Choose a kind"))))
+        self.region.choices = options(region_choices(str(_l("Choose a region"))))
 
 
 class ReasonForm(PageForm):
@@ -135,8 +135,8 @@ class AccountForm(PageForm):
 
     def __init__(self, providers: list[dict[str, Any]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.role.choices = [("", str(_l("Choose a role")))] + \
-            [(r, label("role", r)) for r in ROLES]
-        self.provider_code.choices = [("", "—")] + \
-            [(p["code"], f"{p['code']} — {p['name']}") for p in providers]
-        self.region.choices = region_choices("—")
+        self.role.choices = options([("", str(_l("Choose a role")))] +
+                                    [(r, label("role", r)) for r in ROLES])
+        self.provider_code.choices = options(
+            [("", "—")] + [(p["code"], f"{p['code']} — {p['name']}") for p in providers])
+        self.region.choices = options(region_choices("—"))

@@ -10,7 +10,7 @@ from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectFi
                      TextAreaField)
 from wtforms.validators import NumberRange
 
-from web.pages.forms_base import PageForm, at_most, optional, required
+from web.pages.forms_base import PageForm, at_most, optional, options, required
 from web.pages.forms_people import pin_field
 from web.pages.labels import choices
 
@@ -47,11 +47,11 @@ class ProgrammeForm(PageForm):
 
     def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.provider_code.choices = providers
+        self.provider_code.choices = options(providers)
         choose = str(_l("Choose…"))
         for name, kind in (("form", "form"), ("mode", "mode"), ("assessment", "assessment"),
                            ("funding", "funding")):
-            getattr(self, name).choices = choices(kind, choose)
+            getattr(self, name).choices = options(choices(kind, choose))
 
 
 class EnrolmentForm(PageForm):
@@ -62,14 +62,14 @@ class EnrolmentForm(PageForm):
 
     def __init__(self, programmes: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.programme_id.choices = [("", str(_l("Choose a programme")))] + programmes
+        self.programme_id.choices = options([("", str(_l("Choose a programme")))] + programmes)
 
 
 class AssessmentForm(PageForm):
     """Record an assessment."""
 
     passed = RadioField(_l("Outcome"), validators=[required()],
-                        choices=[("yes", _l("Passed")), ("no", _l("Not passed"))])
+                        choices=options([("yes", _l("Passed")), ("no", _l("Not passed"))]))
     score = DecimalField(_l("Score (0–100, optional)"), places=None,
                          validators=[optional(), between(0, 100)])
     assessed_on = DateField(_l("Assessed on"), validators=[required()])
@@ -102,8 +102,8 @@ class LegacyCertificateForm(PageForm):
 
     def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.provider_code.choices = providers
-        self.form.choices = choices("form", str(_l("Choose…")))
+        self.provider_code.choices = options(providers)
+        self.form.choices = options(choices("form", str(_l("Choose…"))))
 
 
 class RevocationForm(PageForm):

@@ -49,6 +49,9 @@ def upload():
             else:
                 try:
                     report = run_import(text)
+                except ModuleNotFoundError:  # the importer is not installed in this build
+                    form.form_errors.append(_("Imports are not available yet."))
+                    form.status = 501
                 except RegistryError as error:
                     form.form_errors.append(error_message(error))
                     form.status = 400
