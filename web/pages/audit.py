@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from registry.domain.errors import RegistryError
+from registry.domain.errors import NotFoundError, RegistryError
 from registry.domain.values import check_pin
 from web.pages import access
 from web.pages.labels import LABELS
@@ -127,15 +127,21 @@ def compliance():
     as_of = args.date("as_of", today())
     known_at = args.moment("known_at")
     then = now = teacher = None
+    unknown_then = False
     if pin:
+        queries = services().queries
         try:
             check_pin(pin)
-            queries = services().queries
             teacher = queries.teacher(pin)
             now = queries.compliance(pin, as_of=as_of)
-            then = queries.compliance(pin, as_of=as_of, known_at=known_at) if known_at else None
         except RegistryError:
             args.errors.append(_("No teacher is registered with this PIN."))
+        if teacher is not None and known_at is not None:
+            try:
+                then = queries.compliance(pin, as_of=as_of, known_at=known_at)
+            except NotFoundError:  # the teacher was registered after that moment
+                unknown_then = True
     return render_template("audit/compliance.html", pin=pin, as_of=as_of, teacher=teacher,
                            known_at=local_input(known_at), then=then, now=now,
+                           unknown_then=unknown_then,
                            errors=args.errors), 400 if args.errors else 200

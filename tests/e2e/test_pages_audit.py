@@ -1,0 +1,69 @@
+"""The auditor's event browser and compliance "as known at" a moment."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from tests.e2e.conftest import DUPLICATE_PIN, PIN
+
+
+def test_the_event_log_lists_events_with_who_recorded_them(as_role):
+    page = as_role("auditor").text("/audit/events?lang=en")
+    assert "Provider registered" in page and "Teacher registered" in page
+    assert "Administrator" in page and "admin" in page
+
+
+def table(page: str) -> str:
+    return page.split('<table class="data events">', 1)[1].split("</table>", 1)[0]
+
+
+def test_the_event_log_filters_by_type_teacher_and_provider(as_role):
+    auditor = as_role("auditor")
+    revoked = table(auditor.text("/audit/events?type=Certificate.Revoked&lang=en"))
+    assert "Issued in error" in revoked and "Teacher registered" not in revoked
+    teacher = table(auditor.text(f"/audit/events?pin={PIN}&lang=en"))
+    assert "KAE-2024-0001" in teacher and "Нургүл" not in teacher
+    osh = table(auditor.text("/audit/events?provider=OSH-OI&lang=en"))
+    assert "OSH-1998-77" in osh and "KAE-2024-0001" not in osh
+
+
+def test_as_known_at_a_moment_before_the_registry_existed_shows_nothing(as_role):
+    page = as_role("auditor").text("/audit/events?known_at=2001-01-01T00:00&lang=en")
+    assert "No events match." in page
+
+
+def test_compliance_as_known_at_a_moment_hides_what_was_recorded_later(site, as_role):
+    # Just before the revocation was recorded, the revoked seminar still counted.
+    revocation = site[0].extensions["registry"].queries.events(
+        type="Certificate.Revoked")["events"][0]
+    moment = datetime.fromisoformat(str(revocation["recorded_at"])) - timedelta(microseconds=1)
+    page = as_role("auditor").text(
+        f"/audit/compliance?pin={DUPLICATE_PIN}&as_of=2024-06-01"
+        f"&known_at={moment.isoformat().replace('+', '%2B')}&lang=en")
+    then, now = page.split("As known now", 1)
+    assert "104 / 72" in then
+    assert "80 / 72" in now
+
+
+def test_a_teacher_registered_after_the_moment_was_unknown_then(as_role):
+    page = as_role("auditor").text(f"/audit/compliance?pin={DUPLICATE_PIN}"
+                                   "&known_at=2001-01-01T00:00&lang=en")
+    assert "did not know this teacher yet" in page
+    assert "Compliant" in page.split("As known now", 1)[1]
+
+
+def test_the_dossier_time_travels_for_auditors(as_role):
+    soon = (datetime.now(ZoneInfo("Asia/Bishkek")) + timedelta(minutes=5)).strftime(
+        "%Y-%m-%dT%H:%M")
+    page = as_role("auditor").text(f"/teachers/{PIN}?known_at={soon}&lang=en")
+    assert "as known at" in page and "Compliant" in page
+
+
+def test_a_bad_pin_or_time_in_the_filters_is_a_clear_400(as_role):
+    auditor = as_role("auditor")
+    assert auditor.get("/audit/events?pin=123&lang=en").status_code == 400
+    response = auditor.get("/audit/events?known_at=yesterday&lang=en")
+    assert response.status_code == 400
+    assert "is not a date and time" in response.get_data(as_text=True)
+    assert datetime.now(timezone.utc)

@@ -1,0 +1,81 @@
+"""Dashboards with server-drawn charts, workload, open data and their CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.e2e.conftest import PIN
+
+
+def rows_of(response) -> list[dict[str, str]]:
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_compliance_dashboard_draws_a_chart_and_a_table_by_region(as_role):
+    page = as_role("statistician").text("/statistics?lang=en")
+    assert '<svg role="img" aria-label="Teachers by compliance status"' in page
+    assert "Chüy" in page and "Osh Region" in page or "Osh" in page
+    assert 'href="/statistics/compliance.csv?' in page
+
+
+def test_the_compliance_csv_has_the_same_numbers(as_role):
+    response = as_role("statistician").get("/statistics/compliance.csv?group_by=region")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = {row["group"]: row for row in rows_of(response)}
+    assert rows["KG-C"]["total"] == "1" and rows["KG-C"]["compliant"] == "1"
+    assert rows["KG-O"]["overdue"] == "1"
+
+
+def test_grouping_by_subject_and_a_bad_grouping(as_role):
+    statistician = as_role("statistician")
+    assert "Mathematics" in statistician.text("/statistics?group_by=subject")
+    response = statistician.get("/statistics?group_by=shoe_size&lang=en")
+    assert response.status_code == 400
+    assert "is not one of the choices" in response.get_data(as_text=True)
+    assert statistician.get("/statistics/compliance.csv?group_by=shoe_size").status_code == 400
+
+
+def test_the_activity_dashboard_draws_activity_over_time_and_forms(as_role):
+    page = as_role("auditor").text("/statistics/activity?from=2022-01-01&to=2024-12-31&lang=en")
+    assert 'aria-label="Certificates per month by form"' in page
+    assert 'aria-label="Academic hours by form"' in page
+    assert "2024-03" in page
+
+
+def test_the_activity_csv_downloads(as_role):
+    response = as_role("auditor").get(
+        "/statistics/activity.csv?from=2022-01-01&to=2024-12-31&group_by=form")
+    rows = {row["group"]: row for row in rows_of(response)}
+    assert int(rows["course"]["certificates"]) >= 2
+
+
+def test_a_providers_workload_by_form_and_month(as_role):
+    page = as_role("registrar").text("/providers/KAE?from=2024-01-01&to=2024-12-31&lang=en")
+    assert "By form" in page and "By month" in page and "2024-03" in page
+    assert '<svg role="img" aria-label="Enrolments and certificates by month"' in page
+    response = as_role("registrar").get("/providers/KAE/workload.csv?from=2024-01-01&to=2024-12-31")
+    months = {row["month"]: row for row in rows_of(response)}
+    assert months["2024-03"]["certificates"] == "1"
+
+
+def test_a_period_that_ends_before_it_starts_is_a_clear_error(as_role):
+    response = as_role("auditor").get("/providers/KAE?from=2024-12-31&to=2024-01-01&lang=en")
+    assert response.status_code == 400
+    assert "The start of the period is after its end." in response.get_data(as_text=True)
+
+
+def test_open_data_is_public_and_suppresses_small_groups(visitor):
+    page = visitor.text("/open-data?lang=en")
+    assert "fewer than 5 teachers" in page
+    assert PIN not in page and "Асанова" not in page
+    rows = rows_of(visitor.get("/open-data.csv"))
+    assert rows and all(row["suppressed"] in ("True", "true", "1") for row in rows)
+    assert all(row["total"] == "" for row in rows)
+
+
+def test_numbers_are_written_the_readers_way(as_role):
+    page = as_role("auditor").text("/statistics/activity?from=2022-01-01&to=2024-12-31&lang=ru")
+    assert "Академические часы" in page
