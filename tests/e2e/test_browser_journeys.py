@@ -1,0 +1,117 @@
+"""What people do in a real browser (headless Debian Chromium through Playwright): sign in,
+find a teacher, open the dossier and statement, verify by QR link, switch language,
+download a CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.e2e.conftest import PASSWORD, PIN
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, name: str) -> None:
+    """Sign in through the sign-in page, as a person would."""
+    page.goto("/sign-in?lang=en")
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+
+
+def test_a_commission_member_signs_in_finds_a_teacher_and_opens_the_dossier(page):
+    page.goto("/?lang=en")
+    page.get_by_role("link", name="Sign in").first.click()
+    page.get_by_label("Account name").fill("commission")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Teachers").click()
+    page.get_by_label("Name, PIN or school").fill("Асанова")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Айгүл Асанова").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Айгүл Асанова"
+    assert page.get_by_text("Compliant").first.is_visible()
+    assert page.get_by_role("link", name="KAE-2024-0001").first.is_visible()
+
+
+def test_a_wrong_password_keeps_the_visitor_out(page):
+    page.goto("/sign-in?lang=en")
+    page.get_by_label("Account name").fill("auditor")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text().startswith("Unknown account name")
+    page.goto("/audit/events")
+    assert "/sign-in" in page.url
+
+
+def test_the_statements_qr_link_opens_the_public_verification(page, chromium, live_site):
+    sign_in(page, "commission")
+    page.goto(f"/teachers/{PIN}?lang=en")
+    page.get_by_role("link", name="Attestation statement").click()
+    qr = page.get_by_role("img", name="QR code: verify certificate KAE-2024-0001")
+    assert qr.is_visible()
+    link = qr.locator("xpath=..").get_attribute("href")
+    public = chromium.new_context(locale="en-GB", base_url=live_site[0]).new_page()
+    try:
+        public.goto(link)
+        assert "is recorded in the registry and is valid" in public.get_by_role("status").inner_text()
+        assert "Айгүл Асанова" in public.content()
+        assert PIN not in public.content()
+    finally:
+        public.context.close()
+
+
+def test_the_public_verifies_by_typing_number_and_code(page, live_site):
+    code = live_site[1].certificate["verification_code"]
+    page.goto("/verify?lang=en")
+    page.get_by_label("Certificate number").fill("KAE-2024-0001")
+    page.get_by_label("Verification code").fill("WRONG-CODE")
+    page.get_by_role("button", name="Verify").click()
+    assert "do not match any certificate" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Verification code").fill(code)
+    page.get_by_role("button", name="Verify").click()
+    assert "valid" in page.get_by_role("status").inner_text()
+
+
+def test_switching_the_language_changes_every_following_page(page):
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    page.get_by_role("link", name="Кыргызча").click()
+    assert page.locator("html").get_attribute("lang") == "ky"
+    page.get_by_role("navigation", name="Негизги меню").get_by_role(
+        "link", name="Сертификатты текшерүү").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Сертификатты текшерүү"
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Verify a certificate"
+
+
+def test_a_statistician_downloads_the_dashboards_csv(page):
+    sign_in(page, "statistician")
+    page.goto("/statistics?lang=en")
+    assert page.locator("figure.chart svg").first.is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    path = download.value.path()
+    rows = list(csv.DictReader(io.StringIO(open(path, encoding="utf-8-sig").read())))
+    assert download.value.suggested_filename.startswith("compliance-region-")
+    assert {row["group"] for row in rows} >= {"KG-C", "KG-O"}
+
+
+def test_a_registrar_registers_a_teacher_through_the_form(page):
+    sign_in(page, "registrar")
+    page.goto("/record/teachers/new?lang=en")
+    page.get_by_label("PIN").fill("20909199200033")
+    page.get_by_label("Full name").fill("Асель Бекова")
+    page.get_by_label("Region").select_option("KG-Y")
+    page.get_by_label("District or town").fill("Tyup")
+    page.get_by_label("School").fill("School No. 4")
+    page.get_by_label("Subject").fill("Chemistry")
+    page.get_by_label("Position").fill("teacher")
+    page.get_by_label("Began teaching on").fill("2015-09-01")
+    page.get_by_role("button", name="Record").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Асель Бекова"
+    assert "The teacher was registered." in page.get_by_role("status").first.inner_text()
