@@ -115,6 +115,8 @@ def prepare(settings: Settings, teachers: int, years: int, seed: int) -> tuple[s
                                        progress=True)
             print(f"generated {summary.events} events for {teachers} teachers in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
+            app.close()  # the generator's batch must not swallow the account below
+            app = open_registry(settings)
         started = time.perf_counter()
         open_worker(app).catch_up()
         print(f"views up to date in {time.perf_counter() - started:.1f} s "
@@ -160,10 +162,10 @@ def latency(port: int, token: str, pins: list[str], requests: int) -> list[float
         started = time.perf_counter()
         conn.request("GET", f"/api/v1/teachers/{pin}/compliance", headers=headers)
         response = conn.getresponse()
-        response.read()
+        body = response.read()
         elapsed = (time.perf_counter() - started) * 1000
         if response.status != 200:
-            raise SystemExit(f"compliance read answered {response.status}")
+            raise SystemExit(f"compliance read answered {response.status}: {body[:300]!r}")
         if i >= 200:  # the first requests warm up each worker's connections and caches
             times.append(elapsed)
     conn.close()

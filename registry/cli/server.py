@@ -99,6 +99,10 @@ def demo(ctx: click.Context, teachers: int, years: int, seed: int, host: str, po
                                        progress=True)
             click.echo(f"recorded {summary.events} events for {summary.teachers} teachers "
                        f"in {summary.elapsed_s:.0f} s")
+            # A fresh application: nothing of the generator's batch may linger into the
+            # accounts' commands (they must be saved on their own).
+            app.close()
+            app = open_registry(settings)
         accounts = _demo_accounts(app, settings.instance_path)
         click.echo("bringing the views up to date…")
         open_worker(app).catch_up()

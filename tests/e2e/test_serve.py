@@ -154,6 +154,23 @@ def test_registry_demo_prepares_a_data_set_and_accounts_that_sign_in(tmp_path):
                                                    "registrar", "statistician"]
     assert all(a["password"] in result.stdout and a["token"] in result.stdout
                for a in accounts)
+    from registry.settings import Settings
+    from web import create_app
+
+    app = create_app({"TESTING": True, "REGISTRY_FOLLOW": False,
+                      "REGISTRY_SETTINGS": Settings.from_env(env)})
+    try:
+        client = app.test_client()
+        for account in accounts:  # every printed token really signs in
+            me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {account['token']}"})
+            assert (me.status_code, me.get_json().get("role")) == (200, account["role"])
+        registry = app.extensions["registry"].registry
+        assert registry.authenticate_password("demo-auditor", accounts[3]["password"])
+        teachers = client.get("/api/v1/teachers?q=",
+                              headers={"Authorization": f"Bearer {accounts[0]['token']}"})
+        assert teachers.status_code == 200 and teachers.get_json()["teachers"]
+    finally:
+        app.extensions["registry"].close()
     again = subprocess.run([str(BIN / "registry"), "demo", "--no-serve"], cwd=tmp_path,
                            env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already" in again.stdout  # reused, not regenerated

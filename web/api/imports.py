@@ -39,7 +39,7 @@ class Imports(MethodView):
     """Bulk-loading certificates and programme results."""
 
     @blp.doc(requestBody=CSV_BODY)
-    @blp.write(200, ImportReportOut)
+    @blp.write(200, ImportReportOut, bulk=True)
     def post(self):
         """Import a CSV file; bad rows are reported by line, good rows recorded once."""
         actor = require_actor("admin", "registrar")

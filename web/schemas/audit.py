@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from web.schemas.common import IsoDate, IsoDateTime, QueryInteger, ReadArgs, StrictInteger
 from web.schemas.teachers import HistoryEvent
@@ -66,27 +66,20 @@ class PolicyList(Schema):
     policies = fields.List(fields.Nested(PolicyOut))
 
 
-class ImportArgs(Schema):
-    """Options of a CSV import."""
-
-
-class ImportRow(Schema):
-    line = fields.Integer()
-    status = fields.String()
-    reason = fields.String(allow_none=True)
-
-
 class ImportReportOut(Schema):
-    """The row-level report of a CSV import."""
+    """The row-level report of a CSV import (the importer's report, passed through)."""
 
-    class Meta:
-        unknown = "include"
-
-    rows = fields.Integer()
+    rows = fields.Integer(metadata={"description": "Data rows read."})
     recorded = fields.Integer()
-    skipped = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "Already recorded (a re-import)."})
     failed = fields.Integer()
-    errors = fields.List(fields.Dict())
+    errors = fields.List(fields.Dict(), metadata={
+        "description": "One entry per bad row: its line number and the reason."})
+
+    @post_dump(pass_original=True)
+    def keep_the_whole_report(self, data, original, **kwargs):
+        """The importer's report has more to say than is documented here: keep it all."""
+        return {**original, **data} if isinstance(original, dict) else data
 
 
 class MeOut(Schema):
