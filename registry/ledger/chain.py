@@ -16,7 +16,9 @@ event and, through the previous link, everything before it.
 
 from __future__ import annotations
 
+import queue
 import struct
+import threading
 from contextlib import contextmanager
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
@@ -82,6 +84,34 @@ def next_link(previous: bytes, position: int, digest: bytes) -> bytes:
     return sha256(previous + _U64(position) + digest).digest()
 
 
+def chain_batch(events: list[RawEvent], link: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The digest and the chain link of each event of a batch (the verifier's hot loop:
+    the common row shapes are encoded inline, anything else through `event_digest`)."""
+    digests: list[bytes] = []
+    links: list[bytes] = []
+    new_sha, u64, version_and_length = sha256, _U64, _VERSION_AND_TOPIC_LENGTH
+    for event in events:
+        position, originator_id, version, topic, state = event
+        kind = type(originator_id)
+        if type(state) is bytes and type(topic) is str and type(version) is int and (
+                kind is str or (kind is bytes and len(originator_id) == 16)):
+            oid = originator_id.hex().encode() if kind is bytes else \
+                originator_id.replace("-", "").lower().encode()
+            topic_bytes = topic.encode()
+            hasher = new_sha(oid)
+            hasher.update(version_and_length(version, len(topic_bytes)))
+            hasher.update(topic_bytes)
+            hasher.update(u64(len(state)))
+            hasher.update(state)
+            digest = hasher.digest()
+        else:
+            digest = event_digest(event)
+        link = new_sha(link + u64(position) + digest).digest()
+        digests.append(digest)
+        links.append(link)
+    return digests, links
+
+
 def chain(events: list[RawEvent], previous: bytes = GENESIS) -> bytes:
     """The link after a run of events, starting from `previous`."""
     for event in events:
@@ -116,6 +146,47 @@ def read_raw(db: "Database", table: str, *, after: int = 0, until: int | None = 
             if len(rows) < batch:
                 return
             after = rows[-1][0]
+
+
+def prefetched(batches: Iterator[list[RawEvent]], depth: int = 2
+               ) -> Iterator[list[RawEvent]]:
+    """The same batches, read ahead by a thread, so the database produces the next batch
+    while the caller hashes this one (PostgreSQL works in its own process)."""
+    pending: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        pending.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            pending.put(done)
+        except BaseException as error:  # handed to the consumer
+            pending.put(error)
+        finally:
+            batches.close()  # type: ignore[attr-defined]  (returns the connection)
+
+    thread = threading.Thread(target=produce, name="ledger-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := pending.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                pending.get_nowait()
+            except queue.Empty:
+                thread.join(0.01)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from registry.db import Database
 from registry.ledger.chain import (ALGORITHM, DIGEST_BYTES, GENESIS, RawEvent, canonical_id,
-                                   event_digest, next_link, read_raw)
+                                   chain_batch, prefetched, read_raw)
 from registry.ledger.store import Checkpoint, iter_checkpoints, table_exists
 
 MAX_FINDINGS = 100  # enough to show the extent of an attack without flooding the report
@@ -79,23 +79,27 @@ class Report:
 
 
 class _Rows:
-    """The stored rows as one stream with one row of look-ahead."""
+    """The stored rows as one stream, each with its digest and the chain link after it
+    (computed a batch at a time), with one row of look-ahead."""
 
     def __init__(self, batches: Iterator[list[RawEvent]]):
         self._batches = batches
-        self._batch: list[RawEvent] = []
-        self._index = 0
+        self.batch: list[RawEvent] = []
+        self.digests: list[bytes] = []
+        self.links: list[bytes] = []
+        self.index = 0
+        self._tail = GENESIS  # the link after the last row read from the database
 
     def peek(self) -> RawEvent | None:
-        if self._index >= len(self._batch):
-            self._batch = next(self._batches, [])
-            self._index = 0
-            if not self._batch:
+        while self.index >= len(self.batch):
+            batch = next(self._batches, None)
+            if batch is None:
                 return None
-        return self._batch[self._index]
-
-    def advance(self) -> None:
-        self._index += 1
+            self.digests, self.links = chain_batch(batch, self._tail)
+            self.batch, self.index = batch, 0
+            if batch:
+                self._tail = self.links[-1]
+        return self.batch[self.index]
 
 
 class Verifier:
@@ -106,23 +110,29 @@ class Verifier:
         self.table = table
         self.published = {int(p): h.lower() for p, h in (published or {}).items()}
         self.report = Report()
-        self.link = GENESIS
+        self.link = GENESIS  # after the last row taken
         self.broken = False  # once the chain differs, later checkpoint links differ too
 
     def run(self) -> Report:
         started = time.perf_counter()
-        rows = _Rows(read_raw(self.db, self.table))
-        checkpoints = iter_checkpoints(self.db) if table_exists(self.db) else iter(())
-        previous: Checkpoint | None = None
-        for checkpoint in checkpoints:
-            entries = checkpoint.entry_list()
-            self._check_sequence(previous, checkpoint, entries)
-            self._walk_checkpoint(rows, checkpoint, entries)
-            previous = checkpoint
-            if self._full():
-                break
-        else:
-            self._walk_unsealed(rows)
+        batches = read_raw(self.db, self.table)
+        if self.db.backend == "postgresql":
+            batches = prefetched(batches)  # the server reads ahead while we hash
+        rows = _Rows(batches)
+        try:
+            checkpoints = iter_checkpoints(self.db) if table_exists(self.db) else iter(())
+            previous: Checkpoint | None = None
+            for checkpoint in checkpoints:
+                entries = checkpoint.entry_list()
+                self._check_sequence(previous, checkpoint, entries)
+                self._walk_checkpoint(rows, checkpoint, entries)
+                previous = checkpoint
+                if self.report.truncated:
+                    break
+            else:
+                self._walk_unsealed(rows)
+        finally:
+            batches.close()  # type: ignore[attr-defined]
         self._check_unreached_heads()
         self.report.seconds = time.perf_counter() - started
         return self.report
@@ -131,8 +141,32 @@ class Verifier:
 
     def _walk_checkpoint(self, rows: _Rows, checkpoint: Checkpoint,
                          entries: list[tuple[int, bytes]]) -> None:
+        self.report.checkpoints += 1
+        if not self._matches_at_once(rows, entries):
+            self._walk_entries(rows, entries)
+        self.report.sealed_position = checkpoint.position
+        if not self.broken and self.link.hex() != checkpoint.link_hash:
+            self._find(checkpoint.first_position, "checkpoint",
+                       f"positions {checkpoint.first_position}..{checkpoint.position} do not "
+                       f"chain to checkpoint {checkpoint.seq}'s link: the checkpoint (or its "
+                       "entries) was altered")
+
+    def _matches_at_once(self, rows: _Rows, entries: list[tuple[int, bytes]]) -> bool:
+        """The common case: the next rows are exactly the checkpoint's events."""
+        count = len(entries)
+        if rows.peek() is None or len(rows.batch) - rows.index < count or not count:
+            return False
+        start, stop = rows.index, rows.index + count
+        if [row[0] for row in rows.batch[start:stop]] != [e[0] for e in entries] or \
+                [d[:DIGEST_BYTES] for d in rows.digests[start:stop]] != [e[1] for e in entries]:
+            return False
+        self._take_many(rows, count)
+        self.report.sealed_events += count
+        return True
+
+    def _walk_entries(self, rows: _Rows, entries: list[tuple[int, bytes]]) -> None:
+        """Event by event, naming each removal, insertion, alteration and reordering."""
         report = self.report
-        report.checkpoints += 1
         digests = {digest: position for position, digest in entries}
         for position, expected in entries:
             row = rows.peek()
@@ -140,16 +174,14 @@ class Verifier:
                 self._find(row.position, "inserted",
                            f"position {row.position} holds an event the ledger never sealed "
                            f"({_describe(row)})")
-                self._chain(row)
-                rows.advance()
+                self._take(rows)
                 row = rows.peek()
             if row is None or row.position > position:
                 self._find(position, "removed",
                            f"the event sealed at position {position} is missing")
                 continue
-            digest = self._chain(row)
+            digest = self._take(rows)
             report.sealed_events += 1
-            rows.advance()
             if digest[:DIGEST_BYTES] != expected:
                 origin = digests.get(digest[:DIGEST_BYTES])
                 if origin is not None:
@@ -160,12 +192,6 @@ class Verifier:
                     self._find(position, "altered",
                                f"the event at position {position} differs from the one "
                                f"sealed there ({_describe(row)})")
-        report.sealed_position = checkpoint.position
-        if not self.broken and self.link.hex() != checkpoint.link_hash:
-            self._find(checkpoint.first_position, "checkpoint",
-                       f"positions {checkpoint.first_position}..{checkpoint.position} do not "
-                       f"chain to checkpoint {checkpoint.seq}'s link: the checkpoint (or its "
-                       "entries) was altered")
 
     def _check_sequence(self, previous: Checkpoint | None, checkpoint: Checkpoint,
                         entries: list[tuple[int, bytes]]) -> None:
@@ -188,25 +214,34 @@ class Verifier:
     # -- after the last checkpoint -------------------------------------------------------
 
     def _walk_unsealed(self, rows: _Rows) -> None:
-        while (row := rows.peek()) is not None:
-            self._chain(row)
-            rows.advance()
+        while rows.peek() is not None:
+            self._take_many(rows, len(rows.batch) - rows.index)
 
-    # -- helpers -------------------------------------------------------------------------
+    # -- taking rows ---------------------------------------------------------------------
 
-    def _chain(self, row: RawEvent) -> bytes:
-        digest = event_digest(row)
-        self.link = next_link(self.link, row.position, digest)
+    def _take(self, rows: _Rows) -> bytes:
+        """Consume the next row; returns its digest."""
+        index = rows.index
+        self._take_many(rows, 1)
+        return rows.digests[index]
+
+    def _take_many(self, rows: _Rows, count: int) -> None:
+        """Consume `count` rows of the current batch (peeked), checking published heads."""
+        start, stop = rows.index, rows.index + count
+        rows.index = stop
+        self.link = rows.links[stop - 1]
         report = self.report
-        report.events += 1
-        report.head_position = row.position
-        if row.position in self.published:
-            self._check_published(row.position)
-        return digest
+        report.events += count
+        report.head_position = rows.batch[stop - 1][0]
+        if self.published:
+            for index in range(start, stop):
+                position = rows.batch[index][0]
+                if position in self.published:
+                    self._check_published(position, rows.links[index])
 
-    def _check_published(self, position: int) -> None:
+    def _check_published(self, position: int, link: bytes) -> None:
         self.report.published_checked += 1
-        if self.published.pop(position) != self.link.hex():
+        if self.published.pop(position) != link.hex():
             self._find(position, "published_head",
                        f"the chain at position {position} no longer has the link that was "
                        "published for it")
@@ -224,9 +259,6 @@ class Verifier:
             self.report.findings.append(Finding(position, kind, message))
         else:
             self.report.truncated = True
-
-    def _full(self) -> bool:
-        return self.report.truncated
 
 
 def _describe(row: RawEvent) -> str:
