@@ -1,0 +1,55 @@
+"""Screenshots of the main pages for docs/screenshots/ (run with REGISTRY_SCREENSHOTS=1).
+
+    REGISTRY_SCREENSHOTS=1 python -m pytest tests/e2e/test_browser_screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import DUPLICATE_PIN, PIN
+from tests.e2e.test_browser_journeys import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(
+    not os.environ.get("REGISTRY_SCREENSHOTS"), reason="set REGISTRY_SCREENSHOTS=1 to refresh")]
+
+FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# (file name, account or None for the public, address)
+SHOTS = [
+    ("01-home-public-ru", None, "/?lang=ru"),
+    ("02-verify-valid-en", None, "/verify/KAE-2024-0001?code={code}&lang=en"),
+    ("03-verify-wrong-code-ky", None, "/verify/KAE-2024-0001?code=WRONG&lang=ky"),
+    ("04-open-data-ru", None, "/open-data?lang=ru"),
+    ("05-sign-in-en", None, "/sign-in?lang=en"),
+    ("06-teacher-search-ru", "commission", "/teachers?q=School&lang=ru"),
+    ("07-dossier-en", "auditor", f"/teachers/{DUPLICATE_PIN}?lang=en"),
+    ("08-dossier-ky", "auditor", f"/teachers/{PIN}?lang=ky"),
+    ("09-statement-ru", "commission", f"/teachers/{PIN}/statement?lang=ru"),
+    ("10-statistics-en", "statistician", "/statistics?lang=en"),
+    ("11-activity-ru", "statistician", "/statistics/activity?from=2022-01-01&lang=ru"),
+    ("12-workload-en", "registrar", "/providers/KAE?from=2024-01-01&to=2024-12-31&lang=en"),
+    ("13-event-log-en", "auditor", "/audit/events?lang=en"),
+    ("14-known-at-en", "auditor", f"/audit/compliance?pin={DUPLICATE_PIN}&lang=en"),
+    ("15-register-teacher-ru", "registrar", "/record/teachers/new?lang=ru"),
+    ("16-record-en", "admin", "/record/?lang=en"),
+]
+
+
+@pytest.mark.parametrize("name, account, address", SHOTS, ids=[s[0] for s in SHOTS])
+def test_a_screenshot_of_each_main_page(chromium, live_site, name, account, address):
+    context = chromium.new_context(viewport={"width": 1200, "height": 800},
+                                   base_url=live_site[0])
+    page = context.new_page()
+    try:
+        if account:
+            sign_in(page, account)
+        code = live_site[1].certificate["verification_code"]
+        page.goto(address.format(code=code))
+        FOLDER.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(FOLDER / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
