@@ -145,3 +145,24 @@ def test_errors_outside_the_api_are_html_pages(api):
     response = api.client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_absurdly_nested_json_is_a_400_not_a_crash(api):
+    response = api.post("/providers", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "malformed_json"
+
+
+@pytest.mark.parametrize("path", [
+    "/teachers/21505198512345/compliance?known_at=garbage",
+    "/teachers/21505198512345/compliance?as_of=2024-02-30",
+    "/events?recorded_from=yesterday",
+    "/events?after=-1",
+    "/teachers?limit=1.5",
+    "/statistics/activity?from=2025-01-01&to=2024-01-01",
+    "/open-data/compliance?group_by=school",
+])
+def test_bad_query_values_are_400s(callers, path):
+    response = callers["auditor"].get(path)
+    assert response.status_code == 400, response.get_json()
+    error_of(response)

@@ -98,6 +98,12 @@ class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": ma.RAISE, "querystring": ma.RAISE}
 
+    def load_json(self, req, schema):
+        try:
+            return super().load_json(req, schema)
+        except RecursionError:  # absurdly deep nesting is malformed, not our failure
+            return self._handle_invalid_json_error(ValueError("too deeply nested"), req)
+
 
 class Blueprint(SmorestBlueprint):
     """A flask-smorest blueprint with the strict parser and the error answers documented."""

@@ -7,7 +7,7 @@ from datetime import date
 from flask.views import MethodView
 
 from registry.domain import clock
-from registry.domain.errors import RuleViolationError
+from registry.domain.errors import InvalidInputError
 from web.api.base import Blueprint, csv_response, queries
 from web.auth import AGGREGATE_READERS, require_actor
 from web.schemas.statistics import (ActivityStatsArgs, ActivityStatsOut, ComplianceStatsArgs,
@@ -48,8 +48,7 @@ class ActivityStatistics(MethodView):
         date_to = args.get("to") or clock.today()
         date_from = args.get("from_") or date(date_to.year, 1, 1)
         if date_to < date_from:
-            raise RuleViolationError("'to' is before 'from'.", field="to",
-                                     code="period_reversed")
+            raise InvalidInputError("from is after to.", field="from", code="invalid_range")
         groups = queries().activity_statistics(date_from, date_to, args["group_by"])
         if args["format"] == "csv":
             return csv_response(groups, ("group", "certificates", "hours", "teachers"),

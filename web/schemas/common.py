@@ -12,7 +12,7 @@ import numbers
 import re
 from datetime import date, datetime, timezone
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.domain import clock
 
@@ -78,6 +78,8 @@ class IsoDateTime(fields.DateTime):
     arrived unencoded in a query string (a space) is restored.
     """
 
+    INVALID = "Not a valid time: use ISO 8601 with an offset, e.g. 2024-05-01T09:30:00+06:00."
+
     def __init__(self, **kwargs):
         super().__init__(format="iso", **kwargs)
 
@@ -90,20 +92,20 @@ class IsoDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise self.make_error("invalid")
+            raise ValidationError(self.INVALID)
         text = value.strip()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             try:
                 day = date.fromisoformat(text)
             except ValueError:
-                raise self.make_error("invalid") from None
+                raise ValidationError(self.INVALID) from None
             end = datetime.combine(day, datetime.max.time(), tzinfo=clock.BISHKEK)
             return end.astimezone(timezone.utc)
         text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise self.make_error("invalid") from None
+            raise ValidationError(self.INVALID) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return moment.astimezone(timezone.utc)
