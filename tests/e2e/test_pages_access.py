@@ -13,6 +13,7 @@ PAGES = {
     f"/teachers?q=a": {"admin", "registrar", "commission", "auditor"},
     f"/teachers/{PIN}": {"admin", "registrar", "commission", "auditor"},
     f"/teachers/{PIN}/statement": {"admin", "registrar", "commission", "auditor"},
+    "/teachers/due": {"admin", "registrar", "commission", "auditor"},
     "/certificates/KAE-2024-0001": {"admin", "registrar", "commission", "auditor"},
     "/record/": {"admin", "registrar"},
     "/record/teachers/new": {"admin", "registrar"},

@@ -104,3 +104,22 @@ def test_the_qr_code_encodes_exactly_the_verification_link(site, as_role, seeded
 def test_the_statement_has_print_styles(visitor):
     css = visitor.get("/static/site.css").get_data(as_text=True)
     assert "@media print" in css and ".no-print" in css
+
+
+def test_the_due_list_shows_overdue_teachers_of_the_commissions_region(as_role):
+    osh = as_role("osh-commission").text("/teachers/due?status=overdue&lang=en")
+    assert "Бакыт Осмонов" in osh and "Overdue" in osh
+    chuy = as_role("commission").text("/teachers/due?status=overdue&region=KG-O&lang=en")
+    assert "Бакыт Осмонов" not in chuy and "Nobody on this list." in chuy
+
+
+def test_pages_carry_browser_protections(visitor):
+    response = visitor.get("/verify")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_session_cookie_is_http_only_and_same_site(visitor):
+    cookie = visitor.sign_in("auditor").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_wtf.csrf import generate_csrf
 
 from web.pages import access, labels
@@ -15,6 +15,17 @@ from web.pages.navigation import navigation
 
 def _template_context() -> dict[str, Any]:
     return {"actor": access.current_actor(), "now": datetime.now(timezone.utc)}
+
+
+def _page_headers(response: Response) -> Response:
+    """Browser protections for the HTML pages (the API sets its own headers)."""
+    if request.path.startswith("/api/") or "text/html" not in (response.content_type or ""):
+        return response
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # Verification links carry a code in the query: keep it off other sites' logs.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def error_text(code: str | None, message: str) -> str:
@@ -34,6 +45,10 @@ def init_app(app: Flask) -> None:
                    audit, record, imports, admin):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
+    app.after_request(_page_headers)
+    # The session cookie is the pages' credential: never sent cross-site on a POST.
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.jinja_env.globals.update(
         navigation=navigation, label=labels.label, region_name=labels.region_name,
         district_name=labels.district_name, event_label=labels.event_label,
