@@ -266,3 +266,9 @@ def test_a_read_that_cannot_catch_up_in_time_is_a_503(settings):
         assert beyond.status_code == 400
     finally:
         app.extensions["registry"].close()
+
+
+def test_api_answers_are_not_kept_in_shared_caches(callers, certified):
+    response = callers["admin"].get(f"/teachers/{PIN}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -99,6 +99,14 @@ def _before_api_request() -> None:
     _wait_for_position()
 
 
+def _after_api_request(response):
+    """Personal data must not linger in shared caches; no content sniffing."""
+    if request.path.startswith(f"{PREFIX}/") and not request.path.startswith(DOCS_ASSETS):
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the API's resources, its OpenAPI document and the docs page."""
     for key, value in _api_config(app).items():
@@ -107,6 +115,7 @@ def init_app(app: Flask) -> None:
     for module in BLUEPRINTS:
         api.register_blueprint(module.blp, url_prefix=PREFIX)
     app.before_request(_before_api_request)
+    app.after_request(_after_api_request)
     app.extensions["registry_api"] = api
 
     assets = _swagger_ui_path()
