@@ -26,6 +26,8 @@ PAGES = {
     "/statistics": {"admin", "auditor", "statistician"},
     "/statistics/activity": {"admin", "auditor", "statistician"},
     "/statistics/compliance.csv": {"admin", "auditor", "statistician"},
+    "/statistics/teachers": {"admin", "auditor", "statistician"},
+    "/statistics/teachers.csv": {"admin", "auditor", "statistician"},
     "/audit/events": {"auditor"},
     "/audit/compliance": {"auditor"},
     "/admin/policy": {"admin", "auditor"},

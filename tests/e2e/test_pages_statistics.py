@@ -79,3 +79,13 @@ def test_open_data_is_public_and_suppresses_small_groups(visitor):
 def test_numbers_are_written_the_readers_way(as_role):
     page = as_role("auditor").text("/statistics/activity?from=2022-01-01&to=2024-12-31&lang=ru")
     assert "Академические часы" in page
+
+
+def test_statisticians_get_pseudonymised_teacher_records_without_names_or_pins(as_role):
+    statistician = as_role("statistician")
+    page = statistician.text("/statistics/teachers?lang=en")
+    assert "Pseudonym" in page and "School No. 3" in page
+    assert PIN not in page and "Асанова" not in page
+    rows = rows_of(statistician.get("/statistics/teachers.csv"))
+    assert len(rows) >= 3 and all(len(row["key"]) >= 16 for row in rows)
+    assert not any(PIN in value for row in rows for value in row.values())

@@ -89,3 +89,26 @@ def workload_csv(code: str):
                "pass_rate", "certificates", "hours_delivered")
     return csv_response(f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv", columns,
                         report.get("by_month", []))
+
+
+@bp.route("/statistics/teachers.csv")
+@access.roles_required(*access.READ_STATISTICS)
+def pseudonymised_csv():
+    """Every teacher under a pseudonym, as CSV (streamed page by page from the view)."""
+    args = QueryArgs()
+    as_of = args.date("as_of", today())
+    _checked(args)
+    queries = services().queries
+    columns = ("key", "region", "district", "school", "subject", "position", "service_years",
+               "status", "hours")
+
+    def all_rows():
+        offset = 0
+        while True:
+            batch = queries.pseudonymised_teachers(as_of, limit=5000, offset=offset)
+            yield from batch
+            if len(batch) < 5000:
+                return
+            offset += len(batch)
+
+    return csv_response(f"teachers-pseudonymised-{as_of.isoformat()}.csv", columns, all_rows())

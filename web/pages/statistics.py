@@ -124,3 +124,20 @@ def open_data():
                            group_by=group_by, groups=OPEN_DATA_GROUPS, namer=namer,
                            chart=chart, statuses=charts.STATUSES, errors=args.errors), \
         400 if args.errors else 200
+
+
+PSEUDONYM_PAGE = 100
+
+
+@bp.route("/statistics/teachers")
+@access.roles_required(*access.READ_STATISTICS)
+def pseudonymised():
+    """Teacher-level records under pseudonyms (no names, no PINs) for statistical work."""
+    args = QueryArgs()
+    as_of = args.date("as_of", today())
+    page = max(1, args.integer("page", 1, minimum=1))
+    rows = services().queries.pseudonymised_teachers(
+        as_of, limit=PSEUDONYM_PAGE + 1, offset=(page - 1) * PSEUDONYM_PAGE)
+    return render_template("statistics/pseudonymised.html", rows=rows[:PSEUDONYM_PAGE],
+                           more=len(rows) > PSEUDONYM_PAGE, page=page, as_of=as_of,
+                           errors=args.errors), 400 if args.errors else 200
