@@ -19,8 +19,8 @@ from typing import Any, Iterable, Iterator
 
 from registry.db import Cursor, Database
 from registry.eventlog import Fact
-from registry.ledger.chain import (DIGEST_BYTES, ENTRY, GENESIS, READ_BATCH, event_digest,
-                                   next_link, read_raw)
+from registry.ledger.chain import (DIGEST_BYTES, ENTRY, GENESIS, READ_BATCH, chain_batch,
+                                   read_raw)
 from registry.projections.base import PositionMovedError, View
 from registry.schema import INIT_LOCK_KEY
 
@@ -37,10 +37,43 @@ _LEDGER_DDL = (
 )
 
 
+# The database keeps checkpoints as the sealer leaves them: none is deleted, and only the
+# newest may change, by growing (its earlier entries kept). An attacker must first drop
+# these guards, as for the events; verification then still names what they changed.
+_GROWS_ONLY = ("OLD.seq < (SELECT max(seq) FROM ledger_checkpoints) OR NEW.seq <> OLD.seq "
+               "OR NEW.first_position <> OLD.first_position OR NEW.position <= OLD.position "
+               "OR NEW.events <= OLD.events OR {prefix} <> OLD.entries")
+_SQLITE_GUARDS = (
+    "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_no_delete BEFORE DELETE ON "
+    "ledger_checkpoints BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: "
+    "DELETE is not allowed'); END",
+    "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_grow_only BEFORE UPDATE ON "
+    "ledger_checkpoints WHEN " + _GROWS_ONLY.format(
+        prefix="substr(NEW.entries, 1, length(OLD.entries))")
+    + " BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: only the newest "
+    "may grow'); END",
+)
+_POSTGRES_GUARDS = (
+    "CREATE OR REPLACE FUNCTION registry_ledger_guard() RETURNS trigger LANGUAGE plpgsql "
+    "AS $$ BEGIN"
+    " IF TG_OP <> 'UPDATE' THEN RAISE EXCEPTION 'ledger checkpoints are append-only: "
+    "DELETE or TRUNCATE is not allowed' USING ERRCODE = 'insufficient_privilege'; END IF;"
+    " IF " + _GROWS_ONLY.format(prefix="substring(NEW.entries from 1 for length(OLD.entries))")
+    + " THEN RAISE EXCEPTION 'ledger checkpoints are append-only: only the newest may grow'"
+    " USING ERRCODE = 'insufficient_privilege'; END IF;"
+    " RETURN NEW; END $$",
+    "CREATE OR REPLACE TRIGGER ledger_checkpoints_guard BEFORE UPDATE OR DELETE ON "
+    "ledger_checkpoints FOR EACH ROW EXECUTE FUNCTION registry_ledger_guard()",
+    "CREATE OR REPLACE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON "
+    "ledger_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION registry_ledger_guard()",
+)
+
+
 def ledger_ddl(backend: str) -> list[str]:
-    """The statements creating the ledger's tables on an engine (idempotent)."""
+    """The statements creating the ledger's tables and guards on an engine (idempotent)."""
     blob = "BYTEA" if backend == "postgresql" else "BLOB"
-    return [statement.format(blob=blob) for statement in _LEDGER_DDL]
+    guards = _POSTGRES_GUARDS if backend == "postgresql" else _SQLITE_GUARDS
+    return [statement.format(blob=blob) for statement in _LEDGER_DDL] + list(guards)
 _COLUMNS = "seq, first_position, position, events, link_hash, recorded_at"
 
 
@@ -152,13 +185,13 @@ def seal(cur: Cursor, table: str, *, until: int | None = None, limit: int | None
     batch_size = min(READ_BATCH, limit) if limit else READ_BATCH
     for batch in read_raw(cur.db, table, after=after, until=until, cursor=cur,
                           batch=batch_size):
-        for event in batch:
+        digests, links = chain_batch(batch, link)
+        for event, digest, event_link in zip(batch, digests, links):
             if segment.events == CHECKPOINT_EVENTS:
                 segment.write(cur, link)
                 segment = _Segment(segment.seq + 1)
-            digest = event_digest(event)
-            link = next_link(link, event.position, digest)
             segment.add(event.position, digest)
+            link = event_link
         sealed += len(batch)
         if limit is not None and sealed >= limit:
             break

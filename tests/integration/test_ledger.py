@@ -18,7 +18,8 @@ from registry.projections.base import ViewRecorder
 from registry.projections.worker import ProjectionWorker
 from tests.builders import ADMIN, teacher
 from tests.conftest import SECRET
-from tests.integration.test_ledger_tamper import drop_guards, history, pin, run
+from tests.integration.test_ledger_tamper import (drop_guards, drop_ledger_guards, history,
+                                                  pin, run)
 
 
 @pytest.fixture
@@ -149,6 +150,7 @@ def test_checkpoints_removed_behind_the_views_back_are_reported(registry, small_
     worker = ledger_worker(registry)
     history(registry, teachers=1)
     worker.catch_up()
+    drop_ledger_guards(registry)
     run(registry, "DELETE FROM ledger_checkpoints WHERE seq = (SELECT max(seq) FROM "
                   "ledger_checkpoints)")
 

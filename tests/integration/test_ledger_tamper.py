@@ -12,7 +12,7 @@ import pytest
 
 from registry import ledger
 from registry.ledger import store
-from tests.builders import ADMIN, certified_teacher
+from tests.builders import ADMIN, certified_teacher, teacher
 
 
 def pin(serial: int) -> str:
@@ -39,6 +39,15 @@ def drop_guards(registry) -> None:
             conn.execute("DROP TRIGGER stored_events_no_delete")
         else:
             conn.execute("DROP TRIGGER registry_events_no_change ON registry_events")
+
+
+def drop_ledger_guards(registry) -> None:
+    with registry.db.connection() as conn:
+        if registry.db.backend == "sqlite":
+            conn.execute("DROP TRIGGER ledger_checkpoints_no_delete")
+            conn.execute("DROP TRIGGER ledger_checkpoints_grow_only")
+        else:
+            conn.execute("DROP TRIGGER ledger_checkpoints_guard ON ledger_checkpoints")
 
 
 def run(registry, statement: str, params=()) -> None:
@@ -204,6 +213,7 @@ def test_rewriting_the_events_and_resealing_the_ledger_is_caught_by_a_published_
     state = bytes(row(registry, target)[3]).replace(b'"hours":72', b'"hours":720')
     run(registry, f"UPDATE {registry.events_table} SET state = ? WHERE "
                   f"{registry.db.position_column} = ?", (state, target))
+    drop_ledger_guards(registry)
     run(registry, "DELETE FROM ledger_checkpoints")  # the attacker covers their tracks ...
     ledger.seal(registry)  # ... and seals the forged log afresh
     assert ledger.verify(registry).ok  # the checkpoints alone are now consistent
@@ -218,6 +228,7 @@ def test_rewriting_the_events_and_resealing_the_ledger_is_caught_by_a_published_
 def test_a_forged_checkpoint_link_is_reported(registry, small_checkpoints):
     history(registry, teachers=1)
     ledger.seal(registry)
+    drop_ledger_guards(registry)
     run(registry, "UPDATE ledger_checkpoints SET link_hash = ? WHERE seq = 2", ("0" * 64,))
 
     report = ledger.verify(registry)
@@ -229,6 +240,7 @@ def test_a_forged_checkpoint_link_is_reported(registry, small_checkpoints):
 def test_a_deleted_checkpoint_is_reported(registry, small_checkpoints):
     history(registry, teachers=1)
     ledger.seal(registry)
+    drop_ledger_guards(registry)
     run(registry, "DELETE FROM ledger_checkpoints WHERE seq = 2")
 
     report = ledger.verify(registry)
@@ -236,3 +248,18 @@ def test_a_deleted_checkpoint_is_reported(registry, small_checkpoints):
     assert not report.ok
     assert report.first.kind in ("checkpoint", "inserted")
     assert report.first.position == 5
+
+
+def test_the_database_refuses_to_delete_checkpoints_or_rewrite_a_closed_one(
+        registry, small_checkpoints):
+    history(registry, teachers=1)
+    ledger.seal(registry)
+    for statement in ("DELETE FROM ledger_checkpoints WHERE seq = 3",
+                      "UPDATE ledger_checkpoints SET link_hash = 'forged' WHERE seq = 1",
+                      "UPDATE ledger_checkpoints SET entries = entries WHERE seq = 1"):
+        with pytest.raises(Exception, match="append-only"):
+            run(registry, statement)
+    # ... while the newest checkpoint still grows as events are sealed.
+    registry.register_teacher(ADMIN, teacher(pin=pin(31)))
+    assert ledger.seal(registry) == 2
+    assert ledger.verify(registry).ok
