@@ -24,9 +24,9 @@ DOSSIER_READERS = ("admin", "registrar", "commission", "auditor")
 AGGREGATE_READERS = ("admin", "registrar", "commission", "auditor", "statistician")
 AUDITORS = ("auditor",)
 
-# A token is checked against its account's event stream; caching the answer for a few
-# seconds keeps reads fast while a disabled account or a rotated token stops working
-# within the TTL.
+# A token (or a session's account) is checked against the account's event stream;
+# caching the answer for a few seconds keeps reads fast while a disabled account or a
+# rotated token stops working within the TTL.
 _TOKEN_TTL_S = 5.0
 _token_cache: dict[str, tuple[float, Account]] = {}
 _token_lock = threading.Lock()
@@ -38,18 +38,22 @@ def actor_for(account: Account, via: str) -> Actor:
                  provider_code=account.provider_code, region=account.region, via=via)
 
 
-def _account_for_token(token: str) -> Account:
+def _cached(key: str, load) -> Account:
     now = time.monotonic()
     with _token_lock:
-        cached = _token_cache.get(token)
+        cached = _token_cache.get(key)
     if cached and now - cached[0] < _TOKEN_TTL_S:
         return cached[1]
-    account = services().registry.authenticate_token(token)
+    account = load()
     with _token_lock:
         if len(_token_cache) > 10_000:
             _token_cache.clear()
-        _token_cache[token] = (now, account)
+        _token_cache[key] = (now, account)
     return account
+
+
+def _account_for_token(token: str) -> Account:
+    return _cached(f"token:{token}", lambda: services().registry.authenticate_token(token))
 
 
 def _from_bearer() -> Actor | None:
@@ -67,10 +71,13 @@ def _from_session() -> Actor | None:
     account_id = session.get(SESSION_KEY)
     if not account_id:
         return None
-    try:
-        account = Session(services().registry).find(uuid.UUID(str(account_id)))
-    except ValueError:
-        account = None
+    def load():
+        try:
+            return Session(services().registry).find(uuid.UUID(str(account_id)))
+        except ValueError:
+            return None
+
+    account = _cached(f"account:{account_id}", load)
     if not isinstance(account, Account) or account.disabled:
         session.pop(SESSION_KEY, None)
         return None
