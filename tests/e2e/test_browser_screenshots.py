@@ -36,6 +36,7 @@ SHOTS = [
     ("14-known-at-en", "auditor", f"/audit/compliance?pin={DUPLICATE_PIN}&lang=en"),
     ("15-register-teacher-ru", "registrar", "/record/teachers/new?lang=ru"),
     ("16-record-en", "admin", "/record/?lang=en"),
+    ("17-due-list-en", "osh-commission", "/teachers/due?status=overdue&lang=en"),
 ]
 
 
