@@ -1,0 +1,70 @@
+"""POST /imports: a CSV body in, a row-level report out; a re-import records nothing twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.api_support import *  # noqa: F401,F403
+
+pytest.importorskip("registry.importer", reason="the importer is not built yet")
+
+PIN = "21505198512345"
+TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
+           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
+           "position": "teacher", "service_start": "2010-09-01"}
+CSV = ("pin,number,provider_code,title,form,hours,issued_on\n"
+       f"{PIN},PAPER-1,KAE,Methods of teaching,seminar,36,2019-05-10\n"
+       f"{PIN},PAPER-2,KAE,Assessment literacy,course,12,2019-06-10\n")
+
+
+def post_csv(caller, text, **headers):
+    return caller.post("/imports", data=text.encode(), content_type="text/csv",
+                       headers=headers)
+
+
+def test_good_rows_are_recorded_and_a_bad_row_is_reported_by_line(callers):
+    admin = callers["admin"]
+    admin.post("/teachers", json=TEACHER)
+    response = post_csv(admin, CSV)
+    assert response.status_code == 200, response.get_json()
+    report = response.get_data(as_text=True)
+    assert "3" in report and "72" in report  # line 3: a course needs 72 hours
+    certificate = admin.get("/certificates/PAPER-1?min_position="
+                            + str(admin.client.application.extensions["registry"]
+                                  .registry.max_position()))
+    assert certificate.status_code == 200
+    assert admin.get("/certificates/PAPER-2").status_code == 404
+
+
+def test_a_reimport_records_nothing_twice(callers):
+    admin = callers["admin"]
+    admin.post("/teachers", json=TEACHER)
+    registry = admin.client.application.extensions["registry"].registry
+    post_csv(admin, CSV)
+    head = registry.max_position()
+    again = post_csv(admin, CSV)
+    assert again.status_code == 200
+    assert registry.max_position() == head
+
+
+def test_a_retried_import_with_its_key_answers_the_first_report(callers):
+    admin = callers["admin"]
+    admin.post("/teachers", json=TEACHER)
+    first = post_csv(admin, CSV, **{"Idempotency-Key": "import-1"})
+    retry = post_csv(admin, CSV, **{"Idempotency-Key": "import-1"})
+    assert (retry.status_code, retry.get_json()) == (first.status_code, first.get_json())
+
+
+def test_an_empty_or_non_utf8_body_is_a_400(callers):
+    admin = callers["admin"]
+    assert post_csv(admin, "").status_code == 400
+    response = admin.post("/imports", data="pin\n\xff".encode("latin-1"),
+                          content_type="text/csv")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "not_utf8"
+
+
+def test_only_admins_and_registrars_import(callers):
+    for role in ("auditor", "statistician", "commission"):
+        assert post_csv(callers[role], CSV).status_code == 403
+    assert post_csv(callers["public"], CSV).status_code == 401
