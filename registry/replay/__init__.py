@@ -3,7 +3,8 @@
 `replay(app, until, into)` copies the events recorded up to `until` into an empty
 database (created if need be), rebuilds every view there and compares each possibly
 affected teacher's compliance as known then with the live answer, naming what was
-recorded in between. The live database is only read.
+recorded in between. The live events are only read (the live views are brought up to
+date first, so that "now" means now).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def replay(app: "Registry", until: datetime, into: str, *, as_of: list[date] | N
                               rebuild_seconds=time.perf_counter() - began)
         report.ledger_head = _ledger_head(replayed)
         if compare_answers:
+            open_worker(app).catch_up()
             days = as_of or [until.astimezone(BISHKEK).date()]
             report.comparison = compare(app, replayed, until, days, copied.left_out_ids,
                                         exhaustive=exhaustive)

@@ -145,6 +145,21 @@ def test_as_known_at_answers_equal_the_answers_of_a_replay_until_that_moment(
         replayed.close()
 
 
+@pytest.mark.parametrize("known_at", [at(2024, 5, 1), at(2024, 6, 15)])
+def test_the_event_log_as_known_at_a_moment_is_the_log_of_a_replay_until_then(
+        live, target, known_at):
+    url = target(live.db.backend)
+    replay(live, known_at, url, compare_answers=False)
+    replayed = opened(live, url)
+    try:
+        then = Queries(replayed).events(after=0, limit=1000)
+        assert Queries(live).events(after=0, limit=1000, recorded_to=known_at)["events"] == \
+            then["events"]
+        assert then["events"] and then["next"] is None
+    finally:
+        replayed.close()
+
+
 def answer(queries: Queries, pin: str, day: date, known_at: datetime | None):
     from registry.domain.errors import NotFoundError
 
