@@ -57,7 +57,6 @@ def _api_config(app: Flask) -> dict[str, Any]:
                                     "upgrading of the Kyrgyz Republic. Every write is an "
                                     "immutable event; see X-Registry-Position and "
                                     "min_position for reading your own writes."},
-            "servers": [{"url": PREFIX}],
             "components": {"securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "A token from `registry users create`."}}},
