@@ -13,6 +13,19 @@ import click
 from registry.cli.common import cli, fail_cleanly, settings_from
 
 
+def database_option(func):
+    """`--database` after the command name too (`registry serve --database URL`)."""
+
+    def remember(ctx: click.Context, _param, value):
+        if value:
+            ctx.find_root().obj["database_url"] = value
+        return value
+
+    return click.option("--database", "database_url", default=None, expose_value=False,
+                        callback=remember, is_eager=True,
+                        help="sqlite:///path or postgresql://user@host:port/db.")(func)
+
+
 def _serve(settings, host: str, port: int, workers: int | None, threads: int,
            on_ready=None) -> None:
     server = importlib.import_module("web.server")
@@ -27,6 +40,7 @@ def _serve(settings, host: str, port: int, workers: int | None, threads: int,
               help="Worker processes (default: 1 on SQLite, 2–4 on PostgreSQL).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker.")
+@database_option
 @click.pass_context
 @fail_cleanly
 def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int) -> None:
@@ -78,6 +92,7 @@ def _demo_accounts(app, instance_path) -> list[dict[str, str]]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Prepare the data set and accounts, then exit.")
+@database_option
 @click.pass_context
 @fail_cleanly
 def demo(ctx: click.Context, teachers: int, years: int, seed: int, host: str, port: int,
