@@ -90,6 +90,7 @@ end
 
 
 def ensure_database(url: str) -> None:
+    """Create the benchmark database if it does not exist."""
     import psycopg
 
     name = url.rsplit("/", 1)[1].split("?")[0]
@@ -130,12 +131,14 @@ def prepare(settings: Settings, teachers: int, years: int, seed: int) -> tuple[s
 
 
 def free_port() -> int:
+    """A free TCP port on the loopback."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def start_server(env: dict[str, str], port: int) -> list[subprocess.Popen]:
+    """Start gunicorn and one follower; return once the API answers."""
     bin_dir = Path(sys.executable).parent
     follower = subprocess.Popen([sys.executable, "-c", FOLLOWER], env=env, cwd=ROOT)
     web = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"),
@@ -173,6 +176,7 @@ def latency(port: int, token: str, pins: list[str], requests: int) -> list[float
 
 
 def wrk(script: str, port: int, duration: int, connections: int, threads: int) -> dict:
+    """Run wrk with a Lua script; parse rates and latencies."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
@@ -191,6 +195,7 @@ def wrk(script: str, port: int, duration: int, connections: int, threads: int) -
 
 
 def main() -> None:
+    """Build or reuse the data set, serve it, measure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default=DEFAULT_DB)
     parser.add_argument("--teachers", type=int, default=20_000)

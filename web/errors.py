@@ -55,6 +55,7 @@ def wants_json() -> bool:
 
 
 def status_of(error: RegistryError) -> int:
+    """The HTTP status of a registry error's family."""
     for family, status in STATUS_OF:
         if isinstance(error, family):
             return status
@@ -98,6 +99,7 @@ def handle_registry_error(error: RegistryError) -> Response:
 
 
 def handle_api_error(error: ApiError) -> Response:
+    """An error the web layer raised itself."""
     return error_response(error.status, error.code, error.message, error.fields, error.headers)
 
 
@@ -109,6 +111,7 @@ def handle_timeout(error: TimeoutError) -> Response:
 
 
 def handle_not_implemented(error: NotImplementedError) -> Response:
+    """A read the views cannot answer yet."""
     return error_response(501, "not_implemented", "This read is not available yet.")
 
 

@@ -26,11 +26,13 @@ class EmbeddedServer(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
+        """Apply the options dict to gunicorn's settings."""
         for key, value in self.options.items():
             if key in self.cfg.settings and value is not None:
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
+        """The WSGI app, built in the worker."""
         return self.make_app()
 
 

@@ -55,6 +55,7 @@ class WriteGate:
 
     @contextmanager
     def shared(self):
+        """Hold the gate with other ordinary writes."""
         with self._cond:
             self._cond.wait_for(lambda: not self._bulk)
             self._writers += 1
@@ -67,6 +68,7 @@ class WriteGate:
 
     @contextmanager
     def exclusive(self):
+        """Hold the gate alone (a bulk import)."""
         with self._cond:
             self._cond.wait_for(lambda: not self._bulk)
             self._bulk = True
@@ -99,6 +101,7 @@ class StrictParser(FlaskParser):
                                    "query": ma.RAISE, "querystring": ma.RAISE}
 
     def load_json(self, req, schema):
+        """The JSON body; too deep a nesting is malformed input."""
         try:
             return super().load_json(req, schema)
         except RecursionError:  # absurdly deep nesting is malformed, not our failure

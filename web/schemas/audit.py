@@ -9,6 +9,8 @@ from web.schemas.teachers import HistoryEvent
 
 
 class EventsArgs(ReadArgs):
+    """Where to start, how many, and optional filters."""
+
     after = QueryInteger(load_default=0, validate=validate.Range(min=0))
     limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
     type = fields.String(metadata={"description": "Only events of this type, e.g. "
@@ -54,6 +56,8 @@ class PolicyIn(Schema):
 
 
 class PolicyOut(Schema):
+    """One policy version."""
+
     effective_from = IsoDate()
     window_years = fields.Integer()
     required_hours = fields.Integer()

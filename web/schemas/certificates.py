@@ -85,6 +85,8 @@ class CertificateOut(Schema):
 
 
 class VerifyArgs(ReadArgs):
+    """The code printed on the certificate."""
+
     code = fields.String(required=True, metadata={
         "description": "The verification code printed on the certificate (XXXX-XXXX)."})
 

@@ -31,6 +31,8 @@ class ProviderOut(Schema):
 
 
 class ProviderList(Schema):
+    """Every provider."""
+
     providers = fields.List(fields.Nested(ProviderOut))
 
 
@@ -66,10 +68,14 @@ class ProgrammeOut(Schema):
 
 
 class ProgrammeList(Schema):
+    """Programmes, optionally of one provider."""
+
     programmes = fields.List(fields.Nested(ProgrammeOut))
 
 
 class ProgrammeArgs(ReadArgs):
+    """Filter programmes by provider."""
+
     provider_code = fields.String()
 
 
@@ -113,11 +119,15 @@ class EnrolmentOut(Schema):
 
 
 class WorkloadArgs(ReadArgs):
+    """The period of a workload report (both ends included)."""
+
     from_ = IsoDate(data_key="from", required=True)
     to = IsoDate(required=True)
 
 
 class WorkloadTotals(Schema):
+    """Counters of a period, form or month."""
+
     enrolments = fields.Integer()
     withdrawals = fields.Integer()
     assessments = fields.Integer()
@@ -129,6 +139,8 @@ class WorkloadTotals(Schema):
 
 
 class WorkloadMonth(WorkloadTotals):
+    """Counters of one month."""
+
     month = fields.String(metadata={"example": "2024-05"})
 
 

@@ -12,23 +12,31 @@ OPEN_DATA_GROUPS = ("region", "district")
 
 
 class ComplianceStatsArgs(CsvArgs):
+    """Compliance statistics on a date, grouped."""
+
     as_of = IsoDate()
     group_by = fields.String(load_default="region",
                              validate=validate.OneOf(COMPLIANCE_GROUPS))
 
 
 class ActivityStatsArgs(CsvArgs):
+    """Activity in a period (default: this year to date), grouped."""
+
     from_ = IsoDate(data_key="from")
     to = IsoDate()
     group_by = fields.String(load_default="region", validate=validate.OneOf(ACTIVITY_GROUPS))
 
 
 class OpenDataArgs(CsvArgs):
+    """Public compliance counts on a date, by region or district."""
+
     as_of = IsoDate()
     group_by = fields.String(load_default="region", validate=validate.OneOf(OPEN_DATA_GROUPS))
 
 
 class ComplianceGroup(Schema):
+    """Teachers of one group by status, with the hours that count."""
+
     group = fields.String(allow_none=True)
     total = fields.Integer(allow_none=True)
     compliant = fields.Integer(allow_none=True)
@@ -40,10 +48,14 @@ class ComplianceGroup(Schema):
 
 
 class OpenDataGroup(ComplianceGroup):
+    """One public group; counts are null when suppressed (fewer than 5)."""
+
     suppressed = fields.Boolean()
 
 
 class ActivityGroup(Schema):
+    """Certificates, hours and distinct teachers of one group."""
+
     group = fields.String(allow_none=True)
     certificates = fields.Integer()
     hours = fields.Integer()
@@ -76,12 +88,16 @@ class ActivityStatsOut(Schema):
 
 
 class PseudonymArgs(CsvArgs):
+    """A page of pseudonymised teachers, judged on a date."""
+
     as_of = IsoDate()
     limit = QueryInteger(load_default=1000, validate=validate.Range(min=1, max=100_000))
     offset = QueryInteger(load_default=0, validate=validate.Range(min=0))
 
 
 class PseudonymTeacher(Schema):
+    """One teacher without name or PIN."""
+
     key = fields.String(metadata={"description": "A stable pseudonym, not the PIN."})
     region = fields.String()
     district = fields.String()

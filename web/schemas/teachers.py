@@ -76,12 +76,16 @@ class TeacherOut(Schema):
 
 
 class ComplianceArgs(ReadArgs):
+    """When to judge and what the registry knew then."""
+
     as_of = IsoDate(metadata={"description": "Judge on this date (default: today)."})
     known_at = IsoDateTime(metadata={"description": "As the registry knew it at this time "
                                                     "(default: now)."})
 
 
 class CountedCertificate(Schema):
+    """A certificate and whether it counts on the date."""
+
     number = fields.String()
     hours = fields.Integer()
     issued_on = IsoDate()
@@ -107,6 +111,8 @@ class ComplianceOut(Schema):
 
 
 class TeacherEnrolment(Schema):
+    """One of the teacher's enrolments."""
+
     id = fields.String()
     programme_id = fields.String()
     programme_code = fields.String()
@@ -131,6 +137,8 @@ class DossierOut(TeacherOut):
 
 
 class SearchArgs(PageArgs):
+    """Search text and place filters, paged."""
+
     q = fields.String(load_default="", validate=validate.Length(max=200),
                       metadata={"description": "Part of a name, a PIN or a school."})
     region = fields.String()
@@ -139,6 +147,8 @@ class SearchArgs(PageArgs):
 
 
 class TeacherSummary(Schema):
+    """A teacher as found by a search."""
+
     pin = fields.String()
     full_name = fields.String()
     region = fields.String()
@@ -149,6 +159,8 @@ class TeacherSummary(Schema):
 
 
 class TeacherList(Schema):
+    """A page of search results."""
+
     teachers = fields.List(fields.Nested(TeacherSummary))
     limit = fields.Integer()
     offset = fields.Integer()
@@ -173,6 +185,8 @@ class HistoryOut(Schema):
 
 
 class DueArgs(CsvArgs):
+    """Which status, on which date, where."""
+
     status = fields.String(required=True, validate=validate.OneOf(
         ["due_soon", "overdue", "grace"]))
     as_of = IsoDate()
@@ -184,6 +198,8 @@ class DueArgs(CsvArgs):
 
 
 class DueTeacher(Schema):
+    """A teacher on a due list."""
+
     pin = fields.String()
     full_name = fields.String()
     region = fields.String()
