@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from flask import request
 from flask.views import MethodView
@@ -11,6 +12,8 @@ from web.api.base import Blueprint, idempotency_key, registry, written
 from web.auth import require_actor
 from web.errors import ApiError
 from web.schemas.audit import ImportReportOut
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("imports", __name__, description="Bulk CSV imports.")
 
@@ -50,11 +53,18 @@ class Imports(MethodView):
             raise ApiError(501, "not_implemented", "Imports are not available yet.") from None
         app = registry()
         key = idempotency_key()
-        if key is None:
-            return import_csv(app, actor, text).to_dict(), {}
-        # A retried import answers its first report: the report is stored under the key.
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        result = app.commands.run(actor, "import_csv", {"sha256": digest},
-                                  lambda session: import_csv(app, actor, text).to_dict(),
-                                  idempotency_key=key)
-        return written(result)
+        try:
+            if key is None:
+                return import_csv(app, actor, text).to_dict(), {}
+            # A retried import answers its first report, stored under the key.
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            result = app.commands.run(actor, "import_csv", {"sha256": digest},
+                                      lambda session: import_csv(app, actor, text).to_dict(),
+                                      idempotency_key=key)
+            return written(result)
+        finally:
+            if app.commands.batch is not None:
+                # A batch left behind would silently swallow every later write of this
+                # process (nothing saves it): end it here whatever the importer did.
+                log.error("the importer left a batch open; discarding it")
+                app.commands.batch = None
