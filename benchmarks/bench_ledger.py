@@ -52,6 +52,9 @@ def new_database(backend: str, workdir: Path) -> str:
 
 
 def drop_database(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
     if url.startswith("postgresql"):
         import psycopg
 
@@ -154,6 +157,21 @@ def replay_vs_rebuild(app: Registry, backend: str, workdir: Path) -> None:
         print(f"replay: {report.events_copied:,} events in {seconds:.2f} s "
               f"({report.events_copied / seconds:,.0f} events/s; copy {report.copy_seconds:.2f} s,"
               f" rebuild {report.rebuild_seconds:.2f} s)")
+    finally:
+        drop_database(target)
+    # Halfway through the history, with the comparison of every affected teacher.
+    from registry.ledger.chain import read_raw
+    from registry.replay.log_copy import recorded_at
+
+    middle = (app.max_position() or 0) // 2
+    event = next(read_raw(app.db, app.events_table, after=middle - 1, batch=1))[0]
+    target = new_database(backend, workdir)
+    try:
+        report, seconds = timed(replay, app, recorded_at(app, event), target)
+        comparison = report.comparison
+        print(f"replay halfway: {report.events_copied:,} events copied, {seconds:.2f} s in all; "
+              f"compared {comparison.compared:,} teachers on {comparison.as_of[0]} in "
+              f"{comparison.seconds:.2f} s, {len(comparison.differences):,} differences")
     finally:
         drop_database(target)
 

@@ -105,7 +105,7 @@ def chain_batch(events: list[RawEvent], link: bytes) -> tuple[list[bytes], list[
             hasher.update(state)
             digest = hasher.digest()
         else:
-            digest = event_digest(event)
+            digest = event_digest(RawEvent(*event))
         link = new_sha(link + u64(position) + digest).digest()
         digests.append(digest)
         links.append(link)
@@ -120,12 +120,14 @@ def chain(events: list[RawEvent], previous: bytes = GENESIS) -> bytes:
 
 
 def read_raw(db: "Database", table: str, *, after: int = 0, until: int | None = None,
-             batch: int = READ_BATCH, cursor: Any = None) -> Iterator[list[RawEvent]]:
+             batch: int = READ_BATCH, cursor: Any = None, plain: bool = False
+             ) -> Iterator[list[RawEvent]]:
     """Stored events after a position (up to `until`), in position order, in batches.
 
     Pages by position (not OFFSET), so each batch is one index range scan; pass a cursor
     to read inside a transaction (the ledger view seals what its transaction sees).
-    On PostgreSQL the rows come in binary with the id as its 16 bytes, which reads ~2x
+    `plain` yields the driver's tuples in RawEvent's field order (the verifier's hot loop
+    saves building ~200k named tuples a second). On PostgreSQL the rows come in binary with the id as its 16 bytes, which reads ~2x
     faster than text rows of UUID objects.
     """
     column = db.position_column
@@ -142,7 +144,7 @@ def read_raw(db: "Database", table: str, *, after: int = 0, until: int | None = 
             rows = raw.fetchall()
             if not rows:
                 return
-            yield [RawEvent(*row) for row in rows]
+            yield rows if plain else [RawEvent(*row) for row in rows]
             if len(rows) < batch:
                 return
             after = rows[-1][0]

@@ -115,7 +115,7 @@ class Verifier:
 
     def run(self) -> Report:
         started = time.perf_counter()
-        batches = read_raw(self.db, self.table)
+        batches = read_raw(self.db, self.table, plain=True)
         if self.db.backend == "postgresql":
             batches = prefetched(batches)  # the server reads ahead while we hash
         rows = _Rows(batches)
@@ -170,13 +170,13 @@ class Verifier:
         digests = {digest: position for position, digest in entries}
         for position, expected in entries:
             row = rows.peek()
-            while row is not None and row.position < position:
-                self._find(row.position, "inserted",
-                           f"position {row.position} holds an event the ledger never sealed "
+            while row is not None and row[0] < position:
+                self._find(row[0], "inserted",
+                           f"position {row[0]} holds an event the ledger never sealed "
                            f"({_describe(row)})")
                 self._take(rows)
                 row = rows.peek()
-            if row is None or row.position > position:
+            if row is None or row[0] > position:
                 self._find(position, "removed",
                            f"the event sealed at position {position} is missing")
                 continue
@@ -261,6 +261,7 @@ class Verifier:
             self.report.truncated = True
 
 
-def _describe(row: RawEvent) -> str:
+def _describe(row: tuple) -> str:
+    row = RawEvent(*row)
     topic = row.topic.rpartition(":")[2] if isinstance(row.topic, str) else repr(row.topic)
     return f"{topic} of {canonical_id(row.originator_id).decode(errors='replace')} v{row.version}"
