@@ -34,9 +34,12 @@ class Database:
         else:
             from psycopg_pool import ConnectionPool
 
+            # `check` pings a pooled connection before lending it, so a server restart
+            # or a dropped connection costs a reconnect instead of a failed request.
             self._pool = ConnectionPool(self.conninfo(), min_size=1, max_size=pool_size,
                                         open=True, kwargs={"autocommit": True},
-                                        configure=self._configure_pg)
+                                        configure=self._configure_pg,
+                                        check=ConnectionPool.check_connection)
 
     # -- connections -----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from eventsourcing.projection import Projection
 from registry.db import Cursor, Database
 from registry.eventlog import Fact, fact_from_event
 from registry.keys import Keys
+from registry.projections.codec import id_text
 from registry.projections.rows import Batch
 from registry.projections.tables import Table
 
@@ -141,6 +142,7 @@ class View(Projection[ViewRecorder]):
         super().__init__(view)
         self.app_name = app_name
         self.keys = keys
+        self._handlers = {kind: getattr(self, name) for kind, name in self.handlers.items()}
 
     @classmethod
     def ddl(cls, backend: str) -> list[str]:
@@ -161,15 +163,16 @@ class View(Projection[ViewRecorder]):
     def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:
         """Apply facts in order within the cursor's transaction; returns how many it handled."""
         batch = Batch(cur, self.tables)
-        mine = [fact for fact in facts if fact.type in self.handlers]
+        handlers, loads = self._handlers, self.loads
+        mine = [fact for fact in facts if fact.type in handlers]
         wanted: dict[str, list[str]] = {}
         for fact in mine:
-            for table in self.loads.get(fact.type, ()):
-                wanted.setdefault(table, []).append(str(fact.originator_id))
+            for table in loads.get(fact.type, ()):
+                wanted.setdefault(table, []).append(id_text(fact.originator_id))
         for table, keys in wanted.items():
             batch[table].load(keys)
         for fact in mine:
-            getattr(self, self.handlers[fact.type])(batch, fact)
+            handlers[fact.type](batch, fact)
         batch.flush()
         return len(mine)
 

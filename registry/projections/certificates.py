@@ -24,7 +24,8 @@ CERTIFICATE_INDEX = Table(
      ("programme_code", "TEXT"), ("enrolment_id", "TEXT"), ("verification_code", "TEXT"),
      ("duplicate_of", "TEXT"), ("recorded_at", "TEXT"), ("revoked_at", "TEXT"),
      ("revocation_reason", "TEXT")),
-    key=("id",), indexes=(("number",), ("teacher_id",), ("duplicate_of",)))
+    key=("id",), indexes=(("number",), ("teacher_id",),
+                          ("duplicate_of", "WHERE duplicate_of IS NOT NULL")))
 
 # What a duplicate repeats of its original (its event carries only the certificate facts).
 PROGRAMME_FIELDS = ("mode", "funding", "starts_on", "ends_on", "assessment", "assessed_on",

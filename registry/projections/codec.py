@@ -8,6 +8,7 @@ engine; ids are canonical UUID text; booleans are 0/1.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -16,11 +17,15 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 BEGINNING = "0001-01-01"  # "since registration" for effective-dated rows
 
 
+@lru_cache(maxsize=8192)  # events of one save share their instant; strftime is slow
 def time_text(moment: datetime) -> str:
     """A tz-aware moment as sortable UTC text."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError(f"a moment needs a time zone: {moment.isoformat()}")
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+    if offset:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def time_value(text: str | None) -> datetime | None:
@@ -41,8 +46,19 @@ def date_value(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+_ID_TEXTS: dict[UUID, str] = {}  # a batch names the same teachers and certificates often
+
+
 def id_text(value: UUID | str | None) -> str | None:
-    return None if value is None else str(value)
+    """An id as canonical UUID text."""
+    if value is None or value.__class__ is str:
+        return value
+    text = _ID_TEXTS.get(value)
+    if text is None:
+        if len(_ID_TEXTS) > 100_000:
+            _ID_TEXTS.clear()
+        text = _ID_TEXTS[value] = str(value)
+    return text
 
 
 def flag(value: Any) -> int | None:

@@ -23,7 +23,7 @@ TEACHERS = Table(
      ("position", "TEXT"), ("service_start", "TEXT"), ("departed_on", "TEXT"),
      ("departed_at", "TEXT"), ("departure_reason", "TEXT"), ("registered_at", "TEXT"),
      ("search_text", "TEXT")),
-    key=("id",), indexes=(("region", "district", "school"),))
+    key=("id",))
 
 TEACHER_PINS = Table(
     "teacher_pins",
@@ -42,7 +42,7 @@ CERTIFICATES = Table(
      ("issued_on", "TEXT"), ("recorded_at", "TEXT"), ("revoked_at", "TEXT"),
      ("duplicate_of", "TEXT"), ("form", "TEXT"), ("mode", "TEXT"), ("funding", "TEXT"),
      ("provider_code", "TEXT")),
-    key=("id",), indexes=(("teacher_id", "issued_on"), ("issued_on",)))
+    key=("id",), indexes=(("teacher_id", "issued_on"),))
 
 
 def search_text(row: Row) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import TYPE_CHECKING
 
 from registry.projections.worker import ProjectionWorker
@@ -27,10 +26,11 @@ class Follower:
     """Runs a `ProjectionWorker` in a background thread until stopped."""
 
     def __init__(self, app: "Registry", worker: ProjectionWorker, *, poll_interval: float = 0.5,
-                 listen: bool | None = None, lead: bool = False):
+                 listen: bool | None = None, lead: bool = False, batch_size: int = 2000):
         self.app = app
         self.worker = worker
         self.poll_interval = poll_interval
+        self.batch_size = batch_size
         self.listen = app.db.backend == "postgresql" if listen is None else listen
         self.lead = lead and app.db.backend == "postgresql"
         self._wake = threading.Event()
@@ -40,9 +40,11 @@ class Follower:
         self.is_leader = not self.lead
 
     def wake(self, _position: int | None = None) -> None:
+        """Ask for a catch-up now (called after each save in this process)."""
         self._wake.set()
 
     def start(self) -> "Follower":
+        """Start following in background threads; returns self."""
         self.app.add_listener(self.wake)
         self._threads.append(threading.Thread(target=self._follow, name="follower", daemon=True))
         if self.listen:
@@ -53,6 +55,7 @@ class Follower:
         return self
 
     def stop(self) -> None:
+        """Stop following (the current batch finishes first)."""
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
@@ -63,7 +66,7 @@ class Follower:
             self._wake.clear()
             try:
                 if self.is_leader:
-                    self.worker.catch_up()
+                    self.worker.catch_up(batch_size=self.batch_size)
             except Exception as error:  # keep following; the next round retries
                 self.error = error
                 log.exception("projection catch-up failed; retrying")
@@ -103,4 +106,4 @@ class Follower:
                 self.is_leader = True
                 log.info("this follower leads")
                 return
-            time.sleep(1.0)
+            self._stop.wait(1.0)

@@ -9,6 +9,7 @@ the order in which a batch's events change a row is the order of the log.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, Hashable, Iterable
 
 from registry.db import Cursor
@@ -27,10 +28,7 @@ class Rows:
         self.cur = cur
         self._cache: dict[Hashable, Any] = {}
         self._dirty: dict[Hashable, Row] = {}
-
-    def _key_of(self, row: Row) -> Hashable:
-        key = self.table.key
-        return row[key[0]] if len(key) == 1 else tuple(row[k] for k in key)
+        self._key_of = itemgetter(*table.key)  # a value, or a tuple for composite keys
 
     def load(self, keys: Iterable[Hashable]) -> None:
         """Read the rows under many single-column keys in a few statements."""
@@ -75,8 +73,8 @@ class Rows:
 
     def flush(self) -> int:
         """Write the changed rows; returns how many."""
-        names = self.table.names
-        rows = [tuple(row[name] for name in names) for row in self._dirty.values()]
+        values = itemgetter(*self.table.names)
+        rows = [values(row) for row in self._dirty.values()]
         self.table.write(self.cur, rows)
         self._dirty.clear()
         return len(rows)

@@ -22,13 +22,13 @@ STAT_TEACHERS = Table(
     "stat_teachers",
     (("teacher_id", "TEXT"), ("key", "TEXT"), ("subject", "TEXT"), ("position", "TEXT"),
      ("service_start", "TEXT"), ("departed_on", "TEXT"), ("location_from", "TEXT")),
-    key=("teacher_id",), indexes=(("key",),))
+    key=("teacher_id",))
 
 STAT_LOCATIONS = Table(
     "stat_locations",
     (("teacher_id", "TEXT"), ("effective_on", "TEXT"), ("region", "TEXT"),
      ("district", "TEXT"), ("school", "TEXT")),
-    key=("teacher_id", "effective_on"), indexes=(("region", "district", "school"),))
+    key=("teacher_id", "effective_on"))
 
 LOCATION_FIELDS = ("region", "district", "school")
 

@@ -22,6 +22,9 @@ _PG_TYPE = {"TEXT": "TEXT", "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"}
 class Table:
     """One view table: ordered (name, type) columns, a primary key, secondary indexes.
 
+    An index is a tuple of column names, optionally ending in a "WHERE …" condition
+    (a partial index: both engines have them).
+
     `counters` names INTEGER columns that an upsert adds to instead of replacing, so
     per-batch increments can be written without reading the row first.
     """
@@ -47,8 +50,10 @@ class Table:
         statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({cols}, "
                       f"PRIMARY KEY ({', '.join(self.key)}))"]
         for index in self.indexes:
-            statements.append(f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(index)} "
-                              f"ON {self.name} ({', '.join(index)})")
+            where = index[-1] if index[-1].startswith("WHERE ") else ""
+            columns = index[:-1] if where else index
+            statements.append(f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(columns)} "
+                              f"ON {self.name} ({', '.join(columns)}){' ' + where if where else ''}")
         return statements
 
     def _conflict_clause(self) -> str:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Tracking
 
-from registry.eventlog import EventLog, Fact
+from registry.eventlog import Fact
 from registry.projections.base import PositionMovedError, View, ViewRecorder
+from registry.projections.reading import FactReader
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -43,7 +44,7 @@ class ProjectionWorker:
     def __init__(self, app: "Registry", views: Sequence[View]):
         self.app = app
         self.views = list(views)
-        self.log = EventLog(app)
+        self.log = FactReader(app)
 
     def positions(self) -> dict[str, int]:
         """Each view's position (0 before its first event), read in one statement."""

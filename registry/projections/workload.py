@@ -24,9 +24,8 @@ ENROLMENTS = Table(
      ("form", "TEXT"), ("mode", "TEXT"), ("funding", "TEXT"), ("hours", "INTEGER"),
      ("assessment", "TEXT"), ("enrolled_on", "TEXT"), ("assessed_on", "TEXT"),
      ("passed", "INTEGER"), ("score", "REAL"), ("attempts", "INTEGER"),
-     ("withdrawn_on", "TEXT"), ("withdrawal_reason", "TEXT"), ("certificate_number", "TEXT"),
-     ("recorded_at", "TEXT")),
-    key=("id",), indexes=(("teacher_id",), ("programme_id",)))
+     ("withdrawn_on", "TEXT"), ("withdrawal_reason", "TEXT"), ("recorded_at", "TEXT")),
+    key=("id",), indexes=(("teacher_id",),))
 
 WORKLOAD_CERTIFICATES = Table(
     "workload_certificates",
@@ -52,15 +51,13 @@ class WorkloadView(View):
         "Enrolment.Enrolled": "enrolled",
         "Enrolment.Assessed": "assessed",
         "Enrolment.Withdrawn": "withdrawn",
-        "Enrolment.Certified": "certified",
-        "Enrolment.CertificateRevoked": "certificate_revoked",
         "Certificate.Issued": "certificate_issued",
         "Certificate.LegacyRecorded": "certificate_issued",
         "Certificate.Revoked": "revoked",
     }
+    # An enrolment's certificate is the certificate index's business (each issued
+    # certificate names its enrolment), so Enrolment.Certified is not needed here.
     loads = {"Enrolment.Assessed": ("enrolments",), "Enrolment.Withdrawn": ("enrolments",),
-             "Enrolment.Certified": ("enrolments",),
-             "Enrolment.CertificateRevoked": ("enrolments",),
              "Certificate.Revoked": ("workload_certificates",)}
 
     @staticmethod
@@ -77,7 +74,7 @@ class WorkloadView(View):
             "mode": p["mode"], "funding": p["funding"], "hours": p["hours"],
             "assessment": p["assessment"], "enrolled_on": date_text(d["enrolled_on"]),
             "assessed_on": None, "passed": None, "score": None, "attempts": 0,
-            "withdrawn_on": None, "withdrawal_reason": None, "certificate_number": None,
+            "withdrawn_on": None, "withdrawal_reason": None,
             "recorded_at": time_text(fact.recorded_at)})
         self._day(batch, row, row["enrolled_on"], enrolments=1)
 
@@ -99,15 +96,6 @@ class WorkloadView(View):
                                          withdrawal_reason=d["reason"])
         if row is not None:
             self._day(batch, row, row["withdrawn_on"], withdrawals=1)
-
-    def certified(self, batch: Batch, fact: Fact) -> None:
-        batch["enrolments"].update(id_text(fact.originator_id),
-                                   certificate_number=fact.data["number"])
-
-    def certificate_revoked(self, batch: Batch, fact: Fact) -> None:
-        row = batch["enrolments"].get(id_text(fact.originator_id))
-        if row is not None and row["certificate_number"] == fact.data["number"]:
-            batch["enrolments"].update(row["id"], certificate_number=None)
 
     def certificate_issued(self, batch: Batch, fact: Fact) -> None:
         d = fact.data

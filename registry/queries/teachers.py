@@ -121,15 +121,21 @@ class TeacherQueries:
         """The teacher's enrolments, newest first."""
         columns = ("id", "programme_id", "programme_code", "title", "provider_code", "form",
                    "mode", "funding", "hours", "enrolled_on", "assessed_on", "passed", "score",
-                   "attempts", "withdrawn_on", "certificate_number")
+                   "attempts", "withdrawn_on")
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
             rows = cur.query(f"SELECT {', '.join(columns)} FROM enrolments WHERE "
                              "teacher_id = ? ORDER BY enrolled_on DESC, recorded_at DESC",
                              (teacher_id,))
+            # The live certificate of each enrolment (a revoked one reopens it).
+            certified = dict(cur.query(
+                "SELECT enrolment_id, number FROM certificate_index WHERE teacher_id = ? AND "
+                "kind = 'issued' AND "
+                "enrolment_id IS NOT NULL AND revoked_at IS NULL", (teacher_id,)))
         result = []
         for row in rows:
             e = dict(zip(columns, row))
+            e["certificate_number"] = certified.get(e["id"])
             for name in ("enrolled_on", "assessed_on", "withdrawn_on"):
                 e[name] = date_value(e[name])
             e["passed"] = None if e["passed"] is None else bool(e["passed"])

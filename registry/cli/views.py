@@ -1,0 +1,131 @@
+"""`registry projections status|run|rebuild [NAME]`: the views' state, following, rebuilding."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Sequence
+
+import click
+from tqdm import tqdm
+
+from registry.bootstrap import open_registry, open_worker
+from registry.cli.common import cli, fail_cleanly, settings_from
+from registry.projections.catalogue import view_names
+from registry.projections.follower import Follower
+from registry.queries.audit import AuditQueries
+
+
+@cli.group()
+def projections() -> None:
+    """The views of the event log: their positions, following new events, rebuilding."""
+
+
+def _names(names: Sequence[str]) -> list[str] | None:
+    return list(names) or None
+
+
+def _status_table(app, names: list[str] | None) -> list[str]:
+    rows = [r for r in AuditQueries(app).views_status() if not names or r["name"] in names]
+    lines = [f"{'view':<14}{'position':>12}{'head':>12}{'lag':>10}{'rate/s':>10}  updated (UTC)"]
+    for r in rows:
+        updated = r["updated_at"].strftime("%Y-%m-%d %H:%M:%S") if r["updated_at"] else "never"
+        rate = f"{r['rate']:,.0f}" if r["rate"] else "-"
+        lines.append(f"{r['name']:<14}{r['position']:>12,}{r['head']:>12,}{r['lag']:>10,}"
+                     f"{rate:>10}  {updated}")
+    return lines
+
+
+@projections.command("status")
+@click.argument("names", nargs=-1, type=click.Choice(view_names()))
+@click.pass_context
+@fail_cleanly
+def status(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Each view's position, the log's head, the lag and the rate of its last batch."""
+    app = open_registry(settings_from(ctx))
+    try:
+        for line in _status_table(app, _names(names)):
+            click.echo(line)
+    finally:
+        app.close()
+
+
+@projections.command("rebuild")
+@click.argument("names", nargs=-1, type=click.Choice(view_names()))
+@click.option("--batch-size", default=10_000, show_default=True,
+              help="Events applied per transaction.")
+@click.pass_context
+@fail_cleanly
+def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> None:
+    """Empty the views (all, or those named) and apply the whole log again."""
+    app = open_registry(settings_from(ctx))
+    try:
+        worker = open_worker(app, _names(names))
+        head = worker.head()
+        click.echo(f"rebuilding {', '.join(v.name for v in worker.views)} "
+                   f"from {head:,} events")
+        with tqdm(total=head, unit="ev", unit_scale=True, desc="rebuild") as bar:
+            progress = worker.rebuild(batch_size=batch_size, on_batch=bar.update)
+        click.echo(f"applied {progress.events:,} events in {progress.seconds:.1f} s "
+                   f"({progress.rate:,.0f} events/s)")
+    finally:
+        app.close()
+
+
+@projections.command("run")
+@click.argument("names", nargs=-1, type=click.Choice(view_names()))
+@click.option("--poll", "poll_interval", default=0.5, show_default=True,
+              help="Seconds between polls for new events (SQLite; PostgreSQL is notified).")
+@click.option("--batch-size", default=5000, show_default=True,
+              help="Events applied per transaction while catching up.")
+@click.pass_context
+@fail_cleanly
+def run(ctx: click.Context, names: tuple[str, ...], poll_interval: float,
+        batch_size: int) -> None:
+    """Keep the views current until stopped (Ctrl-C or SIGTERM).
+
+    On PostgreSQL the process follows LISTEN/NOTIFY, reconnects after a lost connection
+    and catches up; of several processes one leads and the others stand by. On SQLite it
+    polls. Either way an event is applied to a view exactly once.
+    """
+    app = open_registry(settings_from(ctx))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    follower = Follower(app, open_worker(app, _names(names)), poll_interval=poll_interval,
+                        lead=True, batch_size=batch_size)
+    try:
+        follower.start()
+        _show_catch_up(follower, stop)
+        if not stop.is_set():
+            role = "leading" if follower.is_leader else "standing by for the leader"
+            how = "LISTEN/NOTIFY" if follower.listen else f"polling every {poll_interval} s"
+            click.echo(f"following new events ({how}; {role}); Ctrl-C stops")
+        while not stop.wait(1.0):
+            pass
+    finally:
+        follower.stop()
+        app.close()
+    click.echo("stopped")
+
+
+def _show_catch_up(follower: Follower, stop: threading.Event) -> None:
+    """A progress bar while the follower works off the backlog it started with."""
+    worker = follower.worker
+    head = worker.head()
+    start = min(worker.positions().values(), default=0)
+    if head - start <= 0:
+        return
+    began = time.monotonic()
+    with tqdm(total=head - start, unit="ev", unit_scale=True, desc="catch-up") as bar:
+        done = 0
+        while not stop.is_set():
+            if not follower.is_leader and time.monotonic() - began > 3:
+                return  # another process leads; this one stands by
+            lowest = min(worker.positions().values(), default=0)
+            bar.update(max(0, lowest - start) - done)
+            done = max(0, lowest - start)
+            if lowest >= head:
+                return
+            stop.wait(0.5)

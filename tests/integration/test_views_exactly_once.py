@@ -1,0 +1,113 @@
+"""Every event is applied to every view exactly once: re-runs, rivals, failures, rebuilds."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from registry.application import Registry
+from registry.bootstrap import open_worker
+from registry.eventlog import EventLog
+from registry.projections.reading import FactReader
+from registry.projections.workload import WorkloadView
+from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, teacher
+from tests.readside import caught_up, dump
+
+
+def some_history(registry) -> None:
+    """Teachers, a course, a duplicate, a revocation, a transfer and a PIN correction."""
+    _, _, cert = certified_teacher(registry)
+    registry.issue_duplicate(ADMIN, cert["number"], number="KAE-DUP-1",
+                             issued_on=date(2024, 4, 2))
+    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов"))
+    registry.record_legacy_certificate(ADMIN, pin=OTHER_PIN, number="OLD-7", provider_code="KAE",
+                                       title="Seminar", form="seminar", hours=36,
+                                       issued_on=date(2021, 5, 5))
+    registry.revoke_certificate(ADMIN, "OLD-7", reason="recorded twice")
+    registry.transfer_teacher(ADMIN, PIN, region="KG-GB", district="Leninsky",
+                              school="Lyceum 61", effective_on=date(2024, 9, 1))
+    registry.correct_teacher(ADMIN, PIN, {"pin": "21505198599999"})
+
+
+def test_catching_up_again_changes_nothing(registry):
+    some_history(registry)
+    caught_up(registry)
+    before = dump(registry)
+    progress = open_worker(registry).catch_up()
+    assert progress.events == 0
+    assert dump(registry) == before
+
+
+def test_following_event_by_event_and_rebuilding_give_the_same_rows(registry):
+    some_history(registry)
+    open_worker(registry).catch_up(batch_size=1)
+    one_by_one = dump(registry)
+    open_worker(registry).rebuild(batch_size=5000)
+    assert dump(registry) == one_by_one
+
+
+def test_two_processes_catching_up_at_once_apply_each_event_once(registry, settings):
+    some_history(registry)
+    for n in range(30):
+        registry.register_teacher(ADMIN, teacher(pin=f"2150519850{n:04d}"))
+    rivals = [Registry(settings) for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def follow(app):
+        try:
+            open_worker(app).catch_up(batch_size=3)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=follow, args=(app,)) for app in rivals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for app in rivals:
+        app.close()
+    assert not errors
+    together = dump(registry)
+    open_worker(registry).rebuild()
+    assert dump(registry) == together
+
+
+def test_a_batch_that_fails_leaves_its_view_and_position_untouched(registry, monkeypatch):
+    certified_teacher(registry)
+    worker = open_worker(registry)
+
+    def broken(self, batch, fact):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(WorkloadView, "enrolled", broken)
+    with pytest.raises(RuntimeError):
+        open_worker(registry).catch_up()
+    assert worker.positions()["workload"] == 0
+    assert registry.db.query("SELECT count(*) FROM enrolments") == [(0,)]
+    assert registry.db.query("SELECT count(*) FROM workload_days") == [(0,)]
+
+    monkeypatch.undo()
+    open_worker(registry).catch_up()
+    assert registry.db.query("SELECT count(*) FROM enrolments") == [(1,)]
+    assert set(open_worker(registry).positions().values()) == {registry.max_position()}
+
+
+def test_rebuilding_one_view_leaves_the_others_where_they_are(registry):
+    certified_teacher(registry)
+    caught_up(registry)
+    head = registry.max_position()
+    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN))
+    open_worker(registry, ["statistics"]).rebuild()
+    positions = open_worker(registry).positions()
+    assert positions["statistics"] == registry.max_position()
+    assert positions["compliance"] == head
+
+
+def test_the_fast_reader_gives_the_same_facts_as_the_event_log(registry):
+    some_history(registry)
+    head = registry.max_position()
+    assert FactReader(registry).read(0, 1000) == EventLog(registry).read(0, 1000)
+    assert FactReader(registry).read(3, 4, until=5) == EventLog(registry).read(3, 4, until=5)
+    assert FactReader(registry).read(head, 10) == []

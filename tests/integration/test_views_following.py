@@ -1,0 +1,184 @@
+"""Keeping views current: read-your-writes, followers, lost connections, leaders, the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from registry.application import Registry
+from registry.bootstrap import open_worker
+from registry.cli import cli
+from registry.domain.errors import InvalidInputError
+from registry.projections.follower import Follower
+from registry.queries import Queries
+from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, teacher
+from tests.conftest import SECRET
+
+
+def test_a_read_waits_until_the_views_hold_its_own_write(registry):
+    follower = Follower(registry, open_worker(registry)).start()
+    try:
+        queries = Queries(registry)
+        position = registry.register_teacher(ADMIN, teacher()).position
+        started = time.monotonic()
+        queries.wait_for(position, timeout=5)
+        assert time.monotonic() - started < 1.0
+        assert queries.teacher(PIN)["full_name"] == "Айгүл Асанова"
+    finally:
+        follower.stop()
+
+
+def test_a_wait_no_view_reaches_in_time_says_so(registry):
+    position = registry.register_teacher(ADMIN, teacher()).position
+    with pytest.raises(TimeoutError):
+        Queries(registry).wait_for(position, timeout=0.05)
+
+
+def test_a_wait_for_a_position_the_log_has_not_reached_is_refused(registry):
+    head = registry.max_position()
+    with pytest.raises(InvalidInputError):
+        Queries(registry).wait_for(head + 100, timeout=1)
+    with pytest.raises(InvalidInputError):
+        Queries(registry).wait_for(-1, timeout=1)
+
+
+def _run_cli(*args: str, url: str) -> subprocess.Popen:
+    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_SECRET_KEY": SECRET.decode()}
+    return subprocess.Popen([sys.executable, "-m", "registry.cli", "projections", *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_separate_projections_process_serves_reads_in_another_process(registry, settings):
+    runner = _run_cli("run", "--poll", "0.05", url=settings.database_url)
+    try:
+        queries = Queries(registry)
+        queries.wait_for(registry.max_position(), timeout=20)  # it has started and caught up
+        position = registry.register_teacher(ADMIN, teacher()).position
+        started = time.monotonic()
+        queries.wait_for(position, timeout=5)
+        assert time.monotonic() - started < 1.0
+        assert queries.teacher(PIN)["pin"] == PIN
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        output = runner.communicate(timeout=20)[0]
+    assert runner.returncode == 0, output
+    assert "stopped" in output
+
+
+def test_status_and_rebuild_report_positions_lag_and_rate(registry, settings):
+    certified_teacher(registry)
+    env = {"REGISTRY_DATABASE_URL": settings.database_url,
+           "REGISTRY_SECRET_KEY": SECRET.decode()}
+    status = CliRunner().invoke(cli, ["projections", "status"], env=env)
+    assert status.exit_code == 0, status.output
+    head = registry.max_position()
+    assert f"compliance" in status.output and f"{head:>10,}" in status.output  # all lagging
+
+    rebuilt = CliRunner().invoke(cli, ["projections", "rebuild", "compliance"], env=env)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "events/s" in rebuilt.output
+    lines = CliRunner().invoke(cli, ["projections", "status", "compliance"], env=env).output
+    assert lines.splitlines()[1].split()[:4] == ["compliance", f"{head:,}", f"{head:,}", "0"]
+
+    unknown = CliRunner().invoke(cli, ["projections", "rebuild", "nonsense"], env=env)
+    assert unknown.exit_code != 0 and "nonsense" in unknown.output
+
+
+# -- PostgreSQL: LISTEN/NOTIFY, lost connections, one leader -----------------------------
+
+def _kill_connections(database_url: str) -> int:
+    """Terminate every server connection to the test database (a lost network)."""
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                                (name,)).fetchall())
+
+
+@pytest.mark.postgres
+def test_a_follower_reconnects_after_losing_its_connection_and_catches_up(postgres_url,
+                                                                          tmp_path):
+    from registry.schema import initialise
+    from tests.conftest import make_settings
+
+    settings = make_settings(postgres_url, tmp_path)
+    initialise(settings)
+    writer, reader = Registry(settings), Registry(settings)
+    follower = Follower(reader, open_worker(reader), lead=True).start()
+    try:
+        queries = Queries(writer)
+        queries.wait_for(writer.register_teacher(ADMIN, teacher()).position, timeout=10)
+        assert _kill_connections(postgres_url) > 0
+        position = None
+        for _ in range(50):  # the writer's own pool notices the loss on its first try
+            try:
+                position = writer.register_teacher(ADMIN, teacher(pin=OTHER_PIN)).position
+                break
+            except Exception:
+                time.sleep(0.1)
+        assert position is not None
+        queries.wait_for(position, timeout=15)
+        assert queries.teacher(OTHER_PIN)["pin"] == OTHER_PIN
+    finally:
+        follower.stop()
+        writer.close()
+        reader.close()
+
+
+@pytest.mark.postgres
+def test_of_two_leading_followers_one_leads_and_the_other_takes_over(postgres_url, tmp_path):
+    from registry.schema import initialise
+    from tests.conftest import make_settings
+
+    settings = make_settings(postgres_url, tmp_path)
+    initialise(settings)
+    apps = [Registry(settings) for _ in range(3)]
+    first = Follower(apps[0], open_worker(apps[0]), lead=True).start()
+    second = Follower(apps[1], open_worker(apps[1]), lead=True).start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (first.is_leader or second.is_leader) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [first.is_leader, second.is_leader].count(True) == 1
+        leader, standby = (first, second) if first.is_leader else (second, first)
+        queries = Queries(apps[2])
+        queries.wait_for(apps[2].register_teacher(ADMIN, teacher()).position, timeout=10)
+
+        leader.stop()
+        position = apps[2].register_teacher(ADMIN, teacher(pin=OTHER_PIN)).position
+        queries.wait_for(position, timeout=15)
+        assert standby.is_leader
+        assert queries.teacher(OTHER_PIN)["region"] == "KG-C"
+    finally:
+        first.stop()
+        second.stop()
+        for app in apps:
+            app.close()
+
+
+def test_views_hold_a_day_of_work_after_a_follower_restart(registry):
+    """A follower stopped and started again resumes from each view's own position."""
+    follower = Follower(registry, open_worker(registry)).start()
+    queries = Queries(registry)
+    queries.wait_for(registry.register_teacher(ADMIN, teacher()).position, timeout=5)
+    follower.stop()
+    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN))
+    position = registry.transfer_teacher(ADMIN, OTHER_PIN, region="KG-GB", district="Leninsky",
+                                         school="Lyceum 61",
+                                         effective_on=date(2024, 9, 1)).position
+    follower = Follower(registry, open_worker(registry)).start()
+    try:
+        queries.wait_for(position, timeout=5)
+        assert queries.teacher(OTHER_PIN)["school"] == "Lyceum 61"
+        assert len(queries.search_teachers()) == 2
+    finally:
+        follower.stop()
