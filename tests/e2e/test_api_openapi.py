@@ -81,3 +81,9 @@ def test_the_docs_page_loads_its_assets_from_this_server(callers):
     assert sources and all(s.startswith("/") for s in sources), sources
     for source in sources:
         assert client.get(source).status_code == 200, source
+
+
+def test_the_api_root_points_to_its_description(callers):
+    response = callers["public"].client.get("/api/v1/")
+    assert response.status_code == 200
+    assert response.get_json()["openapi"] == "/api/v1/openapi.json"

@@ -22,6 +22,7 @@ PREFIX = "/api/v1"
 DOCS_ASSETS = f"{PREFIX}/docs/assets"
 PUBLIC_READS = (f"{PREFIX}/verify/", f"{PREFIX}/open-data/", f"{PREFIX}/openapi.json",
                 f"{PREFIX}/docs")
+PUBLIC_PATHS = (PREFIX, f"{PREFIX}/")
 BLUEPRINTS = (providers, programmes, teachers, certificates, statistics, audit, imports)
 
 
@@ -91,7 +92,8 @@ def _before_api_request() -> None:
     """Authenticate first (401 before any 400), then check the body, then wait."""
     if not request.path.startswith(f"{PREFIX}/"):
         return
-    public = request.path.startswith(PUBLIC_READS) and request.method in ("GET", "HEAD")
+    public = request.method in ("GET", "HEAD") and (
+        request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS)
     if not public and request.url_rule is not None:
         require_actor()
     _check_body()
@@ -118,6 +120,14 @@ def init_app(app: Flask) -> None:
     app.extensions["registry_api"] = api
 
     assets = _swagger_ui_path()
+
+    @app.get(PREFIX)
+    @app.get(f"{PREFIX}/")
+    def api_index():
+        """Where the API describes itself."""
+        return {"name": app.config["API_TITLE"], "version": app.config["API_VERSION"],
+                "openapi": f"{PREFIX}/openapi.json",
+                "docs": f"{PREFIX}/docs" if assets else None}
 
     @app.get(f"{DOCS_ASSETS}/<path:filename>")
     def api_docs_assets(filename: str):
