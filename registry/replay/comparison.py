@@ -98,7 +98,7 @@ def compare(live: "Registry", replayed: "Registry", until: datetime, as_of: list
 
     started = time.perf_counter()
     result = Comparison(as_of=list(as_of))
-    affected, result.policy_changed = _affected_teachers(live, later_ids)
+    affected, result.policy_changed = _affected_teachers(live, later_ids, until)
     teachers = _teachers(live)
     then, now = Queries(replayed), Queries(live)
     for teacher_id, (pin, full_name, registered_at) in teachers.items():
@@ -144,10 +144,12 @@ def _teachers(live: "Registry") -> dict[str, tuple[str, str, datetime]]:
     return teachers
 
 
-def _affected_teachers(live: "Registry", later_ids: Iterable[str]
+def _affected_teachers(live: "Registry", later_ids: Iterable[str], until: datetime
                        ) -> tuple[dict[str, set[UUID]], bool]:
-    """Teacher id -> aggregates about them with events after the moment; and whether the
-    policy changed (read from each aggregate's first event, which names its teacher)."""
+    """Teacher id -> aggregates about them with events after the moment (read from each
+    aggregate's first event, which names its teacher); and whether a policy version was
+    adopted after it (the initial regulation recorded late changes no answer: it is the
+    one in force when none is known)."""
     db, log = live.db, EventLog(live)
     ids = sorted(later_ids)
     affected: dict[str, set[UUID]] = {}
@@ -161,7 +163,9 @@ def _affected_teachers(live: "Registry", later_ids: Iterable[str]
         for row in rows:
             fact = log.decode(_notification(row))
             if fact.type.startswith("CompliancePolicy."):
-                policy_changed = True
+                policy_changed = any(
+                    f.type == "CompliancePolicy.VersionAdopted" and f.recorded_at > until
+                    for f in log.about([fact.originator_id]))
             elif fact.type == "Teacher.Registered":
                 affected.setdefault(fact.originator_id.hex, set()).add(fact.originator_id)
             elif fact.data.get("teacher_id") is not None:

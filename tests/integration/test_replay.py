@@ -120,6 +120,22 @@ def test_a_revocation_recorded_later_shows_as_compliant_then_and_overdue_now(liv
     assert any("legacy certificate PAPER-2020-17 (80 h" in r for r in b.reasons)
 
 
+def test_a_policy_version_adopted_later_is_named_for_every_teacher_it_changes(live, target):
+    with frozen_at(at(2024, 6, 10)):
+        live.adopt_policy(ADMIN, effective_from=date(2024, 6, 1), window_years=1,
+                          required_hours=100)
+
+    report = replay(live, at(2024, 5, 1), target(live.db.backend), as_of=[date(2024, 7, 1)])
+
+    comparison = report.comparison
+    assert comparison.policy_changed and comparison.compared == comparison.teachers == 2
+    changed = {d.pin: d for d in comparison.differences}
+    b = changed[B_PIN]
+    assert (b.then["status"], b.then["required_hours"]) == ("compliant", 72)
+    assert (b.now["status"], b.now["required_hours"]) == ("overdue", 100)
+    assert any("policy adopted 2024-06-10" in r and "100 h in 1 years" in r for r in b.reasons)
+
+
 def test_a_replay_after_everything_finds_no_difference(live, target):
     report = replay(live, at(2024, 12, 31), target(live.db.backend), as_of=[date(2024, 12, 31)])
     assert report.copy.later == 0 and report.copy.is_prefix
