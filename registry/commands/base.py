@@ -14,8 +14,9 @@ import json
 import random
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -74,25 +75,43 @@ class CommandResult:
 
 
 class Session:
-    """An identity map over the repository, so a batch of commands shares its aggregates."""
+    """An identity map over the repository, so a batch of commands shares its aggregates.
 
-    def __init__(self, app: "Registry"):
+    Bulk runs may pass `known_ids`, the ids of every stored aggregate (as `UUID.int`): any
+    other id is then taken as absent without a read (a concurrent writer's clash still
+    fails the save). A `step()` (an import row) is all-or-nothing inside the session.
+    """
+
+    def __init__(self, app: "Registry", *, known_ids: set[int] | None = None):
         self.app = app
-        self.aggregates: dict[uuid.UUID, Any] = {}
-        self.missing: set[uuid.UUID] = set()
+        # Keyed by UUID.int: hashing an int is done in C, a UUID's __hash__ in Python.
+        self.aggregates: dict[int, Any] = {}
+        self.missing: set[int] = set()
+        self.known_ids = known_ids
+        # Aggregates handed out since the last save: only these can hold new events, so a
+        # long batch does not rescan its whole identity map at every save.
+        self._touched: dict[int, Any] = {}
+        self._forget: list[int] = []
+        self._step: dict[int, int | None] | None = None
 
     def find(self, aggregate_id: uuid.UUID) -> Any | None:
         """The aggregate, or None if it was never recorded."""
-        if aggregate_id in self.aggregates:
-            return self.aggregates[aggregate_id]
-        if aggregate_id in self.missing:
-            return None
-        try:
-            aggregate = self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            self.missing.add(aggregate_id)
-            return None
-        self.aggregates[aggregate_id] = aggregate
+        key = aggregate_id.int
+        aggregate = self.aggregates.get(key)
+        if aggregate is None:
+            if key in self.missing:
+                return None
+            if self.known_ids is not None and key not in self.known_ids:
+                return None
+            try:
+                aggregate = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                self.missing.add(key)
+                return None
+            self.aggregates[key] = aggregate
+        self._touched[key] = aggregate
+        if self._step is not None and key not in self._step:
+            self._step[key] = len(aggregate.pending_events)
         return aggregate
 
     def get(self, aggregate_id: uuid.UUID, what: str, key: str) -> Any:
@@ -104,16 +123,75 @@ class Session:
 
     def add(self, aggregate: Any) -> Any:
         """Track a new aggregate; a clash with a recorded one is the caller's conflict."""
-        self.missing.discard(aggregate.id)
-        self.aggregates[aggregate.id] = aggregate
+        key = aggregate.id.int
+        self.missing.discard(key)
+        self.aggregates[key] = aggregate
+        self._touched[key] = aggregate
+        if self._step is not None:
+            self._step.setdefault(key, None)
         return aggregate
 
     def pending(self) -> list[Any]:
-        return [a for a in self.aggregates.values() if a.pending_events]
+        return [a for a in self._touched.values() if a.pending_events]
+
+    def saved(self, aggregates: list[Any]) -> None:
+        """After a save: the saved ids are now stored, forgotten aggregates leave the map."""
+        self._touched = {}
+        if self.known_ids is not None:
+            self.known_ids.update(a.id.int for a in aggregates)
+        for key in self._forget:
+            self.aggregates.pop(key, None)
+        self._forget = []
+
+    def forget(self, *aggregate_ids: uuid.UUID) -> None:
+        """Drop finished aggregates after the next save (a later find reads them again)."""
+        self._forget.extend(aggregate_id.int for aggregate_id in aggregate_ids)
 
     def discard_pending(self) -> None:
         """Forget state built on events that will not be saved."""
         self.aggregates = {k: a for k, a in self.aggregates.items() if not a.pending_events}
+        self._touched = {}
+
+    @contextmanager
+    def step(self) -> Iterator["Session"]:
+        """Run one unit of work: if it raises, its changes are undone, earlier ones kept."""
+        outer, self._step = self._step, {}
+        try:
+            yield self
+        except BaseException:
+            self._undo(self._step)
+            raise
+        finally:
+            inner, self._step = self._step, outer
+            if outer is not None:
+                for aggregate_id, kept in inner.items():
+                    outer.setdefault(aggregate_id, kept)
+
+    def _undo(self, marks: dict[int, int | None]) -> None:
+        for key, kept in marks.items():
+            aggregate = self.aggregates.get(key)
+            if aggregate is None or (kept is not None and len(aggregate.pending_events) <= kept):
+                continue
+            restored = None if kept is None else self._rebuild(aggregate, kept)
+            if restored is None:
+                del self.aggregates[key]
+                self._touched.pop(key, None)
+            else:
+                self.aggregates[key] = restored
+                if key in self._touched:
+                    self._touched[key] = restored
+
+    def _rebuild(self, aggregate: Any, kept: int) -> Any | None:
+        """The aggregate as stored plus its first `kept` pending events."""
+        pending = list(aggregate.pending_events)
+        stored_version = aggregate.version - len(pending)
+        state = (self.app.repository.get(aggregate.id, version=stored_version)
+                 if stored_version >= 1 else None)
+        for pending_event in pending[:kept]:
+            state = pending_event.mutate(state)
+        if state is not None:
+            state.pending_events.extend(pending[:kept])
+        return state
 
 
 def fingerprint(command: str, args: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ which request) that the application stamps on; `@event` bodies never read it.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -18,6 +19,7 @@ from registry.domain import clock
 NAMESPACE = uuid5(NAMESPACE_URL, "https://edu.gov.kg/teacher-registry")
 
 
+@lru_cache(maxsize=1 << 16)  # bulk writes ask for the same few ids many times
 def natural_id(kind: str, key: str) -> UUID:
     """A stable id for a public natural key, so that a duplicate key collides on save."""
     return uuid5(NAMESPACE, f"{kind}:{key}")

@@ -1,0 +1,94 @@
+"""Bulk CSV imports (`registry import FILE`, `POST /imports`).
+
+`import_csv(registry, actor, source)` reads the file (refusing it whole if it is not
+UTF-8 CSV with a known header), records the rows a batch at a time (many rows per
+transaction), and returns an `ImportReport` with every row's outcome. A bad row is
+reported and changes nothing; good rows are recorded; a row recorded before is reported
+as already recorded. If a batch cannot be saved (another writer got there first), its
+rows are recorded one at a time, so one conflict never loses the other rows.
+"""
+
+from __future__ import annotations
+
+from typing import IO, TYPE_CHECKING, Iterator
+
+from eventsourcing.persistence import IntegrityError
+
+from registry.commands.base import Actor
+from registry.imports.reading import ImportFileError, Row, read
+from registry.imports.recording import RowRecorder
+from registry.imports.report import REJECTED, ImportReport, RowOutcome
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+__all__ = ["ImportFileError", "ImportReport", "RowOutcome", "import_csv"]
+
+ATTEMPTS_ALONE = 3
+
+
+def import_csv(registry: "Registry", actor: Actor, source: str | bytes | IO, *,
+               batch_size: int = 500, progress: bool = False) -> ImportReport:
+    """Import a CSV file of legacy certificates or programme results; the row-level report.
+
+    Raises `ImportFileError` (and records nothing) for a file that is not UTF-8, is
+    empty, or has an unknown header.
+    """
+    actor.require("admin", "registrar")
+    parsed = read(source)
+    report = ImportReport(kind=parsed.kind)
+    recorder = RowRecorder(registry, actor, parsed.kind)
+    bar = _bar(len(parsed.rows)) if progress else None
+    try:
+        for chunk in _chunks(parsed.rows, max(1, batch_size)):
+            outcomes = _record_batch(registry, actor, recorder, chunk, report)
+            report.rows += outcomes
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    return report
+
+
+def _record_batch(registry: "Registry", actor: Actor, recorder: RowRecorder,
+                  chunk: list[Row], report: ImportReport) -> list[RowOutcome]:
+    """Rows in one transaction; on a conflict at save, each row alone instead."""
+    seen = dict(recorder.seen)
+    try:
+        with registry.batch(actor, size=len(chunk) + 1) as batch:
+            outcomes = [recorder.record(batch.session, row) for row in chunk]
+    except IntegrityError:
+        recorder.seen = seen
+        return [_record_alone(registry, actor, recorder, row, report) for row in chunk]
+    if batch.last_position is not None:
+        report.position = batch.last_position
+    return outcomes
+
+
+def _record_alone(registry: "Registry", actor: Actor, recorder: RowRecorder, row: Row,
+                  report: ImportReport) -> RowOutcome:
+    """One row in its own transaction, retried on fresh state if a writer races it."""
+    for _ in range(ATTEMPTS_ALONE):
+        try:
+            with registry.batch(actor, size=2) as batch:
+                outcome = recorder.record(batch.session, row)
+        except IntegrityError:
+            continue
+        if batch.last_position is not None:
+            report.position = batch.last_position
+        return outcome
+    return RowOutcome(row.line, REJECTED, "concurrent_update",
+                      "the records this row touches kept changing while it was saved; "
+                      "import the file again")
+
+
+def _chunks(rows: list[Row], size: int) -> Iterator[list[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="row", desc="importing", dynamic_ncols=True)

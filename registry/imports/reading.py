@@ -1,0 +1,227 @@
+"""Reading an import file: UTF-8 CSV with a header row, one certificate (or result) a row.
+
+Two layouts are accepted, told apart by the header (any column order, any case):
+legacy certificates, the fields of `POST /certificates/legacy`; and programme results
+(`programme_id, pin, passed, assessed_on, number, issued_on`, optionally `score`).
+Whatever is wrong with the file as a whole (encoding, header, emptiness) is an
+`ImportFileError`; whatever is wrong with one row is reported on that row alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any, Iterator
+
+from registry.domain.dates import parse_date
+from registry.domain.errors import InvalidInputError
+
+LEGACY = "legacy_certificates"
+RESULTS = "programme_results"
+COLUMNS = {
+    LEGACY: ("pin", "number", "provider_code", "title", "form", "hours", "issued_on"),
+    RESULTS: ("programme_id", "pin", "passed", "assessed_on", "number", "issued_on"),
+}
+OPTIONAL = {LEGACY: (), RESULTS: ("score",)}
+TRUE = ("true", "yes", "1", "passed", "pass")
+FALSE = ("false", "no", "0", "failed", "fail")
+
+
+class ImportFileError(InvalidInputError):
+    """The file as a whole cannot be imported (nothing was recorded)."""
+
+    code = "invalid_import_file"
+
+
+class RowError(Exception):
+    """What is wrong with one row's values."""
+
+    def __init__(self, message: str, code: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.code, self.field = message, code, field
+
+
+@dataclass
+class Row:
+    """One data row: its line, typed values, and the key that recognises it again."""
+
+    line: int
+    values: dict[str, Any] = field(default_factory=dict)
+    error: RowError | None = None
+    key: str = ""
+
+
+@dataclass
+class ImportFile:
+    """A readable import file: its layout and its rows."""
+
+    kind: str
+    columns: tuple[str, ...]
+    rows: list[Row]
+
+
+def decode(source: str | bytes | IO) -> str:
+    """The text of the source; anything but UTF-8 is refused with the offending byte."""
+    if hasattr(source, "read"):
+        source = source.read()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ImportFileError(
+                f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
+                f"{error.start} is not valid UTF-8); save it as \"CSV UTF-8\" and import it "
+                "again.", code="not_utf8") from None
+    if not isinstance(source, str):
+        raise ImportFileError("An import is CSV text.", code="not_csv")
+    return source.lstrip("\ufeff")  # a byte-order mark some spreadsheets write
+
+
+def read(source: str | bytes | IO) -> ImportFile:
+    """Parse an import file; raises ImportFileError if it cannot be imported at all."""
+    text = decode(source)
+    if not text.strip():
+        raise ImportFileError("The file is empty: expected a header row and at least one "
+                              "row of data.", code="empty_file")
+    first_line = text.lstrip().splitlines()[0]
+    # Spreadsheets in Russian and Kyrgyz locales save CSV with semicolons.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header_line, header = 0, None
+    for record in reader:
+        header_line = reader.line_num
+        if any(cell.strip() for cell in record):
+            header = [cell.strip().lower() for cell in record]
+            break
+    if header is None:
+        raise ImportFileError("The file is empty: expected a header row and at least one "
+                              "row of data.", code="empty_file")
+    kind = layout(header)
+    rows = list(_rows(reader, kind, header))
+    if not rows:
+        raise ImportFileError(f"The file has a header (line {header_line}) but no rows of "
+                              "data.", code="empty_file")
+    return ImportFile(kind=kind, columns=tuple(header), rows=rows)
+
+
+def layout(header: list[str]) -> str:
+    """Which layout a header names; an unknown or incomplete header is refused."""
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise ImportFileError(f"The header repeats {', '.join(duplicates)}.",
+                              code="unknown_header")
+    given = set(header)
+    for kind, columns in COLUMNS.items():
+        if given - set(OPTIONAL[kind]) == set(columns):
+            return kind
+    kind = max(COLUMNS, key=lambda k: len(given & set(COLUMNS[k])))
+    unknown = [name for name in header if name not in COLUMNS[kind] + OPTIONAL[kind]]
+    missing = [name for name in COLUMNS[kind] if name not in given]
+    details = "; ".join(part for part in (
+        f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+        if unknown else "", f"missing: {', '.join(missing)}" if missing else "") if part)
+    raise ImportFileError(
+        f"Unknown header ({details}). Expected the columns of legacy certificates "
+        f"({', '.join(COLUMNS[LEGACY])}) or of programme results "
+        f"({', '.join(COLUMNS[RESULTS])}[, score]).", code="unknown_header")
+
+
+def _rows(reader: Any, kind: str, header: list[str]) -> Iterator[Row]:
+    line = reader.line_num
+    for record in reader:
+        first, line = line + 1, reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        row = Row(line=first)
+        if len(record) != len(header):
+            row.error = RowError(f"expected {len(header)} values, found {len(record)}",
+                                 "wrong_value_count")
+        else:
+            texts = {name: cell.strip() for name, cell in zip(header, record)}
+            try:
+                row.values = (_legacy if kind == LEGACY else _result)(texts)
+            except RowError as error:
+                row.error = error
+            row.key = row_key(kind, row.values)
+        yield row
+
+
+def row_key(kind: str, values: dict[str, Any]) -> str:
+    """A digest of a row's meaning: the same certificate written again has the same key."""
+    canonical = json.dumps([kind, sorted((k, str(v)) for k, v in values.items())],
+                           ensure_ascii=False)
+    return "csv-row:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+def _legacy(texts: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: texts[name] for name in ("pin", "number", "provider_code",
+                                                            "title")}
+    for name in ("pin", "number", "provider_code", "title", "form", "hours", "issued_on"):
+        if not texts[name]:
+            raise RowError(f"{name} is empty", "required", name)
+    values["form"] = texts["form"].lower()
+    values["hours"] = _whole(texts["hours"], "hours")
+    values["issued_on"] = _date(texts["issued_on"], "issued_on")
+    return values
+
+
+def _result(texts: dict[str, str]) -> dict[str, Any]:
+    for name in ("programme_id", "pin"):
+        if not texts[name]:
+            raise RowError(f"{name} is empty", "required", name)
+    values: dict[str, Any] = {"programme_id": texts["programme_id"], "pin": texts["pin"]}
+    passed = texts["passed"].lower()
+    if passed and passed not in TRUE + FALSE:
+        raise RowError(f"passed must be true or false, not {texts['passed']!r}",
+                       "invalid_passed", "passed")
+    values["passed"] = (passed in TRUE) if passed else None
+    values["assessed_on"] = _date(texts["assessed_on"], "assessed_on") \
+        if texts["assessed_on"] else None
+    if (values["passed"] is None) != (values["assessed_on"] is None):
+        missing = "assessed_on" if values["assessed_on"] is None else "passed"
+        raise RowError(f"an assessment needs both passed and assessed_on; {missing} is empty",
+                       "incomplete_assessment", missing)
+    values["number"] = texts["number"] or None
+    values["issued_on"] = _date(texts["issued_on"], "issued_on") if texts["issued_on"] else None
+    if (values["number"] is None) != (values["issued_on"] is None):
+        missing = "issued_on" if values["issued_on"] is None else "number"
+        raise RowError(f"a certificate needs both number and issued_on; {missing} is empty",
+                       "incomplete_certificate", missing)
+    if values["number"] is not None and values["passed"] is False:
+        raise RowError("a failed assessment gets no certificate; leave number and issued_on "
+                       "empty", "certificate_without_pass", "number")
+    if values["passed"] is None and values["number"] is None:
+        raise RowError("the row records nothing: give passed and assessed_on, or number and "
+                       "issued_on", "empty_result")
+    score = texts.get("score", "")
+    values["score"] = _score(score) if score else None
+    return values
+
+
+def _whole(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise RowError(f"{name} must be a whole number, not {text!r}", f"invalid_{name}",
+                       name) from None
+
+
+def _score(text: str) -> float:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise RowError(f"score must be a number, not {text!r}", "invalid_score",
+                       "score") from None
+
+
+def _date(text: str, name: str) -> date:
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise RowError(f"{name} must be a date written YYYY-MM-DD, not {text!r}",
+                       "invalid_date", name) from None

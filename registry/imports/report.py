@@ -1,0 +1,85 @@
+"""The row-level report of an import: what happened to each line, for people and programs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RECORDED = "recorded"
+ALREADY_RECORDED = "already_recorded"
+REJECTED = "rejected"
+
+
+@dataclass
+class RowOutcome:
+    """What became of one row."""
+
+    line: int
+    status: str  # recorded, already_recorded or rejected
+    code: str | None = None
+    reason: str | None = None
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+
+    def text(self) -> str:
+        """One line for a person: "line 7: issued_on … is in the future [date_in_future]"."""
+        if self.status == REJECTED:
+            return f"line {self.line}: {self.reason} [{self.code}]"
+        what = describe(self.result)
+        if self.status == ALREADY_RECORDED:
+            return f"line {self.line}: already recorded{what}" + (
+                f" ({self.reason})" if self.reason else "")
+        return f"line {self.line}: recorded{what}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "status": self.status, "code": self.code,
+                "reason": self.reason, "fields": self.fields, "result": self.result}
+
+
+def describe(result: dict[str, Any] | None) -> str:
+    """A few words on what a row recorded."""
+    if not result:
+        return ""
+    if result.get("number"):
+        return f", certificate {result['number']}"
+    if result.get("enrolment_status"):
+        return f", enrolment {result['enrolment_status']}"
+    return ""
+
+
+@dataclass
+class ImportReport:
+    """Every row's outcome, the file's layout and the last position written."""
+
+    kind: str
+    rows: list[RowOutcome] = field(default_factory=list)
+    position: int | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def recorded(self) -> int:
+        return self.count(RECORDED)
+
+    @property
+    def already_recorded(self) -> int:
+        return self.count(ALREADY_RECORDED)
+
+    @property
+    def rejected(self) -> int:
+        return self.count(REJECTED)
+
+    def summary(self) -> str:
+        """The counts in one sentence."""
+        return (f"{len(self.rows)} rows of {self.kind.replace('_', ' ')}: {self.recorded} "
+                f"recorded, {self.already_recorded} already recorded, {self.rejected} "
+                "rejected")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready values (the body of `POST /imports`)."""
+        return {"kind": self.kind, "rows": len(self.rows), "recorded": self.recorded,
+                "skipped": self.already_recorded, "failed": self.rejected,
+                "position": self.position,
+                "errors": [row.to_dict() for row in self.rows if row.status == REJECTED],
+                "lines": [row.to_dict() for row in self.rows]}
