@@ -27,8 +27,12 @@ def test_good_rows_are_recorded_and_a_bad_row_is_reported_by_line(callers):
     admin.post("/teachers", json=TEACHER)
     response = post_csv(admin, CSV)
     assert response.status_code == 200, response.get_json()
-    report = response.get_data(as_text=True)
-    assert "3" in report and "72" in report  # line 3: a course needs 72 hours
+    report = response.get_json()
+    assert (report["kind"], report["rows"], report["recorded"], report["failed"]) == \
+        ("legacy_certificates", 2, 1, 1)
+    assert report["errors"][0]["line"] == 3  # a course needs 72 hours
+    assert "72" in report["errors"][0]["reason"]
+    assert int(response.headers["X-Registry-Position"]) == report["position"]
     certificate = admin.get("/certificates/PAPER-1?min_position="
                             + str(admin.client.application.extensions["registry"]
                                   .registry.max_position()))
@@ -44,6 +48,7 @@ def test_a_reimport_records_nothing_twice(callers):
     head = registry.max_position()
     again = post_csv(admin, CSV)
     assert again.status_code == 200
+    assert (again.get_json()["recorded"], again.get_json()["skipped"]) == (0, 1)
     assert registry.max_position() == head
 
 
@@ -53,6 +58,26 @@ def test_a_retried_import_with_its_key_answers_the_first_report(callers):
     first = post_csv(admin, CSV, **{"Idempotency-Key": "import-1"})
     retry = post_csv(admin, CSV, **{"Idempotency-Key": "import-1"})
     assert (retry.status_code, retry.get_json()) == (first.status_code, first.get_json())
+
+
+def test_a_write_during_an_import_is_saved_on_its_own(callers):
+    import threading
+
+    admin, registrar = callers["admin"], callers["registrar"]
+    admin.post("/teachers", json=TEACHER)
+    rows = "".join(f"{PIN},BULK-{i},KAE,Seminar {i},seminar,8,2019-05-10\n" for i in range(400))
+    header = "pin,number,provider_code,title,form,hours,issued_on\n"
+    answers = {}
+    importer = threading.Thread(
+        target=lambda: answers.setdefault("import", post_csv(admin, header + rows)))
+    importer.start()
+    teacher = registrar.post("/teachers", json={**TEACHER, "pin": "10203199000011"})
+    importer.join()
+    assert answers["import"].get_json()["recorded"] == 400
+    assert teacher.status_code == 201 and teacher.headers.get("X-Registry-Position")
+    history = callers["auditor"].get("/teachers/10203199000011/history?min_position="
+                                     + teacher.headers["X-Registry-Position"]).get_json()
+    assert history["events"][0]["actor"]["name"] == "registrar"
 
 
 def test_an_empty_or_non_utf8_body_is_a_400(callers):

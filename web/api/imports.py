@@ -8,7 +8,7 @@ import logging
 from flask import request
 from flask.views import MethodView
 
-from web.api.base import Blueprint, idempotency_key, registry, written
+from web.api.base import POSITION_HEADER, Blueprint, idempotency_key, registry, written
 from web.auth import require_actor
 from web.errors import ApiError
 from web.schemas.audit import ImportReportOut
@@ -47,15 +47,14 @@ class Imports(MethodView):
         """Import a CSV file; bad rows are reported by line, good rows recorded once."""
         actor = require_actor("admin", "registrar")
         text = csv_text()
-        try:
-            from registry.importer import import_csv
-        except ModuleNotFoundError:
-            raise ApiError(501, "not_implemented", "Imports are not available yet.") from None
+        from registry.importer import import_csv
         app = registry()
         key = idempotency_key()
         try:
             if key is None:
-                return import_csv(app, actor, text).to_dict(), {}
+                report = import_csv(app, actor, text).to_dict()
+                position = report.get("position")
+                return report, ({POSITION_HEADER: str(position)} if position else {})
             # A retried import answers its first report, stored under the key.
             digest = hashlib.sha256(text.encode()).hexdigest()
             result = app.commands.run(actor, "import_csv", {"sha256": digest},

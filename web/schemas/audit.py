@@ -70,15 +70,30 @@ class PolicyList(Schema):
     policies = fields.List(fields.Nested(PolicyOut))
 
 
-class ImportReportOut(Schema):
-    """The row-level report of a CSV import (the importer's report, passed through)."""
+class ImportLine(Schema):
+    """The outcome of one data row."""
 
+    line = fields.Integer(metadata={"description": "Line number in the file (header = 1)."})
+    status = fields.String(metadata={"description": "recorded, already_recorded or rejected"})
+    code = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", allow_none=True)
+    result = fields.Dict(allow_none=True)
+
+
+class ImportReportOut(Schema):
+    """The row-level report of a CSV import."""
+
+    kind = fields.String(metadata={"description": "legacy_certificates or programme_results"})
     rows = fields.Integer(metadata={"description": "Data rows read."})
     recorded = fields.Integer()
     skipped = fields.Integer(metadata={"description": "Already recorded (a re-import)."})
     failed = fields.Integer()
-    errors = fields.List(fields.Dict(), metadata={
-        "description": "One entry per bad row: its line number and the reason."})
+    position = fields.Integer(allow_none=True)
+    errors = fields.List(fields.Nested(ImportLine), metadata={
+        "description": "The rejected rows: line number and reason."})
+    lines = fields.List(fields.Nested(ImportLine), metadata={
+        "description": "Every row's outcome."})
 
     @post_dump(pass_original=True)
     def keep_the_whole_report(self, data, original, **kwargs):
