@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -205,8 +206,19 @@ class CommandRunner:
 
     def __init__(self, app: "Registry"):
         self.app = app
-        self.batch: Session | None = None
+        # A batch belongs to the thread running it: a web server's other threads must
+        # keep saving their own commands while an import runs.
+        self._local = threading.local()
         self.batch_meta: dict[str, Any] | None = None
+
+    @property
+    def batch(self) -> Session | None:
+        """The session of the batch this thread is running, if any."""
+        return getattr(self._local, "batch", None)
+
+    @batch.setter
+    def batch(self, session: Session | None) -> None:
+        self._local.batch = session
 
     def run(self, actor: Actor, command: str, args: dict[str, Any],
             body: Callable[[Session], dict[str, Any]], *, idempotency_key: str | None = None,

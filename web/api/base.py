@@ -8,11 +8,8 @@ Reads may wait for `min_position` (see `web.api.wait_for_position`).
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
-import threading
-from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Sequence
 
 import marshmallow as ma
@@ -40,59 +37,6 @@ POSITION_HEADER_DOC = {POSITION_HEADER: {
 PUBLIC = {"security": []}
 
 
-class WriteGate:
-    """Many writes at once, or one bulk import alone (per web process).
-
-    `Registry.batch()` routes every command of the process into the batch's session
-    while it runs, so a write on another thread during an import would be saved with
-    the import; until batches are per thread, imports take this gate exclusively.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._writers = 0
-        self._bulk = False
-
-    @contextmanager
-    def shared(self):
-        """Hold the gate with other ordinary writes."""
-        with self._cond:
-            self._cond.wait_for(lambda: not self._bulk)
-            self._writers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def exclusive(self):
-        """Hold the gate alone (a bulk import)."""
-        with self._cond:
-            self._cond.wait_for(lambda: not self._bulk)
-            self._bulk = True
-            self._cond.wait_for(lambda: self._writers == 0)
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._bulk = False
-                self._cond.notify_all()
-
-
-write_gate = WriteGate()
-
-
-def _gated(func: Callable[..., Any], bulk: bool) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with write_gate.exclusive() if bulk else write_gate.shared():
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
 class StrictParser(FlaskParser):
     """Malformed input is a 400 (422 is kept for rule violations); unknown query args too."""
 
@@ -113,12 +57,11 @@ class Blueprint(SmorestBlueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
-    def write(self, status: int, schema: Any, *, description: str | None = None,
-              bulk: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def write(self, status: int, schema: Any, *, description: str | None = None
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document and shape a write: Idempotency-Key in, X-Registry-Position out."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            func = _gated(func, bulk)
             func = self.response(status, schema, description=description,
                                  headers=POSITION_HEADER_DOC)(func)
             func = self.doc(parameters=[IDEMPOTENCY_PARAMETER])(func)

@@ -42,7 +42,7 @@ class Imports(MethodView):
     """Bulk-loading certificates and programme results."""
 
     @blp.doc(requestBody=CSV_BODY)
-    @blp.write(200, ImportReportOut, bulk=True)
+    @blp.write(200, ImportReportOut)
     def post(self):
         """Import a CSV file; bad rows are reported by line, good rows recorded once."""
         actor = require_actor("admin", "registrar")
@@ -63,7 +63,7 @@ class Imports(MethodView):
             return written(result)
         finally:
             if app.commands.batch is not None:
-                # A batch left behind would silently swallow every later write of this
-                # process (nothing saves it): end it here whatever the importer did.
+                # A batch left behind would silently swallow this thread's later writes
+                # (nothing saves it): end it here whatever the importer did.
                 log.error("the importer left a batch open; discarding it")
                 app.commands.batch = None
