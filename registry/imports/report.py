@@ -72,7 +72,8 @@ class ImportReport:
 
     def summary(self) -> str:
         """The counts in one sentence."""
-        return (f"{len(self.rows)} rows of {self.kind.replace('_', ' ')}: {self.recorded} "
+        rows = f"{len(self.rows)} row{'' if len(self.rows) == 1 else 's'}"
+        return (f"{rows} of {self.kind.replace('_', ' ')}: {self.recorded} "
                 f"recorded, {self.already_recorded} already recorded, {self.rejected} "
                 "rejected")
 

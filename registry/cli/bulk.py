@@ -1,0 +1,121 @@
+"""`registry generate` (synthetic history) and `registry import FILE` (CSV bulk load)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from registry.bootstrap import open_registry
+from registry.cli.common import cli, fail_cleanly, settings_from
+from registry.commands.base import Actor, Session
+from registry.domain.account import Account
+from registry.domain.dates import parse_date
+from registry.domain.errors import NotFoundError
+from registry.schema import is_initialised
+
+IMPORT_ACTOR = Actor.system(name="import", via="cli")
+EXIT_ROWS_REJECTED = 3
+
+
+def _open(ctx: click.Context):
+    settings = settings_from(ctx)
+    if settings.database.backend != "sqlite" and not is_initialised(settings):
+        raise click.ClickException(f"{settings.database.redacted()} is not initialised; "
+                                   "run `registry init` first.")
+    return open_registry(settings)
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@cli.command()
+@click.option("--teachers", type=click.IntRange(1, 2_000_000), default=1000, show_default=True,
+              help="Teachers registered over the whole history.")
+@click.option("--years", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="Years of history, ending on --end.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Random seed: the same seed, secret key and end date give the same events.")
+@click.option("--end", callback=_date, default=None, metavar="YYYY-MM-DD",
+              help="Last day of the history (default: yesterday).")
+@click.option("--workers", type=click.IntRange(1, 2), default=None,
+              help="Processes (default: 2 from 5,000 teachers); the events are the same.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@fail_cleanly
+def generate(ctx: click.Context, teachers: int, years: int, seed: int, end: date | None,
+             workers: int | None, as_json: bool) -> None:
+    """Write a realistic synthetic national history through the registry's commands."""
+    from registry.generate import generate_history
+
+    app = _open(ctx)
+    try:
+        summary = generate_history(app, teachers=teachers, years=years, seed=seed, end=end,
+                                   workers=workers, progress=not as_json)
+    finally:
+        app.close()
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(summary.lines()))
+
+
+@cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--account", "account_name", default=None,
+              help="Record as this account (a registrar records for its provider only); "
+                   "default: the operator, as admin.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Rows recorded per transaction.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the row-level report as JSON instead of text.")
+@click.option("--verbose", is_flag=True, help="List recorded rows too, not only the others.")
+@click.pass_context
+@fail_cleanly
+def import_(ctx: click.Context, file, account_name: str | None, batch_size: int,
+            as_json: bool, verbose: bool) -> None:
+    """Load certificates from a UTF-8 CSV file (legacy certificates or programme results).
+
+    FILE has a header row: pin, number, provider_code, title, form, hours, issued_on; or
+    programme_id, pin, passed, assessed_on, number, issued_on (and optionally score).
+    Use - for standard input. Exit status: 0 every row is recorded (now or before), 1 the
+    file was refused and nothing recorded, 3 some rows were rejected (the rest recorded).
+    """
+    from registry.importer import import_csv
+
+    data = file.read()
+    app = _open(ctx)
+    try:
+        actor = _actor(app, account_name)
+        report = import_csv(app, actor, data, batch_size=batch_size,
+                            progress=not as_json and sys.stderr.isatty())
+    finally:
+        app.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for row in report.rows:
+            if verbose or row.status != "recorded":
+                click.echo(row.text())
+        click.echo(report.summary())
+    if report.rejected:
+        sys.exit(EXIT_ROWS_REJECTED)
+
+
+def _actor(app, account_name: str | None) -> Actor:
+    """The operator, or the named account (its role and provider apply to every row)."""
+    if account_name is None:
+        return IMPORT_ACTOR
+    account = Session(app).find(Account.id_for(account_name))
+    if not isinstance(account, Account) or account.disabled:
+        raise NotFoundError(f"No active account {account_name}.", code="account_not_found")
+    return Actor(name=account.name, role=account.role, account_id=str(account.id),
+                 provider_code=account.provider_code, region=account.region, via="cli")

@@ -1,0 +1,248 @@
+"""`import_csv`: good rows recorded, bad rows reported by line and changing nothing, never twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from registry.commands.base import Session
+from registry.domain.certificate import Certificate
+from registry.domain.enrolment import Enrolment
+from registry.importer import ImportFileError, import_csv
+from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, registrar, teacher
+
+LEGACY_HEADER = "pin,number,provider_code,title,form,hours,issued_on\n"
+RESULTS_HEADER = "programme_id,pin,passed,assessed_on,number,issued_on\n"
+
+
+@pytest.fixture
+def registry_with_teachers(registry):
+    """A provider KAE and two registered teachers."""
+    provider(registry, "KAE")
+    provider(registry, "RIPK", kind="republican_institute")
+    registry.register_teacher(ADMIN, teacher())
+    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Осмонов",
+                                             region="KG-O", district="Aravan"))
+    return registry
+
+
+def certificate(registry, number):
+    return Session(registry).find(Certificate.id_for(number))
+
+
+def test_a_file_of_good_legacy_rows_is_recorded_in_full(registry_with_teachers):
+    registry = registry_with_teachers
+    report = import_csv(registry, ADMIN, LEGACY_HEADER
+                        + f"{PIN},П-2017/15,KAE,Teaching mathematics,course,72,2017-05-10\n"
+                        + f"{OTHER_PIN},RIPK-1,RIPK,Lesson study,seminar,18,2019-11-02\n")
+    assert (report.recorded, report.already_recorded, report.rejected) == (2, 0, 0)
+    assert report.position == registry.max_position()
+    paper = certificate(registry, "П-2017/15")
+    assert (paper.kind, paper.hours, paper.issued_on, paper.provider_code) == \
+        ("legacy", 72, date(2017, 5, 10), "KAE")
+    assert paper.teacher_id == registry.teacher_id_for_pin(PIN)
+
+
+def test_a_bad_row_is_reported_with_its_line_and_reason_and_changes_nothing(
+        registry_with_teachers):
+    registry = registry_with_teachers
+    head = registry.max_position()
+    report = import_csv(registry, ADMIN, LEGACY_HEADER
+                        + f"{PIN},X-1,KAE,Seminar,seminar,18,2031-01-01\n"
+                        + f"{PIN},X-2,KAE,Course,course,40,2019-01-01\n"
+                        + f"{PIN},X-3,KAE,Course,course,72,01.02.2019\n"
+                        + f"{PIN},X-4,NOPE,Course,course,72,2019-01-01\n"
+                        + f"{PIN},X-5,KAE,Course,course\n")
+    assert [row.text() for row in report.rows] == [
+        "line 2: issued_on (2031-01-01) is in the future [date_in_future]",
+        "line 3: A course must have at least 72 hours [course_too_short]",
+        "line 4: issued_on must be a date written YYYY-MM-DD, not '01.02.2019' [invalid_date]",
+        "line 5: No provider NOPE [provider_not_found]",
+        "line 6: expected 7 values, found 5 [wrong_value_count]",
+    ]
+    assert report.rows[0].fields == {"issued_on": ["issued_on (2031-01-01) is in the future."]}
+    assert registry.max_position() == head
+    assert report.position is None
+
+
+def test_in_a_mixed_file_the_good_rows_are_recorded_and_the_bad_ones_are_not(
+        registry_with_teachers):
+    registry = registry_with_teachers
+    report = import_csv(registry, ADMIN, LEGACY_HEADER
+                        + f"{PIN},M-1,KAE,Course,course,72,2018-03-01\n"
+                        + "\n"
+                        + f"99999999999999,M-2,KAE,Course,course,72,2018-03-01\n"
+                        + f"{OTHER_PIN},M-3,KAE,\"Seminar, with a comma\",seminar,24,2018-04-01\n"
+                        + f"{OTHER_PIN},M-1,KAE,Course,course,72,2018-03-01\n")
+    statuses = [(row.line, row.status, row.code) for row in report.rows]
+    assert statuses == [(2, "recorded", None), (4, "rejected", "invalid_pin"),
+                        (5, "recorded", None),
+                        (6, "rejected", "duplicate_certificate_number")]
+    assert certificate(registry, "M-3").title == "Seminar, with a comma"
+    assert certificate(registry, "M-2") is None
+
+
+def test_reimporting_the_same_file_records_nothing_twice(registry_with_teachers):
+    registry = registry_with_teachers
+    text = (LEGACY_HEADER + f"{PIN},R-1,KAE,Course,course,72,2018-03-01\n"
+            + f"{PIN},R-2,KAE,Seminar,seminar,12,2031-03-01\n"
+            + f"{OTHER_PIN},R-3,RIPK,Seminar,seminar,36,2018-04-01\n")
+    first = import_csv(registry, ADMIN, text)
+    head = registry.max_position()
+    again = import_csv(registry, ADMIN, text.encode())
+    assert (first.recorded, first.rejected) == (2, 1)
+    assert [row.status for row in again.rows] == ["already_recorded", "rejected",
+                                                  "already_recorded"]
+    assert again.rows[0].result["number"] == "R-1"
+    assert registry.max_position() == head
+
+
+def test_a_row_repeated_in_one_file_is_recorded_once(registry_with_teachers):
+    registry = registry_with_teachers
+    row = f"{PIN},D-1,KAE,Course,course,72,2018-03-01\n"
+    report = import_csv(registry, ADMIN, LEGACY_HEADER + row + row)
+    assert [r.text() for r in report.rows] == [
+        "line 2: recorded, certificate D-1",
+        "line 3: already recorded, certificate D-1 (same as line 2)"]
+
+
+def test_a_certificate_recorded_by_hand_before_is_recognised_as_already_recorded(
+        registry_with_teachers):
+    registry = registry_with_teachers
+    registry.record_legacy_certificate(ADMIN, pin=PIN, number="H-1", provider_code="KAE",
+                                       title="Course", form="course", hours=72,
+                                       issued_on=date(2018, 3, 1))
+    head = registry.max_position()
+    report = import_csv(registry, ADMIN,
+                        LEGACY_HEADER + f"{PIN},H-1,KAE,Course,course,72,2018-03-01\n")
+    assert report.rows[0].status == "already_recorded"
+    assert registry.max_position() == head
+
+
+def test_programme_results_enrol_assess_and_certify(registry_with_teachers):
+    registry = registry_with_teachers
+    course = registry.register_programme(ADMIN, programme()).data
+    report = import_csv(registry, ADMIN, RESULTS_HEADER
+                        + f"{course['id']},{PIN},true,2024-03-20,KAE-2024-7,2024-03-21\n"
+                        + f"{course['id']},{OTHER_PIN},false,2024-03-20,,\n")
+    assert (report.recorded, report.rejected) == (2, 0)
+    session = Session(registry)
+    passed = session.find(Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(PIN)))
+    failed = session.find(Enrolment.id_for(course_id(course),
+                                           registry.teacher_id_for_pin(OTHER_PIN)))
+    assert (passed.status, passed.certificate_number) == ("certified", "KAE-2024-7")
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert report.rows[0].result["verification_code"] == \
+        certificate(registry, "KAE-2024-7").verification_code
+
+
+def test_a_result_row_that_fails_half_way_leaves_no_enrolment_behind(registry_with_teachers):
+    registry = registry_with_teachers
+    course = registry.register_programme(ADMIN, programme()).data
+    registry.record_legacy_certificate(ADMIN, pin=PIN, number="TAKEN-1", provider_code="KAE",
+                                       title="Course", form="course", hours=72,
+                                       issued_on=date(2018, 3, 1))
+    head = registry.max_position()
+    report = import_csv(registry, ADMIN, RESULTS_HEADER
+                        + f"{course['id']},{OTHER_PIN},true,2024-03-20,TAKEN-1,2024-03-21\n")
+    assert report.rows[0].text() == \
+        "line 2: Certificate number TAKEN-1 is already used [duplicate_certificate_number]"
+    assert registry.max_position() == head
+    assert Session(registry).find(Enrolment.id_for(
+        course_id(course), registry.teacher_id_for_pin(OTHER_PIN))) is None
+
+
+def test_a_reassessment_after_a_failure_is_imported_as_a_second_row(registry_with_teachers):
+    registry = registry_with_teachers
+    course = registry.register_programme(ADMIN, programme()).data
+    text = (RESULTS_HEADER + f"{course['id']},{PIN},false,2024-03-20,,\n"
+            + f"{course['id']},{PIN},true,2024-04-02,KAE-2024-8,2024-04-03\n")
+    first = import_csv(registry, ADMIN, text)
+    head = registry.max_position()
+    again = import_csv(registry, ADMIN, text)
+    assert (first.recorded, again.already_recorded) == (2, 2)
+    assert registry.max_position() == head
+    enrolment = Session(registry).find(Enrolment.id_for(course_id(course),
+                                                        registry.teacher_id_for_pin(PIN)))
+    assert (enrolment.attempts, enrolment.certificate_number) == (2, "KAE-2024-8")
+
+
+@pytest.mark.parametrize("line, code", [
+    ("{id},{pin},maybe,2024-03-20,,", "invalid_passed"),
+    ("{id},{pin},true,,,", "incomplete_assessment"),
+    ("{id},{pin},false,2024-03-20,N-1,2024-03-21", "certificate_without_pass"),
+    ("{id},{pin},true,2024-03-20,N-1,", "incomplete_certificate"),
+    ("{id},{pin},,,,", "empty_result"),
+    ("not-an-id,{pin},true,2024-03-20,,", "programme_not_found"),
+])
+def test_bad_result_rows_name_the_problem_and_change_nothing(registry_with_teachers, line,
+                                                            code):
+    registry = registry_with_teachers
+    course = registry.register_programme(ADMIN, programme()).data
+    head = registry.max_position()
+    report = import_csv(registry, ADMIN,
+                        RESULTS_HEADER + line.format(id=course["id"], pin=PIN) + "\n")
+    assert (report.rows[0].line, report.rows[0].status, report.rows[0].code) == \
+        (2, "rejected", code)
+    assert registry.max_position() == head
+
+
+def test_a_registrar_imports_for_its_own_provider_only(registry_with_teachers):
+    registry = registry_with_teachers
+    report = import_csv(registry, registrar("KAE"), LEGACY_HEADER
+                        + f"{PIN},K-1,KAE,Course,course,72,2018-03-01\n"
+                        + f"{PIN},K-2,RIPK,Course,course,72,2018-03-01\n")
+    assert [(row.status, row.code) for row in report.rows] == \
+        [("recorded", None), ("rejected", "other_provider")]
+
+
+def test_semicolons_a_byte_order_mark_and_any_column_order_are_accepted(
+        registry_with_teachers):
+    registry = registry_with_teachers
+    text = ("\ufeffIssued_On;PIN;number;provider_code;title;form;hours\n"
+            f"2018-03-01;{PIN};S-1;KAE;Курс;course;72\n")
+    report = import_csv(registry, ADMIN, text.encode("utf-8"))
+    assert report.recorded == 1 and certificate(registry, "S-1").title == "Курс"
+
+
+@pytest.mark.parametrize("content, code", [
+    (b"", "empty_file"),
+    (b"  \n\n", "empty_file"),
+    (LEGACY_HEADER.encode(), "empty_file"),
+    (b"pin,number,colour\n1,2,3\n", "unknown_header"),
+    (b"pin,pin,number,provider_code,title,form,hours,issued_on\n", "unknown_header"),
+    (LEGACY_HEADER.encode() + "21505198512345,Н-1,KAE,Курс,course,72,2018-03-01\n"
+     .encode("cp1251"), "not_utf8"),
+])
+def test_a_file_that_cannot_be_imported_is_refused_whole(registry_with_teachers, content,
+                                                         code):
+    registry = registry_with_teachers
+    head = registry.max_position()
+    with pytest.raises(ImportFileError) as refused:
+        import_csv(registry, ADMIN, content)
+    assert refused.value.code == code
+    assert registry.max_position() == head
+
+
+def test_an_unknown_header_names_the_unknown_and_the_missing_columns(registry):
+    with pytest.raises(ImportFileError) as refused:
+        import_csv(registry, ADMIN, "pin,number,provider,title,form,hours,issued_on\n1\n")
+    assert "unknown column: provider" in refused.value.message
+    assert "missing: provider_code" in refused.value.message
+
+
+def test_many_rows_are_recorded_a_batch_at_a_time(registry_with_teachers):
+    registry = registry_with_teachers
+    rows = "".join(f"{PIN},B-{i},KAE,Seminar {i},seminar,8,2018-03-01\n" for i in range(120))
+    head = registry.max_position()
+    report = import_csv(registry, ADMIN, LEGACY_HEADER + rows, batch_size=50)
+    assert report.recorded == 120
+    # Each row: its certificate and the key that recognises a re-import.
+    assert registry.max_position() == head + 240
+
+
+def course_id(course: dict):
+    import uuid
+
+    return uuid.UUID(course["id"])
