@@ -14,6 +14,7 @@ from registry.bootstrap import open_registry, open_worker
 from registry.cli.common import cli, fail_cleanly, settings_from
 from registry.projections.catalogue import view_names
 from registry.projections.follower import Follower
+from registry.projections.parallel import rebuild_in_processes
 from registry.queries.audit import AuditQueries
 
 
@@ -53,12 +54,19 @@ def status(ctx: click.Context, names: tuple[str, ...]) -> None:
 
 @projections.command("rebuild")
 @click.argument("names", nargs=-1, type=click.Choice(view_names()))
-@click.option("--batch-size", default=10_000, show_default=True,
+@click.option("--batch-size", default=25_000, show_default=True,
               help="Events applied per transaction.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 8),
+              help="Spread the views over this many processes (each reads the log).")
 @click.pass_context
 @fail_cleanly
-def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> None:
-    """Empty the views (all, or those named) and apply the whole log again."""
+def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int,
+            processes: int) -> None:
+    """Empty the views (all, or those named) and apply the whole log again.
+
+    The views are empty until their rebuild reaches them; reads meanwhile see partial
+    views (a rebuild is maintenance: run it before opening the doors).
+    """
     app = open_registry(settings_from(ctx))
     try:
         worker = open_worker(app, _names(names))
@@ -66,7 +74,12 @@ def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> None
         click.echo(f"rebuilding {', '.join(v.name for v in worker.views)} "
                    f"from {head:,} events")
         with tqdm(total=head, unit="ev", unit_scale=True, desc="rebuild") as bar:
-            progress = worker.rebuild(batch_size=batch_size, on_batch=bar.update)
+            if processes > 1:
+                progress = rebuild_in_processes(
+                    app, worker, processes, batch_size,
+                    on_progress=lambda position: bar.update(position - bar.n))
+            else:
+                progress = worker.rebuild(batch_size=batch_size, on_batch=bar.update)
         click.echo(f"applied {progress.events:,} events in {progress.seconds:.1f} s "
                    f"({progress.rate:,.0f} events/s)")
     finally:

@@ -130,12 +130,15 @@ class View(Projection[ViewRecorder]):
 
     `handlers` maps an event type to a method `(batch, fact)`; `loads` maps an event
     type to the tables whose row keyed by the event's originator id the handler reads,
-    so a batch reads them all in one statement per table before it starts.
+    so a batch reads them all in one statement per table before it starts. Only the
+    types some view handles are decoded: a view overriding `apply` without handlers
+    (the ledger) sees the others as stubs with a position, a type and no data.
     """
 
     tables: ClassVar[tuple[Table, ...]] = ()
     handlers: ClassVar[dict[str, str]] = {}
     loads: ClassVar[dict[str, tuple[str, ...]]] = {}
+    weight: ClassVar[float] = 1.0  # relative cost of a rebuild, to spread views over processes
 
     def __init__(self, view: ViewRecorder, app_name: str = "Registry",
                  keys: Keys | None = None):

@@ -36,6 +36,7 @@ class CertificateIndexView(View):
     """Every certificate ever recorded, findable by number."""
 
     name = "certificates"
+    weight = 2.0
     tables = (CERTIFICATE_INDEX,)
     handlers = {
         "Certificate.Issued": "issued",

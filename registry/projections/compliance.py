@@ -56,6 +56,7 @@ class ComplianceView(View):
     """Teachers with their PINs, service starts, departures and certificates, bitemporally."""
 
     name = "compliance"
+    weight = 3.0
     tables = (TEACHERS, TEACHER_PINS, SERVICE_STARTS, CERTIFICATES)
     handlers = {
         "Teacher.Registered": "registered",

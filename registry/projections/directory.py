@@ -33,6 +33,7 @@ class DirectoryView(View):
     """Who provides what, and the policy versions in the order they were adopted."""
 
     name = "directory"
+    weight = 0.2
     tables = (PROVIDERS, PROGRAMMES, POLICIES)
     handlers = {
         "Provider.Registered": "provider_registered",

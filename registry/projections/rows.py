@@ -34,16 +34,18 @@ class Rows:
         """Read the rows under many single-column keys in a few statements."""
         if len(self.table.key) != 1:
             return  # composite keys are read one at a time, on first use
-        wanted = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        cache = self._cache
+        wanted = [k for k in dict.fromkeys(keys) if k not in cache]
         names = self.table.names
+        at = names.index(self.table.key[0])
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
             for values in self.cur.query(
                     self.table.select_sql(f"{self.table.key[0]} IN ({marks})"), chunk):
-                self._cache[values[names.index(self.table.key[0])]] = dict(zip(names, values))
+                cache[values[at]] = dict(zip(names, values))
             for key in chunk:
-                self._cache.setdefault(key, _MISSING)
+                cache.setdefault(key, _MISSING)
 
     def get(self, key: Hashable) -> Row | None:
         """The row under a key (None if there is none); change it through `put`."""
@@ -99,12 +101,15 @@ class Counters:
             sums[self._counters.index(name)] += amount
 
     def flush(self) -> int:
-        names = self.table.names
-        rows = []
-        for key, sums in self._sums.items():
-            values = dict(zip(self._keys, key))
-            values.update(zip(self._counters, sums))
-            rows.append(tuple(values[name] for name in names))
+        """Add the sums to the stored counters."""
+        if self.table.names == self._keys + self._counters:
+            rows = [(*key, *sums) for key, sums in self._sums.items()]
+        else:
+            rows = []
+            for key, sums in self._sums.items():
+                values = dict(zip(self._keys, key))
+                values.update(zip(self._counters, sums))
+                rows.append(tuple(values[name] for name in self.table.names))
         self.table.write(self.cur, rows)
         self._sums.clear()
         return len(rows)

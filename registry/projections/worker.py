@@ -45,6 +45,8 @@ class ProjectionWorker:
         self.app = app
         self.views = list(views)
         self.log = FactReader(app)
+        # The types worth decoding: those some view handles (see `FactReader.read`).
+        self.wanted = frozenset(kind for view in self.views for kind in view.handlers)
 
     def positions(self) -> dict[str, int]:
         """Each view's position (0 before its first event), read in one statement."""
@@ -101,7 +103,7 @@ class ProjectionWorker:
             position = after
             try:
                 while not stop.is_set():
-                    facts = self.log.read(position, batch_size, until)
+                    facts = self.log.read(position, batch_size, until, self.wanted)
                     if not facts:
                         break
                     pending.put(facts)

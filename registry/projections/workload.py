@@ -46,6 +46,7 @@ class WorkloadView(View):
     """What each provider enrolled, assessed and certified, day by day."""
 
     name = "workload"
+    weight = 3.0
     tables = (ENROLMENTS, WORKLOAD_CERTIFICATES, WORKLOAD_DAYS)
     handlers = {
         "Enrolment.Enrolled": "enrolled",

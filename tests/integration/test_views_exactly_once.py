@@ -111,3 +111,17 @@ def test_the_fast_reader_gives_the_same_facts_as_the_event_log(registry):
     assert FactReader(registry).read(0, 1000) == EventLog(registry).read(0, 1000)
     assert FactReader(registry).read(3, 4, until=5) == EventLog(registry).read(3, 4, until=5)
     assert FactReader(registry).read(head, 10) == []
+
+
+def test_a_rebuild_spread_over_processes_gives_the_same_rows(registry):
+    from registry.projections.parallel import rebuild_in_processes, split
+
+    some_history(registry)
+    worker = open_worker(registry)
+    worker.rebuild()
+    alone = dump(registry)
+    assert len(split(worker.views, 2)) == 2
+    seen: list[int] = []
+    rebuild_in_processes(registry, worker, processes=2, batch_size=4, on_progress=seen.append)
+    assert dump(registry) == alone
+    assert seen[-1] == registry.max_position()
