@@ -17,8 +17,9 @@ NOTIFY) but written with less per-event work:
 
 from __future__ import annotations
 
+from datetime import date
 from json import encoder as json_encoder
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, Recording
@@ -41,14 +42,36 @@ class BulkWriter:
         self.cipher = mapper.cipher
         encoder = self.transcoder.encoder  # the library's JSONEncoder, for its settings
         self._encode = json_encoder.c_make_encoder(
-            None, encoder.default, json_encoder.encode_basestring_ascii if encoder.ensure_ascii
+            None, self._default_for(encoder.default),
+            json_encoder.encode_basestring_ascii if encoder.ensure_ascii
             else json_encoder.encode_basestring, None, encoder.key_separator,
             encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
+        self._meta_key = encoder.item_separator + '"meta"' + encoder.key_separator
         self.backend = app.db.backend
+
+    @staticmethod
+    def _default_for(default: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """The transcoder's hook, remembering dates: a history repeats the same few thousand."""
+        dates: dict[date, Any] = {}
+
+        def encode_object(obj: Any) -> Any:
+            if type(obj) is date:
+                encoded = dates.get(obj)
+                if encoded is None:
+                    if len(dates) > 100_000:
+                        dates.clear()
+                    encoded = dates[obj] = default(obj)
+                return encoded
+            return default(obj)
+
+        return encode_object
 
     def encode(self, state: dict[str, Any]) -> bytes:
         """The transcoder's bytes for an event's state (the library's JSON, built faster)."""
-        data = "".join(self._encode(state, 0)).encode("utf8")
+        return self._finish("".join(self._encode(state, 0)))
+
+    def _finish(self, text: str) -> bytes:
+        data = text.encode("utf8")
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -58,7 +81,7 @@ class BulkWriter:
     def rows(self, events: Sequence[Any]) -> tuple[list, list, list, list]:
         """The stored columns of the events: ids, versions, topics, states."""
         ids, versions, topics, states = [], [], [], []
-        encode = self.encode
+        encode, finish, meta_tails = self._encode, self._finish, {}
         for domain_event in events:
             state = dict(domain_event.__dict__)
             ids.append(state.pop("originator_id"))
@@ -68,7 +91,17 @@ class BulkWriter:
             if class_version > 1:
                 state["class_version"] = class_version
             topics.append(get_topic(topic_class))
-            states.append(encode(state))
+            meta = state.get("meta")
+            if meta is None or len(state) < 2 or next(reversed(state)) != "meta":
+                states.append(finish("".join(encode(state, 0))))
+                continue
+            # A save stamps one `meta` on all its events, as their last key: encode it once
+            # and end each event's JSON with it (the same text the whole dict would give).
+            del state["meta"]
+            tail = meta_tails.get(id(meta))
+            if tail is None:
+                tail = meta_tails[id(meta)] = self._meta_key + "".join(encode(meta, 0)) + "}"
+            states.append(finish("".join(encode(state, 0))[:-1] + tail))
         return ids, versions, topics, states
 
     def store(self, events: Sequence[Any]) -> Recording | None:

@@ -1,0 +1,161 @@
+"""How fast `registry generate` writes (targets: >= 25,000 events/s SQLite, >= 15,000 PostgreSQL).
+
+    python benchmarks/bench_generate.py                       # 20,000 teachers x 10 years, both engines
+    python benchmarks/bench_generate.py --backend sqlite --teachers 5000 --workers 1
+
+For each engine: a fresh database, `generate_history` (through the Registry's commands,
+the bulk write path, one or two processes), then in the same run the library's plain
+loop of one aggregate per `save()` (three events each) for comparison. Prints one line
+per measurement, with the machine and its load, which the figures depend on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eventsourcing.application import Application  # noqa: E402
+from eventsourcing.domain import Aggregate, event  # noqa: E402
+
+from registry.application import Registry  # noqa: E402
+from registry.generate import generate_history  # noqa: E402
+from registry.schema import initialise  # noqa: E402
+from registry.settings import Settings  # noqa: E402
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+END = date(2025, 6, 30)
+
+
+class Item(Aggregate):
+    """The plain loop's aggregate: created, then changed twice."""
+
+    @event("Created")
+    def __init__(self, name: str):
+        self.name = name
+
+    @event("Renamed")
+    def rename(self, name: str) -> None:
+        self.name = name
+
+
+class Plain(Application):
+    """The library with nothing of ours: one aggregate per save."""
+
+    name = "Plain"
+
+
+def settings_for(url: str, workdir: Path) -> Settings:
+    return Settings(database_url=url, instance_path=workdir, secret_key=b"bench-secret",
+                    pool_size=4)
+
+
+def new_database(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    import psycopg
+
+    name = f"bench_generate_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}"
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
+                   workers: int | None) -> None:
+    url = new_database(backend, workdir)
+    try:
+        settings = settings_for(url, workdir)
+        initialise(settings)
+        app = Registry(settings)
+        try:
+            before = load()
+            summary = generate_history(app, teachers=teachers, years=years, seed=1, end=END,
+                                       workers=workers)
+        finally:
+            app.close()
+        print(f"{backend:10} generate {teachers} teachers x {years} years, "
+              f"{summary.workers} process(es): {summary.events:,} events in "
+              f"{summary.elapsed_s:.1f} s = {summary.events_per_second:,.0f} events/s "
+              f"(load before {before}, after {load()}; refused {len(summary.refused)})",
+              flush=True)
+    finally:
+        drop_database(url)
+
+
+def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
+    url = new_database(backend, workdir)
+    try:
+        env = settings_for(url, workdir).eventsourcing_env(create_table=True)
+        app = Plain(env=env)
+        try:
+            began = time.perf_counter()
+            for i in range(aggregates):
+                item = Item(f"item {i}")
+                item.rename(f"item {i}, renamed")
+                item.rename(f"item {i}, renamed again")
+                app.save(item)
+            elapsed = time.perf_counter() - began
+        finally:
+            app.close()
+        events = 3 * aggregates
+        print(f"{backend:10} library loop, one aggregate (3 events) per save: {events:,} "
+              f"events in {elapsed:.1f} s = {events / elapsed:,.0f} events/s "
+              f"(load {load()})", flush=True)
+    finally:
+        drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--teachers", type=int, default=20_000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--workers", type=int, choices=(1, 2), default=None)
+    parser.add_argument("--plain", type=int, default=3_000,
+                        help="aggregates saved one by one in the library's loop")
+    args = parser.parse_args()
+    print(f"machine: {machine()}; load {load()}", flush=True)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            bench_generate(backend, Path(tmp), args.teachers, args.years, args.workers)
+            bench_plain(backend, Path(tmp), args.plain)
+
+
+if __name__ == "__main__":
+    main()
