@@ -11,7 +11,9 @@ rule of spec §7 becomes comparisons of ISO dates:
 - `next_due = E + W years <= D + 180 days` iff `E <= due_soon_until` (the same
   function of D + 180 days), E being the newest issue date at which the newest-first
   running total of counting hours reaches H (a window function);
-- grace iff `D < service_start + W years` iff `service_start > counts_after`.
+- grace iff `D < service_start + W years` iff `service_start > counts_after`;
+- the place on D is the latest effective-dated location on or before D, found without
+  a lookup for the many teachers whose latest transfer (`location_from`) precedes D.
 
 `tests/integration/test_queries_standing.py` cross-checks these statuses against
 `evaluate()` teacher by teacher.
@@ -107,12 +109,13 @@ SELECT t.teacher_id, t.key, t.subject, t.position, t.service_start, t.departed_o
             WHEN t.service_start > ? THEN 'grace'
             ELSE 'overdue' END AS status
 FROM stat_teachers t
-JOIN stat_locations l ON l.teacher_id = t.teacher_id AND l.effective_on = (
-     SELECT MAX(x.effective_on) FROM stat_locations x
-     WHERE x.teacher_id = t.teacher_id AND x.effective_on <= ?)
+JOIN stat_locations l ON l.teacher_id = t.teacher_id AND l.effective_on = CASE
+     WHEN t.location_from <= ? THEN t.location_from
+     ELSE (SELECT MAX(x.effective_on) FROM stat_locations x
+           WHERE x.teacher_id = t.teacher_id AND x.effective_on <= ?) END
 LEFT JOIN per_teacher h ON h.teacher_id = t.teacher_id
 WHERE t.service_start <= ?"""
     params = [standard.counts_after.isoformat(), d, standard.required_hours, d,
               standard.required_hours, standard.due_soon_until.isoformat(),
-              standard.counts_after.isoformat(), d, d]
+              standard.counts_after.isoformat(), d, d, d]
     return sql, params
