@@ -2,10 +2,12 @@
 
     python benchmarks/bench_generate.py                       # 20,000 teachers x 10 years, both engines
     python benchmarks/bench_generate.py --backend sqlite --teachers 5000 --workers 1
+    python benchmarks/bench_generate.py --teachers 2000 --import-rows 10000
 
 For each engine: a fresh database, `generate_history` (through the Registry's commands,
 the bulk write path, one or two processes), then in the same run the library's plain
-loop of one aggregate per `save()` (three events each) for comparison. Prints one line
+loop of one aggregate per `save()` (three events each) for comparison; optionally a CSV
+import of legacy certificates and its re-import. Prints one line
 per measurement, with the machine and its load, which the figures depend on.
 """
 
@@ -140,6 +142,46 @@ def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
         drop_database(url)
 
 
+def bench_import(backend: str, workdir: Path, rows: int) -> None:
+    from registry.commands.base import Actor
+    from registry.importer import import_csv
+
+    admin = Actor(name="bench", role="admin", account_id="bench", via="benchmark")
+    url = new_database(backend, workdir)
+    try:
+        settings = settings_for(url, workdir)
+        initialise(settings)
+        app = Registry(settings)
+        try:
+            pins = []
+            with app.batch(admin, size=1000) as batch:
+                app.register_provider(admin, code="KAE", name="Kyrgyz Academy of Education",
+                                      kind="academy", region="KG-GB")
+                for i in range(rows):
+                    pin = f"1{1 + i % 28:02d}{1 + i % 12:02d}19{70 + i % 30}{i:05d}"
+                    pins.append(pin)
+                    app.register_teacher(admin, {
+                        "pin": pin, "full_name": f"Teacher {i}", "region": "KG-C",
+                        "district": "Sokuluk", "school": "School No. 1",
+                        "subject": "Mathematics", "position": "teacher",
+                        "service_start": date(2000, 9, 1)})
+                    batch.step()
+            text = "pin,number,provider_code,title,form,hours,issued_on\n" + "".join(
+                f"{pin},P-{i},KAE,Course {i % 50},course,72,2018-05-{1 + i % 28:02d}\n"
+                for i, pin in enumerate(pins))
+            for attempt in ("first import", "re-import"):
+                began = time.perf_counter()
+                report = import_csv(app, admin, text.encode())
+                elapsed = time.perf_counter() - began
+                print(f"{backend:10} import {rows:,} legacy rows, {attempt}: {report.recorded:,} "
+                      f"recorded, {report.already_recorded:,} already, in {elapsed:.1f} s = "
+                      f"{rows / elapsed:,.0f} rows/s (load {load()})", flush=True)
+        finally:
+            app.close()
+    finally:
+        drop_database(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -148,6 +190,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, choices=(1, 2), default=None)
     parser.add_argument("--plain", type=int, default=3_000,
                         help="aggregates saved one by one in the library's loop")
+    parser.add_argument("--import-rows", type=int, default=0,
+                        help="also time a CSV import of this many legacy certificates")
     args = parser.parse_args()
     print(f"machine: {machine()}; load {load()}", flush=True)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
@@ -155,6 +199,8 @@ def main() -> None:
         for backend in backends:
             bench_generate(backend, Path(tmp), args.teachers, args.years, args.workers)
             bench_plain(backend, Path(tmp), args.plain)
+            if args.import_rows:
+                bench_import(backend, Path(tmp), args.import_rows)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from json import encoder as json_encoder
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, Recording
+from eventsourcing.persistence import IntegrityError, Notification, Recording, StoredEvent
 from eventsourcing.utils import get_topic
 
 if TYPE_CHECKING:
@@ -158,3 +158,33 @@ class BulkWriter:
         if len(positions) != len(ids):
             raise IntegrityError(f"stored {len(positions)} of {len(ids)} events")
         return positions[-1]
+
+
+def read_aggregates(app: "Registry", aggregate_ids: list[UUID], *,
+                    chunk: int = 500) -> dict[int, Any]:
+    """Many aggregates in a few queries, by `UUID.int` (the absent ones are left out).
+
+    The events are decoded by the application's mapper and applied in version order,
+    as the repository does for one aggregate.
+    """
+    db = app.db
+    found: dict[int, Any] = {}
+    for start in range(0, len(aggregate_ids), chunk):
+        ids = aggregate_ids[start:start + chunk]
+        if db.backend == "sqlite":
+            where = f"originator_id IN ({','.join('?' * len(ids))})"
+            params: list[Any] = [i.hex for i in ids]
+        else:
+            where, params = "originator_id = ANY(?)", [list(ids)]
+        rows = db.query(f"SELECT originator_id, originator_version, topic, state FROM "
+                        f"{app.events_table} WHERE {where} "
+                        "ORDER BY originator_id, originator_version", params)
+        for originator_id, version, topic, state in rows:
+            aggregate_id = originator_id if isinstance(originator_id, UUID) \
+                else UUID(str(originator_id))
+            domain_event = app.mapper.to_domain_event(StoredEvent(
+                originator_id=aggregate_id, originator_version=version, topic=topic,
+                state=bytes(state)))
+            key = aggregate_id.int
+            found[key] = domain_event.mutate(found.get(key))
+    return found

@@ -115,6 +115,21 @@ class Session:
             self._step[key] = len(aggregate.pending_events)
         return aggregate
 
+    def preload(self, aggregate_ids: list[uuid.UUID]) -> None:
+        """Read many aggregates in one query (bulk paths); the absent ones are noted too."""
+        from registry.bulkwrite import read_aggregates
+
+        wanted = {i.int: i for i in aggregate_ids
+                  if i.int not in self.aggregates and i.int not in self.missing}
+        if not wanted:
+            return
+        found = read_aggregates(self.app, list(wanted.values()))
+        for key in wanted:
+            if key in found:
+                self.aggregates[key] = found[key]
+            else:
+                self.missing.add(key)
+
     def get(self, aggregate_id: uuid.UUID, what: str, key: str) -> Any:
         """The aggregate, or a NotFoundError naming what was looked for."""
         aggregate = self.find(aggregate_id)

@@ -57,6 +57,7 @@ def _record_batch(registry: "Registry", actor: Actor, recorder: RowRecorder,
     seen = dict(recorder.seen)
     try:
         with registry.batch(actor, size=len(chunk) + 1) as batch:
+            recorder.prefetch(batch.session, chunk)
             outcomes = [recorder.record(batch.session, row) for row in chunk]
     except IntegrityError:
         recorder.seen = seen

@@ -9,6 +9,8 @@ themselves (the same certificate or result recorded another way).
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from registry.commands.base import Actor, Session, fingerprint
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 # One scope for every importer: the same row imported by another account of the
 # provider is the same fact, and must not be recorded twice either.
 IMPORT_SCOPE = "csv-import"
+_PIN = re.compile(r"^[0-9]{14}$")
 
 
 class RowRecorder:
@@ -36,6 +39,33 @@ class RowRecorder:
         self.actor = actor
         self.kind = kind
         self.seen: dict[str, int] = {}  # row key -> first line with it in this file
+
+    def prefetch(self, session: Session, rows: list[Row]) -> None:
+        """Read what a batch of rows will look up in two queries, not several per row."""
+        first: list[uuid.UUID] = []
+        for row in rows:
+            if row.error is not None:
+                continue
+            values = row.values
+            first.append(IdempotentRequest.id_for(IMPORT_SCOPE, row.key))
+            if _PIN.match(values["pin"]):
+                first.append(self.app.keys.pin_index_id(values["pin"]))
+            if values.get("number"):
+                first.append(Certificate.id_for(values["number"].strip()))
+            if self.kind != LEGACY and (programme_id := _uuid(values["programme_id"])):
+                first.append(programme_id)
+        session.preload(first)
+        second: list[uuid.UUID] = []
+        for row in rows:
+            if row.error is not None or not _PIN.match(row.values["pin"]):
+                continue
+            index = session.aggregates.get(self.app.keys.pin_index_id(row.values["pin"]).int)
+            if index is None:
+                continue
+            second.append(index.teacher_id)
+            if self.kind != LEGACY and (programme_id := _uuid(row.values["programme_id"])):
+                second.append(Enrolment.id_for(programme_id, index.teacher_id))
+        session.preload(second)
 
     def record(self, session: Session, row: Row) -> RowOutcome:
         """Record a row into the session (saved with its batch); never raises a rule."""
@@ -109,6 +139,13 @@ class RowRecorder:
             result["verification_code"] = app.keys.verification_code(
                 enrolment.certificate_number)
         return result, new
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def _certificate_result(certificate: Certificate) -> dict[str, Any]:
