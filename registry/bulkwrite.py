@@ -22,7 +22,7 @@ from json import encoder as json_encoder
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, Recording, StoredEvent
+from eventsourcing.persistence import Notification, Recording, StoredEvent
 from eventsourcing.utils import get_topic
 
 if TYPE_CHECKING:
@@ -122,8 +122,7 @@ class BulkWriter:
 
     def _insert_sqlite(self, ids: list, versions: list, topics: list, states: list) -> int:
         recorder = self.app.recorder
-        params = [(i if isinstance(i, str) else i.hex, v, t, s)
-                  for i, v, t, s in zip(ids, versions, topics, states)]
+        params = [(_hex(i), v, t, s) for i, v, t, s in zip(ids, versions, topics, states)]
         with recorder.datastore.transaction(commit=True) as cursor:
             # The key index takes random ids: with SQLite's default 2 MB page cache, a big
             # insert spends most of its time re-reading index pages.
@@ -137,27 +136,43 @@ class BulkWriter:
 
         recorder = self.app.recorder
         datastore = recorder.datastore
-        id_type = "uuid" if datastore.originator_id_type == "uuid" else "text"
-        insert = SQL(
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
-            "RETURNING notification_id").format(
-            schema=Identifier(datastore.schema), table=Identifier(recorder.events_table_name),
-            id_type=SQL(id_type))
-        if id_type == "text":  # the library's text ids are str(UUID)
-            ids = [str(UUID(i) if isinstance(i, str) else i) for i in ids]
-        elif ids and isinstance(ids[0], str):
-            ids = list(ids)  # hex travels as text[] and is cast to uuid[] by the statement
+        table = SQL("{0}.{1}").format(Identifier(datastore.schema),
+                                      Identifier(recorder.events_table_name))
+        if datastore.originator_id_type == "uuid":
+            id_type, ids = "uuid", [_uuid(i) for i in ids]
+        else:  # the library's text ids are str(UUID)
+            id_type, ids = "text", [str(_uuid(i)) for i in ids]
         with datastore.transaction(commit=True) as cursor:
             # The library's own serialisation: one writer at a time, then wake subscribers.
             for statement in recorder.lock_table_statements:
                 cursor.execute(statement, prepare=True)
             cursor.execute(SQL("NOTIFY {0}").format(Identifier(recorder.channel_name)))
-            cursor.execute(insert, (ids, versions, topics, states))
-            positions = [row["notification_id"] for row in cursor.fetchall()]
-        if len(positions) != len(ids):
-            raise IntegrityError(f"stored {len(positions)} of {len(ids)} events")
-        return positions[-1]
+            # Binary COPY: about a quarter of the server's work of INSERT … SELECT unnest().
+            with cursor.copy(SQL("COPY {0} (originator_id, originator_version, topic, state) "
+                                 "FROM STDIN (FORMAT BINARY)").format(table)) as copy:
+                copy.set_types([id_type, "int8", "text", "bytea"])
+                for row in zip(ids, versions, topics, states):
+                    copy.write_row(row)
+            # The table is locked: this session drew every id of the copy, in row order.
+            qualified = ".".join('"' + name.replace('"', '""') + '"' for name in
+                                 (datastore.schema, recorder.events_table_name))
+            cursor.execute("SELECT currval(pg_get_serial_sequence(%s, 'notification_id')) "
+                           "AS position", (qualified,))
+            return cursor.fetchone()["position"]
+
+
+def _hex(aggregate_id: UUID | bytes | str) -> str:
+    if isinstance(aggregate_id, UUID):
+        return aggregate_id.hex
+    return aggregate_id.hex() if isinstance(aggregate_id, bytes) else aggregate_id
+
+
+def _uuid(aggregate_id: UUID | bytes | str) -> UUID:
+    if isinstance(aggregate_id, UUID):
+        return aggregate_id
+    if isinstance(aggregate_id, bytes):
+        return UUID(bytes=aggregate_id)
+    return UUID(hex=aggregate_id)
 
 
 def read_aggregates(app: "Registry", aggregate_ids: list[UUID], *,

@@ -27,7 +27,7 @@ class Chunk:
     """One save of a register: encoded rows in recorded-time order."""
 
     times: list[int]  # recorded time, microseconds since 1970 (exact, for the merge)
-    ids: list[str]  # aggregate ids, hex
+    ids: list[bytes]  # aggregate ids, 16 bytes each
     versions: list[int]
     topics: list[str]
     states: list[bytes]
@@ -37,7 +37,7 @@ def encode_chunk(writer: BulkWriter, events: Sequence[Any]) -> Chunk:
     """The rows of one save, as plain values that travel cheaply between processes."""
     ids, versions, topics, states = writer.rows(events)
     return Chunk(times=[(e.timestamp - EPOCH) // MICROSECOND for e in events],
-                 ids=[i.hex for i in ids], versions=versions, topics=topics, states=states)
+                 ids=[i.bytes for i in ids], versions=versions, topics=topics, states=states)
 
 
 class Merger:

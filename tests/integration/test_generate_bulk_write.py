@@ -5,9 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+from eventsourcing.persistence import IntegrityError
+
 from registry.commands.base import Session
 from registry.domain.clock import frozen_at
 from registry.domain.enrolment import Enrolment
+from registry.domain.provider import Provider
 from registry.domain.teacher import Teacher
 from registry.eventlog import EventLog
 from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, teacher
@@ -74,3 +78,15 @@ def test_a_failed_step_of_a_batch_undoes_only_its_own_changes(registry):
     assert (moved.school, moved.version) == ("School No. 3", 1)
     assert session.find(Enrolment.id_for(uuid.UUID(course["id"]),
                                          registry.teacher_id_for_pin(PIN))) is None
+
+
+def test_a_batch_that_collides_with_a_stored_aggregate_stores_none_of_its_events(registry):
+    provider(registry, "KAE")
+    head = registry.max_position()
+    with pytest.raises(IntegrityError):
+        with registry.batch(ADMIN) as batch:
+            batch.session.add(Provider.register("RIPK", "Institute", "republican_institute",
+                                                "KG-GB"))
+            batch.session.add(Provider.register("KAE", "Again", "academy", "KG-GB"))
+    assert registry.max_position() == head
+    assert Session(registry).find(Provider.id_for("RIPK")) is None

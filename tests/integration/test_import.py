@@ -246,3 +246,35 @@ def course_id(course: dict):
     import uuid
 
     return uuid.UUID(course["id"])
+
+
+def refuse_inserts_of(registry, aggregate_id) -> None:
+    """Make the database refuse one aggregate's events as a duplicate, as it would refuse
+    them had a concurrent writer stored that aggregate first."""
+    if registry.db.backend == "sqlite":
+        registry.db.execute(
+            f"CREATE TRIGGER refuse_one BEFORE INSERT ON {registry.events_table} "
+            f"WHEN NEW.originator_id = '{aggregate_id.hex}' "
+            "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed (a concurrent writer)'); END")
+    else:
+        registry.db.execute(
+            "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.originator_id = '{aggregate_id}' THEN RAISE EXCEPTION "
+            "'duplicate (a concurrent writer)' USING ERRCODE = 'unique_violation'; END IF; "
+            "RETURN NEW; END $$")
+        registry.db.execute(f"CREATE TRIGGER refuse_one BEFORE INSERT ON "
+                            f"{registry.events_table} FOR EACH ROW EXECUTE FUNCTION refuse_one()")
+
+
+def test_when_a_batch_cannot_be_saved_its_rows_are_recorded_one_by_one(registry_with_teachers):
+    registry = registry_with_teachers
+    refuse_inserts_of(registry, Certificate.id_for("C-2"))
+    report = import_csv(registry, ADMIN, LEGACY_HEADER
+                        + "".join(f"{PIN},C-{i},KAE,Seminar,seminar,8,2018-03-0{i}\n"
+                                  for i in range(1, 5)))
+    assert [(row.line, row.status, row.code) for row in report.rows] == [
+        (2, "recorded", None), (3, "rejected", "concurrent_update"),
+        (4, "recorded", None), (5, "recorded", None)]
+    assert [certificate(registry, f"C-{i}") is not None for i in range(1, 5)] == \
+        [True, False, True, True]
+    assert report.position == registry.max_position()
