@@ -1,7 +1,14 @@
-"""The registry's views, and their tables."""
+"""The registry's views, and their tables (kept in step with the code that fills them).
+
+Views are disposable: each view's table definitions are fingerprinted, and when the code
+defines a view differently from the database (a new column, another index), that view's
+tables are dropped and created again and its position reset, so the next catch-up
+rebuilds it. Nothing else is touched, and the ledger's checkpoints never.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from registry.db import Database
@@ -38,21 +45,56 @@ def _columns(db: Database, cur, table: str) -> set[str]:
         "AND table_schema = current_schema()", (table,))}
 
 
-def create_view_tables(db: Database) -> None:
-    """Create the tracking table and every view's tables (idempotent)."""
+SCHEMAS_DDL = ("CREATE TABLE IF NOT EXISTS projection_schemas ("
+               " projection TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)")
+VIEWS_LOCK_KEY = 727_100_003  # serialises schema upgrades of concurrent starters
+OBSOLETE_TABLES = ("compliance_certificates", "workload_certificates")  # early layouts
+
+
+def fingerprint(cls: type[View], backend: str) -> str:
+    """A digest of a view's table definitions."""
+    return hashlib.sha256("\n".join(cls.ddl(backend)).encode()).hexdigest()[:16]
+
+
+def create_view_tables(db: Database) -> list[str]:
+    """Create the tracking table and every view's tables; recreate (empty, position reset)
+    those of any view whose definition changed. Returns the names of the views reset."""
+    reset = []
     with db.transaction() as cur:
+        if db.backend == "postgresql":
+            cur.execute("SELECT pg_advisory_xact_lock(?)", (VIEWS_LOCK_KEY,))
         cur.execute(TRACKING_DDL)
         present = _columns(db, cur, "projection_tracking")
         for column, statement in TRACKING_UPGRADES:
             if column not in present:
                 cur.execute(statement)
+        cur.execute(SCHEMAS_DDL)
+        stored = dict(cur.query("SELECT projection, fingerprint FROM projection_schemas"))
         for cls in view_classes():
+            wanted = fingerprint(cls, db.backend)
+            if stored.get(cls.name) == wanted:
+                continue
+            if cls.tables:  # a view with tables of its own: start it afresh
+                for table in cls.tables:
+                    cur.execute(f"DROP TABLE IF EXISTS {table.name}")
+                cur.execute("DELETE FROM projection_tracking WHERE projection = ?", (cls.name,))
+                if cls.name in stored:
+                    reset.append(cls.name)
             for statement in cls.ddl(db.backend):
                 cur.execute(statement)
+            cur.execute("INSERT INTO projection_schemas (projection, fingerprint) VALUES (?, ?) "
+                        "ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint",
+                        (cls.name, wanted))
+        if reset or not stored:
+            for table in OBSOLETE_TABLES:
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+    return reset
 
 
 def build_views(app: "Registry", names: list[str] | None = None) -> list[View]:
-    """View instances bound to the application's database (all, or those named)."""
+    """View instances bound to the application's database (all, or those named), their
+    tables brought in step with the code first."""
+    create_view_tables(app.db)
     classes = view_classes()
     if names:
         known = {cls.name for cls in classes}

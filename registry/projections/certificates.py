@@ -1,6 +1,7 @@
 """The certificate index: number → teacher, programme, provider, hours, dates, status, links.
 
-For verification (public) and commission queries. Status and the "replaced by" links are
+For verification (public) and commission queries, and the certificates that compliance
+(with recorded and revocation times), statistics and providers' workload count. Status and the "replaced by" links are
 derived when read from the rows themselves (a live duplicate points to its original), so
 no event has to rewrite another certificate's row.
 """
@@ -24,7 +25,8 @@ CERTIFICATE_INDEX = Table(
      ("programme_code", "TEXT"), ("enrolment_id", "TEXT"), ("verification_code", "TEXT"),
      ("duplicate_of", "TEXT"), ("recorded_at", "TEXT"), ("revoked_at", "TEXT"),
      ("revocation_reason", "TEXT")),
-    key=("id",), indexes=(("number",), ("teacher_id",),
+    key=("id",), indexes=(("number",), ("teacher_id", "issued_on"),
+                          ("provider_code", "issued_on"),
                           ("duplicate_of", "WHERE duplicate_of IS NOT NULL")))
 
 # What a duplicate repeats of its original (its event carries only the certificate facts).

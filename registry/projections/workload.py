@@ -2,9 +2,10 @@
 
 `workload_days` keeps additive counters per provider, day, form, mode and funding
 (enrolments by enrolment date, assessments by assessment date, withdrawals by their
-effective date, certificates and hours by issue date), so a report for any date range
-sums a few rows and groups them by month, form, mode or funding. A revoked certificate
-is taken off the day it was issued: it delivered nothing that counts.
+effective date), so a report for any date range sums a few rows and groups them by
+month, form, mode or funding. Certificates and hours delivered are read from the
+certificate index by issue date (valid ones: a revoked certificate delivered nothing
+that counts), so they are not counted twice over.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from registry.projections.base import View
 from registry.projections.codec import date_text, flag, id_text, time_text
 from registry.projections.rows import Batch
 from registry.projections.tables import Table
-
-UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
 ENROLMENTS = Table(
     "enrolments",
@@ -27,14 +26,7 @@ ENROLMENTS = Table(
      ("withdrawn_on", "TEXT"), ("withdrawal_reason", "TEXT"), ("recorded_at", "TEXT")),
     key=("id",), indexes=(("teacher_id",),))
 
-WORKLOAD_CERTIFICATES = Table(
-    "workload_certificates",
-    (("id", "TEXT"), ("provider_code", "TEXT"), ("issued_on", "TEXT"), ("form", "TEXT"),
-     ("mode", "TEXT"), ("funding", "TEXT"), ("hours", "INTEGER"), ("revoked", "INTEGER")),
-    key=("id",))
-
-COUNTERS = ("enrolments", "withdrawals", "assessments", "passed", "failed", "certificates",
-            "hours")
+COUNTERS = ("enrolments", "withdrawals", "assessments", "passed", "failed")
 WORKLOAD_DAYS = Table(
     "workload_days",
     (("provider_code", "TEXT"), ("on_date", "TEXT"), ("form", "TEXT"), ("mode", "TEXT"),
@@ -47,19 +39,15 @@ class WorkloadView(View):
 
     name = "workload"
     weight = 3.0
-    tables = (ENROLMENTS, WORKLOAD_CERTIFICATES, WORKLOAD_DAYS)
+    tables = (ENROLMENTS, WORKLOAD_DAYS)
     handlers = {
         "Enrolment.Enrolled": "enrolled",
         "Enrolment.Assessed": "assessed",
         "Enrolment.Withdrawn": "withdrawn",
-        "Certificate.Issued": "certificate_issued",
-        "Certificate.LegacyRecorded": "certificate_issued",
-        "Certificate.Revoked": "revoked",
     }
     # An enrolment's certificate is the certificate index's business (each issued
     # certificate names its enrolment), so Enrolment.Certified is not needed here.
-    loads = {"Enrolment.Assessed": ("enrolments",), "Enrolment.Withdrawn": ("enrolments",),
-             "Certificate.Revoked": ("workload_certificates",)}
+    loads = {"Enrolment.Assessed": ("enrolments",), "Enrolment.Withdrawn": ("enrolments",)}
 
     @staticmethod
     def _day(batch: Batch, row: dict, on: str, **amounts: int) -> None:
@@ -97,20 +85,3 @@ class WorkloadView(View):
                                          withdrawal_reason=d["reason"])
         if row is not None:
             self._day(batch, row, row["withdrawn_on"], withdrawals=1)
-
-    def certificate_issued(self, batch: Batch, fact: Fact) -> None:
-        d = fact.data
-        programme = d.get("programme") or {}
-        row = batch["workload_certificates"].put({
-            "id": id_text(fact.originator_id), "provider_code": d["provider_code"],
-            "issued_on": date_text(d["issued_on"]), "form": d["form"],
-            "mode": programme.get("mode") or UNKNOWN,
-            "funding": programme.get("funding") or UNKNOWN, "hours": d["hours"],
-            "revoked": 0})
-        self._day(batch, row, row["issued_on"], certificates=1, hours=row["hours"])
-
-    def revoked(self, batch: Batch, fact: Fact) -> None:
-        row = batch["workload_certificates"].get(id_text(fact.originator_id))
-        if row is not None and not row["revoked"]:
-            batch["workload_certificates"].update(row["id"], revoked=1)
-            self._day(batch, row, row["issued_on"], certificates=-1, hours=-row["hours"])

@@ -8,7 +8,10 @@ from typing import Any
 from registry.db import Database
 from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.projections.codec import date_value
-from registry.projections.workload import COUNTERS
+from registry.projections.workload import COUNTERS as ACTIVITY
+
+COUNTERS = ACTIVITY + ("certificates", "hours")
+UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 from registry.queries.common import require_date
 
 _PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
@@ -86,12 +89,23 @@ class ProviderQueries:
         if date_from > date_to:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
         self.provider(provider_code)
-        sums = ", ".join(f"SUM({name})" for name in COUNTERS)
-        rows = self.db.query(
-            f"SELECT substr(on_date, 1, 7), form, mode, funding, {sums} FROM workload_days "
-            "WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
-            "GROUP BY substr(on_date, 1, 7), form, mode, funding",
-            (provider_code, date_from.isoformat(), date_to.isoformat()))
+        span = (provider_code, date_from.isoformat(), date_to.isoformat())
+        sums = ", ".join(f"SUM({name})" for name in ACTIVITY)
+        with self.db.reading() as cur:
+            activity = cur.query(
+                f"SELECT substr(on_date, 1, 7), form, mode, funding, {sums}, 0, 0 "
+                "FROM workload_days WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
+                "GROUP BY substr(on_date, 1, 7), form, mode, funding", span)
+            # Certificates delivered: the valid ones (not revoked, not duplicates).
+            zeros = ", ".join("0" for _ in ACTIVITY)
+            certified = cur.query(
+                f"SELECT substr(issued_on, 1, 7), form, COALESCE(mode, '{UNKNOWN}'), "
+                f"COALESCE(funding, '{UNKNOWN}'), {zeros}, COUNT(*), SUM(hours) "
+                "FROM certificate_index WHERE provider_code = ? AND issued_on >= ? AND "
+                "issued_on <= ? AND revoked_at IS NULL AND duplicate_of IS NULL "
+                f"GROUP BY substr(issued_on, 1, 7), form, COALESCE(mode, '{UNKNOWN}'), "
+                f"COALESCE(funding, '{UNKNOWN}')", span)
+        rows = activity + certified
         total: dict[str, int] = {}
         groups: dict[str, dict[str, dict[str, int]]] = {"form": {}, "mode": {}, "funding": {}}
         months: dict[str, dict[str, int]] = {m: {} for m in _months(date_from, date_to)}

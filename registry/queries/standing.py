@@ -92,7 +92,7 @@ WITH counting AS (
                             ROWS UNBOUNDED PRECEDING) AS running,
          ROW_NUMBER() OVER (PARTITION BY c.teacher_id
                             ORDER BY c.issued_on DESC, c.number DESC) AS newest
-  FROM compliance_certificates c
+  FROM certificate_index c
   WHERE c.revoked_at IS NULL AND c.duplicate_of IS NULL AND c.issued_on > ? AND c.issued_on <= ?
 ), per_teacher AS (
   SELECT teacher_id, SUM(hours) AS hours,

@@ -112,7 +112,7 @@ class StatisticsQueries:
             group = f"COALESCE(l.{group_by}, '{UNKNOWN}')"
         rows = self.db.query(
             f"SELECT {group}, COUNT(*), SUM(c.hours), COUNT(DISTINCT c.teacher_id) "
-            f"FROM compliance_certificates c {joins} WHERE c.revoked_at IS NULL AND "
+            f"FROM certificate_index c {joins} WHERE c.revoked_at IS NULL AND "
             "c.duplicate_of IS NULL AND c.issued_on >= ? AND c.issued_on <= ? "
             f"GROUP BY {group} ORDER BY {group}", (date_from.isoformat(), date_to.isoformat()))
         return [{"group": g, "certificates": n, "hours": int(h or 0), "teachers": t}

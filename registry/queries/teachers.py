@@ -89,7 +89,7 @@ class TeacherQueries:
                 (teacher_id, k))[0]
             certificates = cur.query(
                 "SELECT number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, "
-                "provider_code FROM compliance_certificates WHERE teacher_id = ? AND "
+                "provider_code FROM certificate_index WHERE teacher_id = ? AND "
                 "recorded_at <= ?", (teacher_id, k))
             policies = load_policies(cur)
         departures = [DepartureFact(date_value(teacher[2]), time_value(teacher[3]))] \

@@ -125,3 +125,20 @@ def test_a_rebuild_spread_over_processes_gives_the_same_rows(registry):
     rebuild_in_processes(registry, worker, processes=2, batch_size=4, on_progress=seen.append)
     assert dump(registry) == alone
     assert seen[-1] == registry.max_position()
+
+
+def test_a_view_whose_definition_changed_is_recreated_and_rebuilt(registry):
+    from registry.projections.catalogue import create_view_tables
+
+    certified_teacher(registry)
+    caught_up(registry)
+    before = dump(registry)
+    registry.db.execute("UPDATE projection_schemas SET fingerprint = 'old' "
+                        "WHERE projection = 'workload'")
+    registry.db.execute("DELETE FROM enrolments")  # as if its layout had changed
+    assert create_view_tables(registry.db) == ["workload"]
+    assert open_worker(registry).positions()["workload"] == 0
+    assert open_worker(registry).positions()["compliance"] == registry.max_position()
+    caught_up(registry)
+    assert dump(registry) == before
+    assert create_view_tables(registry.db) == []
