@@ -102,7 +102,20 @@ class Shard:
         self.batch: Batch | None = None
 
     def steps(self) -> Iterator[datetime]:
-        """Run the register; yields each action's moment just before running it."""
+        """Run the register taking turns with others: yields each action's moment first."""
+        for limit in self._years():
+            while (moment := self.timeline.next_before(limit)) is not None:
+                yield moment
+                self.batch.activate()
+                self.timeline.run_next()
+
+    def run(self, on_day: Callable[[date], None] | None = None) -> None:
+        """Run the register alone (in a worker process)."""
+        for limit in self._years():
+            self.timeline.run_until(limit, on_day)
+
+    def _years(self) -> Iterator[datetime | None]:
+        """Plan each year, then hand back the moment its actions run up to; then finish."""
         spec = self.spec
         self.batch = batch = Batch(self.registry, self.actor, spec.batch_size,
                                    preload_ids=True, sink=self.sink)
@@ -112,15 +125,8 @@ class Shard:
             year_start = add_years(spec.start, year)
             year_end = min(add_years(spec.start, year + 1), spec.end + timedelta(days=1))
             self._plan_year(actions, year, year_start, year_end)
-            limit = datetime.combine(year_end, datetime.min.time(), BISHKEK)
-            while (moment := self.timeline.next_before(limit)) is not None:
-                yield moment
-                batch.activate()
-                self.timeline.run_next()
-        while (moment := self.timeline.next_before(None)) is not None:
-            yield moment
-            batch.activate()
-            self.timeline.run_next()
+            yield datetime.combine(year_end, datetime.min.time(), BISHKEK)
+        yield None
         batch.flush()
         self.result.events = batch.events
         self.result.compliance = judge(self.people, spec.end, spec.until)

@@ -71,3 +71,18 @@ class Timeline:
         self.now = moment
         with frozen_at(moment):
             action(*args)
+
+    def run_until(self, limit: datetime | None,
+                  on_day: Callable[[date], None] | None = None) -> None:
+        """Run every action before `limit` (all, if None), telling `on_day` of each new day."""
+        queue, pop, day = self._queue, heapq.heappop, None
+        while queue and (limit is None or queue[0][0] < limit):
+            moment, _, action, args = pop(queue)
+            if self.now is not None and moment <= self.now:
+                moment = self.now + _TICK
+            self.now = moment
+            if on_day is not None and (today := day_of(moment)) != day:
+                day = today
+                on_day(today)
+            with frozen_at(moment):
+                action(*args)

@@ -18,7 +18,6 @@ from multiprocessing.connection import Connection
 from registry.commands.base import Actor
 from registry.generate.merge import encode_chunk
 from registry.generate.shard import Shard, ShardSpec
-from registry.generate.timeline import day_of
 from registry.settings import Settings
 
 
@@ -31,12 +30,7 @@ def run_register(conn: Connection, settings: Settings, spec: ShardSpec, actor: A
         writer = app.bulk_writer
         shard = Shard(app, spec, actor, sink=lambda events: conn.send(
             ("rows", encode_chunk(writer, events))))
-        last_day = None
-        for moment in shard.steps():
-            day = day_of(moment)
-            if day != last_day:
-                last_day = day
-                conn.send(("day", day))
+        shard.run(on_day=lambda day: conn.send(("day", day)))
         conn.send(("done", shard.result))
     except BaseException:  # the parent reports it and stops the run
         conn.send(("error", traceback.format_exc()))
