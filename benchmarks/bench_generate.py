@@ -1,6 +1,6 @@
-"""How fast `registry generate` writes (targets: >= 25,000 events/s SQLite, >= 15,000 PostgreSQL).
+"""How fast `registry generate` writes (targets: 25,000 events/s SQLite, 15,000 PostgreSQL).
 
-    python benchmarks/bench_generate.py                       # 20,000 teachers x 10 years, both engines
+    python benchmarks/bench_generate.py        # 20,000 teachers x 10 years, both engines
     python benchmarks/bench_generate.py --backend sqlite --teachers 5000 --workers 1
     python benchmarks/bench_generate.py --teachers 2000 --import-rows 10000
 
@@ -45,6 +45,7 @@ class Item(Aggregate):
 
     @event("Renamed")
     def rename(self, name: str) -> None:
+        """Give the item a new name."""
         self.name = name
 
 
@@ -55,11 +56,13 @@ class Plain(Application):
 
 
 def settings_for(url: str, workdir: Path) -> Settings:
+    """Settings of a benchmark database."""
     return Settings(database_url=url, instance_path=workdir, secret_key=b"bench-secret",
                     pool_size=4)
 
 
 def new_database(backend: str, workdir: Path) -> str:
+    """A new empty database of an engine."""
     if backend == "sqlite":
         return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
     import psycopg
@@ -71,6 +74,7 @@ def new_database(backend: str, workdir: Path) -> str:
 
 
 def drop_database(url: str) -> None:
+    """Remove a benchmark database."""
     if url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
@@ -82,6 +86,7 @@ def drop_database(url: str) -> None:
 
 
 def machine() -> str:
+    """Cores, CPU model and Python version."""
     model = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -94,11 +99,13 @@ def machine() -> str:
 
 
 def load() -> str:
+    """The load averages (1, 5, 15 minutes)."""
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
                    workers: int | None) -> None:
+    """Time generate_history on a fresh database."""
     url = new_database(backend, workdir)
     try:
         settings = settings_for(url, workdir)
@@ -120,6 +127,7 @@ def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
 
 
 def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
+    """Time the library's loop of one aggregate per save."""
     url = new_database(backend, workdir)
     try:
         env = settings_for(url, workdir).eventsourcing_env(create_table=True)
@@ -143,6 +151,7 @@ def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
 
 
 def bench_import(backend: str, workdir: Path, rows: int) -> None:
+    """Time a CSV import and its re-import."""
     from registry.commands.base import Actor
     from registry.importer import import_csv
 
@@ -183,6 +192,7 @@ def bench_import(backend: str, workdir: Path, rows: int) -> None:
 
 
 def main() -> None:
+    """Run the benchmarks the options ask for."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--teachers", type=int, default=20_000)

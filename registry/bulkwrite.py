@@ -55,6 +55,7 @@ class BulkWriter:
         dates: dict[date, Any] = {}
 
         def encode_object(obj: Any) -> Any:
+            """The transcoding of one object the JSON encoder does not know."""
             if type(obj) is date:
                 encoded = dates.get(obj)
                 if encoded is None:

@@ -74,6 +74,7 @@ def generate_history(registry: "Registry", *, teachers: int, years: int, seed: i
     with tqdm(total=(end - start).days, unit="day", desc="generating",
               dynamic_ncols=True) as bar:
         def on_day(day: date) -> None:
+            """Move the bar to the simulated day."""
             bar.update((day - start).days - bar.n)
 
         result = GenerationRun(registry, specs, actor, summary, on_day).run(workers)

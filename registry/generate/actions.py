@@ -80,11 +80,13 @@ class Actions:
     # -- providers and teachers -------------------------------------------------------
 
     def register_teacher(self, person: Person) -> None:
+        """Register a teacher of the campaign or a new hire."""
         if self._run("teachers registered", lambda: self.registry.register_teacher(
                 self.actor, person.details(), teacher_id=person.teacher_id)) is not None:
             person.registered_at = self.timeline.now
 
     def record_legacy(self, person: Person, number: str, details: dict) -> None:
+        """Record a paper certificate the teacher held before the registry."""
         if person.registered_at is None:
             return
         if self._run("legacy certificates", lambda: self.registry.record_legacy_certificate(
@@ -94,11 +96,13 @@ class Actions:
             self.batch.forget(Certificate.id_for(number))
 
     def depart(self, person: Person, effective_on: date, reason: str) -> None:
+        """Record that a teacher left service."""
         if self._run("departures", lambda: self.registry.record_departure(
                 self.actor, person.pin, effective_on=effective_on, reason=reason)) is not None:
             person.departed = (effective_on, self.timeline.now)
 
     def transfer(self, person: Person, effective_on: date) -> None:
+        """Move a teacher to another school."""
         if person.departed is not None or person.registered_at is None:
             return
         school = self.shard.population.other_school(person.school)
@@ -108,6 +112,7 @@ class Actions:
             person.school = school
 
     def correct_name(self, person: Person) -> None:
+        """Correct a surname after a marriage."""
         new_name = married_name(self.rng, person.full_name, person.school.region)
         if new_name == person.full_name or person.registered_at is None:
             return
@@ -117,6 +122,7 @@ class Actions:
             person.full_name = new_name
 
     def correct_pin(self, person: Person) -> None:
+        """Correct a PIN as the civil registry did."""
         if person.registered_at is None:
             return
         new_pin = self.shard.population.new_pin(person)
@@ -165,11 +171,13 @@ class Actions:
         return participation
 
     def register_programme(self, programme: PlannedProgramme) -> None:
+        """Register a cohort's programme."""
         if self._run("programmes", lambda: self.registry.register_programme(
                 self.actor, programme.details())) is not None:
             self.counts[f"programmes: {programme.form}"] += 1
 
     def enrol(self, p: Participation) -> None:
+        """Enrol a participant, then schedule the withdrawal, assessment or certificate."""
         if p.person.registered_at is None or self._run("enrolments", lambda: self.registry.enrol(
                 self.actor, p.programme.id, p.person.pin)) is None:
             return
@@ -184,12 +192,14 @@ class Actions:
             self.timeline.at(moment_after(rng, now, p.issue_on), self.certify, p)
 
     def withdraw(self, p: Participation) -> None:
+        """Withdraw a participant from the programme."""
         self._run("withdrawals", lambda: self.registry.withdraw(
             self.actor, p.enrolment_id, effective_on=p.withdraw_on,
             reason=one_of(self.rng, cat.WITHDRAWAL_REASONS)))
         self.batch.forget(p.enrolment_id)
 
     def assess(self, p: Participation, attempt: int) -> None:
+        """Record an assessment attempt, then schedule the next one or the certificate."""
         rng, now = self.rng, self.timeline.now
         assessed_on, passed = p.attempts[attempt]
         score = between(rng, 60, 100) if passed else between(rng, 20, 59)
@@ -209,6 +219,7 @@ class Actions:
             self.batch.forget(p.enrolment_id)
 
     def certify(self, p: Participation) -> None:
+        """Issue the certificate; now and then schedule its revocation or duplicate."""
         rng, now = self.rng, self.timeline.now
         number = self._number(p.programme.provider, p.issue_on.year)
         if self._run("certificates issued", lambda: self.registry.issue_certificate(
@@ -229,6 +240,7 @@ class Actions:
             self.batch.forget(p.enrolment_id, Certificate.id_for(number))
 
     def revoke(self, p: Participation, reason: str, correctable: bool) -> None:
+        """Revoke a certificate issued in error; most are re-issued correctly."""
         rng, now = self.rng, self.timeline.now
         if self._run("revocations", lambda: self.registry.revoke_certificate(
                 self.actor, p.number, reason=reason)) is None:
@@ -244,6 +256,7 @@ class Actions:
             self.batch.forget(p.enrolment_id, Certificate.id_for(p.number))
 
     def reissue(self, p: Participation, issued_on: date) -> None:
+        """Issue the corrected certificate on the same enrolment."""
         revoked = p.number
         number = self._number(p.programme.provider, issued_on.year)
         if self._run("certificates re-issued", lambda: self.registry.issue_certificate(
@@ -255,6 +268,7 @@ class Actions:
         self.batch.forget(p.enrolment_id, Certificate.id_for(revoked), Certificate.id_for(number))
 
     def duplicate(self, p: Participation) -> None:
+        """Replace a lost original with a duplicate."""
         issued_on = day_of(self.timeline.now)
         number = self._number(p.programme.provider, issued_on.year)
         if self._run("duplicates", lambda: self.registry.issue_duplicate(

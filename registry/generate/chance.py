@@ -26,6 +26,7 @@ class Weighted(Generic[T]):
         self.last = len(self.values) - 1
 
     def pick(self, rng: random.Random) -> T:
+        """Draw one value."""
         index = bisect_right(self.cumulative, rng.random() * self.total)
         return self.values[min(index, self.last)]
 

@@ -83,6 +83,7 @@ class Person:
         return sum(c.hours for c in self.credits if c.issued_on <= day < c.expires_on)
 
     def age_on(self, day: date) -> int:
+        """Whole years of age on a day."""
         return day.year - self.born.year - ((day.month, day.day) < (self.born.month, self.born.day))
 
 

@@ -122,6 +122,7 @@ class GenerationRun:
 
     def _sink(self, i: int, writer) -> Callable[[list[Any]], None]:
         def sink(events: list[Any]) -> None:
+            """Take a register's save into the merge."""
             self.merger.add(i, encode_chunk(writer, events))
             self.merger.drain()
         return sink

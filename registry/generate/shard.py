@@ -93,8 +93,9 @@ class Shard:
         self.start = spec.start
         self.rng = random.Random(f"{spec.seed}:{spec.letter}")
         self.timeline = Timeline(spec.until)
+        first_serial = 1 + 50_000 * spec.index  # the registers' PIN serials never meet
         self.population = Population(self.rng, spec.teachers, regions=spec.regions,
-                                     serials=(1 + 50_000 * spec.index, 49_999 + 50_000 * spec.index))
+                                     serials=(first_serial, first_serial + 49_998))
         self.planner = Planner(self.rng, branch=spec.letter)
         self.people: list[Person] = []
         self.result = ShardResult()
@@ -138,11 +139,13 @@ class Shard:
         for _ in range(initial):
             person = self.population.teacher(on=start, hired=False)
             self.people.append(person)
-            registered = working_moment(rng, start + timedelta(days=between(rng, 1, CAMPAIGN_DAYS)))
+            registered = working_moment(
+                rng, start + timedelta(days=between(rng, 1, CAMPAIGN_DAYS)))
             person.joins_at = registered
             self.timeline.at(registered, actions.register_teacher, person)
             for number, details in self._paper_certificates(person):
-                later = registered + timedelta(days=between(rng, 1, 60), minutes=between(rng, 1, 600))
+                later = registered + timedelta(days=between(rng, 1, 60),
+                                               minutes=between(rng, 1, 600))
                 self.timeline.at(later, actions.record_legacy, person, number, details)
 
     def _paper_certificates(self, person: Person) -> list[tuple[str, dict]]:

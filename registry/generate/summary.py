@@ -51,6 +51,7 @@ class GenerationSummary:
 
     @property
     def events_per_second(self) -> float:
+        """Events written per second of the run."""
         return self.events / self.elapsed_s if self.elapsed_s else 0.0
 
     def to_dict(self) -> dict[str, Any]:

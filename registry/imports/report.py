@@ -32,6 +32,7 @@ class RowOutcome:
         return f"line {self.line}: recorded{what}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The outcome as JSON-ready values."""
         return {"line": self.line, "status": self.status, "code": self.code,
                 "reason": self.reason, "fields": self.fields, "result": self.result}
 
@@ -56,18 +57,22 @@ class ImportReport:
     position: int | None = None
 
     def count(self, status: str) -> int:
+        """Rows with a status."""
         return sum(1 for row in self.rows if row.status == status)
 
     @property
     def recorded(self) -> int:
+        """Rows recorded by this import."""
         return self.count(RECORDED)
 
     @property
     def already_recorded(self) -> int:
+        """Rows recorded before (or earlier in the file)."""
         return self.count(ALREADY_RECORDED)
 
     @property
     def rejected(self) -> int:
+        """Rows not recorded because of what was wrong with them."""
         return self.count(REJECTED)
 
     def summary(self) -> str:
