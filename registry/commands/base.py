@@ -96,8 +96,12 @@ class Session:
         self._step: dict[int, int | None] | None = None
 
     def find(self, aggregate_id: uuid.UUID) -> Any | None:
-        """The aggregate, or None if it was never recorded."""
-        key = aggregate_id.int
+        """The aggregate, or None if it was never recorded (the id may be given as text)."""
+        try:
+            key = aggregate_id.int
+        except AttributeError:
+            aggregate_id = uuid.UUID(str(aggregate_id))
+            key = aggregate_id.int
         aggregate = self.aggregates.get(key)
         if aggregate is None:
             if key in self.missing:
