@@ -58,7 +58,7 @@ class StatisticsView(View):
     """Who teaches what where, on which dates, without saying who they are."""
 
     name = "statistics"
-    weight = 1.0
+    weight = 3.3  # µs per event of a rebuild, measured
     tables = (STAT_TEACHERS, STAT_LOCATIONS)
     handlers = {
         "Teacher.Registered": "registered",
