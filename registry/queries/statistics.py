@@ -15,6 +15,7 @@ from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
 from registry.projections.codec import date_value
 from registry.projections.statistics import canonical_district
+from registry.queries.cache import PositionedCache
 from registry.queries.common import (load_policies, require_choice, require_date,
                                      require_page)
 from registry.queries.standing import STANDING_COLUMNS, Standard, standing_sql
@@ -41,6 +42,7 @@ class StatisticsQueries:
 
     def __init__(self, db: Database):
         self.db = db
+        self.cache = PositionedCache(db)
 
     def _standard(self, cur, as_of: date | None) -> Standard:
         return Standard.on(require_date(as_of, "as_of"), load_policies(cur))
@@ -52,6 +54,11 @@ class StatisticsQueries:
         certificate that counts on the date ("none" without one).
         """
         group_by = require_choice(group_by, COMPLIANCE_GROUPS, "group_by")
+        as_of = require_date(as_of, "as_of")
+        return self.cache.get(("compliance", as_of, group_by),
+                              lambda: self._compliance(as_of, group_by))
+
+    def _compliance(self, as_of: date, group_by: str) -> list[dict[str, Any]]:
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of)
             sql, params = standing_sql(standard)
@@ -98,6 +105,10 @@ class StatisticsQueries:
         date_to = require_date(date_to, "to")
         if date_from > date_to:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
+        return self.cache.get(("activity", date_from, date_to, group_by),
+                              lambda: self._activity(date_from, date_to, group_by))
+
+    def _activity(self, date_from: date, date_to: date, group_by: str) -> list[dict[str, Any]]:
         joins, group = "", f"COALESCE(c.{group_by}, '{UNKNOWN}')"
         if group_by == "provider_kind":
             joins = "LEFT JOIN providers p ON p.code = c.provider_code"

@@ -178,3 +178,16 @@ def test_activity_counts_certificates_hours_and_teachers_reached(registry):
         date(2016, 1, 1), date(2024, 12, 31), "mode")} == {"unknown"}
     with pytest.raises(InvalidInputError):
         queries.activity_statistics(date(2024, 1, 1), date(2023, 1, 1), "form")
+
+
+def test_statistics_asked_again_follow_new_events_and_resist_callers_changes(registry):
+    boundary_teachers(registry)
+    queries = caught_up(registry)
+    on = date(2025, 1, 1)
+    first = queries.compliance_statistics(on, "region")
+    first[0]["total"] = -1  # a caller's change must not reach the next caller
+    assert queries.compliance_statistics(on, "region")[0]["total"] > 0
+    registry.register_teacher(ADMIN, teacher(pin=PINS[9], region="KG-N", district="Kochkor"))
+    assert "KG-N" not in {g["group"] for g in queries.compliance_statistics(on, "region")}
+    queries = caught_up(registry)
+    assert "KG-N" in {g["group"] for g in queries.compliance_statistics(on, "region")}
