@@ -86,8 +86,10 @@ class ProjectionWorker:
             views = [v for v in self.views if positions[v.name] < facts[-1].position]
             for view in views:
                 positions[view.name] = self._apply(view, positions[view.name], facts)
-                if positions[view.name] < lowest:
-                    raise _Restart  # reset below the stream we are reading
+                if positions[view.name] < facts[-1].position:
+                    # It moved under us (a rival process, a reset) to short of this batch's
+                    # end: carrying on would skip what lies between. Read positions again.
+                    raise _Restart
             progress.events += len(facts)
             progress.batches += 1
             if on_batch is not None:

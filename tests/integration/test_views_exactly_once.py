@@ -142,3 +142,26 @@ def test_a_view_whose_definition_changed_is_recreated_and_rebuilt(registry):
     caught_up(registry)
     assert dump(registry) == before
     assert create_view_tables(registry.db) == []
+
+
+def test_a_rival_that_moved_a_view_part_way_through_a_batch_leaves_no_gap(registry, settings,
+                                                                            monkeypatch):
+    from registry.projections.worker import ProjectionWorker
+
+    for n in range(12):
+        registry.register_teacher(ADMIN, teacher(pin=f"2150519850{n:04d}"))
+    rival = Registry(settings)
+    original = ProjectionWorker._apply
+    interfered: list[int] = []
+
+    def apply_after_a_rival(self, view, position, facts):
+        if self.app is registry and not interfered:
+            # Between our read of the batch and our write, a rival applies part of it.
+            interfered.append(open_worker(rival, [view.name]).catch_up(until=5).events)
+        return original(self, view, position, facts)
+
+    monkeypatch.setattr(ProjectionWorker, "_apply", apply_after_a_rival)
+    open_worker(registry, ["compliance"]).catch_up(batch_size=10)
+    rival.close()
+    assert interfered == [5]
+    assert registry.db.query("SELECT count(*) FROM teachers") == [(12,)]
