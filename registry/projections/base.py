@@ -62,10 +62,12 @@ class ViewRecorder(TrackingRecorder):
         self._advanced = advanced_condition(db)
 
     def insert_tracking(self, tracking: Tracking) -> None:
+        """Record a position on its own (the library's interface; batches use `advance`)."""
         with self.db.transaction() as cur:
             self.advance(cur, tracking, self.position(cur, tracking.application_name))
 
     def max_tracking_id(self, application_name: str) -> int | None:
+        """The view's position, or None before its first event."""
         with self.db.reading() as cur:
             return self.position(cur, application_name)
 
@@ -101,6 +103,7 @@ class ViewRecorder(TrackingRecorder):
             raise PositionMovedError(self.projection)
 
     def notify_advanced(self) -> None:
+        """Wake every wait in this process on this database."""
         with self._advanced:
             self._advanced.notify_all()
 
@@ -161,6 +164,7 @@ class View(Projection[ViewRecorder]):
         self.view.notify_advanced()
 
     def wants(self, fact: Fact) -> bool:
+        """Whether the view handles this fact's type."""
         return fact.type in self.handlers
 
     def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:

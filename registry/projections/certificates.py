@@ -63,6 +63,7 @@ class CertificateIndexView(View):
         return row
 
     def issued(self, batch: Batch, fact: Fact) -> None:
+        """A certificate issued on an enrolment, with its programme's facts."""
         row = self._row(fact, "issued")
         programme = fact.data.get("programme") or {}
         row.update(mode=programme.get("mode"), funding=programme.get("funding"),
@@ -76,9 +77,11 @@ class CertificateIndexView(View):
         batch["certificate_index"].put(row)
 
     def legacy_recorded(self, batch: Batch, fact: Fact) -> None:
+        """A paper certificate recorded without an enrolment."""
         batch["certificate_index"].put(self._row(fact, "legacy"))
 
     def duplicate_issued(self, batch: Batch, fact: Fact) -> None:
+        """A duplicate, with its original's programme facts."""
         row = self._row(fact, "duplicate")
         original = batch["certificate_index"].get(
             id_text(Certificate.id_for(fact.data["duplicate_of"])))
@@ -87,6 +90,7 @@ class CertificateIndexView(View):
         batch["certificate_index"].put(row)
 
     def revoked(self, batch: Batch, fact: Fact) -> None:
+        """A revocation, with when it was recorded and why."""
         batch["certificate_index"].update(id_text(fact.originator_id),
                                           revoked_at=time_text(fact.recorded_at),
                                           revocation_reason=fact.data["reason"])

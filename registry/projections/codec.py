@@ -43,6 +43,7 @@ def date_text(day: date | str | None) -> str | None:
 
 
 def date_value(text: str | None) -> date | None:
+    """Stored date text back to a date."""
     return None if text is None else date.fromisoformat(text)
 
 

@@ -61,6 +61,7 @@ class ComplianceView(View):
              "Teacher.Corrected": ("teachers",)}
 
     def registered(self, batch: Batch, fact: Fact) -> None:
+        """A new teacher: details, first PIN and first service start."""
         d, teacher_id, at = fact.data, id_text(fact.originator_id), time_text(fact.recorded_at)
         row = {"id": teacher_id, "pin": d["pin"], "previous_pins": None,
                "full_name": d["full_name"], "region": d["region"], "district": d["district"],
@@ -77,17 +78,20 @@ class ComplianceView(View):
     def transferred(self, batch: Batch, fact: Fact) -> None:
         # The profile shows where the teacher works now, as the write side does; the
         # effective-dated history is the statistics view's.
+        """The teacher works at another school now."""
         d = fact.data
         batch["teachers"].update(id_text(fact.originator_id), region=d["region"],
                                  district=d["district"], school=d["school"])
 
     def departed(self, batch: Batch, fact: Fact) -> None:
+        """The teacher left service (with when that was recorded)."""
         batch["teachers"].update(id_text(fact.originator_id),
                                  departed_on=date_text(fact.data["effective_on"]),
                                  departed_at=time_text(fact.recorded_at),
                                  departure_reason=fact.data["reason"])
 
     def corrected(self, batch: Batch, fact: Fact) -> None:
+        """Corrected details; a new PIN and a new service start are kept beside the old."""
         teacher_id, at = id_text(fact.originator_id), time_text(fact.recorded_at)
         row = batch["teachers"].get(teacher_id)
         if row is None:

@@ -46,6 +46,7 @@ class DirectoryView(View):
     loads = {"Provider.Suspended": ("providers",), "Provider.Reinstated": ("providers",)}
 
     def provider_registered(self, batch: Batch, fact: Fact) -> None:
+        """A new provider."""
         d = fact.data
         batch["providers"].put({
             "id": id_text(fact.originator_id), "code": d["code"], "name": d["name"],
@@ -53,14 +54,17 @@ class DirectoryView(View):
             "suspension_reason": None, "registered_at": time_text(fact.recorded_at)})
 
     def provider_suspended(self, batch: Batch, fact: Fact) -> None:
+        """A provider may record nothing new."""
         batch["providers"].update(id_text(fact.originator_id), suspended=flag(True),
                                   suspension_reason=fact.data["reason"])
 
     def provider_reinstated(self, batch: Batch, fact: Fact) -> None:
+        """A provider may record again."""
         batch["providers"].update(id_text(fact.originator_id), suspended=flag(False),
                                   suspension_reason=None)
 
     def programme_registered(self, batch: Batch, fact: Fact) -> None:
+        """A new programme."""
         d = fact.data
         batch["programmes"].put({
             "id": id_text(fact.originator_id), "provider_code": d["provider_code"],
@@ -70,6 +74,7 @@ class DirectoryView(View):
             "recorded_at": time_text(fact.recorded_at)})
 
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:
+        """A policy version (the first one included), in the order adopted."""
         d = fact.data
         batch["policy_versions"].put({
             "position": fact.position, "effective_from": date_text(d["effective_from"]),

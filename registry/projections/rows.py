@@ -128,4 +128,5 @@ class Batch:
         return self._parts[name]
 
     def flush(self) -> int:
+        """Write every table's changes; returns how many rows were written."""
         return sum(part.flush() for part in self._parts.values())

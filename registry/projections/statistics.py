@@ -75,6 +75,7 @@ class StatisticsView(View):
         return self.keys.pseudonym(teacher_id)
 
     def registered(self, batch: Batch, fact: Fact) -> None:
+        """A new teacher under their pseudonym, located from registration on."""
         d, teacher_id = fact.data, id_text(fact.originator_id)
         batch["stat_teachers"].put({
             "teacher_id": teacher_id, "key": self._key(teacher_id), "subject": d["subject"],
@@ -84,6 +85,7 @@ class StatisticsView(View):
                                      **_place(d)})
 
     def transferred(self, batch: Batch, fact: Fact) -> None:
+        """A new effective-dated location."""
         d, teacher_id = fact.data, id_text(fact.originator_id)
         teacher = batch["stat_teachers"].get(teacher_id)
         if teacher is None:
@@ -95,10 +97,12 @@ class StatisticsView(View):
             batch["stat_teachers"].update(teacher_id, location_from=effective_on)
 
     def departed(self, batch: Batch, fact: Fact) -> None:
+        """The date the teacher left service."""
         batch["stat_teachers"].update(id_text(fact.originator_id),
                                       departed_on=date_text(fact.data["effective_on"]))
 
     def corrected(self, batch: Batch, fact: Fact) -> None:
+        """Corrected subject, position, service start or current place."""
         teacher_id = id_text(fact.originator_id)
         teacher = batch["stat_teachers"].get(teacher_id)
         if teacher is None:

@@ -38,6 +38,7 @@ class Table:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The column names, in order."""
         return tuple(name for name, _ in self.columns)
 
     def ddl(self, backend: str) -> list[str]:
@@ -94,6 +95,7 @@ class Table:
             cur.executemany(statement, rows)
 
     def select_sql(self, where: str = "") -> str:
+        """A SELECT of every column, with an optional condition."""
         return f"SELECT {', '.join(self.names)} FROM {self.name}{' WHERE ' + where if where else ''}"
 
     def clear(self, cur: Cursor) -> None:

@@ -31,6 +31,7 @@ class Progress:
 
     @property
     def rate(self) -> float:
+        """Events per second over the catch-up."""
         return self.events / self.seconds if self.seconds else 0.0
 
 
@@ -102,6 +103,7 @@ class ProjectionWorker:
         stop = threading.Event()
 
         def reader() -> None:
+            """Read and decode batches ahead until the end (or a stop)."""
             position = after
             try:
                 while not stop.is_set():

@@ -55,6 +55,7 @@ class WorkloadView(View):
             (row["provider_code"], on, row["form"], row["mode"], row["funding"]), **amounts)
 
     def enrolled(self, batch: Batch, fact: Fact) -> None:
+        """A new enrolment, counted on its enrolment day."""
         d, p = fact.data, fact.data["programme"]
         row = batch["enrolments"].put({
             "id": id_text(fact.originator_id), "teacher_id": id_text(d["teacher_id"]),
@@ -68,6 +69,7 @@ class WorkloadView(View):
         self._day(batch, row, row["enrolled_on"], enrolments=1)
 
     def assessed(self, batch: Batch, fact: Fact) -> None:
+        """An assessment (passed or failed), counted on its day."""
         d = fact.data
         row = batch["enrolments"].get(id_text(fact.originator_id))
         if row is None:
@@ -79,6 +81,7 @@ class WorkloadView(View):
                   passed=int(bool(d["passed"])), failed=int(not d["passed"]))
 
     def withdrawn(self, batch: Batch, fact: Fact) -> None:
+        """A withdrawal, counted on its effective day."""
         d = fact.data
         row = batch["enrolments"].update(id_text(fact.originator_id),
                                          withdrawn_on=date_text(d["effective_on"]),

@@ -35,12 +35,14 @@ class AuditQueries:
         self.log = EventLog(app)
 
     def policies(self) -> list[dict[str, Any]]:
+        """Every policy version, by effective date."""
         rows = self.db.query("SELECT effective_from, window_years, required_hours, recorded_at "
                              "FROM policy_versions ORDER BY effective_from, recorded_at, position")
         return [{"effective_from": date_value(r[0]), "window_years": r[1],
                  "required_hours": r[2], "recorded_at": time_value(r[3])} for r in rows]
 
     def views_status(self) -> list[dict[str, Any]]:
+        """Each view's position, the log's head, the lag and the last batch's rate."""
         head = self.app.max_position() or 0
         rows = {r[0]: r[1:] for r in self.db.query(
             "SELECT projection, notification_id, updated_at, rate FROM projection_tracking "

@@ -48,6 +48,7 @@ def require_page(limit: Any, offset: Any, most: int = MAX_PAGE) -> tuple[int, in
 
 
 def require_choice(value: Any, choices: tuple[str, ...], field: str) -> str:
+    """A value from a closed list (a grouping, a status)."""
     if value not in choices:
         raise InvalidInputError(f"{field} must be one of: {', '.join(choices)}.", field=field,
                                 code=f"invalid_{field}")

@@ -55,6 +55,7 @@ class ProviderQueries:
         self.db = db
 
     def provider(self, code: str) -> dict[str, Any]:
+        """One provider by code."""
         row = self.db.query_one(f"SELECT {', '.join(_PROVIDER)} FROM providers WHERE code = ?",
                                 (code,))
         if row is None:
@@ -62,10 +63,12 @@ class ProviderQueries:
         return _provider(row)
 
     def providers(self) -> list[dict[str, Any]]:
+        """Every provider, by code."""
         return [_provider(r) for r in self.db.query(
             f"SELECT {', '.join(_PROVIDER)} FROM providers ORDER BY code")]
 
     def programmes(self, provider_code: str | None = None) -> list[dict[str, Any]]:
+        """Programmes (of one provider, if given), newest first per provider."""
         where, params = ("", ()) if provider_code is None else (" WHERE provider_code = ?",
                                                                  (provider_code,))
         if provider_code is not None:
@@ -75,6 +78,7 @@ class ProviderQueries:
             "ORDER BY provider_code, starts_on DESC, code", params)]
 
     def programme(self, programme_id: str) -> dict[str, Any]:
+        """One programme by id."""
         row = self.db.query_one(f"SELECT {', '.join(_PROGRAMME)} FROM programmes WHERE id = ?",
                                 (str(programme_id),))
         if row is None:

@@ -62,6 +62,7 @@ class Standard:
 
     @classmethod
     def on(cls, as_of: date, policies: Sequence[PolicyVersion]) -> "Standard":
+        """The standard of a date under the policy in force on it (as known now)."""
         policy = policy_in_force(policies, as_of, clock.now())
         w = policy.window_years
         return cls(as_of=as_of, window_years=w, required_hours=policy.required_hours,

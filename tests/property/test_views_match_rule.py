@@ -9,7 +9,7 @@ statuses judged in SQL for statistics must agree with the rule too.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
