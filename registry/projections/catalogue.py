@@ -12,7 +12,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from registry.db import Database
-from registry.domain.errors import InvalidInputError
+from registry.domain.errors import ConflictError, InvalidInputError
 from registry.projections.base import TRACKING_DDL, TRACKING_UPGRADES, View, ViewRecorder
 
 if TYPE_CHECKING:
@@ -91,10 +91,38 @@ def create_view_tables(db: Database) -> list[str]:
     return reset
 
 
+def stale_views(db: Database) -> list[str]:
+    """The views whose tables differ from their definition in the code (read-only check)."""
+    with db.reading() as cur:
+        if not _columns(db, cur, "projection_schemas"):
+            return view_names()
+        stored = dict(cur.query("SELECT projection, fingerprint FROM projection_schemas"))
+    return [cls.name for cls in view_classes()
+            if stored.get(cls.name) != fingerprint(cls, db.backend)]
+
+
+def ensure_views_current(db: Database) -> list[str]:
+    """Bring stale views' tables in step (see `create_view_tables`); returns those reset.
+
+    Only a role allowed DDL can: the application role of a least-privilege deployment
+    gets a clear error saying to run `registry init` as the owner role.
+    """
+    if not stale_views(db):
+        return []
+    try:
+        return create_view_tables(db)
+    except Exception as error:
+        raise ConflictError(
+            "The views' tables differ from this version of the registry and this database "
+            "role may not change them: run `registry init` as the owner role, then start "
+            f"again ({type(error).__name__}: {error}).".replace("\n", " "),
+            code="views_out_of_date") from error
+
+
 def build_views(app: "Registry", names: list[str] | None = None) -> list[View]:
     """View instances bound to the application's database (all, or those named), their
     tables brought in step with the code first."""
-    create_view_tables(app.db)
+    ensure_views_current(app.db)
     classes = view_classes()
     if names:
         known = {cls.name for cls in classes}
