@@ -96,7 +96,7 @@ def import_(ctx: click.Context, file, account_name: str | None, batch_size: int,
     try:
         actor = _actor(app, account_name)
         report = import_csv(app, actor, data, batch_size=batch_size,
-                            progress=not as_json and sys.stderr.isatty())
+                            progress=not as_json)
     finally:
         app.close()
     if as_json:

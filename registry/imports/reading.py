@@ -97,6 +97,8 @@ def read(source: str | bytes | IO) -> ImportFile:
         header_line = reader.line_num
         if any(cell.strip() for cell in record):
             header = [cell.strip().lower() for cell in record]
+            while header[-1] == "":  # spreadsheets often save empty columns after the data
+                header.pop()
             break
     if header is None:
         raise ImportFileError("The file is empty: expected a header row and at least one "
@@ -138,6 +140,8 @@ def _rows(reader: Any, kind: str, header: list[str]) -> Iterator[Row]:
         if not any(cell.strip() for cell in record):
             continue
         row = Row(line=first)
+        if len(record) > len(header) and not any(cell.strip() for cell in record[len(header):]):
+            record = record[:len(header)]
         if len(record) != len(header):
             row.error = RowError(f"expected {len(header)} values, found {len(record)}",
                                  "wrong_value_count")

@@ -197,6 +197,16 @@ def test_a_registrar_imports_for_its_own_provider_only(registry_with_teachers):
         [("recorded", None), ("rejected", "other_provider")]
 
 
+def test_windows_line_ends_and_empty_trailing_columns_are_accepted(registry_with_teachers):
+    registry = registry_with_teachers
+    text = ("pin,number,provider_code,title,form,hours,issued_on,,\r\n"
+            f"{PIN},W-1,KAE,Курс,course,72,2018-03-01,,\r\n"
+            f"{PIN},W-2,KAE,Курс,course,72,2018-03-02\r\n")
+    report = import_csv(registry, ADMIN, text.encode("utf-8"))
+    assert [(row.line, row.status) for row in report.rows] == [(2, "recorded"),
+                                                               (3, "recorded")]
+
+
 def test_semicolons_a_byte_order_mark_and_any_column_order_are_accepted(
         registry_with_teachers):
     registry = registry_with_teachers
