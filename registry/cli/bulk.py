@@ -10,6 +10,7 @@ import click
 
 from registry.bootstrap import open_registry
 from registry.cli.common import cli, fail_cleanly, settings_from
+from registry.cli.server import database_option
 from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.dates import parse_date
@@ -49,6 +50,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.option("--workers", type=click.IntRange(1, 2), default=None,
               help="Processes (default: 2 from 5,000 teachers); the events are the same.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@database_option
 @click.pass_context
 @fail_cleanly
 def generate(ctx: click.Context, teachers: int, years: int, seed: int, end: date | None,
@@ -78,6 +80,7 @@ def generate(ctx: click.Context, teachers: int, years: int, seed: int, end: date
 @click.option("--json", "as_json", is_flag=True,
               help="Print the row-level report as JSON instead of text.")
 @click.option("--verbose", is_flag=True, help="List recorded rows too, not only the others.")
+@database_option
 @click.pass_context
 @fail_cleanly
 def import_(ctx: click.Context, file, account_name: str | None, batch_size: int,
