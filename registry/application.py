@@ -251,7 +251,11 @@ class Batch:
         self.activate()
 
     def forget(self, *aggregate_ids: UUID) -> None:
-        """Let finished aggregates leave memory after the next save."""
+        """Let finished aggregates leave memory after the next save.
+
+        Only for aggregates the run will not touch again: with a `sink`, a later read
+        would go to the database, which may not hold them yet.
+        """
         self.session.forget(*aggregate_ids)
 
     def discard(self) -> None:
