@@ -125,6 +125,17 @@ class Database:
         with self.transaction() as cur:
             cur.execute(statement, params)
 
+    def release_thread(self) -> None:
+        """Close the calling thread's SQLite connection (a short-lived thread's, when it
+        ends); PostgreSQL connections go back to the pool by themselves."""
+        conn = getattr(self._local, "conn", None) if self.backend == "sqlite" else None
+        if conn is not None:
+            with self._lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            conn.close()
+            self._local.conn = None
+
     def close(self) -> None:
         if self.backend == "sqlite":
             with self._lock:

@@ -98,13 +98,21 @@ class ProjectionWorker:
 
     def _read_ahead(self, after: int, batch_size: int, until: int | None
                     ) -> Iterator[list[Fact]]:
-        """Batches of facts, the next one read and decoded while this one is applied."""
+        """Batches of facts; past the first, each read and decoded (on a thread) while
+        the one before is applied. A follower's usual catch-up is one short batch and
+        starts no thread."""
+        first = self.log.read(after, batch_size, until, self.wanted)
+        if not first:
+            return
+        yield first
+        if len(first) < batch_size:
+            return
         pending: "queue.Queue[list[Fact] | BaseException | None]" = queue.Queue(maxsize=2)
         stop = threading.Event()
 
         def reader() -> None:
             """Read and decode batches ahead until the end (or a stop)."""
-            position = after
+            position = first[-1].position
             try:
                 while not stop.is_set():
                     facts = self.log.read(position, batch_size, until, self.wanted)
@@ -117,6 +125,8 @@ class ProjectionWorker:
             except BaseException as error:  # handed to the consumer, re-raised there
                 pending.put(error)
                 return
+            finally:
+                self.app.db.release_thread()
             pending.put(None)
 
         thread = threading.Thread(target=reader, name="event-reader", daemon=True)

@@ -182,3 +182,19 @@ def test_views_hold_a_day_of_work_after_a_follower_restart(registry):
         assert len(queries.search_teachers()) == 2
     finally:
         follower.stop()
+
+
+def test_catching_up_again_and_again_holds_no_more_connections(registry):
+    """Each catch-up with a backlog reads ahead on a thread; its connection must not stay."""
+    import os.path
+
+    worker = open_worker(registry)
+    fds = "/proc/self/fd"
+    if not os.path.isdir(fds):
+        pytest.skip("needs /proc to count open files")
+    worker.catch_up(batch_size=1)
+    before = len(os.listdir(fds))
+    for n in range(40):
+        registry.register_teacher(ADMIN, teacher(pin=f"2150519850{n:04d}"))
+        worker.catch_up(batch_size=1)
+    assert len(os.listdir(fds)) <= before + 2
