@@ -14,7 +14,7 @@ from registry.bootstrap import open_registry, open_worker
 from registry.cli.common import cli, fail_cleanly, settings_from
 from registry.projections.catalogue import view_names
 from registry.projections.follower import Follower
-from registry.projections.parallel import rebuild_in_processes
+from registry.projections.parallel import rebuild_in_processes, split
 from registry.queries.audit import AuditQueries
 
 
@@ -77,7 +77,7 @@ def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int,
         click.echo(f"rebuilding {', '.join(v.name for v in worker.views)} "
                    f"from {head:,} events")
         with tqdm(total=head, unit="ev", unit_scale=True, desc="rebuild") as bar:
-            if processes > 1:
+            if len(split(worker.views, processes)) > 1:
                 progress = rebuild_in_processes(
                     app, worker, processes, batch_size,
                     on_progress=lambda position: bar.update(position - bar.n))
