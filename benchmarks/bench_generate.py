@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -98,6 +99,13 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}"
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the generate workers)."""
+    own, children = (resource.getrusage(resource.RUSAGE_SELF),
+                     resource.getrusage(resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def load() -> str:
     """The load averages (1, 5, 15 minutes)."""
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -112,14 +120,16 @@ def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
         initialise(settings)
         app = Registry(settings)
         try:
-            before = load()
+            before, cpu = load(), cpu_seconds()
             summary = generate_history(app, teachers=teachers, years=years, seed=1, end=END,
                                        workers=workers)
+            cpu = cpu_seconds() - cpu
         finally:
             app.close()
         print(f"{backend:10} generate {teachers} teachers x {years} years, "
               f"{summary.workers} process(es): {summary.events:,} events in "
-              f"{summary.elapsed_s:.1f} s = {summary.events_per_second:,.0f} events/s "
+              f"{summary.elapsed_s:.1f} s = {summary.events_per_second:,.0f} events/s; "
+              f"{cpu:.1f} CPU s of ours = {summary.events / cpu:,.0f} events per CPU second "
               f"(load before {before}, after {load()}; refused {len(summary.refused)})",
               flush=True)
     finally:
