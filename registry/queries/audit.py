@@ -61,8 +61,10 @@ class AuditQueries:
                ) -> dict[str, Any]:
         """A page of the global log after a position, oldest first, filtered.
 
-        `next` is the position to ask `after` for the next page, or None when the log
-        (or the `recorded_to` bound) has been read to its end.
+        `next` is always the position to pass as `after` for the next page: the last
+        position read (or `after` when nothing was), so a client polling the end of the log
+        keeps its place; a page with no events means the end (or the `recorded_to` bound)
+        was reached.
         """
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             raise InvalidInputError("after must be a position, 0 or more.", field="after",
@@ -94,11 +96,11 @@ class AuditQueries:
         while len(found) < limit and scanned < SCAN_BUDGET:
             facts = self._scan(position, where, params, min(1000, SCAN_BUDGET - scanned))
             if not facts:
-                return {"events": [fact_dict(f) for f in found], "next": None}
+                break
             for fact in facts:
                 position, scanned = fact.position, scanned + 1
                 if end is not None and fact.recorded_at > end + CLOCK_SLACK:
-                    return {"events": [fact_dict(f) for f in found], "next": None}
+                    return {"events": [fact_dict(f) for f in found], "next": fact.position - 1}
                 if self._matches(fact, actor, start, end):
                     found.append(fact)
                     if len(found) == limit:
