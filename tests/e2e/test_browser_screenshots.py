@@ -1,4 +1,7 @@
-"""Screenshots of the main pages for docs/screenshots/ (run with REGISTRY_SCREENSHOTS=1).
+"""Every main page renders in a real browser, for each role that uses it.
+
+The screenshots go to a temporary folder; with REGISTRY_SCREENSHOTS=1 they refresh
+docs/screenshots/:
 
     REGISTRY_SCREENSHOTS=1 python -m pytest tests/e2e/test_browser_screenshots.py
 """
@@ -13,10 +16,9 @@ import pytest
 from tests.e2e.conftest import DUPLICATE_PIN, PIN
 from tests.e2e.test_browser_journeys import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(
-    not os.environ.get("REGISTRY_SCREENSHOTS"), reason="set REGISTRY_SCREENSHOTS=1 to refresh")]
+pytestmark = [pytest.mark.browser]
 
-FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # (file name, account or None for the public, address)
 SHOTS = [
@@ -41,7 +43,8 @@ SHOTS = [
 
 
 @pytest.mark.parametrize("name, account, address", SHOTS, ids=[s[0] for s in SHOTS])
-def test_a_screenshot_of_each_main_page(chromium, live_site, name, account, address):
+def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name, account,
+                                            address):
     context = chromium.new_context(viewport={"width": 1200, "height": 800},
                                    base_url=live_site[0])
     page = context.new_page()
@@ -49,8 +52,12 @@ def test_a_screenshot_of_each_main_page(chromium, live_site, name, account, addr
         if account:
             sign_in(page, account)
         code = live_site[1].certificate["verification_code"]
-        page.goto(address.format(code=code))
-        FOLDER.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(FOLDER / f"{name}.png"), full_page=True)
+        response = page.goto(address.format(code=code))
+        expected = 404 if "wrong-code" in name else 200  # a wrong code reveals nothing
+        assert response is not None and response.status == expected, (name, response.status)
+        assert page.locator("main").count() == 1
+        folder = DOCS_FOLDER if os.environ.get("REGISTRY_SCREENSHOTS") else tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     finally:
         context.close()
