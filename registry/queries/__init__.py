@@ -99,7 +99,8 @@ class Queries:
 
     def teacher_enrolments(self, pin: str) -> list[dict[str, Any]]:
         """The teacher's enrolments {id, programme_id, programme_code, title, provider_code,
-        form, hours, status, enrolled_on, assessed_on, passed, score, certificate_number}."""
+        form, mode, funding, hours, assessment, status, enrolled_on, assessed_on, passed, score,
+        attempts, withdrawn_on, certificate_number}."""
         return self._teachers.enrolments(pin)
 
     def teacher_history(self, pin: str) -> list[dict[str, Any]]:

@@ -120,7 +120,8 @@ class TeacherQueries:
     def enrolments(self, pin: str) -> list[dict[str, Any]]:
         """The teacher's enrolments, newest first."""
         columns = ("id", "programme_id", "programme_code", "title", "provider_code", "form",
-                   "mode", "funding", "hours", "enrolled_on", "assessed_on", "passed", "score",
+                   "mode", "funding", "hours", "assessment", "enrolled_on", "assessed_on",
+                   "passed", "score",
                    "attempts", "withdrawn_on")
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)

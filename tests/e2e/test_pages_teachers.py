@@ -123,3 +123,16 @@ def test_pages_carry_browser_protections(visitor):
 def test_the_session_cookie_is_http_only_and_same_site(visitor):
     cookie = visitor.sign_in("auditor").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_an_unassessed_seminar_offers_its_certificate_straight_away(as_role, site):
+    from tests.builders import ADMIN, programme
+
+    registry = site[1].registry
+    seminar = registry.register_programme(ADMIN, programme(
+        code="SEM-NONE", form="seminar", hours=12, assessment="none")).data
+    enrolment = registry.enrol(ADMIN, seminar["id"], OVERDUE_PIN)
+    services = site[0].extensions["registry"]
+    services.queries.wait_for(enrolment.position, timeout=10)
+    page = as_role("registrar").text(f"/teachers/{OVERDUE_PIN}?lang=en")
+    assert f'/record/enrolments/{enrolment.data["id"]}/certificate' in page

@@ -135,6 +135,7 @@ def test_enrolments_show_their_status_and_live_certificate(registry):
                 for e in queries.teacher_enrolments(PIN)}
     assert statuses == {enrolment["id"]: ("certified", cert["number"]),
                         failed["id"]: ("failed", None)}
+    assert {e["assessment"] for e in queries.teacher_enrolments(PIN)} == {"exam"}
 
     registry.revoke_certificate(ADMIN, cert["number"], reason="wrong hours")
     queries = caught_up(registry)
