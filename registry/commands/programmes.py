@@ -11,6 +11,7 @@ from registry.domain import clock
 from registry.domain.enrolment import Enrolment
 from registry.domain.errors import ConflictError, NotFoundError
 from registry.domain.programme import Programme
+from registry.domain.values import check_not_future
 
 
 def programme_data(programme: Programme) -> dict[str, Any]:
@@ -70,10 +71,13 @@ class ProgrammeCommands:
                                  idempotency_key=idempotency_key)
 
     def enrol(self, actor: Actor, programme_id: str, pin: str, *,
+              enrolled_on: date | None = None,
               idempotency_key: str | None = None) -> CommandResult:
-        """Enrol a teacher in a programme, at most once."""
+        """Enrol a teacher in a programme, at most once (dated today unless recorded late)."""
         actor.require("admin", "registrar")
-        args = {"programme_id": str(programme_id), "pin": pin}
+        args = {"programme_id": str(programme_id), "pin": pin, "enrolled_on": enrolled_on}
+        day = clock.today() if enrolled_on is None else check_not_future(enrolled_on,
+                                                                         "enrolled_on")
 
         def body(session: Session) -> dict[str, Any]:
             programme = self.find_programme(session, programme_id)
@@ -86,8 +90,7 @@ class ProgrammeCommands:
             if session.find(enrolment_id) is not None:
                 raise ConflictError("The teacher is already enrolled in this programme.",
                                     code="already_enrolled")
-            enrolment = Enrolment.enrol(programme.id, teacher.id, clock.today(),
-                                        programme.facts())
+            enrolment = Enrolment.enrol(programme.id, teacher.id, day, programme.facts())
             return enrolment_data(session.add(enrolment))
 
         return self.commands.run(actor, "enrol", args, body, idempotency_key=idempotency_key)

@@ -14,6 +14,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from registry.commands.base import Actor, Session, fingerprint
+from registry.domain import clock
 from registry.domain.certificate import Certificate
 from registry.domain.enrolment import Enrolment
 from registry.domain.errors import RegistryError
@@ -120,7 +121,9 @@ class RowRecorder:
         enrolment = session.find(enrolment_id)
         new = False
         if enrolment is None:
-            app.enrol(actor, programme.id, values["pin"])
+            # A result recorded late: the enrolment dates from the programme's start.
+            app.enrol(actor, programme.id, values["pin"],
+                      enrolled_on=min(programme.starts_on, clock.today()))
             enrolment, new = session.find(enrolment_id), True
         passed, assessed_on = values["passed"], values["assessed_on"]
         if passed is not None and (enrolment.passed, enrolment.assessed_on) != (passed,

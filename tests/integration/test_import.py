@@ -27,6 +27,10 @@ def registry_with_teachers(registry):
     return registry
 
 
+def course_start(course):
+    return date.fromisoformat(course["starts_on"])
+
+
 def certificate(registry, number):
     return Session(registry).find(Certificate.id_for(number))
 
@@ -133,6 +137,7 @@ def test_programme_results_enrol_assess_and_certify(registry_with_teachers):
                                            registry.teacher_id_for_pin(OTHER_PIN)))
     assert (passed.status, passed.certificate_number) == ("certified", "KAE-2024-7")
     assert (failed.status, failed.attempts) == ("failed", 1)
+    assert passed.enrolled_on == course_start(course)  # a late record dates from the start
     assert report.rows[0].result["verification_code"] == \
         certificate(registry, "KAE-2024-7").verification_code
 
