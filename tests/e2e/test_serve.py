@@ -137,7 +137,7 @@ def test_the_start_script_serves_web_and_follower_as_a_least_privileged_role(
             assert body["full_name"] == TEACHER["full_name"]
             # The application role may append events but not change them or the schema.
             for statement in ("DELETE FROM registry_events", "CREATE TABLE intruder (x int)",
-                              "TRUNCATE registry_events"):
+                              "TRUNCATE registry_events", "DELETE FROM ledger_checkpoints"):
                 denied = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-c", statement,
                                          app_url], capture_output=True, text=True)
                 assert denied.returncode != 0, statement
