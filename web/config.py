@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 
 class Config:
@@ -13,6 +14,9 @@ class Config:
     JSON_SORT_KEYS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Flask keeps sessions in the signed cookie and refuses one older than this, so a
+    # copied cookie outlives a sign-out by at most a working day (Flask's default: 31 days).
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     API_TITLE = "Teacher qualification registry"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

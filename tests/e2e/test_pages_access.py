@@ -137,3 +137,25 @@ def test_an_unknown_page_is_a_friendly_404_in_the_readers_language(visitor):
     response = visitor.get("/no-such-page?lang=ky")
     assert response.status_code == 404
     assert "Табылган жок" in response.get_data(as_text=True)
+
+
+def test_a_session_cookie_older_than_a_working_day_no_longer_signs_in(site):
+    from unittest import mock
+
+    import itsdangerous
+
+    from tests.e2e.conftest import Browser
+
+    browser = Browser(site[0])
+    assert browser.sign_in("auditor").status_code == 302
+    cookie = browser.client.get_cookie("session").value
+    later = Browser(site[0])
+    later.client.set_cookie("session", cookie)
+    assert later.get("/audit/events").status_code == 200
+    nine_hours = itsdangerous.timed.TimestampSigner.get_timestamp(
+        itsdangerous.timed.TimestampSigner("x")) + 9 * 3600
+    with mock.patch.object(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                           return_value=nine_hours):
+        stale = Browser(site[0])
+        stale.client.set_cookie("session", cookie)
+        assert stale.get("/audit/events").status_code in (302, 401)
