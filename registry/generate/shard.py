@@ -250,7 +250,9 @@ class Shard:
             starts = min(starts, self.spec.end)
             person = self.population.teacher(on=starts, hired=True)
             self.people.append(person)
-            person.joins_at = working_moment(rng, starts + timedelta(days=between(rng, 1, 25)))
+            # Registered within weeks of starting, but within the run: `--teachers N` is N.
+            joins = min(starts + timedelta(days=between(rng, 1, 25)), self.spec.end)
+            person.joins_at = working_moment(rng, joins)
             self.timeline.at(person.joins_at, actions.register_teacher, person)
 
     def failed(self, what: str, error: RegistryError) -> None:
