@@ -47,11 +47,8 @@ class Queries:
         if isinstance(position, bool) or not isinstance(position, int) or position < 0:
             raise InvalidInputError("min_position must be a position, 0 or more.",
                                     field="min_position", code="invalid_position")
-        head = self.app.max_position() or 0
-        if position > head:
-            raise InvalidInputError(f"min_position {position} is beyond the last recorded "
-                                    f"event ({head}).", field="min_position",
-                                    code="position_beyond_head")
+        # A position beyond the head is waited for too: another client's write may be
+        # about to land there (and the wait is bounded either way).
         if timeout is None:
             timeout = self.app.settings.read_wait_timeout_s
         # One query per look at every view; a worker in this process wakes the wait at

@@ -263,7 +263,7 @@ def test_a_read_that_cannot_catch_up_in_time_is_a_503(settings):
         assert response.get_json()["error"]["code"] == "projections_behind"
         beyond = client.get(f"/api/v1/providers?min_position={result.position + 100}",
                             headers=headers)
-        assert beyond.status_code == 400
+        assert beyond.status_code == 503  # not yet recorded: waited for, then 503
     finally:
         app.extensions["registry"].close()
 
