@@ -54,6 +54,8 @@ def test_a_client_reads_its_own_write_with_min_position(callers, certified):
     assert dossier["compliance"]["hours"] == 72
     assert [c["number"] for c in dossier["certificates"]] == ["KAE-2024-0001"]
     assert dossier["enrolments"][0]["status"] == "certified"
+    assert (dossier["enrolments"][0]["assessment"], dossier["enrolments"][0]["attempts"]) == \
+        ("exam", 1)
 
 
 def test_compliance_is_judged_on_a_date_as_known_at_a_time(callers, certified):

@@ -119,12 +119,17 @@ class TeacherEnrolment(Schema):
     title = fields.String()
     provider_code = fields.String()
     form = fields.String()
+    mode = fields.String()
+    funding = fields.String()
     hours = fields.Integer()
+    assessment = fields.String()
     status = fields.String()
     enrolled_on = IsoDate(allow_none=True)
     assessed_on = IsoDate(allow_none=True)
     passed = fields.Boolean(allow_none=True)
     score = fields.Float(allow_none=True)
+    attempts = fields.Integer()
+    withdrawn_on = IsoDate(allow_none=True)
     certificate_number = fields.String(allow_none=True)
 
 
