@@ -90,11 +90,11 @@ class TeacherCommands:
                                  idempotency_key=idempotency_key)
 
     def correct_teacher(self, actor: Actor, pin: str, changes: dict[str, Any], *,
-                        reason: str | None = None,
+                        reason: str | None = None, effective_on: date | None = None,
                         idempotency_key: str | None = None) -> CommandResult:
         """Correct a teacher's details; a new PIN gets an index entry, the old one keeps its."""
         actor.require("admin", "registrar")
-        args = {"pin": pin, "changes": changes, "reason": reason}
+        args = {"pin": pin, "changes": changes, "reason": reason, "effective_on": effective_on}
 
         def body(session: Session) -> dict[str, Any]:
             teacher = self.find_teacher(session, pin)
@@ -104,11 +104,12 @@ class TeacherCommands:
                 if index is not None and index.teacher_id != teacher.id:
                     raise ConflictError("Another teacher is registered with this PIN.",
                                         field="pin", code="duplicate_pin")
-                effective = teacher.correct(changes, reason)
+                effective = teacher.correct(changes, reason, effective_on)
                 if index is None and "pin" in effective:
                     session.add(PinIndex.point(self.keys.pin_index_id(new_pin), teacher.id))
             else:
-                teacher.correct({k: v for k, v in changes.items() if k != "pin"}, reason)
+                teacher.correct({k: v for k, v in changes.items() if k != "pin"}, reason,
+                                effective_on)
             return teacher_data(teacher)
 
         return self.commands.run(actor, "correct_teacher", args, body,

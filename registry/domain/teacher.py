@@ -95,8 +95,13 @@ class Teacher(RegistryAggregate):
     def _departed(self, effective_on: date, reason: str) -> None:
         self.departed_on = effective_on
 
-    def correct(self, changes: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
-        """Correct registered details (a civil-registry PIN change included); returns the changes."""
+    def correct(self, changes: dict[str, Any], reason: str | None = None,
+                effective_on: date | None = None) -> dict[str, Any]:
+        """Correct registered details (a civil-registry PIN change included); returns the changes.
+
+        `effective_on` is the date the correction was decided (a civil-registry change of
+        PIN, say); the corrected details themselves replace the wrong ones from the start.
+        """
         unknown = set(changes) - set(DETAIL_FIELDS)
         if unknown:
             raise RuleViolationError(f"Cannot correct {', '.join(sorted(unknown))}.",
@@ -106,12 +111,15 @@ class Teacher(RegistryAggregate):
         effective = {k: v for k, v in merged.items() if k in changes and v != current[k]}
         if not effective:
             raise RuleViolationError("The correction changes nothing.", code="no_change")
+        if effective_on is not None:
+            check_not_future(effective_on, "effective_on")
         self._corrected(changes=effective, reason=check_text(reason, "reason", 500)
-                        if reason else None)
+                        if reason else None, effective_on=effective_on)
         return effective
 
     @event("Corrected")
-    def _corrected(self, changes: dict[str, Any], reason: str | None) -> None:
+    def _corrected(self, changes: dict[str, Any], reason: str | None,
+                   effective_on: date | None = None) -> None:
         if "pin" in changes:
             self.previous_pins.append(self.pin)
         for name, value in changes.items():

@@ -96,7 +96,7 @@ def test_a_teacher_is_transferred_corrected_and_departs(callers):
     new_pin = "21505198599999"
     corrected = admin.post(f"/teachers/{PIN}/corrections",
                            json={"pin": new_pin, "full_name": "Айгүл Асан кызы",
-                                 "reason": "civil registry"})
+                                 "reason": "civil registry", "effective_on": "2024-05-02"})
     assert corrected.status_code == 201, corrected.get_json()
     assert corrected.get_json()["pin"] == new_pin
     assert PIN in corrected.get_json()["previous_pins"]

@@ -111,3 +111,13 @@ def test_a_departed_teacher_cannot_be_transferred_or_depart_again(registry):
 def test_an_unknown_pin_is_not_found(registry):
     with pytest.raises(NotFoundError):
         registry.record_departure(ADMIN, OTHER_PIN, effective_on=date(2023, 1, 1), reason="x")
+
+
+def test_a_correction_may_carry_the_date_it_was_decided_but_not_a_future_one(registry):
+    registry.register_teacher(ADMIN, teacher())
+    registry.correct_teacher(ADMIN, PIN, {"full_name": "Айгүл Асан кызы"},
+                             reason="passport", effective_on=date(2024, 2, 1))
+    with pytest.raises(RuleViolationError) as caught:
+        registry.correct_teacher(ADMIN, PIN, {"school": "School No. 9"},
+                                 effective_on=clock.today() + timedelta(days=1))
+    assert caught.value.code == "date_in_future"

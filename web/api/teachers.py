@@ -135,7 +135,9 @@ class Corrections(MethodView):
         """Correct details or the PIN (the old PIN keeps finding the teacher)."""
         actor = require_actor()
         reason = body.pop("reason", None)
+        effective_on = body.pop("effective_on", None)
         return written(registry().correct_teacher(actor, pin, body, reason=reason,
+                                                  effective_on=effective_on,
                                                   idempotency_key=idempotency_key()))
 
 

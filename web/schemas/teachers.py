@@ -55,6 +55,8 @@ class CorrectionIn(Schema):
     position = text(100, required=False)
     service_start = IsoDate()
     reason = text(500, required=False, allow_none=True)
+    effective_on = IsoDate(metadata={"description": "When the correction was decided "
+                                     "(default: the day it is recorded)."})
 
 
 class TeacherOut(Schema):
