@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from registry.projections.worker import Progress, ProjectionWorker
+from registry.projections.worker import Progress, ProjectionWorker, collector_paused
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -38,7 +38,8 @@ def _catch_up_in_child(settings: "Settings", names: list[str], batch_size: int) 
 
     app = Registry(settings)
     try:
-        return open_worker(app, names).catch_up(batch_size=batch_size).events
+        with collector_paused():
+            return open_worker(app, names).catch_up(batch_size=batch_size).events
     finally:
         app.close()
 
