@@ -156,6 +156,13 @@ class Cursor:
     def __init__(self, db: Database, raw: Any):
         self.db = db
         self.raw = raw
+        self._staged: set[str] = set()
+
+    def staged(self, table: str) -> bool:
+        """Note that this transaction filled a staging table; True if it had before."""
+        seen = table in self._staged
+        self._staged.add(table)
+        return seen
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> "Cursor":
         self.raw.execute(self.db.sql(statement), tuple(params))
