@@ -102,8 +102,10 @@ class Database:
                         yield Cursor(self, cur)
 
     @contextmanager
-    def reading(self) -> Iterator["Cursor"]:
-        """A read-only cursor (one consistent snapshot on PostgreSQL)."""
+    def reading(self, snapshot: bool = False) -> Iterator["Cursor"]:
+        """A read-only cursor. Its statements see one snapshot of the database on SQLite
+        (a read transaction); on PostgreSQL each sees the latest commits, or with
+        `snapshot` they all see the database as of the first one (REPEATABLE READ)."""
         with self.connection() as conn:
             if self.backend == "sqlite":
                 conn.execute("BEGIN")
@@ -114,6 +116,9 @@ class Database:
             else:
                 with conn.transaction(force_rollback=True):
                     with conn.cursor() as cur:
+                        if snapshot:
+                            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, "
+                                        "READ ONLY")
                         yield Cursor(self, cur)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:

@@ -21,7 +21,7 @@ from registry.db import Cursor, Database
 from registry.eventlog import Fact, fact_from_event
 from registry.keys import Keys
 from registry.projections.codec import id_text
-from registry.projections.rows import Batch
+from registry.projections.rows import Batch, Reader
 from registry.projections.tables import Table
 
 TRACKING_DDL = (
@@ -167,9 +167,11 @@ class View(Projection[ViewRecorder]):
         """Whether the view handles this fact's type."""
         return fact.type in self.handlers
 
-    def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:
-        """Apply facts in order within the cursor's transaction; returns how many it handled."""
-        batch = Batch(cur, self.tables)
+    def prepare(self, read: Reader, facts: Iterable[Fact]) -> tuple[Batch, int]:
+        """Run the handlers over facts in order, reading the rows they need through
+        `read()`; returns the changed rows (written by `Batch.flush`) and how many facts
+        the view handled. Nothing is written, so no write lock is held meanwhile."""
+        batch = Batch(read, self.tables)
         handlers, loads = self._handlers, self.loads
         mine = [fact for fact in facts if fact.type in handlers]
         wanted: dict[str, list[str]] = {}
@@ -180,8 +182,13 @@ class View(Projection[ViewRecorder]):
             batch[table].load(keys)
         for fact in mine:
             handlers[fact.type](batch, fact)
-        batch.flush()
-        return len(mine)
+        return batch, len(mine)
+
+    def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:
+        """Apply facts in order within the cursor's transaction; returns how many it handled."""
+        batch, handled = self.prepare(lambda: cur, facts)
+        batch.flush(cur)
+        return handled
 
     def clear(self, cur: Cursor) -> None:
         """Empty the view's tables (for a rebuild)."""

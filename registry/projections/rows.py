@@ -5,12 +5,16 @@ in bulk ahead of the batch, or on first use), change it as a dict, and the batch
 every changed row back with one bulk upsert per table. The same handler code therefore
 serves one event (a live follower) and fifty thousand (a rebuild), on both engines, and
 the order in which a batch's events change a row is the order of the log.
+
+Reading and writing are apart: rows are read through `read()`, which returns a cursor
+(the worker opens a read snapshot only when something must be read), and written by
+`flush(cur)` in the write transaction, which thus holds no lock while handlers run.
 """
 
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Any, Hashable, Iterable
+from typing import Any, Callable, Hashable, Iterable
 
 from registry.db import Cursor
 from registry.projections.tables import Table
@@ -20,12 +24,15 @@ _MISSING = object()
 _CHUNK = 500  # keys per IN (...) list: well under either engine's parameter limit
 
 
+Reader = Callable[[], Cursor]  # the cursor to read through, opened on first call
+
+
 class Rows:
     """One table's rows touched by a batch, by key."""
 
-    def __init__(self, table: Table, cur: Cursor):
+    def __init__(self, table: Table, read: Reader):
         self.table = table
-        self.cur = cur
+        self._read = read
         self._cache: dict[Hashable, Any] = {}
         self._dirty: dict[Hashable, Row] = {}
         self._key_of = itemgetter(*table.key)  # a value, or a tuple for composite keys
@@ -36,12 +43,14 @@ class Rows:
             return  # composite keys are read one at a time, on first use
         cache = self._cache
         wanted = [k for k in dict.fromkeys(keys) if k not in cache]
-        names = self.table.names
+        if not wanted:
+            return
+        names, cur = self.table.names, self._read()
         at = names.index(self.table.key[0])
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
-            for values in self.cur.query(
+            for values in cur.query(
                     self.table.select_sql(f"{self.table.key[0]} IN ({marks})"), chunk):
                 cache[values[at]] = dict(zip(names, values))
             for key in chunk:
@@ -53,7 +62,7 @@ class Rows:
         if found is None:
             keys = key if isinstance(key, tuple) else (key,)
             where = " AND ".join(f"{k} = ?" for k in self.table.key)
-            values = self.cur.query_one(self.table.select_sql(where), keys)
+            values = self._read().query_one(self.table.select_sql(where), keys)
             found = dict(zip(self.table.names, values)) if values else _MISSING
             self._cache[key] = found
         return None if found is _MISSING else found
@@ -73,11 +82,11 @@ class Rows:
             self._dirty[key] = row
         return row
 
-    def flush(self) -> int:
-        """Write the changed rows; returns how many."""
+    def flush(self, cur: Cursor) -> int:
+        """Write the changed rows through a cursor of the write transaction; returns how many."""
         values = itemgetter(*self.table.names)
         rows = [values(row) for row in self._dirty.values()]
-        self.table.write(self.cur, rows)
+        self.table.write(cur, rows)
         self._dirty.clear()
         return len(rows)
 
@@ -85,9 +94,8 @@ class Rows:
 class Counters:
     """Additive counters of one table, summed in memory and added to the stored ones."""
 
-    def __init__(self, table: Table, cur: Cursor):
+    def __init__(self, table: Table):
         self.table = table
-        self.cur = cur
         self._sums: dict[tuple, list[int]] = {}
         self._keys = table.key
         self._counters = table.counters
@@ -100,8 +108,8 @@ class Counters:
         for name, amount in amounts.items():
             sums[self._counters.index(name)] += amount
 
-    def flush(self) -> int:
-        """Add the sums to the stored counters."""
+    def flush(self, cur: Cursor) -> int:
+        """Add the sums to the stored counters, through a cursor of the write transaction."""
         if self.table.names == self._keys + self._counters:
             rows = [(*key, *sums) for key, sums in self._sums.items()]
         else:
@@ -110,7 +118,7 @@ class Counters:
                 values = dict(zip(self._keys, key))
                 values.update(zip(self._counters, sums))
                 rows.append(tuple(values[name] for name in self.table.names))
-        self.table.write(self.cur, rows)
+        self.table.write(cur, rows)
         self._sums.clear()
         return len(rows)
 
@@ -118,15 +126,15 @@ class Counters:
 class Batch:
     """Every table a view touches while applying one batch, flushed together."""
 
-    def __init__(self, cur: Cursor, tables: Iterable[Table]):
-        self.cur = cur
+    def __init__(self, read: Reader, tables: Iterable[Table]):
         self._parts: dict[str, Rows | Counters] = {}
         for table in tables:
-            self._parts[table.name] = Counters(table, cur) if table.counters else Rows(table, cur)
+            self._parts[table.name] = Counters(table) if table.counters else Rows(table, read)
 
     def __getitem__(self, name: str) -> Any:
         return self._parts[name]
 
-    def flush(self) -> int:
-        """Write every table's changes; returns how many rows were written."""
-        return sum(part.flush() for part in self._parts.values())
+    def flush(self, cur: Cursor) -> int:
+        """Write every table's changes through a cursor of the write transaction; returns
+        how many rows were written."""
+        return sum(part.flush(cur) for part in self._parts.values())

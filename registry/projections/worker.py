@@ -7,12 +7,13 @@ import logging
 import queue
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Tracking
 
+from registry.db import Cursor
 from registry.eventlog import Fact
 from registry.projections.base import PositionMovedError, View, ViewRecorder
 from registry.projections.reading import FactReader
@@ -63,6 +64,26 @@ def collector_paused() -> Iterator[None]:
             _paused["count"] -= 1
             if _paused["count"] == 0 and _paused["was_enabled"]:
                 gc.enable()
+
+
+class _SnapshotAt:
+    """The reads of one view's batch: a snapshot opened on the first read, in which the
+    view must stand at the batch's starting position (the rows read are then the rows at
+    that position; the write's compare-and-set checks it has not moved since)."""
+
+    def __init__(self, recorder: ViewRecorder, app_name: str, position: int,
+                 stack: ExitStack):
+        self.recorder, self.app_name, self.position = recorder, app_name, position
+        self.stack = stack
+        self.cur: Cursor | None = None
+
+    def __call__(self) -> Cursor:
+        if self.cur is None:
+            cur = self.stack.enter_context(self.recorder.db.reading(snapshot=True))
+            if (self.recorder.position(cur, self.app_name) or 0) != self.position:
+                raise PositionMovedError(self.recorder.projection)
+            self.cur = cur
+        return self.cur
 
 
 class _Restart(Exception):
@@ -186,8 +207,18 @@ class ProjectionWorker:
         last = todo[-1].position
         recorder: ViewRecorder = view.view
         try:
+            if view.handlers:
+                # Handlers run before the write transaction (SQLite has one writer at a
+                # time: a rival process writing its own views then waits only for the
+                # writes); what they read is read in one snapshot taken at this position.
+                with ExitStack() as reads:
+                    batch, _ = view.prepare(_SnapshotAt(recorder, self.app.name, position,
+                                                        reads), todo)
             with recorder.db.transaction() as cur:
-                view.apply(cur, todo)
+                if view.handlers:
+                    batch.flush(cur)
+                else:
+                    view.apply(cur, todo)
                 rate = len(todo) / max(time.perf_counter() - began, 1e-6)
                 recorder.advance(cur, Tracking(self.app.name, last), position or None, rate)
         except PositionMovedError:

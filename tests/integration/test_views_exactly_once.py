@@ -201,3 +201,34 @@ def test_a_table_written_twice_in_one_transaction_keeps_both_writes(registry):
     assert rows["d0004"] == ["first", 4, 1]
     assert rows["d0005"] == ["second", 0.5, 3]
     assert rows[f"d{many + 4:04d}"] == ["second", 0.5, 2]
+
+
+def test_a_rival_that_moved_a_view_before_its_rows_were_read_leaves_it_applied_once(
+        registry, settings, monkeypatch):
+    from registry.projections.worker import ProjectionWorker
+
+    for n in range(6):
+        registry.register_teacher(ADMIN, teacher(pin=f"2150519850{n:04d}"))
+    for n in range(6):  # updates: their batch reads the rows it changes
+        registry.transfer_teacher(ADMIN, f"2150519850{n:04d}", region="KG-GB",
+                                  district="Leninsky", school=f"Lyceum {n}",
+                                  effective_on=date(2024, 9, 1))
+    open_worker(registry, ["statistics"]).rebuild()
+    expected = dump(registry)["stat_locations"]
+    open_worker(registry, ["statistics"]).reset()
+    rival = Registry(settings)
+    original = ProjectionWorker._apply
+    interfered: list[int] = []
+
+    def apply_after_a_rival(self, view, position, facts):
+        if self.app is registry and position > 0 and not interfered:
+            interfered.append(open_worker(rival, [view.name]).catch_up(
+                until=facts[-1].position - 2).events)
+        return original(self, view, position, facts)
+
+    monkeypatch.setattr(ProjectionWorker, "_apply", apply_after_a_rival)
+    open_worker(registry, ["statistics"]).catch_up(batch_size=8)
+    rival.close()
+    assert interfered and interfered[0] > 0
+    assert dump(registry)["stat_locations"] == expected
+    assert registry.db.query("SELECT count(*) FROM stat_teachers") == [(6,)]
