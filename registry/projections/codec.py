@@ -25,7 +25,7 @@ def time_text(moment: datetime) -> str:
         raise ValueError(f"a moment needs a time zone: {moment.isoformat()}")
     if offset:
         moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def time_value(text: str | None) -> datetime | None:
@@ -35,11 +35,21 @@ def time_value(text: str | None) -> datetime | None:
     return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
 
 
+_DATE_TEXTS: dict[date, str] = {}  # a history's events name a few thousand days
+
+
 def date_text(day: date | str | None) -> str | None:
     """A date (or ISO text, as nested event data may carry) as ISO text."""
-    if day is None:
-        return None
-    return day if isinstance(day, str) else day.isoformat()
+    if day is None or day.__class__ is str:
+        return day
+    text = _DATE_TEXTS.get(day)
+    if text is None:
+        if isinstance(day, str):
+            return day
+        if len(_DATE_TEXTS) > 100_000:
+            _DATE_TEXTS.clear()
+        text = _DATE_TEXTS[day] = day.isoformat()
+    return text
 
 
 def date_value(text: str | None) -> date | None:
@@ -47,18 +57,24 @@ def date_value(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
-_ID_TEXTS: dict[UUID, str] = {}  # a batch names the same teachers and certificates often
+# A batch names the same teachers and certificates often. Keyed by the id's integer:
+# a UUID hashes and compares in Python code, an int in C.
+_ID_TEXTS: dict[int, str] = {}
 
 
 def id_text(value: UUID | str | None) -> str | None:
     """An id as canonical UUID text."""
     if value is None or value.__class__ is str:
         return value
-    text = _ID_TEXTS.get(value)
+    try:
+        number = value.int
+    except AttributeError:  # text of another class
+        return str(value)
+    text = _ID_TEXTS.get(number)
     if text is None:
         if len(_ID_TEXTS) > 100_000:
             _ID_TEXTS.clear()
-        text = _ID_TEXTS[value] = str(value)
+        text = _ID_TEXTS[number] = str(value)
     return text
 
 
