@@ -56,13 +56,13 @@ def status(ctx: click.Context, names: tuple[str, ...]) -> None:
 @click.argument("names", nargs=-1, type=click.Choice(view_names()))
 @click.option("--batch-size", default=25_000, show_default=True,
               help="Events applied per transaction.")
-@click.option("--processes", default=None, type=click.IntRange(1, 8),
+@click.option("--processes", default=2, show_default=True, type=click.IntRange(1, 8),
               help="Spread the views over this many processes, each reading the log "
-                   "[default: 2 on PostgreSQL, 1 on SQLite, whose writers queue].")
+                   "(on SQLite they queue only to write, not while handling events).")
 @click.pass_context
 @fail_cleanly
 def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int,
-            processes: int | None) -> None:
+            processes: int) -> None:
     """Empty the views (all, or those named) and apply the whole log again.
 
     The views are empty until their rebuild reaches them; reads meanwhile see partial
@@ -72,8 +72,6 @@ def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int,
     try:
         worker = open_worker(app, _names(names))
         head = worker.head()
-        if processes is None:
-            processes = 2 if app.db.backend == "postgresql" else 1
         click.echo(f"rebuilding {', '.join(v.name for v in worker.views)} "
                    f"from {head:,} events")
         with tqdm(total=head, unit="ev", unit_scale=True, desc="rebuild") as bar:

@@ -92,6 +92,25 @@ def test_status_and_rebuild_report_positions_lag_and_rate(registry, settings):
     assert unknown.exit_code != 0 and "nonsense" in unknown.output
 
 
+def test_a_rebuild_of_every_view_spreads_them_over_two_processes_by_default(registry, settings,
+                                                                            monkeypatch):
+    import registry.cli.views as commands
+
+    certified_teacher(registry)
+    env = {"REGISTRY_DATABASE_URL": settings.database_url,
+           "REGISTRY_SECRET_KEY": SECRET.decode()}
+    spread = commands.rebuild_in_processes
+    used: list[int] = []
+    monkeypatch.setattr(commands, "rebuild_in_processes",
+                        lambda app, worker, processes, *args, **kwargs: used.append(processes)
+                        or spread(app, worker, processes, *args, **kwargs))
+    rebuilt = CliRunner().invoke(cli, ["projections", "rebuild"], env=env)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert used == [2]
+    head = registry.max_position()
+    assert set(open_worker(registry).positions().values()) == {head}
+
+
 # -- PostgreSQL: LISTEN/NOTIFY, lost connections, one leader -----------------------------
 
 def _kill_connections(database_url: str) -> int:
