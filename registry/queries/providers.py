@@ -9,10 +9,12 @@ from registry.db import Database
 from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.projections.codec import date_value
 from registry.projections.workload import COUNTERS as ACTIVITY
-
-COUNTERS = ACTIVITY + ("certificates", "hours")
-UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 from registry.queries.common import require_date
+
+# Completions: programmes finished with a certificate (the valid certificates issued on
+# enrolments); certificates also count paper ones recorded for the provider.
+COUNTERS = ACTIVITY + ("completions", "certificates", "hours")
+UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
 _PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
 _PROGRAMME = ("id", "provider_code", "code", "title", "form", "mode", "hours", "assessment",
@@ -86,7 +88,7 @@ class ProviderQueries:
         return _programme(row)
 
     def workload(self, provider_code: str, date_from: date, date_to: date) -> dict[str, Any]:
-        """Enrolments, withdrawals, assessments, pass rate, certificates and hours delivered
+        """Enrolments, withdrawals, assessments, pass rate, completions, certificates and hours delivered
         between two dates (inclusive): in total, by form, mode, funding and month."""
         date_from = require_date(date_from, "from")
         date_to = require_date(date_to, "to")
@@ -97,14 +99,15 @@ class ProviderQueries:
         sums = ", ".join(f"SUM({name})" for name in ACTIVITY)
         with self.db.reading() as cur:
             activity = cur.query(
-                f"SELECT substr(on_date, 1, 7), form, mode, funding, {sums}, 0, 0 "
+                f"SELECT substr(on_date, 1, 7), form, mode, funding, {sums}, 0, 0, 0 "
                 "FROM workload_days WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
                 "GROUP BY substr(on_date, 1, 7), form, mode, funding", span)
             # Certificates delivered: the valid ones (not revoked, not duplicates).
             zeros = ", ".join("0" for _ in ACTIVITY)
             certified = cur.query(
                 f"SELECT substr(issued_on, 1, 7), form, COALESCE(mode, '{UNKNOWN}'), "
-                f"COALESCE(funding, '{UNKNOWN}'), {zeros}, COUNT(*), SUM(hours) "
+                f"COALESCE(funding, '{UNKNOWN}'), {zeros}, "
+                "SUM(CASE WHEN enrolment_id IS NULL THEN 0 ELSE 1 END), COUNT(*), SUM(hours) "
                 "FROM certificate_index WHERE provider_code = ? AND issued_on >= ? AND "
                 "issued_on <= ? AND revoked_at IS NULL AND duplicate_of IS NULL "
                 f"GROUP BY substr(issued_on, 1, 7), form, COALESCE(mode, '{UNKNOWN}'), "

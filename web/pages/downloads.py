@@ -86,7 +86,7 @@ def workload_csv(code: str):
     _checked(args)
     report = services().queries.workload(code, start, end)
     columns = ("month", "enrolments", "withdrawals", "assessments", "passed", "failed",
-               "pass_rate", "certificates", "hours_delivered")
+               "pass_rate", "completions", "certificates", "hours_delivered")
     return csv_response(f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv", columns,
                         report.get("by_month", []))
 

@@ -21,7 +21,7 @@ from web.services import services
 bp = Blueprint("provider_pages", __name__, url_prefix="/providers")
 
 WORKLOAD_TOTALS = ("enrolments", "withdrawals", "assessments", "passed", "failed",
-                   "certificates", "hours_delivered")
+                   "completions", "certificates", "hours_delivered")
 
 
 @bp.route("/")

@@ -134,7 +134,10 @@ class WorkloadTotals(Schema):
     passed = fields.Integer()
     failed = fields.Integer()
     pass_rate = fields.Float(allow_none=True)
-    certificates = fields.Integer()
+    completions = fields.Integer(metadata={"description": "Programmes finished with a valid "
+                                           "certificate issued on the enrolment."})
+    certificates = fields.Integer(metadata={"description": "Valid certificates, paper ones "
+                                            "recorded for the provider included."})
     hours_delivered = fields.Integer()
 
 
