@@ -117,9 +117,21 @@ class Teacher(RegistryAggregate):
                         if reason else None, effective_on=effective_on)
         return effective
 
-    @event("Corrected")
+    class Corrected(RegistryAggregate.Event):
+        """Details corrected; version 2 added the date the correction was decided."""
+
+        class_version = 2
+        changes: dict
+        reason: str | None
+        effective_on: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["effective_on"] = None  # corrections recorded before the field existed
+
+    @event(Corrected)
     def _corrected(self, changes: dict[str, Any], reason: str | None,
-                   effective_on: date | None = None) -> None:
+                   effective_on: date | None) -> None:
         if "pin" in changes:
             self.previous_pins.append(self.pin)
         for name, value in changes.items():

@@ -121,3 +121,30 @@ def test_a_correction_may_carry_the_date_it_was_decided_but_not_a_future_one(reg
         registry.correct_teacher(ADMIN, PIN, {"school": "School No. 9"},
                                  effective_on=clock.today() + timedelta(days=1))
     assert caught.value.code == "date_in_future"
+
+
+def test_a_correction_stored_before_effective_on_existed_is_upcast_on_reading(registry):
+    """Version 1 of Teacher.Corrected had no effective_on: such stored events still load."""
+    import json
+
+    from eventsourcing.persistence import StoredEvent
+
+    from registry.commands.base import Session
+    from registry.domain.teacher import Teacher
+    from registry.eventlog import EventLog
+
+    registry.register_teacher(ADMIN, teacher())
+    teacher_id = registry.teacher_id_for_pin(PIN)
+    current = Session(registry).find(teacher_id)
+    v1_state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
+                "changes": {"full_name": "Айгүл Асан кызы"}, "reason": "passport"}
+    registry.recorder.insert_events([StoredEvent(
+        originator_id=teacher_id, originator_version=current.version + 1,
+        topic="registry.domain.teacher:Teacher.Corrected",
+        state=json.dumps(v1_state).encode())])
+    reloaded = Session(registry).find(teacher_id)
+    assert reloaded.full_name == "Айгүл Асан кызы"
+    corrected = [f for f in EventLog(registry).about([teacher_id])
+                 if f.type == "Teacher.Corrected"][0]
+    assert corrected.data["effective_on"] is None and corrected.data["reason"] == "passport"
+    assert isinstance(reloaded, Teacher)
