@@ -59,10 +59,9 @@ class CorrectionIn(Schema):
                                      "(default: the day it is recorded)."})
 
 
-class TeacherOut(Schema):
-    """A teacher's registered details."""
+class TeacherSummary(Schema):
+    """A teacher as found by a search."""
 
-    id = fields.String()
     pin = fields.String()
     full_name = fields.String()
     region = fields.String()
@@ -70,6 +69,12 @@ class TeacherOut(Schema):
     school = fields.String()
     subject = fields.String()
     position = fields.String()
+
+
+class TeacherOut(TeacherSummary):
+    """A teacher's registered details."""
+
+    id = fields.String()
     service_start = IsoDate()
     departed_on = IsoDate(allow_none=True)
     departure_reason = fields.String(allow_none=True)
@@ -151,18 +156,6 @@ class SearchArgs(PageArgs):
     region = fields.String()
     district = fields.String()
     school = fields.String()
-
-
-class TeacherSummary(Schema):
-    """A teacher as found by a search."""
-
-    pin = fields.String()
-    full_name = fields.String()
-    region = fields.String()
-    district = fields.String()
-    school = fields.String()
-    subject = fields.String()
-    position = fields.String()
 
 
 class TeacherList(Schema):
