@@ -16,13 +16,12 @@ event and, through the previous link, everything before it.
 
 from __future__ import annotations
 
-import queue
 import struct
-import threading
 from contextlib import contextmanager
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 from uuid import UUID
+
 
 if TYPE_CHECKING:
     from registry.db import Database
@@ -148,47 +147,6 @@ def read_raw(db: "Database", table: str, *, after: int = 0, until: int | None = 
             if len(rows) < batch:
                 return
             after = rows[-1][0]
-
-
-def prefetched(batches: Iterator[list[RawEvent]], depth: int = 2
-               ) -> Iterator[list[RawEvent]]:
-    """The same batches, read ahead by a thread, so the database produces the next batch
-    while the caller hashes this one (PostgreSQL works in its own process)."""
-    pending: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        pending.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            pending.put(done)
-        except BaseException as error:  # handed to the consumer
-            pending.put(error)
-        finally:
-            batches.close()  # type: ignore[attr-defined]  (returns the connection)
-
-    thread = threading.Thread(target=produce, name="ledger-prefetch", daemon=True)
-    thread.start()
-    try:
-        while (item := pending.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                pending.get_nowait()
-            except queue.Empty:
-                thread.join(0.01)
 
 
 @contextmanager

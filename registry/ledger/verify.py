@@ -17,8 +17,9 @@ from typing import Any, Iterator
 
 from registry.db import Database
 from registry.ledger.chain import (ALGORITHM, DIGEST_BYTES, GENESIS, RawEvent, canonical_id,
-                                   chain_batch, prefetched, read_raw)
+                                   chain_batch, read_raw)
 from registry.ledger.store import Checkpoint, iter_checkpoints, table_exists
+from registry.prefetch import prefetched
 
 MAX_FINDINGS = 100  # enough to show the extent of an attack without flooding the report
 
@@ -117,7 +118,7 @@ class Verifier:
         started = time.perf_counter()
         batches = read_raw(self.db, self.table, plain=True)
         if self.db.backend == "postgresql":
-            batches = prefetched(batches)  # the server reads ahead while we hash
+            batches = prefetched(batches, name="ledger-prefetch")  # read ahead while we hash
         rows = _Rows(batches)
         try:
             checkpoints = iter_checkpoints(self.db) if table_exists(self.db) else iter(())

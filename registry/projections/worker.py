@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import queue
 import threading
 import time
 from contextlib import ExitStack, contextmanager
@@ -15,6 +14,7 @@ from eventsourcing.persistence import Tracking
 
 from registry.db import Cursor
 from registry.eventlog import Fact
+from registry.prefetch import prefetched
 from registry.projections.base import PositionMovedError, View, ViewRecorder
 from registry.projections.reading import FactReader
 
@@ -158,45 +158,21 @@ class ProjectionWorker:
         yield first
         if len(first) < batch_size:
             return
-        pending: "queue.Queue[list[Fact] | BaseException | None]" = queue.Queue(maxsize=2)
-        stop = threading.Event()
 
-        def reader() -> None:
-            """Read and decode batches ahead until the end (or a stop)."""
+        def rest() -> Iterator[list[Fact]]:
+            """The batches after the first, until the end of the log (or `until`)."""
             position = first[-1].position
-            try:
-                while not stop.is_set():
-                    facts = self.log.read(position, batch_size, until, self.wanted)
-                    if not facts:
-                        break
-                    pending.put(facts)
-                    position = facts[-1].position
-                    if len(facts) < batch_size:
-                        break
-            except BaseException as error:  # handed to the consumer, re-raised there
-                pending.put(error)
-                return
-            finally:
-                self.app.db.release_thread()
-            pending.put(None)
-
-        thread = threading.Thread(target=reader, name="event-reader", daemon=True)
-        thread.start()
-        try:
             while True:
-                item = pending.get()
-                if item is None:
+                facts = self.log.read(position, batch_size, until, self.wanted)
+                if not facts:
                     return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            while thread.is_alive():  # unblock a reader waiting on a full queue
-                try:
-                    pending.get_nowait()
-                except queue.Empty:
-                    thread.join(0.01)
+                yield facts
+                position = facts[-1].position
+                if len(facts) < batch_size:
+                    return
+
+        yield from prefetched(rest(), name="event-reader",
+                              on_thread_exit=self.app.db.release_thread)
 
     def _apply(self, view: View, position: int, facts: list[Fact]) -> int:
         began = time.perf_counter()
