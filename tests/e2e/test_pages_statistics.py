@@ -89,3 +89,14 @@ def test_statisticians_get_pseudonymised_teacher_records_without_names_or_pins(a
     rows = rows_of(statistician.get("/statistics/teachers.csv"))
     assert len(rows) >= 3 and all(len(row["key"]) >= 16 for row in rows)
     assert not any(PIN in value for row in rows for value in row.values())
+
+
+def test_a_csv_cell_that_looks_like_a_formula_is_written_as_text(as_role, site):
+    from tests.builders import ADMIN, teacher
+
+    registry = site[1].registry
+    result = registry.register_teacher(ADMIN, teacher(
+        pin="21010198000077", full_name="Formula Test", school="=HYPERLINK(\"x\")"))
+    site[0].extensions["registry"].queries.wait_for(result.position, timeout=10)
+    rows = rows_of(as_role("statistician").get("/statistics/teachers.csv"))
+    assert "'=HYPERLINK(\"x\")" in {row["school"] for row in rows}

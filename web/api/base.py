@@ -1,4 +1,4 @@
-"""What every API module shares: the strict parser, write responses, reads and CSV.
+"""What every API module shares: the strict parser, write responses and reads.
 
 Writes pass the `Idempotency-Key` header to the command and answer the command's
 result (so a retry answers the same body and status) with `X-Registry-Position`.
@@ -7,13 +7,11 @@ Reads may wait for `min_position` (see `web.api.wait_for_position`).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable
 
 import marshmallow as ma
-from flask import Response, request
+from flask import request
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
@@ -127,31 +125,3 @@ def queries():
     return services().queries
 
 
-def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str],
-                 filename: str) -> Response:
-    """Rows as a CSV download (UTF-8 with a BOM so spreadsheet programs read Cyrillic)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
-                            lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _NUMERIC.match(value):
-        return "'" + value  # keep spreadsheet programs from running it as a formula
-    return value
-
-
-_NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?$")

@@ -8,7 +8,8 @@ from flask.views import MethodView
 
 from registry.domain import clock
 from registry.domain.errors import InvalidInputError
-from web.api.base import Blueprint, csv_response, queries
+from web.api.base import Blueprint, queries
+from web.downloads import csv_response
 from web.auth import AGGREGATE_READERS, require_actor
 from web.schemas.statistics import (ActivityStatsArgs, ActivityStatsOut, ComplianceStatsArgs,
                                     ComplianceStatsOut, OpenDataArgs, OpenDataOut,

@@ -6,7 +6,8 @@ from flask.views import MethodView
 
 from registry.domain import clock
 
-from web.api.base import Blueprint, csv_response, idempotency_key, queries, registry, written
+from web.api.base import Blueprint, idempotency_key, queries, registry, written
+from web.downloads import csv_response
 from web.auth import DOSSIER_READERS, check_region, require_actor, scoped_region
 from web.schemas.common import ReadArgs
 from web.schemas.teachers import (ComplianceArgs, ComplianceOut, CorrectionIn, DepartureIn,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
-from typing import Any, Iterable
+from flask import abort
 
-from flask import Response, abort
-
+from web.downloads import csv_response
 from web.pages import access
 from web.pages.params import QueryArgs, today
 from web.pages.providers import visible_provider
@@ -16,20 +13,6 @@ from web.pages.statistics import (ACTIVITY_GROUPS, COMPLIANCE_GROUPS, OPEN_DATA_
 from web.services import services
 
 STATUS_COLUMNS = ("total", "compliant", "due_soon", "grace", "overdue", "inactive")
-
-
-def csv_response(filename: str, header: Iterable[str], rows: Iterable[dict[str, Any]]) -> Response:
-    """A UTF-8 CSV (with a BOM, so spreadsheet programs read Cyrillic right) as a download."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore",
-                            lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store"})
 
 
 def _checked(args: QueryArgs) -> None:
@@ -46,8 +29,8 @@ def compliance_csv():
     group_by = args.choice("group_by", COMPLIANCE_GROUPS, "region")
     _checked(args)
     rows = services().queries.compliance_statistics(as_of, group_by)
-    return csv_response(f"compliance-{group_by}-{as_of.isoformat()}.csv",
-                        ("group",) + STATUS_COLUMNS + ("hours",), rows)
+    return csv_response(rows, ("group",) + STATUS_COLUMNS + ("hours",),
+                        f"compliance-{group_by}-{as_of.isoformat()}.csv")
 
 
 @bp.route("/statistics/activity.csv")
@@ -60,8 +43,8 @@ def activity_csv():
     group_by = args.choice("group_by", ACTIVITY_GROUPS, "region")
     _checked(args)
     rows = services().queries.activity_statistics(start, end, group_by)
-    return csv_response(f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}.csv",
-                        ("group", "certificates", "hours", "teachers"), rows)
+    return csv_response(rows, ("group", "certificates", "hours", "teachers"),
+                        f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}.csv")
 
 
 @bp.route("/open-data.csv")
@@ -72,8 +55,8 @@ def open_data_csv():
     group_by = args.choice("group_by", OPEN_DATA_GROUPS, "region")
     _checked(args)
     rows = services().queries.open_data(as_of, group_by)
-    return csv_response(f"open-data-{group_by}-{as_of.isoformat()}.csv",
-                        ("group",) + STATUS_COLUMNS + ("suppressed",), rows)
+    return csv_response(rows, ("group",) + STATUS_COLUMNS + ("suppressed",),
+                        f"open-data-{group_by}-{as_of.isoformat()}.csv")
 
 
 @bp.route("/providers/<code>/workload.csv")
@@ -87,8 +70,8 @@ def workload_csv(code: str):
     report = services().queries.workload(code, start, end)
     columns = ("month", "enrolments", "withdrawals", "assessments", "passed", "failed",
                "pass_rate", "completions", "certificates", "hours_delivered")
-    return csv_response(f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv", columns,
-                        report.get("by_month", []))
+    return csv_response(report.get("by_month", []), columns,
+                        f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv")
 
 
 @bp.route("/statistics/teachers.csv")
@@ -111,4 +94,4 @@ def pseudonymised_csv():
                 return
             offset += len(batch)
 
-    return csv_response(f"teachers-pseudonymised-{as_of.isoformat()}.csv", columns, all_rows())
+    return csv_response(all_rows(), columns, f"teachers-pseudonymised-{as_of.isoformat()}.csv")
