@@ -19,7 +19,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -31,9 +30,8 @@ from eventsourcing.domain import Aggregate, event  # noqa: E402
 from registry.application import Registry  # noqa: E402
 from registry.generate import generate_history  # noqa: E402
 from registry.schema import initialise  # noqa: E402
-from registry.settings import Settings  # noqa: E402
+from benchmarks.common import drop_database, load, new_database, settings_for  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 END = date(2025, 6, 30)
 
 
@@ -56,36 +54,6 @@ class Plain(Application):
     name = "Plain"
 
 
-def settings_for(url: str, workdir: Path) -> Settings:
-    """Settings of a benchmark database."""
-    return Settings(database_url=url, instance_path=workdir, secret_key=b"bench-secret",
-                    pool_size=4)
-
-
-def new_database(backend: str, workdir: Path) -> str:
-    """A new empty database of an engine."""
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-    import psycopg
-
-    name = f"bench_generate_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-
-
-def drop_database(url: str) -> None:
-    """Remove a benchmark database."""
-    if url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
 def machine() -> str:
     """Cores, CPU model and Python version."""
     model = "unknown CPU"
@@ -106,15 +74,10 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def load() -> str:
-    """The load averages (1, 5, 15 minutes)."""
-    return " ".join(f"{value:.1f}" for value in os.getloadavg())
-
-
 def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
                    workers: int | None) -> None:
     """Time generate_history on a fresh database."""
-    url = new_database(backend, workdir)
+    url = new_database(backend, workdir, "bench_generate")
     try:
         settings = settings_for(url, workdir)
         initialise(settings)
@@ -130,7 +93,7 @@ def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
               f"{summary.workers} process(es): {summary.events:,} events in "
               f"{summary.elapsed_s:.1f} s = {summary.events_per_second:,.0f} events/s; "
               f"{cpu:.1f} CPU s of ours = {summary.events / cpu:,.0f} events per CPU second "
-              f"(load before {before}, after {load()}; refused {len(summary.refused)})",
+              f"(before: {before}; after: {load()}; refused {len(summary.refused)})",
               flush=True)
     finally:
         drop_database(url)
@@ -138,7 +101,7 @@ def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
 
 def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
     """Time the library's loop of one aggregate per save."""
-    url = new_database(backend, workdir)
+    url = new_database(backend, workdir, "bench_generate")
     try:
         env = settings_for(url, workdir).eventsourcing_env(create_table=True)
         app = Plain(env=env)
@@ -155,7 +118,7 @@ def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
         events = 3 * aggregates
         print(f"{backend:10} library loop, one aggregate (3 events) per save: {events:,} "
               f"events in {elapsed:.1f} s = {events / elapsed:,.0f} events/s "
-              f"(load {load()})", flush=True)
+              f"({load()})", flush=True)
     finally:
         drop_database(url)
 
@@ -166,7 +129,7 @@ def bench_import(backend: str, workdir: Path, rows: int) -> None:
     from registry.importer import import_csv
 
     admin = Actor(name="bench", role="admin", account_id="bench", via="benchmark")
-    url = new_database(backend, workdir)
+    url = new_database(backend, workdir, "bench_generate")
     try:
         settings = settings_for(url, workdir)
         initialise(settings)
@@ -194,7 +157,7 @@ def bench_import(backend: str, workdir: Path, rows: int) -> None:
                 elapsed = time.perf_counter() - began
                 print(f"{backend:10} import {rows:,} legacy rows, {attempt}: {report.recorded:,} "
                       f"recorded, {report.already_recorded:,} already, in {elapsed:.1f} s = "
-                      f"{rows / elapsed:,.0f} rows/s (load {load()})", flush=True)
+                      f"{rows / elapsed:,.0f} rows/s ({load()})", flush=True)
         finally:
             app.close()
     finally:
@@ -213,7 +176,7 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=0,
                         help="also time a CSV import of this many legacy certificates")
     args = parser.parse_args()
-    print(f"machine: {machine()}; load {load()}", flush=True)
+    print(f"machine: {machine()}; {load()}", flush=True)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     with tempfile.TemporaryDirectory() as tmp:
         for backend in backends:

@@ -45,8 +45,8 @@ from registry.commands.base import Actor  # noqa: E402
 from registry.queries import Queries  # noqa: E402
 from registry.schema import initialise, is_initialised  # noqa: E402
 from registry.settings import Settings  # noqa: E402
+from benchmarks.common import ensure_database  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_http"
 SECRET = "bench-http-secret"  # fixed: the PIN index of a reused data set is keyed by it
 
@@ -86,16 +86,6 @@ request = function()
   return wrk.format("POST", "/api/v1/teachers", {["Authorization"] = "Bearer %(token)s", ["Content-Type"] = "application/json"}, body)
 end
 """
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(settings: Settings, teachers: int, years: int, seed: int) -> tuple[str, list[str]]:

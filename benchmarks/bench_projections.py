@@ -39,14 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from registry.bootstrap import open_registry, open_worker  # noqa: E402
 from registry.commands.base import Actor  # noqa: E402
 from registry.queries import Queries  # noqa: E402
-from registry.settings import Settings  # noqa: E402
+from benchmarks.common import ensure_database, load, settings_for  # noqa: E402
 
 SECRET = "bench-projections-secret"
 BENCH = Actor(name="bench", role="admin", account_id="bench", via="benchmark")
-
-
-def load() -> str:
-    return "load average %.2f %.2f %.2f" % os.getloadavg()
 
 
 def ms(values: list[float]) -> str:
@@ -54,23 +50,6 @@ def ms(values: list[float]) -> str:
     p95 = ordered[int(len(ordered) * 0.95) - 1] if len(ordered) > 1 else ordered[0]
     return (f"median {statistics.median(values) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms, "
             f"n={len(values)}")
-
-
-def settings_for(url: str, workdir: Path) -> Settings:
-    return Settings(database_url=url, instance_path=workdir, secret_key=SECRET.encode(),
-                    pool_size=4)
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database named in the URL if the server lacks it."""
-    if not url.startswith("postgres"):
-        return
-    import psycopg
-
-    base, name = url.split("?")[0].rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def fill(app, teachers: int, years: int) -> None:
@@ -207,12 +186,12 @@ def main() -> None:
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-projections"
     workdir.mkdir(exist_ok=True)
     ensure_database(args.database)
-    app = open_registry(settings_for(args.database, workdir), auto_init=True)
+    app = open_registry(settings_for(args.database, workdir, SECRET), auto_init=True)
     rng = random.Random(7)
     try:
         fill(app, args.teachers, args.years)
         app.close()  # a fresh application: nothing of the generator's sessions carries over
-        app = open_registry(settings_for(args.database, workdir))
+        app = open_registry(settings_for(args.database, workdir, SECRET))
         if "read" in parts:
             bench_read(app)
         if "rebuild" in parts:
