@@ -80,7 +80,8 @@ def test_transfer_departure_and_correction_are_recorded_on_the_dossier(as_role):
     assert response.status_code == 303
     new_pin = "21101198700066"
     response = admin.submit(f"/record/teachers/{pin}/correction", {
-        "pin": new_pin, "full_name": "Эркин Жумабаев уулу", "reason": "Civil registry"})
+        "pin": new_pin, "full_name": "Эркин Жумабаев уулу", "reason": "Civil registry",
+        "effective_on": "2024-05-02"})
     assert response.location == f"/teachers/{new_pin}"
     response = admin.submit(f"/record/teachers/{new_pin}/departure", {
         "effective_on": "2024-06-30", "reason": "Retired"})
@@ -89,6 +90,9 @@ def test_transfer_departure_and_correction_are_recorded_on_the_dossier(as_role):
     assert "Эркин Жумабаев уулу" in page and "School No. 9" in page
     assert "Transferred to another school" in page and "Left service" in page
     assert new_pin in page and pin in page
+    history = as_role("auditor").client.get(f"/api/v1/teachers/{pin}/history").get_json()
+    corrected = [e for e in history["events"] if e["type"] == "Teacher.Corrected"]
+    assert corrected[-1]["data"]["effective_on"] == "2024-05-02"
 
 
 def test_the_full_course_of_a_programme_from_registration_to_certificate(as_role, seeded):

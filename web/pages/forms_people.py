@@ -73,6 +73,7 @@ class CorrectionForm(PageForm):
     school = StringField(_l("School"), validators=[optional(), at_most(200)])
     service_start = DateField(_l("Began teaching on"), validators=[optional()])
     reason = StringField(_l("Reason for the correction"), validators=[required(), at_most(200)])
+    effective_on = DateField(_l("Correction decided on"), validators=[optional()])
 
     CHANGEABLE = ("pin", "full_name", "region", "district", "school", "subject", "position",
                   "service_start")

@@ -100,7 +100,8 @@ def correct(pin: str):
         changes = form.changes()
         reason = form.reason.data.strip()
         if run_command(form, lambda: services().registry.correct_teacher(
-                access.current_actor(), teacher["pin"], changes, reason=reason),
+                access.current_actor(), teacher["pin"], changes, reason=reason,
+                effective_on=form.effective_on.data),
                 _("The correction was recorded.")):
             return redirect(url_for("teacher_pages.dossier", pin=changes.get("pin", teacher["pin"])),
                             303)
