@@ -38,6 +38,8 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
         self._listeners_lock = threading.Lock()
         self._db: Database | None = None
         self._bulk: BulkWriter | None = None
+        if settings.database.backend == "postgresql":
+            self.db  # noqa: B018  (fails at once, with the server's reason, if unreachable)
         super().__init__(env=settings.eventsourcing_env(create_table=create_table))
 
     # -- configuration -----------------------------------------------------------------

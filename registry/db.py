@@ -36,8 +36,13 @@ class Database:
 
             # `check` pings a pooled connection before lending it, so a server restart
             # or a dropped connection costs a reconnect instead of a failed request.
+            import psycopg
+
+            # One plain connection first: an unreachable server or a missing database fails
+            # here at once, with the server's own reason (the pool would retry for seconds).
+            psycopg.connect(self.conninfo(), autocommit=True).close()
             self._pool = ConnectionPool(self.conninfo(), min_size=1, max_size=pool_size,
-                                        open=True, kwargs={"autocommit": True},
+                                        open=True, timeout=10, kwargs={"autocommit": True},
                                         configure=self._configure_pg,
                                         check=ConnectionPool.check_connection)
 
@@ -45,7 +50,8 @@ class Database:
 
     def conninfo(self) -> str:
         u = self.url
-        parts = [f"host={u.host}", f"port={u.port}", f"user={u.user}", f"dbname={u.dbname}"]
+        parts = [f"host={u.host}", f"port={u.port}", f"user={u.user}", f"dbname={u.dbname}",
+                 "connect_timeout=5"]
         if u.password:
             parts.append(f"password={u.password}")
         return " ".join(parts)

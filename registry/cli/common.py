@@ -31,8 +31,16 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Report a registry error as a one-line message and exit status 1, not a traceback."""
+    """Report a registry error, or a database that cannot be reached, as a one-line message
+    and exit status 1, not a traceback."""
     import functools
+
+    import psycopg
+    import psycopg_pool
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    unreachable = (psycopg.OperationalError, psycopg_pool.PoolTimeout, InterfaceError,
+                   OperationalError)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -40,6 +48,11 @@ def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except RegistryError as error:
             click.echo(f"error: {error.message} [{error.code}]", err=True)
+            sys.exit(1)
+        except unreachable as error:
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            click.echo(f"error: the database cannot be reached or refused the connection: "
+                       f"{first_line} [database_unavailable]", err=True)
             sys.exit(1)
 
     return wrapper
