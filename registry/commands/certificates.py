@@ -84,7 +84,7 @@ class CertificateCommands:
             clean_number = self._new_number(session, number)
             certificate = Certificate.record_legacy(
                 number=clean_number, teacher_id=teacher.id, provider_code=provider_code,
-                title=check_text(title, "title", 300), form=clean_form, hours=clean_hours,
+                title=check_text(title, "title"), form=clean_form, hours=clean_hours,
                 issued_on=issued_on, verification_code=self.keys.verification_code(clean_number))
             return certificate_data(session.add(certificate))
 

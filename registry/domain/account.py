@@ -43,7 +43,7 @@ class Account(RegistryAggregate):
     def create(cls, name: str, role: str, provider_code: str | None, region: str | None,
                token_hash: str, password_hash: str | None) -> "Account":
         """Create an account; a registrar needs a provider, only a commission takes a region."""
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise RuleViolationError(
                 "An account name is 2–64 lower-case letters, digits, '.', '_', '@' or '-'.",
                 field="name", code="invalid_name")

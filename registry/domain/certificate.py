@@ -139,7 +139,7 @@ class Certificate(RegistryAggregate):
 
     def revoke(self, reason: str, with_original: str | None = None) -> None:
         """Revoke the certificate (it stays on record with the reason)."""
-        reason = check_text(reason, "reason", 500)
+        reason = check_text(reason, "reason")
         if self.revoked:
             raise ConflictError(f"Certificate {self.number} is already revoked.",
                                 code="already_revoked")

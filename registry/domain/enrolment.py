@@ -87,7 +87,7 @@ class Enrolment(RegistryAggregate):
         """Withdraw the teacher from the programme."""
         self._check_open()
         check_not_future(effective_on, "effective_on")
-        reason = check_text(reason, "reason", 500)
+        reason = check_text(reason, "reason")
         self._withdrawn(effective_on=effective_on, reason=reason)
 
     @event("Withdrawn")

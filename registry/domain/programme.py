@@ -53,7 +53,7 @@ class Programme(RegistryAggregate):
             raise RuleViolationError("ends_on is before starts_on.", field="ends_on",
                                      code="ends_before_start")
         return cls._create(cls.Registered, id=cls.id_for(provider_code, code), provider_code=provider_code, code=code,
-                   title=check_text(details.get("title"), "title", 300), form=form,
+                   title=check_text(details.get("title"), "title"), form=form,
                    mode=check_choice(details.get("mode"), MODES, "mode"), hours=hours,
                    assessment=assessment,
                    funding=check_choice(details.get("funding"), FUNDING, "funding"),

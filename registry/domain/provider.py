@@ -45,7 +45,7 @@ class Provider(RegistryAggregate):
 
     def suspend(self, reason: str) -> None:
         """Stop the provider recording anything new."""
-        reason = check_text(reason, "reason", 500)
+        reason = check_text(reason, "reason")
         if self.suspended:
             raise ConflictError(f"Provider {self.code} is already suspended.",
                                 code="already_suspended")
@@ -58,7 +58,7 @@ class Provider(RegistryAggregate):
 
     def reinstate(self, reason: str) -> None:
         """Let a suspended provider record again."""
-        reason = check_text(reason, "reason", 500)
+        reason = check_text(reason, "reason")
         if not self.suspended:
             raise ConflictError(f"Provider {self.code} is not suspended.", code="not_suspended")
         self._reinstated(reason=reason)

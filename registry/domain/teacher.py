@@ -24,8 +24,8 @@ def check_details(details: dict[str, Any]) -> dict[str, Any]:
         "full_name": check_text(details.get("full_name"), "full_name"),
         "region": check_region(details.get("region")),
         "school": check_text(details.get("school"), "school"),
-        "subject": check_text(details.get("subject"), "subject", 100),
-        "position": check_text(details.get("position"), "position", 100),
+        "subject": check_text(details.get("subject"), "subject"),
+        "position": check_text(details.get("position"), "position"),
         "service_start": check_not_future(details.get("service_start"), "service_start"),
     }
     clean["district"] = check_district(details.get("district"), clean["region"])
@@ -85,7 +85,7 @@ class Teacher(RegistryAggregate):
         """Record that the teacher left service from a date."""
         self._check_in_service()
         check_not_future(effective_on, "effective_on")
-        reason = check_text(reason, "reason", 500)
+        reason = check_text(reason, "reason")
         if effective_on < self.service_start:
             raise RuleViolationError("A departure cannot take effect before service_start.",
                                      field="effective_on", code="before_service_start")
@@ -113,7 +113,7 @@ class Teacher(RegistryAggregate):
             raise RuleViolationError("The correction changes nothing.", code="no_change")
         if effective_on is not None:
             check_not_future(effective_on, "effective_on")
-        self._corrected(changes=effective, reason=check_text(reason, "reason", 500)
+        self._corrected(changes=effective, reason=check_text(reason, "reason")
                         if reason else None, effective_on=effective_on)
         return effective
 

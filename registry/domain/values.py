@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from registry.domain import clock
 from registry.domain.errors import RuleViolationError
+from registry.domain.limits import MULTILINE, max_length
 from registry.domain.regions import region_codes, region_of_district
 
 PROVIDER_KINDS = ("academy", "republican_institute", "oblast_institute",
@@ -33,7 +35,7 @@ def pin_birth_date(pin: str) -> date:
 
 def check_pin(pin: object, field: str = "pin") -> str:
     """A PIN is 14 digits: a sex digit, a real birth date as DDMMYYYY, a 5-digit serial."""
-    if not isinstance(pin, str) or not _PIN.match(pin):
+    if not isinstance(pin, str) or not _PIN.fullmatch(pin):
         raise RuleViolationError("A PIN is exactly 14 digits.", field=field, code="invalid_pin")
     try:
         born = pin_birth_date(pin)
@@ -55,20 +57,39 @@ def check_choice(value: object, choices: tuple[str, ...], field: str) -> str:
     return value  # type: ignore[return-value]
 
 
-def check_text(value: object, field: str, max_length: int = 200) -> str:
-    """A required line of text: trimmed, not empty, not too long, no control characters."""
+# C0 and C1 control characters, DEL, and lone surrogates (which no UTF-8 text can hold).
+# A NUL stored in an event once stopped PostgreSQL's views: text fields refuse them all.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_text(value: object, field: str, limit: int | None = None) -> str:
+    """Required text: NFC-normalised and trimmed, within its named length, free of control
+    characters. One-line fields have their runs of spaces folded; free text (titles,
+    reasons) keeps its newlines and tabs (CRLF from a browser's textarea becomes LF)."""
     if not isinstance(value, str) or not value.strip():
         raise RuleViolationError(f"{field} is required.", field=field, code="required")
-    text = " ".join(value.split())
-    if len(text) > max_length:
-        raise RuleViolationError(f"{field} is longer than {max_length} characters.",
+    text = unicodedata.normalize("NFC", value)
+    multiline = field in MULTILINE
+    if multiline:
+        text = text.replace("\r\n", "\n").strip()
+    if (_CONTROL_MULTILINE if multiline else _CONTROL).search(text):
+        raise RuleViolationError(
+            f"{field} contains a control character"
+            f"{' other than a newline or tab' if multiline else ''}.",
+            field=field, code="control_character")
+    if not multiline:
+        text = " ".join(text.split())
+    limit = max_length(field) if limit is None else limit
+    if len(text) > limit:
+        raise RuleViolationError(f"{field} is longer than {limit} characters.",
                                  field=field, code="too_long")
     return text
 
 
 def check_code(value: object, field: str = "code") -> str:
     """An identifier code: letters, digits, '.', '_' or '-', at most 40 characters."""
-    if not isinstance(value, str) or not _CODE.match(value):
+    if not isinstance(value, str) or not _CODE.fullmatch(value):
         raise RuleViolationError(
             f"{field} must be 1–40 letters, digits, '.', '_' or '-'.",
             field=field, code=f"invalid_{field}")
@@ -77,7 +98,7 @@ def check_code(value: object, field: str = "code") -> str:
 
 def check_certificate_number(value: object, field: str = "number") -> str:
     """A certificate number: letters, digits, '/', '.', '_' or '-', at most 64 characters."""
-    if not isinstance(value, str) or not _NUMBER.match(value.strip()):
+    if not isinstance(value, str) or not _NUMBER.fullmatch(value.strip()):
         raise RuleViolationError(
             "A certificate number is 1–64 letters, digits, '/', '.', '_' or '-'.",
             field=field, code="invalid_certificate_number")
@@ -94,7 +115,7 @@ def check_region(value: object, field: str = "region") -> str:
 
 def check_district(value: object, region: str, field: str = "district") -> str:
     """A district of the region: a listed one, or a town the reference list does not name."""
-    name = check_text(value, field, 100)
+    name = check_text(value, field)
     listed_in = region_of_district(name)
     if listed_in is not None and listed_in != region:
         raise RuleViolationError(f"District {name} is in {listed_in}, not in {region}.",
