@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from registry.commands.base import Actor
 from registry.generate.merge import encode_chunk
 from registry.generate.shard import Shard, ShardSpec
+from registry.lifeline import die_with_parent
 from registry.settings import Settings
 
 
@@ -40,6 +41,8 @@ def run_register(conn: Connection, settings: Settings, spec: ShardSpec, actor: A
 
 def main() -> None:
     """Entry point of the worker process."""
+    # The parent, if already gone, closed the pipe too: recv() below then ends this run.
+    die_with_parent(os.getppid())
     requests = Connection(os.dup(sys.stdin.fileno()), writable=False)
     answers = Connection(os.dup(sys.stdout.fileno()), readable=False)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not break framing

@@ -10,13 +10,20 @@ views share nothing, so the result is the same whatever the split.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import time
-from concurrent.futures import ProcessPoolExecutor
+import traceback
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from registry.lifeline import die_with_parent
 from registry.projections.worker import Progress, ProjectionWorker, collector_paused
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from registry.application import Registry
     from registry.projections.base import View
     from registry.settings import Settings
@@ -32,16 +39,30 @@ def split(views: Sequence["View"], groups: int) -> list[list[str]]:
     return [names for _, names in bins if names]
 
 
-def _catch_up_in_child(settings: "Settings", names: list[str], batch_size: int) -> int:
+def _catch_up_in_child(parent_pid: int, answers: "Connection", settings: "Settings",
+                      names: list[str], batch_size: int) -> None:
+    """A child's whole life: catch its views up and report the events applied."""
     from registry.application import Registry
     from registry.bootstrap import open_worker
 
-    app = Registry(settings)
+    die_with_parent(parent_pid)
     try:
-        with collector_paused():
-            return open_worker(app, names).catch_up(batch_size=batch_size).events
+        app = Registry(settings)
+        try:
+            with collector_paused():
+                answers.send(("done", open_worker(app, names).catch_up(
+                    batch_size=batch_size).events))
+        finally:
+            app.close()
+    except BaseException as error:  # the parent re-raises it
+        report = traceback.format_exc()
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:  # an error that does not travel: its text will do
+            error = RuntimeError(f"{type(error).__name__}: {error}")
+        answers.send(("error", error, report))
     finally:
-        app.close()
+        answers.close()
 
 
 def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: int,
@@ -49,7 +70,9 @@ def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: i
                          on_progress: Callable[[int], None] | None = None) -> Progress:
     """Empty the worker's views, then apply the log to them from `processes` processes.
 
-    `on_progress(position)` is called now and then with the lowest view position.
+    `on_progress(position)` is called now and then with the lowest view position. The
+    children end with this process: killed, or stopped by an error here, it leaves no
+    child writing to the views (a re-run starts from empty views again).
     """
     groups = split(worker.views, processes)
     if len(groups) < 2:
@@ -58,15 +81,42 @@ def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: i
     started = time.perf_counter()
     head = worker.head()
     spawn = multiprocessing.get_context("spawn")  # no inherited pools, threads or locks
-    with ProcessPoolExecutor(max_workers=len(groups), mp_context=spawn) as pool:
-        futures = [pool.submit(_catch_up_in_child, app.settings, names, batch_size)
-                   for names in groups]
-        while not all(f.done() for f in futures):
+    children: dict["Connection", tuple[list[str], BaseProcess]] = {}
+    try:
+        for names in groups:
+            receiver, answers = spawn.Pipe(duplex=False)
+            child = spawn.Process(target=_catch_up_in_child, name=f"rebuild {'+'.join(names)}",
+                                  args=(os.getpid(), answers, app.settings, names, batch_size))
+            child.start()
+            answers.close()  # ours only: a child that dies closes the last writer (EOF)
+            children[receiver] = (names, child)
+        pending = dict(children)
+        while pending:
             if on_progress is not None:
                 on_progress(min(worker.positions().values(), default=0))
-            time.sleep(0.5)
-        for future in futures:
-            future.result()  # re-raise a child's failure here
+            for receiver in wait(list(pending), timeout=0.5):
+                names, child = pending.pop(receiver)
+                _raise_unless_done(receiver, names, child)
+    finally:
+        for receiver, (_, child) in children.items():
+            receiver.close()
+            if child.is_alive():  # stopped by an error (here or in another child)
+                child.kill()
+            child.join()
     if on_progress is not None:
         on_progress(min(worker.positions().values(), default=0))
     return Progress(events=head, batches=0, seconds=time.perf_counter() - started)
+
+
+def _raise_unless_done(receiver: "Connection", names: list[str], child: BaseProcess) -> None:
+    """Re-raise here what a child reported, or say that it died without a word."""
+    try:
+        answer = receiver.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the rebuild of {', '.join(names)} stopped without a word "
+                           f"(exit status {child.exitcode})") from None
+    if answer[0] == "error":
+        _, error, report = answer
+        error.add_note(f"in the process rebuilding {', '.join(names)}:\n{report}")
+        raise error
