@@ -69,6 +69,23 @@ class Settings:
     pool_size: int = 5
     lock_timeout_s: int = 10
     read_wait_timeout_s: float = 5.0
+    # Reads waiting for min_position at once per process (each holds a server thread);
+    # one more is refused at once (503, Retry-After) rather than queued.
+    max_waiting_reads: int = 16
+    # How far beyond the log's head a min_position may be and still be waited for (a
+    # write of another client may be landing there); further is refused at once (422).
+    position_margin: int = 1000
+    # Throttling (web/throttle.py). Its counters live here, shared by every web process:
+    # `redis://host:port/db` in production (infra/); `memory://` counts in each process.
+    rate_limit_storage: str = "memory://"
+    # Limits in the `limits` notation ("5/minute;20/hour"), over moving windows. Failures
+    # are counted after the answer and checked before the next attempt; the figures and
+    # the reasons for them are in docs/reliability.md.
+    auth_failures_per_account_address: str = "5/minute;20/hour"  # sign-ins and tokens
+    auth_failures_per_account: str = "50/hour"  # sign-ins (a token cannot be guessed)
+    auth_failures_per_address: str = "20/minute;200/hour"  # sign-ins and tokens, any account
+    verify_lookups_per_address: str = "60/minute;600/hour"
+    verify_failures_per_address: str = "10/minute;100/hour"  # wrong code or unknown number
 
     @property
     def database(self) -> DatabaseURL:
@@ -86,9 +103,12 @@ class Settings:
         secret = env.get("REGISTRY_SECRET_KEY")
         return cls(database_url=url, instance_path=instance,
                    secret_key=secret.encode() if secret else _instance_secret(instance),
+                   **_throttling(env),
                    pool_size=int(env.get("REGISTRY_POOL_SIZE", "5")),
                    lock_timeout_s=int(env.get("REGISTRY_LOCK_TIMEOUT", "10")),
-                   read_wait_timeout_s=float(env.get("REGISTRY_READ_WAIT_TIMEOUT", "5")))
+                   read_wait_timeout_s=float(env.get("REGISTRY_READ_WAIT_TIMEOUT", "5")),
+                   max_waiting_reads=int(env.get("REGISTRY_MAX_WAITING_READS", "16")),
+                   position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")))
 
     def eventsourcing_env(self, *, create_table: bool = False) -> dict[str, str]:
         """The library's configuration, complete, so no stray process variable leaks in."""
@@ -106,6 +126,17 @@ class Settings:
                        POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout_s),
                        POSTGRES_CONN_MAX_AGE="3600", POSTGRES_PRE_PING="y")
         return env
+
+
+THROTTLING = ("rate_limit_storage", "auth_failures_per_account_address",
+              "auth_failures_per_account", "auth_failures_per_address",
+              "verify_lookups_per_address", "verify_failures_per_address")
+
+
+def _throttling(env: Mapping[str, str]) -> dict[str, str]:
+    """The throttling settings the environment gives (`REGISTRY_<NAME>`); else defaults."""
+    given = {name: env.get(f"REGISTRY_{name.upper()}", "").strip() for name in THROTTLING}
+    return {name: value for name, value in given.items() if value}
 
 
 def _instance_secret(instance: Path) -> bytes:

@@ -9,11 +9,12 @@ through the `scope` arguments, never by omission.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from registry.domain.errors import InvalidInputError
+from registry.domain.errors import InvalidInputError, RuleViolationError
 from registry.projections.base import advanced_condition
 from registry.projections.catalogue import view_names
 from registry.queries.audit import AuditQueries
@@ -24,6 +25,11 @@ from registry.queries.teachers import TeacherQueries
 
 if TYPE_CHECKING:
     from registry.application import Registry
+
+
+class TooManyWaitsError(TimeoutError):
+    """Refused at once: as many reads as allowed already wait for the views (a kind of
+    TimeoutError, so a caller that tolerates slow views tolerates this too)."""
 
 
 class Queries:
@@ -38,19 +44,45 @@ class Queries:
         self._audit = AuditQueries(app)
         self._views = view_names()
         self._advanced = advanced_condition(app.db)
+        self._waits = threading.BoundedSemaphore(max(1, app.settings.max_waiting_reads))
 
     # -- read-your-writes --------------------------------------------------------------
     def wait_for(self, position: int | None, timeout: float | None = None) -> None:
-        """Block until every view has applied `position`; TimeoutError after `timeout`."""
+        """Block until every view has applied `position`; TimeoutError after `timeout`.
+
+        Bounded three ways, so no client can hold the server's threads: a position
+        further beyond the log's head than `position_margin` is refused at once
+        (`RuleViolationError`, position_beyond_head); at most `max_waiting_reads` waits
+        run at once in a process, one more is refused at once (`TooManyWaitsError`); and
+        each wait ends after `timeout` (TimeoutError).
+        """
         if position is None:
             return
         if isinstance(position, bool) or not isinstance(position, int) or position < 0:
             raise InvalidInputError("min_position must be a position, 0 or more.",
                                     field="min_position", code="invalid_position")
-        # A position beyond the head is waited for too: another client's write may be
-        # about to land there (and the wait is bounded either way).
+        if self._lowest_position() >= position:
+            return
+        head = self.app.max_position() or 0
+        margin = self.app.settings.position_margin
+        if position > head + margin:
+            raise RuleViolationError(
+                f"min_position {position} is beyond the log's last event ({head}) by more "
+                f"than {margin}: no write has been given that position.",
+                field="min_position", code="position_beyond_head")
+        # A position a little beyond the head is waited for: another client's write may
+        # be about to land there (and the wait is bounded either way).
         if timeout is None:
             timeout = self.app.settings.read_wait_timeout_s
+        if not self._waits.acquire(blocking=False):
+            raise TooManyWaitsError(f"{self.app.settings.max_waiting_reads} reads are "
+                                    "already waiting for the views")
+        try:
+            self._wait(position, timeout)
+        finally:
+            self._waits.release()
+
+    def _wait(self, position: int, timeout: float) -> None:
         # One query per look at every view; a worker in this process wakes the wait at
         # once, one in another process is seen within 2-10 ms.
         deadline = time.monotonic() + timeout
@@ -62,6 +94,18 @@ class Queries:
             with self._advanced:
                 self._advanced.wait(min(interval, remaining))
             interval = min(interval * 1.5, 0.01)
+
+    def standing(self) -> tuple[int, int]:
+        """(position, head): the position every view has reached and the log's last
+        event, read together, to say how far behind an answer may be."""
+        column, table = self.app.db.position_column, self.app.events_table
+        rows = self.app.db.query(
+            "SELECT projection, notification_id FROM projection_tracking "
+            f"WHERE application_name = ? UNION ALL SELECT NULL, MAX({column}) FROM {table}",
+            (self.app.name,))
+        found = {name: value for name, value in rows if name is not None}
+        head = next((value for name, value in rows if name is None), None) or 0
+        return min(found.get(name, 0) for name in self._views), head
 
     def _lowest_position(self) -> int:
         found = dict(self.app.db.query(

@@ -14,7 +14,7 @@ from flask_smorest import Api
 from registry.domain.errors import InvalidInputError
 from web import errors
 from web.api import audit, certificates, imports, programmes, providers, statistics, teachers
-from web.api.base import queries
+from web.api.base import read_headers
 from web.auth import require_actor
 from web.schemas.common import ErrorSchema
 
@@ -23,6 +23,7 @@ DOCS_ASSETS = f"{PREFIX}/docs/assets"
 PUBLIC_READS = (f"{PREFIX}/verify/", f"{PREFIX}/open-data/", f"{PREFIX}/openapi.json",
                 f"{PREFIX}/docs")
 PUBLIC_PATHS = (PREFIX, f"{PREFIX}/")
+SELF_DESCRIPTION = (f"{PREFIX}/openapi.json", f"{PREFIX}/docs")
 BLUEPRINTS = (providers, programmes, teachers, certificates, statistics, audit, imports)
 
 
@@ -57,7 +58,19 @@ def _api_config(app: Flask) -> dict[str, Any]:
             "info": {"description": "National registry of teachers' qualification "
                                     "upgrading of the Kyrgyz Republic. Every write is an "
                                     "immutable event; see X-Registry-Position and "
-                                    "min_position for reading your own writes."},
+                                    "min_position for reading your own writes.\n\n"
+                                    "Reads answer at once from the views, which follow "
+                                    "the log a moment behind (longer after a start or a "
+                                    "large import): every read says where they stood in "
+                                    "X-Registry-Position and how many events they had "
+                                    "still to apply in X-Registry-Lag. A read with "
+                                    "min_position=N waits (up to a few seconds, then 503 "
+                                    "with Retry-After) until they hold position N; it "
+                                    "waits only once the caller is authorised, a few "
+                                    "waits at a time per server process (more: 503 "
+                                    "too_many_waiting_reads with Retry-After), and a "
+                                    "position far beyond the log's last event is refused "
+                                    "at once (422 position_beyond_head)."},
             "components": {"securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "A token from `registry users create`."}}},
@@ -75,21 +88,12 @@ def _check_body() -> None:
                                 "application/json).", code="not_json")
 
 
-def _wait_for_position() -> None:
-    """Read your writes: wait until the views have processed ?min_position=N."""
-    if request.method != "GET" or "min_position" not in request.args:
-        return
-    raw = request.args.get("min_position", "")
-    if not raw.strip().isdigit():
-        raise InvalidInputError("min_position must be a whole number ≥ 0.",
-                                field="min_position", code="invalid_input")
-    from web.services import services
-
-    queries().wait_for(int(raw), timeout=services().settings.read_wait_timeout_s)
-
-
 def _before_api_request() -> None:
-    """Authenticate first (401 before any 400), then check the body, then wait."""
+    """Authenticate first (401 before any 400), then check the body.
+
+    Nothing waits here: a read waits for `min_position` when its view first asks for
+    the read side, after the view has checked the caller's role (`web.api.base`).
+    """
     if not request.path.startswith(f"{PREFIX}/"):
         return
     public = request.method in ("GET", "HEAD") and (
@@ -97,14 +101,16 @@ def _before_api_request() -> None:
     if not public and request.url_rule is not None:
         require_actor()
     _check_body()
-    _wait_for_position()
 
 
 def _after_api_request(response):
-    """Personal data must not linger in shared caches; no content sniffing."""
+    """Personal data must not linger in shared caches; no content sniffing; a read says
+    how far behind the views it read were."""
     if request.path.startswith(f"{PREFIX}/") and not request.path.startswith(DOCS_ASSETS):
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.url_rule is not None and not request.path.startswith(SELF_DESCRIPTION):
+            read_headers(response)
     return response
 
 

@@ -2,7 +2,10 @@
 
 Writes pass the `Idempotency-Key` header to the command and answer the command's
 result (so a retry answers the same body and status) with `X-Registry-Position`.
-Reads may wait for `min_position` (see `web.api.wait_for_position`).
+A read reaches the views through `queries()` (or `registry()`), which every view calls
+after `require_actor(...)`: that first call waits for `?min_position` (bounded, see
+`Queries.wait_for`), so nobody waits before being authorised, and notes where the views
+stood, answered as `X-Registry-Position` and `X-Registry-Lag` (see `read_headers`).
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ import re
 from typing import Any, Callable
 
 import marshmallow as ma
-from flask import request
+from flask import g, request
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from registry.commands.base import CommandResult
+from registry.domain.errors import InvalidInputError
+from registry.queries import TooManyWaitsError
 from web.errors import ApiError
 from web.schemas.common import ErrorSchema
 from web.services import services
 
 POSITION_HEADER = "X-Registry-Position"
+LAG_HEADER = "X-Registry-Lag"
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 IDEMPOTENCY_PARAMETER = {
@@ -32,6 +38,16 @@ IDEMPOTENCY_PARAMETER = {
 POSITION_HEADER_DOC = {POSITION_HEADER: {
     "description": "Global position of the write's last event; pass it as min_position "
                    "to read your own write.", "schema": {"type": "integer"}}}
+READ_HEADERS_DOC = {
+    POSITION_HEADER: {"description": "The position every view had reached when this "
+                                     "answer was read: it holds every write up to there.",
+                      "schema": {"type": "integer"}},
+    LAG_HEADER: {"description": "How many events the log held beyond that position "
+                                "(0: the answer was current). Reads never wait unless "
+                                "asked to with min_position; after a start or a large "
+                                "import this says how far behind an answer is.",
+                 "schema": {"type": "integer"}},
+}
 PUBLIC = {"security": []}
 
 
@@ -74,10 +90,12 @@ class Blueprint(SmorestBlueprint):
         """Document and shape a read (200, or the errors a read can answer)."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            func = self.response(200, schema)(func)
-            codes = (400, 404, 503) if public else (400, 401, 403, 404, 503)
+            func = self.response(200, schema, headers=READ_HEADERS_DOC)(func)
+            codes = (400, 404, 422, 503) if public else (400, 401, 403, 404, 422, 503)
             for code in codes:
-                func = self.alt_response(code, schema=ErrorSchema, description=_ERRORS[code])(func)
+                description = _READ_ERRORS.get(code, _ERRORS[code])
+                func = self.alt_response(code, schema=ErrorSchema, description=description,
+                                         headers=_RETRY_DOC if code == 503 else None)(func)
             if public:
                 func = self.doc(**PUBLIC)(func)
             return func
@@ -90,6 +108,15 @@ _ERRORS = {400: "Malformed request: bad JSON, wrong type, unknown field, bad dat
            404: "Not found (or not visible to this account).",
            409: "Duplicate or conflicting state.", 422: "Valid input that breaks a rule.",
            503: "The views did not reach min_position in time."}
+_READ_ERRORS = {
+    422: "min_position is beyond the log's last event by more than a small margin "
+         "(position_beyond_head): no write has been given that position.",
+    503: "The views did not reach min_position in time (projections_behind), or too many "
+         "reads are already waiting in this server process (too_many_waiting_reads); "
+         "try again after Retry-After seconds.",
+}
+_RETRY_DOC = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                              "schema": {"type": "integer"}}}
 
 
 def idempotency_key() -> str | None:
@@ -116,12 +143,56 @@ def written(result: CommandResult) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def registry():
-    """The registry of this web process."""
+    """The registry of this web process (on a read: after waiting for min_position)."""
+    _reading()
     return services().registry
 
 
 def queries():
-    """The read side of this web process."""
+    """The read side of this web process, after waiting for min_position."""
+    _reading()
     return services().queries
+
+
+def _reading() -> None:
+    """On a read's first use of the registry: wait for `?min_position` (the caller has
+    been authorised by then: every view calls `require_actor` first), then note where
+    the views stand for `read_headers`."""
+    if request.method not in ("GET", "HEAD") or "registry_standing" in g:
+        return
+    g.registry_standing = None  # once per request, even if the wait fails
+    raw = request.args.get("min_position")
+    current = services()
+    if raw is not None:
+        try:
+            position = int(raw.strip())
+        except ValueError:
+            raise InvalidInputError("min_position must be a whole number ≥ 0.",
+                                    field="min_position", code="invalid_input") from None
+        try:
+            current.queries.wait_for(position, timeout=current.settings.read_wait_timeout_s)
+        except TooManyWaitsError:
+            raise ApiError(503, "too_many_waiting_reads",
+                           "Too many reads are waiting for the views at the moment; try "
+                           "again shortly, or read without min_position.",
+                           headers={"Retry-After": "1"}) from None
+    g.registry_standing = current.queries.standing()
+
+
+def read_headers(response) -> None:
+    """X-Registry-Position and X-Registry-Lag on an API read (where the views stood
+    when it read them; measured afterwards for a read that did not use them)."""
+    if request.method not in ("GET", "HEAD") or response.status_code in (401, 403) \
+            or POSITION_HEADER in response.headers:
+        return
+    standing = g.get("registry_standing")
+    if standing is None:
+        try:
+            standing = services().queries.standing()
+        except Exception:  # the answer stands without the headers (a database fault)
+            return
+    position, head = standing
+    response.headers[POSITION_HEADER] = str(position)
+    response.headers[LAG_HEADER] = str(max(0, head - position))
 
 
