@@ -1,4 +1,5 @@
-"""Creating the database once: event store, append-only guards, views, the first policy.
+"""Creating the database once: event store, append-only guards, views, idempotency claims,
+the first policy.
 
 `registry init` runs this; servers and followers started afterwards only connect
 (`CREATE_TABLE=n`). On PostgreSQL an advisory lock serialises concurrent initialisers,
@@ -14,6 +15,17 @@ from registry.db import Database
 from registry.settings import Settings
 
 INIT_LOCK_KEY = 727_100_001  # an arbitrary constant shared by all registry processes
+
+# Idempotency-Keys whose command is running (registry.commands.claims): a row per request,
+# deleted when the command ends. The result itself is an event (IdempotentRequest).
+CLAIMS_TABLE = "idempotency_claims"
+CLAIMS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {CLAIMS_TABLE} (
+  request_id TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  claimed_at_ms BIGINT NOT NULL
+)"""
 
 SQLITE_GUARDS = """
 CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
@@ -76,6 +88,7 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
             app = Registry(settings, create_table=True)
             try:
                 guard_events(db, app.events_table)
+                db.execute(CLAIMS_DDL)
                 create_view_tables(db)
                 if start_policy:
                     app.start_policy()
@@ -83,6 +96,27 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
                 app.close()
     finally:
         db.close()
+
+
+def ensure_claims_table(db: Database) -> None:
+    """Create the claims table when missing (databases initialised before it existed)."""
+    if _table_exists(db, CLAIMS_TABLE):
+        return
+    with db.transaction() as cur:
+        if db.backend == "postgresql":
+            # Concurrent CREATE TABLE IF NOT EXISTS collide on PostgreSQL's catalogue.
+            cur.execute("SELECT pg_advisory_xact_lock(?)", (INIT_LOCK_KEY,))
+        cur.execute(CLAIMS_DDL)
+
+
+def _table_exists(db: Database, name: str) -> bool:
+    if db.backend == "sqlite":
+        row = db.query_one("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                           "name = ?", (name,))
+    else:
+        row = db.query_one("SELECT count(*) FROM information_schema.tables WHERE "
+                           "table_name = ? AND table_schema = current_schema()", (name,))
+    return bool(row and row[0])
 
 
 def is_initialised(settings: Settings) -> bool:

@@ -2,9 +2,10 @@
 
 A command is a method that loads aggregates through a `Session`, checks every rule
 before it changes anything, and returns a plain result. `CommandRunner.run` wraps it:
-an Idempotency-Key that was used before returns the first result and records nothing;
-a save that collides with a concurrent one is retried on fresh state; the events are
-stamped with who recorded them.
+an Idempotency-Key that was used before returns the first result and records nothing,
+and one still being worked on is waited for (`registry.commands.claims`); a save that
+collides with a concurrent one is retried on fresh state; the events are stamped with
+who recorded them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from registry.commands.claims import KeyClaims
 from registry.domain.errors import (ConflictError, ForbiddenError, NotFoundError,
                                     RuleViolationError)
 from registry.domain.idempotency import IdempotentRequest
@@ -220,6 +222,21 @@ def fingerprint(command: str, args: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A write sent with an Idempotency-Key: where its first answer is kept, and its digest."""
+
+    request_id: uuid.UUID
+    key: str
+    command: str
+    digest: str
+
+    def record(self, result: dict[str, Any]) -> IdempotentRequest:
+        """The first answer, to be saved with the command's events."""
+        return IdempotentRequest.record(self.request_id, self.key, self.command, self.digest,
+                                        result)
+
+
 class CommandRunner:
     """Runs commands one per transaction (or into a shared batch session)."""
 
@@ -229,6 +246,7 @@ class CommandRunner:
         # keep saving their own commands while an import runs.
         self._local = threading.local()
         self.batch_meta: dict[str, Any] | None = None
+        self.claims = KeyClaims(lambda: app.db)
 
     @property
     def batch(self) -> Session | None:
@@ -243,32 +261,49 @@ class CommandRunner:
             body: Callable[[Session], dict[str, Any]], *, idempotency_key: str | None = None,
             idempotency_scope: str | None = None) -> CommandResult:
         """Run `body` under the rules above and return its result."""
+        keyed = None
         if idempotency_key is not None:
             scope = idempotency_scope or actor.account_id or actor.name
-            request_id = IdempotentRequest.id_for(scope, idempotency_key)
-            digest = fingerprint(command, args)
-            earlier = self._earlier(request_id, digest)
+            keyed = KeyedRequest(IdempotentRequest.id_for(scope, idempotency_key),
+                                 idempotency_key, command, fingerprint(command, args))
+            earlier = self._earlier(keyed)
             if earlier is not None:
                 return earlier
         if self.batch is not None:
             result = body(self.batch)
-            if idempotency_key is not None:
-                self.batch.add(IdempotentRequest.record(request_id, idempotency_key, command, digest,
-                                                        result))
+            if keyed is not None:
+                self.batch.add(keyed.record(result))
             return CommandResult(result, None)
+        if keyed is None:
+            return self._attempt(actor, body)
+        # A concurrent request with this key may be running: wait for its answer, or hold
+        # the key while this one runs (a batch saves later, so it takes no claim).
+        token, earlier = self.claims.acquire(keyed.request_id, keyed.digest,
+                                             lambda: self._earlier(keyed))
+        if earlier is not None:
+            return earlier
+        assert token is not None
+        try:
+            return self._attempt(actor, body, keyed)
+        finally:
+            self.claims.release(keyed.request_id, token)
+
+    def _attempt(self, actor: Actor, body: Callable[[Session], dict[str, Any]],
+                 keyed: "KeyedRequest | None" = None) -> CommandResult:
+        """Run and save `body`, again on fresh state if a concurrent save got there first."""
+        meta = actor_meta(actor, keyed.key if keyed is not None else None)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             session = Session(self.app)
             result = body(session)
-            if idempotency_key is not None:
-                session.add(IdempotentRequest.record(request_id, idempotency_key, command, digest,
-                                                     result))
+            if keyed is not None:
+                session.add(keyed.record(result))
             try:
-                position = self.app.save_session(session, actor_meta(actor, idempotency_key))
+                position = self.app.save_session(session, meta)
             except IntegrityError:
                 # A concurrent write got there first: the retry sees its effect (a clean
                 # duplicate error, the stored idempotent result, or fresh state to act on).
-                if idempotency_key is not None:
-                    earlier = self._earlier(request_id, digest)
+                if keyed is not None:
+                    earlier = self._earlier(keyed)
                     if earlier is not None:
                         return earlier
                 if attempt == MAX_ATTEMPTS:
@@ -279,16 +314,18 @@ class CommandRunner:
             return CommandResult(result, position)
         raise AssertionError("unreachable")
 
-    def _earlier(self, request_id: uuid.UUID, digest: str) -> CommandResult | None:
+    def _earlier(self, keyed: "KeyedRequest") -> CommandResult | None:
+        """The stored first answer to this key, if there is one."""
         try:
-            earlier = self.app.repository.get(request_id)
+            earlier = self.app.repository.get(keyed.request_id)
         except AggregateNotFoundError:
             return None
-        if earlier.fingerprint != digest:
+        if earlier.fingerprint != keyed.digest:
             raise RuleViolationError(
                 "This Idempotency-Key was already used for a different request.",
                 code="idempotency_key_reused")
-        return CommandResult(earlier.result, self.app.position_of(request_id, 1), replayed=True)
+        return CommandResult(earlier.result, self.app.position_of(keyed.request_id, 1),
+                             replayed=True)
 
 
 def actor_meta(actor: Actor, idempotency_key: str | None = None) -> dict[str, Any]:
