@@ -195,3 +195,20 @@ class Cursor:
     @property
     def rowcount(self) -> int:
         return self.raw.rowcount
+
+
+def blames_the_data(error: BaseException) -> bool:
+    """Whether an error lies in the values being written or handled (a NUL PostgreSQL's
+    text refuses, a constraint, a handler's KeyError on an unexpected event shape), not
+    in the database's state (a lost connection, a lock, a missing table, our own SQL):
+    only the former may set an event aside; the latter is retried."""
+    import psycopg
+    import psycopg_pool
+
+    if isinstance(error, (psycopg.DataError, psycopg.IntegrityError, sqlite3.DataError,
+                          sqlite3.IntegrityError)):
+        return True
+    if isinstance(error, (psycopg.Error, sqlite3.Error, psycopg_pool.PoolTimeout, OSError,
+                          MemoryError, RecursionError)):
+        return False
+    return isinstance(error, Exception)

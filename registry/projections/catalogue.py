@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from registry.db import Database
 from registry.domain.errors import ConflictError, InvalidInputError
 from registry.projections.base import TRACKING_DDL, TRACKING_UPGRADES, View, ViewRecorder
+from registry.projections.deadletters import DEAD_LETTERS_DDL, DEAD_LETTERS_INDEX
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -69,6 +70,8 @@ def create_view_tables(db: Database) -> list[str]:
             if column not in present:
                 cur.execute(statement)
         cur.execute(SCHEMAS_DDL)
+        cur.execute(DEAD_LETTERS_DDL)
+        cur.execute(DEAD_LETTERS_INDEX)
         stored = dict(cur.query("SELECT projection, fingerprint FROM projection_schemas"))
         for cls in view_classes():
             wanted = fingerprint(cls, db.backend)
@@ -95,6 +98,8 @@ def stale_views(db: Database) -> list[str]:
     """The views whose tables differ from their definition in the code (read-only check)."""
     with db.reading() as cur:
         if not _columns(db, cur, "projection_schemas"):
+            return view_names()
+        if not _columns(db, cur, "view_dead_letters"):  # a database from before the list
             return view_names()
         stored = dict(cur.query("SELECT projection, fingerprint FROM projection_schemas"))
     return [cls.name for cls in view_classes()

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Tracking
 
-from registry.db import Cursor
+from registry.db import Cursor, blames_the_data
 from registry.eventlog import Fact
 from registry.prefetch import prefetched
+from registry.projections import deadletters
 from registry.projections.base import PositionMovedError, View, ViewRecorder
 from registry.projections.reading import FactReader
 
@@ -175,40 +176,74 @@ class ProjectionWorker:
                               on_thread_exit=self.app.db.release_thread)
 
     def _apply(self, view: View, position: int, facts: list[Fact]) -> int:
-        began = time.perf_counter()
         todo = facts if facts[0].position > position else \
             [f for f in facts if f.position > position]
         if not todo:
             return position
-        last = todo[-1].position
-        recorder: ViewRecorder = view.view
         try:
-            if view.handlers:
-                # Handlers run before the write transaction (SQLite has one writer at a
-                # time: a rival process writing its own views then waits only for the
-                # writes); what they read is read in one snapshot taken at this position.
-                with ExitStack() as reads:
-                    batch, _ = view.prepare(_SnapshotAt(recorder, self.app.name, position,
-                                                        reads), todo)
-            with recorder.db.transaction() as cur:
-                if view.handlers:
-                    batch.flush(cur)
-                else:
-                    view.apply(cur, todo)
-                rate = len(todo) / max(time.perf_counter() - began, 1e-6)
-                recorder.advance(cur, Tracking(self.app.name, last), position or None, rate)
+            try:
+                return self._apply_batch(view, position, todo)
+            except Exception as error:
+                if isinstance(error, PositionMovedError) or not blames_the_data(error):
+                    raise
+                log.warning("view %s could not apply events %d-%d (%s); applying them one "
+                            "by one", view.name, todo[0].position, todo[-1].position,
+                            deadletters.describe(error))
+                return self._apply_singly(view, position, todo)
         except PositionMovedError:
             # Another process applied (or a rebuild reset) this view: start from its position.
             log.info("view %s moved under us; re-reading its position", view.name)
-            return recorder.max_tracking_id(self.app.name) or 0
+            return view.view.max_tracking_id(self.app.name) or 0
+
+    def _apply_batch(self, view: View, position: int, todo: list[Fact]) -> int:
+        """Apply facts in one transaction (the handlers' reads in a snapshot before it)."""
+        began = time.perf_counter()
+        last = todo[-1].position
+        recorder: ViewRecorder = view.view
+        if view.handlers:
+            # Handlers run before the write transaction (SQLite has one writer at a
+            # time: a rival process writing its own views then waits only for the
+            # writes); what they read is read in one snapshot taken at this position.
+            with ExitStack() as reads:
+                batch, _ = view.prepare(_SnapshotAt(recorder, self.app.name, position,
+                                                    reads), todo)
+        with recorder.db.transaction() as cur:
+            if view.handlers:
+                batch.flush(cur)
+            else:
+                view.apply(cur, todo)
+            rate = len(todo) / max(time.perf_counter() - began, 1e-6)
+            recorder.advance(cur, Tracking(self.app.name, last), position or None, rate)
         recorder.notify_advanced()
         return last
+
+    def _apply_singly(self, view: View, position: int, todo: list[Fact]) -> int:
+        """Apply a batch that failed one event at a time, setting aside (see
+        `deadletters`) each event whose own values the view cannot apply, and go on."""
+        recorder: ViewRecorder = view.view
+        for fact in todo:
+            try:
+                position = self._apply_batch(view, position, [fact])
+                continue
+            except Exception as error:
+                if isinstance(error, PositionMovedError) or not blames_the_data(error):
+                    raise
+                log.error("view %s sets aside event %d (%s): %s", view.name, fact.position,
+                          fact.type, deadletters.describe(error))
+                with recorder.db.transaction() as cur:
+                    deadletters.record(cur, view.name, self.app.name, fact, error)
+                    recorder.advance(cur, Tracking(self.app.name, fact.position),
+                                     position or None)
+                recorder.notify_advanced()
+                position = fact.position
+        return position
 
     def reset(self) -> None:
         """Empty the views and their positions (each view in one transaction)."""
         for view in self.views:
             with view.view.db.transaction() as cur:
                 view.clear(cur)
+                deadletters.clear(cur, view.name, self.app.name)
                 cur.execute("DELETE FROM projection_tracking WHERE projection = ? AND "
                             "application_name = ?", (view.name, self.app.name))
             view.view.notify_advanced()

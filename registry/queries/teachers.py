@@ -6,10 +6,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from registry.domain.certificate import Certificate
 from registry.domain.compliance import CertificateFact, DepartureFact, evaluate
 from registry.domain.errors import NotFoundError
 from registry.eventlog import EventLog
-from registry.projections.codec import date_value, time_text, time_value
+from registry.projections import deadletters
+from registry.projections.codec import date_value, id_text, time_text, time_value
 from registry.queries.certificates import certificate_rows
 from registry.queries.common import (check_pin_text, like_pattern, load_policies, require_date,
                                      require_moment, require_page, teacher_id_for)
@@ -44,9 +46,29 @@ class TeacherQueries:
             teacher_id = teacher_id_for(cur, pin)
             row = cur.query_one(f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers "
                                 "WHERE id = ?", (teacher_id,))
+            numbers = [r[0] for r in cur.query(
+                "SELECT number FROM certificate_index WHERE teacher_id = ?", (teacher_id,))]
+        set_aside = self._set_aside(teacher_id, numbers)
         if row is None:
-            raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
-        return _teacher(row)
+            raise self._not_found(set_aside, "No teacher with this PIN.")
+        return {**_teacher(row), "incomplete": set_aside}
+
+    @staticmethod
+    def _not_found(set_aside: list[dict[str, Any]], message: str) -> NotFoundError:
+        """A PIN whose teacher the views lack: unknown, or set aside (and then said so)."""
+        if set_aside:
+            return NotFoundError(
+                "This teacher's record could not be applied to the views (event "
+                f"{set_aside[0]['position']} is set aside; an administrator sees it on the "
+                "dead-letter list).", code="teacher_record_incomplete")
+        return NotFoundError(message, code="teacher_not_found")
+
+    def _set_aside(self, teacher_id: str, numbers: list[str]) -> list[dict[str, Any]]:
+        """Events about the teacher or their certificates that some view set aside: an
+        answer built without them says so instead of being silently wrong."""
+        ids = [teacher_id, *(id_text(Certificate.id_for(n)) for n in numbers)]
+        return [{"position": d.position, "type": d.event_type, "view": d.projection}
+                for d in deadletters.concerning(self.db, self.app.name, ids)]
 
     def search(self, text: str = "", *, region: str | None = None, district: str | None = None,
                school: str | None = None, limit: int = 50, offset: int = 0
@@ -81,8 +103,9 @@ class TeacherQueries:
             teacher = cur.query_one("SELECT pin, registered_at, departed_on, departed_at "
                                     "FROM teachers WHERE id = ?", (teacher_id,))
             if teacher is None or teacher[1] > k:
-                raise NotFoundError("No teacher with this PIN was registered at that time.",
-                                    code="teacher_not_found")
+                raise self._not_found(self._set_aside(teacher_id, []) if teacher is None
+                                      else [], "No teacher with this PIN was registered at "
+                                      "that time.")
             service_start = cur.query_one(
                 "SELECT service_start FROM teacher_service_starts WHERE teacher_id = ? AND "
                 "recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
@@ -101,7 +124,9 @@ class TeacherQueries:
                                           revoked_at=time_value(c[4]), duplicate_of=c[5],
                                           form=c[6], provider_code=c[7]) for c in certificates],
             departures=departures, policies=policies, as_of=as_of, known_at=known_at)
+        set_aside = self._set_aside(teacher_id, [c[0] for c in certificates])
         return {"pin": teacher[0], "as_of": as_of, "known_at": known_at,
+                "incomplete": set_aside,
                 "status": verdict.status, "hours": verdict.hours,
                 "required_hours": verdict.required_hours, "window_years": verdict.window_years,
                 "next_due": verdict.next_due, "missing_hours": verdict.missing_hours,

@@ -71,8 +71,21 @@ class TeacherSummary(Schema):
     position = fields.String()
 
 
+class SetAside(Schema):
+    """An event about this teacher that a view could not apply (see the dead-letter list):
+    the answer is incomplete without it."""
+
+    position = fields.Integer()
+    type = fields.String()
+    view = fields.String()
+
+
 class TeacherOut(TeacherSummary):
     """A teacher's registered details."""
+
+    incomplete = fields.List(fields.Nested(SetAside), metadata={
+        "description": "Events about this teacher that the views set aside; empty when "
+                       "the answer is complete."})
 
     id = fields.String()
     service_start = IsoDate()
@@ -107,6 +120,9 @@ class ComplianceOut(Schema):
     pin = fields.String()
     as_of = IsoDate()
     known_at = IsoDateTime()
+    incomplete = fields.List(fields.Nested(SetAside), metadata={
+        "description": "Events about this teacher that the views set aside; empty when "
+                       "the answer is complete."})
     status = fields.String(metadata={"enum": ["compliant", "due_soon", "grace", "overdue",
                                               "inactive"]})
     hours = fields.Integer()
