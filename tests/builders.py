@@ -55,3 +55,14 @@ def certified_teacher(registry, number: str = "KAE-2024-0001", pin: str = PIN,
     certificate = registry.issue_certificate(ADMIN, enrolment["id"], number=number,
                                              issued_on=issued_on).data
     return prog, enrolment, certificate
+
+
+def store_malformed_transfer(registry, pin: str = PIN) -> None:
+    """Store a transfer whose date is not a date, as an older version without today's
+    rules could have: straight through the aggregate's event method. No view can apply
+    it, on either engine (a poison event for the dead-letter tests)."""
+    teacher_id = registry.repository.get(registry.keys.pin_index_id(pin)).teacher_id
+    found = registry.repository.get(teacher_id)
+    found._transferred(region="KG-GB", district="Leninsky", school="Lyceum 1",
+                       effective_on=20240901)
+    registry.save(found)

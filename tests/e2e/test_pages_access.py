@@ -32,6 +32,7 @@ PAGES = {
     "/audit/compliance": {"auditor"},
     "/admin/policy": {"admin", "auditor"},
     "/admin/accounts": {"admin"},
+    "/admin/views": {"admin", "auditor"},
     "/imports/": {"admin", "registrar"},
 }
 PUBLIC = ("/", "/verify", "/open-data", "/open-data.csv", "/sign-in")

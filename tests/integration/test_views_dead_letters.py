@@ -16,17 +16,9 @@ from registry.cli import cli
 from registry.domain.certificate import Certificate
 from registry.domain.errors import NotFoundError
 from registry.projections import deadletters
-from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, teacher
+from tests.builders import (ADMIN, OTHER_PIN, PIN, certified_teacher,
+                            store_malformed_transfer, teacher)
 from tests.readside import caught_up, dump
-
-
-def _store_malformed_transfer(registry, pin: str = PIN) -> None:
-    """A transfer whose date is not a date (a shape no handler understands), on both engines."""
-    teacher_id = registry.repository.get(registry.keys.pin_index_id(pin)).teacher_id
-    found = registry.repository.get(teacher_id)
-    found._transferred(region="KG-GB", district="Leninsky", school="Lyceum 1",
-                       effective_on=20240901)
-    registry.save(found)
 
 
 def _store_revocation_with_nul(registry, number: str) -> None:
@@ -38,7 +30,7 @@ def _store_revocation_with_nul(registry, number: str) -> None:
 
 def test_a_malformed_event_is_set_aside_and_the_views_go_on(registry):
     certified_teacher(registry)
-    _store_malformed_transfer(registry)
+    store_malformed_transfer(registry)
     registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов"))
     head = registry.max_position()
 
@@ -77,7 +69,7 @@ def test_a_nul_that_postgresql_cannot_store_does_not_stop_the_views(registry):
 
 def test_a_rebuild_meets_the_same_events_and_lists_them_once(registry):
     certified_teacher(registry)
-    _store_malformed_transfer(registry)
+    store_malformed_transfer(registry)
     caught_up(registry)
     before = (dump(registry), deadletters.listed(registry.db, registry.name))
 
@@ -118,7 +110,7 @@ def test_a_failure_of_the_database_itself_is_retried_not_blamed_on_an_event(regi
 
 def test_projections_status_lists_the_events_set_aside(registry, settings, monkeypatch):
     certified_teacher(registry)
-    _store_malformed_transfer(registry)
+    store_malformed_transfer(registry)
     caught_up(registry)
     monkeypatch.setenv("REGISTRY_SECRET_KEY", settings.secret_key.decode())
     monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(settings.instance_path))

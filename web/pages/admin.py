@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from registry.projections import deadletters
+from registry.projections.readiness import readiness
 from web.pages import access
 from web.pages.forms_base import run_command
 from web.pages.forms_people import AccountForm, PolicyForm
@@ -47,3 +49,12 @@ def accounts():
             token = try_result[0]
             form = AccountForm(services().queries.providers(), formdata=None)
     return render_template("admin/accounts.html", form=form, token=token), form.status
+
+
+@bp.get("/views")
+@access.roles_required(*(access.ADMIN + ("auditor",)))
+def views():
+    """How far each view has got, and the events the views set aside (dead letters)."""
+    registry = services().registry
+    return render_template("admin/views.html", readiness=readiness(registry),
+                           letters=deadletters.listed(registry.db, registry.name, limit=500))

@@ -21,6 +21,7 @@ MENU: list[tuple[str, Any, tuple[str, ...] | None]] = [
     ("import_pages.upload", _l("Import"), access.WRITE),
     ("admin.policies", _l("Policy"), access.ADMIN + ("auditor",)),
     ("admin.accounts", _l("Accounts"), access.ADMIN),
+    ("admin.views", _l("Views"), access.ADMIN + ("auditor",)),
     ("verify.form", _l("Verify a certificate"), None),
     ("statistics_pages.open_data", _l("Open data"), ()),
 ]
@@ -37,6 +38,6 @@ def navigation() -> list[dict[str, Any]]:
         blueprint = endpoint.partition(".")[0]
         current = request.endpoint == endpoint or (
             endpoint != "home.index" and request.blueprint == blueprint
-            and blueprint not in ("statistics_pages",))
+            and blueprint not in ("statistics_pages", "admin"))
         items.append({"url": url, "label": text, "current": current})
     return items

@@ -1,0 +1,62 @@
+"""Whether this registry can answer rightly now: what `/readyz` and the admin page report.
+
+Ready means: the database answers; no view has more than `max_pending` events it handles
+still to apply; no event has been set aside by a view (a dead letter makes some answer
+incomplete until an operator has looked at it). Each failed check says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from registry.projections import deadletters
+from registry.projections.standing import views_standing
+
+if TYPE_CHECKING:
+    from registry.application import Registry
+
+MAX_PENDING = 10_000  # events a view may trail by (a catch-up clears that in about a second)
+
+
+@dataclass
+class Readiness:
+    """The checks' outcome: ready only when every check passed."""
+
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return all(check["ok"] for check in self.checks.values())
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why not ready, one line per failed check."""
+        return [check["why"] for check in self.checks.values() if not check["ok"]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ready": self.ready, "reasons": self.reasons, "checks": self.checks}
+
+
+def readiness(app: "Registry", max_pending: int = MAX_PENDING) -> Readiness:
+    """Run every check (a failing database makes the others moot)."""
+    result = Readiness()
+    try:
+        app.db.query("SELECT 1")
+    except Exception as error:  # the database's own words say why
+        result.checks["database"] = {"ok": False, "why": "the database does not answer: "
+                                     + deadletters.describe(error)}
+        return result
+    result.checks["database"] = {"ok": True}
+    standing = views_standing(app)
+    behind = {row["name"]: row["pending"] for row in standing if row["pending"] > max_pending}
+    result.checks["views"] = {
+        "ok": not behind, "pending": {row["name"]: row["pending"] for row in standing},
+        "why": "views behind the log by more than "
+               f"{max_pending:,} events: " + ", ".join(f"{n} ({p:,})" for n, p in behind.items())}
+    letters = deadletters.count(app.db, app.name)
+    result.checks["dead_letters"] = {
+        "ok": letters == 0, "count": letters,
+        "why": f"{letters:,} event(s) set aside by the views (see `registry projections "
+               "status` or the admin's views page)"}
+    return result
