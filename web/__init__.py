@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -14,11 +15,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from web import services, errors, i18n, api, pages
+    from web import services, errors, headers, throttle, i18n, api, pages, health
 
+    hops = app.config.get("PROXY_HOPS") or 0
+    if hops:
+        # The client's address and scheme as the trusted proxies saw them (throttling).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  (werkzeug's documented way)
+            app.wsgi_app, x_for=hops, x_proto=hops)
     services.init_app(app)
     errors.init_app(app)
+    # Before the API's hooks: a throttled request is refused before authentication.
+    throttle.init_app(app, app.extensions["registry"].settings)
+    headers.init_app(app)
     i18n.init_app(app)
     api.init_app(app)
     pages.init_app(app)
+    health.init_app(app)
     return app

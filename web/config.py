@@ -6,6 +6,10 @@ import os
 from datetime import timedelta
 
 
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() not in ("", "0", "false", "no")
+
+
 class Config:
     """Defaults for every deployment."""
 
@@ -17,6 +21,16 @@ class Config:
     # Flask keeps sessions in the signed cookie and refuses one older than this, so a
     # copied cookie outlives a sign-out by at most a working day (Flask's default: 31 days).
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Served over TLS (infra/ sets REGISTRY_TLS=1 behind its TLS proxy): the session cookie
+    # is sent over HTTPS only, and browsers are told to use nothing else for a year (HSTS).
+    SESSION_COOKIE_SECURE = _flag("REGISTRY_TLS")
+    HSTS_MAX_AGE = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (infra/: 1, its
+    # TLS proxy). The client address that throttling counts by comes from them; 0 (direct
+    # clients) ignores the headers, so no client can choose its address.
+    PROXY_HOPS = int(os.environ.get("REGISTRY_PROXY_HOPS", "0"))
+    # Throttling counters are named under this prefix in their store (web/throttle.py).
+    RATELIMIT_KEY_PREFIX = "registry"
     API_TITLE = "Teacher qualification registry"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
