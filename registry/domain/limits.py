@@ -15,6 +15,7 @@ MAX_LENGTH: dict[str, int] = {
     "reason": 500,  # suspensions, departures, withdrawals, revocations, corrections
     "code": 40,
     "number": 64,  # a certificate number
+    "account_name": 64,
 }
 
 # Free text that may span lines: newline and tab are kept there (and nowhere else).

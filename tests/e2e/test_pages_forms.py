@@ -95,6 +95,22 @@ def test_transfer_departure_and_correction_are_recorded_on_the_dossier(as_role):
     assert corrected[-1]["data"]["effective_on"] == "2024-05-02"
 
 
+def test_the_forms_hold_the_same_limits_and_requirements_as_the_api(as_role):
+    """One rule in one place: a 300-character departure reason (the domain allows 500)
+    and a correction without a reason (optional in the API) are accepted on the pages."""
+    admin = as_role("admin")
+    pin = "21101198700077"
+    assert admin.submit("/record/teachers/new", teacher_form(pin=pin)).status_code == 303
+    corrected = admin.submit(f"/record/teachers/{pin}/correction", {"school": "Lyceum 2"})
+    assert corrected.status_code == 303, errors_of(corrected)
+    departed = admin.submit(f"/record/teachers/{pin}/departure", {
+        "effective_on": "2024-06-30", "reason": "Долгая причина. " * 18})
+    assert departed.status_code == 303, errors_of(departed)
+    too_long = admin.submit(f"/record/teachers/{pin}/correction?lang=en",
+                            {"full_name": "x" * 201})
+    assert too_long.status_code == 400 and "200 characters" in errors_of(too_long)
+
+
 def test_the_full_course_of_a_programme_from_registration_to_certificate(as_role, seeded):
     registrar = as_role("registrar")
     response = registrar.submit("/programmes/new", {

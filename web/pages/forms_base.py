@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, Length, Optional
 
 from registry.commands.base import CommandResult
+from registry.domain.limits import max_length
 from registry.domain.errors import (ConflictError, ForbiddenError, InvalidInputError,
                                     NotFoundError, RegistryError, RuleViolationError)
 from web.pages.messages import error_message
@@ -91,7 +92,9 @@ def optional() -> Optional:
     return Optional()
 
 
-def at_most(n: int) -> Length:
+def at_most(limit: int | str) -> Length:
+    """A length limit: a field's name takes the domain's named limit (the API's too)."""
+    n = max_length(limit) if isinstance(limit, str) else limit
     return Length(max=n, message=_l("Field cannot be longer than %(max)d characters."))
 
 

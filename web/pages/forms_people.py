@@ -25,13 +25,13 @@ class TeacherForm(PageForm):
     """Register a teacher."""
 
     pin = pin_field(validators=[required()])
-    full_name = StringField(_l("Full name"), validators=[required(), at_most(200)])
+    full_name = StringField(_l("Full name"), validators=[required(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[required()])
-    district = StringField(_l("District or town"), validators=[required(), at_most(100)],
+    district = StringField(_l("District or town"), validators=[required(), at_most("district")],
                            render_kw={"list": "districts"})
-    school = StringField(_l("School"), validators=[required(), at_most(200)])
-    subject = StringField(_l("Subject"), validators=[required(), at_most(100)])
-    position = StringField(_l("Position"), validators=[required(), at_most(100)])
+    school = StringField(_l("School"), validators=[required(), at_most("school")])
+    subject = StringField(_l("Subject"), validators=[required(), at_most("subject")])
+    position = StringField(_l("Position"), validators=[required(), at_most("position")])
     service_start = DateField(_l("Began teaching on"), validators=[required()])
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -43,9 +43,9 @@ class TransferForm(PageForm):
     """Move a teacher to another school."""
 
     region = SelectField(_l("Region"), validators=[required()])
-    district = StringField(_l("District or town"), validators=[required(), at_most(100)],
+    district = StringField(_l("District or town"), validators=[required(), at_most("district")],
                            render_kw={"list": "districts"})
-    school = StringField(_l("School"), validators=[required(), at_most(200)])
+    school = StringField(_l("School"), validators=[required(), at_most("school")])
     effective_on = DateField(_l("Effective from"), validators=[required()])
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -57,22 +57,22 @@ class DepartureForm(PageForm):
     """Record that a teacher left service."""
 
     effective_on = DateField(_l("Left service on"), validators=[required()])
-    reason = StringField(_l("Reason"), validators=[required(), at_most(200)])
+    reason = StringField(_l("Reason"), validators=[required(), at_most("reason")])
 
 
 class CorrectionForm(PageForm):
     """Correct a teacher's details; blank fields stay as they are."""
 
     pin = pin_field(_l("Corrected PIN"), validators=[optional()])
-    full_name = StringField(_l("Full name"), validators=[optional(), at_most(200)])
+    full_name = StringField(_l("Full name"), validators=[optional(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[optional()])
-    district = StringField(_l("District or town"), validators=[optional(), at_most(100)],
+    district = StringField(_l("District or town"), validators=[optional(), at_most("district")],
                            render_kw={"list": "districts"})
-    subject = StringField(_l("Subject"), validators=[optional(), at_most(100)])
-    position = StringField(_l("Position"), validators=[optional(), at_most(100)])
-    school = StringField(_l("School"), validators=[optional(), at_most(200)])
+    subject = StringField(_l("Subject"), validators=[optional(), at_most("subject")])
+    position = StringField(_l("Position"), validators=[optional(), at_most("position")])
+    school = StringField(_l("School"), validators=[optional(), at_most("school")])
     service_start = DateField(_l("Began teaching on"), validators=[optional()])
-    reason = StringField(_l("Reason for the correction"), validators=[required(), at_most(200)])
+    reason = StringField(_l("Reason for the correction"), validators=[optional(), at_most("reason")])
     effective_on = DateField(_l("Correction decided on"), validators=[optional()])
 
     CHANGEABLE = ("pin", "full_name", "region", "district", "school", "subject", "position",
@@ -91,9 +91,9 @@ class CorrectionForm(PageForm):
 class ProviderForm(PageForm):
     """Register a provider."""
 
-    code = StringField(_l("Code"), validators=[required(), at_most(40)],
+    code = StringField(_l("Code"), validators=[required(), at_most("code")],
                        description=_l("A short unique code, e.g. KAE or OSH-OI."))
-    name = StringField(_l("Name"), validators=[required(), at_most(200)])
+    name = StringField(_l("Name"), validators=[required(), at_most("name")])
     kind = SelectField(_l("Kind"), validators=[required()])
     region = SelectField(_l("Region"), validators=[required()])
 
@@ -106,7 +106,7 @@ class ProviderForm(PageForm):
 class ReasonForm(PageForm):
     """A decision with a reason (suspension, reinstatement, revocation)."""
 
-    reason = TextAreaField(_l("Reason"), validators=[required(), at_most(500)],
+    reason = TextAreaField(_l("Reason"), validators=[required(), at_most("reason")],
                            render_kw={"rows": 3})
 
 
@@ -125,7 +125,7 @@ class AccountForm(PageForm):
 
     field_aliases = {"provider": "provider_code"}
 
-    name = StringField(_l("Account name"), validators=[required(), at_most(64)])
+    name = StringField(_l("Account name"), validators=[required(), at_most("account_name")])
     role = SelectField(_l("Role"), validators=[required()])
     provider_code = SelectField(_l("Provider (registrars)"), validators=[optional()])
     region = SelectField(_l("Region (commissions, optional)"), validators=[optional()])

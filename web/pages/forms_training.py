@@ -18,7 +18,7 @@ NUMBER_HINT = _l("Letters, digits, “/”, “.”, “_” or “-”; unique 
 
 
 def number_field(text: Any = None) -> StringField:
-    return StringField(text or _l("Certificate number"), validators=[required(), at_most(64)],
+    return StringField(text or _l("Certificate number"), validators=[required(), at_most("number")],
                        description=NUMBER_HINT, render_kw={"autocomplete": "off"})
 
 
@@ -30,8 +30,8 @@ class ProgrammeForm(PageForm):
     """Register a programme of a provider."""
 
     provider_code = SelectField(_l("Provider"), validators=[required()])
-    code = StringField(_l("Programme code"), validators=[required(), at_most(40)])
-    title = StringField(_l("Title"), validators=[required(), at_most(300)])
+    code = StringField(_l("Programme code"), validators=[required(), at_most("code")])
+    title = StringField(_l("Title"), validators=[required(), at_most("title")])
     form = SelectField(_l("Form"), validators=[required()])
     mode = SelectField(_l("Mode of study"), validators=[required()])
     hours = IntegerField(_l("Academic hours"), validators=[required(), between(1, 2000)],
@@ -79,7 +79,7 @@ class WithdrawalForm(PageForm):
     """Withdraw a teacher from a programme."""
 
     effective_on = DateField(_l("Withdrawn on"), validators=[required()])
-    reason = StringField(_l("Reason"), validators=[required(), at_most(500)])
+    reason = StringField(_l("Reason"), validators=[required(), at_most("reason")])
 
 
 class CertificateForm(PageForm):
@@ -95,7 +95,7 @@ class LegacyCertificateForm(PageForm):
     pin = pin_field(_l("Teacher's PIN"), validators=[required()])
     number = number_field()
     provider_code = SelectField(_l("Provider"), validators=[required()])
-    title = StringField(_l("Programme title"), validators=[required(), at_most(300)])
+    title = StringField(_l("Programme title"), validators=[required(), at_most("title")])
     form = SelectField(_l("Form"), validators=[required()])
     hours = IntegerField(_l("Academic hours"), validators=[required(), between(1, 2000)])
     issued_on = DateField(_l("Issued on"), validators=[required()])
@@ -109,7 +109,7 @@ class LegacyCertificateForm(PageForm):
 class RevocationForm(PageForm):
     """Revoke a certificate."""
 
-    reason = TextAreaField(_l("Reason for the revocation"), validators=[required(), at_most(500)],
+    reason = TextAreaField(_l("Reason for the revocation"), validators=[required(), at_most("reason")],
                            render_kw={"rows": 3})
 
 

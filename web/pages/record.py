@@ -98,7 +98,7 @@ def correct(pin: str):
     form = CorrectionForm()
     if form.validate_on_submit():
         changes = form.changes()
-        reason = form.reason.data.strip()
+        reason = (form.reason.data or "").strip() or None
         if run_command(form, lambda: services().registry.correct_teacher(
                 access.current_actor(), teacher["pin"], changes, reason=reason,
                 effective_on=form.effective_on.data),
