@@ -1,8 +1,9 @@
 """gunicorn settings of the registry's web service (`gunicorn -c infra/gunicorn.conf.py web.wsgi:app`).
 
-Workers build the registry after the fork (`web.services` is lazy), so no database
-connection is shared across processes. The views are kept current by the separate
-`registry projections run` service, hence REGISTRY_FOLLOW=0 for the workers.
+Workers open the registry after the fork, as each starts (post_worker_init), so no
+database connection is shared across processes and the first request finds it open.
+The views are kept current by the separate `registry projections run` service, hence
+REGISTRY_FOLLOW=0 for the workers.
 """
 
 import multiprocessing
@@ -24,6 +25,13 @@ loglevel = os.environ.get("REGISTRY_LOG_LEVEL", "info")
 proc_name = "registry-web"
 forwarded_allow_ips = os.environ.get("REGISTRY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 raw_env = ["REGISTRY_FOLLOW=" + os.environ.get("REGISTRY_FOLLOW", "0")]
+
+
+def post_worker_init(worker):
+    """Open the worker's registry as it starts (not on its first request)."""
+    from web.services import open_in_worker
+
+    open_in_worker(worker)
 
 
 def worker_exit(server, worker):

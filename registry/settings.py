@@ -69,8 +69,9 @@ class Settings:
     pool_size: int = 5
     lock_timeout_s: int = 10
     read_wait_timeout_s: float = 5.0
-    # Reads waiting for min_position at once per process (each holds a server thread);
-    # one more is refused at once (503, Retry-After) rather than queued.
+    # Reads waiting for min_position at once per process (each holds a server thread;
+    # a served worker allows at most half its threads); one more is refused at once
+    # (503, Retry-After) rather than queued.
     max_waiting_reads: int = 16
     # How far beyond the log's head a min_position may be and still be waited for (a
     # write of another client may be landing there); further is refused at once (422).

@@ -1,7 +1,7 @@
 """Serving the web app with gunicorn from inside the `registry` command (serve, demo).
 
 One process tree: a gunicorn master that never opens the registry, and workers that
-build it lazily after the fork (`web.services`). On SQLite there is one worker with
+open it after the fork, as each starts (`web.services`). On SQLite there is one worker with
 threads (one writer at a time is what SQLite allows anyway) and the embedded follower;
 on PostgreSQL several workers, whose followers elect one leader through an advisory lock.
 """
@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 
 from registry.schema import initialise, is_initialised
 from registry.settings import Settings
+from web.services import open_in_worker
 
 
 class EmbeddedServer(BaseApplication):
@@ -68,6 +69,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         "worker_class": "gthread", "threads": threads, "timeout": 60,
         "graceful_timeout": 10, "keepalive": 5, "accesslog": "-", "errorlog": "-",
         "loglevel": "info", "worker_exit": _worker_exit, "when_ready": when_ready,
+        "post_worker_init": open_in_worker,  # the views catch up before the first request
         "proc_name": "registry-web", "preload_app": False,
     }
     EmbeddedServer(make_app, options).run()

@@ -1,13 +1,16 @@
 """The registry, its queries and the views' follower, one set per web process.
 
-Built lazily on first use, i.e. after a pre-forking server has forked its workers
-(each `Application` on PostgreSQL opens its own connections).
+Built after a pre-forking server has forked its workers (each `Application` on
+PostgreSQL opens its own connections): by the server as each worker starts
+(`open`, from gunicorn's post_worker_init), so the follower catches up on events
+written while the server was down before any request arrives; otherwise on first use.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import threading
 
 from flask import Flask, current_app
@@ -17,6 +20,8 @@ from registry.bootstrap import open_registry, open_worker
 from registry.projections.follower import Follower
 from registry.queries import Queries
 from registry.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -29,6 +34,9 @@ class Services:
         self._registry: Registry | None = None
         self._queries: Queries | None = None
         self.follower: Follower | None = None
+        # Waits for min_position allowed at once (None: the setting); a server gives
+        # at most half its threads (`open_in_worker`), the others stay for plain reads.
+        self.max_waits: int | None = None
 
     def _open(self) -> None:
         registry = open_registry(self.settings)
@@ -36,8 +44,13 @@ class Services:
             # Several workers on PostgreSQL: one leads the catch-up, the others stand by.
             self.follower = Follower(registry, open_worker(registry),
                                      lead=registry.db.backend == "postgresql").start()
-        self._queries = Queries(registry)
+        self._queries = Queries(registry, max_waits=self.max_waits)
         self._registry = registry
+
+    def open(self) -> "Services":
+        """Open the registry now and start the follower (a worker's start)."""
+        self.registry  # noqa: B018  (opens everything)
+        return self
 
     @property
     def registry(self) -> Registry:
@@ -74,6 +87,24 @@ def init_app(app: Flask) -> None:
         # One secret per installation: sessions survive restarts and agree across workers.
         app.config["SECRET_KEY"] = hmac.new(settings.secret_key, b"web-session",
                                             hashlib.sha256).hexdigest()
+
+
+def open_in_worker(worker) -> None:
+    """gunicorn's post_worker_init: open the worker's registry and start its follower now,
+    so the views catch up at start rather than on the first request. A failure (the
+    database not answering yet) is logged; the first request tries again."""
+    app = getattr(worker, "wsgi", None)
+    found = getattr(app, "extensions", {}).get("registry") if app is not None else None
+    if found is None:
+        return
+    threads = int(getattr(getattr(worker, "cfg", None), "threads", 0) or 0)
+    if threads:
+        found.max_waits = min(found.settings.max_waiting_reads, max(1, threads // 2))
+    try:
+        found.open()
+    except Exception:
+        log.exception("could not open the registry as the worker started; the first "
+                      "request will try again")
 
 
 def services() -> Services:

@@ -35,7 +35,7 @@ class TooManyWaitsError(TimeoutError):
 class Queries:
     """Answers read requests from the views (and, for history, from the event log)."""
 
-    def __init__(self, app: "Registry"):
+    def __init__(self, app: "Registry", *, max_waits: int | None = None):
         self.app = app
         self._teachers = TeacherQueries(app)
         self._certificates = CertificateQueries(app.db)
@@ -44,7 +44,10 @@ class Queries:
         self._audit = AuditQueries(app)
         self._views = view_names()
         self._advanced = advanced_condition(app.db)
-        self._waits = threading.BoundedSemaphore(max(1, app.settings.max_waiting_reads))
+        self.max_waits = max(1, max_waits or app.settings.max_waiting_reads)
+        self._waits = threading.BoundedSemaphore(self.max_waits)
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
 
     # -- read-your-writes --------------------------------------------------------------
     def wait_for(self, position: int | None, timeout: float | None = None) -> None:
@@ -52,9 +55,10 @@ class Queries:
 
         Bounded three ways, so no client can hold the server's threads: a position
         further beyond the log's head than `position_margin` is refused at once
-        (`RuleViolationError`, position_beyond_head); at most `max_waiting_reads` waits
-        run at once in a process, one more is refused at once (`TooManyWaitsError`); and
-        each wait ends after `timeout` (TimeoutError).
+        (`RuleViolationError`, position_beyond_head); at most `max_waits` waits run at
+        once (setting `max_waiting_reads`; a web process has one `Queries`), one more is
+        refused at once (`TooManyWaitsError`); and each wait ends after `timeout`
+        (TimeoutError).
         """
         if position is None:
             return
@@ -75,12 +79,22 @@ class Queries:
         if timeout is None:
             timeout = self.app.settings.read_wait_timeout_s
         if not self._waits.acquire(blocking=False):
-            raise TooManyWaitsError(f"{self.app.settings.max_waiting_reads} reads are "
-                                    "already waiting for the views")
+            raise TooManyWaitsError(f"{self.max_waits} reads are already waiting for the views")
         try:
+            self._count_waiting(1)
             self._wait(position, timeout)
         finally:
+            self._count_waiting(-1)
             self._waits.release()
+
+    @property
+    def waiting(self) -> int:
+        """How many reads wait for the views in this process now."""
+        return self._waiting
+
+    def _count_waiting(self, change: int) -> None:
+        with self._waiting_lock:
+            self._waiting += change
 
     def _wait(self, position: int, timeout: float) -> None:
         # One query per look at every view; a worker in this process wakes the wait at
