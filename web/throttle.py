@@ -126,7 +126,7 @@ def retry_after(limiter: Limiter) -> int:
     breached = limiter.current_limit
     try:
         if breached is not None:
-            return max(1, math.ceil(breached.reset_at - time.time()))
+            return max(1, math.ceil(breached.window.reset_time - time.time()))
     except Exception:  # the store went away between the check and this answer
         log.warning("could not read the throttle's window", exc_info=True)
     return FALLBACK_RETRY_AFTER_S
