@@ -5,14 +5,18 @@ polling for writes by other processes. PostgreSQL (`registry projections run`):
 woken by LISTEN/NOTIFY on the event table's channel; reconnects after a lost
 connection; a session advisory lock makes one process the leader and the others
 wait as standbys (the tracking compare-and-set would stop double-application anyway).
+The leader notes each look at the log, at most every `CHECK_EVERY_S` seconds
+(`standing.record_check`), for `registry projections status`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
+from registry.projections.standing import record_check
 from registry.projections.worker import ProjectionWorker
 
 if TYPE_CHECKING:
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LEADER_LOCK_KEY = 727_100_002
+CHECK_EVERY_S = 5.0
 
 
 class Follower:
@@ -38,6 +43,7 @@ class Follower:
         self._threads: list[threading.Thread] = []
         self.error: BaseException | None = None
         self.is_leader = not self.lead
+        self._checked_at = float("-inf")
 
     def wake(self, _position: int | None = None) -> None:
         """Ask for a catch-up now (called after each save in this process)."""
@@ -67,11 +73,19 @@ class Follower:
             try:
                 if self.is_leader:
                     self.worker.catch_up(batch_size=self.batch_size)
+                    self._note_check()
             except Exception as error:  # keep following; the next round retries
                 self.error = error
                 log.exception("projection catch-up failed; retrying")
                 self._stop.wait(1.0)
             self._wake.wait(self.poll_interval)
+
+    def _note_check(self) -> None:
+        """Record that the views were brought up to the log just now (now and then)."""
+        if time.monotonic() - self._checked_at < CHECK_EVERY_S:
+            return
+        record_check(self.app, min(self.worker.positions().values(), default=0))
+        self._checked_at = time.monotonic()
 
     def _listen(self) -> None:
         """LISTEN on the events channel; reconnect with back-off when the connection drops."""
