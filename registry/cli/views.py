@@ -12,10 +12,12 @@ from tqdm import tqdm
 
 from registry.bootstrap import open_registry, open_worker
 from registry.cli.common import cli, fail_cleanly, settings_from
+from registry.domain.clock import now
+from registry.projections import deadletters
 from registry.projections.catalogue import view_names
 from registry.projections.follower import Follower
 from registry.projections.parallel import rebuild_in_processes, split
-from registry.queries.audit import AuditQueries
+from registry.projections.standing import last_check, views_standing
 
 
 @cli.group()
@@ -28,14 +30,27 @@ def _names(names: Sequence[str]) -> list[str] | None:
 
 
 def _status_table(app, names: list[str] | None) -> list[str]:
-    rows = [r for r in AuditQueries(app).views_status() if not names or r["name"] in names]
-    lines = [f"{'view':<14}{'position':>12}{'head':>12}{'lag':>10}{'rate/s':>10}  updated (UTC)"]
+    rows = views_standing(app, names)
+    lines = [f"{'view':<14}{'position':>12}{'head':>12}{'lag':>10}{'pending':>10}"
+             f"{'rate/s':>10}  {'state':<11} updated (UTC)"]
     for r in rows:
         updated = r["updated_at"].strftime("%Y-%m-%d %H:%M:%S") if r["updated_at"] else "never"
         rate = f"{r['rate']:,.0f}" if r["rate"] else "-"
+        state = "caught up" if r["caught_up"] else "behind"
         lines.append(f"{r['name']:<14}{r['position']:>12,}{r['head']:>12,}{r['lag']:>10,}"
-                     f"{rate:>10}  {updated}")
+                     f"{r['pending']:>10,}{rate:>10}  {state:<11} {updated}")
+    lines.append(_checked_line(last_check(app)))
     return lines
+
+
+def _checked_line(checked) -> str:
+    """When a follower last looked at the log: what tells caught up from stuck."""
+    if checked is None:
+        return ("checked: no follower has looked at the log yet (`registry serve` or "
+                "`registry projections run` keeps the views current)")
+    ago = max(0, int((now() - checked).total_seconds()))
+    return (f"checked: a follower last looked at the log {checked:%Y-%m-%d %H:%M:%S} UTC "
+            f"({ago:,} s ago)")
 
 
 @projections.command("status")
@@ -43,13 +58,30 @@ def _status_table(app, names: list[str] | None) -> list[str]:
 @click.pass_context
 @fail_cleanly
 def status(ctx: click.Context, names: tuple[str, ...]) -> None:
-    """Each view's position, the log's head, the lag and the rate of its last batch."""
+    """Each view's position, the log's head, the lag, the events it handles still to
+    apply (none: caught up), the rate of its last batch, and when a follower last looked."""
     app = open_registry(settings_from(ctx))
     try:
         for line in _status_table(app, _names(names)):
             click.echo(line)
+        for line in _dead_letter_lines(app, _names(names)):
+            click.echo(line)
     finally:
         app.close()
+
+
+def _dead_letter_lines(app, names: list[str] | None) -> list[str]:
+    """The events views set aside (none: one reassuring line)."""
+    letters = [d for d in deadletters.listed(app.db, app.name, limit=1000)
+               if not names or d.projection in names]
+    if not letters:
+        return ["dead letters: none"]
+    lines = [f"dead letters: {len(letters)} event(s) set aside (the views went on; reads "
+             "about these aggregates say they are incomplete)"]
+    for d in letters:
+        lines.append(f"  {d.projection:<12} position {d.position:>10,}  {d.event_type}  "
+                     f"{d.originator_id}  {d.error[:160]}")
+    return lines
 
 
 @projections.command("rebuild")
