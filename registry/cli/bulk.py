@@ -92,7 +92,7 @@ def import_(ctx: click.Context, file, account_name: str | None, batch_size: int,
     Use - for standard input. Exit status: 0 every row is recorded (now or before), 1 the
     file was refused and nothing recorded, 3 some rows were rejected (the rest recorded).
     """
-    from registry.importer import import_csv
+    from registry.imports import import_csv
 
     data = file.read()
     app = _open(ctx)

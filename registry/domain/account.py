@@ -65,14 +65,6 @@ class Account(RegistryAggregate):
     def token_matches(self, secret: str) -> bool:
         return not self.disabled and hmac.compare_digest(self.token_hash, token_hash(secret))
 
-    @event("TokenRotated")
-    def rotate_token(self, token_hash: str) -> None:
-        self.token_hash = token_hash
-
-    @event("PasswordSet")
-    def set_password(self, password_hash: str) -> None:
-        self.password_hash = password_hash
-
     def disable(self) -> None:
         if self.disabled:
             raise ConflictError("The account is already disabled.", code="already_disabled")

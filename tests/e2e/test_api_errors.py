@@ -103,7 +103,7 @@ def test_a_duplicate_is_a_409(api):
 
 def test_an_unknown_thing_is_a_404_in_json(api):
     response = api.get("/providers/NOPE")
-    assert response.status_code in (404, 501)  # 501 until the read side lands
+    assert response.status_code == 404
     error_of(response)
     response = api.get("/no-such-endpoint")
     assert response.status_code == 404

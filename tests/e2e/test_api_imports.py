@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.api_support import *  # noqa: F401,F403
-
-pytest.importorskip("registry.importer", reason="the importer is not built yet")
 
 PIN = "21505198512345"
 TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",

@@ -284,7 +284,6 @@ def test_an_upload_that_is_not_utf8_is_refused(as_role, last_position):
 def test_an_upload_reports_each_bad_row_and_records_the_good_ones(as_role):
     import io
 
-    pytest.importorskip("registry.importer")
     browser = as_role("registrar")
     text = ("pin,number,provider_code,title,form,hours,issued_on\n"
             f"{PIN},IMP-2017-1,KAE,Методика,seminar,12,2017-05-05\n"

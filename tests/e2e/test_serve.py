@@ -102,7 +102,6 @@ def test_registry_serve_answers_the_api_and_keeps_the_views_current(tmp_path, ba
 @pytest.mark.postgres
 def test_the_start_script_serves_web_and_follower_as_a_least_privileged_role(
         postgres_server, tmp_path):
-    pytest.importorskip("registry.cli.views", reason="`registry projections run` not built yet")
     suffix = uuid.uuid4().hex[:8]
     db, owner, app = f"registry_start_{suffix}", f"reg_owner_{suffix}", f"reg_app_{suffix}"
     admin_url = postgres_server
@@ -153,7 +152,6 @@ def test_the_start_script_serves_web_and_follower_as_a_least_privileged_role(
 
 
 def test_registry_demo_prepares_a_data_set_and_accounts_that_sign_in(tmp_path):
-    pytest.importorskip("registry.generate", reason="the generator is not built yet")
     env = clean_env(tmp_path)
     result = subprocess.run([str(BIN / "registry"), "demo", "--teachers", "40", "--years", "2",
                              "--no-serve"], cwd=tmp_path, env=env, capture_output=True,

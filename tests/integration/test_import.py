@@ -9,7 +9,7 @@ import pytest
 from registry.commands.base import Session
 from registry.domain.certificate import Certificate
 from registry.domain.enrolment import Enrolment
-from registry.importer import ImportFileError, import_csv
+from registry.imports import ImportFileError, import_csv
 from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, registrar, teacher
 
 LEGACY_HEADER = "pin,number,provider_code,title,form,hours,issued_on\n"

@@ -281,10 +281,6 @@ def _due_on(next_due: date, as_of: date) -> Compliance:
     return judge(cert("C-1", 72, add_years(next_due, -5)), as_of=as_of)
 
 
-def test_the_due_soon_window_is_one_hundred_and_eighty_days():
-    assert DUE_SOON_DAYS == 180
-
-
 def test_a_due_date_exactly_one_hundred_and_eighty_days_ahead_is_due_soon():
     as_of = date(2025, 1, 1)
     result = _due_on(as_of + timedelta(days=180), as_of)

@@ -47,7 +47,7 @@ class Imports(MethodView):
         """Import a CSV file; bad rows are reported by line, good rows recorded once."""
         actor = require_actor("admin", "registrar")
         text = csv_text()
-        from registry.importer import import_csv
+        from registry.imports import import_csv
         app = registry()
         key = idempotency_key()
         try:

@@ -22,7 +22,7 @@ RESULT_COLUMNS = ("programme_id", "pin", "passed", "assessed_on", "number", "iss
 
 def run_import(text: str) -> dict[str, Any]:
     """Import the CSV as the signed-in actor; the importer records good rows once."""
-    from registry.importer import import_csv
+    from registry.imports import import_csv
 
     report = import_csv(services().registry, access.current_actor(), text)
     return report.to_dict() if hasattr(report, "to_dict") else dict(report)
