@@ -18,14 +18,22 @@ INIT_LOCK_KEY = 727_100_001  # an arbitrary constant shared by all registry proc
 
 # Idempotency-Keys whose command is running (registry.commands.claims): a row per request,
 # deleted when the command ends. The result itself is an event (IdempotentRequest).
+# UNLOGGED on PostgreSQL: a claim need not survive a server crash (which ends its holder
+# too), and without WAL its insert and delete commit without waiting for a disk flush.
 CLAIMS_TABLE = "idempotency_claims"
-CLAIMS_DDL = f"""
-CREATE TABLE IF NOT EXISTS {CLAIMS_TABLE} (
+CLAIMS_DDL = """
+CREATE {unlogged}TABLE IF NOT EXISTS {table} (
   request_id TEXT PRIMARY KEY,
   fingerprint TEXT NOT NULL,
   holder TEXT NOT NULL,
   claimed_at_ms BIGINT NOT NULL
 )"""
+
+
+def claims_ddl(backend: str) -> str:
+    """The statement creating the claims table on an engine (idempotent)."""
+    unlogged = "UNLOGGED " if backend == "postgresql" else ""
+    return CLAIMS_DDL.format(unlogged=unlogged, table=CLAIMS_TABLE)
 
 SQLITE_GUARDS = """
 CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
@@ -88,7 +96,7 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
             app = Registry(settings, create_table=True)
             try:
                 guard_events(db, app.events_table)
-                db.execute(CLAIMS_DDL)
+                db.execute(claims_ddl(db.backend))
                 create_view_tables(db)
                 if start_policy:
                     app.start_policy()
@@ -106,7 +114,7 @@ def ensure_claims_table(db: Database) -> None:
         if db.backend == "postgresql":
             # Concurrent CREATE TABLE IF NOT EXISTS collide on PostgreSQL's catalogue.
             cur.execute("SELECT pg_advisory_xact_lock(?)", (INIT_LOCK_KEY,))
-        cur.execute(CLAIMS_DDL)
+        cur.execute(claims_ddl(db.backend))
 
 
 def _table_exists(db: Database, name: str) -> bool:
