@@ -112,11 +112,15 @@ class Queries:
     def standing(self) -> tuple[int, int]:
         """(position, head): the position every view has reached and the log's last
         event, read together, to say how far behind an answer may be."""
-        column, table = self.app.db.position_column, self.app.events_table
-        rows = self.app.db.query(
-            "SELECT projection, notification_id FROM projection_tracking "
-            f"WHERE application_name = ? UNION ALL SELECT NULL, MAX({column}) FROM {table}",
-            (self.app.name,))
+        db = self.app.db
+        statement = db.sql(
+            "SELECT projection, notification_id FROM projection_tracking WHERE "
+            f"application_name = ? UNION ALL SELECT NULL, MAX({db.position_column}) "
+            f"FROM {self.app.events_table}")
+        # One statement outside a transaction (itself one snapshot): every read pays
+        # for this, and a read transaction costs PostgreSQL two more round trips.
+        with db.connection() as conn:
+            rows = conn.execute(statement, (self.app.name,)).fetchall()
         found = {name: value for name, value in rows if name is not None}
         head = next((value for name, value in rows if name is None), None) or 0
         return min(found.get(name, 0) for name in self._views), head
