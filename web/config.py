@@ -22,9 +22,10 @@ class Config:
     # copied cookie outlives a sign-out by at most a working day (Flask's default: 31 days).
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     # Served over TLS (infra/ sets REGISTRY_TLS=1 behind its TLS proxy): the session cookie
-    # is sent over HTTPS only, and browsers are told to use nothing else for a year (HSTS).
-    SESSION_COOKIE_SECURE = _flag("REGISTRY_TLS")
-    HSTS_MAX_AGE = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+    # is sent over HTTPS only, and browsers are told to use nothing else (HSTS, for this
+    # long). Off by default, so `registry serve` on plain http://localhost still signs in.
+    TLS = _flag("REGISTRY_TLS")
+    HSTS_MAX_AGE = 365 * 24 * 3600
     # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (infra/: 1, its
     # TLS proxy). The client address that throttling counts by comes from them; 0 (direct
     # clients) ignores the headers, so no client can choose its address.
