@@ -22,7 +22,8 @@ def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str],
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(row.get(k)) for k in columns})
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+    # content_type, not mimetype: Flask adds a charset to a text mimetype (a second one).
+    return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store"})
 

@@ -26,6 +26,8 @@ MIN_HOURS, MAX_HOURS = 1, 2000
 _PIN = re.compile(r"^[0-9]{14}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 _NUMBER = re.compile(r"^[A-Za-z0-9А-Яа-яЁёӨөҮүҢң][A-Za-z0-9А-Яа-яЁёӨөҮүҢң/_.\-]{0,63}$")
+# The PIN and number rules as text, for the API's description of its paths and fields.
+PIN_PATTERN, NUMBER_PATTERN = _PIN.pattern, _NUMBER.pattern
 
 
 def pin_birth_date(pin: str) -> date:

@@ -13,7 +13,8 @@ from flask_smorest import Api
 
 from registry.domain.errors import InvalidInputError
 from web import errors
-from web.api import audit, certificates, imports, programmes, providers, statistics, teachers
+from web.api import (audit, certificates, imports, paths, programmes, providers, statistics,
+                     teachers)
 from web.api.base import read_headers
 from web.auth import require_actor
 from web.schemas.common import ErrorSchema
@@ -80,8 +81,10 @@ def _api_config(app: Flask) -> dict[str, Any]:
 
 
 def _check_body() -> None:
-    """JSON writes must say they are JSON (imports take CSV)."""
-    if request.method not in ("POST", "PUT", "PATCH") or request.path.endswith("/imports"):
+    """JSON writes must say they are JSON (imports take CSV); a path or method not
+    offered is answered by routing (404, or 405 with Allow) whatever the body."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.path.endswith("/imports") \
+            or request.url_rule is None:
         return
     if not request.is_json:
         raise InvalidInputError("The request body must be JSON (Content-Type: "
@@ -119,9 +122,11 @@ def init_app(app: Flask) -> None:
     for key, value in _api_config(app).items():
         app.config.setdefault(key, value)
     api = RegistryApi(app)
+    paths.register_converters(app, api)
     for module in BLUEPRINTS:
         api.register_blueprint(module.blp, url_prefix=PREFIX)
     app.before_request(_before_api_request)
+    app.before_request(paths.check_path_values)  # after authentication
     app.after_request(_after_api_request)
     app.extensions["registry_api"] = api
 

@@ -31,9 +31,13 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 IDEMPOTENCY_PARAMETER = {
     "in": "header", "name": "Idempotency-Key", "required": False,
-    "schema": {"type": "string", "maxLength": 200},
-    "description": "A retry with the same key returns the first response and records "
-                   "nothing twice; the same key with a different body is refused (422).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200,
+               "pattern": "^[\\x21-\\x7e]{1,200}$", "example": "3f1c9a2e-retry-1"},
+    "description": "1–200 printable ASCII characters without spaces (a UUID will do). A "
+                   "retry with the same key returns the first response and records "
+                   "nothing twice, even while the first is still running; the same key "
+                   "with a different body is refused (422). Another key format: 400 "
+                   "invalid_idempotency_key.",
 }
 POSITION_HEADER_DOC = {POSITION_HEADER: {
     "description": "Global position of the write's last event; pass it as min_position "
@@ -49,6 +53,8 @@ READ_HEADERS_DOC = {
                  "schema": {"type": "integer"}},
 }
 PUBLIC = {"security": []}
+CSV_CONTENT = {"schema": {"type": "string", "description": "UTF-8 CSV with a BOM and a "
+                                                           "header row (?format=csv)."}}
 
 
 class StrictParser(FlaskParser):
@@ -79,23 +85,30 @@ class Blueprint(SmorestBlueprint):
             func = self.response(status, schema, description=description,
                                  headers=POSITION_HEADER_DOC)(func)
             func = self.doc(parameters=[IDEMPOTENCY_PARAMETER])(func)
-            for code in (400, 401, 403, 404, 409, 422):
-                func = self.alt_response(code, schema=ErrorSchema, description=_ERRORS[code])(func)
+            for code in (400, 401, 403, 404, 409, 422, 429, 503):
+                func = self.alt_response(code, schema=ErrorSchema, description=_ERRORS[code],
+                                         headers=_RETRY_DOC if code in (429, 503) else None
+                                         )(func)
             return func
 
         return decorator
 
-    def read(self, schema: Any, *, public: bool = False
+    def read(self, schema: Any, *, public: bool = False, csv: bool = False
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Document and shape a read (200, or the errors a read can answer)."""
+        """Document and shape a read (200, or the errors a read can answer); `csv`: it
+        also answers text/csv (?format=csv)."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             func = self.response(200, schema, headers=READ_HEADERS_DOC)(func)
-            codes = (400, 404, 422, 503) if public else (400, 401, 403, 404, 422, 503)
+            codes = (400, 404, 422, 429, 503) if public else (400, 401, 403, 404, 422, 429,
+                                                               503)
             for code in codes:
                 description = _READ_ERRORS.get(code, _ERRORS[code])
                 func = self.alt_response(code, schema=ErrorSchema, description=description,
-                                         headers=_RETRY_DOC if code == 503 else None)(func)
+                                         headers=_RETRY_DOC if code in (429, 503) else None
+                                         )(func)
+            if csv:
+                func = self.doc(responses={200: {"content": {"text/csv": CSV_CONTENT}}})(func)
             if public:
                 func = self.doc(**PUBLIC)(func)
             return func
@@ -107,13 +120,18 @@ _ERRORS = {400: "Malformed request: bad JSON, wrong type, unknown field, bad dat
            401: "No valid credentials.", 403: "The role or scope does not allow this.",
            404: "Not found (or not visible to this account).",
            409: "Duplicate or conflicting state.", 422: "Valid input that breaks a rule.",
-           503: "The views did not reach min_position in time."}
+           429: "Too many attempts (failed tokens from this address, verification "
+                "lookups); try again after Retry-After seconds.",
+           503: "The database could not be reached (database_unavailable); try again "
+                "after Retry-After seconds. Nothing was recorded unless a retry with the "
+                "same Idempotency-Key says so."}
 _READ_ERRORS = {
     422: "min_position is beyond the log's last event by more than a small margin "
          "(position_beyond_head): no write has been given that position.",
-    503: "The views did not reach min_position in time (projections_behind), or too many "
-         "reads are already waiting in this server process (too_many_waiting_reads); "
-         "try again after Retry-After seconds.",
+    503: "The views did not reach min_position in time (projections_behind), too many "
+         "reads are already waiting in this server process (too_many_waiting_reads), or "
+         "the database could not be reached (database_unavailable); try again after "
+         "Retry-After seconds.",
 }
 _RETRY_DOC = {"Retry-After": {"description": "Seconds to wait before trying again.",
                               "schema": {"type": "integer"}}}

@@ -9,8 +9,9 @@ from registry.domain.errors import NotFoundError
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import DOSSIER_READERS, check_region, require_actor
 from web.errors import ApiError
+from web.api.paths import NUMBER_PARAMETER
 from web.schemas.certificates import (CertificateIn, CertificateOut, DuplicateIn, IssuedOut,
-                                      LegacyIn, VerifiedOut, VerifyArgs)
+                                      LegacyIn, NumberArgs, VerifiedOut, VerifyArgs)
 from web.schemas.common import ReadArgs, ReasonSchema
 
 blp = Blueprint("certificates", __name__, description="Certificates and their verification.")
@@ -42,7 +43,30 @@ class Legacy(MethodView):
             actor, **body, idempotency_key=idempotency_key()))
 
 
-@blp.route("/certificates/<number>")
+def visible_certificate(number: str):
+    """A certificate a dossier reader may see (a bound commission: its region only)."""
+    actor = require_actor(*DOSSIER_READERS)
+    certificate = queries().certificate(number)
+    if actor.role == "commission" and actor.region:
+        try:
+            check_region(actor, queries().teacher(certificate["pin"]).get("region"))
+        except NotFoundError:
+            raise ApiError(404, "certificate_not_found", f"No certificate {number}.") from None
+    return certificate
+
+
+@blp.route("/certificates")
+class CertificateByNumber(MethodView):
+    """One certificate, its number in the query (any number, whatever it ends with)."""
+
+    @blp.arguments(NumberArgs, location="query")
+    @blp.read(CertificateOut)
+    def get(self, args):
+        """A certificate with its status, links to duplicates and revocation."""
+        return visible_certificate(args["number"])
+
+
+@blp.route("/certificates/<number:number>", parameters=[NUMBER_PARAMETER])
 class Certificate(MethodView):
     """One certificate."""
 
@@ -50,18 +74,11 @@ class Certificate(MethodView):
     @blp.read(CertificateOut)
     def get(self, args, number):
         """A certificate with its status, links to duplicates and revocation."""
-        actor = require_actor(*DOSSIER_READERS)
-        certificate = queries().certificate(number)
-        if actor.role == "commission" and actor.region:
-            try:
-                check_region(actor, queries().teacher(certificate["pin"]).get("region"))
-            except NotFoundError:
-                raise ApiError(404, "certificate_not_found",
-                               f"No certificate {number}.") from None
-        return certificate
+        return visible_certificate(number)
 
 
-@blp.route("/certificates/<number>/revocation")
+@blp.route("/certificates/<number:number>/revocation",
+           parameters=[NUMBER_PARAMETER])
 class Revocation(MethodView):
     """Revoking a certificate (its duplicates with it)."""
 
@@ -74,7 +91,8 @@ class Revocation(MethodView):
                                                      idempotency_key=idempotency_key()))
 
 
-@blp.route("/certificates/<number>/duplicate")
+@blp.route("/certificates/<number:number>/duplicate",
+           parameters=[NUMBER_PARAMETER])
 class Duplicate(MethodView):
     """Replacing a lost original."""
 
@@ -87,7 +105,7 @@ class Duplicate(MethodView):
                                                   idempotency_key=idempotency_key()))
 
 
-@blp.route("/verify/<number>")
+@blp.route("/verify/<number:number>", parameters=[NUMBER_PARAMETER])
 class Verify(MethodView):
     """Public verification of one certificate."""
 

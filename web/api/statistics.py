@@ -25,7 +25,7 @@ class ComplianceStatistics(MethodView):
     """Compliance by group."""
 
     @blp.arguments(ComplianceStatsArgs, location="query")
-    @blp.read(ComplianceStatsOut)
+    @blp.read(ComplianceStatsOut, csv=True)
     def get(self, args):
         """Teachers by status per region, district, subject or position (?format=csv)."""
         require_actor(*AGGREGATE_READERS)
@@ -42,7 +42,7 @@ class ActivityStatistics(MethodView):
     """Training activity by group."""
 
     @blp.arguments(ActivityStatsArgs, location="query")
-    @blp.read(ActivityStatsOut)
+    @blp.read(ActivityStatsOut, csv=True)
     def get(self, args):
         """Certificates, hours and teachers in a period per group (?format=csv)."""
         require_actor(*AGGREGATE_READERS)
@@ -63,7 +63,7 @@ class PseudonymisedTeachers(MethodView):
     """Teacher-level rows for analysis, without names or PINs."""
 
     @blp.arguments(PseudonymArgs, location="query")
-    @blp.read(PseudonymList)
+    @blp.read(PseudonymList, csv=True)
     def get(self, args):
         """Pseudonymised teachers with place, service years, status and hours (?format=csv)."""
         require_actor("admin", "auditor", "statistician")
@@ -81,7 +81,7 @@ class OpenData(MethodView):
     """Public compliance counts."""
 
     @blp.arguments(OpenDataArgs, location="query")
-    @blp.read(OpenDataOut, public=True)
+    @blp.read(OpenDataOut, public=True, csv=True)
     def get(self, args):
         """Anyone: counts by status per region or district; groups under 5 are suppressed."""
         as_of = args.get("as_of") or clock.today()

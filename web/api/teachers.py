@@ -7,6 +7,7 @@ from flask.views import MethodView
 from registry.domain import clock
 
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
+from web.api.paths import PIN_PARAMETER
 from web.downloads import csv_response
 from web.auth import DOSSIER_READERS, check_region, require_actor, scoped_region
 from web.schemas.common import ReadArgs
@@ -60,7 +61,7 @@ class Teachers(MethodView):
                                                    idempotency_key=idempotency_key()))
 
 
-@blp.route("/teachers/<pin>")
+@blp.route("/teachers/<pin:pin>", parameters=[PIN_PARAMETER])
 class Teacher(MethodView):
     """One teacher's dossier."""
 
@@ -75,7 +76,7 @@ class Teacher(MethodView):
                 "enrolments": q.teacher_enrolments(pin)}
 
 
-@blp.route("/teachers/<pin>/compliance")
+@blp.route("/teachers/<pin:pin>/compliance", parameters=[PIN_PARAMETER])
 class Compliance(MethodView):
     """Compliance on a date, as known at a time."""
 
@@ -88,7 +89,7 @@ class Compliance(MethodView):
                                     known_at=args.get("known_at"))
 
 
-@blp.route("/teachers/<pin>/history")
+@blp.route("/teachers/<pin:pin>/history", parameters=[PIN_PARAMETER])
 class History(MethodView):
     """Everything recorded about a teacher."""
 
@@ -100,7 +101,7 @@ class History(MethodView):
         return {"events": queries().teacher_history(pin)}
 
 
-@blp.route("/teachers/<pin>/transfers")
+@blp.route("/teachers/<pin:pin>/transfers", parameters=[PIN_PARAMETER])
 class Transfers(MethodView):
     """Moving a teacher to another school."""
 
@@ -113,7 +114,7 @@ class Transfers(MethodView):
                                                    idempotency_key=idempotency_key()))
 
 
-@blp.route("/teachers/<pin>/departure")
+@blp.route("/teachers/<pin:pin>/departure", parameters=[PIN_PARAMETER])
 class Departure(MethodView):
     """A teacher leaving service."""
 
@@ -126,7 +127,7 @@ class Departure(MethodView):
                                                    idempotency_key=idempotency_key()))
 
 
-@blp.route("/teachers/<pin>/corrections")
+@blp.route("/teachers/<pin:pin>/corrections", parameters=[PIN_PARAMETER])
 class Corrections(MethodView):
     """Correcting a teacher's registered details."""
 
@@ -147,7 +148,7 @@ class Due(MethodView):
     """Who is due soon, overdue or in grace."""
 
     @blp.arguments(DueArgs, location="query")
-    @blp.read(DueList)
+    @blp.read(DueList, csv=True)
     def get(self, args):
         """Teachers with a status on a date, by place (?format=csv for a spreadsheet)."""
         actor = require_actor(*DOSSIER_READERS)

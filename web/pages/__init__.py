@@ -6,11 +6,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from web.pages import access, labels
 from web.pages.messages import MESSAGES
 from web.pages.navigation import navigation
+from web.errors import error_response
+from web.schemas.common import CONTROL_CHARACTERS
 
 
 def _template_context() -> dict[str, Any]:
@@ -26,6 +29,23 @@ def _page_headers(response: Response) -> Response:
     # Verification links carry a code in the query: keep it off other sites' logs.
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def _refuse_control_characters() -> Response | None:
+    """A page's query or path value with a control character is a 400 page naming it:
+    PostgreSQL refuses a NUL outright and SQLite's search matched every teacher with it.
+    (The API checks its own, after authentication.)"""
+    if request.path.startswith("/api/"):
+        return None
+    values = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    for name, value in values:
+        if CONTROL_CHARACTERS.search(name) or (
+                isinstance(value, str) and CONTROL_CHARACTERS.search(value)):
+            shown = CONTROL_CHARACTERS.sub("?", name)[:40]
+            return error_response(400, "control_character", _(
+                "“%(field)s” contains a control character.", field=shown),
+                {shown: ["control character"]})
+    return None
 
 
 def error_text(code: str | None, message: str) -> str:
@@ -45,6 +65,7 @@ def init_app(app: Flask) -> None:
                    audit, record, imports, admin):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
+    app.before_request(_refuse_control_characters)
     app.after_request(_page_headers)
     # The session cookie is the pages' credential: never sent cross-site on a POST.
     if not app.config.get("SESSION_COOKIE_SAMESITE"):

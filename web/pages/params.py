@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import request
 from flask_babel import gettext as _
+
+from web.schemas.common import MAX_INT64
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 
@@ -63,11 +66,12 @@ class QueryArgs:
         return value
 
     def integer(self, name: str, default: int = 0, minimum: int = 0) -> int:
-        """A whole number argument (a position, a page)."""
+        """A whole number argument (a position, a page), within 64 bits (the databases'
+        integers; '²' is a digit to str.isdigit but not to int)."""
         text = (request.args.get(name) or "").strip()
         if not text:
             return default
-        if not text.isdigit() or int(text) < minimum:
+        if not re.fullmatch(r"[0-9]{1,19}", text) or not minimum <= int(text) <= MAX_INT64:
             self.errors.append(_("“%(value)s” is not a whole number.", value=text[:40]))
             return default
         return int(text)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, fields, post_dump
 
-from web.schemas.common import IsoDate, IsoDateTime, QueryInteger, ReadArgs, StrictInteger
+from web.schemas.common import (IsoDate, IsoDateTime, QueryInteger, QueryText, ReadArgs,
+                                StrictInteger)
 from web.schemas.teachers import HistoryEvent
 
 
 class EventsArgs(ReadArgs):
     """Where to start, how many, and optional filters."""
 
-    after = QueryInteger(load_default=0, validate=validate.Range(min=0))
-    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
-    type = fields.String(metadata={"description": "Only events of this type, e.g. "
-                                                  "Certificate.Revoked."})
-    actor = fields.String(metadata={"description": "Only events recorded by this account."})
+    after = QueryInteger(load_default=0, minimum=0)
+    limit = QueryInteger(load_default=100, minimum=1, maximum=1000)
+    type = QueryText(100, metadata={"description": "Only events of this type, e.g. "
+                                                 "Certificate.Revoked."})
+    actor = QueryText(100, metadata={"description": "Only events recorded by this account."})
     originator_id = fields.UUID()
     recorded_from = IsoDateTime()
     recorded_to = IsoDateTime()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from registry.domain.values import FORMS
-from web.schemas.common import IsoDate, IsoDateTime, ReadArgs, StrictInteger, choice, text
+from web.schemas.common import (NUMBER_DOC, IsoDate, IsoDateTime, QueryText, ReadArgs,
+                                StrictInteger, choice, number_text, pin_text, text)
 
 
 class CertificateIn(Schema):
     """Issue the certificate of an enrolment whose assessment passed."""
 
-    number = text(64)
+    number = number_text()
     issued_on = IsoDate(required=True)
 
 
@@ -22,8 +23,8 @@ class DuplicateIn(CertificateIn):
 class LegacyIn(Schema):
     """Record a paper certificate issued before the registry existed."""
 
-    pin = text(14)
-    number = text(64)
+    pin = pin_text()
+    number = number_text()
     provider_code = text(40)
     title = text(300)
     form = choice(FORMS)
@@ -84,10 +85,16 @@ class CertificateOut(Schema):
     recorded_at = IsoDateTime(allow_none=True)
 
 
+class NumberArgs(ReadArgs):
+    """A certificate number in the query (any number the rule allows)."""
+
+    number = QueryText(64, required=True, metadata=NUMBER_DOC)
+
+
 class VerifyArgs(ReadArgs):
     """The code printed on the certificate."""
 
-    code = fields.String(required=True, metadata={
+    code = QueryText(40, required=True, metadata={
         "description": "The verification code printed on the certificate (XXXX-XXXX)."})
 
 

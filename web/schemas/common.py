@@ -15,13 +15,24 @@ from datetime import date, datetime, timezone
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.domain import clock
+from registry.domain.values import NUMBER_PATTERN, PIN_PATTERN
+
+# Every integer a client sends must fit the 64-bit integers of both engines' columns:
+# a larger one is malformed input (400), never a failed statement (500).
+MIN_INT64, MAX_INT64 = -(2**63), 2**63 - 1
+
+# C0 and C1 control characters, DEL and lone surrogates: no query or path value holds
+# one (PostgreSQL refuses a NUL outright, SQLite's LIKE matched everything with it).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"  # the same, for the OpenAPI
 
 
 class StrictInteger(fields.Integer):
-    """A JSON integer: not a string, a float or a boolean."""
+    """A JSON integer (not a string, a float or a boolean) within 64 bits."""
 
     def __init__(self, **kwargs):
-        super().__init__(strict=True, **kwargs)
+        super().__init__(strict=True, validate=validate.Range(min=MIN_INT64, max=MAX_INT64),
+                         **kwargs)
 
     def _validated(self, value):
         if isinstance(value, bool):
@@ -29,13 +40,38 @@ class StrictInteger(fields.Integer):
         return super()._validated(value)
 
 
+class NoControlCharacters(validate.Validator):
+    """Refuses text holding a control character."""
+
+    error = "Control characters are not allowed."
+
+    def __call__(self, value):
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ValidationError(self.error)
+        return value
+
+
 class QueryInteger(fields.Integer):
-    """An integer from a query string (text of digits, not '1.5')."""
+    """An integer from a query string (text of digits, not '1.5'), within its range and
+    never beyond 64 bits."""
+
+    def __init__(self, *, minimum: int = MIN_INT64, maximum: int = MAX_INT64, **kwargs):
+        super().__init__(validate=validate.Range(min=max(minimum, MIN_INT64),
+                                                 max=min(maximum, MAX_INT64)), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryText(fields.String):
+    """Text from a query string: at most `max_length` characters, no control characters."""
+
+    def __init__(self, max_length: int = 200, **kwargs):
+        metadata = {"pattern": NO_CONTROL_CHARACTERS, **kwargs.pop("metadata", {})}
+        super().__init__(validate=[validate.Length(max=max_length), NoControlCharacters()],
+                         metadata=metadata, **kwargs)
 
 
 class StrictNumber(fields.Float):
@@ -117,6 +153,22 @@ def text(max_length: int = 300, **kwargs) -> fields.String:
     return fields.String(validate=validate.Length(max=max_length * 4), **kwargs)
 
 
+PIN_DOC = {"description": "14 digits: sex digit, birth date DDMMYYYY, 5-digit serial.",
+           "pattern": PIN_PATTERN, "example": "21505198512345"}
+NUMBER_DOC = {"description": "1–64 letters (Latin or Cyrillic), digits, '/', '.', '_' or '-'.",
+              "pattern": NUMBER_PATTERN, "example": "IEP-KAE/2016/N0004"}
+
+
+def pin_text(**kwargs) -> fields.String:
+    """A PIN in a body: documented as 14 digits, checked by the domain (422 invalid_pin)."""
+    return text(14, metadata=PIN_DOC, **kwargs)
+
+
+def number_text(**kwargs) -> fields.String:
+    """A certificate number in a body: documented by its rule, checked by the domain (422)."""
+    return text(64, metadata=NUMBER_DOC, **kwargs)
+
+
 def choice(values: tuple[str, ...], **kwargs) -> fields.String:
     """A value from a vocabulary, documented as an enum and checked by the domain (422)."""
     kwargs.setdefault("required", True)
@@ -142,7 +194,7 @@ class ErrorSchema(Schema):
 class ReadArgs(Schema):
     """Arguments every read accepts."""
 
-    min_position = QueryInteger(validate=validate.Range(min=0), metadata={
+    min_position = QueryInteger(minimum=0, metadata={
         "description": "Wait (bounded, then 503) until the views have processed this "
                        "global position, e.g. the X-Registry-Position of your write."})
 
@@ -156,8 +208,8 @@ class CsvArgs(ReadArgs):
 class PageArgs(ReadArgs):
     """A page of a long list."""
 
-    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = QueryInteger(load_default=0, validate=validate.Range(min=0))
+    limit = QueryInteger(load_default=100, minimum=1, maximum=1000)
+    offset = QueryInteger(load_default=0, minimum=0)
 
 
 class ReasonSchema(Schema):

@@ -6,8 +6,8 @@ from marshmallow import Schema, fields
 
 from registry.domain.regions import region_codes
 from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS
-from web.schemas.common import (IsoDate, ReadArgs, StrictBoolean, StrictInteger,
-                                StrictNumber, choice, text)
+from web.schemas.common import (IsoDate, QueryText, ReadArgs, StrictBoolean, StrictInteger,
+                                StrictNumber, choice, pin_text, text)
 
 
 class ProviderIn(Schema):
@@ -76,13 +76,13 @@ class ProgrammeList(Schema):
 class ProgrammeArgs(ReadArgs):
     """Filter programmes by provider."""
 
-    provider_code = fields.String()
+    provider_code = QueryText(40)
 
 
 class EnrolmentIn(Schema):
     """Enrol a teacher."""
 
-    pin = text(14)
+    pin = pin_text()
 
 
 class AssessmentIn(Schema):

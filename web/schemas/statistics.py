@@ -91,8 +91,8 @@ class PseudonymArgs(CsvArgs):
     """A page of pseudonymised teachers, judged on a date."""
 
     as_of = IsoDate()
-    limit = QueryInteger(load_default=1000, validate=validate.Range(min=1, max=100_000))
-    offset = QueryInteger(load_default=0, validate=validate.Range(min=0))
+    limit = QueryInteger(load_default=1000, minimum=1, maximum=100_000)
+    offset = QueryInteger(load_default=0, minimum=0)
 
 
 class PseudonymTeacher(Schema):

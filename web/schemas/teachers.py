@@ -7,17 +7,13 @@ from marshmallow import Schema, fields, validate
 from registry.domain.regions import region_codes
 from web.schemas.certificates import CertificateOut
 from web.schemas.common import (CsvArgs, IsoDate, IsoDateTime, PageArgs, QueryInteger,
-                                ReadArgs, choice,
-                                text)
-
-PIN_DOC = {"description": "14 digits: sex digit, birth date DDMMYYYY, 5-digit serial.",
-           "example": "21505198512345"}
+                                QueryText, ReadArgs, choice, pin_text, text)
 
 
 class TeacherIn(Schema):
     """Register a teacher."""
 
-    pin = text(14, metadata=PIN_DOC)
+    pin = pin_text()
     full_name = text(200)
     region = choice(region_codes())
     district = text(100)
@@ -46,7 +42,7 @@ class DepartureIn(Schema):
 class CorrectionIn(Schema):
     """Correct registered details (any subset); a new PIN re-points the index."""
 
-    pin = text(14, required=False, metadata=PIN_DOC)
+    pin = pin_text(required=False)
     full_name = text(200, required=False)
     region = choice(region_codes(), required=False)
     district = text(100, required=False)
@@ -167,11 +163,11 @@ class DossierOut(TeacherOut):
 class SearchArgs(PageArgs):
     """Search text and place filters, paged."""
 
-    q = fields.String(load_default="", validate=validate.Length(max=200),
-                      metadata={"description": "Part of a name, a PIN or a school."})
-    region = fields.String()
-    district = fields.String()
-    school = fields.String()
+    q = QueryText(200, load_default="",
+                  metadata={"description": "Part of a name, a PIN or a school."})
+    region = QueryText(10)
+    district = QueryText(100)
+    school = QueryText(200)
 
 
 class TeacherList(Schema):
@@ -206,11 +202,11 @@ class DueArgs(CsvArgs):
     status = fields.String(required=True, validate=validate.OneOf(
         ["due_soon", "overdue", "grace"]))
     as_of = IsoDate()
-    region = fields.String()
-    district = fields.String()
-    school = fields.String()
-    limit = QueryInteger(load_default=1000, validate=validate.Range(min=1, max=100_000))
-    offset = QueryInteger(load_default=0, validate=validate.Range(min=0))
+    region = QueryText(10)
+    district = QueryText(100)
+    school = QueryText(200)
+    limit = QueryInteger(load_default=1000, minimum=1, maximum=100_000)
+    offset = QueryInteger(load_default=0, minimum=0)
 
 
 class DueTeacher(Schema):
