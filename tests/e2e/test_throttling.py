@@ -322,3 +322,92 @@ def test_limits_come_from_the_environment_and_a_wrong_one_stops_the_app_from_sta
     wrong = Settings.from_env({**env, "REGISTRY_VERIFY_LOOKUPS_PER_ADDRESS": "lots"})
     with pytest.raises(ValueError, match="REGISTRY_VERIFY_LOOKUPS_PER_ADDRESS"):
         create_app({"TESTING": True, "REGISTRY_SETTINGS": wrong})
+
+
+# -- the production configuration (infra/gunicorn.conf.py) ----------------------------------
+
+@pytest.fixture
+def two_servers(tmp_path, redis_url):
+    """Two gunicorn processes with infra's configuration over one database and one Redis."""
+    import subprocess
+
+    from tests.e2e.test_serve import BIN, ROOT, clean_env, free_port, wait_until_up
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'registry.db'}", tmp_path)
+    initialise(settings)
+    servers, urls = [], []
+    env = clean_env(tmp_path, REGISTRY_DATABASE_URL=settings.database_url,
+                    REGISTRY_SECRET_KEY="test-secret", REGISTRY_WEB_WORKERS="1",
+                    REGISTRY_RATE_LIMIT_STORAGE=redis_url, REGISTRY_ACCESS_LOG="/dev/null",
+                    REGISTRY_AUTH_FAILURES_PER_ADDRESS="3/minute")
+    try:
+        for _ in range(2):
+            port = free_port()
+            servers.append(subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(ROOT / "infra" / "gunicorn.conf.py"),
+                 "web.wsgi:app"], cwd=ROOT, env={**env, "REGISTRY_BIND": f"127.0.0.1:{port}"},
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, server in zip(urls, servers):
+            wait_until_up(f"{url}/api/v1/openapi.json", server)
+        yield urls
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def http_sign_in(url: str, client: str, name: str):
+    """A sign-in as the TLS proxy passes it on: X-Forwarded-For says who the client is,
+    X-Forwarded-Proto that it came over HTTPS (so the browser sent its Secure cookie and
+    a same-origin Referer, as Flask-WTF wants over HTTPS)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    forwarded = {"X-Forwarded-For": client, "X-Forwarded-Proto": "https"}
+    with urllib.request.urlopen(urllib.request.Request(f"{url}/sign-in",
+                                                       headers=forwarded)) as page:
+        token = CSRF.search(page.read().decode()).group(1)
+        first = page.headers
+    cookie = first["Set-Cookie"].split(";", 1)[0]
+    body = urllib.parse.urlencode({"csrf_token": token, "name": name, "password": "guess"})
+    referer = url.replace("http://", "https://") + "/sign-in"
+    request = urllib.request.Request(f"{url}/sign-in", data=body.encode(), headers={
+        **forwarded, "Cookie": cookie, "Referer": referer})
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, answer.headers, first
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, first
+
+
+def test_gunicorn_processes_of_the_infra_configuration_count_failures_together(two_servers,
+                                                                              redis_url):
+    import redis
+
+    client = f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+    try:
+        statuses = [http_sign_in(two_servers[i % 2], client, f"nobody-{i}")[0]
+                    for i in range(3)]
+        assert statuses == [401, 401, 401]
+        status, headers, _ = http_sign_in(two_servers[1], client, "nobody-3")
+        assert status == 429 and 1 <= int(headers["Retry-After"]) <= 60
+        # Another client behind the same proxy is its own address, on either process.
+        assert http_sign_in(two_servers[0], client + "0", "nobody-4")[0] == 401
+    finally:
+        store = redis.Redis.from_url(redis_url)
+        for key in store.scan_iter(match=f"*{client}*"):
+            store.delete(key)
+
+
+def test_the_infra_configuration_sends_a_secure_cookie_and_hsts(two_servers):
+    _, headers, page = http_sign_in(two_servers[0], "198.18.0.1", "nobody")
+    assert "; Secure" in page["Set-Cookie"] and "HttpOnly" in page["Set-Cookie"]
+    assert page["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
