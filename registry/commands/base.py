@@ -317,7 +317,7 @@ class CommandRunner:
     def _earlier(self, keyed: "KeyedRequest") -> CommandResult | None:
         """The stored first answer to this key, if there is one."""
         try:
-            earlier = self.app.repository.get(keyed.request_id)
+            earlier: IdempotentRequest = self.app.repository.get(keyed.request_id)
         except AggregateNotFoundError:
             return None
         if earlier.fingerprint != keyed.digest:

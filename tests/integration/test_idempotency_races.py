@@ -181,9 +181,9 @@ def test_a_stale_claim_for_other_content_does_not_burn_the_key(registry):
 
 def test_the_same_key_with_another_body_is_refused_at_once_while_the_first_runs(registry):
     body = SlowFirst(register)
-    with first_running(registry, body) as (_, holder):
-        with pytest.raises(RuleViolationError) as caught:
-            run(registry, body, args=teacher(full_name="Someone else"))
+    with first_running(registry, body) as (_, holder), \
+            pytest.raises(RuleViolationError) as caught:
+        run(registry, body, args=teacher(full_name="Someone else"))
     holder.result(BOUND)
     assert caught.value.code == "idempotency_key_reused"
     assert body.calls == 1
