@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from datetime import date
@@ -17,6 +18,13 @@ from registry.domain.policy import CompliancePolicy
 from registry.domain.provider import Provider
 
 _hasher = PasswordHasher()
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """Checked when there is no password to check, so an unknown name takes as long to
+    refuse as a wrong password: the time of an answer does not tell which names exist."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def account_data(account: Account) -> dict[str, Any]:
@@ -76,6 +84,10 @@ class AccountCommands:
         """The account a name and password sign in to, or NotAuthenticatedError."""
         account = Session(self).find(Account.id_for(name or ""))
         if not isinstance(account, Account) or account.disabled or not account.password_hash:
+            try:
+                _hasher.verify(_stand_in_hash(), password or "")
+            except VerificationError:
+                pass
             raise NotAuthenticatedError("Unknown name or wrong password.", code="bad_sign_in")
         try:
             _hasher.verify(account.password_hash, password or "")

@@ -177,6 +177,26 @@ def test_an_unknown_account_is_throttled_exactly_like_a_real_one(app):
     assert answers["clerk"][1:] == answers["nobody-here"][1:]
 
 
+@pytest.mark.parametrize("storage", ["memory"], indirect=True)
+def test_an_unknown_name_is_refused_as_slowly_as_a_wrong_password(build):
+    """Both cost a password hash, so the time of a refusal does not tell which names
+    exist (unknown names were refused in 2 ms, wrong passwords in 120 ms)."""
+    import statistics
+    import time
+
+    app = build(auth_failures_per_account_address="100/minute",
+                auth_failures_per_account="100/minute", auth_failures_per_address="100/minute")
+    visitor = Visitor(app, "10.0.5.1")
+    times: dict[str, list[float]] = {"clerk": [], "nobody-here": []}
+    for i in range(5):  # interleaved, so a busy moment slows both alike
+        for name in times:
+            started = time.perf_counter()
+            assert visitor.sign_in(name, f"guess-{i}").status_code == 401
+            times[name].append(time.perf_counter() - started)
+    unknown, known = (statistics.median(times[n]) for n in ("nobody-here", "clerk"))
+    assert unknown > known / 3, (unknown, known)
+
+
 def test_failures_spread_over_many_addresses_stop_at_the_looser_limit_per_account(app):
     for address in ("10.0.2.1", "10.0.2.2", "10.0.2.3"):  # 2 each: under 3 per address
         visitor = Visitor(app, address)
