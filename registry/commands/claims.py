@@ -77,34 +77,33 @@ class KeyClaims:
         rid = request_id.hex
         deadline = time.monotonic() + self.wait_s
         pause = 0.001
-        while True:
-            token = self._insert(rid, fingerprint)
-            if token is None:
-                claim = self._current(rid)
-                if claim is None:
-                    continue  # released between our insert and our read: try again
-                if self._is_stale(claim):
-                    token = self._take_over(claim, fingerprint)
-                elif claim.fingerprint != fingerprint:
-                    raise RuleViolationError(
-                        "This Idempotency-Key was already used for a different request.",
-                        code="idempotency_key_reused")
-            if token is not None:
-                # The holder before us may have saved its answer just before releasing.
-                try:
-                    answer = answered()
-                except BaseException:
-                    self.release(request_id, token)
-                    raise
-                if answer is not None:
-                    self.release(request_id, token)
-                    return None, answer
-                return token, None
-            if time.monotonic() > deadline:
+        token = self._insert(rid, fingerprint)
+        while token is None:  # someone holds it: read (not write) until that changes
+            claim = self._current(rid)
+            if claim is None:  # released: claim it ourselves
+                token = self._insert(rid, fingerprint)
+            elif self._is_stale(claim):
+                token = self._take_over(claim, fingerprint)
+            elif claim.fingerprint != fingerprint:
+                raise RuleViolationError(
+                    "This Idempotency-Key was already used for a different request.",
+                    code="idempotency_key_reused")
+            elif time.monotonic() > deadline:
                 raise ConflictError("A request with this Idempotency-Key is still being "
                                     "processed; retry it later.", code="idempotency_key_in_use")
-            time.sleep(pause)
-            pause = min(pause * 2, 0.025)
+            else:
+                time.sleep(pause)
+                pause = min(pause * 2, 0.025)
+        # The holder before us may have saved its answer just before releasing.
+        try:
+            answer = answered()
+        except BaseException:
+            self.release(request_id, token)
+            raise
+        if answer is not None:
+            self.release(request_id, token)
+            return None, answer
+        return token, None
 
     def release(self, request_id: uuid.UUID, token: str) -> None:
         """Give the claim up (the command ended); a failure here only delays the waiters."""
@@ -177,4 +176,7 @@ class KeyClaims:
                 except Exception:  # try again next round; a claim survives a few misses
                     log.warning("could not renew idempotency claims", exc_info=True)
         finally:
+            with self._lock:  # ended by surprise: let the next claim start a renewer
+                if self._renewer is threading.current_thread():
+                    self._renewer = None
             db.release_thread()
