@@ -289,7 +289,7 @@ class CommandRunner:
             self.claims.release(keyed.request_id, token)
 
     def _attempt(self, actor: Actor, body: Callable[[Session], dict[str, Any]],
-                 keyed: "KeyedRequest | None" = None) -> CommandResult:
+                 keyed: KeyedRequest | None = None) -> CommandResult:
         """Run and save `body`, again on fresh state if a concurrent save got there first."""
         meta = actor_meta(actor, keyed.key if keyed is not None else None)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -314,7 +314,7 @@ class CommandRunner:
             return CommandResult(result, position)
         raise AssertionError("unreachable")
 
-    def _earlier(self, keyed: "KeyedRequest") -> CommandResult | None:
+    def _earlier(self, keyed: KeyedRequest) -> CommandResult | None:
         """The stored first answer to this key, if there is one."""
         try:
             earlier: IdempotentRequest = self.app.repository.get(keyed.request_id)
