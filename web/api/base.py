@@ -10,6 +10,7 @@ stood, answered as `X-Registry-Position` and `X-Registry-Lag` (see `read_headers
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Callable
 
@@ -25,6 +26,7 @@ from web.errors import ApiError
 from web.schemas.common import ErrorSchema
 from web.services import services
 
+log = logging.getLogger(__name__)
 POSITION_HEADER = "X-Registry-Position"
 LAG_HEADER = "X-Registry-Lag"
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -194,7 +196,10 @@ def _reading() -> None:
                            "Too many reads are waiting for the views at the moment; try "
                            "again shortly, or read without min_position.",
                            headers={"Retry-After": "1"}) from None
-    g.registry_standing = current.queries.standing()
+    try:
+        g.registry_standing = current.queries.standing()
+    except Exception:  # the read goes on (its own queries meet any database fault)
+        log.warning("could not read the views' standing", exc_info=True)
 
 
 def read_headers(response) -> None:
@@ -208,6 +213,7 @@ def read_headers(response) -> None:
         try:
             standing = services().queries.standing()
         except Exception:  # the answer stands without the headers (a database fault)
+            log.warning("could not read the views' standing", exc_info=True)
             return
     position, head = standing
     response.headers[POSITION_HEADER] = str(position)
