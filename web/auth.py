@@ -16,6 +16,7 @@ from flask import g, has_request_context, request, session
 from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
+from web import throttle
 from web.services import services
 
 SESSION_KEY = "account_id"
@@ -53,7 +54,16 @@ def _cached(key: str, load) -> Account:
 
 
 def _account_for_token(token: str) -> Account:
-    return _cached(f"token:{token}", lambda: services().registry.authenticate_token(token))
+    def load() -> Account:
+        # Only a token not seen valid in the last seconds is throttled and counted.
+        throttle.tokens().check(token)
+        try:
+            return services().registry.authenticate_token(token)
+        except NotAuthenticatedError:
+            throttle.tokens().failed(token)
+            raise
+
+    return _cached(f"token:{token}", load)
 
 
 def _from_bearer() -> Actor | None:

@@ -15,9 +15,9 @@ PAGES = {"/": None, "/sign-in": None, "/verify": None, "/open-data": None,
          "/providers/KAE": "registrar", f"/teachers/{PIN}": "commission",
          f"/teachers/{PIN}/statement": "commission"}
 CHARTS = ("/statistics", "/statistics/activity", "/providers/KAE")
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
-HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
-STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
 
 
 def directives(response) -> dict[str, str]:
