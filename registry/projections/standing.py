@@ -92,3 +92,17 @@ def last_check(app: "Registry") -> datetime | None:
     row = app.db.query_one("SELECT updated_at FROM projection_tracking WHERE projection = ? "
                            "AND application_name = ?", (CHECK_ROW, app.name))
     return time_value(row[0]) if row and row[0] else None
+
+
+def pending_at_most(app: "Registry", cls: type[View], position: int, bound: int) -> int:
+    """How many events after `position` a view handles, counted no further than
+    `bound + 1`: a readiness probe must stay cheap however far behind a view is."""
+    wanted = handled_types(cls)
+    column, table = app.db.position_column, app.events_table
+    where, params = f"{column} > ?", [position]
+    if wanted is not None:
+        where += " AND (" + " OR ".join(["topic LIKE ?"] * len(wanted)) + ")"
+        params += [f"%:{kind}" for kind in sorted(wanted)]
+    row = app.db.query_one(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {where} "
+                           "LIMIT ?) AS pending", [*params, bound + 1])
+    return int(row[0]) if row else 0
