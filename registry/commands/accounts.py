@@ -48,7 +48,7 @@ class AccountCommands:
                        password: str | None = None,
                        idempotency_key: str | None = None) -> tuple[CommandResult, str]:
         """Create an account; returns the result and the API token (shown once)."""
-        actor.require("admin")
+        actor.require("manage_accounts")
         secret, hashed = new_token()
         if password is not None and len(password) < 8:
             raise RuleViolationError("A password has at least 8 characters.",
@@ -110,7 +110,7 @@ class AccountCommands:
     def adopt_policy(self, actor: Actor, *, effective_from: date, window_years: int,
                      required_hours: int, idempotency_key: str | None = None) -> CommandResult:
         """Adopt a new policy version effective from a date."""
-        actor.require("admin")
+        actor.require("adopt_policy")
         args = {"effective_from": effective_from, "window_years": window_years,
                 "required_hours": required_hours}
 

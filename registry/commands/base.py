@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from registry.access import Actor
 from registry.commands.claims import KeyClaims
-from registry.domain.errors import (ConflictError, ForbiddenError, NotFoundError,
-                                    RuleViolationError)
+from registry.domain.errors import ConflictError, NotFoundError, RuleViolationError
 from registry.domain.idempotency import IdempotentRequest
 
 if TYPE_CHECKING:
@@ -33,39 +33,6 @@ if TYPE_CHECKING:
 
 A = TypeVar("A")
 MAX_ATTEMPTS = 10
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: an account with its role and scope (or the system itself)."""
-
-    name: str
-    role: str
-    account_id: str | None = None
-    provider_code: str | None = None
-    region: str | None = None
-    via: str = "api"
-
-    @classmethod
-    def system(cls, name: str = "system", via: str = "cli") -> "Actor":
-        return cls(name=name, role="admin", via=via)
-
-    def meta(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "name": self.name, "role": self.role,
-                "provider": self.provider_code, "region": self.region, "via": self.via}
-
-    def require(self, *roles: str) -> None:
-        """Refuse unless the actor has one of the roles."""
-        if self.role not in roles:
-            raise ForbiddenError(f"The {self.role} role may not do this.", code="forbidden_role")
-
-    def require_provider(self, provider_code: str) -> None:
-        """Writes for a provider: an admin, or a registrar of that very provider."""
-        self.require("admin", "registrar")
-        if self.role == "registrar" and self.provider_code != provider_code:
-            raise ForbiddenError(
-                f"A registrar of {self.provider_code} may not record for {provider_code}.",
-                code="other_provider")
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from registry.access import bound_provider, check_provider
 from registry.commands.base import Actor, CommandResult, Session
 from registry.domain.certificate import Certificate
 from registry.domain.errors import ConflictError
@@ -42,7 +43,7 @@ class CertificateCommands:
     def issue_certificate(self, actor: Actor, enrolment_id: str, *, number: str,
                           issued_on: date, idempotency_key: str | None = None) -> CommandResult:
         """Issue the certificate of an enrolment whose assessment passed."""
-        actor.require("admin", "registrar")
+        actor.require("write_certificates")
         args = {"enrolment_id": str(enrolment_id), "number": number, "issued_on": issued_on}
 
         def body(session: Session) -> dict[str, Any]:
@@ -70,7 +71,8 @@ class CertificateCommands:
                                   idempotency_scope: str | None = None) -> CommandResult:
         """Record a paper certificate issued before the registry existed."""
         provider_code = check_code(provider_code, "provider_code")
-        actor.require_provider(provider_code)
+        actor.require("write_certificates")
+        check_provider(actor, provider_code)
         args = {"pin": pin, "number": number, "provider_code": provider_code, "title": title,
                 "form": form, "hours": hours, "issued_on": issued_on}
 
@@ -95,12 +97,12 @@ class CertificateCommands:
     def issue_duplicate(self, actor: Actor, original_number: str, *, number: str,
                         issued_on: date, idempotency_key: str | None = None) -> CommandResult:
         """Replace a lost original with a duplicate under a new number."""
-        actor.require("admin", "registrar")
+        actor.require("write_certificates")
         args = {"original": original_number, "number": number, "issued_on": issued_on}
 
         def body(session: Session) -> dict[str, Any]:
             original = self.find_certificate(session, original_number)
-            actor.require_provider(original.provider_code)
+            check_provider(actor, original.provider_code)
             self.active_provider(session, original.provider_code)
             clean_number = self._new_number(session, number)
             duplicate = original.issue_duplicate(
@@ -113,13 +115,13 @@ class CertificateCommands:
     def revoke_certificate(self, actor: Actor, number: str, *, reason: str,
                            idempotency_key: str | None = None) -> CommandResult:
         """Revoke a certificate (and its duplicates); its enrolment may be certified again."""
-        actor.require("admin", "registrar")
+        actor.require("write_certificates")
         args = {"number": number, "reason": reason}
 
         def body(session: Session) -> dict[str, Any]:
             certificate = self.find_certificate(session, number)
-            actor.require_provider(certificate.provider_code)
-            if actor.role == "registrar":  # an admin may still revoke a suspended one's
+            check_provider(actor, certificate.provider_code)
+            if bound_provider(actor) is not None:  # an admin may still revoke a suspended one's
                 self.active_provider(session, certificate.provider_code)
             certificate.revoke(reason)
             for duplicate_number in certificate.live_duplicates():

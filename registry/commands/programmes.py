@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from registry.access import check_provider
 from registry.commands.base import Actor, CommandResult, Session
 from registry.domain import clock
 from registry.domain.enrolment import Enrolment
@@ -55,7 +56,8 @@ class ProgrammeCommands:
                            idempotency_key: str | None = None) -> CommandResult:
         """Register a programme of a provider (a course: >= 72 hours, assessed)."""
         provider_code = details.get("provider_code")
-        actor.require_provider(provider_code)
+        actor.require("write_programmes")
+        check_provider(actor, provider_code)
 
         def body(session: Session) -> dict[str, Any]:
             self.active_provider(session, provider_code)
@@ -74,14 +76,14 @@ class ProgrammeCommands:
               enrolled_on: date | None = None,
               idempotency_key: str | None = None) -> CommandResult:
         """Enrol a teacher in a programme, at most once (dated today unless recorded late)."""
-        actor.require("admin", "registrar")
+        actor.require("write_programmes")
         args = {"programme_id": str(programme_id), "pin": pin, "enrolled_on": enrolled_on}
         day = clock.today() if enrolled_on is None else check_not_future(enrolled_on,
                                                                          "enrolled_on")
 
         def body(session: Session) -> dict[str, Any]:
             programme = self.find_programme(session, programme_id)
-            actor.require_provider(programme.provider_code)
+            check_provider(actor, programme.provider_code)
             self.active_provider(session, programme.provider_code)
             teacher = self.find_teacher(session, pin)
             if teacher.has_departed:
@@ -97,14 +99,14 @@ class ProgrammeCommands:
 
     def _open_enrolment(self, session: Session, actor: Actor, enrolment_id: str) -> Enrolment:
         enrolment = self.find_enrolment(session, enrolment_id)
-        actor.require_provider(enrolment.provider_code)
+        check_provider(actor, enrolment.provider_code)
         self.active_provider(session, enrolment.provider_code)
         return enrolment
 
     def assess(self, actor: Actor, enrolment_id: str, *, passed: bool, assessed_on: date,
                score: float | None = None, idempotency_key: str | None = None) -> CommandResult:
         """Record an assessment (a failed teacher may be re-assessed)."""
-        actor.require("admin", "registrar")
+        actor.require("write_programmes")
         args = {"enrolment_id": str(enrolment_id), "passed": passed, "score": score,
                 "assessed_on": assessed_on}
 
@@ -118,7 +120,7 @@ class ProgrammeCommands:
     def withdraw(self, actor: Actor, enrolment_id: str, *, effective_on: date, reason: str,
                  idempotency_key: str | None = None) -> CommandResult:
         """Withdraw a teacher from a programme."""
-        actor.require("admin", "registrar")
+        actor.require("write_programmes")
         args = {"enrolment_id": str(enrolment_id), "effective_on": effective_on,
                 "reason": reason}
 

@@ -31,7 +31,7 @@ class ProviderCommands:
     def register_provider(self, actor: Actor, *, code: str, name: str, kind: str, region: str,
                           idempotency_key: str | None = None) -> CommandResult:
         """Register a provider under a code no other provider has."""
-        actor.require("admin")
+        actor.require("manage_providers")
         args = {"code": code, "name": name, "kind": kind, "region": region}
 
         def body(session: Session) -> dict[str, Any]:
@@ -47,7 +47,7 @@ class ProviderCommands:
     def suspend_provider(self, actor: Actor, code: str, *, reason: str,
                          idempotency_key: str | None = None) -> CommandResult:
         """Suspend a provider: it can record nothing new."""
-        actor.require("admin")
+        actor.require("manage_providers")
 
         def body(session: Session) -> dict[str, Any]:
             provider = self.find_provider(session, code)
@@ -60,7 +60,7 @@ class ProviderCommands:
     def reinstate_provider(self, actor: Actor, code: str, *, reason: str,
                            idempotency_key: str | None = None) -> CommandResult:
         """Lift a provider's suspension."""
-        actor.require("admin")
+        actor.require("manage_providers")
 
         def body(session: Session) -> dict[str, Any]:
             provider = self.find_provider(session, code)

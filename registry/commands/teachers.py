@@ -44,7 +44,7 @@ class TeacherCommands:
                          teacher_id: uuid.UUID | None = None,
                          idempotency_key: str | None = None) -> CommandResult:
         """Register a teacher; the PIN must not be registered already."""
-        actor.require("admin", "registrar")
+        actor.require("write_teachers")
 
         def body(session: Session) -> dict[str, Any]:
             teacher = Teacher.register(teacher_id or uuid.uuid4(), **details)
@@ -63,7 +63,7 @@ class TeacherCommands:
                          school: str, effective_on: date,
                          idempotency_key: str | None = None) -> CommandResult:
         """Move a teacher to another school from a date."""
-        actor.require("admin", "registrar")
+        actor.require("write_teachers")
         args = {"pin": pin, "region": region, "district": district, "school": school,
                 "effective_on": effective_on}
 
@@ -78,7 +78,7 @@ class TeacherCommands:
     def record_departure(self, actor: Actor, pin: str, *, effective_on: date, reason: str,
                          idempotency_key: str | None = None) -> CommandResult:
         """Record that a teacher left service."""
-        actor.require("admin", "registrar")
+        actor.require("write_teachers")
         args = {"pin": pin, "effective_on": effective_on, "reason": reason}
 
         def body(session: Session) -> dict[str, Any]:
@@ -93,7 +93,7 @@ class TeacherCommands:
                         reason: str | None = None, effective_on: date | None = None,
                         idempotency_key: str | None = None) -> CommandResult:
         """Correct a teacher's details; a new PIN gets an index entry, the old one keeps its."""
-        actor.require("admin", "registrar")
+        actor.require("write_teachers")
         args = {"pin": pin, "changes": changes, "reason": reason, "effective_on": effective_on}
 
         def body(session: Session) -> dict[str, Any]:

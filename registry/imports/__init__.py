@@ -34,7 +34,7 @@ def import_csv(registry: "Registry", actor: Actor, source: str | bytes | IO, *,
     Raises `ImportFileError` (and records nothing) for a file that is not UTF-8, is
     empty, or has an unknown header.
     """
-    actor.require("admin", "registrar")
+    actor.require("import_records")
     parsed = read(source)
     report = ImportReport(kind=parsed.kind)
     recorder = RowRecorder(registry, actor, parsed.kind)
