@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from registry.settings import DatabaseURL
 
 _QMARK = re.compile(r"\?")
+# A pooled PostgreSQL connection is waited for up to POOL_WAIT_S; once none came in time
+# (the server is down or refuses us), only UNREACHABLE_WAIT_S for UNREACHABLE_MEMORY_S
+# after, so a request's later statements answer 503 at once instead of each waiting again.
+POOL_WAIT_S, UNREACHABLE_WAIT_S, UNREACHABLE_MEMORY_S = 10.0, 0.5, 5.0
 
 
 class Database:
@@ -41,8 +46,10 @@ class Database:
             # One plain connection first: an unreachable server or a missing database fails
             # here at once, with the server's own reason (the pool would retry for seconds).
             psycopg.connect(self.conninfo(), autocommit=True).close()
+            self._unreachable_at: float | None = None
             self._pool = ConnectionPool(self.conninfo(), min_size=1, max_size=pool_size,
-                                        open=True, timeout=10, kwargs={"autocommit": True},
+                                        open=True, timeout=POOL_WAIT_S,
+                                        kwargs={"autocommit": True},
                                         configure=self._configure_pg,
                                         check=ConnectionPool.check_connection)
 
@@ -81,8 +88,26 @@ class Database:
         if self.backend == "sqlite":
             yield self._sqlite()
         else:
-            with self._pool.connection() as conn:
+            with self._pooled() as conn:
                 yield conn
+
+    @contextmanager
+    def _pooled(self) -> Iterator[Any]:
+        """A pooled PostgreSQL connection, waited for briefly if the server was just found
+        unreachable (see POOL_WAIT_S)."""
+        import psycopg_pool
+
+        since = self._unreachable_at
+        recent = since is not None and time.monotonic() - since < UNREACHABLE_MEMORY_S
+        with ExitStack() as stack:
+            try:
+                conn = stack.enter_context(self._pool.connection(
+                    timeout=UNREACHABLE_WAIT_S if recent else POOL_WAIT_S))
+            except psycopg_pool.PoolTimeout:
+                self._unreachable_at = time.monotonic()
+                raise
+            self._unreachable_at = None
+            yield conn
 
     def sql(self, statement: str) -> str:
         """Adapt a `?`-placeholder statement to the engine."""
@@ -112,20 +137,19 @@ class Database:
         """A read-only cursor. Its statements see one snapshot of the database on SQLite
         (a read transaction); on PostgreSQL each sees the latest commits, or with
         `snapshot` they all see the database as of the first one (REPEATABLE READ)."""
+        if self.backend != "sqlite":
+            reader = _Reader(self, snapshot)
+            try:
+                yield reader.cursor
+            finally:
+                reader.close()
+            return
         with self.connection() as conn:
-            if self.backend == "sqlite":
-                conn.execute("BEGIN")
-                try:
-                    yield Cursor(self, conn.cursor())
-                finally:
-                    conn.execute("ROLLBACK")
-            else:
-                with conn.transaction(force_rollback=True):
-                    with conn.cursor() as cur:
-                        if snapshot:
-                            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, "
-                                        "READ ONLY")
-                        yield Cursor(self, cur)
+            conn.execute("BEGIN")
+            try:
+                yield Cursor(self, conn.cursor())
+            finally:
+                conn.execute("ROLLBACK")
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self.reading() as cur:
@@ -159,6 +183,100 @@ class Database:
             self._local = threading.local()
         else:
             self._pool.close()
+
+
+class DatabaseUnavailableError(ConnectionError):
+    """The database could not be reached, even on a fresh connection (a read is retried
+    once; the web layer answers 503 database_unavailable)."""
+
+
+def _lost(conn: Any) -> bool:
+    """Whether a PostgreSQL connection is gone (the server ended it, the network broke)."""
+    return conn is None or conn.closed  # a broken connection is closed too
+
+
+class _Reader:
+    """A PostgreSQL read transaction that moves once to a fresh connection when its own is
+    lost: a pooled connection may be ended by the server (a restart, pg_terminate_backend)
+    between the pool's check and its use, or during a statement. A read without a
+    snapshot may move at any statement (each sees the latest commits anyway); a snapshot
+    only before its first statement, since a new one would be a different snapshot."""
+
+    def __init__(self, db: Database, snapshot: bool):
+        self.db, self.snapshot = db, snapshot
+        self.cursor = ReadCursor(db, self)
+        self.conn: Any = None
+        self.moved = False
+        self.statements = 0
+        self._stack: ExitStack | None = None
+        self._connect(first=True)
+
+    def _connect(self, first: bool) -> None:
+        import psycopg
+        import psycopg_pool
+
+        stack = ExitStack()
+        try:
+            self.conn = stack.enter_context(self.db._pooled())
+            stack.enter_context(self.conn.transaction(force_rollback=True))
+            raw = stack.enter_context(self.conn.cursor())
+            if self.snapshot:
+                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
+            self._discard(stack, error)
+            if first and _lost(self.conn) and not isinstance(error, psycopg_pool.PoolTimeout):
+                self.moved = True
+                return self._connect(first=False)
+            raise DatabaseUnavailableError(f"the database could not be reached: {error}") \
+                from error
+        except BaseException as error:
+            self._discard(stack, error)
+            raise
+        self._stack, self.cursor.raw = stack, raw
+
+    @staticmethod
+    def _discard(stack: ExitStack, error: BaseException) -> None:
+        try:
+            stack.__exit__(type(error), error, error.__traceback__)
+        except Exception:  # the rollback of a lost connection fails too; the pool drops it
+            pass
+
+    def run(self, action: Callable[[Any], Any]) -> Any:
+        """Run one statement, moving to a fresh connection once if this one is lost."""
+        import psycopg
+
+        try:
+            result = action(self.cursor.raw)
+        except psycopg.Error as error:
+            if not _lost(self.conn):
+                raise
+            stack, self._stack = self._stack, None
+            if stack is not None:
+                self._discard(stack, error)
+            if self.moved or (self.snapshot and self.statements):
+                raise DatabaseUnavailableError(f"the connection was lost: {error}") \
+                    from error
+            self.moved = True
+            self._connect(first=False)
+            try:
+                result = action(self.cursor.raw)
+            except psycopg.Error as again:
+                if _lost(self.conn):
+                    raise DatabaseUnavailableError(f"the connection was lost: {again}") \
+                        from again
+                raise
+        self.statements += 1
+        return result
+
+    def close(self) -> None:
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return
+        try:
+            stack.close()
+        except Exception:
+            if not _lost(self.conn):
+                raise  # a lost connection's rollback fails; nothing was written anyway
 
 
 class Cursor:
@@ -195,6 +313,28 @@ class Cursor:
     @property
     def rowcount(self) -> int:
         return self.raw.rowcount
+
+
+class ReadCursor(Cursor):
+    """A PostgreSQL read cursor whose statements survive one lost connection (`_Reader`)."""
+
+    def __init__(self, db: Database, reader: _Reader):
+        super().__init__(db, None)
+        self._reader = reader
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> "Cursor":
+        sql = self.db.sql(statement)
+        self._reader.run(lambda raw: raw.execute(sql, tuple(params)))
+        return self
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        sql = self.db.sql(statement)
+
+        def fetch(raw: Any) -> list[tuple]:
+            raw.execute(sql, tuple(params))
+            return [tuple(row) for row in raw.fetchall()]
+
+        return self._reader.run(fetch)
 
 
 def blames_the_data(error: BaseException) -> bool:

@@ -3,7 +3,9 @@
 Registry errors map by family (400, 401, 403, 404, 409, 422); HTTP errors raised by
 Flask, werkzeug or the argument parser keep their status, except that an oversize
 body is a 400 under /api (a malformed request, as the spec says). Nothing a client
-sends may surface as a 500; a genuine fault is logged and answered without details.
+sends may surface as a 500; a genuine fault is logged and answered without details. A
+database that cannot be reached (after a read's one retry on a fresh connection, or a
+write's retries) is a 503 `database_unavailable` with Retry-After, not a fault of ours.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from jinja2 import TemplateNotFound
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from registry.db import DatabaseUnavailableError
 from registry.domain.errors import (ConflictError, ForbiddenError, InvalidInputError,
                                     NotAuthenticatedError, NotFoundError, RegistryError,
                                     RuleViolationError)
@@ -30,6 +33,8 @@ STATUS_OF = (
     (ConflictError, 409),
     (RuleViolationError, 422),
 )
+
+RETRY_AFTER_UNAVAILABLE_S = 2
 
 HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden",
               404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
@@ -173,10 +178,32 @@ def _internal(error: BaseException) -> Response:
                           "Something went wrong on our side; it has been logged.")
 
 
+def unreachable(error: BaseException) -> bool:
+    """Whether an error says the database cannot be reached or answer now (a lost
+    connection, no connection within the pool's timeout, a server shutting down)."""
+    import psycopg
+    import psycopg_pool
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    return isinstance(error, (DatabaseUnavailableError, psycopg.OperationalError,
+                              psycopg.InterfaceError, psycopg_pool.PoolTimeout,
+                              OperationalError, InterfaceError))
+
+
+def handle_unavailable(error: Exception) -> Response:
+    """The database could not be reached: 503, try again shortly."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+    return error_response(503, "database_unavailable",
+                          "The database cannot be reached at the moment; try again shortly.",
+                          headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)})
+
+
 def handle_unexpected(error: Exception) -> Response:
     """Anything else is our fault: log it, answer 500 without internals."""
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if unreachable(error):
+        return handle_unavailable(error)
     return _internal(InternalServerError(original_exception=error))
 
 

@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from web.schemas.common import MAX_INT64
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
+# A page number times a page's size must stay a 64-bit offset: no list has this many pages.
+MAX_PAGE = 1_000_000
 
 
 def today() -> date:
@@ -65,13 +67,14 @@ class QueryArgs:
             return default
         return value
 
-    def integer(self, name: str, default: int = 0, minimum: int = 0) -> int:
+    def integer(self, name: str, default: int = 0, minimum: int = 0,
+                maximum: int = MAX_INT64) -> int:
         """A whole number argument (a position, a page), within 64 bits (the databases'
         integers; '²' is a digit to str.isdigit but not to int)."""
         text = (request.args.get(name) or "").strip()
         if not text:
             return default
-        if not re.fullmatch(r"[0-9]{1,19}", text) or not minimum <= int(text) <= MAX_INT64:
+        if not re.fullmatch(r"[0-9]{1,19}", text) or not minimum <= int(text) <= maximum:
             self.errors.append(_("“%(value)s” is not a whole number.", value=text[:40]))
             return default
         return int(text)

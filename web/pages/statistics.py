@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from web.pages import access, charts
 from web.pages.labels import district_name, label, region_name
-from web.pages.params import QueryArgs, today
+from web.pages.params import MAX_PAGE, QueryArgs, today
 from web.services import services
 
 bp = Blueprint("statistics_pages", __name__)
@@ -135,7 +135,7 @@ def pseudonymised():
     """Teacher-level records under pseudonyms (no names, no PINs) for statistical work."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
-    page = max(1, args.integer("page", 1, minimum=1))
+    page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
     rows = services().queries.pseudonymised_teachers(
         as_of, limit=PSEUDONYM_PAGE + 1, offset=(page - 1) * PSEUDONYM_PAGE)
     return render_template("statistics/pseudonymised.html", rows=rows[:PSEUDONYM_PAGE],

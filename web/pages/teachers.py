@@ -11,7 +11,7 @@ from registry.domain.errors import NotFoundError, RegistryError
 from registry.domain.values import check_certificate_number, check_pin
 from web.pages import access
 from web.pages.labels import region_choices
-from web.pages.params import QueryArgs, local_input, today
+from web.pages.params import MAX_PAGE, QueryArgs, local_input, today
 from web.pages.timeline import describe
 from web.services import services
 
@@ -45,7 +45,7 @@ def search():
     region = request.args.get("region") or None
     if actor.role == "commission" and actor.region:
         region = actor.region
-    page = max(1, args.integer("page", 1, minimum=1))
+    page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
     results: list[dict[str, Any]] = []
     searched = bool(text or region)
     if searched:
@@ -125,7 +125,7 @@ def due():
     region = request.args.get("region") or None
     if actor.role == "commission" and actor.region:
         region = actor.region
-    page = max(1, args.integer("page", 1, minimum=1))
+    page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
     rows = services().queries.due_list(status=status, as_of=as_of, region=region,
                                        limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("teachers/due.html", rows=rows[:PAGE_SIZE],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.queries.common import MAX_PAGE
 from web.schemas.common import CsvArgs, IsoDate, QueryInteger
 
 COMPLIANCE_GROUPS = ("region", "district", "subject", "position", "provider_kind")
@@ -91,7 +92,7 @@ class PseudonymArgs(CsvArgs):
     """A page of pseudonymised teachers, judged on a date."""
 
     as_of = IsoDate()
-    limit = QueryInteger(load_default=1000, minimum=1, maximum=100_000)
+    limit = QueryInteger(load_default=1000, minimum=1, maximum=MAX_PAGE)
     offset = QueryInteger(load_default=0, minimum=0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.domain.regions import region_codes
+from registry.queries.common import MAX_PAGE
 from web.schemas.certificates import CertificateOut
 from web.schemas.common import (CsvArgs, IsoDate, IsoDateTime, PageArgs, QueryInteger,
                                 QueryText, ReadArgs, choice, pin_text, text)
@@ -205,7 +206,7 @@ class DueArgs(CsvArgs):
     region = QueryText(10)
     district = QueryText(100)
     school = QueryText(200)
-    limit = QueryInteger(load_default=1000, minimum=1, maximum=100_000)
+    limit = QueryInteger(load_default=1000, minimum=1, maximum=MAX_PAGE)
     offset = QueryInteger(load_default=0, minimum=0)
 
 
