@@ -215,6 +215,9 @@ def test_csv_answers_carry_one_charset(callers, api_app):
 
 
 def test_the_openapi_documents_csv_answers_and_the_retry_statuses(api):
+    description = api.get("/openapi.json").get_json()["info"]["description"]
+    assert "405 with an Allow header" in description
+    assert "503 database_unavailable" in description
     with_csv = {template for method, template, operation in operations(api)
                 if any(p["name"] == "format" for p in operation["parameters"])}
     assert len(with_csv) == 5

@@ -71,7 +71,15 @@ def _api_config(app: Flask) -> dict[str, Any]:
                                     "waits at a time per server process (more: 503 "
                                     "too_many_waiting_reads with Retry-After), and a "
                                     "position far beyond the log's last event is refused "
-                                    "at once (422 position_beyond_head)."},
+                                    "at once (422 position_beyond_head).\n\n"
+                                    "Every error is {\"error\": {code, message, fields}}. "
+                                    "A method a path does not offer answers 405 with an "
+                                    "Allow header. Control characters in a query or path "
+                                    "value, and integers beyond 64 bits or a documented "
+                                    "maximum, are 400 naming the field. Failed tokens and "
+                                    "verification lookups are throttled (429 with "
+                                    "Retry-After); a database that cannot be reached is "
+                                    "503 database_unavailable with Retry-After."},
             "components": {"securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "A token from `registry users create`."}}},
