@@ -1,29 +1,26 @@
 """Who is asking: a bearer token (API) or a signed-in session (pages), as an `Actor`.
 
-Roles and scopes follow the spec's table; the commands enforce the write rules again,
-so a mistake here can refuse too much but never allow a write the registry forbids.
+Who may do what is `registry.access`'s table, asked here before any read waits for the
+views; the commands and the queries ask it again with the same actor, so a mistake here
+can refuse too much but never allow what the registry forbids.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from typing import Any
 
 from flask import g, has_request_context, request, session
 
-from registry.commands.base import Actor, Session
+from registry import access
+from registry.access import Actor
 from registry.domain.account import Account
-from registry.domain.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
+from registry.domain.errors import NotAuthenticatedError
 from web import throttle
 from web.services import services
 
 SESSION_KEY = "account_id"
-# Reads of teacher-level data with names and PINs: not for statisticians or the public.
-DOSSIER_READERS = ("admin", "registrar", "commission", "auditor")
-AGGREGATE_READERS = ("admin", "registrar", "commission", "auditor", "statistician")
-AUDITORS = ("auditor",)
 
 # A token (or a session's account) is checked against the account's event stream;
 # caching the answer for a few seconds keeps reads fast while a disabled account or a
@@ -82,10 +79,7 @@ def _from_session() -> Actor | None:
     if not account_id:
         return None
     def load():
-        try:
-            return Session(services().registry).find(uuid.UUID(str(account_id)))
-        except ValueError:
-            return None
+        return services().queries.account(str(account_id))
 
     account = _cached(f"account:{account_id}", load)
     if not isinstance(account, Account) or account.disabled:
@@ -103,42 +97,15 @@ def current_actor() -> Actor | None:
     return g.registry_actor
 
 
-def require_actor(*roles: str) -> Actor:
-    """The actor, who must be signed in and (if roles are given) hold one of them."""
+def require_actor(permission: str | None = None, *, provider: str | None = None) -> Actor:
+    """The actor, who must be signed in and (if named) hold the permission, for that
+    provider if one is named (`registry.access.require`)."""
     actor = current_actor()
     if actor is None:
         raise NotAuthenticatedError("Sign in, or send 'Authorization: Bearer <token>'.",
                                     code="not_authenticated")
-    if roles and actor.role not in roles:
-        raise ForbiddenError(f"The {actor.role} role may not read or do this.",
-                             code="forbidden_role")
-    return actor
-
-
-def check_region(actor: Actor, region: str | None) -> None:
-    """A commission member bound to a region sees only that region's teachers.
-
-    Outside it a teacher is answered as unknown, so a PIN reveals nothing.
-    """
-    if actor.role == "commission" and actor.region and region != actor.region:
-        raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
-
-
-def scoped_region(actor: Actor, requested: str | None) -> str | None:
-    """The region filter of a teacher list: a bound commission member's own region."""
-    if actor.role == "commission" and actor.region:
-        if requested and requested != actor.region:
-            raise ForbiddenError(f"This account reads only region {actor.region}.",
-                                 code="other_region")
-        return actor.region
-    return requested
-
-
-def check_provider(actor: Actor, provider_code: str) -> None:
-    """A registrar reads the details of their own provider only."""
-    if actor.role == "registrar" and actor.provider_code != provider_code:
-        raise ForbiddenError(f"A registrar of {actor.provider_code} may not read "
-                             f"{provider_code}.", code="other_provider")
+    return actor if permission is None else access.require(actor, permission,
+                                                           provider=provider)
 
 
 def describe(actor: Actor) -> dict[str, Any]:

@@ -3,8 +3,12 @@
 INTERFACE CONTRACT (the web layer codes against these names and shapes; the
 projections work fills them in). Dates are `datetime.date`, times tz-aware UTC
 `datetime`, ids `str`. Every method raises `NotFoundError` for an unknown key.
-Scoping (commission region, statistician pseudonyms) is applied by the caller
-through the `scope` arguments, never by omission.
+
+Reads that need a permission take the reader as `actor=` (the web passes it on every
+read): the read then refuses an actor without the permission (`registry.access`) and
+keeps to their scope: a bound commission member's region for teachers, due lists and
+certificates (outside it a teacher is unknown), a registrar's provider for workload
+and enrolments. Without an actor a read answers as the registry itself (CLI, replay).
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from registry.domain.errors import InvalidInputError, RuleViolationError
+from registry import access
+from registry.access import Actor
+from registry.domain.account import Account
+from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.base import advanced_condition
 from registry.projections.catalogue import view_names
 from registry.queries.audit import AuditQueries
 from registry.queries.certificates import CertificateQueries
 from registry.queries.providers import ProviderQueries
+from registry.queries.records import RecordQueries
 from registry.queries.statistics import StatisticsQueries
 from registry.queries.teachers import TeacherQueries
 
@@ -42,6 +50,7 @@ class Queries:
         self._providers = ProviderQueries(app.db)
         self._statistics = StatisticsQueries(app.db)
         self._audit = AuditQueries(app)
+        self._records = RecordQueries(app)
         self._views = view_names()
         self._advanced = advanced_condition(app.db)
         self.max_waits = max(1, max_waits or app.settings.max_waiting_reads)
@@ -131,60 +140,110 @@ class Queries:
             "WHERE application_name = ?", (self.app.name,)))
         return min(found.get(name, 0) for name in self._views)
 
+    # -- who reads --------------------------------------------------------------------
+    @staticmethod
+    def _check(actor: Actor | None, permission: str, provider: str | None = None) -> None:
+        """Refuse an actor without the permission (no actor: the registry itself)."""
+        if actor is not None:
+            access.require(actor, permission, provider=provider)
+
+    def _check_visible(self, pin: str, actor: Actor | None) -> None:
+        """A dossier reader, who may see this teacher (a bound commission: its region's)."""
+        self._check(actor, "read_dossier")
+        if access.bound_region(actor) is not None:
+            access.check_teacher_visible(actor, self._teachers.region_of(pin))
+
+    def account(self, account_id: str) -> Account | None:
+        """The account with this id, as its events stand (a session's), or None."""
+        return self._records.account(account_id)
+
     # -- teachers ----------------------------------------------------------------------
-    def teacher(self, pin: str) -> dict[str, Any]:
+    def teacher(self, pin: str, *, actor: Actor | None = None) -> dict[str, Any]:
         """{id, pin, full_name, region, district, school, subject, position, service_start,
         departed_on, departure_reason, previous_pins, registered_at} — `pin` may be an old PIN."""
-        return self._teachers.teacher(pin)
+        self._check(actor, "read_dossier")
+        teacher = self._teachers.teacher(pin)
+        access.check_teacher_visible(actor, teacher["region"])
+        return teacher
 
     def search_teachers(self, text: str = "", *, region: str | None = None,
                         district: str | None = None, school: str | None = None,
-                        limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+                        limit: int = 50, offset: int = 0, actor: Actor | None = None
+                        ) -> list[dict[str, Any]]:
         """Teachers whose name, PIN or school matches `text` (case-insensitive), each
         {pin, full_name, region, district, school, subject, position}."""
-        return self._teachers.search(text, region=region, district=district, school=school,
-                                     limit=limit, offset=offset)
+        self._check(actor, "read_dossier")
+        return self._teachers.search(text, region=access.region_filter(actor, region),
+                                     district=district, school=school, limit=limit,
+                                     offset=offset)
 
     def compliance(self, pin: str, as_of: date | None = None,
-                   known_at: datetime | None = None) -> dict[str, Any]:
+                   known_at: datetime | None = None, *, actor: Actor | None = None
+                   ) -> dict[str, Any]:
         """Spec shape: {pin, as_of, known_at, status, hours, required_hours, window_years,
         next_due, missing_hours, certificates: [{number, hours, issued_on, form,
         provider_code, counts}]}; as_of defaults to today (Bishkek), known_at to now."""
+        self._check_visible(pin, actor)
         return self._teachers.compliance(pin, as_of, known_at)
 
-    def teacher_certificates(self, pin: str) -> list[dict[str, Any]]:
+    def teacher_certificates(self, pin: str, *, actor: Actor | None = None
+                             ) -> list[dict[str, Any]]:
         """The teacher's certificates (shape of `certificate`), newest first."""
+        self._check_visible(pin, actor)
         return self._teachers.certificates(pin)
 
-    def teacher_enrolments(self, pin: str) -> list[dict[str, Any]]:
+    def teacher_enrolments(self, pin: str, *, actor: Actor | None = None
+                           ) -> list[dict[str, Any]]:
         """The teacher's enrolments {id, programme_id, programme_code, title, provider_code,
         form, mode, funding, hours, assessment, status, enrolled_on, assessed_on, passed, score,
         attempts, withdrawn_on, certificate_number}."""
+        self._check_visible(pin, actor)
         return self._teachers.enrolments(pin)
 
-    def teacher_history(self, pin: str) -> list[dict[str, Any]]:
+    def teacher_history(self, pin: str, *, actor: Actor | None = None
+                        ) -> list[dict[str, Any]]:
         """Every event about the teacher, their enrolments and certificates, oldest first:
         [{position, type, originator_id, version, recorded_at, actor, data}]."""
+        self._check_visible(pin, actor)
         return self._teachers.history(pin)
 
     def due_list(self, *, status: str, as_of: date | None = None, region: str | None = None,
                  district: str | None = None, school: str | None = None,
-                 limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+                 limit: int = 1000, offset: int = 0, actor: Actor | None = None
+                 ) -> list[dict[str, Any]]:
         """Teachers with a status (due_soon, overdue, grace) on a date, by place:
         [{pin, full_name, region, district, school, subject, status, hours, missing_hours,
         next_due}]."""
-        return self._statistics.due_list(status=status, as_of=as_of, region=region,
+        self._check(actor, "read_dossier")
+        return self._statistics.due_list(status=status, as_of=as_of,
+                                         region=access.region_filter(actor, region),
                                          district=district, school=school, limit=limit,
                                          offset=offset)
 
+    def enrolment(self, enrolment_id: str, *, actor: Actor | None = None) -> dict[str, Any]:
+        """One enrolment as its events stand now (not a view a moment behind): the shape
+        the enrolment commands answer, with `title` and the teacher's current `pin`."""
+        self._check(actor, "read_enrolment")
+        found = self._records.enrolment(enrolment_id)
+        self._check(actor, "read_enrolment", provider=found["provider_code"])
+        return found
+
     # -- certificates ------------------------------------------------------------------
-    def certificate(self, number: str) -> dict[str, Any]:
+    def certificate(self, number: str, *, actor: Actor | None = None) -> dict[str, Any]:
         """{number, kind (issued|legacy|duplicate), status (valid|revoked|duplicate_issued),
         teacher_id, pin, full_name, provider_code, provider_name, programme_id, title, form,
         mode, funding, hours, issued_on, starts_on, ends_on, assessment, assessed_on, score,
         verification_code, duplicate_of, replaced_by: [numbers], revoked_at,
         revocation_reason, recorded_at}."""
-        return self._certificates.certificate(number)
+        self._check(actor, "read_dossier")
+        found = self._certificates.certificate(number)
+        if access.bound_region(actor) is not None:
+            try:
+                self._check_visible(found["pin"], actor)
+            except NotFoundError:  # the certificate of a teacher they may not see
+                raise NotFoundError(f"No certificate {number}.",
+                                    code="certificate_not_found") from None
+        return found
 
     def verify(self, number: str, code: str) -> dict[str, Any] | None:
         """Public view of a certificate when the code matches, else None: {number, status,
@@ -209,24 +268,29 @@ class Queries:
         """One programme by id (shape of the POST /programmes response)."""
         return self._providers.programme(programme_id)
 
-    def workload(self, provider_code: str, date_from: date, date_to: date) -> dict[str, Any]:
+    def workload(self, provider_code: str, date_from: date, date_to: date, *,
+                 actor: Actor | None = None) -> dict[str, Any]:
         """{provider_code, from, to, totals: {enrolments, withdrawals, assessments, passed,
         failed, pass_rate, certificates, hours_delivered}, by_form: {form: totals},
         by_mode: {mode: totals}, by_funding: {funding: totals}, by_month: [{month:
         "YYYY-MM", **totals}] (every month of the range, zeros included)}. Dates inclusive."""
+        self._check(actor, "read_workload", provider=provider_code)
         return self._providers.workload(provider_code, date_from, date_to)
 
     # -- statistics and open data ------------------------------------------------------
-    def compliance_statistics(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
+    def compliance_statistics(self, as_of: date | None, group_by: str, *,
+                              actor: Actor | None = None) -> list[dict[str, Any]]:
         """group_by in region|district|subject|position|provider_kind: [{group, total,
         compliant, due_soon, grace, overdue, inactive, hours}] over teachers in service on
         the date (district groups also carry `region`)."""
+        self._check(actor, "read_statistics")
         return self._statistics.compliance(as_of, group_by)
 
-    def activity_statistics(self, date_from: date, date_to: date, group_by: str
-                            ) -> list[dict[str, Any]]:
+    def activity_statistics(self, date_from: date, date_to: date, group_by: str, *,
+                            actor: Actor | None = None) -> list[dict[str, Any]]:
         """group_by in region|district|subject|position|provider_kind|form|mode|funding:
         [{group, certificates, hours, teachers}]; valid certificates issued from..to."""
+        self._check(actor, "read_statistics")
         return self._statistics.activity(date_from, date_to, group_by)
 
     def open_data(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
@@ -236,9 +300,11 @@ class Queries:
         return self._statistics.open_data(as_of, group_by)
 
     def pseudonymised_teachers(self, as_of: date | None = None, limit: int = 1000,
-                               offset: int = 0) -> list[dict[str, Any]]:
+                               offset: int = 0, *, actor: Actor | None = None
+                               ) -> list[dict[str, Any]]:
         """[{key, region, district, school, subject, position, service_years, status,
         hours}]; key is an HMAC of the teacher id. Never a name or PIN."""
+        self._check(actor, "read_pseudonymised")
         return self._statistics.pseudonymised(as_of, limit, offset)
 
     # -- policy, audit -----------------------------------------------------------------

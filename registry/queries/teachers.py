@@ -53,6 +53,15 @@ class TeacherQueries:
             raise self._not_found(set_aside, "No teacher with this PIN.")
         return {**_teacher(row), "incomplete": set_aside}
 
+    def region_of(self, pin: str) -> str | None:
+        """The region a teacher (by a current or former PIN) works in now."""
+        with self.db.reading() as cur:
+            teacher_id = teacher_id_for(cur, pin)
+            row = cur.query_one("SELECT region FROM teachers WHERE id = ?", (teacher_id,))
+        if row is None:
+            raise self._not_found(self._set_aside(teacher_id, []), "No teacher with this PIN.")
+        return row[0]
+
     @staticmethod
     def _not_found(set_aside: list[dict[str, Any]], message: str) -> NotFoundError:
         """A PIN whose teacher the views lack: unknown, or set aside (and then said so)."""

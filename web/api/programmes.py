@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from registry.commands.base import Session
-from registry.commands.programmes import enrolment_data
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
-from web.auth import check_provider, require_actor
+from web.auth import require_actor
 from web.schemas.common import ReadArgs
 from web.schemas.providers import (AssessmentIn, EnrolmentIn, EnrolmentOut, ProgrammeArgs,
                                    ProgrammeIn, ProgrammeList, ProgrammeOut, WithdrawalIn)
@@ -23,7 +21,7 @@ class Programmes(MethodView):
     @blp.read(ProgrammeList)
     def get(self, args):
         """List programmes, optionally of one provider."""
-        require_actor()
+        require_actor("read_catalogue")
         return {"programmes": queries().programmes(args.get("provider_code"))}
 
     @blp.arguments(ProgrammeIn)
@@ -43,7 +41,7 @@ class Programme(MethodView):
     @blp.read(ProgrammeOut)
     def get(self, args, programme_id):
         """A programme's details."""
-        require_actor()
+        require_actor("read_catalogue")
         return queries().programme(programme_id)
 
 
@@ -68,11 +66,8 @@ class Enrolment(MethodView):
     @blp.read(EnrolmentOut)
     def get(self, args, enrolment_id):
         """An enrolment's state, read from its own history (always current)."""
-        actor = require_actor("admin", "registrar", "auditor")
-        app = registry()
-        enrolment = app.find_enrolment(Session(app), enrolment_id)
-        check_provider(actor, enrolment.provider_code)
-        return enrolment_data(enrolment)
+        actor = require_actor("read_enrolment")
+        return queries().enrolment(enrolment_id, actor=actor)
 
 
 @blp.route("/enrolments/<enrolment_id>/assessments")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
-from web.auth import AGGREGATE_READERS, check_provider, require_actor
+from web.auth import require_actor
 from web.schemas.common import ReadArgs, ReasonSchema
 from web.schemas.providers import ProviderIn, ProviderList, ProviderOut, WorkloadArgs, WorkloadOut
 
@@ -20,7 +20,7 @@ class Providers(MethodView):
     @blp.read(ProviderList)
     def get(self, args):
         """List every provider."""
-        require_actor()
+        require_actor("read_catalogue")
         return {"providers": queries().providers()}
 
     @blp.arguments(ProviderIn)
@@ -40,7 +40,7 @@ class Provider(MethodView):
     @blp.read(ProviderOut)
     def get(self, args, code):
         """A provider's details and whether it is suspended."""
-        require_actor()
+        require_actor("read_catalogue")
         return queries().provider(code)
 
 
@@ -78,6 +78,5 @@ class Workload(MethodView):
     @blp.read(WorkloadOut)
     def get(self, args, code):
         """Enrolments, completions, certificates, hours and pass rate, by form and month."""
-        actor = require_actor(*(r for r in AGGREGATE_READERS if r != "commission"))
-        check_provider(actor, code)
-        return queries().workload(code, args["from_"], args["to"])
+        actor = require_actor("read_workload", provider=code)
+        return queries().workload(code, args["from_"], args["to"], actor=actor)

@@ -10,7 +10,7 @@ from registry.domain import clock
 from registry.domain.errors import InvalidInputError
 from web.api.base import Blueprint, queries
 from web.downloads import csv_response
-from web.auth import AGGREGATE_READERS, require_actor
+from web.auth import require_actor
 from web.schemas.statistics import (ActivityStatsArgs, ActivityStatsOut, ComplianceStatsArgs,
                                     ComplianceStatsOut, OpenDataArgs, OpenDataOut,
                                     PseudonymArgs, PseudonymList)
@@ -28,9 +28,9 @@ class ComplianceStatistics(MethodView):
     @blp.read(ComplianceStatsOut, csv=True)
     def get(self, args):
         """Teachers by status per region, district, subject or position (?format=csv)."""
-        require_actor(*AGGREGATE_READERS)
+        actor = require_actor("read_statistics")
         as_of = args.get("as_of") or clock.today()
-        groups = queries().compliance_statistics(as_of, args["group_by"])
+        groups = queries().compliance_statistics(as_of, args["group_by"], actor=actor)
         if args["format"] == "csv":
             return csv_response(groups, (*STATUS_COLUMNS, "hours"),
                                 f"compliance-{args['group_by']}-{as_of}.csv")
@@ -45,12 +45,13 @@ class ActivityStatistics(MethodView):
     @blp.read(ActivityStatsOut, csv=True)
     def get(self, args):
         """Certificates, hours and teachers in a period per group (?format=csv)."""
-        require_actor(*AGGREGATE_READERS)
+        actor = require_actor("read_statistics")
         date_to = args.get("to") or clock.today()
         date_from = args.get("from_") or date(date_to.year, 1, 1)
         if date_to < date_from:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
-        groups = queries().activity_statistics(date_from, date_to, args["group_by"])
+        groups = queries().activity_statistics(date_from, date_to, args["group_by"],
+                                               actor=actor)
         if args["format"] == "csv":
             return csv_response(groups, ("group", "certificates", "hours", "teachers"),
                                 f"activity-{args['group_by']}-{date_from}-{date_to}.csv")
@@ -66,9 +67,9 @@ class PseudonymisedTeachers(MethodView):
     @blp.read(PseudonymList, csv=True)
     def get(self, args):
         """Pseudonymised teachers with place, service years, status and hours (?format=csv)."""
-        require_actor("admin", "auditor", "statistician")
+        actor = require_actor("read_pseudonymised")
         rows = queries().pseudonymised_teachers(args.get("as_of"), limit=args["limit"],
-                                                offset=args["offset"])
+                                                offset=args["offset"], actor=actor)
         if args["format"] == "csv":
             return csv_response(rows, ("key", "region", "district", "school", "subject",
                                        "position", "service_years", "status", "hours"),

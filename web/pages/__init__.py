@@ -73,4 +73,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         navigation=navigation, label=labels.label, region_name=labels.region_name,
         district_name=labels.district_name, event_label=labels.event_label,
-        csrf_token=generate_csrf, error_text=error_text)
+        csrf_token=generate_csrf, error_text=error_text, may=access.may)

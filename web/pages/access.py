@@ -1,8 +1,9 @@
-"""Who is looking at a page, and which pages each role may open.
+"""Who is looking at a page, and whether they may open it.
 
 The signed-in account is the Flask session's "account_id", resolved by `web.auth` (which
-also accepts an API bearer token); these helpers add what pages need: sign-in and
-sign-out, and a redirect to the sign-in page instead of a 401.
+also accepts an API bearer token); what each role may open is `registry.access`'s table,
+the same one the API asks. These helpers add what pages need: sign-in and sign-out, and a
+redirect to the sign-in page instead of a 401.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any, Callable
 
 from flask import abort, g, redirect, request, session, url_for
 
-from registry.commands.base import Actor
+from registry import access
+from registry.access import Actor
 from registry.domain.account import Account
 from registry.domain.errors import RegistryError
 from web import auth
@@ -29,12 +31,6 @@ def current_actor() -> Actor | None:
         return None
 
 
-def role() -> str | None:
-    """The role of the signed-in actor, or None."""
-    actor = current_actor()
-    return actor.role if actor else None
-
-
 def sign_in(account: Account) -> None:
     """Start a fresh session for the account (a new session, against fixation)."""
     session.clear()
@@ -49,32 +45,32 @@ def sign_out() -> None:
     g.pop("registry_actor", None)
 
 
-def require_actor(*roles: str) -> Actor:
-    """The actor, if their role is one of `roles`: else to sign-in (public) or 403."""
+bound_provider = access.bound_provider  # the provider a registrar records and reads for
+bound_region = access.bound_region  # the region a bound commission member reads
+
+
+def may(permission: str, provider: str | None = None) -> bool:
+    """Whether the visitor holds the permission (for that provider, if one is named)."""
+    return access.may(current_actor(), permission, provider=provider)
+
+
+def require_actor(permission: str | None = None, provider: str | None = None) -> Actor:
+    """The signed-in actor, holding the permission if one is named (for that provider, if
+    one is named): else to sign-in (the public) or 403."""
     actor = current_actor()
     if actor is None:
         abort(redirect(url_for("signin.form", next=request.full_path.rstrip("?"))))
-    if roles and actor.role not in roles:
+    if permission is not None and not access.may(actor, permission, provider=provider):
         abort(403)
     return actor
 
 
-def roles_required(*roles: str) -> Callable:
-    """Decorator: the view is for these roles only (any signed-in role if none given)."""
+def permission_required(permission: str | None = None) -> Callable:
+    """Decorator: the view needs this permission (any signed-in visitor if None)."""
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            require_actor(*roles)
+            require_actor(permission)
             return view(*args, **kwargs)
-        wrapper.roles = roles  # type: ignore[attr-defined]
         return wrapper
     return decorate
-
-
-# Who may open which part of the site; the navigation and the views both read this.
-READ_TEACHERS = ("admin", "registrar", "commission", "auditor")
-WRITE = ("admin", "registrar")
-READ_WORKLOAD = ("admin", "registrar", "auditor", "statistician")
-READ_STATISTICS = ("admin", "auditor", "statistician")
-AUDIT = ("auditor",)
-ADMIN = ("admin",)

@@ -16,11 +16,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/policy", methods=["GET", "POST"])
-@access.roles_required(*(access.ADMIN + ("auditor",)))
+@access.permission_required("read_catalogue")
 def policies():
     """The policy versions in force over time, and (admin) the form to adopt a new one."""
     actor = access.current_actor()
-    form = PolicyForm() if actor.role == "admin" else None
+    form = PolicyForm() if access.may("adopt_policy") else None
     if form is not None and form.validate_on_submit():
         args = form.command_args("effective_from", "window_years", "required_hours")
         if run_command(form, lambda: services().registry.adopt_policy(actor, **args),
@@ -31,7 +31,7 @@ def policies():
 
 
 @bp.route("/accounts", methods=["GET", "POST"])
-@access.roles_required(*access.ADMIN)
+@access.permission_required("manage_accounts")
 def accounts():
     """Create an account; its API token is shown once."""
     form = AccountForm(services().queries.providers())
@@ -52,7 +52,7 @@ def accounts():
 
 
 @bp.get("/views")
-@access.roles_required(*(access.ADMIN + ("auditor",)))
+@access.permission_required("read_operations")
 def views():
     """How far each view has got, and the events the views set aside (dead letters)."""
     registry = services().registry

@@ -81,7 +81,7 @@ def find_events(f: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
 
 
 @bp.route("/events")
-@access.roles_required(*access.AUDIT)
+@access.permission_required("audit")
 def events():
     """The global event log with filters; "as known at" hides what was recorded later."""
     args = QueryArgs()
@@ -119,7 +119,7 @@ def _day_start(args: QueryArgs) -> datetime | None:
 
 
 @bp.route("/compliance")
-@access.roles_required(*access.AUDIT)
+@access.permission_required("audit")
 def compliance():
     """A teacher's compliance on a date as the registry knew it at a moment, beside today's."""
     args = QueryArgs()
@@ -129,16 +129,16 @@ def compliance():
     then = now = teacher = None
     unknown_then = False
     if pin:
-        queries = services().queries
+        queries, actor = services().queries, access.current_actor()
         try:
             check_pin(pin)
-            teacher = queries.teacher(pin)
-            now = queries.compliance(pin, as_of=as_of)
+            teacher = queries.teacher(pin, actor=actor)
+            now = queries.compliance(pin, as_of=as_of, actor=actor)
         except RegistryError:
             args.errors.append(_("No teacher is registered with this PIN."))
         if teacher is not None and known_at is not None:
             try:
-                then = queries.compliance(pin, as_of=as_of, known_at=known_at)
+                then = queries.compliance(pin, as_of=as_of, known_at=known_at, actor=actor)
             except NotFoundError:  # the teacher was registered after that moment
                 unknown_then = True
     return render_template("audit/compliance.html", pin=pin, as_of=as_of, teacher=teacher,

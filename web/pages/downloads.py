@@ -21,20 +21,21 @@ def _checked(args: QueryArgs) -> None:
 
 
 @bp.route("/statistics/compliance.csv")
-@access.roles_required(*access.READ_STATISTICS)
+@access.permission_required("read_statistics")
 def compliance_csv():
     """Teachers by compliance status per group, as CSV."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
     group_by = args.choice("group_by", COMPLIANCE_GROUPS, "region")
     _checked(args)
-    rows = services().queries.compliance_statistics(as_of, group_by)
+    rows = services().queries.compliance_statistics(as_of, group_by,
+                                                    actor=access.current_actor())
     return csv_response(rows, ("group",) + STATUS_COLUMNS + ("hours",),
                         f"compliance-{group_by}-{as_of.isoformat()}.csv")
 
 
 @bp.route("/statistics/activity.csv")
-@access.roles_required(*access.READ_STATISTICS)
+@access.permission_required("read_statistics")
 def activity_csv():
     """Certificates, hours and teachers per group over a period, as CSV."""
     args = QueryArgs()
@@ -42,7 +43,8 @@ def activity_csv():
     start = args.date("from", date(end.year - 1, end.month, 1))
     group_by = args.choice("group_by", ACTIVITY_GROUPS, "region")
     _checked(args)
-    rows = services().queries.activity_statistics(start, end, group_by)
+    rows = services().queries.activity_statistics(start, end, group_by,
+                                                  actor=access.current_actor())
     return csv_response(rows, ("group", "certificates", "hours", "teachers"),
                         f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}.csv")
 
@@ -67,7 +69,7 @@ def workload_csv(code: str):
     end = args.date("to", today())
     start = args.date("from", date(end.year, 1, 1))
     _checked(args)
-    report = services().queries.workload(code, start, end)
+    report = services().queries.workload(code, start, end, actor=access.current_actor())
     columns = ("month", "enrolments", "withdrawals", "assessments", "passed", "failed",
                "pass_rate", "completions", "certificates", "hours_delivered")
     return csv_response(report.get("by_month", []), columns,
@@ -75,20 +77,21 @@ def workload_csv(code: str):
 
 
 @bp.route("/statistics/teachers.csv")
-@access.roles_required(*access.READ_STATISTICS)
+@access.permission_required("read_pseudonymised")
 def pseudonymised_csv():
     """Every teacher under a pseudonym, as CSV (streamed page by page from the view)."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
     _checked(args)
-    queries = services().queries
+    queries, actor = services().queries, access.current_actor()
     columns = ("key", "region", "district", "school", "subject", "position", "service_years",
                "status", "hours")
 
     def all_rows():
         offset = 0
         while True:
-            batch = queries.pseudonymised_teachers(as_of, limit=5000, offset=offset)
+            batch = queries.pseudonymised_teachers(as_of, limit=5000, offset=offset,
+                                                   actor=actor)
             yield from batch
             if len(batch) < 5000:
                 return

@@ -29,7 +29,7 @@ def run_import(text: str) -> dict[str, Any]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@access.roles_required(*access.WRITE)
+@access.permission_required("import_records")
 def upload():
     """The upload form; after an upload, the report of every row."""
     form = ImportForm()

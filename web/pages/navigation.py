@@ -9,30 +9,34 @@ from flask_babel import lazy_gettext as _l
 
 from web.pages import access
 
-# (endpoint, label, roles allowed; None = everyone, () = the public only)
-MENU: list[tuple[str, Any, tuple[str, ...] | None]] = [
+# (endpoint, label, the permission it needs; None = everyone, PUBLIC_ONLY = the signed-out)
+PUBLIC_ONLY = "public only"
+MENU: list[tuple[str, Any, str | None]] = [
     ("home.index", _l("Home"), None),
-    ("teacher_pages.search", _l("Teachers"), access.READ_TEACHERS),
-    ("record.index", _l("Record"), access.WRITE),
-    ("programme_pages.index", _l("Programmes"), access.WRITE + ("auditor",)),
-    ("provider_pages.index", _l("Providers"), access.READ_WORKLOAD),
-    ("statistics_pages.dashboard", _l("Statistics"), access.READ_STATISTICS),
-    ("audit_pages.events", _l("Event log"), access.AUDIT),
-    ("import_pages.upload", _l("Import"), access.WRITE),
-    ("admin.policies", _l("Policy"), access.ADMIN + ("auditor",)),
-    ("admin.accounts", _l("Accounts"), access.ADMIN),
-    ("admin.views", _l("Views"), access.ADMIN + ("auditor",)),
-    ("verify.form", _l("Verify a certificate"), None),
-    ("statistics_pages.open_data", _l("Open data"), ()),
+    ("teacher_pages.search", _l("Teachers"), "read_dossier"),
+    ("record.index", _l("Record"), "write_teachers"),
+    ("programme_pages.index", _l("Programmes"), "read_catalogue"),
+    ("provider_pages.index", _l("Providers"), "read_workload"),
+    ("statistics_pages.dashboard", _l("Statistics"), "read_statistics"),
+    ("audit_pages.events", _l("Event log"), "audit"),
+    ("import_pages.upload", _l("Import"), "import_records"),
+    ("admin.policies", _l("Policy"), "read_catalogue"),
+    ("admin.accounts", _l("Accounts"), "manage_accounts"),
+    ("admin.views", _l("Views"), "read_operations"),
+    ("verify.form", _l("Verify a certificate"), "verify_certificate"),
+    ("statistics_pages.open_data", _l("Open data"), PUBLIC_ONLY),
 ]
 
 
 def navigation() -> list[dict[str, Any]]:
     """The menu entries the current visitor may open, the current one marked."""
-    role = access.role()
+    signed_in = access.current_actor() is not None
     items = []
-    for endpoint, text, roles in MENU:
-        if roles is not None and (role not in roles if roles else role is not None):
+    for endpoint, text, permission in MENU:
+        if permission == PUBLIC_ONLY:
+            if signed_in:
+                continue
+        elif permission is not None and not access.may(permission):
             continue
         url = url_for(endpoint)
         blueprint = endpoint.partition(".")[0]

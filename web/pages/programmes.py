@@ -16,20 +16,19 @@ bp = Blueprint("programme_pages", __name__, url_prefix="/programmes")
 
 
 @bp.route("/")
-@access.roles_required(*(access.WRITE + ("auditor",)))
+@access.permission_required("read_catalogue")
 def index():
     """Programmes, newest first; a registrar sees their own provider's only."""
     actor = access.current_actor()
-    provider = actor.provider_code if actor.role == "registrar" else \
-        (request.args.get("provider") or None)
+    provider = access.bound_provider(actor) or request.args.get("provider") or None
     programmes = sorted(services().queries.programmes(provider),
                         key=lambda p: str(p.get("starts_on")), reverse=True)
     return render_template("providers/programmes.html", programmes=programmes,
-                           provider=provider, can_write=actor.role in access.WRITE)
+                           provider=provider, can_write=access.may("write_programmes"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@access.roles_required(*access.WRITE)
+@access.permission_required("write_programmes")
 def new():
     """Register a programme (a course: at least 72 hours and an assessment)."""
     actor = access.current_actor()

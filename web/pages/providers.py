@@ -25,21 +25,19 @@ WORKLOAD_TOTALS = ("enrolments", "withdrawals", "assessments", "passed", "failed
 
 
 @bp.route("/")
-@access.roles_required(*access.READ_WORKLOAD)
+@access.permission_required("read_workload")
 def index():
     """Every provider (a registrar goes straight to their own)."""
-    actor = access.current_actor()
-    if actor.role == "registrar":
-        return redirect(url_for("provider_pages.workload", code=actor.provider_code))
+    own = access.bound_provider(access.current_actor())
+    if own is not None:
+        return redirect(url_for("provider_pages.workload", code=own))
     return render_template("providers/index.html", providers=services().queries.providers(),
-                           can_admin=actor.role == "admin")
+                           can_admin=access.may("manage_providers"))
 
 
 def visible_provider(code: str) -> dict:
     """The provider, if the actor may see its workload."""
-    actor = access.require_actor(*access.READ_WORKLOAD)
-    if actor.role == "registrar" and actor.provider_code != code:
-        abort(403)
+    access.require_actor("read_workload", provider=code)
     try:
         check_code(code)
         return services().queries.provider(code)
@@ -57,7 +55,7 @@ def workload(code: str):
     if start > end:
         args.errors.append(_("The start of the period is after its end."))
         start, end = date(end.year, 1, 1), end
-    report = services().queries.workload(code, start, end)
+    report = services().queries.workload(code, start, end, actor=access.current_actor())
     months = [m["month"] for m in report.get("by_month", [])]
     chart = charts.monthly_bars(months, {
         _("Enrolments"): [m.get("enrolments") or 0 for m in report["by_month"]],
@@ -65,12 +63,12 @@ def workload(code: str):
     }, _("Enrolments and certificates by month")) if months else None
     return render_template("providers/workload.html", provider=provider, report=report,
                            start=start, end=end, chart=chart, errors=args.errors,
-                           totals=WORKLOAD_TOTALS, can_admin=access.role() == "admin"), \
+                           totals=WORKLOAD_TOTALS, can_admin=access.may("manage_providers")), \
         400 if args.errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@access.roles_required(*access.ADMIN)
+@access.permission_required("manage_providers")
 def new():
     """Register a provider (admin)."""
     form = ProviderForm()
@@ -83,7 +81,7 @@ def new():
 
 
 def _decision(code: str, command: str, title: str, done: str, danger: bool):
-    access.require_actor(*access.ADMIN)
+    access.require_actor("manage_providers")
     provider = visible_provider(code)
     form = ReasonForm()
     if form.validate_on_submit():

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from registry.domain.errors import RegistryError
+from registry.domain.errors import ForbiddenError, RegistryError
 from registry.domain.regions import regions
 from web.pages import access
 from web.pages.forms_base import PageForm, run_command
@@ -39,14 +39,14 @@ def teacher_subject(teacher: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @bp.route("/")
-@access.roles_required(*access.WRITE)
+@access.permission_required("write_teachers")
 def index():
     """What a registrar (or admin) can record."""
     return render_template("forms/index.html")
 
 
 @bp.route("/teachers/new", methods=["GET", "POST"])
-@access.roles_required(*access.WRITE)
+@access.permission_required("write_teachers")
 def register_teacher():
     """Register a teacher."""
     form = TeacherForm()
@@ -62,7 +62,7 @@ def register_teacher():
 
 def _teacher_form(pin: str, form: PageForm, title: str, command: str, names: tuple[str, ...],
                   done: str, **extra: Any):
-    access.require_actor(*access.WRITE)
+    access.require_actor("write_teachers")
     teacher = visible_teacher(pin)
     if form.validate_on_submit():
         args = form.command_args(*names)
@@ -93,7 +93,7 @@ def departure(pin: str):
 @bp.route("/teachers/<pin>/correction", methods=["GET", "POST"])
 def correct(pin: str):
     """Correct a teacher's details (a PIN changed by the civil registry included)."""
-    access.require_actor(*access.WRITE)
+    access.require_actor("write_teachers")
     teacher = visible_teacher(pin)
     form = CorrectionForm()
     if form.validate_on_submit():
@@ -112,13 +112,13 @@ def correct(pin: str):
 
 def programme_choices(actor: Any) -> list[tuple[str, str]]:
     """Programmes the actor may enrol into (a registrar: their provider's)."""
-    provider = actor.provider_code if actor.role == "registrar" else None
+    provider = access.bound_provider(actor)
     return [(p["id"], f"{p['provider_code']} · {p['code']} — {p['title']}")
             for p in services().queries.programmes(provider)]
 
 
 @bp.route("/enrolments/new", methods=["GET", "POST"])
-@access.roles_required(*access.WRITE)
+@access.permission_required("write_programmes")
 def enrol():
     """Enrol a teacher in a programme (PIN and programme may come prefilled)."""
     actor = access.current_actor()
@@ -135,23 +135,20 @@ def enrol():
 
 
 def _enrolment(enrolment_id: str) -> dict[str, Any]:
-    """The enrolment as the write side knows it (for the page's heading)."""
-    from registry.commands.base import Session
-
+    """The enrolment as its events stand (for the page's heading), if the actor may read it."""
     try:
-        registry = services().registry
-        enrolment = registry.find_enrolment(Session(registry), enrolment_id)
+        return services().queries.enrolment(enrolment_id, actor=access.current_actor())
+    except ForbiddenError:
+        abort(403)
     except RegistryError:
         abort(404)
-    return {"id": str(enrolment.id), "title": enrolment.programme.get("title"),
-            "provider_code": enrolment.provider_code, "teacher_id": enrolment.teacher_id}
 
 
-def _enrolment_form(enrolment_id: str, form: PageForm, title: str, call: Any, done: str):
-    actor = access.require_actor(*access.WRITE)
+def _enrolment_form(enrolment_id: str, form: PageForm, title: str, call: Any, done: str,
+                    permission: str = "write_programmes"):
+    actor = access.require_actor(permission)
     enrolment = _enrolment(enrolment_id)
-    if actor.role == "registrar" and actor.provider_code != enrolment["provider_code"]:
-        abort(403)
+    access.require_actor(permission, provider=enrolment["provider_code"])
     if form.validate_on_submit():
         result = run_command(form, lambda: call(actor, form), done)
         if result:
@@ -161,12 +158,9 @@ def _enrolment_form(enrolment_id: str, form: PageForm, title: str, call: Any, do
 
 
 def _dossier_of(enrolment: dict[str, Any]) -> str:
-    from registry.commands.base import Session
-
-    teacher = Session(services().registry).find(enrolment["teacher_id"])
-    if teacher is None:
+    if enrolment["pin"] is None:  # the directory has yet to see the teacher
         return url_for("record.index")
-    return url_for("teacher_pages.dossier", pin=teacher.pin)
+    return url_for("teacher_pages.dossier", pin=enrolment["pin"])
 
 
 @bp.route("/enrolments/<enrolment_id>/assessment", methods=["GET", "POST"])

@@ -19,8 +19,9 @@ from web.services import services
 def provider_choices(actor: Any) -> list[tuple[str, str]]:
     """Providers the actor may record for: a registrar's own, or (admin) every active one."""
     providers = services().queries.providers()
-    if actor.role == "registrar":
-        providers = [p for p in providers if p["code"] == actor.provider_code]
+    bound = access.bound_provider(actor)
+    if bound is not None:
+        providers = [p for p in providers if p["code"] == bound]
     return [(p["code"], f"{p['code']} — {p['name']}") for p in providers
             if not p.get("suspended")]
 
@@ -32,11 +33,11 @@ def certify(enrolment_id: str):
         return services().registry.issue_certificate(
             actor, enrolment_id, number=form.number.data.strip(), issued_on=form.issued_on.data)
     return _enrolment_form(enrolment_id, CertificateForm(), _("Issue a certificate"), call,
-                           _("The certificate was issued."))
+                           _("The certificate was issued."), "write_certificates")
 
 
 @bp.route("/certificates/legacy", methods=["GET", "POST"])
-@access.roles_required(*access.WRITE)
+@access.permission_required("write_certificates")
 def legacy_certificate():
     """Record a paper certificate issued before the registry existed."""
     actor = access.current_actor()
@@ -54,14 +55,13 @@ def legacy_certificate():
 
 
 def _certificate(number: str) -> dict[str, Any]:
-    actor = access.require_actor(*access.WRITE)
+    actor = access.require_actor("write_certificates")
     try:
         check_certificate_number(number)
-        record = services().queries.certificate(number)
+        record = services().queries.certificate(number, actor=actor)
     except RegistryError:
         abort(404)
-    if actor.role == "registrar" and actor.provider_code != record.get("provider_code"):
-        abort(403)
+    access.require_actor("write_certificates", provider=record.get("provider_code"))
     return record
 
 

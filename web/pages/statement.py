@@ -36,18 +36,19 @@ def qr_data_uri(text: str) -> str:
 def statement(pin: str):
     """A one-page statement for an attestation commission, ready to print."""
     teacher = visible_teacher(pin)
+    actor = access.current_actor()
     args = QueryArgs()
     as_of = args.date("as_of", today())
     queries = services().queries
-    compliance = queries.compliance(teacher["pin"], as_of=as_of)
+    compliance = queries.compliance(teacher["pin"], as_of=as_of, actor=actor)
     counting = {c["number"]: c.get("counts") for c in compliance.get("certificates", [])}
     rows = []
-    for certificate in queries.teacher_certificates(teacher["pin"]):
-        full = queries.certificate(certificate["number"])
+    for certificate in queries.teacher_certificates(teacher["pin"], actor=actor):
+        full = queries.certificate(certificate["number"], actor=actor)
         url = verification_url(full["number"], full["verification_code"])
         rows.append({**certificate, "verification_code": full["verification_code"],
                      "verify_url": url, "qr": qr_data_uri(url)})
     return render_template("teachers/statement.html", teacher=teacher, compliance=compliance,
                            counting=counting, certificates=rows, as_of=as_of,
-                           errors=args.errors, prepared_by=access.current_actor(),
+                           errors=args.errors, prepared_by=actor,
                            prepared_at=datetime.now(timezone.utc)), 400 if args.errors else 200

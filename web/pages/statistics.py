@@ -39,13 +39,14 @@ def totals(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 @bp.route("/statistics")
-@access.roles_required(*access.READ_STATISTICS)
+@access.permission_required("read_statistics")
 def dashboard():
     """Teachers by compliance status, by region (or district, subject, position), on a date."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
     group_by = args.choice("group_by", COMPLIANCE_GROUPS, "region")
-    rows = services().queries.compliance_statistics(as_of, group_by)
+    rows = services().queries.compliance_statistics(as_of, group_by,
+                                                    actor=access.current_actor())
     namer = group_namer(group_by)
     chart = charts.compliance_chart(rows, namer, _("Teachers by compliance status")) \
         if rows else None
@@ -75,14 +76,15 @@ def activity_by_month(start: date, end: date) -> tuple[list[str], dict[str, list
         last = min(end, date(first.year + first.month // 12, first.month % 12 + 1, 1)
                    - timedelta(days=1))
         counts = {r["group"]: r.get("certificates") or 0
-                  for r in queries.activity_statistics(max(first, start), last, "form")}
+                  for r in queries.activity_statistics(max(first, start), last, "form",
+                                                       actor=access.current_actor())}
         for form in ("course", "seminar", "training", "internship"):
             series[label("form", form)].append(counts.get(form, 0))
     return [m.strftime("%Y-%m") for m in months], series
 
 
 @bp.route("/statistics/activity")
-@access.roles_required(*access.READ_STATISTICS)
+@access.permission_required("read_statistics")
 def activity():
     """Certificates and hours over a period: by month, by form and by a chosen grouping."""
     args = QueryArgs()
@@ -92,9 +94,9 @@ def activity():
         args.errors.append(_("The start of the period is after its end."))
         start = date(end.year - 1, end.month, 1)
     group_by = args.choice("group_by", ACTIVITY_GROUPS, "region")
-    queries = services().queries
-    rows = queries.activity_statistics(start, end, group_by)
-    forms = queries.activity_statistics(start, end, "form")
+    queries, actor = services().queries, access.current_actor()
+    rows = queries.activity_statistics(start, end, group_by, actor=actor)
+    forms = queries.activity_statistics(start, end, "form", actor=actor)
     months, series = activity_by_month(start, end)
     namer = group_namer(group_by)
     return render_template(
@@ -130,14 +132,15 @@ PSEUDONYM_PAGE = 100
 
 
 @bp.route("/statistics/teachers")
-@access.roles_required(*access.READ_STATISTICS)
+@access.permission_required("read_pseudonymised")
 def pseudonymised():
     """Teacher-level records under pseudonyms (no names, no PINs) for statistical work."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
     page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
     rows = services().queries.pseudonymised_teachers(
-        as_of, limit=PSEUDONYM_PAGE + 1, offset=(page - 1) * PSEUDONYM_PAGE)
+        as_of, limit=PSEUDONYM_PAGE + 1, offset=(page - 1) * PSEUDONYM_PAGE,
+        actor=access.current_actor())
     return render_template("statistics/pseudonymised.html", rows=rows[:PSEUDONYM_PAGE],
                            more=len(rows) > PSEUDONYM_PAGE, page=page, as_of=as_of,
                            errors=args.errors), 400 if args.errors else 200

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from registry.domain.errors import NotFoundError, RegistryError
+from registry.domain.errors import RegistryError
 from registry.domain.values import check_certificate_number, check_pin
 from web.pages import access
 from web.pages.labels import region_choices
@@ -24,38 +24,34 @@ HIDDEN_FROM_TIMELINE = {"PinIndex.Created"}
 
 def visible_teacher(pin: str) -> dict[str, Any]:
     """The teacher, if the actor may see them (a bound commission sees its region only)."""
-    actor = access.require_actor(*access.READ_TEACHERS)
+    actor = access.require_actor("read_dossier")
     try:
         check_pin(pin)
-        teacher = services().queries.teacher(pin)
+        return services().queries.teacher(pin, actor=actor)
     except RegistryError:
         abort(404)
-    if actor.role == "commission" and actor.region and teacher["region"] != actor.region:
-        abort(404)
-    return teacher
 
 
 @bp.route("/teachers")
-@access.roles_required(*access.READ_TEACHERS)
+@access.permission_required("read_dossier")
 def search():
     """Find teachers by name, PIN or school, optionally in one region."""
     actor = access.current_actor()
     args = QueryArgs()
     text = (request.args.get("q") or "").strip()[:100]
-    region = request.args.get("region") or None
-    if actor.role == "commission" and actor.region:
-        region = actor.region
+    region = access.bound_region(actor) or request.args.get("region") or None
     page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
     results: list[dict[str, Any]] = []
     searched = bool(text or region)
     if searched:
         results = services().queries.search_teachers(
-            text, region=region, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+            text, region=region, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+            actor=actor)
     return render_template("teachers/search.html", q=text, region=region,
                            regions=region_choices(_("All regions")), searched=searched,
                            results=results[:PAGE_SIZE], more=len(results) > PAGE_SIZE,
                            page=page, errors=args.errors,
-                           region_fixed=actor.role == "commission" and bool(actor.region))
+                           region_fixed=access.bound_region(actor) is not None)
 
 
 @bp.route("/teachers/<pin>")
@@ -65,38 +61,34 @@ def dossier(pin: str):
     actor = access.current_actor()
     args = QueryArgs()
     as_of = args.date("as_of", today())
-    known_at = args.moment("known_at") if actor.role == "auditor" else None
+    time_travel = access.may("audit")
+    known_at = args.moment("known_at") if time_travel else None
     queries = services().queries
     pin = teacher["pin"]  # an old PIN finds the teacher; pages use the current one
-    compliance = queries.compliance(pin, as_of=as_of, known_at=known_at)
+    compliance = queries.compliance(pin, as_of=as_of, known_at=known_at, actor=actor)
     counting = {c["number"]: c.get("counts") for c in compliance.get("certificates", [])}
-    history = queries.teacher_history(pin)
+    history = queries.teacher_history(pin, actor=actor)
     return render_template(
         "teachers/dossier.html", teacher=teacher, compliance=compliance, counting=counting,
-        certificates=queries.teacher_certificates(pin),
-        enrolments=queries.teacher_enrolments(pin),
+        certificates=queries.teacher_certificates(pin, actor=actor),
+        enrolments=queries.teacher_enrolments(pin, actor=actor),
         history=[dict(fact, summary=describe(fact)) for fact in history
                  if fact["type"] not in HIDDEN_FROM_TIMELINE],
         as_of=as_of, known_at=local_input(known_at), today=today(), errors=args.errors,
-        can_write=actor.role in access.WRITE, can_time_travel=actor.role == "auditor"), \
+        can_write=access.may("write_teachers"), can_time_travel=time_travel), \
         400 if args.errors else 200
 
 
 @bp.route("/certificates/<path:number>")
 def certificate(number: str):
     """A certificate's full record, with its status, links and the actions allowed."""
-    actor = access.require_actor(*access.READ_TEACHERS)
+    actor = access.require_actor("read_dossier")
     try:
         check_certificate_number(number)
-        record = services().queries.certificate(number)
-    except NotFoundError:
+        record = services().queries.certificate(number, actor=actor)
+    except RegistryError:  # unknown, or a teacher's the actor may not see
         abort(404)
-    except RegistryError:
-        abort(404)
-    if actor.role == "commission" and actor.region:
-        visible_teacher(record["pin"])
-    may_change = actor.role == "admin" or (
-        actor.role == "registrar" and actor.provider_code == record.get("provider_code"))
+    may_change = access.may("write_certificates", provider=record.get("provider_code"))
     return render_template("teachers/certificate.html", certificate=record,
                            may_change=may_change)
 
@@ -104,7 +96,7 @@ def certificate(number: str):
 @bp.route("/certificates")
 def find_certificate():
     """Open a certificate by its number (from a search box)."""
-    access.require_actor(*access.READ_TEACHERS)
+    access.require_actor("read_dossier")
     number = (request.args.get("number") or "").strip()
     if not number:
         return redirect(url_for("teacher_pages.search"))
@@ -115,22 +107,21 @@ DUE_STATUSES = ("overdue", "due_soon", "grace")
 
 
 @bp.route("/teachers/due")
-@access.roles_required(*access.READ_TEACHERS)
+@access.permission_required("read_dossier")
 def due():
     """Teachers who are overdue, due soon or in their grace period, by place, on a date."""
     actor = access.current_actor()
     args = QueryArgs()
     status = args.choice("status", DUE_STATUSES, "overdue")
     as_of = args.date("as_of", today())
-    region = request.args.get("region") or None
-    if actor.role == "commission" and actor.region:
-        region = actor.region
+    region = access.bound_region(actor) or request.args.get("region") or None
     page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
     rows = services().queries.due_list(status=status, as_of=as_of, region=region,
-                                       limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+                                       limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+                                       actor=actor)
     return render_template("teachers/due.html", rows=rows[:PAGE_SIZE],
                            more=len(rows) > PAGE_SIZE, page=page, status=status, as_of=as_of,
                            region=region, statuses=DUE_STATUSES, errors=args.errors,
                            regions=region_choices(_("All regions")),
-                           region_fixed=actor.role == "commission" and bool(actor.region)), \
+                           region_fixed=access.bound_region(actor) is not None), \
         400 if args.errors else 200
