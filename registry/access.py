@@ -12,8 +12,9 @@ operator: the spec gives registrars and commissions records, not statistics.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from registry.domain.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
 from registry.domain.values import ROLES
@@ -90,7 +91,7 @@ class Actor:
     via: str = "api"
 
     @classmethod
-    def system(cls, name: str = "system", via: str = "cli") -> "Actor":
+    def system(cls, name: str = "system", via: str = "cli") -> Actor:
         return cls(name=name, role="admin", via=via)
 
     def meta(self) -> dict[str, Any]:
@@ -101,7 +102,7 @@ class Actor:
         """Whether this actor holds the permission (for that provider, if one is named)."""
         return may(self, permission, provider=provider)
 
-    def require(self, permission: str, *, provider: str | None = None) -> "Actor":
+    def require(self, permission: str, *, provider: str | None = None) -> Actor:
         """Refuse unless this actor holds the permission (see `require`)."""
         return require(self, permission, provider=provider)
 

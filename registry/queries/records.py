@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class RecordQueries:
     """One enrolment or one account, from its own events."""
 
-    def __init__(self, app: "Registry"):
+    def __init__(self, app: Registry):
         self.app = app
 
     def _load(self, aggregate_id: uuid.UUID) -> Any | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from registry import access
-from tests.e2e.api_support import *  # noqa: F401,F403  (the fixtures: api_app, callers)
+from tests.e2e.api_support import *  # the fixtures: api_app, callers
 
 PIN = "21505198512345"
 TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",

@@ -11,7 +11,15 @@ from registry.access import Actor
 from registry.domain.account import Account
 from registry.domain.errors import ForbiddenError, NotFoundError
 from registry.queries import Queries
-from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, provider, registrar, teacher
+from tests.builders import (
+    ADMIN,
+    OTHER_PIN,
+    PIN,
+    certified_teacher,
+    provider,
+    registrar,
+    teacher,
+)
 from tests.readside import caught_up
 
 CHUY = Actor(name="chuy", role="commission", region="KG-C")

@@ -9,7 +9,8 @@ redirect to the sign-in page instead of a 401.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import abort, g, redirect, request, session, url_for
 
