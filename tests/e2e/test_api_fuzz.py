@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, settings
 
 from registry.commands.base import Actor
 from registry.settings import Settings
@@ -124,23 +124,6 @@ def role(request) -> str:
     return request.param
 
 
-# Known defects found by this fuzzer in other engineers' work, left out as narrowly as
-# possible until they are fixed (then delete the entry and its check in the test):
-# - issue 8, item 5 ("never 500 on input"): an `as_of` within ~20 years of the calendar's
-#   ends (e.g. 0003-01-03, 9999-12-31) overflows the compliance window in
-#   registry/queries/standing.py (`latest_start`/`add_years`: ValueError) -> 500, on both
-#   engines, on these four reads.
-EXTREME_AS_OF = {"/api/v1/open-data/compliance", "/api/v1/statistics/compliance",
-                 "/api/v1/due", "/api/v1/statistics/teachers"}
-
-
-def known_defect(case) -> bool:
-    """Whether a case would only meet one of the defects listed above."""
-    as_of = (case.query or {}).get("as_of")
-    return (case.operation.path in EXTREME_AS_OF and isinstance(as_of, str)
-            and as_of[:4].isdigit() and not 20 <= int(as_of[:4]) <= 9979)
-
-
 def head(app) -> int:
     return app.extensions["registry"].registry.max_position() or 0
 
@@ -151,7 +134,6 @@ def head(app) -> int:
 def test_no_request_gets_a_server_error_or_an_undocumented_answer_or_writes_when_refused(
         case, fuzzed, role):
     app, tokens = fuzzed
-    assume(not known_defect(case))
     before = head(app)
     # A case that leaves out or spoils the bearer token on purpose is sent as it is.
     signed = not case.operation.schema.is_security_param_negated(case)

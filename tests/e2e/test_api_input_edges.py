@@ -105,6 +105,38 @@ def test_every_documented_integer_maximum_is_the_real_one(api, teacher):
             assert beyond.status_code == 400 and name in fields_of(beyond), (path, name)
 
 
+def test_a_date_at_the_calendars_ends_is_a_400_naming_it_on_every_date_parameter(api, teacher):
+    checked = 0
+    for method, template, operation in operations(api):
+        for parameter in operation["parameters"]:
+            kind = parameter["schema"].get("format")
+            if parameter["in"] != "query" or kind not in ("date", "date-time"):
+                continue
+            values = ["0001-01-01", "0005-06-01", "1899-12-31", "3000-01-01", "9999-12-31"]
+            if kind == "date-time":
+                values += ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"]
+            for value in values:
+                path = f"{filled(template)}?{parameter['name']}={quote(value)}"
+                response = api.get(path)
+                assert response.status_code == 400, (path, response.get_json())
+                assert parameter["name"] in fields_of(response), path
+            checked += 1
+    assert checked >= 10
+
+
+def test_a_date_at_the_calendars_ends_in_a_body_is_a_400_and_records_nothing(api, teacher):
+    registry = api.client.application.extensions["registry"].registry
+    before = registry.max_position()
+    for day in ("0001-01-01", "9999-12-31"):
+        response = api.post("/programmes", json={**PROGRAMME, "ends_on": day})
+        assert response.status_code == 400 and "ends_on" in fields_of(response)
+        response = api.post(f"/teachers/{PIN}/transfers", json={
+            "region": "KG-C", "district": "Sokuluk", "school": "School No. 5",
+            "effective_on": day})
+        assert response.status_code == 400 and "effective_on" in fields_of(response)
+    assert registry.max_position() == before
+
+
 def test_the_largest_offsets_and_positions_allowed_answer_an_empty_page(callers, teacher):
     auditor, admin = callers["auditor"], callers["admin"]
     largest = 2**63 - 1
@@ -269,7 +301,9 @@ def test_a_page_with_a_control_character_is_a_400_page_naming_it(api_app, databa
         assert f"“{name}” contains a control character" in response.get_data(as_text=True)
 
 
-def test_a_page_number_or_position_out_of_range_is_an_error_on_the_page(api_app):
+def test_a_page_number_position_or_date_out_of_range_is_an_error_on_the_page(
+        api_app, teacher):
+    api_app.extensions["registry"].queries.wait_for(int(teacher), timeout=10)
     client = api_app.test_client()
     registry = api_app.extensions["registry"].registry
     registry.create_account(Actor.system(), name="page-auditor", role="auditor",
@@ -282,3 +316,10 @@ def test_a_page_number_or_position_out_of_range_is_an_error_on_the_page(api_app)
         response = client.get(f"{path}&lang=en")
         assert response.status_code in (200, 400), (path, response.status_code)
         assert "is not a whole number" in response.get_data(as_text=True), path
+    for path in ("/statistics?as_of=0001-01-01", "/statistics?as_of=9999-12-31",
+                 "/statistics/teachers?as_of=0005-06-01", "/open-data?as_of=9999-12-31",
+                 f"/teachers/{PIN}?as_of=0001-01-01", "/audit/events?from=0001-01-01",
+                 "/audit/compliance?pin=21505198512345&known_at=0001-01-01T00:00"):
+        response = client.get(f"{path}&lang=en")
+        assert response.status_code in (200, 400), (path, response.status_code)
+        assert "is not a date" in response.get_data(as_text=True), path

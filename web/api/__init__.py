@@ -75,8 +75,9 @@ def _api_config(app: Flask) -> dict[str, Any]:
                                     "Every error is {\"error\": {code, message, fields}}. "
                                     "A method a path does not offer answers 405 with an "
                                     "Allow header. Control characters in a query or path "
-                                    "value, and integers beyond 64 bits or a documented "
-                                    "maximum, are 400 naming the field. Failed tokens and "
+                                    "value, integers beyond 64 bits or a documented "
+                                    "maximum, and dates outside 1900-01-01 to 2999-12-31 "
+                                    "are 400 naming the field. Failed tokens and "
                                     "verification lookups are throttled (429 with "
                                     "Retry-After); a database that cannot be reached is "
                                     "503 database_unavailable with Retry-After."},

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import request
 from flask_babel import gettext as _
 
-from web.schemas.common import MAX_INT64
+from web.schemas.common import FIRST_DAY, LAST_DAY, MAX_INT64
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 # A page number times a page's size must stay a 64-bit offset: no list has this many pages.
@@ -33,10 +33,14 @@ class QueryArgs:
         if not text:
             return default
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
+            day = None
+        # Years near 1 or 9999 would overflow the windows computed around the date.
+        if day is None or not FIRST_DAY <= day <= LAST_DAY:
             self.errors.append(_("“%(value)s” is not a date (use YYYY-MM-DD).", value=text[:40]))
             return default
+        return day
 
     def moment(self, name: str) -> datetime | None:
         """A date-time argument (from an <input type=datetime-local>, Bishkek time), in UTC."""
@@ -46,6 +50,8 @@ class QueryArgs:
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
+            value = None
+        if value is None or not FIRST_DAY <= value.date() <= LAST_DAY:
             self.errors.append(_("“%(value)s” is not a date and time.", value=text[:40]))
             return None
         if value.tzinfo is None:

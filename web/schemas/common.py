@@ -26,6 +26,11 @@ MIN_INT64, MAX_INT64 = -(2**63), 2**63 - 1
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"  # the same, for the OpenAPI
 
+# The calendar the registry reasons in: compliance windows, due dates and grace periods
+# reach years around a date, which near year 1 or 9999 overflow Python's dates (a 500).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+OUT_OF_CALENDAR = f"Not a date from {FIRST_DAY} to {LAST_DAY}."
+
 
 class StrictInteger(fields.Integer):
     """A JSON integer (not a string, a float or a boolean) within 64 bits."""
@@ -101,9 +106,13 @@ class IsoDate(fields.Date):
         return super()._serialize(value, attr, obj, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+                                                          value.strip()):
             raise self.make_error("invalid")
-        return super()._deserialize(value.strip(), attr, data, **kwargs)
+        day = super()._deserialize(value.strip(), attr, data, **kwargs)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(OUT_OF_CALENDAR)
+        return day
 
 
 class IsoDateTime(fields.DateTime):
@@ -130,20 +139,22 @@ class IsoDateTime(fields.DateTime):
         if not isinstance(value, str):
             raise ValidationError(self.INVALID)
         text = value.strip()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             try:
                 day = date.fromisoformat(text)
             except ValueError:
                 raise ValidationError(self.INVALID) from None
-            end = datetime.combine(day, datetime.max.time(), tzinfo=clock.BISHKEK)
-            return end.astimezone(timezone.utc)
-        text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError(self.INVALID) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = datetime.combine(day, datetime.max.time(), tzinfo=clock.BISHKEK)
+        else:
+            text = re.sub(r" ([0-9]{2}:?[0-9]{2})$", r"+\1", text)
+            try:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValidationError(self.INVALID) from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+        if not FIRST_DAY <= moment.date() <= LAST_DAY:  # before UTC: that may overflow
+            raise ValidationError(OUT_OF_CALENDAR)
         return moment.astimezone(timezone.utc)
 
 
