@@ -137,6 +137,14 @@ def test_a_date_at_the_calendars_ends_in_a_body_is_a_400_and_records_nothing(api
     assert registry.max_position() == before
 
 
+def test_a_workload_over_more_than_a_century_is_a_400_not_megabytes_of_months(callers):
+    auditor = callers["auditor"]
+    longest = auditor.get("/providers/KAE/workload?from=1925-01-01&to=2025-12-31")
+    assert longest.status_code == 200 and len(longest.get_json()["by_month"]) == 1212
+    response = auditor.get("/providers/KAE/workload?from=1900-01-01&to=2999-12-31")
+    assert response.status_code == 400 and "to" in fields_of(response)
+
+
 def test_the_largest_offsets_and_positions_allowed_answer_an_empty_page(callers, teacher):
     auditor, admin = callers["auditor"], callers["admin"]
     largest = 2**63 - 1

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from registry.domain.regions import region_codes
 from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS
 from web.schemas.common import (IsoDate, QueryText, ReadArgs, StrictBoolean, StrictInteger,
                                 StrictNumber, choice, pin_text, text)
+
+
+WORKLOAD_YEARS = 100
 
 
 class ProviderIn(Schema):
@@ -119,10 +122,18 @@ class EnrolmentOut(Schema):
 
 
 class WorkloadArgs(ReadArgs):
-    """The period of a workload report (both ends included)."""
+    """The period of a workload report (both ends included), at most a century: the
+    report has a row per month."""
 
     from_ = IsoDate(data_key="from", required=True)
-    to = IsoDate(required=True)
+    to = IsoDate(required=True, metadata={"description": "At most 100 years after from."})
+
+    @validates_schema
+    def within_a_century(self, data, **kwargs):
+        """A longer period is refused (400) rather than answered as megabytes of months."""
+        start, end = data.get("from_"), data.get("to")
+        if start and end and end.year - start.year > WORKLOAD_YEARS:
+            raise ValidationError(f"At most {WORKLOAD_YEARS} years after from.", "to")
 
 
 class WorkloadTotals(Schema):
