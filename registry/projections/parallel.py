@@ -50,10 +50,10 @@ def _catch_up_in_child(parent_pid: int, answers: "Connection", settings: "Settin
         app = Registry(settings)
         try:
             with collector_paused():
-                answers.send(("done", open_worker(app, names).catch_up(
-                    batch_size=batch_size).events))
+                events = open_worker(app, names).catch_up(batch_size=batch_size).events
         finally:
             app.close()
+        answers.send(("done", events))
     except BaseException as error:  # the parent re-raises it
         report = traceback.format_exc()
         try:
@@ -82,6 +82,7 @@ def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: i
     head = worker.head()
     spawn = multiprocessing.get_context("spawn")  # no inherited pools, threads or locks
     children: dict["Connection", tuple[list[str], BaseProcess]] = {}
+    pending: dict["Connection", tuple[list[str], BaseProcess]] = {}  # not yet reported
     try:
         for names in groups:
             receiver, answers = spawn.Pipe(duplex=False)
@@ -89,8 +90,7 @@ def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: i
                                   args=(os.getpid(), answers, app.settings, names, batch_size))
             child.start()
             answers.close()  # ours only: a child that dies closes the last writer (EOF)
-            children[receiver] = (names, child)
-        pending = dict(children)
+            children[receiver] = pending[receiver] = (names, child)
         while pending:
             if on_progress is not None:
                 on_progress(min(worker.positions().values(), default=0))
@@ -100,7 +100,7 @@ def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: i
     finally:
         for receiver, (_, child) in children.items():
             receiver.close()
-            if child.is_alive():  # stopped by an error (here or in another child)
+            if receiver in pending:  # stopped by an error (here or in another child)
                 child.kill()
             child.join()
     if on_progress is not None:

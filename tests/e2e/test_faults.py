@@ -19,7 +19,8 @@ import pytest
 
 from registry.application import Registry
 from registry.bootstrap import open_worker
-from registry.schema import initialise
+from registry.bootstrap import initialise
+from tests import builders
 from tests.builders import ADMIN, provider, teacher
 from tests.conftest import make_settings
 from tests.e2e.fault_support import (Answer, ServedApp, alive, budget, call, children,
@@ -272,6 +273,24 @@ def test_a_killed_rebuild_leaves_no_worker_and_a_rerun_gives_the_views_of_a_clea
         app.close()
 
 
+def test_a_rebuild_whose_worker_fails_says_why_and_stops_the_other_workers(registry):
+    import multiprocessing
+
+    from registry.projections.parallel import rebuild_in_processes
+
+    builders.certified_teacher(registry)
+    worker = open_worker(registry)
+    reset = worker.reset
+
+    def reset_and_lose_a_table() -> None:  # as if a view's table vanished mid-rebuild
+        reset()
+        registry.db.execute("DROP TABLE certificate_index")
+    worker.reset = reset_and_lose_a_table
+    with pytest.raises(Exception, match="certificate_index"):
+        rebuild_in_processes(registry, worker, processes=2, batch_size=1)
+    assert multiprocessing.active_children() == []
+
+
 def kill_group_parent_only(process) -> None:
     """kill -9 of the command itself (not its group): its workers must notice alone."""
     process.kill()
@@ -333,6 +352,6 @@ def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(data
 
 
 def legacy_events(app) -> int:
-    return app.db.query_one(f"SELECT COUNT(*) FROM {app.events_table} WHERE topic LIKE ?",
+    return app.db.query_one(f"SELECT COUNT(*) FROM {app.db.events_table} WHERE topic LIKE ?",
                             ("%Certificate.LegacyRecorded",))[0]
 
