@@ -11,6 +11,17 @@ __all__ = ["add_years", "parse_date", "parse_datetime"]
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+# The dates the registry reasons about: a century before any teacher now in service to far
+# beyond any plan. Windows and due dates computed from a date outside stay within what
+# `date` can hold (year 9999), so reads never fail on an absurd `as_of`.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def in_supported_range(d: date) -> bool:
+    """Whether a date lies between EARLIEST_DATE and LATEST_DATE."""
+    return EARLIEST_DATE <= d <= LATEST_DATE
+
+
 def add_years(d: date, n: int) -> date:
     """Return the same month and day n years later (29 Feb -> 28 Feb in common years), so windows end on anniversaries."""
     year = d.year + n

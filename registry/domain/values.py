@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 
 from registry.domain import clock
+from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
 from registry.domain.errors import RuleViolationError
 from registry.domain.limits import MULTILINE, max_length
 from registry.domain.regions import region_codes, region_of_district
@@ -150,6 +151,10 @@ def check_date(value: object, field: str) -> date:
     """A calendar date (already parsed by the caller's schema)."""
     if not isinstance(value, date):
         raise RuleViolationError(f"{field} must be a date.", field=field, code="invalid_date")
+    if not in_supported_range(value):
+        raise RuleViolationError(
+            f"{field} must lie between {EARLIEST_DATE.isoformat()} and "
+            f"{LATEST_DATE.isoformat()}.", field=field, code="date_out_of_range")
     return value
 
 

@@ -6,11 +6,12 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from registry.db import Cursor
 from registry.domain import clock
+from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
 from registry.domain.compliance import PolicyVersion
 from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.projections.codec import date_value, time_value
+from registry.storage import Cursor
 
 _PIN = re.compile(r"[0-9]{14}")
 MAX_PAGE = 10_000
@@ -23,6 +24,10 @@ def require_date(value: Any, field: str, default: date | None = None) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidInputError(f"{field} must be a date (YYYY-MM-DD).", field=field,
                                 code="invalid_date")
+    if not in_supported_range(value):
+        raise InvalidInputError(f"{field} must lie between {EARLIEST_DATE.isoformat()} and "
+                                f"{LATEST_DATE.isoformat()}.", field=field,
+                                code="date_out_of_range")
     return value
 
 
@@ -33,6 +38,10 @@ def require_moment(value: Any, field: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(f"{field} must be a date and time with a UTC offset.",
                                 field=field, code="invalid_datetime")
+    if not in_supported_range(value.date()):
+        raise InvalidInputError(f"{field} must lie between {EARLIEST_DATE.isoformat()} and "
+                                f"{LATEST_DATE.isoformat()}.", field=field,
+                                code="date_out_of_range")
     return value.astimezone(clock.UTC)
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from registry.db import Database
 from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.projections.codec import date_value
 from registry.projections.workload import COUNTERS as ACTIVITY
 from registry.queries.common import require_date
+from registry.storage import Database
 
 # Completions: programmes finished with a certificate (the valid certificates issued on
 # enrolments); certificates also count paper ones recorded for the provider.
 COUNTERS = ACTIVITY + ("completions", "certificates", "hours")
+MAX_WORKLOAD_YEARS = 100  # a workload lists every month of its span
 UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
 _PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
@@ -94,6 +95,10 @@ class ProviderQueries:
         date_to = require_date(date_to, "to")
         if date_from > date_to:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
+        if date_to.year - date_from.year > MAX_WORKLOAD_YEARS:
+            # Every month of the span is listed: 10,000 years were 19 MB of zeros.
+            raise InvalidInputError(f"from and to may be at most {MAX_WORKLOAD_YEARS} years "
+                                    "apart.", field="to", code="range_too_long")
         self.provider(provider_code)
         span = (provider_code, date_from.isoformat(), date_to.isoformat())
         sums = ", ".join(f"SUM({name})" for name in ACTIVITY)

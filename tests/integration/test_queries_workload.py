@@ -98,3 +98,16 @@ def test_providers_and_programmes_are_listed(registry):
         queries.programmes("NOPE")
     with pytest.raises(NotFoundError):
         queries.programme("not-an-id")
+
+
+def test_workload_refuses_a_span_of_more_than_a_century_or_outside_the_calendar(registry):
+    provider(registry)
+    queries = caught_up(registry)
+    assert len(queries.workload("KAE", date(1950, 1, 1), date(2050, 12, 31))["by_month"]) \
+        == 101 * 12
+    with pytest.raises(InvalidInputError) as caught:
+        queries.workload("KAE", date(1900, 1, 1), date(2999, 12, 31))
+    assert caught.value.code == "range_too_long"
+    with pytest.raises(InvalidInputError) as caught:
+        queries.workload("KAE", date(1, 1, 1), date(1, 12, 31))
+    assert caught.value.code == "date_out_of_range"

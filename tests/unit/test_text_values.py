@@ -62,3 +62,15 @@ def test_the_limit_counts_characters_after_normalisation():
 def test_a_trailing_newline_does_not_slip_through_a_pattern(check, value):
     with pytest.raises(RuleViolationError):
         check(value)
+
+
+def test_a_date_outside_the_registrys_calendar_is_refused_by_name():
+    from datetime import date
+
+    from registry.domain.values import check_date
+
+    assert check_date(date(1900, 1, 1), "starts_on") == date(1900, 1, 1)
+    for outside in (date(1899, 12, 31), date(3000, 1, 1), date(1, 1, 1)):
+        with pytest.raises(RuleViolationError) as caught:
+            check_date(outside, "starts_on")
+        assert caught.value.code == "date_out_of_range" and "starts_on" in caught.value.fields

@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.domain import clock
+from registry.domain.dates import EARLIEST_DATE, LATEST_DATE
 from registry.domain.values import NUMBER_PATTERN, PIN_PATTERN
 
 # Every integer a client sends must fit the 64-bit integers of both engines' columns:
@@ -26,9 +27,9 @@ MIN_INT64, MAX_INT64 = -(2**63), 2**63 - 1
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"  # the same, for the OpenAPI
 
-# The calendar the registry reasons in: compliance windows, due dates and grace periods
-# reach years around a date, which near year 1 or 9999 overflow Python's dates (a 500).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+# The calendar the registry reasons in (the domain's): compliance windows, due dates and
+# grace periods reach years around a date, which near year 1 or 9999 overflow (a 500).
+FIRST_DAY, LAST_DAY = EARLIEST_DATE, LATEST_DATE
 OUT_OF_CALENDAR = f"Not a date from {FIRST_DAY} to {LAST_DAY}."
 
 
