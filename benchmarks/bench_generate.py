@@ -29,7 +29,7 @@ from eventsourcing.domain import Aggregate, event  # noqa: E402
 
 from registry.application import Registry  # noqa: E402
 from registry.generate import generate_history  # noqa: E402
-from registry.schema import initialise  # noqa: E402
+from registry.bootstrap import initialise  # noqa: E402
 from benchmarks.common import drop_database, load, new_database, settings_for  # noqa: E402
 
 END = date(2025, 6, 30)

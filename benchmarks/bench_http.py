@@ -40,11 +40,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from registry.bootstrap import open_registry, open_worker  # noqa: E402
+from registry.bootstrap import initialise, open_registry, open_worker  # noqa: E402
 from registry.commands.base import Actor  # noqa: E402
 from registry.queries import Queries  # noqa: E402
-from registry.schema import initialise, is_initialised  # noqa: E402
 from registry.settings import Settings  # noqa: E402
+from registry.storage.schema import is_initialised  # noqa: E402
 from benchmarks.common import ensure_database  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_http"
@@ -95,7 +95,7 @@ def prepare(settings: Settings, teachers: int, years: int, seed: int) -> tuple[s
     app = open_registry(settings)
     try:
         has_teachers = app.db.query_one(
-            f"SELECT 1 FROM {app.events_table} WHERE topic LIKE ? LIMIT 1",
+            f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1",
             ("%:Teacher.Registered",))
         if not has_teachers:
             from registry.generate import generate_history

@@ -55,7 +55,7 @@ def ms(values: list[float]) -> str:
 def fill(app, teachers: int, years: int) -> None:
     from registry.generate import generate_history
 
-    if app.db.query_one(f"SELECT 1 FROM {app.events_table} WHERE topic LIKE ? LIMIT 1",
+    if app.db.query_one(f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1",
                         ("%:Teacher.Registered",)):
         return
     print(f"generating {teachers} teachers over {years} years …", flush=True)

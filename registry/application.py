@@ -18,9 +18,9 @@ from registry.commands.certificates import CertificateCommands
 from registry.commands.programmes import ProgrammeCommands
 from registry.commands.providers import ProviderCommands
 from registry.commands.teachers import TeacherCommands
-from registry.db import Database
 from registry.keys import Keys
 from registry.settings import Settings
+from registry.storage import Database, open_database
 from registry.transcodings import DateAsISO
 
 
@@ -38,7 +38,7 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
         self._listeners_lock = threading.Lock()
         self._db: Database | None = None
         self._bulk: BulkWriter | None = None
-        if settings.database.backend == "postgresql":
+        if not settings.database.embedded:
             self.db  # noqa: B018  (fails at once, with the server's reason, if unreachable)
         super().__init__(env=settings.eventsourcing_env(create_table=create_table))
 
@@ -56,12 +56,9 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
     def db(self) -> Database:
         """Our own connections (event log reads, views); opened on first use."""
         if self._db is None:
-            self._db = Database(self.settings.database, pool_size=self.settings.pool_size)
+            self._db = open_database(self.settings.database, pool_size=self.settings.pool_size,
+                                     app_name=self.name)
         return self._db
-
-    @property
-    def events_table(self) -> str:
-        return getattr(self.recorder, "events_table_name", "stored_events")
 
     def close(self) -> None:
         if self._db is not None:
@@ -158,19 +155,17 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
         """The global position of one stored event."""
         row = self.db.query_one(
-            f"SELECT {self.db.position_column} FROM {self.events_table} "
+            f"SELECT {self.db.position_column} FROM {self.db.events_table} "
             "WHERE originator_id = ? AND originator_version = ?",
-            (aggregate_id.hex if self.db.backend == "sqlite" else aggregate_id, version))
+            (self.db.id_param(aggregate_id), version))
         return row[0] if row else None
 
     # -- batches -----------------------------------------------------------------------
 
     def stored_ids(self) -> set[UUID]:
         """The id of every stored aggregate (a bulk run checks new ids here, not one by one)."""
-        rows = self.db.query(f"SELECT DISTINCT originator_id FROM {self.events_table}")
-        if self.db.backend == "sqlite":
-            return {UUID(hex=row[0]) for row in rows}
-        return {row[0] if isinstance(row[0], UUID) else UUID(str(row[0])) for row in rows}
+        rows = self.db.query(f"SELECT DISTINCT originator_id FROM {self.db.events_table}")
+        return {self.db.id_value(row[0]) for row in rows}
 
     @contextmanager
     def batch(self, actor: Actor, *, size: int = 500, preload_ids: bool = False,

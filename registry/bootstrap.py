@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 from registry.application import Registry
-from registry.projections.catalogue import build_views
+from registry.projections.catalogue import build_views, create_view_tables
 from registry.projections.worker import ProjectionWorker
-from registry.schema import initialise, is_initialised
 from registry.settings import Settings
+from registry.storage import locks, open_database, schema
+from registry.storage.schema import is_initialised
+
+
+def initialise(settings: Settings, *, start_policy: bool = True) -> None:
+    """Create everything the registry needs in its database (the event store, its
+    append-only guards, the claims table, the views' tables, the first policy); safe to
+    run again, and by several processes at once.
+
+    `start_policy=False` leaves the event store empty (replay copies a log into it).
+    """
+    db = open_database(settings.database, pool_size=2)
+    try:
+        schema.create_named_schema(db)
+        with db.advisory_lock(locks.INIT):
+            app = Registry(settings, create_table=True)
+            try:
+                schema.guard_events(db)
+                schema.create_claims_table(db)
+                create_view_tables(db)
+                if start_policy:
+                    app.start_policy()
+            finally:
+                app.close()
+    finally:
+        db.close()
 
 
 def open_registry(settings: Settings | None = None, *, database_url: str | None = None,
@@ -17,7 +42,7 @@ def open_registry(settings: Settings | None = None, *, database_url: str | None 
     """
     settings = settings or Settings.from_env(database_url=database_url)
     if auto_init is None:
-        auto_init = settings.database.backend == "sqlite"
+        auto_init = settings.database.embedded
     if auto_init and not is_initialised(settings):
         initialise(settings)
     return Registry(settings)

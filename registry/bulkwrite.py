@@ -47,7 +47,6 @@ class BulkWriter:
             else json_encoder.encode_basestring, None, encoder.key_separator,
             encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
         self._meta_key = encoder.item_separator + '"meta"' + encoder.key_separator
-        self.backend = app.db.backend
 
     @staticmethod
     def _default_for(default: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -117,7 +116,7 @@ class BulkWriter:
 
     def insert(self, ids: list, versions: list, topics: list, states: list) -> int:
         """Insert encoded rows in order, in one transaction; the last one's position."""
-        if self.backend == "sqlite":
+        if self.app.db.embedded:
             return self._insert_sqlite(ids, versions, topics, states)
         return self._insert_postgres(ids, versions, topics, states)
 
@@ -187,13 +186,9 @@ def read_aggregates(app: "Registry", aggregate_ids: list[UUID], *,
     found: dict[int, Any] = {}
     for start in range(0, len(aggregate_ids), chunk):
         ids = aggregate_ids[start:start + chunk]
-        if db.backend == "sqlite":
-            where = f"originator_id IN ({','.join('?' * len(ids))})"
-            params: list[Any] = [i.hex for i in ids]
-        else:
-            where, params = "originator_id = ANY(?)", [list(ids)]
+        where, params = db.ids_condition("originator_id", ids)
         rows = db.query(f"SELECT originator_id, originator_version, topic, state FROM "
-                        f"{app.events_table} WHERE {where} "
+                        f"{app.db.events_table} WHERE {where} "
                         "ORDER BY originator_id, originator_version", params)
         for originator_id, version, topic, state in rows:
             aggregate_id = originator_id if isinstance(originator_id, UUID) \

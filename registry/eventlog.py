@@ -101,12 +101,10 @@ class EventLog:
         if not aggregate_ids:
             return []
         db = self.app.db
-        keys = [a.hex if db.backend == "sqlite" else a for a in aggregate_ids]
-        marks = ",".join("?" * len(keys))
+        where, params = db.ids_condition("originator_id", list(aggregate_ids))
         rows = db.query(
             f"SELECT {db.position_column}, originator_id, originator_version, topic, state "
-            f"FROM {self.app.events_table} WHERE originator_id IN ({marks}) "
-            f"ORDER BY {db.position_column}", keys)
-        return [self.decode(Notification(id=r[0], originator_id=UUID(str(r[1])),
+            f"FROM {db.events_table} WHERE {where} ORDER BY {db.position_column}", params)
+        return [self.decode(Notification(id=r[0], originator_id=db.id_value(r[1]),
                                          originator_version=r[2], topic=r[3],
                                          state=bytes(r[4]))) for r in rows]

@@ -52,6 +52,23 @@ class DatabaseURL:
         raise InvalidInputError(f"Unsupported database URL {url!r}: use sqlite:///… or "
                                 "postgresql://…", code="invalid_database_url")
 
+    @property
+    def embedded(self) -> bool:
+        """Whether the database is a file this process opens itself (SQLite), not a server."""
+        return self.backend == "sqlite"
+
+    def same_database_as(self, other: "DatabaseURL") -> bool:
+        """Whether two URLs name the same database (a file by its resolved path; a server's
+        local host by any of its names; PostgreSQL's default schema when none is given)."""
+        if self.backend != other.backend:
+            return False
+        if self.embedded:
+            return Path(self.path).resolve() == Path(other.path).resolve()
+        local = {"localhost", "127.0.0.1", "::1"}
+        hosts_match = self.host == other.host or (self.host in local and other.host in local)
+        return hosts_match and (self.port, self.dbname, self.schema or "public") == \
+            (other.port, other.dbname, other.schema or "public")
+
     def redacted(self) -> str:
         if self.backend == "sqlite":
             return f"sqlite:///{self.path}"

@@ -81,7 +81,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def registry(settings: Settings):
     """A fresh, initialised registry."""
     from registry.application import Registry
-    from registry.schema import initialise
+    from registry.bootstrap import initialise
 
     initialise(settings)
     app = Registry(settings)

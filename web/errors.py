@@ -18,10 +18,10 @@ from jinja2 import TemplateNotFound
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from registry.db import DatabaseUnavailableError
 from registry.domain.errors import (ConflictError, ForbiddenError, InvalidInputError,
                                     NotAuthenticatedError, NotFoundError, RegistryError,
                                     RuleViolationError)
+from registry.storage.errors import unreachable
 
 log = logging.getLogger(__name__)
 
@@ -176,18 +176,6 @@ def _internal(error: BaseException) -> Response:
         log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
     return error_response(500, "internal_error",
                           "Something went wrong on our side; it has been logged.")
-
-
-def unreachable(error: BaseException) -> bool:
-    """Whether an error says the database cannot be reached or answer now (a lost
-    connection, no connection within the pool's timeout, a server shutting down)."""
-    import psycopg
-    import psycopg_pool
-    from eventsourcing.persistence import InterfaceError, OperationalError
-
-    return isinstance(error, (DatabaseUnavailableError, psycopg.OperationalError,
-                              psycopg.InterfaceError, psycopg_pool.PoolTimeout,
-                              OperationalError, InterfaceError))
 
 
 def handle_unavailable(error: Exception) -> Response:

@@ -13,8 +13,9 @@ from typing import Any, Callable
 
 from gunicorn.app.base import BaseApplication
 
-from registry.schema import initialise, is_initialised
+from registry.bootstrap import initialise
 from registry.settings import Settings
+from registry.storage.schema import is_initialised
 from web.services import open_in_worker
 
 
@@ -51,7 +52,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
     """Initialise the database if needed, then serve until interrupted."""
     if not is_initialised(settings):
         initialise(settings)
-    sqlite = settings.database.backend == "sqlite"
+    sqlite = settings.database.embedded
     if workers is None:
         workers = 1 if sqlite else max(2, min(4, (os.cpu_count() or 2)))
 

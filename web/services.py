@@ -43,7 +43,7 @@ class Services:
         if self.flask_app.config.get("REGISTRY_FOLLOW", True):
             # Several workers on PostgreSQL: one leads the catch-up, the others stand by.
             self.follower = Follower(registry, open_worker(registry),
-                                     lead=registry.db.backend == "postgresql").start()
+                                     lead=not registry.db.embedded).start()
         self._queries = Queries(registry, max_waits=self.max_waits)
         self._registry = registry
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 
 import click
 
 from registry.bootstrap import open_registry
 from registry.cli.common import cli, fail_cleanly, settings_from
 from registry.domain.errors import NotFoundError
-from registry.schema import is_initialised
+from registry.storage.schema import is_initialised
 
 _PUBLISHED = re.compile(r"^(\d+)[:=]([0-9a-fA-F]{64})$")
 
@@ -20,10 +19,7 @@ _PUBLISHED = re.compile(r"^(\d+)[:=]([0-9a-fA-F]{64})$")
 def _open(ctx: click.Context):
     """The registry of this invocation; auditing a database that is not one is an error."""
     settings = settings_from(ctx)
-    url = settings.database
-    # Checking an SQLite path that does not exist would create an empty file there.
-    missing = url.backend == "sqlite" and not Path(url.path).exists()
-    if missing or not is_initialised(settings):
+    if not is_initialised(settings):  # asking never creates an SQLite file
         raise NotFoundError(f"{settings.database.redacted()} is not an initialised registry "
                             "database", code="not_a_registry")
     return open_registry(settings, auto_init=False)

@@ -15,7 +15,7 @@ from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.dates import parse_date
 from registry.domain.errors import NotFoundError
-from registry.schema import is_initialised
+from registry.storage.schema import is_initialised
 
 IMPORT_ACTOR = Actor.system(name="import", via="cli")
 EXIT_ROWS_REJECTED = 3
@@ -23,7 +23,7 @@ EXIT_ROWS_REJECTED = 3
 
 def _open(ctx: click.Context):
     settings = settings_from(ctx)
-    if settings.database.backend != "sqlite" and not is_initialised(settings):
+    if not settings.database.embedded and not is_initialised(settings):
         raise click.ClickException(f"{settings.database.redacted()} is not initialised; "
                                    "run `registry init` first.")
     return open_registry(settings)

@@ -35,12 +35,7 @@ def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
     and exit status 1, not a traceback."""
     import functools
 
-    import psycopg
-    import psycopg_pool
-    from eventsourcing.persistence import InterfaceError, OperationalError
-
-    unreachable = (psycopg.OperationalError, psycopg_pool.PoolTimeout, InterfaceError,
-                   OperationalError)
+    from registry.storage.errors import unreachable
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -49,7 +44,9 @@ def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
         except RegistryError as error:
             click.echo(f"error: {error.message} [{error.code}]", err=True)
             sys.exit(1)
-        except unreachable as error:
+        except Exception as error:
+            if not unreachable(error):
+                raise
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
             click.echo(f"error: the database cannot be reached or refused the connection: "
                        f"{first_line} [database_unavailable]", err=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
-from registry.bootstrap import open_registry
+from registry.bootstrap import initialise, open_registry
 from registry.cli.common import cli, fail_cleanly, settings_from
 from registry.commands.base import Actor
 from registry.domain.values import ROLES
-from registry.schema import initialise
 
 
 @cli.command()

@@ -104,7 +104,7 @@ def demo(ctx: click.Context, teachers: int, years: int, seed: int, host: str, po
     settings = settings_from(ctx)
     app = open_registry(settings, auto_init=True)
     try:
-        if app.db.query_one(f"SELECT 1 FROM {app.events_table} WHERE topic LIKE ? LIMIT 1",
+        if app.db.query_one(f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1",
                             ("%:Teacher.Registered",)):
             click.echo(f"using the data set already in {settings.database.redacted()}")
         else:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from registry.domain.errors import ConflictError, RuleViolationError
-from registry.schema import CLAIMS_TABLE, ensure_claims_table
+from registry.storage.schema import CLAIMS_TABLE, ensure_claims_table
 
 if TYPE_CHECKING:
-    from registry.db import Database
+    from registry.storage import Database
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")

@@ -55,7 +55,7 @@ def generate_history(registry: "Registry", *, teachers: int, years: int, seed: i
     if end.year - years < 1990:
         raise RuleViolationError("The history would start before 1990.", field="years",
                                  code="invalid_years")
-    if registry.db.query_one(f"SELECT 1 FROM {registry.events_table} WHERE topic = ? LIMIT 1",
+    if registry.db.query_one(f"SELECT 1 FROM {registry.db.events_table} WHERE topic = ? LIMIT 1",
                              (TEACHER_REGISTERED,)):
         raise ConflictError("The registry already holds teachers; generate a history into "
                             "an empty database.", code="registry_not_empty")

@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping
 
-from registry.ledger.chain import ALGORITHM, GENESIS
 from registry.ledger import store
-from registry.ledger.store import (CHECKPOINT_EVENTS, LedgerView, ensure_tables,
-                                   recent_checkpoints, table_exists)
+from registry.ledger.chain import ALGORITHM, GENESIS
+from registry.ledger.store import CHECKPOINT_EVENTS, LedgerView, ensure_tables, recent_checkpoints
 from registry.ledger.store import seal as _seal
 from registry.ledger.verify import Finding, Report, Verifier
 from registry.projections.base import PositionMovedError
@@ -36,7 +35,7 @@ def seal(app: "Registry", *, until: int | None = None) -> int:
     while True:
         try:
             with app.db.transaction() as cur:
-                sealed = _seal(cur, app.events_table, until=until, limit=SEAL_CHUNK)
+                sealed = _seal(cur, until=until, limit=SEAL_CHUNK)
         except PositionMovedError:
             continue  # another sealer (the follower) got there first: resume from its head
         total += sealed
@@ -49,7 +48,7 @@ def verify(app: "Registry", *, published: Mapping[int, str] | None = None,
     """Recompute the chain from the stored rows and compare it with the checkpoints (and
     with heads published earlier); the verification is recorded for `head`."""
     tracked = _tracked_position(app)  # read first: it can only grow while we walk
-    report = Verifier(app.db, app.events_table, dict(published or {})).run()
+    report = Verifier(app.db, dict(published or {})).run()
     if tracked is not None and tracked > (report.sealed_position or 0):
         report.findings.append(Finding(
             (report.sealed_position or 0) + 1, "checkpoint",
@@ -69,7 +68,7 @@ def head(app: "Registry") -> dict[str, Any]:
         "hash": GENESIS.hex(), "events": 0, "log_position": log_position,
         "unsealed_events": 0, "checkpoint_events": store.CHECKPOINT_EVENTS, "checkpoint_count": 0,
         "checkpoints": [], "verified_at": None, "last_verification": None}
-    if not table_exists(db):
+    if not db.table_exists("ledger_checkpoints"):
         answer["unsealed_events"] = _count_after(app, 0)
         return answer
     recent = recent_checkpoints(db)
@@ -93,7 +92,7 @@ def head(app: "Registry") -> dict[str, Any]:
 
 def _count_after(app: "Registry", position: int) -> int:
     db = app.db
-    row = db.query_one(f"SELECT count(*) FROM {app.events_table} "
+    row = db.query_one(f"SELECT count(*) FROM {db.events_table} "
                        f"WHERE {db.position_column} > ?", (position,))
     return int(row[0]) if row else 0
 
@@ -106,7 +105,7 @@ def _tracked_position(app: "Registry") -> int | None:
 
 
 def _has_tracking(app: "Registry") -> bool:
-    return table_exists(app.db, "projection_tracking")
+    return app.db.table_exists("projection_tracking")
 
 
 def _record(app: "Registry", report: Report) -> None:

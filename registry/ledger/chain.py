@@ -1,4 +1,5 @@
-"""The hash chain over the global event log: its canonical encoding and raw row reads.
+"""The hash chain over the global event log: its canonical encoding (rows read in
+`registry.storage.raw`).
 
 Link format (version 1), reproducible by an auditor with any SHA-256 tool:
 
@@ -17,33 +18,19 @@ event and, through the previous link, everything before it.
 from __future__ import annotations
 
 import struct
-from contextlib import contextmanager
 from hashlib import sha256
-from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
+from typing import Any
 from uuid import UUID
 
-
-if TYPE_CHECKING:
-    from registry.db import Database
+from registry.storage.raw import RawEvent
 
 ALGORITHM = "sha256-chain-v1"
 GENESIS = sha256(b"kg-teacher-registry/ledger/v1").digest()
 DIGEST_BYTES = 16  # per-event digest kept in checkpoints (localises a change; the links detect it)
 ENTRY = struct.Struct(f">Q{DIGEST_BYTES}s")  # one checkpoint entry: position, digest prefix
-READ_BATCH = 20_000
 
 _VERSION_AND_TOPIC_LENGTH = struct.Struct(">QI").pack
 _U64 = struct.Struct(">Q").pack
-
-
-class RawEvent(NamedTuple):
-    """One stored event exactly as the database holds it."""
-
-    position: int
-    originator_id: Any  # 32-hex text (SQLite), or the uuid's 16 bytes (PostgreSQL)
-    version: int
-    topic: str
-    state: bytes
 
 
 def canonical_id(originator_id: Any) -> bytes:
@@ -117,55 +104,3 @@ def chain(events: list[RawEvent], previous: bytes = GENESIS) -> bytes:
         previous = next_link(previous, event.position, event_digest(event))
     return previous
 
-
-def read_raw(db: "Database", table: str, *, after: int = 0, until: int | None = None,
-             batch: int = READ_BATCH, cursor: Any = None, plain: bool = False
-             ) -> Iterator[list[RawEvent]]:
-    """Stored events after a position (up to `until`), in position order, in batches.
-
-    Pages by position (not OFFSET), so each batch is one index range scan; pass a cursor
-    to read inside a transaction (the ledger view seals what its transaction sees).
-    `plain` yields the driver's tuples in RawEvent's field order (the verifier's hot loop
-    saves building ~200k named tuples a second). On PostgreSQL the rows come in binary with the id as its 16 bytes, which reads ~2x
-    faster than text rows of UUID objects.
-    """
-    column = db.position_column
-    postgres = db.backend == "postgresql"
-    mark = "%s" if postgres else "?"
-    statement = (f"SELECT {column}, "
-                 + ("uuid_send(originator_id)" if postgres else "originator_id")
-                 + f", originator_version, topic, state FROM {table} WHERE {column} > {mark}"
-                 + (f" AND {column} <= {mark}" if until is not None else "")
-                 + f" ORDER BY {column} LIMIT {mark}")
-    with _raw_cursor(db, cursor) as raw:
-        while True:
-            raw.execute(statement, (after, until, batch) if until is not None else (after, batch))
-            rows = raw.fetchall()
-            if not rows:
-                return
-            yield rows if plain else [RawEvent(*row) for row in rows]
-            if len(rows) < batch:
-                return
-            after = rows[-1][0]
-
-
-@contextmanager
-def _raw_cursor(db: "Database", cursor: Any) -> Iterator[Any]:
-    """A driver cursor: on the caller's transaction if given, else on a pooled connection."""
-    if cursor is not None:
-        if db.backend == "postgresql":
-            with cursor.raw.connection.cursor(binary=True) as raw:
-                yield raw
-        else:
-            yield cursor.raw
-        return
-    with db.connection() as conn:
-        if db.backend == "postgresql":
-            with conn.cursor(binary=True) as raw:
-                yield raw
-        else:
-            raw = conn.cursor()
-            try:
-                yield raw
-            finally:
-                raw.close()

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
-from registry.db import Cursor, Database
 from registry.eventlog import Fact
-from registry.ledger.chain import (DIGEST_BYTES, ENTRY, GENESIS, READ_BATCH, chain_batch,
-                                   read_raw)
+from registry.ledger.chain import DIGEST_BYTES, ENTRY, GENESIS, chain_batch
 from registry.projections.base import PositionMovedError, View
-from registry.schema import INIT_LOCK_KEY
+from registry.storage import Cursor, Database, locks
+from registry.storage.raw import READ_BATCH, read_raw
+from registry.storage.schema import checkpoint_guards
 
 CHECKPOINT_EVENTS = 1000
 
@@ -37,43 +37,13 @@ _LEDGER_DDL = (
 )
 
 
-# The database keeps checkpoints as the sealer leaves them: none is deleted, and only the
-# newest may change, by growing (its earlier entries kept). An attacker must first drop
-# these guards, as for the events; verification then still names what they changed.
-_GROWS_ONLY = ("OLD.seq < (SELECT max(seq) FROM ledger_checkpoints) OR NEW.seq <> OLD.seq "
-               "OR NEW.first_position <> OLD.first_position OR NEW.position <= OLD.position "
-               "OR NEW.events <= OLD.events OR {prefix} <> OLD.entries")
-_SQLITE_GUARDS = (
-    "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_no_delete BEFORE DELETE ON "
-    "ledger_checkpoints BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: "
-    "DELETE is not allowed'); END",
-    "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_grow_only BEFORE UPDATE ON "
-    "ledger_checkpoints WHEN " + _GROWS_ONLY.format(
-        prefix="substr(NEW.entries, 1, length(OLD.entries))")
-    + " BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: only the newest "
-    "may grow'); END",
-)
-_POSTGRES_GUARDS = (
-    "CREATE OR REPLACE FUNCTION registry_ledger_guard() RETURNS trigger LANGUAGE plpgsql "
-    "AS $$ BEGIN"
-    " IF TG_OP <> 'UPDATE' THEN RAISE EXCEPTION 'ledger checkpoints are append-only: "
-    "DELETE or TRUNCATE is not allowed' USING ERRCODE = 'insufficient_privilege'; END IF;"
-    " IF " + _GROWS_ONLY.format(prefix="substring(NEW.entries from 1 for length(OLD.entries))")
-    + " THEN RAISE EXCEPTION 'ledger checkpoints are append-only: only the newest may grow'"
-    " USING ERRCODE = 'insufficient_privilege'; END IF;"
-    " RETURN NEW; END $$",
-    "CREATE OR REPLACE TRIGGER ledger_checkpoints_guard BEFORE UPDATE OR DELETE ON "
-    "ledger_checkpoints FOR EACH ROW EXECUTE FUNCTION registry_ledger_guard()",
-    "CREATE OR REPLACE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON "
-    "ledger_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION registry_ledger_guard()",
-)
+def ledger_ddl(db: Database) -> list[str]:
+    """The statements creating the ledger's tables and the guards that keep its
+    checkpoints append-only (`registry.storage.schema`), on the database's engine."""
+    return [statement.format(blob=db.blob_type) for statement in _LEDGER_DDL] \
+        + checkpoint_guards(db)
 
 
-def ledger_ddl(backend: str) -> list[str]:
-    """The statements creating the ledger's tables and guards on an engine (idempotent)."""
-    blob = "BYTEA" if backend == "postgresql" else "BLOB"
-    guards = _POSTGRES_GUARDS if backend == "postgresql" else _SQLITE_GUARDS
-    return [statement.format(blob=blob) for statement in _LEDGER_DDL] + list(guards)
 _COLUMNS = "seq, first_position, position, events, link_hash, recorded_at"
 
 
@@ -100,31 +70,12 @@ class Checkpoint:
                 "recorded_at": self.recorded_at}
 
 
-def events_table_for(db: Database, app_name: str = "Registry") -> str:
-    """The library's event table: `stored_events` on SQLite, `<app>_events` on PostgreSQL."""
-    return "stored_events" if db.backend == "sqlite" else f"{app_name.lower()}_events"
-
-
-def table_exists(db: Database, name: str = "ledger_checkpoints") -> bool:
-    """Whether the ledger's tables exist (databases initialised before the ledger lack them)."""
-    if db.backend == "sqlite":
-        row = db.query_one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                           "name = ?", (name,))
-    else:
-        row = db.query_one("SELECT count(*) FROM information_schema.tables WHERE "
-                           "table_name = ? AND table_schema = current_schema()", (name,))
-    return bool(row and row[0])
-
-
 def ensure_tables(db: Database) -> None:
     """Create the ledger's tables when missing (databases initialised before the ledger)."""
-    if not table_exists(db):
+    if not db.table_exists("ledger_checkpoints"):
         with db.transaction() as cur:
-            if db.backend == "postgresql":
-                # Concurrent CREATE TABLE IF NOT EXISTS collide on PostgreSQL's catalogue:
-                # take the lock `registry init` takes (released at commit).
-                cur.execute("SELECT pg_advisory_xact_lock(?)", (INIT_LOCK_KEY,))
-            for statement in ledger_ddl(db.backend):
+            cur.lock(locks.INIT)  # as `registry init` does (released at commit)
+            for statement in ledger_ddl(db):
                 cur.execute(statement)
 
 
@@ -165,8 +116,7 @@ def recent_checkpoints(db: Database, limit: int = 10) -> list[Checkpoint]:
     return [_checkpoint(row, False) for row in rows]
 
 
-def seal(cur: Cursor, table: str, *, until: int | None = None, limit: int | None = None
-         ) -> int:
+def seal(cur: Cursor, *, until: int | None = None, limit: int | None = None) -> int:
     """Extend the chain over the events after the ledger's head (up to `until`, at most
     about `limit` events).
 
@@ -183,8 +133,7 @@ def seal(cur: Cursor, table: str, *, until: int | None = None, limit: int | None
         segment = _Segment((tail.seq if tail else 0) + 1)
     sealed = 0
     batch_size = min(READ_BATCH, limit) if limit else READ_BATCH
-    for batch in read_raw(cur.db, table, after=after, until=until, cursor=cur,
-                          batch=batch_size):
+    for batch in read_raw(cur.db, after=after, until=until, cursor=cur, batch=batch_size):
         digests, links = chain_batch(batch, link)
         for event, digest, event_link in zip(batch, digests, links):
             if segment.events == CHECKPOINT_EVENTS:
@@ -243,9 +192,9 @@ class LedgerView(View):
     tables = ()  # nothing a rebuild may clear: see `clear`
 
     @classmethod
-    def ddl(cls, backend: str) -> list[str]:
+    def ddl(cls, db: Database) -> list[str]:
         """The ledger's tables, created with the views'."""
-        return ledger_ddl(backend)
+        return ledger_ddl(db)
 
     def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:
         """Seal the stored rows up to the batch's last position (the facts' bytes are not
@@ -253,7 +202,7 @@ class LedgerView(View):
         facts = list(facts)
         if not facts:
             return 0
-        seal(cur, events_table_for(self.view.db, self.app_name), until=facts[-1].position)
+        seal(cur, until=facts[-1].position)
         return len(facts)
 
     def clear(self, cur: Cursor) -> None:

@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from registry.db import Database
-from registry.ledger.chain import (ALGORITHM, DIGEST_BYTES, GENESIS, RawEvent, canonical_id,
-                                   chain_batch, read_raw)
-from registry.ledger.store import Checkpoint, iter_checkpoints, table_exists
+from registry.ledger.chain import ALGORITHM, DIGEST_BYTES, GENESIS, canonical_id, chain_batch
+from registry.ledger.store import Checkpoint, iter_checkpoints
 from registry.prefetch import prefetched
+from registry.storage import Database
+from registry.storage.raw import RawEvent, read_raw
 
 MAX_FINDINGS = 100  # enough to show the extent of an attack without flooding the report
 
@@ -106,9 +106,8 @@ class _Rows:
 class Verifier:
     """One pass over the log and the checkpoints."""
 
-    def __init__(self, db: Database, table: str, published: dict[int, str] | None = None):
+    def __init__(self, db: Database, published: dict[int, str] | None = None):
         self.db = db
-        self.table = table
         self.published = {int(p): h.lower() for p, h in (published or {}).items()}
         self.report = Report()
         self.link = GENESIS  # after the last row taken
@@ -116,12 +115,15 @@ class Verifier:
 
     def run(self) -> Report:
         started = time.perf_counter()
-        batches = read_raw(self.db, self.table, plain=True)
-        if self.db.backend == "postgresql":
-            batches = prefetched(batches, name="ledger-prefetch")  # read ahead while we hash
+        batches = read_raw(self.db, plain=True)
+        if not self.db.embedded:
+            # Read ahead while we hash: a server's rows arrive while this process waits
+            # (an embedded database's reading would take the CPU from the hashing).
+            batches = prefetched(batches, name="ledger-prefetch")
         rows = _Rows(batches)
         try:
-            checkpoints = iter_checkpoints(self.db) if table_exists(self.db) else iter(())
+            checkpoints = iter_checkpoints(self.db) \
+                if self.db.table_exists("ledger_checkpoints") else iter(())
             previous: Checkpoint | None = None
             for checkpoint in checkpoints:
                 entries = checkpoint.entry_list()

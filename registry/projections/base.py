@@ -17,12 +17,12 @@ from typing import Any, ClassVar, Iterable
 from eventsourcing.persistence import Tracking, TrackingRecorder, WaitInterruptedError
 from eventsourcing.projection import Projection
 
-from registry.db import Cursor, Database
 from registry.eventlog import Fact, fact_from_event
 from registry.keys import Keys
 from registry.projections.codec import id_text
 from registry.projections.rows import Batch, Reader
-from registry.projections.tables import Table
+from registry.storage import Cursor, Database
+from registry.storage.tables import Table
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
@@ -151,9 +151,9 @@ class View(Projection[ViewRecorder]):
         self._handlers = {kind: getattr(self, name) for kind, name in self.handlers.items()}
 
     @classmethod
-    def ddl(cls, backend: str) -> list[str]:
-        """Statements creating the view's tables (idempotent)."""
-        return [statement for table in cls.tables for statement in table.ddl(backend)]
+    def ddl(cls, db: Database) -> list[str]:
+        """Statements creating the view's tables on the database's engine (idempotent)."""
+        return [statement for table in cls.tables for statement in table.ddl(db)]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
         """The library's one-event-per-transaction path (our worker applies batches)."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from registry.db import Database
 from registry.domain.errors import ConflictError, InvalidInputError
 from registry.projections.base import TRACKING_DDL, TRACKING_UPGRADES, View, ViewRecorder
 from registry.projections.deadletters import DEAD_LETTERS_DDL, DEAD_LETTERS_INDEX
+from registry.storage import Database, locks
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -38,23 +38,14 @@ def view_names() -> list[str]:
     return [cls.name for cls in view_classes()]
 
 
-def _columns(db: Database, cur, table: str) -> set[str]:
-    if db.backend == "sqlite":
-        return {row[1] for row in cur.query(f"PRAGMA table_info({table})")}
-    return {row[0] for row in cur.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "AND table_schema = current_schema()", (table,))}
-
-
 SCHEMAS_DDL = ("CREATE TABLE IF NOT EXISTS projection_schemas ("
                " projection TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)")
-VIEWS_LOCK_KEY = 727_100_003  # serialises schema upgrades of concurrent starters
 OBSOLETE_TABLES = ("compliance_certificates", "workload_certificates")  # early layouts
 
 
-def fingerprint(cls: type[View], backend: str) -> str:
-    """A digest of a view's table definitions."""
-    return hashlib.sha256("\n".join(cls.ddl(backend)).encode()).hexdigest()[:16]
+def fingerprint(cls: type[View], db: Database) -> str:
+    """A digest of a view's table definitions on the database's engine."""
+    return hashlib.sha256("\n".join(cls.ddl(db)).encode()).hexdigest()[:16]
 
 
 def create_view_tables(db: Database) -> list[str]:
@@ -62,10 +53,9 @@ def create_view_tables(db: Database) -> list[str]:
     those of any view whose definition changed. Returns the names of the views reset."""
     reset = []
     with db.transaction() as cur:
-        if db.backend == "postgresql":
-            cur.execute("SELECT pg_advisory_xact_lock(?)", (VIEWS_LOCK_KEY,))
+        cur.lock(locks.VIEWS)  # concurrent starters upgrade one at a time
         cur.execute(TRACKING_DDL)
-        present = _columns(db, cur, "projection_tracking")
+        present = db.columns("projection_tracking", cur)
         for column, statement in TRACKING_UPGRADES:
             if column not in present:
                 cur.execute(statement)
@@ -74,7 +64,7 @@ def create_view_tables(db: Database) -> list[str]:
         cur.execute(DEAD_LETTERS_INDEX)
         stored = dict(cur.query("SELECT projection, fingerprint FROM projection_schemas"))
         for cls in view_classes():
-            wanted = fingerprint(cls, db.backend)
+            wanted = fingerprint(cls, db)
             if stored.get(cls.name) == wanted:
                 continue
             if cls.tables:  # a view with tables of its own: start it afresh
@@ -83,7 +73,7 @@ def create_view_tables(db: Database) -> list[str]:
                 cur.execute("DELETE FROM projection_tracking WHERE projection = ?", (cls.name,))
                 if cls.name in stored:
                     reset.append(cls.name)
-            for statement in cls.ddl(db.backend):
+            for statement in cls.ddl(db):
                 cur.execute(statement)
             cur.execute("INSERT INTO projection_schemas (projection, fingerprint) VALUES (?, ?) "
                         "ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint",
@@ -97,13 +87,13 @@ def create_view_tables(db: Database) -> list[str]:
 def stale_views(db: Database) -> list[str]:
     """The views whose tables differ from their definition in the code (read-only check)."""
     with db.reading() as cur:
-        if not _columns(db, cur, "projection_schemas"):
+        if not db.columns("projection_schemas", cur):
             return view_names()
-        if not _columns(db, cur, "view_dead_letters"):  # a database from before the list
+        if not db.columns("view_dead_letters", cur):  # a database from before the list
             return view_names()
         stored = dict(cur.query("SELECT projection, fingerprint FROM projection_schemas"))
     return [cls.name for cls in view_classes()
-            if stored.get(cls.name) != fingerprint(cls, db.backend)]
+            if stored.get(cls.name) != fingerprint(cls, db)]
 
 
 def ensure_views_current(db: Database) -> list[str]:

@@ -13,7 +13,7 @@ from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import date_text, id_text, time_text
 from registry.projections.rows import Batch
-from registry.projections.tables import Table
+from registry.storage.tables import Table
 
 CERTIFICATE_INDEX = Table(
     "certificate_index",

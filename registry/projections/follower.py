@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 
 from registry.projections.standing import record_check
 from registry.projections.worker import ProjectionWorker
+from registry.storage import DatabaseUnavailableError, locks
+from registry.storage.listening import Listener
 
 if TYPE_CHECKING:
     from registry.application import Registry
 
 log = logging.getLogger(__name__)
-LEADER_LOCK_KEY = 727_100_002
 CHECK_EVERY_S = 5.0
 
 
@@ -36,8 +37,8 @@ class Follower:
         self.worker = worker
         self.poll_interval = poll_interval
         self.batch_size = batch_size
-        self.listen = app.db.backend == "postgresql" if listen is None else listen
-        self.lead = lead and app.db.backend == "postgresql"
+        self.listen = app.db.notifies if listen is None else listen
+        self.lead = lead and app.db.notifies
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -88,35 +89,32 @@ class Follower:
         self._checked_at = time.monotonic()
 
     def _listen(self) -> None:
-        """LISTEN on the events channel; reconnect with back-off when the connection drops."""
-        import psycopg
-
+        """Hear of saves; reconnect with back-off when the connection drops."""
         delay = 0.1
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.app.db.conninfo(), autocommit=True) as conn:
+                with self.app.db.listener() as listener:
                     if self.lead:
-                        self._take_lead(conn)
+                        self._take_lead(listener)
                         if self._stop.is_set():
                             return
-                    conn.execute(f'LISTEN "{self.app.events_table}"')
+                    listener.listen()
                     delay = 0.1
                     self._wake.set()  # catch up on anything missed while disconnected
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                        if listener.heard(timeout=0.5):
                             self._wake.set()
-            except psycopg.Error as error:
+            except DatabaseUnavailableError as error:
                 self.error = error
                 log.warning("lost the LISTEN connection (%s); reconnecting", error)
                 self.is_leader = not self.lead
                 self._stop.wait(delay)
                 delay = min(delay * 2, 5.0)
 
-    def _take_lead(self, conn) -> None:
-        """Hold the leader lock on this connection (released if the process dies)."""
+    def _take_lead(self, listener: Listener) -> None:
+        """Hold the leader lock on the listener's connection (released if the process dies)."""
         while not self._stop.is_set():
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
-            if row[0]:
+            if listener.try_lock(locks.LEADER):
                 self.is_leader = True
                 log.info("this follower leads")
                 return

@@ -39,7 +39,7 @@ class FactReader:
         self._cipher, self._compressor = mapper.cipher, mapper.compressor
         self._decode = mapper.transcoder.decode
         self._classes: dict[str, tuple[type, str, int]] = {}
-        column, table = self.db.position_column, app.events_table
+        column, table = self.db.position_column, app.db.events_table
         self._sql = (f"SELECT {column}, originator_id, originator_version, topic, state "
                      f"FROM {table} WHERE {column} > ? ORDER BY {column} LIMIT ?")
         self._sql_until = (f"SELECT {column}, originator_id, originator_version, topic, state "

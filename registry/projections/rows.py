@@ -16,8 +16,8 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any, Callable, Hashable, Iterable
 
-from registry.db import Cursor
-from registry.projections.tables import Table
+from registry.storage import Cursor
+from registry.storage.tables import Table
 
 Row = dict[str, Any]
 _MISSING = object()

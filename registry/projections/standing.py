@@ -38,7 +38,7 @@ def handled_types(cls: type[View]) -> frozenset[str] | None:
 
 def _pending_by_type(app: "Registry", after: int) -> dict[str, int]:
     """How many events of each type the log holds after a position."""
-    column, table = app.db.position_column, app.events_table
+    column, table = app.db.position_column, app.db.events_table
     counts: dict[str, int] = {}
     for topic, count in app.db.query(f"SELECT topic, COUNT(*) FROM {table} "
                                      f"WHERE {column} > ? GROUP BY topic", (after,)):
@@ -98,7 +98,7 @@ def pending_at_most(app: "Registry", cls: type[View], position: int, bound: int)
     """How many events after `position` a view handles, counted no further than
     `bound + 1`: a readiness probe must stay cheap however far behind a view is."""
     wanted = handled_types(cls)
-    column, table = app.db.position_column, app.events_table
+    column, table = app.db.position_column, app.db.events_table
     where, params = f"{column} > ?", [position]
     if wanted is not None:
         where += " AND (" + " OR ".join(["topic LIKE ?"] * len(wanted)) + ")"

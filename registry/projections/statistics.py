@@ -16,7 +16,7 @@ from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import BEGINNING, date_text, id_text
 from registry.projections.rows import Batch
-from registry.projections.tables import Table
+from registry.storage.tables import Table
 
 STAT_TEACHERS = Table(
     "stat_teachers",

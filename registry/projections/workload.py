@@ -14,7 +14,7 @@ from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import date_text, flag, id_text, time_text
 from registry.projections.rows import Batch
-from registry.projections.tables import Table
+from registry.storage.tables import Table
 
 ENROLMENTS = Table(
     "enrolments",

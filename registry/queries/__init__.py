@@ -125,7 +125,7 @@ class Queries:
         statement = db.sql(
             "SELECT projection, notification_id FROM projection_tracking WHERE "
             f"application_name = ? UNION ALL SELECT NULL, MAX({db.position_column}) "
-            f"FROM {self.app.events_table}")
+            f"FROM {self.app.db.events_table}")
         # One statement outside a transaction (itself one snapshot): every read pays
         # for this, and a read transaction costs PostgreSQL two more round trips.
         with db.connection() as conn:

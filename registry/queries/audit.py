@@ -85,7 +85,7 @@ class AuditQueries:
                 raise InvalidInputError("originator_id must be a UUID.", field="originator_id",
                                         code="invalid_id") from None
             where.append("originator_id = ?")
-            params.append(uid.hex if self.db.backend == "sqlite" else uid)
+            params.append(self.db.id_param(uid))
         start = require_moment(recorded_from, "recorded_from") if recorded_from else None
         end = require_moment(recorded_to, "recorded_to") if recorded_to else None
         if start is not None:
@@ -117,7 +117,7 @@ class AuditQueries:
         return end is None or fact.recorded_at <= end
 
     def _scan(self, after: int, where: list[str], params: list[Any], limit: int) -> list[Fact]:
-        column, table = self.db.position_column, self.app.events_table
+        column, table = self.db.position_column, self.app.db.events_table
         conditions = " AND ".join([f"{column} > ?", *where])
         rows = self.db.query(
             f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} "

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable
 
-from registry.db import Database
+from registry.storage import Database
 
 
 class PositionedCache:

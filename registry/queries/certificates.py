@@ -5,10 +5,10 @@ from __future__ import annotations
 import hmac
 from typing import Any, Sequence
 
-from registry.db import Cursor, Database
 from registry.domain.errors import NotFoundError
 from registry.keys import normalise_code
 from registry.projections.codec import date_value, time_value
+from registry.storage import Cursor, Database
 
 _COLUMNS = ("number", "kind", "teacher_id", "provider_code", "title", "form", "mode",
             "funding", "hours", "issued_on", "starts_on", "ends_on", "assessment",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from registry.db import Database
 from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
 from registry.projections.codec import date_value
@@ -19,6 +18,7 @@ from registry.queries.cache import PositionedCache
 from registry.queries.common import (load_policies, require_choice, require_date,
                                      require_page)
 from registry.queries.standing import STANDING_COLUMNS, Standard, standing_sql
+from registry.storage import Database
 
 COMPLIANCE_GROUPS = ("region", "district", "subject", "position", "provider_kind")
 ACTIVITY_GROUPS = ("region", "district", "subject", "position", "provider_kind", "form",

@@ -13,14 +13,15 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, time as clock_time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from registry.domain.clock import BISHKEK, UTC
 from registry.domain.errors import ConflictError, InvalidInputError
 from registry.replay.comparison import Comparison, compare
 from registry.replay.log_copy import CopyResult, copy_events
-from registry.settings import DatabaseURL, Settings
+from registry.settings import Settings
+from registry.storage import DatabaseUnavailableError
+from registry.storage.database import create_database, holds_tables
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -84,8 +85,7 @@ def replay(app: "Registry", until: datetime, into: str, *, as_of: list[date] | N
            on_batch: Callable[[str, int], None] | None = None) -> ReplayReport:
     """Rebuild the registry as known at `until` in the database at `into`, and compare."""
     from registry.application import Registry
-    from registry.bootstrap import open_worker
-    from registry.schema import initialise
+    from registry.bootstrap import initialise, open_worker
 
     if not isinstance(until, datetime) or until.tzinfo is None:
         raise InvalidInputError("The moment to replay until needs a time zone.", field="until",
@@ -97,7 +97,7 @@ def replay(app: "Registry", until: datetime, into: str, *, as_of: list[date] | N
     replayed = Registry(target)
     try:
         notify = (lambda n: on_batch("copy", n)) if on_batch else None
-        copied = copy_events(app, replayed.db, replayed.events_table, until, notify)
+        copied = copy_events(app, replayed.db, until, notify)
         began = time.perf_counter()
         notify = (lambda n: on_batch("rebuild", n)) if on_batch else None
         progress = open_worker(replayed).rebuild(on_batch=notify)
@@ -129,72 +129,23 @@ def _target_settings(live: Settings, into: str) -> Settings:
     """The live settings pointed at the target (the same secret: PIN lookups must agree)."""
     target = dataclasses.replace(live, database_url=into)
     source, destination = live.database, target.database  # parsing validates the URL
-    if _same_database(source, destination):
+    if source.same_database_as(destination):
         raise InvalidInputError("Replay needs a separate database: the target is the live "
                                 "registry itself.", field="into", code="replay_into_live")
     return target
 
 
-def _same_database(a: DatabaseURL, b: DatabaseURL) -> bool:
-    if a.backend != b.backend:
-        return False
-    if a.backend == "sqlite":
-        return Path(a.path).resolve() == Path(b.path).resolve()
-    local = {"localhost", "127.0.0.1", "::1"}
-    hosts_match = a.host == b.host or (a.host in local and b.host in local)
-    return hosts_match and (a.port, a.dbname, a.schema or "public") == \
-        (b.port, b.dbname, b.schema or "public")
-
-
 def _prepare(target: Settings) -> bool:
-    """Refuse a target that holds anything; create a missing PostgreSQL database.
-    Returns whether a database was created."""
+    """Refuse a target that holds anything; create a missing database (a PostgreSQL one
+    needs CREATEDB). Returns whether the database is new."""
     url = target.database
-    if url.backend == "sqlite":
-        path = Path(url.path)
-        if path.exists() and path.stat().st_size > 0 and _has_tables(target):
-            raise ConflictError(f"{url.redacted()} already exists and is not empty: replay "
-                                "into a new file.", field="into", code="replay_target_not_empty")
-        return not path.exists()
-    created = _create_postgres_database(url)
-    if not created and _has_tables(target):
-        raise ConflictError(f"{url.redacted()} already holds tables: replay into an empty "
-                            "(or a new) database.", field="into",
-                            code="replay_target_not_empty")
-    return created
-
-
-def _has_tables(target: Settings) -> bool:
-    from registry.db import Database
-
-    db = Database(target.database, pool_size=1)
     try:
-        if db.backend == "sqlite":
-            row = db.query_one("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
-        else:
-            row = db.query_one("SELECT count(*) FROM information_schema.tables WHERE "
-                               "table_schema = current_schema()")
-        return bool(row and row[0])
-    finally:
-        db.close()
-
-
-def _create_postgres_database(url: DatabaseURL) -> bool:
-    """Create the target database if it does not exist (needs CREATEDB)."""
-    import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import make_conninfo
-
-    conninfo = make_conninfo(host=url.host, port=url.port, user=url.user, dbname="postgres",
-                             **({"password": url.password} if url.password else {}))
-    try:
-        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (url.dbname,)).fetchone()
-            if exists:
-                return False
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.dbname)))
-            return True
-    except psycopg.Error as error:
+        created = create_database(url)
+    except DatabaseUnavailableError as error:
         raise InvalidInputError(f"Cannot prepare {url.redacted()}: {error}".strip(),
                                 field="into", code="replay_target_unavailable") from None
+    if not created and holds_tables(url):
+        raise ConflictError(f"{url.redacted()} already holds tables: replay into a new (or "
+                            "an empty) database.", field="into",
+                            code="replay_target_not_empty")
+    return created

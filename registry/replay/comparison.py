@@ -135,7 +135,7 @@ def _teachers(live: "Registry") -> dict[str, tuple[str, str, datetime]]:
     """Every teacher ever registered: id -> (PIN at registration, name, registered at)."""
     db, log = live.db, EventLog(live)
     rows = db.query(f"SELECT {db.position_column}, originator_id, originator_version, topic, "
-                    f"state FROM {live.events_table} WHERE topic = ? "
+                    f"state FROM {db.events_table} WHERE topic = ? "
                     f"ORDER BY {db.position_column}", (get_topic(Teacher.Registered),))
     teachers = {}
     for fact in (log.decode(_notification(row)) for row in rows):
@@ -156,10 +156,10 @@ def _affected_teachers(live: "Registry", later_ids: Iterable[str], until: dateti
     policy_changed = False
     for start in range(0, len(ids), _CHUNK):
         chunk = [UUID(i) for i in ids[start:start + _CHUNK]]
-        keys = [u.hex if db.backend == "sqlite" else u for u in chunk]
+        where, params = db.ids_condition("originator_id", chunk)
         rows = db.query(f"SELECT {db.position_column}, originator_id, originator_version, "
-                        f"topic, state FROM {live.events_table} WHERE originator_version = 1 "
-                        f"AND originator_id IN ({','.join('?' * len(keys))})", keys)
+                        f"topic, state FROM {db.events_table} WHERE originator_version = 1 "
+                        f"AND {where}", params)
         for row in rows:
             fact = log.decode(_notification(row))
             if fact.type.startswith("CompliancePolicy."):

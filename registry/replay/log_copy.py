@@ -18,8 +18,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from registry.db import Cursor, Database
-from registry.ledger.chain import RawEvent, canonical_id, read_raw
+from registry.ledger.chain import canonical_id
+from registry.storage import Database
+from registry.storage.raw import RawEvent, read_raw
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -59,15 +60,14 @@ def recorded_at(app: "Registry", event: RawEvent) -> datetime:
     return app.mapper.to_domain_event(stored).timestamp
 
 
-def copy_events(app: "Registry", target: Database, target_table: str, until: datetime,
+def copy_events(app: "Registry", target: Database, until: datetime,
                 on_batch: Callable[[int], None] | None = None) -> CopyResult:
     """Copy every event of `app` recorded at or before `until` into `target`, in one
     transaction (all or nothing). The kept events carry their id as 32 hex characters."""
     result = CopyResult()
     started = time.perf_counter()
-    writer = _write_sqlite if target.backend == "sqlite" else _write_postgres
     with target.transaction() as cur:
-        for batch in read_raw(app.db, app.events_table):
+        for batch in read_raw(app.db):
             keep: list[RawEvent] = []
             for event in batch:
                 aggregate = canonical_id(event.originator_id).decode()
@@ -84,31 +84,13 @@ def copy_events(app: "Registry", target: Database, target_table: str, until: dat
                     continue
                 keep.append(event._replace(originator_id=aggregate))
             if keep:
-                writer(cur, target_table, keep)
+                target.insert_raw(cur, keep)
                 result.copied += len(keep)
                 result.last_position = keep[-1].position
             if on_batch is not None:
                 on_batch(len(batch))
-        if target.backend == "postgresql" and result.last_position is not None:
-            cur.execute(f"SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
-                        (target_table, result.last_position))
+        if result.last_position is not None:
+            target.continue_positions(cur, result.last_position)
     result.seconds = time.perf_counter() - started
     return result
 
-
-def _write_sqlite(cur: Cursor, table: str, events: list[RawEvent]) -> None:
-    """Rows as the library writes them (the id as 32 hex characters)."""
-    cur.executemany(f"INSERT INTO {table} (rowid, originator_id, originator_version, topic, "
-                    "state) VALUES (?, ?, ?, ?, ?)",
-                    [(e.position, e.originator_id, e.version, e.topic,
-                      e.state if type(e.state) is bytes else bytes(e.state)) for e in events])
-
-
-def _write_postgres(cur: Cursor, table: str, events: list[RawEvent]) -> None:
-    """COPY in binary: the fastest way into PostgreSQL (positions given explicitly)."""
-    with cur.raw.copy(f"COPY {table} (notification_id, originator_id, originator_version, "
-                      "topic, state) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["int8", "uuid", "int8", "text", "bytea"])
-        for e in events:
-            copy.write_row((e.position, UUID(hex=e.originator_id), e.version, e.topic,
-                            e.state if type(e.state) is bytes else bytes(e.state)))

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from registry.bootstrap import initialise
 from registry.commands.base import Actor
-from registry.schema import initialise
 
 __all__ = ["Caller", "api", "api_app", "callers"]
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from registry.schema import initialise
+from registry.bootstrap import initialise
 from tests import builders
 from tests.conftest import make_settings
 

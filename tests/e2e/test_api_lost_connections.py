@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 
-from registry.db import DatabaseUnavailableError
+from registry.storage import DatabaseUnavailableError
 from tests.conftest import PG_ADMIN_URL
 from tests.e2e.api_support import *  # noqa: F401,F403
 

@@ -247,7 +247,7 @@ def test_an_unknown_teacher_is_a_404(callers):
 
 def test_a_read_that_cannot_catch_up_in_time_is_a_503(settings):
     from registry.commands.base import Actor
-    from registry.schema import initialise
+    from registry.bootstrap import initialise
     from web import create_app
 
     initialise(settings)

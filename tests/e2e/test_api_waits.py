@@ -11,8 +11,8 @@ import uuid
 import pytest
 
 from registry.bootstrap import open_worker
+from registry.bootstrap import initialise
 from registry.commands.base import Actor
-from registry.schema import initialise
 from tests.e2e.api_support import *  # noqa: F401,F403
 
 PIN = "21505198512345"

@@ -18,8 +18,7 @@ import psycopg
 import pytest
 
 from registry.application import Registry
-from registry.bootstrap import open_worker
-from registry.bootstrap import initialise
+from registry.bootstrap import initialise, open_worker
 from tests import builders
 from tests.builders import ADMIN, provider, teacher
 from tests.conftest import make_settings

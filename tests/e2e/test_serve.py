@@ -58,8 +58,8 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.3)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)  # not listening yet, or a worker still booting under load
     raise AssertionError(f"{url} did not answer within {seconds}s")
 
 

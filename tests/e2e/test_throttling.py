@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from registry.application import Registry
-from registry.schema import initialise
+from registry.bootstrap import initialise
 from registry.settings import Settings
 from tests import builders
 from tests.conftest import make_settings

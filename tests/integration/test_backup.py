@@ -16,9 +16,9 @@ import pytest
 from registry import ledger
 from registry.application import Registry
 from registry.bootstrap import open_worker
+from registry.bootstrap import initialise
 from registry.domain.clock import frozen_at
 from registry.queries import Queries
-from registry.schema import initialise
 from tests.builders import ADMIN, teacher
 from tests.conftest import SECRET, _pg_admin
 from tests.integration.test_ledger_tamper import history, pin

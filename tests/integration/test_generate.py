@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from registry.application import Registry
+from registry.bootstrap import initialise
 from registry.domain.compliance import (INITIAL_POLICY, CertificateFact, DepartureFact,
                                         evaluate)
 from registry.domain.errors import ConflictError, RuleViolationError
@@ -16,7 +17,6 @@ from registry.domain.regions import region_codes
 from registry.domain.values import check_pin
 from registry.eventlog import EventLog
 from registry.generate import generate_history
-from registry.schema import initialise
 from tests.builders import ADMIN, teacher
 from tests.conftest import _pg_admin, make_settings
 
@@ -27,7 +27,7 @@ def stored_rows(app: Registry) -> list[tuple]:
     """Every stored event after the registry's own first one, as stored."""
     rows = app.db.query(
         f"SELECT {app.db.position_column}, originator_id, originator_version, topic, state "
-        f"FROM {app.events_table} ORDER BY {app.db.position_column}")
+        f"FROM {app.db.events_table} ORDER BY {app.db.position_column}")
     return [(p, str(i).replace("-", ""), v, t, bytes(s)) for p, i, v, t, s in rows][1:]
 
 

@@ -266,9 +266,9 @@ def course_id(course: dict):
 def refuse_inserts_of(registry, aggregate_id) -> None:
     """Make the database refuse one aggregate's events as a duplicate, as it would refuse
     them had a concurrent writer stored that aggregate first."""
-    if registry.db.backend == "sqlite":
+    if registry.db.embedded:  # SQLite
         registry.db.execute(
-            f"CREATE TRIGGER refuse_one BEFORE INSERT ON {registry.events_table} "
+            f"CREATE TRIGGER refuse_one BEFORE INSERT ON {registry.db.events_table} "
             f"WHEN NEW.originator_id = '{aggregate_id.hex}' "
             "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed (a concurrent writer)'); END")
     else:
@@ -278,7 +278,8 @@ def refuse_inserts_of(registry, aggregate_id) -> None:
             "'duplicate (a concurrent writer)' USING ERRCODE = 'unique_violation'; END IF; "
             "RETURN NEW; END $$")
         registry.db.execute(f"CREATE TRIGGER refuse_one BEFORE INSERT ON "
-                            f"{registry.events_table} FOR EACH ROW EXECUTE FUNCTION refuse_one()")
+                            f"{registry.db.events_table} FOR EACH ROW "
+                            "EXECUTE FUNCTION refuse_one()")
 
 
 def test_when_a_batch_cannot_be_saved_its_rows_are_recorded_one_by_one(registry_with_teachers):

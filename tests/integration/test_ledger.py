@@ -34,7 +34,7 @@ def recompute_as_documented(registry) -> tuple[int, str]:
     position = None
     for position, originator_id, version, topic, state in db.query(
             f"SELECT {db.position_column}, originator_id, originator_version, topic, state "
-            f"FROM {registry.events_table} ORDER BY {db.position_column}"):
+            f"FROM {registry.db.events_table} ORDER BY {db.position_column}"):
         oid = str(originator_id).replace("-", "").lower().encode()
         state, topic_bytes = bytes(state), topic.encode()
         digest = sha256(oid + struct.pack(">Q", version) + struct.pack(">I", len(topic_bytes))
@@ -106,7 +106,7 @@ def test_each_verification_is_recorded_with_its_outcome(registry):
     first = ledger.head(registry)["last_verification"]
     assert first["ok"] and first["events"] == registry.max_position()
     drop_guards(registry)
-    run(registry, f"DELETE FROM {registry.events_table} WHERE {registry.db.position_column} = 4")
+    run(registry, f"DELETE FROM {registry.db.events_table} WHERE {registry.db.position_column} = 4")
     ledger.verify(registry)
     last = ledger.head(registry)["last_verification"]
     assert not last["ok"] and last["first_position"] == 4
@@ -138,7 +138,7 @@ def test_a_rebuild_of_the_views_keeps_the_checkpoints_it_would_otherwise_launder
     history(registry, teachers=1)
     worker.catch_up()
     drop_guards(registry)
-    run(registry, f"DELETE FROM {registry.events_table} WHERE {registry.db.position_column} = 6")
+    run(registry, f"DELETE FROM {registry.db.events_table} WHERE {registry.db.position_column} = 6")
 
     worker.rebuild()
 
@@ -214,7 +214,7 @@ def test_ledger_verify_exits_one_and_names_the_first_changed_position(
     history(registry, teachers=1)
     ledger.seal(registry)
     drop_guards(registry)
-    run(registry, f"DELETE FROM {registry.events_table} WHERE {registry.db.position_column} = 7")
+    run(registry, f"DELETE FROM {registry.db.events_table} WHERE {registry.db.position_column} = 7")
 
     result = invoke(database_url, tmp_path, "ledger", "verify")
     as_json = json.loads(invoke(database_url, tmp_path, "ledger", "verify", "--json").output)

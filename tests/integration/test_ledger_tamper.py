@@ -34,7 +34,7 @@ def small_checkpoints(monkeypatch):
 
 def drop_guards(registry) -> None:
     with registry.db.connection() as conn:
-        if registry.db.backend == "sqlite":
+        if registry.db.embedded:  # SQLite
             conn.execute("DROP TRIGGER stored_events_no_update")
             conn.execute("DROP TRIGGER stored_events_no_delete")
         else:
@@ -43,7 +43,7 @@ def drop_guards(registry) -> None:
 
 def drop_ledger_guards(registry) -> None:
     with registry.db.connection() as conn:
-        if registry.db.backend == "sqlite":
+        if registry.db.embedded:  # SQLite
             conn.execute("DROP TRIGGER ledger_checkpoints_no_delete")
             conn.execute("DROP TRIGGER ledger_checkpoints_grow_only")
         else:
@@ -57,14 +57,14 @@ def run(registry, statement: str, params=()) -> None:
 def row(registry, position: int) -> tuple:
     db = registry.db
     found = db.query_one(f"SELECT originator_id, originator_version, topic, state FROM "
-                         f"{registry.events_table} WHERE {db.position_column} = ?", (position,))
+                         f"{registry.db.events_table} WHERE {db.position_column} = ?", (position,))
     assert found is not None, position
     return found
 
 
 def position_of_topic(registry, suffix: str, nth: int = 0) -> int:
     db = registry.db
-    rows = db.query(f"SELECT {db.position_column}, topic FROM {registry.events_table} "
+    rows = db.query(f"SELECT {db.position_column}, topic FROM {registry.db.events_table} "
                     f"ORDER BY {db.position_column}")
     return [p for p, topic in rows if topic.endswith(suffix)][nth]
 
@@ -73,9 +73,9 @@ def move(registry, source: int, target: int) -> None:
     """Give the event at `source` the position `target` (delete and re-insert it)."""
     db = registry.db
     originator_id, version, topic, state = row(registry, source)
-    run(registry, f"DELETE FROM {registry.events_table} WHERE {db.position_column} = ?",
+    run(registry, f"DELETE FROM {registry.db.events_table} WHERE {db.position_column} = ?",
         (source,))
-    run(registry, f"INSERT INTO {registry.events_table} ({db.position_column}, originator_id, "
+    run(registry, f"INSERT INTO {registry.db.events_table} ({db.position_column}, originator_id, "
                   "originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
         (target, originator_id, version, topic, state))
 
@@ -104,10 +104,10 @@ def test_with_the_guards_in_place_the_database_refuses_the_attack_and_the_ledger
     ledger.seal(registry)
     db = registry.db
     with pytest.raises(Exception, match="append-only"):
-        run(registry, f"UPDATE {registry.events_table} SET state = ? WHERE "
+        run(registry, f"UPDATE {registry.db.events_table} SET state = ? WHERE "
                       f"{db.position_column} = 3", (b"{}",))
     with pytest.raises(Exception, match="append-only"):
-        run(registry, f"DELETE FROM {registry.events_table} WHERE {db.position_column} = 3")
+        run(registry, f"DELETE FROM {registry.db.events_table} WHERE {db.position_column} = 3")
     assert ledger.verify(registry).ok
 
 
@@ -117,7 +117,7 @@ def test_altered_bytes_of_one_event_are_named_at_its_position(registry, small_ch
     target = position_of_topic(registry, "Certificate.Issued", nth=1)
     state = bytes(row(registry, target)[3]).replace(b'"hours":72', b'"hours":720')
     drop_guards(registry)
-    run(registry, f"UPDATE {registry.events_table} SET state = ? WHERE "
+    run(registry, f"UPDATE {registry.db.events_table} SET state = ? WHERE "
                   f"{registry.db.position_column} = ?", (state, target))
 
     report = ledger.verify(registry)
@@ -132,7 +132,7 @@ def test_a_changed_topic_alone_is_an_alteration(registry, small_checkpoints):
     ledger.seal(registry)
     target = position_of_topic(registry, "Enrolment.Assessed")
     drop_guards(registry)
-    run(registry, f"UPDATE {registry.events_table} SET topic = ? WHERE "
+    run(registry, f"UPDATE {registry.db.events_table} SET topic = ? WHERE "
                   f"{registry.db.position_column} = ?",
         ("registry.domain.enrolment:Enrolment.Withdrawn", target))
 
@@ -146,7 +146,7 @@ def test_a_deleted_event_is_named_at_the_position_it_left_empty(registry, small_
     ledger.seal(registry)
     target = position_of_topic(registry, "Enrolment.Certified", nth=1)
     drop_guards(registry)
-    run(registry, f"DELETE FROM {registry.events_table} WHERE "
+    run(registry, f"DELETE FROM {registry.db.events_table} WHERE "
                   f"{registry.db.position_column} = ?", (target,))
 
     report = ledger.verify(registry)
@@ -160,7 +160,7 @@ def test_the_last_event_deleted_is_caught_even_though_nothing_follows_it(registr
     ledger.seal(registry)
     last = registry.max_position()
     drop_guards(registry)
-    run(registry, f"DELETE FROM {registry.events_table} WHERE "
+    run(registry, f"DELETE FROM {registry.db.events_table} WHERE "
                   f"{registry.db.position_column} = ?", (last,))
 
     report = ledger.verify(registry)
@@ -191,11 +191,11 @@ def test_an_event_added_into_a_gap_of_the_sealed_range_is_named(registry, small_
     # make one before sealing, then forge an event into it afterwards.
     gap = position_of_topic(registry, "Programme.Registered")
     originator_id, version, topic, state = row(registry, gap)
-    run(registry, f"DELETE FROM {registry.events_table} WHERE "
+    run(registry, f"DELETE FROM {registry.db.events_table} WHERE "
                   f"{registry.db.position_column} = ?", (gap,))
     ledger.seal(registry)
     assert ledger.verify(registry).ok
-    run(registry, f"INSERT INTO {registry.events_table} ({registry.db.position_column}, "
+    run(registry, f"INSERT INTO {registry.db.events_table} ({registry.db.position_column}, "
                   "originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
         (gap, originator_id, version, topic, state))
 
@@ -211,7 +211,7 @@ def test_rewriting_the_events_and_resealing_the_ledger_is_caught_by_a_published_
     target = position_of_topic(registry, "Certificate.Issued")
     drop_guards(registry)
     state = bytes(row(registry, target)[3]).replace(b'"hours":72', b'"hours":720')
-    run(registry, f"UPDATE {registry.events_table} SET state = ? WHERE "
+    run(registry, f"UPDATE {registry.db.events_table} SET state = ? WHERE "
                   f"{registry.db.position_column} = ?", (state, target))
     drop_ledger_guards(registry)
     run(registry, "DELETE FROM ledger_checkpoints")  # the attacker covers their tracks ...

@@ -10,13 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from registry.application import Registry
+from registry.bootstrap import initialise
 from registry.cli import cli
 from registry.domain.clock import frozen_at
 from registry.domain.errors import ConflictError, InvalidInputError
-from registry.ledger.chain import chain, read_raw
+from registry.ledger.chain import chain
 from registry.queries import Queries
 from registry.replay import parse_moment, replay
-from registry.schema import initialise
+from registry.storage.raw import read_raw
 from tests.builders import ADMIN, certified_teacher, provider, teacher
 from tests.conftest import SECRET, _pg_admin
 
@@ -55,11 +56,12 @@ def live(settings):
 
 @pytest.fixture
 def target(request, tmp_path):
-    """Makes URLs of databases that do not exist yet, on the live registry's engine."""
+    """Makes URLs of databases that do not exist yet, on the live registry's engine (an
+    SQLite file when none is given)."""
     made: list[str] = []
 
-    def make(backend: str) -> str:
-        if backend == "sqlite":
+    def make(live: Registry | None = None) -> str:
+        if live is None or live.db.embedded:
             url = f"sqlite:///{tmp_path / f'replayed-{len(made)}.db'}"
         else:
             server = request.getfixturevalue("postgres_server")
@@ -81,15 +83,15 @@ def opened(live: Registry, url: str) -> Registry:
 
 
 def test_a_replay_holds_exactly_the_events_recorded_up_to_the_moment(live, target):
-    url = target(live.db.backend)
+    url = target(live)
 
     report = replay(live, at(2024, 5, 1), url)
 
     replayed = opened(live, url)
     try:
-        recorded = [p for batch in read_raw(live.db, live.events_table) for p in batch]
+        recorded = [p for batch in read_raw(live.db) for p in batch]
         kept = [e for e in recorded if e.position <= report.copy.last_position]
-        copied = [e for batch in read_raw(replayed.db, replayed.events_table) for e in batch]
+        copied = [e for batch in read_raw(replayed.db) for e in batch]
         assert [(e.position, bytes(e.state)) for e in copied] == \
             [(e.position, bytes(e.state)) for e in kept]
         assert report.copy.later == len(recorded) - len(kept) > 0
@@ -102,7 +104,7 @@ def test_a_replay_holds_exactly_the_events_recorded_up_to_the_moment(live, targe
 
 
 def test_a_revocation_recorded_later_shows_as_compliant_then_and_overdue_now(live, target):
-    report = replay(live, at(2024, 5, 1), target(live.db.backend))
+    report = replay(live, at(2024, 5, 1), target(live))
 
     comparison = report.comparison
     assert comparison.as_of == [date(2024, 5, 1)]
@@ -125,7 +127,7 @@ def test_a_policy_version_adopted_later_is_named_for_every_teacher_it_changes(li
         live.adopt_policy(ADMIN, effective_from=date(2024, 6, 1), window_years=1,
                           required_hours=100)
 
-    report = replay(live, at(2024, 5, 1), target(live.db.backend), as_of=[date(2024, 7, 1)])
+    report = replay(live, at(2024, 5, 1), target(live), as_of=[date(2024, 7, 1)])
 
     comparison = report.comparison
     assert comparison.policy_changed and comparison.compared == comparison.teachers == 2
@@ -137,7 +139,7 @@ def test_a_policy_version_adopted_later_is_named_for_every_teacher_it_changes(li
 
 
 def test_a_replay_after_everything_finds_no_difference(live, target):
-    report = replay(live, at(2024, 12, 31), target(live.db.backend), as_of=[date(2024, 12, 31)])
+    report = replay(live, at(2024, 12, 31), target(live), as_of=[date(2024, 12, 31)])
     assert report.copy.later == 0 and report.copy.is_prefix
     assert report.comparison.differences == []
     assert report.comparison.teachers == 3
@@ -147,7 +149,7 @@ def test_a_replay_after_everything_finds_no_difference(live, target):
                                       at(2024, 12, 31)])
 def test_as_known_at_answers_equal_the_answers_of_a_replay_until_that_moment(
         live, target, known_at):
-    url = target(live.db.backend)
+    url = target(live)
     replay(live, known_at, url, compare_answers=False)
     replayed = opened(live, url)
     try:
@@ -164,7 +166,7 @@ def test_as_known_at_answers_equal_the_answers_of_a_replay_until_that_moment(
 @pytest.mark.parametrize("known_at", [at(2024, 5, 1), at(2024, 6, 15)])
 def test_the_event_log_as_known_at_a_moment_is_the_log_of_a_replay_until_then(
         live, target, known_at):
-    url = target(live.db.backend)
+    url = target(live)
     replay(live, known_at, url, compare_answers=False)
     replayed = opened(live, url)
     try:
@@ -191,11 +193,11 @@ def test_events_are_chosen_by_recorded_time_not_by_position(live, target):
     # A late entry stamped earlier than events before it (a clock set back, say).
     with frozen_at(at(2024, 4, 20)):
         provider(live, "OBL", kind="oblast_institute", region="KG-O")
-    url = target(live.db.backend)
+    url = target(live)
     report = replay(live, at(2024, 5, 1), url, compare_answers=False)
     replayed = opened(live, url)
     try:
-        topics = [e.topic for b in read_raw(replayed.db, replayed.events_table) for e in b]
+        topics = [e.topic for b in read_raw(replayed.db) for e in b]
         assert topics[-1].endswith("Provider.Registered")
         assert not report.copy.is_prefix
     finally:
@@ -210,7 +212,7 @@ def test_replaying_into_the_live_database_is_refused(live, database_url):
 
 
 def test_replaying_into_a_database_that_holds_a_registry_is_refused(live, target):
-    url = target(live.db.backend)
+    url = target(live)
     replay(live, at(2024, 5, 1), url, compare_answers=False)
     replayed = opened(live, url)
     head = replayed.max_position()
@@ -226,7 +228,7 @@ def test_replaying_into_a_database_that_holds_a_registry_is_refused(live, target
 
 def test_a_moment_without_a_time_zone_is_refused(live, target):
     with pytest.raises(InvalidInputError):
-        replay(live, datetime(2024, 5, 1), target("sqlite"))
+        replay(live, datetime(2024, 5, 1), target())
 
 
 def test_moments_from_the_command_line_are_read_as_the_api_reads_them():
@@ -239,7 +241,7 @@ def test_moments_from_the_command_line_are_read_as_the_api_reads_them():
 
 def test_registry_replay_prints_each_teacher_whose_answer_changed_and_why(
         live, target, database_url, tmp_path):
-    url = target(live.db.backend)
+    url = target(live)
     env = {"REGISTRY_INSTANCE_PATH": str(tmp_path / "cli"), "REGISTRY_SECRET_KEY": SECRET.decode()}
 
     result = CliRunner().invoke(cli, ["--database", database_url, "replay", "--until",
@@ -253,7 +255,7 @@ def test_registry_replay_prints_each_teacher_whose_answer_changed_and_why(
 
 def test_registry_replay_refuses_a_bad_moment_without_touching_the_target(
         live, target, database_url, tmp_path):
-    url = target("sqlite")
+    url = target()
     env = {"REGISTRY_INSTANCE_PATH": str(tmp_path / "cli"), "REGISTRY_SECRET_KEY": SECRET.decode()}
     result = CliRunner().invoke(cli, ["--database", database_url, "replay", "--until", "soon",
                                       "--into", url], env=env)

@@ -6,8 +6,9 @@ import sys
 import pytest
 
 from registry.application import Registry
-from registry.db import Database
-from registry.schema import initialise, is_initialised
+from registry.bootstrap import initialise
+from registry.storage import Database
+from registry.storage.schema import is_initialised
 from tests.builders import ADMIN, teacher
 from tests.conftest import make_settings
 
@@ -38,8 +39,8 @@ def test_initialising_twice_keeps_the_events_and_starts_the_policy_once(settings
 def test_the_database_itself_refuses_to_update_or_delete_a_stored_event(registry):
     registry.register_teacher(ADMIN, teacher())
     db: Database = registry.db
-    for statement in (f"UPDATE {registry.events_table} SET topic = 'x'",
-                      f"DELETE FROM {registry.events_table}"):
+    for statement in (f"UPDATE {registry.db.events_table} SET topic = 'x'",
+                      f"DELETE FROM {registry.db.events_table}"):
         with pytest.raises(Exception) as caught:
             db.execute(statement)
         assert "append-only" in str(caught.value)

@@ -169,14 +169,14 @@ def test_a_rival_that_moved_a_view_part_way_through_a_batch_leaves_no_gap(regist
 
 def test_batches_large_enough_for_bulk_writes_give_the_rows_of_small_ones(registry):
     from registry.generate import generate_history
-    from registry.projections import tables
+    from registry.storage import postgres
 
     # A few years of a small region: thousands of events, batches of hundreds of rows
     # per table (PostgreSQL then stages them by COPY), rows re-written batch after batch.
     generate_history(registry, teachers=300, years=3, seed=5, end=date(2025, 6, 30), workers=1)
     open_worker(registry).catch_up(batch_size=40)
     small = dump(registry)
-    assert len(small["certificate_index"]) > tables.COPY_FROM_ROWS
+    assert len(small["certificate_index"]) > postgres.COPY_FROM_ROWS
     open_worker(registry).rebuild(batch_size=100_000)
     assert dump(registry) == small
     open_worker(registry).rebuild(batch_size=1500)
@@ -184,13 +184,14 @@ def test_batches_large_enough_for_bulk_writes_give_the_rows_of_small_ones(regist
 
 
 def test_a_table_written_twice_in_one_transaction_keeps_both_writes(registry):
-    from registry.projections.tables import COPY_FROM_ROWS, Table
+    from registry.storage.postgres import COPY_FROM_ROWS
+    from registry.storage.tables import Table
 
     table = Table("scratch_counts", (("day", "TEXT"), ("label", "TEXT"), ("score", "REAL"),
                                      ("seen", "INTEGER")), key=("day",), counters=("seen",))
     many = COPY_FROM_ROWS + 10
     with registry.db.transaction() as cur:
-        for statement in table.ddl(registry.db.backend):
+        for statement in table.ddl(registry.db):
             cur.execute(statement)
         table.write(cur, [(f"d{n:04d}", "first", n, 1) for n in range(many)])
         table.write(cur, [(f"d{n:04d}", "second", 0.5, 2) for n in range(5, many + 5)])

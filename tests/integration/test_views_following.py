@@ -129,7 +129,7 @@ def _kill_connections(database_url: str) -> int:
 @pytest.mark.postgres
 def test_a_follower_reconnects_after_losing_its_connection_and_catches_up(postgres_url,
                                                                           tmp_path):
-    from registry.schema import initialise
+    from registry.bootstrap import initialise
     from tests.conftest import make_settings
 
     settings = make_settings(postgres_url, tmp_path)
@@ -158,7 +158,7 @@ def test_a_follower_reconnects_after_losing_its_connection_and_catches_up(postgr
 
 @pytest.mark.postgres
 def test_of_two_leading_followers_one_leads_and_the_other_takes_over(postgres_url, tmp_path):
-    from registry.schema import initialise
+    from registry.bootstrap import initialise
     from tests.conftest import make_settings
 
     settings = make_settings(postgres_url, tmp_path)

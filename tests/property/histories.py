@@ -19,13 +19,13 @@ from typing import Any, Callable, Iterator
 from hypothesis import strategies as st
 
 from registry.application import Registry
+from registry.bootstrap import initialise
 from registry.domain.certificate import Certificate
 from registry.domain.clock import frozen_at
 from registry.domain.compliance import (CertificateFact, Compliance, DepartureFact,
                                         PolicyVersion, evaluate)
 from registry.domain.errors import RegistryError
 from registry.domain.policy import CompliancePolicy
-from registry.schema import initialise
 from tests.builders import ADMIN, programme, teacher
 from tests.conftest import make_settings
 

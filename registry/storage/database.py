@@ -1,0 +1,265 @@
+"""Our own SQL (views, event log reads, ledger) on either engine, written once.
+
+Statements use `?` placeholders and portable SQL (ON CONFLICT upserts, TEXT/INTEGER
+columns, ISO dates as text). A `Database` adapts the placeholders and connections and
+answers whatever differs between the engines (ids, the catalogue, locks, bulk writes);
+`SqliteDatabase` and `PostgresDatabase` are its two kinds, `open_database` picks one.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Sequence
+from uuid import UUID
+
+from registry.settings import DatabaseURL
+
+if TYPE_CHECKING:
+    from registry.storage.listening import Listener
+    from registry.storage.raw import RawEvent
+    from registry.storage.tables import Table
+
+
+def engine(url: DatabaseURL) -> type["Database"]:
+    """The kind of database `url` names: an SQLite file, or a PostgreSQL server."""
+    if url.embedded:
+        from registry.storage.sqlite import SqliteDatabase
+
+        return SqliteDatabase
+    from registry.storage.postgres import PostgresDatabase
+
+    return PostgresDatabase
+
+
+def open_database(url: DatabaseURL, *, pool_size: int = 4,
+                  app_name: str = "Registry") -> "Database":
+    """Connections to the database at `url` (`pool_size`: a server's, at most)."""
+    return engine(url)(url, pool_size=pool_size, app_name=app_name)
+
+
+def create_database(url: DatabaseURL) -> bool:
+    """Create the database `url` names unless it exists; returns whether it is new.
+    DatabaseUnavailableError when the server refuses."""
+    return engine(url).create(url)
+
+
+def holds_tables(url: DatabaseURL) -> bool:
+    """Whether the database (or the URL's schema of it) has any table."""
+    db = open_database(url, pool_size=1)
+    try:
+        return bool(db.table_names())
+    finally:
+        db.close()
+
+
+class Database:
+    """Connections to the registry's database for everything the library does not own."""
+
+    # A file this process opens itself (SQLite): created on first use, one server
+    # process; not a server reached over the network.
+    embedded: ClassVar[bool]
+    # Saves announce themselves to listeners on other connections (LISTEN/NOTIFY).
+    notifies: ClassVar[bool]
+    # The column holding an event's global position in the library's events table.
+    position_column: ClassVar[str]
+    # The engine's types for the portable column kinds of view tables, and for bytes.
+    column_types: ClassVar[dict[str, str]]
+    blob_type: ClassVar[str]
+    # How a table that need not survive a crash skips the write-ahead log ("" if it can't).
+    unlogged: ClassVar[str]
+
+    def __init__(self, url: DatabaseURL, *, pool_size: int = 4, app_name: str = "Registry"):
+        self.url = url
+        self.app_name = app_name
+
+    @classmethod
+    def create(cls, url: DatabaseURL) -> bool:
+        """Create the database `url` names unless it exists; returns whether it is new."""
+        raise NotImplementedError
+
+    # -- connections -----------------------------------------------------------------
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A raw connection (sqlite3 or psycopg) in autocommit mode."""
+        raise NotImplementedError
+        yield
+
+    def sql(self, statement: str) -> str:
+        """Adapt a `?`-placeholder statement to the engine."""
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator["Cursor"]:
+        """One write transaction (writers queue for each other instead of failing)."""
+        raise NotImplementedError
+        yield
+
+    @contextmanager
+    def reading(self, snapshot: bool = False) -> Iterator["Cursor"]:
+        """A read-only cursor. Its statements see one snapshot of the database on SQLite
+        (a read transaction); on PostgreSQL each sees the latest commits, or with
+        `snapshot` they all see the database as of the first one (REPEATABLE READ)."""
+        raise NotImplementedError
+        yield
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.reading() as cur:
+            return cur.query(statement, params)
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> tuple | None:
+        rows = self.query(statement, params)
+        return rows[0] if rows else None
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        with self.transaction() as cur:
+            cur.execute(statement, params)
+
+    def release_thread(self) -> None:
+        """Let go of the calling thread's own connection, if it has one (a short-lived
+        thread's, when it ends)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- the library's events table ----------------------------------------------------
+
+    @property
+    def events_table(self) -> str:
+        """The table the library stores events in (named as the library names it)."""
+        raise NotImplementedError
+
+    def id_param(self, aggregate_id: UUID) -> Any:
+        """An aggregate id as the events table's `originator_id` column compares it."""
+        raise NotImplementedError
+
+    @staticmethod
+    def id_value(stored: Any) -> UUID:
+        """An `originator_id` as a row returns it, as a UUID."""
+        return stored if isinstance(stored, UUID) else UUID(str(stored))
+
+    def ids_condition(self, column: str, ids: Sequence[UUID]) -> tuple[str, list[Any]]:
+        """A condition that `column` (aggregate ids) is one of `ids`, and its parameters."""
+        marks = ",".join("?" * len(ids))
+        return f"{column} IN ({marks})", [self.id_param(i) for i in ids]
+
+    # -- the catalogue -----------------------------------------------------------------
+
+    def table_names(self, cur: "Cursor | None" = None) -> set[str]:
+        """The tables of the registry's schema."""
+        raise NotImplementedError
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table exists (databases initialised by earlier versions lack some)."""
+        raise NotImplementedError
+
+    def columns(self, table: str, cur: "Cursor | None" = None) -> set[str]:
+        """The names of a table's columns (none if there is no such table)."""
+        raise NotImplementedError
+
+    # -- locks (names in registry.storage.locks) ----------------------------------------
+
+    @contextmanager
+    def advisory_lock(self, key: int) -> Iterator[None]:
+        """Hold a lock shared by every registry process while the block runs."""
+        raise NotImplementedError
+        yield
+
+    def lock(self, cur: "Cursor", key: int) -> None:
+        """Take a lock shared by every registry process until `cur`'s transaction ends."""
+        raise NotImplementedError
+
+    def listener(self) -> "Listener":
+        """A connection of its own that hears of saves (engines that `notify`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not announce saves")
+
+    # -- view tables (registry.storage.tables) -----------------------------------------
+
+    def table_ddl(self, table: "Table") -> list[str]:
+        """CREATE TABLE and CREATE INDEX statements of a view table (idempotent)."""
+        types = self.column_types
+        required = set(table.key) | set(table.not_null) | set(table.counters)
+        cols = ", ".join(f"{name} {types[kind]}{' NOT NULL' if name in required else ''}"
+                         f"{' DEFAULT 0' if name in table.counters else ''}"
+                         for name, kind in table.columns)
+        statements = [f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
+                      f"PRIMARY KEY ({', '.join(table.key)}))"]
+        for index in table.indexes:
+            where = index[-1] if index[-1].startswith("WHERE ") else ""
+            columns = index[:-1] if where else index
+            statements.append(f"CREATE INDEX IF NOT EXISTS {table.name}_{'_'.join(columns)} "
+                              f"ON {table.name} ({', '.join(columns)})"
+                              f"{' ' + where if where else ''}")
+        return statements
+
+    def upsert_sql(self, table: "Table") -> str:
+        """The statement that writes rows of a view table, replacing or adding."""
+        raise NotImplementedError
+
+    def write_rows(self, cur: "Cursor", table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+        """Upsert rows (tuples in column order; each key at most once), fast."""
+        raise NotImplementedError
+
+    def empty(self, cur: "Cursor", table: str) -> None:
+        """Remove every row of a table."""
+        raise NotImplementedError
+
+    # -- stored events as stored (registry.storage.raw) --------------------------------
+
+    def raw_events_sql(self, bounded: bool) -> str:
+        """The driver's statement selecting stored rows after a position (and up to one,
+        if `bounded`), in position order, with a LIMIT."""
+        raise NotImplementedError
+
+    @contextmanager
+    def raw_cursor(self, cursor: "Cursor | None") -> Iterator[Any]:
+        """A driver cursor for `raw_events_sql`: on `cursor`'s transaction if given."""
+        raise NotImplementedError
+        yield
+
+    def insert_raw(self, cur: "Cursor", events: "Sequence[RawEvent]") -> None:
+        """Store rows exactly as given (positions included; ids as 32 hex characters)."""
+        raise NotImplementedError
+
+    def continue_positions(self, cur: "Cursor", position: int) -> None:
+        """Make the next stored event's position follow `position` (after `insert_raw`)."""
+
+
+class Cursor:
+    """A cursor that speaks `?` placeholders on both engines."""
+
+    def __init__(self, db: Database, raw: Any):
+        self.db = db
+        self.raw = raw
+        self._staged: set[str] = set()
+
+    def staged(self, table: str) -> bool:
+        """Note that this transaction filled a staging table; True if it had before."""
+        seen = table in self._staged
+        self._staged.add(table)
+        return seen
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> "Cursor":
+        self.raw.execute(self.db.sql(statement), tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.raw.executemany(self.db.sql(statement), rows)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        self.raw.execute(self.db.sql(statement), tuple(params))
+        return [tuple(row) for row in self.raw.fetchall()]
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> tuple | None:
+        rows = self.query(statement, params)
+        return rows[0] if rows else None
+
+    def lock(self, key: int) -> None:
+        """Take a registry-wide lock until this transaction ends (`Database.lock`)."""
+        self.db.lock(self, key)
+
+    @property
+    def rowcount(self) -> int:
+        return self.raw.rowcount

@@ -1,0 +1,64 @@
+"""Hearing of saves made by other processes: PostgreSQL's LISTEN on the events channel.
+
+The library NOTIFYs the events table's channel in every save's transaction (and so
+does the bulk writer). A `Listener` holds a connection of its own (not a pooled one: it
+waits for notifications, and may hold the followers' leader lock for as long as it
+lives); a lost connection raises DatabaseUnavailableError, and the caller reconnects.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from registry.storage.errors import DatabaseUnavailableError
+
+if TYPE_CHECKING:
+    from registry.storage.postgres import PostgresDatabase
+
+
+class Listener:
+    """One dedicated connection: LISTEN for saves, optionally hold a session lock."""
+
+    def __init__(self, db: "PostgresDatabase"):
+        import psycopg
+
+        self.db = db
+        try:
+            self._conn: Any = psycopg.connect(db.conninfo(), autocommit=True)
+        except psycopg.Error as error:
+            raise DatabaseUnavailableError(str(error).strip()) from error
+
+    def __enter__(self) -> "Listener":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, action: Any) -> Any:
+        import psycopg
+
+        try:
+            return action()
+        except psycopg.Error as error:
+            raise DatabaseUnavailableError(str(error).strip()) from error
+
+    def try_lock(self, key: int) -> bool:
+        """Take a session lock (`registry.storage.locks`) if free; it is released when this
+        connection ends, so a process that dies hands it on."""
+        return bool(self._run(lambda: self._conn.execute(
+            "SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]))
+
+    def listen(self) -> None:
+        """Start hearing of saves to the events table."""
+        self._run(lambda: self._conn.execute(f'LISTEN "{self.db.events_table}"'))
+
+    def heard(self, timeout: float) -> bool:
+        """Whether a save was announced within `timeout` seconds."""
+        return self._run(lambda: any(True for _ in self._conn.notifies(
+            timeout=timeout, stop_after=1)))
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:  # a lost connection is closed already
+            pass

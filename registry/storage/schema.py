@@ -1,0 +1,135 @@
+"""The parts of the schema only the engine can enforce: append-only guards, the claims table.
+
+`registry.bootstrap.initialise` (`registry init`) creates the database once, under the
+INIT lock (`registry.storage.locks`); servers and followers started afterwards only
+connect (`CREATE_TABLE=n`). Tables added after a database was first initialised (the
+claims, the ledger's) are created on first use, under the same lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from registry.settings import Settings
+from registry.storage import locks
+from registry.storage.database import Database, open_database
+
+# Idempotency-Keys whose command is running (registry.commands.claims): a row per request,
+# deleted when the command ends. The result itself is an event (IdempotentRequest).
+# UNLOGGED on PostgreSQL: a claim need not survive a server crash (which ends its holder
+# too), and without WAL its insert and delete commit without waiting for a disk flush.
+CLAIMS_TABLE = "idempotency_claims"
+CLAIMS_DDL = """
+CREATE {unlogged}TABLE IF NOT EXISTS {table} (
+  request_id TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  claimed_at_ms BIGINT NOT NULL
+)"""
+
+_SQLITE_EVENT_GUARDS = """
+CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, 'stored events are append-only: UPDATE is not allowed'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, 'stored events are append-only: DELETE is not allowed'); END;
+"""
+
+_POSTGRES_EVENT_GUARDS = """
+CREATE OR REPLACE FUNCTION registry_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'stored events are append-only: % is not allowed on %', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table}
+  FOR EACH ROW EXECUTE FUNCTION registry_reject_change();
+CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION registry_reject_change();
+"""
+
+# The ledger's checkpoints (registry.ledger.store) as the sealer leaves them: none is
+# deleted, and only the newest may change, by growing (its earlier entries kept). An
+# attacker must first drop these guards, as for the events; verification then still
+# names what they changed.
+_GROWS_ONLY = ("OLD.seq < (SELECT max(seq) FROM ledger_checkpoints) OR NEW.seq <> OLD.seq "
+               "OR NEW.first_position <> OLD.first_position OR NEW.position <= OLD.position "
+               "OR NEW.events <= OLD.events OR {prefix} <> OLD.entries")
+_SQLITE_CHECKPOINT_GUARDS = (
+    "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_no_delete BEFORE DELETE ON "
+    "ledger_checkpoints BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: "
+    "DELETE is not allowed'); END",
+    "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_grow_only BEFORE UPDATE ON "
+    "ledger_checkpoints WHEN " + _GROWS_ONLY.format(
+        prefix="substr(NEW.entries, 1, length(OLD.entries))")
+    + " BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: only the newest "
+    "may grow'); END",
+)
+_POSTGRES_CHECKPOINT_GUARDS = (
+    "CREATE OR REPLACE FUNCTION registry_ledger_guard() RETURNS trigger LANGUAGE plpgsql "
+    "AS $$ BEGIN"
+    " IF TG_OP <> 'UPDATE' THEN RAISE EXCEPTION 'ledger checkpoints are append-only: "
+    "DELETE or TRUNCATE is not allowed' USING ERRCODE = 'insufficient_privilege'; END IF;"
+    " IF " + _GROWS_ONLY.format(prefix="substring(NEW.entries from 1 for length(OLD.entries))")
+    + " THEN RAISE EXCEPTION 'ledger checkpoints are append-only: only the newest may grow'"
+    " USING ERRCODE = 'insufficient_privilege'; END IF;"
+    " RETURN NEW; END $$",
+    "CREATE OR REPLACE TRIGGER ledger_checkpoints_guard BEFORE UPDATE OR DELETE ON "
+    "ledger_checkpoints FOR EACH ROW EXECUTE FUNCTION registry_ledger_guard()",
+    "CREATE OR REPLACE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON "
+    "ledger_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION registry_ledger_guard()",
+)
+
+
+def claims_ddl(db: Database) -> str:
+    """The statement creating the claims table on the database's engine (idempotent)."""
+    return CLAIMS_DDL.format(unlogged=db.unlogged, table=CLAIMS_TABLE)
+
+
+def checkpoint_guards(db: Database) -> list[str]:
+    """The statements making the database refuse to delete or rewrite ledger checkpoints
+    (idempotent; part of the ledger view's definition)."""
+    return list(_SQLITE_CHECKPOINT_GUARDS if db.embedded else _POSTGRES_CHECKPOINT_GUARDS)
+
+
+def create_named_schema(db: Database) -> None:
+    """Create the PostgreSQL schema the URL names, if any (search_path names it first)."""
+    if db.url.schema:
+        with db.connection() as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.url.schema}"')
+
+
+def guard_events(db: Database) -> None:
+    """Make the database itself reject UPDATE, DELETE (and TRUNCATE) of stored events."""
+    with db.connection() as conn:
+        if db.embedded:
+            conn.executescript(_SQLITE_EVENT_GUARDS.format(table=db.events_table))
+        else:
+            conn.execute(_POSTGRES_EVENT_GUARDS.format(table=db.events_table))
+
+
+def create_claims_table(db: Database) -> None:
+    """Create the claims table (idempotent; `registry init` holds the INIT lock)."""
+    db.execute(claims_ddl(db))
+
+
+def ensure_claims_table(db: Database) -> None:
+    """Create the claims table when missing (databases initialised before it existed)."""
+    if db.table_exists(CLAIMS_TABLE):
+        return
+    with db.transaction() as cur:
+        cur.lock(locks.INIT)
+        cur.execute(claims_ddl(db))
+
+
+def is_initialised(settings: Settings) -> bool:
+    """Whether `registry init` has run against this database (a missing SQLite file is
+    not created by asking)."""
+    url = settings.database
+    if url.embedded and not Path(url.path).exists():
+        return False
+    db = open_database(url, pool_size=1)  # an unreachable server is an error, not "no"
+    try:
+        return db.table_exists("projection_tracking")
+    except Exception:  # an empty or foreign file: not initialised
+        return False
+    finally:
+        db.close()

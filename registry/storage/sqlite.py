@@ -1,0 +1,187 @@
+"""SQLite: the embedded database, one file opened by this process, one connection per thread.
+
+Positions are the events table's implicit rowids. Never `VACUUM` the file: it may
+renumber them (the ledger would then report every event as moved).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from uuid import UUID
+
+from registry.settings import DatabaseURL
+from registry.storage.database import Cursor, Database
+
+if TYPE_CHECKING:
+    from registry.storage.raw import RawEvent
+    from registry.storage.tables import Table
+
+# View tables are keyed by random ids: with the default 2 MB page cache a rebuild spends
+# most of its time re-reading index pages.
+CACHE_KIB = 65_536
+
+
+class SqliteDatabase(Database):
+    """An SQLite file, with a connection per thread (sqlite3 connections are not shared)."""
+
+    embedded = True
+    notifies = False
+    position_column = "rowid"
+    column_types = {"TEXT": "TEXT", "INTEGER": "INTEGER", "REAL": "REAL"}
+    blob_type = "BLOB"
+    unlogged = ""
+
+    def __init__(self, url: DatabaseURL, *, pool_size: int = 4, app_name: str = "Registry"):
+        super().__init__(url, app_name=app_name)  # one connection per thread, no pool
+        Path(url.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, url: DatabaseURL) -> bool:
+        """Nothing to do: the first connection makes the file."""
+        return not Path(url.path).exists()
+
+    # -- connections -----------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.url.path, isolation_level=None, timeout=30,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        yield self._connect()
+
+    def sql(self, statement: str) -> str:
+        return statement
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One write transaction, IMMEDIATE, so writers queue instead of failing."""
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Cursor(self, conn.cursor())
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self, snapshot: bool = False) -> Iterator[Cursor]:
+        conn = self._connect()
+        conn.execute("BEGIN")
+        try:
+            yield Cursor(self, conn.cursor())
+        finally:
+            conn.execute("ROLLBACK")
+
+    def release_thread(self) -> None:
+        """Close the calling thread's connection (a short-lived thread's, when it ends)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with self._lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            conn.close()
+            self._local.conn = None
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- the library's events table ----------------------------------------------------
+
+    @property
+    def events_table(self) -> str:
+        return "stored_events"  # the library's one name on SQLite, whatever the application
+
+    def id_param(self, aggregate_id: UUID) -> Any:
+        return aggregate_id.hex  # the library stores ids as 32 hex characters
+
+    # -- the catalogue -----------------------------------------------------------------
+
+    def table_names(self, cur: Cursor | None = None) -> set[str]:
+        statement = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        rows = cur.query(statement) if cur is not None else self.query(statement)
+        return {row[0] for row in rows}
+
+    def table_exists(self, name: str) -> bool:
+        row = self.query_one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                             "name = ?", (name,))
+        return bool(row and row[0])
+
+    def columns(self, table: str, cur: Cursor | None = None) -> set[str]:
+        statement = f"PRAGMA table_info({table})"
+        rows = cur.query(statement) if cur is not None else self.query(statement)
+        return {row[1] for row in rows}
+
+    # -- locks ---------------------------------------------------------------------------
+
+    @contextmanager
+    def advisory_lock(self, key: int) -> Iterator[None]:
+        """Nothing to take: one file has one server process, and each statement that
+        creates a table (IF NOT EXISTS) runs under SQLite's own write lock."""
+        yield
+
+    def lock(self, cur: Cursor, key: int) -> None:
+        """Nothing to take: a write transaction here is exclusive already (IMMEDIATE)."""
+
+    # -- view tables -------------------------------------------------------------------
+
+    def upsert_sql(self, table: "Table") -> str:
+        marks = ", ".join("?" * len(table.columns))
+        return (f"INSERT INTO {table.name} ({', '.join(table.names)}) VALUES ({marks}) "
+                f"{table.conflict_clause()}")
+
+    def write_rows(self, cur: Cursor, table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+        """One `executemany` of an ON CONFLICT upsert (one C loop, no round trips)."""
+        cur.executemany(self.upsert_sql(table), rows)
+
+    def empty(self, cur: Cursor, table: str) -> None:
+        cur.execute(f"DELETE FROM {table}")
+
+    # -- stored events as stored -------------------------------------------------------
+
+    def raw_events_sql(self, bounded: bool) -> str:
+        column = self.position_column
+        return (f"SELECT {column}, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table} WHERE {column} > ?"
+                + (f" AND {column} <= ?" if bounded else "")
+                + f" ORDER BY {column} LIMIT ?")
+
+    @contextmanager
+    def raw_cursor(self, cursor: Cursor | None) -> Iterator[Any]:
+        if cursor is not None:
+            yield cursor.raw
+            return
+        raw = self._connect().cursor()
+        try:
+            yield raw
+        finally:
+            raw.close()
+
+    def insert_raw(self, cur: Cursor, events: "Sequence[RawEvent]") -> None:
+        """Rows as the library writes them (the id as 32 hex characters), rowids given."""
+        cur.executemany(f"INSERT INTO {self.events_table} (rowid, originator_id, "
+                        "originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+                        [(e.position, e.originator_id, e.version, e.topic,
+                          e.state if type(e.state) is bytes else bytes(e.state))
+                         for e in events])
