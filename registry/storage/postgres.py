@@ -55,13 +55,12 @@ class PostgresDatabase(Database):
         # here at once, with the server's own reason (the pool would retry for seconds).
         psycopg.connect(self.conninfo(), autocommit=True).close()
         self._unreachable_at: float | None = None
-        # `check` pings a pooled connection before lending it, so a server restart or a
-        # dropped connection costs a reconnect instead of a failed request.
+        # No `check=`: `_pooled` pings a connection before lending it itself, because the
+        # pool's own check sleeps 1, 2, 4, 8 s between the dead connections it finds.
         self._pool = ConnectionPool(self.conninfo(), min_size=1, max_size=pool_size,
                                     open=True, timeout=POOL_WAIT_S,
                                     kwargs={"autocommit": True},
-                                    configure=self._configure,
-                                    check=ConnectionPool.check_connection)
+                                    configure=self._configure)
 
     @classmethod
     def create(cls, url: DatabaseURL) -> bool:
@@ -105,21 +104,30 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def _pooled(self) -> Iterator[Any]:
-        """A pooled connection, waited for briefly if the server was just found
-        unreachable (see POOL_WAIT_S)."""
+        """A pooled connection that answers a ping, waited for briefly if the server was
+        just found unreachable (see POOL_WAIT_S). A server restart or pg_terminate_backend
+        ends every pooled connection silently: when the one lent does not answer, all the
+        idle ones are checked at once and the dead dropped, and a fresh one is taken."""
         import psycopg_pool
 
         since = self._unreachable_at
         recent = since is not None and time.monotonic() - since < UNREACHABLE_MEMORY_S
-        with ExitStack() as stack:
-            try:
-                conn = stack.enter_context(self._pool.connection(
-                    timeout=UNREACHABLE_WAIT_S if recent else POOL_WAIT_S))
-            except psycopg_pool.PoolTimeout:
-                self._unreachable_at = time.monotonic()
-                raise
-            self._unreachable_at = None
-            yield conn
+        timeout = UNREACHABLE_WAIT_S if recent else POOL_WAIT_S
+        try:
+            conn = self._pool.getconn(timeout=timeout)
+            if not _answers(conn):
+                self._pool.putconn(conn)  # closed: the pool drops it and opens another
+                self._pool.check()
+                conn = self._pool.getconn(timeout=timeout)
+        except psycopg_pool.PoolTimeout:
+            self._unreachable_at = time.monotonic()
+            raise
+        self._unreachable_at = None
+        try:
+            with conn:  # as the pool's own connection(): a transaction left open ends
+                yield conn
+        finally:
+            self._pool.putconn(conn)
 
     def sql(self, statement: str) -> str:
         return _QMARK.sub("%s", statement.replace("%", "%%"))
@@ -264,6 +272,17 @@ class PostgresDatabase(Database):
     def continue_positions(self, cur: Cursor, position: int) -> None:
         cur.execute("SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
                     (self.events_table, position))
+
+
+def _answers(conn: Any) -> bool:
+    """Whether a pooled connection answers a ping (one round trip)."""
+    from psycopg_pool import ConnectionPool
+
+    try:
+        ConnectionPool.check_connection(conn)
+    except Exception:  # whatever the failure, this connection is not to be lent
+        return False
+    return True
 
 
 def _lost(conn: Any) -> bool:
