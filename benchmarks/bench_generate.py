@@ -28,8 +28,9 @@ from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 
 from registry.application import Registry  # noqa: E402
-from registry.generate import generate_history  # noqa: E402
 from registry.bootstrap import initialise  # noqa: E402
+from registry.generate import generate_history  # noqa: E402
+from registry.storage.store import library_env  # noqa: E402
 from benchmarks.common import drop_database, load, new_database, settings_for  # noqa: E402
 
 END = date(2025, 6, 30)
@@ -103,7 +104,7 @@ def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
     """Time the library's loop of one aggregate per save."""
     url = new_database(backend, workdir, "bench_generate")
     try:
-        env = settings_for(url, workdir).eventsourcing_env(create_table=True)
+        env = library_env(settings_for(url, workdir), create_table=True)
         app = Plain(env=env)
         try:
             began = time.perf_counter()

@@ -25,8 +25,8 @@ from registry import ledger  # noqa: E402
 from registry.application import Registry  # noqa: E402
 from registry.bootstrap import initialise  # noqa: E402
 from registry.commands.base import Actor  # noqa: E402
-from registry.eventlog import EventLog  # noqa: E402
 from registry.generate import generate_history  # noqa: E402
+from registry.storage.facts import EventLog  # noqa: E402
 from registry.storage.schema import is_initialised  # noqa: E402
 from benchmarks.common import drop_database, new_database, settings_for  # noqa: E402
 

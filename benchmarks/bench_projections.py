@@ -66,7 +66,7 @@ def fill(app, teachers: int, years: int) -> None:
 
 def bench_read(app) -> None:
     """The yardstick: reading and decoding the whole log with the library's mapper."""
-    from registry.eventlog import EventLog
+    from registry.storage.facts import EventLog
 
     log, events, before = EventLog(app), 0, time.perf_counter()
     for facts in log.iterate(batch=10_000):

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder, Recording
-from eventsourcing.utils import Environment, EnvType
-
-from registry.bulkwrite import BulkWriter
 from registry.commands.accounts import AccountCommands
 from registry.commands.base import Actor, CommandRunner, Session, actor_meta
 from registry.commands.certificates import CertificateCommands
@@ -20,60 +14,19 @@ from registry.commands.providers import ProviderCommands
 from registry.commands.teachers import TeacherCommands
 from registry.keys import Keys
 from registry.settings import Settings
-from registry.storage import Database, open_database
-from registry.transcodings import DateAsISO
+from registry.storage.store import Store
 
 
 class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, CertificateCommands,
-               AccountCommands, Application):
+               AccountCommands, Store):
     """The national registry: every write is a command here, every fact an event."""
 
     name = "Registry"
 
     def __init__(self, settings: Settings, *, create_table: bool = False):
-        self.settings = settings
         self.keys = Keys(settings.secret_key)
         self.commands = CommandRunner(self)
-        self._listeners: list[Callable[[int], None]] = []
-        self._listeners_lock = threading.Lock()
-        self._db: Database | None = None
-        self._bulk: BulkWriter | None = None
-        if not settings.database.embedded:
-            self.db  # noqa: B018  (fails at once, with the server's reason, if unreachable)
-        super().__init__(env=settings.eventsourcing_env(create_table=create_table))
-
-    # -- configuration -----------------------------------------------------------------
-
-    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
-        """Only the settings configure the store: stray process variables must not."""
-        return Environment(name, dict(env or {}))
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
-
-    @property
-    def db(self) -> Database:
-        """Our own connections (event log reads, views); opened on first use."""
-        if self._db is None:
-            self._db = open_database(self.settings.database, pool_size=self.settings.pool_size,
-                                     app_name=self.name)
-        return self._db
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-        super().close()
-
-    # -- saving ------------------------------------------------------------------------
-
-    def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
-        """Stamp each event with who recorded it before it is stored."""
-        meta = processing_event.saved_kwargs.pop("meta", None)
-        if meta is not None:
-            for domain_event in processing_event.events:
-                domain_event.__dict__["meta"] = meta
-        return super()._record(processing_event)
+        super().__init__(settings, create_table=create_table)
 
     def save_session(self, session: Session, meta: dict[str, Any], *,
                      chronological: bool = False) -> int | None:
@@ -86,86 +39,13 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
         if not pending:
             return self.max_position()
         if chronological and len(pending) > 1:
-            recordings = self._save_in_order(pending, meta)
+            recordings = self.save_in_order(pending, meta)
         else:
             recordings = self.save(*pending, meta=meta)
         session.saved(pending)
         return recordings[-1].notification.id if recordings else None
 
-    def _save_in_order(self, aggregates: list[Any], meta: dict[str, Any]) -> list[Recording]:
-        """`save()` with the events in the order they happened, stored by the bulk path."""
-        ordered = self.events_in_order(aggregates, meta)
-        if self.snapshots and self.snapshotting_intervals:  # not used; keep the library's path
-            processing = ProcessingEvent()
-            processing.collect_events(*ordered)
-            processing.aggregates = {aggregate.id: aggregate for aggregate in aggregates}
-            recordings = self._record(processing)
-            self._take_snapshots(processing)
-            self._notify(recordings)
-            return recordings
-        last = self.bulk_writer.store(ordered)
-        if self.repository.cache and not self.repository.fastforward:
-            for aggregate in aggregates:
-                self.repository.cache.put(aggregate.id, aggregate)
-        recordings = [last] if last is not None else []
-        self._notify(recordings)
-        return recordings
-
-    @staticmethod
-    def events_in_order(aggregates: list[Any], meta: dict[str, Any]) -> list[Any]:
-        """Collect the aggregates' pending events, sorted by time and stamped with `meta`.
-
-        The sort is stable, so one command's events keep their order; if a clock stepped
-        back, each aggregate's own order wins.
-        """
-        events = [e for aggregate in aggregates for e in aggregate.collect_events()]
-        ordered = sorted(events, key=_timestamp)
-        if not _versions_follow(ordered):
-            ordered = events
-        for domain_event in ordered:
-            domain_event.__dict__["meta"] = meta
-        return ordered
-
-    @property
-    def bulk_writer(self) -> BulkWriter:
-        """The fast writer of many events in one transaction (generate, import)."""
-        if self._bulk is None:
-            self._bulk = BulkWriter(self)
-        return self._bulk
-
-    def _notify(self, recordings: list[Recording]) -> None:
-        if recordings:
-            self.notify_position(recordings[-1].notification.id)
-
-    def notify_position(self, position: int) -> None:
-        """Tell this process's listeners that the log now reaches `position`."""
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(position)
-
-    def add_listener(self, listener: Callable[[int], None]) -> None:
-        """Call `listener(position)` after each save in this process (embedded followers)."""
-        with self._listeners_lock:
-            self._listeners.append(listener)
-
-    def max_position(self) -> int | None:
-        return self.recorder.max_notification_id()
-
-    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
-        """The global position of one stored event."""
-        row = self.db.query_one(
-            f"SELECT {self.db.position_column} FROM {self.db.events_table} "
-            "WHERE originator_id = ? AND originator_version = ?",
-            (self.db.id_param(aggregate_id), version))
-        return row[0] if row else None
-
     # -- batches -----------------------------------------------------------------------
-
-    def stored_ids(self) -> set[UUID]:
-        """The id of every stored aggregate (a bulk run checks new ids here, not one by one)."""
-        rows = self.db.query(f"SELECT DISTINCT originator_id FROM {self.db.events_table}")
-        return {self.db.id_value(row[0]) for row in rows}
 
     @contextmanager
     def batch(self, actor: Actor, *, size: int = 500, preload_ids: bool = False,
@@ -183,21 +63,6 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
             batch.flush()
         finally:
             self.commands.batch = previous
-
-
-def _timestamp(domain_event: Any) -> Any:
-    return domain_event.timestamp
-
-
-def _versions_follow(events: list[Any]) -> bool:
-    """Whether each aggregate's events come in version order."""
-    last: dict[Any, int] = {}
-    for domain_event in events:
-        previous = last.get(domain_event.originator_id)
-        if previous is not None and domain_event.originator_version != previous + 1:
-            return False
-        last[domain_event.originator_id] = domain_event.originator_version
-    return True
 
 
 class Batch:

@@ -128,23 +128,6 @@ class Settings:
                    max_waiting_reads=int(env.get("REGISTRY_MAX_WAITING_READS", "16")),
                    position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")))
 
-    def eventsourcing_env(self, *, create_table: bool = False) -> dict[str, str]:
-        """The library's configuration, complete, so no stray process variable leaks in."""
-        db = self.database
-        env = {"CREATE_TABLE": "y" if create_table else "n"}
-        if db.backend == "sqlite":
-            env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.path,
-                       SQLITE_LOCK_TIMEOUT=str(self.lock_timeout_s))
-        else:
-            env.update(PERSISTENCE_MODULE="eventsourcing.postgres", POSTGRES_DBNAME=db.dbname,
-                       POSTGRES_HOST=db.host, POSTGRES_PORT=str(db.port),
-                       POSTGRES_USER=db.user, POSTGRES_PASSWORD=db.password,
-                       POSTGRES_SCHEMA=db.schema, POSTGRES_POOL_SIZE=str(self.pool_size),
-                       POSTGRES_MAX_OVERFLOW="5",
-                       POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout_s),
-                       POSTGRES_CONN_MAX_AGE="3600", POSTGRES_PRE_PING="y")
-        return env
-
 
 THROTTLING = ("rate_limit_storage", "auth_failures_per_account_address",
               "auth_failures_per_account", "auth_failures_per_address",

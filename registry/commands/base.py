@@ -90,13 +90,11 @@ class Session:
 
     def preload(self, aggregate_ids: list[uuid.UUID]) -> None:
         """Read many aggregates in one query (bulk paths); the absent ones are noted too."""
-        from registry.bulkwrite import read_aggregates
-
         wanted = {i.int: i for i in aggregate_ids
                   if i.int not in self.aggregates and i.int not in self.missing}
         if not wanted:
             return
-        found = read_aggregates(self.app, list(wanted.values()))
+        found = self.app.read_aggregates(list(wanted.values()))
         for key in wanted:
             if key in found:
                 self.aggregates[key] = found[key]

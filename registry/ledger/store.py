@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
-from registry.eventlog import Fact
 from registry.ledger.chain import DIGEST_BYTES, ENTRY, GENESIS, chain_batch
 from registry.projections.base import PositionMovedError, View
 from registry.storage import Cursor, Database, locks
+from registry.storage.facts import Fact
 from registry.storage.raw import READ_BATCH, read_raw
 from registry.storage.schema import checkpoint_guards
 

@@ -17,11 +17,11 @@ from typing import Any, ClassVar, Iterable
 from eventsourcing.persistence import Tracking, TrackingRecorder, WaitInterruptedError
 from eventsourcing.projection import Projection
 
-from registry.eventlog import Fact, fact_from_event
 from registry.keys import Keys
 from registry.projections.codec import id_text
 from registry.projections.rows import Batch, Reader
 from registry.storage import Cursor, Database
+from registry.storage.facts import Fact, fact_from_event
 from registry.storage.tables import Table
 
 TRACKING_DDL = (

@@ -9,10 +9,10 @@ no event has to rewrite another certificate's row.
 from __future__ import annotations
 
 from registry.domain.certificate import Certificate
-from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import date_text, id_text, time_text
 from registry.projections.rows import Batch
+from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
 CERTIFICATE_INDEX = Table(

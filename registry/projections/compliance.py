@@ -11,10 +11,10 @@ certificate, keeps a rebuild cheaper.)
 
 from __future__ import annotations
 
-from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import date_text, id_text, time_text
 from registry.projections.rows import Batch, Row
+from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
 TEACHERS = Table(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 from uuid import UUID
 
-from registry.eventlog import Fact
 from registry.projections.codec import id_text, time_text
 from registry.storage import Cursor, Database
+from registry.storage.facts import Fact
 
 DEAD_LETTERS_DDL = (
     "CREATE TABLE IF NOT EXISTS view_dead_letters ("

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import date_text, flag, id_text, time_text
 from registry.projections.rows import Batch
+from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
 PROVIDERS = Table(

@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from registry.domain.regions import regions
-from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import BEGINNING, date_text, id_text
 from registry.projections.rows import Batch
+from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
 STAT_TEACHERS = Table(

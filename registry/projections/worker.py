@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Tracking
 
-from registry.eventlog import Fact
 from registry.prefetch import prefetched
 from registry.projections import deadletters
 from registry.projections.base import PositionMovedError, View, ViewRecorder
-from registry.projections.reading import FactReader
 from registry.storage import Cursor
 from registry.storage.errors import blames_the_data
+from registry.storage.facts import Fact, FactReader
 
 if TYPE_CHECKING:
     from registry.application import Registry

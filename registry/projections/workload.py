@@ -10,10 +10,10 @@ that counts), so they are not counted twice over.
 
 from __future__ import annotations
 
-from registry.eventlog import Fact
 from registry.projections.base import View
 from registry.projections.codec import date_text, flag, id_text, time_text
 from registry.projections.rows import Batch
+from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
 ENROLMENTS = Table(

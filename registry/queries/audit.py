@@ -7,14 +7,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
-
 from registry.domain.errors import InvalidInputError
-from registry.eventlog import EventLog, Fact
 from registry.projections.catalogue import view_names
 from registry.projections.codec import date_value, time_value
 from registry.queries.common import require_moment, require_page
 from registry.queries.teachers import fact_dict
+from registry.storage.facts import EventLog, Fact
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -117,14 +115,7 @@ class AuditQueries:
         return end is None or fact.recorded_at <= end
 
     def _scan(self, after: int, where: list[str], params: list[Any], limit: int) -> list[Fact]:
-        column, table = self.db.position_column, self.app.db.events_table
-        conditions = " AND ".join([f"{column} > ?", *where])
-        rows = self.db.query(
-            f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} "
-            f"WHERE {conditions} ORDER BY {column} LIMIT ?", [after, *params, limit])
-        return [self.log.decode(Notification(id=r[0], originator_id=UUID(str(r[1])),
-                                             originator_version=r[2], topic=r[3],
-                                             state=bytes(r[4]))) for r in rows]
+        return self.log.select(" AND ".join(where), params, after=after, limit=limit)
 
     def _position_before(self, moment: datetime) -> int:
         """A position before the first event recorded at or after `moment` (binary search)."""

@@ -9,12 +9,12 @@ from uuid import UUID
 from registry.domain.certificate import Certificate
 from registry.domain.compliance import CertificateFact, DepartureFact, evaluate
 from registry.domain.errors import NotFoundError
-from registry.eventlog import EventLog
 from registry.projections import deadletters
 from registry.projections.codec import date_value, id_text, time_text, time_value
 from registry.queries.certificates import certificate_rows
 from registry.queries.common import (check_pin_text, like_pattern, load_policies, require_date,
                                      require_moment, require_page, teacher_id_for)
+from registry.storage.facts import EventLog
 
 if TYPE_CHECKING:
     from registry.application import Registry

@@ -17,12 +17,11 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from registry.domain.errors import NotFoundError
 from registry.domain.teacher import Teacher
-from registry.eventlog import EventLog, to_json
+from registry.storage.facts import EventLog, to_json
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -133,12 +132,8 @@ def _answer(queries: Any, pin: str, day: date) -> dict[str, Any]:
 
 def _teachers(live: "Registry") -> dict[str, tuple[str, str, datetime]]:
     """Every teacher ever registered: id -> (PIN at registration, name, registered at)."""
-    db, log = live.db, EventLog(live)
-    rows = db.query(f"SELECT {db.position_column}, originator_id, originator_version, topic, "
-                    f"state FROM {db.events_table} WHERE topic = ? "
-                    f"ORDER BY {db.position_column}", (get_topic(Teacher.Registered),))
     teachers = {}
-    for fact in (log.decode(_notification(row)) for row in rows):
+    for fact in EventLog(live).select("topic = ?", (get_topic(Teacher.Registered),)):
         teachers[fact.originator_id.hex] = (fact.data["pin"], fact.data.get("full_name", ""),
                                             fact.recorded_at)
     return teachers
@@ -157,11 +152,7 @@ def _affected_teachers(live: "Registry", later_ids: Iterable[str], until: dateti
     for start in range(0, len(ids), _CHUNK):
         chunk = [UUID(i) for i in ids[start:start + _CHUNK]]
         where, params = db.ids_condition("originator_id", chunk)
-        rows = db.query(f"SELECT {db.position_column}, originator_id, originator_version, "
-                        f"topic, state FROM {db.events_table} WHERE originator_version = 1 "
-                        f"AND {where}", params)
-        for row in rows:
-            fact = log.decode(_notification(row))
+        for fact in log.select(f"originator_version = 1 AND {where}", params):
             if fact.type.startswith("CompliancePolicy."):
                 policy_changed = any(
                     f.type == "CompliancePolicy.VersionAdopted" and f.recorded_at > until
@@ -199,11 +190,6 @@ def _reasons(live: "Registry", aggregates: set[UUID], until: datetime,
 
 def _text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
-
-
-def _notification(row: tuple) -> Notification:
-    return Notification(id=row[0], originator_id=UUID(str(row[1])), originator_version=row[2],
-                        topic=row[3], state=bytes(row[4]))
 
 
 __all__ = ["Comparison", "Difference", "compare"]

@@ -9,25 +9,18 @@ happen when the clock of recorded history was not monotonic.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
-from uuid import UUID
-
-from eventsourcing.persistence import StoredEvent
 
 from registry.ledger.chain import canonical_id
 from registry.storage import Database
+from registry.storage.facts import EventLog
 from registry.storage.raw import RawEvent, read_raw
 
 if TYPE_CHECKING:
     from registry.application import Registry
-
-# The transcoder writes the timestamp first; anything else (a cipher, a compressor, another
-# layout) falls back to the library's mapper.
-_TIMESTAMP = re.compile(rb'^\{"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"\}')
 
 
 @dataclass
@@ -49,35 +42,25 @@ class CopyResult:
             self.last_position is not None and self.first_left_out > self.last_position)
 
 
-def recorded_at(app: "Registry", event: RawEvent) -> datetime:
-    """When an event was recorded (its timestamp), read from its stored bytes."""
-    state = event.state if type(event.state) is bytes else bytes(event.state)
-    match = _TIMESTAMP.match(state)
-    if match:
-        return datetime.fromisoformat(match.group(1).decode())
-    stored = StoredEvent(originator_id=UUID(canonical_id(event.originator_id).decode()),
-                         originator_version=event.version, topic=event.topic, state=state)
-    return app.mapper.to_domain_event(stored).timestamp
-
-
 def copy_events(app: "Registry", target: Database, until: datetime,
                 on_batch: Callable[[int], None] | None = None) -> CopyResult:
     """Copy every event of `app` recorded at or before `until` into `target`, in one
     transaction (all or nothing). The kept events carry their id as 32 hex characters."""
     result = CopyResult()
     started = time.perf_counter()
+    recorded_at = EventLog(app).recorded_at
     with target.transaction() as cur:
         for batch in read_raw(app.db):
             keep: list[RawEvent] = []
             for event in batch:
                 aggregate = canonical_id(event.originator_id).decode()
                 if aggregate in result.left_out_ids:
-                    later = recorded_at(app, event) > until
+                    later = recorded_at(event) > until
                     result.later += later
                     result.orphaned += not later
                     result.first_left_out = result.first_left_out or event.position
                     continue
-                if recorded_at(app, event) > until:
+                if recorded_at(event) > until:
                     result.later += 1
                     result.left_out_ids.add(aggregate)
                     result.first_left_out = result.first_left_out or event.position

@@ -47,7 +47,7 @@ def registry_of(caller: Caller):
 
 def events_of_key(caller: Caller, key: str) -> list[str]:
     """The types of the stored events sent with this key (one command's events, once)."""
-    from registry.eventlog import EventLog
+    from registry.storage.facts import EventLog
 
     registry = registry_of(caller)
     facts = EventLog(registry).read(0, registry.max_position() + 1)

@@ -8,7 +8,7 @@ import pytest
 from registry.commands.base import Session
 from registry.domain.errors import RuleViolationError
 from registry.domain.policy import CompliancePolicy
-from registry.eventlog import EventLog
+from registry.storage.facts import EventLog
 from tests.builders import ADMIN, PIN, provider, registrar, teacher
 
 

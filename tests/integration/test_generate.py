@@ -15,8 +15,8 @@ from registry.domain.compliance import (INITIAL_POLICY, CertificateFact, Departu
 from registry.domain.errors import ConflictError, RuleViolationError
 from registry.domain.regions import region_codes
 from registry.domain.values import check_pin
-from registry.eventlog import EventLog
 from registry.generate import generate_history
+from registry.storage.facts import EventLog
 from tests.builders import ADMIN, teacher
 from tests.conftest import _pg_admin, make_settings
 

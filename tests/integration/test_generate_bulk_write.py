@@ -13,7 +13,7 @@ from registry.domain.clock import frozen_at
 from registry.domain.enrolment import Enrolment
 from registry.domain.provider import Provider
 from registry.domain.teacher import Teacher
-from registry.eventlog import EventLog
+from registry.storage.facts import EventLog
 from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, teacher
 
 META = {"actor": {"account_id": None, "name": "generator", "role": "admin",

@@ -131,7 +131,7 @@ def test_a_correction_stored_before_effective_on_existed_is_upcast_on_reading(re
 
     from registry.commands.base import Session
     from registry.domain.teacher import Teacher
-    from registry.eventlog import EventLog
+    from registry.storage.facts import EventLog
 
     registry.register_teacher(ADMIN, teacher())
     teacher_id = registry.teacher_id_for_pin(PIN)

@@ -9,9 +9,8 @@ import pytest
 
 from registry.application import Registry
 from registry.bootstrap import open_worker
-from registry.eventlog import EventLog
-from registry.projections.reading import FactReader
 from registry.projections.workload import WorkloadView
+from registry.storage.facts import EventLog, FactReader
 from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, teacher
 from tests.readside import caught_up, dump
 

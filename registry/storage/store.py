@@ -1,0 +1,206 @@
+"""The eventsourcing Application as the registry stores its events through it.
+
+`registry.application.Registry` is this plus the commands. Everything here touches the
+library's own machinery: its configuration (the settings only, never the process
+environment), the date transcoding, who recorded each event (stamped in `_record`, the
+library's hook between collecting a save's events and storing them), saves of many
+aggregates in the order their events happened (through the bulk writer), aggregates
+read many at a time, and positions in the log. The tests in
+tests/integration/test_storage_library.py fail when the library stops calling these
+hooks, or stores differently from the copies kept here.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Sequence
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import JSONTranscoder, Recording, StoredEvent
+from eventsourcing.utils import Environment, EnvType
+
+from registry.settings import Settings
+from registry.storage.bulk import BulkWriter
+from registry.storage.database import Database, open_database
+from registry.storage.transcodings import DateAsISO
+
+
+def library_env(settings: Settings, *, create_table: bool = False) -> dict[str, str]:
+    """The library's configuration, complete, so no stray process variable leaks in."""
+    db = settings.database
+    env = {"CREATE_TABLE": "y" if create_table else "n"}
+    if db.embedded:
+        env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.path,
+                   SQLITE_LOCK_TIMEOUT=str(settings.lock_timeout_s))
+    else:
+        env.update(PERSISTENCE_MODULE="eventsourcing.postgres", POSTGRES_DBNAME=db.dbname,
+                   POSTGRES_HOST=db.host, POSTGRES_PORT=str(db.port),
+                   POSTGRES_USER=db.user, POSTGRES_PASSWORD=db.password,
+                   POSTGRES_SCHEMA=db.schema, POSTGRES_POOL_SIZE=str(settings.pool_size),
+                   POSTGRES_MAX_OVERFLOW="5",
+                   POSTGRES_LOCK_TIMEOUT=str(settings.lock_timeout_s),
+                   POSTGRES_CONN_MAX_AGE="3600", POSTGRES_PRE_PING="y")
+    return env
+
+
+class Store(Application):
+    """An event store configured by the settings, with our own connections beside it."""
+
+    def __init__(self, settings: Settings, *, create_table: bool = False):
+        self.settings = settings
+        self._listeners: list[Callable[[int], None]] = []
+        self._listeners_lock = threading.Lock()
+        self._db: Database | None = None
+        self._bulk: BulkWriter | None = None
+        if not settings.database.embedded:
+            self.db  # noqa: B018  (fails at once, with the server's reason, if unreachable)
+        super().__init__(env=library_env(settings, create_table=create_table))
+
+    # -- configuration -----------------------------------------------------------------
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the settings configure the store: stray process variables must not."""
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def db(self) -> Database:
+        """Our own connections (event log reads, views); opened on first use."""
+        if self._db is None:
+            self._db = open_database(self.settings.database, pool_size=self.settings.pool_size,
+                                     app_name=self.name)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+        super().close()
+
+    # -- saving ------------------------------------------------------------------------
+
+    def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
+        """Stamp each event with who recorded it before it is stored."""
+        meta = processing_event.saved_kwargs.pop("meta", None)
+        if meta is not None:
+            for domain_event in processing_event.events:
+                domain_event.__dict__["meta"] = meta
+        return super()._record(processing_event)
+
+    def save_in_order(self, aggregates: list[Any], meta: dict[str, Any]) -> list[Recording]:
+        """`save()` with the events in the order they happened, stored by the bulk path."""
+        ordered = self.events_in_order(aggregates, meta)
+        if self.snapshots and self.snapshotting_intervals:  # not used; keep the library's path
+            processing = ProcessingEvent()
+            processing.collect_events(*ordered)
+            processing.aggregates = {aggregate.id: aggregate for aggregate in aggregates}
+            recordings = self._record(processing)
+            self._take_snapshots(processing)
+            self._notify(recordings)
+            return recordings
+        last = self.bulk_writer.store(ordered)
+        if self.repository.cache and not self.repository.fastforward:
+            for aggregate in aggregates:
+                self.repository.cache.put(aggregate.id, aggregate)
+        recordings = [last] if last is not None else []
+        self._notify(recordings)
+        return recordings
+
+    @staticmethod
+    def events_in_order(aggregates: list[Any], meta: dict[str, Any]) -> list[Any]:
+        """Collect the aggregates' pending events, sorted by time and stamped with `meta`.
+
+        The sort is stable, so one command's events keep their order; if a clock stepped
+        back, each aggregate's own order wins.
+        """
+        events = [e for aggregate in aggregates for e in aggregate.collect_events()]
+        ordered = sorted(events, key=_timestamp)
+        if not _versions_follow(ordered):
+            ordered = events
+        for domain_event in ordered:
+            domain_event.__dict__["meta"] = meta
+        return ordered
+
+    @property
+    def bulk_writer(self) -> BulkWriter:
+        """The fast writer of many events in one transaction (generate, import)."""
+        if self._bulk is None:
+            self._bulk = BulkWriter(self)
+        return self._bulk
+
+    def _notify(self, recordings: list[Recording]) -> None:
+        if recordings:
+            self.notify_position(recordings[-1].notification.id)
+
+    def notify_position(self, position: int) -> None:
+        """Tell this process's listeners that the log now reaches `position`."""
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(position)
+
+    def add_listener(self, listener: Callable[[int], None]) -> None:
+        """Call `listener(position)` after each save in this process (embedded followers)."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def max_position(self) -> int | None:
+        return self.recorder.max_notification_id()
+
+    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
+        """The global position of one stored event."""
+        db = self.db
+        row = db.query_one(f"SELECT {db.position_column} FROM {db.events_table} "
+                           "WHERE originator_id = ? AND originator_version = ?",
+                           (db.id_param(aggregate_id), version))
+        return row[0] if row else None
+
+    def stored_ids(self) -> set[UUID]:
+        """The id of every stored aggregate (a bulk run checks new ids here, not one by one)."""
+        db = self.db
+        return {db.id_value(row[0]) for row in
+                db.query(f"SELECT DISTINCT originator_id FROM {db.events_table}")}
+
+    def read_aggregates(self, aggregate_ids: Sequence[UUID], *, chunk: int = 500
+                        ) -> dict[int, Any]:
+        """Many aggregates in a few queries, by `UUID.int` (the absent ones are left out).
+
+        The events are decoded by the application's mapper and applied in version order,
+        as the repository does for one aggregate.
+        """
+        db, mapper = self.db, self.mapper
+        found: dict[int, Any] = {}
+        for start in range(0, len(aggregate_ids), chunk):
+            where, params = db.ids_condition("originator_id",
+                                             aggregate_ids[start:start + chunk])
+            rows = db.query(f"SELECT originator_id, originator_version, topic, state FROM "
+                            f"{db.events_table} WHERE {where} "
+                            "ORDER BY originator_id, originator_version", params)
+            for originator_id, version, topic, state in rows:
+                aggregate_id = db.id_value(originator_id)
+                domain_event = mapper.to_domain_event(StoredEvent(
+                    originator_id=aggregate_id, originator_version=version, topic=topic,
+                    state=bytes(state)))
+                key = aggregate_id.int
+                found[key] = domain_event.mutate(found.get(key))
+        return found
+
+
+def _timestamp(domain_event: Any) -> Any:
+    return domain_event.timestamp
+
+
+def _versions_follow(events: list[Any]) -> bool:
+    """Whether each aggregate's events come in version order."""
+    last: dict[Any, int] = {}
+    for domain_event in events:
+        previous = last.get(domain_event.originator_id)
+        if previous is not None and domain_event.originator_version != previous + 1:
+            return False
+        last[domain_event.originator_id] = domain_event.originator_version
+    return True
