@@ -137,7 +137,9 @@ def test_a_date_at_the_calendars_ends_in_a_body_is_a_400_and_records_nothing(api
     assert registry.max_position() == before
 
 
-def test_a_workload_over_more_than_a_century_is_a_400_not_megabytes_of_months(callers):
+def test_a_workload_over_more_than_a_century_is_a_400_not_megabytes_of_months(api_app, callers):
+    services = api_app.extensions["registry"]
+    services.queries.wait_for(services.registry.max_position(), timeout=10)  # KAE is known
     auditor = callers["auditor"]
     longest = auditor.get("/providers/KAE/workload?from=1925-01-01&to=2025-12-31")
     assert longest.status_code == 200 and len(longest.get_json()["by_month"]) == 1212

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, fields
 
 from registry.domain.regions import region_codes
 from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS
+from registry.queries.providers import MAX_WORKLOAD_YEARS
 from web.schemas.common import (IsoDate, QueryText, ReadArgs, StrictBoolean, StrictInteger,
                                 StrictNumber, choice, pin_text, text)
-
-
-WORKLOAD_YEARS = 100
 
 
 class ProviderIn(Schema):
@@ -126,14 +124,9 @@ class WorkloadArgs(ReadArgs):
     report has a row per month."""
 
     from_ = IsoDate(data_key="from", required=True)
-    to = IsoDate(required=True, metadata={"description": "At most 100 years after from."})
-
-    @validates_schema
-    def within_a_century(self, data, **kwargs):
-        """A longer period is refused (400) rather than answered as megabytes of months."""
-        start, end = data.get("from_"), data.get("to")
-        if start and end and end.year - start.year > WORKLOAD_YEARS:
-            raise ValidationError(f"At most {WORKLOAD_YEARS} years after from.", "to")
+    to = IsoDate(required=True, metadata={
+        "description": f"At most {MAX_WORKLOAD_YEARS} years after from (the report has a "
+                       "row per month; the read refuses a longer period, 400)."})
 
 
 class WorkloadTotals(Schema):
