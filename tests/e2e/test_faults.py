@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -22,9 +21,22 @@ from registry.bootstrap import initialise, open_worker
 from tests import builders
 from tests.builders import ADMIN, provider, teacher
 from tests.conftest import make_settings
-from tests.e2e.fault_support import (Answer, ServedApp, alive, budget, call, children,
-                                     command_line, create_token, kill_group, output, registry_env,
-                                     run_registry, start_registry, wait_until)
+from tests.e2e.fault_support import (
+    Answer,
+    ServedApp,
+    alive,
+    budget,
+    call,
+    children,
+    command_line,
+    create_token,
+    kill_group,
+    output,
+    registry_env,
+    run_registry,
+    start_registry,
+    wait_until,
+)
 from tests.readside import dump
 
 # A client thread that dies would hide its last write from the checks.
@@ -67,7 +79,7 @@ class Writer(threading.Thread):
 
     def run(self) -> None:
         school = 0
-        plan = [(f"/teachers", teacher_body(self.pin), f"register-{self.pin}")]
+        plan = [("/teachers", teacher_body(self.pin), f"register-{self.pin}")]
         while not self.stop.is_set():
             path, body, key = plan.pop() if plan else (
                 f"/teachers/{self.pin}/transfers", transfer_body(school), f"move-{self.pin}-{school}")
@@ -79,6 +91,10 @@ class Writer(threading.Thread):
             if answer.status == 0:
                 return
             school += 1
+
+
+def acknowledged(writes: list[Write]) -> int:
+    return sum(w.answer.status == 201 for w in writes)
 
 
 def head(settings) -> int:
@@ -138,9 +154,9 @@ def test_a_killed_server_loses_no_acknowledged_write_and_retries_with_keys_recor
                        for i in range(int(budget(4, 8)))]
             for writer in writers:
                 writer.start()
-            acknowledged = lambda: sum(w.answer.status == 201 for w in writes)  # noqa: E731
-            before = acknowledged()
-            wait_until(lambda: acknowledged() >= before + 20, 30, "20 writes acknowledged")
+            before = acknowledged(writes)
+            wait_until(lambda before=before: acknowledged(writes) >= before + 20, 30,
+                       "20 writes acknowledged")
             time.sleep(budget(0.1, 5))
             server.kill()  # mid-request: the writers' last requests get no answer
             stop.set()
@@ -256,13 +272,13 @@ def test_a_killed_rebuild_leaves_no_worker_and_a_rerun_gives_the_views_of_a_clea
         for _ in range(int(budget(1, 3))):
             rebuild = start_registry(env, "projections", "rebuild", "--processes", "2",
                                      "--batch-size", "500")
-            spawned = wait_until(lambda: len(workers_of(rebuild, "multiprocessing.spawn")) == 2
-                                 and workers_of(rebuild, "multiprocessing"), 60,
-                                 "two rebuild processes")
+            spawned = wait_until(
+                lambda rebuild=rebuild: len(workers_of(rebuild, "multiprocessing.spawn")) == 2
+                and workers_of(rebuild, "multiprocessing"), 60, "two rebuild processes")
             wait_until(lambda: 0 < max(worker.positions().values()), 60, "a first batch")
             assert min(worker.positions().values()) < total  # killed half-way
             kill_group_parent_only(rebuild)
-            wait_until(lambda: not any(alive(pid) for pid in spawned), 5,
+            wait_until(lambda spawned=spawned: not any(alive(pid) for pid in spawned), 5,
                        "the rebuild's workers end with it")
         again = run_registry(env, "projections", "rebuild", "--processes", "2")
         assert again.returncode == 0, again.stderr
@@ -329,20 +345,19 @@ def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(data
         csv_file.write_text("pin,number,provider_code,title,form,hours,issued_on\n"
                             + "\n".join(rows) + "\n", encoding="utf-8")
         env = registry_env(database_url, tmp_path)
-        recorded = lambda: legacy_events(app)  # noqa: E731
         importer = start_registry(env, "import", "--batch-size", "50", str(csv_file))
-        wait_until(lambda: recorded() > 0 or importer.poll() is not None, 60,
+        wait_until(lambda: legacy_events(app) > 0 or importer.poll() is not None, 60,
                    "the first rows recorded")
         assert importer.poll() is None, output(importer)
         kill_group(importer)
-        partly = recorded()
+        partly = legacy_events(app)
         assert 0 < partly < len(rows)  # killed half-way
         rerun = run_registry(env, "import", "--json", str(csv_file))
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         report = json.loads(rerun.stdout)
         assert (report["recorded"], report["skipped"], report["failed"]) == \
             (len(rows) - partly, partly, 0)
-        assert recorded() == len(rows)
+        assert legacy_events(app) == len(rows)
         open_worker(app).catch_up()
         numbers = {r[0] for r in app.db.query("SELECT number FROM certificate_index")}
         assert numbers == {row.split(",")[1] for row in rows}
