@@ -10,11 +10,9 @@ processes can never both apply an event.
 from __future__ import annotations
 
 import threading
-import time
-import weakref
 from typing import Any, ClassVar, Iterable
 
-from eventsourcing.persistence import Tracking, TrackingRecorder, WaitInterruptedError
+from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 
 from registry.keys import Keys
@@ -23,6 +21,7 @@ from registry.projections.rows import Batch, Reader
 from registry.storage import Cursor, Database
 from registry.storage.facts import Fact, fact_from_event
 from registry.storage.tables import Table
+from registry.storage.waiting import advanced, wait_for_position
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
@@ -32,21 +31,6 @@ TRACKING_DDL = (
 )
 # Added after the first release of the table; applied when missing.
 TRACKING_UPGRADES = (("rate", "ALTER TABLE projection_tracking ADD COLUMN rate REAL"),)
-
-# One condition per database (i.e. per application) and process: a worker that advances
-# a view wakes every reader waiting on it, whichever `ViewRecorder` each one holds.
-_conditions: "weakref.WeakKeyDictionary[Database, threading.Condition]" = \
-    weakref.WeakKeyDictionary()
-_conditions_lock = threading.Lock()
-
-
-def advanced_condition(db: Database) -> threading.Condition:
-    """The condition notified whenever a view of this database advances in this process."""
-    with _conditions_lock:
-        condition = _conditions.get(db)
-        if condition is None:
-            condition = _conditions[db] = threading.Condition()
-        return condition
 
 
 class PositionMovedError(Exception):
@@ -59,7 +43,6 @@ class ViewRecorder(TrackingRecorder):
     def __init__(self, db: Database, projection: str):
         self.db = db
         self.projection = projection
-        self._advanced = advanced_condition(db)
 
     def insert_tracking(self, tracking: Tracking) -> None:
         """Record a position on its own (the library's interface; batches use `advance`)."""
@@ -104,28 +87,17 @@ class ViewRecorder(TrackingRecorder):
 
     def notify_advanced(self) -> None:
         """Wake every wait in this process on this database."""
-        with self._advanced:
-            self._advanced.notify_all()
+        advanced(self.db)
 
     def wait(self, application_name: str, notification_id: int | None, timeout: float = 1.0,
              interrupt: threading.Event | None = None) -> None:
-        """Block until the view has reached `notification_id`, reacting within milliseconds.
-
-        A worker in this process wakes the wait at once; one in another process is seen
-        by re-reading the position every few milliseconds (the library's wait sleeps
-        100 ms before its first re-check).
-        """
-        deadline = time.monotonic() + timeout
-        interval = 0.002
-        while not self.has_tracking_id(application_name, notification_id):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"{self.projection} has not reached {notification_id}")
-            if interrupt is not None and interrupt.is_set():
-                raise WaitInterruptedError(self.projection)
-            with self._advanced:
-                self._advanced.wait(min(interval, remaining))
-            interval = min(interval * 1.5, 0.01)
+        """Block until the view has reached `notification_id`, reacting within
+        milliseconds (registry.storage.waiting; the library's wait sleeps 100 ms first)."""
+        if notification_id is None:
+            return
+        wait_for_position(self.db, notification_id,
+                          lambda: self.max_tracking_id(application_name), timeout,
+                          what=self.projection, interrupt=interrupt)
 
 
 class View(Projection[ViewRecorder]):

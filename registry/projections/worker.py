@@ -17,6 +17,7 @@ from registry.projections import deadletters
 from registry.projections.base import PositionMovedError, View, ViewRecorder
 from registry.storage import Cursor
 from registry.storage.errors import blames_the_data
+from registry.storage.waiting import wait_for_position
 from registry.storage.facts import Fact, FactReader
 
 if TYPE_CHECKING:
@@ -257,9 +258,7 @@ class ProjectionWorker:
 
     def wait(self, position: int | None, timeout: float) -> None:
         """Block until every view has applied `position` (TimeoutError otherwise)."""
-        if position is None:
+        if position is None or not self.views:
             return
-        deadline = time.monotonic() + timeout
-        for view in self.views:
-            remaining = max(0.0, deadline - time.monotonic())
-            view.view.wait(self.app.name, position, timeout=remaining)
+        wait_for_position(self.app.db, position, lambda: min(self.positions().values()),
+                          timeout, what="the views")

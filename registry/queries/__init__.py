@@ -14,7 +14,6 @@ and enrolments. Without an actor a read answers as the registry itself (CLI, rep
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,6 @@ from registry import access
 from registry.access import Actor
 from registry.domain.account import Account
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
-from registry.projections.base import advanced_condition
 from registry.projections.catalogue import view_names
 from registry.queries.audit import AuditQueries
 from registry.queries.certificates import CertificateQueries
@@ -30,6 +28,7 @@ from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
 from registry.queries.statistics import StatisticsQueries
 from registry.queries.teachers import TeacherQueries
+from registry.storage.waiting import wait_for_position
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -52,7 +51,6 @@ class Queries:
         self._audit = AuditQueries(app)
         self._records = RecordQueries(app)
         self._views = view_names()
-        self._advanced = advanced_condition(app.db)
         self.max_waits = max(1, max_waits or app.settings.max_waiting_reads)
         self._waits = threading.BoundedSemaphore(self.max_waits)
         self._waiting = 0
@@ -106,17 +104,8 @@ class Queries:
             self._waiting += change
 
     def _wait(self, position: int, timeout: float) -> None:
-        # One query per look at every view; a worker in this process wakes the wait at
-        # once, one in another process is seen within 2-10 ms.
-        deadline = time.monotonic() + timeout
-        interval = 0.002
-        while self._lowest_position() < position:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"the views have not reached position {position}")
-            with self._advanced:
-                self._advanced.wait(min(interval, remaining))
-            interval = min(interval * 1.5, 0.01)
+        # One query per look at every view (registry.storage.waiting).
+        wait_for_position(self.app.db, position, self._lowest_position, timeout)
 
     def standing(self) -> tuple[int, int]:
         """(position, head): the position every view has reached and the log's last

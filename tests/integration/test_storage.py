@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from eventsourcing.persistence import WaitInterruptedError
 
 from registry.application import Registry
 from registry.bootstrap import initialise
@@ -16,6 +17,7 @@ from registry.settings import DatabaseURL
 from registry.storage import locks, open_database
 from registry.storage.raw import read_raw
 from registry.storage.tables import Table
+from registry.storage.waiting import advanced, wait_for_position
 from tests.builders import ADMIN, OTHER_PIN, PIN, teacher
 from tests.conftest import make_settings
 
@@ -149,3 +151,30 @@ def test_importing_the_storage_room_imports_nothing_of_the_layers_above_it():
     for layer in ("registry.application", "registry.commands", "registry.projections",
                   "registry.queries", "registry.ledger", "registry.bootstrap", "web"):
         assert f"'{layer}" not in loaded, loaded
+
+
+def test_a_position_wait_returns_once_the_position_is_reached_told_or_not(registry):
+    stood: dict[str, int | None] = {"position": None}
+
+    def advance(position: int, tell: bool) -> None:
+        time.sleep(0.05)
+        stood["position"] = position
+        if tell:  # a view of this database advanced in this process
+            advanced(registry.db)
+
+    for position, tell in ((7, True), (12, False)):  # not told: another process, say
+        thread = threading.Thread(target=advance, args=(position, tell))
+        thread.start()
+        wait_for_position(registry.db, position, lambda: stood["position"], timeout=30)
+        thread.join()
+        assert stood["position"] == position
+    wait_for_position(registry.db, 12, lambda: stood["position"], timeout=0)  # at once
+
+
+def test_a_position_wait_ends_in_time_or_when_interrupted(registry):
+    with pytest.raises(TimeoutError, match="position 5 not reached by the views"):
+        wait_for_position(registry.db, 5, lambda: 4, timeout=0.05)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(WaitInterruptedError):
+        wait_for_position(registry.db, 5, lambda: 4, timeout=30, interrupt=stop)
