@@ -21,7 +21,7 @@ from registry.ledger.chain import DIGEST_BYTES, ENTRY, GENESIS, chain_batch
 from registry.projections.base import PositionMovedError, View
 from registry.storage import Cursor, Database, locks
 from registry.storage.facts import Fact
-from registry.storage.raw import READ_BATCH, read_raw
+from registry.storage.raw import READ_BATCH
 from registry.storage.schema import checkpoint_guards
 
 CHECKPOINT_EVENTS = 1000
@@ -133,7 +133,7 @@ def seal(cur: Cursor, *, until: int | None = None, limit: int | None = None) -> 
         segment = _Segment((tail.seq if tail else 0) + 1)
     sealed = 0
     batch_size = min(READ_BATCH, limit) if limit else READ_BATCH
-    for batch in read_raw(cur.db, after=after, until=until, cursor=cur, batch=batch_size):
+    for batch in cur.db.read_raw(after=after, until=until, cursor=cur, batch=batch_size):
         digests, links = chain_batch(batch, link)
         for event, digest, event_link in zip(batch, digests, links):
             if segment.events == CHECKPOINT_EVENTS:

@@ -19,7 +19,7 @@ from registry.ledger.chain import ALGORITHM, DIGEST_BYTES, GENESIS, canonical_id
 from registry.ledger.store import Checkpoint, iter_checkpoints
 from registry.prefetch import prefetched
 from registry.storage import Database
-from registry.storage.raw import RawEvent, read_raw
+from registry.storage.raw import RawEvent
 
 MAX_FINDINGS = 100  # enough to show the extent of an attack without flooding the report
 
@@ -115,7 +115,7 @@ class Verifier:
 
     def run(self) -> Report:
         started = time.perf_counter()
-        batches = read_raw(self.db, plain=True)
+        batches = self.db.read_raw(plain=True)
         if not self.db.embedded:
             # Read ahead while we hash: a server's rows arrive while this process waits
             # (an embedded database's reading would take the CPU from the hashing).

@@ -125,7 +125,7 @@ class View(Projection[ViewRecorder]):
     @classmethod
     def ddl(cls, db: Database) -> list[str]:
         """Statements creating the view's tables on the database's engine (idempotent)."""
-        return [statement for table in cls.tables for statement in table.ddl(db)]
+        return [statement for table in cls.tables for statement in db.table_ddl(table)]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
         """The library's one-event-per-transaction path (our worker applies batches)."""
@@ -165,4 +165,4 @@ class View(Projection[ViewRecorder]):
     def clear(self, cur: Cursor) -> None:
         """Empty the view's tables (for a rebuild)."""
         for table in self.tables:
-            table.clear(cur)
+            cur.empty(table)

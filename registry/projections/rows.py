@@ -86,7 +86,7 @@ class Rows:
         """Write the changed rows through a cursor of the write transaction; returns how many."""
         values = itemgetter(*self.table.names)
         rows = [values(row) for row in self._dirty.values()]
-        self.table.write(cur, rows)
+        cur.write_rows(self.table, rows)
         self._dirty.clear()
         return len(rows)
 
@@ -118,7 +118,7 @@ class Counters:
                 values = dict(zip(self._keys, key))
                 values.update(zip(self._counters, sums))
                 rows.append(tuple(values[name] for name in self.table.names))
-        self.table.write(cur, rows)
+        cur.write_rows(self.table, rows)
         self._sums.clear()
         return len(rows)
 

@@ -21,7 +21,7 @@ from registry.replay.comparison import Comparison, compare
 from registry.replay.log_copy import CopyResult, copy_events
 from registry.settings import Settings
 from registry.storage import DatabaseUnavailableError
-from registry.storage.database import create_database, holds_tables
+from registry.storage.engines import create_database, holds_tables
 
 if TYPE_CHECKING:
     from registry.application import Registry

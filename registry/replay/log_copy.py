@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from registry.ledger.chain import canonical_id
 from registry.storage import Database
 from registry.storage.facts import EventLog
-from registry.storage.raw import RawEvent, read_raw
+from registry.storage.raw import RawEvent
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -50,7 +50,7 @@ def copy_events(app: "Registry", target: Database, until: datetime,
     started = time.perf_counter()
     recorded_at = EventLog(app).recorded_at
     with target.transaction() as cur:
-        for batch in read_raw(app.db):
+        for batch in app.db.read_raw():
             keep: list[RawEvent] = []
             for event in batch:
                 aggregate = canonical_id(event.originator_id).decode()

@@ -8,7 +8,8 @@ application base `Store`); each copy of library code kept here for speed has a t
 fails when the library's behaviour differs.
 """
 
-from registry.storage.database import Cursor, Database, open_database
+from registry.storage.database import Cursor, Database
+from registry.storage.engines import open_database
 from registry.storage.errors import DatabaseUnavailableError
 
 __all__ = ["Cursor", "Database", "DatabaseUnavailableError", "open_database"]

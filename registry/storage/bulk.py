@@ -27,15 +27,16 @@ from eventsourcing.utils import get_topic
 from registry.storage.sqlite import CACHE_KIB
 
 if TYPE_CHECKING:
-    from registry.storage.store import Store
+    from eventsourcing.persistence import ApplicationRecorder, Mapper
+
+    from registry.storage.database import Database
 
 
 class BulkWriter:
     """Stores ordered domain events of one application in one transaction."""
 
-    def __init__(self, app: "Store"):
-        self.app = app
-        mapper = app.mapper
+    def __init__(self, mapper: "Mapper", recorder: "ApplicationRecorder", db: "Database"):
+        self.recorder, self.db = recorder, db
         self.transcoder = mapper.transcoder
         self.compressor = mapper.compressor
         self.cipher = mapper.cipher
@@ -115,12 +116,12 @@ class BulkWriter:
 
     def insert(self, ids: list, versions: list, topics: list, states: list) -> int:
         """Insert encoded rows in order, in one transaction; the last one's position."""
-        if self.app.db.embedded:  # the library's SQLite recorder
+        if self.db.embedded:  # the library's SQLite recorder
             return self._insert_sqlite(ids, versions, topics, states)
         return self._insert_postgres(ids, versions, topics, states)
 
     def _insert_sqlite(self, ids: list, versions: list, topics: list, states: list) -> int:
-        recorder = self.app.recorder
+        recorder: Any = self.recorder
         params = [(_hex(i), v, t, s) for i, v, t, s in zip(ids, versions, topics, states)]
         with recorder.datastore.transaction(commit=True) as cursor:
             # The key index takes random ids: with SQLite's default 2 MB page cache, a big
@@ -133,7 +134,7 @@ class BulkWriter:
     def _insert_postgres(self, ids: list, versions: list, topics: list, states: list) -> int:
         from psycopg.sql import SQL, Identifier
 
-        recorder = self.app.recorder
+        recorder: Any = self.recorder
         datastore = recorder.datastore
         table = SQL("{0}.{1}").format(Identifier(datastore.schema),
                                       Identifier(recorder.events_table_name))

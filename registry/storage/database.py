@@ -3,7 +3,8 @@
 Statements use `?` placeholders and portable SQL (ON CONFLICT upserts, TEXT/INTEGER
 columns, ISO dates as text). A `Database` adapts the placeholders and connections and
 answers whatever differs between the engines (ids, the catalogue, locks, bulk writes);
-`SqliteDatabase` and `PostgresDatabase` are its two kinds, `open_database` picks one.
+`SqliteDatabase` and `PostgresDatabase` are its two kinds, and
+`registry.storage.engines.open_database` picks one.
 """
 
 from __future__ import annotations
@@ -13,43 +14,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Sequence
 from uuid import UUID
 
 from registry.settings import DatabaseURL
+from registry.storage.raw import READ_BATCH, RawEvent
 
 if TYPE_CHECKING:
     from registry.storage.listening import Listener
-    from registry.storage.raw import RawEvent
     from registry.storage.tables import Table
-
-
-def engine(url: DatabaseURL) -> type["Database"]:
-    """The kind of database `url` names: an SQLite file, or a PostgreSQL server."""
-    if url.embedded:
-        from registry.storage.sqlite import SqliteDatabase
-
-        return SqliteDatabase
-    from registry.storage.postgres import PostgresDatabase
-
-    return PostgresDatabase
-
-
-def open_database(url: DatabaseURL, *, pool_size: int = 4,
-                  app_name: str = "Registry") -> "Database":
-    """Connections to the database at `url` (`pool_size`: a server's, at most)."""
-    return engine(url)(url, pool_size=pool_size, app_name=app_name)
-
-
-def create_database(url: DatabaseURL) -> bool:
-    """Create the database `url` names unless it exists; returns whether it is new.
-    DatabaseUnavailableError when the server refuses."""
-    return engine(url).create(url)
-
-
-def holds_tables(url: DatabaseURL) -> bool:
-    """Whether the database (or the URL's schema of it) has any table."""
-    db = open_database(url, pool_size=1)
-    try:
-        return bool(db.table_names())
-    finally:
-        db.close()
 
 
 class Database:
@@ -170,7 +139,7 @@ class Database:
         raise NotImplementedError
 
     def listener(self) -> "Listener":
-        """A connection of its own that hears of saves (engines that `notify`)."""
+        """A connection of its own that hears of saves (an engine that `notifies`)."""
         raise NotImplementedError(f"{type(self).__name__} does not announce saves")
 
     # -- view tables (registry.storage.tables) -----------------------------------------
@@ -217,7 +186,29 @@ class Database:
         raise NotImplementedError
         yield
 
-    def insert_raw(self, cur: "Cursor", events: "Sequence[RawEvent]") -> None:
+    def read_raw(self, *, after: int = 0, until: int | None = None, batch: int = READ_BATCH,
+                 cursor: "Cursor | None" = None, plain: bool = False
+                 ) -> Iterator[list[RawEvent]]:
+        """Stored events after a position (up to `until`), in position order, in batches.
+
+        Pass a cursor to read inside its transaction (the ledger view seals what its
+        transaction sees). `plain` yields the driver's tuples in RawEvent's field order
+        (the verifier's hot loop saves building ~200k named tuples a second).
+        """
+        statement = self.raw_events_sql(bounded=until is not None)
+        with self.raw_cursor(cursor) as raw:
+            while True:
+                raw.execute(statement,
+                            (after, until, batch) if until is not None else (after, batch))
+                rows = raw.fetchall()
+                if not rows:
+                    return
+                yield rows if plain else [RawEvent(*row) for row in rows]
+                if len(rows) < batch:
+                    return
+                after = rows[-1][0]
+
+    def insert_raw(self, cur: "Cursor", events: Sequence[RawEvent]) -> None:
         """Store rows exactly as given (positions included; ids as 32 hex characters)."""
         raise NotImplementedError
 
@@ -259,6 +250,15 @@ class Cursor:
     def lock(self, key: int) -> None:
         """Take a registry-wide lock until this transaction ends (`Database.lock`)."""
         self.db.lock(self, key)
+
+    def write_rows(self, table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+        """Upsert rows of a view table (tuples in column order; each key at most once)."""
+        if rows:
+            self.db.write_rows(self, table, rows)
+
+    def empty(self, table: "Table") -> None:
+        """Remove every row of a view table (TRUNCATE where the engine has it)."""
+        self.db.empty(self, table.name)
 
     @property
     def rowcount(self) -> int:

@@ -8,23 +8,20 @@ lives); a lost connection raises DatabaseUnavailableError, and the caller reconn
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from registry.storage.errors import DatabaseUnavailableError
-
-if TYPE_CHECKING:
-    from registry.storage.postgres import PostgresDatabase
 
 
 class Listener:
     """One dedicated connection: LISTEN for saves, optionally hold a session lock."""
 
-    def __init__(self, db: "PostgresDatabase"):
+    def __init__(self, conninfo: str, channel: str):
         import psycopg
 
-        self.db = db
+        self.channel = channel
         try:
-            self._conn: Any = psycopg.connect(db.conninfo(), autocommit=True)
+            self._conn: Any = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as error:
             raise DatabaseUnavailableError(str(error).strip()) from error
 
@@ -50,7 +47,7 @@ class Listener:
 
     def listen(self) -> None:
         """Start hearing of saves to the events table."""
-        self._run(lambda: self._conn.execute(f'LISTEN "{self.db.events_table}"'))
+        self._run(lambda: self._conn.execute(f'LISTEN "{self.channel}"'))
 
     def heard(self, timeout: float) -> bool:
         """Whether a save was announced within `timeout` seconds."""

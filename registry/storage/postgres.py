@@ -200,7 +200,8 @@ class PostgresDatabase(Database):
     def listener(self) -> "Listener":
         from registry.storage.listening import Listener
 
-        return Listener(self)
+        # The library NOTIFYs on a channel named after the events table.
+        return Listener(self.conninfo(), self.events_table)
 
     # -- view tables -------------------------------------------------------------------
 

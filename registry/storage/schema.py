@@ -12,7 +12,8 @@ from pathlib import Path
 
 from registry.settings import Settings
 from registry.storage import locks
-from registry.storage.database import Database, open_database
+from registry.storage.database import Database
+from registry.storage.engines import open_database
 
 # Idempotency-Keys whose command is running (registry.commands.claims): a row per request,
 # deleted when the command ends. The result itself is an event (IdempotentRequest).

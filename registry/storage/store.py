@@ -22,7 +22,8 @@ from eventsourcing.utils import Environment, EnvType
 
 from registry.settings import Settings
 from registry.storage.bulk import BulkWriter
-from registry.storage.database import Database, open_database
+from registry.storage.database import Database
+from registry.storage.engines import open_database
 from registry.storage.transcodings import DateAsISO
 
 
@@ -128,7 +129,7 @@ class Store(Application):
     def bulk_writer(self) -> BulkWriter:
         """The fast writer of many events in one transaction (generate, import)."""
         if self._bulk is None:
-            self._bulk = BulkWriter(self)
+            self._bulk = BulkWriter(self.mapper, self.recorder, self.db)
         return self._bulk
 
     def _notify(self, recordings: list[Recording]) -> None:

@@ -1,7 +1,7 @@
 """View tables declared once: their DDL and their bulk upserts on either engine.
 
 A view names its tables here (columns, key, indexes); the engine generates the SQL to
-create them and to write many rows at once (`Database.table_ddl`, `write_rows`):
+create them and to write many rows at once (`Database.table_ddl`, `Cursor.write_rows`):
 SQLite an `executemany` of an ON CONFLICT upsert (one C loop, no round trips);
 PostgreSQL, for a few rows (a follower's batch), one `INSERT … SELECT FROM
 unnest(arrays)`, and for many (a rebuild, a long catch-up) a binary COPY into a
@@ -12,10 +12,6 @@ rows: 16 against 40–58 µs each).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
-
-if TYPE_CHECKING:
-    from registry.storage.database import Cursor, Database
 
 
 @dataclass(frozen=True)
@@ -42,10 +38,6 @@ class Table:
         """The column names, in order."""
         return tuple(name for name, _ in self.columns)
 
-    def ddl(self, db: "Database") -> list[str]:
-        """CREATE TABLE and CREATE INDEX statements on the database's engine (idempotent)."""
-        return db.table_ddl(self)
-
     def conflict_clause(self) -> str:
         """The ON CONFLICT clause of an upsert: replace, or add to the counters."""
         updates = []
@@ -59,16 +51,8 @@ class Table:
         action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
         return f"ON CONFLICT ({', '.join(self.key)}) {action}"
 
-    def write(self, cur: "Cursor", rows: Sequence[Sequence[Any]]) -> None:
-        """Upsert rows (tuples in column order; each key at most once)."""
-        if rows:
-            cur.db.write_rows(cur, self, rows)
-
     def select_sql(self, where: str = "") -> str:
         """A SELECT of every column, with an optional condition."""
         condition = f" WHERE {where}" if where else ""
         return f"SELECT {', '.join(self.names)} FROM {self.name}{condition}"
 
-    def clear(self, cur: "Cursor") -> None:
-        """Remove every row (a rebuild)."""
-        cur.db.empty(cur, self.name)

@@ -17,7 +17,6 @@ from registry.domain.errors import ConflictError, InvalidInputError
 from registry.ledger.chain import chain
 from registry.queries import Queries
 from registry.replay import parse_moment, replay
-from registry.storage.raw import read_raw
 from tests.builders import ADMIN, certified_teacher, provider, teacher
 from tests.conftest import SECRET, _pg_admin
 
@@ -89,9 +88,9 @@ def test_a_replay_holds_exactly_the_events_recorded_up_to_the_moment(live, targe
 
     replayed = opened(live, url)
     try:
-        recorded = [p for batch in read_raw(live.db) for p in batch]
+        recorded = [p for batch in live.db.read_raw() for p in batch]
         kept = [e for e in recorded if e.position <= report.copy.last_position]
-        copied = [e for batch in read_raw(replayed.db) for e in batch]
+        copied = [e for batch in replayed.db.read_raw() for e in batch]
         assert [(e.position, bytes(e.state)) for e in copied] == \
             [(e.position, bytes(e.state)) for e in kept]
         assert report.copy.later == len(recorded) - len(kept) > 0
@@ -197,7 +196,7 @@ def test_events_are_chosen_by_recorded_time_not_by_position(live, target):
     report = replay(live, at(2024, 5, 1), url, compare_answers=False)
     replayed = opened(live, url)
     try:
-        topics = [e.topic for b in read_raw(replayed.db) for e in b]
+        topics = [e.topic for b in replayed.db.read_raw() for e in b]
         assert topics[-1].endswith("Provider.Registered")
         assert not report.copy.is_prefix
     finally:

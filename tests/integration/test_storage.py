@@ -15,7 +15,6 @@ from registry.application import Registry
 from registry.bootstrap import initialise
 from registry.settings import DatabaseURL
 from registry.storage import locks, open_database
-from registry.storage.raw import read_raw
 from registry.storage.tables import Table
 from registry.storage.waiting import advanced, wait_for_position
 from tests.builders import ADMIN, OTHER_PIN, PIN, teacher
@@ -65,13 +64,13 @@ def test_a_view_table_is_created_written_and_emptied_the_same_way_on_both_engine
                   indexes=(("label", "WHERE score > 0"),))
     db = registry.db
     with db.transaction() as cur:
-        for statement in table.ddl(db):
+        for statement in db.table_ddl(table):
             cur.execute(statement)
-        table.write(cur, [("a", "x", 1, 1), ("b", "y", 2.5, 1)])
-        table.write(cur, [("a", "z", 3, 2)])
+        cur.write_rows(table, [("a", "x", 1, 1), ("b", "y", 2.5, 1)])
+        cur.write_rows(table, [("a", "z", 3, 2)])
     assert sorted(db.query(table.select_sql())) == [("a", "z", 3.0, 3), ("b", "y", 2.5, 1)]
     with db.transaction() as cur:
-        table.clear(cur)
+        cur.empty(table)
     assert db.query(table.select_sql()) == []
 
 
@@ -79,11 +78,11 @@ def test_stored_rows_are_read_back_as_stored_in_position_order_and_in_pages(regi
     for n in range(3):
         registry.register_teacher(ADMIN, teacher(pin=f"2150519850{n:04d}"))
     db = registry.db
-    pages = list(read_raw(db, batch=2))
+    pages = list(db.read_raw(batch=2))
     rows = [row for page in pages for row in page]
     assert [len(page) for page in pages[:-1]] == [2] * (len(pages) - 1)
     assert [row.position for row in rows] == list(range(1, registry.max_position() + 1))
-    assert list(read_raw(db, after=2, until=4)) == [rows[2:4]]
+    assert list(db.read_raw(after=2, until=4)) == [rows[2:4]]
     assert all(type(row.state) is bytes for row in rows)
 
 

@@ -25,7 +25,6 @@ from registry.domain.enrolment import Enrolment
 from registry.domain.teacher import Teacher
 from registry.ledger.chain import canonical_id
 from registry.storage.facts import EventLog, FactReader, fact_from_event
-from registry.storage.raw import read_raw
 from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, programme, teacher
 
 META = {"actor": {"account_id": "a-1", "name": "Айгүл", "role": "admin", "provider": None,
@@ -120,7 +119,7 @@ def test_the_recorded_time_read_from_stored_bytes_is_the_librarys(registry):
     every_kind_of_event(registry)
     log = EventLog(registry)
     facts = {fact.position: fact for fact in log.read(0, registry.max_position())}
-    raw = [event for batch in read_raw(registry.db) for event in batch]
+    raw = [event for batch in registry.db.read_raw() for event in batch]
     assert raw and [log.recorded_at(event) for event in raw] == \
         [facts[event.position].recorded_at for event in raw]
 
@@ -152,7 +151,7 @@ def aggregates_with_history() -> list:
 def rows_after(app, position: int) -> list[tuple]:
     """The stored rows after a position, with positions counted from there."""
     return [(e.position - position, canonical_id(e.originator_id), e.version, e.topic,
-             bytes(e.state)) for batch in read_raw(app.db, after=position) for e in batch]
+             bytes(e.state)) for batch in app.db.read_raw(after=position) for e in batch]
 
 
 def test_the_bulk_writer_stores_the_very_rows_the_librarys_save_stores(registry, twin):

@@ -190,11 +190,11 @@ def test_a_table_written_twice_in_one_transaction_keeps_both_writes(registry):
                                      ("seen", "INTEGER")), key=("day",), counters=("seen",))
     many = COPY_FROM_ROWS + 10
     with registry.db.transaction() as cur:
-        for statement in table.ddl(registry.db):
+        for statement in registry.db.table_ddl(table):
             cur.execute(statement)
-        table.write(cur, [(f"d{n:04d}", "first", n, 1) for n in range(many)])
-        table.write(cur, [(f"d{n:04d}", "second", 0.5, 2) for n in range(5, many + 5)])
-        table.write(cur, [("d0000", "third", None, 4)])
+        cur.write_rows(table, [(f"d{n:04d}", "first", n, 1) for n in range(many)])
+        cur.write_rows(table, [(f"d{n:04d}", "second", 0.5, 2) for n in range(5, many + 5)])
+        cur.write_rows(table, [("d0000", "third", None, 4)])
     rows = {day: rest for day, *rest in registry.db.query("SELECT * FROM scratch_counts")}
     assert len(rows) == many + 5
     assert rows["d0000"] == ["third", None, 5]

@@ -1,0 +1,34 @@
+"""Which kind of `Database` a URL names, and what can be done to one before opening it."""
+
+from __future__ import annotations
+
+from registry.settings import DatabaseURL
+from registry.storage.database import Database
+from registry.storage.postgres import PostgresDatabase
+from registry.storage.sqlite import SqliteDatabase
+
+
+def engine(url: DatabaseURL) -> type[Database]:
+    """The kind of database `url` names: an SQLite file, or a PostgreSQL server."""
+    return SqliteDatabase if url.embedded else PostgresDatabase
+
+
+def open_database(url: DatabaseURL, *, pool_size: int = 4,
+                  app_name: str = "Registry") -> Database:
+    """Connections to the database at `url` (`pool_size`: a server's, at most)."""
+    return engine(url)(url, pool_size=pool_size, app_name=app_name)
+
+
+def create_database(url: DatabaseURL) -> bool:
+    """Create the database `url` names unless it exists; returns whether it is new.
+    DatabaseUnavailableError when the server refuses."""
+    return engine(url).create(url)
+
+
+def holds_tables(url: DatabaseURL) -> bool:
+    """Whether the database (or the URL's schema of it) has any table."""
+    db = open_database(url, pool_size=1)
+    try:
+        return bool(db.table_names())
+    finally:
+        db.close()
