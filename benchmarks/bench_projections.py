@@ -162,7 +162,7 @@ def bench_lag(app, url: str, workdir: Path, count: int) -> None:
             queries.wait_for(position, timeout=10)
             lags.append(time.perf_counter() - began)
             time.sleep(0.02)
-        how = "LISTEN/NOTIFY" if app.db.backend == "postgresql" else "polling every 10 ms"
+        how = "LISTEN/NOTIFY" if app.db.notifies else "polling every 10 ms"
         print(f"event-to-view lag (command return -> all views hold it; follower process, "
               f"{how}): {ms(lags)}; {load()}")
     finally:
