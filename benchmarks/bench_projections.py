@@ -77,7 +77,7 @@ def bench_read(app) -> None:
 
 
 def bench_rebuild(app, batch_size: int, processes: int) -> None:
-    from registry.projections.parallel import rebuild_in_processes
+    from registry.rebuild import rebuild_in_processes
 
     worker = open_worker(app)
     head = worker.head()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify
 
-from registry.projections.readiness import readiness
+from registry.queries.readiness import readiness
 from web.services import services
 
 bp = Blueprint("health", __name__)

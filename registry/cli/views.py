@@ -16,8 +16,9 @@ from registry.domain.clock import now
 from registry.projections import deadletters
 from registry.projections.catalogue import view_names
 from registry.projections.follower import Follower
-from registry.projections.parallel import rebuild_in_processes, split
-from registry.projections.standing import last_check, views_standing
+from registry.rebuild import rebuild_in_processes, split
+from registry.projections.checks import last_check
+from registry.queries.progress import views_standing
 
 
 @cli.group()

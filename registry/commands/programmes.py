@@ -12,7 +12,7 @@ from registry.domain import clock
 from registry.domain.enrolment import Enrolment
 from registry.domain.errors import ConflictError, NotFoundError
 from registry.domain.programme import Programme
-from registry.domain.values import check_not_future
+from registry.domain.values import check_not_future, parse_id
 
 
 def programme_data(programme: Programme) -> dict[str, Any]:
@@ -20,27 +20,6 @@ def programme_data(programme: Programme) -> dict[str, Any]:
     facts = programme.facts()
     return {"id": str(programme.id), **facts, "starts_on": facts["starts_on"].isoformat(),
             "ends_on": facts["ends_on"].isoformat()}
-
-
-def enrolment_data(enrolment: Enrolment) -> dict[str, Any]:
-    """An enrolment as a plain result."""
-    return {"id": str(enrolment.id), "programme_id": str(enrolment.programme_id),
-            "teacher_id": str(enrolment.teacher_id),
-            "provider_code": enrolment.provider_code, "status": enrolment.status,
-            "enrolled_on": enrolment.enrolled_on.isoformat(), "passed": enrolment.passed,
-            "score": enrolment.score,
-            "assessed_on": enrolment.assessed_on.isoformat() if enrolment.assessed_on else None,
-            "attempts": enrolment.attempts,
-            "withdrawn_on": enrolment.withdrawn_on.isoformat() if enrolment.withdrawn_on else None,
-            "certificate_number": enrolment.certificate_number}
-
-
-def parse_id(value: str, what: str) -> uuid.UUID:
-    """A UUID from a path; anything else simply names nothing."""
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        raise NotFoundError(f"No {what} {value}.", code=f"{what}_not_found") from None
 
 
 class ProgrammeCommands:
@@ -93,7 +72,7 @@ class ProgrammeCommands:
                 raise ConflictError("The teacher is already enrolled in this programme.",
                                     code="already_enrolled")
             enrolment = Enrolment.enrol(programme.id, teacher.id, day, programme.facts())
-            return enrolment_data(session.add(enrolment))
+            return session.add(enrolment).summary()
 
         return self.commands.run(actor, "enrol", args, body, idempotency_key=idempotency_key)
 
@@ -113,7 +92,7 @@ class ProgrammeCommands:
         def body(session: Session) -> dict[str, Any]:
             enrolment = self._open_enrolment(session, actor, enrolment_id)
             enrolment.assess(passed, score, assessed_on)
-            return enrolment_data(enrolment)
+            return enrolment.summary()
 
         return self.commands.run(actor, "assess", args, body, idempotency_key=idempotency_key)
 
@@ -127,6 +106,6 @@ class ProgrammeCommands:
         def body(session: Session) -> dict[str, Any]:
             enrolment = self._open_enrolment(session, actor, enrolment_id)
             enrolment.withdraw(effective_on, reason)
-            return enrolment_data(enrolment)
+            return enrolment.summary()
 
         return self.commands.run(actor, "withdraw", args, body, idempotency_key=idempotency_key)

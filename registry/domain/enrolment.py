@@ -41,6 +41,17 @@ class Enrolment(RegistryAggregate):
         return cls._create(cls.Enrolled, id=cls.id_for(programme_id, teacher_id), programme_id=programme_id,
                    teacher_id=teacher_id, enrolled_on=enrolled_on, programme=programme)
 
+    def summary(self) -> dict[str, Any]:
+        """The enrolment as a plain result (ids and dates as text)."""
+        return {"id": str(self.id), "programme_id": str(self.programme_id),
+                "teacher_id": str(self.teacher_id), "provider_code": self.provider_code,
+                "status": self.status, "enrolled_on": self.enrolled_on.isoformat(),
+                "passed": self.passed, "score": self.score,
+                "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None,
+                "attempts": self.attempts,
+                "withdrawn_on": self.withdrawn_on.isoformat() if self.withdrawn_on else None,
+                "certificate_number": self.certificate_number}
+
     @property
     def provider_code(self) -> str:
         return self.programme["provider_code"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from datetime import date
 
 from registry.domain import clock
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
-from registry.domain.errors import RuleViolationError
+from registry.domain.errors import NotFoundError, RuleViolationError
 from registry.domain.limits import MULTILINE, max_length
 from registry.domain.regions import region_codes, region_of_district
 
@@ -165,3 +166,11 @@ def check_not_future(value: date, field: str) -> date:
         raise RuleViolationError(f"{field} ({value.isoformat()}) is in the future.",
                                  field=field, code="date_in_future")
     return value
+
+
+def parse_id(value: object, what: str) -> uuid.UUID:
+    """An aggregate's id from a path; anything that is not a UUID simply names nothing."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFoundError(f"No {what} {value}.", code=f"{what}_not_found") from None

@@ -6,7 +6,7 @@ woken by LISTEN/NOTIFY on the event table's channel; reconnects after a lost
 connection; a session advisory lock makes one process the leader and the others
 wait as standbys (the tracking compare-and-set would stop double-application anyway).
 The leader notes each look at the log, at most every `CHECK_EVERY_S` seconds
-(`standing.record_check`), for `registry projections status`.
+(`checks.record_check`), for `registry projections status`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from registry.projections.standing import record_check
+from registry.projections.checks import record_check
 from registry.projections.worker import ProjectionWorker
 from registry.storage import DatabaseUnavailableError, locks
 from registry.storage.listening import Listener

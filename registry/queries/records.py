@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from registry.commands.programmes import enrolment_data, parse_id
 from registry.domain.account import Account
 from registry.domain.enrolment import Enrolment
 from registry.domain.errors import NotFoundError
+from registry.domain.values import parse_id
 from registry.projections.codec import id_text
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class RecordQueries:
             raise NotFoundError(f"No enrolment {enrolment_id}.", code="enrolment_not_found")
         row = self.app.db.query_one("SELECT pin FROM teachers WHERE id = ?",
                                     (id_text(enrolment.teacher_id),))
-        return {**enrolment_data(enrolment), "title": enrolment.programme.get("title"),
+        return {**enrolment.summary(), "title": enrolment.programme.get("title"),
                 "pin": row[0] if row else None}
 
     def account(self, account_id: str) -> Account | None:

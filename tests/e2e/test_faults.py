@@ -291,7 +291,7 @@ def test_a_killed_rebuild_leaves_no_worker_and_a_rerun_gives_the_views_of_a_clea
 def test_a_rebuild_whose_worker_fails_says_why_and_stops_the_other_workers(registry):
     import multiprocessing
 
-    from registry.projections.parallel import rebuild_in_processes
+    from registry.rebuild import rebuild_in_processes
 
     builders.certified_teacher(registry)
     worker = open_worker(registry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from registry.bootstrap import open_worker
 from registry.commands.base import Actor
-from registry.projections.readiness import readiness
+from registry.queries.readiness import readiness
 from tests.builders import ADMIN, certified_teacher, teacher
 
 

@@ -113,7 +113,7 @@ def test_the_fast_reader_gives_the_same_facts_as_the_event_log(registry):
 
 
 def test_a_rebuild_spread_over_processes_gives_the_same_rows(registry):
-    from registry.projections.parallel import rebuild_in_processes, split
+    from registry.rebuild import rebuild_in_processes, split
 
     some_history(registry)
     worker = open_worker(registry)

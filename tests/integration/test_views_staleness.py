@@ -21,7 +21,8 @@ from registry.bootstrap import open_worker
 from registry.cli import cli
 from registry.commands.base import Actor
 from registry.projections.follower import Follower
-from registry.projections.standing import last_check, views_standing
+from registry.projections.checks import last_check
+from registry.queries.progress import views_standing
 from registry.settings import Settings
 from tests.builders import certified_teacher
 from tests.conftest import SECRET

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from registry.projections import deadletters
-from registry.projections.readiness import readiness
+from registry.queries.readiness import readiness
 from web.pages import access
 from web.pages.forms_base import run_command
 from web.pages.forms_people import AccountForm, PolicyForm

@@ -1,33 +1,25 @@
-"""How far each view has still to go, and when a follower last looked at the log.
+"""How far each view has still to go.
 
 A view's position can trail the log's head only because the events after it are of
 types the view does not handle (accounts written while no follower ran): it is then
 caught up, as nothing it would show is missing. `pending` counts the events after its
 position that it handles; the ledger, which chains every event, handles them all.
-
-A follower records each look at the log (at most every few seconds) in a row of
-`projection_tracking` of its own, named `CHECK_ROW` (not a view's name): its
-`updated_at` is when it last looked, so an operator can tell a caught-up registry
-from one whose follower has stopped.
+When a follower last looked at the log is `registry.projections.checks`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Sequence
 
 from eventsourcing.utils import resolve_topic
 
 from registry.projections.base import View
 from registry.projections.catalogue import view_classes
-from registry.projections.codec import time_text, time_value
+
 from registry.queries.audit import AuditQueries
 
 if TYPE_CHECKING:
     from registry.application import Registry
-
-CHECK_ROW = "(follower)"
-
 
 def handled_types(cls: type[View]) -> frozenset[str] | None:
     """The event types a view applies (None: every type, as the ledger does)."""
@@ -72,26 +64,6 @@ def views_standing(app: "Registry", names: Sequence[str] | None = None
             pending = sum(n for kind, n in counts.items() if wanted is None or kind in wanted)
         answer.append({**row, "pending": pending, "caught_up": pending == 0})
     return answer
-
-
-def record_check(app: "Registry", position: int) -> None:
-    """Note that a follower has just looked at the log, its views at `position`."""
-    from registry.domain.clock import now
-
-    with app.db.transaction() as cur:
-        cur.execute("INSERT INTO projection_tracking (projection, application_name, "
-                    "notification_id, updated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (projection, application_name) DO UPDATE SET "
-                    "notification_id = excluded.notification_id, "
-                    "updated_at = excluded.updated_at",
-                    (CHECK_ROW, app.name, position, time_text(now())))
-
-
-def last_check(app: "Registry") -> datetime | None:
-    """When a follower last looked at the log (None: never)."""
-    row = app.db.query_one("SELECT updated_at FROM projection_tracking WHERE projection = ? "
-                           "AND application_name = ?", (CHECK_ROW, app.name))
-    return time_value(row[0]) if row and row[0] else None
 
 
 def pending_at_most(app: "Registry", cls: type[View], position: int, bound: int) -> int:

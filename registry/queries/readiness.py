@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.projections import deadletters
 from registry.projections.catalogue import view_classes
-from registry.projections.standing import pending_at_most
+from registry.queries.progress import pending_at_most
 from registry.queries.audit import AuditQueries
 
 if TYPE_CHECKING:
