@@ -24,14 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eventsourcing.application import Application  # noqa: E402
-from eventsourcing.domain import Aggregate, event  # noqa: E402
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
 
-from registry.application import Registry  # noqa: E402
-from registry.bootstrap import initialise  # noqa: E402
-from registry.generate import generate_history  # noqa: E402
-from registry.storage.store import library_env  # noqa: E402
-from benchmarks.common import drop_database, load, new_database, settings_for  # noqa: E402
+from benchmarks.common import drop_database, load, new_database, settings_for
+from registry.application import Registry
+from registry.bootstrap import initialise
+from registry.generate import generate_history
+from registry.storage.store import library_env
 
 END = date(2025, 6, 30)
 
@@ -70,13 +70,16 @@ def machine() -> str:
 
 def cpu_seconds() -> float:
     """CPU time of this process and its finished children (the generate workers)."""
-    own, children = (resource.getrusage(resource.RUSAGE_SELF),
-                     resource.getrusage(resource.RUSAGE_CHILDREN))
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
-                   workers: int | None) -> None:
+def bench_generate(
+    backend: str, workdir: Path, teachers: int, years: int, workers: int | None
+) -> None:
     """Time generate_history on a fresh database."""
     url = new_database(backend, workdir, "bench_generate")
     try:
@@ -85,17 +88,20 @@ def bench_generate(backend: str, workdir: Path, teachers: int, years: int,
         app = Registry(settings)
         try:
             before, cpu = load(), cpu_seconds()
-            summary = generate_history(app, teachers=teachers, years=years, seed=1, end=END,
-                                       workers=workers)
+            summary = generate_history(
+                app, teachers=teachers, years=years, seed=1, end=END, workers=workers
+            )
             cpu = cpu_seconds() - cpu
         finally:
             app.close()
-        print(f"{backend:10} generate {teachers} teachers x {years} years, "
-              f"{summary.workers} process(es): {summary.events:,} events in "
-              f"{summary.elapsed_s:.1f} s = {summary.events_per_second:,.0f} events/s; "
-              f"{cpu:.1f} CPU s of ours = {summary.events / cpu:,.0f} events per CPU second "
-              f"(before: {before}; after: {load()}; refused {len(summary.refused)})",
-              flush=True)
+        print(
+            f"{backend:10} generate {teachers} teachers x {years} years, "
+            f"{summary.workers} process(es): {summary.events:,} events in "
+            f"{summary.elapsed_s:.1f} s = {summary.events_per_second:,.0f} events/s; "
+            f"{cpu:.1f} CPU s of ours = {summary.events / cpu:,.0f} events per CPU second "
+            f"(before: {before}; after: {load()}; refused {len(summary.refused)})",
+            flush=True,
+        )
     finally:
         drop_database(url)
 
@@ -117,9 +123,12 @@ def bench_plain(backend: str, workdir: Path, aggregates: int) -> None:
         finally:
             app.close()
         events = 3 * aggregates
-        print(f"{backend:10} library loop, one aggregate (3 events) per save: {events:,} "
-              f"events in {elapsed:.1f} s = {events / elapsed:,.0f} events/s "
-              f"({load()})", flush=True)
+        print(
+            f"{backend:10} library loop, one aggregate (3 events) per save: {events:,} "
+            f"events in {elapsed:.1f} s = {events / elapsed:,.0f} events/s "
+            f"({load()})",
+            flush=True,
+        )
     finally:
         drop_database(url)
 
@@ -138,27 +147,44 @@ def bench_import(backend: str, workdir: Path, rows: int) -> None:
         try:
             pins = []
             with app.batch(admin, size=1000) as batch:
-                app.register_provider(admin, code="KAE", name="Kyrgyz Academy of Education",
-                                      kind="academy", region="KG-GB")
+                app.register_provider(
+                    admin,
+                    code="KAE",
+                    name="Kyrgyz Academy of Education",
+                    kind="academy",
+                    region="KG-GB",
+                )
                 for i in range(rows):
                     pin = f"1{1 + i % 28:02d}{1 + i % 12:02d}19{70 + i % 30}{i:05d}"
                     pins.append(pin)
-                    app.register_teacher(admin, {
-                        "pin": pin, "full_name": f"Teacher {i}", "region": "KG-C",
-                        "district": "Sokuluk", "school": "School No. 1",
-                        "subject": "Mathematics", "position": "teacher",
-                        "service_start": date(2000, 9, 1)})
+                    app.register_teacher(
+                        admin,
+                        {
+                            "pin": pin,
+                            "full_name": f"Teacher {i}",
+                            "region": "KG-C",
+                            "district": "Sokuluk",
+                            "school": "School No. 1",
+                            "subject": "Mathematics",
+                            "position": "teacher",
+                            "service_start": date(2000, 9, 1),
+                        },
+                    )
                     batch.step()
             text = "pin,number,provider_code,title,form,hours,issued_on\n" + "".join(
                 f"{pin},P-{i},KAE,Course {i % 50},course,72,2018-05-{1 + i % 28:02d}\n"
-                for i, pin in enumerate(pins))
+                for i, pin in enumerate(pins)
+            )
             for attempt in ("first import", "re-import"):
                 began = time.perf_counter()
                 report = import_csv(app, admin, text.encode())
                 elapsed = time.perf_counter() - began
-                print(f"{backend:10} import {rows:,} legacy rows, {attempt}: {report.recorded:,} "
-                      f"recorded, {report.already_recorded:,} already, in {elapsed:.1f} s = "
-                      f"{rows / elapsed:,.0f} rows/s ({load()})", flush=True)
+                print(
+                    f"{backend:10} import {rows:,} legacy rows, {attempt}: {report.recorded:,} "
+                    f"recorded, {report.already_recorded:,} already, in {elapsed:.1f} s = "
+                    f"{rows / elapsed:,.0f} rows/s ({load()})",
+                    flush=True,
+                )
         finally:
             app.close()
     finally:
@@ -172,10 +198,15 @@ def main() -> None:
     parser.add_argument("--teachers", type=int, default=20_000)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--workers", type=int, choices=(1, 2), default=None)
-    parser.add_argument("--plain", type=int, default=3_000,
-                        help="aggregates saved one by one in the library's loop")
-    parser.add_argument("--import-rows", type=int, default=0,
-                        help="also time a CSV import of this many legacy certificates")
+    parser.add_argument(
+        "--plain", type=int, default=3_000, help="aggregates saved one by one in the library's loop"
+    )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=0,
+        help="also time a CSV import of this many legacy certificates",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}; {load()}", flush=True)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)

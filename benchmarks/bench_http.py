@@ -40,12 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import ensure_database  # noqa: E402
 from registry.bootstrap import initialise, open_registry, open_worker  # noqa: E402
 from registry.commands.base import Actor  # noqa: E402
 from registry.queries import Queries  # noqa: E402
 from registry.settings import Settings  # noqa: E402
 from registry.storage.schema import is_initialised  # noqa: E402
-from benchmarks.common import ensure_database  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_http"
 SECRET = "bench-http-secret"  # fixed: the PIN index of a reused data set is keyed by it
@@ -96,23 +96,32 @@ def prepare(settings: Settings, teachers: int, years: int, seed: int) -> tuple[s
     try:
         has_teachers = app.db.query_one(
             f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1",
-            ("%:Teacher.Registered",))
+            ("%:Teacher.Registered",),
+        )
         if not has_teachers:
             from registry.generate import generate_history
 
             started = time.perf_counter()
-            summary = generate_history(app, teachers=teachers, years=years, seed=seed,
-                                       progress=True)
-            print(f"generated {summary.events} events for {teachers} teachers in "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
+            summary = generate_history(
+                app, teachers=teachers, years=years, seed=seed, progress=True
+            )
+            print(
+                f"generated {summary.events} events for {teachers} teachers in "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
             app.close()  # the generator's batch must not swallow the account below
             app = open_registry(settings)
         started = time.perf_counter()
         open_worker(app).catch_up()
-        print(f"views up to date in {time.perf_counter() - started:.1f} s "
-              f"(head {app.max_position()})", flush=True)
-        _, token = app.create_account(Actor.system(name="bench"),
-                                      name=f"bench-{uuid.uuid4().hex[:8]}", role="admin")
+        print(
+            f"views up to date in {time.perf_counter() - started:.1f} s "
+            f"(head {app.max_position()})",
+            flush=True,
+        )
+        _, token = app.create_account(
+            Actor.system(name="bench"), name=f"bench-{uuid.uuid4().hex[:8]}", role="admin"
+        )
         pins = [t["pin"] for t in Queries(app).search_teachers("", limit=1000)]
     finally:
         app.close()
@@ -130,10 +139,16 @@ def start_server(env: dict[str, str], port: int) -> list[subprocess.Popen]:
     """Start gunicorn and one follower; return once the API answers."""
     bin_dir = Path(sys.executable).parent
     follower = subprocess.Popen([sys.executable, "-c", FOLLOWER], env=env, cwd=ROOT)
-    web = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"),
-                            "web.wsgi:app"], env={**env, "REGISTRY_BIND": f"127.0.0.1:{port}",
-                                                  "REGISTRY_ACCESS_LOG": "/dev/null",
-                                                  "REGISTRY_LOG_LEVEL": "warning"}, cwd=ROOT)
+    web = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"), "web.wsgi:app"],
+        env={
+            **env,
+            "REGISTRY_BIND": f"127.0.0.1:{port}",
+            "REGISTRY_ACCESS_LOG": "/dev/null",
+            "REGISTRY_LOG_LEVEL": "warning",
+        },
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -168,19 +183,38 @@ def wrk(script: str, port: int, duration: int, connections: int, threads: int) -
     """Run wrk with a Lua script; parse rates and latencies."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
-                          "--latency", "-s", handle.name, f"http://127.0.0.1:{port}"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            "-s",
+            handle.name,
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     os.unlink(handle.name)
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "ok_rps": (total - int(bad.group(1) if bad else 0)) / duration,
-            "non2xx": int(bad.group(1)) if bad else 0, "total": total,
-            "p50": pct.get("50"), "p99": pct.get("99"),
-            "socket_errors": errors.group(1) if errors else ""}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "ok_rps": (total - int(bad.group(1) if bad else 0)) / duration,
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "total": total,
+        "p50": pct.get("50"),
+        "p99": pct.get("99"),
+        "socket_errors": errors.group(1) if errors else "",
+    }
 
 
 def main() -> None:
@@ -204,38 +238,63 @@ def main() -> None:
     ensure_database(args.database)
     workdir = Path(tempfile.mkdtemp(prefix="bench-http-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env.update(REGISTRY_DATABASE_URL=args.database, REGISTRY_SECRET_KEY=SECRET,
-               REGISTRY_INSTANCE_PATH=str(workdir), REGISTRY_FOLLOW="0",
-               REGISTRY_WEB_WORKERS=str(args.workers), REGISTRY_WEB_THREADS=str(args.threads),
-               REGISTRY_POOL_SIZE=str(args.pool_size))
+    env.update(
+        REGISTRY_DATABASE_URL=args.database,
+        REGISTRY_SECRET_KEY=SECRET,
+        REGISTRY_INSTANCE_PATH=str(workdir),
+        REGISTRY_FOLLOW="0",
+        REGISTRY_WEB_WORKERS=str(args.workers),
+        REGISTRY_WEB_THREADS=str(args.threads),
+        REGISTRY_POOL_SIZE=str(args.pool_size),
+    )
     settings = Settings.from_env(env)
     token, pins = prepare(settings, args.teachers, args.years, args.seed)
-    print(f"{len(pins)} sample PINs; gunicorn {args.workers} workers x {args.threads} threads "
-          f"+ 1 follower; {os.cpu_count()} cores", flush=True)
+    print(
+        f"{len(pins)} sample PINs; gunicorn {args.workers} workers x {args.threads} threads "
+        f"+ 1 follower; {os.cpu_count()} cores",
+        flush=True,
+    )
 
     port = free_port()
     processes = start_server(env, port)
     try:
         times = latency(port, token, pins, args.requests)
         q = statistics.quantiles(times, n=100)
-        print(f"compliance read latency, 1 client, {len(times)} requests: median "
-              f"{statistics.median(times):.2f} ms, p95 {q[94]:.2f} ms, p99 {q[98]:.2f} ms",
-              flush=True)
+        print(
+            f"compliance read latency, 1 client, {len(times)} requests: median "
+            f"{statistics.median(times):.2f} ms, p95 {q[94]:.2f} ms, p99 {q[98]:.2f} ms",
+            flush=True,
+        )
         pins_file = workdir / "pins.txt"
         pins_file.write_text("\n".join(pins) + "\n")
-        reads = wrk(READS_LUA % {"pins": pins_file, "token": token}, port, args.duration,
-                    args.connections, 2)
-        print(f"compliance reads, wrk {args.connections} connections {args.duration} s: "
-              f"{reads['ok_rps']:.0f} ok/s (non-2xx {reads['non2xx']}), latency p50 "
-              f"{reads['p50']} p99 {reads['p99']}", flush=True)
+        reads = wrk(
+            READS_LUA % {"pins": pins_file, "token": token},
+            port,
+            args.duration,
+            args.connections,
+            2,
+        )
+        print(
+            f"compliance reads, wrk {args.connections} connections {args.duration} s: "
+            f"{reads['ok_rps']:.0f} ok/s (non-2xx {reads['non2xx']}), latency p50 "
+            f"{reads['p50']} p99 {reads['p99']}",
+            flush=True,
+        )
         if not args.skip_writes:
             rnd = random.Random()
-            script = WRITES_LUA % {"token": token, "day": rnd.randrange(28),
-                                   "month": rnd.randrange(1, 13), "year": rnd.randrange(1960, 1995)}
+            script = WRITES_LUA % {
+                "token": token,
+                "day": rnd.randrange(28),
+                "month": rnd.randrange(1, 13),
+                "year": rnd.randrange(1960, 1995),
+            }
             writes = wrk(script, port, args.duration, args.connections, 2)
-            print(f"teacher registrations, wrk {args.connections} connections {args.duration} s: "
-                  f"{writes['ok_rps']:.0f} created/s (non-2xx {writes['non2xx']}), latency p50 "
-                  f"{writes['p50']} p99 {writes['p99']}", flush=True)
+            print(
+                f"teacher registrations, wrk {args.connections} connections {args.duration} s: "
+                f"{writes['ok_rps']:.0f} created/s (non-2xx {writes['non2xx']}), latency p50 "
+                f"{writes['p50']} p99 {writes['p99']}",
+                flush=True,
+            )
     finally:
         for process in processes:
             process.terminate()

@@ -16,19 +16,19 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from registry import ledger  # noqa: E402
-from registry.application import Registry  # noqa: E402
-from registry.bootstrap import initialise  # noqa: E402
-from registry.commands.base import Actor  # noqa: E402
-from registry.generate import generate_history  # noqa: E402
-from registry.storage.facts import EventLog  # noqa: E402
-from registry.storage.schema import is_initialised  # noqa: E402
-from benchmarks.common import drop_database, new_database, settings_for  # noqa: E402
+from benchmarks.common import drop_database, new_database, settings_for
+from registry import ledger
+from registry.application import Registry
+from registry.bootstrap import initialise
+from registry.commands.base import Actor
+from registry.generate import generate_history
+from registry.storage.facts import EventLog
+from registry.storage.schema import is_initialised
 
 ADMIN = Actor(name="bench", role="admin", account_id="bench", via="benchmark")
 
@@ -58,11 +58,14 @@ def main() -> None:
     try:
         events = app.max_position() or 0
         if events < 10:
-            summary, seconds = timed(generate_history, app, teachers=args.teachers,
-                                     years=10, seed=1)
+            summary, seconds = timed(
+                generate_history, app, teachers=args.teachers, years=10, seed=1
+            )
             events = app.max_position() or 0
-            print(f"generated {args.teachers:,} teachers x 10 years: {summary.events:,} "
-                  f"events in {seconds:.1f} s")
+            print(
+                f"generated {args.teachers:,} teachers x 10 years: {summary.events:,} "
+                f"events in {seconds:.1f} s"
+            )
         print(f"database: {settings.database.redacted()} ({events:,} events)")
         sealed, seconds = timed(ledger.seal, app)
         if sealed:
@@ -72,8 +75,10 @@ def main() -> None:
             report = ledger.verify(app, record=False)
             assert report.ok, report.findings[:3]
             rates.append(report.rate)
-            print(f"verify: {report.events:,} events in {report.seconds:.2f} s "
-                  f"({report.rate:,.0f} events/s)")
+            print(
+                f"verify: {report.events:,} events in {report.seconds:.2f} s "
+                f"({report.rate:,.0f} events/s)"
+            )
         print(f"verify median: {statistics.median(rates):,.0f} events/s")
         if args.replay:
             replay_vs_rebuild(app, args.backend, workdir)
@@ -91,18 +96,22 @@ def replay_vs_rebuild(app: Registry, backend: str, workdir: Path) -> None:
     from registry.replay import replay
 
     progress, seconds = timed(open_worker(app).rebuild)
-    print(f"rebuild: {progress.events:,} events in {seconds:.2f} s "
-          f"({progress.events / seconds:,.0f} events/s)")
+    print(
+        f"rebuild: {progress.events:,} events in {seconds:.2f} s "
+        f"({progress.events / seconds:,.0f} events/s)"
+    )
     target = new_database(backend, workdir, "bench_ledger")
     try:
-        report, seconds = timed(replay, app, datetime.now(timezone.utc), target, compare_answers=False)
-        print(f"replay: {report.events_copied:,} events in {seconds:.2f} s "
-              f"({report.events_copied / seconds:,.0f} events/s; copy {report.copy_seconds:.2f} s,"
-              f" rebuild {report.rebuild_seconds:.2f} s)")
+        report, seconds = timed(replay, app, datetime.now(UTC), target, compare_answers=False)
+        print(
+            f"replay: {report.events_copied:,} events in {seconds:.2f} s "
+            f"({report.events_copied / seconds:,.0f} events/s; copy {report.copy_seconds:.2f} s,"
+            f" rebuild {report.rebuild_seconds:.2f} s)"
+        )
     finally:
         drop_database(target)
     # Before 2,000 revocations: every teacher concerned is judged then and now.
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     time.sleep(0.01)
     with app.batch(ADMIN, size=500) as batch:
         for number in live_certificates(app, 2000):
@@ -112,10 +121,12 @@ def replay_vs_rebuild(app: Registry, backend: str, workdir: Path) -> None:
     try:
         report, seconds = timed(replay, app, before, target)
         comparison = report.comparison
-        print(f"replay before 2,000 revocations: {report.events_copied:,} events copied, "
-              f"{seconds:.2f} s in all; compared {comparison.compared:,} teachers in "
-              f"{comparison.seconds:.2f} s, {len(comparison.differences):,} differences "
-              f"({dict(comparison.changes())})")
+        print(
+            f"replay before 2,000 revocations: {report.events_copied:,} events copied, "
+            f"{seconds:.2f} s in all; compared {comparison.compared:,} teachers in "
+            f"{comparison.seconds:.2f} s, {len(comparison.differences):,} differences "
+            f"({dict(comparison.changes())})"
+        )
     finally:
         drop_database(target)
 

@@ -50,8 +50,14 @@ DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_load"
 # Reads as a registry's users spread them (percent): a teacher's profile and compliance,
 # their history, a search by name, a certificate, and the open-data compliance table,
 # which is computed again whenever the views have moved (the writers keep them moving).
-READ_MIX = {"profile": 35, "compliance": 35, "history": 10, "search": 10, "certificate": 5,
-            "open_data": 5}
+READ_MIX = {
+    "profile": 35,
+    "compliance": 35,
+    "history": 10,
+    "search": 10,
+    "certificate": 5,
+    "open_data": 5,
+}
 
 MIXED_READS_LUA = """
 local pins, numbers, names = {}, {}, {}
@@ -97,9 +103,14 @@ def sample_numbers(settings: Settings, count: int = 500) -> list[str]:
 
     app = open_registry(settings)
     try:
-        return [r[0] for r in app.db.query(
-            "SELECT number FROM certificate_index WHERE number NOT LIKE ? ORDER BY number "
-            "LIMIT ?", ("%/%", count))]
+        return [
+            r[0]
+            for r in app.db.query(
+                "SELECT number FROM certificate_index WHERE number NOT LIKE ? ORDER BY number "
+                "LIMIT ?",
+                ("%/%", count),
+            )
+        ]
     finally:
         app.close()
 
@@ -126,8 +137,11 @@ def raw_select(url: str, pins: list[str], requests: int) -> list[float]:
         for i in range(requests + 200):
             pin = pins[(i * 7919) % len(pins)]
             started = time.perf_counter()
-            row = conn.execute("SELECT t.* FROM teacher_pins p JOIN teachers t "
-                               "ON t.id = p.teacher_id WHERE p.pin = %s", (pin,)).fetchone()
+            row = conn.execute(
+                "SELECT t.* FROM teacher_pins p JOIN teachers t "
+                "ON t.id = p.teacher_id WHERE p.pin = %s",
+                (pin,),
+            ).fetchone()
             elapsed = (time.perf_counter() - started) * 1000
             assert row is not None, pin
             if i >= 200:
@@ -150,10 +164,11 @@ class WriterPool:
         # whom a reused data set keeps.
         rnd = random.Random(self._run)
         self._year, self._serials = 1960 + rnd.randrange(35), rnd.randrange(80_000)
-        self._threads = [threading.Thread(target=self._write, args=(n,), daemon=True)
-                         for n in range(count)]
+        self._threads = [
+            threading.Thread(target=self._write, args=(n,), daemon=True) for n in range(count)
+        ]
 
-    def start(self) -> "WriterPool":
+    def start(self) -> WriterPool:
         for thread in self._threads:
             thread.start()
         return self
@@ -173,23 +188,42 @@ class WriterPool:
             if pin is None or moves >= 20:  # a new teacher now and then
                 serial += 1
                 # Sex digit, birth date DDMMYYYY (a day per writer), 5-digit serial.
-                pin = (f"2{n % 28 + 1:02d}{serial % 12 + 1:02d}{self._year}"
-                       f"{self._serials + serial:05d}")
-                path, body, moves = "/api/v1/teachers", {
-                    "pin": pin, "full_name": f"Load Writer {n} {serial}", "region": "KG-C",
-                    "district": "Sokuluk", "school": "School No. 0", "subject": "Physics",
-                    "position": "teacher", "service_start": "2012-09-01"}, 0
+                pin = (
+                    f"2{n % 28 + 1:02d}{serial % 12 + 1:02d}{self._year}"
+                    f"{self._serials + serial:05d}"
+                )
+                path, body, moves = (
+                    "/api/v1/teachers",
+                    {
+                        "pin": pin,
+                        "full_name": f"Load Writer {n} {serial}",
+                        "region": "KG-C",
+                        "district": "Sokuluk",
+                        "school": "School No. 0",
+                        "subject": "Physics",
+                        "position": "teacher",
+                        "service_start": "2012-09-01",
+                    },
+                    0,
+                )
                 teacher = pin
             else:
                 moves += 1
-                path, body = f"/api/v1/teachers/{teacher}/transfers", {
-                    "region": "KG-C", "district": "Sokuluk", "school": f"School No. {moves}",
-                    "effective_on": "2020-09-01"}
+                path, body = (
+                    f"/api/v1/teachers/{teacher}/transfers",
+                    {
+                        "region": "KG-C",
+                        "district": "Sokuluk",
+                        "school": f"School No. {moves}",
+                        "effective_on": "2020-09-01",
+                    },
+                )
             key = f"load-{self._run}-{n}-{serial}-{moves}"
             started = time.perf_counter()
             try:
-                conn.request("POST", path, body=json.dumps(body),
-                             headers={**headers, "Idempotency-Key": key})
+                conn.request(
+                    "POST", path, body=json.dumps(body), headers={**headers, "Idempotency-Key": key}
+                )
                 response = conn.getresponse()
                 answer = response.read()
             except (OSError, http.client.HTTPException) as error:
@@ -231,10 +265,15 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--duration", type=int, default=60)
-    parser.add_argument("--open-data", type=int, default=READ_MIX["open_data"],
-                        help="Percent of reads that ask for the open-data table (0-40).")
-    parser.add_argument("--requests", type=int, default=1000,
-                        help="Requests of each single-client yardstick.")
+    parser.add_argument(
+        "--open-data",
+        type=int,
+        default=READ_MIX["open_data"],
+        help="Percent of reads that ask for the open-data table (0-40).",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=1000, help="Requests of each single-client yardstick."
+    )
     args = parser.parse_args()
     if not 0 <= args.open_data <= 40:
         parser.error("--open-data is a percent from 0 to 40")
@@ -244,39 +283,57 @@ def main() -> None:
     ensure_database(args.database)
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env.update(REGISTRY_DATABASE_URL=args.database, REGISTRY_SECRET_KEY=SECRET,
-               REGISTRY_INSTANCE_PATH=str(workdir), REGISTRY_FOLLOW="0",
-               REGISTRY_WEB_WORKERS=str(args.web_workers), REGISTRY_WEB_THREADS=str(args.threads),
-               REGISTRY_POOL_SIZE=str(args.pool_size))
+    env.update(
+        REGISTRY_DATABASE_URL=args.database,
+        REGISTRY_SECRET_KEY=SECRET,
+        REGISTRY_INSTANCE_PATH=str(workdir),
+        REGISTRY_FOLLOW="0",
+        REGISTRY_WEB_WORKERS=str(args.web_workers),
+        REGISTRY_WEB_THREADS=str(args.threads),
+        REGISTRY_POOL_SIZE=str(args.pool_size),
+    )
     settings = Settings.from_env(env)
     token, pins = prepare(settings, args.teachers, args.years, args.seed)
     numbers = sample_numbers(settings)
     started = time.perf_counter()
     analyse(args.database)
     print(f"ANALYZE in {time.perf_counter() - started:.1f} s", flush=True)
-    print(f"{len(pins)} sample PINs, {len(numbers)} certificate numbers; gunicorn "
-          f"{args.web_workers} workers x {args.threads} threads (pool {args.pool_size}) "
-          f"+ 1 follower; {os.cpu_count()} cores", flush=True)
+    print(
+        f"{len(pins)} sample PINs, {len(numbers)} certificate numbers; gunicorn "
+        f"{args.web_workers} workers x {args.threads} threads (pool {args.pool_size}) "
+        f"+ 1 follower; {os.cpu_count()} cores",
+        flush=True,
+    )
 
     port = free_port()
     processes = start_server(env, port)
     try:
         print(f"before: {uptime()}", flush=True)
         floor = raw_select(args.database, pins, args.requests)
-        print(f"yardstick, raw psycopg SELECT of a teacher's row by PIN, 1 connection, "
-              f"{len(floor)} queries: median {statistics.median(floor):.3f} ms, "
-              f"p99 {percentile(floor, 99):.3f} ms", flush=True)
+        print(
+            f"yardstick, raw psycopg SELECT of a teacher's row by PIN, 1 connection, "
+            f"{len(floor)} queries: median {statistics.median(floor):.3f} ms, "
+            f"p99 {percentile(floor, 99):.3f} ms",
+            flush=True,
+        )
         single = latency(port, token, pins, args.requests)
-        print(f"yardstick, GET /teachers/{{pin}}/compliance, 1 keep-alive client, "
-              f"{len(single)} requests: median {statistics.median(single):.2f} ms, "
-              f"p99 {percentile(single, 99):.2f} ms", flush=True)
+        print(
+            f"yardstick, GET /teachers/{{pin}}/compliance, 1 keep-alive client, "
+            f"{len(single)} requests: median {statistics.median(single):.2f} ms, "
+            f"p99 {percentile(single, 99):.2f} ms",
+            flush=True,
+        )
 
         (workdir / "pins.txt").write_text("\n".join(pins) + "\n")
         (workdir / "numbers.txt").write_text("\n".join(numbers) + "\n")
         (workdir / "names.txt").write_text("\n".join(quote(s) for s in SEARCHES) + "\n")
-        script = MIXED_READS_LUA % {"pins": workdir / "pins.txt", "names": workdir / "names.txt",
-                                    "numbers": workdir / "numbers.txt", "token": token,
-                                    **mix_thresholds(args.open_data)}
+        script = MIXED_READS_LUA % {
+            "pins": workdir / "pins.txt",
+            "names": workdir / "names.txt",
+            "numbers": workdir / "numbers.txt",
+            "token": token,
+            **mix_thresholds(args.open_data),
+        }
         writers = WriterPool(port, token, args.writers).start()
         began = time.perf_counter()
         try:
@@ -284,16 +341,22 @@ def main() -> None:
         finally:
             writers.finish()
         elapsed = time.perf_counter() - began
-        print(f"reads, wrk {args.readers} connections {args.duration} s (mixed, "
-              f"{args.open_data} % open data): "
-              f"{reads['ok_rps']:.0f} ok/s ({reads['total']} requests), latency p50 "
-              f"{reads['p50']} p99 {reads['p99']}; errors: non-2xx {reads['non2xx']}, "
-              f"socket {reads['socket_errors'] or 0}", flush=True)
+        print(
+            f"reads, wrk {args.readers} connections {args.duration} s (mixed, "
+            f"{args.open_data} % open data): "
+            f"{reads['ok_rps']:.0f} ok/s ({reads['total']} requests), latency p50 "
+            f"{reads['p50']} p99 {reads['p99']}; errors: non-2xx {reads['non2xx']}, "
+            f"socket {reads['socket_errors'] or 0}",
+            flush=True,
+        )
         writes = writers.times
-        print(f"writes, {args.writers} writers at the same time: "
-              f"{len(writes) / elapsed:.0f} written/s ({len(writes)} writes), latency p50 "
-              f"{statistics.median(writes) if writes else float('nan'):.1f} ms p99 "
-              f"{percentile(writes, 99):.1f} ms; errors: {len(writers.errors)}", flush=True)
+        print(
+            f"writes, {args.writers} writers at the same time: "
+            f"{len(writes) / elapsed:.0f} written/s ({len(writes)} writes), latency p50 "
+            f"{statistics.median(writes) if writes else float('nan'):.1f} ms p99 "
+            f"{percentile(writes, 99):.1f} ms; errors: {len(writers.errors)}",
+            flush=True,
+        )
         for error in writers.errors[:10]:
             print(f"  {error}", flush=True)
         print(f"after: {uptime()}", flush=True)

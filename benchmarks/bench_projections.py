@@ -31,15 +31,15 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from registry.bootstrap import open_registry, open_worker  # noqa: E402
-from registry.commands.base import Actor  # noqa: E402
-from registry.queries import Queries  # noqa: E402
-from benchmarks.common import ensure_database, load, settings_for  # noqa: E402
+from benchmarks.common import ensure_database, load, settings_for
+from registry.bootstrap import open_registry, open_worker
+from registry.commands.base import Actor
+from registry.queries import Queries
 
 SECRET = "bench-projections-secret"
 BENCH = Actor(name="bench", role="admin", account_id="bench", via="benchmark")
@@ -48,15 +48,18 @@ BENCH = Actor(name="bench", role="admin", account_id="bench", via="benchmark")
 def ms(values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[int(len(ordered) * 0.95) - 1] if len(ordered) > 1 else ordered[0]
-    return (f"median {statistics.median(values) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms, "
-            f"n={len(values)}")
+    return (
+        f"median {statistics.median(values) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms, "
+        f"n={len(values)}"
+    )
 
 
 def fill(app, teachers: int, years: int) -> None:
     from registry.generate import generate_history
 
-    if app.db.query_one(f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1",
-                        ("%:Teacher.Registered",)):
+    if app.db.query_one(
+        f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1", ("%:Teacher.Registered",)
+    ):
         return
     print(f"generating {teachers} teachers over {years} years …", flush=True)
     started = time.perf_counter()
@@ -72,8 +75,10 @@ def bench_read(app) -> None:
     for facts in log.iterate(batch=10_000):
         events += len(facts)
     wall = time.perf_counter() - before
-    print(f"read and decode the log (EventLog, no views): {events:,} events in {wall:.1f} s "
-          f"= {events / wall:,.0f} events/s; {load()}")
+    print(
+        f"read and decode the log (EventLog, no views): {events:,} events in {wall:.1f} s "
+        f"= {events / wall:,.0f} events/s; {load()}"
+    )
 
 
 def bench_rebuild(app, batch_size: int, processes: int) -> None:
@@ -87,20 +92,23 @@ def bench_rebuild(app, batch_size: int, processes: int) -> None:
     else:
         progress = worker.rebuild(batch_size=batch_size)
     wall, cpu = time.perf_counter() - before, time.process_time() - cpu
-    cpu_note = (f", {progress.events / cpu:,.0f} events/s of this process's CPU"
-                if processes == 1 else "")
-    print(f"rebuild all views ({', '.join(v.name for v in worker.views)}): "
-          f"{progress.events:,} events (head {head:,}) in {wall:.1f} s = "
-          f"{progress.events / wall:,.0f} events/s wall{cpu_note}; batch {batch_size}, "
-          f"{processes} process(es); {load()}")
+    cpu_note = (
+        f", {progress.events / cpu:,.0f} events/s of this process's CPU" if processes == 1 else ""
+    )
+    print(
+        f"rebuild all views ({', '.join(v.name for v in worker.views)}): "
+        f"{progress.events:,} events (head {head:,}) in {wall:.1f} s = "
+        f"{progress.events / wall:,.0f} events/s wall{cpu_note}; batch {batch_size}, "
+        f"{processes} process(es); {load()}"
+    )
 
 
 def bench_lookup(app, count: int, rng: random.Random) -> None:
     queries = Queries(app)
     pins = [r[0] for r in app.db.query("SELECT pin FROM teacher_pins")]
-    first, last = app.db.query_one("SELECT MIN(registered_at), MAX(registered_at) FROM teachers")
+    first, _last = app.db.query_one("SELECT MIN(registered_at), MAX(registered_at) FROM teachers")
     start = datetime.fromisoformat(first.replace("Z", "+00:00"))
-    span = (datetime.now(timezone.utc) - start).total_seconds()
+    span = (datetime.now(UTC) - start).total_seconds()
     timings, found = [], 0
     for _ in range(count):
         pin = rng.choice(pins)
@@ -113,8 +121,10 @@ def bench_lookup(app, count: int, rng: random.Random) -> None:
         except Exception:  # registered after known_at: a fair lookup too
             pass
         timings.append(time.perf_counter() - began)
-    print(f"compliance lookup (random pin, as_of, known_at; {found} known at K): "
-          f"{ms(timings)}; {load()}")
+    print(
+        f"compliance lookup (random pin, as_of, known_at; {found} known at K): "
+        f"{ms(timings)}; {load()}"
+    )
 
 
 def bench_statistics(app, count: int, rng: random.Random) -> None:
@@ -123,13 +133,19 @@ def bench_statistics(app, count: int, rng: random.Random) -> None:
     cases = [
         ("compliance by region", lambda d: queries.compliance_statistics(d, "region")),
         ("compliance by district", lambda d: queries.compliance_statistics(d, "district")),
-        ("compliance by provider_kind",
-         lambda d: queries.compliance_statistics(d, "provider_kind")),
+        (
+            "compliance by provider_kind",
+            lambda d: queries.compliance_statistics(d, "provider_kind"),
+        ),
         ("open data by region", lambda d: queries.open_data(d, "region")),
-        ("activity by region, one year",
-         lambda d: queries.activity_statistics(d - timedelta(days=365), d, "region")),
-        ("due list overdue, one district",
-         lambda d: queries.due_list(status="overdue", as_of=d, district="Sokuluk")),
+        (
+            "activity by region, one year",
+            lambda d: queries.activity_statistics(d - timedelta(days=365), d, "region"),
+        ),
+        (
+            "due list overdue, one district",
+            lambda d: queries.due_list(status="overdue", as_of=d, district="Sokuluk"),
+        ),
     ]
     for name, run in cases:
         timings = []
@@ -141,11 +157,18 @@ def bench_statistics(app, count: int, rng: random.Random) -> None:
 
 
 def bench_lag(app, url: str, workdir: Path, count: int) -> None:
-    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_SECRET_KEY": SECRET,
-           "REGISTRY_INSTANCE_PATH": str(workdir)}
-    follower = subprocess.Popen([sys.executable, "-m", "registry.cli", "projections", "run",
-                                 "--poll", "0.01"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_SECRET_KEY": SECRET,
+        "REGISTRY_INSTANCE_PATH": str(workdir),
+    }
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "projections", "run", "--poll", "0.01"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         queries = Queries(app)
         queries.wait_for(app.max_position(), timeout=600)  # caught up
@@ -154,17 +177,28 @@ def bench_lag(app, url: str, workdir: Path, count: int) -> None:
         base = 10_000 + random.randrange(80_000)
         for n in range(count):
             pin = f"2{(n % 28) + 1:02d}{(n % 12) + 1:02d}1990{(base + n) % 100_000:05d}"
-            position = app.register_teacher(BENCH, {
-                "pin": pin, "full_name": f"Bench Teacher {n}", "region": "KG-GB",
-                "district": "Leninsky", "school": "Bench School", "subject": "Physics",
-                "position": "teacher", "service_start": date(2015, 9, 1)}).position
+            position = app.register_teacher(
+                BENCH,
+                {
+                    "pin": pin,
+                    "full_name": f"Bench Teacher {n}",
+                    "region": "KG-GB",
+                    "district": "Leninsky",
+                    "school": "Bench School",
+                    "subject": "Physics",
+                    "position": "teacher",
+                    "service_start": date(2015, 9, 1),
+                },
+            ).position
             began = time.perf_counter()
             queries.wait_for(position, timeout=10)
             lags.append(time.perf_counter() - began)
             time.sleep(0.02)
         how = "LISTEN/NOTIFY" if app.db.notifies else "polling every 10 ms"
-        print(f"event-to-view lag (command return -> all views hold it; follower process, "
-              f"{how}): {ms(lags)}; {load()}")
+        print(
+            f"event-to-view lag (command return -> all views hold it; follower process, "
+            f"{how}): {ms(lags)}; {load()}"
+        )
     finally:
         follower.send_signal(signal.SIGTERM)
         follower.wait(timeout=30)

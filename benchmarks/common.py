@@ -13,8 +13,9 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def settings_for(url: str, workdir: Path, secret: str = "bench-secret") -> Settings:
     """Settings of a benchmark database (a fixed secret: reused data sets stay readable)."""
-    return Settings(database_url=url, instance_path=workdir, secret_key=secret.encode(),
-                    pool_size=4)
+    return Settings(
+        database_url=url, instance_path=workdir, secret_key=secret.encode(), pool_size=4
+    )
 
 
 def new_database(backend: str, workdir: Path, prefix: str = "bench") -> str:
@@ -45,7 +46,7 @@ def drop_database(url: str) -> None:
     """Remove a benchmark database (an SQLite file with its WAL, or a PostgreSQL database)."""
     if url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
-            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+            Path(url[len("sqlite:///") :] + suffix).unlink(missing_ok=True)
     elif url.startswith("postgres"):
         import psycopg
 
@@ -56,4 +57,4 @@ def drop_database(url: str) -> None:
 
 def load() -> str:
     """The machine's load averages (1, 5, 15 minutes): every figure depends on them."""
-    return "load average %.2f %.2f %.2f" % os.getloadavg()
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())

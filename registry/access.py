@@ -43,36 +43,50 @@ class Rule:
 TABLE: Mapping[str, Rule] = {
     # -- reads -----------------------------------------------------------------------
     "read_catalogue": Rule(EVERY_ROLE, None, "providers, programmes, policy versions"),
-    "read_dossier": Rule(DOSSIER_READERS, "region",
-                         "teachers with names and PINs: search, profile, compliance, "
-                         "certificates, enrolments, history, due lists"),
-    "read_enrolment": Rule(frozenset({"admin", "registrar", "auditor"}), "provider",
-                           "one enrolment's current state"),
-    "read_workload": Rule(frozenset({"admin", "registrar", "auditor", "statistician"}),
-                          "provider", "what a provider delivered"),
-    "read_statistics": Rule(AGGREGATE_READERS, None,
-                            "compliance and activity by group, with CSV"),
-    "read_pseudonymised": Rule(AGGREGATE_READERS, None,
-                               "teacher-level rows without names or PINs"),
-    "audit": Rule(frozenset({"auditor"}), None,
-                  "the event log, the ledger, compliance as known at a past moment"),
-    "read_operations": Rule(frozenset({"admin", "auditor"}), None,
-                            "how far the views are, the events they set aside"),
-    "verify_certificate": Rule(EVERY_ROLE | {PUBLIC}, None,
-                               "one certificate by number and verification code"),
-    "read_open_data": Rule(EVERY_ROLE | {PUBLIC}, None,
-                           "compliance counts, small groups suppressed"),
+    "read_dossier": Rule(
+        DOSSIER_READERS,
+        "region",
+        "teachers with names and PINs: search, profile, compliance, "
+        "certificates, enrolments, history, due lists",
+    ),
+    "read_enrolment": Rule(
+        frozenset({"admin", "registrar", "auditor"}), "provider", "one enrolment's current state"
+    ),
+    "read_workload": Rule(
+        frozenset({"admin", "registrar", "auditor", "statistician"}),
+        "provider",
+        "what a provider delivered",
+    ),
+    "read_statistics": Rule(AGGREGATE_READERS, None, "compliance and activity by group, with CSV"),
+    "read_pseudonymised": Rule(AGGREGATE_READERS, None, "teacher-level rows without names or PINs"),
+    "audit": Rule(
+        frozenset({"auditor"}),
+        None,
+        "the event log, the ledger, compliance as known at a past moment",
+    ),
+    "read_operations": Rule(
+        frozenset({"admin", "auditor"}), None, "how far the views are, the events they set aside"
+    ),
+    "verify_certificate": Rule(
+        EVERY_ROLE | {PUBLIC}, None, "one certificate by number and verification code"
+    ),
+    "read_open_data": Rule(
+        EVERY_ROLE | {PUBLIC}, None, "compliance counts, small groups suppressed"
+    ),
     # -- writes ----------------------------------------------------------------------
-    "write_teachers": Rule(RECORDERS, None,
-                           "register, transfer, correct teachers, record departures"),
-    "write_programmes": Rule(RECORDERS, "provider",
-                             "programmes, enrolments, assessments, withdrawals"),
-    "write_certificates": Rule(RECORDERS, "provider",
-                               "issue, paper, duplicate and revoke certificates"),
-    "import_records": Rule(RECORDERS, None,
-                           "bulk CSV imports (each row checked like its command)"),
-    "manage_providers": Rule(frozenset({"admin"}), None,
-                             "register, suspend and reinstate providers"),
+    "write_teachers": Rule(
+        RECORDERS, None, "register, transfer, correct teachers, record departures"
+    ),
+    "write_programmes": Rule(
+        RECORDERS, "provider", "programmes, enrolments, assessments, withdrawals"
+    ),
+    "write_certificates": Rule(
+        RECORDERS, "provider", "issue, paper, duplicate and revoke certificates"
+    ),
+    "import_records": Rule(RECORDERS, None, "bulk CSV imports (each row checked like its command)"),
+    "manage_providers": Rule(
+        frozenset({"admin"}), None, "register, suspend and reinstate providers"
+    ),
     "manage_accounts": Rule(frozenset({"admin"}), None, "create accounts"),
     "adopt_policy": Rule(frozenset({"admin"}), None, "adopt a compliance policy version"),
 }
@@ -95,8 +109,14 @@ class Actor:
         return cls(name=name, role="admin", via=via)
 
     def meta(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "name": self.name, "role": self.role,
-                "provider": self.provider_code, "region": self.region, "via": self.via}
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "role": self.role,
+            "provider": self.provider_code,
+            "region": self.region,
+            "via": self.via,
+        }
 
     def may(self, permission: str, *, provider: str | None = None) -> bool:
         """Whether this actor holds the permission (for that provider, if one is named)."""
@@ -156,11 +176,13 @@ def require(actor: Actor | None, permission: str, *, provider: str | None = None
     if actor is None:
         if allows(None, permission):
             raise ValueError(f"{permission} is public: there is no actor to require")
-        raise NotAuthenticatedError("Sign in, or send 'Authorization: Bearer <token>'.",
-                                    code="not_authenticated")
+        raise NotAuthenticatedError(
+            "Sign in, or send 'Authorization: Bearer <token>'.", code="not_authenticated"
+        )
     if not allows(actor.role, permission):
-        raise ForbiddenError(f"The {actor.role} role may not read or do this.",
-                             code="forbidden_role")
+        raise ForbiddenError(
+            f"The {actor.role} role may not read or do this.", code="forbidden_role"
+        )
     if provider is not None and rule(permission).scope == "provider":
         check_provider(actor, provider, reading=permission.startswith("read_"))
     return actor
@@ -171,8 +193,9 @@ def check_provider(actor: Actor, provider_code: str | None, *, reading: bool = F
     bound = bound_provider(actor)
     if bound is not None and bound != provider_code:
         doing = "read" if reading else "record for"
-        raise ForbiddenError(f"A registrar of {bound} may not {doing} {provider_code}.",
-                             code="other_provider")
+        raise ForbiddenError(
+            f"A registrar of {bound} may not {doing} {provider_code}.", code="other_provider"
+        )
 
 
 def region_filter(actor: Actor | None, requested: str | None) -> str | None:
@@ -192,4 +215,3 @@ def check_teacher_visible(actor: Actor | None, teacher_region: str | None) -> No
     bound = bound_region(actor)
     if bound is not None and teacher_region != bound:
         raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
-

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 from uuid import UUID
 
 from registry.commands.accounts import AccountCommands
@@ -17,8 +18,14 @@ from registry.settings import Settings
 from registry.storage.store import Store
 
 
-class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, CertificateCommands,
-               AccountCommands, Store):
+class Registry(
+    TeacherCommands,
+    ProviderCommands,
+    ProgrammeCommands,
+    CertificateCommands,
+    AccountCommands,
+    Store,
+):
     """The national registry: every write is a command here, every fact an event."""
 
     name = "Registry"
@@ -28,8 +35,9 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
         self.commands = CommandRunner(self)
         super().__init__(settings, create_table=create_table)
 
-    def save_session(self, session: Session, meta: dict[str, Any], *,
-                     chronological: bool = False) -> int | None:
+    def save_session(
+        self, session: Session, meta: dict[str, Any], *, chronological: bool = False
+    ) -> int | None:
         """Save every changed aggregate of a session atomically; returns the last position.
 
         `chronological` stores the events in the order they happened across aggregates
@@ -48,8 +56,14 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
     # -- batches -----------------------------------------------------------------------
 
     @contextmanager
-    def batch(self, actor: Actor, *, size: int = 500, preload_ids: bool = False,
-              sink: Callable[[list[Any]], None] | None = None) -> Iterator["Batch"]:
+    def batch(
+        self,
+        actor: Actor,
+        *,
+        size: int = 500,
+        preload_ids: bool = False,
+        sink: Callable[[list[Any]], None] | None = None,
+    ) -> Iterator[Batch]:
         """Run many commands into shared sessions saved `size` commands at a time.
 
         `preload_ids` reads the stored ids once, so that new ids (generated history) are
@@ -68,8 +82,15 @@ class Registry(TeacherCommands, ProviderCommands, ProgrammeCommands, Certificate
 class Batch:
     """A run of commands saved together (bulk paths: generate, import)."""
 
-    def __init__(self, app: Registry, actor: Actor, size: int, *, preload_ids: bool = False,
-                 sink: Callable[[list[Any]], None] | None = None):
+    def __init__(
+        self,
+        app: Registry,
+        actor: Actor,
+        size: int,
+        *,
+        preload_ids: bool = False,
+        sink: Callable[[list[Any]], None] | None = None,
+    ):
         self.app = app
         self.actor = actor
         self.size = size
@@ -106,8 +127,9 @@ class Batch:
                 self.events += len(ordered)
             else:
                 events = sum(len(a.pending_events) for a in pending)
-                self.last_position = self.app.save_session(self.session, self.meta,
-                                                           chronological=True)
+                self.last_position = self.app.save_session(
+                    self.session, self.meta, chronological=True
+                )
                 self.events += events
         # Keep loaded aggregates: later commands of the run still need them.
         self.activate()

@@ -34,8 +34,12 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
         db.close()
 
 
-def open_registry(settings: Settings | None = None, *, database_url: str | None = None,
-                  auto_init: bool | None = None) -> Registry:
+def open_registry(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    auto_init: bool | None = None,
+) -> Registry:
     """Open the registry; the embedded SQLite database is created on first use.
 
     PostgreSQL is initialised explicitly (`registry init`) unless `auto_init` says so.

@@ -31,8 +31,9 @@ def die_with_parent(parent_pid: int, interval_s: float = 0.5) -> None:
             pass
     if os.getppid() != parent_pid:  # the parent died before the kernel was asked
         os._exit(ORPHANED_EXIT)
-    threading.Thread(target=_watch, args=(parent_pid, interval_s), name="parent-watch",
-                     daemon=True).start()
+    threading.Thread(
+        target=_watch, args=(parent_pid, interval_s), name="parent-watch", daemon=True
+    ).start()
 
 
 def _watch(parent_pid: int, interval_s: float) -> None:

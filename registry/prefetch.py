@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 T = TypeVar("T")
 
 
-def prefetched(batches: Iterator[T], *, depth: int = 2, name: str = "prefetch",
-               on_thread_exit: Callable[[], None] | None = None) -> Iterator[T]:
+def prefetched(
+    batches: Iterator[T],
+    *,
+    depth: int = 2,
+    name: str = "prefetch",
+    on_thread_exit: Callable[[], None] | None = None,
+) -> Iterator[T]:
     """The same batches, produced by a thread up to `depth` ahead of the caller.
 
     The database reads (PostgreSQL works in its own process, SQLite releases the GIL)

@@ -14,9 +14,10 @@ import os
 import pickle
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from registry.lifeline import die_with_parent
 from registry.projections.worker import Progress, ProjectionWorker, collector_paused
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from registry.settings import Settings
 
 
-def split(views: Sequence["View"], groups: int) -> list[list[str]]:
+def split(views: Sequence[View], groups: int) -> list[list[str]]:
     """View names in `groups` groups of about equal weight (heaviest first, greedily)."""
     bins: list[tuple[float, list[str]]] = [(0.0, []) for _ in range(max(1, groups))]
     for view in sorted(views, key=lambda v: -getattr(v, "weight", 1.0)):
@@ -39,8 +40,9 @@ def split(views: Sequence["View"], groups: int) -> list[list[str]]:
     return [names for _, names in bins if names]
 
 
-def _catch_up_in_child(parent_pid: int, answers: "Connection", settings: "Settings",
-                      names: list[str], batch_size: int) -> None:
+def _catch_up_in_child(
+    parent_pid: int, answers: Connection, settings: Settings, names: list[str], batch_size: int
+) -> None:
     """A child's whole life: catch its views up and report the events applied."""
     from registry.application import Registry
     from registry.bootstrap import open_worker
@@ -65,9 +67,13 @@ def _catch_up_in_child(parent_pid: int, answers: "Connection", settings: "Settin
         answers.close()
 
 
-def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: int,
-                         batch_size: int = 10_000,
-                         on_progress: Callable[[int], None] | None = None) -> Progress:
+def rebuild_in_processes(
+    app: Registry,
+    worker: ProjectionWorker,
+    processes: int,
+    batch_size: int = 10_000,
+    on_progress: Callable[[int], None] | None = None,
+) -> Progress:
     """Empty the worker's views, then apply the log to them from `processes` processes.
 
     `on_progress(position)` is called now and then with the lowest view position. The
@@ -81,13 +87,16 @@ def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: i
     started = time.perf_counter()
     head = worker.head()
     spawn = multiprocessing.get_context("spawn")  # no inherited pools, threads or locks
-    children: dict["Connection", tuple[list[str], BaseProcess]] = {}
-    pending: dict["Connection", tuple[list[str], BaseProcess]] = {}  # not yet reported
+    children: dict[Connection, tuple[list[str], BaseProcess]] = {}
+    pending: dict[Connection, tuple[list[str], BaseProcess]] = {}  # not yet reported
     try:
         for names in groups:
             receiver, answers = spawn.Pipe(duplex=False)
-            child = spawn.Process(target=_catch_up_in_child, name=f"rebuild {'+'.join(names)}",
-                                  args=(os.getpid(), answers, app.settings, names, batch_size))
+            child = spawn.Process(
+                target=_catch_up_in_child,
+                name=f"rebuild {'+'.join(names)}",
+                args=(os.getpid(), answers, app.settings, names, batch_size),
+            )
             child.start()
             answers.close()  # ours only: a child that dies closes the last writer (EOF)
             children[receiver] = pending[receiver] = (names, child)
@@ -108,14 +117,16 @@ def rebuild_in_processes(app: "Registry", worker: ProjectionWorker, processes: i
     return Progress(events=head, batches=0, seconds=time.perf_counter() - started)
 
 
-def _raise_unless_done(receiver: "Connection", names: list[str], child: BaseProcess) -> None:
+def _raise_unless_done(receiver: Connection, names: list[str], child: BaseProcess) -> None:
     """Re-raise here what a child reported, or say that it died without a word."""
     try:
         answer = receiver.recv()
     except EOFError:
         child.join()
-        raise RuntimeError(f"the rebuild of {', '.join(names)} stopped without a word "
-                           f"(exit status {child.exitcode})") from None
+        raise RuntimeError(
+            f"the rebuild of {', '.join(names)} stopped without a word "
+            f"(exit status {child.exitcode})"
+        ) from None
     if answer[0] == "error":
         _, error, report = answer
         error.add_note(f"in the process rebuilding {', '.join(names)}:\n{report}")

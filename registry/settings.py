@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from registry.domain.errors import InvalidInputError
@@ -31,33 +31,42 @@ class DatabaseURL:
     schema: str = ""
 
     @classmethod
-    def parse(cls, url: str) -> "DatabaseURL":
+    def parse(cls, url: str) -> DatabaseURL:
         parts = urlsplit(url)
         if parts.scheme == "sqlite":
-            path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+            path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
             if not path:
-                raise InvalidInputError(f"Not an SQLite URL with a file: {url!r}",
-                                        code="invalid_database_url")
+                raise InvalidInputError(
+                    f"Not an SQLite URL with a file: {url!r}", code="invalid_database_url"
+                )
             return cls(backend="sqlite", path=path)
         if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
             dbname = parts.path.lstrip("/")
             if not dbname:
-                raise InvalidInputError(f"A PostgreSQL URL needs a database name: {url!r}",
-                                        code="invalid_database_url")
+                raise InvalidInputError(
+                    f"A PostgreSQL URL needs a database name: {url!r}", code="invalid_database_url"
+                )
             query = parse_qs(parts.query)
-            return cls(backend="postgresql", host=parts.hostname or "127.0.0.1",
-                       port=parts.port or 5432, user=unquote(parts.username or "postgres"),
-                       password=unquote(parts.password or ""), dbname=unquote(dbname),
-                       schema=query.get("schema", [""])[0])
-        raise InvalidInputError(f"Unsupported database URL {url!r}: use sqlite:///… or "
-                                "postgresql://…", code="invalid_database_url")
+            return cls(
+                backend="postgresql",
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 5432,
+                user=unquote(parts.username or "postgres"),
+                password=unquote(parts.password or ""),
+                dbname=unquote(dbname),
+                schema=query.get("schema", [""])[0],
+            )
+        raise InvalidInputError(
+            f"Unsupported database URL {url!r}: use sqlite:///… or postgresql://…",
+            code="invalid_database_url",
+        )
 
     @property
     def embedded(self) -> bool:
         """Whether the database is a file this process opens itself (SQLite), not a server."""
         return self.backend == "sqlite"
 
-    def same_database_as(self, other: "DatabaseURL") -> bool:
+    def same_database_as(self, other: DatabaseURL) -> bool:
         """Whether two URLs name the same database (a file by its resolved path; a server's
         local host by any of its names; PostgreSQL's default schema when none is given)."""
         if self.backend != other.backend:
@@ -66,8 +75,11 @@ class DatabaseURL:
             return Path(self.path).resolve() == Path(other.path).resolve()
         local = {"localhost", "127.0.0.1", "::1"}
         hosts_match = self.host == other.host or (self.host in local and other.host in local)
-        return hosts_match and (self.port, self.dbname, self.schema or "public") == \
-            (other.port, other.dbname, other.schema or "public")
+        return hosts_match and (self.port, self.dbname, self.schema or "public") == (
+            other.port,
+            other.dbname,
+            other.schema or "public",
+        )
 
     def redacted(self) -> str:
         if self.backend == "sqlite":
@@ -110,28 +122,40 @@ class Settings:
         return DatabaseURL.parse(self.database_url)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *,
-                 database_url: str | None = None) -> "Settings":
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, database_url: str | None = None
+    ) -> Settings:
         """Settings from `REGISTRY_*` variables; the secret lives in the instance folder."""
         env = os.environ if environ is None else environ
         instance = Path(env.get("REGISTRY_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
-        url = database_url or env.get("REGISTRY_DATABASE_URL") or \
-            f"sqlite:///{instance / 'registry.db'}"
+        url = (
+            database_url
+            or env.get("REGISTRY_DATABASE_URL")
+            or f"sqlite:///{instance / 'registry.db'}"
+        )
         DatabaseURL.parse(url)  # fail early on a bad URL
         secret = env.get("REGISTRY_SECRET_KEY")
-        return cls(database_url=url, instance_path=instance,
-                   secret_key=secret.encode() if secret else _instance_secret(instance),
-                   **_throttling(env),
-                   pool_size=int(env.get("REGISTRY_POOL_SIZE", "5")),
-                   lock_timeout_s=int(env.get("REGISTRY_LOCK_TIMEOUT", "10")),
-                   read_wait_timeout_s=float(env.get("REGISTRY_READ_WAIT_TIMEOUT", "5")),
-                   max_waiting_reads=int(env.get("REGISTRY_MAX_WAITING_READS", "16")),
-                   position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")))
+        return cls(
+            database_url=url,
+            instance_path=instance,
+            secret_key=secret.encode() if secret else _instance_secret(instance),
+            **_throttling(env),
+            pool_size=int(env.get("REGISTRY_POOL_SIZE", "5")),
+            lock_timeout_s=int(env.get("REGISTRY_LOCK_TIMEOUT", "10")),
+            read_wait_timeout_s=float(env.get("REGISTRY_READ_WAIT_TIMEOUT", "5")),
+            max_waiting_reads=int(env.get("REGISTRY_MAX_WAITING_READS", "16")),
+            position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")),
+        )
 
 
-THROTTLING = ("rate_limit_storage", "auth_failures_per_account_address",
-              "auth_failures_per_account", "auth_failures_per_address",
-              "verify_lookups_per_address", "verify_failures_per_address")
+THROTTLING = (
+    "rate_limit_storage",
+    "auth_failures_per_account_address",
+    "auth_failures_per_account",
+    "auth_failures_per_address",
+    "verify_lookups_per_address",
+    "verify_failures_per_address",
+)
 
 
 def _throttling(env: Mapping[str, str]) -> dict[str, str]:

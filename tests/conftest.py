@@ -14,7 +14,9 @@ import pytest
 from registry.domain.clock import frozen_at  # noqa: F401  (re-exported for tests)
 from registry.settings import Settings
 
-PG_ADMIN_URL = os.environ.get("REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 SECRET = b"test-secret-key-not-for-production"
 
 
@@ -68,8 +70,13 @@ def database_url(request) -> str:
 
 
 def make_settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, instance_path=tmp_path / "instance",
-                    secret_key=SECRET, pool_size=4, read_wait_timeout_s=5.0)
+    return Settings(
+        database_url=database_url,
+        instance_path=tmp_path / "instance",
+        secret_key=SECRET,
+        pool_size=4,
+        read_wait_timeout_s=5.0,
+    )
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from registry.bootstrap import open_worker
 from registry.projections.catalogue import view_classes
 from registry.queries import Queries
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday morning, for recorded times
 
 
@@ -26,5 +26,4 @@ def caught_up(registry) -> Queries:
 def dump(registry) -> dict[str, list[tuple]]:
     """Every row of every view table, in a stable order."""
     names = [t.name for cls in view_classes() for t in cls.tables]
-    return {name: sorted(registry.db.query(f"SELECT * FROM {name}"), key=repr)
-            for name in names}
+    return {name: sorted(registry.db.query(f"SELECT * FROM {name}"), key=repr) for name in names}

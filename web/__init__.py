@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -15,13 +16,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from web import services, errors, headers, throttle, i18n, api, pages, health
+    from web import api, errors, headers, health, i18n, pages, services, throttle
 
     hops = app.config.get("PROXY_HOPS") or 0
     if hops:
         # The client's address and scheme as the trusted proxies saw them (throttling).
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  (werkzeug's documented way)
-            app.wsgi_app, x_for=hops, x_proto=hops)
+            app.wsgi_app, x_for=hops, x_proto=hops
+        )
     services.init_app(app)
     errors.init_app(app)
     # Before the API's hooks: a throttled request is refused before authentication.

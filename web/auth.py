@@ -32,8 +32,14 @@ _token_lock = threading.Lock()
 
 def actor_for(account: Account, via: str) -> Actor:
     """The actor an account acts as."""
-    return Actor(name=account.name, role=account.role, account_id=str(account.id),
-                 provider_code=account.provider_code, region=account.region, via=via)
+    return Actor(
+        name=account.name,
+        role=account.role,
+        account_id=str(account.id),
+        provider_code=account.provider_code,
+        region=account.region,
+        via=via,
+    )
 
 
 def _cached(key: str, load) -> Account:
@@ -69,8 +75,9 @@ def _from_bearer() -> Actor | None:
         return None
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticatedError("Send the token as 'Authorization: Bearer <token>'.",
-                                    code="invalid_authorization")
+        raise NotAuthenticatedError(
+            "Send the token as 'Authorization: Bearer <token>'.", code="invalid_authorization"
+        )
     return actor_for(_account_for_token(token.strip()), "api")
 
 
@@ -78,6 +85,7 @@ def _from_session() -> Actor | None:
     account_id = session.get(SESSION_KEY)
     if not account_id:
         return None
+
     def load():
         return services().queries.account(str(account_id))
 
@@ -102,13 +110,19 @@ def require_actor(permission: str | None = None, *, provider: str | None = None)
     provider if one is named (`registry.access.require`)."""
     actor = current_actor()
     if actor is None:
-        raise NotAuthenticatedError("Sign in, or send 'Authorization: Bearer <token>'.",
-                                    code="not_authenticated")
-    return actor if permission is None else access.require(actor, permission,
-                                                           provider=provider)
+        raise NotAuthenticatedError(
+            "Sign in, or send 'Authorization: Bearer <token>'.", code="not_authenticated"
+        )
+    return actor if permission is None else access.require(actor, permission, provider=provider)
 
 
 def describe(actor: Actor) -> dict[str, Any]:
     """The actor as shown by GET /me."""
-    return {"name": actor.name, "role": actor.role, "account_id": actor.account_id,
-            "provider_code": actor.provider_code, "region": actor.region, "via": actor.via}
+    return {
+        "name": actor.name,
+        "role": actor.role,
+        "account_id": actor.account_id,
+        "provider_code": actor.provider_code,
+        "region": actor.region,
+        "via": actor.via,
+    }

@@ -18,9 +18,15 @@ from jinja2 import TemplateNotFound
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from registry.domain.errors import (ConflictError, ForbiddenError, InvalidInputError,
-                                    NotAuthenticatedError, NotFoundError, RegistryError,
-                                    RuleViolationError)
+from registry.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+    RegistryError,
+    RuleViolationError,
+)
 from registry.storage.errors import unreachable
 
 log = logging.getLogger(__name__)
@@ -36,18 +42,35 @@ STATUS_OF = (
 
 RETRY_AFTER_UNAVAILABLE_S = 2
 
-HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden",
-              404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
-              409: "conflict", 413: "body_too_large", 415: "unsupported_media_type",
-              422: "rule_violation", 429: "too_many_requests", 500: "internal_error",
-              501: "not_implemented", 503: "unavailable"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "rule_violation",
+    429: "too_many_requests",
+    500: "internal_error",
+    501: "not_implemented",
+    503: "unavailable",
+}
 
 
 class ApiError(Exception):
     """An error answered as is: a status, a code, a message and offending fields."""
 
-    def __init__(self, status: int, code: str, message: str,
-                 fields: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.fields = fields or {}
@@ -67,15 +90,18 @@ def status_of(error: RegistryError) -> int:
     return 400
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """The error in the form this request expects."""
     if wants_json():
-        response = jsonify({"error": {"code": code, "message": message,
-                                      "fields": fields or {}}})
+        response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     else:
-        response = Response(_html(status, code, message, fields or {}),
-                            mimetype="text/html")
+        response = Response(_html(status, code, message, fields or {}), mimetype="text/html")
     response.status_code = status
     if status == 401 and wants_json():
         response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
@@ -87,15 +113,17 @@ def error_response(status: int, code: str, message: str, fields: dict[str, Any] 
 def _html(status: int, code: str, message: str, fields: dict[str, Any]) -> str:
     """The pages' error template, or a plain page when there is none."""
     try:
-        return render_template("errors/error.html", status=status, code=code,
-                               message=message, fields=fields)
+        return render_template(
+            "errors/error.html", status=status, code=code, message=message, fields=fields
+        )
     except TemplateNotFound:
-        return (f"<!doctype html><html><head><meta charset='utf-8'><title>{status}</title>"
-                f"</head><body><h1>{status}</h1><p>{escape(message)}</p></body></html>")
+        return (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{status}</title>"
+            f"</head><body><h1>{status}</h1><p>{escape(message)}</p></body></html>"
+        )
     except Exception:  # a broken template must not hide the original error
         log.exception("the error template failed")
-        return (f"<!doctype html><title>{status}</title><h1>{status}</h1>"
-                f"<p>{escape(message)}</p>")
+        return f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
 
 
 def handle_registry_error(error: RegistryError) -> Response:
@@ -110,9 +138,12 @@ def handle_api_error(error: ApiError) -> Response:
 
 def handle_timeout(error: TimeoutError) -> Response:
     """A read that waited for `min_position` longer than allowed."""
-    return error_response(503, "projections_behind",
-                          "The views have not caught up with the requested position yet; "
-                          "try again shortly.", headers={"Retry-After": "1"})
+    return error_response(
+        503,
+        "projections_behind",
+        "The views have not caught up with the requested position yet; try again shortly.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def handle_not_implemented(error: NotImplementedError) -> Response:
@@ -128,16 +159,21 @@ def handle_http_exception(error: HTTPException) -> Response:
         return _validation_error(data["messages"])
     if status == 413 and wants_json():
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        return error_response(400, "body_too_large",
-                              f"The request body is larger than {limit} bytes.")
+        return error_response(
+            400, "body_too_large", f"The request body is larger than {limit} bytes."
+        )
     if status >= 500:
         return _internal(error)
     headers = {}
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     message = data.get("message") or error.description or error.name
-    return error_response(status, HTTP_CODES.get(status, error.name.lower().replace(" ", "_")),
-                          message, headers=headers)
+    return error_response(
+        status,
+        HTTP_CODES.get(status, error.name.lower().replace(" ", "_")),
+        message,
+        headers=headers,
+    )
 
 
 def _validation_error(messages: dict[str, Any]) -> Response:
@@ -147,13 +183,21 @@ def _validation_error(messages: dict[str, Any]) -> Response:
         if isinstance(entries, dict):
             fields.update(entries)
         else:
-            fields[location if location not in ("json", "querystring", "query") else "body"] = \
+            fields[location if location not in ("json", "querystring", "query") else "body"] = (
                 entries
+            )
     if messages.get("json") == ["Invalid JSON body."]:
-        return error_response(400, "malformed_json", "The request body is not valid JSON.",
-                              {"body": ["Invalid JSON body."]})
-    unknown = sorted(name for name, errors in fields.items()
-                     if isinstance(errors, list) and "Unknown field." in errors)
+        return error_response(
+            400,
+            "malformed_json",
+            "The request body is not valid JSON.",
+            {"body": ["Invalid JSON body."]},
+        )
+    unknown = sorted(
+        name
+        for name, errors in fields.items()
+        if isinstance(errors, list) and "Unknown field." in errors
+    )
     if unknown:
         names = ", ".join(unknown)
         return error_response(400, "unknown_field", f"Unknown field: {names}.", fields)
@@ -174,16 +218,20 @@ def _internal(error: BaseException) -> Response:
     original = getattr(error, "original_exception", None) or error
     if not isinstance(original, HTTPException):
         log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
-    return error_response(500, "internal_error",
-                          "Something went wrong on our side; it has been logged.")
+    return error_response(
+        500, "internal_error", "Something went wrong on our side; it has been logged."
+    )
 
 
 def handle_unavailable(error: Exception) -> Response:
     """The database could not be reached: 503, try again shortly."""
     log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
-    return error_response(503, "database_unavailable",
-                          "The database cannot be reached at the moment; try again shortly.",
-                          headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)})
+    return error_response(
+        503,
+        "database_unavailable",
+        "The database cannot be reached at the moment; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:

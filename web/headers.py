@@ -13,9 +13,15 @@ import secrets
 
 from flask import Flask, Response, current_app, g
 
-_COMMON = ("default-src 'self'", "script-src 'self'", "img-src 'self' data:",
-           "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-           "frame-ancestors 'none'")
+_COMMON = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+)
 
 
 def csp_nonce() -> str:

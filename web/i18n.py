@@ -7,13 +7,19 @@ browser's Accept-Language, then the default (Russian, the lingua franca of the m
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
-from flask_babel import (Babel, format_date, format_datetime, format_decimal,
-                         format_percent, get_locale)
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
@@ -31,16 +37,23 @@ def select_locale() -> str:
     for choice in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
         if choice in offered:
             return choice
-    return request.accept_languages.best_match(offered) or \
-        current_app.config.get("BABEL_DEFAULT_LOCALE", "ru")
+    return request.accept_languages.best_match(offered) or current_app.config.get(
+        "BABEL_DEFAULT_LOCALE", "ru"
+    )
 
 
 def remember_choice(response: Response) -> Response:
     """A `?lang=` choice sticks: later pages keep the language without the parameter."""
     choice = request.args.get("lang")
     if choice in languages() and request.cookies.get(LANGUAGE_COOKIE) != choice:
-        response.set_cookie(LANGUAGE_COOKIE, choice, max_age=_COOKIE_AGE, samesite="Lax",
-                            secure=request.is_secure, httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            choice,
+            max_age=_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure,
+            httponly=True,
+        )
     if "text/html" in (response.content_type or ""):
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")
@@ -73,7 +86,7 @@ def _as_datetime(value: Any) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(str(value))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def date_filter(value: Any, style: str = "medium") -> str:
@@ -107,8 +120,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("LANGUAGES", ("ky", "ru", "en"))
     Babel(app, locale_selector=select_locale)
     app.after_request(remember_choice)
-    app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter,
-                                 number=number_filter, percent=percent_filter)
-    app.jinja_env.globals.update(url_in_language=url_in_language,
-                                 current_language=current_language,
-                                 language_names=LANGUAGE_NAMES, languages=languages)
+    app.jinja_env.filters.update(
+        date=date_filter, datetime=datetime_filter, number=number_filter, percent=percent_filter
+    )
+    app.jinja_env.globals.update(
+        url_in_language=url_in_language,
+        current_language=current_language,
+        language_names=LANGUAGE_NAMES,
+        languages=languages,
+    )

@@ -9,7 +9,8 @@ on PostgreSQL several workers, whose followers elect one leader through an advis
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
@@ -46,9 +47,16 @@ def _worker_exit(server, worker) -> None:
         services.close()
 
 
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
-          workers: int | None = None, threads: int = 8, follow: bool = True,
-          on_ready: Callable[[], None] | None = None) -> None:
+def serve(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    threads: int = 8,
+    follow: bool = True,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
     """Initialise the database if needed, then serve until interrupted."""
     if not is_initialised(settings):
         initialise(settings)
@@ -66,11 +74,20 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
             on_ready()
 
     options = {
-        "bind": f"{host}:{port}", "workers": 1 if sqlite else workers,
-        "worker_class": "gthread", "threads": threads, "timeout": 60,
-        "graceful_timeout": 10, "keepalive": 5, "accesslog": "-", "errorlog": "-",
-        "loglevel": "info", "worker_exit": _worker_exit, "when_ready": when_ready,
+        "bind": f"{host}:{port}",
+        "workers": 1 if sqlite else workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+        "worker_exit": _worker_exit,
+        "when_ready": when_ready,
         "post_worker_init": open_in_worker,  # the views catch up before the first request
-        "proc_name": "registry-web", "preload_app": False,
+        "proc_name": "registry-web",
+        "preload_app": False,
     }
     EmbeddedServer(make_app, options).run()

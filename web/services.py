@@ -42,12 +42,13 @@ class Services:
         registry = open_registry(self.settings)
         if self.flask_app.config.get("REGISTRY_FOLLOW", True):
             # Several workers on PostgreSQL: one leads the catch-up, the others stand by.
-            self.follower = Follower(registry, open_worker(registry),
-                                     lead=not registry.db.embedded).start()
+            self.follower = Follower(
+                registry, open_worker(registry), lead=not registry.db.embedded
+            ).start()
         self._queries = Queries(registry, max_waits=self.max_waits)
         self._registry = registry
 
-    def open(self) -> "Services":
+    def open(self) -> Services:
         """Open the registry now and start the follower (a worker's start)."""
         self.registry  # noqa: B018  (opens everything)
         return self
@@ -85,8 +86,9 @@ def init_app(app: Flask) -> None:
     app.extensions["registry"] = Services(app, settings)
     if not app.config.get("SECRET_KEY"):
         # One secret per installation: sessions survive restarts and agree across workers.
-        app.config["SECRET_KEY"] = hmac.new(settings.secret_key, b"web-session",
-                                            hashlib.sha256).hexdigest()
+        app.config["SECRET_KEY"] = hmac.new(
+            settings.secret_key, b"web-session", hashlib.sha256
+        ).hexdigest()
 
 
 def open_in_worker(worker) -> None:
@@ -103,8 +105,9 @@ def open_in_worker(worker) -> None:
     try:
         found.open()
     except Exception:
-        log.exception("could not open the registry as the worker started; the first "
-                      "request will try again")
+        log.exception(
+            "could not open the registry as the worker started; the first request will try again"
+        )
 
 
 def services() -> Services:

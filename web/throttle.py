@@ -65,7 +65,8 @@ def _verifying() -> bool:
     """A lookup of a certificate by number and code (the page or the API)."""
     path = request.path
     return "code" in request.args and (
-        path == VERIFY_API or path.startswith((VERIFY_PAGE, VERIFY_API + "/")))
+        path == VERIFY_API or path.startswith((VERIFY_PAGE, VERIFY_API + "/"))
+    )
 
 
 def _refused(response: Response) -> bool:
@@ -76,10 +77,16 @@ def _not_found(response: Response) -> bool:
     return response.status_code == 404
 
 
-def _limit(value: str, scope: str, key: Callable[[], str], applies: Callable[[], bool],
-           counts: Callable[[Response], bool] | None = None) -> ApplicationLimit:
-    return ApplicationLimit(value, key_function=key, scope=scope,
-                            exempt_when=lambda: not applies(), deduct_when=counts)
+def _limit(
+    value: str,
+    scope: str,
+    key: Callable[[], str],
+    applies: Callable[[], bool],
+    counts: Callable[[Response], bool] | None = None,
+) -> ApplicationLimit:
+    return ApplicationLimit(
+        value, key_function=key, scope=scope, exempt_when=lambda: not applies(), deduct_when=counts
+    )
 
 
 def _limits(settings: Settings) -> list[str | Callable[[], str] | ApplicationLimit]:
@@ -87,16 +94,35 @@ def _limits(settings: Settings) -> list[str | Callable[[], str] | ApplicationLim
     return [
         # A person who mistypes is stopped only by their own failures from their own
         # address, or by the looser limit on the account as a whole.
-        _limit(settings.auth_failures_per_account_address, "sign-in/account-address",
-               lambda: f"{_account_name()}@{client_address()}", _signing_in, _refused),
-        _limit(settings.auth_failures_per_account, "sign-in/account", _account_name,
-               _signing_in, _refused),
-        _limit(settings.auth_failures_per_address, "sign-in/address", client_address,
-               _signing_in, _refused),
-        _limit(settings.verify_lookups_per_address, "verify/address", client_address,
-               _verifying),
-        _limit(settings.verify_failures_per_address, "verify-failure/address",
-               client_address, _verifying, _not_found),
+        _limit(
+            settings.auth_failures_per_account_address,
+            "sign-in/account-address",
+            lambda: f"{_account_name()}@{client_address()}",
+            _signing_in,
+            _refused,
+        ),
+        _limit(
+            settings.auth_failures_per_account,
+            "sign-in/account",
+            _account_name,
+            _signing_in,
+            _refused,
+        ),
+        _limit(
+            settings.auth_failures_per_address,
+            "sign-in/address",
+            client_address,
+            _signing_in,
+            _refused,
+        ),
+        _limit(settings.verify_lookups_per_address, "verify/address", client_address, _verifying),
+        _limit(
+            settings.verify_failures_per_address,
+            "verify-failure/address",
+            client_address,
+            _verifying,
+            _not_found,
+        ),
     ]
 
 
@@ -113,17 +139,23 @@ class TokenThrottle:
         # While the store cannot be reached, count in this process's memory instead.
         self.fallback = MovingWindowRateLimiter(MemoryStorage())
         self.store_down_until = 0.0
-        self.limits = [(item, "token/account-address", True)
-                       for item in parse_many(settings.auth_failures_per_account_address)]
-        self.limits += [(item, "token/address", False)
-                        for item in parse_many(settings.auth_failures_per_address)]
+        self.limits = [
+            (item, "token/account-address", True)
+            for item in parse_many(settings.auth_failures_per_account_address)
+        ]
+        self.limits += [
+            (item, "token/address", False)
+            for item in parse_many(settings.auth_failures_per_address)
+        ]
 
     def _keys(self, token: str) -> list[tuple[RateLimitItem, list[str]]]:
         address = client_address()
         # "<account id hex>.<secret>"; anything else counts under what it starts with.
         account = re.sub(r"[^0-9a-z]", "", token.partition(".")[0].lower())[:32] or "-"
-        return [(item, [self.prefix, f"{account}@{address}" if per_account else address,
-                        scope]) for item, scope, per_account in self.limits]
+        return [
+            (item, [self.prefix, f"{account}@{address}" if per_account else address, scope])
+            for item, scope, per_account in self.limits
+        ]
 
     def _run(self, step: Callable[[RateLimiter], None]) -> None:
         if not self.limiter.enabled:  # RATELIMIT_ENABLED=False
@@ -134,25 +166,32 @@ class TokenThrottle:
             except ThrottledError:
                 raise
             except Exception:
-                log.warning("the throttle's store failed; counting tokens in memory for "
-                            "%s s", STORE_RETRY_S, exc_info=True)
+                log.warning(
+                    "the throttle's store failed; counting tokens in memory for %s s",
+                    STORE_RETRY_S,
+                    exc_info=True,
+                )
                 self.store_down_until = time.monotonic() + STORE_RETRY_S
         step(self.fallback)
 
     def check(self, token: str) -> None:
         """Refuse (ThrottledError) before the lookup when the failures are over a limit."""
+
         def step(strategy: RateLimiter) -> None:
             for item, keys in self._keys(token):
                 if not strategy.test(item, *keys):
                     reset = strategy.get_window_stats(item, *keys).reset_time
                     raise ThrottledError(max(1, math.ceil(reset - time.time())))
+
         self._run(step)
 
     def failed(self, token: str) -> None:
         """Count a token that was refused."""
+
         def step(strategy: RateLimiter) -> None:
             for item, keys in self._keys(token):
                 strategy.hit(item, *keys)
+
         self._run(step)
 
 
@@ -170,14 +209,18 @@ def _check(settings: Settings) -> None:
         try:
             parse_many(value)
         except ValueError:
-            raise ValueError(f"REGISTRY_{name.upper()}={value!r} is not a rate limit such "
-                             "as '5/minute;20/hour'") from None
+            raise ValueError(
+                f"REGISTRY_{name.upper()}={value!r} is not a rate limit such as '5/minute;20/hour'"
+            ) from None
 
 
 def _storage_options(uri: str) -> dict[str, str | int]:
     # A store that hangs must not hang sign-ins: fail fast (1 s), then count in memory.
-    return {"socket_timeout": 1, "socket_connect_timeout": 1} \
-        if uri.startswith(("redis://", "rediss://", "redis+unix://")) else {}
+    return (
+        {"socket_timeout": 1, "socket_connect_timeout": 1}
+        if uri.startswith(("redis://", "rediss://", "redis+unix://"))
+        else {}
+    )
 
 
 def _retry_after(limiter: Limiter) -> int:
@@ -193,31 +236,42 @@ def _retry_after(limiter: Limiter) -> int:
 
 def too_many_requests(error: RateLimitExceeded | ThrottledError) -> Response:
     """429 with Retry-After: JSON under /api, the error page elsewhere."""
-    seconds = error.retry_after if isinstance(error, ThrottledError) else \
-        _retry_after(current_app.extensions["registry_limiter"])
+    seconds = (
+        error.retry_after
+        if isinstance(error, ThrottledError)
+        else _retry_after(current_app.extensions["registry_limiter"])
+    )
     if wants_json():
         message = f"Too many attempts; try again in {seconds} seconds."
     else:
-        message = _("Too many attempts. Wait %(minutes)s min and try again.",
-                    minutes=max(1, round(seconds / 60)))
-    return error_response(429, "too_many_requests", message,
-                          headers={"Retry-After": str(seconds)})
+        message = _(
+            "Too many attempts. Wait %(minutes)s min and try again.",
+            minutes=max(1, round(seconds / 60)),
+        )
+    return error_response(429, "too_many_requests", message, headers={"Retry-After": str(seconds)})
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Check before any other request hook (authentication included)."""
     _check(settings)
     limiter = Limiter(
-        client_address, app=app, application_limits=_limits(settings),
-        strategy="moving-window", storage_uri=settings.rate_limit_storage,
+        client_address,
+        app=app,
+        application_limits=_limits(settings),
+        strategy="moving-window",
+        storage_uri=settings.rate_limit_storage,
         storage_options=_storage_options(settings.rate_limit_storage),
         # Redis unreachable: each process counts in its own memory until it is back.
-        in_memory_fallback_enabled=True, swallow_errors=True, headers_enabled=False)
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        headers_enabled=False,
+    )
     # Every other request skips the library's work at once (~250 us when it resolves
     # each limit on each request).
     limiter.request_filter(lambda: not (_signing_in() or _verifying()))
     app.extensions["registry_limiter"] = limiter
     app.extensions["registry_token_throttle"] = TokenThrottle(
-        limiter, settings, app.config.get("RATELIMIT_KEY_PREFIX") or "registry")
+        limiter, settings, app.config.get("RATELIMIT_KEY_PREFIX") or "registry"
+    )
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.register_error_handler(ThrottledError, too_many_requests)

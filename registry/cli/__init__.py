@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from registry.cli.common import cli
 from registry.cli import core  # noqa: F401  (registers init, users)
+from registry.cli.common import cli
 
 for _module in ("bulk", "views", "server", "audit"):
     try:
@@ -20,4 +20,4 @@ def main() -> None:
     cli(prog_name="registry")
 
 
-__all__ = ["cli", "main", "click"]
+__all__ = ["cli", "click", "main"]

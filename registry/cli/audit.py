@@ -20,8 +20,10 @@ def _open(ctx: click.Context):
     """The registry of this invocation; auditing a database that is not one is an error."""
     settings = settings_from(ctx)
     if not is_initialised(settings):  # asking never creates an SQLite file
-        raise NotFoundError(f"{settings.database.redacted()} is not an initialised registry "
-                            "database", code="not_a_registry")
+        raise NotFoundError(
+            f"{settings.database.redacted()} is not an initialised registry database",
+            code="not_a_registry",
+        )
     return open_registry(settings, auto_init=False)
 
 
@@ -35,16 +37,21 @@ def _published(values: tuple[str, ...]) -> dict[int, str]:
     for value in values:
         match = _PUBLISHED.match(value.strip())
         if not match:
-            raise click.BadParameter(f"{value!r} is not POSITION:HASH (a 64-digit hex hash)",
-                                     param_hint="--published")
+            raise click.BadParameter(
+                f"{value!r} is not POSITION:HASH (a 64-digit hex hash)", param_hint="--published"
+            )
         heads[int(match.group(1))] = match.group(2).lower()
     return heads
 
 
 @ledger.command("verify")
-@click.option("--published", multiple=True, metavar="POSITION:HASH",
-              help="A head published earlier (GET /ledger); the chain must still pass "
-                   "through it. Repeatable.")
+@click.option(
+    "--published",
+    multiple=True,
+    metavar="POSITION:HASH",
+    help="A head published earlier (GET /ledger); the chain must still pass "
+    "through it. Repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @fail_cleanly
@@ -70,18 +77,22 @@ def verify_command(ctx: click.Context, published: tuple[str, ...], as_json: bool
 
 
 def _print_report(report) -> None:
-    click.echo(f"checked {report.events:,} events ({report.sealed_events:,} sealed in "
-               f"{report.checkpoints:,} checkpoints, {report.unsealed_events:,} after the last "
-               f"one) in {report.seconds:.2f} s ({report.rate:,.0f} events/s)")
+    click.echo(
+        f"checked {report.events:,} events ({report.sealed_events:,} sealed in "
+        f"{report.checkpoints:,} checkpoints, {report.unsealed_events:,} after the last "
+        f"one) in {report.seconds:.2f} s ({report.rate:,.0f} events/s)"
+    )
     click.echo(f"head: position {report.head_position} sha256 {report.head_hash}")
     if report.published_checked:
         click.echo(f"published heads checked: {report.published_checked}")
     if report.ok:
         click.echo("OK: every stored event matches the ledger")
         if report.unsealed_events:
-            click.echo(f"note: {report.unsealed_events:,} events after position "
-                       f"{report.sealed_position or 0} are not sealed yet "
-                       "(`registry ledger seal`, or keep `registry projections run` going)")
+            click.echo(
+                f"note: {report.unsealed_events:,} events after position "
+                f"{report.sealed_position or 0} are not sealed yet "
+                "(`registry ledger seal`, or keep `registry projections run` going)"
+            )
         return
     first = report.first
     click.echo(f"TAMPERED: first change at position {first.position}: {first.message}")
@@ -109,15 +120,17 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
         return
     click.echo(f"algorithm: {head['algorithm']}")
     click.echo(f"head: position {head['position']} sha256 {head['hash']}")
-    click.echo(f"sealed: {head['events']:,} events in {head['checkpoint_count']:,} checkpoints "
-               f"(every {head['checkpoint_events']:,} events)")
-    click.echo(f"log: position {head['log_position']}, {head['unsealed_events']:,} events "
-               "not sealed yet")
+    click.echo(
+        f"sealed: {head['events']:,} events in {head['checkpoint_count']:,} checkpoints "
+        f"(every {head['checkpoint_events']:,} events)"
+    )
+    click.echo(
+        f"log: position {head['log_position']}, {head['unsealed_events']:,} events not sealed yet"
+    )
     last = head["last_verification"]
     if last:
         verdict = "OK" if last["ok"] else f"TAMPERED at position {last['first_position']}"
-        click.echo(f"last verified: {last['verified_at']} ({verdict}, {last['events']:,} "
-                   "events)")
+        click.echo(f"last verified: {last['verified_at']} ({verdict}, {last['events']:,} events)")
     else:
         click.echo("last verified: never")
 
@@ -135,28 +148,52 @@ def seal_command(ctx: click.Context) -> None:
         head = audit_ledger.head(app)
     finally:
         app.close()
-    click.echo(f"sealed {sealed:,} events; head: position {head['position']} "
-               f"sha256 {head['hash']}")
+    click.echo(f"sealed {sealed:,} events; head: position {head['position']} sha256 {head['hash']}")
 
 
 @cli.command("replay")
-@click.option("--until", "until_text", required=True, metavar="TIME",
-              help="Replay the events recorded up to this moment (ISO 8601; UTC unless an "
-                   "offset is given; a bare date means the end of that day in Bishkek).")
-@click.option("--into", "into", required=True, metavar="URL",
-              help="An empty or new database (sqlite:///path or postgresql://…/db).")
-@click.option("--as-of", "as_of", multiple=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="Compare compliance on this date (default: the day of --until). "
-                   "Repeatable.")
-@click.option("--exhaustive", is_flag=True,
-              help="Compare every teacher, not only those with facts recorded later.")
-@click.option("--limit", default=50, show_default=True,
-              help="Differences to list (all are in --json).")
+@click.option(
+    "--until",
+    "until_text",
+    required=True,
+    metavar="TIME",
+    help="Replay the events recorded up to this moment (ISO 8601; UTC unless an "
+    "offset is given; a bare date means the end of that day in Bishkek).",
+)
+@click.option(
+    "--into",
+    "into",
+    required=True,
+    metavar="URL",
+    help="An empty or new database (sqlite:///path or postgresql://…/db).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    multiple=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Compare compliance on this date (default: the day of --until). Repeatable.",
+)
+@click.option(
+    "--exhaustive",
+    is_flag=True,
+    help="Compare every teacher, not only those with facts recorded later.",
+)
+@click.option(
+    "--limit", default=50, show_default=True, help="Differences to list (all are in --json)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @fail_cleanly
-def replay_command(ctx: click.Context, until_text: str, into: str, as_of: tuple,
-                   exhaustive: bool, limit: int, as_json: bool) -> None:
+def replay_command(
+    ctx: click.Context,
+    until_text: str,
+    into: str,
+    as_of: tuple,
+    exhaustive: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Rebuild the registry as known at a moment in a separate database, and report how
     today's answers differ from the answers as known then."""
     from registry.replay import parse_moment, replay
@@ -164,14 +201,22 @@ def replay_command(ctx: click.Context, until_text: str, into: str, as_of: tuple,
     until = parse_moment(until_text)
     app = _open(ctx)
     try:
-        with click.progressbar(length=app.max_position() or 0, label="copying",
-                               file=sys.stderr) as bar:
+        with click.progressbar(
+            length=app.max_position() or 0, label="copying", file=sys.stderr
+        ) as bar:
+
             def on_batch(phase: str, events: int) -> None:
                 if phase == "copy":
                     bar.update(events)
 
-            report = replay(app, until, into, as_of=[d.date() for d in as_of] or None,
-                            exhaustive=exhaustive, on_batch=on_batch)
+            report = replay(
+                app,
+                until,
+                into,
+                as_of=[d.date() for d in as_of] or None,
+                exhaustive=exhaustive,
+                on_batch=on_batch,
+            )
     finally:
         app.close()
     if as_json:
@@ -182,35 +227,47 @@ def replay_command(ctx: click.Context, until_text: str, into: str, as_of: tuple,
 
 def _print_replay(report, limit: int) -> None:
     copy = report.copy
-    click.echo(f"replayed {copy.copied:,} events recorded up to {report.until.isoformat()} "
-               f"into {report.into}{' (created)' if report.created else ''}; "
-               f"{copy.later:,} recorded later were left out"
-               + (f", {copy.orphaned:,} more with them" if copy.orphaned else ""))
+    click.echo(
+        f"replayed {copy.copied:,} events recorded up to {report.until.isoformat()} "
+        f"into {report.into}{' (created)' if report.created else ''}; "
+        f"{copy.later:,} recorded later were left out"
+        + (f", {copy.orphaned:,} more with them" if copy.orphaned else "")
+    )
     if copy.copied and copy.is_prefix:
-        click.echo(f"the replayed log is the live log up to position {copy.last_position}; "
-                   f"its ledger head is sha256 {report.ledger_head['hash']}")
+        click.echo(
+            f"the replayed log is the live log up to position {copy.last_position}; "
+            f"its ledger head is sha256 {report.ledger_head['hash']}"
+        )
     elif copy.copied:
-        click.echo("note: events recorded by then sit after later ones in the log (the clock "
-                   f"went back); the replayed ledger head is sha256 {report.ledger_head['hash']}")
-    click.echo(f"views rebuilt: {report.rebuilt_events:,} events in "
-               f"{report.rebuild_seconds:.2f} s (copy {copy.seconds:.2f} s)")
+        click.echo(
+            "note: events recorded by then sit after later ones in the log (the clock "
+            f"went back); the replayed ledger head is sha256 {report.ledger_head['hash']}"
+        )
+    click.echo(
+        f"views rebuilt: {report.rebuilt_events:,} events in "
+        f"{report.rebuild_seconds:.2f} s (copy {copy.seconds:.2f} s)"
+    )
     comparison = report.comparison
     if comparison is None:
         return
     days = ", ".join(d.isoformat() for d in comparison.as_of)
-    click.echo(f"compliance on {days}, as known then vs now: {comparison.teachers:,} teachers "
-               f"registered then ({comparison.registered_later:,} since); "
-               f"{comparison.compared:,} with facts recorded later compared, "
-               f"{comparison.unaffected:,} unaffected"
-               + ("; a policy version was adopted later" if comparison.policy_changed else ""))
+    click.echo(
+        f"compliance on {days}, as known then vs now: {comparison.teachers:,} teachers "
+        f"registered then ({comparison.registered_later:,} since); "
+        f"{comparison.compared:,} with facts recorded later compared, "
+        f"{comparison.unaffected:,} unaffected"
+        + ("; a policy version was adopted later" if comparison.policy_changed else "")
+    )
     click.echo(f"differences: {len(comparison.differences):,}")
     for change, count in comparison.changes().most_common():
         click.echo(f"  {change}: {count:,}")
     for difference in comparison.differences[:limit]:
         then, now = difference.then, difference.now
-        click.echo(f"{difference.pin}  {difference.full_name}  on {difference.as_of}: "
-                   f"{then.get('status')} ({then.get('hours', 0)} h) -> "
-                   f"{now.get('status')} ({now.get('hours', 0)} h)")
+        click.echo(
+            f"{difference.pin}  {difference.full_name}  on {difference.as_of}: "
+            f"{then.get('status')} ({then.get('hours', 0)} h) -> "
+            f"{now.get('status')} ({now.get('hours', 0)} h)"
+        )
         for reason in difference.reasons:
             click.echo(f"    {reason}")
     if len(comparison.differences) > limit:

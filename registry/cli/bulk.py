@@ -24,8 +24,9 @@ EXIT_ROWS_REJECTED = 3
 def _open(ctx: click.Context):
     settings = settings_from(ctx)
     if not settings.database.embedded and not is_initialised(settings):
-        raise click.ClickException(f"{settings.database.redacted()} is not initialised; "
-                                   "run `registry init` first.")
+        raise click.ClickException(
+            f"{settings.database.redacted()} is not initialised; run `registry init` first."
+        )
     return open_registry(settings)
 
 
@@ -39,29 +40,67 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 
 
 @cli.command()
-@click.option("--teachers", type=click.IntRange(1, 2_000_000), default=1000, show_default=True,
-              help="Teachers registered over the whole history.")
-@click.option("--years", type=click.IntRange(1, 50), default=10, show_default=True,
-              help="Years of history, ending on --end.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Random seed: the same seed, secret key and end date give the same events.")
-@click.option("--end", callback=_date, default=None, metavar="YYYY-MM-DD",
-              help="Last day of the history (default: yesterday).")
-@click.option("--workers", type=click.IntRange(1, 2), default=None,
-              help="Processes (default: 2 from 5,000 teachers); the events are the same.")
+@click.option(
+    "--teachers",
+    type=click.IntRange(1, 2_000_000),
+    default=1000,
+    show_default=True,
+    help="Teachers registered over the whole history.",
+)
+@click.option(
+    "--years",
+    type=click.IntRange(1, 50),
+    default=10,
+    show_default=True,
+    help="Years of history, ending on --end.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed: the same seed, secret key and end date give the same events.",
+)
+@click.option(
+    "--end",
+    callback=_date,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Last day of the history (default: yesterday).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 2),
+    default=None,
+    help="Processes (default: 2 from 5,000 teachers); the events are the same.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @database_option
 @click.pass_context
 @fail_cleanly
-def generate(ctx: click.Context, teachers: int, years: int, seed: int, end: date | None,
-             workers: int | None, as_json: bool) -> None:
+def generate(
+    ctx: click.Context,
+    teachers: int,
+    years: int,
+    seed: int,
+    end: date | None,
+    workers: int | None,
+    as_json: bool,
+) -> None:
     """Write a realistic synthetic national history through the registry's commands."""
     from registry.generate import generate_history
 
     app = _open(ctx)
     try:
-        summary = generate_history(app, teachers=teachers, years=years, seed=seed, end=end,
-                                   workers=workers, progress=not as_json)
+        summary = generate_history(
+            app,
+            teachers=teachers,
+            years=years,
+            seed=seed,
+            end=end,
+            workers=workers,
+            progress=not as_json,
+        )
     finally:
         app.close()
     if as_json:
@@ -72,19 +111,35 @@ def generate(ctx: click.Context, teachers: int, years: int, seed: int, end: date
 
 @cli.command("import")
 @click.argument("file", type=click.File("rb"))
-@click.option("--account", "account_name", default=None,
-              help="Record as this account (a registrar records for its provider only); "
-                   "default: the operator, as admin.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
-              help="Rows recorded per transaction.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the row-level report as JSON instead of text.")
+@click.option(
+    "--account",
+    "account_name",
+    default=None,
+    help="Record as this account (a registrar records for its provider only); "
+    "default: the operator, as admin.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=500,
+    show_default=True,
+    help="Rows recorded per transaction.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the row-level report as JSON instead of text."
+)
 @click.option("--verbose", is_flag=True, help="List recorded rows too, not only the others.")
 @database_option
 @click.pass_context
 @fail_cleanly
-def import_(ctx: click.Context, file, account_name: str | None, batch_size: int,
-            as_json: bool, verbose: bool) -> None:
+def import_(
+    ctx: click.Context,
+    file,
+    account_name: str | None,
+    batch_size: int,
+    as_json: bool,
+    verbose: bool,
+) -> None:
     """Load certificates from a UTF-8 CSV file (legacy certificates or programme results).
 
     FILE has a header row: pin, number, provider_code, title, form, hours, issued_on; or
@@ -98,8 +153,7 @@ def import_(ctx: click.Context, file, account_name: str | None, batch_size: int,
     app = _open(ctx)
     try:
         actor = _actor(app, account_name)
-        report = import_csv(app, actor, data, batch_size=batch_size,
-                            progress=not as_json)
+        report = import_csv(app, actor, data, batch_size=batch_size, progress=not as_json)
     finally:
         app.close()
     if as_json:
@@ -120,5 +174,11 @@ def _actor(app, account_name: str | None) -> Actor:
     account = Session(app).find(Account.id_for(account_name))
     if not isinstance(account, Account) or account.disabled:
         raise NotFoundError(f"No active account {account_name}.", code="account_not_found")
-    return Actor(name=account.name, role=account.role, account_id=str(account.id),
-                 provider_code=account.provider_code, region=account.region, via="cli")
+    return Actor(
+        name=account.name,
+        role=account.role,
+        account_id=str(account.id),
+        provider_code=account.provider_code,
+        region=account.region,
+        via="cli",
+    )

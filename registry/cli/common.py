@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -12,9 +13,13 @@ from registry.settings import Settings
 
 
 @click.group()
-@click.option("--database", "database_url", envvar="REGISTRY_DATABASE_URL", default=None,
-              help="sqlite:///path or postgresql://user@host:port/db "
-                   "(default: SQLite in ./instance).")
+@click.option(
+    "--database",
+    "database_url",
+    envvar="REGISTRY_DATABASE_URL",
+    default=None,
+    help="sqlite:///path or postgresql://user@host:port/db (default: SQLite in ./instance).",
+)
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """National registry of teachers' qualification upgrading."""
@@ -48,8 +53,11 @@ def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             if not unreachable(error):
                 raise
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            click.echo(f"error: the database cannot be reached or refused the connection: "
-                       f"{first_line} [database_unavailable]", err=True)
+            click.echo(
+                f"error: the database cannot be reached or refused the connection: "
+                f"{first_line} [database_unavailable]",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper

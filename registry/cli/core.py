@@ -33,14 +33,25 @@ def users() -> None:
 @click.option("--password", default=None, help="Password for signing in to the web pages.")
 @click.pass_context
 @fail_cleanly
-def create_user(ctx: click.Context, name: str, role: str, provider_code: str | None,
-                region: str | None, password: str | None) -> None:
+def create_user(
+    ctx: click.Context,
+    name: str,
+    role: str,
+    provider_code: str | None,
+    region: str | None,
+    password: str | None,
+) -> None:
     """Create an account; the API token is printed as the last line."""
     app = open_registry(settings_from(ctx), auto_init=True)
     try:
-        result, token = app.create_account(Actor.system(), name=name, role=role,
-                                           provider_code=provider_code, region=region,
-                                           password=password)
+        result, token = app.create_account(
+            Actor.system(),
+            name=name,
+            role=role,
+            provider_code=provider_code,
+            region=region,
+            password=password,
+        )
     finally:
         app.close()
     scope = result.data["provider_code"] or result.data["region"] or "national"

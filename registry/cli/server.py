@@ -21,25 +21,42 @@ def database_option(func):
             ctx.find_root().obj["database_url"] = value
         return value
 
-    return click.option("--database", "database_url", default=None, expose_value=False,
-                        callback=remember, is_eager=True,
-                        help="sqlite:///path or postgresql://user@host:port/db.")(func)
+    return click.option(
+        "--database",
+        "database_url",
+        default=None,
+        expose_value=False,
+        callback=remember,
+        is_eager=True,
+        help="sqlite:///path or postgresql://user@host:port/db.",
+    )(func)
 
 
-def _serve(settings, host: str, port: int, workers: int | None, threads: int,
-           on_ready=None) -> None:
+def _serve(
+    settings, host: str, port: int, workers: int | None, threads: int, on_ready=None
+) -> None:
     server = importlib.import_module("web.server")
-    server.serve(settings, host=host, port=port, workers=workers, threads=threads,
-                 on_ready=on_ready)
+    server.serve(
+        settings, host=host, port=port, workers=workers, threads=threads, on_ready=on_ready
+    )
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Worker processes (default: 1 on SQLite, 2–4 on PostgreSQL).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Threads per worker.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: 1 on SQLite, 2–4 on PostgreSQL).",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker.",
+)
 @database_option
 @click.pass_context
 @fail_cleanly
@@ -74,10 +91,18 @@ def _demo_accounts(app, instance_path) -> list[dict[str, str]]:
     accounts = []
     for name, role, scope in DEMO_ACCOUNTS:
         password = f"{role}-{secrets.token_hex(3)}"
-        _, token = app.create_account(Actor.system(name="demo"), name=name, role=role,
-                                      password=password, **scope)
-        accounts.append({"name": name, "role": role, "password": password, "token": token,
-                         "scope": scope.get("provider_code") or scope.get("region") or ""})
+        _, token = app.create_account(
+            Actor.system(name="demo"), name=name, role=role, password=password, **scope
+        )
+        accounts.append(
+            {
+                "name": name,
+                "role": role,
+                "password": password,
+                "token": token,
+                "scope": scope.get("provider_code") or scope.get("region") or "",
+            }
+        )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(accounts, handle, indent=2)
@@ -85,8 +110,13 @@ def _demo_accounts(app, instance_path) -> list[dict[str, str]]:
 
 
 @cli.command()
-@click.option("--teachers", default=3000, show_default=True, type=click.IntRange(1, 200_000),
-              help="Teachers in the synthetic national history.")
+@click.option(
+    "--teachers",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(1, 200_000),
+    help="Teachers in the synthetic national history.",
+)
 @click.option("--years", default=10, show_default=True, type=click.IntRange(1, 30))
 @click.option("--seed", default=2024, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -95,8 +125,9 @@ def _demo_accounts(app, instance_path) -> list[dict[str, str]]:
 @database_option
 @click.pass_context
 @fail_cleanly
-def demo(ctx: click.Context, teachers: int, years: int, seed: int, host: str, port: int,
-         no_serve: bool) -> None:
+def demo(
+    ctx: click.Context, teachers: int, years: int, seed: int, host: str, port: int, no_serve: bool
+) -> None:
     """Generate a realistic national data set (once), create demo accounts and serve it."""
     from registry.bootstrap import open_registry, open_worker
     from registry.generate import generate_history
@@ -104,16 +135,23 @@ def demo(ctx: click.Context, teachers: int, years: int, seed: int, host: str, po
     settings = settings_from(ctx)
     app = open_registry(settings, auto_init=True)
     try:
-        if app.db.query_one(f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1",
-                            ("%:Teacher.Registered",)):
+        if app.db.query_one(
+            f"SELECT 1 FROM {app.db.events_table} WHERE topic LIKE ? LIMIT 1",
+            ("%:Teacher.Registered",),
+        ):
             click.echo(f"using the data set already in {settings.database.redacted()}")
         else:
-            click.echo(f"generating {teachers} teachers over {years} years (seed {seed}) "
-                       f"into {settings.database.redacted()}")
-            summary = generate_history(app, teachers=teachers, years=years, seed=seed,
-                                       progress=True)
-            click.echo(f"recorded {summary.events} events for {summary.teachers} teachers "
-                       f"in {summary.elapsed_s:.0f} s")
+            click.echo(
+                f"generating {teachers} teachers over {years} years (seed {seed}) "
+                f"into {settings.database.redacted()}"
+            )
+            summary = generate_history(
+                app, teachers=teachers, years=years, seed=seed, progress=True
+            )
+            click.echo(
+                f"recorded {summary.events} events for {summary.teachers} teachers "
+                f"in {summary.elapsed_s:.0f} s"
+            )
             # A fresh application: nothing of the generator's batch may linger into the
             # accounts' commands (they must be saved on their own).
             app.close()
@@ -129,8 +167,10 @@ def demo(ctx: click.Context, teachers: int, years: int, seed: int, host: str, po
     click.echo("accounts (web sign-in: name + password; API: Authorization: Bearer <token>):")
     for account in accounts:
         scope = f" [{account['scope']}]" if account["scope"] else ""
-        click.echo(f"  {account['role']:<13}{scope:<8} {account['name']:<18} "
-                   f"password {account['password']:<20} token {account['token']}")
+        click.echo(
+            f"  {account['role']:<13}{scope:<8} {account['name']:<18} "
+            f"password {account['password']:<20} token {account['token']}"
+        )
     click.echo(f"(kept in {settings.instance_path / 'demo-accounts.json'})")
     if not no_serve:
         _serve(settings, host, port, None, 8)

@@ -29,9 +29,14 @@ def _stand_in_hash() -> str:
 
 def account_data(account: Account) -> dict[str, Any]:
     """An account as a plain result (never its hashes)."""
-    return {"id": str(account.id), "name": account.name, "role": account.role,
-            "provider_code": account.provider_code, "region": account.region,
-            "disabled": account.disabled}
+    return {
+        "id": str(account.id),
+        "name": account.name,
+        "role": account.role,
+        "provider_code": account.provider_code,
+        "region": account.region,
+        "disabled": account.disabled,
+    }
 
 
 def new_token() -> tuple[str, str]:
@@ -43,30 +48,40 @@ def new_token() -> tuple[str, str]:
 class AccountCommands:
     """Registry mixin: accounts, sign-in checks and policy versions."""
 
-    def create_account(self, actor: Actor, *, name: str, role: str,
-                       provider_code: str | None = None, region: str | None = None,
-                       password: str | None = None,
-                       idempotency_key: str | None = None) -> tuple[CommandResult, str]:
+    def create_account(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        role: str,
+        provider_code: str | None = None,
+        region: str | None = None,
+        password: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[CommandResult, str]:
         """Create an account; returns the result and the API token (shown once)."""
         actor.require("manage_accounts")
         secret, hashed = new_token()
         if password is not None and len(password) < 8:
-            raise RuleViolationError("A password has at least 8 characters.",
-                                     field="password", code="password_too_short")
+            raise RuleViolationError(
+                "A password has at least 8 characters.", field="password", code="password_too_short"
+            )
         password_hash = _hasher.hash(password) if password else None
         args = {"name": name, "role": role, "provider_code": provider_code, "region": region}
 
         def body(session: Session) -> dict[str, Any]:
             account = Account.create(name, role, provider_code, region, hashed, password_hash)
             if session.find(account.id) is not None:
-                raise ConflictError(f"Account {name} already exists.", field="name",
-                                    code="duplicate_account")
+                raise ConflictError(
+                    f"Account {name} already exists.", field="name", code="duplicate_account"
+                )
             if provider_code:
                 session.get(Provider.id_for(provider_code), "provider", provider_code)
             return account_data(session.add(account))
 
-        result = self.commands.run(actor, "create_account", args, body,
-                                   idempotency_key=idempotency_key)
+        result = self.commands.run(
+            actor, "create_account", args, body, idempotency_key=idempotency_key
+        )
         return result, f"{result.data['id'].replace('-', '')}.{secret}"
 
     def authenticate_token(self, token: str) -> Account:
@@ -92,8 +107,9 @@ class AccountCommands:
         try:
             _hasher.verify(account.password_hash, password or "")
         except VerificationError:
-            raise NotAuthenticatedError("Unknown name or wrong password.",
-                                        code="bad_sign_in") from None
+            raise NotAuthenticatedError(
+                "Unknown name or wrong password.", code="bad_sign_in"
+            ) from None
         return account
 
     def start_policy(self) -> CommandResult | None:
@@ -107,20 +123,32 @@ class AccountCommands:
 
         return self.commands.run(actor, "start_policy", {}, body)
 
-    def adopt_policy(self, actor: Actor, *, effective_from: date, window_years: int,
-                     required_hours: int, idempotency_key: str | None = None) -> CommandResult:
+    def adopt_policy(
+        self,
+        actor: Actor,
+        *,
+        effective_from: date,
+        window_years: int,
+        required_hours: int,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Adopt a new policy version effective from a date."""
         actor.require("adopt_policy")
-        args = {"effective_from": effective_from, "window_years": window_years,
-                "required_hours": required_hours}
+        args = {
+            "effective_from": effective_from,
+            "window_years": window_years,
+            "required_hours": required_hours,
+        }
 
         def body(session: Session) -> dict[str, Any]:
             policy = session.find(CompliancePolicy.id_for())
             if policy is None:
                 policy = session.add(CompliancePolicy.start())
             policy.adopt(effective_from, window_years, required_hours)
-            return {"effective_from": effective_from.isoformat(),
-                    "window_years": window_years, "required_hours": required_hours}
+            return {
+                "effective_from": effective_from.isoformat(),
+                "window_years": window_years,
+                "required_hours": required_hours,
+            }
 
-        return self.commands.run(actor, "adopt_policy", args, body,
-                                 idempotency_key=idempotency_key)
+        return self.commands.run(actor, "adopt_policy", args, body, idempotency_key=idempotency_key)

@@ -16,9 +16,10 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -52,7 +53,7 @@ class Session:
     fails the save). A `step()` (an import row) is all-or-nothing inside the session.
     """
 
-    def __init__(self, app: "Registry", *, known_ids: set[int] | None = None):
+    def __init__(self, app: Registry, *, known_ids: set[int] | None = None):
         self.app = app
         # Keyed by UUID.int: hashing an int is done in C, a UUID's __hash__ in Python.
         self.aggregates: dict[int, Any] = {}
@@ -90,8 +91,11 @@ class Session:
 
     def preload(self, aggregate_ids: list[uuid.UUID]) -> None:
         """Read many aggregates in one query (bulk paths); the absent ones are noted too."""
-        wanted = {i.int: i for i in aggregate_ids
-                  if i.int not in self.aggregates and i.int not in self.missing}
+        wanted = {
+            i.int: i
+            for i in aggregate_ids
+            if i.int not in self.aggregates and i.int not in self.missing
+        }
         if not wanted:
             return
         found = self.app.read_aggregates(list(wanted.values()))
@@ -140,7 +144,7 @@ class Session:
         self._touched = {}
 
     @contextmanager
-    def step(self) -> Iterator["Session"]:
+    def step(self) -> Iterator[Session]:
         """Run one unit of work: if it raises, its changes are undone, earlier ones kept."""
         outer, self._step = self._step, {}
         try:
@@ -172,8 +176,11 @@ class Session:
         """The aggregate as stored plus its first `kept` pending events."""
         pending = list(aggregate.pending_events)
         stored_version = aggregate.version - len(pending)
-        state = (self.app.repository.get(aggregate.id, version=stored_version)
-                 if stored_version >= 1 else None)
+        state = (
+            self.app.repository.get(aggregate.id, version=stored_version)
+            if stored_version >= 1
+            else None
+        )
         for pending_event in pending[:kept]:
             state = pending_event.mutate(state)
         if state is not None:
@@ -198,14 +205,15 @@ class KeyedRequest:
 
     def record(self, result: dict[str, Any]) -> IdempotentRequest:
         """The first answer, to be saved with the command's events."""
-        return IdempotentRequest.record(self.request_id, self.key, self.command, self.digest,
-                                        result)
+        return IdempotentRequest.record(
+            self.request_id, self.key, self.command, self.digest, result
+        )
 
 
 class CommandRunner:
     """Runs commands one per transaction (or into a shared batch session)."""
 
-    def __init__(self, app: "Registry"):
+    def __init__(self, app: Registry):
         self.app = app
         # A batch belongs to the thread running it: a web server's other threads must
         # keep saving their own commands while an import runs.
@@ -222,15 +230,26 @@ class CommandRunner:
     def batch(self, session: Session | None) -> None:
         self._local.batch = session
 
-    def run(self, actor: Actor, command: str, args: dict[str, Any],
-            body: Callable[[Session], dict[str, Any]], *, idempotency_key: str | None = None,
-            idempotency_scope: str | None = None) -> CommandResult:
+    def run(
+        self,
+        actor: Actor,
+        command: str,
+        args: dict[str, Any],
+        body: Callable[[Session], dict[str, Any]],
+        *,
+        idempotency_key: str | None = None,
+        idempotency_scope: str | None = None,
+    ) -> CommandResult:
         """Run `body` under the rules above and return its result."""
         keyed = None
         if idempotency_key is not None:
             scope = idempotency_scope or actor.account_id or actor.name
-            keyed = KeyedRequest(IdempotentRequest.id_for(scope, idempotency_key),
-                                 idempotency_key, command, fingerprint(command, args))
+            keyed = KeyedRequest(
+                IdempotentRequest.id_for(scope, idempotency_key),
+                idempotency_key,
+                command,
+                fingerprint(command, args),
+            )
             earlier = self._earlier(keyed)
             if earlier is not None:
                 return earlier
@@ -243,8 +262,9 @@ class CommandRunner:
             return self._attempt(actor, body)
         # A concurrent request with this key may be running: wait for its answer, or hold
         # the key while this one runs (a batch saves later, so it takes no claim).
-        token, earlier = self.claims.acquire(keyed.request_id, keyed.digest,
-                                             lambda: self._earlier(keyed))
+        token, earlier = self.claims.acquire(
+            keyed.request_id, keyed.digest, lambda: self._earlier(keyed)
+        )
         if earlier is not None:
             return earlier
         assert token is not None
@@ -253,8 +273,12 @@ class CommandRunner:
         finally:
             self.claims.release(keyed.request_id, token)
 
-    def _attempt(self, actor: Actor, body: Callable[[Session], dict[str, Any]],
-                 keyed: KeyedRequest | None = None) -> CommandResult:
+    def _attempt(
+        self,
+        actor: Actor,
+        body: Callable[[Session], dict[str, Any]],
+        keyed: KeyedRequest | None = None,
+    ) -> CommandResult:
         """Run and save `body`, again on fresh state if a concurrent save got there first."""
         meta = actor_meta(actor, keyed.key if keyed is not None else None)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -272,8 +296,10 @@ class CommandRunner:
                     if earlier is not None:
                         return earlier
                 if attempt == MAX_ATTEMPTS:
-                    raise ConflictError("The record changed while this was being saved; "
-                                        "try again.", code="concurrent_update") from None
+                    raise ConflictError(
+                        "The record changed while this was being saved; try again.",
+                        code="concurrent_update",
+                    ) from None
                 time.sleep(random.uniform(0, 0.005 * attempt))  # de-synchronise the racers
                 continue
             return CommandResult(result, position)
@@ -288,9 +314,11 @@ class CommandRunner:
         if earlier.fingerprint != keyed.digest:
             raise RuleViolationError(
                 "This Idempotency-Key was already used for a different request.",
-                code="idempotency_key_reused")
-        return CommandResult(earlier.result, self.app.position_of(keyed.request_id, 1),
-                             replayed=True)
+                code="idempotency_key_reused",
+            )
+        return CommandResult(
+            earlier.result, self.app.position_of(keyed.request_id, 1), replayed=True
+        )
 
 
 def actor_meta(actor: Actor, idempotency_key: str | None = None) -> dict[str, Any]:

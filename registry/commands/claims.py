@@ -17,8 +17,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from registry.domain.errors import ConflictError, RuleViolationError
 from registry.storage.schema import CLAIMS_TABLE, ensure_claims_table
@@ -47,8 +48,14 @@ def _now_ms() -> int:
 class KeyClaims:
     """The claims table of one process: claim, wait, take over, renew, release."""
 
-    def __init__(self, database: Callable[[], "Database"], *, stale_after_s: float = 10.0,
-                 renew_every_s: float = 2.0, wait_s: float = 15.0):
+    def __init__(
+        self,
+        database: Callable[[], Database],
+        *,
+        stale_after_s: float = 10.0,
+        renew_every_s: float = 2.0,
+        wait_s: float = 15.0,
+    ):
         self._database = database
         self.stale_after_s = stale_after_s
         self.renew_every_s = renew_every_s
@@ -60,15 +67,16 @@ class KeyClaims:
         self._renewer: threading.Thread | None = None
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         db = self._database()
         if not self._ready:
             ensure_claims_table(db)
             self._ready = True
         return db
 
-    def acquire(self, request_id: uuid.UUID, fingerprint: str,
-                answered: Callable[[], R | None]) -> tuple[str | None, R | None]:
+    def acquire(
+        self, request_id: uuid.UUID, fingerprint: str, answered: Callable[[], R | None]
+    ) -> tuple[str | None, R | None]:
         """Hold the request's claim, or wait for the holder's answer.
 
         Returns `(token, None)` when this caller must run the command (then `release` it),
@@ -87,10 +95,13 @@ class KeyClaims:
             elif claim.fingerprint != fingerprint:
                 raise RuleViolationError(
                     "This Idempotency-Key was already used for a different request.",
-                    code="idempotency_key_reused")
+                    code="idempotency_key_reused",
+                )
             elif time.monotonic() > deadline:
-                raise ConflictError("A request with this Idempotency-Key is still being "
-                                    "processed; retry it later.", code="idempotency_key_in_use")
+                raise ConflictError(
+                    "A request with this Idempotency-Key is still being processed; retry it later.",
+                    code="idempotency_key_in_use",
+                )
             else:
                 time.sleep(pause)
                 pause = min(pause * 2, 0.025)
@@ -111,23 +122,30 @@ class KeyClaims:
         with self._lock:
             self._held.pop(rid, None)
         try:
-            self.db.execute(f"DELETE FROM {CLAIMS_TABLE} WHERE request_id = ? AND holder = ?",
-                            (rid, token))
+            self.db.execute(
+                f"DELETE FROM {CLAIMS_TABLE} WHERE request_id = ? AND holder = ?", (rid, token)
+            )
         except Exception:  # the answer is already stored; the claim goes stale in time
             log.warning("could not release the idempotency claim %s", rid, exc_info=True)
 
     def _insert(self, rid: str, fingerprint: str) -> str | None:
         token = uuid.uuid4().hex
         with self.db.transaction() as cur:
-            cur.execute(f"INSERT INTO {CLAIMS_TABLE} (request_id, fingerprint, holder, "
-                        "claimed_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (request_id) "
-                        "DO NOTHING", (rid, fingerprint, token, _now_ms()))
+            cur.execute(
+                f"INSERT INTO {CLAIMS_TABLE} (request_id, fingerprint, holder, "
+                "claimed_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (request_id) "
+                "DO NOTHING",
+                (rid, fingerprint, token, _now_ms()),
+            )
             won = cur.rowcount == 1
         return self._hold(rid, token) if won else None
 
     def _current(self, rid: str) -> Claim | None:
-        row = self.db.query_one(f"SELECT request_id, fingerprint, holder, claimed_at_ms "
-                                f"FROM {CLAIMS_TABLE} WHERE request_id = ?", (rid,))
+        row = self.db.query_one(
+            f"SELECT request_id, fingerprint, holder, claimed_at_ms "
+            f"FROM {CLAIMS_TABLE} WHERE request_id = ?",
+            (rid,),
+        )
         return Claim(str(row[0]), str(row[1]), str(row[2]), int(row[3])) if row else None
 
     def _is_stale(self, claim: Claim) -> bool:
@@ -137,14 +155,26 @@ class KeyClaims:
         """Replace a dead holder's claim, unless someone renewed or took it meanwhile."""
         token = uuid.uuid4().hex
         with self.db.transaction() as cur:
-            cur.execute(f"UPDATE {CLAIMS_TABLE} SET holder = ?, fingerprint = ?, "
-                        "claimed_at_ms = ? WHERE request_id = ? AND holder = ? AND "
-                        "claimed_at_ms = ?", (token, fingerprint, _now_ms(), claim.request_id,
-                                              claim.holder, claim.claimed_at_ms))
+            cur.execute(
+                f"UPDATE {CLAIMS_TABLE} SET holder = ?, fingerprint = ?, "
+                "claimed_at_ms = ? WHERE request_id = ? AND holder = ? AND "
+                "claimed_at_ms = ?",
+                (
+                    token,
+                    fingerprint,
+                    _now_ms(),
+                    claim.request_id,
+                    claim.holder,
+                    claim.claimed_at_ms,
+                ),
+            )
             won = cur.rowcount == 1
         if won:
-            log.warning("took over the stale idempotency claim %s of holder %s",
-                        claim.request_id, claim.holder)
+            log.warning(
+                "took over the stale idempotency claim %s of holder %s",
+                claim.request_id,
+                claim.holder,
+            )
         return self._hold(claim.request_id, token) if won else None
 
     # -- renewal: one thread per process, alive only while it holds claims -------------
@@ -153,8 +183,9 @@ class KeyClaims:
         with self._lock:
             self._held[rid] = token
             if self._renewer is None:
-                self._renewer = threading.Thread(target=self._renew, daemon=True,
-                                                 name="idempotency-claims")
+                self._renewer = threading.Thread(
+                    target=self._renew, daemon=True, name="idempotency-claims"
+                )
                 self._renewer.start()
         return token
 
@@ -170,9 +201,11 @@ class KeyClaims:
                         return
                 try:
                     with db.transaction() as cur:
-                        cur.executemany(f"UPDATE {CLAIMS_TABLE} SET claimed_at_ms = ? "
-                                        "WHERE request_id = ? AND holder = ?",
-                                        [(_now_ms(), rid, token) for rid, token in held])
+                        cur.executemany(
+                            f"UPDATE {CLAIMS_TABLE} SET claimed_at_ms = ? "
+                            "WHERE request_id = ? AND holder = ?",
+                            [(_now_ms(), rid, token) for rid, token in held],
+                        )
                 except Exception:  # try again next round; a claim survives a few misses
                     log.warning("could not renew idempotency claims", exc_info=True)
         finally:

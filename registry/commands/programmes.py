@@ -10,7 +10,7 @@ from registry.access import check_provider
 from registry.commands.base import Actor, CommandResult, Session
 from registry.domain import clock
 from registry.domain.enrolment import Enrolment
-from registry.domain.errors import ConflictError, NotFoundError
+from registry.domain.errors import ConflictError
 from registry.domain.programme import Programme
 from registry.domain.values import check_not_future, parse_id
 
@@ -18,8 +18,12 @@ from registry.domain.values import check_not_future, parse_id
 def programme_data(programme: Programme) -> dict[str, Any]:
     """A programme as a plain result."""
     facts = programme.facts()
-    return {"id": str(programme.id), **facts, "starts_on": facts["starts_on"].isoformat(),
-            "ends_on": facts["ends_on"].isoformat()}
+    return {
+        "id": str(programme.id),
+        **facts,
+        "starts_on": facts["starts_on"].isoformat(),
+        "ends_on": facts["ends_on"].isoformat(),
+    }
 
 
 class ProgrammeCommands:
@@ -31,8 +35,9 @@ class ProgrammeCommands:
     def find_enrolment(self, session: Session, enrolment_id: str | uuid.UUID) -> Enrolment:
         return session.get(parse_id(enrolment_id, "enrolment"), "enrolment", str(enrolment_id))
 
-    def register_programme(self, actor: Actor, details: dict[str, Any], *,
-                           idempotency_key: str | None = None) -> CommandResult:
+    def register_programme(
+        self, actor: Actor, details: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> CommandResult:
         """Register a programme of a provider (a course: >= 72 hours, assessed)."""
         provider_code = details.get("provider_code")
         actor.require("write_programmes")
@@ -45,20 +50,28 @@ class ProgrammeCommands:
             if session.find(programme.id) is not None:
                 raise ConflictError(
                     f"Programme {programme.code} of {provider_code} is already registered.",
-                    field="code", code="duplicate_programme")
+                    field="code",
+                    code="duplicate_programme",
+                )
             return programme_data(session.add(programme))
 
-        return self.commands.run(actor, "register_programme", details, body,
-                                 idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor, "register_programme", details, body, idempotency_key=idempotency_key
+        )
 
-    def enrol(self, actor: Actor, programme_id: str, pin: str, *,
-              enrolled_on: date | None = None,
-              idempotency_key: str | None = None) -> CommandResult:
+    def enrol(
+        self,
+        actor: Actor,
+        programme_id: str,
+        pin: str,
+        *,
+        enrolled_on: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Enrol a teacher in a programme, at most once (dated today unless recorded late)."""
         actor.require("write_programmes")
         args = {"programme_id": str(programme_id), "pin": pin, "enrolled_on": enrolled_on}
-        day = clock.today() if enrolled_on is None else check_not_future(enrolled_on,
-                                                                         "enrolled_on")
+        day = clock.today() if enrolled_on is None else check_not_future(enrolled_on, "enrolled_on")
 
         def body(session: Session) -> dict[str, Any]:
             programme = self.find_programme(session, programme_id)
@@ -69,8 +82,9 @@ class ProgrammeCommands:
                 raise ConflictError("The teacher has left service.", code="teacher_departed")
             enrolment_id = Enrolment.id_for(programme.id, teacher.id)
             if session.find(enrolment_id) is not None:
-                raise ConflictError("The teacher is already enrolled in this programme.",
-                                    code="already_enrolled")
+                raise ConflictError(
+                    "The teacher is already enrolled in this programme.", code="already_enrolled"
+                )
             enrolment = Enrolment.enrol(programme.id, teacher.id, day, programme.facts())
             return session.add(enrolment).summary()
 
@@ -82,12 +96,24 @@ class ProgrammeCommands:
         self.active_provider(session, enrolment.provider_code)
         return enrolment
 
-    def assess(self, actor: Actor, enrolment_id: str, *, passed: bool, assessed_on: date,
-               score: float | None = None, idempotency_key: str | None = None) -> CommandResult:
+    def assess(
+        self,
+        actor: Actor,
+        enrolment_id: str,
+        *,
+        passed: bool,
+        assessed_on: date,
+        score: float | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Record an assessment (a failed teacher may be re-assessed)."""
         actor.require("write_programmes")
-        args = {"enrolment_id": str(enrolment_id), "passed": passed, "score": score,
-                "assessed_on": assessed_on}
+        args = {
+            "enrolment_id": str(enrolment_id),
+            "passed": passed,
+            "score": score,
+            "assessed_on": assessed_on,
+        }
 
         def body(session: Session) -> dict[str, Any]:
             enrolment = self._open_enrolment(session, actor, enrolment_id)
@@ -96,12 +122,18 @@ class ProgrammeCommands:
 
         return self.commands.run(actor, "assess", args, body, idempotency_key=idempotency_key)
 
-    def withdraw(self, actor: Actor, enrolment_id: str, *, effective_on: date, reason: str,
-                 idempotency_key: str | None = None) -> CommandResult:
+    def withdraw(
+        self,
+        actor: Actor,
+        enrolment_id: str,
+        *,
+        effective_on: date,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Withdraw a teacher from a programme."""
         actor.require("write_programmes")
-        args = {"enrolment_id": str(enrolment_id), "effective_on": effective_on,
-                "reason": reason}
+        args = {"enrolment_id": str(enrolment_id), "effective_on": effective_on, "reason": reason}
 
         def body(session: Session) -> dict[str, Any]:
             enrolment = self._open_enrolment(session, actor, enrolment_id)

@@ -11,9 +11,14 @@ from registry.domain.provider import Provider
 
 def provider_data(provider: Provider) -> dict[str, Any]:
     """A provider as a plain result."""
-    return {"code": provider.code, "name": provider.name, "kind": provider.kind,
-            "region": provider.region, "suspended": provider.suspended,
-            "suspension_reason": provider.suspension_reason}
+    return {
+        "code": provider.code,
+        "name": provider.name,
+        "kind": provider.kind,
+        "region": provider.region,
+        "suspended": provider.suspended,
+        "suspension_reason": provider.suspension_reason,
+    }
 
 
 class ProviderCommands:
@@ -28,8 +33,16 @@ class ProviderCommands:
         provider.check_active()
         return provider
 
-    def register_provider(self, actor: Actor, *, code: str, name: str, kind: str, region: str,
-                          idempotency_key: str | None = None) -> CommandResult:
+    def register_provider(
+        self,
+        actor: Actor,
+        *,
+        code: str,
+        name: str,
+        kind: str,
+        region: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Register a provider under a code no other provider has."""
         actor.require("manage_providers")
         args = {"code": code, "name": name, "kind": kind, "region": region}
@@ -37,15 +50,20 @@ class ProviderCommands:
         def body(session: Session) -> dict[str, Any]:
             provider = Provider.register(code, name, kind, region)
             if session.find(provider.id) is not None:
-                raise ConflictError(f"Provider {code} is already registered.", field="code",
-                                    code="duplicate_provider")
+                raise ConflictError(
+                    f"Provider {code} is already registered.",
+                    field="code",
+                    code="duplicate_provider",
+                )
             return provider_data(session.add(provider))
 
-        return self.commands.run(actor, "register_provider", args, body,
-                                 idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor, "register_provider", args, body, idempotency_key=idempotency_key
+        )
 
-    def suspend_provider(self, actor: Actor, code: str, *, reason: str,
-                         idempotency_key: str | None = None) -> CommandResult:
+    def suspend_provider(
+        self, actor: Actor, code: str, *, reason: str, idempotency_key: str | None = None
+    ) -> CommandResult:
         """Suspend a provider: it can record nothing new."""
         actor.require("manage_providers")
 
@@ -54,11 +72,17 @@ class ProviderCommands:
             provider.suspend(reason)
             return provider_data(provider)
 
-        return self.commands.run(actor, "suspend_provider", {"code": code, "reason": reason},
-                                 body, idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor,
+            "suspend_provider",
+            {"code": code, "reason": reason},
+            body,
+            idempotency_key=idempotency_key,
+        )
 
-    def reinstate_provider(self, actor: Actor, code: str, *, reason: str,
-                           idempotency_key: str | None = None) -> CommandResult:
+    def reinstate_provider(
+        self, actor: Actor, code: str, *, reason: str, idempotency_key: str | None = None
+    ) -> CommandResult:
         """Lift a provider's suspension."""
         actor.require("manage_providers")
 
@@ -67,5 +91,10 @@ class ProviderCommands:
             provider.reinstate(reason)
             return provider_data(provider)
 
-        return self.commands.run(actor, "reinstate_provider", {"code": code, "reason": reason},
-                                 body, idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor,
+            "reinstate_provider",
+            {"code": code, "reason": reason},
+            body,
+            idempotency_key=idempotency_key,
+        )

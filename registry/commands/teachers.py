@@ -14,12 +14,19 @@ from registry.domain.values import check_pin
 
 def teacher_data(teacher: Teacher) -> dict[str, Any]:
     """A teacher as a plain result."""
-    return {"id": str(teacher.id), "pin": teacher.pin, "full_name": teacher.full_name,
-            "region": teacher.region, "district": teacher.district, "school": teacher.school,
-            "subject": teacher.subject, "position": teacher.position,
-            "service_start": teacher.service_start.isoformat(),
-            "departed_on": teacher.departed_on.isoformat() if teacher.departed_on else None,
-            "previous_pins": list(teacher.previous_pins)}
+    return {
+        "id": str(teacher.id),
+        "pin": teacher.pin,
+        "full_name": teacher.full_name,
+        "region": teacher.region,
+        "district": teacher.district,
+        "school": teacher.school,
+        "subject": teacher.subject,
+        "position": teacher.position,
+        "service_start": teacher.service_start.isoformat(),
+        "departed_on": teacher.departed_on.isoformat() if teacher.departed_on else None,
+        "previous_pins": list(teacher.previous_pins),
+    }
 
 
 class TeacherCommands:
@@ -40,9 +47,14 @@ class TeacherCommands:
         except NotFoundError:
             return None
 
-    def register_teacher(self, actor: Actor, details: dict[str, Any], *,
-                         teacher_id: uuid.UUID | None = None,
-                         idempotency_key: str | None = None) -> CommandResult:
+    def register_teacher(
+        self,
+        actor: Actor,
+        details: dict[str, Any],
+        *,
+        teacher_id: uuid.UUID | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Register a teacher; the PIN must not be registered already."""
         actor.require("write_teachers")
 
@@ -50,33 +62,58 @@ class TeacherCommands:
             teacher = Teacher.register(teacher_id or uuid.uuid4(), **details)
             index_id = self.keys.pin_index_id(teacher.pin)
             if session.find(index_id) is not None:
-                raise ConflictError("A teacher with this PIN is already registered.",
-                                    field="pin", code="duplicate_pin")
+                raise ConflictError(
+                    "A teacher with this PIN is already registered.",
+                    field="pin",
+                    code="duplicate_pin",
+                )
             session.add(teacher)
             session.add(PinIndex.point(index_id, teacher.id))
             return teacher_data(teacher)
 
-        return self.commands.run(actor, "register_teacher", details, body,
-                                 idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor, "register_teacher", details, body, idempotency_key=idempotency_key
+        )
 
-    def transfer_teacher(self, actor: Actor, pin: str, *, region: str, district: str,
-                         school: str, effective_on: date,
-                         idempotency_key: str | None = None) -> CommandResult:
+    def transfer_teacher(
+        self,
+        actor: Actor,
+        pin: str,
+        *,
+        region: str,
+        district: str,
+        school: str,
+        effective_on: date,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Move a teacher to another school from a date."""
         actor.require("write_teachers")
-        args = {"pin": pin, "region": region, "district": district, "school": school,
-                "effective_on": effective_on}
+        args = {
+            "pin": pin,
+            "region": region,
+            "district": district,
+            "school": school,
+            "effective_on": effective_on,
+        }
 
         def body(session: Session) -> dict[str, Any]:
             teacher = self.find_teacher(session, pin)
             teacher.transfer(region, district, school, effective_on)
             return teacher_data(teacher)
 
-        return self.commands.run(actor, "transfer_teacher", args, body,
-                                 idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor, "transfer_teacher", args, body, idempotency_key=idempotency_key
+        )
 
-    def record_departure(self, actor: Actor, pin: str, *, effective_on: date, reason: str,
-                         idempotency_key: str | None = None) -> CommandResult:
+    def record_departure(
+        self,
+        actor: Actor,
+        pin: str,
+        *,
+        effective_on: date,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Record that a teacher left service."""
         actor.require("write_teachers")
         args = {"pin": pin, "effective_on": effective_on, "reason": reason}
@@ -86,12 +123,20 @@ class TeacherCommands:
             teacher.depart(effective_on, reason)
             return teacher_data(teacher)
 
-        return self.commands.run(actor, "record_departure", args, body,
-                                 idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor, "record_departure", args, body, idempotency_key=idempotency_key
+        )
 
-    def correct_teacher(self, actor: Actor, pin: str, changes: dict[str, Any], *,
-                        reason: str | None = None, effective_on: date | None = None,
-                        idempotency_key: str | None = None) -> CommandResult:
+    def correct_teacher(
+        self,
+        actor: Actor,
+        pin: str,
+        changes: dict[str, Any],
+        *,
+        reason: str | None = None,
+        effective_on: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
         """Correct a teacher's details; a new PIN gets an index entry, the old one keeps its."""
         actor.require("write_teachers")
         args = {"pin": pin, "changes": changes, "reason": reason, "effective_on": effective_on}
@@ -102,15 +147,20 @@ class TeacherCommands:
             if new_pin is not None and new_pin != teacher.pin:
                 index = session.find(self.keys.pin_index_id(check_pin(new_pin)))
                 if index is not None and index.teacher_id != teacher.id:
-                    raise ConflictError("Another teacher is registered with this PIN.",
-                                        field="pin", code="duplicate_pin")
+                    raise ConflictError(
+                        "Another teacher is registered with this PIN.",
+                        field="pin",
+                        code="duplicate_pin",
+                    )
                 effective = teacher.correct(changes, reason, effective_on)
                 if index is None and "pin" in effective:
                     session.add(PinIndex.point(self.keys.pin_index_id(new_pin), teacher.id))
             else:
-                teacher.correct({k: v for k, v in changes.items() if k != "pin"}, reason,
-                                effective_on)
+                teacher.correct(
+                    {k: v for k, v in changes.items() if k != "pin"}, reason, effective_on
+                )
             return teacher_data(teacher)
 
-        return self.commands.run(actor, "correct_teacher", args, body,
-                                 idempotency_key=idempotency_key)
+        return self.commands.run(
+            actor, "correct_teacher", args, body, idempotency_key=idempotency_key
+        )

@@ -29,8 +29,15 @@ class Account(RegistryAggregate):
         return natural_id("account", name)
 
     @event("Created")
-    def __init__(self, name: str, role: str, provider_code: str | None, region: str | None,
-                 token_hash: str, password_hash: str | None):
+    def __init__(
+        self,
+        name: str,
+        role: str,
+        provider_code: str | None,
+        region: str | None,
+        token_hash: str,
+        password_hash: str | None,
+    ):
         self.name = name
         self.role = role
         self.provider_code = provider_code
@@ -40,27 +47,51 @@ class Account(RegistryAggregate):
         self.disabled = False
 
     @classmethod
-    def create(cls, name: str, role: str, provider_code: str | None, region: str | None,
-               token_hash: str, password_hash: str | None) -> "Account":
+    def create(
+        cls,
+        name: str,
+        role: str,
+        provider_code: str | None,
+        region: str | None,
+        token_hash: str,
+        password_hash: str | None,
+    ) -> Account:
         """Create an account; a registrar needs a provider, only a commission takes a region."""
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise RuleViolationError(
                 "An account name is 2–64 lower-case letters, digits, '.', '_', '@' or '-'.",
-                field="name", code="invalid_name")
+                field="name",
+                code="invalid_name",
+            )
         role = check_choice(role, ROLES, "role")
         if role == "registrar" and not provider_code:
-            raise RuleViolationError("A registrar must be bound to a provider.",
-                                     field="provider", code="registrar_without_provider")
+            raise RuleViolationError(
+                "A registrar must be bound to a provider.",
+                field="provider",
+                code="registrar_without_provider",
+            )
         if role != "registrar" and provider_code:
-            raise RuleViolationError("Only a registrar is bound to a provider.",
-                                     field="provider", code="provider_not_allowed")
+            raise RuleViolationError(
+                "Only a registrar is bound to a provider.",
+                field="provider",
+                code="provider_not_allowed",
+            )
         if region and role != "commission":
-            raise RuleViolationError("Only a commission member is bound to a region.",
-                                     field="region", code="region_not_allowed")
-        return cls._create(cls.Created, id=cls.id_for(name), name=name, role=role,
-                   provider_code=check_code(provider_code, "provider") if provider_code else None,
-                   region=check_region(region) if region else None,
-                   token_hash=token_hash, password_hash=password_hash)
+            raise RuleViolationError(
+                "Only a commission member is bound to a region.",
+                field="region",
+                code="region_not_allowed",
+            )
+        return cls._create(
+            cls.Created,
+            id=cls.id_for(name),
+            name=name,
+            role=role,
+            provider_code=check_code(provider_code, "provider") if provider_code else None,
+            region=check_region(region) if region else None,
+            token_hash=token_hash,
+            password_hash=password_hash,
+        )
 
     def token_matches(self, secret: str) -> bool:
         return not self.disabled and hmac.compare_digest(self.token_hash, token_hash(secret))

@@ -16,8 +16,16 @@ from registry.domain.errors import ConflictError, RuleViolationError
 from registry.domain.values import check_not_future, check_text
 
 # What every certificate carries, whichever way it came to exist.
-FACT_FIELDS = ("number", "teacher_id", "provider_code", "title", "form", "hours", "issued_on",
-               "verification_code")
+FACT_FIELDS = (
+    "number",
+    "teacher_id",
+    "provider_code",
+    "title",
+    "form",
+    "hours",
+    "issued_on",
+    "verification_code",
+)
 
 
 class Certificate(RegistryAggregate):
@@ -66,10 +74,20 @@ class Certificate(RegistryAggregate):
         verification_code: str
         duplicate_of: str
 
-    def __init__(self, number: str, teacher_id: UUID, provider_code: str, title: str,
-                 form: str, hours: int, issued_on: date, verification_code: str,
-                 enrolment_id: UUID | None = None, programme: dict | None = None,
-                 duplicate_of: str | None = None):
+    def __init__(
+        self,
+        number: str,
+        teacher_id: UUID,
+        provider_code: str,
+        title: str,
+        form: str,
+        hours: int,
+        issued_on: date,
+        verification_code: str,
+        enrolment_id: UUID | None = None,
+        programme: dict | None = None,
+        duplicate_of: str | None = None,
+    ):
         self.number = number
         self.teacher_id = teacher_id
         self.provider_code = provider_code
@@ -86,11 +104,11 @@ class Certificate(RegistryAggregate):
         self.revocation_reason: str | None = None
 
     @classmethod
-    def issue(cls, **facts: Any) -> "Certificate":
+    def issue(cls, **facts: Any) -> Certificate:
         return cls._create(cls.Issued, id=cls.id_for(facts["number"]), **facts)
 
     @classmethod
-    def record_legacy(cls, **facts: Any) -> "Certificate":
+    def record_legacy(cls, **facts: Any) -> Certificate:
         check_not_future(facts["issued_on"], "issued_on")
         return cls._create(cls.LegacyRecorded, id=cls.id_for(facts["number"]), **facts)
 
@@ -113,23 +131,34 @@ class Certificate(RegistryAggregate):
     def facts(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in FACT_FIELDS}
 
-    def issue_duplicate(self, number: str, issued_on: date, verification_code: str
-                        ) -> "Certificate":
+    def issue_duplicate(self, number: str, issued_on: date, verification_code: str) -> Certificate:
         """Replace a lost original with a new certificate pointing to it."""
         if self.duplicate_of:
             raise ConflictError(
                 f"{self.number} is itself a duplicate; issue the duplicate of {self.duplicate_of}.",
-                code="duplicate_of_duplicate")
+                code="duplicate_of_duplicate",
+            )
         if self.revoked:
             raise ConflictError(f"Certificate {self.number} is revoked.", code="already_revoked")
         check_not_future(issued_on, "issued_on")
         if issued_on < self.issued_on:
-            raise RuleViolationError("A duplicate cannot predate the original.",
-                                     field="issued_on", code="duplicate_before_original")
-        facts = {**self.facts(), "number": number, "issued_on": issued_on,
-                 "verification_code": verification_code}
-        duplicate = Certificate._create(Certificate.DuplicateIssued, id=Certificate.id_for(number),
-                                        duplicate_of=self.number, **facts)
+            raise RuleViolationError(
+                "A duplicate cannot predate the original.",
+                field="issued_on",
+                code="duplicate_before_original",
+            )
+        facts = {
+            **self.facts(),
+            "number": number,
+            "issued_on": issued_on,
+            "verification_code": verification_code,
+        }
+        duplicate = Certificate._create(
+            Certificate.DuplicateIssued,
+            id=Certificate.id_for(number),
+            duplicate_of=self.number,
+            **facts,
+        )
         self._replaced(duplicate_number=number)
         return duplicate
 
@@ -141,8 +170,9 @@ class Certificate(RegistryAggregate):
         """Revoke the certificate (it stays on record with the reason)."""
         reason = check_text(reason, "reason")
         if self.revoked:
-            raise ConflictError(f"Certificate {self.number} is already revoked.",
-                                code="already_revoked")
+            raise ConflictError(
+                f"Certificate {self.number} is already revoked.", code="already_revoked"
+            )
         self._revoked(reason=reason, with_original=with_original)
 
     @event("Revoked")

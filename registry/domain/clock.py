@@ -6,13 +6,13 @@ judge "in the future" against the Kyrgyz calendar date, not the UTC one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
-from typing import Iterator
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 BISHKEK = ZoneInfo("Asia/Bishkek")
 
 _frozen: ContextVar[datetime | None] = ContextVar("registry_frozen_now", default=None)

@@ -7,9 +7,9 @@ invisible, so an answer given at K can always be reproduced later.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterable
+from datetime import UTC, date, datetime, timedelta
 
 from registry.domain.dates import add_years
 
@@ -31,7 +31,7 @@ __all__ = [
     "policy_in_force",
 ]
 
-UTC = timezone.utc
+UTC = UTC
 
 COMPLIANT = "compliant"
 DUE_SOON = "due_soon"
@@ -143,7 +143,9 @@ class Compliance:
     certificates: tuple[CountedCertificate, ...]
 
 
-def policy_in_force(policies: Iterable[PolicyVersion], on: date, known_at: datetime) -> PolicyVersion:
+def policy_in_force(
+    policies: Iterable[PolicyVersion], on: date, known_at: datetime
+) -> PolicyVersion:
     """Pick the version a reader at known_at applies on `on`, so later amendments never rewrite earlier answers."""
     _require_aware(known_at, "known_at")
     _require_day(on, "on")

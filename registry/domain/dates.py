@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 __all__ = ["add_years", "parse_date", "parse_datetime"]
 
@@ -39,7 +39,9 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"invalid date {text!r}: no such calendar day (expected YYYY-MM-DD)") from None
+        raise ValueError(
+            f"invalid date {text!r}: no such calendar day (expected YYYY-MM-DD)"
+        ) from None
 
 
 def parse_datetime(text: str) -> datetime:
@@ -56,4 +58,4 @@ def parse_datetime(text: str) -> datetime:
         raise ValueError(
             f"invalid datetime {text!r}: a UTC offset is required, e.g. 2025-01-31T09:30:00Z"
         )
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

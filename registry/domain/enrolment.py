@@ -21,8 +21,9 @@ class Enrolment(RegistryAggregate):
         return natural_id("enrolment", f"{programme_id}/{teacher_id}")
 
     @event("Enrolled")
-    def __init__(self, programme_id: UUID, teacher_id: UUID, enrolled_on: date,
-                 programme: dict[str, Any]):
+    def __init__(
+        self, programme_id: UUID, teacher_id: UUID, enrolled_on: date, programme: dict[str, Any]
+    ):
         self.programme_id = programme_id
         self.teacher_id = teacher_id
         self.enrolled_on = enrolled_on
@@ -35,22 +36,35 @@ class Enrolment(RegistryAggregate):
         self.certificate_number: str | None = None
 
     @classmethod
-    def enrol(cls, programme_id: UUID, teacher_id: UUID, enrolled_on: date,
-              programme: dict[str, Any]) -> "Enrolment":
+    def enrol(
+        cls, programme_id: UUID, teacher_id: UUID, enrolled_on: date, programme: dict[str, Any]
+    ) -> Enrolment:
         """Enrol a teacher; the programme's facts are copied so the history stands alone."""
-        return cls._create(cls.Enrolled, id=cls.id_for(programme_id, teacher_id), programme_id=programme_id,
-                   teacher_id=teacher_id, enrolled_on=enrolled_on, programme=programme)
+        return cls._create(
+            cls.Enrolled,
+            id=cls.id_for(programme_id, teacher_id),
+            programme_id=programme_id,
+            teacher_id=teacher_id,
+            enrolled_on=enrolled_on,
+            programme=programme,
+        )
 
     def summary(self) -> dict[str, Any]:
         """The enrolment as a plain result (ids and dates as text)."""
-        return {"id": str(self.id), "programme_id": str(self.programme_id),
-                "teacher_id": str(self.teacher_id), "provider_code": self.provider_code,
-                "status": self.status, "enrolled_on": self.enrolled_on.isoformat(),
-                "passed": self.passed, "score": self.score,
-                "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None,
-                "attempts": self.attempts,
-                "withdrawn_on": self.withdrawn_on.isoformat() if self.withdrawn_on else None,
-                "certificate_number": self.certificate_number}
+        return {
+            "id": str(self.id),
+            "programme_id": str(self.programme_id),
+            "teacher_id": str(self.teacher_id),
+            "provider_code": self.provider_code,
+            "status": self.status,
+            "enrolled_on": self.enrolled_on.isoformat(),
+            "passed": self.passed,
+            "score": self.score,
+            "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None,
+            "attempts": self.attempts,
+            "withdrawn_on": self.withdrawn_on.isoformat() if self.withdrawn_on else None,
+            "certificate_number": self.certificate_number,
+        }
 
     @property
     def provider_code(self) -> str:
@@ -71,22 +85,32 @@ class Enrolment(RegistryAggregate):
         """Record an assessment; a failed (or not yet certified) teacher may be re-assessed."""
         self._check_open()
         if self.programme["assessment"] == "none":
-            raise RuleViolationError("This programme has no assessment.",
-                                     code="programme_without_assessment")
+            raise RuleViolationError(
+                "This programme has no assessment.", code="programme_without_assessment"
+            )
         if not isinstance(passed, bool):
-            raise RuleViolationError("passed must be true or false.", field="passed",
-                                     code="invalid_passed")
-        if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))
-                                  or not 0 <= score <= 100):
-            raise RuleViolationError("score must be a number from 0 to 100.", field="score",
-                                     code="invalid_score")
+            raise RuleViolationError(
+                "passed must be true or false.", field="passed", code="invalid_passed"
+            )
+        if score is not None and (
+            isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 100
+        ):
+            raise RuleViolationError(
+                "score must be a number from 0 to 100.", field="score", code="invalid_score"
+            )
         check_not_future(assessed_on, "assessed_on")
         if assessed_on < self.programme["starts_on"]:
-            raise RuleViolationError("The assessment is dated before the programme starts.",
-                                     field="assessed_on", code="assessment_before_programme")
+            raise RuleViolationError(
+                "The assessment is dated before the programme starts.",
+                field="assessed_on",
+                code="assessment_before_programme",
+            )
         if self.assessed_on is not None and assessed_on < self.assessed_on:
-            raise RuleViolationError("A re-assessment cannot predate the previous assessment.",
-                                     field="assessed_on", code="assessment_before_previous")
+            raise RuleViolationError(
+                "A re-assessment cannot predate the previous assessment.",
+                field="assessed_on",
+                code="assessment_before_previous",
+            )
         self._assessed(passed=passed, score=score, assessed_on=assessed_on)
 
     @event("Assessed")
@@ -110,16 +134,21 @@ class Enrolment(RegistryAggregate):
         self._check_open()
         if self.programme["assessment"] != "none" and not self.passed:
             raise RuleViolationError(
-                "A certificate needs a passed assessment.", code="assessment_not_passed")
+                "A certificate needs a passed assessment.", code="assessment_not_passed"
+            )
         check_not_future(issued_on, "issued_on")
         if issued_on < self.programme["starts_on"]:
             raise RuleViolationError(
                 "A certificate cannot be issued before its programme starts.",
-                field="issued_on", code="certificate_before_programme")
+                field="issued_on",
+                code="certificate_before_programme",
+            )
         if self.assessed_on is not None and issued_on < self.assessed_on:
             raise RuleViolationError(
                 "A certificate cannot be issued before the assessment it rests on.",
-                field="issued_on", code="certificate_before_assessment")
+                field="issued_on",
+                code="certificate_before_assessment",
+            )
 
     def certify(self, number: str, issued_on: date) -> None:
         """Record the certificate issued on this enrolment."""
@@ -146,4 +175,5 @@ class Enrolment(RegistryAggregate):
         if self.certificate_number is not None:
             raise ConflictError(
                 f"The enrolment is already certified ({self.certificate_number}).",
-                code="already_certified")
+                code="already_certified",
+            )

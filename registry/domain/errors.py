@@ -13,8 +13,14 @@ class RegistryError(Exception):
 
     code = "registry_error"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
-                 fields: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:

@@ -24,7 +24,14 @@ class IdempotentRequest(RegistryAggregate):
         self.result = result
 
     @classmethod
-    def record(cls, request_id: UUID, key: str, command: str, fingerprint: str,
-               result: dict) -> "IdempotentRequest":
-        return cls._create(cls.Recorded, id=request_id, key=key, command=command,
-                           fingerprint=fingerprint, result=result)
+    def record(
+        cls, request_id: UUID, key: str, command: str, fingerprint: str, result: dict
+    ) -> IdempotentRequest:
+        return cls._create(
+            cls.Recorded,
+            id=request_id,
+            key=key,
+            command=command,
+            fingerprint=fingerprint,
+            result=result,
+        )

@@ -22,31 +22,51 @@ class CompliancePolicy(RegistryAggregate):
     @event("Started")
     def __init__(self, effective_from: date, window_years: int, required_hours: int):
         self.versions: list[tuple[date, int, int]] = [
-            (effective_from, window_years, required_hours)]
+            (effective_from, window_years, required_hours)
+        ]
 
     @classmethod
-    def start(cls) -> "CompliancePolicy":
+    def start(cls) -> CompliancePolicy:
         """The policy the registry starts with: the regulation's five years and 72 hours."""
-        return cls._create(cls.Started, id=cls.id_for(), effective_from=INITIAL_POLICY.effective_from,
-                   window_years=INITIAL_POLICY.window_years,
-                   required_hours=INITIAL_POLICY.required_hours)
+        return cls._create(
+            cls.Started,
+            id=cls.id_for(),
+            effective_from=INITIAL_POLICY.effective_from,
+            window_years=INITIAL_POLICY.window_years,
+            required_hours=INITIAL_POLICY.required_hours,
+        )
 
     def adopt(self, effective_from: date, window_years: int, required_hours: int) -> None:
         """Adopt a new version effective from a date (a later version with the same date wins)."""
-        if isinstance(window_years, bool) or not isinstance(window_years, int) \
-                or not 1 <= window_years <= 10:
-            raise RuleViolationError("window_years must be a whole number from 1 to 10.",
-                                     field="window_years", code="invalid_window_years")
-        if isinstance(required_hours, bool) or not isinstance(required_hours, int) \
-                or not 1 <= required_hours <= 2000:
-            raise RuleViolationError("required_hours must be a whole number from 1 to 2000.",
-                                     field="required_hours", code="invalid_required_hours")
+        if (
+            isinstance(window_years, bool)
+            or not isinstance(window_years, int)
+            or not 1 <= window_years <= 10
+        ):
+            raise RuleViolationError(
+                "window_years must be a whole number from 1 to 10.",
+                field="window_years",
+                code="invalid_window_years",
+            )
+        if (
+            isinstance(required_hours, bool)
+            or not isinstance(required_hours, int)
+            or not 1 <= required_hours <= 2000
+        ):
+            raise RuleViolationError(
+                "required_hours must be a whole number from 1 to 2000.",
+                field="required_hours",
+                code="invalid_required_hours",
+            )
         if not isinstance(effective_from, date) or effective_from < INITIAL_POLICY.effective_from:
             raise RuleViolationError(
                 f"effective_from must be on or after {INITIAL_POLICY.effective_from}.",
-                field="effective_from", code="invalid_effective_from")
-        self._adopted(effective_from=effective_from, window_years=window_years,
-                      required_hours=required_hours)
+                field="effective_from",
+                code="invalid_effective_from",
+            )
+        self._adopted(
+            effective_from=effective_from, window_years=window_years, required_hours=required_hours
+        )
 
     @event("VersionAdopted")
     def _adopted(self, effective_from: date, window_years: int, required_hours: int) -> None:

@@ -10,12 +10,31 @@ from eventsourcing.domain import event
 
 from registry.domain.base import RegistryAggregate, natural_id
 from registry.domain.errors import RuleViolationError
-from registry.domain.values import (ASSESSMENTS, FORMS, FUNDING, MODES, check_choice,
-                                    check_code, check_course, check_date, check_hours,
-                                    check_text)
+from registry.domain.values import (
+    ASSESSMENTS,
+    FORMS,
+    FUNDING,
+    MODES,
+    check_choice,
+    check_code,
+    check_course,
+    check_date,
+    check_hours,
+    check_text,
+)
 
-FACT_FIELDS = ("provider_code", "code", "title", "form", "mode", "hours", "assessment",
-               "funding", "starts_on", "ends_on")
+FACT_FIELDS = (
+    "provider_code",
+    "code",
+    "title",
+    "form",
+    "mode",
+    "hours",
+    "assessment",
+    "funding",
+    "starts_on",
+    "ends_on",
+)
 
 
 class Programme(RegistryAggregate):
@@ -26,8 +45,19 @@ class Programme(RegistryAggregate):
         return natural_id("programme", f"{provider_code}/{code}")
 
     @event("Registered")
-    def __init__(self, provider_code: str, code: str, title: str, form: str, mode: str,
-                 hours: int, assessment: str, funding: str, starts_on: date, ends_on: date):
+    def __init__(
+        self,
+        provider_code: str,
+        code: str,
+        title: str,
+        form: str,
+        mode: str,
+        hours: int,
+        assessment: str,
+        funding: str,
+        starts_on: date,
+        ends_on: date,
+    ):
         self.provider_code = provider_code
         self.code = code
         self.title = title
@@ -40,7 +70,7 @@ class Programme(RegistryAggregate):
         self.ends_on = ends_on
 
     @classmethod
-    def register(cls, provider_code: str, **details: Any) -> "Programme":
+    def register(cls, provider_code: str, **details: Any) -> Programme:
         """Register a programme after checking the regulation's rules on it."""
         code = check_code(details.get("code"))
         form = check_choice(details.get("form"), FORMS, "form")
@@ -50,14 +80,23 @@ class Programme(RegistryAggregate):
         starts_on = check_date(details.get("starts_on"), "starts_on")
         ends_on = check_date(details.get("ends_on"), "ends_on")
         if ends_on < starts_on:
-            raise RuleViolationError("ends_on is before starts_on.", field="ends_on",
-                                     code="ends_before_start")
-        return cls._create(cls.Registered, id=cls.id_for(provider_code, code), provider_code=provider_code, code=code,
-                   title=check_text(details.get("title"), "title"), form=form,
-                   mode=check_choice(details.get("mode"), MODES, "mode"), hours=hours,
-                   assessment=assessment,
-                   funding=check_choice(details.get("funding"), FUNDING, "funding"),
-                   starts_on=starts_on, ends_on=ends_on)
+            raise RuleViolationError(
+                "ends_on is before starts_on.", field="ends_on", code="ends_before_start"
+            )
+        return cls._create(
+            cls.Registered,
+            id=cls.id_for(provider_code, code),
+            provider_code=provider_code,
+            code=code,
+            title=check_text(details.get("title"), "title"),
+            form=form,
+            mode=check_choice(details.get("mode"), MODES, "mode"),
+            hours=hours,
+            assessment=assessment,
+            funding=check_choice(details.get("funding"), FUNDING, "funding"),
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
 
     def facts(self) -> dict[str, Any]:
         """What enrolments and certificates copy from the programme."""

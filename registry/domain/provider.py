@@ -8,8 +8,13 @@ from eventsourcing.domain import event
 
 from registry.domain.base import RegistryAggregate, natural_id
 from registry.domain.errors import ConflictError, RuleViolationError
-from registry.domain.values import (PROVIDER_KINDS, check_choice, check_code, check_region,
-                                    check_text)
+from registry.domain.values import (
+    PROVIDER_KINDS,
+    check_choice,
+    check_code,
+    check_region,
+    check_text,
+)
 
 
 class Provider(RegistryAggregate):
@@ -29,26 +34,33 @@ class Provider(RegistryAggregate):
         self.suspension_reason: str | None = None
 
     @classmethod
-    def register(cls, code: str, name: str, kind: str, region: str) -> "Provider":
+    def register(cls, code: str, name: str, kind: str, region: str) -> Provider:
         """Register a provider from checked details."""
         code = check_code(code)
-        return cls._create(cls.Registered, id=cls.id_for(code), code=code, name=check_text(name, "name"),
-                   kind=check_choice(kind, PROVIDER_KINDS, "kind"),
-                   region=check_region(region))
+        return cls._create(
+            cls.Registered,
+            id=cls.id_for(code),
+            code=code,
+            name=check_text(name, "name"),
+            kind=check_choice(kind, PROVIDER_KINDS, "kind"),
+            region=check_region(region),
+        )
 
     def check_active(self) -> None:
         """A suspended provider can record nothing new."""
         if self.suspended:
             raise RuleViolationError(
                 f"Provider {self.code} is suspended and can record nothing new.",
-                code="provider_suspended")
+                code="provider_suspended",
+            )
 
     def suspend(self, reason: str) -> None:
         """Stop the provider recording anything new."""
         reason = check_text(reason, "reason")
         if self.suspended:
-            raise ConflictError(f"Provider {self.code} is already suspended.",
-                                code="already_suspended")
+            raise ConflictError(
+                f"Provider {self.code} is already suspended.", code="already_suspended"
+            )
         self._suspended(reason=reason)
 
     @event("Suspended")

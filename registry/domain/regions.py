@@ -21,9 +21,15 @@ class Region:
 
 # Kyrgyz names are not in the reference file; they are short and stable.
 REGION_NAMES_KY = {
-    "KG-GB": "Бишкек", "KG-GO": "Ош шаары", "KG-B": "Баткен облусу",
-    "KG-C": "Чүй облусу", "KG-Y": "Ысык-Көл облусу", "KG-J": "Жалал-Абад облусу",
-    "KG-N": "Нарын облусу", "KG-O": "Ош облусу", "KG-T": "Талас облусу",
+    "KG-GB": "Бишкек",
+    "KG-GO": "Ош шаары",
+    "KG-B": "Баткен облусу",
+    "KG-C": "Чүй облусу",
+    "KG-Y": "Ысык-Көл облусу",
+    "KG-J": "Жалал-Абад облусу",
+    "KG-N": "Нарын облусу",
+    "KG-O": "Ош облусу",
+    "KG-T": "Талас облусу",
 }
 
 
@@ -33,11 +39,16 @@ def regions() -> dict[str, Region]:
     rows: dict[str, dict] = {}
     text = resources.files("registry").joinpath("data/kg-districts.csv").read_text("utf-8")
     for row in csv.DictReader(text.splitlines()):
-        region = rows.setdefault(row["region_code"], {
-            "code": row["region_code"], "name_en": row["region_en"],
-            "name_ru": row["region_ru"],
-            "population_share": float(row["population_share"]), "districts": [],
-        })
+        region = rows.setdefault(
+            row["region_code"],
+            {
+                "code": row["region_code"],
+                "name_en": row["region_en"],
+                "name_ru": row["region_ru"],
+                "population_share": float(row["population_share"]),
+                "districts": [],
+            },
+        )
         region["districts"].append((row["district_en"], row["district_ru"]))
     return {code: Region(**{**r, "districts": tuple(r["districts"])}) for code, r in rows.items()}
 

@@ -10,11 +10,25 @@ from eventsourcing.domain import event
 
 from registry.domain.base import RegistryAggregate
 from registry.domain.errors import ConflictError, RuleViolationError
-from registry.domain.values import (check_district, check_not_future, check_pin,
-                                    check_region, check_text, pin_birth_date)
+from registry.domain.values import (
+    check_district,
+    check_not_future,
+    check_pin,
+    check_region,
+    check_text,
+    pin_birth_date,
+)
 
-DETAIL_FIELDS = ("pin", "full_name", "region", "district", "school", "subject",
-                 "position", "service_start")
+DETAIL_FIELDS = (
+    "pin",
+    "full_name",
+    "region",
+    "district",
+    "school",
+    "subject",
+    "position",
+    "service_start",
+)
 
 
 def check_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -30,8 +44,11 @@ def check_details(details: dict[str, Any]) -> dict[str, Any]:
     }
     clean["district"] = check_district(details.get("district"), clean["region"])
     if clean["service_start"] <= pin_birth_date(clean["pin"]):
-        raise RuleViolationError("service_start is before the birth date in the PIN.",
-                                 field="service_start", code="service_before_birth")
+        raise RuleViolationError(
+            "service_start is before the birth date in the PIN.",
+            field="service_start",
+            code="service_before_birth",
+        )
     return clean
 
 
@@ -39,8 +56,17 @@ class Teacher(RegistryAggregate):
     """A teacher in service: details, location and departure, each change an event."""
 
     @event("Registered")
-    def __init__(self, pin: str, full_name: str, region: str, district: str, school: str,
-                 subject: str, position: str, service_start: date):
+    def __init__(
+        self,
+        pin: str,
+        full_name: str,
+        region: str,
+        district: str,
+        school: str,
+        subject: str,
+        position: str,
+        service_start: date,
+    ):
         self.pin = pin
         self.previous_pins: list[str] = []
         self.full_name = full_name
@@ -53,7 +79,7 @@ class Teacher(RegistryAggregate):
         self.departed_on: date | None = None
 
     @classmethod
-    def register(cls, teacher_id: UUID, **details: Any) -> "Teacher":
+    def register(cls, teacher_id: UUID, **details: Any) -> Teacher:
         """Register a teacher from validated details under a fresh internal id."""
         return cls._create(cls.Registered, id=teacher_id, **check_details(details))
 
@@ -69,13 +95,18 @@ class Teacher(RegistryAggregate):
         school = check_text(school, "school")
         check_not_future(effective_on, "effective_on")
         if effective_on < self.service_start:
-            raise RuleViolationError("A transfer cannot take effect before service_start.",
-                                     field="effective_on", code="before_service_start")
+            raise RuleViolationError(
+                "A transfer cannot take effect before service_start.",
+                field="effective_on",
+                code="before_service_start",
+            )
         if (region, district, school) == (self.region, self.district, self.school):
-            raise RuleViolationError("The teacher already works at this school.",
-                                     field="school", code="no_change")
-        self._transferred(region=region, district=district, school=school,
-                          effective_on=effective_on)
+            raise RuleViolationError(
+                "The teacher already works at this school.", field="school", code="no_change"
+            )
+        self._transferred(
+            region=region, district=district, school=school, effective_on=effective_on
+        )
 
     @event("Transferred")
     def _transferred(self, region: str, district: str, school: str, effective_on: date) -> None:
@@ -87,16 +118,20 @@ class Teacher(RegistryAggregate):
         check_not_future(effective_on, "effective_on")
         reason = check_text(reason, "reason")
         if effective_on < self.service_start:
-            raise RuleViolationError("A departure cannot take effect before service_start.",
-                                     field="effective_on", code="before_service_start")
+            raise RuleViolationError(
+                "A departure cannot take effect before service_start.",
+                field="effective_on",
+                code="before_service_start",
+            )
         self._departed(effective_on=effective_on, reason=reason)
 
     @event("Departed")
     def _departed(self, effective_on: date, reason: str) -> None:
         self.departed_on = effective_on
 
-    def correct(self, changes: dict[str, Any], reason: str | None = None,
-                effective_on: date | None = None) -> dict[str, Any]:
+    def correct(
+        self, changes: dict[str, Any], reason: str | None = None, effective_on: date | None = None
+    ) -> dict[str, Any]:
         """Correct registered details (a civil-registry PIN change included); returns the changes.
 
         `effective_on` is the date the correction was decided (a civil-registry change of
@@ -104,8 +139,9 @@ class Teacher(RegistryAggregate):
         """
         unknown = set(changes) - set(DETAIL_FIELDS)
         if unknown:
-            raise RuleViolationError(f"Cannot correct {', '.join(sorted(unknown))}.",
-                                     code="unknown_field")
+            raise RuleViolationError(
+                f"Cannot correct {', '.join(sorted(unknown))}.", code="unknown_field"
+            )
         current = {name: getattr(self, name) for name in DETAIL_FIELDS}
         merged = check_details({**current, **changes})
         effective = {k: v for k, v in merged.items() if k in changes and v != current[k]}
@@ -113,8 +149,11 @@ class Teacher(RegistryAggregate):
             raise RuleViolationError("The correction changes nothing.", code="no_change")
         if effective_on is not None:
             check_not_future(effective_on, "effective_on")
-        self._corrected(changes=effective, reason=check_text(reason, "reason")
-                        if reason else None, effective_on=effective_on)
+        self._corrected(
+            changes=effective,
+            reason=check_text(reason, "reason") if reason else None,
+            effective_on=effective_on,
+        )
         return effective
 
     class Corrected(RegistryAggregate.Event):
@@ -130,8 +169,9 @@ class Teacher(RegistryAggregate):
             state["effective_on"] = None  # corrections recorded before the field existed
 
     @event(Corrected)
-    def _corrected(self, changes: dict[str, Any], reason: str | None,
-                   effective_on: date | None) -> None:
+    def _corrected(
+        self, changes: dict[str, Any], reason: str | None, effective_on: date | None
+    ) -> None:
         if "pin" in changes:
             self.previous_pins.append(self.pin)
         for name, value in changes.items():
@@ -150,6 +190,6 @@ class PinIndex(RegistryAggregate):
         self.teacher_id = teacher_id
 
     @classmethod
-    def point(cls, index_id: UUID, teacher_id: UUID) -> "PinIndex":
+    def point(cls, index_id: UUID, teacher_id: UUID) -> PinIndex:
         """An index entry under a secret-keyed id."""
         return cls._create(cls.Created, id=index_id, teacher_id=teacher_id)

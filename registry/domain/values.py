@@ -13,9 +13,16 @@ from registry.domain.errors import NotFoundError, RuleViolationError
 from registry.domain.limits import MULTILINE, max_length
 from registry.domain.regions import region_codes, region_of_district
 
-PROVIDER_KINDS = ("academy", "republican_institute", "oblast_institute",
-                  "methodological_centre", "university", "scientific_organisation",
-                  "district_department", "other")
+PROVIDER_KINDS = (
+    "academy",
+    "republican_institute",
+    "oblast_institute",
+    "methodological_centre",
+    "university",
+    "scientific_organisation",
+    "district_department",
+    "other",
+)
 FORMS = ("course", "seminar", "training", "internship")
 MODES = ("full_time", "distance", "correspondence", "visiting", "blended")
 ASSESSMENTS = ("test", "exam", "essay", "final_work", "none")
@@ -46,18 +53,22 @@ def check_pin(pin: object, field: str = "pin") -> str:
     except ValueError:
         raise RuleViolationError(
             "Digits 2–9 of a PIN must be a real birth date (DDMMYYYY).",
-            field=field, code="invalid_pin") from None
+            field=field,
+            code="invalid_pin",
+        ) from None
     if born > clock.today() or born.year < 1900:
-        raise RuleViolationError("The birth date in the PIN is not plausible.",
-                                 field=field, code="invalid_pin")
+        raise RuleViolationError(
+            "The birth date in the PIN is not plausible.", field=field, code="invalid_pin"
+        )
     return pin
 
 
 def check_choice(value: object, choices: tuple[str, ...], field: str) -> str:
     """A value from a closed vocabulary of the regulation."""
     if value not in choices:
-        raise RuleViolationError(f"{field} must be one of: {', '.join(choices)}.",
-                                 field=field, code=f"invalid_{field}")
+        raise RuleViolationError(
+            f"{field} must be one of: {', '.join(choices)}.", field=field, code=f"invalid_{field}"
+        )
     return value  # type: ignore[return-value]
 
 
@@ -81,13 +92,16 @@ def check_text(value: object, field: str, limit: int | None = None) -> str:
         raise RuleViolationError(
             f"{field} contains a control character"
             f"{' other than a newline or tab' if multiline else ''}.",
-            field=field, code="control_character")
+            field=field,
+            code="control_character",
+        )
     if not multiline:
         text = " ".join(text.split())
     limit = max_length(field) if limit is None else limit
     if len(text) > limit:
-        raise RuleViolationError(f"{field} is longer than {limit} characters.",
-                                 field=field, code="too_long")
+        raise RuleViolationError(
+            f"{field} is longer than {limit} characters.", field=field, code="too_long"
+        )
     return text
 
 
@@ -96,7 +110,9 @@ def check_code(value: object, field: str = "code") -> str:
     if not isinstance(value, str) or not _CODE.fullmatch(value):
         raise RuleViolationError(
             f"{field} must be 1–40 letters, digits, '.', '_' or '-'.",
-            field=field, code=f"invalid_{field}")
+            field=field,
+            code=f"invalid_{field}",
+        )
     return value
 
 
@@ -105,15 +121,20 @@ def check_certificate_number(value: object, field: str = "number") -> str:
     if not isinstance(value, str) or not _NUMBER.fullmatch(value.strip()):
         raise RuleViolationError(
             "A certificate number is 1–64 letters, digits, '/', '.', '_' or '-'.",
-            field=field, code="invalid_certificate_number")
+            field=field,
+            code="invalid_certificate_number",
+        )
     return value.strip()
 
 
 def check_region(value: object, field: str = "region") -> str:
     """One of the nine ISO 3166-2:KG region codes."""
     if value not in region_codes():
-        raise RuleViolationError(f"{field} must be one of {', '.join(region_codes())}.",
-                                 field=field, code="invalid_region")
+        raise RuleViolationError(
+            f"{field} must be one of {', '.join(region_codes())}.",
+            field=field,
+            code="invalid_region",
+        )
     return value  # type: ignore[return-value]
 
 
@@ -122,16 +143,22 @@ def check_district(value: object, region: str, field: str = "district") -> str:
     name = check_text(value, field)
     listed_in = region_of_district(name)
     if listed_in is not None and listed_in != region:
-        raise RuleViolationError(f"District {name} is in {listed_in}, not in {region}.",
-                                 field=field, code="district_not_in_region")
+        raise RuleViolationError(
+            f"District {name} is in {listed_in}, not in {region}.",
+            field=field,
+            code="district_not_in_region",
+        )
     return name
 
 
 def check_hours(value: object, field: str = "hours") -> int:
     """Academic hours: a whole number from 1 to 2000."""
     if isinstance(value, bool) or not isinstance(value, int) or not MIN_HOURS <= value <= MAX_HOURS:
-        raise RuleViolationError(f"{field} must be a whole number from {MIN_HOURS} to {MAX_HOURS}.",
-                                 field=field, code="hours_out_of_range")
+        raise RuleViolationError(
+            f"{field} must be a whole number from {MIN_HOURS} to {MAX_HOURS}.",
+            field=field,
+            code="hours_out_of_range",
+        )
     return value
 
 
@@ -140,12 +167,17 @@ def check_course(form: str, hours: int, assessment: str | None) -> None:
     if form != "course":
         return
     if hours < COURSE_MIN_HOURS:
-        raise RuleViolationError(f"A course must have at least {COURSE_MIN_HOURS} hours.",
-                                 field="hours", code="course_too_short")
+        raise RuleViolationError(
+            f"A course must have at least {COURSE_MIN_HOURS} hours.",
+            field="hours",
+            code="course_too_short",
+        )
     if assessment == "none":
         raise RuleViolationError(
             "A course must end in a test, exam, essay or final-work defence.",
-            field="assessment", code="course_without_assessment")
+            field="assessment",
+            code="course_without_assessment",
+        )
 
 
 def check_date(value: object, field: str) -> date:
@@ -154,8 +186,10 @@ def check_date(value: object, field: str) -> date:
         raise RuleViolationError(f"{field} must be a date.", field=field, code="invalid_date")
     if not in_supported_range(value):
         raise RuleViolationError(
-            f"{field} must lie between {EARLIEST_DATE.isoformat()} and "
-            f"{LATEST_DATE.isoformat()}.", field=field, code="date_out_of_range")
+            f"{field} must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+            field=field,
+            code="date_out_of_range",
+        )
     return value
 
 
@@ -163,8 +197,9 @@ def check_not_future(value: date, field: str) -> date:
     """Recorded facts happened already: a date may not be after today (Bishkek time)."""
     check_date(value, field)
     if value > clock.today():
-        raise RuleViolationError(f"{field} ({value.isoformat()}) is in the future.",
-                                 field=field, code="date_in_future")
+        raise RuleViolationError(
+            f"{field} ({value.isoformat()}) is in the future.", field=field, code="date_in_future"
+        )
     return value
 
 

@@ -7,9 +7,10 @@ so that a long run keeps a flat memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from registry.domain.certificate import Certificate
@@ -51,7 +52,7 @@ class Participation:
 class Actions:
     """Runs each simulated step as a registry command inside the generation batch."""
 
-    def __init__(self, shard: "Shard", batch: "Batch"):
+    def __init__(self, shard: Shard, batch: Batch):
         self.shard = shard
         self.registry = shard.registry
         self.actor = shard.actor
@@ -81,24 +82,50 @@ class Actions:
 
     def register_teacher(self, person: Person) -> None:
         """Register a teacher of the campaign or a new hire."""
-        if self._run("teachers registered", lambda: self.registry.register_teacher(
-                self.actor, person.details(), teacher_id=person.teacher_id)) is not None:
+        if (
+            self._run(
+                "teachers registered",
+                lambda: self.registry.register_teacher(
+                    self.actor, person.details(), teacher_id=person.teacher_id
+                ),
+            )
+            is not None
+        ):
             person.registered_at = self.timeline.now
 
     def record_legacy(self, person: Person, number: str, details: dict) -> None:
         """Record a paper certificate the teacher held before the registry."""
         if person.registered_at is None:
             return
-        if self._run("legacy certificates", lambda: self.registry.record_legacy_certificate(
-                self.actor, pin=person.pin, number=number, **details)) is not None:
-            person.earned[number] = [details["hours"], details["issued_on"], self.timeline.now,
-                                     None, None]
+        if (
+            self._run(
+                "legacy certificates",
+                lambda: self.registry.record_legacy_certificate(
+                    self.actor, pin=person.pin, number=number, **details
+                ),
+            )
+            is not None
+        ):
+            person.earned[number] = [
+                details["hours"],
+                details["issued_on"],
+                self.timeline.now,
+                None,
+                None,
+            ]
             self.batch.forget(Certificate.id_for(number))
 
     def depart(self, person: Person, effective_on: date, reason: str) -> None:
         """Record that a teacher left service."""
-        if self._run("departures", lambda: self.registry.record_departure(
-                self.actor, person.pin, effective_on=effective_on, reason=reason)) is not None:
+        if (
+            self._run(
+                "departures",
+                lambda: self.registry.record_departure(
+                    self.actor, person.pin, effective_on=effective_on, reason=reason
+                ),
+            )
+            is not None
+        ):
             person.departed = (effective_on, self.timeline.now)
 
     def transfer(self, person: Person, effective_on: date) -> None:
@@ -106,9 +133,20 @@ class Actions:
         if person.departed is not None or person.registered_at is None:
             return
         school = self.shard.population.other_school(person.school)
-        if self._run("transfers", lambda: self.registry.transfer_teacher(
-                self.actor, person.pin, region=school.region, district=school.district,
-                school=school.name, effective_on=effective_on)) is not None:
+        if (
+            self._run(
+                "transfers",
+                lambda: self.registry.transfer_teacher(
+                    self.actor,
+                    person.pin,
+                    region=school.region,
+                    district=school.district,
+                    school=school.name,
+                    effective_on=effective_on,
+                ),
+            )
+            is not None
+        ):
             person.school = school
 
     def correct_name(self, person: Person) -> None:
@@ -116,9 +154,18 @@ class Actions:
         new_name = married_name(self.rng, person.full_name, person.school.region)
         if new_name == person.full_name or person.registered_at is None:
             return
-        if self._run("name corrections", lambda: self.registry.correct_teacher(
-                self.actor, person.pin, {"full_name": new_name},
-                reason="surname changed on marriage")) is not None:
+        if (
+            self._run(
+                "name corrections",
+                lambda: self.registry.correct_teacher(
+                    self.actor,
+                    person.pin,
+                    {"full_name": new_name},
+                    reason="surname changed on marriage",
+                ),
+            )
+            is not None
+        ):
             person.full_name = new_name
 
     def correct_pin(self, person: Person) -> None:
@@ -126,9 +173,18 @@ class Actions:
         if person.registered_at is None:
             return
         new_pin = self.shard.population.new_pin(person)
-        if self._run("PIN corrections", lambda: self.registry.correct_teacher(
-                self.actor, person.pin, {"pin": new_pin},
-                reason="PIN corrected by the civil registry")) is not None:
+        if (
+            self._run(
+                "PIN corrections",
+                lambda: self.registry.correct_teacher(
+                    self.actor,
+                    person.pin,
+                    {"pin": new_pin},
+                    reason="PIN corrected by the civil registry",
+                ),
+            )
+            is not None
+        ):
             person.pin = new_pin
 
     # -- programmes and their participants -------------------------------------------
@@ -136,21 +192,26 @@ class Actions:
     def schedule_programme(self, programme: PlannedProgramme) -> None:
         """Plan a cohort: the programme's registration and each participant's path."""
         rng, start = self.rng, self.shard.start
-        registered_on = max(start + timedelta(days=2),
-                            programme.starts_on - timedelta(days=between(rng, 10, 40)))
+        registered_on = max(
+            start + timedelta(days=2), programme.starts_on - timedelta(days=between(rng, 10, 40))
+        )
         registered_at = working_moment(rng, registered_on)
         self.timeline.at(registered_at, self.register_programme, programme)
         for person in programme.participants:
             participation = self._plan(person, programme)
-            day = random_day(rng, max(registered_on, programme.starts_on - timedelta(days=10)),
-                             programme.starts_on)
+            day = random_day(
+                rng,
+                max(registered_on, programme.starts_on - timedelta(days=10)),
+                programme.starts_on,
+            )
             earliest = max(registered_at, person.joins_at or registered_at)
             self.timeline.at(moment_after(rng, earliest, day), self.enrol, participation)
 
     def _plan(self, person: Person, programme: PlannedProgramme) -> Participation:
         rng = self.rng
-        participation = Participation(person, programme,
-                                      Enrolment.id_for(programme.id, person.teacher_id))
+        participation = Participation(
+            person, programme, Enrolment.id_for(programme.id, person.teacher_id)
+        )
         if rng.random() < WITHDRAWAL_RATE:
             participation.withdraw_on = random_day(rng, programme.starts_on, programme.ends_on)
             return participation
@@ -162,24 +223,36 @@ class Actions:
             if not passed and rng.random() < REASSESSED_RATE:
                 passed = rng.random() < SECOND_PASS_RATE
                 participation.attempts.append(
-                    (programme.ends_on + timedelta(days=between(rng, 7, 30)), passed))
+                    (programme.ends_on + timedelta(days=between(rng, 7, 30)), passed)
+                )
             if passed:
                 participation.issue_on = participation.attempts[-1][0] + timedelta(
-                    days=between(rng, 0, 3))
+                    days=between(rng, 0, 3)
+                )
         if participation.issue_on is not None:
             person.credits.append(Credit(participation.issue_on, programme.hours))
         return participation
 
     def register_programme(self, programme: PlannedProgramme) -> None:
         """Register a cohort's programme."""
-        if self._run("programmes", lambda: self.registry.register_programme(
-                self.actor, programme.details())) is not None:
+        if (
+            self._run(
+                "programmes",
+                lambda: self.registry.register_programme(self.actor, programme.details()),
+            )
+            is not None
+        ):
             self.counts[f"programmes: {programme.form}"] += 1
 
     def enrol(self, p: Participation) -> None:
         """Enrol a participant, then schedule the withdrawal, assessment or certificate."""
-        if p.person.registered_at is None or self._run("enrolments", lambda: self.registry.enrol(
-                self.actor, p.programme.id, p.person.pin)) is None:
+        if (
+            p.person.registered_at is None
+            or self._run(
+                "enrolments", lambda: self.registry.enrol(self.actor, p.programme.id, p.person.pin)
+            )
+            is None
+        ):
             return
         now, rng = self.timeline.now, self.rng
         if p.withdraw_on is not None:
@@ -193,9 +266,15 @@ class Actions:
 
     def withdraw(self, p: Participation) -> None:
         """Withdraw a participant from the programme."""
-        self._run("withdrawals", lambda: self.registry.withdraw(
-            self.actor, p.enrolment_id, effective_on=p.withdraw_on,
-            reason=one_of(self.rng, cat.WITHDRAWAL_REASONS)))
+        self._run(
+            "withdrawals",
+            lambda: self.registry.withdraw(
+                self.actor,
+                p.enrolment_id,
+                effective_on=p.withdraw_on,
+                reason=one_of(self.rng, cat.WITHDRAWAL_REASONS),
+            ),
+        )
         self.batch.forget(p.enrolment_id)
 
     def assess(self, p: Participation, attempt: int) -> None:
@@ -203,9 +282,15 @@ class Actions:
         rng, now = self.rng, self.timeline.now
         assessed_on, passed = p.attempts[attempt]
         score = between(rng, 60, 100) if passed else between(rng, 20, 59)
-        if self._run("assessments", lambda: self.registry.assess(
-                self.actor, p.enrolment_id, passed=passed, assessed_on=assessed_on,
-                score=score)) is None:
+        if (
+            self._run(
+                "assessments",
+                lambda: self.registry.assess(
+                    self.actor, p.enrolment_id, passed=passed, assessed_on=assessed_on, score=score
+                ),
+            )
+            is None
+        ):
             return
         self.counts["assessments passed" if passed else "assessments failed"] += 1
         if attempt > 0:
@@ -222,8 +307,15 @@ class Actions:
         """Issue the certificate; now and then schedule its revocation or duplicate."""
         rng, now = self.rng, self.timeline.now
         number = self._number(p.programme.provider, p.issue_on.year)
-        if self._run("certificates issued", lambda: self.registry.issue_certificate(
-                self.actor, p.enrolment_id, number=number, issued_on=p.issue_on)) is None:
+        if (
+            self._run(
+                "certificates issued",
+                lambda: self.registry.issue_certificate(
+                    self.actor, p.enrolment_id, number=number, issued_on=p.issue_on
+                ),
+            )
+            is None
+        ):
             return
         p.number = number
         p.person.earned[number] = [p.programme.hours, p.issue_on, now, None, None]
@@ -242,8 +334,13 @@ class Actions:
     def revoke(self, p: Participation, reason: str, correctable: bool) -> None:
         """Revoke a certificate issued in error; most are re-issued correctly."""
         rng, now = self.rng, self.timeline.now
-        if self._run("revocations", lambda: self.registry.revoke_certificate(
-                self.actor, p.number, reason=reason)) is None:
+        if (
+            self._run(
+                "revocations",
+                lambda: self.registry.revoke_certificate(self.actor, p.number, reason=reason),
+            )
+            is None
+        ):
             return
         p.person.earned[p.number][3] = now
         credit = Credit(p.issue_on, p.programme.hours)
@@ -259,8 +356,15 @@ class Actions:
         """Issue the corrected certificate on the same enrolment."""
         revoked = p.number
         number = self._number(p.programme.provider, issued_on.year)
-        if self._run("certificates re-issued", lambda: self.registry.issue_certificate(
-                self.actor, p.enrolment_id, number=number, issued_on=issued_on)) is None:
+        if (
+            self._run(
+                "certificates re-issued",
+                lambda: self.registry.issue_certificate(
+                    self.actor, p.enrolment_id, number=number, issued_on=issued_on
+                ),
+            )
+            is None
+        ):
             return
         p.number = number
         p.person.earned[number] = [p.programme.hours, issued_on, self.timeline.now, None, None]
@@ -271,10 +375,15 @@ class Actions:
         """Replace a lost original with a duplicate."""
         issued_on = day_of(self.timeline.now)
         number = self._number(p.programme.provider, issued_on.year)
-        if self._run("duplicates", lambda: self.registry.issue_duplicate(
-                self.actor, p.number, number=number, issued_on=issued_on)) is None:
+        if (
+            self._run(
+                "duplicates",
+                lambda: self.registry.issue_duplicate(
+                    self.actor, p.number, number=number, issued_on=issued_on
+                ),
+            )
+            is None
+        ):
             return
-        p.person.earned[number] = [p.programme.hours, issued_on, self.timeline.now, None,
-                                   p.number]
-        self.batch.forget(p.enrolment_id, Certificate.id_for(p.number),
-                          Certificate.id_for(number))
+        p.person.earned[number] = [p.programme.hours, issued_on, self.timeline.now, None, p.number]
+        self.batch.forget(p.enrolment_id, Certificate.id_for(p.number), Certificate.id_for(number))

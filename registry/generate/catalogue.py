@@ -13,41 +13,84 @@ from registry.domain.regions import regions
 
 # (subject, share of teachers); primary-class teachers teach every subject of grades 1–4.
 SUBJECTS = (
-    ("Primary classes", 0.22), ("Kyrgyz language and literature", 0.10),
-    ("Russian language and literature", 0.10), ("Mathematics", 0.10), ("English", 0.07),
-    ("History", 0.05), ("Physical education", 0.05), ("Physics", 0.04), ("Biology", 0.04),
-    ("Computer science", 0.04), ("Chemistry", 0.03), ("Geography", 0.03),
-    ("Technology", 0.03), ("Music", 0.02), ("Fine arts", 0.02), ("Man and society", 0.02),
+    ("Primary classes", 0.22),
+    ("Kyrgyz language and literature", 0.10),
+    ("Russian language and literature", 0.10),
+    ("Mathematics", 0.10),
+    ("English", 0.07),
+    ("History", 0.05),
+    ("Physical education", 0.05),
+    ("Physics", 0.04),
+    ("Biology", 0.04),
+    ("Computer science", 0.04),
+    ("Chemistry", 0.03),
+    ("Geography", 0.03),
+    ("Technology", 0.03),
+    ("Music", 0.02),
+    ("Fine arts", 0.02),
+    ("Man and society", 0.02),
 )
 POSITIONS = (
-    ("teacher", 0.78), ("senior teacher", 0.08), ("teacher-methodologist", 0.04),
-    ("deputy director for academic affairs", 0.04), ("director", 0.025),
-    ("school psychologist", 0.02), ("social pedagogue", 0.015),
+    ("teacher", 0.78),
+    ("senior teacher", 0.08),
+    ("teacher-methodologist", 0.04),
+    ("deputy director for academic affairs", 0.04),
+    ("director", 0.025),
+    ("school psychologist", 0.02),
+    ("social pedagogue", 0.015),
 )
 LEADERSHIP = ("deputy director for academic affairs", "director")
 
-SCHOOL_KINDS = (("Secondary school", 0.80), ("Gymnasium", 0.08), ("Basic school", 0.06),
-                ("Lyceum", 0.04), ("Primary school", 0.02))
-SCHOOL_PATRONS = ("Toktogul", "Ch. Aitmatov", "A. Osmonov", "K. Tynystanov", "T. Satylganov",
-                  "Kurmanjan Datka", "T. Moldo", "J. Balasagyn", "A. S. Pushkin", "Manas",
-                  "B. Beishenalieva", "K. Bayalinov", "S. Naamatov", "Togolok Moldo")
+SCHOOL_KINDS = (
+    ("Secondary school", 0.80),
+    ("Gymnasium", 0.08),
+    ("Basic school", 0.06),
+    ("Lyceum", 0.04),
+    ("Primary school", 0.02),
+)
+SCHOOL_PATRONS = (
+    "Toktogul",
+    "Ch. Aitmatov",
+    "A. Osmonov",
+    "K. Tynystanov",
+    "T. Satylganov",
+    "Kurmanjan Datka",
+    "T. Moldo",
+    "J. Balasagyn",
+    "A. S. Pushkin",
+    "Manas",
+    "B. Beishenalieva",
+    "K. Bayalinov",
+    "S. Naamatov",
+    "Togolok Moldo",
+)
 
-SUBJECT_COURSE_TITLES = ("{s}: modern teaching methods",
-                         "{s} under the new subject standard",
-                         "Assessing learning outcomes in {s}",
-                         "{s}: preparing pupils for olympiads and national testing")
-GENERAL_COURSE_TITLES = ("Competency-based teaching and learning",
-                         "Formative assessment in the classroom",
-                         "Inclusive education in the general school",
-                         "Digital literacy for teachers",
-                         "Teaching in multilingual classrooms")
+SUBJECT_COURSE_TITLES = (
+    "{s}: modern teaching methods",
+    "{s} under the new subject standard",
+    "Assessing learning outcomes in {s}",
+    "{s}: preparing pupils for olympiads and national testing",
+)
+GENERAL_COURSE_TITLES = (
+    "Competency-based teaching and learning",
+    "Formative assessment in the classroom",
+    "Inclusive education in the general school",
+    "Digital literacy for teachers",
+    "Teaching in multilingual classrooms",
+)
 LEADERSHIP_COURSE_TITLE = "School management and educational leadership"
-SEMINAR_TITLES = ("Lesson study in practice", "Mentoring young teachers",
-                  "Working with parents and the community", "Child protection and a safe school",
-                  "Critical thinking strategies in the lesson", "Project-based learning",
-                  "Electronic class journals and school information systems",
-                  "Education for sustainable development", "First aid at school",
-                  "Preparing pupils for the national testing (ORT)")
+SEMINAR_TITLES = (
+    "Lesson study in practice",
+    "Mentoring young teachers",
+    "Working with parents and the community",
+    "Child protection and a safe school",
+    "Critical thinking strategies in the lesson",
+    "Project-based learning",
+    "Electronic class journals and school information systems",
+    "Education for sustainable development",
+    "First aid at school",
+    "Preparing pupils for the national testing (ORT)",
+)
 SUBJECT_SEMINAR_TITLES = ("{s}: methodological seminar", "{s}: open lessons and peer review")
 
 COURSE_HOURS = ((72, 0.6), (108, 0.2), (144, 0.2))
@@ -56,8 +99,13 @@ TRAINING_HOURS = ((16, 0.35), (24, 0.35), (36, 0.3))
 INTERNSHIP_HOURS = ((36, 0.5), (72, 0.5))
 
 MODES = {
-    "course": (("full_time", 0.5), ("blended", 0.2), ("distance", 0.15),
-               ("correspondence", 0.1), ("visiting", 0.05)),
+    "course": (
+        ("full_time", 0.5),
+        ("blended", 0.2),
+        ("distance", 0.15),
+        ("correspondence", 0.1),
+        ("visiting", 0.05),
+    ),
     "seminar": (("full_time", 0.5), ("visiting", 0.3), ("distance", 0.2)),
     "training": (("full_time", 0.6), ("visiting", 0.2), ("blended", 0.2)),
     "internship": (("full_time", 1.0),),
@@ -70,13 +118,23 @@ ASSESSMENTS = {
     "internship": (("final_work", 0.6), ("essay", 0.4)),
 }
 
-WITHDRAWAL_REASONS = ("illness", "family circumstances", "workload at school",
-                      "moved to another programme")
-DEPARTURE_REASONS = (("resignation", 0.35), ("relocation", 0.25), ("left the profession", 0.3),
-                     ("moved abroad", 0.1))
-REVOCATION_REASONS = (("issued in error: wrong number of hours", True),
-                      ("data-entry error in the teacher's details", True),
-                      ("assessment annulled after an appeal review", False))
+WITHDRAWAL_REASONS = (
+    "illness",
+    "family circumstances",
+    "workload at school",
+    "moved to another programme",
+)
+DEPARTURE_REASONS = (
+    ("resignation", 0.35),
+    ("relocation", 0.25),
+    ("left the profession", 0.3),
+    ("moved abroad", 0.1),
+)
+REVOCATION_REASONS = (
+    ("issued in error: wrong number of hours", True),
+    ("data-entry error in the teacher's details", True),
+    ("assessment annulled after an appeal review", False),
+)
 
 
 @dataclass(frozen=True)
@@ -122,19 +180,29 @@ def providers() -> list[ProviderSpec]:
     """Every provider of the synthetic history, national ones first."""
     specs = [
         ProviderSpec("KAE", "Kyrgyz Academy of Education", "academy", "KG-GB"),
-        ProviderSpec("RIPK", "Republican Institute of Advanced Training and Retraining "
-                     "of Pedagogical Staff", "republican_institute", "KG-GB"),
-        ProviderSpec("IEP-KAE", "Institute of Education Problems (scientific research)",
-                     "scientific_organisation", "KG-GB"),
-        ProviderSpec("BGMC", "Bishkek City Methodological Centre", "methodological_centre",
-                     "KG-GB"),
-        ProviderSpec("OSH-GMC", "Osh City Methodological Centre", "methodological_centre",
-                     "KG-GO"),
+        ProviderSpec(
+            "RIPK",
+            "Republican Institute of Advanced Training and Retraining of Pedagogical Staff",
+            "republican_institute",
+            "KG-GB",
+        ),
+        ProviderSpec(
+            "IEP-KAE",
+            "Institute of Education Problems (scientific research)",
+            "scientific_organisation",
+            "KG-GB",
+        ),
+        ProviderSpec(
+            "BGMC", "Bishkek City Methodological Centre", "methodological_centre", "KG-GB"
+        ),
+        ProviderSpec("OSH-GMC", "Osh City Methodological Centre", "methodological_centre", "KG-GO"),
         ProviderSpec("EDU-INIT", "Education Initiatives Support Foundation", "other", "KG-GB"),
         ProviderSpec("OPEN-CLASS", "Open Classroom Teachers' Association", "other", "KG-J"),
     ]
-    specs += [ProviderSpec(code, name, "oblast_institute", region)
-              for region, (code, name) in OBLAST_INSTITUTES.items()]
+    specs += [
+        ProviderSpec(code, name, "oblast_institute", region)
+        for region, (code, name) in OBLAST_INSTITUTES.items()
+    ]
     specs += [ProviderSpec(code, name, "university", region) for code, name, region in UNIVERSITIES]
     for region in regions().values():
         for district_en, _ in region.districts:
@@ -144,6 +212,13 @@ def providers() -> list[ProviderSpec]:
                 name = f"Bishkek City Department of Education, {district_en} district"
             else:
                 name = f"{district_en} District Department of Education"
-            specs.append(ProviderSpec(f"RONO-{ascii_slug(district_en)}", name,
-                                      "district_department", region.code, district_en))
+            specs.append(
+                ProviderSpec(
+                    f"RONO-{ascii_slug(district_en)}",
+                    name,
+                    "district_department",
+                    region.code,
+                    district_en,
+                )
+            )
     return specs

@@ -9,8 +9,9 @@ from __future__ import annotations
 import itertools
 import random
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Generic, Iterable, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

@@ -12,13 +12,14 @@ import queue
 import threading
 from bisect import bisect_left, bisect_right
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from registry.storage.bulk import BulkWriter
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
 
@@ -36,8 +37,13 @@ class Chunk:
 def encode_chunk(writer: BulkWriter, events: Sequence[Any]) -> Chunk:
     """The rows of one save, as plain values that travel cheaply between processes."""
     ids, versions, topics, states = writer.rows(events)
-    return Chunk(times=[(e.timestamp - EPOCH) // MICROSECOND for e in events],
-                 ids=[i.bytes for i in ids], versions=versions, topics=topics, states=states)
+    return Chunk(
+        times=[(e.timestamp - EPOCH) // MICROSECOND for e in events],
+        ids=[i.bytes for i in ids],
+        versions=versions,
+        topics=topics,
+        states=states,
+    )
 
 
 class Merger:
@@ -48,15 +54,20 @@ class Merger:
     interpreter lock while they wait on the disk or the server.
     """
 
-    def __init__(self, writer: BulkWriter, registers: int, *, write_size: int = 20_000,
-                 on_write: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        writer: BulkWriter,
+        registers: int,
+        *,
+        write_size: int = 20_000,
+        on_write: Callable[[int], None] | None = None,
+    ):
         self.writer = writer
         self.on_write = on_write
         self.write_size = write_size
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._store, name="generate-writer",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._store, name="generate-writer", daemon=True)
         self._thread.start()
         self._chunks: list[deque[list]] = [deque() for _ in range(registers)]  # [chunk, next]
         self._finished = [False] * registers

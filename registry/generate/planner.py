@@ -21,9 +21,12 @@ from registry.generate.population import Person
 REQUIRED_HOURS = 72
 COHORT_SIZE = {"course": 25, "seminar": 40, "training": 30, "internship": 10}
 FORM_LETTER = {"course": "C", "seminar": "S", "training": "T", "internship": "I"}
-HOURS = {"course": Weighted(cat.COURSE_HOURS), "seminar": Weighted(cat.SEMINAR_HOURS),
-         "training": Weighted(cat.TRAINING_HOURS),
-         "internship": Weighted(cat.INTERNSHIP_HOURS)}
+HOURS = {
+    "course": Weighted(cat.COURSE_HOURS),
+    "seminar": Weighted(cat.SEMINAR_HOURS),
+    "training": Weighted(cat.TRAINING_HOURS),
+    "internship": Weighted(cat.INTERNSHIP_HOURS),
+}
 MODES = {form: Weighted(pairs) for form, pairs in cat.MODES.items()}
 ASSESSMENTS = {form: Weighted(pairs) for form, pairs in cat.ASSESSMENTS.items()}
 UNIVERSITY_OF = {region: code for code, _, region in cat.UNIVERSITIES if region != "KG-GB"}
@@ -52,10 +55,18 @@ class PlannedProgramme:
 
     def details(self) -> dict:
         """The registration payload of the programme."""
-        return {"provider_code": self.provider, "code": self.code, "title": self.title,
-                "form": self.form, "mode": self.mode, "hours": self.hours,
-                "assessment": self.assessment, "funding": self.funding,
-                "starts_on": self.starts_on, "ends_on": self.ends_on}
+        return {
+            "provider_code": self.provider,
+            "code": self.code,
+            "title": self.title,
+            "form": self.form,
+            "mode": self.mode,
+            "hours": self.hours,
+            "assessment": self.assessment,
+            "funding": self.funding,
+            "starts_on": self.starts_on,
+            "ends_on": self.ends_on,
+        }
 
 
 def duration_days(form: str, hours: int, mode: str) -> int:
@@ -111,26 +122,42 @@ class Planner:
         oblast = cat.OBLAST_INSTITUTES.get(region, (None,))[0]
         university = UNIVERSITY_OF.get(region)
         if form == "internship":
-            return [("KAE", 0.4)] + ([(university, 0.6)] if university else
-                                     [(code, 0.2) for code in CAPITAL_UNIVERSITIES])
+            return [("KAE", 0.4)] + (
+                [(university, 0.6)]
+                if university
+                else [(code, 0.2) for code in CAPITAL_UNIVERSITIES]
+            )
         if form == "course":
             if region == "KG-GB":
-                return [("RIPK", 0.45), ("KAE", 0.2), ("IEP-KAE", 0.05)] + \
-                    [(code, 0.1) for code in CAPITAL_UNIVERSITIES]
+                return [("RIPK", 0.45), ("KAE", 0.2), ("IEP-KAE", 0.05)] + [
+                    (code, 0.1) for code in CAPITAL_UNIVERSITIES
+                ]
             if region == "KG-GO":
                 return [("RIPK", 0.25), ("OSHSU", 0.35), ("OIPK-OSH", 0.3), ("KAE", 0.1)]
-            return [(oblast, 0.5), ("RIPK", 0.2), ("KAE", 0.08), (university, 0.17),
-                    ("IEP-KAE", 0.05)]
+            return [
+                (oblast, 0.5),
+                ("RIPK", 0.2),
+                ("KAE", 0.08),
+                (university, 0.17),
+                ("IEP-KAE", 0.05),
+            ]
         department = f"RONO-{cat.ascii_slug(district)}"
         centre = {"KG-GB": "BGMC", "KG-GO": "OSH-GMC"}.get(region, oblast)
         ngo = "OPEN-CLASS" if region in ("KG-J", "KG-O", "KG-GO", "KG-B") else "EDU-INIT"
-        return [(department, 0.4), (centre, 0.2), ("RIPK", 0.1), (ngo, 0.15),
-                ("EDU-INIT" if ngo == "OPEN-CLASS" else "IEP-KAE", 0.1), ("KAE", 0.05)]
+        return [
+            (department, 0.4),
+            (centre, 0.2),
+            ("RIPK", 0.1),
+            (ngo, 0.15),
+            ("EDU-INIT" if ngo == "OPEN-CLASS" else "IEP-KAE", 0.1),
+            ("KAE", 0.05),
+        ]
 
     # -- cohorts ----------------------------------------------------------------------
 
-    def programmes(self, wishes: list[tuple[Person, str]], low: date, high: date
-                   ) -> list[PlannedProgramme]:
+    def programmes(
+        self, wishes: list[tuple[Person, str]], low: date, high: date
+    ) -> list[PlannedProgramme]:
         """Group the year's wishes into cohorts starting between `low` and `high`.
 
         A provider runs as many cohorts of a form in a term as its demand fills; members
@@ -154,7 +181,7 @@ class Planner:
             members.sort(key=lambda member: member[:2])
             size = COHORT_SIZE[form]
             for i in range(0, len(members), size):
-                cohort = members[i:i + size]
+                cohort = members[i : i + size]
                 topics = {topic for topic, _, _ in cohort}
                 topic = topics.pop() if len(topics) == 1 else "general"
                 programme = self._programme(provider, form, topic, random_day(rng, first, last))
@@ -169,8 +196,9 @@ class Planner:
         for first_month, last_month in TERMS:
             if first_month <= day.month <= last_month:
                 first = date(day.year, first_month, 1)
-                last = (date(day.year, last_month, 28) + timedelta(days=4)).replace(day=1) \
-                    - timedelta(days=1)
+                last = (date(day.year, last_month, 28) + timedelta(days=4)).replace(
+                    day=1
+                ) - timedelta(days=1)
                 return max(low, first), min(high, last)
         raise AssertionError("every month is in a term")
 
@@ -196,8 +224,7 @@ class Planner:
             return one_of(rng, cat.SEMINAR_TITLES)
         return one_of(rng, cat.SUBJECT_SEMINAR_TITLES).format(s=topic)
 
-    def _programme(self, provider: str, form: str, topic: str, starts_on: date
-                   ) -> PlannedProgramme:
+    def _programme(self, provider: str, form: str, topic: str, starts_on: date) -> PlannedProgramme:
         rng = self.rng
         hours = HOURS[form].pick(rng)
         mode = MODES[form].pick(rng)
@@ -205,14 +232,19 @@ class Planner:
         self.codes[(provider, starts_on.year)] = serial
         code = f"{starts_on.year}-{self.branch}{FORM_LETTER[form]}{serial:03d}"
         return PlannedProgramme(
-            provider=provider, code=code, title=self._title(form, topic), form=form, mode=mode,
-            hours=hours, assessment=ASSESSMENTS[form].pick(rng),
+            provider=provider,
+            code=code,
+            title=self._title(form, topic),
+            form=form,
+            mode=mode,
+            hours=hours,
+            assessment=ASSESSMENTS[form].pick(rng),
             funding="state" if rng.random() < cat.STATE_FUNDED[form] else "contract",
             starts_on=starts_on,
             ends_on=starts_on + timedelta(days=duration_days(form, hours, mode)),
-            id=ProgrammeAggregate.id_for(provider, code))
+            id=ProgrammeAggregate.id_for(provider, code),
+        )
 
     def legacy_title(self, person: Person, form: str) -> str:
         """The title written on a paper certificate."""
         return self._title(form, self._topic(person, form))
-

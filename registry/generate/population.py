@@ -23,8 +23,11 @@ NATIONAL_SCHOOLS = 2_400
 NATIONAL_TEACHERS = 94_000
 FEMALE_SHARE = 0.87
 HABITS = Weighted((("course", 0.70), ("seminar", 0.15), ("lax", 0.15)))
-PICK_POSITION, PICK_SUBJECT, PICK_SCHOOL_KIND = (Weighted(POSITIONS), Weighted(SUBJECTS),
-                                                 Weighted(SCHOOL_KINDS))
+PICK_POSITION, PICK_SUBJECT, PICK_SCHOOL_KIND = (
+    Weighted(POSITIONS),
+    Weighted(SUBJECTS),
+    Weighted(SCHOOL_KINDS),
+)
 PENSION_AGE = {True: 58, False: 63}  # women, men
 
 
@@ -73,10 +76,16 @@ class Person:
 
     def details(self) -> dict:
         """The registration payload of the teacher."""
-        return {"pin": self.pin, "full_name": self.full_name, "region": self.school.region,
-                "district": self.school.district, "school": self.school.name,
-                "subject": self.subject, "position": self.position,
-                "service_start": self.service_start}
+        return {
+            "pin": self.pin,
+            "full_name": self.full_name,
+            "region": self.school.region,
+            "district": self.school.district,
+            "school": self.school.name,
+            "subject": self.subject,
+            "position": self.position,
+            "service_start": self.service_start,
+        }
 
     def hours_on(self, day: date) -> int:
         """Hours that would count on `day` under the five-year window."""
@@ -90,8 +99,14 @@ class Person:
 class Population:
     """Builds the schools and the teachers, deterministically from one random generator."""
 
-    def __init__(self, rng: random.Random, teachers: int, *, regions: tuple[str, ...],
-                 serials: tuple[int, int]):
+    def __init__(
+        self,
+        rng: random.Random,
+        teachers: int,
+        *,
+        regions: tuple[str, ...],
+        serials: tuple[int, int],
+    ):
         self.rng = rng
         self.serial_range = serials
         self.pins: set[str] = set()
@@ -109,8 +124,9 @@ class Population:
         share_sum = sum(r.population_share for r in mine)
         schools = []
         for region in mine:
-            in_region = max(len(region.districts),
-                            round(total * region.population_share / share_sum))
+            in_region = max(
+                len(region.districts), round(total * region.population_share / share_sum)
+            )
             for i in range(in_region):
                 district = region.districts[i % len(region.districts)][0]
                 number = i // len(region.districts) + 1
@@ -138,15 +154,18 @@ class Population:
             choices = [s for s in self.schools if s.region == current.region]
         else:
             choices = self.schools
-        choices = [school for school in choices if school != current] or \
-            [school for school in self.schools if school != current]
+        choices = [school for school in choices if school != current] or [
+            school for school in self.schools if school != current
+        ]
         return one_of(self.rng, choices)
 
     def _pin(self, female: bool, born: date) -> str:
         low, high = self.serial_range
         while True:
-            pin = (f"{1 if female else 2}{born.day:02d}{born.month:02d}{born.year:04d}"
-                   f"{between(self.rng, low, high):05d}")
+            pin = (
+                f"{1 if female else 2}{born.day:02d}{born.month:02d}{born.year:04d}"
+                f"{between(self.rng, low, high):05d}"
+            )
             if pin not in self.pins:
                 self.pins.add(pin)
                 return pin
@@ -173,10 +192,16 @@ class Population:
             position = "teacher"
         return Person(
             teacher_id=uuid.UUID(int=rng.getrandbits(128), version=4),
-            pin=self._pin(female, born), female=female, born=born,
-            full_name=person_name(rng, school.region, female), school=school,
-            subject=PICK_SUBJECT.pick(rng), position=position, service_start=service_start,
-            habit=HABITS.pick(rng))
+            pin=self._pin(female, born),
+            female=female,
+            born=born,
+            full_name=person_name(rng, school.region, female),
+            school=school,
+            subject=PICK_SUBJECT.pick(rng),
+            position=position,
+            service_start=service_start,
+            habit=HABITS.pick(rng),
+        )
 
     def new_pin(self, person: Person) -> str:
         """A civil-registry correction of a PIN: same person and birth date, another serial."""

@@ -14,10 +14,10 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
-
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 from registry.commands.base import Actor
 from registry.domain.clock import frozen_at
@@ -35,8 +35,14 @@ BUFFER_LIMIT = 200_000  # rows a register may run ahead of the others before it 
 class GenerationRun:
     """One call of `generate_history`: its registers, merger and summary."""
 
-    def __init__(self, registry: Any, specs: list[ShardSpec], actor: Actor,
-                 summary: GenerationSummary, on_day: Callable[[date], None] | None = None):
+    def __init__(
+        self,
+        registry: Any,
+        specs: list[ShardSpec],
+        actor: Actor,
+        summary: GenerationSummary,
+        on_day: Callable[[date], None] | None = None,
+    ):
         self.registry = registry
         self.specs = specs
         self.actor = actor
@@ -79,9 +85,13 @@ class GenerationRun:
                 moment += timedelta(seconds=between(rng, 20, 120))
                 with frozen_at(moment):
                     try:
-                        self.registry.register_provider(self.actor, code=spec.code,
-                                                        name=spec.name, kind=spec.kind,
-                                                        region=spec.region)
+                        self.registry.register_provider(
+                            self.actor,
+                            code=spec.code,
+                            name=spec.name,
+                            kind=spec.kind,
+                            region=spec.region,
+                        )
                     except ConflictError:  # registered before the run (a demo's own)
                         counts["providers reused"] += 1
                         continue
@@ -94,8 +104,10 @@ class GenerationRun:
         """Every register in this process, each action in turn by its moment."""
         writer = self.registry.bulk_writer
         previous = self.registry.commands.batch
-        shards = [Shard(self.registry, spec, self.actor, sink=self._sink(i, writer))
-                  for i, spec in enumerate(self.specs)]
+        shards = [
+            Shard(self.registry, spec, self.actor, sink=self._sink(i, writer))
+            for i, spec in enumerate(self.specs)
+        ]
         steps = [shard.steps() for shard in shards]
         queue: list[tuple[Any, int]] = []
         try:
@@ -125,6 +137,7 @@ class GenerationRun:
             """Take a register's save into the merge."""
             self.merger.add(i, encode_chunk(writer, events))
             self.merger.drain()
+
         return sink
 
     def _in_processes(self) -> list[ShardResult]:
@@ -135,17 +148,22 @@ class GenerationRun:
         days: dict[int, date] = {}
         try:
             for i, spec in enumerate(self.specs):
-                process = subprocess.Popen([sys.executable, "-m", "registry.generate.worker"],
-                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "registry.generate.worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                )
                 processes.append(process)
                 Connection(os.dup(process.stdin.fileno()), readable=False).send(
-                    (self.registry.settings, spec, self.actor))
+                    (self.registry.settings, spec, self.actor)
+                )
                 process.stdin.close()
                 receivers[i] = Connection(os.dup(process.stdout.fileno()), writable=False)
                 process.stdout.close()
             while receivers:
-                waiting = [conn for i, conn in receivers.items()
-                           if self.merger.buffered(i) < BUFFER_LIMIT]
+                waiting = [
+                    conn for i, conn in receivers.items() if self.merger.buffered(i) < BUFFER_LIMIT
+                ]
                 for conn in wait(waiting or list(receivers.values())):
                     i = next(k for k, c in receivers.items() if c is conn)
                     self._receive(i, conn, receivers, results, days)
@@ -159,13 +177,15 @@ class GenerationRun:
                     process.kill()
         return [results[i] for i in range(len(self.specs))]
 
-    def _receive(self, i: int, conn: Connection, receivers: dict, results: dict,
-                 days: dict) -> None:
+    def _receive(
+        self, i: int, conn: Connection, receivers: dict, results: dict, days: dict
+    ) -> None:
         try:
             kind, payload = conn.recv()
         except EOFError:
-            raise RuntimeError(f"register {self.specs[i].letter} stopped without a word "
-                               "(see its messages above)") from None
+            raise RuntimeError(
+                f"register {self.specs[i].letter} stopped without a word (see its messages above)"
+            ) from None
         if kind == "rows":
             self.merger.add(i, payload)
             self.merger.drain()

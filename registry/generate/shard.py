@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from registry.application import Batch
 from registry.commands.base import Actor
@@ -39,8 +40,10 @@ HIRE_RATE = 0.035  # new teachers a year, as a share of the staff at the start
 CAMPAIGN_DAYS = 120  # the first registration campaign
 FIRST_PROGRAMMES_AFTER = 130  # days after the start before programmes are recorded
 DEPARTURE_REASONS = Weighted(cat.DEPARTURE_REASONS)
-REGISTERS = (("N", ("KG-GB", "KG-C", "KG-Y", "KG-N", "KG-T")),
-             ("S", ("KG-GO", "KG-O", "KG-J", "KG-B")))
+REGISTERS = (
+    ("N", ("KG-GB", "KG-C", "KG-Y", "KG-N", "KG-T")),
+    ("S", ("KG-GO", "KG-O", "KG-J", "KG-B")),
+)
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,36 @@ class ShardSpec:
     batch_size: int
 
 
-def shard_specs(*, teachers: int, years: int, seed: int, start: date, end: date,
-                until: datetime, batch_size: int) -> list[ShardSpec]:
+def shard_specs(
+    *,
+    teachers: int,
+    years: int,
+    seed: int,
+    start: date,
+    end: date,
+    until: datetime,
+    batch_size: int,
+) -> list[ShardSpec]:
     """The registers of a run, with the teachers split by the regions' population."""
-    shares = [sum(regions()[code].population_share for code in codes)
-              for _, codes in REGISTERS]
+    shares = [sum(regions()[code].population_share for code in codes) for _, codes in REGISTERS]
     north = round(teachers * shares[0] / sum(shares))
     counts = [north, teachers - north]
-    return [ShardSpec(index=i, letter=letter, regions=codes, teachers=counts[i], years=years,
-                      seed=seed, start=start, end=end, until=until, batch_size=batch_size)
-            for i, (letter, codes) in enumerate(REGISTERS) if counts[i] > 0]
+    return [
+        ShardSpec(
+            index=i,
+            letter=letter,
+            regions=codes,
+            teachers=counts[i],
+            years=years,
+            seed=seed,
+            start=start,
+            end=end,
+            until=until,
+            batch_size=batch_size,
+        )
+        for i, (letter, codes) in enumerate(REGISTERS)
+        if counts[i] > 0
+    ]
 
 
 @dataclass
@@ -84,8 +107,9 @@ class ShardResult:
 class Shard:
     """One register's simulation: its generator, people, calendar and batch."""
 
-    def __init__(self, registry: Any, spec: ShardSpec, actor: Actor,
-                 sink: Callable[[list[Any]], None]):
+    def __init__(
+        self, registry: Any, spec: ShardSpec, actor: Actor, sink: Callable[[list[Any]], None]
+    ):
         self.registry = registry
         self.spec = spec
         self.actor = actor
@@ -94,8 +118,12 @@ class Shard:
         self.rng = random.Random(f"{spec.seed}:{spec.letter}")
         self.timeline = Timeline(spec.until)
         first_serial = 1 + 50_000 * spec.index  # the registers' PIN serials never meet
-        self.population = Population(self.rng, spec.teachers, regions=spec.regions,
-                                     serials=(first_serial, first_serial + 49_998))
+        self.population = Population(
+            self.rng,
+            spec.teachers,
+            regions=spec.regions,
+            serials=(first_serial, first_serial + 49_998),
+        )
         self.planner = Planner(self.rng, branch=spec.letter)
         self.people: list[Person] = []
         self.result = ShardResult()
@@ -118,8 +146,9 @@ class Shard:
     def _years(self) -> Iterator[datetime | None]:
         """Plan each year, then hand back the moment its actions run up to; then finish."""
         spec = self.spec
-        self.batch = batch = Batch(self.registry, self.actor, spec.batch_size,
-                                   preload_ids=True, sink=self.sink)
+        self.batch = batch = Batch(
+            self.registry, self.actor, spec.batch_size, preload_ids=True, sink=self.sink
+        )
         actions = Actions(self, batch)
         self._open(actions)
         for year in range(spec.years):
@@ -139,13 +168,13 @@ class Shard:
         for _ in range(initial):
             person = self.population.teacher(on=start, hired=False)
             self.people.append(person)
-            registered = working_moment(
-                rng, start + timedelta(days=between(rng, 1, CAMPAIGN_DAYS)))
+            registered = working_moment(rng, start + timedelta(days=between(rng, 1, CAMPAIGN_DAYS)))
             person.joins_at = registered
             self.timeline.at(registered, actions.register_teacher, person)
             for number, details in self._paper_certificates(person):
-                later = registered + timedelta(days=between(rng, 1, 60),
-                                               minutes=between(rng, 1, 600))
+                later = registered + timedelta(
+                    days=between(rng, 1, 60), minutes=between(rng, 1, 600)
+                )
                 self.timeline.at(later, actions.record_legacy, person, number, details)
 
     def _paper_certificates(self, person: Person) -> list[tuple[str, dict]]:
@@ -169,21 +198,32 @@ class Shard:
             if issued_on <= person.service_start:
                 continue
             provider = self.planner.provider_for(person, "course" if form == "course" else form)
-            hours = (one_of(rng, (72, 72, 72, 108, 144)) if form == "course"
-                     else one_of(rng, (18, 24, 36)))
+            hours = (
+                one_of(rng, (72, 72, 72, 108, 144))
+                if form == "course"
+                else one_of(rng, (18, 24, 36))
+            )
             serial = self.planner.codes.get((f"paper:{provider}", issued_on.year), 0) + 1
             self.planner.codes[(f"paper:{provider}", issued_on.year)] = serial
             number = f"{provider}/{issued_on.year}/{self.spec.letter}{serial:04d}"
-            papers.append((number, {
-                "provider_code": provider, "title": self.planner.legacy_title(person, form),
-                "form": form, "hours": hours, "issued_on": issued_on}))
+            papers.append(
+                (
+                    number,
+                    {
+                        "provider_code": provider,
+                        "title": self.planner.legacy_title(person, form),
+                        "form": form,
+                        "hours": hours,
+                        "issued_on": issued_on,
+                    },
+                )
+            )
             person.credits.append(Credit(issued_on, hours))
         return papers
 
     # -- one year ---------------------------------------------------------------------
 
     def _plan_year(self, actions: Actions, year: int, year_start: date, year_end: date) -> None:
-        rng = self.rng
         first = year_start + timedelta(days=FIRST_PROGRAMMES_AFTER) if year == 0 else year_start
         last = year_end - timedelta(days=45)
         wishes: list[tuple[Person, str]] = []
@@ -212,25 +252,40 @@ class Shard:
         leave = 0.015 + (0.12 if age >= pension else 0) + (0.35 if age >= pension + 7 else 0)
         if rng.random() < leave:
             reason = "retirement" if age >= pension else DEPARTURE_REASONS.pick(rng)
-            summer = [d for d in (date(low.year, 6, 25), date(low.year + 1, 6, 25))
-                      if low <= d <= last]
-            day = summer[0] + timedelta(days=between(rng, 0, 30)) if summer and rng.random() < 0.6 \
+            summer = [
+                d for d in (date(low.year, 6, 25), date(low.year + 1, 6, 25)) if low <= d <= last
+            ]
+            day = (
+                summer[0] + timedelta(days=between(rng, 0, 30))
+                if summer and rng.random() < 0.6
                 else random_day(rng, low, last)
+            )
             day = min(day, last)
             person.departs_on = day
-            self.timeline.at(working_moment(rng, day + timedelta(days=between(rng, 0, 10))),
-                             actions.depart, person, day, reason)
+            self.timeline.at(
+                working_moment(rng, day + timedelta(days=between(rng, 0, 10))),
+                actions.depart,
+                person,
+                day,
+                reason,
+            )
             return True
         if rng.random() < 0.025:
             day = random_day(rng, low, last)
-            self.timeline.at(working_moment(rng, day + timedelta(days=between(rng, 0, 7))),
-                             actions.transfer, person, day)
+            self.timeline.at(
+                working_moment(rng, day + timedelta(days=between(rng, 0, 7))),
+                actions.transfer,
+                person,
+                day,
+            )
         if person.female and age < 35 and rng.random() < 0.012:
-            self.timeline.at(working_moment(rng, random_day(rng, low, last)),
-                             actions.correct_name, person)
+            self.timeline.at(
+                working_moment(rng, random_day(rng, low, last)), actions.correct_name, person
+            )
         elif rng.random() < 0.0008:
-            self.timeline.at(working_moment(rng, random_day(rng, low, last)),
-                             actions.correct_pin, person)
+            self.timeline.at(
+                working_moment(rng, random_day(rng, low, last)), actions.correct_pin, person
+            )
         return False
 
     def _hire(self, actions: Actions, year: int, year_start: date, year_end: date) -> None:
@@ -239,14 +294,18 @@ class Shard:
         count = -(-self.hires_left // remaining_years) if remaining_years else 0
         count = min(count, self.hires_left)
         self.hires_left -= count
-        autumn = [d for d in (date(year_start.year, 9, 1), date(year_start.year + 1, 9, 1))
-                  if year_start + timedelta(days=30) <= d < year_end]
+        autumn = [
+            d
+            for d in (date(year_start.year, 9, 1), date(year_start.year + 1, 9, 1))
+            if year_start + timedelta(days=30) <= d < year_end
+        ]
         for _ in range(count):
             if autumn and rng.random() < 0.8:
                 starts = autumn[0] + timedelta(days=between(rng, -10, 10))
             else:
-                starts = random_day(rng, year_start + timedelta(days=30),
-                                    year_end - timedelta(days=2))
+                starts = random_day(
+                    rng, year_start + timedelta(days=30), year_end - timedelta(days=2)
+                )
             starts = min(starts, self.spec.end)
             person = self.population.teacher(on=starts, hired=True)
             self.people.append(person)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from registry.domain.clock import BISHKEK, frozen_at
 from registry.generate.chance import between
@@ -72,8 +73,9 @@ class Timeline:
         with frozen_at(moment):
             action(*args)
 
-    def run_until(self, limit: datetime | None,
-                  on_day: Callable[[date], None] | None = None) -> None:
+    def run_until(
+        self, limit: datetime | None, on_day: Callable[[date], None] | None = None
+    ) -> None:
         """Run every action before `limit` (all, if None), telling `on_day` of each new day."""
         queue, pop, day = self._queue, heapq.heappop, None
         while queue and (limit is None or queue[0][0] < limit):

@@ -29,8 +29,9 @@ def run_register(conn: Connection, settings: Settings, spec: ShardSpec, actor: A
     app = Registry(settings)
     try:
         writer = app.bulk_writer
-        shard = Shard(app, spec, actor, sink=lambda events: conn.send(
-            ("rows", encode_chunk(writer, events))))
+        shard = Shard(
+            app, spec, actor, sink=lambda events: conn.send(("rows", encode_chunk(writer, events)))
+        )
         shard.run(on_day=lambda day: conn.send(("day", day)))
         conn.send(("done", shard.result))
     except BaseException:  # the parent reports it and stops the run

@@ -10,7 +10,8 @@ rows are recorded one at a time, so one conflict never loses the other rows.
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError
 
@@ -27,8 +28,14 @@ __all__ = ["ImportFileError", "ImportReport", "RowOutcome", "import_csv"]
 ATTEMPTS_ALONE = 3
 
 
-def import_csv(registry: "Registry", actor: Actor, source: str | bytes | IO, *,
-               batch_size: int = 500, progress: bool = False) -> ImportReport:
+def import_csv(
+    registry: Registry,
+    actor: Actor,
+    source: str | bytes | IO,
+    *,
+    batch_size: int = 500,
+    progress: bool = False,
+) -> ImportReport:
     """Import a CSV file of legacy certificates or programme results; the row-level report.
 
     Raises `ImportFileError` (and records nothing) for a file that is not UTF-8, is
@@ -51,8 +58,9 @@ def import_csv(registry: "Registry", actor: Actor, source: str | bytes | IO, *,
     return report
 
 
-def _record_batch(registry: "Registry", actor: Actor, recorder: RowRecorder,
-                  chunk: list[Row], report: ImportReport) -> list[RowOutcome]:
+def _record_batch(
+    registry: Registry, actor: Actor, recorder: RowRecorder, chunk: list[Row], report: ImportReport
+) -> list[RowOutcome]:
     """Rows in one transaction; on a conflict at save, each row alone instead."""
     seen = dict(recorder.seen)
     try:
@@ -67,8 +75,9 @@ def _record_batch(registry: "Registry", actor: Actor, recorder: RowRecorder,
     return outcomes
 
 
-def _record_alone(registry: "Registry", actor: Actor, recorder: RowRecorder, row: Row,
-                  report: ImportReport) -> RowOutcome:
+def _record_alone(
+    registry: Registry, actor: Actor, recorder: RowRecorder, row: Row, report: ImportReport
+) -> RowOutcome:
     """One row in its own transaction, retried on fresh state if a writer races it."""
     for _ in range(ATTEMPTS_ALONE):
         try:
@@ -79,14 +88,17 @@ def _record_alone(registry: "Registry", actor: Actor, recorder: RowRecorder, row
         if batch.last_position is not None:
             report.position = batch.last_position
         return outcome
-    return RowOutcome(row.line, REJECTED, "concurrent_update",
-                      "the records this row touches kept changing while it was saved; "
-                      "import the file again")
+    return RowOutcome(
+        row.line,
+        REJECTED,
+        "concurrent_update",
+        "the records this row touches kept changing while it was saved; import the file again",
+    )
 
 
 def _chunks(rows: list[Row], size: int) -> Iterator[list[Row]]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def _bar(total: int):

@@ -13,9 +13,10 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from registry.domain.dates import parse_date
 from registry.domain.errors import InvalidInputError
@@ -75,8 +76,10 @@ def decode(source: str | bytes | IO) -> str:
         except UnicodeDecodeError as error:
             raise ImportFileError(
                 f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
-                f"{error.start} is not valid UTF-8); save it as \"CSV UTF-8\" and import it "
-                "again.", code="not_utf8") from None
+                f'{error.start} is not valid UTF-8); save it as "CSV UTF-8" and import it '
+                "again.",
+                code="not_utf8",
+            ) from None
     if not isinstance(source, str):
         raise ImportFileError("An import is CSV text.", code="not_csv")
     return source.lstrip("\ufeff")  # a byte-order mark some spreadsheets write
@@ -86,8 +89,10 @@ def read(source: str | bytes | IO) -> ImportFile:
     """Parse an import file; raises ImportFileError if it cannot be imported at all."""
     text = decode(source)
     if not text.strip():
-        raise ImportFileError("The file is empty: expected a header row and at least one "
-                              "row of data.", code="empty_file")
+        raise ImportFileError(
+            "The file is empty: expected a header row and at least one row of data.",
+            code="empty_file",
+        )
     first_line = text.lstrip().splitlines()[0]
     # Spreadsheets in Russian and Kyrgyz locales save CSV with semicolons.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -101,13 +106,16 @@ def read(source: str | bytes | IO) -> ImportFile:
                 header.pop()
             break
     if header is None:
-        raise ImportFileError("The file is empty: expected a header row and at least one "
-                              "row of data.", code="empty_file")
+        raise ImportFileError(
+            "The file is empty: expected a header row and at least one row of data.",
+            code="empty_file",
+        )
     kind = layout(header)
     rows = list(_rows(reader, kind, header))
     if not rows:
-        raise ImportFileError(f"The file has a header (line {header_line}) but no rows of "
-                              "data.", code="empty_file")
+        raise ImportFileError(
+            f"The file has a header (line {header_line}) but no rows of data.", code="empty_file"
+        )
     return ImportFile(kind=kind, columns=tuple(header), rows=rows)
 
 
@@ -115,8 +123,7 @@ def layout(header: list[str]) -> str:
     """Which layout a header names; an unknown or incomplete header is refused."""
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
-        raise ImportFileError(f"The header repeats {', '.join(duplicates)}.",
-                              code="unknown_header")
+        raise ImportFileError(f"The header repeats {', '.join(duplicates)}.", code="unknown_header")
     given = set(header)
     for kind, columns in COLUMNS.items():
         if given - set(OPTIONAL[kind]) == set(columns):
@@ -124,13 +131,22 @@ def layout(header: list[str]) -> str:
     kind = max(COLUMNS, key=lambda k: len(given & set(COLUMNS[k])))
     unknown = [name for name in header if name not in COLUMNS[kind] + OPTIONAL[kind]]
     missing = [name for name in COLUMNS[kind] if name not in given]
-    details = "; ".join(part for part in (
-        f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
-        if unknown else "", f"missing: {', '.join(missing)}" if missing else "") if part)
+    details = "; ".join(
+        part
+        for part in (
+            f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+            if unknown
+            else "",
+            f"missing: {', '.join(missing)}" if missing else "",
+        )
+        if part
+    )
     raise ImportFileError(
         f"Unknown header ({details}). Expected the columns of legacy certificates "
         f"({', '.join(COLUMNS[LEGACY])}) or of programme results "
-        f"({', '.join(COLUMNS[RESULTS])}[, score]).", code="unknown_header")
+        f"({', '.join(COLUMNS[RESULTS])}[, score]).",
+        code="unknown_header",
+    )
 
 
 def _rows(reader: Any, kind: str, header: list[str]) -> Iterator[Row]:
@@ -140,11 +156,12 @@ def _rows(reader: Any, kind: str, header: list[str]) -> Iterator[Row]:
         if not any(cell.strip() for cell in record):
             continue
         row = Row(line=first)
-        if len(record) > len(header) and not any(cell.strip() for cell in record[len(header):]):
-            record = record[:len(header)]
+        if len(record) > len(header) and not any(cell.strip() for cell in record[len(header) :]):
+            record = record[: len(header)]
         if len(record) != len(header):
-            row.error = RowError(f"expected {len(header)} values, found {len(record)}",
-                                 "wrong_value_count")
+            row.error = RowError(
+                f"expected {len(header)} values, found {len(record)}", "wrong_value_count"
+            )
         else:
             texts = {name: cell.strip() for name, cell in zip(header, record)}
             try:
@@ -157,14 +174,16 @@ def _rows(reader: Any, kind: str, header: list[str]) -> Iterator[Row]:
 
 def row_key(kind: str, values: dict[str, Any]) -> str:
     """A digest of a row's meaning: the same certificate written again has the same key."""
-    canonical = json.dumps([kind, sorted((k, str(v)) for k, v in values.items())],
-                           ensure_ascii=False)
+    canonical = json.dumps(
+        [kind, sorted((k, str(v)) for k, v in values.items())], ensure_ascii=False
+    )
     return "csv-row:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
 def _legacy(texts: dict[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {name: texts[name] for name in ("pin", "number", "provider_code",
-                                                            "title")}
+    values: dict[str, Any] = {
+        name: texts[name] for name in ("pin", "number", "provider_code", "title")
+    }
     for name in ("pin", "number", "provider_code", "title", "form", "hours", "issued_on"):
         if not texts[name]:
             raise RowError(f"{name} is empty", "required", name)
@@ -181,27 +200,40 @@ def _result(texts: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {"programme_id": texts["programme_id"], "pin": texts["pin"]}
     passed = texts["passed"].lower()
     if passed and passed not in TRUE + FALSE:
-        raise RowError(f"passed must be true or false, not {texts['passed']!r}",
-                       "invalid_passed", "passed")
+        raise RowError(
+            f"passed must be true or false, not {texts['passed']!r}", "invalid_passed", "passed"
+        )
     values["passed"] = (passed in TRUE) if passed else None
-    values["assessed_on"] = _date(texts["assessed_on"], "assessed_on") \
-        if texts["assessed_on"] else None
+    values["assessed_on"] = (
+        _date(texts["assessed_on"], "assessed_on") if texts["assessed_on"] else None
+    )
     if (values["passed"] is None) != (values["assessed_on"] is None):
         missing = "assessed_on" if values["assessed_on"] is None else "passed"
-        raise RowError(f"an assessment needs both passed and assessed_on; {missing} is empty",
-                       "incomplete_assessment", missing)
+        raise RowError(
+            f"an assessment needs both passed and assessed_on; {missing} is empty",
+            "incomplete_assessment",
+            missing,
+        )
     values["number"] = texts["number"] or None
     values["issued_on"] = _date(texts["issued_on"], "issued_on") if texts["issued_on"] else None
     if (values["number"] is None) != (values["issued_on"] is None):
         missing = "issued_on" if values["issued_on"] is None else "number"
-        raise RowError(f"a certificate needs both number and issued_on; {missing} is empty",
-                       "incomplete_certificate", missing)
+        raise RowError(
+            f"a certificate needs both number and issued_on; {missing} is empty",
+            "incomplete_certificate",
+            missing,
+        )
     if values["number"] is not None and values["passed"] is False:
-        raise RowError("a failed assessment gets no certificate; leave number and issued_on "
-                       "empty", "certificate_without_pass", "number")
+        raise RowError(
+            "a failed assessment gets no certificate; leave number and issued_on empty",
+            "certificate_without_pass",
+            "number",
+        )
     if values["passed"] is None and values["number"] is None:
-        raise RowError("the row records nothing: give passed and assessed_on, or number and "
-                       "issued_on", "empty_result")
+        raise RowError(
+            "the row records nothing: give passed and assessed_on, or number and issued_on",
+            "empty_result",
+        )
     score = texts.get("score", "")
     values["score"] = _score(score) if score else None
     return values
@@ -211,21 +243,22 @@ def _whole(text: str, name: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise RowError(f"{name} must be a whole number, not {text!r}", f"invalid_{name}",
-                       name) from None
+        raise RowError(
+            f"{name} must be a whole number, not {text!r}", f"invalid_{name}", name
+        ) from None
 
 
 def _score(text: str) -> float:
     try:
         return float(text.replace(",", "."))
     except ValueError:
-        raise RowError(f"score must be a number, not {text!r}", "invalid_score",
-                       "score") from None
+        raise RowError(f"score must be a number, not {text!r}", "invalid_score", "score") from None
 
 
 def _date(text: str, name: str) -> date:
     try:
         return parse_date(text)
     except ValueError:
-        raise RowError(f"{name} must be a date written YYYY-MM-DD, not {text!r}",
-                       "invalid_date", name) from None
+        raise RowError(
+            f"{name} must be a date written YYYY-MM-DD, not {text!r}", "invalid_date", name
+        ) from None

@@ -35,7 +35,7 @@ _PIN = re.compile(r"^[0-9]{14}$")
 class RowRecorder:
     """Runs rows of one layout as commands of one actor."""
 
-    def __init__(self, app: "Registry", actor: Actor, kind: str):
+    def __init__(self, app: Registry, actor: Actor, kind: str):
         self.app = app
         self.actor = actor
         self.kind = kind
@@ -86,12 +86,19 @@ class RowRecorder:
                 else:
                     result, new = self._result(session, row.values)
                 if new:
-                    session.add(IdempotentRequest.record(
-                        request_id, row.key, "import_row",
-                        fingerprint("import_row", {"kind": self.kind, **row.values}), result))
+                    session.add(
+                        IdempotentRequest.record(
+                            request_id,
+                            row.key,
+                            "import_row",
+                            fingerprint("import_row", {"kind": self.kind, **row.values}),
+                            result,
+                        )
+                    )
         except RegistryError as error:
-            return RowOutcome(row.line, REJECTED, error.code, error.message.rstrip("."),
-                              error.fields)
+            return RowOutcome(
+                row.line, REJECTED, error.code, error.message.rstrip("."), error.fields
+            )
         self.seen.setdefault(row.key, row.line)
         return RowOutcome(row.line, RECORDED if new else ALREADY_RECORDED, result=result)
 
@@ -100,18 +107,35 @@ class RowRecorder:
         if existing is not None and self._same_certificate(session, existing, values):
             return _certificate_result(existing), False
         data = self.app.record_legacy_certificate(self.actor, **values).data
-        return {"number": data["number"], "verification_code": data["verification_code"],
-                "teacher_id": data["teacher_id"]}, True
+        return {
+            "number": data["number"],
+            "verification_code": data["verification_code"],
+            "teacher_id": data["teacher_id"],
+        }, True
 
-    def _same_certificate(self, session: Session, certificate: Certificate,
-                          values: dict[str, Any]) -> bool:
+    def _same_certificate(
+        self, session: Session, certificate: Certificate, values: dict[str, Any]
+    ) -> bool:
         teacher = self.app.find_teacher(session, values["pin"])
-        return (certificate.teacher_id == teacher.id and certificate.enrolment_id is None
-                and certificate.duplicate_of is None
-                and (certificate.provider_code, certificate.form, certificate.hours,
-                     certificate.issued_on, certificate.title)
-                == (values["provider_code"], values["form"], values["hours"],
-                    values["issued_on"], " ".join(values["title"].split())))
+        return (
+            certificate.teacher_id == teacher.id
+            and certificate.enrolment_id is None
+            and certificate.duplicate_of is None
+            and (
+                certificate.provider_code,
+                certificate.form,
+                certificate.hours,
+                certificate.issued_on,
+                certificate.title,
+            )
+            == (
+                values["provider_code"],
+                values["form"],
+                values["hours"],
+                values["issued_on"],
+                " ".join(values["title"].split()),
+            )
+        )
 
     def _result(self, session: Session, values: dict[str, Any]) -> tuple[dict, bool]:
         app, actor = self.app, self.actor
@@ -122,25 +146,33 @@ class RowRecorder:
         new = False
         if enrolment is None:
             # A result recorded late: the enrolment dates from the programme's start.
-            app.enrol(actor, programme.id, values["pin"],
-                      enrolled_on=min(programme.starts_on, clock.today()))
+            app.enrol(
+                actor,
+                programme.id,
+                values["pin"],
+                enrolled_on=min(programme.starts_on, clock.today()),
+            )
             enrolment, new = session.find(enrolment_id), True
         passed, assessed_on = values["passed"], values["assessed_on"]
-        if passed is not None and (enrolment.passed, enrolment.assessed_on) != (passed,
-                                                                               assessed_on):
-            app.assess(actor, enrolment_id, passed=passed, assessed_on=assessed_on,
-                       score=values["score"])
+        if passed is not None and (enrolment.passed, enrolment.assessed_on) != (
+            passed,
+            assessed_on,
+        ):
+            app.assess(
+                actor, enrolment_id, passed=passed, assessed_on=assessed_on, score=values["score"]
+            )
             new = True
         number = values["number"]
         if number is not None and enrolment.certificate_number != number.strip():
-            app.issue_certificate(actor, enrolment_id, number=number,
-                                  issued_on=values["issued_on"])
+            app.issue_certificate(actor, enrolment_id, number=number, issued_on=values["issued_on"])
             new = True
-        result = {"enrolment_id": str(enrolment_id), "enrolment_status": enrolment.status,
-                  "number": enrolment.certificate_number}
+        result = {
+            "enrolment_id": str(enrolment_id),
+            "enrolment_status": enrolment.status,
+            "number": enrolment.certificate_number,
+        }
         if enrolment.certificate_number:
-            result["verification_code"] = app.keys.verification_code(
-                enrolment.certificate_number)
+            result["verification_code"] = app.keys.verification_code(enrolment.certificate_number)
         return result, new
 
 
@@ -152,5 +184,8 @@ def _uuid(text: str) -> uuid.UUID | None:
 
 
 def _certificate_result(certificate: Certificate) -> dict[str, Any]:
-    return {"number": certificate.number, "verification_code": certificate.verification_code,
-            "teacher_id": str(certificate.teacher_id)}
+    return {
+        "number": certificate.number,
+        "verification_code": certificate.verification_code,
+        "teacher_id": str(certificate.teacher_id),
+    }

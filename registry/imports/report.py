@@ -28,13 +28,20 @@ class RowOutcome:
         what = describe(self.result)
         if self.status == ALREADY_RECORDED:
             return f"line {self.line}: already recorded{what}" + (
-                f" ({self.reason})" if self.reason else "")
+                f" ({self.reason})" if self.reason else ""
+            )
         return f"line {self.line}: recorded{what}"
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON-ready values."""
-        return {"line": self.line, "status": self.status, "code": self.code,
-                "reason": self.reason, "fields": self.fields, "result": self.result}
+        return {
+            "line": self.line,
+            "status": self.status,
+            "code": self.code,
+            "reason": self.reason,
+            "fields": self.fields,
+            "result": self.result,
+        }
 
 
 def describe(result: dict[str, Any] | None) -> str:
@@ -78,14 +85,21 @@ class ImportReport:
     def summary(self) -> str:
         """The counts in one sentence."""
         rows = f"{len(self.rows)} row{'' if len(self.rows) == 1 else 's'}"
-        return (f"{rows} of {self.kind.replace('_', ' ')}: {self.recorded} "
-                f"recorded, {self.already_recorded} already recorded, {self.rejected} "
-                "rejected")
+        return (
+            f"{rows} of {self.kind.replace('_', ' ')}: {self.recorded} "
+            f"recorded, {self.already_recorded} already recorded, {self.rejected} "
+            "rejected"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values (the body of `POST /imports`)."""
-        return {"kind": self.kind, "rows": len(self.rows), "recorded": self.recorded,
-                "skipped": self.already_recorded, "failed": self.rejected,
-                "position": self.position,
-                "errors": [row.to_dict() for row in self.rows if row.status == REJECTED],
-                "lines": [row.to_dict() for row in self.rows]}
+        return {
+            "kind": self.kind,
+            "rows": len(self.rows),
+            "recorded": self.recorded,
+            "skipped": self.already_recorded,
+            "failed": self.rejected,
+            "position": self.position,
+            "errors": [row.to_dict() for row in self.rows if row.status == REJECTED],
+            "lines": [row.to_dict() for row in self.rows],
+        }

@@ -9,8 +9,9 @@ wholesale (`verify(published={position: hash})`). The link format is in `chain`.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from registry.ledger import store
 from registry.ledger.chain import ALGORITHM, GENESIS
@@ -22,13 +23,21 @@ from registry.projections.base import PositionMovedError
 if TYPE_CHECKING:
     from registry.application import Registry
 
-__all__ = ["ALGORITHM", "CHECKPOINT_EVENTS", "Finding", "LedgerView", "Report", "head",
-           "seal", "verify"]
+__all__ = [
+    "ALGORITHM",
+    "CHECKPOINT_EVENTS",
+    "Finding",
+    "LedgerView",
+    "Report",
+    "head",
+    "seal",
+    "verify",
+]
 
 SEAL_CHUNK = 50_000  # events per sealing transaction, so writers never wait long
 
 
-def seal(app: "Registry", *, until: int | None = None) -> int:
+def seal(app: Registry, *, until: int | None = None) -> int:
     """Extend the checkpoints over every event not yet sealed; returns how many were."""
     ensure_tables(app.db)
     total = 0
@@ -43,78 +52,121 @@ def seal(app: "Registry", *, until: int | None = None) -> int:
             return total
 
 
-def verify(app: "Registry", *, published: Mapping[int, str] | None = None,
-           record: bool = True) -> Report:
+def verify(
+    app: Registry, *, published: Mapping[int, str] | None = None, record: bool = True
+) -> Report:
     """Recompute the chain from the stored rows and compare it with the checkpoints (and
     with heads published earlier); the verification is recorded for `head`."""
     tracked = _tracked_position(app)  # read first: it can only grow while we walk
     report = Verifier(app.db, dict(published or {})).run()
     if tracked is not None and tracked > (report.sealed_position or 0):
-        report.findings.append(Finding(
-            (report.sealed_position or 0) + 1, "checkpoint",
-            f"the ledger had sealed up to position {tracked} but its checkpoints now end at "
-            f"{report.sealed_position}: checkpoints were removed"))
+        report.findings.append(
+            Finding(
+                (report.sealed_position or 0) + 1,
+                "checkpoint",
+                f"the ledger had sealed up to position {tracked} but its checkpoints now end at "
+                f"{report.sealed_position}: checkpoints were removed",
+            )
+        )
     if record:
         _record(app, report)
     return report
 
 
-def head(app: "Registry") -> dict[str, Any]:
+def head(app: Registry) -> dict[str, Any]:
     """The ledger's current head, for auditors to publish (GET /ledger)."""
     db = app.db
     log_position = app.max_position() or 0
     answer: dict[str, Any] = {
-        "algorithm": ALGORITHM, "genesis": GENESIS.hex(), "position": None,
-        "hash": GENESIS.hex(), "events": 0, "log_position": log_position,
-        "unsealed_events": 0, "checkpoint_events": store.CHECKPOINT_EVENTS, "checkpoint_count": 0,
-        "checkpoints": [], "verified_at": None, "last_verification": None}
+        "algorithm": ALGORITHM,
+        "genesis": GENESIS.hex(),
+        "position": None,
+        "hash": GENESIS.hex(),
+        "events": 0,
+        "log_position": log_position,
+        "unsealed_events": 0,
+        "checkpoint_events": store.CHECKPOINT_EVENTS,
+        "checkpoint_count": 0,
+        "checkpoints": [],
+        "verified_at": None,
+        "last_verification": None,
+    }
     if not db.table_exists("ledger_checkpoints"):
         answer["unsealed_events"] = _count_after(app, 0)
         return answer
     recent = recent_checkpoints(db)
     totals = db.query_one("SELECT count(*), coalesce(sum(events), 0) FROM ledger_checkpoints")
     if recent:
-        answer.update(position=recent[0].position, hash=recent[0].link_hash,
-                      checkpoints=[c.as_json() for c in recent])
-    answer.update(events=int(totals[1]), checkpoint_count=int(totals[0]),
-                  unsealed_events=_count_after(app, answer["position"] or 0))
-    last = db.query_one("SELECT verified_at, position, link_hash, events, ok, first_position, "
-                        "finding, seconds FROM ledger_verifications "
-                        "ORDER BY verified_at DESC LIMIT 1")
+        answer.update(
+            position=recent[0].position,
+            hash=recent[0].link_hash,
+            checkpoints=[c.as_json() for c in recent],
+        )
+    answer.update(
+        events=int(totals[1]),
+        checkpoint_count=int(totals[0]),
+        unsealed_events=_count_after(app, answer["position"] or 0),
+    )
+    last = db.query_one(
+        "SELECT verified_at, position, link_hash, events, ok, first_position, "
+        "finding, seconds FROM ledger_verifications "
+        "ORDER BY verified_at DESC LIMIT 1"
+    )
     if last:
         answer["verified_at"] = last[0]
         answer["last_verification"] = {
-            "verified_at": last[0], "position": last[1], "hash": last[2], "events": last[3],
-            "ok": bool(last[4]), "first_position": last[5], "finding": last[6],
-            "seconds": last[7]}
+            "verified_at": last[0],
+            "position": last[1],
+            "hash": last[2],
+            "events": last[3],
+            "ok": bool(last[4]),
+            "first_position": last[5],
+            "finding": last[6],
+            "seconds": last[7],
+        }
     return answer
 
 
-def _count_after(app: "Registry", position: int) -> int:
+def _count_after(app: Registry, position: int) -> int:
     db = app.db
-    row = db.query_one(f"SELECT count(*) FROM {db.events_table} "
-                       f"WHERE {db.position_column} > ?", (position,))
+    row = db.query_one(
+        f"SELECT count(*) FROM {db.events_table} WHERE {db.position_column} > ?", (position,)
+    )
     return int(row[0]) if row else 0
 
 
-def _tracked_position(app: "Registry") -> int | None:
-    row = app.db.query_one("SELECT notification_id FROM projection_tracking WHERE "
-                           "projection = ? AND application_name = ?",
-                           (LedgerView.name, app.name)) if _has_tracking(app) else None
+def _tracked_position(app: Registry) -> int | None:
+    row = (
+        app.db.query_one(
+            "SELECT notification_id FROM projection_tracking WHERE "
+            "projection = ? AND application_name = ?",
+            (LedgerView.name, app.name),
+        )
+        if _has_tracking(app)
+        else None
+    )
     return int(row[0]) if row else None
 
 
-def _has_tracking(app: "Registry") -> bool:
+def _has_tracking(app: Registry) -> bool:
     return app.db.table_exists("projection_tracking")
 
 
-def _record(app: "Registry", report: Report) -> None:
+def _record(app: Registry, report: Report) -> None:
     """Keep a trail of verifications (who published what can be checked against it)."""
     ensure_tables(app.db)
     first = report.first
     app.db.execute(
         "INSERT INTO ledger_verifications (verified_at, position, link_hash, events, ok, "
         "first_position, finding, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (datetime.now(timezone.utc).isoformat(), report.head_position, report.head_hash,
-         report.events, 1 if report.ok else 0, first.position if first else None,
-         first.message if first else None, round(report.seconds, 3)))
+        (
+            datetime.now(UTC).isoformat(),
+            report.head_position,
+            report.head_hash,
+            report.events,
+            1 if report.ok else 0,
+            first.position if first else None,
+            first.message if first else None,
+            round(report.seconds, 3),
+        ),
+    )

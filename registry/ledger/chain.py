@@ -79,10 +79,17 @@ def chain_batch(events: list[RawEvent], link: bytes) -> tuple[list[bytes], list[
     for event in events:
         position, originator_id, version, topic, state = event
         kind = type(originator_id)
-        if type(state) is bytes and type(topic) is str and type(version) is int and (
-                kind is str or (kind is bytes and len(originator_id) == 16)):
-            oid = originator_id.hex().encode() if kind is bytes else \
-                originator_id.replace("-", "").lower().encode()
+        if (
+            type(state) is bytes
+            and type(topic) is str
+            and type(version) is int
+            and (kind is str or (kind is bytes and len(originator_id) == 16))
+        ):
+            oid = (
+                originator_id.hex().encode()
+                if kind is bytes
+                else originator_id.replace("-", "").lower().encode()
+            )
             topic_bytes = topic.encode()
             hasher = new_sha(oid)
             hasher.update(version_and_length(version, len(topic_bytes)))
@@ -103,4 +110,3 @@ def chain(events: list[RawEvent], previous: bytes = GENESIS) -> bytes:
     for event in events:
         previous = next_link(previous, event.position, event_digest(event))
     return previous
-

@@ -13,9 +13,10 @@ view rebuild never clears it: the checkpoints are evidence of what the log held.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from registry.ledger.chain import DIGEST_BYTES, ENTRY, GENESIS, chain_batch
 from registry.projections.base import PositionMovedError, View
@@ -40,8 +41,9 @@ _LEDGER_DDL = (
 def ledger_ddl(db: Database) -> list[str]:
     """The statements creating the ledger's tables and the guards that keep its
     checkpoints append-only (`registry.storage.schema`), on the database's engine."""
-    return [statement.format(blob=db.blob_type) for statement in _LEDGER_DDL] \
-        + checkpoint_guards(db)
+    return [statement.format(blob=db.blob_type) for statement in _LEDGER_DDL] + checkpoint_guards(
+        db
+    )
 
 
 _COLUMNS = "seq, first_position, position, events, link_hash, recorded_at"
@@ -65,9 +67,14 @@ class Checkpoint:
         return list(ENTRY.iter_unpack(self.entries[:usable]))
 
     def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "first_position": self.first_position,
-                "position": self.position, "events": self.events, "hash": self.link_hash,
-                "recorded_at": self.recorded_at}
+        return {
+            "seq": self.seq,
+            "first_position": self.first_position,
+            "position": self.position,
+            "events": self.events,
+            "hash": self.link_hash,
+            "recorded_at": self.recorded_at,
+        }
 
 
 def ensure_tables(db: Database) -> None:
@@ -81,27 +88,31 @@ def ensure_tables(db: Database) -> None:
 
 def _checkpoint(row: tuple, with_entries: bool) -> Checkpoint:
     entries = bytes(row[6]) if with_entries else b""
-    return Checkpoint(int(row[0]), int(row[1]), int(row[2]), int(row[3]), str(row[4]),
-                      str(row[5]), entries)
+    return Checkpoint(
+        int(row[0]), int(row[1]), int(row[2]), int(row[3]), str(row[4]), str(row[5]), entries
+    )
 
 
 def last_checkpoint(cur: Cursor, *, with_entries: bool = False) -> Checkpoint | None:
     """The newest checkpoint (the ledger's head), or None for an empty ledger."""
     extra = ", entries" if with_entries else ""
-    row = cur.query_one(f"SELECT {_COLUMNS}{extra} FROM ledger_checkpoints "
-                        "ORDER BY seq DESC LIMIT 1")
+    row = cur.query_one(
+        f"SELECT {_COLUMNS}{extra} FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1"
+    )
     return _checkpoint(row, with_entries) if row else None
 
 
-def iter_checkpoints(db: Database, *, with_entries: bool = True, page: int = 50
-                     ) -> Iterator[Checkpoint]:
+def iter_checkpoints(
+    db: Database, *, with_entries: bool = True, page: int = 50
+) -> Iterator[Checkpoint]:
     """Every checkpoint, oldest first, a page at a time (entries can be large)."""
     extra = ", entries" if with_entries else ""
     after = None
     while True:
         where, params = ("WHERE seq > ? ", (after, page)) if after is not None else ("", (page,))
-        rows = db.query(f"SELECT {_COLUMNS}{extra} FROM ledger_checkpoints {where}"
-                        "ORDER BY seq LIMIT ?", params)
+        rows = db.query(
+            f"SELECT {_COLUMNS}{extra} FROM ledger_checkpoints {where}ORDER BY seq LIMIT ?", params
+        )
         for row in rows:
             yield _checkpoint(row, with_entries)
         if len(rows) < page:
@@ -111,8 +122,9 @@ def iter_checkpoints(db: Database, *, with_entries: bool = True, page: int = 50
 
 def recent_checkpoints(db: Database, limit: int = 10) -> list[Checkpoint]:
     """The newest checkpoints, newest first."""
-    rows = db.query(f"SELECT {_COLUMNS} FROM ledger_checkpoints ORDER BY seq DESC LIMIT ?",
-                    (limit,))
+    rows = db.query(
+        f"SELECT {_COLUMNS} FROM ledger_checkpoints ORDER BY seq DESC LIMIT ?", (limit,)
+    )
     return [_checkpoint(row, False) for row in rows]
 
 
@@ -127,8 +139,14 @@ def seal(cur: Cursor, *, until: int | None = None, limit: int | None = None) -> 
     link = bytes.fromhex(tail.link_hash) if tail else GENESIS
     after = tail.position if tail else 0
     if tail is not None and tail.events < CHECKPOINT_EVENTS:
-        segment = _Segment(tail.seq, tail.first_position, bytearray(tail.entries), tail.events,
-                           tail.position, expected=tail.position)
+        segment = _Segment(
+            tail.seq,
+            tail.first_position,
+            bytearray(tail.entries),
+            tail.events,
+            tail.position,
+            expected=tail.position,
+        )
     else:
         segment = _Segment((tail.seq if tail else 0) + 1)
     sealed = 0
@@ -152,8 +170,15 @@ def seal(cur: Cursor, *, until: int | None = None, limit: int | None = None) -> 
 class _Segment:
     """The checkpoint being filled while sealing."""
 
-    def __init__(self, seq: int, first_position: int = 0, entries: bytearray | None = None,
-                 events: int = 0, position: int = 0, expected: int | None = None):
+    def __init__(
+        self,
+        seq: int,
+        first_position: int = 0,
+        entries: bytearray | None = None,
+        events: int = 0,
+        position: int = 0,
+        expected: int | None = None,
+    ):
         self.seq = seq
         self.first_position = first_position
         self.entries = entries if entries is not None else bytearray()
@@ -169,17 +194,29 @@ class _Segment:
         self.position = position
 
     def write(self, cur: Cursor, link: bytes) -> None:
-        now = datetime.now(timezone.utc).isoformat()
-        values = (self.first_position, self.position, self.events, link.hex(),
-                  bytes(self.entries), now)
+        now = datetime.now(UTC).isoformat()
+        values = (
+            self.first_position,
+            self.position,
+            self.events,
+            link.hex(),
+            bytes(self.entries),
+            now,
+        )
         if self.expected is None:
-            cur.execute("INSERT INTO ledger_checkpoints (first_position, position, events, "
-                        "link_hash, entries, recorded_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT (seq) DO NOTHING", values + (self.seq,))
+            cur.execute(
+                "INSERT INTO ledger_checkpoints (first_position, position, events, "
+                "link_hash, entries, recorded_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (seq) DO NOTHING",
+                values + (self.seq,),
+            )
         else:
-            cur.execute("UPDATE ledger_checkpoints SET first_position = ?, position = ?, "
-                        "events = ?, link_hash = ?, entries = ?, recorded_at = ? "
-                        "WHERE seq = ? AND position = ?", values + (self.seq, self.expected))
+            cur.execute(
+                "UPDATE ledger_checkpoints SET first_position = ?, position = ?, "
+                "events = ?, link_hash = ?, entries = ?, recorded_at = ? "
+                "WHERE seq = ? AND position = ?",
+                values + (self.seq, self.expected),
+            )
         if cur.rowcount != 1:
             raise PositionMovedError("ledger")
         self.expected = self.position

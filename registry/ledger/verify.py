@@ -12,8 +12,9 @@ published earlier (`published`).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from registry.ledger.chain import ALGORITHM, DIGEST_BYTES, GENESIS, canonical_id, chain_batch
 from registry.ledger.store import Checkpoint, iter_checkpoints
@@ -70,13 +71,20 @@ class Report:
 
     def as_json(self) -> dict[str, Any]:
         first = self.first
-        return {"ok": self.ok, "algorithm": ALGORITHM, "events": self.events,
-                "sealed_events": self.sealed_events, "unsealed_events": self.unsealed_events,
-                "checkpoints": self.checkpoints, "sealed_position": self.sealed_position,
-                "head": {"position": self.head_position, "hash": self.head_hash},
-                "first_position": first.position if first else None,
-                "findings": [f.as_json() for f in self.findings],
-                "published_checked": self.published_checked, "seconds": self.seconds}
+        return {
+            "ok": self.ok,
+            "algorithm": ALGORITHM,
+            "events": self.events,
+            "sealed_events": self.sealed_events,
+            "unsealed_events": self.unsealed_events,
+            "checkpoints": self.checkpoints,
+            "sealed_position": self.sealed_position,
+            "head": {"position": self.head_position, "hash": self.head_hash},
+            "first_position": first.position if first else None,
+            "findings": [f.as_json() for f in self.findings],
+            "published_checked": self.published_checked,
+            "seconds": self.seconds,
+        }
 
 
 class _Rows:
@@ -122,8 +130,11 @@ class Verifier:
             batches = prefetched(batches, name="ledger-prefetch")
         rows = _Rows(batches)
         try:
-            checkpoints = iter_checkpoints(self.db) \
-                if self.db.table_exists("ledger_checkpoints") else iter(())
+            checkpoints = (
+                iter_checkpoints(self.db)
+                if self.db.table_exists("ledger_checkpoints")
+                else iter(())
+            )
             previous: Checkpoint | None = None
             for checkpoint in checkpoints:
                 entries = checkpoint.entry_list()
@@ -142,17 +153,21 @@ class Verifier:
 
     # -- the sealed range ----------------------------------------------------------------
 
-    def _walk_checkpoint(self, rows: _Rows, checkpoint: Checkpoint,
-                         entries: list[tuple[int, bytes]]) -> None:
+    def _walk_checkpoint(
+        self, rows: _Rows, checkpoint: Checkpoint, entries: list[tuple[int, bytes]]
+    ) -> None:
         self.report.checkpoints += 1
         if not self._matches_at_once(rows, entries):
             self._walk_entries(rows, entries)
         self.report.sealed_position = checkpoint.position
         if not self.broken and self.link.hex() != checkpoint.link_hash:
-            self._find(checkpoint.first_position, "checkpoint",
-                       f"positions {checkpoint.first_position}..{checkpoint.position} do not "
-                       f"chain to checkpoint {checkpoint.seq}'s link: the checkpoint (or its "
-                       "entries) was altered")
+            self._find(
+                checkpoint.first_position,
+                "checkpoint",
+                f"positions {checkpoint.first_position}..{checkpoint.position} do not "
+                f"chain to checkpoint {checkpoint.seq}'s link: the checkpoint (or its "
+                "entries) was altered",
+            )
 
     def _matches_at_once(self, rows: _Rows, entries: list[tuple[int, bytes]]) -> bool:
         """The common case: the next rows are exactly the checkpoint's events."""
@@ -160,8 +175,9 @@ class Verifier:
         if rows.peek() is None or len(rows.batch) - rows.index < count or not count:
             return False
         start, stop = rows.index, rows.index + count
-        if [row[0] for row in rows.batch[start:stop]] != [e[0] for e in entries] or \
-                [d[:DIGEST_BYTES] for d in rows.digests[start:stop]] != [e[1] for e in entries]:
+        if [row[0] for row in rows.batch[start:stop]] != [e[0] for e in entries] or [
+            d[:DIGEST_BYTES] for d in rows.digests[start:stop]
+        ] != [e[1] for e in entries]:
             return False
         self._take_many(rows, count)
         self.report.sealed_events += count
@@ -174,30 +190,40 @@ class Verifier:
         for position, expected in entries:
             row = rows.peek()
             while row is not None and row[0] < position:
-                self._find(row[0], "inserted",
-                           f"position {row[0]} holds an event the ledger never sealed "
-                           f"({_describe(row)})")
+                self._find(
+                    row[0],
+                    "inserted",
+                    f"position {row[0]} holds an event the ledger never sealed ({_describe(row)})",
+                )
                 self._take(rows)
                 row = rows.peek()
             if row is None or row[0] > position:
-                self._find(position, "removed",
-                           f"the event sealed at position {position} is missing")
+                self._find(
+                    position, "removed", f"the event sealed at position {position} is missing"
+                )
                 continue
             digest = self._take(rows)
             report.sealed_events += 1
             if digest[:DIGEST_BYTES] != expected:
                 origin = digests.get(digest[:DIGEST_BYTES])
                 if origin is not None:
-                    self._find(position, "reordered",
-                               f"position {position} holds the event sealed at position "
-                               f"{origin} ({_describe(row)})")
+                    self._find(
+                        position,
+                        "reordered",
+                        f"position {position} holds the event sealed at position "
+                        f"{origin} ({_describe(row)})",
+                    )
                 else:
-                    self._find(position, "altered",
-                               f"the event at position {position} differs from the one "
-                               f"sealed there ({_describe(row)})")
+                    self._find(
+                        position,
+                        "altered",
+                        f"the event at position {position} differs from the one "
+                        f"sealed there ({_describe(row)})",
+                    )
 
-    def _check_sequence(self, previous: Checkpoint | None, checkpoint: Checkpoint,
-                        entries: list[tuple[int, bytes]]) -> None:
+    def _check_sequence(
+        self, previous: Checkpoint | None, checkpoint: Checkpoint, entries: list[tuple[int, bytes]]
+    ) -> None:
         """Checkpoints must follow one another without gap or overlap."""
         expected_seq = previous.seq + 1 if previous else 1
         problems = []
@@ -206,13 +232,21 @@ class Verifier:
         if previous and checkpoint.first_position <= previous.position:
             problems.append(f"checkpoint {checkpoint.seq} overlaps the one before")
         if len(entries) != checkpoint.events or (
-                entries and (entries[0][0] != checkpoint.first_position
-                             or entries[-1][0] != checkpoint.position)):
-            problems.append(f"checkpoint {checkpoint.seq}'s entries disagree with its "
-                            f"range {checkpoint.first_position}..{checkpoint.position}")
+            entries
+            and (
+                entries[0][0] != checkpoint.first_position or entries[-1][0] != checkpoint.position
+            )
+        ):
+            problems.append(
+                f"checkpoint {checkpoint.seq}'s entries disagree with its "
+                f"range {checkpoint.first_position}..{checkpoint.position}"
+            )
         if problems:
-            self._find(checkpoint.first_position, "checkpoint",
-                       "; ".join(problems) + ": the ledger itself was altered")
+            self._find(
+                checkpoint.first_position,
+                "checkpoint",
+                "; ".join(problems) + ": the ledger itself was altered",
+            )
 
     # -- after the last checkpoint -------------------------------------------------------
 
@@ -245,16 +279,21 @@ class Verifier:
     def _check_published(self, position: int, link: bytes) -> None:
         self.report.published_checked += 1
         if self.published.pop(position) != link.hex():
-            self._find(position, "published_head",
-                       f"the chain at position {position} no longer has the link that was "
-                       "published for it")
+            self._find(
+                position,
+                "published_head",
+                f"the chain at position {position} no longer has the link that was "
+                "published for it",
+            )
 
     def _check_unreached_heads(self) -> None:
         self.report.head_hash = self.link.hex()
         for position in sorted(self.published):
-            self._find(position, "published_head",
-                       f"a head was published at position {position}, which the log no "
-                       "longer holds")
+            self._find(
+                position,
+                "published_head",
+                f"a head was published at position {position}, which the log no longer holds",
+            )
 
     def _find(self, position: int, kind: str, message: str) -> None:
         self.broken = True

@@ -10,7 +10,8 @@ processes can never both apply an event.
 from __future__ import annotations
 
 import threading
-from typing import Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
@@ -56,32 +57,44 @@ class ViewRecorder(TrackingRecorder):
 
     def position(self, cur: Cursor, application_name: str) -> int | None:
         """The view's position as seen by this cursor (None before its first event)."""
-        row = cur.query_one("SELECT notification_id FROM projection_tracking WHERE "
-                            "projection = ? AND application_name = ?",
-                            (self.projection, application_name))
+        row = cur.query_one(
+            "SELECT notification_id FROM projection_tracking WHERE "
+            "projection = ? AND application_name = ?",
+            (self.projection, application_name),
+        )
         return row[0] if row else None
 
     _position = position  # the lead's name, kept for callers written against it
 
-    def advance(self, cur: Cursor, tracking: Tracking, expected: int | None,
-                rate: float | None = None) -> None:
+    def advance(
+        self, cur: Cursor, tracking: Tracking, expected: int | None, rate: float | None = None
+    ) -> None:
         """Move the position from `expected` to the tracking's, or raise PositionMovedError."""
         from registry.domain.clock import now
         from registry.projections.codec import time_text
 
         stamp = time_text(now())
         if expected is None:
-            cur.execute("INSERT INTO projection_tracking (projection, application_name, "
-                        "notification_id, updated_at, rate) VALUES (?, ?, ?, ?, ?) "
-                        "ON CONFLICT (projection, application_name) DO NOTHING",
-                        (self.projection, tracking.application_name,
-                         tracking.notification_id, stamp, rate))
+            cur.execute(
+                "INSERT INTO projection_tracking (projection, application_name, "
+                "notification_id, updated_at, rate) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (projection, application_name) DO NOTHING",
+                (self.projection, tracking.application_name, tracking.notification_id, stamp, rate),
+            )
         else:
-            cur.execute("UPDATE projection_tracking SET notification_id = ?, updated_at = ?, "
-                        "rate = COALESCE(?, rate) WHERE projection = ? AND "
-                        "application_name = ? AND notification_id = ?",
-                        (tracking.notification_id, stamp, rate, self.projection,
-                         tracking.application_name, expected))
+            cur.execute(
+                "UPDATE projection_tracking SET notification_id = ?, updated_at = ?, "
+                "rate = COALESCE(?, rate) WHERE projection = ? AND "
+                "application_name = ? AND notification_id = ?",
+                (
+                    tracking.notification_id,
+                    stamp,
+                    rate,
+                    self.projection,
+                    tracking.application_name,
+                    expected,
+                ),
+            )
         if cur.rowcount != 1:
             raise PositionMovedError(self.projection)
 
@@ -89,15 +102,25 @@ class ViewRecorder(TrackingRecorder):
         """Wake every wait in this process on this database."""
         advanced(self.db)
 
-    def wait(self, application_name: str, notification_id: int | None, timeout: float = 1.0,
-             interrupt: threading.Event | None = None) -> None:
+    def wait(
+        self,
+        application_name: str,
+        notification_id: int | None,
+        timeout: float = 1.0,
+        interrupt: threading.Event | None = None,
+    ) -> None:
         """Block until the view has reached `notification_id`, reacting within
         milliseconds (registry.storage.waiting; the library's wait sleeps 100 ms first)."""
         if notification_id is None:
             return
-        wait_for_position(self.db, notification_id,
-                          lambda: self.max_tracking_id(application_name), timeout,
-                          what=self.projection, interrupt=interrupt)
+        wait_for_position(
+            self.db,
+            notification_id,
+            lambda: self.max_tracking_id(application_name),
+            timeout,
+            what=self.projection,
+            interrupt=interrupt,
+        )
 
 
 class View(Projection[ViewRecorder]):
@@ -115,8 +138,7 @@ class View(Projection[ViewRecorder]):
     loads: ClassVar[dict[str, tuple[str, ...]]] = {}
     weight: ClassVar[float] = 1.0  # relative cost of a rebuild, to spread views over processes
 
-    def __init__(self, view: ViewRecorder, app_name: str = "Registry",
-                 keys: Keys | None = None):
+    def __init__(self, view: ViewRecorder, app_name: str = "Registry", keys: Keys | None = None):
         super().__init__(view)
         self.app_name = app_name
         self.keys = keys

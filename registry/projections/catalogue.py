@@ -29,8 +29,14 @@ def view_classes() -> list[type[View]]:
     from registry.projections.statistics import StatisticsView
     from registry.projections.workload import WorkloadView
 
-    return [DirectoryView, ComplianceView, CertificateIndexView, WorkloadView, StatisticsView,
-            LedgerView]
+    return [
+        DirectoryView,
+        ComplianceView,
+        CertificateIndexView,
+        WorkloadView,
+        StatisticsView,
+        LedgerView,
+    ]
 
 
 def view_names() -> list[str]:
@@ -38,8 +44,10 @@ def view_names() -> list[str]:
     return [cls.name for cls in view_classes()]
 
 
-SCHEMAS_DDL = ("CREATE TABLE IF NOT EXISTS projection_schemas ("
-               " projection TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)")
+SCHEMAS_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_schemas ("
+    " projection TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)"
+)
 OBSOLETE_TABLES = ("compliance_certificates", "workload_certificates")  # early layouts
 
 
@@ -75,9 +83,11 @@ def create_view_tables(db: Database) -> list[str]:
                     reset.append(cls.name)
             for statement in cls.ddl(db):
                 cur.execute(statement)
-            cur.execute("INSERT INTO projection_schemas (projection, fingerprint) VALUES (?, ?) "
-                        "ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint",
-                        (cls.name, wanted))
+            cur.execute(
+                "INSERT INTO projection_schemas (projection, fingerprint) VALUES (?, ?) "
+                "ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint",
+                (cls.name, wanted),
+            )
         if reset or not stored:
             for table in OBSOLETE_TABLES:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
@@ -92,8 +102,7 @@ def stale_views(db: Database) -> list[str]:
         if not db.columns("view_dead_letters", cur):  # a database from before the list
             return view_names()
         stored = dict(cur.query("SELECT projection, fingerprint FROM projection_schemas"))
-    return [cls.name for cls in view_classes()
-            if stored.get(cls.name) != fingerprint(cls, db)]
+    return [cls.name for cls in view_classes() if stored.get(cls.name) != fingerprint(cls, db)]
 
 
 def ensure_views_current(db: Database) -> list[str]:
@@ -111,10 +120,11 @@ def ensure_views_current(db: Database) -> list[str]:
             "The views' tables differ from this version of the registry and this database "
             "role may not change them: run `registry init` as the owner role, then start "
             f"again ({type(error).__name__}: {error}).".replace("\n", " "),
-            code="views_out_of_date") from error
+            code="views_out_of_date",
+        ) from error
 
 
-def build_views(app: "Registry", names: list[str] | None = None) -> list[View]:
+def build_views(app: Registry, names: list[str] | None = None) -> list[View]:
     """View instances bound to the application's database (all, or those named), their
     tables brought in step with the code first."""
     ensure_views_current(app.db)
@@ -123,7 +133,9 @@ def build_views(app: "Registry", names: list[str] | None = None) -> list[View]:
         known = {cls.name for cls in classes}
         unknown = set(names) - known
         if unknown:
-            raise InvalidInputError(f"Unknown view(s): {', '.join(sorted(unknown))}; "
-                                    f"known: {', '.join(view_names())}.", code="unknown_view")
+            raise InvalidInputError(
+                f"Unknown view(s): {', '.join(sorted(unknown))}; known: {', '.join(view_names())}.",
+                code="unknown_view",
+            )
         classes = [cls for cls in classes if cls.name in names]
     return [cls(ViewRecorder(app.db, cls.name), app.name, keys=app.keys) for cls in classes]

@@ -17,21 +17,54 @@ from registry.storage.tables import Table
 
 CERTIFICATE_INDEX = Table(
     "certificate_index",
-    (("id", "TEXT"), ("number", "TEXT"), ("kind", "TEXT"), ("teacher_id", "TEXT"),
-     ("provider_code", "TEXT"), ("title", "TEXT"), ("form", "TEXT"), ("mode", "TEXT"),
-     ("funding", "TEXT"), ("hours", "INTEGER"), ("issued_on", "TEXT"),
-     ("starts_on", "TEXT"), ("ends_on", "TEXT"), ("assessment", "TEXT"),
-     ("assessed_on", "TEXT"), ("score", "REAL"), ("programme_id", "TEXT"),
-     ("programme_code", "TEXT"), ("enrolment_id", "TEXT"), ("verification_code", "TEXT"),
-     ("duplicate_of", "TEXT"), ("recorded_at", "TEXT"), ("revoked_at", "TEXT"),
-     ("revocation_reason", "TEXT")),
-    key=("id",), indexes=(("number",), ("teacher_id", "issued_on"),
-                          ("provider_code", "issued_on"),
-                          ("duplicate_of", "WHERE duplicate_of IS NOT NULL")))
+    (
+        ("id", "TEXT"),
+        ("number", "TEXT"),
+        ("kind", "TEXT"),
+        ("teacher_id", "TEXT"),
+        ("provider_code", "TEXT"),
+        ("title", "TEXT"),
+        ("form", "TEXT"),
+        ("mode", "TEXT"),
+        ("funding", "TEXT"),
+        ("hours", "INTEGER"),
+        ("issued_on", "TEXT"),
+        ("starts_on", "TEXT"),
+        ("ends_on", "TEXT"),
+        ("assessment", "TEXT"),
+        ("assessed_on", "TEXT"),
+        ("score", "REAL"),
+        ("programme_id", "TEXT"),
+        ("programme_code", "TEXT"),
+        ("enrolment_id", "TEXT"),
+        ("verification_code", "TEXT"),
+        ("duplicate_of", "TEXT"),
+        ("recorded_at", "TEXT"),
+        ("revoked_at", "TEXT"),
+        ("revocation_reason", "TEXT"),
+    ),
+    key=("id",),
+    indexes=(
+        ("number",),
+        ("teacher_id", "issued_on"),
+        ("provider_code", "issued_on"),
+        ("duplicate_of", "WHERE duplicate_of IS NOT NULL"),
+    ),
+)
 
 # What a duplicate repeats of its original (its event carries only the certificate facts).
-PROGRAMME_FIELDS = ("mode", "funding", "starts_on", "ends_on", "assessment", "assessed_on",
-                    "score", "programme_id", "programme_code", "enrolment_id")
+PROGRAMME_FIELDS = (
+    "mode",
+    "funding",
+    "starts_on",
+    "ends_on",
+    "assessment",
+    "assessed_on",
+    "score",
+    "programme_id",
+    "programme_code",
+    "enrolment_id",
+)
 
 
 class CertificateIndexView(View):
@@ -51,14 +84,22 @@ class CertificateIndexView(View):
     @staticmethod
     def _row(fact: Fact, kind: str) -> dict:
         d = fact.data
-        row = {"id": id_text(fact.originator_id), "number": d["number"], "kind": kind,
-               "teacher_id": id_text(d["teacher_id"]), "provider_code": d["provider_code"],
-               "title": d["title"], "form": d["form"], "hours": d["hours"],
-               "issued_on": date_text(d["issued_on"]),
-               "verification_code": d["verification_code"],
-               "duplicate_of": d.get("duplicate_of"),
-               "recorded_at": time_text(fact.recorded_at), "revoked_at": None,
-               "revocation_reason": None}
+        row = {
+            "id": id_text(fact.originator_id),
+            "number": d["number"],
+            "kind": kind,
+            "teacher_id": id_text(d["teacher_id"]),
+            "provider_code": d["provider_code"],
+            "title": d["title"],
+            "form": d["form"],
+            "hours": d["hours"],
+            "issued_on": date_text(d["issued_on"]),
+            "verification_code": d["verification_code"],
+            "duplicate_of": d.get("duplicate_of"),
+            "recorded_at": time_text(fact.recorded_at),
+            "revoked_at": None,
+            "revocation_reason": None,
+        }
         row.update(dict.fromkeys(PROGRAMME_FIELDS))
         return row
 
@@ -66,14 +107,18 @@ class CertificateIndexView(View):
         """A certificate issued on an enrolment, with its programme's facts."""
         row = self._row(fact, "issued")
         programme = fact.data.get("programme") or {}
-        row.update(mode=programme.get("mode"), funding=programme.get("funding"),
-                   starts_on=date_text(programme.get("starts_on")),
-                   ends_on=date_text(programme.get("ends_on")),
-                   assessment=programme.get("assessment"),
-                   assessed_on=date_text(programme.get("assessed_on")),
-                   score=programme.get("score"), programme_id=id_text(programme.get("id")),
-                   programme_code=programme.get("code"),
-                   enrolment_id=id_text(fact.data.get("enrolment_id")))
+        row.update(
+            mode=programme.get("mode"),
+            funding=programme.get("funding"),
+            starts_on=date_text(programme.get("starts_on")),
+            ends_on=date_text(programme.get("ends_on")),
+            assessment=programme.get("assessment"),
+            assessed_on=date_text(programme.get("assessed_on")),
+            score=programme.get("score"),
+            programme_id=id_text(programme.get("id")),
+            programme_code=programme.get("code"),
+            enrolment_id=id_text(fact.data.get("enrolment_id")),
+        )
         batch["certificate_index"].put(row)
 
     def legacy_recorded(self, batch: Batch, fact: Fact) -> None:
@@ -84,13 +129,16 @@ class CertificateIndexView(View):
         """A duplicate, with its original's programme facts."""
         row = self._row(fact, "duplicate")
         original = batch["certificate_index"].get(
-            id_text(Certificate.id_for(fact.data["duplicate_of"])))
+            id_text(Certificate.id_for(fact.data["duplicate_of"]))
+        )
         if original is not None:
             row.update({name: original[name] for name in PROGRAMME_FIELDS})
         batch["certificate_index"].put(row)
 
     def revoked(self, batch: Batch, fact: Fact) -> None:
         """A revocation, with when it was recorded and why."""
-        batch["certificate_index"].update(id_text(fact.originator_id),
-                                          revoked_at=time_text(fact.recorded_at),
-                                          revocation_reason=fact.data["reason"])
+        batch["certificate_index"].update(
+            id_text(fact.originator_id),
+            revoked_at=time_text(fact.recorded_at),
+            revocation_reason=fact.data["reason"],
+        )

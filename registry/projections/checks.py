@@ -18,21 +18,25 @@ if TYPE_CHECKING:
 CHECK_ROW = "(follower)"
 
 
-def record_check(app: "Registry", position: int) -> None:
+def record_check(app: Registry, position: int) -> None:
     """Note that a follower has just looked at the log, its views at `position`."""
     from registry.domain.clock import now
 
     with app.db.transaction() as cur:
-        cur.execute("INSERT INTO projection_tracking (projection, application_name, "
-                    "notification_id, updated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (projection, application_name) DO UPDATE SET "
-                    "notification_id = excluded.notification_id, "
-                    "updated_at = excluded.updated_at",
-                    (CHECK_ROW, app.name, position, time_text(now())))
+        cur.execute(
+            "INSERT INTO projection_tracking (projection, application_name, "
+            "notification_id, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (projection, application_name) DO UPDATE SET "
+            "notification_id = excluded.notification_id, "
+            "updated_at = excluded.updated_at",
+            (CHECK_ROW, app.name, position, time_text(now())),
+        )
 
 
-def last_check(app: "Registry") -> datetime | None:
+def last_check(app: Registry) -> datetime | None:
     """When a follower last looked at the log (None: never)."""
-    row = app.db.query_one("SELECT updated_at FROM projection_tracking WHERE projection = ? "
-                           "AND application_name = ?", (CHECK_ROW, app.name))
+    row = app.db.query_one(
+        "SELECT updated_at FROM projection_tracking WHERE projection = ? AND application_name = ?",
+        (CHECK_ROW, app.name),
+    )
     return time_value(row[0]) if row and row[0] else None

@@ -7,12 +7,12 @@ engine; ids are canonical UUID text; booleans are 0/1.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-UTC = timezone.utc
+UTC = UTC
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 BEGINNING = "0001-01-01"  # "since registration" for effective-dated rows
 

@@ -19,23 +19,43 @@ from registry.storage.tables import Table
 
 TEACHERS = Table(
     "teachers",
-    (("id", "TEXT"), ("pin", "TEXT"), ("previous_pins", "TEXT"), ("full_name", "TEXT"),
-     ("region", "TEXT"), ("district", "TEXT"), ("school", "TEXT"), ("subject", "TEXT"),
-     ("position", "TEXT"), ("service_start", "TEXT"), ("departed_on", "TEXT"),
-     ("departed_at", "TEXT"), ("departure_reason", "TEXT"), ("registered_at", "TEXT"),
-     ("search_text", "TEXT")),
-    key=("id",))
+    (
+        ("id", "TEXT"),
+        ("pin", "TEXT"),
+        ("previous_pins", "TEXT"),
+        ("full_name", "TEXT"),
+        ("region", "TEXT"),
+        ("district", "TEXT"),
+        ("school", "TEXT"),
+        ("subject", "TEXT"),
+        ("position", "TEXT"),
+        ("service_start", "TEXT"),
+        ("departed_on", "TEXT"),
+        ("departed_at", "TEXT"),
+        ("departure_reason", "TEXT"),
+        ("registered_at", "TEXT"),
+        ("search_text", "TEXT"),
+    ),
+    key=("id",),
+)
 
 TEACHER_PINS = Table(
     "teacher_pins",
     (("pin", "TEXT"), ("teacher_id", "TEXT"), ("recorded_at", "TEXT")),
-    key=("pin",), indexes=(("teacher_id",),))
+    key=("pin",),
+    indexes=(("teacher_id",),),
+)
 
 SERVICE_STARTS = Table(
     "teacher_service_starts",
-    (("teacher_id", "TEXT"), ("position", "INTEGER"), ("service_start", "TEXT"),
-     ("recorded_at", "TEXT")),
-    key=("teacher_id", "position"))
+    (
+        ("teacher_id", "TEXT"),
+        ("position", "INTEGER"),
+        ("service_start", "TEXT"),
+        ("recorded_at", "TEXT"),
+    ),
+    key=("teacher_id", "position"),
+)
 
 
 def search_text(row: Row) -> str:
@@ -57,38 +77,63 @@ class ComplianceView(View):
         "Teacher.Departed": "departed",
         "Teacher.Corrected": "corrected",
     }
-    loads = {"Teacher.Transferred": ("teachers",), "Teacher.Departed": ("teachers",),
-             "Teacher.Corrected": ("teachers",)}
+    loads = {
+        "Teacher.Transferred": ("teachers",),
+        "Teacher.Departed": ("teachers",),
+        "Teacher.Corrected": ("teachers",),
+    }
 
     def registered(self, batch: Batch, fact: Fact) -> None:
         """A new teacher: details, first PIN and first service start."""
         d, teacher_id, at = fact.data, id_text(fact.originator_id), time_text(fact.recorded_at)
-        row = {"id": teacher_id, "pin": d["pin"], "previous_pins": None,
-               "full_name": d["full_name"], "region": d["region"], "district": d["district"],
-               "school": d["school"], "subject": d["subject"], "position": d["position"],
-               "service_start": date_text(d["service_start"]), "departed_on": None,
-               "departed_at": None, "departure_reason": None, "registered_at": at}
+        row = {
+            "id": teacher_id,
+            "pin": d["pin"],
+            "previous_pins": None,
+            "full_name": d["full_name"],
+            "region": d["region"],
+            "district": d["district"],
+            "school": d["school"],
+            "subject": d["subject"],
+            "position": d["position"],
+            "service_start": date_text(d["service_start"]),
+            "departed_on": None,
+            "departed_at": None,
+            "departure_reason": None,
+            "registered_at": at,
+        }
         row["search_text"] = search_text(row)
         batch["teachers"].put(row)
         batch["teacher_pins"].put({"pin": d["pin"], "teacher_id": teacher_id, "recorded_at": at})
-        batch["teacher_service_starts"].put({
-            "teacher_id": teacher_id, "position": fact.position,
-            "service_start": row["service_start"], "recorded_at": at})
+        batch["teacher_service_starts"].put(
+            {
+                "teacher_id": teacher_id,
+                "position": fact.position,
+                "service_start": row["service_start"],
+                "recorded_at": at,
+            }
+        )
 
     def transferred(self, batch: Batch, fact: Fact) -> None:
         # The profile shows where the teacher works now, as the write side does; the
         # effective-dated history is the statistics view's.
         """The teacher works at another school now."""
         d = fact.data
-        batch["teachers"].update(id_text(fact.originator_id), region=d["region"],
-                                 district=d["district"], school=d["school"])
+        batch["teachers"].update(
+            id_text(fact.originator_id),
+            region=d["region"],
+            district=d["district"],
+            school=d["school"],
+        )
 
     def departed(self, batch: Batch, fact: Fact) -> None:
         """The teacher left service (with when that was recorded)."""
-        batch["teachers"].update(id_text(fact.originator_id),
-                                 departed_on=date_text(fact.data["effective_on"]),
-                                 departed_at=time_text(fact.recorded_at),
-                                 departure_reason=fact.data["reason"])
+        batch["teachers"].update(
+            id_text(fact.originator_id),
+            departed_on=date_text(fact.data["effective_on"]),
+            departed_at=time_text(fact.recorded_at),
+            departure_reason=fact.data["reason"],
+        )
 
     def corrected(self, batch: Batch, fact: Fact) -> None:
         """Corrected details; a new PIN and a new service start are kept beside the old."""
@@ -96,18 +141,25 @@ class ComplianceView(View):
         row = batch["teachers"].get(teacher_id)
         if row is None:
             return
-        changes = {k: date_text(v) if k == "service_start" else v
-                   for k, v in fact.data["changes"].items()}
+        changes = {
+            k: date_text(v) if k == "service_start" else v for k, v in fact.data["changes"].items()
+        }
         if "pin" in changes and changes["pin"] != row["pin"]:
             earlier = [p for p in (row["previous_pins"] or "").split() if p != changes["pin"]]
             changes["previous_pins"] = " ".join(earlier + [row["pin"]])
             if batch["teacher_pins"].get(changes["pin"]) is None:
-                batch["teacher_pins"].put({"pin": changes["pin"], "teacher_id": teacher_id,
-                                           "recorded_at": at})
+                batch["teacher_pins"].put(
+                    {"pin": changes["pin"], "teacher_id": teacher_id, "recorded_at": at}
+                )
         if "service_start" in changes:
-            batch["teacher_service_starts"].put({
-                "teacher_id": teacher_id, "position": fact.position,
-                "service_start": changes["service_start"], "recorded_at": at})
+            batch["teacher_service_starts"].put(
+                {
+                    "teacher_id": teacher_id,
+                    "position": fact.position,
+                    "service_start": changes["service_start"],
+                    "recorded_at": at,
+                }
+            )
         row.update(changes)
         row["search_text"] = search_text(row)
         batch["teachers"].put(row)

@@ -9,8 +9,9 @@ their answer is incomplete. A rebuild empties a view's list and meets its events
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 from uuid import UUID
 
 from registry.projections.codec import id_text, time_text
@@ -24,8 +25,9 @@ DEAD_LETTERS_DDL = (
     " subject_id TEXT, error TEXT NOT NULL, set_aside_at TEXT NOT NULL,"
     " PRIMARY KEY (projection, application_name, position))"
 )
-DEAD_LETTERS_INDEX = ("CREATE INDEX IF NOT EXISTS view_dead_letters_subject "
-                      "ON view_dead_letters (subject_id)")
+DEAD_LETTERS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS view_dead_letters_subject ON view_dead_letters (subject_id)"
+)
 _ERROR_LENGTH = 2000
 
 
@@ -42,9 +44,15 @@ class DeadLetter:
     set_aside_at: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"view": self.projection, "position": self.position, "type": self.event_type,
-                "originator_id": self.originator_id, "subject_id": self.subject_id,
-                "error": self.error, "set_aside_at": self.set_aside_at}
+        return {
+            "view": self.projection,
+            "position": self.position,
+            "type": self.event_type,
+            "originator_id": self.originator_id,
+            "subject_id": self.subject_id,
+            "error": self.error,
+            "set_aside_at": self.set_aside_at,
+        }
 
 
 def subject_of(fact: Fact) -> str | None:
@@ -65,8 +73,7 @@ def describe(error: BaseException) -> str:
     return " ".join(text.split())[:_ERROR_LENGTH]
 
 
-def record(cur: Cursor, projection: str, app_name: str, fact: Fact,
-           error: BaseException) -> None:
+def record(cur: Cursor, projection: str, app_name: str, fact: Fact, error: BaseException) -> None:
     """Set an event aside for a view (once: a second meeting keeps the first record)."""
     from registry.domain.clock import now
 
@@ -74,28 +81,43 @@ def record(cur: Cursor, projection: str, app_name: str, fact: Fact,
         "INSERT INTO view_dead_letters (projection, application_name, position, event_type, "
         "originator_id, subject_id, error, set_aside_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (projection, application_name, position) DO NOTHING",
-        (projection, app_name, fact.position, fact.type, id_text(fact.originator_id),
-         subject_of(fact), describe(error), time_text(now())))
+        (
+            projection,
+            app_name,
+            fact.position,
+            fact.type,
+            id_text(fact.originator_id),
+            subject_of(fact),
+            describe(error),
+            time_text(now()),
+        ),
+    )
 
 
 def clear(cur: Cursor, projection: str, app_name: str) -> None:
     """Forget a view's dead letters (it is about to be rebuilt and will meet them again)."""
-    cur.execute("DELETE FROM view_dead_letters WHERE projection = ? AND application_name = ?",
-                (projection, app_name))
+    cur.execute(
+        "DELETE FROM view_dead_letters WHERE projection = ? AND application_name = ?",
+        (projection, app_name),
+    )
 
 
 def listed(db: Database, app_name: str, limit: int = 100) -> list[DeadLetter]:
     """The dead letters of every view, oldest event first."""
-    rows = db.query("SELECT projection, position, event_type, originator_id, subject_id, "
-                    "error, set_aside_at FROM view_dead_letters WHERE application_name = ? "
-                    "ORDER BY position, projection LIMIT ?", (app_name, limit))
+    rows = db.query(
+        "SELECT projection, position, event_type, originator_id, subject_id, "
+        "error, set_aside_at FROM view_dead_letters WHERE application_name = ? "
+        "ORDER BY position, projection LIMIT ?",
+        (app_name, limit),
+    )
     return [DeadLetter(*row) for row in rows]
 
 
 def count(db: Database, app_name: str) -> int:
     """How many events some view has set aside."""
-    row = db.query_one("SELECT COUNT(*) FROM view_dead_letters WHERE application_name = ?",
-                       (app_name,))
+    row = db.query_one(
+        "SELECT COUNT(*) FROM view_dead_letters WHERE application_name = ?", (app_name,)
+    )
     return int(row[0]) if row else 0
 
 
@@ -109,5 +131,6 @@ def concerning(db: Database, app_name: str, ids: Iterable[UUID | str]) -> list[D
         "SELECT projection, position, event_type, originator_id, subject_id, error, "
         f"set_aside_at FROM view_dead_letters WHERE application_name = ? AND "
         f"(subject_id IN ({marks}) OR originator_id IN ({marks})) ORDER BY position",
-        (app_name, *keys, *keys))
+        (app_name, *keys, *keys),
+    )
     return [DeadLetter(*row) for row in rows]

@@ -10,23 +10,51 @@ from registry.storage.tables import Table
 
 PROVIDERS = Table(
     "providers",
-    (("id", "TEXT"), ("code", "TEXT"), ("name", "TEXT"), ("kind", "TEXT"), ("region", "TEXT"),
-     ("suspended", "INTEGER"), ("suspension_reason", "TEXT"), ("registered_at", "TEXT")),
-    key=("id",), indexes=(("code",),))
+    (
+        ("id", "TEXT"),
+        ("code", "TEXT"),
+        ("name", "TEXT"),
+        ("kind", "TEXT"),
+        ("region", "TEXT"),
+        ("suspended", "INTEGER"),
+        ("suspension_reason", "TEXT"),
+        ("registered_at", "TEXT"),
+    ),
+    key=("id",),
+    indexes=(("code",),),
+)
 
 PROGRAMMES = Table(
     "programmes",
-    (("id", "TEXT"), ("provider_code", "TEXT"), ("code", "TEXT"), ("title", "TEXT"),
-     ("form", "TEXT"), ("mode", "TEXT"), ("hours", "INTEGER"), ("assessment", "TEXT"),
-     ("funding", "TEXT"), ("starts_on", "TEXT"), ("ends_on", "TEXT"),
-     ("recorded_at", "TEXT")),
-    key=("id",), indexes=(("provider_code", "code"),))
+    (
+        ("id", "TEXT"),
+        ("provider_code", "TEXT"),
+        ("code", "TEXT"),
+        ("title", "TEXT"),
+        ("form", "TEXT"),
+        ("mode", "TEXT"),
+        ("hours", "INTEGER"),
+        ("assessment", "TEXT"),
+        ("funding", "TEXT"),
+        ("starts_on", "TEXT"),
+        ("ends_on", "TEXT"),
+        ("recorded_at", "TEXT"),
+    ),
+    key=("id",),
+    indexes=(("provider_code", "code"),),
+)
 
 POLICIES = Table(
     "policy_versions",
-    (("position", "INTEGER"), ("effective_from", "TEXT"), ("window_years", "INTEGER"),
-     ("required_hours", "INTEGER"), ("recorded_at", "TEXT")),
-    key=("position",))
+    (
+        ("position", "INTEGER"),
+        ("effective_from", "TEXT"),
+        ("window_years", "INTEGER"),
+        ("required_hours", "INTEGER"),
+        ("recorded_at", "TEXT"),
+    ),
+    key=("position",),
+)
 
 
 class DirectoryView(View):
@@ -48,35 +76,60 @@ class DirectoryView(View):
     def provider_registered(self, batch: Batch, fact: Fact) -> None:
         """A new provider."""
         d = fact.data
-        batch["providers"].put({
-            "id": id_text(fact.originator_id), "code": d["code"], "name": d["name"],
-            "kind": d["kind"], "region": d["region"], "suspended": 0,
-            "suspension_reason": None, "registered_at": time_text(fact.recorded_at)})
+        batch["providers"].put(
+            {
+                "id": id_text(fact.originator_id),
+                "code": d["code"],
+                "name": d["name"],
+                "kind": d["kind"],
+                "region": d["region"],
+                "suspended": 0,
+                "suspension_reason": None,
+                "registered_at": time_text(fact.recorded_at),
+            }
+        )
 
     def provider_suspended(self, batch: Batch, fact: Fact) -> None:
         """A provider may record nothing new."""
-        batch["providers"].update(id_text(fact.originator_id), suspended=flag(True),
-                                  suspension_reason=fact.data["reason"])
+        batch["providers"].update(
+            id_text(fact.originator_id), suspended=flag(True), suspension_reason=fact.data["reason"]
+        )
 
     def provider_reinstated(self, batch: Batch, fact: Fact) -> None:
         """A provider may record again."""
-        batch["providers"].update(id_text(fact.originator_id), suspended=flag(False),
-                                  suspension_reason=None)
+        batch["providers"].update(
+            id_text(fact.originator_id), suspended=flag(False), suspension_reason=None
+        )
 
     def programme_registered(self, batch: Batch, fact: Fact) -> None:
         """A new programme."""
         d = fact.data
-        batch["programmes"].put({
-            "id": id_text(fact.originator_id), "provider_code": d["provider_code"],
-            "code": d["code"], "title": d["title"], "form": d["form"], "mode": d["mode"],
-            "hours": d["hours"], "assessment": d["assessment"], "funding": d["funding"],
-            "starts_on": date_text(d["starts_on"]), "ends_on": date_text(d["ends_on"]),
-            "recorded_at": time_text(fact.recorded_at)})
+        batch["programmes"].put(
+            {
+                "id": id_text(fact.originator_id),
+                "provider_code": d["provider_code"],
+                "code": d["code"],
+                "title": d["title"],
+                "form": d["form"],
+                "mode": d["mode"],
+                "hours": d["hours"],
+                "assessment": d["assessment"],
+                "funding": d["funding"],
+                "starts_on": date_text(d["starts_on"]),
+                "ends_on": date_text(d["ends_on"]),
+                "recorded_at": time_text(fact.recorded_at),
+            }
+        )
 
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:
         """A policy version (the first one included), in the order adopted."""
         d = fact.data
-        batch["policy_versions"].put({
-            "position": fact.position, "effective_from": date_text(d["effective_from"]),
-            "window_years": d["window_years"], "required_hours": d["required_hours"],
-            "recorded_at": time_text(fact.recorded_at)})
+        batch["policy_versions"].put(
+            {
+                "position": fact.position,
+                "effective_from": date_text(d["effective_from"]),
+                "window_years": d["window_years"],
+                "required_hours": d["required_hours"],
+                "recorded_at": time_text(fact.recorded_at),
+            }
+        )

@@ -31,8 +31,16 @@ CHECK_EVERY_S = 5.0
 class Follower:
     """Runs a `ProjectionWorker` in a background thread until stopped."""
 
-    def __init__(self, app: "Registry", worker: ProjectionWorker, *, poll_interval: float = 0.5,
-                 listen: bool | None = None, lead: bool = False, batch_size: int = 2000):
+    def __init__(
+        self,
+        app: Registry,
+        worker: ProjectionWorker,
+        *,
+        poll_interval: float = 0.5,
+        listen: bool | None = None,
+        lead: bool = False,
+        batch_size: int = 2000,
+    ):
         self.app = app
         self.worker = worker
         self.poll_interval = poll_interval
@@ -50,13 +58,14 @@ class Follower:
         """Ask for a catch-up now (called after each save in this process)."""
         self._wake.set()
 
-    def start(self) -> "Follower":
+    def start(self) -> Follower:
         """Start following in background threads; returns self."""
         self.app.add_listener(self.wake)
         self._threads.append(threading.Thread(target=self._follow, name="follower", daemon=True))
         if self.listen:
-            self._threads.append(threading.Thread(target=self._listen, name="listener",
-                                                  daemon=True))
+            self._threads.append(
+                threading.Thread(target=self._listen, name="listener", daemon=True)
+            )
         for thread in self._threads:
             thread.start()
         return self

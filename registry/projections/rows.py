@@ -13,8 +13,9 @@ Reading and writing are apart: rows are read through `read()`, which returns a c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from operator import itemgetter
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any
 
 from registry.storage import Cursor
 from registry.storage.tables import Table
@@ -48,10 +49,11 @@ class Rows:
         names, cur = self.table.names, self._read()
         at = names.index(self.table.key[0])
         for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
+            chunk = wanted[start : start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
             for values in cur.query(
-                    self.table.select_sql(f"{self.table.key[0]} IN ({marks})"), chunk):
+                self.table.select_sql(f"{self.table.key[0]} IN ({marks})"), chunk
+            ):
                 cache[values[at]] = dict(zip(names, values))
             for key in chunk:
                 cache.setdefault(key, _MISSING)

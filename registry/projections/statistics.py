@@ -20,23 +20,41 @@ from registry.storage.tables import Table
 
 STAT_TEACHERS = Table(
     "stat_teachers",
-    (("teacher_id", "TEXT"), ("key", "TEXT"), ("subject", "TEXT"), ("position", "TEXT"),
-     ("service_start", "TEXT"), ("departed_on", "TEXT"), ("location_from", "TEXT")),
-    key=("teacher_id",))
+    (
+        ("teacher_id", "TEXT"),
+        ("key", "TEXT"),
+        ("subject", "TEXT"),
+        ("position", "TEXT"),
+        ("service_start", "TEXT"),
+        ("departed_on", "TEXT"),
+        ("location_from", "TEXT"),
+    ),
+    key=("teacher_id",),
+)
 
 STAT_LOCATIONS = Table(
     "stat_locations",
-    (("teacher_id", "TEXT"), ("effective_on", "TEXT"), ("region", "TEXT"),
-     ("district", "TEXT"), ("school", "TEXT")),
-    key=("teacher_id", "effective_on"))
+    (
+        ("teacher_id", "TEXT"),
+        ("effective_on", "TEXT"),
+        ("region", "TEXT"),
+        ("district", "TEXT"),
+        ("school", "TEXT"),
+    ),
+    key=("teacher_id", "effective_on"),
+)
 
 LOCATION_FIELDS = ("region", "district", "school")
 
 
 @lru_cache(maxsize=1)
 def _district_names() -> dict[str, str]:
-    return {name.casefold(): en for region in regions().values()
-            for en, ru in region.districts for name in (en, ru)}
+    return {
+        name.casefold(): en
+        for region in regions().values()
+        for en, ru in region.districts
+        for name in (en, ru)
+    }
 
 
 def canonical_district(name: str | None) -> str | None:
@@ -66,8 +84,11 @@ class StatisticsView(View):
         "Teacher.Departed": "departed",
         "Teacher.Corrected": "corrected",
     }
-    loads = {"Teacher.Transferred": ("stat_teachers",), "Teacher.Departed": ("stat_teachers",),
-             "Teacher.Corrected": ("stat_teachers",)}
+    loads = {
+        "Teacher.Transferred": ("stat_teachers",),
+        "Teacher.Departed": ("stat_teachers",),
+        "Teacher.Corrected": ("stat_teachers",),
+    }
 
     def _key(self, teacher_id: str) -> str:
         if self.keys is None:
@@ -77,12 +98,20 @@ class StatisticsView(View):
     def registered(self, batch: Batch, fact: Fact) -> None:
         """A new teacher under their pseudonym, located from registration on."""
         d, teacher_id = fact.data, id_text(fact.originator_id)
-        batch["stat_teachers"].put({
-            "teacher_id": teacher_id, "key": self._key(teacher_id), "subject": d["subject"],
-            "position": d["position"], "service_start": date_text(d["service_start"]),
-            "departed_on": None, "location_from": BEGINNING})
-        batch["stat_locations"].put({"teacher_id": teacher_id, "effective_on": BEGINNING,
-                                     **_place(d)})
+        batch["stat_teachers"].put(
+            {
+                "teacher_id": teacher_id,
+                "key": self._key(teacher_id),
+                "subject": d["subject"],
+                "position": d["position"],
+                "service_start": date_text(d["service_start"]),
+                "departed_on": None,
+                "location_from": BEGINNING,
+            }
+        )
+        batch["stat_locations"].put(
+            {"teacher_id": teacher_id, "effective_on": BEGINNING, **_place(d)}
+        )
 
     def transferred(self, batch: Batch, fact: Fact) -> None:
         """A new effective-dated location."""
@@ -91,15 +120,17 @@ class StatisticsView(View):
         if teacher is None:
             return
         effective_on = date_text(d["effective_on"])
-        batch["stat_locations"].put({"teacher_id": teacher_id, "effective_on": effective_on,
-                                     **_place(d)})
+        batch["stat_locations"].put(
+            {"teacher_id": teacher_id, "effective_on": effective_on, **_place(d)}
+        )
         if effective_on > teacher["location_from"]:
             batch["stat_teachers"].update(teacher_id, location_from=effective_on)
 
     def departed(self, batch: Batch, fact: Fact) -> None:
         """The date the teacher left service."""
-        batch["stat_teachers"].update(id_text(fact.originator_id),
-                                      departed_on=date_text(fact.data["effective_on"]))
+        batch["stat_teachers"].update(
+            id_text(fact.originator_id), departed_on=date_text(fact.data["effective_on"])
+        )
 
     def corrected(self, batch: Batch, fact: Fact) -> None:
         """Corrected subject, position, service start or current place."""

@@ -6,9 +6,10 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Tracking
 
@@ -17,8 +18,8 @@ from registry.projections import deadletters
 from registry.projections.base import PositionMovedError, View, ViewRecorder
 from registry.storage import Cursor
 from registry.storage.errors import blames_the_data
-from registry.storage.waiting import wait_for_position
 from registry.storage.facts import Fact, FactReader
+from registry.storage.waiting import wait_for_position
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -73,8 +74,7 @@ class _SnapshotAt:
     view must stand at the batch's starting position (the rows read are then the rows at
     that position; the write's compare-and-set checks it has not moved since)."""
 
-    def __init__(self, recorder: ViewRecorder, app_name: str, position: int,
-                 stack: ExitStack):
+    def __init__(self, recorder: ViewRecorder, app_name: str, position: int, stack: ExitStack):
         self.recorder, self.app_name, self.position = recorder, app_name, position
         self.stack = stack
         self.cur: Cursor | None = None
@@ -95,7 +95,7 @@ class _Restart(Exception):
 class ProjectionWorker:
     """Applies the event log to a set of views, reading and decoding each batch once."""
 
-    def __init__(self, app: "Registry", views: Sequence[View]):
+    def __init__(self, app: Registry, views: Sequence[View]):
         self.app = app
         self.views = list(views)
         self.log = FactReader(app)
@@ -110,7 +110,9 @@ class ProjectionWorker:
         marks = ", ".join("?" * len(names))
         rows = self.app.db.query(
             f"SELECT projection, notification_id FROM projection_tracking WHERE "
-            f"application_name = ? AND projection IN ({marks})", [self.app.name, *names])
+            f"application_name = ? AND projection IN ({marks})",
+            [self.app.name, *names],
+        )
         found = dict(rows)
         return {name: found.get(name, 0) for name in names}
 
@@ -118,8 +120,12 @@ class ProjectionWorker:
         """The position of the newest event (0 in an empty log)."""
         return self.app.max_position() or 0
 
-    def catch_up(self, batch_size: int = 2000, until: int | None = None,
-                 on_batch: Callable[[int], None] | None = None) -> Progress:
+    def catch_up(
+        self,
+        batch_size: int = 2000,
+        until: int | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> Progress:
         """Apply every event not yet applied (up to `until`); returns the work done."""
         progress = Progress()
         started = time.perf_counter()
@@ -132,8 +138,13 @@ class ProjectionWorker:
         progress.seconds = time.perf_counter() - started
         return progress
 
-    def _catch_up_once(self, batch_size: int, until: int | None,
-                       on_batch: Callable[[int], None] | None, progress: Progress) -> None:
+    def _catch_up_once(
+        self,
+        batch_size: int,
+        until: int | None,
+        on_batch: Callable[[int], None] | None,
+        progress: Progress,
+    ) -> None:
         positions = self.positions()
         lowest = min(positions.values(), default=0)
         for facts in self._read_ahead(lowest, batch_size, until):
@@ -149,8 +160,7 @@ class ProjectionWorker:
             if on_batch is not None:
                 on_batch(len(facts))
 
-    def _read_ahead(self, after: int, batch_size: int, until: int | None
-                    ) -> Iterator[list[Fact]]:
+    def _read_ahead(self, after: int, batch_size: int, until: int | None) -> Iterator[list[Fact]]:
         """Batches of facts; past the first, each read and decoded (on a thread) while
         the one before is applied. A follower's usual catch-up is one short batch and
         starts no thread."""
@@ -173,12 +183,14 @@ class ProjectionWorker:
                 if len(facts) < batch_size:
                     return
 
-        yield from prefetched(rest(), name="event-reader",
-                              on_thread_exit=self.app.db.release_thread)
+        yield from prefetched(
+            rest(), name="event-reader", on_thread_exit=self.app.db.release_thread
+        )
 
     def _apply(self, view: View, position: int, facts: list[Fact]) -> int:
-        todo = facts if facts[0].position > position else \
-            [f for f in facts if f.position > position]
+        todo = (
+            facts if facts[0].position > position else [f for f in facts if f.position > position]
+        )
         if not todo:
             return position
         try:
@@ -187,9 +199,13 @@ class ProjectionWorker:
             except Exception as error:
                 if isinstance(error, PositionMovedError) or not blames_the_data(error):
                     raise
-                log.warning("view %s could not apply events %d-%d (%s); applying them one "
-                            "by one", view.name, todo[0].position, todo[-1].position,
-                            deadletters.describe(error))
+                log.warning(
+                    "view %s could not apply events %d-%d (%s); applying them one by one",
+                    view.name,
+                    todo[0].position,
+                    todo[-1].position,
+                    deadletters.describe(error),
+                )
                 return self._apply_singly(view, position, todo)
         except PositionMovedError:
             # Another process applied (or a rebuild reset) this view: start from its position.
@@ -206,8 +222,7 @@ class ProjectionWorker:
             # time: a rival process writing its own views then waits only for the
             # writes); what they read is read in one snapshot taken at this position.
             with ExitStack() as reads:
-                batch, _ = view.prepare(_SnapshotAt(recorder, self.app.name, position,
-                                                    reads), todo)
+                batch, _ = view.prepare(_SnapshotAt(recorder, self.app.name, position, reads), todo)
         with recorder.db.transaction() as cur:
             if view.handlers:
                 batch.flush(cur)
@@ -229,12 +244,16 @@ class ProjectionWorker:
             except Exception as error:
                 if isinstance(error, PositionMovedError) or not blames_the_data(error):
                     raise
-                log.error("view %s sets aside event %d (%s): %s", view.name, fact.position,
-                          fact.type, deadletters.describe(error))
+                log.error(
+                    "view %s sets aside event %d (%s): %s",
+                    view.name,
+                    fact.position,
+                    fact.type,
+                    deadletters.describe(error),
+                )
                 with recorder.db.transaction() as cur:
                     deadletters.record(cur, view.name, self.app.name, fact, error)
-                    recorder.advance(cur, Tracking(self.app.name, fact.position),
-                                     position or None)
+                    recorder.advance(cur, Tracking(self.app.name, fact.position), position or None)
                 recorder.notify_advanced()
                 position = fact.position
         return position
@@ -245,12 +264,18 @@ class ProjectionWorker:
             with view.view.db.transaction() as cur:
                 view.clear(cur)
                 deadletters.clear(cur, view.name, self.app.name)
-                cur.execute("DELETE FROM projection_tracking WHERE projection = ? AND "
-                            "application_name = ?", (view.name, self.app.name))
+                cur.execute(
+                    "DELETE FROM projection_tracking WHERE projection = ? AND application_name = ?",
+                    (view.name, self.app.name),
+                )
             view.view.notify_advanced()
 
-    def rebuild(self, batch_size: int = 5000, until: int | None = None,
-                on_batch: Callable[[int], None] | None = None) -> Progress:
+    def rebuild(
+        self,
+        batch_size: int = 5000,
+        until: int | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> Progress:
         """Empty the views and apply the whole log again, many events per transaction."""
         self.reset()
         with collector_paused():
@@ -260,5 +285,6 @@ class ProjectionWorker:
         """Block until every view has applied `position` (TimeoutError otherwise)."""
         if position is None or not self.views:
             return
-        wait_for_position(self.app.db, position, lambda: min(self.positions().values()),
-                          timeout, what="the views")
+        wait_for_position(
+            self.app.db, position, lambda: min(self.positions().values()), timeout, what="the views"
+        )

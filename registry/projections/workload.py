@@ -18,20 +18,45 @@ from registry.storage.tables import Table
 
 ENROLMENTS = Table(
     "enrolments",
-    (("id", "TEXT"), ("teacher_id", "TEXT"), ("programme_id", "TEXT"),
-     ("programme_code", "TEXT"), ("title", "TEXT"), ("provider_code", "TEXT"),
-     ("form", "TEXT"), ("mode", "TEXT"), ("funding", "TEXT"), ("hours", "INTEGER"),
-     ("assessment", "TEXT"), ("enrolled_on", "TEXT"), ("assessed_on", "TEXT"),
-     ("passed", "INTEGER"), ("score", "REAL"), ("attempts", "INTEGER"),
-     ("withdrawn_on", "TEXT"), ("withdrawal_reason", "TEXT"), ("recorded_at", "TEXT")),
-    key=("id",), indexes=(("teacher_id",),))
+    (
+        ("id", "TEXT"),
+        ("teacher_id", "TEXT"),
+        ("programme_id", "TEXT"),
+        ("programme_code", "TEXT"),
+        ("title", "TEXT"),
+        ("provider_code", "TEXT"),
+        ("form", "TEXT"),
+        ("mode", "TEXT"),
+        ("funding", "TEXT"),
+        ("hours", "INTEGER"),
+        ("assessment", "TEXT"),
+        ("enrolled_on", "TEXT"),
+        ("assessed_on", "TEXT"),
+        ("passed", "INTEGER"),
+        ("score", "REAL"),
+        ("attempts", "INTEGER"),
+        ("withdrawn_on", "TEXT"),
+        ("withdrawal_reason", "TEXT"),
+        ("recorded_at", "TEXT"),
+    ),
+    key=("id",),
+    indexes=(("teacher_id",),),
+)
 
 COUNTERS = ("enrolments", "withdrawals", "assessments", "passed", "failed")
 WORKLOAD_DAYS = Table(
     "workload_days",
-    (("provider_code", "TEXT"), ("on_date", "TEXT"), ("form", "TEXT"), ("mode", "TEXT"),
-     ("funding", "TEXT")) + tuple((name, "INTEGER") for name in COUNTERS),
-    key=("provider_code", "on_date", "form", "mode", "funding"), counters=COUNTERS)
+    (
+        ("provider_code", "TEXT"),
+        ("on_date", "TEXT"),
+        ("form", "TEXT"),
+        ("mode", "TEXT"),
+        ("funding", "TEXT"),
+    )
+    + tuple((name, "INTEGER") for name in COUNTERS),
+    key=("provider_code", "on_date", "form", "mode", "funding"),
+    counters=COUNTERS,
+)
 
 
 class WorkloadView(View):
@@ -52,20 +77,35 @@ class WorkloadView(View):
     @staticmethod
     def _day(batch: Batch, row: dict, on: str, **amounts: int) -> None:
         batch["workload_days"].add(
-            (row["provider_code"], on, row["form"], row["mode"], row["funding"]), **amounts)
+            (row["provider_code"], on, row["form"], row["mode"], row["funding"]), **amounts
+        )
 
     def enrolled(self, batch: Batch, fact: Fact) -> None:
         """A new enrolment, counted on its enrolment day."""
         d, p = fact.data, fact.data["programme"]
-        row = batch["enrolments"].put({
-            "id": id_text(fact.originator_id), "teacher_id": id_text(d["teacher_id"]),
-            "programme_id": id_text(d["programme_id"]), "programme_code": p["code"],
-            "title": p["title"], "provider_code": p["provider_code"], "form": p["form"],
-            "mode": p["mode"], "funding": p["funding"], "hours": p["hours"],
-            "assessment": p["assessment"], "enrolled_on": date_text(d["enrolled_on"]),
-            "assessed_on": None, "passed": None, "score": None, "attempts": 0,
-            "withdrawn_on": None, "withdrawal_reason": None,
-            "recorded_at": time_text(fact.recorded_at)})
+        row = batch["enrolments"].put(
+            {
+                "id": id_text(fact.originator_id),
+                "teacher_id": id_text(d["teacher_id"]),
+                "programme_id": id_text(d["programme_id"]),
+                "programme_code": p["code"],
+                "title": p["title"],
+                "provider_code": p["provider_code"],
+                "form": p["form"],
+                "mode": p["mode"],
+                "funding": p["funding"],
+                "hours": p["hours"],
+                "assessment": p["assessment"],
+                "enrolled_on": date_text(d["enrolled_on"]),
+                "assessed_on": None,
+                "passed": None,
+                "score": None,
+                "attempts": 0,
+                "withdrawn_on": None,
+                "withdrawal_reason": None,
+                "recorded_at": time_text(fact.recorded_at),
+            }
+        )
         self._day(batch, row, row["enrolled_on"], enrolments=1)
 
     def assessed(self, batch: Batch, fact: Fact) -> None:
@@ -74,17 +114,29 @@ class WorkloadView(View):
         row = batch["enrolments"].get(id_text(fact.originator_id))
         if row is None:
             return
-        batch["enrolments"].update(id_text(fact.originator_id), passed=flag(d["passed"]),
-                                   score=d.get("score"), assessed_on=date_text(d["assessed_on"]),
-                                   attempts=(row["attempts"] or 0) + 1)
-        self._day(batch, row, date_text(d["assessed_on"]), assessments=1,
-                  passed=int(bool(d["passed"])), failed=int(not d["passed"]))
+        batch["enrolments"].update(
+            id_text(fact.originator_id),
+            passed=flag(d["passed"]),
+            score=d.get("score"),
+            assessed_on=date_text(d["assessed_on"]),
+            attempts=(row["attempts"] or 0) + 1,
+        )
+        self._day(
+            batch,
+            row,
+            date_text(d["assessed_on"]),
+            assessments=1,
+            passed=int(bool(d["passed"])),
+            failed=int(not d["passed"]),
+        )
 
     def withdrawn(self, batch: Batch, fact: Fact) -> None:
         """A withdrawal, counted on its effective day."""
         d = fact.data
-        row = batch["enrolments"].update(id_text(fact.originator_id),
-                                         withdrawn_on=date_text(d["effective_on"]),
-                                         withdrawal_reason=d["reason"])
+        row = batch["enrolments"].update(
+            id_text(fact.originator_id),
+            withdrawn_on=date_text(d["effective_on"]),
+            withdrawal_reason=d["reason"],
+        )
         if row is not None:
             self._day(batch, row, row["withdrawn_on"], withdrawals=1)

@@ -42,7 +42,7 @@ class TooManyWaitsError(TimeoutError):
 class Queries:
     """Answers read requests from the views (and, for history, from the event log)."""
 
-    def __init__(self, app: "Registry", *, max_waits: int | None = None):
+    def __init__(self, app: Registry, *, max_waits: int | None = None):
         self.app = app
         self._teachers = TeacherQueries(app)
         self._certificates = CertificateQueries(app.db)
@@ -70,8 +70,11 @@ class Queries:
         if position is None:
             return
         if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-            raise InvalidInputError("min_position must be a position, 0 or more.",
-                                    field="min_position", code="invalid_position")
+            raise InvalidInputError(
+                "min_position must be a position, 0 or more.",
+                field="min_position",
+                code="invalid_position",
+            )
         if self._lowest_position() >= position:
             return
         head = self.app.max_position() or 0
@@ -80,7 +83,9 @@ class Queries:
             raise RuleViolationError(
                 f"min_position {position} is beyond the log's last event ({head}) by more "
                 f"than {margin}: no write has been given that position.",
-                field="min_position", code="position_beyond_head")
+                field="min_position",
+                code="position_beyond_head",
+            )
         # A position a little beyond the head is waited for: another client's write may
         # be about to land there (and the wait is bounded either way).
         if timeout is None:
@@ -114,7 +119,8 @@ class Queries:
         statement = db.sql(
             "SELECT projection, notification_id FROM projection_tracking WHERE "
             f"application_name = ? UNION ALL SELECT NULL, MAX({db.position_column}) "
-            f"FROM {self.app.db.events_table}")
+            f"FROM {self.app.db.events_table}"
+        )
         # One statement outside a transaction (itself one snapshot): every read pays
         # for this, and a read transaction costs PostgreSQL two more round trips.
         with db.connection() as conn:
@@ -124,9 +130,13 @@ class Queries:
         return min(found.get(name, 0) for name in self._views), head
 
     def _lowest_position(self) -> int:
-        found = dict(self.app.db.query(
-            "SELECT projection, notification_id FROM projection_tracking "
-            "WHERE application_name = ?", (self.app.name,)))
+        found = dict(
+            self.app.db.query(
+                "SELECT projection, notification_id FROM projection_tracking "
+                "WHERE application_name = ?",
+                (self.app.name,),
+            )
+        )
         return min(found.get(name, 0) for name in self._views)
 
     # -- who reads --------------------------------------------------------------------
@@ -155,59 +165,86 @@ class Queries:
         access.check_teacher_visible(actor, teacher["region"])
         return teacher
 
-    def search_teachers(self, text: str = "", *, region: str | None = None,
-                        district: str | None = None, school: str | None = None,
-                        limit: int = 50, offset: int = 0, actor: Actor | None = None
-                        ) -> list[dict[str, Any]]:
+    def search_teachers(
+        self,
+        text: str = "",
+        *,
+        region: str | None = None,
+        district: str | None = None,
+        school: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        actor: Actor | None = None,
+    ) -> list[dict[str, Any]]:
         """Teachers whose name, PIN or school matches `text` (case-insensitive), each
         {pin, full_name, region, district, school, subject, position}."""
         self._check(actor, "read_dossier")
-        return self._teachers.search(text, region=access.region_filter(actor, region),
-                                     district=district, school=school, limit=limit,
-                                     offset=offset)
+        return self._teachers.search(
+            text,
+            region=access.region_filter(actor, region),
+            district=district,
+            school=school,
+            limit=limit,
+            offset=offset,
+        )
 
-    def compliance(self, pin: str, as_of: date | None = None,
-                   known_at: datetime | None = None, *, actor: Actor | None = None
-                   ) -> dict[str, Any]:
+    def compliance(
+        self,
+        pin: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        *,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
         """Spec shape: {pin, as_of, known_at, status, hours, required_hours, window_years,
         next_due, missing_hours, certificates: [{number, hours, issued_on, form,
         provider_code, counts}]}; as_of defaults to today (Bishkek), known_at to now."""
         self._check_visible(pin, actor)
         return self._teachers.compliance(pin, as_of, known_at)
 
-    def teacher_certificates(self, pin: str, *, actor: Actor | None = None
-                             ) -> list[dict[str, Any]]:
+    def teacher_certificates(self, pin: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
         """The teacher's certificates (shape of `certificate`), newest first."""
         self._check_visible(pin, actor)
         return self._teachers.certificates(pin)
 
-    def teacher_enrolments(self, pin: str, *, actor: Actor | None = None
-                           ) -> list[dict[str, Any]]:
+    def teacher_enrolments(self, pin: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
         """The teacher's enrolments {id, programme_id, programme_code, title, provider_code,
         form, mode, funding, hours, assessment, status, enrolled_on, assessed_on, passed, score,
         attempts, withdrawn_on, certificate_number}."""
         self._check_visible(pin, actor)
         return self._teachers.enrolments(pin)
 
-    def teacher_history(self, pin: str, *, actor: Actor | None = None
-                        ) -> list[dict[str, Any]]:
+    def teacher_history(self, pin: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
         """Every event about the teacher, their enrolments and certificates, oldest first:
         [{position, type, originator_id, version, recorded_at, actor, data}]."""
         self._check_visible(pin, actor)
         return self._teachers.history(pin)
 
-    def due_list(self, *, status: str, as_of: date | None = None, region: str | None = None,
-                 district: str | None = None, school: str | None = None,
-                 limit: int = 1000, offset: int = 0, actor: Actor | None = None
-                 ) -> list[dict[str, Any]]:
+    def due_list(
+        self,
+        *,
+        status: str,
+        as_of: date | None = None,
+        region: str | None = None,
+        district: str | None = None,
+        school: str | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        actor: Actor | None = None,
+    ) -> list[dict[str, Any]]:
         """Teachers with a status (due_soon, overdue, grace) on a date, by place:
         [{pin, full_name, region, district, school, subject, status, hours, missing_hours,
         next_due}]."""
         self._check(actor, "read_dossier")
-        return self._statistics.due_list(status=status, as_of=as_of,
-                                         region=access.region_filter(actor, region),
-                                         district=district, school=school, limit=limit,
-                                         offset=offset)
+        return self._statistics.due_list(
+            status=status,
+            as_of=as_of,
+            region=access.region_filter(actor, region),
+            district=district,
+            school=school,
+            limit=limit,
+            offset=offset,
+        )
 
     def enrolment(self, enrolment_id: str, *, actor: Actor | None = None) -> dict[str, Any]:
         """One enrolment as its events stand now (not a view a moment behind): the shape
@@ -230,8 +267,9 @@ class Queries:
             try:
                 self._check_visible(found["pin"], actor)
             except NotFoundError:  # the certificate of a teacher they may not see
-                raise NotFoundError(f"No certificate {number}.",
-                                    code="certificate_not_found") from None
+                raise NotFoundError(
+                    f"No certificate {number}.", code="certificate_not_found"
+                ) from None
         return found
 
     def verify(self, number: str, code: str) -> dict[str, Any] | None:
@@ -257,8 +295,9 @@ class Queries:
         """One programme by id (shape of the POST /programmes response)."""
         return self._providers.programme(programme_id)
 
-    def workload(self, provider_code: str, date_from: date, date_to: date, *,
-                 actor: Actor | None = None) -> dict[str, Any]:
+    def workload(
+        self, provider_code: str, date_from: date, date_to: date, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
         """{provider_code, from, to, totals: {enrolments, withdrawals, assessments, passed,
         failed, pass_rate, certificates, hours_delivered}, by_form: {form: totals},
         by_mode: {mode: totals}, by_funding: {funding: totals}, by_month: [{month:
@@ -267,16 +306,18 @@ class Queries:
         return self._providers.workload(provider_code, date_from, date_to)
 
     # -- statistics and open data ------------------------------------------------------
-    def compliance_statistics(self, as_of: date | None, group_by: str, *,
-                              actor: Actor | None = None) -> list[dict[str, Any]]:
+    def compliance_statistics(
+        self, as_of: date | None, group_by: str, *, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
         """group_by in region|district|subject|position|provider_kind: [{group, total,
         compliant, due_soon, grace, overdue, inactive, hours}] over teachers in service on
         the date (district groups also carry `region`)."""
         self._check(actor, "read_statistics")
         return self._statistics.compliance(as_of, group_by)
 
-    def activity_statistics(self, date_from: date, date_to: date, group_by: str, *,
-                            actor: Actor | None = None) -> list[dict[str, Any]]:
+    def activity_statistics(
+        self, date_from: date, date_to: date, group_by: str, *, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
         """group_by in region|district|subject|position|provider_kind|form|mode|funding:
         [{group, certificates, hours, teachers}]; valid certificates issued from..to."""
         self._check(actor, "read_statistics")
@@ -288,9 +329,14 @@ class Queries:
         5 teachers have counts None."""
         return self._statistics.open_data(as_of, group_by)
 
-    def pseudonymised_teachers(self, as_of: date | None = None, limit: int = 1000,
-                               offset: int = 0, *, actor: Actor | None = None
-                               ) -> list[dict[str, Any]]:
+    def pseudonymised_teachers(
+        self,
+        as_of: date | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        *,
+        actor: Actor | None = None,
+    ) -> list[dict[str, Any]]:
         """[{key, region, district, school, subject, position, service_years, status,
         hours}]; key is an HMAC of the teacher id. Never a name or PIN."""
         self._check(actor, "read_pseudonymised")

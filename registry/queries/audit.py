@@ -27,36 +27,64 @@ CLOCK_SLACK = timedelta(minutes=5)
 class AuditQueries:
     """The global event log with filters, the policy versions, the views' positions."""
 
-    def __init__(self, app: "Registry"):
+    def __init__(self, app: Registry):
         self.app = app
         self.db = app.db
         self.log = EventLog(app)
 
     def policies(self) -> list[dict[str, Any]]:
         """Every policy version, by effective date."""
-        rows = self.db.query("SELECT effective_from, window_years, required_hours, recorded_at "
-                             "FROM policy_versions ORDER BY effective_from, recorded_at, position")
-        return [{"effective_from": date_value(r[0]), "window_years": r[1],
-                 "required_hours": r[2], "recorded_at": time_value(r[3])} for r in rows]
+        rows = self.db.query(
+            "SELECT effective_from, window_years, required_hours, recorded_at "
+            "FROM policy_versions ORDER BY effective_from, recorded_at, position"
+        )
+        return [
+            {
+                "effective_from": date_value(r[0]),
+                "window_years": r[1],
+                "required_hours": r[2],
+                "recorded_at": time_value(r[3]),
+            }
+            for r in rows
+        ]
 
     def views_status(self) -> list[dict[str, Any]]:
         """Each view's position, the log's head, the lag and the last batch's rate."""
         head = self.app.max_position() or 0
-        rows = {r[0]: r[1:] for r in self.db.query(
-            "SELECT projection, notification_id, updated_at, rate FROM projection_tracking "
-            "WHERE application_name = ?", (self.app.name,))}
+        rows = {
+            r[0]: r[1:]
+            for r in self.db.query(
+                "SELECT projection, notification_id, updated_at, rate FROM projection_tracking "
+                "WHERE application_name = ?",
+                (self.app.name,),
+            )
+        }
         result = []
         for name in view_names():
             position, updated_at, rate = rows.get(name, (0, None, None))
-            result.append({"name": name, "position": position, "head": head,
-                           "lag": max(0, head - position), "updated_at": time_value(updated_at),
-                           "rate": rate})
+            result.append(
+                {
+                    "name": name,
+                    "position": position,
+                    "head": head,
+                    "lag": max(0, head - position),
+                    "updated_at": time_value(updated_at),
+                    "rate": rate,
+                }
+            )
         return result
 
-    def events(self, after: int = 0, limit: int = 100, *, type: str | None = None,
-               actor: str | None = None, originator_id: str | UUID | None = None,
-               recorded_from: datetime | None = None, recorded_to: datetime | None = None
-               ) -> dict[str, Any]:
+    def events(
+        self,
+        after: int = 0,
+        limit: int = 100,
+        *,
+        type: str | None = None,
+        actor: str | None = None,
+        originator_id: str | UUID | None = None,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+    ) -> dict[str, Any]:
         """A page of the global log after a position, oldest first, filtered.
 
         `next` is always the position to pass as `after` for the next page: the last
@@ -65,23 +93,28 @@ class AuditQueries:
         was reached.
         """
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-            raise InvalidInputError("after must be a position, 0 or more.", field="after",
-                                    code="invalid_position")
+            raise InvalidInputError(
+                "after must be a position, 0 or more.", field="after", code="invalid_position"
+            )
         limit, _ = require_page(limit, 0, most=1000)
         where, params = [], []
         if type:
             if not _TYPE.fullmatch(type):
-                raise InvalidInputError("type is an event type such as Teacher.Registered, "
-                                        "or an aggregate such as Teacher.", field="type",
-                                        code="invalid_type")
+                raise InvalidInputError(
+                    "type is an event type such as Teacher.Registered, "
+                    "or an aggregate such as Teacher.",
+                    field="type",
+                    code="invalid_type",
+                )
             where.append("topic LIKE ?")
             params.append(f"%:{type}" if "." in type else f"%:{type}.%")
         if originator_id:
             try:
                 uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
             except ValueError:
-                raise InvalidInputError("originator_id must be a UUID.", field="originator_id",
-                                        code="invalid_id") from None
+                raise InvalidInputError(
+                    "originator_id must be a UUID.", field="originator_id", code="invalid_id"
+                ) from None
             where.append("originator_id = ?")
             params.append(self.db.id_param(uid))
         start = require_moment(recorded_from, "recorded_from") if recorded_from else None
@@ -106,8 +139,9 @@ class AuditQueries:
         return {"events": [fact_dict(f) for f in found], "next": position}
 
     @staticmethod
-    def _matches(fact: Fact, actor: str | None, start: datetime | None,
-                 end: datetime | None) -> bool:
+    def _matches(
+        fact: Fact, actor: str | None, start: datetime | None, end: datetime | None
+    ) -> bool:
         if actor and actor not in (fact.actor.get("name"), fact.actor.get("account_id")):
             return False
         if start is not None and fact.recorded_at < start:

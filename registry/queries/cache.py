@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from registry.storage import Database
 
@@ -26,11 +27,15 @@ class PositionedCache:
 
     def stamp(self) -> tuple:
         """Where every view is now."""
-        return tuple(self.db.query("SELECT projection, notification_id FROM projection_tracking "
-                                   "ORDER BY projection"))
+        return tuple(
+            self.db.query(
+                "SELECT projection, notification_id FROM projection_tracking ORDER BY projection"
+            )
+        )
 
-    def get(self, key: Hashable, compute: Callable[[], list[dict[str, Any]]]
-            ) -> list[dict[str, Any]]:
+    def get(
+        self, key: Hashable, compute: Callable[[], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
         """The answer under `key`, computed again only if a view has moved since."""
         stamp = self.stamp()
         with self._lock:

@@ -3,29 +3,68 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from registry.domain.errors import NotFoundError
 from registry.keys import normalise_code
 from registry.projections.codec import date_value, time_value
 from registry.storage import Cursor, Database
 
-_COLUMNS = ("number", "kind", "teacher_id", "provider_code", "title", "form", "mode",
-            "funding", "hours", "issued_on", "starts_on", "ends_on", "assessment",
-            "assessed_on", "score", "programme_id", "programme_code", "enrolment_id",
-            "verification_code", "duplicate_of", "recorded_at", "revoked_at",
-            "revocation_reason")
-_SELECT = (f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, t.pin, t.full_name, p.name "
-           "FROM certificate_index c LEFT JOIN teachers t ON t.id = c.teacher_id "
-           "LEFT JOIN providers p ON p.code = c.provider_code")
+_COLUMNS = (
+    "number",
+    "kind",
+    "teacher_id",
+    "provider_code",
+    "title",
+    "form",
+    "mode",
+    "funding",
+    "hours",
+    "issued_on",
+    "starts_on",
+    "ends_on",
+    "assessment",
+    "assessed_on",
+    "score",
+    "programme_id",
+    "programme_code",
+    "enrolment_id",
+    "verification_code",
+    "duplicate_of",
+    "recorded_at",
+    "revoked_at",
+    "revocation_reason",
+)
+_SELECT = (
+    f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, t.pin, t.full_name, p.name "
+    "FROM certificate_index c LEFT JOIN teachers t ON t.id = c.teacher_id "
+    "LEFT JOIN providers p ON p.code = c.provider_code"
+)
 
-PUBLIC_FIELDS = ("number", "status", "provider_code", "provider_name", "title", "form",
-                 "hours", "issued_on", "starts_on", "ends_on", "assessment", "passed",
-                 "full_name", "duplicate_of", "replaced_by", "revoked_at")
+PUBLIC_FIELDS = (
+    "number",
+    "status",
+    "provider_code",
+    "provider_name",
+    "title",
+    "form",
+    "hours",
+    "issued_on",
+    "starts_on",
+    "ends_on",
+    "assessment",
+    "passed",
+    "full_name",
+    "duplicate_of",
+    "replaced_by",
+    "revoked_at",
+)
 
 
-def certificate_rows(cur: Cursor, where: str, params: Sequence[Any],
-                     order: str = "c.issued_on, c.number") -> list[dict[str, Any]]:
+def certificate_rows(
+    cur: Cursor, where: str, params: Sequence[Any], order: str = "c.issued_on, c.number"
+) -> list[dict[str, Any]]:
     """Certificates matching a condition on `certificate_index c`, with status and links."""
     rows = cur.query(f"{_SELECT} WHERE {where} ORDER BY {order}", params)
     certificates = [_certificate(row) for row in rows]
@@ -33,8 +72,13 @@ def certificate_rows(cur: Cursor, where: str, params: Sequence[Any],
     live = _live_duplicates(cur, numbers)
     for c in certificates:
         c["replaced_by"] = live.get(c["number"], [])
-        c["status"] = ("revoked" if c["revoked_at"] is not None
-                       else "duplicate_issued" if c["replaced_by"] else "valid")
+        c["status"] = (
+            "revoked"
+            if c["revoked_at"] is not None
+            else "duplicate_issued"
+            if c["replaced_by"]
+            else "valid"
+        )
     return certificates
 
 
@@ -42,18 +86,20 @@ def _live_duplicates(cur: Cursor, numbers: list[str]) -> dict[str, list[str]]:
     """Original number -> the numbers of its duplicates that are not revoked."""
     found: dict[str, list[str]] = {}
     for start in range(0, len(numbers), 500):
-        chunk = numbers[start:start + 500]
+        chunk = numbers[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         for original, number in cur.query(
-                f"SELECT duplicate_of, number FROM certificate_index WHERE duplicate_of IN "
-                f"({marks}) AND revoked_at IS NULL ORDER BY issued_on, number", chunk):
+            f"SELECT duplicate_of, number FROM certificate_index WHERE duplicate_of IN "
+            f"({marks}) AND revoked_at IS NULL ORDER BY issued_on, number",
+            chunk,
+        ):
             found.setdefault(original, []).append(number)
     return found
 
 
 def _certificate(row: tuple) -> dict[str, Any]:
-    c = dict(zip(_COLUMNS, row[:len(_COLUMNS)]))
-    c["pin"], c["full_name"], c["provider_name"] = row[len(_COLUMNS):]
+    c = dict(zip(_COLUMNS, row[: len(_COLUMNS)]))
+    c["pin"], c["full_name"], c["provider_name"] = row[len(_COLUMNS) :]
     for name in ("issued_on", "starts_on", "ends_on", "assessed_on"):
         c[name] = date_value(c[name])
     for name in ("recorded_at", "revoked_at"):
@@ -88,7 +134,6 @@ class CertificateQueries:
         with self.db.reading() as cur:
             found = certificate_rows(cur, "c.number = ?", (number,))
         expected = normalise_code(found[0]["verification_code"]) if found else "-"
-        if not hmac.compare_digest(expected.encode(), normalise_code(code).encode()) \
-                or not found:
+        if not hmac.compare_digest(expected.encode(), normalise_code(code).encode()) or not found:
             return None
         return {name: found[0][name] for name in PUBLIC_FIELDS}

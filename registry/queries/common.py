@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from registry.domain import clock
-from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
 from registry.domain.compliance import PolicyVersion
+from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
 from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.projections.codec import date_value, time_value
 from registry.storage import Cursor
@@ -22,12 +22,15 @@ def require_date(value: Any, field: str, default: date | None = None) -> date:
     if value is None:
         return default if default is not None else clock.today()
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvalidInputError(f"{field} must be a date (YYYY-MM-DD).", field=field,
-                                code="invalid_date")
+        raise InvalidInputError(
+            f"{field} must be a date (YYYY-MM-DD).", field=field, code="invalid_date"
+        )
     if not in_supported_range(value):
-        raise InvalidInputError(f"{field} must lie between {EARLIEST_DATE.isoformat()} and "
-                                f"{LATEST_DATE.isoformat()}.", field=field,
-                                code="date_out_of_range")
+        raise InvalidInputError(
+            f"{field} must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+            field=field,
+            code="date_out_of_range",
+        )
     return value
 
 
@@ -36,31 +39,39 @@ def require_moment(value: Any, field: str) -> datetime:
     if value is None:
         return clock.now()
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInputError(f"{field} must be a date and time with a UTC offset.",
-                                field=field, code="invalid_datetime")
+        raise InvalidInputError(
+            f"{field} must be a date and time with a UTC offset.",
+            field=field,
+            code="invalid_datetime",
+        )
     if not in_supported_range(value.date()):
-        raise InvalidInputError(f"{field} must lie between {EARLIEST_DATE.isoformat()} and "
-                                f"{LATEST_DATE.isoformat()}.", field=field,
-                                code="date_out_of_range")
+        raise InvalidInputError(
+            f"{field} must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+            field=field,
+            code="date_out_of_range",
+        )
     return value.astimezone(clock.UTC)
 
 
 def require_page(limit: Any, offset: Any, most: int = MAX_PAGE) -> tuple[int, int]:
     """A page of results: 1 <= limit <= most, offset >= 0."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
-        raise InvalidInputError(f"limit must be a whole number from 1 to {most}.",
-                                field="limit", code="invalid_limit")
+        raise InvalidInputError(
+            f"limit must be a whole number from 1 to {most}.", field="limit", code="invalid_limit"
+        )
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidInputError("offset must be a whole number, 0 or more.", field="offset",
-                                code="invalid_offset")
+        raise InvalidInputError(
+            "offset must be a whole number, 0 or more.", field="offset", code="invalid_offset"
+        )
     return limit, offset
 
 
 def require_choice(value: Any, choices: tuple[str, ...], field: str) -> str:
     """A value from a closed list (a grouping, a status)."""
     if value not in choices:
-        raise InvalidInputError(f"{field} must be one of: {', '.join(choices)}.", field=field,
-                                code=f"invalid_{field}")
+        raise InvalidInputError(
+            f"{field} must be one of: {', '.join(choices)}.", field=field, code=f"invalid_{field}"
+        )
     return value
 
 
@@ -73,8 +84,7 @@ def check_pin_text(pin: Any) -> str:
 
 def teacher_id_for(cur: Cursor, pin: Any) -> str:
     """The internal id of the teacher a current or former PIN belongs to."""
-    row = cur.query_one("SELECT teacher_id FROM teacher_pins WHERE pin = ?",
-                        (check_pin_text(pin),))
+    row = cur.query_one("SELECT teacher_id FROM teacher_pins WHERE pin = ?", (check_pin_text(pin),))
     if row is None:
         raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
     return row[0]
@@ -82,10 +92,18 @@ def teacher_id_for(cur: Cursor, pin: Any) -> str:
 
 def load_policies(cur: Cursor) -> list[PolicyVersion]:
     """Every adopted policy version, in the order adopted."""
-    return [PolicyVersion(effective_from=date_value(r[0]), window_years=r[1],
-                          required_hours=r[2], recorded_at=time_value(r[3]))
-            for r in cur.query("SELECT effective_from, window_years, required_hours, "
-                               "recorded_at FROM policy_versions ORDER BY position")]
+    return [
+        PolicyVersion(
+            effective_from=date_value(r[0]),
+            window_years=r[1],
+            required_hours=r[2],
+            recorded_at=time_value(r[3]),
+        )
+        for r in cur.query(
+            "SELECT effective_from, window_years, required_hours, "
+            "recorded_at FROM policy_versions ORDER BY position"
+        )
+    ]
 
 
 def like_pattern(text: str) -> str:

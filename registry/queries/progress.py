@@ -9,17 +9,18 @@ When a follower last looked at the log is `registry.projections.checks`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.utils import resolve_topic
 
 from registry.projections.base import View
 from registry.projections.catalogue import view_classes
-
 from registry.queries.audit import AuditQueries
 
 if TYPE_CHECKING:
     from registry.application import Registry
+
 
 def handled_types(cls: type[View]) -> frozenset[str] | None:
     """The event types a view applies (None: every type, as the ledger does)."""
@@ -28,12 +29,13 @@ def handled_types(cls: type[View]) -> frozenset[str] | None:
     return frozenset(cls.handlers)
 
 
-def _pending_by_type(app: "Registry", after: int) -> dict[str, int]:
+def _pending_by_type(app: Registry, after: int) -> dict[str, int]:
     """How many events of each type the log holds after a position."""
     column, table = app.db.position_column, app.db.events_table
     counts: dict[str, int] = {}
-    for topic, count in app.db.query(f"SELECT topic, COUNT(*) FROM {table} "
-                                     f"WHERE {column} > ? GROUP BY topic", (after,)):
+    for topic, count in app.db.query(
+        f"SELECT topic, COUNT(*) FROM {table} WHERE {column} > ? GROUP BY topic", (after,)
+    ):
         try:
             kind = resolve_topic(topic).__qualname__
         except Exception:  # a type this version no longer has: no view handles it
@@ -42,8 +44,7 @@ def _pending_by_type(app: "Registry", after: int) -> dict[str, int]:
     return counts
 
 
-def views_standing(app: "Registry", names: Sequence[str] | None = None
-                   ) -> list[dict[str, Any]]:
+def views_standing(app: Registry, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Each view's {name, position, head, lag, pending, caught_up, updated_at, rate}:
     `pending` is how many events after its position it handles (0: caught up)."""
     rows = {r["name"]: r for r in AuditQueries(app).views_status()}
@@ -66,7 +67,7 @@ def views_standing(app: "Registry", names: Sequence[str] | None = None
     return answer
 
 
-def pending_at_most(app: "Registry", cls: type[View], position: int, bound: int) -> int:
+def pending_at_most(app: Registry, cls: type[View], position: int, bound: int) -> int:
     """How many events after `position` a view handles, counted no further than
     `bound + 1`: a readiness probe must stay cheap however far behind a view is."""
     wanted = handled_types(cls)
@@ -75,6 +76,8 @@ def pending_at_most(app: "Registry", cls: type[View], position: int, bound: int)
     if wanted is not None:
         where += " AND (" + " OR ".join(["topic LIKE ?"] * len(wanted)) + ")"
         params += [f"%:{kind}" for kind in sorted(wanted)]
-    row = app.db.query_one(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {where} "
-                           "LIMIT ?) AS pending", [*params, bound + 1])
+    row = app.db.query_one(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT ?) AS pending",
+        [*params, bound + 1],
+    )
     return int(row[0]) if row else 0

@@ -18,8 +18,19 @@ MAX_WORKLOAD_YEARS = 100  # a workload lists every month of its span
 UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
 _PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
-_PROGRAMME = ("id", "provider_code", "code", "title", "form", "mode", "hours", "assessment",
-              "funding", "starts_on", "ends_on")
+_PROGRAMME = (
+    "id",
+    "provider_code",
+    "code",
+    "title",
+    "form",
+    "mode",
+    "hours",
+    "assessment",
+    "funding",
+    "starts_on",
+    "ends_on",
+)
 
 
 def _provider(row: tuple) -> dict[str, Any]:
@@ -59,31 +70,41 @@ class ProviderQueries:
 
     def provider(self, code: str) -> dict[str, Any]:
         """One provider by code."""
-        row = self.db.query_one(f"SELECT {', '.join(_PROVIDER)} FROM providers WHERE code = ?",
-                                (code,))
+        row = self.db.query_one(
+            f"SELECT {', '.join(_PROVIDER)} FROM providers WHERE code = ?", (code,)
+        )
         if row is None:
             raise NotFoundError(f"No provider {code}.", code="provider_not_found")
         return _provider(row)
 
     def providers(self) -> list[dict[str, Any]]:
         """Every provider, by code."""
-        return [_provider(r) for r in self.db.query(
-            f"SELECT {', '.join(_PROVIDER)} FROM providers ORDER BY code")]
+        return [
+            _provider(r)
+            for r in self.db.query(f"SELECT {', '.join(_PROVIDER)} FROM providers ORDER BY code")
+        ]
 
     def programmes(self, provider_code: str | None = None) -> list[dict[str, Any]]:
         """Programmes (of one provider, if given), newest first per provider."""
-        where, params = ("", ()) if provider_code is None else (" WHERE provider_code = ?",
-                                                                 (provider_code,))
+        where, params = (
+            ("", ()) if provider_code is None else (" WHERE provider_code = ?", (provider_code,))
+        )
         if provider_code is not None:
             self.provider(provider_code)
-        return [_programme(r) for r in self.db.query(
-            f"SELECT {', '.join(_PROGRAMME)} FROM programmes{where} "
-            "ORDER BY provider_code, starts_on DESC, code", params)]
+        return [
+            _programme(r)
+            for r in self.db.query(
+                f"SELECT {', '.join(_PROGRAMME)} FROM programmes{where} "
+                "ORDER BY provider_code, starts_on DESC, code",
+                params,
+            )
+        ]
 
     def programme(self, programme_id: str) -> dict[str, Any]:
         """One programme by id."""
-        row = self.db.query_one(f"SELECT {', '.join(_PROGRAMME)} FROM programmes WHERE id = ?",
-                                (str(programme_id),))
+        row = self.db.query_one(
+            f"SELECT {', '.join(_PROGRAMME)} FROM programmes WHERE id = ?", (str(programme_id),)
+        )
         if row is None:
             raise NotFoundError(f"No programme {programme_id}.", code="programme_not_found")
         return _programme(row)
@@ -97,8 +118,11 @@ class ProviderQueries:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
         if date_to.year - date_from.year > MAX_WORKLOAD_YEARS:
             # Every month of the span is listed: 10,000 years were 19 MB of zeros.
-            raise InvalidInputError(f"from and to may be at most {MAX_WORKLOAD_YEARS} years "
-                                    "apart.", field="to", code="range_too_long")
+            raise InvalidInputError(
+                f"from and to may be at most {MAX_WORKLOAD_YEARS} years apart.",
+                field="to",
+                code="range_too_long",
+            )
         self.provider(provider_code)
         span = (provider_code, date_from.isoformat(), date_to.isoformat())
         sums = ", ".join(f"SUM({name})" for name in ACTIVITY)
@@ -106,7 +130,9 @@ class ProviderQueries:
             activity = cur.query(
                 f"SELECT substr(on_date, 1, 7), form, mode, funding, {sums}, 0, 0, 0 "
                 "FROM workload_days WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
-                "GROUP BY substr(on_date, 1, 7), form, mode, funding", span)
+                "GROUP BY substr(on_date, 1, 7), form, mode, funding",
+                span,
+            )
             # Certificates delivered: the valid ones (not revoked, not duplicates).
             zeros = ", ".join("0" for _ in ACTIVITY)
             certified = cur.query(
@@ -116,20 +142,32 @@ class ProviderQueries:
                 "FROM certificate_index WHERE provider_code = ? AND issued_on >= ? AND "
                 "issued_on <= ? AND revoked_at IS NULL AND duplicate_of IS NULL "
                 f"GROUP BY substr(issued_on, 1, 7), form, COALESCE(mode, '{UNKNOWN}'), "
-                f"COALESCE(funding, '{UNKNOWN}')", span)
+                f"COALESCE(funding, '{UNKNOWN}')",
+                span,
+            )
         rows = activity + certified
         total: dict[str, int] = {}
         groups: dict[str, dict[str, dict[str, int]]] = {"form": {}, "mode": {}, "funding": {}}
         months: dict[str, dict[str, int]] = {m: {} for m in _months(date_from, date_to)}
         for month, form, mode, funding, *values in rows:
             counts = dict(zip(COUNTERS, (int(v or 0) for v in values)))
-            for target in (total, groups["form"].setdefault(form, {}),
-                           groups["mode"].setdefault(mode, {}),
-                           groups["funding"].setdefault(funding, {}), months[month]):
+            for target in (
+                total,
+                groups["form"].setdefault(form, {}),
+                groups["mode"].setdefault(mode, {}),
+                groups["funding"].setdefault(funding, {}),
+                months[month],
+            ):
                 for name, value in counts.items():
                     target[name] = target.get(name, 0) + value
-        return {"provider_code": provider_code, "from": date_from, "to": date_to,
-                "totals": _totals(total),
-                **{f"by_{name}": {key: _totals(sums) for key, sums in sorted(values.items())}
-                   for name, values in groups.items()},
-                "by_month": [{"month": month, **_totals(sums)} for month, sums in months.items()]}
+        return {
+            "provider_code": provider_code,
+            "from": date_from,
+            "to": date_to,
+            "totals": _totals(total),
+            **{
+                f"by_{name}": {key: _totals(sums) for key, sums in sorted(values.items())}
+                for name, values in groups.items()
+            },
+            "by_month": [{"month": month, **_totals(sums)} for month, sums in months.items()],
+        }

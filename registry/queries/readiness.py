@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from registry.projections import deadletters
 from registry.projections.catalogue import view_classes
-from registry.queries.progress import pending_at_most
 from registry.queries.audit import AuditQueries
+from registry.queries.progress import pending_at_most
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -40,14 +40,16 @@ class Readiness:
         return {"ready": self.ready, "reasons": self.reasons, "checks": self.checks}
 
 
-def readiness(app: "Registry", max_pending: int = MAX_PENDING) -> Readiness:
+def readiness(app: Registry, max_pending: int = MAX_PENDING) -> Readiness:
     """Run every check (a failing database makes the others moot)."""
     result = Readiness()
     try:
         app.db.query("SELECT 1")
     except Exception as error:  # the database's own words say why
-        result.checks["database"] = {"ok": False, "why": "the database does not answer: "
-                                     + deadletters.describe(error)}
+        result.checks["database"] = {
+            "ok": False,
+            "why": "the database does not answer: " + deadletters.describe(error),
+        }
         return result
     result.checks["database"] = {"ok": True}
     rows = {row["name"]: row for row in AuditQueries(app).views_status()}
@@ -55,16 +57,21 @@ def readiness(app: "Registry", max_pending: int = MAX_PENDING) -> Readiness:
     for cls in view_classes():
         row = rows[cls.name]
         behind_head = row["head"] > row["position"]
-        pending[cls.name] = pending_at_most(app, cls, row["position"], max_pending) \
-            if behind_head else 0
+        pending[cls.name] = (
+            pending_at_most(app, cls, row["position"], max_pending) if behind_head else 0
+        )
     behind = {name: n for name, n in pending.items() if n > max_pending}
     result.checks["views"] = {
-        "ok": not behind, "pending": pending,
+        "ok": not behind,
+        "pending": pending,
         "why": "views behind the log by more than "
-               f"{max_pending:,} events: " + ", ".join(f"{n} ({p:,}+)" for n, p in behind.items())}
+        f"{max_pending:,} events: " + ", ".join(f"{n} ({p:,}+)" for n, p in behind.items()),
+    }
     letters = deadletters.count(app.db, app.name)
     result.checks["dead_letters"] = {
-        "ok": letters == 0, "count": letters,
+        "ok": letters == 0,
+        "count": letters,
         "why": f"{letters:,} event(s) set aside by the views (see `registry projections "
-               "status` or the admin's views page)"}
+        "status` or the admin's views page)",
+    }
     return result

@@ -42,10 +42,14 @@ class RecordQueries:
         enrolment = self._load(parse_id(enrolment_id, "enrolment"))
         if not isinstance(enrolment, Enrolment):
             raise NotFoundError(f"No enrolment {enrolment_id}.", code="enrolment_not_found")
-        row = self.app.db.query_one("SELECT pin FROM teachers WHERE id = ?",
-                                    (id_text(enrolment.teacher_id),))
-        return {**enrolment.summary(), "title": enrolment.programme.get("title"),
-                "pin": row[0] if row else None}
+        row = self.app.db.query_one(
+            "SELECT pin FROM teachers WHERE id = ?", (id_text(enrolment.teacher_id),)
+        )
+        return {
+            **enrolment.summary(),
+            "title": enrolment.programme.get("title"),
+            "pin": row[0] if row else None,
+        }
 
     def account(self, account_id: str) -> Account | None:
         """The account with this id, or None (a malformed id names none)."""

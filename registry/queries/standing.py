@@ -21,13 +21,14 @@ rule of spec §7 becomes comparisons of ISO dates:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any
 
+from registry.domain import clock
 from registry.domain.compliance import DUE_SOON_DAYS, PolicyVersion, policy_in_force
 from registry.domain.dates import add_years
-from registry.domain import clock
 
 
 def latest_start(day: date, window_years: int) -> date:
@@ -61,13 +62,17 @@ class Standard:
     due_soon_until: date
 
     @classmethod
-    def on(cls, as_of: date, policies: Sequence[PolicyVersion]) -> "Standard":
+    def on(cls, as_of: date, policies: Sequence[PolicyVersion]) -> Standard:
         """The standard of a date under the policy in force on it (as known now)."""
         policy = policy_in_force(policies, as_of, clock.now())
         w = policy.window_years
-        return cls(as_of=as_of, window_years=w, required_hours=policy.required_hours,
-                   counts_after=latest_start(as_of, w),
-                   due_soon_until=latest_start(as_of + timedelta(days=DUE_SOON_DAYS), w))
+        return cls(
+            as_of=as_of,
+            window_years=w,
+            required_hours=policy.required_hours,
+            counts_after=latest_start(as_of, w),
+            due_soon_until=latest_start(as_of + timedelta(days=DUE_SOON_DAYS), w),
+        )
 
     def next_due(self, row: dict[str, Any]) -> date | None:
         """The next_due of a judged row, as `evaluate()` gives it."""
@@ -78,9 +83,21 @@ class Standard:
         return None
 
 
-STANDING_COLUMNS = ("teacher_id", "key", "subject", "position", "service_start",
-                    "departed_on", "region", "district", "school", "hours", "covered_from",
-                    "provider_code", "status")
+STANDING_COLUMNS = (
+    "teacher_id",
+    "key",
+    "subject",
+    "position",
+    "service_start",
+    "departed_on",
+    "region",
+    "district",
+    "school",
+    "hours",
+    "covered_from",
+    "provider_code",
+    "status",
+)
 
 
 def standing_sql(standard: Standard) -> tuple[str, list[Any]]:
@@ -116,7 +133,16 @@ JOIN stat_locations l ON l.teacher_id = t.teacher_id AND l.effective_on = CASE
            WHERE x.teacher_id = t.teacher_id AND x.effective_on <= ?) END
 LEFT JOIN per_teacher h ON h.teacher_id = t.teacher_id
 WHERE t.service_start <= ?"""
-    params = [standard.counts_after.isoformat(), d, standard.required_hours, d,
-              standard.required_hours, standard.due_soon_until.isoformat(),
-              standard.counts_after.isoformat(), d, d, d]
+    params = [
+        standard.counts_after.isoformat(),
+        d,
+        standard.required_hours,
+        d,
+        standard.required_hours,
+        standard.due_soon_until.isoformat(),
+        standard.counts_after.isoformat(),
+        d,
+        d,
+        d,
+    ]
     return sql, params

@@ -15,22 +15,30 @@ from registry.domain.errors import InvalidInputError
 from registry.projections.codec import date_value
 from registry.projections.statistics import canonical_district
 from registry.queries.cache import PositionedCache
-from registry.queries.common import (load_policies, require_choice, require_date,
-                                     require_page)
+from registry.queries.common import load_policies, require_choice, require_date, require_page
 from registry.queries.standing import STANDING_COLUMNS, Standard, standing_sql
 from registry.storage import Database
 
 COMPLIANCE_GROUPS = ("region", "district", "subject", "position", "provider_kind")
-ACTIVITY_GROUPS = ("region", "district", "subject", "position", "provider_kind", "form",
-                   "mode", "funding")
+ACTIVITY_GROUPS = (
+    "region",
+    "district",
+    "subject",
+    "position",
+    "provider_kind",
+    "form",
+    "mode",
+    "funding",
+)
 OPEN_DATA_GROUPS = ("region", "district")
 DUE_STATUSES = ("due_soon", "overdue", "grace", "compliant", "inactive")
 SUPPRESS_BELOW = 5
 NONE = "none"  # provider_kind of teachers with no certificate counting on the date
 UNKNOWN = "unknown"  # a value not recorded (mode and funding of paper certificates)
 
-_COUNTS = ", ".join(f"SUM(CASE WHEN s.status = '{status}' THEN 1 ELSE 0 END)"
-                    for status in STATUSES)
+_COUNTS = ", ".join(
+    f"SUM(CASE WHEN s.status = '{status}' THEN 1 ELSE 0 END)" for status in STATUSES
+)
 
 
 def _years_between(start: date, end: date) -> int:
@@ -55,27 +63,35 @@ class StatisticsQueries:
         """
         group_by = require_choice(group_by, COMPLIANCE_GROUPS, "group_by")
         as_of = require_date(as_of, "as_of")
-        return self.cache.get(("compliance", as_of, group_by),
-                              lambda: self._compliance(as_of, group_by))
+        return self.cache.get(
+            ("compliance", as_of, group_by), lambda: self._compliance(as_of, group_by)
+        )
 
     def _compliance(self, as_of: date, group_by: str) -> list[dict[str, Any]]:
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of)
             sql, params = standing_sql(standard)
             if group_by == "provider_kind":
-                group, join = f"COALESCE(p.kind, '{NONE}')", \
-                    "LEFT JOIN providers p ON p.code = s.provider_code"
+                group, join = (
+                    f"COALESCE(p.kind, '{NONE}')",
+                    "LEFT JOIN providers p ON p.code = s.provider_code",
+                )
             else:
                 group, join = f"COALESCE(s.{group_by}, '{NONE}')", ""
             extra = ", MIN(s.region)" if group_by == "district" else ""
-            rows = cur.query(f"SELECT {group}, COUNT(*), {_COUNTS}, SUM(s.hours){extra} "
-                             f"FROM ({sql}) s {join} GROUP BY {group} ORDER BY {group}",
-                             params)
+            rows = cur.query(
+                f"SELECT {group}, COUNT(*), {_COUNTS}, SUM(s.hours){extra} "
+                f"FROM ({sql}) s {join} GROUP BY {group} ORDER BY {group}",
+                params,
+            )
         result = []
         for row in rows:
-            line = {"group": row[0], "total": row[1],
-                    **dict(zip(STATUSES, (int(v) for v in row[2:2 + len(STATUSES)]))),
-                    "hours": int(row[2 + len(STATUSES)] or 0)}
+            line = {
+                "group": row[0],
+                "total": row[1],
+                **dict(zip(STATUSES, (int(v) for v in row[2 : 2 + len(STATUSES)]))),
+                "hours": int(row[2 + len(STATUSES)] or 0),
+            }
             if group_by == "district":
                 line["region"] = row[-1]
             result.append(line)
@@ -87,8 +103,11 @@ class StatisticsQueries:
         result = []
         for line in self.compliance(as_of, group_by):
             suppressed = line["total"] < SUPPRESS_BELOW
-            out = {"group": line["group"], "suppressed": suppressed,
-                   "total": None if suppressed else line["total"]}
+            out = {
+                "group": line["group"],
+                "suppressed": suppressed,
+                "total": None if suppressed else line["total"],
+            }
             out.update({s: None if suppressed else line[s] for s in STATUSES})
             if "region" in line:
                 out["region"] = line["region"]
@@ -105,8 +124,10 @@ class StatisticsQueries:
         date_to = require_date(date_to, "to")
         if date_from > date_to:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
-        return self.cache.get(("activity", date_from, date_to, group_by),
-                              lambda: self._activity(date_from, date_to, group_by))
+        return self.cache.get(
+            ("activity", date_from, date_to, group_by),
+            lambda: self._activity(date_from, date_to, group_by),
+        )
 
     def _activity(self, date_from: date, date_to: date, group_by: str) -> list[dict[str, Any]]:
         joins, group = "", f"COALESCE(c.{group_by}, '{UNKNOWN}')"
@@ -117,27 +138,44 @@ class StatisticsQueries:
             joins = "LEFT JOIN stat_teachers t ON t.teacher_id = c.teacher_id"
             group = f"COALESCE(t.{group_by}, '{UNKNOWN}')"
         elif group_by in ("region", "district"):
-            joins = ("LEFT JOIN stat_locations l ON l.teacher_id = c.teacher_id AND "
-                     "l.effective_on = (SELECT MAX(x.effective_on) FROM stat_locations x "
-                     "WHERE x.teacher_id = c.teacher_id AND x.effective_on <= c.issued_on)")
+            joins = (
+                "LEFT JOIN stat_locations l ON l.teacher_id = c.teacher_id AND "
+                "l.effective_on = (SELECT MAX(x.effective_on) FROM stat_locations x "
+                "WHERE x.teacher_id = c.teacher_id AND x.effective_on <= c.issued_on)"
+            )
             group = f"COALESCE(l.{group_by}, '{UNKNOWN}')"
         rows = self.db.query(
             f"SELECT {group}, COUNT(*), SUM(c.hours), COUNT(DISTINCT c.teacher_id) "
             f"FROM certificate_index c {joins} WHERE c.revoked_at IS NULL AND "
             "c.duplicate_of IS NULL AND c.issued_on >= ? AND c.issued_on <= ? "
-            f"GROUP BY {group} ORDER BY {group}", (date_from.isoformat(), date_to.isoformat()))
-        return [{"group": g, "certificates": n, "hours": int(h or 0), "teachers": t}
-                for g, n, h, t in rows]
+            f"GROUP BY {group} ORDER BY {group}",
+            (date_from.isoformat(), date_to.isoformat()),
+        )
+        return [
+            {"group": g, "certificates": n, "hours": int(h or 0), "teachers": t}
+            for g, n, h, t in rows
+        ]
 
-    def due_list(self, *, status: str, as_of: date | None = None, region: str | None = None,
-                 district: str | None = None, school: str | None = None, limit: int = 1000,
-                 offset: int = 0) -> list[dict[str, Any]]:
+    def due_list(
+        self,
+        *,
+        status: str,
+        as_of: date | None = None,
+        region: str | None = None,
+        district: str | None = None,
+        school: str | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
         """Named teachers with a status on a date, where they work on that date."""
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
         where, params = ["s.status = ?"], [status]
-        for column, value in (("region", region), ("district", canonical_district(district)),
-                              ("school", school)):
+        for column, value in (
+            ("region", region),
+            ("district", canonical_district(district)),
+            ("school", school),
+        ):
             if value:
                 where.append(f"s.{column} = ?")
                 params.append(value)
@@ -149,35 +187,56 @@ class StatisticsQueries:
                 f"FROM ({sql}) s JOIN teachers t ON t.id = s.teacher_id "
                 f"WHERE {' AND '.join(where)} "
                 "ORDER BY s.region, s.district, s.school, t.full_name, s.teacher_id "
-                "LIMIT ? OFFSET ?", [*standing_params, *params, limit, offset])
+                "LIMIT ? OFFSET ?",
+                [*standing_params, *params, limit, offset],
+            )
         result = []
         for row in rows:
             s = dict(zip(STANDING_COLUMNS, row))
-            result.append({
-                "pin": row[-2], "full_name": row[-1], "region": s["region"],
-                "district": s["district"], "school": s["school"], "subject": s["subject"],
-                "position": s["position"], "status": s["status"], "hours": int(s["hours"]),
-                "missing_hours": max(0, standard.required_hours - int(s["hours"])),
-                "next_due": standard.next_due(s)})
+            result.append(
+                {
+                    "pin": row[-2],
+                    "full_name": row[-1],
+                    "region": s["region"],
+                    "district": s["district"],
+                    "school": s["school"],
+                    "subject": s["subject"],
+                    "position": s["position"],
+                    "status": s["status"],
+                    "hours": int(s["hours"]),
+                    "missing_hours": max(0, standard.required_hours - int(s["hours"])),
+                    "next_due": standard.next_due(s),
+                }
+            )
         return result
 
-    def pseudonymised(self, as_of: date | None = None, limit: int = 1000, offset: int = 0
-                      ) -> list[dict[str, Any]]:
+    def pseudonymised(
+        self, as_of: date | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[dict[str, Any]]:
         """The statisticians' teacher-level table on a date: a stable key, never a name or PIN."""
         limit, offset = require_page(limit, offset)
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of)
             sql, params = standing_sql(standard)
-            rows = cur.query(f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)} "
-                             f"FROM ({sql}) s ORDER BY s.key LIMIT ? OFFSET ?",
-                             [*params, limit, offset])
+            rows = cur.query(
+                f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)} "
+                f"FROM ({sql}) s ORDER BY s.key LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
         result = []
         for row in rows:
             s = dict(zip(STANDING_COLUMNS, row))
-            result.append({
-                "key": s["key"], "region": s["region"], "district": s["district"],
-                "school": s["school"], "subject": s["subject"], "position": s["position"],
-                "service_years": _years_between(date_value(s["service_start"]),
-                                                standard.as_of),
-                "status": s["status"], "hours": int(s["hours"])})
+            result.append(
+                {
+                    "key": s["key"],
+                    "region": s["region"],
+                    "district": s["district"],
+                    "school": s["school"],
+                    "subject": s["subject"],
+                    "position": s["position"],
+                    "service_years": _years_between(date_value(s["service_start"]), standard.as_of),
+                    "status": s["status"],
+                    "hours": int(s["hours"]),
+                }
+            )
         return result

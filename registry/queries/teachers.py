@@ -12,16 +12,35 @@ from registry.domain.errors import NotFoundError
 from registry.projections import deadletters
 from registry.projections.codec import date_value, id_text, time_text, time_value
 from registry.queries.certificates import certificate_rows
-from registry.queries.common import (check_pin_text, like_pattern, load_policies, require_date,
-                                     require_moment, require_page, teacher_id_for)
+from registry.queries.common import (
+    check_pin_text,
+    like_pattern,
+    load_policies,
+    require_date,
+    require_moment,
+    require_page,
+    teacher_id_for,
+)
 from registry.storage.facts import EventLog
 
 if TYPE_CHECKING:
     from registry.application import Registry
 
-TEACHER_COLUMNS = ("id", "pin", "previous_pins", "full_name", "region", "district", "school",
-                   "subject", "position", "service_start", "departed_on", "departure_reason",
-                   "registered_at")
+TEACHER_COLUMNS = (
+    "id",
+    "pin",
+    "previous_pins",
+    "full_name",
+    "region",
+    "district",
+    "school",
+    "subject",
+    "position",
+    "service_start",
+    "departed_on",
+    "departure_reason",
+    "registered_at",
+)
 
 
 def _teacher(row: tuple) -> dict[str, Any]:
@@ -36,7 +55,7 @@ def _teacher(row: tuple) -> dict[str, Any]:
 class TeacherQueries:
     """Teachers' profiles, compliance, certificates, enrolments and history."""
 
-    def __init__(self, app: "Registry"):
+    def __init__(self, app: Registry):
         self.app = app
         self.db = app.db
 
@@ -44,10 +63,15 @@ class TeacherQueries:
         """The teacher a PIN (current or former) belongs to."""
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
-            row = cur.query_one(f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers "
-                                "WHERE id = ?", (teacher_id,))
-            numbers = [r[0] for r in cur.query(
-                "SELECT number FROM certificate_index WHERE teacher_id = ?", (teacher_id,))]
+            row = cur.query_one(
+                f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers WHERE id = ?", (teacher_id,)
+            )
+            numbers = [
+                r[0]
+                for r in cur.query(
+                    "SELECT number FROM certificate_index WHERE teacher_id = ?", (teacher_id,)
+                )
+            ]
         set_aside = self._set_aside(teacher_id, numbers)
         if row is None:
             raise self._not_found(set_aside, "No teacher with this PIN.")
@@ -69,19 +93,30 @@ class TeacherQueries:
             return NotFoundError(
                 "This teacher's record could not be applied to the views (event "
                 f"{set_aside[0]['position']} is set aside; an administrator sees it on the "
-                "dead-letter list).", code="teacher_record_incomplete")
+                "dead-letter list).",
+                code="teacher_record_incomplete",
+            )
         return NotFoundError(message, code="teacher_not_found")
 
     def _set_aside(self, teacher_id: str, numbers: list[str]) -> list[dict[str, Any]]:
         """Events about the teacher or their certificates that some view set aside: an
         answer built without them says so instead of being silently wrong."""
         ids = [teacher_id, *(id_text(Certificate.id_for(n)) for n in numbers)]
-        return [{"position": d.position, "type": d.event_type, "view": d.projection}
-                for d in deadletters.concerning(self.db, self.app.name, ids)]
+        return [
+            {"position": d.position, "type": d.event_type, "view": d.projection}
+            for d in deadletters.concerning(self.db, self.app.name, ids)
+        ]
 
-    def search(self, text: str = "", *, region: str | None = None, district: str | None = None,
-               school: str | None = None, limit: int = 50, offset: int = 0
-               ) -> list[dict[str, Any]]:
+    def search(
+        self,
+        text: str = "",
+        *,
+        region: str | None = None,
+        district: str | None = None,
+        school: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
         """Teachers whose name, PIN or school contains `text`, by name."""
         limit, offset = require_page(limit, offset)
         where, params = [], []
@@ -93,80 +128,146 @@ class TeacherQueries:
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
-        sql = (f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers"
-               f"{' WHERE ' + ' AND '.join(where) if where else ''} "
-               "ORDER BY full_name, id LIMIT ? OFFSET ?")
+        sql = (
+            f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers"
+            f"{' WHERE ' + ' AND '.join(where) if where else ''} "
+            "ORDER BY full_name, id LIMIT ? OFFSET ?"
+        )
         rows = self.db.query(sql, [*params, limit, offset])
-        keep = ("pin", "full_name", "region", "district", "school", "subject", "position",
-                "departed_on")
+        keep = (
+            "pin",
+            "full_name",
+            "region",
+            "district",
+            "school",
+            "subject",
+            "position",
+            "departed_on",
+        )
         return [{k: t[k] for k in keep} for t in map(_teacher, rows)]
 
-    def compliance(self, pin: str, as_of: date | None = None,
-                   known_at: datetime | None = None) -> dict[str, Any]:
+    def compliance(
+        self, pin: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any]:
         """Spec §7 for one teacher on `as_of` as the registry knew it at `known_at`."""
         as_of = require_date(as_of, "as_of")
         known_at = require_moment(known_at, "known_at")
         k = time_text(known_at)
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
-            teacher = cur.query_one("SELECT pin, registered_at, departed_on, departed_at "
-                                    "FROM teachers WHERE id = ?", (teacher_id,))
+            teacher = cur.query_one(
+                "SELECT pin, registered_at, departed_on, departed_at FROM teachers WHERE id = ?",
+                (teacher_id,),
+            )
             if teacher is None or teacher[1] > k:
-                raise self._not_found(self._set_aside(teacher_id, []) if teacher is None
-                                      else [], "No teacher with this PIN was registered at "
-                                      "that time.")
+                raise self._not_found(
+                    self._set_aside(teacher_id, []) if teacher is None else [],
+                    "No teacher with this PIN was registered at that time.",
+                )
             service_start = cur.query_one(
                 "SELECT service_start FROM teacher_service_starts WHERE teacher_id = ? AND "
                 "recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
-                (teacher_id, k))[0]
+                (teacher_id, k),
+            )[0]
             certificates = cur.query(
                 "SELECT number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, "
                 "provider_code FROM certificate_index WHERE teacher_id = ? AND "
-                "recorded_at <= ?", (teacher_id, k))
+                "recorded_at <= ?",
+                (teacher_id, k),
+            )
             policies = load_policies(cur)
-        departures = [DepartureFact(date_value(teacher[2]), time_value(teacher[3]))] \
-            if teacher[2] else []
+        departures = (
+            [DepartureFact(date_value(teacher[2]), time_value(teacher[3]))] if teacher[2] else []
+        )
         verdict = evaluate(
             service_start=date_value(service_start),
-            certificates=[CertificateFact(number=c[0], hours=c[1], issued_on=date_value(c[2]),
-                                          recorded_at=time_value(c[3]),
-                                          revoked_at=time_value(c[4]), duplicate_of=c[5],
-                                          form=c[6], provider_code=c[7]) for c in certificates],
-            departures=departures, policies=policies, as_of=as_of, known_at=known_at)
+            certificates=[
+                CertificateFact(
+                    number=c[0],
+                    hours=c[1],
+                    issued_on=date_value(c[2]),
+                    recorded_at=time_value(c[3]),
+                    revoked_at=time_value(c[4]),
+                    duplicate_of=c[5],
+                    form=c[6],
+                    provider_code=c[7],
+                )
+                for c in certificates
+            ],
+            departures=departures,
+            policies=policies,
+            as_of=as_of,
+            known_at=known_at,
+        )
         set_aside = self._set_aside(teacher_id, [c[0] for c in certificates])
-        return {"pin": teacher[0], "as_of": as_of, "known_at": known_at,
-                "incomplete": set_aside,
-                "status": verdict.status, "hours": verdict.hours,
-                "required_hours": verdict.required_hours, "window_years": verdict.window_years,
-                "next_due": verdict.next_due, "missing_hours": verdict.missing_hours,
-                "certificates": [{"number": c.number, "hours": c.hours,
-                                  "issued_on": c.issued_on, "form": c.form,
-                                  "provider_code": c.provider_code, "counts": c.counts}
-                                 for c in verdict.certificates]}
+        return {
+            "pin": teacher[0],
+            "as_of": as_of,
+            "known_at": known_at,
+            "incomplete": set_aside,
+            "status": verdict.status,
+            "hours": verdict.hours,
+            "required_hours": verdict.required_hours,
+            "window_years": verdict.window_years,
+            "next_due": verdict.next_due,
+            "missing_hours": verdict.missing_hours,
+            "certificates": [
+                {
+                    "number": c.number,
+                    "hours": c.hours,
+                    "issued_on": c.issued_on,
+                    "form": c.form,
+                    "provider_code": c.provider_code,
+                    "counts": c.counts,
+                }
+                for c in verdict.certificates
+            ],
+        }
 
     def certificates(self, pin: str) -> list[dict[str, Any]]:
         """The teacher's certificates, newest first."""
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
-            return certificate_rows(cur, "c.teacher_id = ?", (teacher_id,),
-                                    order="c.issued_on DESC, c.number DESC")
+            return certificate_rows(
+                cur, "c.teacher_id = ?", (teacher_id,), order="c.issued_on DESC, c.number DESC"
+            )
 
     def enrolments(self, pin: str) -> list[dict[str, Any]]:
         """The teacher's enrolments, newest first."""
-        columns = ("id", "programme_id", "programme_code", "title", "provider_code", "form",
-                   "mode", "funding", "hours", "assessment", "enrolled_on", "assessed_on",
-                   "passed", "score",
-                   "attempts", "withdrawn_on")
+        columns = (
+            "id",
+            "programme_id",
+            "programme_code",
+            "title",
+            "provider_code",
+            "form",
+            "mode",
+            "funding",
+            "hours",
+            "assessment",
+            "enrolled_on",
+            "assessed_on",
+            "passed",
+            "score",
+            "attempts",
+            "withdrawn_on",
+        )
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
-            rows = cur.query(f"SELECT {', '.join(columns)} FROM enrolments WHERE "
-                             "teacher_id = ? ORDER BY enrolled_on DESC, recorded_at DESC",
-                             (teacher_id,))
+            rows = cur.query(
+                f"SELECT {', '.join(columns)} FROM enrolments WHERE "
+                "teacher_id = ? ORDER BY enrolled_on DESC, recorded_at DESC",
+                (teacher_id,),
+            )
             # The live certificate of each enrolment (a revoked one reopens it).
-            certified = dict(cur.query(
-                "SELECT enrolment_id, number FROM certificate_index WHERE teacher_id = ? AND "
-                "kind = 'issued' AND "
-                "enrolment_id IS NOT NULL AND revoked_at IS NULL", (teacher_id,)))
+            certified = dict(
+                cur.query(
+                    "SELECT enrolment_id, number FROM certificate_index WHERE teacher_id = ? AND "
+                    "kind = 'issued' AND "
+                    "enrolment_id IS NOT NULL AND revoked_at IS NULL",
+                    (teacher_id,),
+                )
+            )
         result = []
         for row in rows:
             e = dict(zip(columns, row))
@@ -182,14 +283,25 @@ class TeacherQueries:
         """Every event about the teacher, their PIN entries, enrolments and certificates."""
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
-            pins = [r[0] for r in cur.query("SELECT pin FROM teacher_pins WHERE teacher_id = ?",
-                                            (teacher_id,))]
-            ids = [r[0] for r in cur.query(
-                "SELECT id FROM enrolments WHERE teacher_id = ? UNION "
-                "SELECT id FROM certificate_index WHERE teacher_id = ?",
-                (teacher_id, teacher_id))]
-        aggregate_ids = [UUID(teacher_id), *(self.app.keys.pin_index_id(p) for p in pins),
-                         *(UUID(i) for i in ids)]
+            pins = [
+                r[0]
+                for r in cur.query(
+                    "SELECT pin FROM teacher_pins WHERE teacher_id = ?", (teacher_id,)
+                )
+            ]
+            ids = [
+                r[0]
+                for r in cur.query(
+                    "SELECT id FROM enrolments WHERE teacher_id = ? UNION "
+                    "SELECT id FROM certificate_index WHERE teacher_id = ?",
+                    (teacher_id, teacher_id),
+                )
+            ]
+        aggregate_ids = [
+            UUID(teacher_id),
+            *(self.app.keys.pin_index_id(p) for p in pins),
+            *(UUID(i) for i in ids),
+        ]
         return [fact_dict(f) for f in EventLog(self.app).about(aggregate_ids)]
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time as clock_time
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import date, datetime
+from datetime import time as clock_time
+from typing import TYPE_CHECKING, Any
 
 from registry.domain.clock import BISHKEK, UTC
 from registry.domain.errors import ConflictError, InvalidInputError
@@ -53,14 +55,22 @@ class ReplayReport:
 
     def as_json(self) -> dict[str, Any]:
         copy = self.copy
-        return {"until": self.until.isoformat(), "into": self.into, "created": self.created,
-                "events_copied": copy.copied, "events_later": copy.later,
-                "events_orphaned": copy.orphaned, "last_position": copy.last_position,
-                "is_prefix": copy.is_prefix,
-                "ledger_head": self.ledger_head, "rebuilt_events": self.rebuilt_events,
-                "copy_seconds": copy.seconds, "rebuild_seconds": self.rebuild_seconds,
-                "seconds": self.seconds,
-                "comparison": self.comparison.as_json() if self.comparison else None}
+        return {
+            "until": self.until.isoformat(),
+            "into": self.into,
+            "created": self.created,
+            "events_copied": copy.copied,
+            "events_later": copy.later,
+            "events_orphaned": copy.orphaned,
+            "last_position": copy.last_position,
+            "is_prefix": copy.is_prefix,
+            "ledger_head": self.ledger_head,
+            "rebuilt_events": self.rebuilt_events,
+            "copy_seconds": copy.seconds,
+            "rebuild_seconds": self.rebuild_seconds,
+            "seconds": self.seconds,
+            "comparison": self.comparison.as_json() if self.comparison else None,
+        }
 
 
 def parse_moment(text: str) -> datetime:
@@ -72,24 +82,34 @@ def parse_moment(text: str) -> datetime:
             return datetime.combine(day, clock_time.max, BISHKEK).astimezone(UTC)
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInputError(f"{text!r} is not an ISO 8601 date or time "
-                                "(e.g. 2025-01-31T18:00:00+06:00)", field="until",
-                                code="invalid_moment") from None
+        raise InvalidInputError(
+            f"{text!r} is not an ISO 8601 date or time (e.g. 2025-01-31T18:00:00+06:00)",
+            field="until",
+            code="invalid_moment",
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
-def replay(app: "Registry", until: datetime, into: str, *, as_of: list[date] | None = None,
-           compare_answers: bool = True, exhaustive: bool = False,
-           on_batch: Callable[[str, int], None] | None = None) -> ReplayReport:
+def replay(
+    app: Registry,
+    until: datetime,
+    into: str,
+    *,
+    as_of: list[date] | None = None,
+    compare_answers: bool = True,
+    exhaustive: bool = False,
+    on_batch: Callable[[str, int], None] | None = None,
+) -> ReplayReport:
     """Rebuild the registry as known at `until` in the database at `into`, and compare."""
     from registry.application import Registry
     from registry.bootstrap import initialise, open_worker
 
     if not isinstance(until, datetime) or until.tzinfo is None:
-        raise InvalidInputError("The moment to replay until needs a time zone.", field="until",
-                                code="invalid_moment")
+        raise InvalidInputError(
+            "The moment to replay until needs a time zone.", field="until", code="invalid_moment"
+        )
     started = time.perf_counter()
     target = _target_settings(app.settings, into)
     created = _prepare(target)
@@ -101,22 +121,28 @@ def replay(app: "Registry", until: datetime, into: str, *, as_of: list[date] | N
         began = time.perf_counter()
         notify = (lambda n: on_batch("rebuild", n)) if on_batch else None
         progress = open_worker(replayed).rebuild(on_batch=notify)
-        report = ReplayReport(until=until, into=target.database.redacted(), created=created,
-                              copy=copied, rebuilt_events=progress.events,
-                              rebuild_seconds=time.perf_counter() - began)
+        report = ReplayReport(
+            until=until,
+            into=target.database.redacted(),
+            created=created,
+            copy=copied,
+            rebuilt_events=progress.events,
+            rebuild_seconds=time.perf_counter() - began,
+        )
         report.ledger_head = _ledger_head(replayed)
         if compare_answers:
             open_worker(app).catch_up()
             days = as_of or [until.astimezone(BISHKEK).date()]
-            report.comparison = compare(app, replayed, until, days, copied.left_out_ids,
-                                        exhaustive=exhaustive)
+            report.comparison = compare(
+                app, replayed, until, days, copied.left_out_ids, exhaustive=exhaustive
+            )
     finally:
         replayed.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ledger_head(replayed: "Registry") -> dict[str, Any]:
+def _ledger_head(replayed: Registry) -> dict[str, Any]:
     """The replayed log's ledger head (sealed by its view, or here if it has none)."""
     from registry import ledger
 
@@ -130,8 +156,11 @@ def _target_settings(live: Settings, into: str) -> Settings:
     target = dataclasses.replace(live, database_url=into)
     source, destination = live.database, target.database  # parsing validates the URL
     if source.same_database_as(destination):
-        raise InvalidInputError("Replay needs a separate database: the target is the live "
-                                "registry itself.", field="into", code="replay_into_live")
+        raise InvalidInputError(
+            "Replay needs a separate database: the target is the live registry itself.",
+            field="into",
+            code="replay_into_live",
+        )
     return target
 
 
@@ -142,10 +171,15 @@ def _prepare(target: Settings) -> bool:
     try:
         created = create_database(url)
     except DatabaseUnavailableError as error:
-        raise InvalidInputError(f"Cannot prepare {url.redacted()}: {error}".strip(),
-                                field="into", code="replay_target_unavailable") from None
+        raise InvalidInputError(
+            f"Cannot prepare {url.redacted()}: {error}".strip(),
+            field="into",
+            code="replay_target_unavailable",
+        ) from None
     if not created and holds_tables(url):
-        raise ConflictError(f"{url.redacted()} already holds tables: replay into a new (or "
-                            "an empty) database.", field="into",
-                            code="replay_target_not_empty")
+        raise ConflictError(
+            f"{url.redacted()} already holds tables: replay into a new (or an empty) database.",
+            field="into",
+            code="replay_target_not_empty",
+        )
     return created

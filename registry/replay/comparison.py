@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
@@ -32,14 +33,14 @@ _CHUNK = 500
 _REASONS = {
     "Certificate.Issued": "certificate {number} ({hours} h, issued {issued_on}) recorded {at}",
     "Certificate.LegacyRecorded": "legacy certificate {number} ({hours} h, issued {issued_on}) "
-                                  "recorded {at}",
+    "recorded {at}",
     "Certificate.DuplicateIssued": "duplicate {number} of {duplicate_of} recorded {at}",
     "Certificate.Revoked": "certificate {number} revoked {at}: {reason}",
     "Certificate.DuplicateRevoked": "certificate {number} revoked with its original {at}",
     "Teacher.Departed": "departure effective {effective_on} recorded {at}",
     "Teacher.Corrected": "details corrected {at}",
     "CompliancePolicy.VersionAdopted": "policy adopted {at}: {required_hours} h in "
-                                       "{window_years} years from {effective_from}",
+    "{window_years} years from {effective_from}",
 }
 
 
@@ -59,9 +60,17 @@ class Difference:
         return f"{self.then.get('status')} -> {self.now.get('status')}"
 
     def as_json(self) -> dict[str, Any]:
-        return to_json({"pin": self.pin, "full_name": self.full_name, "as_of": self.as_of,
-                        "then": self.then, "now": self.now, "change": self.change,
-                        "reasons": self.reasons})
+        return to_json(
+            {
+                "pin": self.pin,
+                "full_name": self.full_name,
+                "as_of": self.as_of,
+                "then": self.then,
+                "now": self.now,
+                "change": self.change,
+                "reasons": self.reasons,
+            }
+        )
 
 
 @dataclass
@@ -82,16 +91,28 @@ class Comparison:
         return Counter(d.change for d in self.differences)
 
     def as_json(self) -> dict[str, Any]:
-        return {"as_of": [d.isoformat() for d in self.as_of], "teachers": self.teachers,
-                "registered_later": self.registered_later, "compared": self.compared,
-                "unaffected": self.unaffected, "policy_changed": self.policy_changed,
-                "changes": dict(self.changes()),
-                "differences": [d.as_json() for d in self.differences],
-                "seconds": self.seconds}
+        return {
+            "as_of": [d.isoformat() for d in self.as_of],
+            "teachers": self.teachers,
+            "registered_later": self.registered_later,
+            "compared": self.compared,
+            "unaffected": self.unaffected,
+            "policy_changed": self.policy_changed,
+            "changes": dict(self.changes()),
+            "differences": [d.as_json() for d in self.differences],
+            "seconds": self.seconds,
+        }
 
 
-def compare(live: "Registry", replayed: "Registry", until: datetime, as_of: list[date],
-            later_ids: Iterable[str], *, exhaustive: bool = False) -> Comparison:
+def compare(
+    live: Registry,
+    replayed: Registry,
+    until: datetime,
+    as_of: list[date],
+    later_ids: Iterable[str],
+    *,
+    exhaustive: bool = False,
+) -> Comparison:
     """Compare every possibly affected teacher's compliance then (replayed) and now (live)."""
     from registry.queries import Queries
 
@@ -113,8 +134,9 @@ def compare(live: "Registry", replayed: "Registry", until: datetime, as_of: list
             before, after = _answer(then, pin, day), _answer(now, pin, day)
             if before != after:
                 difference = Difference(pin, full_name, day, before, after)
-                difference.reasons = _reasons(live, affected.get(teacher_id, set()), until,
-                                              result.policy_changed)
+                difference.reasons = _reasons(
+                    live, affected.get(teacher_id, set()), until, result.policy_changed
+                )
                 result.differences.append(difference)
     result.seconds = time.perf_counter() - started
     return result
@@ -130,17 +152,21 @@ def _answer(queries: Any, pin: str, day: date) -> dict[str, Any]:
     return found
 
 
-def _teachers(live: "Registry") -> dict[str, tuple[str, str, datetime]]:
+def _teachers(live: Registry) -> dict[str, tuple[str, str, datetime]]:
     """Every teacher ever registered: id -> (PIN at registration, name, registered at)."""
     teachers = {}
     for fact in EventLog(live).select("topic = ?", (get_topic(Teacher.Registered),)):
-        teachers[fact.originator_id.hex] = (fact.data["pin"], fact.data.get("full_name", ""),
-                                            fact.recorded_at)
+        teachers[fact.originator_id.hex] = (
+            fact.data["pin"],
+            fact.data.get("full_name", ""),
+            fact.recorded_at,
+        )
     return teachers
 
 
-def _affected_teachers(live: "Registry", later_ids: Iterable[str], until: datetime
-                       ) -> tuple[dict[str, set[UUID]], bool]:
+def _affected_teachers(
+    live: Registry, later_ids: Iterable[str], until: datetime
+) -> tuple[dict[str, set[UUID]], bool]:
     """Teacher id -> aggregates about them with events after the moment (read from each
     aggregate's first event, which names its teacher); and whether a policy version was
     adopted after it (the initial regulation recorded late changes no answer: it is the
@@ -150,13 +176,14 @@ def _affected_teachers(live: "Registry", later_ids: Iterable[str], until: dateti
     affected: dict[str, set[UUID]] = {}
     policy_changed = False
     for start in range(0, len(ids), _CHUNK):
-        chunk = [UUID(i) for i in ids[start:start + _CHUNK]]
+        chunk = [UUID(i) for i in ids[start : start + _CHUNK]]
         where, params = db.ids_condition("originator_id", chunk)
         for fact in log.select(f"originator_version = 1 AND {where}", params):
             if fact.type.startswith("CompliancePolicy."):
                 policy_changed = any(
                     f.type == "CompliancePolicy.VersionAdopted" and f.recorded_at > until
-                    for f in log.about([fact.originator_id]))
+                    for f in log.about([fact.originator_id])
+                )
             elif fact.type == "Teacher.Registered":
                 affected.setdefault(fact.originator_id.hex, set()).add(fact.originator_id)
             elif fact.data.get("teacher_id") is not None:
@@ -165,8 +192,9 @@ def _affected_teachers(live: "Registry", later_ids: Iterable[str], until: dateti
     return affected, policy_changed
 
 
-def _reasons(live: "Registry", aggregates: set[UUID], until: datetime,
-             policy_changed: bool) -> list[str]:
+def _reasons(
+    live: Registry, aggregates: set[UUID], until: datetime, policy_changed: bool
+) -> list[str]:
     """What was recorded after the moment about these aggregates (and the policy)."""
     from registry.domain.policy import CompliancePolicy
 

@@ -10,9 +10,10 @@ happen when the clock of recorded history was not monotonic.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from registry.ledger.chain import canonical_id
 from registry.storage import Database
@@ -39,11 +40,13 @@ class CopyResult:
     def is_prefix(self) -> bool:
         """Whether the copy is exactly the live log up to `last_position`."""
         return self.first_left_out is None or (
-            self.last_position is not None and self.first_left_out > self.last_position)
+            self.last_position is not None and self.first_left_out > self.last_position
+        )
 
 
-def copy_events(app: "Registry", target: Database, until: datetime,
-                on_batch: Callable[[int], None] | None = None) -> CopyResult:
+def copy_events(
+    app: Registry, target: Database, until: datetime, on_batch: Callable[[int], None] | None = None
+) -> CopyResult:
     """Copy every event of `app` recorded at or before `until` into `target`, in one
     transaction (all or nothing). The kept events carry their id as 32 hex characters."""
     result = CopyResult()
@@ -76,4 +79,3 @@ def copy_events(app: "Registry", target: Database, until: datetime,
             target.continue_positions(cur, result.last_position)
     result.seconds = time.perf_counter() - started
     return result
-

@@ -16,9 +16,10 @@ tests/integration/test_storage_library.py checks, but written with less per-even
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from json import encoder as json_encoder
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Recording
@@ -35,17 +36,25 @@ if TYPE_CHECKING:
 class BulkWriter:
     """Stores ordered domain events of one application in one transaction."""
 
-    def __init__(self, mapper: "Mapper", recorder: "ApplicationRecorder", db: "Database"):
+    def __init__(self, mapper: Mapper, recorder: ApplicationRecorder, db: Database):
         self.recorder, self.db = recorder, db
         self.transcoder = mapper.transcoder
         self.compressor = mapper.compressor
         self.cipher = mapper.cipher
         encoder = self.transcoder.encoder  # the library's JSONEncoder, for its settings
         self._encode = json_encoder.c_make_encoder(
-            None, self._default_for(encoder.default),
-            json_encoder.encode_basestring_ascii if encoder.ensure_ascii
-            else json_encoder.encode_basestring, None, encoder.key_separator,
-            encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
+            None,
+            self._default_for(encoder.default),
+            json_encoder.encode_basestring_ascii
+            if encoder.ensure_ascii
+            else json_encoder.encode_basestring,
+            None,
+            encoder.key_separator,
+            encoder.item_separator,
+            encoder.sort_keys,
+            encoder.skipkeys,
+            encoder.allow_nan,
+        )
         self._meta_key = encoder.item_separator + '"meta"' + encoder.key_separator
 
     @staticmethod
@@ -110,9 +119,16 @@ class BulkWriter:
             return None
         ids, versions, topics, states = self.rows(events)
         last = self.insert(ids, versions, topics, states)
-        return Recording(events[-1], Notification(
-            originator_id=ids[-1], originator_version=versions[-1], topic=topics[-1],
-            state=states[-1], id=last))
+        return Recording(
+            events[-1],
+            Notification(
+                originator_id=ids[-1],
+                originator_version=versions[-1],
+                topic=topics[-1],
+                state=states[-1],
+                id=last,
+            ),
+        )
 
     def insert(self, ids: list, versions: list, topics: list, states: list) -> int:
         """Insert encoded rows in order, in one transaction; the last one's position."""
@@ -136,8 +152,9 @@ class BulkWriter:
 
         recorder: Any = self.recorder
         datastore = recorder.datastore
-        table = SQL("{0}.{1}").format(Identifier(datastore.schema),
-                                      Identifier(recorder.events_table_name))
+        table = SQL("{0}.{1}").format(
+            Identifier(datastore.schema), Identifier(recorder.events_table_name)
+        )
         if datastore.originator_id_type == "uuid":
             id_type, ids = "uuid", [_uuid(i) for i in ids]
         else:  # the library's text ids are str(UUID)
@@ -148,16 +165,24 @@ class BulkWriter:
                 cursor.execute(statement, prepare=True)
             cursor.execute(SQL("NOTIFY {0}").format(Identifier(recorder.channel_name)))
             # Binary COPY: about a quarter of the server's work of INSERT … SELECT unnest().
-            with cursor.copy(SQL("COPY {0} (originator_id, originator_version, topic, state) "
-                                 "FROM STDIN (FORMAT BINARY)").format(table)) as copy:
+            with cursor.copy(
+                SQL(
+                    "COPY {0} (originator_id, originator_version, topic, state) "
+                    "FROM STDIN (FORMAT BINARY)"
+                ).format(table)
+            ) as copy:
                 copy.set_types([id_type, "int8", "text", "bytea"])
                 for row in zip(ids, versions, topics, states):
                     copy.write_row(row)
             # The table is locked: this session drew every id of the copy, in row order.
-            qualified = ".".join('"' + name.replace('"', '""') + '"' for name in
-                                 (datastore.schema, recorder.events_table_name))
-            cursor.execute("SELECT currval(pg_get_serial_sequence(%s, 'notification_id')) "
-                           "AS position", (qualified,))
+            qualified = ".".join(
+                '"' + name.replace('"', '""') + '"'
+                for name in (datastore.schema, recorder.events_table_name)
+            )
+            cursor.execute(
+                "SELECT currval(pg_get_serial_sequence(%s, 'notification_id')) AS position",
+                (qualified,),
+            )
             return cursor.fetchone()["position"]
 
 
@@ -173,4 +198,3 @@ def _uuid(aggregate_id: UUID | bytes | str) -> UUID:
     if isinstance(aggregate_id, bytes):
         return UUID(bytes=aggregate_id)
     return UUID(hex=aggregate_id)
-

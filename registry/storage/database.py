@@ -9,8 +9,9 @@ answers whatever differs between the engines (ids, the catalogue, locks, bulk wr
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from registry.settings import DatabaseURL
@@ -59,13 +60,13 @@ class Database:
         raise NotImplementedError
 
     @contextmanager
-    def transaction(self) -> Iterator["Cursor"]:
+    def transaction(self) -> Iterator[Cursor]:
         """One write transaction (writers queue for each other instead of failing)."""
         raise NotImplementedError
         yield
 
     @contextmanager
-    def reading(self, snapshot: bool = False) -> Iterator["Cursor"]:
+    def reading(self, snapshot: bool = False) -> Iterator[Cursor]:
         """A read-only cursor. Its statements see one snapshot of the database on SQLite
         (a read transaction); on PostgreSQL each sees the latest commits, or with
         `snapshot` they all see the database as of the first one (REPEATABLE READ)."""
@@ -114,7 +115,7 @@ class Database:
 
     # -- the catalogue -----------------------------------------------------------------
 
-    def table_names(self, cur: "Cursor | None" = None) -> set[str]:
+    def table_names(self, cur: Cursor | None = None) -> set[str]:
         """The tables of the registry's schema."""
         raise NotImplementedError
 
@@ -122,7 +123,7 @@ class Database:
         """Whether a table exists (databases initialised by earlier versions lack some)."""
         raise NotImplementedError
 
-    def columns(self, table: str, cur: "Cursor | None" = None) -> set[str]:
+    def columns(self, table: str, cur: Cursor | None = None) -> set[str]:
         """The names of a table's columns (none if there is no such table)."""
         raise NotImplementedError
 
@@ -134,42 +135,48 @@ class Database:
         raise NotImplementedError
         yield
 
-    def lock(self, cur: "Cursor", key: int) -> None:
+    def lock(self, cur: Cursor, key: int) -> None:
         """Take a lock shared by every registry process until `cur`'s transaction ends."""
         raise NotImplementedError
 
-    def listener(self) -> "Listener":
+    def listener(self) -> Listener:
         """A connection of its own that hears of saves (an engine that `notifies`)."""
         raise NotImplementedError(f"{type(self).__name__} does not announce saves")
 
     # -- view tables (registry.storage.tables) -----------------------------------------
 
-    def table_ddl(self, table: "Table") -> list[str]:
+    def table_ddl(self, table: Table) -> list[str]:
         """CREATE TABLE and CREATE INDEX statements of a view table (idempotent)."""
         types = self.column_types
         required = set(table.key) | set(table.not_null) | set(table.counters)
-        cols = ", ".join(f"{name} {types[kind]}{' NOT NULL' if name in required else ''}"
-                         f"{' DEFAULT 0' if name in table.counters else ''}"
-                         for name, kind in table.columns)
-        statements = [f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
-                      f"PRIMARY KEY ({', '.join(table.key)}))"]
+        cols = ", ".join(
+            f"{name} {types[kind]}{' NOT NULL' if name in required else ''}"
+            f"{' DEFAULT 0' if name in table.counters else ''}"
+            for name, kind in table.columns
+        )
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
+            f"PRIMARY KEY ({', '.join(table.key)}))"
+        ]
         for index in table.indexes:
             where = index[-1] if index[-1].startswith("WHERE ") else ""
             columns = index[:-1] if where else index
-            statements.append(f"CREATE INDEX IF NOT EXISTS {table.name}_{'_'.join(columns)} "
-                              f"ON {table.name} ({', '.join(columns)})"
-                              f"{' ' + where if where else ''}")
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {table.name}_{'_'.join(columns)} "
+                f"ON {table.name} ({', '.join(columns)})"
+                f"{' ' + where if where else ''}"
+            )
         return statements
 
-    def upsert_sql(self, table: "Table") -> str:
+    def upsert_sql(self, table: Table) -> str:
         """The statement that writes rows of a view table, replacing or adding."""
         raise NotImplementedError
 
-    def write_rows(self, cur: "Cursor", table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+    def write_rows(self, cur: Cursor, table: Table, rows: Sequence[Sequence[Any]]) -> None:
         """Upsert rows (tuples in column order; each key at most once), fast."""
         raise NotImplementedError
 
-    def empty(self, cur: "Cursor", table: str) -> None:
+    def empty(self, cur: Cursor, table: str) -> None:
         """Remove every row of a table."""
         raise NotImplementedError
 
@@ -181,14 +188,20 @@ class Database:
         raise NotImplementedError
 
     @contextmanager
-    def raw_cursor(self, cursor: "Cursor | None") -> Iterator[Any]:
+    def raw_cursor(self, cursor: Cursor | None) -> Iterator[Any]:
         """A driver cursor for `raw_events_sql`: on `cursor`'s transaction if given."""
         raise NotImplementedError
         yield
 
-    def read_raw(self, *, after: int = 0, until: int | None = None, batch: int = READ_BATCH,
-                 cursor: "Cursor | None" = None, plain: bool = False
-                 ) -> Iterator[list[RawEvent]]:
+    def read_raw(
+        self,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        batch: int = READ_BATCH,
+        cursor: Cursor | None = None,
+        plain: bool = False,
+    ) -> Iterator[list[RawEvent]]:
         """Stored events after a position (up to `until`), in position order, in batches.
 
         Pass a cursor to read inside its transaction (the ledger view seals what its
@@ -198,8 +211,9 @@ class Database:
         statement = self.raw_events_sql(bounded=until is not None)
         with self.raw_cursor(cursor) as raw:
             while True:
-                raw.execute(statement,
-                            (after, until, batch) if until is not None else (after, batch))
+                raw.execute(
+                    statement, (after, until, batch) if until is not None else (after, batch)
+                )
                 rows = raw.fetchall()
                 if not rows:
                     return
@@ -208,11 +222,11 @@ class Database:
                     return
                 after = rows[-1][0]
 
-    def insert_raw(self, cur: "Cursor", events: Sequence[RawEvent]) -> None:
+    def insert_raw(self, cur: Cursor, events: Sequence[RawEvent]) -> None:
         """Store rows exactly as given (positions included; ids as 32 hex characters)."""
         raise NotImplementedError
 
-    def continue_positions(self, cur: "Cursor", position: int) -> None:
+    def continue_positions(self, cur: Cursor, position: int) -> None:
         """Make the next stored event's position follow `position` (after `insert_raw`)."""
 
 
@@ -230,7 +244,7 @@ class Cursor:
         self._staged.add(table)
         return seen
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> "Cursor":
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
         self.raw.execute(self.db.sql(statement), tuple(params))
         return self
 
@@ -251,12 +265,12 @@ class Cursor:
         """Take a registry-wide lock until this transaction ends (`Database.lock`)."""
         self.db.lock(self, key)
 
-    def write_rows(self, table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+    def write_rows(self, table: Table, rows: Sequence[Sequence[Any]]) -> None:
         """Upsert rows of a view table (tuples in column order; each key at most once)."""
         if rows:
             self.db.write_rows(self, table, rows)
 
-    def empty(self, table: "Table") -> None:
+    def empty(self, table: Table) -> None:
         """Remove every row of a view table (TRUNCATE where the engine has it)."""
         self.db.empty(self, table.name)
 

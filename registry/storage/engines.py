@@ -13,8 +13,7 @@ def engine(url: DatabaseURL) -> type[Database]:
     return SqliteDatabase if url.embedded else PostgresDatabase
 
 
-def open_database(url: DatabaseURL, *, pool_size: int = 4,
-                  app_name: str = "Registry") -> Database:
+def open_database(url: DatabaseURL, *, pool_size: int = 4, app_name: str = "Registry") -> Database:
     """Connections to the database at `url` (`pool_size`: a server's, at most)."""
     return engine(url)(url, pool_size=pool_size, app_name=app_name)
 

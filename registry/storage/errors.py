@@ -17,9 +17,17 @@ def unreachable(error: BaseException) -> bool:
     import psycopg_pool
     from eventsourcing.persistence import InterfaceError, OperationalError
 
-    return isinstance(error, (DatabaseUnavailableError, psycopg.OperationalError,
-                              psycopg.InterfaceError, psycopg_pool.PoolTimeout,
-                              OperationalError, InterfaceError))
+    return isinstance(
+        error,
+        (
+            DatabaseUnavailableError,
+            psycopg.OperationalError,
+            psycopg.InterfaceError,
+            psycopg_pool.PoolTimeout,
+            OperationalError,
+            InterfaceError,
+        ),
+    )
 
 
 def blames_the_data(error: BaseException) -> bool:
@@ -30,10 +38,21 @@ def blames_the_data(error: BaseException) -> bool:
     import psycopg
     import psycopg_pool
 
-    if isinstance(error, (psycopg.DataError, psycopg.IntegrityError, sqlite3.DataError,
-                          sqlite3.IntegrityError)):
+    if isinstance(
+        error,
+        (psycopg.DataError, psycopg.IntegrityError, sqlite3.DataError, sqlite3.IntegrityError),
+    ):
         return True
-    if isinstance(error, (psycopg.Error, sqlite3.Error, psycopg_pool.PoolTimeout, OSError,
-                          MemoryError, RecursionError)):
+    if isinstance(
+        error,
+        (
+            psycopg.Error,
+            sqlite3.Error,
+            psycopg_pool.PoolTimeout,
+            OSError,
+            MemoryError,
+            RecursionError,
+        ),
+    ):
         return False
     return isinstance(error, Exception)

@@ -11,9 +11,10 @@ checked against the library's for every event type (tests/integration/test_stora
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -49,10 +50,15 @@ class Fact:
 
     def as_json(self) -> dict[str, Any]:
         """The fact with JSON-ready values."""
-        return {"position": self.position, "type": self.type,
-                "originator_id": str(self.originator_id), "version": self.version,
-                "recorded_at": self.recorded_at.isoformat(), "actor": self.actor,
-                "data": to_json(self.data)}
+        return {
+            "position": self.position,
+            "type": self.type,
+            "originator_id": str(self.originator_id),
+            "version": self.version,
+            "recorded_at": self.recorded_at.isoformat(),
+            "actor": self.actor,
+            "data": to_json(self.data),
+        }
 
 
 def to_json(value: Any) -> Any:
@@ -77,10 +83,15 @@ def fact_from_event(domain_event: Any, position: int) -> Fact:
     """A decoded domain event at a position, as a fact."""
     state = domain_event.__dict__
     data = {k: v for k, v in state.items() if k not in _BASE_FIELDS}
-    return Fact(position=position, type=type(domain_event).__qualname__,
-                originator_id=domain_event.originator_id,
-                version=domain_event.originator_version, recorded_at=domain_event.timestamp,
-                meta=state.get("meta") or {}, data=data)
+    return Fact(
+        position=position,
+        type=type(domain_event).__qualname__,
+        originator_id=domain_event.originator_id,
+        version=domain_event.originator_version,
+        recorded_at=domain_event.timestamp,
+        meta=state.get("meta") or {},
+        data=data,
+    )
 
 
 def _uuid(aggregate_id: Any) -> UUID:
@@ -95,7 +106,7 @@ def _uuid(aggregate_id: Any) -> UUID:
 class EventLog:
     """Reads the application's log as facts, through the library's own decoding."""
 
-    def __init__(self, app: "Store"):
+    def __init__(self, app: Store):
         self.app = app
         self.db = app.db
 
@@ -105,11 +116,13 @@ class EventLog:
     def read(self, after: int = 0, limit: int = 1000, until: int | None = None) -> list[Fact]:
         """Up to `limit` facts after a position (and up to `until`, if given)."""
         notifications = self.app.recorder.select_notifications(
-            start=after, limit=limit, stop=until, inclusive_of_start=False)
+            start=after, limit=limit, stop=until, inclusive_of_start=False
+        )
         return [self.decode(n) for n in notifications]
 
-    def iterate(self, after: int = 0, batch: int = 5000, until: int | None = None
-                ) -> Iterator[list[Fact]]:
+    def iterate(
+        self, after: int = 0, batch: int = 5000, until: int | None = None
+    ) -> Iterator[list[Fact]]:
         """Every fact after a position, in batches."""
         while True:
             facts = self.read(after, batch, until)
@@ -118,21 +131,37 @@ class EventLog:
             yield facts
             after = facts[-1].position
 
-    def select(self, where: str = "", params: Sequence[Any] = (), *, after: int = 0,
-               limit: int | None = None) -> list[Fact]:
+    def select(
+        self,
+        where: str = "",
+        params: Sequence[Any] = (),
+        *,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> list[Fact]:
         """The facts after a position whose stored rows meet a condition on the columns
         originator_id (compare with `db.id_param`), originator_version and topic
         (`?` parameters), in position order, at most `limit`."""
         db = self.db
         column = db.position_column
         conditions = " AND ".join([f"{column} > ?"] + ([f"({where})"] if where else []))
-        rows = db.query(f"SELECT {column}, {_COLUMNS} FROM {db.events_table} "
-                        f"WHERE {conditions} ORDER BY {column}"
-                        + (" LIMIT ?" if limit is not None else ""),
-                        [after, *params] + ([limit] if limit is not None else []))
-        return [self.decode(Notification(id=r[0], originator_id=db.id_value(r[1]),
-                                         originator_version=r[2], topic=r[3],
-                                         state=bytes(r[4]))) for r in rows]
+        rows = db.query(
+            f"SELECT {column}, {_COLUMNS} FROM {db.events_table} "
+            f"WHERE {conditions} ORDER BY {column}" + (" LIMIT ?" if limit is not None else ""),
+            [after, *params] + ([limit] if limit is not None else []),
+        )
+        return [
+            self.decode(
+                Notification(
+                    id=r[0],
+                    originator_id=db.id_value(r[1]),
+                    originator_version=r[2],
+                    topic=r[3],
+                    state=bytes(r[4]),
+                )
+            )
+            for r in rows
+        ]
 
     def about(self, aggregate_ids: Sequence[UUID]) -> list[Fact]:
         """Every fact about the given aggregates, oldest first, with their positions."""
@@ -141,14 +170,18 @@ class EventLog:
         where, params = self.db.ids_condition("originator_id", list(aggregate_ids))
         return self.select(where, params)
 
-    def recorded_at(self, event: "RawEvent") -> datetime:
+    def recorded_at(self, event: RawEvent) -> datetime:
         """When a stored row's event was recorded (its timestamp), read from its bytes."""
         state = event.state if type(event.state) is bytes else bytes(event.state)
         match = _TIMESTAMP.match(state)
         if match:
             return datetime.fromisoformat(match.group(1).decode())
-        stored = StoredEvent(originator_id=_uuid(event.originator_id),
-                             originator_version=event.version, topic=event.topic, state=state)
+        stored = StoredEvent(
+            originator_id=_uuid(event.originator_id),
+            originator_version=event.version,
+            topic=event.topic,
+            state=state,
+        )
         return self.app.mapper.to_domain_event(stored).timestamp
 
 
@@ -162,7 +195,7 @@ class FactReader:
     never decoded.
     """
 
-    def __init__(self, app: "Store"):
+    def __init__(self, app: Store):
         self.app = app
         self.db = db = app.db
         mapper = app.mapper
@@ -170,21 +203,28 @@ class FactReader:
         self._decode = mapper.transcoder.decode
         self._classes: dict[str, tuple[type, str, int]] = {}
         column, table = db.position_column, db.events_table
-        self._sql = (f"SELECT {column}, {_COLUMNS} FROM {table} WHERE {column} > ? "
-                     f"ORDER BY {column} LIMIT ?")
-        self._sql_until = (f"SELECT {column}, {_COLUMNS} FROM {table} WHERE {column} > ? "
-                           f"AND {column} <= ? ORDER BY {column} LIMIT ?")
+        self._sql = (
+            f"SELECT {column}, {_COLUMNS} FROM {table} WHERE {column} > ? ORDER BY {column} LIMIT ?"
+        )
+        self._sql_until = (
+            f"SELECT {column}, {_COLUMNS} FROM {table} WHERE {column} > ? "
+            f"AND {column} <= ? ORDER BY {column} LIMIT ?"
+        )
 
     def _class(self, topic: str) -> tuple[type, str, int]:
         found = self._classes.get(topic)
         if found is None:
             cls = resolve_topic(topic)
-            found = self._classes[topic] = (cls, cls.__qualname__,
-                                            getattr(cls, "class_version", 1))
+            found = self._classes[topic] = (cls, cls.__qualname__, getattr(cls, "class_version", 1))
         return found
 
-    def read(self, after: int = 0, limit: int = 1000, until: int | None = None,
-             wanted: frozenset[str] | None = None) -> list[Fact]:
+    def read(
+        self,
+        after: int = 0,
+        limit: int = 1000,
+        until: int | None = None,
+        wanted: frozenset[str] | None = None,
+    ) -> list[Fact]:
         """Up to `limit` facts after a position (and up to `until`, if given); only the
         types in `wanted` (all, if None) are decoded, the others are stubs."""
         if until is None:
@@ -193,17 +233,27 @@ class FactReader:
             rows = self.db.query(self._sql_until, (after, until, limit))
         if wanted is None:
             return [self.fact(*row) for row in rows]
-        return [self.fact(*row) if self._class(row[3])[1] in wanted else self.stub(*row[:4])
-                for row in rows]
+        return [
+            self.fact(*row) if self._class(row[3])[1] in wanted else self.stub(*row[:4])
+            for row in rows
+        ]
 
     def stub(self, position: int, originator_id: Any, version: int, topic: str) -> Fact:
         """A fact of a type no view decodes: where it is and what it is, without its state
         (the originator id as stored: a view that reads stubs only counts positions)."""
-        return Fact(position=position, type=self._class(topic)[1], originator_id=originator_id,
-                    version=version, recorded_at=None, meta={}, data={})  # type: ignore[arg-type]
+        return Fact(
+            position=position,
+            type=self._class(topic)[1],
+            originator_id=originator_id,
+            version=version,
+            recorded_at=None,
+            meta={},
+            data={},
+        )  # type: ignore[arg-type]
 
-    def fact(self, position: int, originator_id: Any, version: int, topic: str,
-             state: bytes) -> Fact:
+    def fact(
+        self, position: int, originator_id: Any, version: int, topic: str, state: bytes
+    ) -> Fact:
         """One stored row as a fact (the library's `Mapper.to_domain_event`, without the
         event object: decrypt, decompress, decode, upcast)."""
         cls, qualname, class_version = self._class(topic)
@@ -226,7 +276,12 @@ class FactReader:
         meta = data.pop("meta", None) or {}
         for name in _SKIP:
             data.pop(name, None)
-        return Fact(position=position, type=qualname,
-                    originator_id=originator_id if isinstance(originator_id, UUID)
-                    else UUID(originator_id),
-                    version=version, recorded_at=recorded_at, meta=meta, data=data)
+        return Fact(
+            position=position,
+            type=qualname,
+            originator_id=originator_id if isinstance(originator_id, UUID) else UUID(originator_id),
+            version=version,
+            recorded_at=recorded_at,
+            meta=meta,
+            data=data,
+        )

@@ -25,7 +25,7 @@ class Listener:
         except psycopg.Error as error:
             raise DatabaseUnavailableError(str(error).strip()) from error
 
-    def __enter__(self) -> "Listener":
+    def __enter__(self) -> Listener:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -42,8 +42,11 @@ class Listener:
     def try_lock(self, key: int) -> bool:
         """Take a session lock (`registry.storage.locks`) if free; it is released when this
         connection ends, so a process that dies hands it on."""
-        return bool(self._run(lambda: self._conn.execute(
-            "SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]))
+        return bool(
+            self._run(
+                lambda: self._conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+            )
+        )
 
     def listen(self) -> None:
         """Start hearing of saves to the events table."""
@@ -51,8 +54,9 @@ class Listener:
 
     def heard(self, timeout: float) -> bool:
         """Whether a save was announced within `timeout` seconds."""
-        return self._run(lambda: any(True for _ in self._conn.notifies(
-            timeout=timeout, stop_after=1)))
+        return self._run(
+            lambda: any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+        )
 
     def close(self) -> None:
         try:

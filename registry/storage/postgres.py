@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from registry.settings import DatabaseURL
@@ -57,10 +58,15 @@ class PostgresDatabase(Database):
         self._unreachable_at: float | None = None
         # No `check=`: `_pooled` pings a connection before lending it itself, because the
         # pool's own check sleeps 1, 2, 4, 8 s between the dead connections it finds.
-        self._pool = ConnectionPool(self.conninfo(), min_size=1, max_size=pool_size,
-                                    open=True, timeout=POOL_WAIT_S,
-                                    kwargs={"autocommit": True},
-                                    configure=self._configure)
+        self._pool = ConnectionPool(
+            self.conninfo(),
+            min_size=1,
+            max_size=pool_size,
+            open=True,
+            timeout=POOL_WAIT_S,
+            kwargs={"autocommit": True},
+            configure=self._configure,
+        )
 
     @classmethod
     def create(cls, url: DatabaseURL) -> bool:
@@ -69,13 +75,18 @@ class PostgresDatabase(Database):
         from psycopg import sql
         from psycopg.conninfo import make_conninfo
 
-        conninfo = make_conninfo(host=url.host, port=url.port, user=url.user,
-                                 dbname="postgres",
-                                 **({"password": url.password} if url.password else {}))
+        conninfo = make_conninfo(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            dbname="postgres",
+            **({"password": url.password} if url.password else {}),
+        )
         try:
             with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                      (url.dbname,)).fetchone()
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", (url.dbname,)
+                ).fetchone()
                 if exists:
                     return False
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.dbname)))
@@ -87,8 +98,13 @@ class PostgresDatabase(Database):
 
     def conninfo(self) -> str:
         u = self.url
-        parts = [f"host={u.host}", f"port={u.port}", f"user={u.user}", f"dbname={u.dbname}",
-                 "connect_timeout=5"]
+        parts = [
+            f"host={u.host}",
+            f"port={u.port}",
+            f"user={u.user}",
+            f"dbname={u.dbname}",
+            "connect_timeout=5",
+        ]
         if u.password:
             parts.append(f"password={u.password}")
         return " ".join(parts)
@@ -134,10 +150,8 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self.connection() as conn:
-            with conn.transaction():
-                with conn.cursor() as cur:
-                    yield Cursor(self, cur)
+        with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield Cursor(self, cur)
 
     @contextmanager
     def reading(self, snapshot: bool = False) -> Iterator[Cursor]:
@@ -165,21 +179,28 @@ class PostgresDatabase(Database):
     # -- the catalogue -----------------------------------------------------------------
 
     def table_names(self, cur: Cursor | None = None) -> set[str]:
-        statement = ("SELECT table_name FROM information_schema.tables "
-                     "WHERE table_schema = current_schema()")
+        statement = (
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
         rows = cur.query(statement) if cur is not None else self.query(statement)
         return {row[0] for row in rows}
 
     def table_exists(self, name: str) -> bool:
-        row = self.query_one("SELECT count(*) FROM information_schema.tables WHERE "
-                             "table_name = ? AND table_schema = current_schema()", (name,))
+        row = self.query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE "
+            "table_name = ? AND table_schema = current_schema()",
+            (name,),
+        )
         return bool(row and row[0])
 
     def columns(self, table: str, cur: Cursor | None = None) -> set[str]:
-        statement = ("SELECT column_name FROM information_schema.columns WHERE "
-                     "table_name = ? AND table_schema = current_schema()")
-        rows = cur.query(statement, (table,)) if cur is not None else \
-            self.query(statement, (table,))
+        statement = (
+            "SELECT column_name FROM information_schema.columns WHERE "
+            "table_name = ? AND table_schema = current_schema()"
+        )
+        rows = (
+            cur.query(statement, (table,)) if cur is not None else self.query(statement, (table,))
+        )
         return {row[0] for row in rows}
 
     # -- locks ---------------------------------------------------------------------------
@@ -197,7 +218,7 @@ class PostgresDatabase(Database):
     def lock(self, cur: Cursor, key: int) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(?)", (key,))  # released at commit
 
-    def listener(self) -> "Listener":
+    def listener(self) -> Listener:
         from registry.storage.listening import Listener
 
         # The library NOTIFYs on a channel named after the events table.
@@ -205,13 +226,15 @@ class PostgresDatabase(Database):
 
     # -- view tables -------------------------------------------------------------------
 
-    def upsert_sql(self, table: "Table") -> str:
+    def upsert_sql(self, table: Table) -> str:
         """Rows as one array per column, unnested (psycopg adapts lists in C)."""
         arrays = ", ".join(f"?::{_ARRAY[kind]}" for _, kind in table.columns)
-        return (f"INSERT INTO {table.name} ({', '.join(table.names)}) "
-                f"SELECT * FROM unnest({arrays}) {table.conflict_clause()}")
+        return (
+            f"INSERT INTO {table.name} ({', '.join(table.names)}) "
+            f"SELECT * FROM unnest({arrays}) {table.conflict_clause()}"
+        )
 
-    def write_rows(self, cur: Cursor, table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+    def write_rows(self, cur: Cursor, table: Table, rows: Sequence[Sequence[Any]]) -> None:
         if len(rows) >= COPY_FROM_ROWS:
             self._copy_upsert(cur, table, rows)
             return
@@ -221,21 +244,24 @@ class PostgresDatabase(Database):
                 columns[index] = [float(v) if isinstance(v, int) else v for v in columns[index]]
         cur.execute(self.upsert_sql(table), columns)
 
-    def _copy_upsert(self, cur: Cursor, table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+    def _copy_upsert(self, cur: Cursor, table: Table, rows: Sequence[Sequence[Any]]) -> None:
         """Binary COPY into this session's staging table, then one upsert."""
         staging, names = f"{table.name}_staging", ", ".join(table.names)
         # Emptied at every commit; a second write to the table in one transaction finds
         # the first one's rows still there (and a rolled-back one leaves none).
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table.name}) "
-                    "ON COMMIT DELETE ROWS")
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS"
+        )
         if cur.staged(staging):
             cur.execute(f"TRUNCATE {staging}")
         with cur.raw.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([_COPY_TYPE[kind] for _, kind in table.columns])
             for row in rows:
                 copy.write_row(row)
-        cur.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} "
-                    f"{table.conflict_clause()}")
+        cur.execute(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} "
+            f"{table.conflict_clause()}"
+        )
 
     def empty(self, cur: Cursor, table: str) -> None:
         cur.execute(f"TRUNCATE {table}")  # a rebuild empties big tables
@@ -246,10 +272,12 @@ class PostgresDatabase(Database):
         """Binary rows with the id as its 16 bytes, which read ~2x faster than text rows
         of UUID objects."""
         column = self.position_column
-        return (f"SELECT {column}, uuid_send(originator_id), originator_version, topic, "
-                f"state FROM {self.events_table} WHERE {column} > %s"
-                + (f" AND {column} <= %s" if bounded else "")
-                + f" ORDER BY {column} LIMIT %s")
+        return (
+            f"SELECT {column}, uuid_send(originator_id), originator_version, topic, "
+            f"state FROM {self.events_table} WHERE {column} > %s"
+            + (f" AND {column} <= %s" if bounded else "")
+            + f" ORDER BY {column} LIMIT %s"
+        )
 
     @contextmanager
     def raw_cursor(self, cursor: Cursor | None) -> Iterator[Any]:
@@ -257,22 +285,32 @@ class PostgresDatabase(Database):
             with cursor.raw.connection.cursor(binary=True) as raw:
                 yield raw
             return
-        with self.connection() as conn:
-            with conn.cursor(binary=True) as raw:
-                yield raw
+        with self.connection() as conn, conn.cursor(binary=True) as raw:
+            yield raw
 
-    def insert_raw(self, cur: Cursor, events: "Sequence[RawEvent]") -> None:
+    def insert_raw(self, cur: Cursor, events: Sequence[RawEvent]) -> None:
         """COPY in binary: the fastest way in (positions given explicitly)."""
-        with cur.raw.copy(f"COPY {self.events_table} (notification_id, originator_id, "
-                          "originator_version, topic, state) FROM STDIN (FORMAT BINARY)") as copy:
+        with cur.raw.copy(
+            f"COPY {self.events_table} (notification_id, originator_id, "
+            "originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
             copy.set_types(["int8", "uuid", "int8", "text", "bytea"])
             for e in events:
-                copy.write_row((e.position, UUID(hex=e.originator_id), e.version, e.topic,
-                                e.state if type(e.state) is bytes else bytes(e.state)))
+                copy.write_row(
+                    (
+                        e.position,
+                        UUID(hex=e.originator_id),
+                        e.version,
+                        e.topic,
+                        e.state if type(e.state) is bytes else bytes(e.state),
+                    )
+                )
 
     def continue_positions(self, cur: Cursor, position: int) -> None:
-        cur.execute("SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
-                    (self.events_table, position))
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
+            (self.events_table, position),
+        )
 
 
 def _answers(conn: Any) -> bool:
@@ -323,8 +361,7 @@ class _Reader:
             if first and _lost(self.conn) and not isinstance(error, psycopg_pool.PoolTimeout):
                 self.moved = True
                 return self._connect(first=False)
-            raise DatabaseUnavailableError(f"the database could not be reached: {error}") \
-                from error
+            raise DatabaseUnavailableError(f"the database could not be reached: {error}") from error
         except BaseException as error:
             self._discard(stack, error)
             raise
@@ -350,16 +387,14 @@ class _Reader:
             if stack is not None:
                 self._discard(stack, error)
             if self.moved or (self.snapshot and self.statements):
-                raise DatabaseUnavailableError(f"the connection was lost: {error}") \
-                    from error
+                raise DatabaseUnavailableError(f"the connection was lost: {error}") from error
             self.moved = True
             self._connect(first=False)
             try:
                 result = action(self.cursor.raw)
             except psycopg.Error as again:
                 if _lost(self.conn):
-                    raise DatabaseUnavailableError(f"the connection was lost: {again}") \
-                        from again
+                    raise DatabaseUnavailableError(f"the connection was lost: {again}") from again
                 raise
         self.statements += 1
         return result

@@ -51,16 +51,18 @@ CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
 # deleted, and only the newest may change, by growing (its earlier entries kept). An
 # attacker must first drop these guards, as for the events; verification then still
 # names what they changed.
-_GROWS_ONLY = ("OLD.seq < (SELECT max(seq) FROM ledger_checkpoints) OR NEW.seq <> OLD.seq "
-               "OR NEW.first_position <> OLD.first_position OR NEW.position <= OLD.position "
-               "OR NEW.events <= OLD.events OR {prefix} <> OLD.entries")
+_GROWS_ONLY = (
+    "OLD.seq < (SELECT max(seq) FROM ledger_checkpoints) OR NEW.seq <> OLD.seq "
+    "OR NEW.first_position <> OLD.first_position OR NEW.position <= OLD.position "
+    "OR NEW.events <= OLD.events OR {prefix} <> OLD.entries"
+)
 _SQLITE_CHECKPOINT_GUARDS = (
     "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_no_delete BEFORE DELETE ON "
     "ledger_checkpoints BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: "
     "DELETE is not allowed'); END",
     "CREATE TRIGGER IF NOT EXISTS ledger_checkpoints_grow_only BEFORE UPDATE ON "
-    "ledger_checkpoints WHEN " + _GROWS_ONLY.format(
-        prefix="substr(NEW.entries, 1, length(OLD.entries))")
+    "ledger_checkpoints WHEN "
+    + _GROWS_ONLY.format(prefix="substr(NEW.entries, 1, length(OLD.entries))")
     + " BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only: only the newest "
     "may grow'); END",
 )
@@ -69,7 +71,8 @@ _POSTGRES_CHECKPOINT_GUARDS = (
     "AS $$ BEGIN"
     " IF TG_OP <> 'UPDATE' THEN RAISE EXCEPTION 'ledger checkpoints are append-only: "
     "DELETE or TRUNCATE is not allowed' USING ERRCODE = 'insufficient_privilege'; END IF;"
-    " IF " + _GROWS_ONLY.format(prefix="substring(NEW.entries from 1 for length(OLD.entries))")
+    " IF "
+    + _GROWS_ONLY.format(prefix="substring(NEW.entries from 1 for length(OLD.entries))")
     + " THEN RAISE EXCEPTION 'ledger checkpoints are append-only: only the newest may grow'"
     " USING ERRCODE = 'insufficient_privilege'; END IF;"
     " RETURN NEW; END $$",

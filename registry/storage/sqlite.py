@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from registry.settings import DatabaseURL
@@ -52,8 +53,9 @@ class SqliteDatabase(Database):
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.url.path, isolation_level=None, timeout=30,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                self.url.path, isolation_level=None, timeout=30, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
@@ -124,8 +126,9 @@ class SqliteDatabase(Database):
         return {row[0] for row in rows}
 
     def table_exists(self, name: str) -> bool:
-        row = self.query_one("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                             "name = ?", (name,))
+        row = self.query_one(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        )
         return bool(row and row[0])
 
     def columns(self, table: str, cur: Cursor | None = None) -> set[str]:
@@ -146,12 +149,14 @@ class SqliteDatabase(Database):
 
     # -- view tables -------------------------------------------------------------------
 
-    def upsert_sql(self, table: "Table") -> str:
+    def upsert_sql(self, table: Table) -> str:
         marks = ", ".join("?" * len(table.columns))
-        return (f"INSERT INTO {table.name} ({', '.join(table.names)}) VALUES ({marks}) "
-                f"{table.conflict_clause()}")
+        return (
+            f"INSERT INTO {table.name} ({', '.join(table.names)}) VALUES ({marks}) "
+            f"{table.conflict_clause()}"
+        )
 
-    def write_rows(self, cur: Cursor, table: "Table", rows: Sequence[Sequence[Any]]) -> None:
+    def write_rows(self, cur: Cursor, table: Table, rows: Sequence[Sequence[Any]]) -> None:
         """One `executemany` of an ON CONFLICT upsert (one C loop, no round trips)."""
         cur.executemany(self.upsert_sql(table), rows)
 
@@ -162,10 +167,12 @@ class SqliteDatabase(Database):
 
     def raw_events_sql(self, bounded: bool) -> str:
         column = self.position_column
-        return (f"SELECT {column}, originator_id, originator_version, topic, state "
-                f"FROM {self.events_table} WHERE {column} > ?"
-                + (f" AND {column} <= ?" if bounded else "")
-                + f" ORDER BY {column} LIMIT ?")
+        return (
+            f"SELECT {column}, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE {column} > ?"
+            + (f" AND {column} <= ?" if bounded else "")
+            + f" ORDER BY {column} LIMIT ?"
+        )
 
     @contextmanager
     def raw_cursor(self, cursor: Cursor | None) -> Iterator[Any]:
@@ -178,10 +185,19 @@ class SqliteDatabase(Database):
         finally:
             raw.close()
 
-    def insert_raw(self, cur: Cursor, events: "Sequence[RawEvent]") -> None:
+    def insert_raw(self, cur: Cursor, events: Sequence[RawEvent]) -> None:
         """Rows as the library writes them (the id as 32 hex characters), rowids given."""
-        cur.executemany(f"INSERT INTO {self.events_table} (rowid, originator_id, "
-                        "originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
-                        [(e.position, e.originator_id, e.version, e.topic,
-                          e.state if type(e.state) is bytes else bytes(e.state))
-                         for e in events])
+        cur.executemany(
+            f"INSERT INTO {self.events_table} (rowid, originator_id, "
+            "originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    e.position,
+                    e.originator_id,
+                    e.version,
+                    e.topic,
+                    e.state if type(e.state) is bytes else bytes(e.state),
+                )
+                for e in events
+            ],
+        )

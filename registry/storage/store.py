@@ -13,7 +13,8 @@ hooks, or stores differently from the copies kept here.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -32,16 +33,26 @@ def library_env(settings: Settings, *, create_table: bool = False) -> dict[str, 
     db = settings.database
     env = {"CREATE_TABLE": "y" if create_table else "n"}
     if db.embedded:
-        env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.path,
-                   SQLITE_LOCK_TIMEOUT=str(settings.lock_timeout_s))
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=db.path,
+            SQLITE_LOCK_TIMEOUT=str(settings.lock_timeout_s),
+        )
     else:
-        env.update(PERSISTENCE_MODULE="eventsourcing.postgres", POSTGRES_DBNAME=db.dbname,
-                   POSTGRES_HOST=db.host, POSTGRES_PORT=str(db.port),
-                   POSTGRES_USER=db.user, POSTGRES_PASSWORD=db.password,
-                   POSTGRES_SCHEMA=db.schema, POSTGRES_POOL_SIZE=str(settings.pool_size),
-                   POSTGRES_MAX_OVERFLOW="5",
-                   POSTGRES_LOCK_TIMEOUT=str(settings.lock_timeout_s),
-                   POSTGRES_CONN_MAX_AGE="3600", POSTGRES_PRE_PING="y")
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=db.dbname,
+            POSTGRES_HOST=db.host,
+            POSTGRES_PORT=str(db.port),
+            POSTGRES_USER=db.user,
+            POSTGRES_PASSWORD=db.password,
+            POSTGRES_SCHEMA=db.schema,
+            POSTGRES_POOL_SIZE=str(settings.pool_size),
+            POSTGRES_MAX_OVERFLOW="5",
+            POSTGRES_LOCK_TIMEOUT=str(settings.lock_timeout_s),
+            POSTGRES_CONN_MAX_AGE="3600",
+            POSTGRES_PRE_PING="y",
+        )
     return env
 
 
@@ -72,8 +83,9 @@ class Store(Application):
     def db(self) -> Database:
         """Our own connections (event log reads, views); opened on first use."""
         if self._db is None:
-            self._db = open_database(self.settings.database, pool_size=self.settings.pool_size,
-                                     app_name=self.name)
+            self._db = open_database(
+                self.settings.database, pool_size=self.settings.pool_size, app_name=self.name
+            )
         return self._db
 
     def close(self) -> None:
@@ -156,19 +168,22 @@ class Store(Application):
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
         """The global position of one stored event."""
         db = self.db
-        row = db.query_one(f"SELECT {db.position_column} FROM {db.events_table} "
-                           "WHERE originator_id = ? AND originator_version = ?",
-                           (db.id_param(aggregate_id), version))
+        row = db.query_one(
+            f"SELECT {db.position_column} FROM {db.events_table} "
+            "WHERE originator_id = ? AND originator_version = ?",
+            (db.id_param(aggregate_id), version),
+        )
         return row[0] if row else None
 
     def stored_ids(self) -> set[UUID]:
         """The id of every stored aggregate (a bulk run checks new ids here, not one by one)."""
         db = self.db
-        return {db.id_value(row[0]) for row in
-                db.query(f"SELECT DISTINCT originator_id FROM {db.events_table}")}
+        return {
+            db.id_value(row[0])
+            for row in db.query(f"SELECT DISTINCT originator_id FROM {db.events_table}")
+        }
 
-    def read_aggregates(self, aggregate_ids: Sequence[UUID], *, chunk: int = 500
-                        ) -> dict[int, Any]:
+    def read_aggregates(self, aggregate_ids: Sequence[UUID], *, chunk: int = 500) -> dict[int, Any]:
         """Many aggregates in a few queries, by `UUID.int` (the absent ones are left out).
 
         The events are decoded by the application's mapper and applied in version order,
@@ -177,16 +192,23 @@ class Store(Application):
         db, mapper = self.db, self.mapper
         found: dict[int, Any] = {}
         for start in range(0, len(aggregate_ids), chunk):
-            where, params = db.ids_condition("originator_id",
-                                             aggregate_ids[start:start + chunk])
-            rows = db.query(f"SELECT originator_id, originator_version, topic, state FROM "
-                            f"{db.events_table} WHERE {where} "
-                            "ORDER BY originator_id, originator_version", params)
+            where, params = db.ids_condition("originator_id", aggregate_ids[start : start + chunk])
+            rows = db.query(
+                f"SELECT originator_id, originator_version, topic, state FROM "
+                f"{db.events_table} WHERE {where} "
+                "ORDER BY originator_id, originator_version",
+                params,
+            )
             for originator_id, version, topic, state in rows:
                 aggregate_id = db.id_value(originator_id)
-                domain_event = mapper.to_domain_event(StoredEvent(
-                    originator_id=aggregate_id, originator_version=version, topic=topic,
-                    state=bytes(state)))
+                domain_event = mapper.to_domain_event(
+                    StoredEvent(
+                        originator_id=aggregate_id,
+                        originator_version=version,
+                        topic=topic,
+                        state=bytes(state),
+                    )
+                )
                 key = aggregate_id.int
                 found[key] = domain_event.mutate(found.get(key))
         return found

@@ -55,4 +55,3 @@ class Table:
         """A SELECT of every column, with an optional condition."""
         condition = f" WHERE {where}" if where else ""
         return f"SELECT {', '.join(self.names)} FROM {self.name}{condition}"
-

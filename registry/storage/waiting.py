@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 from eventsourcing.persistence import WaitInterruptedError
 
@@ -21,8 +21,7 @@ FIRST_LOOK_S, LAST_LOOK_S = 0.002, 0.01
 
 # One condition per database (i.e. per application) and process: a worker that advances
 # a view wakes every reader waiting on that database, whatever object each one holds.
-_conditions: "weakref.WeakKeyDictionary[Database, threading.Condition]" = \
-    weakref.WeakKeyDictionary()
+_conditions: weakref.WeakKeyDictionary[Database, threading.Condition] = weakref.WeakKeyDictionary()
 _conditions_lock = threading.Lock()
 
 
@@ -41,9 +40,15 @@ def advanced(db: Database) -> None:
         condition.notify_all()
 
 
-def wait_for_position(db: Database, position: int, reached: Callable[[], int | None],
-                      timeout: float, *, what: str = "the views",
-                      interrupt: threading.Event | None = None) -> None:
+def wait_for_position(
+    db: Database,
+    position: int,
+    reached: Callable[[], int | None],
+    timeout: float,
+    *,
+    what: str = "the views",
+    interrupt: threading.Event | None = None,
+) -> None:
     """Block until `reached()` (a position, None before the first) is `position` or
     more; TimeoutError after `timeout` seconds, WaitInterruptedError once `interrupt`
     is set."""

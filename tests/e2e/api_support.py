@@ -26,8 +26,9 @@ def build_app(settings):
     from web import create_app
 
     initialise(settings)
-    return create_app({"TESTING": True, "REGISTRY_SETTINGS": settings,
-                       "SECRET_KEY": "test-web-secret"})
+    return create_app(
+        {"TESTING": True, "REGISTRY_SETTINGS": settings, "SECRET_KEY": "test-web-secret"}
+    )
 
 
 @pytest.fixture
@@ -54,8 +55,9 @@ class Caller:
     def get(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any):
         return self.client.get(f"/api/v1{path}", headers=self._headers(headers), **kwargs)
 
-    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None,
-             **kwargs: Any):
+    def post(
+        self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ):
         if json is not None:
             kwargs["json"] = json
         return self.client.post(f"/api/v1{path}", headers=self._headers(headers), **kwargs)
@@ -78,10 +80,12 @@ def callers(api_app) -> dict[str, Caller]:
     """One caller per role (the providers KAE and OBL exist), plus "public"."""
     registry = api_app.extensions["registry"].registry
     system = Actor.system()
-    registry.register_provider(system, code="KAE", name="Kyrgyz Academy of Education",
-                               kind="academy", region="KG-GB")
-    registry.register_provider(system, code="OBL", name="Osh Oblast Institute",
-                               kind="oblast_institute", region="KG-O")
+    registry.register_provider(
+        system, code="KAE", name="Kyrgyz Academy of Education", kind="academy", region="KG-GB"
+    )
+    registry.register_provider(
+        system, code="OBL", name="Osh Oblast Institute", kind="oblast_institute", region="KG-O"
+    )
     client = api_app.test_client()
     out = {"public": Caller(client)}
     for name, scope in ACCOUNTS.items():

@@ -8,10 +8,11 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -23,9 +24,16 @@ PASSWORD = "correct-horse-7"
 PIN = builders.PIN  # Айгүл Асанова, Chüy, compliant
 OVERDUE_PIN = builders.OTHER_PIN  # Бакыт Осмонов, Osh, overdue
 DUPLICATE_PIN = "30107197700123"  # Нургүл Токтогулова, Bishkek, a lost original replaced
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -46,41 +54,92 @@ def seed(registry) -> Seeded:
     admin = builders.ADMIN
     registry.start_policy()
     builders.provider(registry, "KAE")
-    registry.register_provider(admin, code="OSH-OI", name="Ош облустук институту",
-                               kind="oblast_institute", region="KG-O")
+    registry.register_provider(
+        admin, code="OSH-OI", name="Ош облустук институту", kind="oblast_institute", region="KG-O"
+    )
     for name, role, provider, region in (
-            ("admin", "admin", None, None), ("registrar", "registrar", "KAE", None),
-            ("osh-registrar", "registrar", "OSH-OI", None),
-            ("commission", "commission", None, "KG-C"),
-            ("osh-commission", "commission", None, "KG-O"),
-            ("auditor", "auditor", None, None), ("statistician", "statistician", None, None)):
-        registry.create_account(admin, name=name, role=role, provider_code=provider,
-                                region=region, password=PASSWORD)
+        ("admin", "admin", None, None),
+        ("registrar", "registrar", "KAE", None),
+        ("osh-registrar", "registrar", "OSH-OI", None),
+        ("commission", "commission", None, "KG-C"),
+        ("osh-commission", "commission", None, "KG-O"),
+        ("auditor", "auditor", None, None),
+        ("statistician", "statistician", None, None),
+    ):
+        registry.create_account(
+            admin, name=name, role=role, provider_code=provider, region=region, password=PASSWORD
+        )
     _, enrolment, certificate = builders.certified_teacher(registry)
-    registry.register_teacher(admin, builders.teacher(
-        pin=OVERDUE_PIN, full_name="Бакыт Осмонов", region="KG-O", district="Kara-Suu",
-        school="School No. 12", subject="History", service_start=date(2005, 9, 1)))
-    registry.register_teacher(admin, builders.teacher(
-        pin=DUPLICATE_PIN, full_name="Нургүл Токтогулова", region="KG-GB",
-        district="Bishkek", school="Gymnasium No. 5", subject="Physics",
-        service_start=date(2001, 9, 1)))
-    registry.record_legacy_certificate(admin, pin=OVERDUE_PIN, number="OSH-1998-77",
-                                       provider_code="OSH-OI", title="Методика преподавания",
-                                       form="seminar", hours=36, issued_on=date(2015, 5, 20))
+    registry.register_teacher(
+        admin,
+        builders.teacher(
+            pin=OVERDUE_PIN,
+            full_name="Бакыт Осмонов",
+            region="KG-O",
+            district="Kara-Suu",
+            school="School No. 12",
+            subject="History",
+            service_start=date(2005, 9, 1),
+        ),
+    )
+    registry.register_teacher(
+        admin,
+        builders.teacher(
+            pin=DUPLICATE_PIN,
+            full_name="Нургүл Токтогулова",
+            region="KG-GB",
+            district="Bishkek",
+            school="Gymnasium No. 5",
+            subject="Physics",
+            service_start=date(2001, 9, 1),
+        ),
+    )
+    registry.record_legacy_certificate(
+        admin,
+        pin=OVERDUE_PIN,
+        number="OSH-1998-77",
+        provider_code="OSH-OI",
+        title="Методика преподавания",
+        form="seminar",
+        hours=36,
+        issued_on=date(2015, 5, 20),
+    )
     _, _, original = builders.certified_teacher(
-        registry, number="KAE-2023-0100", pin=DUPLICATE_PIN, issued_on=date(2023, 6, 30),
-        code="PHYS-80", title="Modern physics teaching", hours=80,
-        starts_on=date(2023, 6, 1), ends_on=date(2023, 6, 28))
-    duplicate = registry.issue_duplicate(admin, "KAE-2023-0100", number="KAE-2023-0100-D",
-                                         issued_on=date(2024, 1, 15)).data
+        registry,
+        number="KAE-2023-0100",
+        pin=DUPLICATE_PIN,
+        issued_on=date(2023, 6, 30),
+        code="PHYS-80",
+        title="Modern physics teaching",
+        hours=80,
+        starts_on=date(2023, 6, 1),
+        ends_on=date(2023, 6, 28),
+    )
+    duplicate = registry.issue_duplicate(
+        admin, "KAE-2023-0100", number="KAE-2023-0100-D", issued_on=date(2024, 1, 15)
+    ).data
     _, _, revoked = builders.certified_teacher(
-        registry, number="KAE-2022-0007", pin=DUPLICATE_PIN, issued_on=date(2022, 4, 10),
-        code="PHYS-SEM", title="Laboratory seminar", form="seminar", hours=24,
-        assessment="test", starts_on=date(2022, 4, 1), ends_on=date(2022, 4, 8))
-    revoked = registry.revoke_certificate(admin, "KAE-2022-0007",
-                                          reason="Issued in error").data
-    return Seeded(registry=registry, certificate=certificate, duplicate=duplicate,
-                  original=original, revoked=revoked, enrolment_id=enrolment["id"])
+        registry,
+        number="KAE-2022-0007",
+        pin=DUPLICATE_PIN,
+        issued_on=date(2022, 4, 10),
+        code="PHYS-SEM",
+        title="Laboratory seminar",
+        form="seminar",
+        hours=24,
+        assessment="test",
+        starts_on=date(2022, 4, 1),
+        ends_on=date(2022, 4, 8),
+    )
+    revoked = registry.revoke_certificate(admin, "KAE-2022-0007", reason="Issued in error").data
+    return Seeded(
+        registry=registry,
+        certificate=certificate,
+        duplicate=duplicate,
+        original=original,
+        revoked=revoked,
+        enrolment_id=enrolment["id"],
+    )
 
 
 def build_site(tmp_path: Path):
@@ -89,8 +148,9 @@ def build_site(tmp_path: Path):
 
     settings = make_settings(f"sqlite:///{tmp_path / 'registry.db'}", tmp_path)
     initialise(settings)
-    app = create_app({"TESTING": True, "REGISTRY_SETTINGS": settings,
-                      "SECRET_KEY": "test-web-secret"})
+    app = create_app(
+        {"TESTING": True, "REGISTRY_SETTINGS": settings, "SECRET_KEY": "test-web-secret"}
+    )
     services = app.extensions["registry"]
     seeded = seed(services.registry)
     services.queries.wait_for(services.registry.recorder.max_notification_id(), timeout=10)
@@ -159,6 +219,7 @@ def _sessions() -> dict[str, str]:
 def as_role(site, _sessions):
     """A signed-in browser for an account name (see `seed`); each account signs in once
     per module (password hashing is slow on purpose) and later browsers reuse its cookie."""
+
     def sign_in(name: str) -> Browser:
         browser = Browser(site[0])
         if name in _sessions:
@@ -168,10 +229,12 @@ def as_role(site, _sessions):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         _sessions[name] = browser.client.get_cookie("session").value
         return browser
+
     return sign_in
 
 
 # -- a real server and a real browser ------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def live_site(tmp_path_factory) -> Iterator[tuple[str, Seeded]]:
@@ -189,8 +252,11 @@ def live_site(tmp_path_factory) -> Iterator[tuple[str, Seeded]]:
 
 
 def _chromium() -> str | None:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or "",
-                      shutil.which("chromium-browser") or ""):
+    for candidate in (
+        "/usr/bin/chromium",
+        shutil.which("chromium") or "",
+        shutil.which("chromium-browser") or "",
+    ):
         if candidate and os.path.exists(candidate):
             return candidate
     return None
@@ -202,10 +268,22 @@ def chromium_path() -> str:
     path = _chromium()
     if path is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
+        subprocess.run(
+            ["apt-get", "update", "-q"],
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=600,
+        )
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium"],
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=900,
+        )
         path = _chromium()
     if path is None:
         if os.environ.get("CI") == "true":
@@ -232,9 +310,12 @@ def chromium(chromium_path):
 @pytest.fixture
 def page(chromium, live_site):
     """A fresh browser tab (own cookies) that speaks Russian unless told otherwise."""
-    context = chromium.new_context(locale="ru-RU", accept_downloads=True,
-                                   viewport={"width": 1280, "height": 900},
-                                   base_url=live_site[0])
+    context = chromium.new_context(
+        locale="ru-RU",
+        accept_downloads=True,
+        viewport={"width": 1280, "height": 900},
+        base_url=live_site[0],
+    )
     context.set_default_timeout(15000)
     tab = context.new_page()
     yield tab

@@ -18,9 +18,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tests.conftest import SECRET
 
@@ -41,19 +42,29 @@ def free_port() -> int:
 
 def registry_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment of a `registry` command on one database (nothing inherited)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("REGISTRY_", "POSTGRES_", "SQLITE_", "PERSISTENCE_"))}
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", PYTHONIOENCODING="utf-8",
-               REGISTRY_DATABASE_URL=database_url, REGISTRY_SECRET_KEY=SECRET.decode(),
-               REGISTRY_INSTANCE_PATH=str(tmp_path / "instance"), **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REGISTRY_", "POSTGRES_", "SQLITE_", "PERSISTENCE_"))
+    }
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        PYTHONIOENCODING="utf-8",
+        REGISTRY_DATABASE_URL=database_url,
+        REGISTRY_SECRET_KEY=SECRET.decode(),
+        REGISTRY_INSTANCE_PATH=str(tmp_path / "instance"),
+        **extra,
+    )
     return env
 
 
-def run_registry(env: dict[str, str], *args: str, timeout: float = 300
-                 ) -> subprocess.CompletedProcess:
+def run_registry(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run `registry …` to its end."""
-    return subprocess.run([str(BIN / "registry"), *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(BIN / "registry"), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def start_registry(env: dict[str, str], *args: str) -> subprocess.Popen:
@@ -64,8 +75,13 @@ def start_registry(env: dict[str, str], *args: str) -> subprocess.Popen:
     """
     log = Path(env["REGISTRY_INSTANCE_PATH"]).with_name(f"registry-{args[0]}.log")
     with open(log, "ab") as sink:
-        process = subprocess.Popen([str(BIN / "registry"), *args], env=env, stdout=sink,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(BIN / "registry"), *args],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     process.log = log  # type: ignore[attr-defined]  # read by `output`
     return process
 
@@ -84,20 +100,25 @@ def create_token(env: dict[str, str], name: str, role: str, *scope: str) -> str:
 
 # -- processes ------------------------------------------------------------------------------
 
+
 def _stat(pid: int) -> list[str] | None:
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
         return None
-    return text[text.rindex(")") + 2:].split()  # the name in brackets may hold spaces
+    return text[text.rindex(")") + 2 :].split()  # the name in brackets may hold spaces
 
 
 def children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (Linux /proc)."""
     out = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and \
-                int(fields[1]) == pid and fields[0] not in "ZX":
+        if (
+            entry.name.isdigit()
+            and (fields := _stat(int(entry.name)))
+            and int(fields[1]) == pid
+            and fields[0] not in "ZX"
+        ):
             out.append(int(entry.name))
     return out
 
@@ -115,8 +136,9 @@ def alive(pid: int) -> bool:
     return fields is not None and fields[0] not in "ZX"
 
 
-def wait_until(condition: Callable[[], Any], seconds: float, what: str,
-               interval: float = 0.02) -> Any:
+def wait_until(
+    condition: Callable[[], Any], seconds: float, what: str, interval: float = 0.02
+) -> Any:
     """Poll `condition` until it is truthy (returned) or fail after `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
@@ -139,6 +161,7 @@ def kill_group(process: subprocess.Popen) -> None:
 
 # -- HTTP -----------------------------------------------------------------------------------
 
+
 @dataclass
 class Answer:
     """An HTTP answer, or `status` 0 when the connection failed (the server was gone)."""
@@ -152,11 +175,20 @@ class Answer:
         return f"Answer({self.status}{', ' + self.error if self.error else ''})"
 
 
-def call(url: str, *, token: str | None = None, body: Any = None, key: str | None = None,
-         timeout: float = 10) -> Answer:
+def call(
+    url: str,
+    *,
+    token: str | None = None,
+    body: Any = None,
+    key: str | None = None,
+    timeout: float = 10,
+) -> Answer:
     """One request; a write when `body` is given (JSON), with an Idempotency-Key if `key`."""
-    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
-                                     method="GET" if body is None else "POST")
+    request = urllib.request.Request(
+        url,
+        data=None if body is None else json.dumps(body).encode(),
+        method="GET" if body is None else "POST",
+    )
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -191,7 +223,7 @@ class ServedApp:
     def api(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v1"
 
-    def start(self, seconds: float = 60) -> "ServedApp":
+    def start(self, seconds: float = 60) -> ServedApp:
         """Start the server; return once it answers."""
         self.process = start_registry(self.env, "serve", "--port", str(self.port), *self.args)
         process = self.process
@@ -200,6 +232,7 @@ class ServedApp:
             if process.poll() is not None:
                 raise AssertionError(f"registry serve ended: {output(process)}")
             return call(f"{self.api}/openapi.json", timeout=2).status == 200
+
         wait_until(up, seconds, "registry serve answers", interval=0.2)
         return self
 

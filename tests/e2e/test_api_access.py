@@ -10,16 +10,32 @@ from registry import access
 from tests.e2e.api_support import *  # the fixtures: api_app, callers
 
 PIN = "21505198512345"
-TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
-PAPER = {"pin": PIN, "number": "OLD-0", "provider_code": "KAE", "title": "Old",
-         "form": "seminar", "hours": 20, "issued_on": "2018-01-01"}
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+PAPER = {
+    "pin": PIN,
+    "number": "OLD-0",
+    "provider_code": "KAE",
+    "title": "Old",
+    "form": "seminar",
+    "hours": 20,
+    "issued_on": "2018-01-01",
+}
 ROLES = ("public", "admin", "registrar", "commission", "auditor", "statistician")
 NOBODY = "00000000-0000-0000-0000-000000000000"
 SIGNED_IN = "signed in"  # no permission beyond being signed in
-CSV = ("pin,number,provider_code,title,form,hours,issued_on\n"
-       f"{PIN},CSV-1,KAE,Old,seminar,20,2018-01-01\n")
+CSV = (
+    "pin,number,provider_code,title,form,hours,issued_on\n"
+    f"{PIN},CSV-1,KAE,Old,seminar,20,2018-01-01\n"
+)
 
 
 @pytest.fixture
@@ -31,67 +47,111 @@ def database_url(sqlite_url):
 # permission -> the endpoints that need it: (method, path, body; a str body is CSV)
 ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
     SIGNED_IN: [("GET", "/me", None)],
-    "read_catalogue": [("GET", "/providers", None), ("GET", "/providers/KAE", None),
-                       ("GET", "/programmes", None), ("GET", "/policies", None)],
-    "read_dossier": [("GET", f"/teachers/{PIN}", None),
-                     ("GET", f"/teachers/{PIN}/compliance", None),
-                     ("GET", f"/teachers/{PIN}/history", None),
-                     ("GET", "/teachers?q=Асан", None), ("GET", "/due?status=overdue", None),
-                     ("GET", "/certificates/OLD-0", None),
-                     ("GET", "/certificates?number=OLD-0", None)],
+    "read_catalogue": [
+        ("GET", "/providers", None),
+        ("GET", "/providers/KAE", None),
+        ("GET", "/programmes", None),
+        ("GET", "/policies", None),
+    ],
+    "read_dossier": [
+        ("GET", f"/teachers/{PIN}", None),
+        ("GET", f"/teachers/{PIN}/compliance", None),
+        ("GET", f"/teachers/{PIN}/history", None),
+        ("GET", "/teachers?q=Асан", None),
+        ("GET", "/due?status=overdue", None),
+        ("GET", "/certificates/OLD-0", None),
+        ("GET", "/certificates?number=OLD-0", None),
+    ],
     "read_enrolment": [("GET", f"/enrolments/{NOBODY}", None)],
     "read_workload": [("GET", "/providers/KAE/workload?from=2024-01-01&to=2024-12-31", None)],
-    "read_statistics": [("GET", "/statistics/compliance?group_by=region", None),
-                        ("GET", "/statistics/activity?group_by=form", None)],
+    "read_statistics": [
+        ("GET", "/statistics/compliance?group_by=region", None),
+        ("GET", "/statistics/activity?group_by=form", None),
+    ],
     "read_pseudonymised": [("GET", "/statistics/teachers", None)],
     "audit": [("GET", "/events", None), ("GET", "/ledger", None)],
     "verify_certificate": [("GET", "/verify/OLD-0?code=AAAA-BBBB", None)],
     "read_open_data": [("GET", "/open-data/compliance", None)],
     "manage_providers": [
-        ("POST", "/providers", {"code": "NEW", "name": "New", "kind": "other",
-                                "region": "KG-GB"}),
+        ("POST", "/providers", {"code": "NEW", "name": "New", "kind": "other", "region": "KG-GB"}),
         ("POST", "/providers/OBL/suspension", {"reason": "audit"}),
-        ("POST", "/providers/OBL/reinstatement", {"reason": "cleared"})],
+        ("POST", "/providers/OBL/reinstatement", {"reason": "cleared"}),
+    ],
     "write_teachers": [
         ("POST", "/teachers", {**TEACHER, "pin": "10203199000011"}),
-        ("POST", f"/teachers/{PIN}/departure", {"effective_on": "2024-01-01",
-                                                "reason": "retired"}),
-        ("POST", f"/teachers/{PIN}/transfers", {"region": "KG-GB", "district": "Bishkek",
-                                                "school": "Gymnasium 5",
-                                                "effective_on": "2020-09-01"}),
-        ("POST", f"/teachers/{PIN}/corrections", {"full_name": "Айгүл Асан кызы"})],
+        ("POST", f"/teachers/{PIN}/departure", {"effective_on": "2024-01-01", "reason": "retired"}),
+        (
+            "POST",
+            f"/teachers/{PIN}/transfers",
+            {
+                "region": "KG-GB",
+                "district": "Bishkek",
+                "school": "Gymnasium 5",
+                "effective_on": "2020-09-01",
+            },
+        ),
+        ("POST", f"/teachers/{PIN}/corrections", {"full_name": "Айгүл Асан кызы"}),
+    ],
     "write_programmes": [
-        ("POST", "/programmes", {"provider_code": "KAE", "code": "P1", "title": "T",
-                                 "form": "seminar", "mode": "distance", "hours": 12,
-                                 "assessment": "none", "funding": "state",
-                                 "starts_on": "2024-01-10", "ends_on": "2024-01-12"}),
+        (
+            "POST",
+            "/programmes",
+            {
+                "provider_code": "KAE",
+                "code": "P1",
+                "title": "T",
+                "form": "seminar",
+                "mode": "distance",
+                "hours": 12,
+                "assessment": "none",
+                "funding": "state",
+                "starts_on": "2024-01-10",
+                "ends_on": "2024-01-12",
+            },
+        ),
         ("POST", f"/programmes/{NOBODY}/enrolments", {"pin": PIN}),
-        ("POST", f"/enrolments/{NOBODY}/assessments",
-         {"passed": True, "assessed_on": "2024-01-01"}),
-        ("POST", f"/enrolments/{NOBODY}/withdrawal",
-         {"effective_on": "2024-01-01", "reason": "ill"})],
+        (
+            "POST",
+            f"/enrolments/{NOBODY}/assessments",
+            {"passed": True, "assessed_on": "2024-01-01"},
+        ),
+        (
+            "POST",
+            f"/enrolments/{NOBODY}/withdrawal",
+            {"effective_on": "2024-01-01", "reason": "ill"},
+        ),
+    ],
     "write_certificates": [
-        ("POST", f"/enrolments/{NOBODY}/certificate",
-         {"number": "N-1", "issued_on": "2024-01-01"}),
+        ("POST", f"/enrolments/{NOBODY}/certificate", {"number": "N-1", "issued_on": "2024-01-01"}),
         ("POST", "/certificates/legacy", {**PAPER, "number": "OLD-1"}),
         ("POST", "/certificates/OLD-0/duplicate", {"number": "N-2", "issued_on": "2024-01-01"}),
-        ("POST", "/certificates/OLD-0/revocation", {"reason": "error"})],
-    "adopt_policy": [("POST", "/policies", {"effective_from": "2026-01-01",
-                                            "window_years": 1, "required_hours": 36})],
+        ("POST", "/certificates/OLD-0/revocation", {"reason": "error"}),
+    ],
+    "adopt_policy": [
+        (
+            "POST",
+            "/policies",
+            {"effective_from": "2026-01-01", "window_years": 1, "required_hours": 36},
+        )
+    ],
     "import_records": [("POST", "/imports", CSV)],
 }
 # Permissions no API endpoint needs (only pages offer them).
 PAGES_ONLY = {"manage_accounts", "read_operations"}
-CASES = [(permission, *endpoint) for permission, endpoints in ENDPOINTS.items()
-         for endpoint in endpoints]
+CASES = [
+    (permission, *endpoint) for permission, endpoints in ENDPOINTS.items() for endpoint in endpoints
+]
 
 
 def refusal(role: str, permission: str) -> int | None:
     """The status the role must get from an endpoint needing the permission (None: it
     may call it), from the table."""
     signed_in = role != "public"
-    allowed = signed_in if permission == SIGNED_IN else \
-        access.allows(role if signed_in else None, permission)
+    allowed = (
+        signed_in
+        if permission == SIGNED_IN
+        else access.allows(role if signed_in else None, permission)
+    )
     if allowed:
         return None
     return 403 if signed_in else 401
@@ -121,10 +181,12 @@ def test_every_permission_of_the_table_is_listed_here_or_offered_by_pages_only()
     assert not listed & PAGES_ONLY
 
 
-@pytest.mark.parametrize("permission,method,path,body", CASES,
-                         ids=[f"{p}: {m} {path}" for p, m, path, _ in CASES])
-def test_each_role_reaches_exactly_what_the_table_allows(callers, teacher, permission,
-                                                         method, path, body):
+@pytest.mark.parametrize(
+    "permission,method,path,body", CASES, ids=[f"{p}: {m} {path}" for p, m, path, _ in CASES]
+)
+def test_each_role_reaches_exactly_what_the_table_allows(
+    callers, teacher, permission, method, path, body
+):
     for role in ROLES:
         response = call(callers[role], method, path, body)
         expected = refusal(role, permission)
@@ -134,16 +196,22 @@ def test_each_role_reaches_exactly_what_the_table_allows(callers, teacher, permi
         else:
             assert response.status_code == expected, (role, response.status_code)
             assert response.get_json()["error"]["code"] in (
-                "not_authenticated", "forbidden_role"), (role, response.get_json())
+                "not_authenticated",
+                "forbidden_role",
+            ), (role, response.get_json())
 
 
 def test_statistics_are_aggregates_for_statisticians_auditors_and_the_operator_only(
-        callers, teacher):
+    callers, teacher
+):
     # The spec gives registrars and commissions records, not statistics; the pages agree.
     assert access.roles_with("read_statistics") == ("admin", "auditor", "statistician")
     for role in ("registrar", "commission", "national_commission"):
-        for path in ("/statistics/compliance?group_by=region",
-                     "/statistics/activity?group_by=form", "/statistics/teachers"):
+        for path in (
+            "/statistics/compliance?group_by=region",
+            "/statistics/activity?group_by=form",
+            "/statistics/teachers",
+        ):
             response = callers[role].get(path)
             assert response.status_code == 403, (role, path)
     assert callers["statistician"].get("/statistics/compliance").status_code == 200
@@ -151,12 +219,14 @@ def test_statistics_are_aggregates_for_statisticians_auditors_and_the_operator_o
 
 def test_a_statistician_never_sees_a_name_or_pin(callers, teacher):
     statistician = callers["statistician"]
-    for path in ("/statistics/teachers", "/statistics/teachers?format=csv",
-                 "/statistics/compliance?group_by=district",
-                 "/statistics/activity?group_by=provider_kind&from=2018-01-01",
-                 "/providers/KAE/workload?from=2018-01-01&to=2018-12-31"):
-        response = statistician.get(f"{path}{'&' if '?' in path else '?'}"
-                                    f"min_position={teacher}")
+    for path in (
+        "/statistics/teachers",
+        "/statistics/teachers?format=csv",
+        "/statistics/compliance?group_by=district",
+        "/statistics/activity?group_by=provider_kind&from=2018-01-01",
+        "/providers/KAE/workload?from=2018-01-01&to=2018-12-31",
+    ):
+        response = statistician.get(f"{path}{'&' if '?' in path else '?'}min_position={teacher}")
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
         text = response.get_data(as_text=True)
         assert PIN not in text and "Асанова" not in text, path
@@ -166,10 +236,21 @@ def test_a_statistician_never_sees_a_name_or_pin(callers, teacher):
 
 def test_a_registrar_records_only_for_their_own_provider(callers, teacher):
     other = callers["other_registrar"]
-    response = other.post("/programmes", json={
-        "provider_code": "KAE", "code": "P2", "title": "T", "form": "seminar",
-        "mode": "distance", "hours": 12, "assessment": "none", "funding": "state",
-        "starts_on": "2024-01-10", "ends_on": "2024-01-12"})
+    response = other.post(
+        "/programmes",
+        json={
+            "provider_code": "KAE",
+            "code": "P2",
+            "title": "T",
+            "form": "seminar",
+            "mode": "distance",
+            "hours": 12,
+            "assessment": "none",
+            "funding": "state",
+            "starts_on": "2024-01-10",
+            "ends_on": "2024-01-12",
+        },
+    )
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "other_provider"
     legacy = other.post("/certificates/legacy", json={**PAPER, "number": "OLD-2"})
@@ -180,8 +261,9 @@ def test_a_registrar_records_only_for_their_own_provider(callers, teacher):
 
 
 def test_a_registrar_reads_only_their_own_providers_workload(callers, teacher):
-    own = callers["registrar"].get("/providers/KAE/workload?from=2024-01-01&to=2024-12-31"
-                                   f"&min_position={teacher}")
+    own = callers["registrar"].get(
+        f"/providers/KAE/workload?from=2024-01-01&to=2024-12-31&min_position={teacher}"
+    )
     assert own.status_code == 200
     response = callers["registrar"].get("/providers/OBL/workload?from=2024-01-01&to=2024-12-31")
     assert response.status_code == 403
@@ -192,8 +274,7 @@ def test_a_commission_bound_to_a_region_sees_only_its_teachers(callers, teacher)
     wait = f"min_position={teacher}"
     chuy, osh = callers["commission"], callers["osh_commission"]
     assert chuy.get(f"/teachers/{PIN}?{wait}").status_code == 200
-    assert [t["pin"] for t in chuy.get(f"/teachers?q=Асан&{wait}").get_json()["teachers"]] \
-        == [PIN]
+    assert [t["pin"] for t in chuy.get(f"/teachers?q=Асан&{wait}").get_json()["teachers"]] == [PIN]
     for path in (f"/teachers/{PIN}", f"/teachers/{PIN}/compliance", f"/teachers/{PIN}/history"):
         response = osh.get(f"{path}?{wait}")
         assert response.status_code == 404, path

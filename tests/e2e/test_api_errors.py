@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.api_support import *  # noqa: F401,F403
-
+from tests.e2e.api_support import *
 
 
 @pytest.fixture
@@ -13,10 +12,18 @@ def database_url(sqlite_url):
     """Error handling does not depend on the backend."""
     return sqlite_url
 
+
 PROVIDER = {"code": "NEW", "name": "New provider", "kind": "university", "region": "KG-GB"}
-TEACHER = {"pin": "21505198512345", "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
+TEACHER = {
+    "pin": "21505198512345",
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
 
 
 def error_of(response) -> dict:
@@ -48,9 +55,18 @@ def test_an_unknown_field_is_a_400_that_names_it(api):
 
 
 def test_a_wrong_type_is_a_400_naming_the_field(api):
-    programme = {"provider_code": "KAE", "code": "C1", "title": "T", "form": "course",
-                 "mode": "full_time", "hours": "72", "assessment": "exam",
-                 "funding": "state", "starts_on": "2024-03-01", "ends_on": "2024-03-20"}
+    programme = {
+        "provider_code": "KAE",
+        "code": "C1",
+        "title": "T",
+        "form": "course",
+        "mode": "full_time",
+        "hours": "72",
+        "assessment": "exam",
+        "funding": "state",
+        "starts_on": "2024-03-01",
+        "ends_on": "2024-03-20",
+    }
     response = api.post("/programmes", json=programme)
     assert response.status_code == 400
     assert "hours" in error_of(response)["fields"]
@@ -76,7 +92,9 @@ def test_a_body_that_is_not_an_object_is_a_400(api):
 
 
 def test_a_body_that_is_not_json_is_a_400(api):
-    response = api.post("/providers", data="code=X", content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        "/providers", data="code=X", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     assert error_of(response)["code"] == "not_json"
 
@@ -117,8 +135,15 @@ def test_no_credentials_is_a_401_before_any_validation(callers):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer ", "Basic YWRtaW46eA==",
-                                    "Bearer 0123456789abcdef0123456789abcdef.wrong"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer nonsense",
+        "Bearer ",
+        "Basic YWRtaW46eA==",
+        "Bearer 0123456789abcdef0123456789abcdef.wrong",
+    ],
+)
 def test_a_bad_token_is_a_401(api, header):
     response = api.get("/providers", headers={"Authorization": header})
     assert response.status_code == 401
@@ -135,8 +160,9 @@ def test_a_bad_query_argument_is_a_400(api):
 
 
 def test_a_wrong_method_is_a_405_in_json(api):
-    response = api.client.delete("/api/v1/providers",
-                                 headers={"Authorization": f"Bearer {api.token}"})
+    response = api.client.delete(
+        "/api/v1/providers", headers={"Authorization": f"Bearer {api.token}"}
+    )
     assert response.status_code == 405
     error_of(response)
 
@@ -153,15 +179,18 @@ def test_absurdly_nested_json_is_a_400_not_a_crash(api):
     assert error_of(response)["code"] == "malformed_json"
 
 
-@pytest.mark.parametrize("path", [
-    "/teachers/21505198512345/compliance?known_at=garbage",
-    "/teachers/21505198512345/compliance?as_of=2024-02-30",
-    "/events?recorded_from=yesterday",
-    "/events?after=-1",
-    "/teachers?limit=1.5",
-    "/statistics/activity?from=2025-01-01&to=2024-01-01",
-    "/open-data/compliance?group_by=school",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/teachers/21505198512345/compliance?known_at=garbage",
+        "/teachers/21505198512345/compliance?as_of=2024-02-30",
+        "/events?recorded_from=yesterday",
+        "/events?after=-1",
+        "/teachers?limit=1.5",
+        "/statistics/activity?from=2025-01-01&to=2024-01-01",
+        "/open-data/compliance?group_by=school",
+    ],
+)
 def test_bad_query_values_are_400s(callers, path):
     response = callers["auditor"].get(path)
     assert response.status_code == 400, response.get_json()

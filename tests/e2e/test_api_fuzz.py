@@ -35,10 +35,17 @@ def published_spec() -> dict:
     from web import create_app
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"TESTING": True, "REGISTRY_FOLLOW": False,
-                          "REGISTRY_SETTINGS": Settings(database_url=f"sqlite:///{folder}/none.db",
-                                                        instance_path=Path(folder),
-                                                        secret_key=b"spec-only")})
+        app = create_app(
+            {
+                "TESTING": True,
+                "REGISTRY_FOLLOW": False,
+                "REGISTRY_SETTINGS": Settings(
+                    database_url=f"sqlite:///{folder}/none.db",
+                    instance_path=Path(folder),
+                    secret_key=b"spec-only",
+                ),
+            }
+        )
         return app.test_client().get("/api/v1/openapi.json").get_json()
 
 
@@ -56,8 +63,10 @@ def no_server_error(ctx, response, case) -> None:
     """No 5xx, except a 503 the operation documents (a wait for min_position that ran out)."""
     codes = documented(case) or set()
     if response.status_code >= 500 and not (response.status_code == 503 and "503" in codes):
-        raise AssertionError(f"{case.method} {case.formatted_path} answered "
-                             f"{response.status_code}: {response.text[:500]}")
+        raise AssertionError(
+            f"{case.method} {case.formatted_path} answered "
+            f"{response.status_code}: {response.text[:500]}"
+        )
 
 
 def documented_status(ctx, response, case) -> None:
@@ -65,20 +74,26 @@ def documented_status(ctx, response, case) -> None:
     nothing (schemathesis's own status check accepts anything when it is there)."""
     codes = documented(case)
     if codes is not None and str(response.status_code) not in codes:
-        raise AssertionError(f"{case.method} {case.formatted_path} answered "
-                             f"{response.status_code}, not among {sorted(codes)}: "
-                             f"{response.text[:300]}")
+        raise AssertionError(
+            f"{case.method} {case.formatted_path} answered "
+            f"{response.status_code}, not among {sorted(codes)}: "
+            f"{response.text[:300]}"
+        )
 
 
-CHECKS = [no_server_error, documented_status,
-          schemathesis.checks.content_type_conformance,
-          schemathesis.checks.response_headers_conformance,
-          schemathesis.checks.response_schema_conformance,
-          schemathesis.checks.negative_data_rejection]
+CHECKS = [
+    no_server_error,
+    documented_status,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.negative_data_rejection,
+]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
-                                                                marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def engine_url(request, tmp_path_factory):
     """One database per engine for the whole module (the fuzzer's writes pile up in it)."""
     if request.param == "sqlite":
@@ -99,21 +114,32 @@ def fuzzed(engine_url, tmp_path_factory):
     tokens."""
     # A wait for a position not yet recorded gives up at once (the fuzzer asks for many),
     # and verification lookups are not throttled (the fuzzer would mostly meet the 429).
-    app = build_app(replace(make_settings(engine_url, tmp_path_factory.mktemp("instance")),
-                            read_wait_timeout_s=0.1,
-                            verify_lookups_per_address="100000/minute",
-                            verify_failures_per_address="100000/minute"))
+    app = build_app(
+        replace(
+            make_settings(engine_url, tmp_path_factory.mktemp("instance")),
+            read_wait_timeout_s=0.1,
+            verify_lookups_per_address="100000/minute",
+            verify_failures_per_address="100000/minute",
+        )
+    )
     registry = app.extensions["registry"].registry
     builders.certified_teacher(registry)  # provider KAE, a teacher, a certificate
     registry.register_teacher(builders.ADMIN, builders.teacher(pin=builders.OTHER_PIN))
-    registry.record_legacy_certificate(builders.ADMIN, pin=builders.OTHER_PIN,
-                                       number="KAE-1998-77", provider_code="KAE",
-                                       title="Методика", form="seminar", hours=36,
-                                       issued_on=date(2015, 5, 20))
+    registry.record_legacy_certificate(
+        builders.ADMIN,
+        pin=builders.OTHER_PIN,
+        number="KAE-1998-77",
+        provider_code="KAE",
+        title="Методика",
+        form="seminar",
+        hours=36,
+        issued_on=date(2015, 5, 20),
+    )
     system = Actor.system()
-    tokens = {role: registry.create_account(system, name=f"fuzz-{role}", role=role,
-                                            **scope)[1]
-              for role, scope in (("admin", {}), ("registrar", {"provider_code": "KAE"}))}
+    tokens = {
+        role: registry.create_account(system, name=f"fuzz-{role}", role=role, **scope)[1]
+        for role, scope in (("admin", {}), ("registrar", {"provider_code": "KAE"}))
+    }
     yield app, tokens
     app.extensions["registry"].close()
 
@@ -129,17 +155,27 @@ def head(app) -> int:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, derandomize=not LONG, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=not LONG,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_request_gets_a_server_error_or_an_undocumented_answer_or_writes_when_refused(
-        case, fuzzed, role):
+    case, fuzzed, role
+):
     app, tokens = fuzzed
     before = head(app)
     # A case that leaves out or spoils the bearer token on purpose is sent as it is.
     signed = not case.operation.schema.is_security_param_negated(case)
     response = case.call_and_validate(
-        app=app, base_url="http://localhost", checks=CHECKS,
-        headers={"Authorization": f"Bearer {tokens[role]}"} if signed else {})
+        app=app,
+        base_url="http://localhost",
+        checks=CHECKS,
+        headers={"Authorization": f"Bearer {tokens[role]}"} if signed else {},
+    )
     if response.status_code >= 400:
-        assert head(app) == before, f"{case.method} {case.path} answered " \
-                                    f"{response.status_code} but recorded events"
+        assert head(app) == before, (
+            f"{case.method} {case.path} answered {response.status_code} but recorded events"
+        )

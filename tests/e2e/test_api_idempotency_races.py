@@ -11,18 +11,38 @@ from typing import Any
 
 from registry.commands.base import fingerprint
 from registry.domain.idempotency import IdempotentRequest
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 RACERS = 16
 PIN = "21505198512345"
-TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
-PROGRAMME = {"provider_code": "KAE", "code": "MATH-72", "title": "Teaching mathematics",
-             "form": "course", "mode": "full_time", "hours": 72, "assessment": "exam",
-             "funding": "state", "starts_on": "2024-03-01", "ends_on": "2024-03-20"}
-TRANSFER = {"region": "KG-GB", "district": "Bishkek", "school": "Gymnasium No. 5",
-            "effective_on": "2020-09-01"}
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+PROGRAMME = {
+    "provider_code": "KAE",
+    "code": "MATH-72",
+    "title": "Teaching mathematics",
+    "form": "course",
+    "mode": "full_time",
+    "hours": 72,
+    "assessment": "exam",
+    "funding": "state",
+    "starts_on": "2024-03-01",
+    "ends_on": "2024-03-20",
+}
+TRANSFER = {
+    "region": "KG-GB",
+    "district": "Bishkek",
+    "school": "Gymnasium No. 5",
+    "effective_on": "2020-09-01",
+}
 
 
 def race(caller: Caller, path: str, body: dict[str, Any], key: str) -> list[tuple]:
@@ -34,8 +54,11 @@ def race(caller: Caller, path: str, body: dict[str, Any], key: str) -> list[tupl
         racer = Caller(caller.client.application.test_client(), caller.token)
         start.wait(timeout=30)
         response = racer.post(path, json=body, headers={"Idempotency-Key": key})
-        return (response.status_code, response.get_json(),
-                response.headers.get("Idempotent-Replayed") == "true")
+        return (
+            response.status_code,
+            response.get_json(),
+            response.headers.get("Idempotent-Replayed") == "true",
+        )
 
     with ThreadPoolExecutor(max_workers=RACERS) as pool:
         return list(pool.map(send, range(RACERS)))
@@ -73,8 +96,10 @@ def test_racing_retries_of_a_transfer_all_get_the_first_answer(callers):
     answers = race(registrar, f"/teachers/{PIN}/transfers", TRANSFER, "move-1")
     body = assert_one_answer(answers, 201)
     assert body["school"] == "Gymnasium No. 5"
-    assert events_of_key(registrar, "move-1") == ["Teacher.Transferred",
-                                                  "IdempotentRequest.Recorded"]
+    assert events_of_key(registrar, "move-1") == [
+        "Teacher.Transferred",
+        "IdempotentRequest.Recorded",
+    ]
     assert claims_left(registrar) == 0
 
 
@@ -83,7 +108,10 @@ def test_racing_retries_of_a_registration_all_get_the_first_answer(callers):
     answers = race(registrar, "/teachers", TEACHER, "register-1")
     assert assert_one_answer(answers, 201)["pin"] == PIN
     assert sorted(events_of_key(registrar, "register-1")) == [
-        "IdempotentRequest.Recorded", "PinIndex.Created", "Teacher.Registered"]
+        "IdempotentRequest.Recorded",
+        "PinIndex.Created",
+        "Teacher.Registered",
+    ]
     assert claims_left(registrar) == 0
 
 
@@ -91,12 +119,19 @@ def test_racing_retries_of_a_certificate_issue_all_get_the_first_answer(callers)
     registrar = callers["registrar"]
     registrar.post("/teachers", json=TEACHER)
     programme_id = registrar.post("/programmes", json=PROGRAMME).get_json()["id"]
-    enrolment_id = registrar.post(f"/programmes/{programme_id}/enrolments",
-                                  json={"pin": PIN}).get_json()["id"]
-    registrar.post(f"/enrolments/{enrolment_id}/assessments",
-                   json={"passed": True, "assessed_on": "2024-03-20"})
-    answers = race(registrar, f"/enrolments/{enrolment_id}/certificate",
-                   {"number": "KAE-2024-0001", "issued_on": "2024-03-21"}, "certify-1")
+    enrolment_id = registrar.post(
+        f"/programmes/{programme_id}/enrolments", json={"pin": PIN}
+    ).get_json()["id"]
+    registrar.post(
+        f"/enrolments/{enrolment_id}/assessments",
+        json={"passed": True, "assessed_on": "2024-03-20"},
+    )
+    answers = race(
+        registrar,
+        f"/enrolments/{enrolment_id}/certificate",
+        {"number": "KAE-2024-0001", "issued_on": "2024-03-21"},
+        "certify-1",
+    )
     body = assert_one_answer(answers, 201)
     assert body["number"] == "KAE-2024-0001" and body["status"] == "valid"
     types = events_of_key(registrar, "certify-1")
@@ -109,8 +144,12 @@ def test_racing_retries_of_a_refused_write_all_get_the_refusal_and_record_nothin
     registrar = callers["registrar"]
     registrar.post("/teachers", json=TEACHER)
     head = registry_of(registrar).max_position()
-    unchanged = {"region": "KG-C", "district": "Sokuluk", "school": "School No. 3",
-                 "effective_on": "2020-09-01"}
+    unchanged = {
+        "region": "KG-C",
+        "district": "Sokuluk",
+        "school": "School No. 3",
+        "effective_on": "2020-09-01",
+    }
     answers = race(registrar, f"/teachers/{PIN}/transfers", unchanged, "move-nowhere")
     statuses = {(a[0], a[1]["error"]["code"]) for a in answers}
     assert len(statuses) == 1 and next(iter(statuses))[0] == 422
@@ -118,8 +157,9 @@ def test_racing_retries_of_a_refused_write_all_get_the_refusal_and_record_nothin
     assert registry_of(registrar).max_position() == head
     assert claims_left(registrar) == 0
     # The key was not burnt: a later request with it that the rules allow is recorded.
-    moved = registrar.post(f"/teachers/{PIN}/transfers", json=TRANSFER,
-                           headers={"Idempotency-Key": "move-nowhere"})
+    moved = registrar.post(
+        f"/teachers/{PIN}/transfers", json=TRANSFER, headers={"Idempotency-Key": "move-nowhere"}
+    )
     assert moved.status_code == 201, moved.get_json()
 
 
@@ -133,15 +173,22 @@ def test_a_claim_left_by_a_crashed_process_is_taken_over(callers):
     registry.db.execute(
         "INSERT INTO idempotency_claims (request_id, fingerprint, holder, claimed_at_ms) "
         "VALUES (?, ?, ?, ?)",
-        (request_id.hex, fingerprint("register_teacher", details), "crashed-process",
-         int((time.time() - 3600) * 1000)))
+        (
+            request_id.hex,
+            fingerprint("register_teacher", details),
+            "crashed-process",
+            int((time.time() - 3600) * 1000),
+        ),
+    )
     started = time.monotonic()
-    response = registrar.post("/teachers", json=TEACHER,
-                              headers={"Idempotency-Key": "register-crashed"})
+    response = registrar.post(
+        "/teachers", json=TEACHER, headers={"Idempotency-Key": "register-crashed"}
+    )
     assert response.status_code == 201, response.get_json()
     assert time.monotonic() - started < 5
     assert claims_left(registrar) == 0
-    retry = registrar.post("/teachers", json=TEACHER,
-                           headers={"Idempotency-Key": "register-crashed"})
+    retry = registrar.post(
+        "/teachers", json=TEACHER, headers={"Idempotency-Key": "register-crashed"}
+    )
     assert (retry.status_code, retry.get_json()) == (201, response.get_json())
     assert retry.headers["Idempotent-Replayed"] == "true"

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 PIN = "21505198512345"
-TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
-CSV = ("pin,number,provider_code,title,form,hours,issued_on\n"
-       f"{PIN},PAPER-1,KAE,Methods of teaching,seminar,36,2019-05-10\n"
-       f"{PIN},PAPER-2,KAE,Assessment literacy,course,12,2019-06-10\n")
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+CSV = (
+    "pin,number,provider_code,title,form,hours,issued_on\n"
+    f"{PIN},PAPER-1,KAE,Methods of teaching,seminar,36,2019-05-10\n"
+    f"{PIN},PAPER-2,KAE,Assessment literacy,course,12,2019-06-10\n"
+)
 
 
 def post_csv(caller, text, **headers):
-    return caller.post("/imports", data=text.encode(), content_type="text/csv",
-                       headers=headers)
+    return caller.post("/imports", data=text.encode(), content_type="text/csv", headers=headers)
 
 
 def test_good_rows_are_recorded_and_a_bad_row_is_reported_by_line(callers):
@@ -24,14 +32,19 @@ def test_good_rows_are_recorded_and_a_bad_row_is_reported_by_line(callers):
     response = post_csv(admin, CSV)
     assert response.status_code == 200, response.get_json()
     report = response.get_json()
-    assert (report["kind"], report["rows"], report["recorded"], report["failed"]) == \
-        ("legacy_certificates", 2, 1, 1)
+    assert (report["kind"], report["rows"], report["recorded"], report["failed"]) == (
+        "legacy_certificates",
+        2,
+        1,
+        1,
+    )
     assert report["errors"][0]["line"] == 3  # a course needs 72 hours
     assert "72" in report["errors"][0]["reason"]
     assert int(response.headers["X-Registry-Position"]) == report["position"]
-    certificate = admin.get("/certificates/PAPER-1?min_position="
-                            + str(admin.client.application.extensions["registry"]
-                                  .registry.max_position()))
+    certificate = admin.get(
+        "/certificates/PAPER-1?min_position="
+        + str(admin.client.application.extensions["registry"].registry.max_position())
+    )
     assert certificate.status_code == 200
     assert admin.get("/certificates/PAPER-2").status_code == 404
 
@@ -65,22 +78,28 @@ def test_a_write_during_an_import_is_saved_on_its_own(callers):
     header = "pin,number,provider_code,title,form,hours,issued_on\n"
     answers = {}
     importer = threading.Thread(
-        target=lambda: answers.setdefault("import", post_csv(admin, header + rows)))
+        target=lambda: answers.setdefault("import", post_csv(admin, header + rows))
+    )
     importer.start()
     teacher = registrar.post("/teachers", json={**TEACHER, "pin": "10203199000011"})
     importer.join()
     assert answers["import"].get_json()["recorded"] == 400
     assert teacher.status_code == 201 and teacher.headers.get("X-Registry-Position")
-    history = callers["auditor"].get("/teachers/10203199000011/history?min_position="
-                                     + teacher.headers["X-Registry-Position"]).get_json()
+    history = (
+        callers["auditor"]
+        .get(
+            "/teachers/10203199000011/history?min_position="
+            + teacher.headers["X-Registry-Position"]
+        )
+        .get_json()
+    )
     assert history["events"][0]["actor"]["name"] == "registrar"
 
 
 def test_an_empty_or_non_utf8_body_is_a_400(callers):
     admin = callers["admin"]
     assert post_csv(admin, "").status_code == 400
-    response = admin.post("/imports", data="pin\n\xff".encode("latin-1"),
-                          content_type="text/csv")
+    response = admin.post("/imports", data="pin\n\xff".encode("latin-1"), content_type="text/csv")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "not_utf8"
 

@@ -13,18 +13,39 @@ from urllib.parse import quote
 import pytest
 
 from registry.commands.base import Actor
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 PIN = "21505198512345"
-TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
-PROGRAMME = {"provider_code": "KAE", "code": "MATH-72", "title": "Teaching mathematics",
-             "form": "course", "mode": "full_time", "hours": 72, "assessment": "exam",
-             "funding": "state", "starts_on": "2024-03-01", "ends_on": "2024-03-20"}
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+PROGRAMME = {
+    "provider_code": "KAE",
+    "code": "MATH-72",
+    "title": "Teaching mathematics",
+    "form": "course",
+    "mode": "full_time",
+    "hours": 72,
+    "assessment": "exam",
+    "funding": "state",
+    "starts_on": "2024-03-01",
+    "ends_on": "2024-03-20",
+}
 HUGE = "99999999999999999999"
-PATH_VALUES = {"pin": PIN, "number": "KAE/2024/0001", "code": "KAE",
-               "programme_id": str(uuid.uuid4()), "enrolment_id": str(uuid.uuid4())}
+PATH_VALUES = {
+    "pin": PIN,
+    "number": "KAE/2024/0001",
+    "code": "KAE",
+    "programme_id": str(uuid.uuid4()),
+    "enrolment_id": str(uuid.uuid4()),
+}
 PASSWORD = "correct-horse-7"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -35,14 +56,21 @@ def operations(api):
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             if method in ("get", "post"):
-                yield method, path.removeprefix("/api/v1"), {
-                    **operation, "parameters": [*item.get("parameters", []),
-                                                *operation.get("parameters", [])]}
+                yield (
+                    method,
+                    path.removeprefix("/api/v1"),
+                    {
+                        **operation,
+                        "parameters": [
+                            *item.get("parameters", []),
+                            *operation.get("parameters", []),
+                        ],
+                    },
+                )
 
 
 def filled(template: str, **values: str) -> str:
-    return re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), PATH_VALUES[m.group(1)]),
-                  template)
+    return re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), PATH_VALUES[m.group(1)]), template)
 
 
 def fields_of(response) -> dict:
@@ -76,7 +104,7 @@ def test_a_control_character_in_any_query_parameter_is_a_400_naming_it(api, teac
 
 def test_an_integer_beyond_64_bits_in_any_query_parameter_is_a_400_naming_it(api, teacher):
     checked = 0
-    for method, template, operation in operations(api):
+    for _method, template, operation in operations(api):
         for parameter in operation["parameters"]:
             if parameter["in"] != "query" or parameter["schema"].get("type") != "integer":
                 continue
@@ -91,7 +119,7 @@ def test_an_integer_beyond_64_bits_in_any_query_parameter_is_a_400_naming_it(api
 
 
 def test_every_documented_integer_maximum_is_the_real_one(api, teacher):
-    for method, template, operation in operations(api):
+    for _method, template, operation in operations(api):
         for parameter in operation["parameters"]:
             schema = parameter["schema"]
             if parameter["in"] != "query" or schema.get("type") != "integer":
@@ -99,15 +127,18 @@ def test_every_documented_integer_maximum_is_the_real_one(api, teacher):
             name, path = parameter["name"], filled(template)
             at_most = api.get(f"{path}?{name}={schema['maximum']}")
             assert at_most.status_code != 500, (path, name)
-            assert at_most.status_code != 400 or name not in fields_of(at_most), \
-                (path, name, at_most.get_json())
+            assert at_most.status_code != 400 or name not in fields_of(at_most), (
+                path,
+                name,
+                at_most.get_json(),
+            )
             beyond = api.get(f"{path}?{name}={schema['maximum'] + 1}")
             assert beyond.status_code == 400 and name in fields_of(beyond), (path, name)
 
 
 def test_a_date_at_the_calendars_ends_is_a_400_naming_it_on_every_date_parameter(api, teacher):
     checked = 0
-    for method, template, operation in operations(api):
+    for _method, template, operation in operations(api):
         for parameter in operation["parameters"]:
             kind = parameter["schema"].get("format")
             if parameter["in"] != "query" or kind not in ("date", "date-time"):
@@ -130,9 +161,15 @@ def test_a_date_at_the_calendars_ends_in_a_body_is_a_400_and_records_nothing(api
     for day in ("0001-01-01", "9999-12-31"):
         response = api.post("/programmes", json={**PROGRAMME, "ends_on": day})
         assert response.status_code == 400 and "ends_on" in fields_of(response)
-        response = api.post(f"/teachers/{PIN}/transfers", json={
-            "region": "KG-C", "district": "Sokuluk", "school": "School No. 5",
-            "effective_on": day})
+        response = api.post(
+            f"/teachers/{PIN}/transfers",
+            json={
+                "region": "KG-C",
+                "district": "Sokuluk",
+                "school": "School No. 5",
+                "effective_on": day,
+            },
+        )
         assert response.status_code == 400 and "effective_on" in fields_of(response)
     assert registry.max_position() == before
 
@@ -198,29 +235,42 @@ def test_an_integer_beyond_64_bits_in_a_body_is_a_400_and_records_nothing(api, t
     programme = api.post("/programmes", json=PROGRAMME).get_json()["id"]
     enrolment = api.post(f"/programmes/{programme}/enrolments", json={"pin": PIN}).get_json()
     before = registry.max_position()
-    response = api.post(f"/enrolments/{enrolment['id']}/assessments",
-                        data='{"passed": true, "assessed_on": "2024-03-20", "score": 1'
-                             + "0" * 400 + "}", content_type="application/json")
+    response = api.post(
+        f"/enrolments/{enrolment['id']}/assessments",
+        data='{"passed": true, "assessed_on": "2024-03-20", "score": 1' + "0" * 400 + "}",
+        content_type="application/json",
+    )
     assert response.status_code == 400, response.get_json()
     assert "score" in fields_of(response)
-    policy = api.post("/policies", json={"effective_from": "2030-01-01",
-                                         "window_years": -(10**25), "required_hours": 72})
+    policy = api.post(
+        "/policies",
+        json={"effective_from": "2030-01-01", "window_years": -(10**25), "required_hours": 72},
+    )
     assert policy.status_code == 400 and "window_years" in fields_of(policy)
     assert registry.max_position() == before
 
 
-@pytest.mark.parametrize("method, path", [
-    ("PUT", "/api/v1/providers"), ("DELETE", "/api/v1/providers"),
-    ("PATCH", "/api/v1/teachers/21505198512345"), ("POST", "/api/v1/ledger"),
-    ("POST", "/api/v1/verify/KAE/2024/0001"), ("PUT", "/api/v1/certificates/A/B/revocation"),
-])
-def test_a_method_a_path_does_not_offer_is_a_405_with_allow_whatever_the_body(
-        api, method, path):
-    for extra in ({"data": "code=X", "content_type": "application/x-www-form-urlencoded"},
-                  {"data": "code,name\nX,Y\n", "content_type": "text/csv"},
-                  {"json": {"code": "X"}}, {}):
-        response = api.client.open(path, method=method, **extra,
-                                   headers={"Authorization": f"Bearer {api.token}"})
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("PUT", "/api/v1/providers"),
+        ("DELETE", "/api/v1/providers"),
+        ("PATCH", "/api/v1/teachers/21505198512345"),
+        ("POST", "/api/v1/ledger"),
+        ("POST", "/api/v1/verify/KAE/2024/0001"),
+        ("PUT", "/api/v1/certificates/A/B/revocation"),
+    ],
+)
+def test_a_method_a_path_does_not_offer_is_a_405_with_allow_whatever_the_body(api, method, path):
+    for extra in (
+        {"data": "code=X", "content_type": "application/x-www-form-urlencoded"},
+        {"data": "code,name\nX,Y\n", "content_type": "text/csv"},
+        {"json": {"code": "X"}},
+        {},
+    ):
+        response = api.client.open(
+            path, method=method, **extra, headers={"Authorization": f"Bearer {api.token}"}
+        )
         assert response.status_code == 405, (method, path, extra, response.get_json())
         error = response.get_json()["error"]
         assert error["code"] == "method_not_allowed" and error["message"]
@@ -229,25 +279,31 @@ def test_a_method_a_path_does_not_offer_is_a_405_with_allow_whatever_the_body(
 
 
 def test_a_path_that_does_not_exist_is_a_404_whatever_the_body(api):
-    response = api.client.post("/api/v1/nowhere", data="x=1",
-                               content_type="application/x-www-form-urlencoded",
-                               headers={"Authorization": f"Bearer {api.token}"})
+    response = api.client.post(
+        "/api/v1/nowhere",
+        data="x=1",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Bearer {api.token}"},
+    )
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
 
 
 def test_a_write_that_is_offered_still_wants_json(api):
-    response = api.post("/providers", data="code=X",
-                        content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        "/providers", data="code=X", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "not_json"
 
 
 def test_csv_answers_carry_one_charset(callers, api_app):
-    for caller, path in ((callers["statistician"], "/statistics/compliance?format=csv"),
-                         (callers["statistician"], "/statistics/activity?format=csv"),
-                         (callers["public"], "/open-data/compliance?format=csv"),
-                         (callers["admin"], "/due?status=overdue&format=csv")):
+    for caller, path in (
+        (callers["statistician"], "/statistics/compliance?format=csv"),
+        (callers["statistician"], "/statistics/activity?format=csv"),
+        (callers["public"], "/open-data/compliance?format=csv"),
+        (callers["admin"], "/due?status=overdue&format=csv"),
+    ):
         response = caller.get(path)
         assert response.status_code == 200, path
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8", path
@@ -260,8 +316,11 @@ def test_the_openapi_documents_csv_answers_and_the_retry_statuses(api):
     description = api.get("/openapi.json").get_json()["info"]["description"]
     assert "405 with an Allow header" in description
     assert "503 database_unavailable" in description
-    with_csv = {template for method, template, operation in operations(api)
-                if any(p["name"] == "format" for p in operation["parameters"])}
+    with_csv = {
+        template
+        for method, template, operation in operations(api)
+        if any(p["name"] == "format" for p in operation["parameters"])
+    }
     assert len(with_csv) == 5
     for method, template, operation in operations(api):
         responses = operation["responses"]
@@ -274,7 +333,7 @@ def test_the_openapi_documents_csv_answers_and_the_retry_statuses(api):
 def test_the_openapi_documents_pins_and_idempotency_keys(api):
     spec = api.get("/openapi.json").get_json()
     pin_paths = 0
-    for method, template, operation in operations(api):
+    for _method, template, operation in operations(api):
         for parameter in operation["parameters"]:
             if parameter["name"] == "pin":
                 assert parameter["schema"]["pattern"] == "^[0-9]{14}$", template
@@ -293,43 +352,60 @@ def test_the_openapi_documents_pins_and_idempotency_keys(api):
 def test_a_page_with_a_control_character_is_a_400_page_naming_it(api_app, database_url):
     client = api_app.test_client()
     registry = api_app.extensions["registry"].registry
-    registry.create_account(Actor.system(), name="page-admin", role="admin",
-                            password=PASSWORD)
+    registry.create_account(Actor.system(), name="page-admin", role="admin", password=PASSWORD)
     token = CSRF.search(client.get("/sign-in").get_data(as_text=True)).group(1)
-    assert client.post("/sign-in", data={"csrf_token": token, "name": "page-admin",
-                                         "password": PASSWORD}).status_code == 302
-    for path, name in (("/teachers?q=%00", "q"), ("/teachers?region=KG-C%00", "region"),
-                       ("/verify/ABC%00?code=x", "number"), ("/verify?number=A%00&code=x",
-                                                            "number"),
-                       ("/providers/KAE%00", "code"), ("/teachers/2150519851%0012",
-                                                       "pin"),
-                       ("/certificates/A/B%00", "number"), ("/audit/events?actor=%C2%85",
-                                                           "actor")):
+    assert (
+        client.post(
+            "/sign-in", data={"csrf_token": token, "name": "page-admin", "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    for path, name in (
+        ("/teachers?q=%00", "q"),
+        ("/teachers?region=KG-C%00", "region"),
+        ("/verify/ABC%00?code=x", "number"),
+        ("/verify?number=A%00&code=x", "number"),
+        ("/providers/KAE%00", "code"),
+        ("/teachers/2150519851%0012", "pin"),
+        ("/certificates/A/B%00", "number"),
+        ("/audit/events?actor=%C2%85", "actor"),
+    ):
         response = client.get(f"{path}{'&' if '?' in path else '?'}lang=en")
         assert response.status_code == 400, path
         assert response.mimetype == "text/html"
         assert f"“{name}” contains a control character" in response.get_data(as_text=True)
 
 
-def test_a_page_number_position_or_date_out_of_range_is_an_error_on_the_page(
-        api_app, teacher):
+def test_a_page_number_position_or_date_out_of_range_is_an_error_on_the_page(api_app, teacher):
     api_app.extensions["registry"].queries.wait_for(int(teacher), timeout=10)
     client = api_app.test_client()
     registry = api_app.extensions["registry"].registry
-    registry.create_account(Actor.system(), name="page-auditor", role="auditor",
-                            password=PASSWORD)
+    registry.create_account(Actor.system(), name="page-auditor", role="auditor", password=PASSWORD)
     token = CSRF.search(client.get("/sign-in").get_data(as_text=True)).group(1)
-    assert client.post("/sign-in", data={"csrf_token": token, "name": "page-auditor",
-                                         "password": PASSWORD}).status_code == 302
-    for path in ("/teachers?q=A&page=9223372036854775807", f"/teachers?q=A&page={HUGE}",
-                 "/teachers?q=A&page=%C2%B2", f"/audit/events?after={HUGE}"):
+    assert (
+        client.post(
+            "/sign-in", data={"csrf_token": token, "name": "page-auditor", "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    for path in (
+        "/teachers?q=A&page=9223372036854775807",
+        f"/teachers?q=A&page={HUGE}",
+        "/teachers?q=A&page=%C2%B2",
+        f"/audit/events?after={HUGE}",
+    ):
         response = client.get(f"{path}&lang=en")
         assert response.status_code in (200, 400), (path, response.status_code)
         assert "is not a whole number" in response.get_data(as_text=True), path
-    for path in ("/statistics?as_of=0001-01-01", "/statistics?as_of=9999-12-31",
-                 "/statistics/teachers?as_of=0005-06-01", "/open-data?as_of=9999-12-31",
-                 f"/teachers/{PIN}?as_of=0001-01-01", "/audit/events?from=0001-01-01",
-                 "/audit/compliance?pin=21505198512345&known_at=0001-01-01T00:00"):
+    for path in (
+        "/statistics?as_of=0001-01-01",
+        "/statistics?as_of=9999-12-31",
+        "/statistics/teachers?as_of=0005-06-01",
+        "/open-data?as_of=9999-12-31",
+        f"/teachers/{PIN}?as_of=0001-01-01",
+        "/audit/events?from=0001-01-01",
+        "/audit/compliance?pin=21505198512345&known_at=0001-01-01T00:00",
+    ):
         response = client.get(f"{path}&lang=en")
         assert response.status_code in (200, 400), (path, response.status_code)
         assert "is not a date" in response.get_data(as_text=True), path

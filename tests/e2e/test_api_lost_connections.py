@@ -11,7 +11,7 @@ import pytest
 
 from registry.storage import DatabaseUnavailableError
 from tests.conftest import PG_ADMIN_URL
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 
 @pytest.fixture
@@ -33,13 +33,22 @@ def dbname(api_app) -> str:
 def terminate(admin, database: str, pid: int | None = None) -> None:
     """End the database's connections (or one), and wait (bounded) until they are gone
     (the pool and the follower may open new ones meanwhile)."""
-    pids = [pid] if pid is not None else [row[0] for row in admin.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-        (database,))]
+    pids = (
+        [pid]
+        if pid is not None
+        else [
+            row[0]
+            for row in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            )
+        ]
+    )
     admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", (pids,))
     deadline = time.monotonic() + 10
-    while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)",
-                        (pids,)).fetchone()[0]:
+    while admin.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,)
+    ).fetchone()[0]:
         assert time.monotonic() < deadline, "the connections outlived pg_terminate_backend"
         time.sleep(0.02)
 
@@ -54,21 +63,24 @@ def test_a_read_whose_connection_the_server_ends_goes_on_on_a_fresh_one(api_app,
     assert after != before
 
 
-def test_a_snapshot_that_lost_its_connection_after_reading_is_refused_not_mixed(
-        api_app, admin):
+def test_a_snapshot_that_lost_its_connection_after_reading_is_refused_not_mixed(api_app, admin):
     db = api_app.extensions["registry"].registry.db
-    with pytest.raises(DatabaseUnavailableError):
-        with db.reading(snapshot=True) as cur:
-            (pid,) = cur.query_one("SELECT pg_backend_pid()")
-            terminate(admin, dbname(api_app), pid)
-            cur.query_one("SELECT 1")
+    with pytest.raises(DatabaseUnavailableError), db.reading(snapshot=True) as cur:
+        (pid,) = cur.query_one("SELECT pg_backend_pid()")
+        terminate(admin, dbname(api_app), pid)
+        cur.query_one("SELECT 1")
     with db.reading(snapshot=True) as cur:  # the pool has replaced the lost connection
         assert cur.query_one("SELECT 1") == (1,)
 
 
 def test_reads_go_on_after_the_server_ends_every_pooled_connection(api_app, callers, admin):
-    paths = ["/providers", "/providers/KAE", "/statistics/compliance", "/policies",
-             "/open-data/compliance?format=csv"]
+    paths = [
+        "/providers",
+        "/providers/KAE",
+        "/statistics/compliance",
+        "/policies",
+        "/open-data/compliance?format=csv",
+    ]
     for caller in (callers["admin"], callers["statistician"]):
         assert caller.get("/providers").status_code == 200
     for _ in range(3):
@@ -80,7 +92,8 @@ def test_reads_go_on_after_the_server_ends_every_pooled_connection(api_app, call
 
 
 def test_an_unreachable_database_is_a_503_with_retry_after_and_reads_resume(
-        api_app, callers, admin):
+    api_app, callers, admin
+):
     public = callers["public"]
     assert public.get("/open-data/compliance").status_code == 200
     name = dbname(api_app)

@@ -6,23 +6,37 @@ import re
 
 import pytest
 
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 SPEC_PATHS = [
-    ("post", "/providers"), ("post", "/providers/{code}/suspension"),
-    ("post", "/teachers"), ("post", "/teachers/{pin}/transfers"),
-    ("post", "/teachers/{pin}/departure"), ("post", "/teachers/{pin}/corrections"),
-    ("post", "/programmes"), ("post", "/programmes/{programme_id}/enrolments"),
+    ("post", "/providers"),
+    ("post", "/providers/{code}/suspension"),
+    ("post", "/teachers"),
+    ("post", "/teachers/{pin}/transfers"),
+    ("post", "/teachers/{pin}/departure"),
+    ("post", "/teachers/{pin}/corrections"),
+    ("post", "/programmes"),
+    ("post", "/programmes/{programme_id}/enrolments"),
     ("post", "/enrolments/{enrolment_id}/assessments"),
     ("post", "/enrolments/{enrolment_id}/withdrawal"),
-    ("post", "/enrolments/{enrolment_id}/certificate"), ("post", "/certificates/legacy"),
-    ("post", "/certificates/{number}/revocation"), ("post", "/certificates/{number}/duplicate"),
-    ("post", "/policies"), ("get", "/policies"), ("post", "/imports"),
-    ("get", "/teachers/{pin}"), ("get", "/teachers/{pin}/compliance"),
-    ("get", "/teachers/{pin}/history"), ("get", "/certificates/{number}"),
-    ("get", "/verify/{number}"), ("get", "/providers/{code}/workload"),
-    ("get", "/statistics/compliance"), ("get", "/statistics/activity"), ("get", "/events"),
-    ("get", "/ledger"), ("get", "/open-data/compliance"),
+    ("post", "/enrolments/{enrolment_id}/certificate"),
+    ("post", "/certificates/legacy"),
+    ("post", "/certificates/{number}/revocation"),
+    ("post", "/certificates/{number}/duplicate"),
+    ("post", "/policies"),
+    ("get", "/policies"),
+    ("post", "/imports"),
+    ("get", "/teachers/{pin}"),
+    ("get", "/teachers/{pin}/compliance"),
+    ("get", "/teachers/{pin}/history"),
+    ("get", "/certificates/{number}"),
+    ("get", "/verify/{number}"),
+    ("get", "/providers/{code}/workload"),
+    ("get", "/statistics/compliance"),
+    ("get", "/statistics/activity"),
+    ("get", "/events"),
+    ("get", "/ledger"),
+    ("get", "/open-data/compliance"),
 ]
 
 
@@ -60,8 +74,12 @@ def test_request_schemas_refuse_unknown_fields_and_name_their_vocabularies(spec)
     schemas = spec["components"]["schemas"]
     programme = schemas["ProgrammeIn"]
     assert programme["additionalProperties"] is False
-    assert programme["properties"]["form"]["enum"] == ["course", "seminar", "training",
-                                                       "internship"]
+    assert programme["properties"]["form"]["enum"] == [
+        "course",
+        "seminar",
+        "training",
+        "internship",
+    ]
     assert set(programme["required"]) >= {"provider_code", "code", "hours", "starts_on"}
 
 

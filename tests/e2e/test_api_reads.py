@@ -7,19 +7,35 @@ import csv
 import dataclasses
 import io
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 PIN = "21505198512345"
-TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
-PROGRAMME = {"provider_code": "KAE", "code": "MATH-72", "title": "Teaching mathematics",
-             "form": "course", "mode": "full_time", "hours": 72, "assessment": "exam",
-             "funding": "state", "starts_on": "2024-03-01", "ends_on": "2024-03-20"}
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+PROGRAMME = {
+    "provider_code": "KAE",
+    "code": "MATH-72",
+    "title": "Teaching mathematics",
+    "form": "course",
+    "mode": "full_time",
+    "hours": 72,
+    "assessment": "exam",
+    "funding": "state",
+    "starts_on": "2024-03-01",
+    "ends_on": "2024-03-20",
+}
 
 
 @pytest.fixture
@@ -28,16 +44,24 @@ def certified(callers):
     registrar = callers["registrar"]
     assert registrar.post("/teachers", json=TEACHER).status_code == 201
     programme_id = registrar.post("/programmes", json=PROGRAMME).get_json()["id"]
-    enrolment_id = registrar.post(f"/programmes/{programme_id}/enrolments",
-                                  json={"pin": PIN}).get_json()["id"]
-    registrar.post(f"/enrolments/{enrolment_id}/assessments",
-                   json={"passed": True, "score": 91, "assessed_on": "2024-03-20"})
-    issued = registrar.post(f"/enrolments/{enrolment_id}/certificate",
-                            json={"number": "KAE-2024-0001", "issued_on": "2024-03-21"})
+    enrolment_id = registrar.post(
+        f"/programmes/{programme_id}/enrolments", json={"pin": PIN}
+    ).get_json()["id"]
+    registrar.post(
+        f"/enrolments/{enrolment_id}/assessments",
+        json={"passed": True, "score": 91, "assessed_on": "2024-03-20"},
+    )
+    issued = registrar.post(
+        f"/enrolments/{enrolment_id}/certificate",
+        json={"number": "KAE-2024-0001", "issued_on": "2024-03-21"},
+    )
     assert issued.status_code == 201
-    return {"programme_id": programme_id, "enrolment_id": enrolment_id,
-            "code": issued.get_json()["verification_code"],
-            "position": issued.headers["X-Registry-Position"]}
+    return {
+        "programme_id": programme_id,
+        "enrolment_id": enrolment_id,
+        "code": issued.get_json()["verification_code"],
+        "position": issued.headers["X-Registry-Position"],
+    }
 
 
 def read(caller, path, position):
@@ -54,26 +78,38 @@ def test_a_client_reads_its_own_write_with_min_position(callers, certified):
     assert dossier["compliance"]["hours"] == 72
     assert [c["number"] for c in dossier["certificates"]] == ["KAE-2024-0001"]
     assert dossier["enrolments"][0]["status"] == "certified"
-    assert (dossier["enrolments"][0]["assessment"], dossier["enrolments"][0]["attempts"]) == \
-        ("exam", 1)
+    assert (dossier["enrolments"][0]["assessment"], dossier["enrolments"][0]["attempts"]) == (
+        "exam",
+        1,
+    )
 
 
 def test_compliance_is_judged_on_a_date_as_known_at_a_time(callers, certified):
     admin = callers["admin"]
-    before_revocation = datetime.now(timezone.utc).isoformat()
+    before_revocation = datetime.now(UTC).isoformat()
     time.sleep(0.01)
-    revoked = admin.post("/certificates/KAE-2024-0001/revocation",
-                         json={"reason": "issued in error"})
+    revoked = admin.post(
+        "/certificates/KAE-2024-0001/revocation", json={"reason": "issued in error"}
+    )
     position = revoked.headers["X-Registry-Position"]
     now = read(admin, f"/teachers/{PIN}/compliance?as_of=2025-01-01", position).get_json()
     assert now["status"] == "overdue" and now["hours"] == 0 and now["missing_hours"] == 72
-    then = read(admin, f"/teachers/{PIN}/compliance?as_of=2025-01-01&known_at="
-                       f"{before_revocation.replace('+', '%2B')}", position).get_json()
+    then = read(
+        admin,
+        f"/teachers/{PIN}/compliance?as_of=2025-01-01&known_at="
+        f"{before_revocation.replace('+', '%2B')}",
+        position,
+    ).get_json()
     assert then["status"] == "compliant" and then["hours"] == 72
     assert then["next_due"] == "2029-03-21"
-    assert then["certificates"][0] == {"number": "KAE-2024-0001", "hours": 72,
-                                       "issued_on": "2024-03-21", "form": "course",
-                                       "provider_code": "KAE", "counts": True}
+    assert then["certificates"][0] == {
+        "number": "KAE-2024-0001",
+        "hours": 72,
+        "issued_on": "2024-03-21",
+        "form": "course",
+        "provider_code": "KAE",
+        "counts": True,
+    }
 
 
 def test_compliance_rejects_a_bad_date(callers, certified):
@@ -94,8 +130,10 @@ def test_history_lists_every_event_oldest_first_with_its_actor(callers, certifie
 
 def test_a_certificate_shows_its_status_and_the_duplicate_that_replaced_it(callers, certified):
     admin = callers["admin"]
-    duplicate = admin.post("/certificates/KAE-2024-0001/duplicate",
-                           json={"number": "KAE-2024-0001-D", "issued_on": "2024-06-01"})
+    duplicate = admin.post(
+        "/certificates/KAE-2024-0001/duplicate",
+        json={"number": "KAE-2024-0001-D", "issued_on": "2024-06-01"},
+    )
     position = duplicate.headers["X-Registry-Position"]
     original = read(admin, "/certificates/KAE-2024-0001", position).get_json()
     assert original["status"] == "duplicate_issued"
@@ -106,8 +144,9 @@ def test_a_certificate_shows_its_status_and_the_duplicate_that_replaced_it(calle
 
 def test_the_public_verifies_a_certificate_without_seeing_a_pin(callers, certified):
     public = callers["public"]
-    response = read(public, f"/verify/KAE-2024-0001?code={certified['code']}",
-                    certified["position"])
+    response = read(
+        public, f"/verify/KAE-2024-0001?code={certified['code']}", certified["position"]
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "valid" and body["hours"] == 72
@@ -138,8 +177,13 @@ def test_a_statistician_gets_pseudonymised_rows_never_a_name_or_pin(callers, cer
     assert PIN not in text and TEACHER["full_name"] not in text
     row = response.get_json()["teachers"][0]
     assert row["status"] == "compliant" and row["region"] == "KG-C" and row["key"]
-    for path in (f"/teachers/{PIN}", "/certificates/KAE-2024-0001", "/teachers?q=A",
-                 f"/teachers/{PIN}/history", "/events"):
+    for path in (
+        f"/teachers/{PIN}",
+        "/certificates/KAE-2024-0001",
+        "/teachers?q=A",
+        f"/teachers/{PIN}/history",
+        "/events",
+    ):
         assert statistician.get(path).status_code == 403, path
     csv_text = statistician.get("/statistics/teachers?format=csv").get_data(as_text=True)
     assert PIN not in csv_text and TEACHER["full_name"] not in csv_text
@@ -147,8 +191,9 @@ def test_a_statistician_gets_pseudonymised_rows_never_a_name_or_pin(callers, cer
 
 def test_compliance_statistics_come_as_json_and_csv(callers, certified):
     statistician = callers["statistician"]
-    body = read(statistician, "/statistics/compliance?group_by=region",
-                certified["position"]).get_json()
+    body = read(
+        statistician, "/statistics/compliance?group_by=region", certified["position"]
+    ).get_json()
     assert body["group_by"] == "region"
     assert {"group": "KG-C", "total": 1, "compliant": 1}.items() <= body["groups"][0].items()
     response = statistician.get("/statistics/compliance?group_by=region&format=csv")
@@ -159,20 +204,21 @@ def test_compliance_statistics_come_as_json_and_csv(callers, certified):
 
 
 def test_activity_statistics_count_certificates_by_form(callers, certified):
-    body = read(callers["statistician"],
-                "/statistics/activity?from=2024-01-01&to=2024-12-31&group_by=form",
-                certified["position"]).get_json()
-    assert body["groups"] == [{"group": "course", "certificates": 1, "hours": 72,
-                               "teachers": 1}]
+    body = read(
+        callers["statistician"],
+        "/statistics/activity?from=2024-01-01&to=2024-12-31&group_by=form",
+        certified["position"],
+    ).get_json()
+    assert body["groups"] == [{"group": "course", "certificates": 1, "hours": 72, "teachers": 1}]
     response = callers["statistician"].get(
-        "/statistics/activity?from=2024-01-01&to=2024-12-31&group_by=form&format=csv")
+        "/statistics/activity?from=2024-01-01&to=2024-12-31&group_by=form&format=csv"
+    )
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("group,certificates")
 
 
 def test_open_data_suppresses_groups_of_fewer_than_five(callers, certified):
     public = callers["public"]
-    body = read(public, "/open-data/compliance?group_by=region",
-                certified["position"]).get_json()
+    body = read(public, "/open-data/compliance?group_by=region", certified["position"]).get_json()
     chuy = next(g for g in body["groups"] if g["group"] == "KG-C")
     assert chuy["suppressed"] is True and chuy["compliant"] is None
     response = public.get("/open-data/compliance?format=csv")
@@ -180,8 +226,11 @@ def test_open_data_suppresses_groups_of_fewer_than_five(callers, certified):
 
 
 def test_a_provider_workload_counts_what_it_delivered(callers, certified):
-    body = read(callers["registrar"], "/providers/KAE/workload?from=2024-01-01&to=2024-12-31",
-                certified["position"]).get_json()
+    body = read(
+        callers["registrar"],
+        "/providers/KAE/workload?from=2024-01-01&to=2024-12-31",
+        certified["position"],
+    ).get_json()
     assert body["totals"]["certificates"] == 1
     assert body["totals"]["hours_delivered"] == 72
     assert body["by_form"]["course"]["pass_rate"] == 1.0
@@ -208,22 +257,28 @@ def test_the_auditor_reads_the_ledger_head(callers, certified):
 
 
 def test_policies_list_every_adopted_version(callers):
-    adopted = callers["admin"].post("/policies", json={
-        "effective_from": "2025-09-01", "window_years": 1, "required_hours": 36})
-    policies = read(callers["commission"], "/policies",
-                    adopted.headers["X-Registry-Position"]).get_json()["policies"]
-    assert [(p["effective_from"], p["window_years"], p["required_hours"])
-            for p in policies] == [("2000-01-01", 5, 72), ("2025-09-01", 1, 36)]
+    adopted = callers["admin"].post(
+        "/policies", json={"effective_from": "2025-09-01", "window_years": 1, "required_hours": 36}
+    )
+    policies = read(
+        callers["commission"], "/policies", adopted.headers["X-Registry-Position"]
+    ).get_json()["policies"]
+    assert [(p["effective_from"], p["window_years"], p["required_hours"]) for p in policies] == [
+        ("2000-01-01", 5, 72),
+        ("2025-09-01", 1, 36),
+    ]
 
 
 def test_search_and_due_lists_find_teachers(callers, certified):
     admin = callers["admin"]
     found = read(admin, "/teachers?q=асанова", certified["position"]).get_json()["teachers"]
     assert [t["pin"] for t in found] == [PIN]
-    other = admin.post("/teachers", json={**TEACHER, "pin": "10203199000011",
-                                          "full_name": "Бакыт Осмонов"})
-    due = read(admin, "/due?status=overdue&region=KG-C",
-               other.headers["X-Registry-Position"]).get_json()
+    other = admin.post(
+        "/teachers", json={**TEACHER, "pin": "10203199000011", "full_name": "Бакыт Осмонов"}
+    )
+    due = read(
+        admin, "/due?status=overdue&region=KG-C", other.headers["X-Registry-Position"]
+    ).get_json()
     assert [t["full_name"] for t in due["teachers"]] == ["Бакыт Осмонов"]
     sheet = admin.get("/due?status=overdue&format=csv").get_data(as_text=True)
     assert "Бакыт Осмонов" in sheet
@@ -231,8 +286,10 @@ def test_search_and_due_lists_find_teachers(callers, certified):
 
 def test_lists_of_providers_and_programmes(callers, certified):
     commission = callers["commission"]
-    codes = [p["code"] for p in read(commission, "/providers",
-                                     certified["position"]).get_json()["providers"]]
+    codes = [
+        p["code"]
+        for p in read(commission, "/providers", certified["position"]).get_json()["providers"]
+    ]
     assert codes == sorted(codes) and "KAE" in codes
     assert commission.get("/providers/KAE").get_json()["kind"] == "academy"
     assert commission.get("/providers/NOPE").status_code == 404
@@ -246,25 +303,29 @@ def test_an_unknown_teacher_is_a_404(callers):
 
 
 def test_a_read_that_cannot_catch_up_in_time_is_a_503(settings):
-    from registry.commands.base import Actor
     from registry.bootstrap import initialise
+    from registry.commands.base import Actor
     from web import create_app
 
     initialise(settings)
-    app = create_app({"TESTING": True, "REGISTRY_FOLLOW": False,  # nothing updates the views
-                      "REGISTRY_SETTINGS": dataclasses.replace(settings,
-                                                               read_wait_timeout_s=0.3)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "REGISTRY_FOLLOW": False,  # nothing updates the views
+            "REGISTRY_SETTINGS": dataclasses.replace(settings, read_wait_timeout_s=0.3),
+        }
+    )
     try:
         registry = app.extensions["registry"].registry
         result, token = registry.create_account(Actor.system(), name="ops", role="admin")
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"}
-        response = client.get(f"/api/v1/providers?min_position={result.position}",
-                              headers=headers)
+        response = client.get(f"/api/v1/providers?min_position={result.position}", headers=headers)
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "projections_behind"
-        beyond = client.get(f"/api/v1/providers?min_position={result.position + 100}",
-                            headers=headers)
+        beyond = client.get(
+            f"/api/v1/providers?min_position={result.position + 100}", headers=headers
+        )
         assert beyond.status_code == 503  # not yet recorded: waited for, then 503
     finally:
         app.extensions["registry"].close()

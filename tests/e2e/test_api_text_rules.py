@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from tests.builders import PIN, teacher
-from tests.e2e.api_support import *  # noqa: F403  (fixtures: api_app, callers, api)
+from tests.e2e.api_support import *
 
 
 def _body(**overrides):
@@ -17,13 +17,19 @@ def _body(**overrides):
     return body
 
 
-@pytest.mark.parametrize("field, value", [
-    ("full_name", "Асанова\u0000Айгүл"), ("school", "School\u001b61"),
-    ("subject", "Math\u0085"), ("position", "Teacher\nof maths"),
-    ("full_name", "Айгүл \ud800"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("full_name", "Асанова\u0000Айгүл"),
+        ("school", "School\u001b61"),
+        ("subject", "Math\u0085"),
+        ("position", "Teacher\nof maths"),
+        ("full_name", "Айгүл \ud800"),
+    ],
+)
 def test_a_control_character_in_a_teachers_details_is_refused_and_nothing_is_stored(
-        api, api_app, field, value):
+    api, api_app, field, value
+):
     registry = api_app.extensions["registry"].registry
     before = registry.max_position()
     answer = api.post("/teachers", json=_body(**{field: value}))
@@ -35,12 +41,16 @@ def test_a_control_character_in_a_teachers_details_is_refused_and_nothing_is_sto
 
 def test_a_reason_may_span_lines_but_may_not_hold_a_nul(api):
     assert api.post("/teachers", json=_body()).status_code == 201
-    refused = api.post(f"/teachers/{PIN}/departure",
-                       json={"effective_on": "2024-06-30", "reason": "moved\u0000away"})
+    refused = api.post(
+        f"/teachers/{PIN}/departure",
+        json={"effective_on": "2024-06-30", "reason": "moved\u0000away"},
+    )
     assert refused.status_code == 422
     assert refused.get_json()["error"]["fields"].keys() == {"reason"}
-    accepted = api.post(f"/teachers/{PIN}/departure",
-                        json={"effective_on": "2024-06-30", "reason": "moved away\r\nto Osh"})
+    accepted = api.post(
+        f"/teachers/{PIN}/departure",
+        json={"effective_on": "2024-06-30", "reason": "moved away\r\nto Osh"},
+    )
     assert accepted.status_code == 200, accepted.get_json()
 
 

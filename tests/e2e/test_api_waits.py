@@ -10,23 +10,41 @@ import uuid
 
 import pytest
 
-from registry.bootstrap import open_worker
-from registry.bootstrap import initialise
+from registry.bootstrap import initialise, open_worker
 from registry.commands.base import Actor
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 PIN = "21505198512345"
-TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
-ROLES = {"admin": {"role": "admin"}, "registrar": {"role": "registrar", "provider_code": "KAE"},
-         "commission": {"role": "commission", "region": "KG-C"},
-         "auditor": {"role": "auditor"}, "statistician": {"role": "statistician"}}
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+ROLES = {
+    "admin": {"role": "admin"},
+    "registrar": {"role": "registrar", "provider_code": "KAE"},
+    "commission": {"role": "commission", "region": "KG-C"},
+    "auditor": {"role": "auditor"},
+    "statistician": {"role": "statistician"},
+}
 # Values for the path parameters and required arguments of every GET in the OpenAPI.
-PATH_VALUES = {"pin": PIN, "number": "KAE-2024-0001", "code": "KAE",
-               "programme_id": str(uuid.UUID(int=1)), "enrolment_id": str(uuid.UUID(int=2))}
-REQUIRED_ARGS = {"/verify/{number}": "code=ABCD-EFGH", "/due": "status=overdue",
-                 "/providers/{code}/workload": "from=2024-01-01&to=2024-12-31"}
+PATH_VALUES = {
+    "pin": PIN,
+    "number": "KAE-2024-0001",
+    "code": "KAE",
+    "programme_id": str(uuid.UUID(int=1)),
+    "enrolment_id": str(uuid.UUID(int=2)),
+}
+REQUIRED_ARGS = {
+    "/verify/{number}": "code=ABCD-EFGH",
+    "/due": "status=overdue",
+    "/providers/{code}/workload": "from=2024-01-01&to=2024-12-31",
+}
 AT_ONCE = 1.0  # seconds: far below the 5 s a wait may last
 
 
@@ -53,13 +71,26 @@ def stalled_app(settings, **changes) -> Stalled:
     from web import create_app
 
     initialise(settings)
-    app = create_app({"TESTING": True, "REGISTRY_FOLLOW": False, "SECRET_KEY": "test-secret",
-                      "REGISTRY_SETTINGS": dataclasses.replace(settings, **changes)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "REGISTRY_FOLLOW": False,
+            "SECRET_KEY": "test-secret",
+            "REGISTRY_SETTINGS": dataclasses.replace(settings, **changes),
+        }
+    )
     registry = app.extensions["registry"].registry
-    registry.register_provider(Actor.system(), code="KAE", name="Kyrgyz Academy of Education",
-                               kind="academy", region="KG-GB")
-    tokens = {name: registry.create_account(Actor.system(), name=name, **scope)[1]
-              for name, scope in ROLES.items()}
+    registry.register_provider(
+        Actor.system(),
+        code="KAE",
+        name="Kyrgyz Academy of Education",
+        kind="academy",
+        region="KG-GB",
+    )
+    tokens = {
+        name: registry.create_account(Actor.system(), name=name, **scope)[1]
+        for name, scope in ROLES.items()
+    }
     return Stalled(app, registry, tokens, registry.max_position())
 
 
@@ -82,6 +113,7 @@ def error_code(response) -> str:
 
 # -- authorise first, then wait --------------------------------------------------------
 
+
 def test_a_caller_without_credentials_is_refused_at_once_even_with_min_position(stalled):
     for path in ("/teachers", "/statistics/compliance", "/events", "/providers", "/ledger"):
         response, seconds = timed(lambda: stalled.get(f"{path}?min_position={stalled.unreached}"))
@@ -90,14 +122,19 @@ def test_a_caller_without_credentials_is_refused_at_once_even_with_min_position(
     assert stalled.queries.waiting == 0
 
 
-def test_a_role_that_may_not_read_an_endpoint_is_refused_at_once_even_with_min_position(
-        stalled):
+def test_a_role_that_may_not_read_an_endpoint_is_refused_at_once_even_with_min_position(stalled):
     workload = "/providers/KAE/workload?from=2024-01-01&to=2024-12-31&"
-    for role, path in (("statistician", "/teachers?"), ("statistician", f"/teachers/{PIN}?"),
-                       ("commission", "/statistics/teachers?"), ("registrar", "/events?"),
-                       ("statistician", "/ledger?"), ("commission", workload)):
-        response, seconds = timed(lambda: stalled.get(
-            f"{path}min_position={stalled.unreached}", role))
+    for role, path in (
+        ("statistician", "/teachers?"),
+        ("statistician", f"/teachers/{PIN}?"),
+        ("commission", "/statistics/teachers?"),
+        ("registrar", "/events?"),
+        ("statistician", "/ledger?"),
+        ("commission", workload),
+    ):
+        response, seconds = timed(
+            lambda: stalled.get(f"{path}min_position={stalled.unreached}", role)
+        )
         assert response.status_code == 403, (role, path, response.get_json())
         assert seconds < AT_ONCE, (role, path, seconds)
 
@@ -108,8 +145,9 @@ def test_every_read_refuses_a_caller_with_min_position_exactly_as_without(settin
     stalled = stalled_app(settings, read_wait_timeout_s=0.0)
     try:
         spec = stalled.get("/openapi.json").get_json()
-        reads = [path.removeprefix("/api/v1") for path, item in spec["paths"].items()
-                 if "get" in item]
+        reads = [
+            path.removeprefix("/api/v1") for path, item in spec["paths"].items() if "get" in item
+        ]
         assert len(reads) >= 20
         refused = waited = 0
         for template in reads:
@@ -134,13 +172,12 @@ def test_every_read_refuses_a_caller_with_min_position_exactly_as_without(settin
 
 # -- a bounded number of waits ---------------------------------------------------------
 
-def test_when_the_waits_are_full_one_more_is_refused_at_once_and_plain_reads_still_answer(
-        settings):
+
+def test_when_the_waits_are_full_one_more_is_refused_at_once_and_plain_reads_still_answer(settings):
     stalled = stalled_app(settings, max_waiting_reads=2, read_wait_timeout_s=3.0)
     path = f"/open-data/compliance?min_position={stalled.unreached}"
     answers: list = []
-    waiters = [threading.Thread(target=lambda: answers.append(stalled.get(path)))
-               for _ in range(2)]
+    waiters = [threading.Thread(target=lambda: answers.append(stalled.get(path))) for _ in range(2)]
     try:
         for thread in waiters:
             thread.start()
@@ -168,20 +205,23 @@ def test_when_the_waits_are_full_one_more_is_refused_at_once_and_plain_reads_sti
 
 # -- never for a position no write can have ---------------------------------------------
 
+
 def test_a_position_far_beyond_the_head_is_refused_at_once(settings):
     stalled = stalled_app(settings, read_wait_timeout_s=1.0, position_margin=1000)
     try:
         for role, path in ((None, "/open-data/compliance"), ("admin", "/providers")):
-            for position in (stalled.unreached + 1001, 999999999999, 2 ** 63 - 1):
-                response, seconds = timed(lambda: stalled.get(f"{path}?min_position={position}",
-                                                              role))
+            for position in (stalled.unreached + 1001, 999999999999, 2**63 - 1):
+                response, seconds = timed(
+                    lambda: stalled.get(f"{path}?min_position={position}", role)
+                )
                 assert response.status_code == 422, (path, position, response.get_json())
                 assert error_code(response) == "position_beyond_head"
                 assert "min_position" in response.get_json()["error"]["fields"]
                 assert seconds < AT_ONCE
         # Within the margin it may be another client's write landing: waited for, bounded.
-        near, seconds = timed(lambda: stalled.get(
-            f"/providers?min_position={stalled.unreached + 1000}", "admin"))
+        near, seconds = timed(
+            lambda: stalled.get(f"/providers?min_position={stalled.unreached + 1000}", "admin")
+        )
         assert near.status_code == 503 and error_code(near) == "projections_behind"
         assert seconds >= 1.0 and int(near.headers["Retry-After"]) >= 1
     finally:
@@ -189,6 +229,7 @@ def test_a_position_far_beyond_the_head_is_refused_at_once(settings):
 
 
 # -- reading one's own writes, and how far behind a read is -------------------------------
+
 
 def test_a_client_reads_its_own_write_with_min_position(callers):
     registrar = callers["registrar"]
@@ -212,7 +253,9 @@ def test_a_read_while_the_views_are_behind_says_how_far_behind_it_answered(stall
     current = stalled.get("/providers", "admin")
     assert [p["code"] for p in current.get_json()["providers"]] == ["KAE"]
     assert (current.headers["X-Registry-Position"], current.headers["X-Registry-Lag"]) == (
-        str(stalled.unreached), "0")
+        str(stalled.unreached),
+        "0",
+    )
     public = stalled.get("/open-data/compliance")
     assert public.status_code == 200 and public.headers["X-Registry-Lag"] == "0"
 

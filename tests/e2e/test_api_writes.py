@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.e2e.api_support import *  # noqa: F401,F403
+from tests.e2e.api_support import *
 
 PIN = "21505198512345"
-TEACHER = {"pin": PIN, "full_name": "Айгүл Асанова", "region": "KG-C",
-           "district": "Sokuluk", "school": "School No. 3", "subject": "Mathematics",
-           "position": "teacher", "service_start": "2010-09-01"}
-PROGRAMME = {"provider_code": "KAE", "code": "MATH-72", "title": "Teaching mathematics",
-             "form": "course", "mode": "full_time", "hours": 72, "assessment": "exam",
-             "funding": "state", "starts_on": "2024-03-01", "ends_on": "2024-03-20"}
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+PROGRAMME = {
+    "provider_code": "KAE",
+    "code": "MATH-72",
+    "title": "Teaching mathematics",
+    "form": "course",
+    "mode": "full_time",
+    "hours": 72,
+    "assessment": "exam",
+    "funding": "state",
+    "starts_on": "2024-03-01",
+    "ends_on": "2024-03-20",
+}
 
 
 def position(response) -> int:
@@ -30,13 +46,16 @@ def test_a_registrar_takes_a_teacher_from_enrolment_to_certificate(callers):
     enrolment = registrar.post(f"/programmes/{programme_id}/enrolments", json={"pin": PIN})
     assert enrolment.status_code == 201
     enrolment_id = enrolment.get_json()["id"]
-    assessed = registrar.post(f"/enrolments/{enrolment_id}/assessments",
-                              json={"passed": True, "score": 87.5,
-                                    "assessed_on": "2024-03-20"})
+    assessed = registrar.post(
+        f"/enrolments/{enrolment_id}/assessments",
+        json={"passed": True, "score": 87.5, "assessed_on": "2024-03-20"},
+    )
     assert assessed.status_code == 201
     assert assessed.get_json()["status"] == "passed"
-    certificate = registrar.post(f"/enrolments/{enrolment_id}/certificate",
-                                 json={"number": "KAE-2024-0001", "issued_on": "2024-03-21"})
+    certificate = registrar.post(
+        f"/enrolments/{enrolment_id}/certificate",
+        json={"number": "KAE-2024-0001", "issued_on": "2024-03-21"},
+    )
     assert certificate.status_code == 201
     body = certificate.get_json()
     assert body["number"] == "KAE-2024-0001" and body["verification_code"]
@@ -46,8 +65,10 @@ def test_a_registrar_takes_a_teacher_from_enrolment_to_certificate(callers):
 
 def test_every_successful_write_returns_its_position(callers):
     admin = callers["admin"]
-    first = admin.post("/providers", json={"code": "UNI", "name": "University",
-                                           "kind": "university", "region": "KG-GB"})
+    first = admin.post(
+        "/providers",
+        json={"code": "UNI", "name": "University", "kind": "university", "region": "KG-GB"},
+    )
     second = admin.post("/providers/UNI/suspension", json={"reason": "licence expired"})
     third = admin.post("/providers/UNI/reinstatement", json={"reason": "licence renewed"})
     assert [r.status_code for r in (first, second, third)] == [201, 200, 200]
@@ -80,28 +101,43 @@ def test_reusing_a_key_for_another_request_is_a_422(callers):
 def test_a_key_of_another_account_is_its_own(callers):
     headers = {"Idempotency-Key": "same-key"}
     one = callers["admin"].post("/teachers", json=TEACHER, headers=headers)
-    two = callers["registrar"].post("/teachers", json={**TEACHER, "pin": "10203199000011"},
-                                    headers=headers)
+    two = callers["registrar"].post(
+        "/teachers", json={**TEACHER, "pin": "10203199000011"}, headers=headers
+    )
     assert (one.status_code, two.status_code) == (201, 201)
 
 
 def test_a_teacher_is_transferred_corrected_and_departs(callers):
     admin = callers["admin"]
     admin.post("/teachers", json=TEACHER)
-    moved = admin.post(f"/teachers/{PIN}/transfers",
-                       json={"region": "KG-GB", "district": "Bishkek",
-                             "school": "Gymnasium No. 5", "effective_on": "2020-09-01"})
+    moved = admin.post(
+        f"/teachers/{PIN}/transfers",
+        json={
+            "region": "KG-GB",
+            "district": "Bishkek",
+            "school": "Gymnasium No. 5",
+            "effective_on": "2020-09-01",
+        },
+    )
     assert moved.status_code == 201, moved.get_json()
     assert moved.get_json()["school"] == "Gymnasium No. 5"
     new_pin = "21505198599999"
-    corrected = admin.post(f"/teachers/{PIN}/corrections",
-                           json={"pin": new_pin, "full_name": "Айгүл Асан кызы",
-                                 "reason": "civil registry", "effective_on": "2024-05-02"})
+    corrected = admin.post(
+        f"/teachers/{PIN}/corrections",
+        json={
+            "pin": new_pin,
+            "full_name": "Айгүл Асан кызы",
+            "reason": "civil registry",
+            "effective_on": "2024-05-02",
+        },
+    )
     assert corrected.status_code == 201, corrected.get_json()
     assert corrected.get_json()["pin"] == new_pin
     assert PIN in corrected.get_json()["previous_pins"]
-    departed = admin.post(f"/teachers/{PIN}/departure",  # the old PIN still finds her
-                          json={"effective_on": "2024-06-30", "reason": "retired"})
+    departed = admin.post(
+        f"/teachers/{PIN}/departure",  # the old PIN still finds her
+        json={"effective_on": "2024-06-30", "reason": "retired"},
+    )
     assert departed.status_code == 200
     assert departed.get_json()["departed_on"] == "2024-06-30"
 
@@ -116,24 +152,32 @@ def test_a_correction_that_changes_nothing_is_a_422(callers):
 def certified(admin, number="KAE-2024-0001"):
     admin.post("/teachers", json=TEACHER)
     programme_id = admin.post("/programmes", json=PROGRAMME).get_json()["id"]
-    enrolment_id = admin.post(f"/programmes/{programme_id}/enrolments",
-                              json={"pin": PIN}).get_json()["id"]
-    admin.post(f"/enrolments/{enrolment_id}/assessments",
-               json={"passed": True, "assessed_on": "2024-03-20"})
-    admin.post(f"/enrolments/{enrolment_id}/certificate",
-               json={"number": number, "issued_on": "2024-03-21"})
+    enrolment_id = admin.post(
+        f"/programmes/{programme_id}/enrolments", json={"pin": PIN}
+    ).get_json()["id"]
+    admin.post(
+        f"/enrolments/{enrolment_id}/assessments",
+        json={"passed": True, "assessed_on": "2024-03-20"},
+    )
+    admin.post(
+        f"/enrolments/{enrolment_id}/certificate",
+        json={"number": number, "issued_on": "2024-03-21"},
+    )
     return enrolment_id
 
 
 def test_a_lost_certificate_gets_a_duplicate_and_both_are_revoked_together(callers):
     admin = callers["admin"]
     certified(admin)
-    duplicate = admin.post("/certificates/KAE-2024-0001/duplicate",
-                           json={"number": "KAE-2024-0001-D", "issued_on": "2024-05-01"})
+    duplicate = admin.post(
+        "/certificates/KAE-2024-0001/duplicate",
+        json={"number": "KAE-2024-0001-D", "issued_on": "2024-05-01"},
+    )
     assert duplicate.status_code == 201
     assert duplicate.get_json()["duplicate_of"] == "KAE-2024-0001"
-    revoked = admin.post("/certificates/KAE-2024-0001/revocation",
-                         json={"reason": "issued in error"})
+    revoked = admin.post(
+        "/certificates/KAE-2024-0001/revocation", json={"reason": "issued in error"}
+    )
     assert revoked.status_code == 200
     assert revoked.get_json()["status"] == "revoked"
     again = admin.post("/certificates/KAE-2024-0001/revocation", json={"reason": "again"})
@@ -144,24 +188,37 @@ def test_a_withdrawn_teacher_cannot_be_certified(callers):
     admin = callers["admin"]
     admin.post("/teachers", json=TEACHER)
     programme_id = admin.post("/programmes", json=PROGRAMME).get_json()["id"]
-    enrolment_id = admin.post(f"/programmes/{programme_id}/enrolments",
-                              json={"pin": PIN}).get_json()["id"]
-    withdrawn = admin.post(f"/enrolments/{enrolment_id}/withdrawal",
-                           json={"effective_on": "2024-03-05", "reason": "illness"})
+    enrolment_id = admin.post(
+        f"/programmes/{programme_id}/enrolments", json={"pin": PIN}
+    ).get_json()["id"]
+    withdrawn = admin.post(
+        f"/enrolments/{enrolment_id}/withdrawal",
+        json={"effective_on": "2024-03-05", "reason": "illness"},
+    )
     assert withdrawn.status_code == 200
     assert withdrawn.get_json()["status"] == "withdrawn"
-    response = admin.post(f"/enrolments/{enrolment_id}/certificate",
-                          json={"number": "KAE-X", "issued_on": "2024-03-21"})
+    response = admin.post(
+        f"/enrolments/{enrolment_id}/certificate",
+        json={"number": "KAE-X", "issued_on": "2024-03-21"},
+    )
     assert response.status_code in (409, 422)
 
 
 def test_a_legacy_paper_certificate_is_recorded(callers):
     registrar = callers["registrar"]
     registrar.post("/teachers", json=TEACHER)
-    response = registrar.post("/certificates/legacy", json={
-        "pin": PIN, "number": "PAPER-2019-77", "provider_code": "KAE",
-        "title": "Methods of teaching", "form": "seminar", "hours": 36,
-        "issued_on": "2019-05-10"})
+    response = registrar.post(
+        "/certificates/legacy",
+        json={
+            "pin": PIN,
+            "number": "PAPER-2019-77",
+            "provider_code": "KAE",
+            "title": "Methods of teaching",
+            "form": "seminar",
+            "hours": 36,
+            "issued_on": "2019-05-10",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["kind"] == "legacy"
 
@@ -173,11 +230,15 @@ def test_a_course_shorter_than_72_hours_is_a_422(callers):
 
 
 def test_an_admin_adopts_a_policy_version(callers):
-    response = callers["admin"].post("/policies", json={
-        "effective_from": "2025-09-01", "window_years": 1, "required_hours": 36})
+    response = callers["admin"].post(
+        "/policies", json={"effective_from": "2025-09-01", "window_years": 1, "required_hours": 36}
+    )
     assert response.status_code == 201
-    assert response.get_json() == {"effective_from": "2025-09-01", "window_years": 1,
-                                   "required_hours": 36}
+    assert response.get_json() == {
+        "effective_from": "2025-09-01",
+        "window_years": 1,
+        "required_hours": 36,
+    }
 
 
 def test_an_enrolment_is_read_from_its_history(callers):

@@ -58,7 +58,9 @@ def test_the_statements_qr_link_opens_the_public_verification(page, chromium, li
     public = chromium.new_context(locale="en-GB", base_url=live_site[0]).new_page()
     try:
         public.goto(link)
-        assert "is recorded in the registry and is valid" in public.get_by_role("status").inner_text()
+        assert (
+            "is recorded in the registry and is valid" in public.get_by_role("status").inner_text()
+        )
         assert "Айгүл Асанова" in public.content()
         assert PIN not in public.content()
     finally:
@@ -83,7 +85,8 @@ def test_switching_the_language_changes_every_following_page(page):
     page.get_by_role("link", name="Кыргызча").click()
     assert page.locator("html").get_attribute("lang") == "ky"
     page.get_by_role("navigation", name="Негизги меню").get_by_role(
-        "link", name="Сертификатты текшерүү").click()
+        "link", name="Сертификатты текшерүү"
+    ).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Сертификатты текшерүү"
     page.get_by_role("link", name="English").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Verify a certificate"
@@ -96,7 +99,8 @@ def test_a_statistician_downloads_the_dashboards_csv(page):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
     path = download.value.path()
-    rows = list(csv.DictReader(io.StringIO(open(path, encoding="utf-8-sig").read())))
+    with open(path, encoding="utf-8-sig") as downloaded:
+        rows = list(csv.DictReader(io.StringIO(downloaded.read())))
     assert download.value.suggested_filename.startswith("compliance-region-")
     assert {row["group"] for row in rows} >= {"KG-C", "KG-O"}
 

@@ -43,10 +43,8 @@ SHOTS = [
 
 
 @pytest.mark.parametrize("name, account, address", SHOTS, ids=[s[0] for s in SHOTS])
-def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name, account,
-                                            address):
-    context = chromium.new_context(viewport={"width": 1200, "height": 800},
-                                   base_url=live_site[0])
+def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name, account, address):
+    context = chromium.new_context(viewport={"width": 1200, "height": 800}, base_url=live_site[0])
     page = context.new_page()
     try:
         if account:

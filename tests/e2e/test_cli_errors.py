@@ -10,20 +10,33 @@ import pytest
 
 
 def registry(*args: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "registry.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "REGISTRY_SECRET_KEY": "s"})
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "REGISTRY_SECRET_KEY": "s"},
+    )
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("postgresql://postgres@127.0.0.1:1/registry", "Connection refused"),
-    pytest.param("postgresql://postgres@127.0.0.1:5432/no_such_registry_db", "does not exist",
-                 marks=pytest.mark.postgres),
-])
-@pytest.mark.parametrize("command", [("init",), ("projections", "status"),
-                                     ("users", "create", "ops", "--role", "admin")])
-def test_an_unreachable_database_is_named_at_once_without_a_traceback(request, tmp_path, url,
-                                                                       reason, command):
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("postgresql://postgres@127.0.0.1:1/registry", "Connection refused"),
+        pytest.param(
+            "postgresql://postgres@127.0.0.1:5432/no_such_registry_db",
+            "does not exist",
+            marks=pytest.mark.postgres,
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [("init",), ("projections", "status"), ("users", "create", "ops", "--role", "admin")]
+)
+def test_an_unreachable_database_is_named_at_once_without_a_traceback(
+    request, tmp_path, url, reason, command
+):
     if "5432" in url:
         request.getfixturevalue("postgres_server")  # a server that lacks this database
     started = time.monotonic()

@@ -47,8 +47,15 @@ DISTRICT = {"region": "KG-C", "district": "Sokuluk"}
 
 
 def teacher_body(pin: str) -> dict:
-    return {"pin": pin, "full_name": "Айгүл Асанова", **DISTRICT, "school": "School No. 0",
-            "subject": "Mathematics", "position": "teacher", "service_start": "2010-09-01"}
+    return {
+        "pin": pin,
+        "full_name": "Айгүл Асанова",
+        **DISTRICT,
+        "school": "School No. 0",
+        "subject": "Mathematics",
+        "position": "teacher",
+        "service_start": "2010-09-01",
+    }
 
 
 def transfer_body(school: int) -> dict:
@@ -71,8 +78,15 @@ class Writer(threading.Thread):
     each request with its own Idempotency-Key; it stops when told or when the server
     is gone (that last write's outcome is unknown)."""
 
-    def __init__(self, api: str, token: str, pin: str, log: list[Write], stop: threading.Event,
-                 retry_unavailable: bool = False):
+    def __init__(
+        self,
+        api: str,
+        token: str,
+        pin: str,
+        log: list[Write],
+        stop: threading.Event,
+        retry_unavailable: bool = False,
+    ):
         super().__init__(daemon=True)
         self.api, self.token, self.pin, self.log, self.stop = api, token, pin, log, stop
         self.retry_unavailable = retry_unavailable
@@ -81,8 +95,15 @@ class Writer(threading.Thread):
         school = 0
         plan = [("/teachers", teacher_body(self.pin), f"register-{self.pin}")]
         while not self.stop.is_set():
-            path, body, key = plan.pop() if plan else (
-                f"/teachers/{self.pin}/transfers", transfer_body(school), f"move-{self.pin}-{school}")
+            path, body, key = (
+                plan.pop()
+                if plan
+                else (
+                    f"/teachers/{self.pin}/transfers",
+                    transfer_body(school),
+                    f"move-{self.pin}-{school}",
+                )
+            )
             answer = call(self.api + path, token=self.token, body=body, key=key)
             while self.retry_unavailable and answer.status == 503 and not self.stop.is_set():
                 time.sleep(0.05)  # the documented answer to a lost connection: try again
@@ -110,8 +131,9 @@ def recorded_moves(api: str, token: str, pin: str, position: int) -> tuple[int, 
     history = call(f"{api}/teachers/{pin}/history?min_position={position}", token=token)
     assert history.status == 200, history.body
     types = Counter(e["type"].rsplit(".", 1)[-1] for e in history.body["events"])
-    schools = Counter(e["data"]["school"] for e in history.body["events"]
-                      if e["type"].endswith("Transferred"))
+    schools = Counter(
+        e["data"]["school"] for e in history.body["events"] if e["type"].endswith("Transferred")
+    )
     return types["Registered"], schools
 
 
@@ -129,8 +151,7 @@ def check_each_write_stored_once(api: str, token: str, writes: list[Write], sett
     position = head(settings)
     for pin in {w.body.get("pin") for w in writes if w.path == "/teachers"}:
         registered, schools = recorded_moves(api, token, pin, position)
-        sent = Counter(w.body["school"] for w in writes
-                       if w.path == f"/teachers/{pin}/transfers")
+        sent = Counter(w.body["school"] for w in writes if w.path == f"/teachers/{pin}/transfers")
         assert registered == 1, pin
         assert schools == sent, (pin, [(w.key, w.first) for w in writes if pin in w.path])
     for write in writes:
@@ -140,7 +161,8 @@ def check_each_write_stored_once(api: str, token: str, writes: list[Write], sett
 
 
 def test_a_killed_server_loses_no_acknowledged_write_and_retries_with_keys_record_nothing_twice(
-        database_url, tmp_path):
+    database_url, tmp_path
+):
     settings = make_settings(database_url, tmp_path)
     initialise(settings)
     env = registry_env(database_url, tmp_path)
@@ -150,13 +172,18 @@ def test_a_killed_server_loses_no_acknowledged_write_and_retries_with_keys_recor
     try:
         for cycle in range(int(budget(1, 4))):
             stop = threading.Event()
-            writers = [Writer(server.api, token, f"2150519851{cycle}{i:03d}", writes, stop)
-                       for i in range(int(budget(4, 8)))]
+            writers = [
+                Writer(server.api, token, f"2150519851{cycle}{i:03d}", writes, stop)
+                for i in range(int(budget(4, 8)))
+            ]
             for writer in writers:
                 writer.start()
             before = acknowledged(writes)
-            wait_until(lambda before=before: acknowledged(writes) >= before + 20, 30,
-                       "20 writes acknowledged")
+            wait_until(
+                lambda before=before: acknowledged(writes) >= before + 20,
+                30,
+                "20 writes acknowledged",
+            )
             time.sleep(budget(0.1, 5))
             server.kill()  # mid-request: the writers' last requests get no answer
             stop.set()
@@ -177,11 +204,15 @@ def test_a_killed_server_loses_no_acknowledged_write_and_retries_with_keys_recor
 # broken pooled connection sleeps with a backoff (1, 2, 4, 8 s: pool.py
 # `_getconn_with_check_loop`), so a request waits ~15 s (both the library's pool, PRE_PING,
 # and registry/db.py's). With that backoff made short the test passes.
-@pytest.mark.xfail(strict=True, reason="issue 8 defect 5: requests stall ~15 s on the pool's "
-                   "check backoff after pg_terminate_backend")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 8 defect 5: requests stall ~15 s on the pool's "
+    "check backoff after pg_terminate_backend",
+)
 @pytest.mark.postgres
 def test_reads_and_writes_answer_or_say_503_while_postgresql_drops_the_servers_connections(
-        postgres_url, tmp_path):
+    postgres_url, tmp_path
+):
     settings = make_settings(postgres_url, tmp_path)
     initialise(settings)
     env = registry_env(postgres_url, tmp_path)
@@ -195,13 +226,19 @@ def test_reads_and_writes_answer_or_say_503_while_postgresql_drops_the_servers_c
 
     def read(writer: Writer) -> None:
         registered = int(writes_of(writer)[0].answer.headers[POSITION])
-        paths = [f"/teachers/{writer.pin}", f"/teachers/{writer.pin}/compliance",
-                 "/statistics/compliance?group_by=region", "/open-data/compliance"]
+        paths = [
+            f"/teachers/{writer.pin}",
+            f"/teachers/{writer.pin}/compliance",
+            "/statistics/compliance?group_by=region",
+            "/open-data/compliance",
+        ]
         i = 0
         while not stop.is_set():
             path = paths[i % len(paths)]
-            answer = call(f"{server.api}{path}{'&' if '?' in path else '?'}"
-                          f"min_position={registered}", token=token)
+            answer = call(
+                f"{server.api}{path}{'&' if '?' in path else '?'}min_position={registered}",
+                token=token,
+            )
             reads[answer.status] += 1
             if answer.status == 0:
                 unanswered.append(answer)
@@ -212,17 +249,22 @@ def test_reads_and_writes_answer_or_say_503_while_postgresql_drops_the_servers_c
 
     def drop_connections() -> int:
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                                    (name,)).fetchall())
+            return len(
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (name,),
+                ).fetchall()
+            )
 
     try:
-        writers = [Writer(server.api, token, f"2150519852{i:04d}", writes, stop,
-                          retry_unavailable=True) for i in range(2)]
+        writers = [
+            Writer(server.api, token, f"2150519852{i:04d}", writes, stop, retry_unavailable=True)
+            for i in range(2)
+        ]
         for writer in writers:
             writer.start()
-        wait_until(lambda: all(len(writes_of(w)) >= 2 for w in writers), 30,
-                   "the first writes")
+        wait_until(lambda: all(len(writes_of(w)) >= 2 for w in writers), 30, "the first writes")
         readers = [threading.Thread(target=read, args=(w,), daemon=True) for w in writers * 2]
         for reader in readers:
             reader.start()
@@ -250,18 +292,31 @@ def test_reads_and_writes_answer_or_say_503_while_postgresql_drops_the_servers_c
 
 # -- kill -9 of the batch commands ---------------------------------------------------------
 
+
 def workers_of(process, marker: str) -> list[int]:
     """The process's children whose command line holds `marker`."""
     return [pid for pid in children(process.pid) if marker in command_line(pid)]
 
 
 def test_a_killed_rebuild_leaves_no_worker_and_a_rerun_gives_the_views_of_a_clean_rebuild(
-        database_url, tmp_path):
+    database_url, tmp_path
+):
     settings = make_settings(database_url, tmp_path)
     initialise(settings)
     env = registry_env(database_url, tmp_path)
-    generated = run_registry(env, "generate", "--teachers", str(int(budget(1500, 20000))),
-                             "--years", "4", "--seed", "3", "--end", "2025-06-30", "--json")
+    generated = run_registry(
+        env,
+        "generate",
+        "--teachers",
+        str(int(budget(1500, 20000))),
+        "--years",
+        "4",
+        "--seed",
+        "3",
+        "--end",
+        "2025-06-30",
+        "--json",
+    )
     assert generated.returncode == 0, generated.stderr
     app = Registry(settings)
     try:
@@ -270,16 +325,25 @@ def test_a_killed_rebuild_leaves_no_worker_and_a_rerun_gives_the_views_of_a_clea
         clean = dump(app)
         total = worker.head()
         for _ in range(int(budget(1, 3))):
-            rebuild = start_registry(env, "projections", "rebuild", "--processes", "2",
-                                     "--batch-size", "500")
+            rebuild = start_registry(
+                env, "projections", "rebuild", "--processes", "2", "--batch-size", "500"
+            )
             spawned = wait_until(
-                lambda rebuild=rebuild: len(workers_of(rebuild, "multiprocessing.spawn")) == 2
-                and workers_of(rebuild, "multiprocessing"), 60, "two rebuild processes")
-            wait_until(lambda: 0 < max(worker.positions().values()), 60, "a first batch")
+                lambda rebuild=rebuild: (
+                    len(workers_of(rebuild, "multiprocessing.spawn")) == 2
+                    and workers_of(rebuild, "multiprocessing")
+                ),
+                60,
+                "two rebuild processes",
+            )
+            wait_until(lambda: max(worker.positions().values()) > 0, 60, "a first batch")
             assert min(worker.positions().values()) < total  # killed half-way
             kill_group_parent_only(rebuild)
-            wait_until(lambda spawned=spawned: not any(alive(pid) for pid in spawned), 5,
-                       "the rebuild's workers end with it")
+            wait_until(
+                lambda spawned=spawned: not any(alive(pid) for pid in spawned),
+                5,
+                "the rebuild's workers end with it",
+            )
         again = run_registry(env, "projections", "rebuild", "--processes", "2")
         assert again.returncode == 0, again.stderr
         assert set(worker.positions().values()) == {total}
@@ -300,6 +364,7 @@ def test_a_rebuild_whose_worker_fails_says_why_and_stops_the_other_workers(regis
     def reset_and_lose_a_table() -> None:  # as if a view's table vanished mid-rebuild
         reset()
         registry.db.execute("DROP TABLE certificate_index")
+
     worker.reset = reset_and_lose_a_table
     with pytest.raises(Exception, match="certificate_index"):
         rebuild_in_processes(registry, worker, processes=2, batch_size=1)
@@ -315,20 +380,26 @@ def kill_group_parent_only(process) -> None:
 def test_a_killed_generation_leaves_no_worker_running(database_url, tmp_path):
     initialise(make_settings(database_url, tmp_path))
     env = registry_env(database_url, tmp_path)
-    generate = start_registry(env, "generate", "--teachers", "50000", "--years", "5",
-                              "--workers", "2", "--json")
+    generate = start_registry(
+        env, "generate", "--teachers", "50000", "--years", "5", "--workers", "2", "--json"
+    )
     try:
-        spawned = wait_until(lambda: len(workers_of(generate, "registry.generate.worker")) == 2
-                             and workers_of(generate, "registry.generate.worker"), 60,
-                             "two generating processes")
+        spawned = wait_until(
+            lambda: (
+                len(workers_of(generate, "registry.generate.worker")) == 2
+                and workers_of(generate, "registry.generate.worker")
+            ),
+            60,
+            "two generating processes",
+        )
     finally:
         kill_group_parent_only(generate)
-    wait_until(lambda: not any(alive(pid) for pid in spawned), 5,
-               "the generator's workers end with it")
+    wait_until(
+        lambda: not any(alive(pid) for pid in spawned), 5, "the generator's workers end with it"
+    )
 
 
-def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(database_url,
-                                                                           tmp_path):
+def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(database_url, tmp_path):
     settings = make_settings(database_url, tmp_path)
     initialise(settings)
     app = Registry(settings)
@@ -339,15 +410,23 @@ def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(data
         with app.batch(ADMIN, size=100):
             for pin in pins:
                 app.register_teacher(ADMIN, teacher(pin=pin))
-        rows = [f"{pin},LEGACY-{i:03d}-{pin},KAE,Курс,course,72,{date(2019, 5, 10)}"
-                for pin in pins for i in range(per_teacher)]
+        rows = [
+            f"{pin},LEGACY-{i:03d}-{pin},KAE,Курс,course,72,{date(2019, 5, 10)}"
+            for pin in pins
+            for i in range(per_teacher)
+        ]
         csv_file = tmp_path / "paper.csv"
-        csv_file.write_text("pin,number,provider_code,title,form,hours,issued_on\n"
-                            + "\n".join(rows) + "\n", encoding="utf-8")
+        csv_file.write_text(
+            "pin,number,provider_code,title,form,hours,issued_on\n" + "\n".join(rows) + "\n",
+            encoding="utf-8",
+        )
         env = registry_env(database_url, tmp_path)
         importer = start_registry(env, "import", "--batch-size", "50", str(csv_file))
-        wait_until(lambda: legacy_events(app) > 0 or importer.poll() is not None, 60,
-                   "the first rows recorded")
+        wait_until(
+            lambda: legacy_events(app) > 0 or importer.poll() is not None,
+            60,
+            "the first rows recorded",
+        )
         assert importer.poll() is None, output(importer)
         kill_group(importer)
         partly = legacy_events(app)
@@ -355,8 +434,11 @@ def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(data
         rerun = run_registry(env, "import", "--json", str(csv_file))
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         report = json.loads(rerun.stdout)
-        assert (report["recorded"], report["skipped"], report["failed"]) == \
-            (len(rows) - partly, partly, 0)
+        assert (report["recorded"], report["skipped"], report["failed"]) == (
+            len(rows) - partly,
+            partly,
+            0,
+        )
         assert legacy_events(app) == len(rows)
         open_worker(app).catch_up()
         numbers = {r[0] for r in app.db.query("SELECT number FROM certificate_index")}
@@ -366,6 +448,7 @@ def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(data
 
 
 def legacy_events(app) -> int:
-    return app.db.query_one(f"SELECT COUNT(*) FROM {app.db.events_table} WHERE topic LIKE ?",
-                            ("%Certificate.LegacyRecorded",))[0]
-
+    return app.db.query_one(
+        f"SELECT COUNT(*) FROM {app.db.events_table} WHERE topic LIKE ?",
+        ("%Certificate.LegacyRecorded",),
+    )[0]

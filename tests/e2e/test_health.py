@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from registry.bootstrap import open_worker
 from tests.builders import ADMIN, certified_teacher, store_malformed_transfer
-from tests.e2e.api_support import *  # noqa: F403  (fixtures: api_app, callers, api)
+from tests.e2e.api_support import *
 from tests.e2e.conftest import PASSWORD, Browser
 
 

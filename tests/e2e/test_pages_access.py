@@ -16,24 +16,42 @@ ENROLMENT = "{enrolment}"  # the seeded enrolment (of KAE), filled in by `path_o
 # permission -> the pages that need it
 PAGES: dict[str, list[str]] = {
     "read_catalogue": ["/programmes/", "/admin/policy"],
-    "read_dossier": ["/teachers?q=a", f"/teachers/{PIN}", f"/teachers/{PIN}/statement",
-                     "/teachers/due", "/certificates/KAE-2024-0001",
-                     "/certificates?number=KAE-2024-0001"],
+    "read_dossier": [
+        "/teachers?q=a",
+        f"/teachers/{PIN}",
+        f"/teachers/{PIN}/statement",
+        "/teachers/due",
+        "/certificates/KAE-2024-0001",
+        "/certificates?number=KAE-2024-0001",
+    ],
     "read_workload": ["/providers/", "/providers/KAE", "/providers/KAE/workload.csv"],
-    "read_statistics": ["/statistics", "/statistics/activity", "/statistics/compliance.csv",
-                        "/statistics/activity.csv"],
+    "read_statistics": [
+        "/statistics",
+        "/statistics/activity",
+        "/statistics/compliance.csv",
+        "/statistics/activity.csv",
+    ],
     "read_pseudonymised": ["/statistics/teachers", "/statistics/teachers.csv"],
     "audit": ["/audit/events", "/audit/compliance"],
     "read_operations": ["/admin/views"],
     "verify_certificate": ["/verify"],
     "read_open_data": ["/open-data", "/open-data.csv"],
-    "write_teachers": ["/record/", "/record/teachers/new",
-                       f"/record/teachers/{PIN}/transfer", f"/record/teachers/{PIN}/correction"],
-    "write_programmes": ["/programmes/new", "/record/enrolments/new",
-                         f"/record/enrolments/{ENROLMENT}/assessment"],
-    "write_certificates": ["/record/certificates/legacy",
-                           f"/record/enrolments/{ENROLMENT}/certificate",
-                           "/record/certificates/KAE-2024-0001/duplicate"],
+    "write_teachers": [
+        "/record/",
+        "/record/teachers/new",
+        f"/record/teachers/{PIN}/transfer",
+        f"/record/teachers/{PIN}/correction",
+    ],
+    "write_programmes": [
+        "/programmes/new",
+        "/record/enrolments/new",
+        f"/record/enrolments/{ENROLMENT}/assessment",
+    ],
+    "write_certificates": [
+        "/record/certificates/legacy",
+        f"/record/enrolments/{ENROLMENT}/certificate",
+        "/record/certificates/KAE-2024-0001/duplicate",
+    ],
     "import_records": ["/imports/"],
     "manage_providers": ["/providers/new", "/providers/KAE/suspension"],
     "manage_accounts": ["/admin/accounts"],
@@ -56,7 +74,8 @@ def test_every_permission_of_the_table_guards_a_page_or_is_said_to_have_none():
 
 @pytest.mark.parametrize("permission, path", CASES, ids=IDS)
 def test_a_signed_out_visitor_opens_public_pages_and_is_sent_to_sign_in_from_the_others(
-        visitor, seeded, permission, path):
+    visitor, seeded, permission, path
+):
     response = visitor.get(path_of(path, seeded))
     if access.allows(None, permission):
         assert response.status_code == 200
@@ -67,8 +86,9 @@ def test_a_signed_out_visitor_opens_public_pages_and_is_sent_to_sign_in_from_the
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("permission, path", CASES, ids=IDS)
-def test_each_role_opens_exactly_the_pages_the_table_allows_it(as_role, seeded, role,
-                                                               permission, path):
+def test_each_role_opens_exactly_the_pages_the_table_allows_it(
+    as_role, seeded, role, permission, path
+):
     status = as_role(role).get(path_of(path, seeded), follow_redirects=True).status_code
     expected = 200 if access.allows(role, permission) else 403
     assert status == expected, f"{role} {path}: {status}"
@@ -95,18 +115,22 @@ def test_the_menu_offers_each_role_the_entries_the_table_allows_it(site, as_role
     with site[0].test_request_context("/?lang=en"):
         entries = [(str(label), permission) for _, label, permission in MENU]
     for label, permission in entries:
-        shown = permission is None or (permission != PUBLIC_ONLY
-                                       and access.allows(role, permission))
+        shown = permission is None or (
+            permission != PUBLIC_ONLY and access.allows(role, permission)
+        )
         assert (f">{label}</a>" in menu) == shown, (role, label)
 
 
-@pytest.mark.parametrize("role, shown, hidden", [
-    ("registrar", ["Record", "Import", "Teachers"], ["Event log", "Statistics", "Accounts"]),
-    ("commission", ["Teachers"], ["Record", "Statistics", "Event log", "Providers"]),
-    ("auditor", ["Event log", "Statistics", "Teachers"], ["Record", "Import", "Accounts"]),
-    ("statistician", ["Statistics", "Providers"], ["Teachers", "Record", "Event log"]),
-    ("admin", ["Record", "Accounts", "Providers", "Policy"], ["Event log"]),
-])
+@pytest.mark.parametrize(
+    "role, shown, hidden",
+    [
+        ("registrar", ["Record", "Import", "Teachers"], ["Event log", "Statistics", "Accounts"]),
+        ("commission", ["Teachers"], ["Record", "Statistics", "Event log", "Providers"]),
+        ("auditor", ["Event log", "Statistics", "Teachers"], ["Record", "Import", "Accounts"]),
+        ("statistician", ["Statistics", "Providers"], ["Teachers", "Record", "Event log"]),
+        ("admin", ["Record", "Accounts", "Providers", "Policy"], ["Event log"]),
+    ],
+)
 def test_the_menu_offers_each_role_its_own_tasks(as_role, role, shown, hidden):
     page = as_role(role).text("/?lang=en")
     menu = page.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
@@ -118,9 +142,16 @@ def test_the_menu_offers_each_role_its_own_tasks(as_role, role, shown, hidden):
 
 def test_a_statistician_never_sees_a_name_or_pin(as_role):
     browser = as_role("statistician")
-    for path in ("/statistics", "/statistics/activity", "/providers/KAE", "/open-data",
-                 "/statistics/compliance.csv?group_by=district", "/statistics/teachers",
-                 "/statistics/teachers.csv", "/providers/KAE/workload.csv"):
+    for path in (
+        "/statistics",
+        "/statistics/activity",
+        "/providers/KAE",
+        "/open-data",
+        "/statistics/compliance.csv?group_by=district",
+        "/statistics/teachers",
+        "/statistics/teachers.csv",
+        "/providers/KAE/workload.csv",
+    ):
         text = browser.text(path)
         assert PIN not in text and OVERDUE_PIN not in text
         assert "Асанова" not in text and "Осмонов" not in text
@@ -150,27 +181,37 @@ def test_a_registrar_opens_the_forms_of_their_own_providers_enrolments_only(as_r
     assessment = f"/record/enrolments/{seeded.enrolment_id}/assessment"  # of KAE
     assert as_role("registrar").get(assessment).status_code == 200
     assert as_role("osh-registrar").get(assessment).status_code == 403
-    assert as_role("osh-registrar").get(
-        "/record/certificates/KAE-2024-0001/revocation").status_code == 403
+    assert (
+        as_role("osh-registrar").get("/record/certificates/KAE-2024-0001/revocation").status_code
+        == 403
+    )
 
 
 def test_signing_in_with_a_wrong_password_says_so_and_signs_nobody_in(visitor):
     response = visitor.sign_in("admin", "wrong-password")
     assert response.status_code == 401
-    assert "Unknown account name or wrong password" in visitor.text("/sign-in?lang=en") or \
-        "Неизвестное имя" in response.get_data(as_text=True)
+    assert "Unknown account name or wrong password" in visitor.text(
+        "/sign-in?lang=en"
+    ) or "Неизвестное имя" in response.get_data(as_text=True)
     assert visitor.get("/record/").status_code == 302
 
 
 def test_signing_in_returns_to_the_page_asked_for_but_never_to_another_site(visitor):
     token = visitor.csrf("/sign-in")
-    response = visitor.client.post(f"/sign-in?next=/teachers/{PIN}", data={
-        "csrf_token": token, "name": "auditor", "password": "correct-horse-7"})
+    response = visitor.client.post(
+        f"/sign-in?next=/teachers/{PIN}",
+        data={"csrf_token": token, "name": "auditor", "password": "correct-horse-7"},
+    )
     assert response.location == f"/teachers/{PIN}"
     visitor.client.post("/sign-out", data={"csrf_token": visitor.csrf("/")})
-    response = visitor.client.post("/sign-in?next=//evil.example/x", data={
-        "csrf_token": visitor.csrf("/sign-in"), "name": "auditor",
-        "password": "correct-horse-7"})
+    response = visitor.client.post(
+        "/sign-in?next=//evil.example/x",
+        data={
+            "csrf_token": visitor.csrf("/sign-in"),
+            "name": "auditor",
+            "password": "correct-horse-7",
+        },
+    )
     assert response.location == "/"
 
 
@@ -183,8 +224,9 @@ def test_signing_out_needs_the_forms_token_and_ends_the_session(as_role):
 
 
 def test_a_sign_in_without_the_csrf_token_is_refused(visitor):
-    response = visitor.client.post("/sign-in", data={"name": "admin",
-                                                     "password": "correct-horse-7"})
+    response = visitor.client.post(
+        "/sign-in", data={"name": "admin", "password": "correct-horse-7"}
+    )
     assert response.status_code == 400
     assert visitor.get("/record/").status_code == 302
 
@@ -208,10 +250,13 @@ def test_a_session_cookie_older_than_a_working_day_no_longer_signs_in(site):
     later = Browser(site[0])
     later.client.set_cookie("session", cookie)
     assert later.get("/audit/events").status_code == 200
-    nine_hours = itsdangerous.timed.TimestampSigner.get_timestamp(
-        itsdangerous.timed.TimestampSigner("x")) + 9 * 3600
-    with mock.patch.object(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                           return_value=nine_hours):
+    nine_hours = (
+        itsdangerous.timed.TimestampSigner.get_timestamp(itsdangerous.timed.TimestampSigner("x"))
+        + 9 * 3600
+    )
+    with mock.patch.object(
+        itsdangerous.timed.TimestampSigner, "get_timestamp", return_value=nine_hours
+    ):
         stale = Browser(site[0])
         stale.client.set_cookie("session", cookie)
         assert stale.get("/audit/events").status_code in (302, 401)

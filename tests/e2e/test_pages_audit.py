@@ -35,27 +35,31 @@ def test_as_known_at_a_moment_before_the_registry_existed_shows_nothing(as_role)
 
 def test_compliance_as_known_at_a_moment_hides_what_was_recorded_later(site, as_role):
     # Just before the revocation was recorded, the revoked seminar still counted.
-    revocation = site[0].extensions["registry"].queries.events(
-        type="Certificate.Revoked")["events"][0]
+    revocation = (
+        site[0].extensions["registry"].queries.events(type="Certificate.Revoked")["events"][0]
+    )
     moment = datetime.fromisoformat(str(revocation["recorded_at"])) - timedelta(microseconds=1)
     page = as_role("auditor").text(
         f"/audit/compliance?pin={DUPLICATE_PIN}&as_of=2024-06-01"
-        f"&known_at={moment.isoformat().replace('+', '%2B')}&lang=en")
+        f"&known_at={moment.isoformat().replace('+', '%2B')}&lang=en"
+    )
     then, now = page.split("As known now", 1)
     assert "104 / 72" in then
     assert "80 / 72" in now
 
 
 def test_a_teacher_registered_after_the_moment_was_unknown_then(as_role):
-    page = as_role("auditor").text(f"/audit/compliance?pin={DUPLICATE_PIN}"
-                                   "&known_at=2001-01-01T00:00&lang=en")
+    page = as_role("auditor").text(
+        f"/audit/compliance?pin={DUPLICATE_PIN}&known_at=2001-01-01T00:00&lang=en"
+    )
     assert "did not know this teacher yet" in page
     assert "Compliant" in page.split("As known now", 1)[1]
 
 
 def test_the_dossier_time_travels_for_auditors(as_role):
     soon = (datetime.now(ZoneInfo("Asia/Bishkek")) + timedelta(minutes=5)).strftime(
-        "%Y-%m-%dT%H:%M")
+        "%Y-%m-%dT%H:%M"
+    )
     page = as_role("auditor").text(f"/teachers/{PIN}?known_at={soon}&lang=en")
     assert "as known at" in page and "Compliant" in page
 

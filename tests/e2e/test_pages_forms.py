@@ -6,17 +6,22 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
-
 from tests.e2e.conftest import PIN
 
 NEW_PIN = "11205198800077"  # born 12.05.1988
 
 
 def teacher_form(**overrides):
-    data = {"pin": NEW_PIN, "full_name": "Эркин Жумабаев", "region": "KG-N",
-            "district": "Kochkor", "school": "School No. 1", "subject": "Biology",
-            "position": "teacher", "service_start": "2012-09-01"}
+    data = {
+        "pin": NEW_PIN,
+        "full_name": "Эркин Жумабаев",
+        "region": "KG-N",
+        "district": "Kochkor",
+        "school": "School No. 1",
+        "subject": "Biology",
+        "position": "teacher",
+        "service_start": "2012-09-01",
+    }
     data.update(overrides)
     return data
 
@@ -36,8 +41,9 @@ def test_registering_a_teacher_opens_their_dossier(as_role, last_position):
 
 def test_a_missing_field_is_a_400_that_marks_it_and_records_nothing(as_role, last_position):
     before = last_position()
-    response = as_role("registrar").submit("/record/teachers/new?lang=en",
-                                           teacher_form(pin="21001199100011", full_name=""))
+    response = as_role("registrar").submit(
+        "/record/teachers/new?lang=en", teacher_form(pin="21001199100011", full_name="")
+    )
     assert response.status_code == 400
     assert re.search(r'id="full_name-errors"><li>This field is required', errors_of(response))
     assert last_position() == before
@@ -45,8 +51,9 @@ def test_a_missing_field_is_a_400_that_marks_it_and_records_nothing(as_role, las
 
 def test_a_pin_with_an_impossible_birth_date_is_refused_on_the_pin_field(as_role, last_position):
     before = last_position()
-    response = as_role("registrar").submit("/record/teachers/new?lang=en",
-                                           teacher_form(pin="13113199000011"))
+    response = as_role("registrar").submit(
+        "/record/teachers/new?lang=en", teacher_form(pin="13113199000011")
+    )
     assert response.status_code == 422
     assert re.search(r'id="pin-errors"><li>A PIN is 14 digits', errors_of(response))
     assert last_position() == before
@@ -63,8 +70,9 @@ def test_a_duplicate_pin_is_a_409_in_the_readers_language(as_role, last_position
 def test_a_form_sent_without_its_csrf_token_records_nothing(as_role, last_position):
     before = last_position()
     browser = as_role("registrar")
-    response = browser.client.post("/record/teachers/new?lang=en",
-                                   data=teacher_form(pin="21001199100022"))
+    response = browser.client.post(
+        "/record/teachers/new?lang=en", data=teacher_form(pin="21001199100022")
+    )
     assert response.status_code == 400
     assert "The form has expired or was not sent from this site" in errors_of(response)
     assert last_position() == before
@@ -74,17 +82,30 @@ def test_transfer_departure_and_correction_are_recorded_on_the_dossier(as_role):
     admin = as_role("admin")
     pin = "21101198700055"
     assert admin.submit("/record/teachers/new", teacher_form(pin=pin)).status_code == 303
-    response = admin.submit(f"/record/teachers/{pin}/transfer", {
-        "region": "KG-T", "district": "Talas", "school": "School No. 9",
-        "effective_on": "2020-09-01"})
+    response = admin.submit(
+        f"/record/teachers/{pin}/transfer",
+        {
+            "region": "KG-T",
+            "district": "Talas",
+            "school": "School No. 9",
+            "effective_on": "2020-09-01",
+        },
+    )
     assert response.status_code == 303
     new_pin = "21101198700066"
-    response = admin.submit(f"/record/teachers/{pin}/correction", {
-        "pin": new_pin, "full_name": "Эркин Жумабаев уулу", "reason": "Civil registry",
-        "effective_on": "2024-05-02"})
+    response = admin.submit(
+        f"/record/teachers/{pin}/correction",
+        {
+            "pin": new_pin,
+            "full_name": "Эркин Жумабаев уулу",
+            "reason": "Civil registry",
+            "effective_on": "2024-05-02",
+        },
+    )
     assert response.location == f"/teachers/{new_pin}"
-    response = admin.submit(f"/record/teachers/{new_pin}/departure", {
-        "effective_on": "2024-06-30", "reason": "Retired"})
+    response = admin.submit(
+        f"/record/teachers/{new_pin}/departure", {"effective_on": "2024-06-30", "reason": "Retired"}
+    )
     assert response.status_code == 303
     page = admin.text(f"/teachers/{pin}?lang=en")  # the old PIN still finds the teacher
     assert "Эркин Жумабаев уулу" in page and "School No. 9" in page
@@ -103,64 +124,112 @@ def test_the_forms_hold_the_same_limits_and_requirements_as_the_api(as_role):
     assert admin.submit("/record/teachers/new", teacher_form(pin=pin)).status_code == 303
     corrected = admin.submit(f"/record/teachers/{pin}/correction", {"school": "Lyceum 2"})
     assert corrected.status_code == 303, errors_of(corrected)
-    departed = admin.submit(f"/record/teachers/{pin}/departure", {
-        "effective_on": "2024-06-30", "reason": "Долгая причина. " * 18})
+    departed = admin.submit(
+        f"/record/teachers/{pin}/departure",
+        {"effective_on": "2024-06-30", "reason": "Долгая причина. " * 18},
+    )
     assert departed.status_code == 303, errors_of(departed)
-    too_long = admin.submit(f"/record/teachers/{pin}/correction?lang=en",
-                            {"full_name": "x" * 201})
+    too_long = admin.submit(f"/record/teachers/{pin}/correction?lang=en", {"full_name": "x" * 201})
     assert too_long.status_code == 400 and "200 characters" in errors_of(too_long)
 
 
 def test_the_full_course_of_a_programme_from_registration_to_certificate(as_role, seeded):
     registrar = as_role("registrar")
-    response = registrar.submit("/programmes/new", {
-        "provider_code": "KAE", "code": "ICT-80", "title": "ICT in the classroom",
-        "form": "course", "mode": "blended", "hours": "80", "assessment": "test",
-        "funding": "state", "starts_on": "2024-09-01", "ends_on": "2024-10-15"})
+    response = registrar.submit(
+        "/programmes/new",
+        {
+            "provider_code": "KAE",
+            "code": "ICT-80",
+            "title": "ICT in the classroom",
+            "form": "course",
+            "mode": "blended",
+            "hours": "80",
+            "assessment": "test",
+            "funding": "state",
+            "starts_on": "2024-09-01",
+            "ends_on": "2024-10-15",
+        },
+    )
     assert response.status_code == 303
     programmes = registrar.text("/programmes/")
     programme_id = re.search(r'/record/enrolments/new\?programme=([0-9a-f-]+)"', programmes)
-    programme_id = re.findall(r'ICT-80.*?programme=([0-9a-f-]+)', programmes, re.S)[0]
-    response = registrar.submit(f"/record/enrolments/new?pin={PIN}",
-                                {"pin": PIN, "programme_id": programme_id})
+    programme_id = re.findall(r"ICT-80.*?programme=([0-9a-f-]+)", programmes, re.S)[0]
+    response = registrar.submit(
+        f"/record/enrolments/new?pin={PIN}", {"pin": PIN, "programme_id": programme_id}
+    )
     assert response.status_code == 303
     dossier = registrar.text(f"/teachers/{PIN}")
-    enrolment_id = re.findall(r'/record/enrolments/([0-9a-f-]+)/assessment', dossier)
+    enrolment_id = re.findall(r"/record/enrolments/([0-9a-f-]+)/assessment", dossier)
     assert enrolment_id
-    enrolment_id = [e for e in enrolment_id if e != seeded.enrolment_id][0]
-    failed = registrar.submit(f"/record/enrolments/{enrolment_id}/assessment", {
-        "passed": "no", "score": "41", "assessed_on": "2024-10-15"})
+    enrolment_id = next(e for e in enrolment_id if e != seeded.enrolment_id)
+    failed = registrar.submit(
+        f"/record/enrolments/{enrolment_id}/assessment",
+        {"passed": "no", "score": "41", "assessed_on": "2024-10-15"},
+    )
     assert failed.status_code == 303
-    refused = registrar.submit(f"/record/enrolments/{enrolment_id}/certificate?lang=en", {
-        "number": "KAE-2024-0500", "issued_on": "2024-10-16"})
+    refused = registrar.submit(
+        f"/record/enrolments/{enrolment_id}/certificate?lang=en",
+        {"number": "KAE-2024-0500", "issued_on": "2024-10-16"},
+    )
     assert refused.status_code == 422
     assert "A certificate needs a passed assessment." in errors_of(refused)
-    assert registrar.submit(f"/record/enrolments/{enrolment_id}/assessment", {
-        "passed": "yes", "score": "87.5", "assessed_on": "2024-10-20"}).status_code == 303
-    assert registrar.submit(f"/record/enrolments/{enrolment_id}/certificate", {
-        "number": "KAE-2024-0500", "issued_on": "2024-10-21"}).status_code == 303
+    assert (
+        registrar.submit(
+            f"/record/enrolments/{enrolment_id}/assessment",
+            {"passed": "yes", "score": "87.5", "assessed_on": "2024-10-20"},
+        ).status_code
+        == 303
+    )
+    assert (
+        registrar.submit(
+            f"/record/enrolments/{enrolment_id}/certificate",
+            {"number": "KAE-2024-0500", "issued_on": "2024-10-21"},
+        ).status_code
+        == 303
+    )
     page = registrar.text(f"/teachers/{PIN}?lang=en")
     assert "KAE-2024-0500" in page and "152 / 72" in page
 
 
 def test_a_course_shorter_than_72_hours_is_refused_with_the_rule(as_role, last_position):
     before = last_position()
-    response = as_role("registrar").submit("/programmes/new?lang=en", {
-        "provider_code": "KAE", "code": "SHORT", "title": "Too short", "form": "course",
-        "mode": "distance", "hours": "40", "assessment": "exam", "funding": "contract",
-        "starts_on": "2024-01-10", "ends_on": "2024-01-20"})
+    response = as_role("registrar").submit(
+        "/programmes/new?lang=en",
+        {
+            "provider_code": "KAE",
+            "code": "SHORT",
+            "title": "Too short",
+            "form": "course",
+            "mode": "distance",
+            "hours": "40",
+            "assessment": "exam",
+            "funding": "contract",
+            "starts_on": "2024-01-10",
+            "ends_on": "2024-01-20",
+        },
+    )
     assert response.status_code == 422
     assert re.search(r'id="hours-errors"><li>A course must have at least 72', errors_of(response))
     assert last_position() == before
 
 
-def test_a_registrar_cannot_choose_another_providers_programme_or_provider(as_role,
-                                                                           last_position):
+def test_a_registrar_cannot_choose_another_providers_programme_or_provider(as_role, last_position):
     before = last_position()
-    response = as_role("registrar").submit("/programmes/new?lang=en", {
-        "provider_code": "OSH-OI", "code": "X1", "title": "Not ours", "form": "seminar",
-        "mode": "distance", "hours": "8", "assessment": "none", "funding": "state",
-        "starts_on": "2024-01-10", "ends_on": "2024-01-12"})
+    response = as_role("registrar").submit(
+        "/programmes/new?lang=en",
+        {
+            "provider_code": "OSH-OI",
+            "code": "X1",
+            "title": "Not ours",
+            "form": "seminar",
+            "mode": "distance",
+            "hours": "8",
+            "assessment": "none",
+            "funding": "state",
+            "starts_on": "2024-01-10",
+            "ends_on": "2024-01-12",
+        },
+    )
     assert response.status_code == 400
     assert "Not a valid choice" in errors_of(response)
     assert last_position() == before
@@ -168,27 +237,58 @@ def test_a_registrar_cannot_choose_another_providers_programme_or_provider(as_ro
 
 def test_withdrawal_is_recorded(as_role, seeded):
     admin = as_role("admin")
-    admin.submit("/programmes/new", {
-        "provider_code": "OSH-OI", "code": "SEM-8", "title": "Short seminar",
-        "form": "seminar", "mode": "visiting", "hours": "8", "assessment": "none",
-        "funding": "state", "starts_on": "2024-02-01", "ends_on": "2024-02-02"})
-    programme_id = re.findall(r'SEM-8.*?programme=([0-9a-f-]+)', admin.text("/programmes/"),
-                              re.S)[0]
+    admin.submit(
+        "/programmes/new",
+        {
+            "provider_code": "OSH-OI",
+            "code": "SEM-8",
+            "title": "Short seminar",
+            "form": "seminar",
+            "mode": "visiting",
+            "hours": "8",
+            "assessment": "none",
+            "funding": "state",
+            "starts_on": "2024-02-01",
+            "ends_on": "2024-02-02",
+        },
+    )
+    programme_id = re.findall(r"SEM-8.*?programme=([0-9a-f-]+)", admin.text("/programmes/"), re.S)[
+        0
+    ]
     pin = "10203199000011"
-    assert admin.submit("/record/enrolments/new", {"pin": pin, "programme_id": programme_id}
-                        ).status_code == 303
-    enrolment = re.findall(r'/record/enrolments/([0-9a-f-]+)/withdrawal',
-                           admin.text(f"/teachers/{pin}"))[0]
-    assert admin.submit(f"/record/enrolments/{enrolment}/withdrawal", {
-        "effective_on": "2024-02-01", "reason": "Illness"}).status_code == 303
+    assert (
+        admin.submit(
+            "/record/enrolments/new", {"pin": pin, "programme_id": programme_id}
+        ).status_code
+        == 303
+    )
+    enrolment = re.findall(
+        r"/record/enrolments/([0-9a-f-]+)/withdrawal", admin.text(f"/teachers/{pin}")
+    )[0]
+    assert (
+        admin.submit(
+            f"/record/enrolments/{enrolment}/withdrawal",
+            {"effective_on": "2024-02-01", "reason": "Illness"},
+        ).status_code
+        == 303
+    )
     assert "Withdrawn" in admin.text(f"/teachers/{pin}?lang=en")
 
 
 def test_a_paper_certificate_is_recorded_for_a_teacher(as_role):
     registrar = as_role("registrar")
-    response = registrar.submit(f"/record/certificates/legacy?pin={PIN}", {
-        "pin": PIN, "number": "PAPER-2019-1", "provider_code": "KAE",
-        "title": "Педагогика", "form": "seminar", "hours": "18", "issued_on": "2019-11-11"})
+    response = registrar.submit(
+        f"/record/certificates/legacy?pin={PIN}",
+        {
+            "pin": PIN,
+            "number": "PAPER-2019-1",
+            "provider_code": "KAE",
+            "title": "Педагогика",
+            "form": "seminar",
+            "hours": "18",
+            "issued_on": "2019-11-11",
+        },
+    )
     assert response.status_code == 303
     page = registrar.text(f"/teachers/{PIN}?lang=en")
     assert "PAPER-2019-1" in page and "paper" in page
@@ -196,15 +296,30 @@ def test_a_paper_certificate_is_recorded_for_a_teacher(as_role):
 
 def test_revoking_and_duplicating_certificates(as_role):
     registrar = as_role("registrar")
-    registrar.submit(f"/record/certificates/legacy", {
-        "pin": PIN, "number": "PAPER-2018-2", "provider_code": "KAE", "title": "Психология",
-        "form": "training", "hours": "24", "issued_on": "2018-03-03"})
-    response = registrar.submit("/record/certificates/PAPER-2018-2/duplicate", {
-        "number": "PAPER-2018-2-D", "issued_on": "2021-01-05"})
+    registrar.submit(
+        "/record/certificates/legacy",
+        {
+            "pin": PIN,
+            "number": "PAPER-2018-2",
+            "provider_code": "KAE",
+            "title": "Психология",
+            "form": "training",
+            "hours": "24",
+            "issued_on": "2018-03-03",
+        },
+    )
+    response = registrar.submit(
+        "/record/certificates/PAPER-2018-2/duplicate",
+        {"number": "PAPER-2018-2-D", "issued_on": "2021-01-05"},
+    )
     assert response.location == "/certificates/PAPER-2018-2-D"
     assert "Duplicate of" in registrar.text("/certificates/PAPER-2018-2-D?lang=en")
-    assert registrar.submit("/record/certificates/PAPER-2018-2/revocation", {
-        "reason": "Forged"}).status_code == 303
+    assert (
+        registrar.submit(
+            "/record/certificates/PAPER-2018-2/revocation", {"reason": "Forged"}
+        ).status_code
+        == 303
+    )
     original = registrar.text("/certificates/PAPER-2018-2?lang=en")
     duplicate = registrar.text("/certificates/PAPER-2018-2-D?lang=en")
     assert "Revoked" in original and "Forged" in original
@@ -212,38 +327,46 @@ def test_revoking_and_duplicating_certificates(as_role):
 
 
 def test_a_registrar_may_not_revoke_another_providers_certificate(as_role):
-    assert as_role("osh-registrar").get("/record/certificates/KAE-2024-0001/revocation"
-                                        ).status_code == 403
+    assert (
+        as_role("osh-registrar").get("/record/certificates/KAE-2024-0001/revocation").status_code
+        == 403
+    )
 
 
 def test_an_admin_registers_suspends_and_reinstates_a_provider(as_role, last_position):
     admin = as_role("admin")
-    response = admin.submit("/providers/new", {"code": "NAR-MC", "name": "Нарын МЦ",
-                                               "kind": "methodological_centre",
-                                               "region": "KG-N"})
+    response = admin.submit(
+        "/providers/new",
+        {"code": "NAR-MC", "name": "Нарын МЦ", "kind": "methodological_centre", "region": "KG-N"},
+    )
     assert response.location == "/providers/NAR-MC"
-    assert admin.submit("/providers/NAR-MC/suspension", {"reason": "Licence expired"}
-                        ).status_code == 303
+    assert (
+        admin.submit("/providers/NAR-MC/suspension", {"reason": "Licence expired"}).status_code
+        == 303
+    )
     assert "Suspended" in admin.text("/providers/NAR-MC?lang=en")
     before = last_position()
     again = admin.submit("/providers/NAR-MC/suspension?lang=en", {"reason": "Again"})
     assert again.status_code == 409 and last_position() == before
-    assert admin.submit("/providers/NAR-MC/reinstatement", {"reason": "Renewed"}
-                        ).status_code == 303
+    assert admin.submit("/providers/NAR-MC/reinstatement", {"reason": "Renewed"}).status_code == 303
 
 
 def test_a_duplicate_provider_code_is_refused(as_role, last_position):
     before = last_position()
-    response = as_role("admin").submit("/providers/new?lang=en", {
-        "code": "KAE", "name": "Again", "kind": "academy", "region": "KG-GB"})
+    response = as_role("admin").submit(
+        "/providers/new?lang=en",
+        {"code": "KAE", "name": "Again", "kind": "academy", "region": "KG-GB"},
+    )
     assert response.status_code == 409
     assert "already registered" in errors_of(response)
     assert last_position() == before
 
 
 def test_an_admin_adopts_a_policy_version_and_auditors_see_it(as_role):
-    response = as_role("admin").submit("/admin/policy", {
-        "effective_from": "2030-01-01", "window_years": "1", "required_hours": "36"})
+    response = as_role("admin").submit(
+        "/admin/policy",
+        {"effective_from": "2030-01-01", "window_years": "1", "required_hours": "36"},
+    )
     assert response.status_code == 303
     page = as_role("auditor").text("/admin/policy?lang=en")
     assert "January 1, 2030" in page and "36" in page
@@ -251,9 +374,15 @@ def test_an_admin_adopts_a_policy_version_and_auditors_see_it(as_role):
 
 
 def test_an_admin_creates_an_account_and_sees_its_token_once(as_role, visitor):
-    response = as_role("admin").submit("/admin/accounts?lang=en", {
-        "name": "naryn-commission", "role": "commission", "region": "KG-N",
-        "password": "another-pass-9"})
+    response = as_role("admin").submit(
+        "/admin/accounts?lang=en",
+        {
+            "name": "naryn-commission",
+            "role": "commission",
+            "region": "KG-N",
+            "password": "another-pass-9",
+        },
+    )
     page = errors_of(response)
     assert response.status_code == 200
     assert re.search(r'<code class="token">[0-9a-f]{32}\.[\w-]+</code>', page)
@@ -261,8 +390,10 @@ def test_an_admin_creates_an_account_and_sees_its_token_once(as_role, visitor):
 
 
 def test_a_registrar_account_without_a_provider_is_refused(as_role):
-    response = as_role("admin").submit("/admin/accounts?lang=en", {
-        "name": "lost-registrar", "role": "registrar", "password": "another-pass-9"})
+    response = as_role("admin").submit(
+        "/admin/accounts?lang=en",
+        {"name": "lost-registrar", "role": "registrar", "password": "another-pass-9"},
+    )
     assert response.status_code == 422
     assert "must be bound to a provider" in errors_of(response)
 
@@ -272,10 +403,14 @@ def test_an_upload_that_is_not_utf8_is_refused(as_role, last_position):
 
     before = last_position()
     browser = as_role("registrar")
-    response = browser.client.post("/imports/?lang=en", data={
-        "csrf_token": browser.csrf("/imports/"),
-        "file": (io.BytesIO("pin,number\n".encode("cp1251") + b"\xff\xfe"), "old.csv")},
-        content_type="multipart/form-data")
+    response = browser.client.post(
+        "/imports/?lang=en",
+        data={
+            "csrf_token": browser.csrf("/imports/"),
+            "file": (io.BytesIO("pin,number\n".encode("cp1251") + b"\xff\xfe"), "old.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "not UTF-8" in errors_of(response)
     assert last_position() == before
@@ -285,13 +420,19 @@ def test_an_upload_reports_each_bad_row_and_records_the_good_ones(as_role):
     import io
 
     browser = as_role("registrar")
-    text = ("pin,number,provider_code,title,form,hours,issued_on\n"
-            f"{PIN},IMP-2017-1,KAE,Методика,seminar,12,2017-05-05\n"
-            f"{PIN},IMP-2017-2,KAE,Методика,seminar,12,2999-05-05\n")
-    response = browser.client.post("/imports/?lang=en", data={
-        "csrf_token": browser.csrf("/imports/"),
-        "file": (io.BytesIO(text.encode()), "certificates.csv")},
-        content_type="multipart/form-data")
+    text = (
+        "pin,number,provider_code,title,form,hours,issued_on\n"
+        f"{PIN},IMP-2017-1,KAE,Методика,seminar,12,2017-05-05\n"
+        f"{PIN},IMP-2017-2,KAE,Методика,seminar,12,2999-05-05\n"
+    )
+    response = browser.client.post(
+        "/imports/?lang=en",
+        data={
+            "csrf_token": browser.csrf("/imports/"),
+            "file": (io.BytesIO(text.encode()), "certificates.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     page = errors_of(response)
     assert response.status_code == 200 and "Import report" in page
     assert re.search(r'<td class="num">3</td>', page)  # the bad row's line number

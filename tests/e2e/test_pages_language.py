@@ -49,8 +49,9 @@ def test_the_switch_keeps_the_query_of_the_page(as_role):
     assert f'href="/teachers/{PIN}?as_of=2025-01-01&amp;lang=ky"' in page
 
 
-@pytest.mark.parametrize("lang, written", [("ru", "21 марта 2029"), ("en", "March 21, 2029"),
-                                           ("ky", "2029-ж., 21-март")])
+@pytest.mark.parametrize(
+    "lang, written", [("ru", "21 марта 2029"), ("en", "March 21, 2029"), ("ky", "2029-ж., 21-март")]
+)
 def test_dates_are_written_the_readers_way(as_role, lang, written):
     assert written in as_role("auditor").text(f"/teachers/{PIN}?lang={lang}")
 
@@ -65,8 +66,9 @@ def test_region_names_follow_the_language(as_role):
 def test_every_message_is_translated(locale):
     catalog = read_po((TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb"))
     template = read_po((TRANSLATIONS / "messages.pot").open("rb"))
-    missing = [m.id for m in template if m.id and not (catalog.get(m.id) and
-                                                       catalog.get(m.id).string)]
+    missing = [
+        m.id for m in template if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)
+    ]
     assert missing == []
     assert [str(e) for _, errors in catalog.check() for e in errors] == []
 
@@ -74,8 +76,9 @@ def test_every_message_is_translated(locale):
 @pytest.mark.parametrize("locale", ["ky", "ru", "en"])
 def test_the_compiled_catalogues_match_their_sources(locale):
     folder = TRANSLATIONS / locale / "LC_MESSAGES"
-    source = {m.id: m.string for m in read_po((folder / "messages.po").open("rb"))
-              if m.id and m.string}
+    source = {
+        m.id: m.string for m in read_po((folder / "messages.po").open("rb")) if m.id and m.string
+    }
     compiled = {m.id: m.string for m in read_mo((folder / "messages.mo").open("rb")) if m.id}
     assert compiled == source, "run: pybabel compile -d web/translations"
 
@@ -87,9 +90,26 @@ def test_the_template_lists_every_message_in_the_code(tmp_path):
 
     root = TRANSLATIONS.parents[1]
     fresh = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F",
-                    str(root / "babel.cfg"), "-k", "_l", "-o", str(fresh), str(root / "web")],
-                   capture_output=True, text=True, check=True, cwd=root)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            str(root / "babel.cfg"),
+            "-k",
+            "_l",
+            "-o",
+            str(fresh),
+            str(root / "web"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    )
     found = {m.id for m in read_po(fresh.open("rb")) if m.id}
     known = {m.id for m in read_po((TRANSLATIONS / "messages.pot").open("rb")) if m.id}
     assert found, "the extractor found no messages"

@@ -66,8 +66,10 @@ def test_a_revoked_certificate_and_a_duplicate_add_no_hours(as_role):
     # 80 h of the original count; the duplicate adds nothing, the revoked 24 h neither.
     assert "80 / 72" in page
     certificates = page.split('id="certificates-h"', 1)[1].split("</table>", 1)[0]
-    rows = {re.search(r'href="/certificates/([^"]+)"', row).group(1): row
-            for row in certificates.split("<tr>")[2:]}
+    rows = {
+        re.search(r'href="/certificates/([^"]+)"', row).group(1): row
+        for row in certificates.split("<tr>")[2:]
+    }
     assert "✔" in rows["KAE-2023-0100"]
     assert "✔" not in rows["KAE-2023-0100-D"] and "✔" not in rows["KAE-2022-0007"]
 
@@ -129,10 +131,11 @@ def test_an_unassessed_seminar_offers_its_certificate_straight_away(as_role, sit
     from tests.builders import ADMIN, programme
 
     registry = site[1].registry
-    seminar = registry.register_programme(ADMIN, programme(
-        code="SEM-NONE", form="seminar", hours=12, assessment="none")).data
+    seminar = registry.register_programme(
+        ADMIN, programme(code="SEM-NONE", form="seminar", hours=12, assessment="none")
+    ).data
     enrolment = registry.enrol(ADMIN, seminar["id"], OVERDUE_PIN)
     services = site[0].extensions["registry"]
     services.queries.wait_for(enrolment.position, timeout=10)
     page = as_role("registrar").text(f"/teachers/{OVERDUE_PIN}?lang=en")
-    assert f'/record/enrolments/{enrolment.data["id"]}/certificate' in page
+    assert f"/record/enrolments/{enrolment.data['id']}/certificate" in page

@@ -10,10 +10,17 @@ import pytest
 
 from tests.e2e.conftest import PASSWORD, PIN
 
-PAGES = {"/": None, "/sign-in": None, "/verify": None, "/open-data": None,
-         "/statistics": "statistician", "/statistics/activity": "statistician",
-         "/providers/KAE": "registrar", f"/teachers/{PIN}": "commission",
-         f"/teachers/{PIN}/statement": "commission"}
+PAGES = {
+    "/": None,
+    "/sign-in": None,
+    "/verify": None,
+    "/open-data": None,
+    "/statistics": "statistician",
+    "/statistics/activity": "statistician",
+    "/providers/KAE": "registrar",
+    f"/teachers/{PIN}": "commission",
+    f"/teachers/{PIN}/statement": "commission",
+}
 CHARTS = ("/statistics", "/statistics/activity", "/providers/KAE")
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
@@ -54,14 +61,17 @@ def test_every_page_is_served_under_a_policy_it_keeps(site, as_role, path):
 def test_a_chart_page_gets_a_fresh_nonce_for_its_styles_on_each_request(as_role):
     statistician = as_role("statistician")
     first, second = statistician.get("/statistics"), statistician.get("/statistics")
-    nonces = [re.search(r"'nonce-([^']+)'", r.headers["Content-Security-Policy"]).group(1)
-              for r in (first, second)]
+    nonces = [
+        re.search(r"'nonce-([^']+)'", r.headers["Content-Security-Policy"]).group(1)
+        for r in (first, second)
+    ]
     assert nonces[0] != nonces[1]
     assert f'<style nonce="{nonces[1]}"' in second.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/", "/api/v1/open-data/compliance", "/api/v1/nowhere",
-                                  "/static/site.css"])
+@pytest.mark.parametrize(
+    "path", ["/", "/api/v1/open-data/compliance", "/api/v1/nowhere", "/static/site.css"]
+)
 def test_pages_api_answers_errors_and_files_carry_the_same_protections(visitor, path):
     response = visitor.get(path)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -88,8 +98,9 @@ def sign_in_cookie(app) -> str:
     client = app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/sign-in", data={"csrf_token": token, "name": "auditor",
-                                             "password": PASSWORD})
+    response = client.post(
+        "/sign-in", data={"csrf_token": token, "name": "auditor", "password": PASSWORD}
+    )
     assert response.status_code == 302
     return next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
 
@@ -140,8 +151,12 @@ document.addEventListener("securitypolicyviolation",
 def watched(page) -> list[str]:
     """Collect the policy's complaints in the console and as DOM events."""
     complaints: list[str] = []
-    page.on("console", lambda message: complaints.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            complaints.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.add_init_script(REPORT_VIOLATIONS)
     return complaints
 
@@ -188,6 +203,10 @@ def test_swagger_ui_draws_the_api_and_tries_a_request_under_the_policy(page):
     page.get_by_role("button", name="Try it out").click()
     page.get_by_role("button", name="Execute").click()
     page.locator(".live-responses-table tr.response .response-col_status").first.wait_for()
-    assert page.locator(".live-responses-table tr.response .response-col_status").first \
-        .inner_text().strip() == "200"
+    assert (
+        page.locator(".live-responses-table tr.response .response-col_status")
+        .first.inner_text()
+        .strip()
+        == "200"
+    )
     assert page.evaluate("window.__violations") == [] and complaints == []

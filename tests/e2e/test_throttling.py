@@ -25,11 +25,13 @@ from tests.conftest import make_settings
 REDIS_URL = os.environ.get("REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct-horse-7"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-LOW = {"auth_failures_per_account_address": "3/minute",
-       "auth_failures_per_account": "6/minute",
-       "auth_failures_per_address": "5/minute",
-       "verify_lookups_per_address": "8/minute",
-       "verify_failures_per_address": "3/minute"}
+LOW = {
+    "auth_failures_per_account_address": "3/minute",
+    "auth_failures_per_account": "6/minute",
+    "auth_failures_per_address": "5/minute",
+    "verify_lookups_per_address": "8/minute",
+    "verify_failures_per_address": "3/minute",
+}
 
 
 @dataclass
@@ -87,9 +89,15 @@ def build(seeded, storage):
 
     def make(config: dict[str, Any] | None = None, **limits: str):
         settings = replace(seeded.settings, **{"rate_limit_storage": storage, **LOW, **limits})
-        app = create_app({"TESTING": True, "REGISTRY_SETTINGS": settings,
-                          "SECRET_KEY": "test-web-secret", "RATELIMIT_KEY_PREFIX": prefix,
-                          **(config or {})})
+        app = create_app(
+            {
+                "TESTING": True,
+                "REGISTRY_SETTINGS": settings,
+                "SECRET_KEY": "test-web-secret",
+                "RATELIMIT_KEY_PREFIX": prefix,
+                **(config or {}),
+            }
+        )
         services = app.extensions["registry"]
         services.queries.wait_for(services.registry.recorder.max_notification_id(), timeout=10)
         apps.append(app)
@@ -122,9 +130,12 @@ class Visitor:
     def sign_in(self, name: str, password: str):
         page = self.client.get("/sign-in", environ_base=self.environ, headers=self.headers)
         token = CSRF.search(page.get_data(as_text=True)).group(1)
-        return self.client.post("/sign-in", data={"csrf_token": token, "name": name,
-                                                  "password": password},
-                                environ_base=self.environ, headers=self.headers)
+        return self.client.post(
+            "/sign-in",
+            data={"csrf_token": token, "name": name, "password": password},
+            environ_base=self.environ,
+            headers=self.headers,
+        )
 
     def api(self, path: str, token: str | None = None):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -149,13 +160,15 @@ def assert_throttled(response, *, json: bool) -> None:
 
 # -- sign-in ----------------------------------------------------------------------------
 
+
 def test_wrong_passwords_from_one_address_end_in_429_even_for_the_right_password(app):
     guesser = Visitor(app, "10.0.0.1")
     assert [guesser.sign_in("clerk", f"guess-{i}").status_code for i in range(3)] == [401] * 3
     refused = guesser.sign_in("clerk", PASSWORD)  # refused before the password is checked
     assert_throttled(refused, json=False)
-    assert "Too many attempts" in guesser.get("/sign-in?lang=en").get_data(as_text=True) or \
-        "Слишком много попыток" in refused.get_data(as_text=True)
+    assert "Too many attempts" in guesser.get("/sign-in?lang=en").get_data(
+        as_text=True
+    ) or "Слишком много попыток" in refused.get_data(as_text=True)
 
 
 def test_the_owner_signs_in_from_their_own_address_while_another_is_throttled(app):
@@ -184,8 +197,11 @@ def test_an_unknown_name_is_refused_as_slowly_as_a_wrong_password(build):
     import statistics
     import time
 
-    app = build(auth_failures_per_account_address="100/minute",
-                auth_failures_per_account="100/minute", auth_failures_per_address="100/minute")
+    app = build(
+        auth_failures_per_account_address="100/minute",
+        auth_failures_per_account="100/minute",
+        auth_failures_per_address="100/minute",
+    )
     visitor = Visitor(app, "10.0.5.1")
     times: dict[str, list[float]] = {"clerk": [], "nobody-here": []}
     for i in range(5):  # interleaved, so a busy moment slows both alike
@@ -200,8 +216,7 @@ def test_an_unknown_name_is_refused_as_slowly_as_a_wrong_password(build):
 def test_failures_spread_over_many_addresses_stop_at_the_looser_limit_per_account(app):
     for address in ("10.0.2.1", "10.0.2.2", "10.0.2.3"):  # 2 each: under 3 per address
         visitor = Visitor(app, address)
-        assert [visitor.sign_in("clerk", f"guess-{i}").status_code for i in range(2)] == \
-            [401, 401]
+        assert [visitor.sign_in("clerk", f"guess-{i}").status_code for i in range(2)] == [401, 401]
     # 6 failures on the account: now even its owner, from a fresh address, must wait.
     assert_throttled(Visitor(app, "10.0.2.9").sign_in("clerk", PASSWORD), json=False)
 
@@ -221,6 +236,7 @@ def test_a_successful_sign_in_does_not_count_as_a_failure(app):
 
 # -- tokens -----------------------------------------------------------------------------
 
+
 def test_wrong_tokens_end_in_429_with_the_api_error_payload(app, seeded):
     guesser = Visitor(app, "10.1.0.1")
     account = seeded.token.partition(".")[0]
@@ -232,13 +248,14 @@ def test_wrong_tokens_end_in_429_with_the_api_error_payload(app, seeded):
     assert Visitor(app, "10.1.0.2").api("/me", seeded.token).status_code == 200
 
 
-def test_wrong_tokens_naming_an_account_from_many_addresses_never_lock_out_its_token(app,
-                                                                                    seeded):
+def test_wrong_tokens_naming_an_account_from_many_addresses_never_lock_out_its_token(app, seeded):
     account = seeded.token.partition(".")[0]
     for i in range(4):
         visitor = Visitor(app, f"10.1.1.{i}")
-        assert [visitor.api("/me", f"{account}.guess-{j}").status_code for j in range(2)] == \
-            [401, 401]
+        assert [visitor.api("/me", f"{account}.guess-{j}").status_code for j in range(2)] == [
+            401,
+            401,
+        ]
     assert Visitor(app, "10.1.1.9").api("/me", seeded.token).status_code == 200
 
 
@@ -256,6 +273,7 @@ def test_a_token_in_use_is_not_throttled_by_its_own_successes(app, seeded):
 
 
 # -- verification ------------------------------------------------------------------------
+
 
 def test_wrong_verification_codes_end_in_429_on_the_page_and_in_the_api(app, seeded):
     guesser = Visitor(app, "10.2.0.1")
@@ -278,6 +296,7 @@ def test_verification_lookups_are_limited_per_address_even_when_right(app, seede
 
 # -- where the counters live and whose address counts ---------------------------------------
 
+
 @pytest.mark.parametrize("storage", ["redis"], indirect=True)
 def test_two_app_instances_share_their_counters_through_redis(build):
     first, second = build(), build()
@@ -293,15 +312,15 @@ def test_an_unreachable_store_falls_back_to_counting_in_each_process(seeded):
     from web import create_app
 
     settings = replace(seeded.settings, rate_limit_storage="redis://127.0.0.1:1/0", **LOW)
-    app = create_app({"TESTING": True, "REGISTRY_SETTINGS": settings,
-                      "SECRET_KEY": "test-web-secret"})
+    app = create_app(
+        {"TESTING": True, "REGISTRY_SETTINGS": settings, "SECRET_KEY": "test-web-secret"}
+    )
     try:
         guesser = Visitor(app, "10.3.1.1")
         statuses = [guesser.sign_in("nobody", f"guess-{i}").status_code for i in range(4)]
         assert statuses == [401, 401, 401, 429]
         token = wrong_token()
-        assert [guesser.api("/me", token).status_code for _ in range(4)] == \
-            [401, 401, 401, 429]
+        assert [guesser.api("/me", token).status_code for _ in range(4)] == [401, 401, 401, 429]
         assert guesser.api("/me", seeded.token).status_code == 200
     finally:
         app.extensions["registry"].close()
@@ -318,18 +337,24 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(build):
 
 
 def test_without_a_trusted_proxy_a_forged_forwarded_for_changes_nothing(app):
-    statuses = [Visitor(app, "10.3.2.1", headers={"X-Forwarded-For": f"198.51.100.{i}"})
-                .sign_in("nobody", "guess").status_code for i in range(4)]
+    statuses = [
+        Visitor(app, "10.3.2.1", headers={"X-Forwarded-For": f"198.51.100.{i}"})
+        .sign_in("nobody", "guess")
+        .status_code
+        for i in range(4)
+    ]
     assert statuses == [401, 401, 401, 429]
 
 
 # -- settings -------------------------------------------------------------------------------
 
+
 def test_the_default_limits_let_a_person_mistype_a_few_times_and_sign_in(seeded):
     from web import create_app
 
-    app = create_app({"TESTING": True, "REGISTRY_SETTINGS": seeded.settings,
-                      "SECRET_KEY": "test-web-secret"})
+    app = create_app(
+        {"TESTING": True, "REGISTRY_SETTINGS": seeded.settings, "SECRET_KEY": "test-web-secret"}
+    )
     try:
         person = Visitor(app, "10.4.0.1")
         assert [person.sign_in("clerk", f"typo-{i}").status_code for i in range(4)] == [401] * 4
@@ -338,13 +363,15 @@ def test_the_default_limits_let_a_person_mistype_a_few_times_and_sign_in(seeded)
         app.extensions["registry"].close()
 
 
-def test_limits_come_from_the_environment_and_a_wrong_one_stops_the_app_from_starting(
-        tmp_path):
+def test_limits_come_from_the_environment_and_a_wrong_one_stops_the_app_from_starting(tmp_path):
     from web import create_app
 
-    env = {"REGISTRY_INSTANCE_PATH": str(tmp_path), "REGISTRY_SECRET_KEY": "s",
-           "REGISTRY_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0",
-           "REGISTRY_AUTH_FAILURES_PER_ADDRESS": "10/minute"}
+    env = {
+        "REGISTRY_INSTANCE_PATH": str(tmp_path),
+        "REGISTRY_SECRET_KEY": "s",
+        "REGISTRY_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0",
+        "REGISTRY_AUTH_FAILURES_PER_ADDRESS": "10/minute",
+    }
     settings = Settings.from_env(env)
     assert settings.rate_limit_storage == "redis://127.0.0.1:6379/0"
     assert settings.auth_failures_per_address == "10/minute"
@@ -356,6 +383,7 @@ def test_limits_come_from_the_environment_and_a_wrong_one_stops_the_app_from_sta
 
 # -- the production configuration (infra/gunicorn.conf.py) ----------------------------------
 
+
 @pytest.fixture
 def two_servers(tmp_path, redis_url):
     """Two gunicorn processes with infra's configuration over one database and one Redis."""
@@ -366,17 +394,33 @@ def two_servers(tmp_path, redis_url):
     settings = make_settings(f"sqlite:///{tmp_path / 'registry.db'}", tmp_path)
     initialise(settings)
     servers, urls = [], []
-    env = clean_env(tmp_path, REGISTRY_DATABASE_URL=settings.database_url,
-                    REGISTRY_SECRET_KEY="test-secret", REGISTRY_WEB_WORKERS="1",
-                    REGISTRY_RATE_LIMIT_STORAGE=redis_url, REGISTRY_ACCESS_LOG="/dev/null",
-                    REGISTRY_AUTH_FAILURES_PER_ADDRESS="3/minute")
+    env = clean_env(
+        tmp_path,
+        REGISTRY_DATABASE_URL=settings.database_url,
+        REGISTRY_SECRET_KEY="test-secret",
+        REGISTRY_WEB_WORKERS="1",
+        REGISTRY_RATE_LIMIT_STORAGE=redis_url,
+        REGISTRY_ACCESS_LOG="/dev/null",
+        REGISTRY_AUTH_FAILURES_PER_ADDRESS="3/minute",
+    )
     try:
         for _ in range(2):
             port = free_port()
-            servers.append(subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", str(ROOT / "infra" / "gunicorn.conf.py"),
-                 "web.wsgi:app"], cwd=ROOT, env={**env, "REGISTRY_BIND": f"127.0.0.1:{port}"},
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            servers.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "gunicorn"),
+                        "-c",
+                        str(ROOT / "infra" / "gunicorn.conf.py"),
+                        "web.wsgi:app",
+                    ],
+                    cwd=ROOT,
+                    env={**env, "REGISTRY_BIND": f"127.0.0.1:{port}"},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}")
         for url, server in zip(urls, servers):
             wait_until_up(f"{url}/api/v1/openapi.json", server)
@@ -401,15 +445,19 @@ def http_sign_in(url: str, client: str, name: str):
     import urllib.request
 
     forwarded = {"X-Forwarded-For": client, "X-Forwarded-Proto": "https"}
-    with urllib.request.urlopen(urllib.request.Request(f"{url}/sign-in",
-                                                       headers=forwarded)) as page:
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{url}/sign-in", headers=forwarded)
+    ) as page:
         token = CSRF.search(page.read().decode()).group(1)
         first = page.headers
     cookie = first["Set-Cookie"].split(";", 1)[0]
     body = urllib.parse.urlencode({"csrf_token": token, "name": name, "password": "guess"})
     referer = url.replace("http://", "https://") + "/sign-in"
-    request = urllib.request.Request(f"{url}/sign-in", data=body.encode(), headers={
-        **forwarded, "Cookie": cookie, "Referer": referer})
+    request = urllib.request.Request(
+        f"{url}/sign-in",
+        data=body.encode(),
+        headers={**forwarded, "Cookie": cookie, "Referer": referer},
+    )
     try:
         with urllib.request.urlopen(request) as answer:
             return answer.status, answer.headers, first
@@ -417,16 +465,18 @@ def http_sign_in(url: str, client: str, name: str):
         return error.code, error.headers, first
 
 
-def test_gunicorn_processes_of_the_infra_configuration_count_failures_together(two_servers,
-                                                                              redis_url):
+def test_gunicorn_processes_of_the_infra_configuration_count_failures_together(
+    two_servers, redis_url
+):
     import redis
 
     # Infra's key prefix is the production one: this run's names and address are its own.
     run = uuid.uuid4().hex[:8]
     client = f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
     try:
-        statuses = [http_sign_in(two_servers[i % 2], client, f"nobody-{run}-{i}")[0]
-                    for i in range(3)]
+        statuses = [
+            http_sign_in(two_servers[i % 2], client, f"nobody-{run}-{i}")[0] for i in range(3)
+        ]
         assert statuses == [401, 401, 401]
         status, headers, _ = http_sign_in(two_servers[1], client, f"nobody-{run}-3")
         assert status == 429 and 1 <= int(headers["Retry-After"]) <= 60

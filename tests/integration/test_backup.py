@@ -8,15 +8,14 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from registry import ledger
 from registry.application import Registry
-from registry.bootstrap import open_worker
-from registry.bootstrap import initialise
+from registry.bootstrap import initialise, open_worker
 from registry.domain.clock import frozen_at
 from registry.queries import Queries
 from tests.builders import ADMIN, teacher
@@ -33,12 +32,12 @@ def original(postgres_url, tmp_path):
     """A PostgreSQL registry with certificates, a revocation, a late teacher, views and a
     sealed ledger."""
     settings = _settings(postgres_url, tmp_path)
-    with frozen_at(datetime(2024, 1, 10, tzinfo=timezone.utc)):
+    with frozen_at(datetime(2024, 1, 10, tzinfo=UTC)):
         initialise(settings)
     app = Registry(settings)
-    with frozen_at(datetime(2024, 3, 25, tzinfo=timezone.utc)):
+    with frozen_at(datetime(2024, 3, 25, tzinfo=UTC)):
         history(app, teachers=3)
-    with frozen_at(datetime(2024, 6, 3, tzinfo=timezone.utc)):
+    with frozen_at(datetime(2024, 6, 3, tzinfo=UTC)):
         app.revoke_certificate(ADMIN, "KAE-2024-0001", reason="issued in error")
         app.register_teacher(ADMIN, teacher(pin=pin(50)))
     open_worker(app).rebuild()
@@ -63,11 +62,19 @@ def fresh_url(postgres_server):
 
 
 def script(name: str, *args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-           "REGISTRY_SECRET_KEY": SECRET.decode(),
-           "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance")}
-    return subprocess.run([str(SCRIPTS / name), *args], env=env, capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "REGISTRY_SECRET_KEY": SECRET.decode(),
+        "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    return subprocess.run(
+        [str(SCRIPTS / name), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
 
 
 def answers(app: Registry) -> dict:
@@ -88,7 +95,8 @@ def answers(app: Registry) -> dict:
 
 
 def test_a_backup_restored_into_a_fresh_database_verifies_and_answers_as_the_original(
-        original, fresh_url, tmp_path):
+    original, fresh_url, tmp_path
+):
     dump = tmp_path / "registry.dump"
 
     backed_up = script("backup.sh", original.settings.database_url, str(dump), tmp_path=tmp_path)
@@ -106,8 +114,10 @@ def test_a_backup_restored_into_a_fresh_database_verifies_and_answers_as_the_ori
         report = ledger.verify(restored)
         original_head = ledger.head(original)
         assert report.ok
-        assert (report.head_position, report.head_hash) == (original_head["position"],
-                                                              original_head["hash"])
+        assert (report.head_position, report.head_hash) == (
+            original_head["position"],
+            original_head["hash"],
+        )
         assert answers(restored) == answers(original)
         # The restored store is append-only again, and takes new events after the old ones.
         with pytest.raises(Exception, match="append-only"):
@@ -119,10 +129,13 @@ def test_a_backup_restored_into_a_fresh_database_verifies_and_answers_as_the_ori
 
 
 def test_restoring_into_a_database_that_holds_tables_is_refused_and_changes_nothing(
-        original, postgres_server, tmp_path):
+    original, postgres_server, tmp_path
+):
     dump = tmp_path / "registry.dump"
-    assert script("backup.sh", original.settings.database_url, str(dump),
-                  tmp_path=tmp_path).returncode == 0
+    assert (
+        script("backup.sh", original.settings.database_url, str(dump), tmp_path=tmp_path).returncode
+        == 0
+    )
     before = original.max_position()
 
     refused = script("restore.sh", str(dump), original.settings.database_url, tmp_path=tmp_path)
@@ -132,11 +145,12 @@ def test_restoring_into_a_database_that_holds_tables_is_refused_and_changes_noth
     assert original.max_position() == before
 
 
-def test_a_backup_that_does_not_match_its_checksum_is_not_restored(original, fresh_url,
-                                                                   tmp_path):
+def test_a_backup_that_does_not_match_its_checksum_is_not_restored(original, fresh_url, tmp_path):
     dump = tmp_path / "registry.dump"
-    assert script("backup.sh", original.settings.database_url, str(dump),
-                  tmp_path=tmp_path).returncode == 0
+    assert (
+        script("backup.sh", original.settings.database_url, str(dump), tmp_path=tmp_path).returncode
+        == 0
+    )
     with open(dump, "r+b") as handle:  # one flipped byte in the middle of the archive
         handle.seek(dump.stat().st_size // 2)
         byte = handle.read(1)
@@ -148,8 +162,13 @@ def test_a_backup_that_does_not_match_its_checksum_is_not_restored(original, fre
     assert refused.returncode == 1
     assert "does not match its checksum" in refused.stderr
     with _pg_admin() as conn:
-        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
-                            (fresh_url.rsplit("/", 1)[1],)).fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM pg_database WHERE datname = %s",
+                (fresh_url.rsplit("/", 1)[1],),
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_backup_refuses_to_overwrite_an_earlier_backup(original, tmp_path):

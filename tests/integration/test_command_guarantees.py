@@ -17,7 +17,7 @@ def test_every_event_records_who_recorded_it_and_when(registry):
     actor = registrar("KAE")
     registry.register_teacher(actor, teacher())
     facts = EventLog(registry).read(0, 100)
-    registered = [f for f in facts if f.type == "Teacher.Registered"][0]
+    registered = next(f for f in facts if f.type == "Teacher.Registered")
     assert registered.actor["role"] == "registrar"
     assert registered.actor["provider"] == "KAE"
     assert registered.actor["name"] == actor.name
@@ -61,8 +61,9 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update(registry):
     dates = [date(2030 + i, 1, 1) for i in range(8)]
 
     def adopt(effective_from):
-        return registry.adopt_policy(ADMIN, effective_from=effective_from, window_years=1,
-                                     required_hours=36)
+        return registry.adopt_policy(
+            ADMIN, effective_from=effective_from, window_years=1, required_hours=36
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(adopt, dates))

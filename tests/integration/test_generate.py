@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from registry.application import Registry
 from registry.bootstrap import initialise
-from registry.domain.compliance import (INITIAL_POLICY, CertificateFact, DepartureFact,
-                                        evaluate)
+from registry.domain.compliance import INITIAL_POLICY, CertificateFact, DepartureFact, evaluate
 from registry.domain.errors import ConflictError, RuleViolationError
 from registry.domain.regions import region_codes
 from registry.domain.values import check_pin
@@ -27,7 +26,8 @@ def stored_rows(app: Registry) -> list[tuple]:
     """Every stored event after the registry's own first one, as stored."""
     rows = app.db.query(
         f"SELECT {app.db.position_column}, originator_id, originator_version, topic, state "
-        f"FROM {app.db.events_table} ORDER BY {app.db.position_column}")
+        f"FROM {app.db.events_table} ORDER BY {app.db.position_column}"
+    )
     return [(p, str(i).replace("-", ""), v, t, bytes(s)) for p, i, v, t, s in rows][1:]
 
 
@@ -35,8 +35,9 @@ def all_facts(app: Registry) -> list:
     return [fact for batch in EventLog(app).iterate() for fact in batch]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
-                                                                marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def history(request, tmp_path_factory):
     """One generated national history per engine, shared by the realism checks."""
     tmp = tmp_path_factory.mktemp("generated")
@@ -72,8 +73,7 @@ def generated_rows(settings, folder, **arguments) -> list[tuple]:
         app.close()
 
 
-def test_the_same_seed_writes_the_same_events_and_another_seed_other_ones(settings,
-                                                                         tmp_path):
+def test_the_same_seed_writes_the_same_events_and_another_seed_other_ones(settings, tmp_path):
     first = generated_rows(settings, tmp_path / "a", teachers=120, years=4, seed=5, workers=1)
     again = generated_rows(settings, tmp_path / "b", teachers=120, years=4, seed=5, workers=1)
     other = generated_rows(settings, tmp_path / "c", teachers=120, years=4, seed=6, workers=1)
@@ -89,19 +89,18 @@ def test_two_processes_write_exactly_what_one_process_writes(settings, tmp_path)
 
 
 def test_recorded_times_increase_along_the_log_and_stay_inside_the_history(history):
-    app, summary, facts = history
+    _app, summary, facts = history
     generated = facts[1:]
     times = [fact.recorded_at for fact in generated]
     assert times == sorted(times)
-    start = datetime(summary.start.year, summary.start.month, summary.start.day,
-                     tzinfo=timezone.utc)
-    assert start <= times[0] and times[-1] <= datetime(2025, 7, 1, tzinfo=timezone.utc)
+    start = datetime(summary.start.year, summary.start.month, summary.start.day, tzinfo=UTC)
+    assert start <= times[0] and times[-1] <= datetime(2025, 7, 1, tzinfo=UTC)
     assert {fact.actor.get("name") for fact in generated} == {"generator"}
     assert not summary.refused
 
 
 def test_every_region_has_teachers_and_most_teachers_are_women_with_valid_pins(history):
-    _, summary, facts = history
+    _, _summary, facts = history
     registered = [f.data for f in facts if f.type == "Teacher.Registered"]
     assert len(registered) == 1500  # exactly the teachers asked for
     assert {t["region"] for t in registered} == set(region_codes())
@@ -124,9 +123,16 @@ def test_about_five_percent_of_assessments_fail_and_some_are_reassessed(history)
 def test_both_paths_legacy_paper_and_every_correction_appear(history):
     _, _, facts = history
     types = Counter(f.type for f in facts)
-    for kind in ("Certificate.LegacyRecorded", "Certificate.DuplicateIssued",
-                 "Certificate.Revoked", "Enrolment.Withdrawn", "Teacher.Transferred",
-                 "Teacher.Departed", "Teacher.Corrected", "Enrolment.CertificateRevoked"):
+    for kind in (
+        "Certificate.LegacyRecorded",
+        "Certificate.DuplicateIssued",
+        "Certificate.Revoked",
+        "Enrolment.Withdrawn",
+        "Teacher.Transferred",
+        "Teacher.Departed",
+        "Teacher.Corrected",
+        "Enrolment.CertificateRevoked",
+    ):
         assert types[kind] > 0, kind
     issued = [f.data for f in facts if f.type == "Certificate.Issued"]
     assert any(c["form"] == "course" and c["hours"] >= 72 for c in issued)
@@ -134,8 +140,14 @@ def test_both_paths_legacy_paper_and_every_correction_appear(history):
     legacy = [f.data for f in facts if f.type == "Certificate.LegacyRecorded"]
     assert all(c["issued_on"] < date(2015, 6, 30) for c in legacy)
     kinds = Counter(f.data["kind"] for f in facts if f.type == "Provider.Registered")
-    assert {"academy", "republican_institute", "oblast_institute", "university",
-            "methodological_centre", "district_department"} <= set(kinds)
+    assert {
+        "academy",
+        "republican_institute",
+        "oblast_institute",
+        "university",
+        "methodological_centre",
+        "district_department",
+    } <= set(kinds)
 
 
 def test_most_teachers_keep_compliant_and_a_realistic_minority_is_overdue(history):
@@ -157,17 +169,21 @@ def test_generate_refuses_a_registry_that_already_holds_teachers(registry):
     assert registry.max_position() == head
 
 
-@pytest.mark.parametrize("arguments, code", [
-    ({"teachers": 0}, "invalid_teachers"),
-    ({"years": 0}, "invalid_years"),
-    ({"end": date(2999, 1, 1)}, "date_in_future"),
-    ({"workers": 3}, "invalid_workers"),
-])
+@pytest.mark.parametrize(
+    "arguments, code",
+    [
+        ({"teachers": 0}, "invalid_teachers"),
+        ({"years": 0}, "invalid_years"),
+        ({"end": date(2999, 1, 1)}, "date_in_future"),
+        ({"workers": 3}, "invalid_workers"),
+    ],
+)
 def test_bad_generation_arguments_are_refused_and_record_nothing(registry, arguments, code):
     head = registry.max_position()
     with pytest.raises(RuleViolationError) as refused:
-        generate_history(registry, **{"teachers": 10, "years": 2, "seed": 1, "end": END,
-                                      **arguments})
+        generate_history(
+            registry, **{"teachers": 10, "years": 2, "seed": 1, "end": END, **arguments}
+        )
     assert refused.value.code == code
     assert registry.max_position() == head
 
@@ -180,15 +196,24 @@ def compliance_from_log(facts: list, as_of: date) -> dict:
         if fact.type == "Teacher.Registered":
             service[fact.originator_id] = data["service_start"]
         elif fact.type == "Teacher.Departed":
-            departures[fact.originator_id] = DepartureFact(data["effective_on"],
-                                                           fact.recorded_at)
-        elif fact.type in ("Certificate.Issued", "Certificate.LegacyRecorded",
-                           "Certificate.DuplicateIssued"):
+            departures[fact.originator_id] = DepartureFact(data["effective_on"], fact.recorded_at)
+        elif fact.type in (
+            "Certificate.Issued",
+            "Certificate.LegacyRecorded",
+            "Certificate.DuplicateIssued",
+        ):
             numbers[fact.originator_id] = data["number"]
-            certificates[data["number"]] = [data["teacher_id"], CertificateFact(
-                number=data["number"], hours=data["hours"], issued_on=data["issued_on"],
-                recorded_at=fact.recorded_at, revoked_at=None,
-                duplicate_of=data.get("duplicate_of"))]
+            certificates[data["number"]] = [
+                data["teacher_id"],
+                CertificateFact(
+                    number=data["number"],
+                    hours=data["hours"],
+                    issued_on=data["issued_on"],
+                    recorded_at=fact.recorded_at,
+                    revoked_at=None,
+                    duplicate_of=data.get("duplicate_of"),
+                ),
+            ]
         elif fact.type == "Certificate.Revoked":
             entry = certificates[numbers[fact.originator_id]]
             entry[1] = CertificateFact(**{**entry[1].__dict__, "revoked_at": fact.recorded_at})
@@ -196,12 +221,17 @@ def compliance_from_log(facts: list, as_of: date) -> dict:
     for teacher_id, certificate in certificates.values():
         held.setdefault(teacher_id, []).append(certificate)
     known_at = facts[-1].recorded_at
-    return {teacher_id: evaluate(service_start=start, certificates=held.get(teacher_id, []),
-                                 departures=[departures[teacher_id]]
-                                 if teacher_id in departures else [],
-                                 policies=[INITIAL_POLICY], as_of=as_of,
-                                 known_at=known_at).status
-            for teacher_id, start in service.items()}
+    return {
+        teacher_id: evaluate(
+            service_start=start,
+            certificates=held.get(teacher_id, []),
+            departures=[departures[teacher_id]] if teacher_id in departures else [],
+            policies=[INITIAL_POLICY],
+            as_of=as_of,
+            known_at=known_at,
+        ).status
+        for teacher_id, start in service.items()
+    }
 
 
 def _fresh_like(settings, folder):

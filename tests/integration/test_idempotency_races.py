@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -51,10 +52,10 @@ def refuse(session: Session) -> dict[str, Any]:
     raise RuleViolationError("The teacher already works at this school.", code="no_change")
 
 
-def run(registry, body, key: str = "k-1", args: dict[str, Any] | None = None,
-        actor: Actor = ADMIN):
-    return registry.commands.run(actor, "register_teacher", args or teacher(), body,
-                                 idempotency_key=key)
+def run(registry, body, key: str = "k-1", args: dict[str, Any] | None = None, actor: Actor = ADMIN):
+    return registry.commands.run(
+        actor, "register_teacher", args or teacher(), body, idempotency_key=key
+    )
 
 
 def outcome(call: Callable[[], Any]) -> Any:
@@ -92,8 +93,7 @@ def test_retries_sent_while_the_first_request_runs_wait_and_return_its_answer(re
         first = holder.result(BOUND)
         answers = [w.result(BOUND) for w in waiters]
     assert not first.replayed
-    assert all(a.replayed and (a.data, a.position) == (first.data, first.position)
-               for a in answers)
+    assert all(a.replayed and (a.data, a.position) == (first.data, first.position) for a in answers)
     assert body.calls == 1
     assert registry.max_position() == head + 2  # the teacher, and the answer kept for the key
     assert claims(registry) == []
@@ -157,8 +157,13 @@ def test_a_claim_left_by_a_crashed_process_is_taken_over(registry):
     registry.db.execute(
         "INSERT INTO idempotency_claims (request_id, fingerprint, holder, claimed_at_ms) "
         "VALUES (?, ?, ?, ?)",
-        (request_id.hex, fingerprint("register_teacher", details), "a-killed-process",
-         int((time.time() - 3600) * 1000)))
+        (
+            request_id.hex,
+            fingerprint("register_teacher", details),
+            "a-killed-process",
+            int((time.time() - 3600) * 1000),
+        ),
+    )
     registry.commands.claims.wait_s = BOUND  # a live claim would block, not be taken
     started = time.monotonic()
     first = registry.register_teacher(ADMIN, details, idempotency_key="crashed")
@@ -174,15 +179,19 @@ def test_a_stale_claim_for_other_content_does_not_burn_the_key(registry):
     registry.db.execute(
         "INSERT INTO idempotency_claims (request_id, fingerprint, holder, claimed_at_ms) "
         "VALUES (?, ?, ?, ?)",
-        (request_id.hex, "digest-of-a-request-that-never-finished", "a-killed-process",
-         int((time.time() - 3600) * 1000)))
+        (
+            request_id.hex,
+            "digest-of-a-request-that-never-finished",
+            "a-killed-process",
+            int((time.time() - 3600) * 1000),
+        ),
+    )
     assert registry.register_teacher(ADMIN, teacher(), idempotency_key="crashed").data
 
 
 def test_the_same_key_with_another_body_is_refused_at_once_while_the_first_runs(registry):
     body = SlowFirst(register)
-    with first_running(registry, body) as (_, holder), \
-            pytest.raises(RuleViolationError) as caught:
+    with first_running(registry, body) as (_, holder), pytest.raises(RuleViolationError) as caught:
         run(registry, body, args=teacher(full_name="Someone else"))
     holder.result(BOUND)
     assert caught.value.code == "idempotency_key_reused"
@@ -190,8 +199,9 @@ def test_the_same_key_with_another_body_is_refused_at_once_while_the_first_runs(
 
 
 def test_the_same_key_of_another_account_does_not_wait(registry):
-    other = Actor(name="registrar-kae", role="registrar", account_id="registrar-KAE",
-                  provider_code="KAE")
+    other = Actor(
+        name="registrar-kae", role="registrar", account_id="registrar-KAE", provider_code="KAE"
+    )
     body = SlowFirst(register)
     with first_running(registry, body) as (_, holder):
         theirs = run(registry, lambda session: {"mine": True}, actor=other)
@@ -203,7 +213,9 @@ def test_a_batch_takes_no_claims_for_its_keyed_commands(registry):
     request_id = IdempotentRequest.id_for(ADMIN.account_id, "in-batch")
     registry.db.execute(  # a live claim on the key: a claiming command would wait on it
         "INSERT INTO idempotency_claims (request_id, fingerprint, holder, claimed_at_ms) "
-        "VALUES (?, ?, ?, ?)", (request_id.hex, "x", "another-process", int(time.time() * 1000)))
+        "VALUES (?, ?, ?, ?)",
+        (request_id.hex, "x", "another-process", int(time.time() * 1000)),
+    )
     registry.commands.claims.wait_s = 0.1
     with registry.batch(ADMIN) as batch:
         registry.register_teacher(ADMIN, teacher(), idempotency_key="in-batch")
@@ -212,8 +224,7 @@ def test_a_batch_takes_no_claims_for_its_keyed_commands(registry):
     assert claims(registry) == [(request_id.hex, "another-process")]
 
 
-def test_a_database_made_before_claims_existed_gets_the_table_on_the_first_keyed_write(
-        registry):
+def test_a_database_made_before_claims_existed_gets_the_table_on_the_first_keyed_write(registry):
     registry.db.execute("DROP TABLE idempotency_claims")
     assert registry.register_teacher(ADMIN, teacher(), idempotency_key="k").data["pin"] == PIN
     assert claims(registry) == []

@@ -22,8 +22,9 @@ def registry_with_teachers(registry):
     provider(registry, "KAE")
     provider(registry, "RIPK", kind="republican_institute")
     registry.register_teacher(ADMIN, teacher())
-    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Осмонов",
-                                             region="KG-O", district="Aravan"))
+    registry.register_teacher(
+        ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Осмонов", region="KG-O", district="Aravan")
+    )
     return registry
 
 
@@ -37,27 +38,38 @@ def certificate(registry, number):
 
 def test_a_file_of_good_legacy_rows_is_recorded_in_full(registry_with_teachers):
     registry = registry_with_teachers
-    report = import_csv(registry, ADMIN, LEGACY_HEADER
-                        + f"{PIN},П-2017/15,KAE,Teaching mathematics,course,72,2017-05-10\n"
-                        + f"{OTHER_PIN},RIPK-1,RIPK,Lesson study,seminar,18,2019-11-02\n")
+    report = import_csv(
+        registry,
+        ADMIN,
+        LEGACY_HEADER
+        + f"{PIN},П-2017/15,KAE,Teaching mathematics,course,72,2017-05-10\n"
+        + f"{OTHER_PIN},RIPK-1,RIPK,Lesson study,seminar,18,2019-11-02\n",
+    )
     assert (report.recorded, report.already_recorded, report.rejected) == (2, 0, 0)
     assert report.position == registry.max_position()
     paper = certificate(registry, "П-2017/15")
-    assert (paper.kind, paper.hours, paper.issued_on, paper.provider_code) == \
-        ("legacy", 72, date(2017, 5, 10), "KAE")
+    assert (paper.kind, paper.hours, paper.issued_on, paper.provider_code) == (
+        "legacy",
+        72,
+        date(2017, 5, 10),
+        "KAE",
+    )
     assert paper.teacher_id == registry.teacher_id_for_pin(PIN)
 
 
-def test_a_bad_row_is_reported_with_its_line_and_reason_and_changes_nothing(
-        registry_with_teachers):
+def test_a_bad_row_is_reported_with_its_line_and_reason_and_changes_nothing(registry_with_teachers):
     registry = registry_with_teachers
     head = registry.max_position()
-    report = import_csv(registry, ADMIN, LEGACY_HEADER
-                        + f"{PIN},X-1,KAE,Seminar,seminar,18,2031-01-01\n"
-                        + f"{PIN},X-2,KAE,Course,course,40,2019-01-01\n"
-                        + f"{PIN},X-3,KAE,Course,course,72,01.02.2019\n"
-                        + f"{PIN},X-4,NOPE,Course,course,72,2019-01-01\n"
-                        + f"{PIN},X-5,KAE,Course,course\n")
+    report = import_csv(
+        registry,
+        ADMIN,
+        LEGACY_HEADER
+        + f"{PIN},X-1,KAE,Seminar,seminar,18,2031-01-01\n"
+        + f"{PIN},X-2,KAE,Course,course,40,2019-01-01\n"
+        + f"{PIN},X-3,KAE,Course,course,72,01.02.2019\n"
+        + f"{PIN},X-4,NOPE,Course,course,72,2019-01-01\n"
+        + f"{PIN},X-5,KAE,Course,course\n",
+    )
     assert [row.text() for row in report.rows] == [
         "line 2: issued_on (2031-01-01) is in the future [date_in_future]",
         "line 3: A course must have at least 72 hours [course_too_short]",
@@ -71,33 +83,47 @@ def test_a_bad_row_is_reported_with_its_line_and_reason_and_changes_nothing(
 
 
 def test_in_a_mixed_file_the_good_rows_are_recorded_and_the_bad_ones_are_not(
-        registry_with_teachers):
+    registry_with_teachers,
+):
     registry = registry_with_teachers
-    report = import_csv(registry, ADMIN, LEGACY_HEADER
-                        + f"{PIN},M-1,KAE,Course,course,72,2018-03-01\n"
-                        + "\n"
-                        + f"99999999999999,M-2,KAE,Course,course,72,2018-03-01\n"
-                        + f"{OTHER_PIN},M-3,KAE,\"Seminar, with a comma\",seminar,24,2018-04-01\n"
-                        + f"{OTHER_PIN},M-1,KAE,Course,course,72,2018-03-01\n")
+    report = import_csv(
+        registry,
+        ADMIN,
+        LEGACY_HEADER
+        + f"{PIN},M-1,KAE,Course,course,72,2018-03-01\n"
+        + "\n"
+        + "99999999999999,M-2,KAE,Course,course,72,2018-03-01\n"
+        + f'{OTHER_PIN},M-3,KAE,"Seminar, with a comma",seminar,24,2018-04-01\n'
+        + f"{OTHER_PIN},M-1,KAE,Course,course,72,2018-03-01\n",
+    )
     statuses = [(row.line, row.status, row.code) for row in report.rows]
-    assert statuses == [(2, "recorded", None), (4, "rejected", "invalid_pin"),
-                        (5, "recorded", None),
-                        (6, "rejected", "duplicate_certificate_number")]
+    assert statuses == [
+        (2, "recorded", None),
+        (4, "rejected", "invalid_pin"),
+        (5, "recorded", None),
+        (6, "rejected", "duplicate_certificate_number"),
+    ]
     assert certificate(registry, "M-3").title == "Seminar, with a comma"
     assert certificate(registry, "M-2") is None
 
 
 def test_reimporting_the_same_file_records_nothing_twice(registry_with_teachers):
     registry = registry_with_teachers
-    text = (LEGACY_HEADER + f"{PIN},R-1,KAE,Course,course,72,2018-03-01\n"
-            + f"{PIN},R-2,KAE,Seminar,seminar,12,2031-03-01\n"
-            + f"{OTHER_PIN},R-3,RIPK,Seminar,seminar,36,2018-04-01\n")
+    text = (
+        LEGACY_HEADER
+        + f"{PIN},R-1,KAE,Course,course,72,2018-03-01\n"
+        + f"{PIN},R-2,KAE,Seminar,seminar,12,2031-03-01\n"
+        + f"{OTHER_PIN},R-3,RIPK,Seminar,seminar,36,2018-04-01\n"
+    )
     first = import_csv(registry, ADMIN, text)
     head = registry.max_position()
     again = import_csv(registry, ADMIN, text.encode())
     assert (first.recorded, first.rejected) == (2, 1)
-    assert [row.status for row in again.rows] == ["already_recorded", "rejected",
-                                                  "already_recorded"]
+    assert [row.status for row in again.rows] == [
+        "already_recorded",
+        "rejected",
+        "already_recorded",
+    ]
     assert again.rows[0].result["number"] == "R-1"
     assert registry.max_position() == head
 
@@ -108,18 +134,28 @@ def test_a_row_repeated_in_one_file_is_recorded_once(registry_with_teachers):
     report = import_csv(registry, ADMIN, LEGACY_HEADER + row + row)
     assert [r.text() for r in report.rows] == [
         "line 2: recorded, certificate D-1",
-        "line 3: already recorded, certificate D-1 (same as line 2)"]
+        "line 3: already recorded, certificate D-1 (same as line 2)",
+    ]
 
 
 def test_a_certificate_recorded_by_hand_before_is_recognised_as_already_recorded(
-        registry_with_teachers):
+    registry_with_teachers,
+):
     registry = registry_with_teachers
-    registry.record_legacy_certificate(ADMIN, pin=PIN, number="H-1", provider_code="KAE",
-                                       title="Course", form="course", hours=72,
-                                       issued_on=date(2018, 3, 1))
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=PIN,
+        number="H-1",
+        provider_code="KAE",
+        title="Course",
+        form="course",
+        hours=72,
+        issued_on=date(2018, 3, 1),
+    )
     head = registry.max_position()
-    report = import_csv(registry, ADMIN,
-                        LEGACY_HEADER + f"{PIN},H-1,KAE,Course,course,72,2018-03-01\n")
+    report = import_csv(
+        registry, ADMIN, LEGACY_HEADER + f"{PIN},H-1,KAE,Course,course,72,2018-03-01\n"
+    )
     assert report.rows[0].status == "already_recorded"
     assert registry.max_position() == head
 
@@ -127,111 +163,157 @@ def test_a_certificate_recorded_by_hand_before_is_recognised_as_already_recorded
 def test_programme_results_enrol_assess_and_certify(registry_with_teachers):
     registry = registry_with_teachers
     course = registry.register_programme(ADMIN, programme()).data
-    report = import_csv(registry, ADMIN, RESULTS_HEADER
-                        + f"{course['id']},{PIN},true,2024-03-20,KAE-2024-7,2024-03-21\n"
-                        + f"{course['id']},{OTHER_PIN},false,2024-03-20,,\n")
+    report = import_csv(
+        registry,
+        ADMIN,
+        RESULTS_HEADER
+        + f"{course['id']},{PIN},true,2024-03-20,KAE-2024-7,2024-03-21\n"
+        + f"{course['id']},{OTHER_PIN},false,2024-03-20,,\n",
+    )
     assert (report.recorded, report.rejected) == (2, 0)
     session = Session(registry)
     passed = session.find(Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(PIN)))
-    failed = session.find(Enrolment.id_for(course_id(course),
-                                           registry.teacher_id_for_pin(OTHER_PIN)))
+    failed = session.find(
+        Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(OTHER_PIN))
+    )
     assert (passed.status, passed.certificate_number) == ("certified", "KAE-2024-7")
     assert (failed.status, failed.attempts) == ("failed", 1)
     assert passed.enrolled_on == course_start(course)  # a late record dates from the start
-    assert report.rows[0].result["verification_code"] == \
-        certificate(registry, "KAE-2024-7").verification_code
+    assert (
+        report.rows[0].result["verification_code"]
+        == certificate(registry, "KAE-2024-7").verification_code
+    )
 
 
 def test_a_result_row_that_fails_half_way_leaves_no_enrolment_behind(registry_with_teachers):
     registry = registry_with_teachers
     course = registry.register_programme(ADMIN, programme()).data
-    registry.record_legacy_certificate(ADMIN, pin=PIN, number="TAKEN-1", provider_code="KAE",
-                                       title="Course", form="course", hours=72,
-                                       issued_on=date(2018, 3, 1))
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=PIN,
+        number="TAKEN-1",
+        provider_code="KAE",
+        title="Course",
+        form="course",
+        hours=72,
+        issued_on=date(2018, 3, 1),
+    )
     head = registry.max_position()
-    report = import_csv(registry, ADMIN, RESULTS_HEADER
-                        + f"{course['id']},{OTHER_PIN},true,2024-03-20,TAKEN-1,2024-03-21\n")
-    assert report.rows[0].text() == \
-        "line 2: Certificate number TAKEN-1 is already used [duplicate_certificate_number]"
+    report = import_csv(
+        registry,
+        ADMIN,
+        RESULTS_HEADER + f"{course['id']},{OTHER_PIN},true,2024-03-20,TAKEN-1,2024-03-21\n",
+    )
+    assert (
+        report.rows[0].text()
+        == "line 2: Certificate number TAKEN-1 is already used [duplicate_certificate_number]"
+    )
     assert registry.max_position() == head
-    assert Session(registry).find(Enrolment.id_for(
-        course_id(course), registry.teacher_id_for_pin(OTHER_PIN))) is None
+    assert (
+        Session(registry).find(
+            Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(OTHER_PIN))
+        )
+        is None
+    )
 
 
 def test_a_reassessment_after_a_failure_is_imported_as_a_second_row(registry_with_teachers):
     registry = registry_with_teachers
     course = registry.register_programme(ADMIN, programme()).data
-    text = (RESULTS_HEADER + f"{course['id']},{PIN},false,2024-03-20,,\n"
-            + f"{course['id']},{PIN},true,2024-04-02,KAE-2024-8,2024-04-03\n")
+    text = (
+        RESULTS_HEADER
+        + f"{course['id']},{PIN},false,2024-03-20,,\n"
+        + f"{course['id']},{PIN},true,2024-04-02,KAE-2024-8,2024-04-03\n"
+    )
     first = import_csv(registry, ADMIN, text)
     head = registry.max_position()
     again = import_csv(registry, ADMIN, text)
     assert (first.recorded, again.already_recorded) == (2, 2)
     assert registry.max_position() == head
-    enrolment = Session(registry).find(Enrolment.id_for(course_id(course),
-                                                        registry.teacher_id_for_pin(PIN)))
+    enrolment = Session(registry).find(
+        Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(PIN))
+    )
     assert (enrolment.attempts, enrolment.certificate_number) == (2, "KAE-2024-8")
 
 
-@pytest.mark.parametrize("line, code", [
-    ("{id},{pin},maybe,2024-03-20,,", "invalid_passed"),
-    ("{id},{pin},true,,,", "incomplete_assessment"),
-    ("{id},{pin},false,2024-03-20,N-1,2024-03-21", "certificate_without_pass"),
-    ("{id},{pin},true,2024-03-20,N-1,", "incomplete_certificate"),
-    ("{id},{pin},,,,", "empty_result"),
-    ("not-an-id,{pin},true,2024-03-20,,", "programme_not_found"),
-])
-def test_bad_result_rows_name_the_problem_and_change_nothing(registry_with_teachers, line,
-                                                            code):
+@pytest.mark.parametrize(
+    "line, code",
+    [
+        ("{id},{pin},maybe,2024-03-20,,", "invalid_passed"),
+        ("{id},{pin},true,,,", "incomplete_assessment"),
+        ("{id},{pin},false,2024-03-20,N-1,2024-03-21", "certificate_without_pass"),
+        ("{id},{pin},true,2024-03-20,N-1,", "incomplete_certificate"),
+        ("{id},{pin},,,,", "empty_result"),
+        ("not-an-id,{pin},true,2024-03-20,,", "programme_not_found"),
+    ],
+)
+def test_bad_result_rows_name_the_problem_and_change_nothing(registry_with_teachers, line, code):
     registry = registry_with_teachers
     course = registry.register_programme(ADMIN, programme()).data
     head = registry.max_position()
-    report = import_csv(registry, ADMIN,
-                        RESULTS_HEADER + line.format(id=course["id"], pin=PIN) + "\n")
-    assert (report.rows[0].line, report.rows[0].status, report.rows[0].code) == \
-        (2, "rejected", code)
+    report = import_csv(
+        registry, ADMIN, RESULTS_HEADER + line.format(id=course["id"], pin=PIN) + "\n"
+    )
+    assert (report.rows[0].line, report.rows[0].status, report.rows[0].code) == (
+        2,
+        "rejected",
+        code,
+    )
     assert registry.max_position() == head
 
 
 def test_a_registrar_imports_for_its_own_provider_only(registry_with_teachers):
     registry = registry_with_teachers
-    report = import_csv(registry, registrar("KAE"), LEGACY_HEADER
-                        + f"{PIN},K-1,KAE,Course,course,72,2018-03-01\n"
-                        + f"{PIN},K-2,RIPK,Course,course,72,2018-03-01\n")
-    assert [(row.status, row.code) for row in report.rows] == \
-        [("recorded", None), ("rejected", "other_provider")]
+    report = import_csv(
+        registry,
+        registrar("KAE"),
+        LEGACY_HEADER
+        + f"{PIN},K-1,KAE,Course,course,72,2018-03-01\n"
+        + f"{PIN},K-2,RIPK,Course,course,72,2018-03-01\n",
+    )
+    assert [(row.status, row.code) for row in report.rows] == [
+        ("recorded", None),
+        ("rejected", "other_provider"),
+    ]
 
 
 def test_windows_line_ends_and_empty_trailing_columns_are_accepted(registry_with_teachers):
     registry = registry_with_teachers
-    text = ("pin,number,provider_code,title,form,hours,issued_on,,\r\n"
-            f"{PIN},W-1,KAE,Курс,course,72,2018-03-01,,\r\n"
-            f"{PIN},W-2,KAE,Курс,course,72,2018-03-02\r\n")
+    text = (
+        "pin,number,provider_code,title,form,hours,issued_on,,\r\n"
+        f"{PIN},W-1,KAE,Курс,course,72,2018-03-01,,\r\n"
+        f"{PIN},W-2,KAE,Курс,course,72,2018-03-02\r\n"
+    )
     report = import_csv(registry, ADMIN, text.encode("utf-8"))
-    assert [(row.line, row.status) for row in report.rows] == [(2, "recorded"),
-                                                               (3, "recorded")]
+    assert [(row.line, row.status) for row in report.rows] == [(2, "recorded"), (3, "recorded")]
 
 
-def test_semicolons_a_byte_order_mark_and_any_column_order_are_accepted(
-        registry_with_teachers):
+def test_semicolons_a_byte_order_mark_and_any_column_order_are_accepted(registry_with_teachers):
     registry = registry_with_teachers
-    text = ("\ufeffIssued_On;PIN;number;provider_code;title;form;hours\n"
-            f"2018-03-01;{PIN};S-1;KAE;Курс;course;72\n")
+    text = (
+        "\ufeffIssued_On;PIN;number;provider_code;title;form;hours\n"
+        f"2018-03-01;{PIN};S-1;KAE;Курс;course;72\n"
+    )
     report = import_csv(registry, ADMIN, text.encode("utf-8"))
     assert report.recorded == 1 and certificate(registry, "S-1").title == "Курс"
 
 
-@pytest.mark.parametrize("content, code", [
-    (b"", "empty_file"),
-    (b"  \n\n", "empty_file"),
-    (LEGACY_HEADER.encode(), "empty_file"),
-    (b"pin,number,colour\n1,2,3\n", "unknown_header"),
-    (b"pin,pin,number,provider_code,title,form,hours,issued_on\n", "unknown_header"),
-    (LEGACY_HEADER.encode() + "21505198512345,Н-1,KAE,Курс,course,72,2018-03-01\n"
-     .encode("cp1251"), "not_utf8"),
-])
-def test_a_file_that_cannot_be_imported_is_refused_whole(registry_with_teachers, content,
-                                                         code):
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"", "empty_file"),
+        (b"  \n\n", "empty_file"),
+        (LEGACY_HEADER.encode(), "empty_file"),
+        (b"pin,number,colour\n1,2,3\n", "unknown_header"),
+        (b"pin,pin,number,provider_code,title,form,hours,issued_on\n", "unknown_header"),
+        (
+            LEGACY_HEADER.encode()
+            + "21505198512345,Н-1,KAE,Курс,course,72,2018-03-01\n".encode("cp1251"),
+            "not_utf8",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_imported_is_refused_whole(registry_with_teachers, content, code):
     registry = registry_with_teachers
     head = registry.max_position()
     with pytest.raises(ImportFileError) as refused:
@@ -270,27 +352,41 @@ def refuse_inserts_of(registry, aggregate_id) -> None:
         registry.db.execute(
             f"CREATE TRIGGER refuse_one BEFORE INSERT ON {registry.db.events_table} "
             f"WHEN NEW.originator_id = '{aggregate_id.hex}' "
-            "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed (a concurrent writer)'); END")
+            "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed (a concurrent writer)'); END"
+        )
     else:
         registry.db.execute(
             "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"IF NEW.originator_id = '{aggregate_id}' THEN RAISE EXCEPTION "
             "'duplicate (a concurrent writer)' USING ERRCODE = 'unique_violation'; END IF; "
-            "RETURN NEW; END $$")
-        registry.db.execute(f"CREATE TRIGGER refuse_one BEFORE INSERT ON "
-                            f"{registry.db.events_table} FOR EACH ROW "
-                            "EXECUTE FUNCTION refuse_one()")
+            "RETURN NEW; END $$"
+        )
+        registry.db.execute(
+            f"CREATE TRIGGER refuse_one BEFORE INSERT ON "
+            f"{registry.db.events_table} FOR EACH ROW "
+            "EXECUTE FUNCTION refuse_one()"
+        )
 
 
 def test_when_a_batch_cannot_be_saved_its_rows_are_recorded_one_by_one(registry_with_teachers):
     registry = registry_with_teachers
     refuse_inserts_of(registry, Certificate.id_for("C-2"))
-    report = import_csv(registry, ADMIN, LEGACY_HEADER
-                        + "".join(f"{PIN},C-{i},KAE,Seminar,seminar,8,2018-03-0{i}\n"
-                                  for i in range(1, 5)))
+    report = import_csv(
+        registry,
+        ADMIN,
+        LEGACY_HEADER
+        + "".join(f"{PIN},C-{i},KAE,Seminar,seminar,8,2018-03-0{i}\n" for i in range(1, 5)),
+    )
     assert [(row.line, row.status, row.code) for row in report.rows] == [
-        (2, "recorded", None), (3, "rejected", "concurrent_update"),
-        (4, "recorded", None), (5, "recorded", None)]
-    assert [certificate(registry, f"C-{i}") is not None for i in range(1, 5)] == \
-        [True, False, True, True]
+        (2, "recorded", None),
+        (3, "rejected", "concurrent_update"),
+        (4, "recorded", None),
+        (5, "recorded", None),
+    ]
+    assert [certificate(registry, f"C-{i}") is not None for i in range(1, 5)] == [
+        True,
+        False,
+        True,
+        True,
+    ]
     assert report.position == registry.max_position()

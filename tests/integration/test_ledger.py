@@ -18,8 +18,7 @@ from registry.projections.base import ViewRecorder
 from registry.projections.worker import ProjectionWorker
 from tests.builders import ADMIN, teacher
 from tests.conftest import SECRET
-from tests.integration.test_ledger_tamper import (drop_guards, drop_ledger_guards, history,
-                                                  pin, run)
+from tests.integration.test_ledger_tamper import drop_guards, drop_ledger_guards, history, pin, run
 
 
 @pytest.fixture
@@ -33,12 +32,19 @@ def recompute_as_documented(registry) -> tuple[int, str]:
     link = sha256(b"kg-teacher-registry/ledger/v1").digest()
     position = None
     for position, originator_id, version, topic, state in db.query(
-            f"SELECT {db.position_column}, originator_id, originator_version, topic, state "
-            f"FROM {registry.db.events_table} ORDER BY {db.position_column}"):
+        f"SELECT {db.position_column}, originator_id, originator_version, topic, state "
+        f"FROM {registry.db.events_table} ORDER BY {db.position_column}"
+    ):
         oid = str(originator_id).replace("-", "").lower().encode()
         state, topic_bytes = bytes(state), topic.encode()
-        digest = sha256(oid + struct.pack(">Q", version) + struct.pack(">I", len(topic_bytes))
-                        + topic_bytes + struct.pack(">Q", len(state)) + state).digest()
+        digest = sha256(
+            oid
+            + struct.pack(">Q", version)
+            + struct.pack(">I", len(topic_bytes))
+            + topic_bytes
+            + struct.pack(">Q", len(state))
+            + state
+        ).digest()
         link = sha256(link + struct.pack(">Q", position) + digest).digest()
     return position, link.hex()
 
@@ -51,8 +57,7 @@ def test_the_head_can_be_recomputed_by_an_auditor_from_the_documented_format(reg
     assert head["algorithm"] == "sha256-chain-v1"
 
 
-def test_sealing_step_by_step_builds_the_same_chain_as_sealing_at_once(registry,
-                                                                        small_checkpoints):
+def test_sealing_step_by_step_builds_the_same_chain_as_sealing_at_once(registry, small_checkpoints):
     for i in range(3):
         history_step(registry, i)
         ledger.seal(registry)
@@ -68,8 +73,9 @@ def history_step(registry, i: int) -> None:
 
     from tests.builders import certified_teacher
 
-    certified_teacher(registry, number=f"KAE-2024-{i:04d}", pin=pin(i), code=f"P-{i}",
-                      issued_on=date(2024, 3, 21))
+    certified_teacher(
+        registry, number=f"KAE-2024-{i:04d}", pin=pin(i), code=f"P-{i}", issued_on=date(2024, 3, 21)
+    )
 
 
 def test_events_recorded_after_the_last_seal_verify_as_not_yet_sealed(registry):
@@ -89,7 +95,9 @@ def test_events_recorded_after_the_last_seal_verify_as_not_yet_sealed(registry):
     assert head["unsealed_events"] == 2
     assert ledger.seal(registry) == 2
     assert (ledger.head(registry)["position"], ledger.head(registry)["hash"]) == (
-        report.head_position, report.head_hash)
+        report.head_position,
+        report.head_hash,
+    )
 
 
 def test_an_empty_ledger_has_the_genesis_as_its_head_and_verifies(registry):
@@ -119,8 +127,7 @@ def ledger_worker(registry) -> ProjectionWorker:
     return ProjectionWorker(registry, [view])
 
 
-def test_the_ledger_view_seals_new_events_as_the_projections_catch_up(registry,
-                                                                      small_checkpoints):
+def test_the_ledger_view_seals_new_events_as_the_projections_catch_up(registry, small_checkpoints):
     worker = ledger_worker(registry)
     history(registry, teachers=1)
     worker.catch_up()
@@ -133,7 +140,8 @@ def test_the_ledger_view_seals_new_events_as_the_projections_catch_up(registry,
 
 
 def test_a_rebuild_of_the_views_keeps_the_checkpoints_it_would_otherwise_launder(
-        registry, small_checkpoints):
+    registry, small_checkpoints
+):
     worker = ledger_worker(registry)
     history(registry, teachers=1)
     worker.catch_up()
@@ -151,8 +159,10 @@ def test_checkpoints_removed_behind_the_views_back_are_reported(registry, small_
     history(registry, teachers=1)
     worker.catch_up()
     drop_ledger_guards(registry)
-    run(registry, "DELETE FROM ledger_checkpoints WHERE seq = (SELECT max(seq) FROM "
-                  "ledger_checkpoints)")
+    run(
+        registry,
+        "DELETE FROM ledger_checkpoints WHERE seq = (SELECT max(seq) FROM ledger_checkpoints)",
+    )
 
     report = ledger.verify(registry)
 
@@ -188,21 +198,32 @@ def test_concurrent_sealers_never_fork_the_chain(registry, small_checkpoints):
 
 # -- the command line ----------------------------------------------------------------------
 
+
 def invoke(database_url: str, tmp_path, *args: str):
-    env = {"REGISTRY_INSTANCE_PATH": str(tmp_path / "cli-instance"),
-           "REGISTRY_SECRET_KEY": SECRET.decode()}
-    return CliRunner().invoke(cli, ["--database", database_url, *args], env=env,
-                              catch_exceptions=False)
+    env = {
+        "REGISTRY_INSTANCE_PATH": str(tmp_path / "cli-instance"),
+        "REGISTRY_SECRET_KEY": SECRET.decode(),
+    }
+    return CliRunner().invoke(
+        cli, ["--database", database_url, *args], env=env, catch_exceptions=False
+    )
 
 
 def test_ledger_verify_exits_zero_and_prints_the_head_of_an_untouched_log(
-        registry, database_url, tmp_path):
+    registry, database_url, tmp_path
+):
     history(registry, teachers=1)
     assert "sealed 9 events" in invoke(database_url, tmp_path, "ledger", "seal").output
     head = ledger.head(registry)
 
-    result = invoke(database_url, tmp_path, "ledger", "verify",
-                    "--published", f"{head['position']}:{head['hash']}")
+    result = invoke(
+        database_url,
+        tmp_path,
+        "ledger",
+        "verify",
+        "--published",
+        f"{head['position']}:{head['hash']}",
+    )
 
     assert result.exit_code == 0, result.output
     assert f"head: position {head['position']} sha256 {head['hash']}" in result.output
@@ -210,7 +231,8 @@ def test_ledger_verify_exits_zero_and_prints_the_head_of_an_untouched_log(
 
 
 def test_ledger_verify_exits_one_and_names_the_first_changed_position(
-        registry, database_url, tmp_path):
+    registry, database_url, tmp_path
+):
     history(registry, teachers=1)
     ledger.seal(registry)
     drop_guards(registry)
@@ -239,7 +261,8 @@ def test_ledger_status_shows_the_head_and_what_is_not_sealed(registry, database_
 
 
 def test_a_malformed_published_head_is_refused_before_anything_is_read(
-        registry, database_url, tmp_path):
+    registry, database_url, tmp_path
+):
     result = invoke(database_url, tmp_path, "ledger", "verify", "--published", "12:abc")
     assert result.exit_code == 2
     assert "POSITION:HASH" in result.output

@@ -22,8 +22,13 @@ def pin(serial: int) -> str:
 def history(registry, teachers: int = 3) -> None:
     """Providers, teachers and certificates: about nine events per teacher."""
     for i in range(teachers):
-        certified_teacher(registry, number=f"KAE-2024-{i:04d}", pin=pin(i), code=f"P-{i}",
-                          issued_on=date(2024, 3, 21))
+        certified_teacher(
+            registry,
+            number=f"KAE-2024-{i:04d}",
+            pin=pin(i),
+            code=f"P-{i}",
+            issued_on=date(2024, 3, 21),
+        )
 
 
 @pytest.fixture
@@ -56,16 +61,21 @@ def run(registry, statement: str, params=()) -> None:
 
 def row(registry, position: int) -> tuple:
     db = registry.db
-    found = db.query_one(f"SELECT originator_id, originator_version, topic, state FROM "
-                         f"{registry.db.events_table} WHERE {db.position_column} = ?", (position,))
+    found = db.query_one(
+        f"SELECT originator_id, originator_version, topic, state FROM "
+        f"{registry.db.events_table} WHERE {db.position_column} = ?",
+        (position,),
+    )
     assert found is not None, position
     return found
 
 
 def position_of_topic(registry, suffix: str, nth: int = 0) -> int:
     db = registry.db
-    rows = db.query(f"SELECT {db.position_column}, topic FROM {registry.db.events_table} "
-                    f"ORDER BY {db.position_column}")
+    rows = db.query(
+        f"SELECT {db.position_column}, topic FROM {registry.db.events_table} "
+        f"ORDER BY {db.position_column}"
+    )
     return [p for p, topic in rows if topic.endswith(suffix)][nth]
 
 
@@ -73,11 +83,17 @@ def move(registry, source: int, target: int) -> None:
     """Give the event at `source` the position `target` (delete and re-insert it)."""
     db = registry.db
     originator_id, version, topic, state = row(registry, source)
-    run(registry, f"DELETE FROM {registry.db.events_table} WHERE {db.position_column} = ?",
-        (source,))
-    run(registry, f"INSERT INTO {registry.db.events_table} ({db.position_column}, originator_id, "
-                  "originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
-        (target, originator_id, version, topic, state))
+    run(
+        registry,
+        f"DELETE FROM {registry.db.events_table} WHERE {db.position_column} = ?",
+        (source,),
+    )
+    run(
+        registry,
+        f"INSERT INTO {registry.db.events_table} ({db.position_column}, originator_id, "
+        "originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+        (target, originator_id, version, topic, state),
+    )
 
 
 def swap(registry, first: int, second: int) -> None:
@@ -99,13 +115,17 @@ def test_an_untouched_log_verifies_and_its_head_is_the_published_one(registry):
 
 
 def test_with_the_guards_in_place_the_database_refuses_the_attack_and_the_ledger_still_verifies(
-        registry):
+    registry,
+):
     history(registry, teachers=1)
     ledger.seal(registry)
     db = registry.db
     with pytest.raises(Exception, match="append-only"):
-        run(registry, f"UPDATE {registry.db.events_table} SET state = ? WHERE "
-                      f"{db.position_column} = 3", (b"{}",))
+        run(
+            registry,
+            f"UPDATE {registry.db.events_table} SET state = ? WHERE {db.position_column} = 3",
+            (b"{}",),
+        )
     with pytest.raises(Exception, match="append-only"):
         run(registry, f"DELETE FROM {registry.db.events_table} WHERE {db.position_column} = 3")
     assert ledger.verify(registry).ok
@@ -117,8 +137,11 @@ def test_altered_bytes_of_one_event_are_named_at_its_position(registry, small_ch
     target = position_of_topic(registry, "Certificate.Issued", nth=1)
     state = bytes(row(registry, target)[3]).replace(b'"hours":72', b'"hours":720')
     drop_guards(registry)
-    run(registry, f"UPDATE {registry.db.events_table} SET state = ? WHERE "
-                  f"{registry.db.position_column} = ?", (state, target))
+    run(
+        registry,
+        f"UPDATE {registry.db.events_table} SET state = ? WHERE {registry.db.position_column} = ?",
+        (state, target),
+    )
 
     report = ledger.verify(registry)
 
@@ -132,9 +155,11 @@ def test_a_changed_topic_alone_is_an_alteration(registry, small_checkpoints):
     ledger.seal(registry)
     target = position_of_topic(registry, "Enrolment.Assessed")
     drop_guards(registry)
-    run(registry, f"UPDATE {registry.db.events_table} SET topic = ? WHERE "
-                  f"{registry.db.position_column} = ?",
-        ("registry.domain.enrolment:Enrolment.Withdrawn", target))
+    run(
+        registry,
+        f"UPDATE {registry.db.events_table} SET topic = ? WHERE {registry.db.position_column} = ?",
+        ("registry.domain.enrolment:Enrolment.Withdrawn", target),
+    )
 
     report = ledger.verify(registry)
 
@@ -146,8 +171,11 @@ def test_a_deleted_event_is_named_at_the_position_it_left_empty(registry, small_
     ledger.seal(registry)
     target = position_of_topic(registry, "Enrolment.Certified", nth=1)
     drop_guards(registry)
-    run(registry, f"DELETE FROM {registry.db.events_table} WHERE "
-                  f"{registry.db.position_column} = ?", (target,))
+    run(
+        registry,
+        f"DELETE FROM {registry.db.events_table} WHERE {registry.db.position_column} = ?",
+        (target,),
+    )
 
     report = ledger.verify(registry)
 
@@ -160,8 +188,11 @@ def test_the_last_event_deleted_is_caught_even_though_nothing_follows_it(registr
     ledger.seal(registry)
     last = registry.max_position()
     drop_guards(registry)
-    run(registry, f"DELETE FROM {registry.db.events_table} WHERE "
-                  f"{registry.db.position_column} = ?", (last,))
+    run(
+        registry,
+        f"DELETE FROM {registry.db.events_table} WHERE {registry.db.position_column} = ?",
+        (last,),
+    )
 
     report = ledger.verify(registry)
 
@@ -181,7 +212,9 @@ def test_two_swapped_events_are_named_at_the_first_swapped_position(registry, sm
     assert (report.first.position, report.first.kind) == (assessed, "reordered")
     assert f"sealed at position {certified}" in report.first.message
     assert [(f.position, f.kind) for f in report.findings] == [
-        (assessed, "reordered"), (certified, "reordered")]
+        (assessed, "reordered"),
+        (certified, "reordered"),
+    ]
 
 
 def test_an_event_added_into_a_gap_of_the_sealed_range_is_named(registry, small_checkpoints):
@@ -191,13 +224,19 @@ def test_an_event_added_into_a_gap_of_the_sealed_range_is_named(registry, small_
     # make one before sealing, then forge an event into it afterwards.
     gap = position_of_topic(registry, "Programme.Registered")
     originator_id, version, topic, state = row(registry, gap)
-    run(registry, f"DELETE FROM {registry.db.events_table} WHERE "
-                  f"{registry.db.position_column} = ?", (gap,))
+    run(
+        registry,
+        f"DELETE FROM {registry.db.events_table} WHERE {registry.db.position_column} = ?",
+        (gap,),
+    )
     ledger.seal(registry)
     assert ledger.verify(registry).ok
-    run(registry, f"INSERT INTO {registry.db.events_table} ({registry.db.position_column}, "
-                  "originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
-        (gap, originator_id, version, topic, state))
+    run(
+        registry,
+        f"INSERT INTO {registry.db.events_table} ({registry.db.position_column}, "
+        "originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+        (gap, originator_id, version, topic, state),
+    )
 
     report = ledger.verify(registry)
 
@@ -211,8 +250,11 @@ def test_rewriting_the_events_and_resealing_the_ledger_is_caught_by_a_published_
     target = position_of_topic(registry, "Certificate.Issued")
     drop_guards(registry)
     state = bytes(row(registry, target)[3]).replace(b'"hours":72', b'"hours":720')
-    run(registry, f"UPDATE {registry.db.events_table} SET state = ? WHERE "
-                  f"{registry.db.position_column} = ?", (state, target))
+    run(
+        registry,
+        f"UPDATE {registry.db.events_table} SET state = ? WHERE {registry.db.position_column} = ?",
+        (state, target),
+    )
     drop_ledger_guards(registry)
     run(registry, "DELETE FROM ledger_checkpoints")  # the attacker covers their tracks ...
     ledger.seal(registry)  # ... and seals the forged log afresh
@@ -222,7 +264,8 @@ def test_rewriting_the_events_and_resealing_the_ledger_is_caught_by_a_published_
 
     assert not report.ok
     assert [(f.position, f.kind) for f in report.findings] == [
-        (published["position"], "published_head")]
+        (published["position"], "published_head")
+    ]
 
 
 def test_a_forged_checkpoint_link_is_reported(registry, small_checkpoints):
@@ -251,12 +294,15 @@ def test_a_deleted_checkpoint_is_reported(registry, small_checkpoints):
 
 
 def test_the_database_refuses_to_delete_checkpoints_or_rewrite_a_closed_one(
-        registry, small_checkpoints):
+    registry, small_checkpoints
+):
     history(registry, teachers=1)
     ledger.seal(registry)
-    for statement in ("DELETE FROM ledger_checkpoints WHERE seq = 3",
-                      "UPDATE ledger_checkpoints SET link_hash = 'forged' WHERE seq = 1",
-                      "UPDATE ledger_checkpoints SET entries = entries WHERE seq = 1"):
+    for statement in (
+        "DELETE FROM ledger_checkpoints WHERE seq = 3",
+        "UPDATE ledger_checkpoints SET link_hash = 'forged' WHERE seq = 1",
+        "UPDATE ledger_checkpoints SET entries = entries WHERE seq = 1",
+    ):
         with pytest.raises(Exception, match="append-only"):
             run(registry, statement)
     # ... while the newest checkpoint still grows as events are sealed.

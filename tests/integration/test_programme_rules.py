@@ -5,8 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from registry.domain import clock
-from registry.domain.errors import (ConflictError, ForbiddenError, NotFoundError,
-                                    RuleViolationError)
+from registry.domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolationError
 from tests.builders import ADMIN, PIN, programme, provider, registrar, teacher
 
 
@@ -41,18 +40,22 @@ def test_a_programme_of_an_unknown_provider_is_not_found(registry):
     assert caught.value.code == "provider_not_found"
 
 
-@pytest.mark.parametrize("override, code", [
-    ({"hours": 71}, "course_too_short"),
-    ({"assessment": "none"}, "course_without_assessment"),
-    ({"hours": 0, "form": "seminar"}, "hours_out_of_range"),
-    ({"hours": 2001, "form": "internship"}, "hours_out_of_range"),
-    ({"form": "lecture"}, "invalid_form"),
-    ({"mode": "online"}, "invalid_mode"),
-    ({"funding": "grant"}, "invalid_funding"),
-    ({"ends_on": date(2024, 2, 1)}, "ends_before_start"),
-])
-def test_a_programme_breaking_the_regulation_names_the_rule_and_stores_nothing(ready, override,
-                                                                             code):
+@pytest.mark.parametrize(
+    "override, code",
+    [
+        ({"hours": 71}, "course_too_short"),
+        ({"assessment": "none"}, "course_without_assessment"),
+        ({"hours": 0, "form": "seminar"}, "hours_out_of_range"),
+        ({"hours": 2001, "form": "internship"}, "hours_out_of_range"),
+        ({"form": "lecture"}, "invalid_form"),
+        ({"mode": "online"}, "invalid_mode"),
+        ({"funding": "grant"}, "invalid_funding"),
+        ({"ends_on": date(2024, 2, 1)}, "ends_before_start"),
+    ],
+)
+def test_a_programme_breaking_the_regulation_names_the_rule_and_stores_nothing(
+    ready, override, code
+):
     before = ready.max_position()
     with pytest.raises(RuleViolationError) as caught:
         ready.register_programme(ADMIN, programme(**override))
@@ -61,8 +64,9 @@ def test_a_programme_breaking_the_regulation_names_the_rule_and_stores_nothing(r
 
 
 def test_a_seminar_may_be_short_and_unassessed(ready):
-    data = ready.register_programme(ADMIN, programme(form="seminar", hours=8,
-                                                     assessment="none")).data
+    data = ready.register_programme(
+        ADMIN, programme(form="seminar", hours=8, assessment="none")
+    ).data
     assert data["hours"] == 8
 
 
@@ -90,8 +94,15 @@ def test_a_suspended_provider_can_record_nothing_new(ready):
         lambda: ready.register_programme(ADMIN, programme(code="OTHER")),
         lambda: ready.assess(ADMIN, enrolment["id"], passed=True, assessed_on=date(2024, 3, 20)),
         lambda: ready.record_legacy_certificate(
-            ADMIN, pin=PIN, number="P-1", provider_code="KAE", title="t", form="seminar",
-            hours=8, issued_on=date(2010, 1, 1)),
+            ADMIN,
+            pin=PIN,
+            number="P-1",
+            provider_code="KAE",
+            title="t",
+            form="seminar",
+            hours=8,
+            issued_on=date(2010, 1, 1),
+        ),
     ):
         with pytest.raises(RuleViolationError) as caught:
             attempt()
@@ -108,18 +119,24 @@ def test_assessments_are_dated_within_reason(ready):
         ready.assess(ADMIN, enrolment["id"], passed=True, assessed_on=date(2024, 2, 1))
     assert caught.value.code == "assessment_before_programme"
     with pytest.raises(RuleViolationError) as caught:
-        ready.assess(ADMIN, enrolment["id"], passed=True,
-                     assessed_on=clock.today() + timedelta(days=1))
+        ready.assess(
+            ADMIN, enrolment["id"], passed=True, assessed_on=clock.today() + timedelta(days=1)
+        )
     assert caught.value.code == "date_in_future"
 
 
 def test_a_failed_teacher_may_be_reassessed(ready):
     prog = ready.register_programme(ADMIN, programme()).data
     enrolment = ready.enrol(ADMIN, prog["id"], PIN).data
-    assert ready.assess(ADMIN, enrolment["id"], passed=False, score=40,
-                        assessed_on=date(2024, 3, 20)).data["status"] == "failed"
-    result = ready.assess(ADMIN, enrolment["id"], passed=True, score=81,
-                          assessed_on=date(2024, 3, 27)).data
+    assert (
+        ready.assess(
+            ADMIN, enrolment["id"], passed=False, score=40, assessed_on=date(2024, 3, 20)
+        ).data["status"]
+        == "failed"
+    )
+    result = ready.assess(
+        ADMIN, enrolment["id"], passed=True, score=81, assessed_on=date(2024, 3, 27)
+    ).data
     assert (result["status"], result["attempts"]) == ("passed", 2)
 
 

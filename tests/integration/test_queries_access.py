@@ -33,9 +33,16 @@ ON = date(2030, 1, 1)  # both teachers overdue by then
 def two_regions(registry):
     """A certified Chüy teacher (KAE's certificate) and an Osh teacher, views caught up."""
     _, enrolment, _ = certified_teacher(registry)
-    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Осмонов",
-                                             region="KG-O", district="Kara-Suu",
-                                             school="School No. 12"))
+    registry.register_teacher(
+        ADMIN,
+        teacher(
+            pin=OTHER_PIN,
+            full_name="Бакыт Осмонов",
+            region="KG-O",
+            district="Kara-Suu",
+            school="School No. 12",
+        ),
+    )
     provider(registry, "OBL", region="KG-O")
     return caught_up(registry), enrolment["id"]
 
@@ -43,8 +50,13 @@ def two_regions(registry):
 def test_a_bound_commission_reads_only_its_regions_teachers(two_regions):
     queries, _ = two_regions
     assert queries.teacher(PIN, actor=CHUY)["region"] == "KG-C"
-    for read in (queries.teacher, queries.compliance, queries.teacher_certificates,
-                 queries.teacher_enrolments, queries.teacher_history):
+    for read in (
+        queries.teacher,
+        queries.compliance,
+        queries.teacher_certificates,
+        queries.teacher_enrolments,
+        queries.teacher_history,
+    ):
         with pytest.raises(NotFoundError) as refused:
             read(PIN, actor=OSH)
         assert refused.value.code == "teacher_not_found", read
@@ -57,14 +69,14 @@ def test_a_bound_commission_reads_only_its_regions_teachers(two_regions):
 def test_a_bound_commissions_lists_hold_only_its_region_and_refuse_another(two_regions):
     queries, _ = two_regions
     assert [t["pin"] for t in queries.search_teachers("", actor=OSH)] == [OTHER_PIN]
-    assert [t["pin"] for t in queries.due_list(status="overdue", as_of=ON, actor=OSH)] \
-        == [OTHER_PIN]
+    assert [t["pin"] for t in queries.due_list(status="overdue", as_of=ON, actor=OSH)] == [
+        OTHER_PIN
+    ]
     with pytest.raises(ForbiddenError):
         queries.search_teachers("", region="KG-C", actor=OSH)
     with pytest.raises(ForbiddenError):
         queries.due_list(status="overdue", as_of=ON, region="KG-C", actor=OSH)
-    national = {t["pin"] for t in queries.due_list(status="overdue", as_of=ON,
-                                                   actor=NATIONAL)}
+    national = {t["pin"] for t in queries.due_list(status="overdue", as_of=ON, actor=NATIONAL)}
     assert national == {PIN, OTHER_PIN}
     unscoped = {t["pin"] for t in queries.search_teachers("")}  # the registry itself
     assert unscoped == {PIN, OTHER_PIN}
@@ -73,8 +85,12 @@ def test_a_bound_commissions_lists_hold_only_its_region_and_refuse_another(two_r
 def test_a_registrar_reads_workload_and_enrolments_of_their_own_provider_only(two_regions):
     queries, enrolment_id = two_regions
     kae, obl = registrar("KAE"), registrar("OBL")
-    assert queries.workload("KAE", date(2024, 1, 1), date(2024, 12, 31),
-                            actor=kae)["totals"]["certificates"] == 1
+    assert (
+        queries.workload("KAE", date(2024, 1, 1), date(2024, 12, 31), actor=kae)["totals"][
+            "certificates"
+        ]
+        == 1
+    )
     with pytest.raises(ForbiddenError) as refused:
         queries.workload("KAE", date(2024, 1, 1), date(2024, 12, 31), actor=obl)
     assert refused.value.code == "other_provider"
@@ -89,10 +105,12 @@ def test_a_statistician_reads_aggregates_and_pseudonyms_but_no_dossier(two_regio
     assert sorted(r["region"] for r in rows) == ["KG-C", "KG-O"]
     assert all("pin" not in r and "full_name" not in r for r in rows)
     assert queries.compliance_statistics(ON, "region", actor=STATISTICIAN)
-    for read in (lambda: queries.teacher(PIN, actor=STATISTICIAN),
-                 lambda: queries.search_teachers("", actor=STATISTICIAN),
-                 lambda: queries.due_list(status="overdue", actor=STATISTICIAN),
-                 lambda: queries.certificate("KAE-2024-0001", actor=STATISTICIAN)):
+    for read in (
+        lambda: queries.teacher(PIN, actor=STATISTICIAN),
+        lambda: queries.search_teachers("", actor=STATISTICIAN),
+        lambda: queries.due_list(status="overdue", actor=STATISTICIAN),
+        lambda: queries.certificate("KAE-2024-0001", actor=STATISTICIAN),
+    ):
         with pytest.raises(ForbiddenError):
             read()
 

@@ -22,11 +22,18 @@ def a_morning(registry) -> None:
     with frozen_at(at(2)):
         registry.register_teacher(registrar("KAE"), teacher(pin=OTHER_PIN))
     with frozen_at(at(3)):
-        registry.transfer_teacher(registrar("KAE"), PIN, region="KG-GB", district="Leninsky",
-                                  school="Lyceum 61", effective_on=date(2024, 9, 1))
+        registry.transfer_teacher(
+            registrar("KAE"),
+            PIN,
+            region="KG-GB",
+            district="Leninsky",
+            school="Lyceum 61",
+            effective_on=date(2024, 9, 1),
+        )
     with frozen_at(at(4)):
-        registry.adopt_policy(ADMIN, effective_from=date(2026, 1, 1), window_years=1,
-                              required_hours=24)
+        registry.adopt_policy(
+            ADMIN, effective_from=date(2026, 1, 1), window_years=1, required_hours=24
+        )
 
 
 def test_the_log_is_read_in_pages_oldest_first(registry):
@@ -45,8 +52,15 @@ def test_the_log_is_read_in_pages_oldest_first(registry):
         after = page["next"]
     assert seen == list(range(1, head + 1))
     first = queries.events(limit=1)["events"][0]
-    assert set(first) == {"position", "type", "originator_id", "version", "recorded_at",
-                          "actor", "data"}
+    assert set(first) == {
+        "position",
+        "type",
+        "originator_id",
+        "version",
+        "recorded_at",
+        "actor",
+        "data",
+    }
 
 
 def test_the_log_is_filtered_by_type_actor_aggregate_and_recorded_time(registry):
@@ -55,21 +69,35 @@ def test_the_log_is_filtered_by_type_actor_aggregate_and_recorded_time(registry)
     registered = queries.events(type="Teacher.Registered")["events"]
     assert [e["data"]["pin"] for e in registered] == [PIN, OTHER_PIN]
     assert {e["type"] for e in queries.events(type="Teacher")["events"]} == {
-        "Teacher.Registered", "Teacher.Transferred"}
+        "Teacher.Registered",
+        "Teacher.Transferred",
+    }
     by_registrar = queries.events(actor="registrar-kae")["events"]
-    assert {e["type"] for e in by_registrar} == {"Teacher.Registered", "PinIndex.Created",
-                                                 "Teacher.Transferred"}
+    assert {e["type"] for e in by_registrar} == {
+        "Teacher.Registered",
+        "PinIndex.Created",
+        "Teacher.Transferred",
+    }
     policy = queries.events(originator_id=str(CompliancePolicy.id_for()))["events"]
-    assert [e["type"] for e in policy] == ["CompliancePolicy.Started",
-                                          "CompliancePolicy.VersionAdopted"]
+    assert [e["type"] for e in policy] == [
+        "CompliancePolicy.Started",
+        "CompliancePolicy.VersionAdopted",
+    ]
     window = queries.events(recorded_from=at(1), recorded_to=at(2))
     assert {e["recorded_at"] for e in window["events"]} == {at(1), at(2)}
     assert queries.events(after=window["next"], recorded_to=at(2))["events"] == []
 
 
-@pytest.mark.parametrize("bad", [{"type": "DROP TABLE"}, {"originator_id": "nope"},
-                                 {"after": -1}, {"limit": 0},
-                                 {"recorded_from": datetime(2025, 1, 1)}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "DROP TABLE"},
+        {"originator_id": "nope"},
+        {"after": -1},
+        {"limit": 0},
+        {"recorded_from": datetime(2025, 1, 1)},
+    ],
+)
 def test_bad_log_requests_are_refused(registry, bad):
     queries = caught_up(registry)
     with pytest.raises(InvalidInputError):
@@ -80,7 +108,9 @@ def test_policy_versions_are_listed_by_effective_date(registry):
     a_morning(registry)
     policies = caught_up(registry).policies()
     assert [(p["effective_from"], p["window_years"], p["required_hours"]) for p in policies] == [
-        (date(2000, 1, 1), 5, 72), (date(2026, 1, 1), 1, 24)]
+        (date(2000, 1, 1), 5, 72),
+        (date(2026, 1, 1), 1, 24),
+    ]
     assert policies[1]["recorded_at"] == at(4)
 
 

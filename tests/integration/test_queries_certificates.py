@@ -12,16 +12,25 @@ from tests.readside import caught_up
 
 
 def test_a_certificate_shows_teacher_programme_provider_and_status(registry):
-    prog, enrolment, cert = certified_teacher(registry)
+    prog, _enrolment, cert = certified_teacher(registry)
     found = caught_up(registry).certificate(cert["number"])
     assert (found["kind"], found["status"], found["replaced_by"]) == ("issued", "valid", [])
     assert (found["pin"], found["full_name"]) == (PIN, "Айгүл Асанова")
     assert (found["provider_code"], found["provider_name"]) == ("KAE", "Provider KAE")
-    assert (found["programme_id"], found["title"], found["form"], found["mode"],
-            found["funding"], found["hours"]) == (prog["id"], "Teaching mathematics", "course",
-                                                  "full_time", "state", 72)
+    assert (
+        found["programme_id"],
+        found["title"],
+        found["form"],
+        found["mode"],
+        found["funding"],
+        found["hours"],
+    ) == (prog["id"], "Teaching mathematics", "course", "full_time", "state", 72)
     assert (found["starts_on"], found["ends_on"], found["issued_on"], found["assessed_on"]) == (
-        date(2024, 3, 1), date(2024, 3, 20), date(2024, 3, 21), date(2024, 3, 21))
+        date(2024, 3, 1),
+        date(2024, 3, 20),
+        date(2024, 3, 21),
+        date(2024, 3, 21),
+    )
     assert found["verification_code"] == cert["verification_code"]
     assert found["revoked_at"] is None and found["recorded_at"].tzinfo is not None
 
@@ -33,7 +42,10 @@ def test_a_duplicate_links_both_ways_and_is_revoked_with_its_original(registry):
     original, duplicate = queries.certificate(cert["number"]), queries.certificate("KAE-DUP-1")
     assert (original["status"], original["replaced_by"]) == ("duplicate_issued", ["KAE-DUP-1"])
     assert (duplicate["kind"], duplicate["duplicate_of"], duplicate["status"]) == (
-        "duplicate", cert["number"], "valid")
+        "duplicate",
+        cert["number"],
+        "valid",
+    )
     assert duplicate["title"] == "Teaching mathematics" and duplicate["mode"] == "full_time"
 
     registry.revoke_certificate(ADMIN, cert["number"], reason="issued in error")
@@ -56,12 +68,23 @@ def test_an_original_whose_only_duplicate_is_revoked_is_valid_again(registry):
 def test_a_legacy_certificate_is_indexed_without_an_assessment(registry):
     registry.register_teacher(ADMIN, teacher())
     provider(registry)
-    registry.record_legacy_certificate(ADMIN, pin=PIN, number="П-1998-17", provider_code="KAE",
-                                       title="Курсы", form="course", hours=144,
-                                       issued_on=date(2019, 2, 28))
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=PIN,
+        number="П-1998-17",
+        provider_code="KAE",
+        title="Курсы",
+        form="course",
+        hours=144,
+        issued_on=date(2019, 2, 28),
+    )
     found = caught_up(registry).certificate("П-1998-17")
     assert (found["kind"], found["status"], found["hours"], found["passed"]) == (
-        "legacy", "valid", 144, None)
+        "legacy",
+        "valid",
+        144,
+        None,
+    )
     assert found["enrolment_id"] is None and found["mode"] is None
 
 
@@ -72,7 +95,10 @@ def test_verification_needs_the_right_code_and_never_shows_a_pin(registry):
     public = queries.verify(cert["number"], code.lower().replace("-", " "))
     assert public is not None
     assert (public["status"], public["full_name"], public["passed"]) == (
-        "valid", "Айгүл Асанова", True)
+        "valid",
+        "Айгүл Асанова",
+        True,
+    )
     assert PIN not in repr(public) and "teacher_id" not in public
     assert "verification_code" not in public
     assert queries.verify(cert["number"], "AAAA-AAAA") is None
@@ -81,8 +107,14 @@ def test_verification_needs_the_right_code_and_never_shows_a_pin(registry):
 
 
 def test_a_teachers_certificates_come_newest_first(registry):
-    certified_teacher(registry, number="A-1", issued_on=date(2022, 3, 21),
-                      starts_on=date(2022, 3, 1), ends_on=date(2022, 3, 20), code="P1")
+    certified_teacher(
+        registry,
+        number="A-1",
+        issued_on=date(2022, 3, 21),
+        starts_on=date(2022, 3, 1),
+        ends_on=date(2022, 3, 20),
+        code="P1",
+    )
     certified_teacher(registry, number="A-2", issued_on=date(2024, 3, 21), code="P2")
     queries = caught_up(registry)
     assert [c["number"] for c in queries.teacher_certificates(PIN)] == ["A-2", "A-1"]

@@ -14,24 +14,51 @@ from tests.readside import caught_up
 PINS = [f"2150519850{n:04d}" for n in range(12)]
 
 
-def legacy(registry, pin: str, number: str, hours: int, issued_on: date,
-           form: str = "seminar", provider_code: str = "KAE") -> None:
-    registry.record_legacy_certificate(ADMIN, pin=pin, number=number,
-                                       provider_code=provider_code, title="Upgrading",
-                                       form=form, hours=hours, issued_on=issued_on)
+def legacy(
+    registry,
+    pin: str,
+    number: str,
+    hours: int,
+    issued_on: date,
+    form: str = "seminar",
+    provider_code: str = "KAE",
+) -> None:
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=pin,
+        number=number,
+        provider_code=provider_code,
+        title="Upgrading",
+        form=form,
+        hours=hours,
+        issued_on=issued_on,
+    )
 
 
 def boundary_teachers(registry) -> None:
     """Teachers whose certificates, service starts and departures sit on the rule's edges."""
     provider(registry)
     places = {0: ("KG-C", "Sokuluk"), 1: ("KG-C", "Сокулукский"), 2: ("KG-GB", "Leninsky")}
-    starts = [date(2000, 9, 1), date(2020, 2, 29), date(2000, 9, 1), date(2000, 9, 1),
-              date(2000, 9, 1), date(2019, 9, 1)]
+    starts = [
+        date(2000, 9, 1),
+        date(2020, 2, 29),
+        date(2000, 9, 1),
+        date(2000, 9, 1),
+        date(2000, 9, 1),
+        date(2019, 9, 1),
+    ]
     for n, start in enumerate(starts):
         region, district = places[n % 3]
-        registry.register_teacher(ADMIN, teacher(pin=PINS[n], service_start=start,
-                                                 region=region, district=district,
-                                                 school=f"School {n % 2}"))
+        registry.register_teacher(
+            ADMIN,
+            teacher(
+                pin=PINS[n],
+                service_start=start,
+                region=region,
+                district=district,
+                school=f"School {n % 2}",
+            ),
+        )
     legacy(registry, PINS[0], "B-0", 72, date(2020, 2, 29), form="course")
     legacy(registry, PINS[2], "B-2a", 36, date(2019, 6, 10))
     legacy(registry, PINS[2], "B-2b", 36, date(2021, 3, 1), form="training")
@@ -42,9 +69,18 @@ def boundary_teachers(registry) -> None:
     registry.revoke_certificate(ADMIN, "B-5", reason="forged")
 
 
-EDGES = [date(2021, 2, 28), date(2021, 3, 1), date(2024, 6, 10), date(2023, 5, 1),
-         date(2024, 9, 1), date(2025, 2, 28), date(2024, 2, 29), date(2025, 1, 1),
-         date(2019, 8, 31), date(2020, 2, 29)]
+EDGES = [
+    date(2021, 2, 28),
+    date(2021, 3, 1),
+    date(2024, 6, 10),
+    date(2023, 5, 1),
+    date(2024, 9, 1),
+    date(2025, 2, 28),
+    date(2024, 2, 29),
+    date(2025, 1, 1),
+    date(2019, 8, 31),
+    date(2020, 2, 29),
+]
 
 
 def test_statuses_judged_in_sql_equal_the_rule_on_every_edge(registry):
@@ -60,11 +96,15 @@ def test_statuses_judged_in_sql_equal_the_rule_on_every_edge(registry):
                     assert pin not in table
                     continue
                 assert (table[pin]["status"], table[pin]["hours"]) == (
-                    rule["status"], rule["hours"]), (pin, as_of)
+                    rule["status"],
+                    rule["hours"],
+                ), (pin, as_of)
                 listed = queries.due_list(status=rule["status"], as_of=as_of)
-                line = [t for t in listed if t["pin"] == pin][0]
+                line = next(t for t in listed if t["pin"] == pin)
                 assert (line["next_due"], line["missing_hours"]) == (
-                    rule["next_due"], rule["missing_hours"]), (pin, as_of)
+                    rule["next_due"],
+                    rule["missing_hours"],
+                ), (pin, as_of)
 
 
 def test_the_edges_fall_where_the_regulation_puts_them(registry):
@@ -75,20 +115,22 @@ def test_the_edges_fall_where_the_regulation_puts_them(registry):
         return queries.compliance(pin, on)["status"]
 
     # 72 hours on 29 Feb 2020 count until 28 Feb 2025; due soon from 180 days before.
-    assert [status(PINS[0], d) for d in (date(2024, 8, 31), date(2024, 9, 1),
-                                         date(2025, 2, 27), date(2025, 2, 28))] == [
-        "compliant", "due_soon", "due_soon", "overdue"]
+    assert [
+        status(PINS[0], d)
+        for d in (date(2024, 8, 31), date(2024, 9, 1), date(2025, 2, 27), date(2025, 2, 28))
+    ] == ["compliant", "due_soon", "due_soon", "overdue"]
     assert [status(PINS[1], d) for d in (date(2025, 2, 27), date(2025, 2, 28))] == [
-        "grace", "overdue"]
-    assert [status(PINS[2], d) for d in (date(2021, 2, 28), date(2021, 3, 1),
-                                         date(2024, 6, 10))] == [
-        "overdue", "compliant", "overdue"]
+        "grace",
+        "overdue",
+    ]
+    assert [
+        status(PINS[2], d) for d in (date(2021, 2, 28), date(2021, 3, 1), date(2024, 6, 10))
+    ] == ["overdue", "compliant", "overdue"]
 
 
 def test_a_new_policy_version_changes_the_statistics_from_its_date(registry):
     boundary_teachers(registry)
-    registry.adopt_policy(ADMIN, effective_from=date(2024, 1, 1), window_years=1,
-                          required_hours=36)
+    registry.adopt_policy(ADMIN, effective_from=date(2024, 1, 1), window_years=1, required_hours=36)
     queries = caught_up(registry)
     keys = {registry.keys.pseudonym(queries.teacher(pin)["id"]): pin for pin in PINS[:6]}
     for as_of in (date(2023, 12, 31), date(2024, 1, 1), date(2024, 6, 30)):
@@ -104,8 +146,10 @@ def test_compliance_statistics_count_teachers_by_group(registry):
     by_region = {g["group"]: g for g in queries.compliance_statistics(on, "region")}
     assert set(by_region) == {"KG-C", "KG-GB"}
     assert sum(g["total"] for g in by_region.values()) == 6
-    total = {s: sum(g[s] for g in by_region.values())
-             for s in ("compliant", "due_soon", "grace", "overdue", "inactive")}
+    total = {
+        s: sum(g[s] for g in by_region.values())
+        for s in ("compliant", "due_soon", "grace", "overdue", "inactive")
+    }
     assert total == {"compliant": 0, "due_soon": 1, "grace": 1, "overdue": 3, "inactive": 1}
 
     by_district = {g["group"]: g for g in queries.compliance_statistics(on, "district")}
@@ -127,9 +171,16 @@ def test_open_data_hides_groups_of_fewer_than_five_teachers(registry):
     rows = {r["group"]: r for r in caught_up(registry).open_data(date(2025, 1, 1), "region")}
     assert rows["KG-C"]["suppressed"] is False and rows["KG-C"]["total"] == 5
     assert rows["KG-C"]["overdue"] == 5
-    assert rows["KG-N"] == {"group": "KG-N", "suppressed": True, "total": None,
-                            "compliant": None, "due_soon": None, "grace": None,
-                            "overdue": None, "inactive": None}
+    assert rows["KG-N"] == {
+        "group": "KG-N",
+        "suppressed": True,
+        "total": None,
+        "compliant": None,
+        "due_soon": None,
+        "grace": None,
+        "overdue": None,
+        "inactive": None,
+    }
 
 
 def test_due_lists_name_the_teachers_a_district_must_send_to_courses(registry):
@@ -141,8 +192,12 @@ def test_due_lists_name_the_teachers_a_district_must_send_to_courses(registry):
     assert all(t["missing_hours"] > 0 and t["next_due"] is None for t in overdue)
     grace = queries.due_list(status="grace", as_of=date(2025, 1, 1), region="KG-C")
     assert [(t["pin"], t["next_due"]) for t in grace] == [(PINS[1], date(2025, 2, 28))]
-    assert queries.due_list(status="due_soon", as_of=date(2025, 1, 1), school="School 1",
-                            region="KG-GB") == []
+    assert (
+        queries.due_list(
+            status="due_soon", as_of=date(2025, 1, 1), school="School 1", region="KG-GB"
+        )
+        == []
+    )
     with pytest.raises(InvalidInputError):
         queries.due_list(status="late")
 
@@ -154,8 +209,17 @@ def test_the_statisticians_table_carries_no_name_and_no_pin(registry):
     assert len(rows) == 6 and len({r["key"] for r in rows}) == 6
     text = repr(rows)
     assert not any(pin in text for pin in PINS) and "Айгүл" not in text
-    assert set(rows[0]) == {"key", "region", "district", "school", "subject", "position",
-                            "service_years", "status", "hours"}
+    assert set(rows[0]) == {
+        "key",
+        "region",
+        "district",
+        "school",
+        "subject",
+        "position",
+        "service_years",
+        "status",
+        "hours",
+    }
     by_key = {r["key"]: r for r in rows}
     assert by_key[registry.keys.pseudonym(queries.teacher(PINS[1])["id"])]["service_years"] == 4
     assert queries.pseudonymised_teachers(date(2025, 1, 1), limit=2, offset=5) == rows[5:]
@@ -163,20 +227,31 @@ def test_the_statisticians_table_carries_no_name_and_no_pin(registry):
 
 def test_activity_counts_certificates_hours_and_teachers_reached(registry):
     boundary_teachers(registry)
-    registry.transfer_teacher(ADMIN, PINS[2], region="KG-C", district="Sokuluk",
-                              school="School 9", effective_on=date(2020, 1, 1))
+    registry.transfer_teacher(
+        ADMIN,
+        PINS[2],
+        region="KG-C",
+        district="Sokuluk",
+        school="School 9",
+        effective_on=date(2020, 1, 1),
+    )
     queries = caught_up(registry)
-    by_form = {g["group"]: g for g in queries.activity_statistics(
-        date(2019, 1, 1), date(2021, 12, 31), "form")}
-    assert by_form["course"] == {"group": "course", "certificates": 2, "hours": 144,
-                                 "teachers": 2}
+    by_form = {
+        g["group"]: g
+        for g in queries.activity_statistics(date(2019, 1, 1), date(2021, 12, 31), "form")
+    }
+    assert by_form["course"] == {"group": "course", "certificates": 2, "hours": 144, "teachers": 2}
     assert by_form["seminar"]["hours"] == 36 and by_form["training"]["teachers"] == 1
-    by_region = {g["group"]: g["certificates"] for g in queries.activity_statistics(
-        date(2019, 1, 1), date(2021, 12, 31), "region")}
+    by_region = {
+        g["group"]: g["certificates"]
+        for g in queries.activity_statistics(date(2019, 1, 1), date(2021, 12, 31), "region")
+    }
     # Teacher 2's 2019 seminar was earned in Bishkek, the 2021 training after the move to Chüy.
     assert by_region == {"KG-C": 3, "KG-GB": 1}
-    assert {g["group"] for g in queries.activity_statistics(
-        date(2016, 1, 1), date(2024, 12, 31), "mode")} == {"unknown"}
+    assert {
+        g["group"]
+        for g in queries.activity_statistics(date(2016, 1, 1), date(2024, 12, 31), "mode")
+    } == {"unknown"}
     with pytest.raises(InvalidInputError):
         queries.activity_statistics(date(2024, 1, 1), date(2023, 1, 1), "form")
 

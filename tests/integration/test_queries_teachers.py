@@ -38,9 +38,16 @@ def test_an_unknown_or_malformed_pin_is_reported(registry):
 
 def test_search_matches_names_schools_and_pins_whatever_the_case(registry):
     registry.register_teacher(ADMIN, teacher())
-    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов",
-                                             region="KG-GB", district="Leninsky",
-                                             school="Lyceum 61"))
+    registry.register_teacher(
+        ADMIN,
+        teacher(
+            pin=OTHER_PIN,
+            full_name="Бакыт Усонов",
+            region="KG-GB",
+            district="Leninsky",
+            school="Lyceum 61",
+        ),
+    )
     queries = caught_up(registry)
     assert [t["pin"] for t in queries.search_teachers("АЙГҮЛ")] == [PIN]
     assert [t["pin"] for t in queries.search_teachers("lyceum")] == [OTHER_PIN]
@@ -59,9 +66,16 @@ def test_compliance_answers_in_the_spec_shape(registry):
     assert answer["status"] == "compliant"
     assert (answer["hours"], answer["required_hours"], answer["missing_hours"]) == (72, 72, 0)
     assert answer["next_due"] == date(2029, 3, 21)
-    assert answer["certificates"] == [{"number": "KAE-2024-0001", "hours": 72,
-                                       "issued_on": date(2024, 3, 21), "form": "course",
-                                       "provider_code": "KAE", "counts": True}]
+    assert answer["certificates"] == [
+        {
+            "number": "KAE-2024-0001",
+            "hours": 72,
+            "issued_on": date(2024, 3, 21),
+            "form": "course",
+            "provider_code": "KAE",
+            "counts": True,
+        }
+    ]
     assert answer["as_of"] == date(2025, 1, 1) and answer["known_at"].tzinfo is not None
 
 
@@ -90,9 +104,16 @@ def test_facts_recorded_after_the_known_at_moment_are_invisible(registry):
         provider(registry)
         registry.register_teacher(ADMIN, teacher(service_start=date(2010, 9, 1)))
     with frozen_at(at(1)):
-        registry.record_legacy_certificate(ADMIN, pin=PIN, number="OLD-1", provider_code="KAE",
-                                           title="Course", form="course", hours=72,
-                                           issued_on=date(2021, 6, 1))
+        registry.record_legacy_certificate(
+            ADMIN,
+            pin=PIN,
+            number="OLD-1",
+            provider_code="KAE",
+            title="Course",
+            form="course",
+            hours=72,
+            issued_on=date(2021, 6, 1),
+        )
     with frozen_at(at(2)):
         registry.revoke_certificate(ADMIN, "OLD-1", reason="forged")
     with frozen_at(at(3)):
@@ -126,32 +147,43 @@ def test_compliance_refuses_a_moment_without_a_time_zone(registry):
 
 def test_enrolments_show_their_status_and_live_certificate(registry):
     _, enrolment, cert = certified_teacher(registry)
-    other = registry.register_programme(ADMIN, programme(code="SEM-1", form="seminar",
-                                                         hours=16)).data
+    other = registry.register_programme(
+        ADMIN, programme(code="SEM-1", form="seminar", hours=16)
+    ).data
     failed = registry.enrol(ADMIN, other["id"], PIN).data
     registry.assess(ADMIN, failed["id"], passed=False, assessed_on=date(2024, 3, 25), score=31)
     queries = caught_up(registry)
-    statuses = {e["id"]: (e["status"], e["certificate_number"])
-                for e in queries.teacher_enrolments(PIN)}
-    assert statuses == {enrolment["id"]: ("certified", cert["number"]),
-                        failed["id"]: ("failed", None)}
+    statuses = {
+        e["id"]: (e["status"], e["certificate_number"]) for e in queries.teacher_enrolments(PIN)
+    }
+    assert statuses == {
+        enrolment["id"]: ("certified", cert["number"]),
+        failed["id"]: ("failed", None),
+    }
     assert {e["assessment"] for e in queries.teacher_enrolments(PIN)} == {"exam"}
 
     registry.revoke_certificate(ADMIN, cert["number"], reason="wrong hours")
     queries = caught_up(registry)
-    reopened = [e for e in queries.teacher_enrolments(PIN) if e["id"] == enrolment["id"]][0]
+    reopened = next(e for e in queries.teacher_enrolments(PIN) if e["id"] == enrolment["id"])
     assert (reopened["status"], reopened["certificate_number"]) == ("passed", None)
 
 
 def test_history_lists_every_event_about_the_teacher_oldest_first(registry):
-    _, enrolment, cert = certified_teacher(registry)
+    _, _enrolment, _cert = certified_teacher(registry)
     registry.correct_teacher(ADMIN, PIN, {"pin": NEW_PIN})
     registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN))  # someone else
     history = caught_up(registry).teacher_history(NEW_PIN)
     types = [event["type"] for event in history]
-    assert types == ["Teacher.Registered", "PinIndex.Created", "Enrolment.Enrolled",
-                     "Enrolment.Assessed", "Enrolment.Certified", "Certificate.Issued",
-                     "Teacher.Corrected", "PinIndex.Created"]
+    assert types == [
+        "Teacher.Registered",
+        "PinIndex.Created",
+        "Enrolment.Enrolled",
+        "Enrolment.Assessed",
+        "Enrolment.Certified",
+        "Certificate.Issued",
+        "Teacher.Corrected",
+        "PinIndex.Created",
+    ]
     positions = [event["position"] for event in history]
     assert positions == sorted(positions)
     assert history[0]["actor"]["name"] == "admin"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,8 +12,8 @@ from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, teacher
 from tests.readside import caught_up
 
 THIRD_PIN = "20101197000022"
-MARCH_25 = datetime(2024, 3, 25, 6, 0, tzinfo=timezone.utc)
-APRIL_10 = datetime(2024, 4, 10, 6, 0, tzinfo=timezone.utc)
+MARCH_25 = datetime(2024, 3, 25, 6, 0, tzinfo=UTC)
+APRIL_10 = datetime(2024, 4, 10, 6, 0, tzinfo=UTC)
 
 
 def a_spring_of_work(registry) -> None:
@@ -33,14 +33,31 @@ def a_spring_of_work(registry) -> None:
         registry.assess(ADMIN, b["id"], passed=True, assessed_on=date(2024, 4, 2), score=75)
         registry.issue_certificate(ADMIN, b["id"], number="K-2", issued_on=date(2024, 4, 3))
         registry.revoke_certificate(ADMIN, "K-2", reason="exam paper lost")
-        seminar = registry.register_programme(ADMIN, programme(
-            code="SEM-16", form="seminar", mode="distance", funding="contract", hours=16,
-            assessment="none", starts_on=date(2024, 4, 1), ends_on=date(2024, 4, 5))).data
+        seminar = registry.register_programme(
+            ADMIN,
+            programme(
+                code="SEM-16",
+                form="seminar",
+                mode="distance",
+                funding="contract",
+                hours=16,
+                assessment="none",
+                starts_on=date(2024, 4, 1),
+                ends_on=date(2024, 4, 5),
+            ),
+        ).data
         c = registry.enrol(ADMIN, seminar["id"], THIRD_PIN).data
         registry.withdraw(ADMIN, c["id"], effective_on=date(2024, 4, 5), reason="illness")
-        registry.record_legacy_certificate(ADMIN, pin=THIRD_PIN, number="PAPER-9",
-                                           provider_code="KAE", title="Old seminar",
-                                           form="seminar", hours=24, issued_on=date(2024, 3, 5))
+        registry.record_legacy_certificate(
+            ADMIN,
+            pin=THIRD_PIN,
+            number="PAPER-9",
+            provider_code="KAE",
+            title="Old seminar",
+            form="seminar",
+            hours=24,
+            issued_on=date(2024, 3, 5),
+        )
 
 
 def test_workload_counts_the_spring_by_month_and_form(registry):
@@ -48,14 +65,33 @@ def test_workload_counts_the_spring_by_month_and_form(registry):
     report = caught_up(registry).workload("KAE", date(2024, 3, 1), date(2024, 4, 30))
     # Completions: programmes finished with a valid certificate; certificates also count
     # the paper one recorded for the provider.
-    assert report["totals"] == {"enrolments": 3, "withdrawals": 1, "assessments": 3,
-                                "passed": 2, "failed": 1, "pass_rate": 0.6667,
-                                "completions": 1, "certificates": 2, "hours_delivered": 96}
+    assert report["totals"] == {
+        "enrolments": 3,
+        "withdrawals": 1,
+        "assessments": 3,
+        "passed": 2,
+        "failed": 1,
+        "pass_rate": 0.6667,
+        "completions": 1,
+        "certificates": 2,
+        "hours_delivered": 96,
+    }
     march, april = report["by_month"]
-    assert (march["month"], march["enrolments"], march["assessments"], march["completions"],
-            march["certificates"], march["hours_delivered"]) == ("2024-03", 2, 2, 1, 2, 96)
-    assert (april["month"], april["enrolments"], april["withdrawals"], april["assessments"],
-            april["certificates"]) == ("2024-04", 1, 1, 1, 0)
+    assert (
+        march["month"],
+        march["enrolments"],
+        march["assessments"],
+        march["completions"],
+        march["certificates"],
+        march["hours_delivered"],
+    ) == ("2024-03", 2, 2, 1, 2, 96)
+    assert (
+        april["month"],
+        april["enrolments"],
+        april["withdrawals"],
+        april["assessments"],
+        april["certificates"],
+    ) == ("2024-04", 1, 1, 1, 0)
     assert report["by_form"]["seminar"]["withdrawals"] == 1
     assert report["by_form"]["course"]["pass_rate"] == 0.6667
     assert report["by_mode"]["distance"]["enrolments"] == 1
@@ -86,9 +122,14 @@ def test_providers_and_programmes_are_listed(registry):
     a_spring_of_work(registry)
     registry.suspend_provider(ADMIN, "KAE", reason="licence expired")
     queries = caught_up(registry)
-    assert queries.provider("KAE") == {"code": "KAE", "name": "Provider KAE", "kind": "academy",
-                                       "region": "KG-GB", "suspended": True,
-                                       "suspension_reason": "licence expired"}
+    assert queries.provider("KAE") == {
+        "code": "KAE",
+        "name": "Provider KAE",
+        "kind": "academy",
+        "region": "KG-GB",
+        "suspended": True,
+        "suspension_reason": "licence expired",
+    }
     assert [p["code"] for p in queries.providers()] == ["KAE"]
     programmes = queries.programmes("KAE")
     assert {p["code"] for p in programmes} == {"MATH-72", "SEM-16"}
@@ -103,8 +144,9 @@ def test_providers_and_programmes_are_listed(registry):
 def test_workload_refuses_a_span_of_more_than_a_century_or_outside_the_calendar(registry):
     provider(registry)
     queries = caught_up(registry)
-    assert len(queries.workload("KAE", date(1950, 1, 1), date(2050, 12, 31))["by_month"]) \
-        == 101 * 12
+    assert (
+        len(queries.workload("KAE", date(1950, 1, 1), date(2050, 12, 31))["by_month"]) == 101 * 12
+    )
     with pytest.raises(InvalidInputError) as caught:
         queries.workload("KAE", date(1900, 1, 1), date(2999, 12, 31))
     assert caught.value.code == "range_too_long"

@@ -16,9 +16,16 @@ from tests.conftest import make_settings
 @pytest.mark.postgres
 def test_several_processes_initialising_at_once_all_succeed(postgres_url, tmp_path):
     env = {"REGISTRY_SECRET_KEY": "s", "PATH": "/usr/bin:/bin"}
-    procs = [subprocess.Popen([sys.executable, "-m", "registry.cli", "--database", postgres_url,
-                               "init"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              cwd=tmp_path) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "registry.cli", "--database", postgres_url, "init"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
+        for _ in range(4)
+    ]
     results = [(p.wait(timeout=60), p.stderr.read().decode()) for p in procs]
     assert all(code == 0 for code, _ in results), results
     assert is_initialised(make_settings(postgres_url, tmp_path))
@@ -39,8 +46,10 @@ def test_initialising_twice_keeps_the_events_and_starts_the_policy_once(settings
 def test_the_database_itself_refuses_to_update_or_delete_a_stored_event(registry):
     registry.register_teacher(ADMIN, teacher())
     db: Database = registry.db
-    for statement in (f"UPDATE {registry.db.events_table} SET topic = 'x'",
-                      f"DELETE FROM {registry.db.events_table}"):
+    for statement in (
+        f"UPDATE {registry.db.events_table} SET topic = 'x'",
+        f"DELETE FROM {registry.db.events_table}",
+    ):
         with pytest.raises(Exception) as caught:
             db.execute(statement)
         assert "append-only" in str(caught.value)

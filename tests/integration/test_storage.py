@@ -25,8 +25,9 @@ def test_the_events_table_and_its_position_column_are_the_ones_the_library_write
     registry.register_teacher(ADMIN, teacher())
     db = registry.db
     assert db.events_table == registry.recorder.events_table_name
-    (count, head) = db.query_one(f"SELECT count(*), max({db.position_column}) "
-                                 f"FROM {db.events_table}")
+    (count, head) = db.query_one(
+        f"SELECT count(*), max({db.position_column}) FROM {db.events_table}"
+    )
     assert count > 0 and head == registry.max_position()
 
 
@@ -35,13 +36,17 @@ def test_an_aggregate_id_finds_its_stored_events_on_either_engine(registry):
     registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN))
     ids = [registry.teacher_id_for_pin(PIN), registry.teacher_id_for_pin(OTHER_PIN)]
     db = registry.db
-    (stored,) = db.query_one(f"SELECT originator_id FROM {db.events_table} WHERE "
-                             "originator_id = ? AND originator_version = 1",
-                             (db.id_param(ids[0]),))
+    (stored,) = db.query_one(
+        f"SELECT originator_id FROM {db.events_table} WHERE "
+        "originator_id = ? AND originator_version = 1",
+        (db.id_param(ids[0]),),
+    )
     assert db.id_value(stored) == ids[0]
     where, params = db.ids_condition("originator_id", ids + [uuid.uuid4()])
-    found = {db.id_value(row[0]) for row in db.query(
-        f"SELECT originator_id FROM {db.events_table} WHERE {where}", params)}
+    found = {
+        db.id_value(row[0])
+        for row in db.query(f"SELECT originator_id FROM {db.events_table} WHERE {where}", params)
+    }
     assert found == set(ids)
     assert registry.position_of(ids[1], 1) is not None
 
@@ -59,9 +64,13 @@ def test_the_catalogue_names_tables_and_columns_and_knows_a_missing_one(registry
 
 
 def test_a_view_table_is_created_written_and_emptied_the_same_way_on_both_engines(registry):
-    table = Table("scratch_rows", (("key", "TEXT"), ("label", "TEXT"), ("score", "REAL"),
-                                   ("seen", "INTEGER")), key=("key",), counters=("seen",),
-                  indexes=(("label", "WHERE score > 0"),))
+    table = Table(
+        "scratch_rows",
+        (("key", "TEXT"), ("label", "TEXT"), ("score", "REAL"), ("seen", "INTEGER")),
+        key=("key",),
+        counters=("seen",),
+        indexes=(("label", "WHERE score > 0"),),
+    )
     db = registry.db
     with db.transaction() as cur:
         for statement in db.table_ddl(table):
@@ -113,9 +122,8 @@ def test_a_transaction_lock_keeps_a_second_holder_waiting_until_the_first_commit
 def test_a_session_lock_is_held_for_the_block_and_released_after(postgres_url):
     db = open_database(DatabaseURL.parse(postgres_url), pool_size=2)
     try:
-        with db.advisory_lock(locks.INIT):
-            with db.listener() as other:
-                assert not other.try_lock(locks.INIT)
+        with db.advisory_lock(locks.INIT), db.listener() as other:
+            assert not other.try_lock(locks.INIT)
         with db.listener() as other:
             assert other.try_lock(locks.INIT)
     finally:
@@ -143,12 +151,22 @@ def test_importing_the_storage_room_imports_nothing_of_the_layers_above_it():
     import registry.storage
 
     rooms = [m.name for m in pkgutil.iter_modules(registry.storage.__path__, "registry.storage.")]
-    code = (f"import sys, {', '.join(rooms)}\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('registry.', 'web'))))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout
-    for layer in ("registry.application", "registry.commands", "registry.projections",
-                  "registry.queries", "registry.ledger", "registry.bootstrap", "web"):
+    code = (
+        f"import sys, {', '.join(rooms)}\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('registry.', 'web'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    for layer in (
+        "registry.application",
+        "registry.commands",
+        "registry.projections",
+        "registry.queries",
+        "registry.ledger",
+        "registry.bootstrap",
+        "web",
+    ):
         assert f"'{layer}" not in loaded, loaded
 
 

@@ -27,8 +27,16 @@ from registry.ledger.chain import canonical_id
 from registry.storage.facts import EventLog, FactReader, fact_from_event
 from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, programme, teacher
 
-META = {"actor": {"account_id": "a-1", "name": "Айгүл", "role": "admin", "provider": None,
-                  "region": None, "via": "test"}}
+META = {
+    "actor": {
+        "account_id": "a-1",
+        "name": "Айгүл",
+        "role": "admin",
+        "provider": None,
+        "region": None,
+        "via": "test",
+    }
+}
 
 
 def stored_event_types() -> set[str]:
@@ -44,14 +52,23 @@ def stored_event_types() -> set[str]:
     for module in pkgutil.iter_modules(registry.domain.__path__):
         found = vars(importlib.import_module(f"registry.domain.{module.name}")).values()
         for cls in found:
-            if not (inspect.isclass(cls) and issubclass(cls, RegistryAggregate)) or \
-                    cls is RegistryAggregate:
+            if (
+                not (inspect.isclass(cls) and issubclass(cls, RegistryAggregate))
+                or cls is RegistryAggregate
+            ):
                 continue
-            kinds = {name: kind for name, kind in vars(cls).items()
-                     if inspect.isclass(kind) and issubclass(kind, RegistryAggregate.Event)
-                     and name != "Event"}
-            if any(issubclass(kind, Aggregate.Created) for name, kind in kinds.items()
-                   if name != "Created"):
+            kinds = {
+                name: kind
+                for name, kind in vars(cls).items()
+                if inspect.isclass(kind)
+                and issubclass(kind, RegistryAggregate.Event)
+                and name != "Event"
+            }
+            if any(
+                issubclass(kind, Aggregate.Created)
+                for name, kind in kinds.items()
+                if name != "Created"
+            ):
                 kinds.pop("Created", None)
             types.update(kind.__qualname__ for kind in kinds.values())
     return types
@@ -60,59 +77,91 @@ def stored_event_types() -> set[str]:
 def every_kind_of_event(registry) -> None:
     """A history holding each stored event type at least once, and a version-1
     Teacher.Corrected as stored before the class was upcast (effective_on was added)."""
-    _, enrolment, certificate = certified_teacher(registry)
-    registry.issue_duplicate(ADMIN, certificate["number"], number="KAE-DUP-1",
-                             issued_on=date(2024, 4, 2))
+    _, _enrolment, certificate = certified_teacher(registry)
+    registry.issue_duplicate(
+        ADMIN, certificate["number"], number="KAE-DUP-1", issued_on=date(2024, 4, 2)
+    )
     registry.revoke_certificate(ADMIN, "KAE-DUP-1", reason="found again")
     registry.revoke_certificate(ADMIN, certificate["number"], reason="issued in error")
-    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов"),
-                              idempotency_key="register-bakyt")
-    registry.record_legacy_certificate(ADMIN, pin=OTHER_PIN, number="OLD-7",
-                                       provider_code="KAE", title="Семинар «Методы»",
-                                       form="seminar", hours=36, issued_on=date(2021, 5, 5))
+    registry.register_teacher(
+        ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов"), idempotency_key="register-bakyt"
+    )
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=OTHER_PIN,
+        number="OLD-7",
+        provider_code="KAE",
+        title="Семинар «Методы»",
+        form="seminar",
+        hours=36,
+        issued_on=date(2021, 5, 5),
+    )
     course = registry.register_programme(ADMIN, programme(code="PHYS-80", hours=80)).data
     enrolled = registry.enrol(ADMIN, course["id"], OTHER_PIN).data
     registry.withdraw(ADMIN, enrolled["id"], effective_on=date(2024, 3, 5), reason="moved")
-    registry.transfer_teacher(ADMIN, PIN, region="KG-GB", district="Leninsky",
-                              school="Lyceum 61", effective_on=date(2024, 9, 1))
+    registry.transfer_teacher(
+        ADMIN,
+        PIN,
+        region="KG-GB",
+        district="Leninsky",
+        school="Lyceum 61",
+        effective_on=date(2024, 9, 1),
+    )
     registry.correct_teacher(ADMIN, PIN, {"full_name": "Айгүл Бекова"}, reason="marriage")
-    registry.record_departure(ADMIN, OTHER_PIN, effective_on=date(2024, 10, 1),
-                              reason="retired")
+    registry.record_departure(ADMIN, OTHER_PIN, effective_on=date(2024, 10, 1), reason="retired")
     registry.suspend_provider(ADMIN, "KAE", reason="audit")
     registry.reinstate_provider(ADMIN, "KAE", reason="audit passed")
-    registry.adopt_policy(ADMIN, effective_from=date(2026, 1, 1), window_years=5,
-                          required_hours=144)
-    result, _ = registry.create_account(ADMIN, name="clerk", role="auditor")
+    registry.adopt_policy(
+        ADMIN, effective_from=date(2026, 1, 1), window_years=5, required_hours=144
+    )
+    _result, _ = registry.create_account(ADMIN, name="clerk", role="auditor")
     session = Session(registry)
     account = session.find(Account.id_for("clerk"))
     account.disable()
     registry.save(account, meta=META)
     teacher_id = registry.teacher_id_for_pin(PIN)
     version = session.find(teacher_id).version
-    v1_state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
-                "changes": {"full_name": "Айгүл Асан кызы"}, "reason": "passport"}
-    registry.recorder.insert_events([StoredEvent(
-        originator_id=teacher_id, originator_version=version + 1,
-        topic="registry.domain.teacher:Teacher.Corrected",
-        state=json.dumps(v1_state).encode())])
+    v1_state = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
+        "changes": {"full_name": "Айгүл Асан кызы"},
+        "reason": "passport",
+    }
+    registry.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=teacher_id,
+                originator_version=version + 1,
+                topic="registry.domain.teacher:Teacher.Corrected",
+                state=json.dumps(v1_state).encode(),
+            )
+        ]
+    )
 
 
 def test_the_views_reader_decodes_every_event_type_as_the_librarys_mapper_does(registry):
     every_kind_of_event(registry)
     head = registry.max_position()
-    library = [fact_from_event(registry.mapper.to_domain_event(n), n.id)
-               for n in registry.recorder.select_notifications(start=1, limit=head)]
+    library = [
+        fact_from_event(registry.mapper.to_domain_event(n), n.id)
+        for n in registry.recorder.select_notifications(start=1, limit=head)
+    ]
     assert {fact.type for fact in library} >= stored_event_types()
     assert FactReader(registry).read(0, head) == library
     assert EventLog(registry).read(0, head) == library
-    upcast = [f for f in library if f.type == "Teacher.Corrected" and "effective_on" in f.data
-              and f.data["effective_on"] is None]
+    upcast = [
+        f
+        for f in library
+        if f.type == "Teacher.Corrected"
+        and "effective_on" in f.data
+        and f.data["effective_on"] is None
+    ]
     assert upcast and upcast[-1].data["reason"] == "passport"
     wanted = frozenset({"Teacher.Registered"})
     stubs = FactReader(registry).read(0, head, wanted=wanted)
     assert [f for f in stubs if f.type in wanted] == [f for f in library if f.type in wanted]
-    assert [(f.position, f.type, f.data) for f in stubs if f.type not in wanted] == \
-        [(f.position, f.type, {}) for f in library if f.type not in wanted]
+    assert [(f.position, f.type, f.data) for f in stubs if f.type not in wanted] == [
+        (f.position, f.type, {}) for f in library if f.type not in wanted
+    ]
 
 
 def test_the_recorded_time_read_from_stored_bytes_is_the_librarys(registry):
@@ -120,8 +169,9 @@ def test_the_recorded_time_read_from_stored_bytes_is_the_librarys(registry):
     log = EventLog(registry)
     facts = {fact.position: fact for fact in log.read(0, registry.max_position())}
     raw = [event for batch in registry.db.read_raw() for event in batch]
-    assert raw and [log.recorded_at(event) for event in raw] == \
-        [facts[event.position].recorded_at for event in raw]
+    assert raw and [log.recorded_at(event) for event in raw] == [
+        facts[event.position].recorded_at for event in raw
+    ]
 
 
 @pytest.fixture
@@ -140,8 +190,12 @@ def aggregates_with_history() -> list:
     """Aggregates of two kinds, with Cyrillic text, dates, scores and ids."""
     found = []
     for n in range(20):
-        enrolment = Enrolment.enrol(uuid.uuid4(), uuid.uuid4(), date(2019, 2, 25), {
-            **programme(), "title": f"Математика {n}: «методы»", "starts_on": date(2019, 3, 1)})
+        enrolment = Enrolment.enrol(
+            uuid.uuid4(),
+            uuid.uuid4(),
+            date(2019, 2, 25),
+            {**programme(), "title": f"Математика {n}: «методы»", "starts_on": date(2019, 3, 1)},
+        )
         enrolment.assess(True, 88.5, date(2019, 3, 20))
         found.append(enrolment)
         found.append(Teacher.register(uuid.uuid4(), **teacher(pin=f"2150519850{n:04d}")))
@@ -150,8 +204,11 @@ def aggregates_with_history() -> list:
 
 def rows_after(app, position: int) -> list[tuple]:
     """The stored rows after a position, with positions counted from there."""
-    return [(e.position - position, canonical_id(e.originator_id), e.version, e.topic,
-             bytes(e.state)) for batch in app.db.read_raw(after=position) for e in batch]
+    return [
+        (e.position - position, canonical_id(e.originator_id), e.version, e.topic, bytes(e.state))
+        for batch in app.db.read_raw(after=position)
+        for e in batch
+    ]
 
 
 def test_the_bulk_writer_stores_the_very_rows_the_librarys_save_stores(registry, twin):
@@ -180,4 +237,3 @@ def test_a_save_stamps_who_recorded_its_events_and_tells_this_processs_listeners
     facts = EventLog(registry).about([aggregate.id] + [a.id for a in ordered])
     assert facts and all(fact.meta == META for fact in facts)
     assert heard == [registry.position_of(aggregate.id, 1), registry.max_position()]
-

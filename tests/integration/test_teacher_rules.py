@@ -5,8 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from registry.domain import clock
-from registry.domain.errors import (ConflictError, ForbiddenError, NotFoundError,
-                                    RuleViolationError)
+from registry.domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolationError
 from tests.builders import ADMIN, OTHER_PIN, PIN, teacher
 
 
@@ -41,15 +40,18 @@ def test_registering_the_same_pin_twice_is_a_conflict_and_stores_nothing(registr
     assert unchanged(registry, before)
 
 
-@pytest.mark.parametrize("override, code", [
-    ({"pin": "123"}, "invalid_pin"),
-    ({"pin": "23002198512345"}, "invalid_pin"),
-    ({"region": "KG-X"}, "invalid_region"),
-    ({"district": "Batken"}, "district_not_in_region"),
-    ({"full_name": "  "}, "required"),
-    ({"service_start": date(1980, 1, 1)}, "service_before_birth"),
-    ({"service_start": clock.today() + timedelta(days=1)}, "date_in_future"),
-])
+@pytest.mark.parametrize(
+    "override, code",
+    [
+        ({"pin": "123"}, "invalid_pin"),
+        ({"pin": "23002198512345"}, "invalid_pin"),
+        ({"region": "KG-X"}, "invalid_region"),
+        ({"district": "Batken"}, "district_not_in_region"),
+        ({"full_name": "  "}, "required"),
+        ({"service_start": date(1980, 1, 1)}, "service_before_birth"),
+        ({"service_start": clock.today() + timedelta(days=1)}, "date_in_future"),
+    ],
+)
 def test_bad_teacher_details_name_the_rule_and_store_nothing(registry, override, code):
     before = registry.max_position()
     with pytest.raises(RuleViolationError) as caught:
@@ -93,8 +95,14 @@ def test_a_correction_that_changes_nothing_is_refused(registry):
 
 def test_a_transfer_moves_the_teacher_from_its_effective_date(registry):
     registry.register_teacher(ADMIN, teacher())
-    result = registry.transfer_teacher(ADMIN, PIN, region="KG-GB", district="Leninsky",
-                                       school="Gymnasium No. 5", effective_on=date(2020, 9, 1))
+    result = registry.transfer_teacher(
+        ADMIN,
+        PIN,
+        region="KG-GB",
+        district="Leninsky",
+        school="Gymnasium No. 5",
+        effective_on=date(2020, 9, 1),
+    )
     assert (result.data["region"], result.data["school"]) == ("KG-GB", "Gymnasium No. 5")
 
 
@@ -102,8 +110,14 @@ def test_a_departed_teacher_cannot_be_transferred_or_depart_again(registry):
     registry.register_teacher(ADMIN, teacher())
     registry.record_departure(ADMIN, PIN, effective_on=date(2023, 6, 30), reason="retired")
     with pytest.raises(ConflictError):
-        registry.transfer_teacher(ADMIN, PIN, region="KG-GB", district="Leninsky",
-                                  school="X", effective_on=date(2024, 1, 1))
+        registry.transfer_teacher(
+            ADMIN,
+            PIN,
+            region="KG-GB",
+            district="Leninsky",
+            school="X",
+            effective_on=date(2024, 1, 1),
+        )
     with pytest.raises(ConflictError):
         registry.record_departure(ADMIN, PIN, effective_on=date(2024, 1, 1), reason="again")
 
@@ -115,11 +129,17 @@ def test_an_unknown_pin_is_not_found(registry):
 
 def test_a_correction_may_carry_the_date_it_was_decided_but_not_a_future_one(registry):
     registry.register_teacher(ADMIN, teacher())
-    registry.correct_teacher(ADMIN, PIN, {"full_name": "Айгүл Асан кызы"},
-                             reason="passport", effective_on=date(2024, 2, 1))
+    registry.correct_teacher(
+        ADMIN,
+        PIN,
+        {"full_name": "Айгүл Асан кызы"},
+        reason="passport",
+        effective_on=date(2024, 2, 1),
+    )
     with pytest.raises(RuleViolationError) as caught:
-        registry.correct_teacher(ADMIN, PIN, {"school": "School No. 9"},
-                                 effective_on=clock.today() + timedelta(days=1))
+        registry.correct_teacher(
+            ADMIN, PIN, {"school": "School No. 9"}, effective_on=clock.today() + timedelta(days=1)
+        )
     assert caught.value.code == "date_in_future"
 
 
@@ -136,15 +156,25 @@ def test_a_correction_stored_before_effective_on_existed_is_upcast_on_reading(re
     registry.register_teacher(ADMIN, teacher())
     teacher_id = registry.teacher_id_for_pin(PIN)
     current = Session(registry).find(teacher_id)
-    v1_state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
-                "changes": {"full_name": "Айгүл Асан кызы"}, "reason": "passport"}
-    registry.recorder.insert_events([StoredEvent(
-        originator_id=teacher_id, originator_version=current.version + 1,
-        topic="registry.domain.teacher:Teacher.Corrected",
-        state=json.dumps(v1_state).encode())])
+    v1_state = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
+        "changes": {"full_name": "Айгүл Асан кызы"},
+        "reason": "passport",
+    }
+    registry.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=teacher_id,
+                originator_version=current.version + 1,
+                topic="registry.domain.teacher:Teacher.Corrected",
+                state=json.dumps(v1_state).encode(),
+            )
+        ]
+    )
     reloaded = Session(registry).find(teacher_id)
     assert reloaded.full_name == "Айгүл Асан кызы"
-    corrected = [f for f in EventLog(registry).about([teacher_id])
-                 if f.type == "Teacher.Corrected"][0]
+    corrected = next(
+        f for f in EventLog(registry).about([teacher_id]) if f.type == "Teacher.Corrected"
+    )
     assert corrected.data["effective_on"] is None and corrected.data["reason"] == "passport"
     assert isinstance(reloaded, Teacher)

@@ -16,8 +16,14 @@ from registry.cli import cli
 from registry.domain.certificate import Certificate
 from registry.domain.errors import NotFoundError
 from registry.projections import deadletters
-from tests.builders import (ADMIN, OTHER_PIN, PIN, certified_teacher,
-                            store_malformed_transfer, teacher)
+from tests.builders import (
+    ADMIN,
+    OTHER_PIN,
+    PIN,
+    certified_teacher,
+    store_malformed_transfer,
+    teacher,
+)
 from tests.readside import caught_up, dump
 
 
@@ -40,8 +46,9 @@ def test_a_malformed_event_is_set_aside_and_the_views_go_on(registry):
     assert letters and {d.event_type for d in letters} == {"Teacher.Transferred"}
     assert all("isoformat" in d.error for d in letters)
     # Every view reached the head: the teacher registered after the poison is there.
-    positions = dict(registry.db.query("SELECT projection, notification_id FROM "
-                                       "projection_tracking"))
+    positions = dict(
+        registry.db.query("SELECT projection, notification_id FROM projection_tracking")
+    )
     assert set(positions.values()) == {head}
     assert queries.teacher(OTHER_PIN)["incomplete"] == []
     marked = queries.teacher(PIN)["incomplete"]
@@ -77,8 +84,9 @@ def test_a_rebuild_meets_the_same_events_and_lists_them_once(registry):
 
     after = deadletters.listed(registry.db, registry.name)
     assert dump(registry) == before[0]
-    assert [(d.projection, d.position) for d in after] == \
-        [(d.projection, d.position) for d in before[1]]
+    assert [(d.projection, d.position) for d in after] == [
+        (d.projection, d.position) for d in before[1]
+    ]
 
 
 def test_a_teacher_whose_registration_was_set_aside_is_reported_as_incomplete(registry):
@@ -88,11 +96,13 @@ def test_a_teacher_whose_registration_was_set_aside_is_reported_as_incomplete(re
     registry.db.execute("DELETE FROM teachers")  # as if its registration had been set aside
     teacher_id = registry.repository.get(registry.keys.pin_index_id(PIN)).teacher_id
     with registry.db.transaction() as cur:
-        cur.execute("INSERT INTO view_dead_letters (projection, application_name, position, "
-                    "event_type, originator_id, subject_id, error, set_aside_at) VALUES "
-                    "('compliance', ?, 1, 'Teacher.Registered', ?, ?, 'DataError: NUL', "
-                    "'2026-01-01T00:00:00.000000Z')",
-                    (registry.name, str(teacher_id), str(teacher_id)))
+        cur.execute(
+            "INSERT INTO view_dead_letters (projection, application_name, position, "
+            "event_type, originator_id, subject_id, error, set_aside_at) VALUES "
+            "('compliance', ?, 1, 'Teacher.Registered', ?, ?, 'DataError: NUL', "
+            "'2026-01-01T00:00:00.000000Z')",
+            (registry.name, str(teacher_id), str(teacher_id)),
+        )
     with pytest.raises(NotFoundError) as caught:
         caught_up(registry).teacher(PIN)
     assert caught.value.code == "teacher_record_incomplete"
@@ -114,8 +124,7 @@ def test_projections_status_lists_the_events_set_aside(registry, settings, monke
     caught_up(registry)
     monkeypatch.setenv("REGISTRY_SECRET_KEY", settings.secret_key.decode())
     monkeypatch.setenv("REGISTRY_INSTANCE_PATH", str(settings.instance_path))
-    result = CliRunner().invoke(cli, ["--database", settings.database_url,
-                                      "projections", "status"])
+    result = CliRunner().invoke(cli, ["--database", settings.database_url, "projections", "status"])
     assert result.exit_code == 0, result.output
     assert "dead letters: " in result.output and "Teacher.Transferred" in result.output
     assert "dead letters: none" not in result.output

@@ -18,15 +18,27 @@ from tests.readside import caught_up, dump
 def some_history(registry) -> None:
     """Teachers, a course, a duplicate, a revocation, a transfer and a PIN correction."""
     _, _, cert = certified_teacher(registry)
-    registry.issue_duplicate(ADMIN, cert["number"], number="KAE-DUP-1",
-                             issued_on=date(2024, 4, 2))
+    registry.issue_duplicate(ADMIN, cert["number"], number="KAE-DUP-1", issued_on=date(2024, 4, 2))
     registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов"))
-    registry.record_legacy_certificate(ADMIN, pin=OTHER_PIN, number="OLD-7", provider_code="KAE",
-                                       title="Seminar", form="seminar", hours=36,
-                                       issued_on=date(2021, 5, 5))
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=OTHER_PIN,
+        number="OLD-7",
+        provider_code="KAE",
+        title="Seminar",
+        form="seminar",
+        hours=36,
+        issued_on=date(2021, 5, 5),
+    )
     registry.revoke_certificate(ADMIN, "OLD-7", reason="recorded twice")
-    registry.transfer_teacher(ADMIN, PIN, region="KG-GB", district="Leninsky",
-                              school="Lyceum 61", effective_on=date(2024, 9, 1))
+    registry.transfer_teacher(
+        ADMIN,
+        PIN,
+        region="KG-GB",
+        district="Leninsky",
+        school="Lyceum 61",
+        effective_on=date(2024, 9, 1),
+    )
     registry.correct_teacher(ADMIN, PIN, {"pin": "21505198599999"})
 
 
@@ -132,8 +144,9 @@ def test_a_view_whose_definition_changed_is_recreated_and_rebuilt(registry):
     certified_teacher(registry)
     caught_up(registry)
     before = dump(registry)
-    registry.db.execute("UPDATE projection_schemas SET fingerprint = 'old' "
-                        "WHERE projection = 'workload'")
+    registry.db.execute(
+        "UPDATE projection_schemas SET fingerprint = 'old' WHERE projection = 'workload'"
+    )
     registry.db.execute("DELETE FROM enrolments")  # as if its layout had changed
     assert create_view_tables(registry.db) == ["workload"]
     assert open_worker(registry).positions()["workload"] == 0
@@ -143,8 +156,9 @@ def test_a_view_whose_definition_changed_is_recreated_and_rebuilt(registry):
     assert create_view_tables(registry.db) == []
 
 
-def test_a_rival_that_moved_a_view_part_way_through_a_batch_leaves_no_gap(registry, settings,
-                                                                            monkeypatch):
+def test_a_rival_that_moved_a_view_part_way_through_a_batch_leaves_no_gap(
+    registry, settings, monkeypatch
+):
     from registry.projections.worker import ProjectionWorker
 
     for n in range(12):
@@ -186,8 +200,12 @@ def test_a_table_written_twice_in_one_transaction_keeps_both_writes(registry):
     from registry.storage.postgres import COPY_FROM_ROWS
     from registry.storage.tables import Table
 
-    table = Table("scratch_counts", (("day", "TEXT"), ("label", "TEXT"), ("score", "REAL"),
-                                     ("seen", "INTEGER")), key=("day",), counters=("seen",))
+    table = Table(
+        "scratch_counts",
+        (("day", "TEXT"), ("label", "TEXT"), ("score", "REAL"), ("seen", "INTEGER")),
+        key=("day",),
+        counters=("seen",),
+    )
     many = COPY_FROM_ROWS + 10
     with registry.db.transaction() as cur:
         for statement in registry.db.table_ddl(table):
@@ -204,15 +222,21 @@ def test_a_table_written_twice_in_one_transaction_keeps_both_writes(registry):
 
 
 def test_a_rival_that_moved_a_view_before_its_rows_were_read_leaves_it_applied_once(
-        registry, settings, monkeypatch):
+    registry, settings, monkeypatch
+):
     from registry.projections.worker import ProjectionWorker
 
     for n in range(6):
         registry.register_teacher(ADMIN, teacher(pin=f"2150519850{n:04d}"))
     for n in range(6):  # updates: their batch reads the rows it changes
-        registry.transfer_teacher(ADMIN, f"2150519850{n:04d}", region="KG-GB",
-                                  district="Leninsky", school=f"Lyceum {n}",
-                                  effective_on=date(2024, 9, 1))
+        registry.transfer_teacher(
+            ADMIN,
+            f"2150519850{n:04d}",
+            region="KG-GB",
+            district="Leninsky",
+            school=f"Lyceum {n}",
+            effective_on=date(2024, 9, 1),
+        )
     open_worker(registry, ["statistics"]).rebuild()
     expected = dump(registry)["stat_locations"]
     open_worker(registry, ["statistics"]).reset()
@@ -222,8 +246,9 @@ def test_a_rival_that_moved_a_view_before_its_rows_were_read_leaves_it_applied_o
 
     def apply_after_a_rival(self, view, position, facts):
         if self.app is registry and position > 0 and not interfered:
-            interfered.append(open_worker(rival, [view.name]).catch_up(
-                until=facts[-1].position - 2).events)
+            interfered.append(
+                open_worker(rival, [view.name]).catch_up(until=facts[-1].position - 2).events
+            )
         return original(self, view, position, facts)
 
     monkeypatch.setattr(ProjectionWorker, "_apply", apply_after_a_rival)

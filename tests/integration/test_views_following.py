@@ -42,8 +42,7 @@ def test_a_wait_no_view_reaches_in_time_says_so(registry):
         Queries(registry).wait_for(position, timeout=0.05)
 
 
-def test_a_wait_for_a_position_not_yet_recorded_times_out_and_a_negative_one_is_refused(
-        registry):
+def test_a_wait_for_a_position_not_yet_recorded_times_out_and_a_negative_one_is_refused(registry):
     head = registry.max_position()
     started = time.monotonic()
     with pytest.raises(TimeoutError):  # it may yet be written: waited for, within the bound
@@ -55,8 +54,13 @@ def test_a_wait_for_a_position_not_yet_recorded_times_out_and_a_negative_one_is_
 
 def _run_cli(*args: str, url: str) -> subprocess.Popen:
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_SECRET_KEY": SECRET.decode()}
-    return subprocess.Popen([sys.executable, "-m", "registry.cli", "projections", *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "projections", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_a_separate_projections_process_serves_reads_in_another_process(registry, settings):
@@ -78,12 +82,11 @@ def test_a_separate_projections_process_serves_reads_in_another_process(registry
 
 def test_status_and_rebuild_report_positions_lag_and_rate(registry, settings):
     certified_teacher(registry)
-    env = {"REGISTRY_DATABASE_URL": settings.database_url,
-           "REGISTRY_SECRET_KEY": SECRET.decode()}
+    env = {"REGISTRY_DATABASE_URL": settings.database_url, "REGISTRY_SECRET_KEY": SECRET.decode()}
     status = CliRunner().invoke(cli, ["projections", "status"], env=env)
     assert status.exit_code == 0, status.output
     head = registry.max_position()
-    assert f"compliance" in status.output and f"{head:>10,}" in status.output  # all lagging
+    assert "compliance" in status.output and f"{head:>10,}" in status.output  # all lagging
 
     rebuilt = CliRunner().invoke(cli, ["projections", "rebuild", "compliance"], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output
@@ -95,18 +98,22 @@ def test_status_and_rebuild_report_positions_lag_and_rate(registry, settings):
     assert unknown.exit_code != 0 and "nonsense" in unknown.output
 
 
-def test_a_rebuild_of_every_view_spreads_them_over_two_processes_by_default(registry, settings,
-                                                                            monkeypatch):
+def test_a_rebuild_of_every_view_spreads_them_over_two_processes_by_default(
+    registry, settings, monkeypatch
+):
     import registry.cli.views as commands
 
     certified_teacher(registry)
-    env = {"REGISTRY_DATABASE_URL": settings.database_url,
-           "REGISTRY_SECRET_KEY": SECRET.decode()}
+    env = {"REGISTRY_DATABASE_URL": settings.database_url, "REGISTRY_SECRET_KEY": SECRET.decode()}
     spread = commands.rebuild_in_processes
     used: list[int] = []
-    monkeypatch.setattr(commands, "rebuild_in_processes",
-                        lambda app, worker, processes, *args, **kwargs: used.append(processes)
-                        or spread(app, worker, processes, *args, **kwargs))
+    monkeypatch.setattr(
+        commands,
+        "rebuild_in_processes",
+        lambda app, worker, processes, *args, **kwargs: (
+            used.append(processes) or spread(app, worker, processes, *args, **kwargs)
+        ),
+    )
     rebuilt = CliRunner().invoke(cli, ["projections", "rebuild"], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output
     assert used == [2]
@@ -116,19 +123,23 @@ def test_a_rebuild_of_every_view_spreads_them_over_two_processes_by_default(regi
 
 # -- PostgreSQL: LISTEN/NOTIFY, lost connections, one leader -----------------------------
 
+
 def _kill_connections(database_url: str) -> int:
     """Terminate every server connection to the test database (a lost network)."""
     admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
     name = database_url.rsplit("/", 1)[1]
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                                (name,)).fetchall())
+        return len(
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            ).fetchall()
+        )
 
 
 @pytest.mark.postgres
-def test_a_follower_reconnects_after_losing_its_connection_and_catches_up(postgres_url,
-                                                                          tmp_path):
+def test_a_follower_reconnects_after_losing_its_connection_and_catches_up(postgres_url, tmp_path):
     from registry.bootstrap import initialise
     from tests.conftest import make_settings
 
@@ -194,9 +205,14 @@ def test_views_hold_a_day_of_work_after_a_follower_restart(registry):
     queries.wait_for(registry.register_teacher(ADMIN, teacher()).position, timeout=5)
     follower.stop()
     registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN))
-    position = registry.transfer_teacher(ADMIN, OTHER_PIN, region="KG-GB", district="Leninsky",
-                                         school="Lyceum 61",
-                                         effective_on=date(2024, 9, 1)).position
+    position = registry.transfer_teacher(
+        ADMIN,
+        OTHER_PIN,
+        region="KG-GB",
+        district="Leninsky",
+        school="Lyceum 61",
+        effective_on=date(2024, 9, 1),
+    ).position
     follower = Follower(registry, open_worker(registry)).start()
     try:
         queries.wait_for(position, timeout=5)

@@ -13,15 +13,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from registry.application import Registry
 from registry.bootstrap import open_worker
 from registry.cli import cli
 from registry.commands.base import Actor
-from registry.projections.follower import Follower
 from registry.projections.checks import last_check
+from registry.projections.follower import Follower
 from registry.queries.progress import views_standing
 from registry.settings import Settings
 from tests.builders import certified_teacher
@@ -32,15 +31,22 @@ QUERY_VIEWS = ("directory", "compliance", "certificates", "workload", "statistic
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return {"REGISTRY_DATABASE_URL": settings.database_url,
-            "REGISTRY_SECRET_KEY": SECRET.decode(),
-            "REGISTRY_INSTANCE_PATH": str(settings.instance_path)}
+    return {
+        "REGISTRY_DATABASE_URL": settings.database_url,
+        "REGISTRY_SECRET_KEY": SECRET.decode(),
+        "REGISTRY_INSTANCE_PATH": str(settings.instance_path),
+    }
 
 
 def _registry(*args: str, settings: Settings) -> str:
     """Run the `registry` command as an operator would; its standard output."""
-    done = subprocess.run([str(BIN / "registry"), *args], env={**os.environ, **_env(settings)},
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(BIN / "registry"), *args],
+        env={**os.environ, **_env(settings)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -50,8 +56,11 @@ def status_lines(settings: Settings) -> dict[str, list[str]]:
     result = CliRunner().invoke(cli, ["projections", "status"], env=_env(settings))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    rows = {line.split()[0]: line.split() for line in lines[1:] if line.split()
-            and line.split()[0] in (*QUERY_VIEWS, "ledger")}
+    rows = {
+        line.split()[0]: line.split()
+        for line in lines[1:]
+        if line.split() and line.split()[0] in (*QUERY_VIEWS, "ledger")
+    }
     rows["checked"] = [line for line in lines if line.startswith("checked:")]
     return rows
 
@@ -63,9 +72,13 @@ def free_port() -> int:
 
 
 def serve(settings: Settings, port: int) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "registry"), "serve", "--port", str(port)],
-                            env={**os.environ, **_env(settings)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [str(BIN / "registry"), "serve", "--port", str(port)],
+        env={**os.environ, **_env(settings)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def wait_caught_up(registry: Registry, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -75,8 +88,10 @@ def wait_caught_up(registry: Registry, server: subprocess.Popen, seconds: float 
     while time.monotonic() < deadline:
         assert server.poll() is None, server.stdout.read() if server.stdout else ""
         standing = views_standing(registry)
-        if all(row["caught_up"] and row["lag"] == 0 for row in standing) \
-                and last_check(registry) is not None:
+        if (
+            all(row["caught_up"] and row["lag"] == 0 for row in standing)
+            and last_check(registry) is not None
+        ):
             return
         time.sleep(0.2)
     raise AssertionError(f"views not caught up within {seconds} s: {views_standing(registry)}")
@@ -88,11 +103,15 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def test_events_written_while_the_server_was_down_are_applied_at_start_without_any_request(
-        settings):
+    settings,
+):
     _registry("init", settings=settings)
     _registry("generate", "--teachers", "30", "--years", "2", settings=settings)
-    token = _registry("users", "create", "ops", "--role", "admin",
-                      settings=settings).strip().splitlines()[-1]
+    token = (
+        _registry("users", "create", "ops", "--role", "admin", settings=settings)
+        .strip()
+        .splitlines()[-1]
+    )
     before = status_lines(settings)
     assert all(before[name][6] == "behind" and int(before[name][4]) > 0 for name in QUERY_VIEWS)
     assert "no follower has looked" in before["checked"][0]
@@ -112,7 +131,8 @@ def test_events_written_while_the_server_was_down_are_applied_at_start_without_a
 
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/statistics/compliance?group_by=region",
-            headers={"Authorization": f"Bearer {token}"})
+            headers={"Authorization": f"Bearer {token}"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = json.loads(response.read())
             assert response.status == 200 and response.headers["X-Registry-Lag"] == "0"
@@ -125,8 +145,9 @@ def test_events_written_while_the_server_was_down_are_applied_at_start_without_a
 def test_a_fresh_database_with_only_accounts_is_caught_up_once_served(settings):
     _registry("init", settings=settings)
     for name in ("ops", "auditor"):
-        _registry("users", "create", name, "--role", "admin" if name == "ops" else name,
-                  settings=settings)
+        _registry(
+            "users", "create", name, "--role", "admin" if name == "ops" else name, settings=settings
+        )
     registry = Registry(settings)
     server = serve(settings, free_port())
     try:

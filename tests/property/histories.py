@@ -10,11 +10,12 @@ from the views under test.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -22,50 +23,74 @@ from registry.application import Registry
 from registry.bootstrap import initialise
 from registry.domain.certificate import Certificate
 from registry.domain.clock import frozen_at
-from registry.domain.compliance import (CertificateFact, Compliance, DepartureFact,
-                                        PolicyVersion, evaluate)
+from registry.domain.compliance import (
+    CertificateFact,
+    Compliance,
+    DepartureFact,
+    PolicyVersion,
+    evaluate,
+)
 from registry.domain.errors import RegistryError
 from registry.domain.policy import CompliancePolicy
 from tests.builders import ADMIN, programme, teacher
 from tests.conftest import make_settings
 
-UTC = timezone.utc
+UTC = UTC
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # the first step's recorded time
 PINS = ["21505198512345", "10203199000011", "20101197000022", "11111198000033"]
 SPARE_PINS = ["20202199100044", "10303199200055", "21212198800066"]
-PLACES = [("KG-C", "Sokuluk", "School No. 3"), ("KG-GB", "Leninsky", "Lyceum 61"),
-          ("KG-O", "Кара-Сууский", "School No. 7")]
+PLACES = [
+    ("KG-C", "Sokuluk", "School No. 3"),
+    ("KG-GB", "Leninsky", "Lyceum 61"),
+    ("KG-O", "Кара-Сууский", "School No. 7"),
+]
 PROVIDER = "KAE"
 
 days = st.dates(min_value=date(2008, 1, 1), max_value=date(2024, 12, 31))
 teacher_index = st.integers(0, len(PINS) - 1)
 step = st.one_of(
-    st.tuples(st.just("register"), teacher_index, st.dates(date(2004, 1, 1), date(2024, 6, 1)),
-              st.integers(0, len(PLACES) - 1)),
-    st.tuples(st.just("legacy"), teacher_index, st.sampled_from(["seminar", "training", "course"]),
-              st.integers(8, 120), days),
+    st.tuples(
+        st.just("register"),
+        teacher_index,
+        st.dates(date(2004, 1, 1), date(2024, 6, 1)),
+        st.integers(0, len(PLACES) - 1),
+    ),
+    st.tuples(
+        st.just("legacy"),
+        teacher_index,
+        st.sampled_from(["seminar", "training", "course"]),
+        st.integers(8, 120),
+        days,
+    ),
     st.tuples(st.just("course"), teacher_index, days),
     st.tuples(st.just("revoke"), st.integers(0, 30)),
     st.tuples(st.just("duplicate"), st.integers(0, 30), st.integers(0, 500)),
     st.tuples(st.just("depart"), teacher_index, days),
-    st.tuples(st.just("service_start"), teacher_index, st.dates(date(2004, 1, 1), date(2024, 6, 1))),
+    st.tuples(
+        st.just("service_start"), teacher_index, st.dates(date(2004, 1, 1), date(2024, 6, 1))
+    ),
     st.tuples(st.just("transfer"), teacher_index, st.integers(0, len(PLACES) - 1), days),
     st.tuples(st.just("pin"), teacher_index, st.integers(0, len(SPARE_PINS) - 1)),
-    st.tuples(st.just("policy"), st.dates(date(2012, 1, 1), date(2026, 1, 1)),
-              st.integers(1, 6), st.sampled_from([24, 36, 72, 108, 144])),
+    st.tuples(
+        st.just("policy"),
+        st.dates(date(2012, 1, 1), date(2026, 1, 1)),
+        st.integers(1, 6),
+        st.sampled_from([24, 36, 72, 108, 144]),
+    ),
     st.tuples(st.just("catch_up"), st.sampled_from([1, 3, 7, 1000])),
 )
 registrations = st.lists(
     st.tuples(st.dates(date(2004, 1, 1), date(2024, 6, 1)), st.integers(0, len(PLACES) - 1)),
-    min_size=1, max_size=len(PINS) - 1)
+    min_size=1,
+    max_size=len(PINS) - 1,
+)
 certify = st.one_of(step.branches[1], step.branches[2])  # more certificates than other steps
 
 
 @st.composite
 def histories(draw) -> list[tuple]:
     """Some teachers registered first, then random steps (certificates twice as likely)."""
-    first = [("register", i, start, place) for i, (start, place) in
-             enumerate(draw(registrations))]
+    first = [("register", i, start, place) for i, (start, place) in enumerate(draw(registrations))]
     return first + draw(st.lists(st.one_of(step, certify), min_size=5, max_size=40))
 
 
@@ -86,7 +111,6 @@ class History:
 
 def run(history: History, steps: list[tuple], catch_up: Callable[[int], Any]) -> None:
     """Run the steps, each at its own instant an hour after the previous one."""
-    app = history.app
     for i, s in enumerate(steps):
         instant = START + timedelta(hours=i)
         history.instants.append(instant)
@@ -109,23 +133,37 @@ def _step(h: History, s: tuple, i: int) -> None:
         s = (kind, sorted(h.teacher_ids)[s[1] % len(h.teacher_ids)], *s[2:])
     if kind == "register":
         region, district, school = PLACES[s[3]]
-        result = app.register_teacher(ADMIN, teacher(pin=PINS[s[1]], service_start=s[2],
-                                                     region=region, district=district,
-                                                     school=school))
+        result = app.register_teacher(
+            ADMIN,
+            teacher(
+                pin=PINS[s[1]], service_start=s[2], region=region, district=district, school=school
+            ),
+        )
         h.teacher_ids[s[1]] = uuid.UUID(result.data["id"])
         h.current_pin[s[1]] = PINS[s[1]]
     elif kind == "legacy":
         number = f"L-{i}"
-        app.record_legacy_certificate(ADMIN, pin=_pin(h, s[1]), number=number,
-                                      provider_code=PROVIDER, title="Seminar", form=s[2],
-                                      hours=max(s[3], 72) if s[2] == "course" else s[3],
-                                      issued_on=s[4])
+        app.record_legacy_certificate(
+            ADMIN,
+            pin=_pin(h, s[1]),
+            number=number,
+            provider_code=PROVIDER,
+            title="Seminar",
+            form=s[2],
+            hours=max(s[3], 72) if s[2] == "course" else s[3],
+            issued_on=s[4],
+        )
         h.numbers.append((number, s[1]))
     elif kind == "course":
         issued_on, code = s[2], f"C-{i}"
-        prog = app.register_programme(ADMIN, programme(
-            code=code, starts_on=issued_on - timedelta(days=20),
-            ends_on=issued_on - timedelta(days=1))).data
+        prog = app.register_programme(
+            ADMIN,
+            programme(
+                code=code,
+                starts_on=issued_on - timedelta(days=20),
+                ends_on=issued_on - timedelta(days=1),
+            ),
+        ).data
         enrolment = app.enrol(ADMIN, prog["id"], _pin(h, s[1])).data
         app.assess(ADMIN, enrolment["id"], passed=True, assessed_on=issued_on, score=80)
         app.issue_certificate(ADMIN, enrolment["id"], number=f"N-{i}", issued_on=issued_on)
@@ -135,9 +173,12 @@ def _step(h: History, s: tuple, i: int) -> None:
     elif kind == "duplicate" and h.numbers:
         number, owner = h.numbers[s[1] % len(h.numbers)]
         original = app.repository.get(Certificate.id_for(number))
-        app.issue_duplicate(ADMIN, number, number=f"D-{i}",
-                            issued_on=min(original.issued_on + timedelta(days=s[2]),
-                                          date(2024, 12, 31)))
+        app.issue_duplicate(
+            ADMIN,
+            number,
+            number=f"D-{i}",
+            issued_on=min(original.issued_on + timedelta(days=s[2]), date(2024, 12, 31)),
+        )
         h.numbers.append((f"D-{i}", owner))
     elif kind == "depart":
         app.record_departure(ADMIN, _pin(h, s[1]), effective_on=s[2], reason="retired")
@@ -145,8 +186,9 @@ def _step(h: History, s: tuple, i: int) -> None:
         app.correct_teacher(ADMIN, _pin(h, s[1]), {"service_start": s[2]})
     elif kind == "transfer":
         region, district, school = PLACES[s[2]]
-        app.transfer_teacher(ADMIN, _pin(h, s[1]), region=region, district=district,
-                             school=school, effective_on=s[3])
+        app.transfer_teacher(
+            ADMIN, _pin(h, s[1]), region=region, district=district, school=school, effective_on=s[3]
+        )
     elif kind == "pin":
         app.correct_teacher(ADMIN, _pin(h, s[1]), {"pin": SPARE_PINS[s[2]]})
         h.current_pin[s[1]] = SPARE_PINS[s[2]]
@@ -170,8 +212,7 @@ def fresh_registry(base_url: str, tmp_path: Path) -> Iterator[Registry]:
     with frozen_at(START - timedelta(days=1)):
         initialise(settings)
         app = Registry(settings)
-        app.register_provider(ADMIN, code=PROVIDER, name="Academy", kind="academy",
-                              region="KG-GB")
+        app.register_provider(ADMIN, code=PROVIDER, name="Academy", kind="academy", region="KG-GB")
     try:
         yield app
     finally:
@@ -179,6 +220,7 @@ def fresh_registry(base_url: str, tmp_path: Path) -> Iterator[Registry]:
 
 
 # -- the oracle: spec §7 evaluated on the aggregates ------------------------------------
+
 
 def _state_at(app: Registry, aggregate_id: uuid.UUID, known_at: datetime) -> Any | None:
     aggregate = app.repository.get(aggregate_id)
@@ -189,8 +231,9 @@ def _state_at(app: Registry, aggregate_id: uuid.UUID, known_at: datetime) -> Any
     return aggregate
 
 
-def _first_time(app: Registry, aggregate_id: uuid.UUID, test: Callable[[Any], bool]
-                ) -> datetime | None:
+def _first_time(
+    app: Registry, aggregate_id: uuid.UUID, test: Callable[[Any], bool]
+) -> datetime | None:
     latest = app.repository.get(aggregate_id)
     for version in range(1, latest.version + 1):
         aggregate = app.repository.get(aggregate_id, version=version)
@@ -219,13 +262,29 @@ def oracle(h: History, index: int, as_of: date, known_at: datetime) -> Complianc
     certificates = []
     for number in h.numbers_of(index):
         c = app.repository.get(Certificate.id_for(number))
-        certificates.append(CertificateFact(
-            number=c.number, hours=c.hours, issued_on=c.issued_on, recorded_at=c.created_on,
-            revoked_at=_first_time(app, c.id, lambda a: a.revoked), duplicate_of=c.duplicate_of,
-            form=c.form, provider_code=c.provider_code))
+        certificates.append(
+            CertificateFact(
+                number=c.number,
+                hours=c.hours,
+                issued_on=c.issued_on,
+                recorded_at=c.created_on,
+                revoked_at=_first_time(app, c.id, lambda a: a.revoked),
+                duplicate_of=c.duplicate_of,
+                form=c.form,
+                provider_code=c.provider_code,
+            )
+        )
     departed_at = _first_time(app, teacher_id, lambda a: a.departed_on is not None)
-    departures = [DepartureFact(app.repository.get(teacher_id).departed_on, departed_at)] \
-        if departed_at else []
-    return evaluate(service_start=known.service_start, certificates=certificates,
-                    departures=departures, policies=policies_of(app), as_of=as_of,
-                    known_at=known_at)
+    departures = (
+        [DepartureFact(app.repository.get(teacher_id).departed_on, departed_at)]
+        if departed_at
+        else []
+    )
+    return evaluate(
+        service_start=known.service_start,
+        certificates=certificates,
+        departures=departures,
+        policies=policies_of(app),
+        as_of=as_of,
+        known_at=known_at,
+    )

@@ -49,9 +49,10 @@ def check_history(base_url, tmp_path, steps, data) -> None:
         for _ in range(6):
             as_of = data.draw(st.dates(date(2006, 1, 1), date(2031, 12, 31)), "as_of")
             known_at = data.draw(st.sampled_from(moments), "known_at") + data.draw(
-                st.sampled_from([timedelta(0), timedelta(microseconds=-1),
-                                 timedelta(minutes=30)]), "offset")
-            for index, teacher_id in history.teacher_ids.items():
+                st.sampled_from([timedelta(0), timedelta(microseconds=-1), timedelta(minutes=30)]),
+                "offset",
+            )
+            for index in history.teacher_ids:
                 expected = oracle(history, index, as_of, known_at)
                 pin = history.current_pin[index]
                 if expected is None:
@@ -59,12 +60,24 @@ def check_history(base_url, tmp_path, steps, data) -> None:
                         queries.compliance(pin, as_of, known_at)
                     continue
                 got = queries.compliance(pin, as_of, known_at)
-                assert (got["status"], got["hours"], got["next_due"], got["missing_hours"],
-                        got["required_hours"], got["window_years"]) == (
-                    expected.status, expected.hours, expected.next_due,
-                    expected.missing_hours, expected.required_hours, expected.window_years)
-                assert [(c["number"], c["counts"]) for c in got["certificates"]] == \
-                    [(c.number, c.counts) for c in expected.certificates]
+                assert (
+                    got["status"],
+                    got["hours"],
+                    got["next_due"],
+                    got["missing_hours"],
+                    got["required_hours"],
+                    got["window_years"],
+                ) == (
+                    expected.status,
+                    expected.hours,
+                    expected.next_due,
+                    expected.missing_hours,
+                    expected.required_hours,
+                    expected.window_years,
+                )
+                assert [(c["number"], c["counts"]) for c in got["certificates"]] == [
+                    (c.number, c.counts) for c in expected.certificates
+                ]
 
             # Statistics judge everyone in SQL, as known now: the same verdicts.
             now = clock.now()
@@ -80,18 +93,30 @@ def check_history(base_url, tmp_path, steps, data) -> None:
                 assert (row["status"], row["hours"]) == (expected.status, expected.hours)
 
 
-@settings(max_examples=EXAMPLES["sqlite"], deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES["sqlite"],
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(steps=histories(), data=st.data())
 def test_views_equal_a_rebuild_and_the_rule_on_sqlite(sqlite_url, tmp_path, steps, data):
     check_history(sqlite_url, tmp_path, steps, data)
 
 
 @pytest.mark.postgres
-@settings(max_examples=EXAMPLES["postgresql"], deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES["postgresql"],
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(steps=histories(), data=st.data())
 def test_views_equal_a_rebuild_and_the_rule_on_postgresql(postgres_url, tmp_path, steps, data):
     check_history(postgres_url, tmp_path, steps, data)

@@ -31,8 +31,9 @@ def test_only_the_operator_manages_providers_accounts_and_the_policy():
 
 
 def test_every_role_of_the_domain_holds_some_permission_and_the_table_no_other_role():
-    assert set(ROLES) == {r for p in access.PERMISSIONS for r in access.roles_with(p)} \
-        - {access.PUBLIC}
+    assert set(ROLES) == {r for p in access.PERMISSIONS for r in access.roles_with(p)} - {
+        access.PUBLIC
+    }
 
 
 def test_require_tells_nobody_signed_in_from_a_role_without_the_permission():

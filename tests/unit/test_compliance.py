@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -23,7 +23,7 @@ from registry.domain.compliance import (
 )
 from registry.domain.dates import add_years
 
-UTC = timezone.utc
+UTC = UTC
 
 # Facts are recorded long before the default moment of knowledge unless a test says otherwise.
 RECORDED = datetime(2000, 1, 2, tzinfo=UTC)
@@ -84,7 +84,9 @@ def counts_of(result: Compliance) -> dict[str, bool]:
 
 
 def test_the_initial_policy_is_seventy_two_hours_within_five_years_since_2000():
-    assert INITIAL_POLICY == PolicyVersion(date(2000, 1, 1), 5, 72, datetime(2000, 1, 1, tzinfo=UTC))
+    assert (
+        PolicyVersion(date(2000, 1, 1), 5, 72, datetime(2000, 1, 1, tzinfo=UTC)) == INITIAL_POLICY
+    )
 
 
 def test_one_course_of_seventy_two_hours_makes_a_teacher_compliant():
@@ -109,7 +111,9 @@ def test_several_seminars_adding_up_to_seventy_two_hours_within_five_years_make_
         as_of=date(2023, 1, 1),
     )
     assert (result.status, result.hours, result.missing_hours) == ("compliant", 72, 0)
-    assert result.next_due == date(2025, 5, 1)  # the oldest seminar is needed, so it sets the due date
+    assert result.next_due == date(
+        2025, 5, 1
+    )  # the oldest seminar is needed, so it sets the due date
 
 
 def test_a_course_and_seminars_together_make_a_teacher_compliant():
@@ -127,12 +131,22 @@ def test_seventy_one_hours_are_not_enough():
         cert("S-2", 36, date(2023, 1, 1)),
         as_of=date(2024, 1, 1),
     )
-    assert (result.status, result.hours, result.missing_hours, result.next_due) == ("overdue", 71, 1, None)
+    assert (result.status, result.hours, result.missing_hours, result.next_due) == (
+        "overdue",
+        71,
+        1,
+        None,
+    )
 
 
 def test_a_teacher_without_any_certificate_after_grace_is_overdue():
     result = judge(as_of=date(2024, 1, 1))
-    assert (result.status, result.hours, result.missing_hours, result.next_due) == ("overdue", 0, 72, None)
+    assert (result.status, result.hours, result.missing_hours, result.next_due) == (
+        "overdue",
+        0,
+        72,
+        None,
+    )
     assert result.certificates == ()
 
 
@@ -284,7 +298,11 @@ def _due_on(next_due: date, as_of: date) -> Compliance:
 def test_a_due_date_exactly_one_hundred_and_eighty_days_ahead_is_due_soon():
     as_of = date(2025, 1, 1)
     result = _due_on(as_of + timedelta(days=180), as_of)
-    assert (result.status, result.next_due, result.missing_hours) == ("due_soon", date(2025, 6, 30), 0)
+    assert (result.status, result.next_due, result.missing_hours) == (
+        "due_soon",
+        date(2025, 6, 30),
+        0,
+    )
 
 
 def test_a_due_date_one_hundred_and_eighty_one_days_ahead_is_still_compliant():
@@ -330,26 +348,38 @@ def test_a_duplicate_whose_original_is_unknown_still_does_not_count():
 
 
 def test_a_revocation_recorded_after_the_moment_of_knowledge_is_ignored():
-    result = judge(cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2024, 6, 1)), as_of=date(2024, 1, 1), known_at=at(2024, 5, 31))
+    result = judge(
+        cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2024, 6, 1)),
+        as_of=date(2024, 1, 1),
+        known_at=at(2024, 5, 31),
+    )
     assert counts_of(result) == {"C-1": True}
     assert result.status == "compliant"
 
 
 def test_a_revocation_recorded_exactly_at_the_moment_of_knowledge_removes_the_hours():
-    result = judge(cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2024, 6, 1)), as_of=date(2024, 1, 1), known_at=at(2024, 6, 1))
+    result = judge(
+        cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2024, 6, 1)),
+        as_of=date(2024, 1, 1),
+        known_at=at(2024, 6, 1),
+    )
     assert counts_of(result) == {"C-1": False}
     assert (result.status, result.hours, result.missing_hours) == ("overdue", 0, 72)
 
 
 def test_a_revocation_recorded_before_the_moment_of_knowledge_removes_the_hours_but_keeps_the_listing():
-    result = judge(cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2023, 6, 1)), as_of=date(2024, 1, 1))
+    result = judge(
+        cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2023, 6, 1)), as_of=date(2024, 1, 1)
+    )
     assert [c.number for c in result.certificates] == ["C-1"]
     assert result.hours == 0
 
 
 def test_a_revocation_removes_hours_even_on_days_before_it_was_recorded():
     # revocation means "this never was valid": a later reader sees no hours on any earlier day
-    result = judge(cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2024, 6, 1)), as_of=date(2023, 2, 1))
+    result = judge(
+        cert("C-1", 72, date(2023, 1, 1), revoked_at=at(2024, 6, 1)), as_of=date(2023, 2, 1)
+    )
     assert result.hours == 0
 
 
@@ -385,8 +415,14 @@ def test_a_moment_of_knowledge_in_another_time_zone_is_compared_as_an_instant():
     bishkek = timezone(timedelta(hours=6))
     c = cert("C-1", 72, date(2023, 1, 1), recorded_at=at(2024, 2, 1, hour=3))
     # 08:59 in Bishkek is 02:59 UTC, before the recording; 09:00 is exactly the recording.
-    assert judge(c, as_of=date(2024, 1, 1), known_at=datetime(2024, 2, 1, 8, 59, tzinfo=bishkek)).hours == 0
-    assert judge(c, as_of=date(2024, 1, 1), known_at=datetime(2024, 2, 1, 9, 0, tzinfo=bishkek)).hours == 72
+    assert (
+        judge(c, as_of=date(2024, 1, 1), known_at=datetime(2024, 2, 1, 8, 59, tzinfo=bishkek)).hours
+        == 0
+    )
+    assert (
+        judge(c, as_of=date(2024, 1, 1), known_at=datetime(2024, 2, 1, 9, 0, tzinfo=bishkek)).hours
+        == 72
+    )
 
 
 # --- departures -------------------------------------------------------------------------
@@ -404,7 +440,9 @@ def test_a_departure_known_at_the_moment_of_knowledge_makes_the_teacher_inactive
 
 
 def test_a_departure_effective_on_the_day_in_question_makes_the_teacher_inactive():
-    result = judge(as_of=date(2024, 1, 1), departures=(DepartureFact(date(2024, 1, 1), at(2023, 12, 1)),))
+    result = judge(
+        as_of=date(2024, 1, 1), departures=(DepartureFact(date(2024, 1, 1), at(2023, 12, 1)),)
+    )
     assert result.status == "inactive"
 
 
@@ -441,7 +479,12 @@ def test_an_inactive_teacher_still_shows_missing_hours():
         as_of=date(2024, 1, 1),
         departures=(DepartureFact(date(2023, 6, 1), at(2023, 6, 1)),),
     )
-    assert (result.status, result.hours, result.missing_hours, result.next_due) == ("inactive", 30, 42, None)
+    assert (result.status, result.hours, result.missing_hours, result.next_due) == (
+        "inactive",
+        30,
+        42,
+        None,
+    )
 
 
 def test_inactivity_takes_precedence_over_grace():
@@ -468,7 +511,9 @@ def test_any_one_known_departure_is_enough_among_several():
 
 # --- policy changes -----------------------------------------------------------------------
 
-REFORM = PolicyVersion(date(2025, 9, 1), window_years=1, required_hours=36, recorded_at=at(2025, 6, 1))
+REFORM = PolicyVersion(
+    date(2025, 9, 1), window_years=1, required_hours=36, recorded_at=at(2025, 6, 1)
+)
 
 
 def test_without_any_policy_version_the_initial_policy_applies():
@@ -494,13 +539,25 @@ def test_a_thirty_six_hour_seminar_is_enough_under_the_reform_but_not_the_day_be
     seminar = cert("S-1", 36, date(2025, 6, 1))
     before = judge(seminar, as_of=date(2025, 8, 31), policies=(INITIAL_POLICY, REFORM))
     after = judge(seminar, as_of=date(2025, 9, 1), policies=(INITIAL_POLICY, REFORM))
-    assert (before.status, before.required_hours, before.window_years, before.missing_hours) == ("overdue", 72, 5, 36)
-    assert (after.status, after.required_hours, after.window_years, after.missing_hours) == ("compliant", 36, 1, 0)
+    assert (before.status, before.required_hours, before.window_years, before.missing_hours) == (
+        "overdue",
+        72,
+        5,
+        36,
+    )
+    assert (after.status, after.required_hours, after.window_years, after.missing_hours) == (
+        "compliant",
+        36,
+        1,
+        0,
+    )
     assert after.next_due == date(2026, 6, 1)
 
 
 def test_the_reformed_one_year_window_drops_certificates_older_than_a_year():
-    result = judge(cert("C-1", 72, date(2024, 6, 1)), as_of=date(2025, 9, 1), policies=(INITIAL_POLICY, REFORM))
+    result = judge(
+        cert("C-1", 72, date(2024, 6, 1)), as_of=date(2025, 9, 1), policies=(INITIAL_POLICY, REFORM)
+    )
     assert counts_of(result) == {"C-1": False}
     assert result.status == "overdue"
 
@@ -508,7 +565,12 @@ def test_the_reformed_one_year_window_drops_certificates_older_than_a_year():
 def test_a_version_recorded_after_the_moment_of_knowledge_is_ignored():
     known_at = at(2025, 5, 31)
     assert policy_in_force((INITIAL_POLICY, REFORM), date(2025, 10, 1), known_at) == INITIAL_POLICY
-    result = judge(cert("S-1", 36, date(2025, 6, 1)), as_of=date(2025, 10, 1), known_at=known_at, policies=(INITIAL_POLICY, REFORM))
+    result = judge(
+        cert("S-1", 36, date(2025, 6, 1)),
+        as_of=date(2025, 10, 1),
+        known_at=known_at,
+        policies=(INITIAL_POLICY, REFORM),
+    )
     assert (result.required_hours, result.status) == (72, "overdue")
 
 
@@ -526,8 +588,14 @@ def test_of_two_versions_with_the_same_effective_date_the_later_recorded_one_win
 
 def test_the_latest_started_version_wins_over_an_earlier_one_recorded_later():
     older_but_late = PolicyVersion(date(2010, 1, 1), 3, 60, at(2024, 1, 1))
-    assert policy_in_force((INITIAL_POLICY, REFORM, older_but_late), date(2025, 10, 1), KNOWN) == REFORM
-    assert policy_in_force((INITIAL_POLICY, REFORM, older_but_late), date(2025, 1, 1), KNOWN) == older_but_late
+    assert (
+        policy_in_force((INITIAL_POLICY, REFORM, older_but_late), date(2025, 10, 1), KNOWN)
+        == REFORM
+    )
+    assert (
+        policy_in_force((INITIAL_POLICY, REFORM, older_but_late), date(2025, 1, 1), KNOWN)
+        == older_but_late
+    )
 
 
 def test_a_day_before_every_known_version_uses_the_earliest_known_version():
@@ -547,7 +615,9 @@ def test_when_no_version_is_known_yet_the_initial_policy_applies():
 
 
 def test_the_grace_period_follows_the_window_of_the_policy_in_force():
-    result = judge(as_of=date(2025, 10, 1), service_start=date(2025, 1, 1), policies=(INITIAL_POLICY, REFORM))
+    result = judge(
+        as_of=date(2025, 10, 1), service_start=date(2025, 1, 1), policies=(INITIAL_POLICY, REFORM)
+    )
     assert (result.status, result.next_due) == ("grace", date(2026, 1, 1))
 
 
@@ -570,12 +640,16 @@ def test_a_newcomer_is_overdue_exactly_at_the_end_of_the_window_after_service_st
 
 
 def test_a_newcomer_in_grace_with_some_hours_sees_what_is_missing():
-    result = judge(cert("S-1", 24, date(2023, 1, 1)), as_of=date(2024, 1, 1), service_start=date(2022, 9, 1))
+    result = judge(
+        cert("S-1", 24, date(2023, 1, 1)), as_of=date(2024, 1, 1), service_start=date(2022, 9, 1)
+    )
     assert (result.status, result.hours, result.missing_hours) == ("grace", 24, 48)
 
 
 def test_a_newcomer_with_enough_hours_is_compliant_rather_than_in_grace():
-    result = judge(cert("C-1", 72, date(2023, 1, 1)), as_of=date(2024, 1, 1), service_start=date(2022, 9, 1))
+    result = judge(
+        cert("C-1", 72, date(2023, 1, 1)), as_of=date(2024, 1, 1), service_start=date(2022, 9, 1)
+    )
     assert (result.status, result.next_due) == ("compliant", date(2028, 1, 1))
 
 
@@ -599,12 +673,26 @@ def test_a_teacher_whose_service_starts_after_the_day_in_question_is_in_grace():
         ((cert("C-1", 72, date(2019, 3, 1)),), LONG_SERVING, (), ("due_soon", 72, 0)),
         ((cert("S-1", 50, date(2023, 1, 1)),), date(2022, 1, 1), (), ("grace", 50, 22)),
         ((cert("S-1", 50, date(2023, 1, 1)),), LONG_SERVING, (), ("overdue", 50, 22)),
-        ((cert("S-1", 50, date(2023, 1, 1)),), LONG_SERVING, (DepartureFact(date(2023, 6, 1), RECORDED),), ("inactive", 50, 22)),
-        ((cert("C-1", 90, date(2023, 1, 1)),), LONG_SERVING, (DepartureFact(date(2023, 6, 1), RECORDED),), ("inactive", 90, 0)),
+        (
+            (cert("S-1", 50, date(2023, 1, 1)),),
+            LONG_SERVING,
+            (DepartureFact(date(2023, 6, 1), RECORDED),),
+            ("inactive", 50, 22),
+        ),
+        (
+            (cert("C-1", 90, date(2023, 1, 1)),),
+            LONG_SERVING,
+            (DepartureFact(date(2023, 6, 1), RECORDED),),
+            ("inactive", 90, 0),
+        ),
     ],
 )
-def test_missing_hours_are_what_is_left_to_reach_the_requirement_in_every_status(certificates, service_start, departures, expected):
-    result = judge(*certificates, as_of=date(2024, 1, 1), service_start=service_start, departures=departures)
+def test_missing_hours_are_what_is_left_to_reach_the_requirement_in_every_status(
+    certificates, service_start, departures, expected
+):
+    result = judge(
+        *certificates, as_of=date(2024, 1, 1), service_start=service_start, departures=departures
+    )
     assert (result.status, result.hours, result.missing_hours) == expected
 
 
@@ -635,7 +723,13 @@ def test_the_listing_shows_expired_revoked_duplicate_and_future_certificates_as_
         cert("FUTURE", 72, date(2024, 5, 1)),
         as_of=date(2024, 1, 1),
     )
-    assert counts_of(result) == {"EXPIRED": False, "REVOKED": False, "VALID": True, "DUP": False, "FUTURE": False}
+    assert counts_of(result) == {
+        "EXPIRED": False,
+        "REVOKED": False,
+        "VALID": True,
+        "DUP": False,
+        "FUTURE": False,
+    }
     assert result.hours == 20
 
 
@@ -691,7 +785,11 @@ def test_a_certificate_cannot_carry_negative_hours():
 
 def test_facts_and_verdicts_are_immutable():
     result = judge(cert("C-1", 72, date(2023, 1, 1)), as_of=date(2024, 1, 1))
-    for value, field in ((result, "status"), (result.certificates[0], "counts"), (INITIAL_POLICY, "required_hours")):
+    for value, field in (
+        (result, "status"),
+        (result.certificates[0], "counts"),
+        (INITIAL_POLICY, "required_hours"),
+    ):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, field, None)
 
@@ -746,7 +844,9 @@ def test_the_verdict_is_internally_consistent(s):
     assert result.hours >= 0
     assert result.missing_hours == max(0, H - result.hours)
     assert result.hours == sum(c.hours for c in result.certificates if c.counts)
-    assert [(c.issued_on, c.number) for c in result.certificates] == sorted((c.issued_on, c.number) for c in result.certificates)
+    assert [(c.issued_on, c.number) for c in result.certificates] == sorted(
+        (c.issued_on, c.number) for c in result.certificates
+    )
     if result.status != "inactive":
         assert (result.status in ("compliant", "due_soon")) == (result.hours >= H)
     assert (result.next_due is None) == (result.status in ("overdue", "inactive"))
@@ -765,7 +865,11 @@ def test_the_due_date_rests_on_the_fewest_newest_certificates_that_reach_the_req
         return
     counting = [c for c in result.certificates if c.counts]
     # E is a counting issue date W years before next_due (29 Feb and 28 Feb may both map to 28 Feb)
-    candidates = {c.issued_on for c in counting if add_years(c.issued_on, result.window_years) == result.next_due}
+    candidates = {
+        c.issued_on
+        for c in counting
+        if add_years(c.issued_on, result.window_years) == result.next_due
+    }
     assert any(
         sum(c.hours for c in counting if c.issued_on >= e) >= result.required_hours
         and sum(c.hours for c in counting if c.issued_on > e) < result.required_hours
@@ -774,8 +878,16 @@ def test_the_due_date_rests_on_the_fewest_newest_certificates_that_reach_the_req
 
 
 @settings(max_examples=300)
-@given(scenarios, certificate_facts, departure_facts, policy_versions, st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=4000)))
-def test_facts_recorded_after_the_moment_of_knowledge_never_change_the_verdict(s, extra_cert, extra_departure, extra_policy, delay):
+@given(
+    scenarios,
+    certificate_facts,
+    departure_facts,
+    policy_versions,
+    st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=4000)),
+)
+def test_facts_recorded_after_the_moment_of_knowledge_never_change_the_verdict(
+    s, extra_cert, extra_departure, extra_policy, delay
+):
     later = s["known_at"] + delay
     changed = dict(
         s,

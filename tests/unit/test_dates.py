@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from registry.domain.dates import add_years, parse_date, parse_datetime
 
-UTC = timezone.utc
+UTC = UTC
 
 
 # --- add_years ---------------------------------------------------------------
@@ -121,7 +121,9 @@ def test_anything_but_yyyy_mm_dd_is_rejected_with_a_message_naming_the_format(te
         parse_date(text)
 
 
-@pytest.mark.parametrize("text", ["2025-02-29", "2025-13-01", "2025-00-10", "2025-04-31", "0000-01-01"])
+@pytest.mark.parametrize(
+    "text", ["2025-02-29", "2025-13-01", "2025-00-10", "2025-04-31", "0000-01-01"]
+)
 def test_a_well_formed_but_impossible_date_is_rejected(text):
     with pytest.raises(ValueError, match="no such calendar day"):
         parse_date(text)
@@ -172,7 +174,9 @@ def test_a_bare_date_is_rejected_as_a_datetime_because_it_carries_no_offset():
         parse_datetime("2025-01-31")
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "2025-01-31T25:00:00Z", "2025-02-30T00:00:00Z", "31.01.2025 09:30"])
+@pytest.mark.parametrize(
+    "text", ["", "yesterday", "2025-01-31T25:00:00Z", "2025-02-30T00:00:00Z", "31.01.2025 09:30"]
+)
 def test_a_malformed_datetime_is_rejected_with_a_message_naming_iso_8601(text):
     with pytest.raises(ValueError, match="ISO 8601"):
         parse_datetime(text)

@@ -9,8 +9,21 @@ from registry.domain.limits import MAX_LENGTH
 from registry.domain.values import check_code, check_pin, check_text
 
 
-@pytest.mark.parametrize("bad", ["A\x00B", "A\x07B", "A\x1bB", "A\x7fB", "A\x85B", "A\x9fB",
-                                 "A\ud800B", "A\nB", "A\tB", "A\rB"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "A\x00B",
+        "A\x07B",
+        "A\x1bB",
+        "A\x7fB",
+        "A\x85B",
+        "A\x9fB",
+        "A\ud800B",
+        "A\nB",
+        "A\tB",
+        "A\rB",
+    ],
+)
 def test_a_one_line_field_refuses_any_control_character(bad):
     with pytest.raises(RuleViolationError) as caught:
         check_text(bad, "full_name")
@@ -57,8 +70,7 @@ def test_the_limit_counts_characters_after_normalisation():
     assert len(check_text(decomposed, "subject")) == MAX_LENGTH["subject"]
 
 
-@pytest.mark.parametrize("check, value", [(check_pin, "21505198512345\n"),
-                                          (check_code, "KAE\n")])
+@pytest.mark.parametrize("check, value", [(check_pin, "21505198512345\n"), (check_code, "KAE\n")])
 def test_a_trailing_newline_does_not_slip_through_a_pattern(check, value):
     with pytest.raises(RuleViolationError):
         check(value)

@@ -5,8 +5,14 @@ from datetime import date
 import pytest
 
 from registry.domain.errors import RuleViolationError
-from registry.domain.values import (check_certificate_number, check_course, check_district,
-                                    check_hours, check_pin, pin_birth_date)
+from registry.domain.values import (
+    check_certificate_number,
+    check_course,
+    check_district,
+    check_hours,
+    check_pin,
+    pin_birth_date,
+)
 
 
 @pytest.mark.parametrize("pin", ["21505198512345", "10101200099999", "32902200012345"])
@@ -14,17 +20,20 @@ def test_a_pin_of_fourteen_digits_with_a_real_birth_date_is_accepted(pin):
     assert check_pin(pin) == pin
 
 
-@pytest.mark.parametrize("pin, why", [
-    ("2150519851234", "13 digits"),
-    ("215051985123456", "15 digits"),
-    ("2150519851234a", "a letter"),
-    ("23002198512345", "30 February"),
-    ("21513198512345", "month 13"),
-    ("22902202312345", "29 February of a common year"),
-    ("20101209912345", "born in the future"),
-    (21505198512345, "a number, not text"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "pin, why",
+    [
+        ("2150519851234", "13 digits"),
+        ("215051985123456", "15 digits"),
+        ("2150519851234a", "a letter"),
+        ("23002198512345", "30 February"),
+        ("21513198512345", "month 13"),
+        ("22902202312345", "29 February of a common year"),
+        ("20101209912345", "born in the future"),
+        (21505198512345, "a number, not text"),
+        ("", "empty"),
+    ],
+)
 def test_a_malformed_pin_is_refused_with_the_invalid_pin_rule(pin, why):
     with pytest.raises(RuleViolationError) as caught:
         check_pin(pin)

@@ -13,16 +13,19 @@ from flask_smorest import Api
 
 from registry.domain.errors import InvalidInputError
 from web import errors
-from web.api import (audit, certificates, imports, paths, programmes, providers, statistics,
-                     teachers)
+from web.api import audit, certificates, imports, paths, programmes, providers, statistics, teachers
 from web.api.base import read_headers
 from web.auth import require_actor
 from web.schemas.common import ErrorSchema
 
 PREFIX = "/api/v1"
 DOCS_ASSETS = f"{PREFIX}/docs/assets"
-PUBLIC_READS = (f"{PREFIX}/verify/", f"{PREFIX}/open-data/", f"{PREFIX}/openapi.json",
-                f"{PREFIX}/docs")
+PUBLIC_READS = (
+    f"{PREFIX}/verify/",
+    f"{PREFIX}/open-data/",
+    f"{PREFIX}/openapi.json",
+    f"{PREFIX}/docs",
+)
 PUBLIC_PATHS = (PREFIX, f"{PREFIX}/")
 SELF_DESCRIPTION = (f"{PREFIX}/openapi.json", f"{PREFIX}/docs")
 BLUEPRINTS = (providers, programmes, teachers, certificates, statistics, audit, imports)
@@ -56,34 +59,42 @@ def _api_config(app: Flask) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_PATH": "docs" if assets else None,
         "OPENAPI_SWAGGER_UI_URL": f"{DOCS_ASSETS}/",
         "API_SPEC_OPTIONS": {
-            "info": {"description": "National registry of teachers' qualification "
-                                    "upgrading of the Kyrgyz Republic. Every write is an "
-                                    "immutable event; see X-Registry-Position and "
-                                    "min_position for reading your own writes.\n\n"
-                                    "Reads answer at once from the views, which follow "
-                                    "the log a moment behind (longer after a start or a "
-                                    "large import): every read says where they stood in "
-                                    "X-Registry-Position and how many events they had "
-                                    "still to apply in X-Registry-Lag. A read with "
-                                    "min_position=N waits (up to a few seconds, then 503 "
-                                    "with Retry-After) until they hold position N; it "
-                                    "waits only once the caller is authorised, a few "
-                                    "waits at a time per server process (more: 503 "
-                                    "too_many_waiting_reads with Retry-After), and a "
-                                    "position far beyond the log's last event is refused "
-                                    "at once (422 position_beyond_head).\n\n"
-                                    "Every error is {\"error\": {code, message, fields}}. "
-                                    "A method a path does not offer answers 405 with an "
-                                    "Allow header. Control characters in a query or path "
-                                    "value, integers beyond 64 bits or a documented "
-                                    "maximum, and dates outside 1900-01-01 to 2999-12-31 "
-                                    "are 400 naming the field. Failed tokens and "
-                                    "verification lookups are throttled (429 with "
-                                    "Retry-After); a database that cannot be reached is "
-                                    "503 database_unavailable with Retry-After."},
-            "components": {"securitySchemes": {"bearer": {
-                "type": "http", "scheme": "bearer",
-                "description": "A token from `registry users create`."}}},
+            "info": {
+                "description": "National registry of teachers' qualification "
+                "upgrading of the Kyrgyz Republic. Every write is an "
+                "immutable event; see X-Registry-Position and "
+                "min_position for reading your own writes.\n\n"
+                "Reads answer at once from the views, which follow "
+                "the log a moment behind (longer after a start or a "
+                "large import): every read says where they stood in "
+                "X-Registry-Position and how many events they had "
+                "still to apply in X-Registry-Lag. A read with "
+                "min_position=N waits (up to a few seconds, then 503 "
+                "with Retry-After) until they hold position N; it "
+                "waits only once the caller is authorised, a few "
+                "waits at a time per server process (more: 503 "
+                "too_many_waiting_reads with Retry-After), and a "
+                "position far beyond the log's last event is refused "
+                "at once (422 position_beyond_head).\n\n"
+                'Every error is {"error": {code, message, fields}}. '
+                "A method a path does not offer answers 405 with an "
+                "Allow header. Control characters in a query or path "
+                "value, integers beyond 64 bits or a documented "
+                "maximum, and dates outside 1900-01-01 to 2999-12-31 "
+                "are 400 naming the field. Failed tokens and "
+                "verification lookups are throttled (429 with "
+                "Retry-After); a database that cannot be reached is "
+                "503 database_unavailable with Retry-After."
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A token from `registry users create`.",
+                    }
+                }
+            },
             "security": [{"bearer": []}],
         },
     }
@@ -92,12 +103,16 @@ def _api_config(app: Flask) -> dict[str, Any]:
 def _check_body() -> None:
     """JSON writes must say they are JSON (imports take CSV); a path or method not
     offered is answered by routing (404, or 405 with Allow) whatever the body."""
-    if request.method not in ("POST", "PUT", "PATCH") or request.path.endswith("/imports") \
-            or request.url_rule is None:
+    if (
+        request.method not in ("POST", "PUT", "PATCH")
+        or request.path.endswith("/imports")
+        or request.url_rule is None
+    ):
         return
     if not request.is_json:
-        raise InvalidInputError("The request body must be JSON (Content-Type: "
-                                "application/json).", code="not_json")
+        raise InvalidInputError(
+            "The request body must be JSON (Content-Type: application/json).", code="not_json"
+        )
 
 
 def _before_api_request() -> None:
@@ -109,7 +124,8 @@ def _before_api_request() -> None:
     if not request.path.startswith(f"{PREFIX}/"):
         return
     public = request.method in ("GET", "HEAD") and (
-        request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS)
+        request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS
+    )
     if not public and request.url_rule is not None:
         require_actor()
     _check_body()
@@ -145,9 +161,12 @@ def init_app(app: Flask) -> None:
     @app.get(f"{PREFIX}/")
     def api_index():
         """Where the API describes itself."""
-        return {"name": app.config["API_TITLE"], "version": app.config["API_VERSION"],
-                "openapi": f"{PREFIX}/openapi.json",
-                "docs": f"{PREFIX}/docs" if assets else None}
+        return {
+            "name": app.config["API_TITLE"],
+            "version": app.config["API_VERSION"],
+            "openapi": f"{PREFIX}/openapi.json",
+            "docs": f"{PREFIX}/docs" if assets else None,
+        }
 
     @app.get(f"{DOCS_ASSETS}/<path:filename>")
     def api_docs_assets(filename: str):

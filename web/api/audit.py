@@ -6,8 +6,15 @@ from flask.views import MethodView
 
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import describe, require_actor
-from web.schemas.audit import (EventsArgs, EventsOut, LedgerOut, MeOut, PolicyIn, PolicyList,
-                               PolicyOut)
+from web.schemas.audit import (
+    EventsArgs,
+    EventsOut,
+    LedgerOut,
+    MeOut,
+    PolicyIn,
+    PolicyList,
+    PolicyOut,
+)
 from web.schemas.common import ReadArgs
 
 # Credential hashes are stored in account events; nobody needs them over the API.
@@ -19,8 +26,10 @@ def redacted(event: dict) -> dict:
     data = event.get("data") or {}
     if not any(name in data for name in SECRET_FIELDS):
         return event
-    return {**event, "data": {k: ("[redacted]" if k in SECRET_FIELDS and v else v)
-                              for k, v in data.items()}}
+    return {
+        **event,
+        "data": {k: ("[redacted]" if k in SECRET_FIELDS and v else v) for k, v in data.items()},
+    }
 
 
 blp = Blueprint("audit", __name__, description="Event log, ledger, policies, accounts.")
@@ -72,8 +81,7 @@ class Policies(MethodView):
     def post(self, body):
         """Adopt a policy version effective from a date (admin)."""
         actor = require_actor()
-        return written(registry().adopt_policy(actor, **body,
-                                               idempotency_key=idempotency_key()))
+        return written(registry().adopt_policy(actor, **body, idempotency_key=idempotency_key()))
 
 
 @blp.route("/me")

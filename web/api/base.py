@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import marshmallow as ma
 from flask import g, request
@@ -32,39 +33,61 @@ LAG_HEADER = "X-Registry-Lag"
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 IDEMPOTENCY_PARAMETER = {
-    "in": "header", "name": "Idempotency-Key", "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200,
-               "pattern": "^[\\x21-\\x7e]{1,200}$", "example": "3f1c9a2e-retry-1"},
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": "^[\\x21-\\x7e]{1,200}$",
+        "example": "3f1c9a2e-retry-1",
+    },
     "description": "1–200 printable ASCII characters without spaces (a UUID will do). A "
-                   "retry with the same key returns the first response and records "
-                   "nothing twice, even while the first is still running; the same key "
-                   "with a different body is refused (422). Another key format: 400 "
-                   "invalid_idempotency_key.",
+    "retry with the same key returns the first response and records "
+    "nothing twice, even while the first is still running; the same key "
+    "with a different body is refused (422). Another key format: 400 "
+    "invalid_idempotency_key.",
 }
-POSITION_HEADER_DOC = {POSITION_HEADER: {
-    "description": "Global position of the write's last event; pass it as min_position "
-                   "to read your own write.", "schema": {"type": "integer"}}}
+POSITION_HEADER_DOC = {
+    POSITION_HEADER: {
+        "description": "Global position of the write's last event; pass it as min_position "
+        "to read your own write.",
+        "schema": {"type": "integer"},
+    }
+}
 READ_HEADERS_DOC = {
-    POSITION_HEADER: {"description": "The position every view had reached when this "
-                                     "answer was read: it holds every write up to there.",
-                      "schema": {"type": "integer"}},
-    LAG_HEADER: {"description": "How many events the log held beyond that position "
-                                "(0: the answer was current). Reads never wait unless "
-                                "asked to with min_position; after a start or a large "
-                                "import this says how far behind an answer is.",
-                 "schema": {"type": "integer"}},
+    POSITION_HEADER: {
+        "description": "The position every view had reached when this "
+        "answer was read: it holds every write up to there.",
+        "schema": {"type": "integer"},
+    },
+    LAG_HEADER: {
+        "description": "How many events the log held beyond that position "
+        "(0: the answer was current). Reads never wait unless "
+        "asked to with min_position; after a start or a large "
+        "import this says how far behind an answer is.",
+        "schema": {"type": "integer"},
+    },
 }
 PUBLIC = {"security": []}
-CSV_CONTENT = {"schema": {"type": "string", "description": "UTF-8 CSV with a BOM and a "
-                                                           "header row (?format=csv)."}}
+CSV_CONTENT = {
+    "schema": {
+        "type": "string",
+        "description": "UTF-8 CSV with a BOM and a header row (?format=csv).",
+    }
+}
 
 
 class StrictParser(FlaskParser):
     """Malformed input is a 400 (422 is kept for rule violations); unknown query args too."""
 
     DEFAULT_VALIDATION_STATUS = 400
-    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
-                                   "query": ma.RAISE, "querystring": ma.RAISE}
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
 
     def load_json(self, req, schema):
         """The JSON body; too deep a nesting is malformed input."""
@@ -79,36 +102,44 @@ class Blueprint(SmorestBlueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
-    def write(self, status: int, schema: Any, *, description: str | None = None
-              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def write(
+        self, status: int, schema: Any, *, description: str | None = None
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document and shape a write: Idempotency-Key in, X-Registry-Position out."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            func = self.response(status, schema, description=description,
-                                 headers=POSITION_HEADER_DOC)(func)
+            func = self.response(
+                status, schema, description=description, headers=POSITION_HEADER_DOC
+            )(func)
             func = self.doc(parameters=[IDEMPOTENCY_PARAMETER])(func)
             for code in (400, 401, 403, 404, 409, 422, 429, 503):
-                func = self.alt_response(code, schema=ErrorSchema, description=_ERRORS[code],
-                                         headers=_RETRY_DOC if code in (429, 503) else None
-                                         )(func)
+                func = self.alt_response(
+                    code,
+                    schema=ErrorSchema,
+                    description=_ERRORS[code],
+                    headers=_RETRY_DOC if code in (429, 503) else None,
+                )(func)
             return func
 
         return decorator
 
-    def read(self, schema: Any, *, public: bool = False, csv: bool = False
-             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def read(
+        self, schema: Any, *, public: bool = False, csv: bool = False
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document and shape a read (200, or the errors a read can answer); `csv`: it
         also answers text/csv (?format=csv)."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             func = self.response(200, schema, headers=READ_HEADERS_DOC)(func)
-            codes = (400, 404, 422, 429, 503) if public else (400, 401, 403, 404, 422, 429,
-                                                               503)
+            codes = (400, 404, 422, 429, 503) if public else (400, 401, 403, 404, 422, 429, 503)
             for code in codes:
                 description = _READ_ERRORS.get(code, _ERRORS[code])
-                func = self.alt_response(code, schema=ErrorSchema, description=description,
-                                         headers=_RETRY_DOC if code in (429, 503) else None
-                                         )(func)
+                func = self.alt_response(
+                    code,
+                    schema=ErrorSchema,
+                    description=description,
+                    headers=_RETRY_DOC if code in (429, 503) else None,
+                )(func)
             if csv:
                 func = self.doc(responses={200: {"content": {"text/csv": CSV_CONTENT}}})(func)
             if public:
@@ -118,25 +149,33 @@ class Blueprint(SmorestBlueprint):
         return decorator
 
 
-_ERRORS = {400: "Malformed request: bad JSON, wrong type, unknown field, bad date.",
-           401: "No valid credentials.", 403: "The role or scope does not allow this.",
-           404: "Not found (or not visible to this account).",
-           409: "Duplicate or conflicting state.", 422: "Valid input that breaks a rule.",
-           429: "Too many attempts (failed tokens from this address, verification "
-                "lookups); try again after Retry-After seconds.",
-           503: "The database could not be reached (database_unavailable); try again "
-                "after Retry-After seconds. Nothing was recorded unless a retry with the "
-                "same Idempotency-Key says so."}
+_ERRORS = {
+    400: "Malformed request: bad JSON, wrong type, unknown field, bad date.",
+    401: "No valid credentials.",
+    403: "The role or scope does not allow this.",
+    404: "Not found (or not visible to this account).",
+    409: "Duplicate or conflicting state.",
+    422: "Valid input that breaks a rule.",
+    429: "Too many attempts (failed tokens from this address, verification "
+    "lookups); try again after Retry-After seconds.",
+    503: "The database could not be reached (database_unavailable); try again "
+    "after Retry-After seconds. Nothing was recorded unless a retry with the "
+    "same Idempotency-Key says so.",
+}
 _READ_ERRORS = {
     422: "min_position is beyond the log's last event by more than a small margin "
-         "(position_beyond_head): no write has been given that position.",
+    "(position_beyond_head): no write has been given that position.",
     503: "The views did not reach min_position in time (projections_behind), too many "
-         "reads are already waiting in this server process (too_many_waiting_reads), or "
-         "the database could not be reached (database_unavailable); try again after "
-         "Retry-After seconds.",
+    "reads are already waiting in this server process (too_many_waiting_reads), or "
+    "the database could not be reached (database_unavailable); try again after "
+    "Retry-After seconds.",
 }
-_RETRY_DOC = {"Retry-After": {"description": "Seconds to wait before trying again.",
-                              "schema": {"type": "integer"}}}
+_RETRY_DOC = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    }
+}
 
 
 def idempotency_key() -> str | None:
@@ -146,9 +185,12 @@ def idempotency_key() -> str | None:
         return None
     key = key.strip()
     if not _KEY.match(key):
-        raise ApiError(400, "invalid_idempotency_key",
-                       "An Idempotency-Key is 1–200 printable ASCII characters.",
-                       {"Idempotency-Key": ["1–200 printable ASCII characters."]})
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            "An Idempotency-Key is 1–200 printable ASCII characters.",
+            {"Idempotency-Key": ["1–200 printable ASCII characters."]},
+        )
     return key
 
 
@@ -187,15 +229,21 @@ def _reading() -> None:
         try:
             position = int(raw.strip())
         except ValueError:
-            raise InvalidInputError("min_position must be a whole number ≥ 0.",
-                                    field="min_position", code="invalid_input") from None
+            raise InvalidInputError(
+                "min_position must be a whole number ≥ 0.",
+                field="min_position",
+                code="invalid_input",
+            ) from None
         try:
             current.queries.wait_for(position, timeout=current.settings.read_wait_timeout_s)
         except TooManyWaitsError:
-            raise ApiError(503, "too_many_waiting_reads",
-                           "Too many reads are waiting for the views at the moment; try "
-                           "again shortly, or read without min_position.",
-                           headers={"Retry-After": "1"}) from None
+            raise ApiError(
+                503,
+                "too_many_waiting_reads",
+                "Too many reads are waiting for the views at the moment; try "
+                "again shortly, or read without min_position.",
+                headers={"Retry-After": "1"},
+            ) from None
     try:
         g.registry_standing = current.queries.standing()
     except Exception:  # the read goes on (its own queries meet any database fault)
@@ -205,8 +253,11 @@ def _reading() -> None:
 def read_headers(response) -> None:
     """X-Registry-Position and X-Registry-Lag on an API read (where the views stood
     when it read them; measured afterwards for a read that did not use them)."""
-    if request.method not in ("GET", "HEAD") or response.status_code in (401, 403) \
-            or POSITION_HEADER in response.headers:
+    if (
+        request.method not in ("GET", "HEAD")
+        or response.status_code in (401, 403)
+        or POSITION_HEADER in response.headers
+    ):
         return
     standing = g.get("registry_standing")
     if standing is None:
@@ -218,5 +269,3 @@ def read_headers(response) -> None:
     position, head = standing
     response.headers[POSITION_HEADER] = str(position)
     response.headers[LAG_HEADER] = str(max(0, head - position))
-
-

@@ -5,11 +5,19 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
+from web.api.paths import NUMBER_PARAMETER
 from web.auth import require_actor
 from web.errors import ApiError
-from web.api.paths import NUMBER_PARAMETER
-from web.schemas.certificates import (CertificateIn, CertificateOut, DuplicateIn, IssuedOut,
-                                      LegacyIn, NumberArgs, VerifiedOut, VerifyArgs)
+from web.schemas.certificates import (
+    CertificateIn,
+    CertificateOut,
+    DuplicateIn,
+    IssuedOut,
+    LegacyIn,
+    NumberArgs,
+    VerifiedOut,
+    VerifyArgs,
+)
 from web.schemas.common import ReadArgs, ReasonSchema
 
 blp = Blueprint("certificates", __name__, description="Certificates and their verification.")
@@ -24,8 +32,11 @@ class Issue(MethodView):
     def post(self, body, enrolment_id):
         """Issue the certificate of a passed enrolment; answers its verification code."""
         actor = require_actor()
-        return written(registry().issue_certificate(actor, enrolment_id, **body,
-                                                    idempotency_key=idempotency_key()))
+        return written(
+            registry().issue_certificate(
+                actor, enrolment_id, **body, idempotency_key=idempotency_key()
+            )
+        )
 
 
 @blp.route("/certificates/legacy")
@@ -37,8 +48,9 @@ class Legacy(MethodView):
     def post(self, body):
         """Record a legacy (paper) certificate without an enrolment."""
         actor = require_actor()
-        return written(registry().record_legacy_certificate(
-            actor, **body, idempotency_key=idempotency_key()))
+        return written(
+            registry().record_legacy_certificate(actor, **body, idempotency_key=idempotency_key())
+        )
 
 
 def visible_certificate(number: str):
@@ -69,8 +81,7 @@ class Certificate(MethodView):
         return visible_certificate(number)
 
 
-@blp.route("/certificates/<number:number>/revocation",
-           parameters=[NUMBER_PARAMETER])
+@blp.route("/certificates/<number:number>/revocation", parameters=[NUMBER_PARAMETER])
 class Revocation(MethodView):
     """Revoking a certificate (its duplicates with it)."""
 
@@ -79,12 +90,14 @@ class Revocation(MethodView):
     def post(self, body, number):
         """Revoke a certificate with a reason; its enrolment may then be certified again."""
         actor = require_actor()
-        return written(registry().revoke_certificate(actor, number, reason=body["reason"],
-                                                     idempotency_key=idempotency_key()))
+        return written(
+            registry().revoke_certificate(
+                actor, number, reason=body["reason"], idempotency_key=idempotency_key()
+            )
+        )
 
 
-@blp.route("/certificates/<number:number>/duplicate",
-           parameters=[NUMBER_PARAMETER])
+@blp.route("/certificates/<number:number>/duplicate", parameters=[NUMBER_PARAMETER])
 class Duplicate(MethodView):
     """Replacing a lost original."""
 
@@ -93,8 +106,9 @@ class Duplicate(MethodView):
     def post(self, body, number):
         """Issue a duplicate under a new number pointing to the original."""
         actor = require_actor()
-        return written(registry().issue_duplicate(actor, number, **body,
-                                                  idempotency_key=idempotency_key()))
+        return written(
+            registry().issue_duplicate(actor, number, **body, idempotency_key=idempotency_key())
+        )
 
 
 @blp.route("/verify/<number:number>", parameters=[NUMBER_PARAMETER])
@@ -107,6 +121,7 @@ class Verify(MethodView):
         """Anyone: a certificate's facts and status when number and code match; never a PIN."""
         found = queries().verify(number, args["code"])
         if found is None:
-            raise ApiError(404, "not_verified", "No certificate matches this number and "
-                           "verification code.")
+            raise ApiError(
+                404, "not_verified", "No certificate matches this number and verification code."
+            )
         return found

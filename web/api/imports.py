@@ -17,10 +17,19 @@ log = logging.getLogger(__name__)
 
 blp = Blueprint("imports", __name__, description="Bulk CSV imports.")
 
-CSV_BODY = {"required": True, "content": {"text/csv": {"schema": {
-    "type": "string", "description": "UTF-8 CSV with a header row: the columns of POST "
-    "/certificates/legacy, or programme results (programme_id, pin, passed, assessed_on, "
-    "number, issued_on)."}}}}
+CSV_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {
+            "schema": {
+                "type": "string",
+                "description": "UTF-8 CSV with a header row: the columns of POST "
+                "/certificates/legacy, or programme results (programme_id, pin, passed, assessed_on, "
+                "number, issued_on).",
+            }
+        }
+    },
+}
 
 
 def csv_text() -> str:
@@ -28,13 +37,15 @@ def csv_text() -> str:
     upload = request.files.get("file")
     raw = upload.read() if upload is not None else request.get_data(cache=False)
     if not raw.strip():
-        raise ApiError(400, "empty_body", "Send the CSV file as the request body.",
-                       {"body": ["Empty."]})
+        raise ApiError(
+            400, "empty_body", "Send the CSV file as the request body.", {"body": ["Empty."]}
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ApiError(400, "not_utf8", "The CSV must be encoded in UTF-8.",
-                       {"body": ["Not UTF-8."]}) from None
+        raise ApiError(
+            400, "not_utf8", "The CSV must be encoded in UTF-8.", {"body": ["Not UTF-8."]}
+        ) from None
 
 
 @blp.route("/imports")
@@ -48,6 +59,7 @@ class Imports(MethodView):
         actor = require_actor("import_records")
         text = csv_text()
         from registry.imports import import_csv
+
         app = registry()
         key = idempotency_key()
         try:
@@ -57,9 +69,13 @@ class Imports(MethodView):
                 return report, ({POSITION_HEADER: str(position)} if position else {})
             # A retried import answers its first report, stored under the key.
             digest = hashlib.sha256(text.encode()).hexdigest()
-            result = app.commands.run(actor, "import_csv", {"sha256": digest},
-                                      lambda session: import_csv(app, actor, text).to_dict(),
-                                      idempotency_key=key)
+            result = app.commands.run(
+                actor,
+                "import_csv",
+                {"sha256": digest},
+                lambda session: import_csv(app, actor, text).to_dict(),
+                idempotency_key=key,
+            )
             return written(result)
         finally:
             if app.commands.batch is not None:

@@ -30,7 +30,8 @@ NUMBER_DESCRIPTION = (
     f"/certificates/{NUMBER_EXAMPLE}. A path ending in /revocation or /duplicate is that "
     "action on the number before it (POST), so POST /certificates/A/B/revocation revokes "
     "A/B and a GET of that path reads the certificate numbered A/B/revocation; "
-    "GET /certificates?number= reads any number whatever it ends with.")
+    "GET /certificates?number= reads any number whatever it ends with."
+)
 NUMBER_PARAMETER = {"in": "path", "name": "number", "description": NUMBER_DESCRIPTION}
 PIN_DESCRIPTION = "14 digits: sex digit, birth date DDMMYYYY, 5-digit serial."
 PIN_PARAMETER = {"in": "path", "name": "pin", "description": PIN_DESCRIPTION}
@@ -46,8 +47,13 @@ class PinConverter(UnicodeConverter):
 
 def number_schema(converter: Any) -> dict[str, Any]:
     """The OpenAPI schema of a number in a path: the domain's rule."""
-    return {"type": "string", "pattern": NUMBER_PATTERN, "minLength": 1, "maxLength": 64,
-            "example": NUMBER_EXAMPLE}
+    return {
+        "type": "string",
+        "pattern": NUMBER_PATTERN,
+        "minLength": 1,
+        "maxLength": 64,
+        "example": NUMBER_EXAMPLE,
+    }
 
 
 def pin_schema(converter: Any) -> dict[str, Any]:
@@ -62,9 +68,12 @@ def check_path_values() -> None:
         return
     for name, value in (request.view_args or {}).items():
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-            raise ApiError(400, "invalid_input",
-                           f"Invalid request ({name}: control characters are not allowed).",
-                           {name: ["Control characters are not allowed."]})
+            raise ApiError(
+                400,
+                "invalid_input",
+                f"Invalid request ({name}: control characters are not allowed).",
+                {name: ["Control characters are not allowed."]},
+            )
 
 
 def register_converters(app: Flask, api: Any) -> None:

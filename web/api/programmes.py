@@ -7,8 +7,16 @@ from flask.views import MethodView
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import require_actor
 from web.schemas.common import ReadArgs
-from web.schemas.providers import (AssessmentIn, EnrolmentIn, EnrolmentOut, ProgrammeArgs,
-                                   ProgrammeIn, ProgrammeList, ProgrammeOut, WithdrawalIn)
+from web.schemas.providers import (
+    AssessmentIn,
+    EnrolmentIn,
+    EnrolmentOut,
+    ProgrammeArgs,
+    ProgrammeIn,
+    ProgrammeList,
+    ProgrammeOut,
+    WithdrawalIn,
+)
 
 blp = Blueprint("programmes", __name__, description="Programmes and enrolments.")
 
@@ -29,8 +37,9 @@ class Programmes(MethodView):
     def post(self, body):
         """Register a programme (admin, or a registrar of its provider)."""
         actor = require_actor()
-        return written(registry().register_programme(actor, body,
-                                                     idempotency_key=idempotency_key()))
+        return written(
+            registry().register_programme(actor, body, idempotency_key=idempotency_key())
+        )
 
 
 @blp.route("/programmes/<programme_id>")
@@ -54,8 +63,9 @@ class Enrolments(MethodView):
     def post(self, body, programme_id):
         """Enrol a teacher (at most once per programme)."""
         actor = require_actor()
-        return written(registry().enrol(actor, programme_id, body["pin"],
-                                        idempotency_key=idempotency_key()))
+        return written(
+            registry().enrol(actor, programme_id, body["pin"], idempotency_key=idempotency_key())
+        )
 
 
 @blp.route("/enrolments/<enrolment_id>")
@@ -79,10 +89,16 @@ class Assessments(MethodView):
     def post(self, body, enrolment_id):
         """Record an assessment (a failed teacher may be re-assessed)."""
         actor = require_actor()
-        return written(registry().assess(actor, enrolment_id, passed=body["passed"],
-                                         score=body.get("score"),
-                                         assessed_on=body["assessed_on"],
-                                         idempotency_key=idempotency_key()))
+        return written(
+            registry().assess(
+                actor,
+                enrolment_id,
+                passed=body["passed"],
+                score=body.get("score"),
+                assessed_on=body["assessed_on"],
+                idempotency_key=idempotency_key(),
+            )
+        )
 
 
 @blp.route("/enrolments/<enrolment_id>/withdrawal")
@@ -94,5 +110,6 @@ class Withdrawal(MethodView):
     def post(self, body, enrolment_id):
         """Withdraw a teacher from a programme."""
         actor = require_actor()
-        return written(registry().withdraw(actor, enrolment_id, **body,
-                                           idempotency_key=idempotency_key()))
+        return written(
+            registry().withdraw(actor, enrolment_id, **body, idempotency_key=idempotency_key())
+        )

@@ -28,8 +28,9 @@ class Providers(MethodView):
     def post(self, body):
         """Register a provider (admin)."""
         actor = require_actor()
-        return written(registry().register_provider(actor, **body,
-                                                    idempotency_key=idempotency_key()))
+        return written(
+            registry().register_provider(actor, **body, idempotency_key=idempotency_key())
+        )
 
 
 @blp.route("/providers/<code>")
@@ -53,8 +54,11 @@ class Suspension(MethodView):
     def post(self, body, code):
         """Suspend a provider (admin)."""
         actor = require_actor()
-        return written(registry().suspend_provider(actor, code, reason=body["reason"],
-                                                   idempotency_key=idempotency_key()))
+        return written(
+            registry().suspend_provider(
+                actor, code, reason=body["reason"], idempotency_key=idempotency_key()
+            )
+        )
 
 
 @blp.route("/providers/<code>/reinstatement")
@@ -66,8 +70,11 @@ class Reinstatement(MethodView):
     def post(self, body, code):
         """Reinstate a suspended provider (admin)."""
         actor = require_actor()
-        return written(registry().reinstate_provider(actor, code, reason=body["reason"],
-                                                     idempotency_key=idempotency_key()))
+        return written(
+            registry().reinstate_provider(
+                actor, code, reason=body["reason"], idempotency_key=idempotency_key()
+            )
+        )
 
 
 @blp.route("/providers/<code>/workload")

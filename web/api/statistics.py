@@ -9,11 +9,18 @@ from flask.views import MethodView
 from registry.domain import clock
 from registry.domain.errors import InvalidInputError
 from web.api.base import Blueprint, queries
-from web.downloads import csv_response
 from web.auth import require_actor
-from web.schemas.statistics import (ActivityStatsArgs, ActivityStatsOut, ComplianceStatsArgs,
-                                    ComplianceStatsOut, OpenDataArgs, OpenDataOut,
-                                    PseudonymArgs, PseudonymList)
+from web.downloads import csv_response
+from web.schemas.statistics import (
+    ActivityStatsArgs,
+    ActivityStatsOut,
+    ComplianceStatsArgs,
+    ComplianceStatsOut,
+    OpenDataArgs,
+    OpenDataOut,
+    PseudonymArgs,
+    PseudonymList,
+)
 
 blp = Blueprint("statistics", __name__, description="Aggregates and open data.")
 
@@ -32,8 +39,9 @@ class ComplianceStatistics(MethodView):
         as_of = args.get("as_of") or clock.today()
         groups = queries().compliance_statistics(as_of, args["group_by"], actor=actor)
         if args["format"] == "csv":
-            return csv_response(groups, (*STATUS_COLUMNS, "hours"),
-                                f"compliance-{args['group_by']}-{as_of}.csv")
+            return csv_response(
+                groups, (*STATUS_COLUMNS, "hours"), f"compliance-{args['group_by']}-{as_of}.csv"
+            )
         return {"as_of": as_of, "group_by": args["group_by"], "groups": groups}
 
 
@@ -50,13 +58,14 @@ class ActivityStatistics(MethodView):
         date_from = args.get("from_") or date(date_to.year, 1, 1)
         if date_to < date_from:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
-        groups = queries().activity_statistics(date_from, date_to, args["group_by"],
-                                               actor=actor)
+        groups = queries().activity_statistics(date_from, date_to, args["group_by"], actor=actor)
         if args["format"] == "csv":
-            return csv_response(groups, ("group", "certificates", "hours", "teachers"),
-                                f"activity-{args['group_by']}-{date_from}-{date_to}.csv")
-        return {"from": date_from, "to": date_to, "group_by": args["group_by"],
-                "groups": groups}
+            return csv_response(
+                groups,
+                ("group", "certificates", "hours", "teachers"),
+                f"activity-{args['group_by']}-{date_from}-{date_to}.csv",
+            )
+        return {"from": date_from, "to": date_to, "group_by": args["group_by"], "groups": groups}
 
 
 @blp.route("/statistics/teachers")
@@ -68,12 +77,25 @@ class PseudonymisedTeachers(MethodView):
     def get(self, args):
         """Pseudonymised teachers with place, service years, status and hours (?format=csv)."""
         actor = require_actor("read_pseudonymised")
-        rows = queries().pseudonymised_teachers(args.get("as_of"), limit=args["limit"],
-                                                offset=args["offset"], actor=actor)
+        rows = queries().pseudonymised_teachers(
+            args.get("as_of"), limit=args["limit"], offset=args["offset"], actor=actor
+        )
         if args["format"] == "csv":
-            return csv_response(rows, ("key", "region", "district", "school", "subject",
-                                       "position", "service_years", "status", "hours"),
-                                "teachers-pseudonymised.csv")
+            return csv_response(
+                rows,
+                (
+                    "key",
+                    "region",
+                    "district",
+                    "school",
+                    "subject",
+                    "position",
+                    "service_years",
+                    "status",
+                    "hours",
+                ),
+                "teachers-pseudonymised.csv",
+            )
         return {"as_of": args.get("as_of"), "teachers": rows}
 
 
@@ -88,6 +110,9 @@ class OpenData(MethodView):
         as_of = args.get("as_of") or clock.today()
         groups = queries().open_data(as_of, args["group_by"])
         if args["format"] == "csv":
-            return csv_response(groups, (*STATUS_COLUMNS, "suppressed"),
-                                f"open-data-compliance-{args['group_by']}-{as_of}.csv")
+            return csv_response(
+                groups,
+                (*STATUS_COLUMNS, "suppressed"),
+                f"open-data-compliance-{args['group_by']}-{as_of}.csv",
+            )
         return {"as_of": as_of, "group_by": args["group_by"], "groups": groups}

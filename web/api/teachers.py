@@ -5,20 +5,41 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from registry.domain import clock
-
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.api.paths import PIN_PARAMETER
-from web.downloads import csv_response
 from web.auth import require_actor
+from web.downloads import csv_response
 from web.schemas.common import ReadArgs
-from web.schemas.teachers import (ComplianceArgs, ComplianceOut, CorrectionIn, DepartureIn,
-                                  DossierOut, DueArgs, DueList, HistoryOut, SearchArgs,
-                                  TeacherIn, TeacherList, TeacherOut, TransferIn)
+from web.schemas.teachers import (
+    ComplianceArgs,
+    ComplianceOut,
+    CorrectionIn,
+    DepartureIn,
+    DossierOut,
+    DueArgs,
+    DueList,
+    HistoryOut,
+    SearchArgs,
+    TeacherIn,
+    TeacherList,
+    TeacherOut,
+    TransferIn,
+)
 
 blp = Blueprint("teachers", __name__, description="Teachers, their compliance and history.")
 
-DUE_COLUMNS = ("pin", "full_name", "region", "district", "school", "subject", "status",
-               "hours", "missing_hours", "next_due")
+DUE_COLUMNS = (
+    "pin",
+    "full_name",
+    "region",
+    "district",
+    "school",
+    "subject",
+    "status",
+    "hours",
+    "missing_hours",
+    "next_due",
+)
 
 
 @blp.route("/teachers")
@@ -30,10 +51,15 @@ class Teachers(MethodView):
     def get(self, args):
         """Find teachers by part of a name, a PIN or a school."""
         actor = require_actor("read_dossier")
-        found = queries().search_teachers(args["q"], region=args.get("region"),
-                                          district=args.get("district"),
-                                          school=args.get("school"), limit=args["limit"],
-                                          offset=args["offset"], actor=actor)
+        found = queries().search_teachers(
+            args["q"],
+            region=args.get("region"),
+            district=args.get("district"),
+            school=args.get("school"),
+            limit=args["limit"],
+            offset=args["offset"],
+            actor=actor,
+        )
         return {"teachers": found, "limit": args["limit"], "offset": args["offset"]}
 
     @blp.arguments(TeacherIn)
@@ -41,8 +67,7 @@ class Teachers(MethodView):
     def post(self, body):
         """Register a teacher (admin, registrar)."""
         actor = require_actor()
-        return written(registry().register_teacher(actor, body,
-                                                   idempotency_key=idempotency_key()))
+        return written(registry().register_teacher(actor, body, idempotency_key=idempotency_key()))
 
 
 @blp.route("/teachers/<pin:pin>", parameters=[PIN_PARAMETER])
@@ -56,9 +81,12 @@ class Teacher(MethodView):
         actor = require_actor("read_dossier")
         q = queries()
         teacher = q.teacher(pin, actor=actor)
-        return {**teacher, "compliance": q.compliance(pin, actor=actor),
-                "certificates": q.teacher_certificates(pin, actor=actor),
-                "enrolments": q.teacher_enrolments(pin, actor=actor)}
+        return {
+            **teacher,
+            "compliance": q.compliance(pin, actor=actor),
+            "certificates": q.teacher_certificates(pin, actor=actor),
+            "enrolments": q.teacher_enrolments(pin, actor=actor),
+        }
 
 
 @blp.route("/teachers/<pin:pin>/compliance", parameters=[PIN_PARAMETER])
@@ -70,8 +98,9 @@ class Compliance(MethodView):
     def get(self, args, pin):
         """Status, hours, next due date and the certificates that count."""
         actor = require_actor("read_dossier")
-        return queries().compliance(pin, as_of=args.get("as_of"),
-                                    known_at=args.get("known_at"), actor=actor)
+        return queries().compliance(
+            pin, as_of=args.get("as_of"), known_at=args.get("known_at"), actor=actor
+        )
 
 
 @blp.route("/teachers/<pin:pin>/history", parameters=[PIN_PARAMETER])
@@ -95,8 +124,9 @@ class Transfers(MethodView):
     def post(self, body, pin):
         """Transfer a teacher from a date."""
         actor = require_actor()
-        return written(registry().transfer_teacher(actor, pin, **body,
-                                                   idempotency_key=idempotency_key()))
+        return written(
+            registry().transfer_teacher(actor, pin, **body, idempotency_key=idempotency_key())
+        )
 
 
 @blp.route("/teachers/<pin:pin>/departure", parameters=[PIN_PARAMETER])
@@ -108,8 +138,9 @@ class Departure(MethodView):
     def post(self, body, pin):
         """Record that a teacher left service from a date."""
         actor = require_actor()
-        return written(registry().record_departure(actor, pin, **body,
-                                                   idempotency_key=idempotency_key()))
+        return written(
+            registry().record_departure(actor, pin, **body, idempotency_key=idempotency_key())
+        )
 
 
 @blp.route("/teachers/<pin:pin>/corrections", parameters=[PIN_PARAMETER])
@@ -123,9 +154,16 @@ class Corrections(MethodView):
         actor = require_actor()
         reason = body.pop("reason", None)
         effective_on = body.pop("effective_on", None)
-        return written(registry().correct_teacher(actor, pin, body, reason=reason,
-                                                  effective_on=effective_on,
-                                                  idempotency_key=idempotency_key()))
+        return written(
+            registry().correct_teacher(
+                actor,
+                pin,
+                body,
+                reason=reason,
+                effective_on=effective_on,
+                idempotency_key=idempotency_key(),
+            )
+        )
 
 
 @blp.route("/due")
@@ -138,10 +176,16 @@ class Due(MethodView):
         """Teachers with a status on a date, by place (?format=csv for a spreadsheet)."""
         actor = require_actor("read_dossier")
         as_of = args.get("as_of") or clock.today()
-        rows = queries().due_list(status=args["status"], as_of=as_of,
-                                  region=args.get("region"),
-                                  district=args.get("district"), school=args.get("school"),
-                                  limit=args["limit"], offset=args["offset"], actor=actor)
+        rows = queries().due_list(
+            status=args["status"],
+            as_of=as_of,
+            region=args.get("region"),
+            district=args.get("district"),
+            school=args.get("school"),
+            limit=args["limit"],
+            offset=args["offset"],
+            actor=actor,
+        )
         if args["format"] == "csv":
             return csv_response(rows, DUE_COLUMNS, f"{args['status']}-{as_of}.csv")
         return {"status": args["status"], "as_of": as_of, "teachers": rows}

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from web.errors import error_response
 from web.pages import access, labels
 from web.pages.messages import MESSAGES
 from web.pages.navigation import navigation
-from web.errors import error_response
 from web.schemas.common import CONTROL_CHARACTERS
 
 
 def _template_context() -> dict[str, Any]:
-    return {"actor": access.current_actor(), "now": datetime.now(timezone.utc)}
+    return {"actor": access.current_actor(), "now": datetime.now(UTC)}
 
 
 def _page_headers(response: Response) -> Response:
@@ -40,11 +40,15 @@ def _refuse_control_characters() -> Response | None:
     values = [*request.args.items(multi=True), *(request.view_args or {}).items()]
     for name, value in values:
         if CONTROL_CHARACTERS.search(name) or (
-                isinstance(value, str) and CONTROL_CHARACTERS.search(value)):
+            isinstance(value, str) and CONTROL_CHARACTERS.search(value)
+        ):
             shown = CONTROL_CHARACTERS.sub("?", name)[:40]
-            return error_response(400, "control_character", _(
-                "“%(field)s” contains a control character.", field=shown),
-                {shown: ["control character"]})
+            return error_response(
+                400,
+                "control_character",
+                _("“%(field)s” contains a control character.", field=shown),
+                {shown: ["control character"]},
+            )
     return None
 
 
@@ -56,13 +60,37 @@ def error_text(code: str | None, message: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the page blueprints and what every template may use."""
-    from web.pages import (admin, audit, home, imports, programmes, providers, record,
-                           signin, statistics, teachers, verify)
     # These modules add routes to the blueprints above.
-    from web.pages import downloads, record_certificates, statement  # noqa: F401
+    from web.pages import (  # noqa: F401
+        admin,
+        audit,
+        downloads,
+        home,
+        imports,
+        programmes,
+        providers,
+        record,
+        record_certificates,
+        signin,
+        statement,
+        statistics,
+        teachers,
+        verify,
+    )
 
-    for module in (home, signin, teachers, verify, providers, programmes, statistics,
-                   audit, record, imports, admin):
+    for module in (
+        home,
+        signin,
+        teachers,
+        verify,
+        providers,
+        programmes,
+        statistics,
+        audit,
+        record,
+        imports,
+        admin,
+    ):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
     app.before_request(_refuse_control_characters)
@@ -71,6 +99,12 @@ def init_app(app: Flask) -> None:
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.jinja_env.globals.update(
-        navigation=navigation, label=labels.label, region_name=labels.region_name,
-        district_name=labels.district_name, event_label=labels.event_label,
-        csrf_token=generate_csrf, error_text=error_text, may=access.may)
+        navigation=navigation,
+        label=labels.label,
+        region_name=labels.region_name,
+        district_name=labels.district_name,
+        event_label=labels.event_label,
+        csrf_token=generate_csrf,
+        error_text=error_text,
+        may=access.may,
+    )

@@ -68,10 +68,13 @@ def require_actor(permission: str | None = None, provider: str | None = None) ->
 
 def permission_required(permission: str | None = None) -> Callable:
     """Decorator: the view needs this permission (any signed-in visitor if None)."""
+
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             require_actor(permission)
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate

@@ -23,11 +23,15 @@ def policies():
     form = PolicyForm() if access.may("adopt_policy") else None
     if form is not None and form.validate_on_submit():
         args = form.command_args("effective_from", "window_years", "required_hours")
-        if run_command(form, lambda: services().registry.adopt_policy(actor, **args),
-                       _("The new policy version was adopted.")):
+        if run_command(
+            form,
+            lambda: services().registry.adopt_policy(actor, **args),
+            _("The new policy version was adopted."),
+        ):
             return redirect(url_for("admin.policies"), 303)
-    return render_template("admin/policies.html", policies=services().queries.policies(),
-                           form=form), form.status if form else 200
+    return render_template(
+        "admin/policies.html", policies=services().queries.policies(), form=form
+    ), form.status if form else 200
 
 
 @bp.route("/accounts", methods=["GET", "POST"])
@@ -56,5 +60,8 @@ def accounts():
 def views():
     """How far each view has got, and the events the views set aside (dead letters)."""
     registry = services().registry
-    return render_template("admin/views.html", readiness=readiness(registry),
-                           letters=deadletters.listed(registry.db, registry.name, limit=500))
+    return render_template(
+        "admin/views.html",
+        readiness=readiness(registry),
+        letters=deadletters.listed(registry.db, registry.name, limit=500),
+    )

@@ -4,7 +4,7 @@ compliance "as known at" any moment (time travel over the immutable log)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -27,8 +27,11 @@ SCAN_LIMIT = 20  # batches per page when filtering by provider: bounded work per
 
 def _provider_of(fact: dict[str, Any]) -> set[str]:
     data = fact.get("data") or {}
-    codes = {data.get("provider_code"), (data.get("programme") or {}).get("provider_code"),
-             (fact.get("actor") or {}).get("provider")}
+    codes = {
+        data.get("provider_code"),
+        (data.get("programme") or {}).get("provider_code"),
+        (fact.get("actor") or {}).get("provider"),
+    }
     if fact.get("type", "").startswith("Provider."):
         codes.add(data.get("code"))
     return {c for c in codes if c}
@@ -61,8 +64,16 @@ def find_events(f: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
         facts = [x for x in queries.teacher_history(f["pin"]) if _matches(x, f)]
         page = facts[:PAGE_SIZE]
         return page, page[-1]["position"] if len(facts) > PAGE_SIZE else None
-    filters = {k: v for k, v in (("type", f["type"]), ("actor", f["actor"]),
-                                 ("recorded_from", f["from"]), ("recorded_to", f["to"])) if v}
+    filters = {
+        k: v
+        for k, v in (
+            ("type", f["type"]),
+            ("actor", f["actor"]),
+            ("recorded_from", f["from"]),
+            ("recorded_to", f["to"]),
+        )
+        if v
+    }
     # The provider filter is applied here, so it scans a bounded number of batches.
     batch, rounds = (SCAN_BATCH, SCAN_LIMIT) if f["provider"] else (PAGE_SIZE, 1)
     found: list[dict[str, Any]] = []
@@ -96,10 +107,15 @@ def events():
     to = args.end_of_day("to")
     if known_at and (to is None or known_at < to):
         to = known_at
-    f = {"pin": pin, "type": request.args.get("type") or "", "provider":
-         (request.args.get("provider") or "").strip(), "actor":
-         (request.args.get("actor") or "").strip(), "from": _day_start(args),
-         "to": to, "after": args.integer("after", 0)}
+    f = {
+        "pin": pin,
+        "type": request.args.get("type") or "",
+        "provider": (request.args.get("provider") or "").strip(),
+        "actor": (request.args.get("actor") or "").strip(),
+        "from": _day_start(args),
+        "to": to,
+        "after": args.integer("after", 0),
+    }
     found, next_after = ([], None)
     try:
         found, next_after = find_events(f) if not args.errors else ([], None)
@@ -108,14 +124,20 @@ def events():
     for fact in found:
         fact["summary"] = describe(fact)
         fact["json"] = json.dumps(fact.get("data"), ensure_ascii=False, indent=1, default=str)
-    return render_template("audit/events.html", events=found, next_after=next_after,
-                           f=f, known_at=local_input(known_at), errors=args.errors,
-                           event_types=sorted(LABELS["event"])), 400 if args.errors else 200
+    return render_template(
+        "audit/events.html",
+        events=found,
+        next_after=next_after,
+        f=f,
+        known_at=local_input(known_at),
+        errors=args.errors,
+        event_types=sorted(LABELS["event"]),
+    ), 400 if args.errors else 200
 
 
 def _day_start(args: QueryArgs) -> datetime | None:
     day = args.date("from")
-    return datetime.combine(day, time(), BISHKEK).astimezone(timezone.utc) if day else None
+    return datetime.combine(day, time(), BISHKEK).astimezone(UTC) if day else None
 
 
 @bp.route("/compliance")
@@ -141,7 +163,14 @@ def compliance():
                 then = queries.compliance(pin, as_of=as_of, known_at=known_at, actor=actor)
             except NotFoundError:  # the teacher was registered after that moment
                 unknown_then = True
-    return render_template("audit/compliance.html", pin=pin, as_of=as_of, teacher=teacher,
-                           known_at=local_input(known_at), then=then, now=now,
-                           unknown_then=unknown_then,
-                           errors=args.errors), 400 if args.errors else 200
+    return render_template(
+        "audit/compliance.html",
+        pin=pin,
+        as_of=as_of,
+        teacher=teacher,
+        known_at=local_input(known_at),
+        then=then,
+        now=now,
+        unknown_then=unknown_then,
+        errors=args.errors,
+    ), 400 if args.errors else 200

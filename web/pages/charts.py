@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pygal
 from markupsafe import Markup
@@ -12,26 +13,50 @@ from pygal.style import Style
 from web.headers import csp_nonce
 from web.pages.labels import label
 
-STATUS_COLOURS = {"compliant": "#1b7f3b", "due_soon": "#c98a00", "grace": "#2f6db5",
-                  "overdue": "#b42318", "inactive": "#8a8f98"}
+STATUS_COLOURS = {
+    "compliant": "#1b7f3b",
+    "due_soon": "#c98a00",
+    "grace": "#2f6db5",
+    "overdue": "#b42318",
+    "inactive": "#8a8f98",
+}
 STATUSES = tuple(STATUS_COLOURS)
 
-_STYLE = dict(background="white", plot_background="white", foreground="#1f2933",
-              foreground_strong="#1f2933", foreground_subtle="#52606d",
-              font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-              label_font_size=13, major_label_font_size=13, legend_font_size=13,
-              value_font_size=12, title_font_size=16, tooltip_font_size=13)
-PALETTE = ("#2f6db5", "#1b7f3b", "#c98a00", "#7b3fa0", "#b42318", "#137c80", "#8a8f98",
-           "#d9480f")
+_STYLE = dict(
+    background="white",
+    plot_background="white",
+    foreground="#1f2933",
+    foreground_strong="#1f2933",
+    foreground_subtle="#52606d",
+    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=13,
+    value_font_size=12,
+    title_font_size=16,
+    tooltip_font_size=13,
+)
+PALETTE = ("#2f6db5", "#1b7f3b", "#c98a00", "#7b3fa0", "#b42318", "#137c80", "#8a8f98", "#d9480f")
 
 
 def _config(colours: Iterable[str] = PALETTE, **overrides: Any) -> dict[str, Any]:
     # js=[]: pygal would otherwise load its tooltip script from the internet.
-    config = dict(style=Style(colors=tuple(colours), **_STYLE), js=[],
-                  disable_xml_declaration=True, explicit_size=False, width=900, height=420,
-                  legend_at_bottom=True, legend_at_bottom_columns=5, print_values=False,
-                  truncate_label=40, truncate_legend=40, x_label_rotation=0,
-                  no_data_text="—", margin=16)
+    config = dict(
+        style=Style(colors=tuple(colours), **_STYLE),
+        js=[],
+        disable_xml_declaration=True,
+        explicit_size=False,
+        width=900,
+        height=420,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=5,
+        print_values=False,
+        truncate_label=40,
+        truncate_legend=40,
+        x_label_rotation=0,
+        no_data_text="—",
+        margin=16,
+    )
     config.update(overrides)
     return config
 
@@ -50,8 +75,9 @@ def _svg(chart: Any, description: str) -> Markup:
 
 def compliance_chart(rows: list[dict[str, Any]], group_name: Any, title: str) -> Markup:
     """Teachers by compliance status in each group, stacked."""
-    chart = pygal.HorizontalStackedBar(**_config(STATUS_COLOURS.values(),
-                                                 height=max(320, 40 * len(rows) + 140)))
+    chart = pygal.HorizontalStackedBar(
+        **_config(STATUS_COLOURS.values(), height=max(320, 40 * len(rows) + 140))
+    )
     chart.title = title
     chart.x_labels = [str(group_name(r["group"])) for r in rows]
     for status in STATUSES:
@@ -61,11 +87,10 @@ def compliance_chart(rows: list[dict[str, Any]], group_name: Any, title: str) ->
 
 def activity_chart(months: list[str], series: dict[str, list[int]], title: str) -> Markup:
     """Certificates (or hours) per month, one line per series."""
-    chart = pygal.Line(**_config(show_minor_x_labels=False, x_label_rotation=30,
-                                 dots_size=3))
+    chart = pygal.Line(**_config(show_minor_x_labels=False, x_label_rotation=30, dots_size=3))
     chart.title = title
     chart.x_labels = months
-    chart.x_labels_major = months[::max(1, len(months) // 12)]
+    chart.x_labels_major = months[:: max(1, len(months) // 12)]
     for name, values in series.items():
         chart.add(name, values)
     return _svg(chart, title)

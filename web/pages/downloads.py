@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+
 from flask import abort
 
 from web.downloads import csv_response
 from web.pages import access
 from web.pages.params import QueryArgs, today
 from web.pages.providers import visible_provider
-from web.pages.statistics import (ACTIVITY_GROUPS, COMPLIANCE_GROUPS, OPEN_DATA_GROUPS, bp)
+from web.pages.statistics import ACTIVITY_GROUPS, COMPLIANCE_GROUPS, OPEN_DATA_GROUPS, bp
 from web.services import services
 
 STATUS_COLUMNS = ("total", "compliant", "due_soon", "grace", "overdue", "inactive")
@@ -28,10 +29,12 @@ def compliance_csv():
     as_of = args.date("as_of", today())
     group_by = args.choice("group_by", COMPLIANCE_GROUPS, "region")
     _checked(args)
-    rows = services().queries.compliance_statistics(as_of, group_by,
-                                                    actor=access.current_actor())
-    return csv_response(rows, ("group",) + STATUS_COLUMNS + ("hours",),
-                        f"compliance-{group_by}-{as_of.isoformat()}.csv")
+    rows = services().queries.compliance_statistics(as_of, group_by, actor=access.current_actor())
+    return csv_response(
+        rows,
+        ("group",) + STATUS_COLUMNS + ("hours",),
+        f"compliance-{group_by}-{as_of.isoformat()}.csv",
+    )
 
 
 @bp.route("/statistics/activity.csv")
@@ -43,10 +46,14 @@ def activity_csv():
     start = args.date("from", date(end.year - 1, end.month, 1))
     group_by = args.choice("group_by", ACTIVITY_GROUPS, "region")
     _checked(args)
-    rows = services().queries.activity_statistics(start, end, group_by,
-                                                  actor=access.current_actor())
-    return csv_response(rows, ("group", "certificates", "hours", "teachers"),
-                        f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}.csv")
+    rows = services().queries.activity_statistics(
+        start, end, group_by, actor=access.current_actor()
+    )
+    return csv_response(
+        rows,
+        ("group", "certificates", "hours", "teachers"),
+        f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}.csv",
+    )
 
 
 @bp.route("/open-data.csv")
@@ -57,8 +64,11 @@ def open_data_csv():
     group_by = args.choice("group_by", OPEN_DATA_GROUPS, "region")
     _checked(args)
     rows = services().queries.open_data(as_of, group_by)
-    return csv_response(rows, ("group",) + STATUS_COLUMNS + ("suppressed",),
-                        f"open-data-{group_by}-{as_of.isoformat()}.csv")
+    return csv_response(
+        rows,
+        ("group",) + STATUS_COLUMNS + ("suppressed",),
+        f"open-data-{group_by}-{as_of.isoformat()}.csv",
+    )
 
 
 @bp.route("/providers/<code>/workload.csv")
@@ -70,10 +80,23 @@ def workload_csv(code: str):
     start = args.date("from", date(end.year, 1, 1))
     _checked(args)
     report = services().queries.workload(code, start, end, actor=access.current_actor())
-    columns = ("month", "enrolments", "withdrawals", "assessments", "passed", "failed",
-               "pass_rate", "completions", "certificates", "hours_delivered")
-    return csv_response(report.get("by_month", []), columns,
-                        f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv")
+    columns = (
+        "month",
+        "enrolments",
+        "withdrawals",
+        "assessments",
+        "passed",
+        "failed",
+        "pass_rate",
+        "completions",
+        "certificates",
+        "hours_delivered",
+    )
+    return csv_response(
+        report.get("by_month", []),
+        columns,
+        f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv",
+    )
 
 
 @bp.route("/statistics/teachers.csv")
@@ -84,14 +107,22 @@ def pseudonymised_csv():
     as_of = args.date("as_of", today())
     _checked(args)
     queries, actor = services().queries, access.current_actor()
-    columns = ("key", "region", "district", "school", "subject", "position", "service_years",
-               "status", "hours")
+    columns = (
+        "key",
+        "region",
+        "district",
+        "school",
+        "subject",
+        "position",
+        "service_years",
+        "status",
+        "hours",
+    )
 
     def all_rows():
         offset = 0
         while True:
-            batch = queries.pseudonymised_teachers(as_of, limit=5000, offset=offset,
-                                                   actor=actor)
+            batch = queries.pseudonymised_teachers(as_of, limit=5000, offset=offset, actor=actor)
             yield from batch
             if len(batch) < 5000:
                 return

@@ -3,30 +3,48 @@ registry command so that bad input gets a clear error and records nothing."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, flash
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, Length, Optional
 
 from registry.commands.base import CommandResult
+from registry.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    RegistryError,
+    RuleViolationError,
+)
 from registry.domain.limits import max_length
-from registry.domain.errors import (ConflictError, ForbiddenError, InvalidInputError,
-                                    NotFoundError, RegistryError, RuleViolationError)
 from web.pages.messages import error_message
 from web.services import services
 
-STATUS = {InvalidInputError: 400, ForbiddenError: 403, NotFoundError: 404,
-          ConflictError: 409, RuleViolationError: 422}
+STATUS = {
+    InvalidInputError: 400,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    RuleViolationError: 422,
+}
 
 # WTForms' own messages, listed so that the extractor puts them in our catalogues.
-_WTFORMS_MESSAGES = (_l("This field is required."), _l("Not a valid date value."),
-                     _l("Not a valid integer value."), _l("Not a valid float value."),
-                     _l("Not a valid choice."), _l("Not a valid decimal value."),
-                     _l("Field cannot be longer than %(max)d characters."),
-                     _l("Number must be between %(min)s and %(max)s."),
-                     _l("Number must be at least %(min)s."))
+_WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Not a valid date value."),
+    _l("Not a valid integer value."),
+    _l("Not a valid float value."),
+    _l("Not a valid choice."),
+    _l("Not a valid decimal value."),
+    _l("Field cannot be longer than %(max)d characters."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Number must be at least %(min)s."),
+)
 
 
 class _Translations:
@@ -58,9 +76,12 @@ class PageForm(FlaskForm):
             return True
         self.status = 400
         if self.csrf_token.errors:
-            self.form_errors.append(gettext(
-                "The form has expired or was not sent from this site. Nothing was recorded; "
-                "please submit it again."))
+            self.form_errors.append(
+                gettext(
+                    "The form has expired or was not sent from this site. Nothing was recorded; "
+                    "please submit it again."
+                )
+            )
             self.csrf_token.errors = []
         return False
 
@@ -98,8 +119,9 @@ def at_most(limit: int | str) -> Length:
     return Length(max=n, message=_l("Field cannot be longer than %(max)d characters."))
 
 
-def run_command(form: PageForm, call: Callable[[], CommandResult],
-                success: str | None = None) -> CommandResult | None:
+def run_command(
+    form: PageForm, call: Callable[[], CommandResult], success: str | None = None
+) -> CommandResult | None:
     """Run a command for a form; on a RegistryError put its message on the form and return None.
 
     On success the page waits (briefly) until the views show the write, so the page
@@ -116,8 +138,11 @@ def run_command(form: PageForm, call: Callable[[], CommandResult],
             if field is not None and hasattr(field, "errors") and name != "csrf_token":
                 field.errors = list(field.errors) + [message]
                 placed = True
-        form.form_errors.append(message if not placed else gettext(
-            "Please correct the marked fields; nothing was recorded."))
+        form.form_errors.append(
+            message
+            if not placed
+            else gettext("Please correct the marked fields; nothing was recorded.")
+        )
         return None
     wait_for_views(result)
     if success:

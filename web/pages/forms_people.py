@@ -16,9 +16,17 @@ PIN_HINT = _l("14 digits: the sex digit, the birth date as DDMMYYYY, a 5-digit s
 
 
 def pin_field(text: Any = None, **kwargs: Any) -> StringField:
-    return StringField(text or _l("PIN"), description=PIN_HINT,
-                       render_kw={"inputmode": "numeric", "pattern": "[0-9]{14}",
-                                  "maxlength": 14, "autocomplete": "off"}, **kwargs)
+    return StringField(
+        text or _l("PIN"),
+        description=PIN_HINT,
+        render_kw={
+            "inputmode": "numeric",
+            "pattern": "[0-9]{14}",
+            "maxlength": 14,
+            "autocomplete": "off",
+        },
+        **kwargs,
+    )
 
 
 class TeacherForm(PageForm):
@@ -27,8 +35,11 @@ class TeacherForm(PageForm):
     pin = pin_field(validators=[required()])
     full_name = StringField(_l("Full name"), validators=[required(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[required()])
-    district = StringField(_l("District or town"), validators=[required(), at_most("district")],
-                           render_kw={"list": "districts"})
+    district = StringField(
+        _l("District or town"),
+        validators=[required(), at_most("district")],
+        render_kw={"list": "districts"},
+    )
     school = StringField(_l("School"), validators=[required(), at_most("school")])
     subject = StringField(_l("Subject"), validators=[required(), at_most("subject")])
     position = StringField(_l("Position"), validators=[required(), at_most("position")])
@@ -43,8 +54,11 @@ class TransferForm(PageForm):
     """Move a teacher to another school."""
 
     region = SelectField(_l("Region"), validators=[required()])
-    district = StringField(_l("District or town"), validators=[required(), at_most("district")],
-                           render_kw={"list": "districts"})
+    district = StringField(
+        _l("District or town"),
+        validators=[required(), at_most("district")],
+        render_kw={"list": "districts"},
+    )
     school = StringField(_l("School"), validators=[required(), at_most("school")])
     effective_on = DateField(_l("Effective from"), validators=[required()])
 
@@ -66,17 +80,30 @@ class CorrectionForm(PageForm):
     pin = pin_field(_l("Corrected PIN"), validators=[optional()])
     full_name = StringField(_l("Full name"), validators=[optional(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[optional()])
-    district = StringField(_l("District or town"), validators=[optional(), at_most("district")],
-                           render_kw={"list": "districts"})
+    district = StringField(
+        _l("District or town"),
+        validators=[optional(), at_most("district")],
+        render_kw={"list": "districts"},
+    )
     subject = StringField(_l("Subject"), validators=[optional(), at_most("subject")])
     position = StringField(_l("Position"), validators=[optional(), at_most("position")])
     school = StringField(_l("School"), validators=[optional(), at_most("school")])
     service_start = DateField(_l("Began teaching on"), validators=[optional()])
-    reason = StringField(_l("Reason for the correction"), validators=[optional(), at_most("reason")])
+    reason = StringField(
+        _l("Reason for the correction"), validators=[optional(), at_most("reason")]
+    )
     effective_on = DateField(_l("Correction decided on"), validators=[optional()])
 
-    CHANGEABLE = ("pin", "full_name", "region", "district", "school", "subject", "position",
-                  "service_start")
+    CHANGEABLE = (
+        "pin",
+        "full_name",
+        "region",
+        "district",
+        "school",
+        "subject",
+        "position",
+        "service_start",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -91,8 +118,11 @@ class CorrectionForm(PageForm):
 class ProviderForm(PageForm):
     """Register a provider."""
 
-    code = StringField(_l("Code"), validators=[required(), at_most("code")],
-                       description=_l("A short unique code, e.g. KAE or OSH-OI."))
+    code = StringField(
+        _l("Code"),
+        validators=[required(), at_most("code")],
+        description=_l("A short unique code, e.g. KAE or OSH-OI."),
+    )
     name = StringField(_l("Name"), validators=[required(), at_most("name")])
     kind = SelectField(_l("Kind"), validators=[required()])
     region = SelectField(_l("Region"), validators=[required()])
@@ -106,18 +136,29 @@ class ProviderForm(PageForm):
 class ReasonForm(PageForm):
     """A decision with a reason (suspension, reinstatement, revocation)."""
 
-    reason = TextAreaField(_l("Reason"), validators=[required(), at_most("reason")],
-                           render_kw={"rows": 3})
+    reason = TextAreaField(
+        _l("Reason"), validators=[required(), at_most("reason")], render_kw={"rows": 3}
+    )
 
 
 class PolicyForm(PageForm):
     """Adopt a new version of the compliance policy."""
 
     effective_from = DateField(_l("Effective from"), validators=[required()])
-    window_years = IntegerField(_l("Window (years)"), validators=[
-        required(), NumberRange(1, 10, message=_l("Number must be between %(min)s and %(max)s."))])
-    required_hours = IntegerField(_l("Required academic hours"), validators=[
-        required(), NumberRange(1, 2000, message=_l("Number must be between %(min)s and %(max)s."))])
+    window_years = IntegerField(
+        _l("Window (years)"),
+        validators=[
+            required(),
+            NumberRange(1, 10, message=_l("Number must be between %(min)s and %(max)s.")),
+        ],
+    )
+    required_hours = IntegerField(
+        _l("Required academic hours"),
+        validators=[
+            required(),
+            NumberRange(1, 2000, message=_l("Number must be between %(min)s and %(max)s.")),
+        ],
+    )
 
 
 class AccountForm(PageForm):
@@ -129,15 +170,19 @@ class AccountForm(PageForm):
     role = SelectField(_l("Role"), validators=[required()])
     provider_code = SelectField(_l("Provider (registrars)"), validators=[optional()])
     region = SelectField(_l("Region (commissions, optional)"), validators=[optional()])
-    password = PasswordField(_l("Password"), validators=[optional(), at_most(200)],
-                             description=_l("At least 8 characters; leave blank for an "
-                                            "API-only account."),
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Password"),
+        validators=[optional(), at_most(200)],
+        description=_l("At least 8 characters; leave blank for an API-only account."),
+        render_kw={"autocomplete": "new-password"},
+    )
 
     def __init__(self, providers: list[dict[str, Any]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.role.choices = options([("", str(_l("Choose a role")))] +
-                                    [(r, label("role", r)) for r in ROLES])
+        self.role.choices = options(
+            [("", str(_l("Choose a role")))] + [(r, label("role", r)) for r in ROLES]
+        )
         self.provider_code.choices = options(
-            [("", "—")] + [(p["code"], f"{p['code']} — {p['name']}") for p in providers])
+            [("", "—")] + [(p["code"], f"{p['code']} — {p['name']}") for p in providers]
+        )
         self.region.choices = options(region_choices("—"))

@@ -6,8 +6,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange
 
 from web.pages.forms_base import PageForm, at_most, optional, options, required
@@ -18,8 +25,12 @@ NUMBER_HINT = _l("Letters, digits, “/”, “.”, “_” or “-”; unique 
 
 
 def number_field(text: Any = None) -> StringField:
-    return StringField(text or _l("Certificate number"), validators=[required(), at_most("number")],
-                       description=NUMBER_HINT, render_kw={"autocomplete": "off"})
+    return StringField(
+        text or _l("Certificate number"),
+        validators=[required(), at_most("number")],
+        description=NUMBER_HINT,
+        render_kw={"autocomplete": "off"},
+    )
 
 
 def between(low: int, high: int) -> NumberRange:
@@ -34,23 +45,43 @@ class ProgrammeForm(PageForm):
     title = StringField(_l("Title"), validators=[required(), at_most("title")])
     form = SelectField(_l("Form"), validators=[required()])
     mode = SelectField(_l("Mode of study"), validators=[required()])
-    hours = IntegerField(_l("Academic hours"), validators=[required(), between(1, 2000)],
-                         description=_l("A course has at least 72 hours."))
-    assessment = SelectField(_l("Assessment"), validators=[required()],
-                             description=_l("A course must end in an assessment."))
+    hours = IntegerField(
+        _l("Academic hours"),
+        validators=[required(), between(1, 2000)],
+        description=_l("A course has at least 72 hours."),
+    )
+    assessment = SelectField(
+        _l("Assessment"),
+        validators=[required()],
+        description=_l("A course must end in an assessment."),
+    )
     funding = SelectField(_l("Funding"), validators=[required()])
     starts_on = DateField(_l("Starts on"), validators=[required()])
     ends_on = DateField(_l("Ends on"), validators=[required()])
 
-    FIELDS = ("provider_code", "code", "title", "form", "mode", "hours", "assessment",
-              "funding", "starts_on", "ends_on")
+    FIELDS = (
+        "provider_code",
+        "code",
+        "title",
+        "form",
+        "mode",
+        "hours",
+        "assessment",
+        "funding",
+        "starts_on",
+        "ends_on",
+    )
 
     def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.provider_code.choices = options(providers)
         choose = str(_l("Choose…"))
-        for name, kind in (("form", "form"), ("mode", "mode"), ("assessment", "assessment"),
-                           ("funding", "funding")):
+        for name, kind in (
+            ("form", "form"),
+            ("mode", "mode"),
+            ("assessment", "assessment"),
+            ("funding", "funding"),
+        ):
             getattr(self, name).choices = options(choices(kind, choose))
 
 
@@ -68,10 +99,14 @@ class EnrolmentForm(PageForm):
 class AssessmentForm(PageForm):
     """Record an assessment."""
 
-    passed = RadioField(_l("Outcome"), validators=[required()],
-                        choices=options([("yes", _l("Passed")), ("no", _l("Not passed"))]))
-    score = DecimalField(_l("Score (0–100, optional)"), places=None,
-                         validators=[optional(), between(0, 100)])
+    passed = RadioField(
+        _l("Outcome"),
+        validators=[required()],
+        choices=options([("yes", _l("Passed")), ("no", _l("Not passed"))]),
+    )
+    score = DecimalField(
+        _l("Score (0–100, optional)"), places=None, validators=[optional(), between(0, 100)]
+    )
     assessed_on = DateField(_l("Assessed on"), validators=[required()])
 
 
@@ -109,13 +144,20 @@ class LegacyCertificateForm(PageForm):
 class RevocationForm(PageForm):
     """Revoke a certificate."""
 
-    reason = TextAreaField(_l("Reason for the revocation"), validators=[required(), at_most("reason")],
-                           render_kw={"rows": 3})
+    reason = TextAreaField(
+        _l("Reason for the revocation"),
+        validators=[required(), at_most("reason")],
+        render_kw={"rows": 3},
+    )
 
 
 class ImportForm(PageForm):
     """Upload a CSV file of certificates or programme results."""
 
-    file = FileField(_l("CSV file (UTF-8, with a header row)"), validators=[
-        FileRequired(message=_l("Choose a file.")),
-        FileAllowed(["csv", "txt"], message=_l("Upload a .csv file."))])
+    file = FileField(
+        _l("CSV file (UTF-8, with a header row)"),
+        validators=[
+            FileRequired(message=_l("Choose a file.")),
+            FileAllowed(["csv", "txt"], message=_l("Upload a .csv file.")),
+        ],
+    )

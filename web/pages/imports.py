@@ -39,8 +39,9 @@ def upload():
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            form.file.errors = [_("The file is not UTF-8 text. Save it as “CSV UTF-8” and "
-                                  "upload it again.")]
+            form.file.errors = [
+                _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+            ]
             form.status = 400
         else:
             if not text.strip():
@@ -58,7 +59,12 @@ def upload():
                 else:
                     if report.get("position"):
                         from registry.commands.base import CommandResult
+
                         wait_for_views(CommandResult({}, report["position"]))
-    return render_template("forms/import.html", form=form, report=report,
-                           legacy_columns=LEGACY_COLUMNS, result_columns=RESULT_COLUMNS), \
-        form.status
+    return render_template(
+        "forms/import.html",
+        form=form,
+        report=report,
+        legacy_columns=LEGACY_COLUMNS,
+        result_columns=RESULT_COLUMNS,
+    ), form.status

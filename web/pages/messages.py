@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from registry.domain.errors import RegistryError
 
 MESSAGES = {
-    "invalid_pin": _l("A PIN is 14 digits: the sex digit, the birth date as DDMMYYYY and a "
-                      "5-digit serial number."),
+    "invalid_pin": _l(
+        "A PIN is 14 digits: the sex digit, the birth date as DDMMYYYY and a 5-digit serial number."
+    ),
     "duplicate_pin": _l("A teacher with this PIN is already registered."),
     "teacher_not_found": _l("No teacher is registered with this PIN."),
     "teacher_departed": _l("The teacher has left service."),
@@ -19,13 +20,15 @@ MESSAGES = {
     "invalid_code": _l("A code is 1–40 letters, digits, “.”, “_” or “-”."),
     "invalid_region": _l("Choose one of the nine regions."),
     "district_not_in_region": _l("This district is not in the chosen region."),
-    "invalid_certificate_number": _l("A certificate number is 1–64 letters, digits, “/”, “.”, "
-                                     "“_” or “-”."),
+    "invalid_certificate_number": _l(
+        "A certificate number is 1–64 letters, digits, “/”, “.”, “_” or “-”."
+    ),
     "duplicate_certificate_number": _l("This certificate number is already used."),
     "hours_out_of_range": _l("Hours must be a whole number from 1 to 2000."),
     "course_too_short": _l("A course must have at least 72 academic hours."),
-    "course_without_assessment": _l("A course must end in a test, exam, essay or final-work "
-                                    "defence."),
+    "course_without_assessment": _l(
+        "A course must end in a test, exam, essay or final-work defence."
+    ),
     "ends_before_start": _l("The programme ends before it starts."),
     "invalid_date": _l("Enter a valid date."),
     "date_in_future": _l("The date is in the future."),
@@ -45,14 +48,15 @@ MESSAGES = {
     "assessment_before_previous": _l("The assessment date is before the previous assessment."),
     "programme_without_assessment": _l("This programme has no assessment."),
     "invalid_score": _l("The score must be a number from 0 to 100."),
-    "certificate_before_programme": _l("A certificate cannot be issued before the programme "
-                                       "starts."),
-    "certificate_before_assessment": _l("A certificate cannot be issued before the "
-                                        "assessment."),
+    "certificate_before_programme": _l(
+        "A certificate cannot be issued before the programme starts."
+    ),
+    "certificate_before_assessment": _l("A certificate cannot be issued before the assessment."),
     "certificate_not_found": _l("No certificate has this number."),
     "already_revoked": _l("The certificate is already revoked."),
-    "duplicate_of_duplicate": _l("A duplicate is issued for the original certificate, not for "
-                                 "another duplicate."),
+    "duplicate_of_duplicate": _l(
+        "A duplicate is issued for the original certificate, not for another duplicate."
+    ),
     "duplicate_before_original": _l("A duplicate cannot be dated before the original."),
     "no_change": _l("Nothing would change."),
     "unknown_field": _l("This detail cannot be corrected."),

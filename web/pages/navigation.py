@@ -41,7 +41,9 @@ def navigation() -> list[dict[str, Any]]:
         url = url_for(endpoint)
         blueprint = endpoint.partition(".")[0]
         current = request.endpoint == endpoint or (
-            endpoint != "home.index" and request.blueprint == blueprint
-            and blueprint not in ("statistics_pages", "admin"))
+            endpoint != "home.index"
+            and request.blueprint == blueprint
+            and blueprint not in ("statistics_pages", "admin")
+        )
         items.append({"url": url, "label": text, "current": current})
     return items

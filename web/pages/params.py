@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import request
@@ -56,14 +56,14 @@ class QueryArgs:
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=BISHKEK)
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def end_of_day(self, name: str) -> datetime | None:
         """A date argument read as the end of that day in Bishkek, in UTC (a range's "to")."""
         day = self.date(name)
         if day is None:
             return None
-        return datetime.combine(day + timedelta(days=1), time(), BISHKEK).astimezone(timezone.utc)
+        return datetime.combine(day + timedelta(days=1), time(), BISHKEK).astimezone(UTC)
 
     def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
         """One of a closed set of values."""
@@ -73,8 +73,9 @@ class QueryArgs:
             return default
         return value
 
-    def integer(self, name: str, default: int = 0, minimum: int = 0,
-                maximum: int = MAX_INT64) -> int:
+    def integer(
+        self, name: str, default: int = 0, minimum: int = 0, maximum: int = MAX_INT64
+    ) -> int:
         """A whole number argument (a position, a page), within 64 bits (the databases'
         integers; '²' is a digit to str.isdigit but not to int)."""
         text = (request.args.get(name) or "").strip()

@@ -21,10 +21,15 @@ def index():
     """Programmes, newest first; a registrar sees their own provider's only."""
     actor = access.current_actor()
     provider = access.bound_provider(actor) or request.args.get("provider") or None
-    programmes = sorted(services().queries.programmes(provider),
-                        key=lambda p: str(p.get("starts_on")), reverse=True)
-    return render_template("providers/programmes.html", programmes=programmes,
-                           provider=provider, can_write=access.may("write_programmes"))
+    programmes = sorted(
+        services().queries.programmes(provider), key=lambda p: str(p.get("starts_on")), reverse=True
+    )
+    return render_template(
+        "providers/programmes.html",
+        programmes=programmes,
+        provider=provider,
+        can_write=access.may("write_programmes"),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -35,7 +40,10 @@ def new():
     form = ProgrammeForm(provider_choices(actor))
     if form.validate_on_submit():
         details = form.command_args(*ProgrammeForm.FIELDS)
-        if run_command(form, lambda: services().registry.register_programme(actor, details),
-                       _("The programme was registered.")):
+        if run_command(
+            form,
+            lambda: services().registry.register_programme(actor, details),
+            _("The programme was registered."),
+        ):
             return redirect(url_for("programme_pages.index"), 303)
     return show(form, _("Register a programme"), back_url=url_for("programme_pages.index"))

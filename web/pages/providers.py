@@ -20,8 +20,16 @@ from web.services import services
 
 bp = Blueprint("provider_pages", __name__, url_prefix="/providers")
 
-WORKLOAD_TOTALS = ("enrolments", "withdrawals", "assessments", "passed", "failed",
-                   "completions", "certificates", "hours_delivered")
+WORKLOAD_TOTALS = (
+    "enrolments",
+    "withdrawals",
+    "assessments",
+    "passed",
+    "failed",
+    "completions",
+    "certificates",
+    "hours_delivered",
+)
 
 
 @bp.route("/")
@@ -31,8 +39,11 @@ def index():
     own = access.bound_provider(access.current_actor())
     if own is not None:
         return redirect(url_for("provider_pages.workload", code=own))
-    return render_template("providers/index.html", providers=services().queries.providers(),
-                           can_admin=access.may("manage_providers"))
+    return render_template(
+        "providers/index.html",
+        providers=services().queries.providers(),
+        can_admin=access.may("manage_providers"),
+    )
 
 
 def visible_provider(code: str) -> dict:
@@ -57,14 +68,29 @@ def workload(code: str):
         start, end = date(end.year, 1, 1), end
     report = services().queries.workload(code, start, end, actor=access.current_actor())
     months = [m["month"] for m in report.get("by_month", [])]
-    chart = charts.monthly_bars(months, {
-        _("Enrolments"): [m.get("enrolments") or 0 for m in report["by_month"]],
-        _("Certificates"): [m.get("certificates") or 0 for m in report["by_month"]],
-    }, _("Enrolments and certificates by month")) if months else None
-    return render_template("providers/workload.html", provider=provider, report=report,
-                           start=start, end=end, chart=chart, errors=args.errors,
-                           totals=WORKLOAD_TOTALS, can_admin=access.may("manage_providers")), \
-        400 if args.errors else 200
+    chart = (
+        charts.monthly_bars(
+            months,
+            {
+                _("Enrolments"): [m.get("enrolments") or 0 for m in report["by_month"]],
+                _("Certificates"): [m.get("certificates") or 0 for m in report["by_month"]],
+            },
+            _("Enrolments and certificates by month"),
+        )
+        if months
+        else None
+    )
+    return render_template(
+        "providers/workload.html",
+        provider=provider,
+        report=report,
+        start=start,
+        end=end,
+        chart=chart,
+        errors=args.errors,
+        totals=WORKLOAD_TOTALS,
+        can_admin=access.may("manage_providers"),
+    ), 400 if args.errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -74,8 +100,11 @@ def new():
     form = ProviderForm()
     if form.validate_on_submit():
         args = form.command_args("code", "name", "kind", "region")
-        if run_command(form, lambda: services().registry.register_provider(
-                access.current_actor(), **args), _("The provider was registered.")):
+        if run_command(
+            form,
+            lambda: services().registry.register_provider(access.current_actor(), **args),
+            _("The provider was registered."),
+        ):
             return redirect(url_for("provider_pages.workload", code=args["code"]), 303)
     return show(form, _("Register a provider"), back_url=url_for("provider_pages.index"))
 
@@ -89,21 +118,35 @@ def _decision(code: str, command: str, title: str, done: str, danger: bool):
         method = getattr(services().registry, command)
         if run_command(form, lambda: method(access.current_actor(), code, reason=reason), done):
             return redirect(url_for("provider_pages.workload", code=code), 303)
-    subject = [(_("Provider"), f"{provider['code']} — {provider['name']}"),
-               (_("Kind"), label("provider_kind", provider["kind"]))]
-    return show(form, title, subject=subject, danger=danger, submit=title,
-                back_url=url_for("provider_pages.workload", code=code))
+    subject = [
+        (_("Provider"), f"{provider['code']} — {provider['name']}"),
+        (_("Kind"), label("provider_kind", provider["kind"])),
+    ]
+    return show(
+        form,
+        title,
+        subject=subject,
+        danger=danger,
+        submit=title,
+        back_url=url_for("provider_pages.workload", code=code),
+    )
 
 
 @bp.route("/<code>/suspension", methods=["GET", "POST"])
 def suspend(code: str):
     """Suspend a provider: it can record nothing new."""
-    return _decision(code, "suspend_provider", _("Suspend the provider"),
-                     _("The provider was suspended."), True)
+    return _decision(
+        code, "suspend_provider", _("Suspend the provider"), _("The provider was suspended."), True
+    )
 
 
 @bp.route("/<code>/reinstatement", methods=["GET", "POST"])
 def reinstate(code: str):
     """Lift a provider's suspension."""
-    return _decision(code, "reinstate_provider", _("Reinstate the provider"),
-                     _("The provider was reinstated."), False)
+    return _decision(
+        code,
+        "reinstate_provider",
+        _("Reinstate the provider"),
+        _("The provider was reinstated."),
+        False,
+    )

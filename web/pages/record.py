@@ -34,8 +34,11 @@ def show(form: PageForm, title: str, **context: Any):
 
 
 def teacher_subject(teacher: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(_("Teacher"), teacher["full_name"]), (_("PIN"), teacher["pin"]),
-            (_("School"), teacher["school"])]
+    return [
+        (_("Teacher"), teacher["full_name"]),
+        (_("PIN"), teacher["pin"]),
+        (_("School"), teacher["school"]),
+    ]
 
 
 @bp.route("/")
@@ -51,43 +54,81 @@ def register_teacher():
     """Register a teacher."""
     form = TeacherForm()
     if form.validate_on_submit():
-        details = form.command_args("pin", "full_name", "region", "district", "school",
-                                    "subject", "position", "service_start")
-        if run_command(form, lambda: services().registry.register_teacher(
-                access.current_actor(), details), _("The teacher was registered.")):
+        details = form.command_args(
+            "pin",
+            "full_name",
+            "region",
+            "district",
+            "school",
+            "subject",
+            "position",
+            "service_start",
+        )
+        if run_command(
+            form,
+            lambda: services().registry.register_teacher(access.current_actor(), details),
+            _("The teacher was registered."),
+        ):
             return redirect(url_for("teacher_pages.dossier", pin=details["pin"]), 303)
-    return show(form, _("Register a teacher"), districts=districts(),
-                back_url=url_for("teacher_pages.search"))
+    return show(
+        form,
+        _("Register a teacher"),
+        districts=districts(),
+        back_url=url_for("teacher_pages.search"),
+    )
 
 
-def _teacher_form(pin: str, form: PageForm, title: str, command: str, names: tuple[str, ...],
-                  done: str, **extra: Any):
+def _teacher_form(
+    pin: str,
+    form: PageForm,
+    title: str,
+    command: str,
+    names: tuple[str, ...],
+    done: str,
+    **extra: Any,
+):
     access.require_actor("write_teachers")
     teacher = visible_teacher(pin)
     if form.validate_on_submit():
         args = form.command_args(*names)
         method = getattr(services().registry, command)
-        if run_command(form, lambda: method(access.current_actor(), teacher["pin"], **args),
-                       done):
+        if run_command(form, lambda: method(access.current_actor(), teacher["pin"], **args), done):
             return redirect(url_for("teacher_pages.dossier", pin=teacher["pin"]), 303)
-    return show(form, title, subject=teacher_subject(teacher), districts=districts(),
-                back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]), **extra)
+    return show(
+        form,
+        title,
+        subject=teacher_subject(teacher),
+        districts=districts(),
+        back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]),
+        **extra,
+    )
 
 
 @bp.route("/teachers/<pin>/transfer", methods=["GET", "POST"])
 def transfer(pin: str):
     """Move a teacher to another school from a date."""
-    return _teacher_form(pin, TransferForm(), _("Transfer to another school"),
-                         "transfer_teacher", ("region", "district", "school", "effective_on"),
-                         _("The transfer was recorded."))
+    return _teacher_form(
+        pin,
+        TransferForm(),
+        _("Transfer to another school"),
+        "transfer_teacher",
+        ("region", "district", "school", "effective_on"),
+        _("The transfer was recorded."),
+    )
 
 
 @bp.route("/teachers/<pin>/departure", methods=["GET", "POST"])
 def departure(pin: str):
     """Record that a teacher left service."""
-    return _teacher_form(pin, DepartureForm(), _("Record a departure from service"),
-                         "record_departure", ("effective_on", "reason"),
-                         _("The departure was recorded."), danger=True)
+    return _teacher_form(
+        pin,
+        DepartureForm(),
+        _("Record a departure from service"),
+        "record_departure",
+        ("effective_on", "reason"),
+        _("The departure was recorded."),
+        danger=True,
+    )
 
 
 @bp.route("/teachers/<pin>/correction", methods=["GET", "POST"])
@@ -99,22 +140,37 @@ def correct(pin: str):
     if form.validate_on_submit():
         changes = form.changes()
         reason = (form.reason.data or "").strip() or None
-        if run_command(form, lambda: services().registry.correct_teacher(
-                access.current_actor(), teacher["pin"], changes, reason=reason,
-                effective_on=form.effective_on.data),
-                _("The correction was recorded.")):
-            return redirect(url_for("teacher_pages.dossier", pin=changes.get("pin", teacher["pin"])),
-                            303)
-    return show(form, _("Correct a teacher's details"), subject=teacher_subject(teacher),
-                intro=_("Fill in only what is wrong; the old values stay in the history."),
-                districts=districts(), back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]))
+        if run_command(
+            form,
+            lambda: services().registry.correct_teacher(
+                access.current_actor(),
+                teacher["pin"],
+                changes,
+                reason=reason,
+                effective_on=form.effective_on.data,
+            ),
+            _("The correction was recorded."),
+        ):
+            return redirect(
+                url_for("teacher_pages.dossier", pin=changes.get("pin", teacher["pin"])), 303
+            )
+    return show(
+        form,
+        _("Correct a teacher's details"),
+        subject=teacher_subject(teacher),
+        intro=_("Fill in only what is wrong; the old values stay in the history."),
+        districts=districts(),
+        back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]),
+    )
 
 
 def programme_choices(actor: Any) -> list[tuple[str, str]]:
     """Programmes the actor may enrol into (a registrar: their provider's)."""
     provider = access.bound_provider(actor)
-    return [(p["id"], f"{p['provider_code']} · {p['code']} — {p['title']}")
-            for p in services().queries.programmes(provider)]
+    return [
+        (p["id"], f"{p['provider_code']} · {p['code']} — {p['title']}")
+        for p in services().queries.programmes(provider)
+    ]
 
 
 @bp.route("/enrolments/new", methods=["GET", "POST"])
@@ -128,8 +184,11 @@ def enrol():
         form.programme_id.data = request.args.get("programme", "")
     if form.validate_on_submit():
         pin, programme_id = form.pin.data.strip(), form.programme_id.data
-        if run_command(form, lambda: services().registry.enrol(actor, programme_id, pin),
-                       _("The teacher was enrolled.")):
+        if run_command(
+            form,
+            lambda: services().registry.enrol(actor, programme_id, pin),
+            _("The teacher was enrolled."),
+        ):
             return redirect(url_for("teacher_pages.dossier", pin=pin), 303)
     return show(form, _("Enrol a teacher"))
 
@@ -144,8 +203,14 @@ def _enrolment(enrolment_id: str) -> dict[str, Any]:
         abort(404)
 
 
-def _enrolment_form(enrolment_id: str, form: PageForm, title: str, call: Any, done: str,
-                    permission: str = "write_programmes"):
+def _enrolment_form(
+    enrolment_id: str,
+    form: PageForm,
+    title: str,
+    call: Any,
+    done: str,
+    permission: str = "write_programmes",
+):
     actor = access.require_actor(permission)
     enrolment = _enrolment(enrolment_id)
     access.require_actor(permission, provider=enrolment["provider_code"])
@@ -166,20 +231,42 @@ def _dossier_of(enrolment: dict[str, Any]) -> str:
 @bp.route("/enrolments/<enrolment_id>/assessment", methods=["GET", "POST"])
 def assess(enrolment_id: str):
     """Record an assessment (a failed teacher may be re-assessed)."""
+
     def call(actor: Any, form: AssessmentForm):
         score = float(form.score.data) if form.score.data is not None else None
-        return services().registry.assess(actor, enrolment_id, passed=form.passed.data == "yes",
-                                          score=score, assessed_on=form.assessed_on.data)
-    return _enrolment_form(enrolment_id, AssessmentForm(), _("Record an assessment"), call,
-                           _("The assessment was recorded."))
+        return services().registry.assess(
+            actor,
+            enrolment_id,
+            passed=form.passed.data == "yes",
+            score=score,
+            assessed_on=form.assessed_on.data,
+        )
+
+    return _enrolment_form(
+        enrolment_id,
+        AssessmentForm(),
+        _("Record an assessment"),
+        call,
+        _("The assessment was recorded."),
+    )
 
 
 @bp.route("/enrolments/<enrolment_id>/withdrawal", methods=["GET", "POST"])
 def withdraw(enrolment_id: str):
     """Withdraw a teacher from a programme."""
+
     def call(actor: Any, form: WithdrawalForm):
-        return services().registry.withdraw(actor, enrolment_id,
-                                            effective_on=form.effective_on.data,
-                                            reason=form.reason.data.strip())
-    return _enrolment_form(enrolment_id, WithdrawalForm(), _("Withdraw from a programme"),
-                           call, _("The withdrawal was recorded."))
+        return services().registry.withdraw(
+            actor,
+            enrolment_id,
+            effective_on=form.effective_on.data,
+            reason=form.reason.data.strip(),
+        )
+
+    return _enrolment_form(
+        enrolment_id,
+        WithdrawalForm(),
+        _("Withdraw from a programme"),
+        call,
+        _("The withdrawal was recorded."),
+    )

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from registry.domain.errors import RegistryError
 from registry.domain.values import check_certificate_number
 from web.pages import access
-from web.pages.forms_training import CertificateForm, LegacyCertificateForm, RevocationForm
 from web.pages.forms_base import run_command
+from web.pages.forms_training import CertificateForm, LegacyCertificateForm, RevocationForm
 from web.pages.record import _enrolment_form, bp, show
 from web.services import services
 
@@ -22,18 +22,26 @@ def provider_choices(actor: Any) -> list[tuple[str, str]]:
     bound = access.bound_provider(actor)
     if bound is not None:
         providers = [p for p in providers if p["code"] == bound]
-    return [(p["code"], f"{p['code']} — {p['name']}") for p in providers
-            if not p.get("suspended")]
+    return [(p["code"], f"{p['code']} — {p['name']}") for p in providers if not p.get("suspended")]
 
 
 @bp.route("/enrolments/<enrolment_id>/certificate", methods=["GET", "POST"])
 def certify(enrolment_id: str):
     """Issue the certificate of an enrolment whose assessment passed."""
+
     def call(actor: Any, form: CertificateForm):
         return services().registry.issue_certificate(
-            actor, enrolment_id, number=form.number.data.strip(), issued_on=form.issued_on.data)
-    return _enrolment_form(enrolment_id, CertificateForm(), _("Issue a certificate"), call,
-                           _("The certificate was issued."), "write_certificates")
+            actor, enrolment_id, number=form.number.data.strip(), issued_on=form.issued_on.data
+        )
+
+    return _enrolment_form(
+        enrolment_id,
+        CertificateForm(),
+        _("Issue a certificate"),
+        call,
+        _("The certificate was issued."),
+        "write_certificates",
+    )
 
 
 @bp.route("/certificates/legacy", methods=["GET", "POST"])
@@ -45,13 +53,20 @@ def legacy_certificate():
     if request.method == "GET":
         form.pin.data = request.args.get("pin", "")
     if form.validate_on_submit():
-        args = form.command_args("pin", "number", "provider_code", "title", "form", "hours",
-                                 "issued_on")
-        if run_command(form, lambda: services().registry.record_legacy_certificate(actor, **args),
-                       _("The paper certificate was recorded.")):
+        args = form.command_args(
+            "pin", "number", "provider_code", "title", "form", "hours", "issued_on"
+        )
+        if run_command(
+            form,
+            lambda: services().registry.record_legacy_certificate(actor, **args),
+            _("The paper certificate was recorded."),
+        ):
             return redirect(url_for("teacher_pages.dossier", pin=args["pin"]), 303)
-    return show(form, _("Record a paper certificate"),
-                intro=_("For certificates issued on paper before the registry existed."))
+    return show(
+        form,
+        _("Record a paper certificate"),
+        intro=_("For certificates issued on paper before the registry existed."),
+    )
 
 
 def _certificate(number: str) -> dict[str, Any]:
@@ -66,8 +81,11 @@ def _certificate(number: str) -> dict[str, Any]:
 
 
 def _certificate_subject(record: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(_("Certificate"), record["number"]), (_("Teacher"), record.get("full_name") or ""),
-            (_("Programme"), record.get("title") or "")]
+    return [
+        (_("Certificate"), record["number"]),
+        (_("Teacher"), record.get("full_name") or ""),
+        (_("Programme"), record.get("title") or ""),
+    ]
 
 
 @bp.route("/certificates/<path:number>/revocation", methods=["GET", "POST"])
@@ -77,15 +95,26 @@ def revoke(number: str):
     form = RevocationForm()
     if form.validate_on_submit():
         reason = form.reason.data.strip()
-        if run_command(form, lambda: services().registry.revoke_certificate(
-                access.current_actor(), record["number"], reason=reason),
-                _("The certificate was revoked.")):
+        if run_command(
+            form,
+            lambda: services().registry.revoke_certificate(
+                access.current_actor(), record["number"], reason=reason
+            ),
+            _("The certificate was revoked."),
+        ):
             return redirect(url_for("teacher_pages.certificate", number=record["number"]), 303)
-    return show(form, _("Revoke a certificate"), subject=_certificate_subject(record),
-                intro=_("A revoked certificate stops counting. Its enrolment may then be "
-                        "certified again under a new number."), danger=True,
-                submit=_("Revoke"),
-                back_url=url_for("teacher_pages.certificate", number=record["number"]))
+    return show(
+        form,
+        _("Revoke a certificate"),
+        subject=_certificate_subject(record),
+        intro=_(
+            "A revoked certificate stops counting. Its enrolment may then be "
+            "certified again under a new number."
+        ),
+        danger=True,
+        submit=_("Revoke"),
+        back_url=url_for("teacher_pages.certificate", number=record["number"]),
+    )
 
 
 @bp.route("/certificates/<path:number>/duplicate", methods=["GET", "POST"])
@@ -95,11 +124,24 @@ def duplicate(number: str):
     form = CertificateForm()
     if form.validate_on_submit():
         new_number = form.number.data.strip()
-        if run_command(form, lambda: services().registry.issue_duplicate(
-                access.current_actor(), record["number"], number=new_number,
-                issued_on=form.issued_on.data), _("The duplicate was issued.")):
+        if run_command(
+            form,
+            lambda: services().registry.issue_duplicate(
+                access.current_actor(),
+                record["number"],
+                number=new_number,
+                issued_on=form.issued_on.data,
+            ),
+            _("The duplicate was issued."),
+        ):
             return redirect(url_for("teacher_pages.certificate", number=new_number), 303)
-    return show(form, _("Issue a duplicate"), subject=_certificate_subject(record),
-                intro=_("The duplicate gets its own number, points to the original and adds no "
-                        "hours of its own."),
-                back_url=url_for("teacher_pages.certificate", number=record["number"]))
+    return show(
+        form,
+        _("Issue a duplicate"),
+        subject=_certificate_subject(record),
+        intro=_(
+            "The duplicate gets its own number, points to the original and adds no "
+            "hours of its own."
+        ),
+        back_url=url_for("teacher_pages.certificate", number=record["number"]),
+    )

@@ -20,10 +20,16 @@ bp = Blueprint("signin", __name__)
 class SignInForm(PageForm):
     """Name and password of an account."""
 
-    name = StringField(_l("Account name"), validators=[required(), at_most(100)],
-                       render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField(_l("Password"), validators=[required(), at_most(200)],
-                             render_kw={"autocomplete": "current-password"})
+    name = StringField(
+        _l("Account name"),
+        validators=[required(), at_most(100)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[required(), at_most(200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class SignOutForm(PageForm):
@@ -34,8 +40,13 @@ def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for("home.index")
 
@@ -48,7 +59,8 @@ def form():
     if sign_in_form.validate_on_submit():
         try:
             account = services().registry.authenticate_password(
-                sign_in_form.name.data.strip(), sign_in_form.password.data)
+                sign_in_form.name.data.strip(), sign_in_form.password.data
+            )
         except NotAuthenticatedError:
             flash(_("Unknown account name or wrong password."), "error")
             status = 401

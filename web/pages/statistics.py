@@ -3,8 +3,9 @@ open-data page; each chart is drawn on the server and has a table and a CSV down
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
@@ -45,16 +46,23 @@ def dashboard():
     args = QueryArgs()
     as_of = args.date("as_of", today())
     group_by = args.choice("group_by", COMPLIANCE_GROUPS, "region")
-    rows = services().queries.compliance_statistics(as_of, group_by,
-                                                    actor=access.current_actor())
+    rows = services().queries.compliance_statistics(as_of, group_by, actor=access.current_actor())
     namer = group_namer(group_by)
-    chart = charts.compliance_chart(rows, namer, _("Teachers by compliance status")) \
-        if rows else None
-    return render_template("statistics/compliance.html", rows=rows, as_of=as_of,
-                           group_by=group_by, groups=COMPLIANCE_GROUPS, namer=namer,
-                           chart=chart, statuses=charts.STATUSES, errors=args.errors,
-                           total=totals(rows, charts.STATUSES + ("total", "hours"))), \
-        400 if args.errors else 200
+    chart = (
+        charts.compliance_chart(rows, namer, _("Teachers by compliance status")) if rows else None
+    )
+    return render_template(
+        "statistics/compliance.html",
+        rows=rows,
+        as_of=as_of,
+        group_by=group_by,
+        groups=COMPLIANCE_GROUPS,
+        namer=namer,
+        chart=chart,
+        statuses=charts.STATUSES,
+        errors=args.errors,
+        total=totals(rows, charts.STATUSES + ("total", "hours")),
+    ), 400 if args.errors else 200
 
 
 def month_starts(start: date, end: date) -> list[date]:
@@ -70,14 +78,19 @@ def activity_by_month(start: date, end: date) -> tuple[list[str], dict[str, list
     """Certificates per month for each form of training (over at most 36 months)."""
     queries = services().queries
     months = month_starts(start, end)[-MAX_MONTHS:]
-    series: dict[str, list[int]] = {label("form", f): [] for f in ("course", "seminar",
-                                                                    "training", "internship")}
+    series: dict[str, list[int]] = {
+        label("form", f): [] for f in ("course", "seminar", "training", "internship")
+    }
     for first in months:
-        last = min(end, date(first.year + first.month // 12, first.month % 12 + 1, 1)
-                   - timedelta(days=1))
-        counts = {r["group"]: r.get("certificates") or 0
-                  for r in queries.activity_statistics(max(first, start), last, "form",
-                                                       actor=access.current_actor())}
+        last = min(
+            end, date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
+        )
+        counts = {
+            r["group"]: r.get("certificates") or 0
+            for r in queries.activity_statistics(
+                max(first, start), last, "form", actor=access.current_actor()
+            )
+        }
         for form in ("course", "seminar", "training", "internship"):
             series[label("form", form)].append(counts.get(form, 0))
     return [m.strftime("%Y-%m") for m in months], series
@@ -100,14 +113,25 @@ def activity():
     months, series = activity_by_month(start, end)
     namer = group_namer(group_by)
     return render_template(
-        "statistics/activity.html", rows=rows, start=start, end=end, group_by=group_by,
-        groups=ACTIVITY_GROUPS, namer=namer, errors=args.errors,
+        "statistics/activity.html",
+        rows=rows,
+        start=start,
+        end=end,
+        group_by=group_by,
+        groups=ACTIVITY_GROUPS,
+        namer=namer,
+        errors=args.errors,
         total=totals(rows, ("certificates", "hours", "teachers")),
         over_time=charts.activity_chart(months, series, _("Certificates per month by form")),
-        months=months, series=series,
-        forms_chart=charts.share_chart([(label("form", r["group"]), r.get("hours") or 0)
-                                        for r in forms], _("Academic hours by form"))
-        if forms else None), 400 if args.errors else 200
+        months=months,
+        series=series,
+        forms_chart=charts.share_chart(
+            [(label("form", r["group"]), r.get("hours") or 0) for r in forms],
+            _("Academic hours by form"),
+        )
+        if forms
+        else None,
+    ), 400 if args.errors else 200
 
 
 @bp.route("/open-data")
@@ -120,12 +144,20 @@ def open_data():
     rows = services().queries.open_data(as_of, group_by)
     namer = group_namer(group_by)
     shown = [r for r in rows if not r.get("suppressed")]
-    chart = charts.compliance_chart(shown, namer, _("Teachers by compliance status")) \
-        if shown else None
-    return render_template("statistics/open_data.html", rows=rows, as_of=as_of,
-                           group_by=group_by, groups=OPEN_DATA_GROUPS, namer=namer,
-                           chart=chart, statuses=charts.STATUSES, errors=args.errors), \
-        400 if args.errors else 200
+    chart = (
+        charts.compliance_chart(shown, namer, _("Teachers by compliance status")) if shown else None
+    )
+    return render_template(
+        "statistics/open_data.html",
+        rows=rows,
+        as_of=as_of,
+        group_by=group_by,
+        groups=OPEN_DATA_GROUPS,
+        namer=namer,
+        chart=chart,
+        statuses=charts.STATUSES,
+        errors=args.errors,
+    ), 400 if args.errors else 200
 
 
 PSEUDONYM_PAGE = 100
@@ -139,8 +171,16 @@ def pseudonymised():
     as_of = args.date("as_of", today())
     page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
     rows = services().queries.pseudonymised_teachers(
-        as_of, limit=PSEUDONYM_PAGE + 1, offset=(page - 1) * PSEUDONYM_PAGE,
-        actor=access.current_actor())
-    return render_template("statistics/pseudonymised.html", rows=rows[:PSEUDONYM_PAGE],
-                           more=len(rows) > PSEUDONYM_PAGE, page=page, as_of=as_of,
-                           errors=args.errors), 400 if args.errors else 200
+        as_of,
+        limit=PSEUDONYM_PAGE + 1,
+        offset=(page - 1) * PSEUDONYM_PAGE,
+        actor=access.current_actor(),
+    )
+    return render_template(
+        "statistics/pseudonymised.html",
+        rows=rows[:PSEUDONYM_PAGE],
+        more=len(rows) > PSEUDONYM_PAGE,
+        page=page,
+        as_of=as_of,
+        errors=args.errors,
+    ), 400 if args.errors else 200

@@ -45,13 +45,20 @@ def search():
     searched = bool(text or region)
     if searched:
         results = services().queries.search_teachers(
-            text, region=region, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-            actor=actor)
-    return render_template("teachers/search.html", q=text, region=region,
-                           regions=region_choices(_("All regions")), searched=searched,
-                           results=results[:PAGE_SIZE], more=len(results) > PAGE_SIZE,
-                           page=page, errors=args.errors,
-                           region_fixed=access.bound_region(actor) is not None)
+            text, region=region, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, actor=actor
+        )
+    return render_template(
+        "teachers/search.html",
+        q=text,
+        region=region,
+        regions=region_choices(_("All regions")),
+        searched=searched,
+        results=results[:PAGE_SIZE],
+        more=len(results) > PAGE_SIZE,
+        page=page,
+        errors=args.errors,
+        region_fixed=access.bound_region(actor) is not None,
+    )
 
 
 @bp.route("/teachers/<pin>")
@@ -69,14 +76,24 @@ def dossier(pin: str):
     counting = {c["number"]: c.get("counts") for c in compliance.get("certificates", [])}
     history = queries.teacher_history(pin, actor=actor)
     return render_template(
-        "teachers/dossier.html", teacher=teacher, compliance=compliance, counting=counting,
+        "teachers/dossier.html",
+        teacher=teacher,
+        compliance=compliance,
+        counting=counting,
         certificates=queries.teacher_certificates(pin, actor=actor),
         enrolments=queries.teacher_enrolments(pin, actor=actor),
-        history=[dict(fact, summary=describe(fact)) for fact in history
-                 if fact["type"] not in HIDDEN_FROM_TIMELINE],
-        as_of=as_of, known_at=local_input(known_at), today=today(), errors=args.errors,
-        can_write=access.may("write_teachers"), can_time_travel=time_travel), \
-        400 if args.errors else 200
+        history=[
+            dict(fact, summary=describe(fact))
+            for fact in history
+            if fact["type"] not in HIDDEN_FROM_TIMELINE
+        ],
+        as_of=as_of,
+        known_at=local_input(known_at),
+        today=today(),
+        errors=args.errors,
+        can_write=access.may("write_teachers"),
+        can_time_travel=time_travel,
+    ), 400 if args.errors else 200
 
 
 @bp.route("/certificates/<path:number>")
@@ -89,8 +106,7 @@ def certificate(number: str):
     except RegistryError:  # unknown, or a teacher's the actor may not see
         abort(404)
     may_change = access.may("write_certificates", provider=record.get("provider_code"))
-    return render_template("teachers/certificate.html", certificate=record,
-                           may_change=may_change)
+    return render_template("teachers/certificate.html", certificate=record, may_change=may_change)
 
 
 @bp.route("/certificates")
@@ -116,12 +132,24 @@ def due():
     as_of = args.date("as_of", today())
     region = access.bound_region(actor) or request.args.get("region") or None
     page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
-    rows = services().queries.due_list(status=status, as_of=as_of, region=region,
-                                       limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-                                       actor=actor)
-    return render_template("teachers/due.html", rows=rows[:PAGE_SIZE],
-                           more=len(rows) > PAGE_SIZE, page=page, status=status, as_of=as_of,
-                           region=region, statuses=DUE_STATUSES, errors=args.errors,
-                           regions=region_choices(_("All regions")),
-                           region_fixed=access.bound_region(actor) is not None), \
-        400 if args.errors else 200
+    rows = services().queries.due_list(
+        status=status,
+        as_of=as_of,
+        region=region,
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+        actor=actor,
+    )
+    return render_template(
+        "teachers/due.html",
+        rows=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
+        page=page,
+        status=status,
+        as_of=as_of,
+        region=region,
+        statuses=DUE_STATUSES,
+        errors=args.errors,
+        regions=region_choices(_("All regions")),
+        region_fixed=access.bound_region(actor) is not None,
+    ), 400 if args.errors else 200

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -11,14 +12,21 @@ from web.pages.labels import district_name, label, region_name
 
 
 def _transferred(d: dict[str, Any]) -> str:
-    return _("To %(school)s, %(district)s, %(region)s, from %(date)s.", school=d.get("school"),
-             district=district_name(d.get("district")), region=region_name(d.get("region")),
-             date=date_filter(d.get("effective_on")))
+    return _(
+        "To %(school)s, %(district)s, %(region)s, from %(date)s.",
+        school=d.get("school"),
+        district=district_name(d.get("district")),
+        region=region_name(d.get("region")),
+        date=date_filter(d.get("effective_on")),
+    )
 
 
 def _departed(d: dict[str, Any]) -> str:
-    return _("From %(date)s: %(reason)s", date=date_filter(d.get("effective_on")),
-             reason=d.get("reason") or "—")
+    return _(
+        "From %(date)s: %(reason)s",
+        date=date_filter(d.get("effective_on")),
+        reason=d.get("reason") or "—",
+    )
 
 
 def _corrected(d: dict[str, Any]) -> str:
@@ -29,9 +37,13 @@ def _corrected(d: dict[str, Any]) -> str:
 
 def _enrolled(d: dict[str, Any]) -> str:
     p = d.get("programme") or {}
-    return _("%(title)s (%(provider)s, %(form)s, %(hours)s h)", title=p.get("title", "—"),
-             provider=p.get("provider_code", "—"), form=label("form", p.get("form")),
-             hours=p.get("hours", "—"))
+    return _(
+        "%(title)s (%(provider)s, %(form)s, %(hours)s h)",
+        title=p.get("title", "—"),
+        provider=p.get("provider_code", "—"),
+        form=label("form", p.get("form")),
+        hours=p.get("hours", "—"),
+    )
 
 
 def _assessed(d: dict[str, Any]) -> str:
@@ -41,15 +53,22 @@ def _assessed(d: dict[str, Any]) -> str:
 
 
 def _certificate(d: dict[str, Any]) -> str:
-    return _("No. %(number)s: %(title)s, %(hours)s h, issued %(date)s", number=d.get("number"),
-             title=d.get("title", "—"), hours=d.get("hours", "—"),
-             date=date_filter(d.get("issued_on")))
+    return _(
+        "No. %(number)s: %(title)s, %(hours)s h, issued %(date)s",
+        number=d.get("number"),
+        title=d.get("title", "—"),
+        hours=d.get("hours", "—"),
+        date=date_filter(d.get("issued_on")),
+    )
 
 
 def _duplicate(d: dict[str, Any]) -> str:
-    return _("No. %(number)s replaces No. %(original)s, issued %(date)s",
-             number=d.get("number"), original=d.get("duplicate_of"),
-             date=date_filter(d.get("issued_on")))
+    return _(
+        "No. %(number)s replaces No. %(original)s, issued %(date)s",
+        number=d.get("number"),
+        original=d.get("duplicate_of"),
+        date=date_filter(d.get("issued_on")),
+    )
 
 
 DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -73,8 +92,11 @@ DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
     "Provider.Reinstated": lambda d: d.get("reason") or "",
     "Programme.Registered": lambda d: f"{d.get('provider_code')}/{d.get('code')}: {d.get('title')}",
     "CompliancePolicy.VersionAdopted": lambda d: _(
-        "%(hours)s h in %(years)s years from %(date)s", hours=d.get("required_hours"),
-        years=d.get("window_years"), date=date_filter(d.get("effective_from"))),
+        "%(hours)s h in %(years)s years from %(date)s",
+        hours=d.get("required_hours"),
+        years=d.get("window_years"),
+        date=date_filter(d.get("effective_from")),
+    ),
 }
 
 

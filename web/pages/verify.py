@@ -39,7 +39,6 @@ def certificate(number: str):
         result = None
     if result is None:
         # The same answer for an unknown number and a wrong code: nothing is revealed.
-        return render_template("verify/form.html", number=number, code=code,
-                               mismatch=True), 404
+        return render_template("verify/form.html", number=number, code=code, mismatch=True), 404
     response = render_template("verify/result.html", certificate=result, code=code)
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

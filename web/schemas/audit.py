@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, post_dump
 
-from web.schemas.common import (IsoDate, IsoDateTime, QueryInteger, QueryText, ReadArgs,
-                                StrictInteger)
+from web.schemas.common import (
+    IsoDate,
+    IsoDateTime,
+    QueryInteger,
+    QueryText,
+    ReadArgs,
+    StrictInteger,
+)
 from web.schemas.teachers import HistoryEvent
 
 
@@ -14,8 +20,9 @@ class EventsArgs(ReadArgs):
 
     after = QueryInteger(load_default=0, minimum=0)
     limit = QueryInteger(load_default=100, minimum=1, maximum=1000)
-    type = QueryText(100, metadata={"description": "Only events of this type, e.g. "
-                                                 "Certificate.Revoked."})
+    type = QueryText(
+        100, metadata={"description": "Only events of this type, e.g. Certificate.Revoked."}
+    )
     actor = QueryText(100, metadata={"description": "Only events recorded by this account."})
     originator_id = fields.UUID()
     recorded_from = IsoDateTime()
@@ -26,8 +33,9 @@ class EventsOut(Schema):
     """A page of the global event log."""
 
     events = fields.List(fields.Nested(HistoryEvent))
-    next = fields.Integer(allow_none=True, metadata={
-        "description": "Pass as `after` for the next page."})
+    next = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as `after` for the next page."}
+    )
 
 
 class LedgerOut(Schema):
@@ -35,8 +43,9 @@ class LedgerOut(Schema):
 
     algorithm = fields.String()
     genesis = fields.String()
-    position = fields.Integer(allow_none=True, metadata={
-        "description": "The last sealed position."})
+    position = fields.Integer(
+        allow_none=True, metadata={"description": "The last sealed position."}
+    )
     hash = fields.String(metadata={"description": "The chain's link at `position`."})
     events = fields.Integer()
     log_position = fields.Integer()
@@ -91,10 +100,11 @@ class ImportReportOut(Schema):
     skipped = fields.Integer(metadata={"description": "Already recorded (a re-import)."})
     failed = fields.Integer()
     position = fields.Integer(allow_none=True)
-    errors = fields.List(fields.Nested(ImportLine), metadata={
-        "description": "The rejected rows: line number and reason."})
-    lines = fields.List(fields.Nested(ImportLine), metadata={
-        "description": "Every row's outcome."})
+    errors = fields.List(
+        fields.Nested(ImportLine),
+        metadata={"description": "The rejected rows: line number and reason."},
+    )
+    lines = fields.List(fields.Nested(ImportLine), metadata={"description": "Every row's outcome."})
 
     @post_dump(pass_original=True)
     def keep_the_whole_report(self, data, original, **kwargs):

@@ -5,8 +5,18 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from registry.domain.values import FORMS
-from web.schemas.common import (NUMBER_DOC, IsoDate, IsoDateTime, QueryText, ReadArgs,
-                                StrictInteger, choice, number_text, pin_text, text)
+from web.schemas.common import (
+    NUMBER_DOC,
+    IsoDate,
+    IsoDateTime,
+    QueryText,
+    ReadArgs,
+    StrictInteger,
+    choice,
+    number_text,
+    pin_text,
+    text,
+)
 
 
 class CertificateIn(Schema):
@@ -94,8 +104,11 @@ class NumberArgs(ReadArgs):
 class VerifyArgs(ReadArgs):
     """The code printed on the certificate."""
 
-    code = QueryText(40, required=True, metadata={
-        "description": "The verification code printed on the certificate (XXXX-XXXX)."})
+    code = QueryText(
+        40,
+        required=True,
+        metadata={"description": "The verification code printed on the certificate (XXXX-XXXX)."},
+    )
 
 
 class VerifiedOut(Schema):

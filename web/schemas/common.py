@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -37,8 +37,9 @@ class StrictInteger(fields.Integer):
     """A JSON integer (not a string, a float or a boolean) within 64 bits."""
 
     def __init__(self, **kwargs):
-        super().__init__(strict=True, validate=validate.Range(min=MIN_INT64, max=MAX_INT64),
-                         **kwargs)
+        super().__init__(
+            strict=True, validate=validate.Range(min=MIN_INT64, max=MAX_INT64), **kwargs
+        )
 
     def _validated(self, value):
         if isinstance(value, bool):
@@ -62,8 +63,10 @@ class QueryInteger(fields.Integer):
     never beyond 64 bits."""
 
     def __init__(self, *, minimum: int = MIN_INT64, maximum: int = MAX_INT64, **kwargs):
-        super().__init__(validate=validate.Range(min=max(minimum, MIN_INT64),
-                                                 max=min(maximum, MAX_INT64)), **kwargs)
+        super().__init__(
+            validate=validate.Range(min=max(minimum, MIN_INT64), max=min(maximum, MAX_INT64)),
+            **kwargs,
+        )
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value):
@@ -76,8 +79,11 @@ class QueryText(fields.String):
 
     def __init__(self, max_length: int = 200, **kwargs):
         metadata = {"pattern": NO_CONTROL_CHARACTERS, **kwargs.pop("metadata", {})}
-        super().__init__(validate=[validate.Length(max=max_length), NoControlCharacters()],
-                         metadata=metadata, **kwargs)
+        super().__init__(
+            validate=[validate.Length(max=max_length), NoControlCharacters()],
+            metadata=metadata,
+            **kwargs,
+        )
 
 
 class StrictNumber(fields.Float):
@@ -107,8 +113,9 @@ class IsoDate(fields.Date):
         return super()._serialize(value, attr, obj, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
-                                                          value.strip()):
+        if not isinstance(value, str) or not re.fullmatch(
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()
+        ):
             raise self.make_error("invalid")
         day = super()._deserialize(value.strip(), attr, data, **kwargs)
         if not FIRST_DAY <= day <= LAST_DAY:
@@ -133,7 +140,7 @@ class IsoDateTime(fields.DateTime):
         if isinstance(value, str) or value is None:
             return value
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
         return value.isoformat()
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -153,10 +160,10 @@ class IsoDateTime(fields.DateTime):
             except ValueError:
                 raise ValidationError(self.INVALID) from None
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
         if not FIRST_DAY <= moment.date() <= LAST_DAY:  # before UTC: that may overflow
             raise ValidationError(OUT_OF_CALENDAR)
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
 
 
 def text(max_length: int = 300, **kwargs) -> fields.String:
@@ -165,10 +172,16 @@ def text(max_length: int = 300, **kwargs) -> fields.String:
     return fields.String(validate=validate.Length(max=max_length * 4), **kwargs)
 
 
-PIN_DOC = {"description": "14 digits: sex digit, birth date DDMMYYYY, 5-digit serial.",
-           "pattern": PIN_PATTERN, "example": "21505198512345"}
-NUMBER_DOC = {"description": "1–64 letters (Latin or Cyrillic), digits, '/', '.', '_' or '-'.",
-              "pattern": NUMBER_PATTERN, "example": "IEP-KAE/2016/N0004"}
+PIN_DOC = {
+    "description": "14 digits: sex digit, birth date DDMMYYYY, 5-digit serial.",
+    "pattern": PIN_PATTERN,
+    "example": "21505198512345",
+}
+NUMBER_DOC = {
+    "description": "1–64 letters (Latin or Cyrillic), digits, '/', '.', '_' or '-'.",
+    "pattern": NUMBER_PATTERN,
+    "example": "IEP-KAE/2016/N0004",
+}
 
 
 def pin_text(**kwargs) -> fields.String:
@@ -193,8 +206,11 @@ class ErrorBody(Schema):
 
     code = fields.String(required=True, metadata={"description": "Stable machine code."})
     message = fields.String(required=True, metadata={"description": "For people."})
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(),
-                          metadata={"description": "Offending fields and their messages."})
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        metadata={"description": "Offending fields and their messages."},
+    )
 
 
 class ErrorSchema(Schema):
@@ -206,9 +222,13 @@ class ErrorSchema(Schema):
 class ReadArgs(Schema):
     """Arguments every read accepts."""
 
-    min_position = QueryInteger(minimum=0, metadata={
-        "description": "Wait (bounded, then 503) until the views have processed this "
-                       "global position, e.g. the X-Registry-Position of your write."})
+    min_position = QueryInteger(
+        minimum=0,
+        metadata={
+            "description": "Wait (bounded, then 503) until the views have processed this "
+            "global position, e.g. the X-Registry-Position of your write."
+        },
+    )
 
 
 class CsvArgs(ReadArgs):

@@ -7,8 +7,17 @@ from marshmallow import Schema, fields
 from registry.domain.regions import region_codes
 from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS
 from registry.queries.providers import MAX_WORKLOAD_YEARS
-from web.schemas.common import (IsoDate, QueryText, ReadArgs, StrictBoolean, StrictInteger,
-                                StrictNumber, choice, pin_text, text)
+from web.schemas.common import (
+    IsoDate,
+    QueryText,
+    ReadArgs,
+    StrictBoolean,
+    StrictInteger,
+    StrictNumber,
+    choice,
+    pin_text,
+    text,
+)
 
 
 class ProviderIn(Schema):
@@ -108,8 +117,9 @@ class EnrolmentOut(Schema):
     programme_id = fields.String()
     teacher_id = fields.String()
     provider_code = fields.String()
-    status = fields.String(metadata={"enum": ["enrolled", "passed", "failed", "certified",
-                                              "withdrawn"]})
+    status = fields.String(
+        metadata={"enum": ["enrolled", "passed", "failed", "certified", "withdrawn"]}
+    )
     enrolled_on = IsoDate()
     passed = fields.Boolean(allow_none=True)
     score = fields.Float(allow_none=True)
@@ -124,9 +134,13 @@ class WorkloadArgs(ReadArgs):
     report has a row per month."""
 
     from_ = IsoDate(data_key="from", required=True)
-    to = IsoDate(required=True, metadata={
-        "description": f"At most {MAX_WORKLOAD_YEARS} years after from (the report has a "
-                       "row per month; the read refuses a longer period, 400)."})
+    to = IsoDate(
+        required=True,
+        metadata={
+            "description": f"At most {MAX_WORKLOAD_YEARS} years after from (the report has a "
+            "row per month; the read refuses a longer period, 400)."
+        },
+    )
 
 
 class WorkloadTotals(Schema):
@@ -138,10 +152,16 @@ class WorkloadTotals(Schema):
     passed = fields.Integer()
     failed = fields.Integer()
     pass_rate = fields.Float(allow_none=True)
-    completions = fields.Integer(metadata={"description": "Programmes finished with a valid "
-                                           "certificate issued on the enrolment."})
-    certificates = fields.Integer(metadata={"description": "Valid certificates, paper ones "
-                                            "recorded for the provider included."})
+    completions = fields.Integer(
+        metadata={
+            "description": "Programmes finished with a valid certificate issued on the enrolment."
+        }
+    )
+    certificates = fields.Integer(
+        metadata={
+            "description": "Valid certificates, paper ones recorded for the provider included."
+        }
+    )
     hours_delivered = fields.Integer()
 
 

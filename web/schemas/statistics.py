@@ -16,8 +16,7 @@ class ComplianceStatsArgs(CsvArgs):
     """Compliance statistics on a date, grouped."""
 
     as_of = IsoDate()
-    group_by = fields.String(load_default="region",
-                             validate=validate.OneOf(COMPLIANCE_GROUPS))
+    group_by = fields.String(load_default="region", validate=validate.OneOf(COMPLIANCE_GROUPS))
 
 
 class ActivityStatsArgs(CsvArgs):

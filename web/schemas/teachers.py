@@ -7,8 +7,18 @@ from marshmallow import Schema, fields, validate
 from registry.domain.regions import region_codes
 from registry.queries.common import MAX_PAGE
 from web.schemas.certificates import CertificateOut
-from web.schemas.common import (CsvArgs, IsoDate, IsoDateTime, PageArgs, QueryInteger,
-                                QueryText, ReadArgs, choice, pin_text, text)
+from web.schemas.common import (
+    CsvArgs,
+    IsoDate,
+    IsoDateTime,
+    PageArgs,
+    QueryInteger,
+    QueryText,
+    ReadArgs,
+    choice,
+    pin_text,
+    text,
+)
 
 
 class TeacherIn(Schema):
@@ -52,8 +62,11 @@ class CorrectionIn(Schema):
     position = text(100, required=False)
     service_start = IsoDate()
     reason = text(500, required=False, allow_none=True)
-    effective_on = IsoDate(metadata={"description": "When the correction was decided "
-                                     "(default: the day it is recorded)."})
+    effective_on = IsoDate(
+        metadata={
+            "description": "When the correction was decided (default: the day it is recorded)."
+        }
+    )
 
 
 class TeacherSummary(Schema):
@@ -80,9 +93,13 @@ class SetAside(Schema):
 class TeacherOut(TeacherSummary):
     """A teacher's registered details."""
 
-    incomplete = fields.List(fields.Nested(SetAside), metadata={
-        "description": "Events about this teacher that the views set aside; empty when "
-                       "the answer is complete."})
+    incomplete = fields.List(
+        fields.Nested(SetAside),
+        metadata={
+            "description": "Events about this teacher that the views set aside; empty when "
+            "the answer is complete."
+        },
+    )
 
     id = fields.String()
     service_start = IsoDate()
@@ -96,8 +113,9 @@ class ComplianceArgs(ReadArgs):
     """When to judge and what the registry knew then."""
 
     as_of = IsoDate(metadata={"description": "Judge on this date (default: today)."})
-    known_at = IsoDateTime(metadata={"description": "As the registry knew it at this time "
-                                                    "(default: now)."})
+    known_at = IsoDateTime(
+        metadata={"description": "As the registry knew it at this time (default: now)."}
+    )
 
 
 class CountedCertificate(Schema):
@@ -117,11 +135,16 @@ class ComplianceOut(Schema):
     pin = fields.String()
     as_of = IsoDate()
     known_at = IsoDateTime()
-    incomplete = fields.List(fields.Nested(SetAside), metadata={
-        "description": "Events about this teacher that the views set aside; empty when "
-                       "the answer is complete."})
-    status = fields.String(metadata={"enum": ["compliant", "due_soon", "grace", "overdue",
-                                              "inactive"]})
+    incomplete = fields.List(
+        fields.Nested(SetAside),
+        metadata={
+            "description": "Events about this teacher that the views set aside; empty when "
+            "the answer is complete."
+        },
+    )
+    status = fields.String(
+        metadata={"enum": ["compliant", "due_soon", "grace", "overdue", "inactive"]}
+    )
     hours = fields.Integer()
     required_hours = fields.Integer()
     window_years = fields.Integer()
@@ -164,8 +187,9 @@ class DossierOut(TeacherOut):
 class SearchArgs(PageArgs):
     """Search text and place filters, paged."""
 
-    q = QueryText(200, load_default="",
-                  metadata={"description": "Part of a name, a PIN or a school."})
+    q = QueryText(
+        200, load_default="", metadata={"description": "Part of a name, a PIN or a school."}
+    )
     region = QueryText(10)
     district = QueryText(100)
     school = QueryText(200)
@@ -200,8 +224,7 @@ class HistoryOut(Schema):
 class DueArgs(CsvArgs):
     """Which status, on which date, where."""
 
-    status = fields.String(required=True, validate=validate.OneOf(
-        ["due_soon", "overdue", "grace"]))
+    status = fields.String(required=True, validate=validate.OneOf(["due_soon", "overdue", "grace"]))
     as_of = IsoDate()
     region = QueryText(10)
     district = QueryText(100)
