@@ -28,10 +28,14 @@ forwarded_allow_ips = os.environ.get("REGISTRY_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # the client's address from the proxy's X-Forwarded-For (one trusted hop; gunicorn binds
 # to 127.0.0.1, so nothing else can send one), throttling counters in the local Redis,
 # shared by every worker (web/throttle.py). registry.env may override each.
-PRODUCTION = {"REGISTRY_TLS": "1", "REGISTRY_PROXY_HOPS": "1",
-              "REGISTRY_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0"}
+PRODUCTION = {
+    "REGISTRY_TLS": "1",
+    "REGISTRY_PROXY_HOPS": "1",
+    "REGISTRY_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0",
+}
 raw_env = ["REGISTRY_FOLLOW=" + os.environ.get("REGISTRY_FOLLOW", "0")] + [
-    f"{name}={os.environ.get(name, value)}" for name, value in PRODUCTION.items()]
+    f"{name}={os.environ.get(name, value)}" for name, value in PRODUCTION.items()
+]
 
 
 def post_worker_init(worker):
