@@ -27,6 +27,9 @@ from registry.storage.database import Database
 from registry.storage.engines import open_database
 from registry.storage.transcodings import DateAsISO
 
+POOL_WAIT_S = 2
+"""Seconds a statement waits for a connection of the library's pool before it gives up."""
+
 
 def library_env(settings: Settings, *, create_table: bool = False) -> dict[str, str]:
     """The library's configuration, complete, so no stray process variable leaks in."""
@@ -51,7 +54,13 @@ def library_env(settings: Settings, *, create_table: bool = False) -> dict[str, 
             POSTGRES_MAX_OVERFLOW="5",
             POSTGRES_LOCK_TIMEOUT=str(settings.lock_timeout_s),
             POSTGRES_CONN_MAX_AGE="3600",
-            POSTGRES_PRE_PING="y",
+            # No pre-ping: a ping per lent connection, and after a dropped connection the
+            # pool's check backoff (1, 2, 4, 8 s) stalled requests ~15 s; the library retries
+            # a statement that fails on a broken connection on a fresh one itself.
+            POSTGRES_PRE_PING="n",
+            # How long to wait for a pooled connection: the library's default of 30 s (times
+            # its retries) kept a request with the server down waiting for minutes.
+            POSTGRES_CONNECT_TIMEOUT=str(POOL_WAIT_S),
         )
     return env
 

@@ -199,16 +199,6 @@ def test_a_killed_server_loses_no_acknowledged_write_and_retries_with_keys_recor
         server.stop()
 
 
-# Remove this mark when defect 5 of issue 8 ("a dropped PostgreSQL connection", another
-# engineer's work) is fixed: after pg_terminate_backend, psycopg_pool's check of each
-# broken pooled connection sleeps with a backoff (1, 2, 4, 8 s: pool.py
-# `_getconn_with_check_loop`), so a request waits ~15 s (both the library's pool, PRE_PING,
-# and registry/db.py's). With that backoff made short the test passes.
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 defect 5: requests stall ~15 s on the pool's "
-    "check backoff after pg_terminate_backend",
-)
 @pytest.mark.postgres
 def test_reads_and_writes_answer_or_say_503_while_postgresql_drops_the_servers_connections(
     postgres_url, tmp_path
