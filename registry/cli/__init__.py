@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import click
 
-from registry.cli import core  # noqa: F401  (registers init, users)
+# Each module registers its commands on `cli` when imported.
+from registry.cli import audit, bulk, core, views  # noqa: F401  (imported to register)
 from registry.cli.common import cli
-
-for _module in ("bulk", "views", "server", "audit"):
-    try:
-        __import__(f"registry.cli.{_module}")
-    except ModuleNotFoundError as error:  # an area not built yet
-        if error.name != f"registry.cli.{_module}":
-            raise
 
 
 def main() -> None:
-    """Entry point of the `registry` console script."""
+    """The registry's own commands (`python -m registry.cli`); the `registry` console
+    script is `web.cli:main`, which adds `serve` and `demo`."""
     cli(prog_name="registry")
 
 

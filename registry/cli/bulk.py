@@ -9,8 +9,7 @@ from datetime import date
 import click
 
 from registry.bootstrap import open_registry
-from registry.cli.common import cli, fail_cleanly, settings_from
-from registry.cli.server import database_option
+from registry.cli.common import cli, database_option, fail_cleanly, settings_from
 from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.dates import parse_date

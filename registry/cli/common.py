@@ -61,3 +61,22 @@ def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+def database_option(func):
+    """`--database` after the command name too (`registry serve --database URL`)."""
+
+    def remember(ctx: click.Context, _param, value):
+        if value:
+            ctx.find_root().obj["database_url"] = value
+        return value
+
+    return click.option(
+        "--database",
+        "database_url",
+        default=None,
+        expose_value=False,
+        callback=remember,
+        is_eager=True,
+        help="sqlite:///path or postgresql://user@host:port/db.",
+    )(func)

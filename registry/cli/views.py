@@ -137,6 +137,7 @@ def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int, process
                 )
             else:
                 progress = worker.rebuild(batch_size=batch_size, on_batch=bar.update)
+        app.db.analyze()  # the views were refilled from nothing: the planner's statistics
         click.echo(
             f"applied {progress.events:,} events in {progress.seconds:.1f} s "
             f"({progress.rate:,.0f} events/s)"

@@ -1,41 +1,22 @@
-"""`registry serve` and `registry demo`: the web app and the projections in one command.
+"""`registry serve` and `registry demo`: the web layer's own commands on the `registry` group.
 
-The web layer is imported only when these commands run: `registry` itself never
-depends on Flask, the command line is merely where the two are put together.
+The `registry` console script starts here (`web.cli:main`): the registry's commands come
+from `registry.cli`, which never imports the web layer; this module adds the two that
+serve it, so the command line offers everything while the packages keep their layers.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
-from registry.cli.common import cli, fail_cleanly, settings_from
-
-
-def database_option(func):
-    """`--database` after the command name too (`registry serve --database URL`)."""
-
-    def remember(ctx: click.Context, _param, value):
-        if value:
-            ctx.find_root().obj["database_url"] = value
-        return value
-
-    return click.option(
-        "--database",
-        "database_url",
-        default=None,
-        expose_value=False,
-        callback=remember,
-        is_eager=True,
-        help="sqlite:///path or postgresql://user@host:port/db.",
-    )(func)
+from registry.cli import cli
+from registry.cli.common import database_option, fail_cleanly, settings_from
+from web import server
 
 
 def _serve(
     settings, host: str, port: int, workers: int | None, threads: int, on_ready=None
 ) -> None:
-    server = importlib.import_module("web.server")
     server.serve(
         settings, host=host, port=port, workers=workers, threads=threads, on_ready=on_ready
     )
@@ -174,3 +155,8 @@ def demo(
     click.echo(f"(kept in {settings.instance_path / 'demo-accounts.json'})")
     if not no_serve:
         _serve(settings, host, port, None, 8)
+
+
+def main() -> None:
+    """Entry point of the `registry` console script: every command, serving included."""
+    cli(prog_name="registry")
