@@ -70,6 +70,7 @@ class GenerationRun:
         self.summary.events += self.merger.events
         self.summary.last_position = self.merger.last_position or self.summary.last_position
         self.summary.elapsed_s = time.perf_counter() - began
+        self.registry.db.analyze()  # a fresh data set: the planner needs its statistics
         return self.summary
 
     def _written(self, position: int) -> None:

@@ -55,6 +55,7 @@ def import_csv(
     finally:
         if bar is not None:
             bar.close()
+    registry.db.analyze()  # the planner's statistics, after a bulk load
     return report
 
 

@@ -121,6 +121,7 @@ def replay(
         began = time.perf_counter()
         notify = (lambda n: on_batch("rebuild", n)) if on_batch else None
         progress = open_worker(replayed).rebuild(on_batch=notify)
+        replayed.db.analyze()  # a fresh copy: the planner needs its statistics
         report = ReplayReport(
             until=until,
             into=target.database.redacted(),

@@ -85,6 +85,13 @@ class Database:
         with self.transaction() as cur:
             cur.execute(statement, params)
 
+    def analyze(self) -> None:
+        """Give the planner statistics of the tables just filled in bulk.
+
+        SQLite's planner does without (its plans here are chosen without sqlite_stat1),
+        so it does nothing there; PostgreSQL's does not (see its engine).
+        """
+
     def release_thread(self) -> None:
         """Let go of the calling thread's own connection, if it has one (a short-lived
         thread's, when it ends)."""

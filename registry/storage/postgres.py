@@ -161,6 +161,17 @@ class PostgresDatabase(Database):
         finally:
             reader.close()
 
+    def analyze(self) -> None:
+        # Without statistics (autovacuum off, or not yet round) the planner took a
+        # teacher's history for thousands of events and walked the whole log: 15-230 ms
+        # instead of 0.2-0.4 ms. ANALYZE of the schema's tables only.
+        with self.connection() as conn:
+            for (name,) in conn.execute(
+                "SELECT quote_ident(table_name) FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            ).fetchall():
+                conn.execute(f"ANALYZE {name}")
+
     def close(self) -> None:
         self._pool.close()
 
