@@ -105,6 +105,9 @@ class Settings:
     # How far beyond the log's head a min_position may be and still be waited for (a
     # write of another client may be landing there); further is refused at once (422).
     position_margin: int = 1000
+    # How old a cached statistics answer may be and still be served while its next
+    # computation runs (registry/queries/cache.py); never below a read's min_position.
+    answer_stale_s: float = 2.0
     # Throttling (web/throttle.py). Its counters live here, shared by every web process:
     # `redis://host:port/db` in production (infra/); `memory://` counts in each process.
     rate_limit_storage: str = "memory://"
@@ -145,6 +148,7 @@ class Settings:
             read_wait_timeout_s=float(env.get("REGISTRY_READ_WAIT_TIMEOUT", "5")),
             max_waiting_reads=int(env.get("REGISTRY_MAX_WAITING_READS", "16")),
             position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")),
+            answer_stale_s=float(env.get("REGISTRY_ANSWER_STALE_S", "2")),
         )
 
 

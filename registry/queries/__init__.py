@@ -23,6 +23,7 @@ from registry.domain.account import Account
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.catalogue import view_names
 from registry.queries.audit import AuditQueries
+from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
@@ -47,7 +48,7 @@ class Queries:
         self._teachers = TeacherQueries(app)
         self._certificates = CertificateQueries(app.db)
         self._providers = ProviderQueries(app.db)
-        self._statistics = StatisticsQueries(app.db)
+        self._statistics = StatisticsQueries(app.db, answer_stale_s=app.settings.answer_stale_s)
         self._audit = AuditQueries(app)
         self._records = RecordQueries(app)
         self._views = view_names()
@@ -75,6 +76,7 @@ class Queries:
                 field="min_position",
                 code="invalid_position",
             )
+        require_position(position)  # cached answers from lower positions won't do
         if self._lowest_position() >= position:
             return
         head = self.app.max_position() or 0

@@ -48,9 +48,9 @@ def _years_between(start: date, end: date) -> int:
 class StatisticsQueries:
     """Compliance and activity by group, open data, due lists, the pseudonymised table."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, answer_stale_s: float = 2.0):
         self.db = db
-        self.cache = PositionedCache(db)
+        self.cache = PositionedCache(db, max_stale_s=answer_stale_s)
 
     def _standard(self, cur, as_of: date | None) -> Standard:
         return Standard.on(require_date(as_of, "as_of"), load_policies(cur))

@@ -1,0 +1,131 @@
+"""The statistics answer cache computes an answer once for everyone asking at the same
+time, may answer a little behind while it recomputes, and never below a read's
+min_position."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+from registry.bootstrap import open_worker
+from registry.queries import Queries
+from registry.queries.cache import PositionedCache, require_position
+from registry.queries.statistics import StatisticsQueries
+from tests.builders import ADMIN, OTHER_PIN, PIN, teacher
+
+AS_OF = date(2024, 6, 1)
+READERS = 8
+THIRD_PIN = "21505198500001"
+
+
+def total(answer: list[dict]) -> int:
+    return sum(line["total"] for line in answer)
+
+
+def register_and_apply(registry, pin: str) -> int:
+    """A new teacher, applied by every view; the write's position."""
+    position = registry.register_teacher(ADMIN, teacher(pin=pin)).position
+    open_worker(registry).catch_up()
+    return position
+
+
+def read_together(cache: PositionedCache, compute, readers: int = READERS) -> list:
+    """`readers` threads asking for one key at the same moment; their answers."""
+    start = threading.Barrier(readers)
+    answers: list = [None] * readers
+
+    def read(i: int) -> None:
+        start.wait()
+        answers[i] = cache.get("compliance", compute)
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def slow(statistics: StatisticsQueries, seconds: float = 0.3):
+    """The real compliance computation, made long enough for every reader to arrive."""
+
+    def compute():
+        time.sleep(seconds)
+        return statistics._compliance(AS_OF, "region")
+
+    return compute
+
+
+def test_readers_arriving_together_share_one_computation(registry):
+    register_and_apply(registry, PIN)
+    statistics = StatisticsQueries(registry.db)
+    cache = PositionedCache(registry.db, max_stale_s=0)
+
+    answers = read_together(cache, slow(statistics))
+
+    assert cache.computations == 1
+    assert [total(answer) for answer in answers] == [1] * READERS
+
+
+def test_readers_after_a_write_get_one_recomputation_and_the_previous_answer_meanwhile(
+    registry,
+):
+    register_and_apply(registry, PIN)
+    statistics = StatisticsQueries(registry.db)
+    cache = PositionedCache(registry.db, max_stale_s=30)
+    assert total(cache.get("compliance", slow(statistics, 0))) == 1
+    register_and_apply(registry, OTHER_PIN)  # the views move
+
+    answers = read_together(cache, slow(statistics))
+
+    assert cache.computations == 2
+    # The one who recomputed sees the write; the others answered the previous table
+    # at once (at most 30 s old) rather than computing it again.
+    assert sorted(total(answer) for answer in answers) == [1] * (READERS - 1) + [2]
+    assert total(cache.get("compliance", slow(statistics, 0))) == 2
+
+
+def test_a_read_with_min_position_never_gets_the_previous_answer(registry):
+    register_and_apply(registry, PIN)
+    statistics = StatisticsQueries(registry.db)
+    cache = PositionedCache(registry.db, max_stale_s=30)
+    assert total(cache.get("compliance", slow(statistics, 0))) == 1
+    register_and_apply(registry, OTHER_PIN)
+    # A recomputation starts from the views' positions after the second teacher...
+    started = threading.Event()
+
+    def stalled():
+        started.set()
+        time.sleep(0.5)
+        return statistics._compliance(AS_OF, "region")
+
+    first = threading.Thread(target=lambda: cache.get("compliance", stalled))
+    first.start()
+    assert started.wait(10)
+    # ...then a third is written and applied, and a read asks for its position while
+    # the previous answer (one teacher) is still young enough to be served to others.
+    position = register_and_apply(registry, THIRD_PIN)
+    answer: list = []
+
+    def read_at_position() -> None:
+        require_position(position)
+        answer.extend(cache.get("compliance", slow(statistics, 0)))
+
+    reader = threading.Thread(target=read_at_position)
+    reader.start()
+    reader.join(timeout=30)
+    first.join(timeout=30)
+
+    assert total(answer) == 3
+
+
+def test_the_statistics_with_min_position_after_a_write_include_it(registry):
+    queries = Queries(registry)
+    register_and_apply(registry, PIN)
+    assert total(queries.compliance_statistics(AS_OF, "region", actor=ADMIN)) == 1
+    position = registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN)).position
+    open_worker(registry).catch_up()
+
+    queries.wait_for(position)
+    assert total(queries.compliance_statistics(AS_OF, "region", actor=ADMIN)) == 2
