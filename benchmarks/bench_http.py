@@ -40,12 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import ensure_database  # noqa: E402
-from registry.bootstrap import initialise, open_registry, open_worker  # noqa: E402
-from registry.commands.base import Actor  # noqa: E402
-from registry.queries import Queries  # noqa: E402
-from registry.settings import Settings  # noqa: E402
-from registry.storage.schema import is_initialised  # noqa: E402
+from benchmarks.common import ensure_database  # noqa: E402  (after the sys.path line above)
+from registry.bootstrap import initialise, open_registry, open_worker  # noqa: E402  (after the sys.path line above)
+from registry.commands.base import Actor  # noqa: E402  (after the sys.path line above)
+from registry.queries import Queries  # noqa: E402  (after the sys.path line above)
+from registry.settings import Settings  # noqa: E402  (after the sys.path line above)
+from registry.storage.schema import is_initialised  # noqa: E402  (after the sys.path line above)
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_http"
 SECRET = "bench-http-secret"  # fixed: the PIN index of a reused data set is keyed by it

@@ -41,9 +41,9 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_http import SECRET, free_port, latency, prepare, start_server, wrk  # noqa: E402
-from benchmarks.common import ensure_database, load  # noqa: E402
-from registry.settings import Settings  # noqa: E402
+from benchmarks.bench_http import SECRET, free_port, latency, prepare, start_server, wrk  # noqa: E402  (after the sys.path line above)
+from benchmarks.common import ensure_database, load  # noqa: E402  (after the sys.path line above)
+from registry.settings import Settings  # noqa: E402  (after the sys.path line above)
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_load"
 

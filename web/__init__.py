@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     hops = app.config.get("PROXY_HOPS") or 0
     if hops:
         # The client's address and scheme as the trusted proxies saw them (throttling).
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  (werkzeug's documented way)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # werkzeug's documented way
             app.wsgi_app, x_for=hops, x_proto=hops
         )
     services.init_app(app)

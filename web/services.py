@@ -60,13 +60,13 @@ class Services:
             with self._lock:
                 if self._registry is None:
                     self._open()
-        return self._registry  # type: ignore[return-value]
+        return self._registry  # type: ignore[return-value]  # set by _open() above
 
     @property
     def queries(self) -> Queries:
         """The read side over this process's registry."""
         self.registry  # noqa: B018  (opens everything)
-        return self._queries  # type: ignore[return-value]
+        return self._queries  # type: ignore[return-value]  # set with the registry just above
 
     def close(self) -> None:
         """Stop the follower and close the connections (tests, shutdown)."""

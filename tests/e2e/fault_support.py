@@ -88,7 +88,7 @@ def start_registry(env: dict[str, str], *args: str) -> subprocess.Popen:
 
 def output(process: subprocess.Popen, tail: int = 4000) -> str:
     """The end of what a started command printed."""
-    return process.log.read_text(errors="replace")[-tail:]  # type: ignore[attr-defined]
+    return process.log.read_text(errors="replace")[-tail:]  # type: ignore[attr-defined]  # set by `start`
 
 
 def create_token(env: dict[str, str], name: str, role: str, *scope: str) -> str:

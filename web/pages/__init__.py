@@ -61,7 +61,7 @@ def error_text(code: str | None, message: str) -> str:
 def init_app(app: Flask) -> None:
     """Register the page blueprints and what every template may use."""
     # These modules add routes to the blueprints above.
-    from web.pages import (  # noqa: F401
+    from web.pages import (  # noqa: F401  (imported for the routes they add)
         admin,
         audit,
         downloads,
