@@ -11,7 +11,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
-from registry.commands.base import Actor, CommandResult, Session
+from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain.account import Account, token_hash
 from registry.domain.errors import ConflictError, NotAuthenticatedError, RuleViolationError
 from registry.domain.policy import CompliancePolicy
@@ -45,7 +45,7 @@ def new_token() -> tuple[str, str]:
     return secret, token_hash(secret)
 
 
-class AccountCommands:
+class AccountCommands(CommandBase):
     """Registry mixin: accounts, sign-in checks and policy versions."""
 
     def create_account(

@@ -16,10 +16,10 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -28,9 +28,15 @@ from registry.access import Actor
 from registry.commands.claims import KeyClaims
 from registry.domain.errors import ConflictError, NotFoundError, RuleViolationError
 from registry.domain.idempotency import IdempotentRequest
+from registry.keys import Keys
 
 if TYPE_CHECKING:
+    from eventsourcing.application import Repository
+
     from registry.application import Registry
+    from registry.domain.enrolment import Enrolment
+    from registry.domain.provider import Provider
+    from registry.domain.teacher import Teacher
 
 A = TypeVar("A")
 MAX_ATTEMPTS = 10
@@ -45,6 +51,17 @@ class CommandResult:
     replayed: bool = False
 
 
+class AggregateSource(Protocol):
+    """What a Session reads aggregates through: the store's repository and its bulk reader."""
+
+    @property
+    def repository(self) -> Repository[Any]: ...
+
+    def read_aggregates(
+        self, aggregate_ids: Sequence[uuid.UUID], *, chunk: int = 500
+    ) -> dict[int, Any]: ...
+
+
 class Session:
     """An identity map over the repository, so a batch of commands shares its aggregates.
 
@@ -53,7 +70,7 @@ class Session:
     fails the save). A `step()` (an import row) is all-or-nothing inside the session.
     """
 
-    def __init__(self, app: Registry, *, known_ids: set[int] | None = None):
+    def __init__(self, app: AggregateSource, *, known_ids: set[int] | None = None):
         self.app = app
         # Keyed by UUID.int: hashing an int is done in C, a UUID's __hash__ in Python.
         self.aggregates: dict[int, Any] = {}
@@ -186,6 +203,41 @@ class Session:
         if state is not None:
             state.pending_events.extend(pending[:kept])
         return state
+
+
+class CommandBase:
+    """What the command mixins use of one another and of the Registry, declared once.
+
+    Each mixin subclasses this, so mypy checks every use against these declarations;
+    the Registry provides them: `keys` and `commands` from its constructor, the store's
+    repository (for sessions) and the lookups of the mixins named below. The declarations
+    exist only for the type checker, so the mixins' own definitions are what runs.
+    """
+
+    keys: Keys
+    commands: CommandRunner
+
+    if TYPE_CHECKING:
+
+        @property
+        def repository(self) -> Repository[Any]: ...
+
+        def read_aggregates(
+            self, aggregate_ids: Sequence[uuid.UUID], *, chunk: int = 500
+        ) -> dict[int, Any]: ...
+
+        # TeacherCommands
+        def find_teacher(self, session: Session, pin: str) -> Teacher: ...
+
+        # ProviderCommands
+        def active_provider(self, session: Session, code: str) -> Provider: ...
+
+        # ProgrammeCommands
+        def find_enrolment(self, session: Session, enrolment_id: str | uuid.UUID) -> Enrolment: ...
+
+        def open_enrolment(
+            self, session: Session, actor: Actor, enrolment_id: str | uuid.UUID
+        ) -> Enrolment: ...
 
 
 def fingerprint(command: str, args: dict[str, Any]) -> str:

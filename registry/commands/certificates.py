@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
 from registry.access import bound_provider, check_provider
-from registry.commands.base import Actor, CommandResult, Session
+from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain.certificate import Certificate
 from registry.domain.errors import ConflictError
 from registry.domain.values import (
@@ -41,7 +42,7 @@ def certificate_data(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-class CertificateCommands:
+class CertificateCommands(CommandBase):
     """Registry mixin: certificate writes."""
 
     def find_certificate(self, session: Session, number: str) -> Certificate:
@@ -60,7 +61,7 @@ class CertificateCommands:
     def issue_certificate(
         self,
         actor: Actor,
-        enrolment_id: str,
+        enrolment_id: str | uuid.UUID,
         *,
         number: str,
         issued_on: date,
@@ -71,7 +72,7 @@ class CertificateCommands:
         args = {"enrolment_id": str(enrolment_id), "number": number, "issued_on": issued_on}
 
         def body(session: Session) -> dict[str, Any]:
-            enrolment = self._open_enrolment(session, actor, enrolment_id)
+            enrolment = self.open_enrolment(session, actor, enrolment_id)
             enrolment.check_certifiable(issued_on)
             clean_number = self._new_number(session, number)
             programme = enrolment.programme

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from registry.access import check_provider
-from registry.commands.base import Actor, CommandResult, Session
+from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain import clock
 from registry.domain.enrolment import Enrolment
 from registry.domain.errors import ConflictError
@@ -26,7 +26,7 @@ def programme_data(programme: Programme) -> dict[str, Any]:
     }
 
 
-class ProgrammeCommands:
+class ProgrammeCommands(CommandBase):
     """Registry mixin: programme and enrolment writes."""
 
     def find_programme(self, session: Session, programme_id: str | uuid.UUID) -> Programme:
@@ -39,7 +39,8 @@ class ProgrammeCommands:
         self, actor: Actor, details: dict[str, Any], *, idempotency_key: str | None = None
     ) -> CommandResult:
         """Register a programme of a provider (a course: >= 72 hours, assessed)."""
-        provider_code = details.get("provider_code")
+        # A missing code reads as "None" (the same natural id and message it always had).
+        provider_code = str(details.get("provider_code"))
         actor.require("write_programmes")
         check_provider(actor, provider_code)
 
@@ -62,7 +63,7 @@ class ProgrammeCommands:
     def enrol(
         self,
         actor: Actor,
-        programme_id: str,
+        programme_id: str | uuid.UUID,
         pin: str,
         *,
         enrolled_on: date | None = None,
@@ -90,7 +91,9 @@ class ProgrammeCommands:
 
         return self.commands.run(actor, "enrol", args, body, idempotency_key=idempotency_key)
 
-    def _open_enrolment(self, session: Session, actor: Actor, enrolment_id: str) -> Enrolment:
+    def open_enrolment(
+        self, session: Session, actor: Actor, enrolment_id: str | uuid.UUID
+    ) -> Enrolment:
         enrolment = self.find_enrolment(session, enrolment_id)
         check_provider(actor, enrolment.provider_code)
         self.active_provider(session, enrolment.provider_code)
@@ -99,7 +102,7 @@ class ProgrammeCommands:
     def assess(
         self,
         actor: Actor,
-        enrolment_id: str,
+        enrolment_id: str | uuid.UUID,
         *,
         passed: bool,
         assessed_on: date,
@@ -116,7 +119,7 @@ class ProgrammeCommands:
         }
 
         def body(session: Session) -> dict[str, Any]:
-            enrolment = self._open_enrolment(session, actor, enrolment_id)
+            enrolment = self.open_enrolment(session, actor, enrolment_id)
             enrolment.assess(passed, score, assessed_on)
             return enrolment.summary()
 
@@ -125,7 +128,7 @@ class ProgrammeCommands:
     def withdraw(
         self,
         actor: Actor,
-        enrolment_id: str,
+        enrolment_id: str | uuid.UUID,
         *,
         effective_on: date,
         reason: str,
@@ -136,7 +139,7 @@ class ProgrammeCommands:
         args = {"enrolment_id": str(enrolment_id), "effective_on": effective_on, "reason": reason}
 
         def body(session: Session) -> dict[str, Any]:
-            enrolment = self._open_enrolment(session, actor, enrolment_id)
+            enrolment = self.open_enrolment(session, actor, enrolment_id)
             enrolment.withdraw(effective_on, reason)
             return enrolment.summary()
 

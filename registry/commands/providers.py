@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.commands.base import Actor, CommandResult, Session
+from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain.errors import ConflictError
 from registry.domain.provider import Provider
 
@@ -21,7 +21,7 @@ def provider_data(provider: Provider) -> dict[str, Any]:
     }
 
 
-class ProviderCommands:
+class ProviderCommands(CommandBase):
     """Registry mixin: the provider writes."""
 
     def find_provider(self, session: Session, code: str) -> Provider:

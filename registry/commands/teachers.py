@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from registry.commands.base import Actor, CommandResult, Session
+from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain.errors import ConflictError, NotFoundError
 from registry.domain.teacher import PinIndex, Teacher
 from registry.domain.values import check_pin
@@ -29,7 +29,7 @@ def teacher_data(teacher: Teacher) -> dict[str, Any]:
     }
 
 
-class TeacherCommands:
+class TeacherCommands(CommandBase):
     """Registry mixin: the teacher writes and the PIN lookup."""
 
     def find_teacher(self, session: Session, pin: str) -> Teacher:
