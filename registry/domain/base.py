@@ -39,6 +39,6 @@ class RegistryAggregate(Aggregate):
         """The first event of a registry aggregate."""
 
 
-def event_meta(domain_event: Any) -> dict:
+def event_meta(domain_event: Any) -> dict[str, Any]:
     """The metadata stamped on a stored event (empty for events saved without it)."""
     return getattr(domain_event, "__dict__", {}).get("meta") or {}

@@ -47,7 +47,7 @@ class Certificate(RegistryAggregate):
         issued_on: date
         verification_code: str
         enrolment_id: UUID
-        programme: dict
+        programme: dict[str, Any]
 
     class LegacyRecorded(RegistryAggregate.Created):
         """A paper certificate from before the registry, recorded without an enrolment."""
@@ -85,7 +85,7 @@ class Certificate(RegistryAggregate):
         issued_on: date,
         verification_code: str,
         enrolment_id: UUID | None = None,
-        programme: dict | None = None,
+        programme: dict[str, Any] | None = None,
         duplicate_of: str | None = None,
     ):
         self.number = number

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC as UTC  # re-exported: the registry names its zones here
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-UTC = UTC
 BISHKEK = ZoneInfo("Asia/Bishkek")
 
 _frozen: ContextVar[datetime | None] = ContextVar("registry_frozen_now", default=None)

@@ -41,7 +41,7 @@ class Enrolment(RegistryAggregate):
     ) -> Enrolment:
         """Enrol a teacher; the programme's facts are copied so the history stands alone."""
         return cls._create(
-            cls.Enrolled,
+            cls.Enrolled,  # type: ignore[attr-defined]  # @event("Enrolled") makes this class at runtime
             id=cls.id_for(programme_id, teacher_id),
             programme_id=programme_id,
             teacher_id=teacher_id,
@@ -68,7 +68,8 @@ class Enrolment(RegistryAggregate):
 
     @property
     def provider_code(self) -> str:
-        return self.programme["provider_code"]
+        code: str = self.programme["provider_code"]
+        return code
 
     @property
     def status(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -17,7 +18,7 @@ class IdempotentRequest(RegistryAggregate):
         return natural_id("idempotency", f"{account_id}/{key}")
 
     @event("Recorded")
-    def __init__(self, key: str, command: str, fingerprint: str, result: dict):
+    def __init__(self, key: str, command: str, fingerprint: str, result: dict[str, Any]):
         self.key = key
         self.command = command
         self.fingerprint = fingerprint
@@ -25,10 +26,10 @@ class IdempotentRequest(RegistryAggregate):
 
     @classmethod
     def record(
-        cls, request_id: UUID, key: str, command: str, fingerprint: str, result: dict
+        cls, request_id: UUID, key: str, command: str, fingerprint: str, result: dict[str, Any]
     ) -> IdempotentRequest:
         return cls._create(
-            cls.Recorded,
+            cls.Recorded,  # type: ignore[attr-defined]  # @event("Recorded") makes this class at runtime
             id=request_id,
             key=key,
             command=command,

@@ -29,7 +29,7 @@ class CompliancePolicy(RegistryAggregate):
     def start(cls) -> CompliancePolicy:
         """The policy the registry starts with: the regulation's five years and 72 hours."""
         return cls._create(
-            cls.Started,
+            cls.Started,  # type: ignore[attr-defined]  # @event("Started") makes this class at runtime
             id=cls.id_for(),
             effective_from=INITIAL_POLICY.effective_from,
             window_years=INITIAL_POLICY.window_years,

@@ -84,7 +84,7 @@ class Programme(RegistryAggregate):
                 "ends_on is before starts_on.", field="ends_on", code="ends_before_start"
             )
         return cls._create(
-            cls.Registered,
+            cls.Registered,  # type: ignore[attr-defined]  # @event("Registered") makes this class at runtime
             id=cls.id_for(provider_code, code),
             provider_code=provider_code,
             code=code,

@@ -38,7 +38,7 @@ class Provider(RegistryAggregate):
         """Register a provider from checked details."""
         code = check_code(code)
         return cls._create(
-            cls.Registered,
+            cls.Registered,  # type: ignore[attr-defined]  # @event("Registered") makes this class at runtime
             id=cls.id_for(code),
             code=code,
             name=check_text(name, "name"),

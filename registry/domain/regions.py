@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ REGION_NAMES_KY = {
 @lru_cache(maxsize=1)
 def regions() -> dict[str, Region]:
     """All regions by code, in the order of the reference file."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     text = resources.files("registry").joinpath("data/kg-districts.csv").read_text("utf-8")
     for row in csv.DictReader(text.splitlines()):
         region = rows.setdefault(

@@ -33,7 +33,7 @@ DETAIL_FIELDS = (
 
 def check_details(details: dict[str, Any]) -> dict[str, Any]:
     """Validate a full set of teacher details (registration) and return them cleaned."""
-    clean = {
+    clean: dict[str, Any] = {
         "pin": check_pin(details.get("pin")),
         "full_name": check_text(details.get("full_name"), "full_name"),
         "region": check_region(details.get("region")),
@@ -81,7 +81,7 @@ class Teacher(RegistryAggregate):
     @classmethod
     def register(cls, teacher_id: UUID, **details: Any) -> Teacher:
         """Register a teacher from validated details under a fresh internal id."""
-        return cls._create(cls.Registered, id=teacher_id, **check_details(details))
+        return cls._create(cls.Registered, id=teacher_id, **check_details(details))  # type: ignore[attr-defined]  # @event("Registered") makes this class at runtime
 
     @property
     def has_departed(self) -> bool:
@@ -160,7 +160,7 @@ class Teacher(RegistryAggregate):
         """Details corrected; version 2 added the date the correction was decided."""
 
         class_version = 2
-        changes: dict
+        changes: dict[str, Any]
         reason: str | None
         effective_on: date | None
 

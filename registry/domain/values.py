@@ -69,7 +69,7 @@ def check_choice(value: object, choices: tuple[str, ...], field: str) -> str:
         raise RuleViolationError(
             f"{field} must be one of: {', '.join(choices)}.", field=field, code=f"invalid_{field}"
         )
-    return value  # type: ignore[return-value]
+    return value
 
 
 # C0 and C1 control characters, DEL, and lone surrogates (which no UTF-8 text can hold).
@@ -135,7 +135,7 @@ def check_region(value: object, field: str = "region") -> str:
             field=field,
             code="invalid_region",
         )
-    return value  # type: ignore[return-value]
+    return value
 
 
 def check_district(value: object, region: str, field: str = "district") -> str:
@@ -193,14 +193,14 @@ def check_date(value: object, field: str) -> date:
     return value
 
 
-def check_not_future(value: date, field: str) -> date:
+def check_not_future(value: object, field: str) -> date:
     """Recorded facts happened already: a date may not be after today (Bishkek time)."""
-    check_date(value, field)
-    if value > clock.today():
+    day = check_date(value, field)
+    if day > clock.today():
         raise RuleViolationError(
-            f"{field} ({value.isoformat()}) is in the future.", field=field, code="date_in_future"
+            f"{field} ({day.isoformat()}) is in the future.", field=field, code="date_in_future"
         )
-    return value
+    return day
 
 
 def parse_id(value: object, what: str) -> uuid.UUID:
