@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from registry.lifeline import die_with_parent
 from registry.projections.worker import Progress, ProjectionWorker, collector_paused
@@ -72,7 +72,7 @@ def rebuild_in_processes(
     worker: ProjectionWorker,
     processes: int,
     batch_size: int = 10_000,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], object] | None = None,
 ) -> Progress:
     """Empty the worker's views, then apply the log to them from `processes` processes.
 
@@ -92,7 +92,7 @@ def rebuild_in_processes(
     try:
         for names in groups:
             receiver, answers = spawn.Pipe(duplex=False)
-            child = spawn.Process(
+            child: BaseProcess = spawn.Process(
                 target=_catch_up_in_child,
                 name=f"rebuild {'+'.join(names)}",
                 args=(os.getpid(), answers, app.settings, names, batch_size),
@@ -103,7 +103,8 @@ def rebuild_in_processes(
         while pending:
             if on_progress is not None:
                 on_progress(min(worker.positions().values(), default=0))
-            for receiver in wait(list(pending), timeout=0.5):
+            for ready in wait(list(pending), timeout=0.5):
+                receiver = cast("Connection", ready)  # wait() returns the objects it was given
                 names, child = pending.pop(receiver)
                 _raise_unless_done(receiver, names, child)
     finally:

@@ -98,12 +98,13 @@ def generate_history(
         return GenerationRun(registry, specs, actor, summary).run(workers)
     from tqdm import tqdm
 
-    with tqdm(total=(end - start).days, unit="day", desc="generating", dynamic_ncols=True) as bar:
+    days = (end - start).days
+    with tqdm(total=days, unit="day", desc="generating", dynamic_ncols=True) as bar:
 
         def on_day(day: date) -> None:
             """Move the bar to the simulated day."""
             bar.update((day - start).days - bar.n)
 
         result = GenerationRun(registry, specs, actor, summary, on_day).run(workers)
-        bar.update(bar.total - bar.n)
+        bar.update(days - bar.n)
     return result

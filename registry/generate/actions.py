@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -62,6 +62,13 @@ class Actions:
         self.letter = shard.spec.letter
         self.batch = batch
         self.numbers: dict[tuple[str, int], int] = {}
+
+    @property
+    def now(self) -> datetime:
+        """The moment of the action the timeline is running."""
+        now = self.timeline.now
+        assert now is not None  # set by the timeline before it runs an action
+        return now
 
     def _run(self, what: str, command: Callable[[], Any]) -> Any:
         try:
@@ -126,7 +133,7 @@ class Actions:
             )
             is not None
         ):
-            person.departed = (effective_on, self.timeline.now)
+            person.departed = (effective_on, self.now)
 
     def transfer(self, person: Person, effective_on: date) -> None:
         """Move a teacher to another school."""
@@ -254,7 +261,7 @@ class Actions:
             is None
         ):
             return
-        now, rng = self.timeline.now, self.rng
+        now, rng = self.now, self.rng
         if p.withdraw_on is not None:
             day = p.withdraw_on + timedelta(days=between(rng, 0, 5))
             self.timeline.at(moment_after(rng, now, day), self.withdraw, p)
@@ -279,7 +286,7 @@ class Actions:
 
     def assess(self, p: Participation, attempt: int) -> None:
         """Record an assessment attempt, then schedule the next one or the certificate."""
-        rng, now = self.rng, self.timeline.now
+        rng, now = self.rng, self.now
         assessed_on, passed = p.attempts[attempt]
         score = between(rng, 60, 100) if passed else between(rng, 20, 59)
         if (
@@ -305,56 +312,61 @@ class Actions:
 
     def certify(self, p: Participation) -> None:
         """Issue the certificate; now and then schedule its revocation or duplicate."""
-        rng, now = self.rng, self.timeline.now
-        number = self._number(p.programme.provider, p.issue_on.year)
+        rng, now = self.rng, self.now
+        issue_on = p.issue_on
+        assert issue_on is not None  # a certificate is scheduled only with its date
+        number = self._number(p.programme.provider, issue_on.year)
         if (
             self._run(
                 "certificates issued",
                 lambda: self.registry.issue_certificate(
-                    self.actor, p.enrolment_id, number=number, issued_on=p.issue_on
+                    self.actor, p.enrolment_id, number=number, issued_on=issue_on
                 ),
             )
             is None
         ):
             return
         p.number = number
-        p.person.earned[number] = [p.programme.hours, p.issue_on, now, None, None]
+        p.person.earned[number] = [p.programme.hours, issue_on, now, None, None]
         self.counts[f"certificates: {p.programme.form}"] += 1
         roll = rng.random()
         if roll < REVOCATION_RATE:
             reason, correctable = one_of(rng, cat.REVOCATION_REASONS)
-            day = p.issue_on + timedelta(days=between(rng, 10, 200))
+            day = issue_on + timedelta(days=between(rng, 10, 200))
             self.timeline.at(moment_after(rng, now, day), self.revoke, p, reason, correctable)
         elif roll < REVOCATION_RATE + DUPLICATE_RATE:
-            day = p.issue_on + timedelta(days=between(rng, 60, 1500))
+            day = issue_on + timedelta(days=between(rng, 60, 1500))
             self.timeline.at(moment_after(rng, now, day), self.duplicate, p)
         else:
             self.batch.forget(p.enrolment_id, Certificate.id_for(number))
 
     def revoke(self, p: Participation, reason: str, correctable: bool) -> None:
         """Revoke a certificate issued in error; most are re-issued correctly."""
-        rng, now = self.rng, self.timeline.now
+        rng, now = self.rng, self.now
+        number, issue_on = p.number, p.issue_on
+        assert number is not None and issue_on is not None  # revoked only once issued
         if (
             self._run(
                 "revocations",
-                lambda: self.registry.revoke_certificate(self.actor, p.number, reason=reason),
+                lambda: self.registry.revoke_certificate(self.actor, number, reason=reason),
             )
             is None
         ):
             return
-        p.person.earned[p.number][3] = now
-        credit = Credit(p.issue_on, p.programme.hours)
+        p.person.earned[number][3] = now
+        credit = Credit(issue_on, p.programme.hours)
         if credit in p.person.credits:
             p.person.credits.remove(credit)
         if correctable and rng.random() < CORRECTED_AFTER_REVOCATION:
             day = day_of(now) + timedelta(days=between(rng, 1, 14))
             self.timeline.at(moment_after(rng, now, day), self.reissue, p, day)
         else:
-            self.batch.forget(p.enrolment_id, Certificate.id_for(p.number))
+            self.batch.forget(p.enrolment_id, Certificate.id_for(number))
 
     def reissue(self, p: Participation, issued_on: date) -> None:
         """Issue the corrected certificate on the same enrolment."""
         revoked = p.number
+        assert revoked is not None  # re-issued only after a revocation
         number = self._number(p.programme.provider, issued_on.year)
         if (
             self._run(
@@ -367,23 +379,25 @@ class Actions:
         ):
             return
         p.number = number
-        p.person.earned[number] = [p.programme.hours, issued_on, self.timeline.now, None, None]
+        p.person.earned[number] = [p.programme.hours, issued_on, self.now, None, None]
         p.person.credits.append(Credit(issued_on, p.programme.hours))
         self.batch.forget(p.enrolment_id, Certificate.id_for(revoked), Certificate.id_for(number))
 
     def duplicate(self, p: Participation) -> None:
         """Replace a lost original with a duplicate."""
-        issued_on = day_of(self.timeline.now)
+        original = p.number
+        assert original is not None  # a duplicate replaces an issued original
+        issued_on = day_of(self.now)
         number = self._number(p.programme.provider, issued_on.year)
         if (
             self._run(
                 "duplicates",
                 lambda: self.registry.issue_duplicate(
-                    self.actor, p.number, number=number, issued_on=issued_on
+                    self.actor, original, number=number, issued_on=issued_on
                 ),
             )
             is None
         ):
             return
-        p.person.earned[number] = [p.programme.hours, issued_on, self.timeline.now, None, p.number]
-        self.batch.forget(p.enrolment_id, Certificate.id_for(p.number), Certificate.id_for(number))
+        p.person.earned[number] = [p.programme.hours, issued_on, self.now, None, original]
+        self.batch.forget(p.enrolment_id, Certificate.id_for(original), Certificate.id_for(number))

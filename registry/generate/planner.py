@@ -119,8 +119,9 @@ class Planner:
 
     @staticmethod
     def _options(region: str, district: str, form: str) -> list[tuple[str, float]]:
-        oblast = cat.OBLAST_INSTITUTES.get(region, (None,))[0]
-        university = UNIVERSITY_OF.get(region)
+        # Empty for the two cities, which have their own options below.
+        oblast = cat.OBLAST_INSTITUTES.get(region, ("",))[0]
+        university = UNIVERSITY_OF.get(region, "")
         if form == "internship":
             return [("KAE", 0.4)] + (
                 [(university, 0.6)]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, cast
 
 from registry.commands.base import Actor
 from registry.domain.clock import frozen_at
@@ -155,6 +155,7 @@ class GenerationRun:
                     stdout=subprocess.PIPE,
                 )
                 processes.append(process)
+                assert process.stdin is not None and process.stdout is not None  # both piped
                 Connection(os.dup(process.stdin.fileno()), readable=False).send(
                     (self.registry.settings, spec, self.actor)
                 )
@@ -165,7 +166,8 @@ class GenerationRun:
                 waiting = [
                     conn for i, conn in receivers.items() if self.merger.buffered(i) < BUFFER_LIMIT
                 ]
-                for conn in wait(waiting or list(receivers.values())):
+                for ready in wait(waiting or list(receivers.values())):
+                    conn = cast(Connection, ready)  # wait() returns the objects it was given
                     i = next(k for k, c in receivers.items() if c is conn)
                     self._receive(i, conn, receivers, results, days)
         finally:

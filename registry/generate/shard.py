@@ -135,6 +135,7 @@ class Shard:
         for limit in self._years():
             while (moment := self.timeline.next_before(limit)) is not None:
                 yield moment
+                assert self.batch is not None  # _years() opened it before the first moment
                 self.batch.activate()
                 self.timeline.run_next()
 

@@ -68,6 +68,7 @@ class Timeline:
     def run_next(self) -> None:
         """Run the next action with the clock frozen at its moment."""
         moment = self.next_before(None)
+        assert moment is not None  # called only while an action is waiting
         _, _, action, args = heapq.heappop(self._queue)
         self.now = moment
         with frozen_at(moment):

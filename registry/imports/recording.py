@@ -153,6 +153,7 @@ class RowRecorder:
                 enrolled_on=min(programme.starts_on, clock.today()),
             )
             enrolment, new = session.find(enrolment_id), True
+        assert enrolment is not None  # found, or enrolled just now in this session
         passed, assessed_on = values["passed"], values["assessed_on"]
         if passed is not None and (enrolment.passed, enrolment.assessed_on) != (
             passed,

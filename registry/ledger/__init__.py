@@ -96,6 +96,7 @@ def head(app: Registry) -> dict[str, Any]:
         return answer
     recent = recent_checkpoints(db)
     totals = db.query_one("SELECT count(*), coalesce(sum(events), 0) FROM ledger_checkpoints")
+    assert totals is not None  # an aggregate query always returns its one row
     if recent:
         answer.update(
             position=recent[0].position,

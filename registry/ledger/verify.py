@@ -146,7 +146,7 @@ class Verifier:
             else:
                 self._walk_unsealed(rows)
         finally:
-            batches.close()  # type: ignore[attr-defined]
+            batches.close()  # type: ignore[attr-defined]  # a generator either way (ends the read); typed as an Iterator
         self._check_unreached_heads()
         self.report.seconds = time.perf_counter() - started
         return self.report

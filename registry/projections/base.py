@@ -149,7 +149,7 @@ class View(Projection[ViewRecorder]):
         """Statements creating the view's tables on the database's engine (idempotent)."""
         return [statement for table in cls.tables for statement in db.table_ddl(table)]
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """The library's one-event-per-transaction path (our worker applies batches)."""
         fact = fact_from_event(domain_event, tracking.notification_id)
         with self.view.db.transaction() as cur:

@@ -89,8 +89,8 @@ def create_view_tables(db: Database) -> list[str]:
                 (cls.name, wanted),
             )
         if reset or not stored:
-            for table in OBSOLETE_TABLES:
-                cur.execute(f"DROP TABLE IF EXISTS {table}")
+            for obsolete in OBSOLETE_TABLES:
+                cur.execute(f"DROP TABLE IF EXISTS {obsolete}")
     return reset
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 UTC = UTC
@@ -28,6 +28,10 @@ def time_text(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
+@overload
+def time_value(text: None) -> None: ...
+@overload
+def time_value(text: str) -> datetime: ...
 def time_value(text: str | None) -> datetime | None:
     """Stored time text back to a tz-aware UTC datetime."""
     if text is None:
@@ -38,11 +42,15 @@ def time_value(text: str | None) -> datetime | None:
 _DATE_TEXTS: dict[date, str] = {}  # a history's events name a few thousand days
 
 
+@overload
+def date_text(day: None) -> None: ...
+@overload
+def date_text(day: date | str) -> str: ...
 def date_text(day: date | str | None) -> str | None:
     """A date (or ISO text, as nested event data may carry) as ISO text."""
     if day is None or day.__class__ is str:
         return day
-    text = _DATE_TEXTS.get(day)
+    text = _DATE_TEXTS.get(day)  # type: ignore[arg-type]  # a str subclass misses, returned below
     if text is None:
         if isinstance(day, str):
             return day
@@ -52,6 +60,10 @@ def date_text(day: date | str | None) -> str | None:
     return text
 
 
+@overload
+def date_value(text: None) -> None: ...
+@overload
+def date_value(text: str) -> date: ...
 def date_value(text: str | None) -> date | None:
     """Stored date text back to a date."""
     return None if text is None else date.fromisoformat(text)
@@ -62,12 +74,16 @@ def date_value(text: str | None) -> date | None:
 _ID_TEXTS: dict[int, str] = {}
 
 
+@overload
+def id_text(value: None) -> None: ...
+@overload
+def id_text(value: UUID | str) -> str: ...
 def id_text(value: UUID | str | None) -> str | None:
     """An id as canonical UUID text."""
     if value is None or value.__class__ is str:
         return value
     try:
-        number = value.int
+        number = value.int  # type: ignore[union-attr]  # text of a str subclass: caught below
     except AttributeError:  # text of another class
         return str(value)
     text = _ID_TEXTS.get(number)

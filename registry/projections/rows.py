@@ -60,7 +60,7 @@ class Rows:
 
     def get(self, key: Hashable) -> Row | None:
         """The row under a key (None if there is none); change it through `put`."""
-        found = self._cache.get(key, None)
+        found: Any = self._cache.get(key, None)
         if found is None:
             keys = key if isinstance(key, tuple) else (key,)
             where = " AND ".join(f"{k} = ?" for k in self.table.key)

@@ -124,7 +124,7 @@ class ProjectionWorker:
         self,
         batch_size: int = 2000,
         until: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
+        on_batch: Callable[[int], object] | None = None,
     ) -> Progress:
         """Apply every event not yet applied (up to `until`); returns the work done."""
         progress = Progress()
@@ -142,7 +142,7 @@ class ProjectionWorker:
         self,
         batch_size: int,
         until: int | None,
-        on_batch: Callable[[int], None] | None,
+        on_batch: Callable[[int], object] | None,
         progress: Progress,
     ) -> None:
         positions = self.positions()
@@ -274,7 +274,7 @@ class ProjectionWorker:
         self,
         batch_size: int = 5000,
         until: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
+        on_batch: Callable[[int], object] | None = None,
     ) -> Progress:
         """Empty the views and apply the whole log again, many events per transaction."""
         self.reset()

@@ -72,7 +72,8 @@ def pending_at_most(app: Registry, cls: type[View], position: int, bound: int) -
     `bound + 1`: a readiness probe must stay cheap however far behind a view is."""
     wanted = handled_types(cls)
     column, table = app.db.position_column, app.db.events_table
-    where, params = f"{column} > ?", [position]
+    where = f"{column} > ?"
+    params: list[object] = [position]
     if wanted is not None:
         where += " AND (" + " OR ".join(["topic LIKE ?"] * len(wanted)) + ")"
         params += [f"%:{kind}" for kind in sorted(wanted)]

@@ -47,7 +47,7 @@ def _programme(row: tuple) -> dict[str, Any]:
 
 def _totals(sums: dict[str, int]) -> dict[str, Any]:
     """Counters as a report line, with the pass rate of the assessments."""
-    line = {name: sums.get(name, 0) for name in COUNTERS if name != "hours"}
+    line: dict[str, Any] = {name: sums.get(name, 0) for name in COUNTERS if name != "hours"}
     line["hours_delivered"] = sums.get("hours", 0)
     assessed = line["passed"] + line["failed"]
     line["pass_rate"] = round(line["passed"] / assessed, 4) if assessed else None

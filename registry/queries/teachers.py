@@ -164,11 +164,13 @@ class TeacherQueries:
                     self._set_aside(teacher_id, []) if teacher is None else [],
                     "No teacher with this PIN was registered at that time.",
                 )
-            service_start = cur.query_one(
+            start = cur.query_one(
                 "SELECT service_start FROM teacher_service_starts WHERE teacher_id = ? AND "
                 "recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
                 (teacher_id, k),
-            )[0]
+            )
+            assert start is not None  # registered by then, so a service start was recorded
+            service_start = start[0]
             certificates = cur.query(
                 "SELECT number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, "
                 "provider_code FROM certificate_index WHERE teacher_id = ? AND "

@@ -155,7 +155,7 @@ def _answer(queries: Any, pin: str, day: date) -> dict[str, Any]:
 def _teachers(live: Registry) -> dict[str, tuple[str, str, datetime]]:
     """Every teacher ever registered: id -> (PIN at registration, name, registered at)."""
     teachers = {}
-    for fact in EventLog(live).select("topic = ?", (get_topic(Teacher.Registered),)):
+    for fact in EventLog(live).select("topic = ?", (get_topic(Teacher.Registered),)):  # type: ignore[attr-defined]  # @event("Registered") makes this class at runtime
         teachers[fact.originator_id.hex] = (
             fact.data["pin"],
             fact.data.get("full_name", ""),

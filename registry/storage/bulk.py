@@ -41,8 +41,8 @@ class BulkWriter:
         self.transcoder = mapper.transcoder
         self.compressor = mapper.compressor
         self.cipher = mapper.cipher
-        encoder = self.transcoder.encoder  # the library's JSONEncoder, for its settings
-        self._encode = json_encoder.c_make_encoder(
+        encoder = self.transcoder.encoder  # type: ignore[attr-defined]  # JSONTranscoder's JSONEncoder, for its settings (the Transcoder interface names none)
+        self._encode = json_encoder.c_make_encoder(  # type: ignore[attr-defined]  # the C encoder, which typeshed leaves out
             None,
             self._default_for(encoder.default),
             json_encoder.encode_basestring_ascii
@@ -90,7 +90,8 @@ class BulkWriter:
     def rows(self, events: Sequence[Any]) -> tuple[list, list, list, list]:
         """The stored columns of the events: ids, versions, topics, states."""
         ids, versions, topics, states = [], [], [], []
-        encode, finish, meta_tails = self._encode, self._finish, {}
+        encode, finish = self._encode, self._finish
+        meta_tails: dict[int, str] = {}
         for domain_event in events:
             state = dict(domain_event.__dict__)
             ids.append(state.pop("originator_id"))
