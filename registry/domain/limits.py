@@ -15,6 +15,7 @@ MAX_LENGTH: dict[str, int] = {
     "reason": 500,  # suspensions, departures, withdrawals, revocations, corrections
     "code": 40,
     "number": 64,  # a certificate number
+    "pin": 14,
     "account_name": 64,
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash
+from flask import flash
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,24 +14,12 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from registry.commands.base import CommandResult
 from registry.domain.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidInputError,
-    NotFoundError,
     RegistryError,
-    RuleViolationError,
 )
 from registry.domain.limits import max_length
+from web.errors import status_of
 from web.pages.messages import error_message
 from web.services import services
-
-STATUS = {
-    InvalidInputError: 400,
-    ForbiddenError: 403,
-    NotFoundError: 404,
-    ConflictError: 409,
-    RuleViolationError: 422,
-}
 
 # WTForms' own messages, listed so that the extractor puts them in our catalogues.
 _WTFORMS_MESSAGES = (
@@ -130,7 +118,7 @@ def run_command(
     try:
         result = call()
     except RegistryError as error:
-        form.status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 422)
+        form.status = status_of(error)
         message = error_message(error)
         placed = False
         for name in error.fields:
@@ -158,5 +146,3 @@ def wait_for_views(result: CommandResult) -> None:
         services().queries.wait_for(result.position, timeout=5.0)
     except TimeoutError:
         flash(gettext("Recorded. It may take a few seconds to appear everywhere."), "info")
-    except NotImplementedError:  # the read side is still being built
-        current_app.logger.debug("views cannot be awaited yet")

@@ -35,8 +35,8 @@ class LegacyIn(Schema):
 
     pin = pin_text()
     number = number_text()
-    provider_code = text(40)
-    title = text(300)
+    provider_code = text("code")
+    title = text("title")
     form = choice(FORMS)
     hours = StrictInteger(required=True, metadata={"minimum": 1, "maximum": 2000})
     issued_on = IsoDate(required=True)

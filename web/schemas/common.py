@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.domain import clock
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE
+from registry.domain.limits import max_length
 from registry.domain.values import NUMBER_PATTERN, PIN_PATTERN
 
 # Every integer a client sends must fit the 64-bit integers of both engines' columns:
@@ -166,10 +167,17 @@ class IsoDateTime(fields.DateTime):
         return moment.astimezone(UTC)
 
 
-def text(max_length: int = 300, **kwargs) -> fields.String:
-    """A required line of text (the domain trims it and checks it is not blank)."""
+def text(field: str, **kwargs) -> fields.String:
+    """Required text whose limit is the domain's named one for `field` (the domain trims,
+    normalises and checks it; the schema only bounds the raw input, which may be longer
+    before NFC composition and the folding of spaces)."""
     kwargs.setdefault("required", True)
-    return fields.String(validate=validate.Length(max=max_length * 4), **kwargs)
+    limit = max_length(field)
+    metadata = {
+        "description": f"At most {limit} characters once normalised.",
+        **kwargs.pop("metadata", {}),
+    }
+    return fields.String(validate=validate.Length(max=limit * 4), metadata=metadata, **kwargs)
 
 
 PIN_DOC = {
@@ -186,12 +194,12 @@ NUMBER_DOC = {
 
 def pin_text(**kwargs) -> fields.String:
     """A PIN in a body: documented as 14 digits, checked by the domain (422 invalid_pin)."""
-    return text(14, metadata=PIN_DOC, **kwargs)
+    return text("pin", metadata=PIN_DOC, **kwargs)
 
 
 def number_text(**kwargs) -> fields.String:
     """A certificate number in a body: documented by its rule, checked by the domain (422)."""
-    return text(64, metadata=NUMBER_DOC, **kwargs)
+    return text("number", metadata=NUMBER_DOC, **kwargs)
 
 
 def choice(values: tuple[str, ...], **kwargs) -> fields.String:
@@ -247,4 +255,4 @@ class PageArgs(ReadArgs):
 class ReasonSchema(Schema):
     """A state change that needs only a reason."""
 
-    reason = text(500)
+    reason = text("reason")

@@ -23,8 +23,8 @@ from web.schemas.common import (
 class ProviderIn(Schema):
     """Register a provider."""
 
-    code = text(40, metadata={"example": "KAE"})
-    name = text(300)
+    code = text("code", metadata={"example": "KAE"})
+    name = text("name")
     kind = choice(PROVIDER_KINDS)
     region = choice(region_codes())
 
@@ -49,9 +49,9 @@ class ProviderList(Schema):
 class ProgrammeIn(Schema):
     """Register a programme of a provider."""
 
-    provider_code = text(40)
-    code = text(40)
-    title = text(300)
+    provider_code = text("code")
+    code = text("code")
+    title = text("title")
     form = choice(FORMS)
     mode = choice(MODES)
     hours = StrictInteger(required=True, metadata={"minimum": 1, "maximum": 2000})
@@ -107,7 +107,7 @@ class WithdrawalIn(Schema):
     """Withdraw a teacher from a programme."""
 
     effective_on = IsoDate(required=True)
-    reason = text(500)
+    reason = text("reason")
 
 
 class EnrolmentOut(Schema):

@@ -25,12 +25,12 @@ class TeacherIn(Schema):
     """Register a teacher."""
 
     pin = pin_text()
-    full_name = text(200)
+    full_name = text("full_name")
     region = choice(region_codes())
-    district = text(100)
-    school = text(200)
-    subject = text(100)
-    position = text(100)
+    district = text("district")
+    school = text("school")
+    subject = text("subject")
+    position = text("position")
     service_start = IsoDate(required=True)
 
 
@@ -38,8 +38,8 @@ class TransferIn(Schema):
     """Move a teacher to another school from a date."""
 
     region = choice(region_codes())
-    district = text(100)
-    school = text(200)
+    district = text("district")
+    school = text("school")
     effective_on = IsoDate(required=True)
 
 
@@ -47,21 +47,21 @@ class DepartureIn(Schema):
     """Record that a teacher left service."""
 
     effective_on = IsoDate(required=True)
-    reason = text(500)
+    reason = text("reason")
 
 
 class CorrectionIn(Schema):
     """Correct registered details (any subset); a new PIN re-points the index."""
 
     pin = pin_text(required=False)
-    full_name = text(200, required=False)
+    full_name = text("full_name", required=False)
     region = choice(region_codes(), required=False)
-    district = text(100, required=False)
-    school = text(200, required=False)
-    subject = text(100, required=False)
-    position = text(100, required=False)
+    district = text("district", required=False)
+    school = text("school", required=False)
+    subject = text("subject", required=False)
+    position = text("position", required=False)
     service_start = IsoDate()
-    reason = text(500, required=False, allow_none=True)
+    reason = text("reason", required=False, allow_none=True)
     effective_on = IsoDate(
         metadata={
             "description": "When the correction was decided (default: the day it is recorded)."
