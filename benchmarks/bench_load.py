@@ -272,6 +272,12 @@ def main() -> None:
         help="Percent of reads that ask for the open-data table (0-40).",
     )
     parser.add_argument(
+        "--answer-stale",
+        type=float,
+        default=None,
+        help="REGISTRY_ANSWER_STALE_S for the server (default: the setting's own).",
+    )
+    parser.add_argument(
         "--requests", type=int, default=1000, help="Requests of each single-client yardstick."
     )
     args = parser.parse_args()
@@ -292,6 +298,8 @@ def main() -> None:
         REGISTRY_WEB_THREADS=str(args.threads),
         REGISTRY_POOL_SIZE=str(args.pool_size),
     )
+    if args.answer_stale is not None:
+        env["REGISTRY_ANSWER_STALE_S"] = str(args.answer_stale)
     settings = Settings.from_env(env)
     token, pins = prepare(settings, args.teachers, args.years, args.seed)
     numbers = sample_numbers(settings)

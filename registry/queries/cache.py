@@ -62,7 +62,7 @@ class _Flight:
 class PositionedCache:
     """A small LRU of answers, each valid for the view positions it was computed at."""
 
-    def __init__(self, db: Database, size: int = 64, max_stale_s: float = 2.0):
+    def __init__(self, db: Database, size: int = 64, max_stale_s: float = 30.0):
         self.db = db
         self.size = size
         self.max_stale_s = max_stale_s

@@ -48,7 +48,7 @@ def _years_between(start: date, end: date) -> int:
 class StatisticsQueries:
     """Compliance and activity by group, open data, due lists, the pseudonymised table."""
 
-    def __init__(self, db: Database, answer_stale_s: float = 2.0):
+    def __init__(self, db: Database, answer_stale_s: float = 30.0):
         self.db = db
         self.cache = PositionedCache(db, max_stale_s=answer_stale_s)
 
