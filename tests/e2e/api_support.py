@@ -16,6 +16,31 @@ from registry.commands.base import Actor
 
 __all__ = ["Caller", "api", "api_app", "callers"]
 
+# One teacher and one course as API bodies, shared by the API tests.
+PIN = "21505198512345"
+TEACHER = {
+    "pin": PIN,
+    "full_name": "Айгүл Асанова",
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Mathematics",
+    "position": "teacher",
+    "service_start": "2010-09-01",
+}
+PROGRAMME = {
+    "provider_code": "KAE",
+    "code": "MATH-72",
+    "title": "Teaching mathematics",
+    "form": "course",
+    "mode": "full_time",
+    "hours": 72,
+    "assessment": "exam",
+    "funding": "state",
+    "starts_on": "2024-03-01",
+    "ends_on": "2024-03-20",
+}
+
 # A module whose scenarios need not run on both backends overrides `database_url`:
 #
 #     @pytest.fixture

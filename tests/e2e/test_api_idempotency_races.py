@@ -12,31 +12,9 @@ from typing import Any
 from registry.commands.base import fingerprint
 from registry.domain.idempotency import IdempotentRequest
 from tests.e2e.api_support import *
+from tests.e2e.api_support import PIN, PROGRAMME, TEACHER
 
 RACERS = 16
-PIN = "21505198512345"
-TEACHER = {
-    "pin": PIN,
-    "full_name": "Айгүл Асанова",
-    "region": "KG-C",
-    "district": "Sokuluk",
-    "school": "School No. 3",
-    "subject": "Mathematics",
-    "position": "teacher",
-    "service_start": "2010-09-01",
-}
-PROGRAMME = {
-    "provider_code": "KAE",
-    "code": "MATH-72",
-    "title": "Teaching mathematics",
-    "form": "course",
-    "mode": "full_time",
-    "hours": 72,
-    "assessment": "exam",
-    "funding": "state",
-    "starts_on": "2024-03-01",
-    "ends_on": "2024-03-20",
-}
 TRANSFER = {
     "region": "KG-GB",
     "district": "Bishkek",

@@ -12,30 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.e2e.api_support import *
-
-PIN = "21505198512345"
-TEACHER = {
-    "pin": PIN,
-    "full_name": "Айгүл Асанова",
-    "region": "KG-C",
-    "district": "Sokuluk",
-    "school": "School No. 3",
-    "subject": "Mathematics",
-    "position": "teacher",
-    "service_start": "2010-09-01",
-}
-PROGRAMME = {
-    "provider_code": "KAE",
-    "code": "MATH-72",
-    "title": "Teaching mathematics",
-    "form": "course",
-    "mode": "full_time",
-    "hours": 72,
-    "assessment": "exam",
-    "funding": "state",
-    "starts_on": "2024-03-01",
-    "ends_on": "2024-03-20",
-}
+from tests.e2e.api_support import PIN, PROGRAMME, TEACHER
 
 
 @pytest.fixture
