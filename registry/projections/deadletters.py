@@ -9,7 +9,6 @@ their answer is incomplete. A rebuild empties a view's list and meets its events
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -67,6 +66,24 @@ def subject_of(fact: Fact) -> str | None:
     return None
 
 
+# Where the views keep the teacher of a certificate or an enrolment, for events (a
+# revocation, an assessment) that do not name the teacher themselves.
+_TEACHER_OF = (("Certificate.", "certificate_index"), ("Enrolment.", "enrolments"))
+
+
+def _subject_on_record(cur: Cursor, fact: Fact) -> str | None:
+    """The teacher of the certificate or enrolment an event is about, as the views hold
+    it: resolved once, when the event is set aside, so that a teacher's reads find it by
+    the teacher's id alone."""
+    for prefix, table in _TEACHER_OF:
+        if fact.type.startswith(prefix) and cur.db.table_exists(table):
+            row = cur.query_one(
+                f"SELECT teacher_id FROM {table} WHERE id = ?", (id_text(fact.originator_id),)
+            )
+            return row[0] if row else None
+    return None
+
+
 def describe(error: BaseException) -> str:
     """The error as one storable line of text (no NUL, bounded)."""
     text = f"{type(error).__name__}: {error}".replace("\x00", "\\x00")
@@ -87,7 +104,7 @@ def record(cur: Cursor, projection: str, app_name: str, fact: Fact, error: BaseE
             fact.position,
             fact.type,
             id_text(fact.originator_id),
-            subject_of(fact),
+            subject_of(fact) or _subject_on_record(cur, fact),
             describe(error),
             time_text(now()),
         ),
@@ -121,16 +138,12 @@ def count(db: Database, app_name: str) -> int:
     return int(row[0]) if row else 0
 
 
-def concerning(db: Database, app_name: str, ids: Iterable[UUID | str]) -> list[DeadLetter]:
-    """The dead letters about any of these aggregates (a teacher and their records)."""
-    keys = sorted({id_text(i) if isinstance(i, UUID) else str(i) for i in ids})
-    if not keys:
-        return []
-    marks = ", ".join("?" * len(keys))
-    rows = db.query(
+def concerning(cur: Cursor, app_name: str, teacher_id: str) -> list[DeadLetter]:
+    """The dead letters about a teacher: events of the teacher or of their records."""
+    rows = cur.query(
         "SELECT projection, position, event_type, originator_id, subject_id, error, "
-        f"set_aside_at FROM view_dead_letters WHERE application_name = ? AND "
-        f"(subject_id IN ({marks}) OR originator_id IN ({marks})) ORDER BY position",
-        (app_name, *keys, *keys),
+        "set_aside_at FROM view_dead_letters WHERE application_name = ? AND "
+        "(subject_id = ? OR originator_id = ?) ORDER BY position",
+        (app_name, teacher_id, teacher_id),
     )
     return [DeadLetter(*row) for row in rows]

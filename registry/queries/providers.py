@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from registry.domain.errors import InvalidInputError, NotFoundError
+from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
 from registry.projections.codec import date_value
 from registry.projections.workload import COUNTERS as ACTIVITY
 from registry.queries.common import require_date
@@ -18,19 +19,7 @@ MAX_WORKLOAD_YEARS = 100  # a workload lists every month of its span
 UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
 _PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
-_PROGRAMME = (
-    "id",
-    "provider_code",
-    "code",
-    "title",
-    "form",
-    "mode",
-    "hours",
-    "assessment",
-    "funding",
-    "starts_on",
-    "ends_on",
-)
+_PROGRAMME = ("id", *PROGRAMME_FIELDS)
 
 
 def _provider(row: tuple) -> dict[str, Any]:

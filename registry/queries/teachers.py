@@ -6,11 +6,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from registry.domain.certificate import Certificate
 from registry.domain.compliance import CertificateFact, DepartureFact, evaluate
 from registry.domain.errors import NotFoundError
 from registry.projections import deadletters
-from registry.projections.codec import date_value, id_text, time_text, time_value
+from registry.projections.codec import date_value, time_text, time_value
 from registry.queries.certificates import certificate_rows
 from registry.queries.common import (
     check_pin_text,
@@ -21,6 +20,7 @@ from registry.queries.common import (
     require_page,
     teacher_id_for,
 )
+from registry.storage import Cursor
 from registry.storage.facts import EventLog
 
 if TYPE_CHECKING:
@@ -66,13 +66,7 @@ class TeacherQueries:
             row = cur.query_one(
                 f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers WHERE id = ?", (teacher_id,)
             )
-            numbers = [
-                r[0]
-                for r in cur.query(
-                    "SELECT number FROM certificate_index WHERE teacher_id = ?", (teacher_id,)
-                )
-            ]
-        set_aside = self._set_aside(teacher_id, numbers)
+            set_aside = self._set_aside(cur, teacher_id)
         if row is None:
             raise self._not_found(set_aside, "No teacher with this PIN.")
         return {**_teacher(row), "incomplete": set_aside}
@@ -82,8 +76,9 @@ class TeacherQueries:
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
             row = cur.query_one("SELECT region FROM teachers WHERE id = ?", (teacher_id,))
+            set_aside = self._set_aside(cur, teacher_id) if row is None else []
         if row is None:
-            raise self._not_found(self._set_aside(teacher_id, []), "No teacher with this PIN.")
+            raise self._not_found(set_aside, "No teacher with this PIN.")
         return row[0]
 
     @staticmethod
@@ -98,13 +93,12 @@ class TeacherQueries:
             )
         return NotFoundError(message, code="teacher_not_found")
 
-    def _set_aside(self, teacher_id: str, numbers: list[str]) -> list[dict[str, Any]]:
-        """Events about the teacher or their certificates that some view set aside: an
-        answer built without them says so instead of being silently wrong."""
-        ids = [teacher_id, *(id_text(Certificate.id_for(n)) for n in numbers)]
+    def _set_aside(self, cur: Cursor, teacher_id: str) -> list[dict[str, Any]]:
+        """Events about the teacher or their records that some view set aside: an answer
+        built without them says so instead of being silently wrong."""
         return [
             {"position": d.position, "type": d.event_type, "view": d.projection}
-            for d in deadletters.concerning(self.db, self.app.name, ids)
+            for d in deadletters.concerning(cur, self.app.name, teacher_id)
         ]
 
     def search(
@@ -161,7 +155,7 @@ class TeacherQueries:
             )
             if teacher is None or teacher[1] > k:
                 raise self._not_found(
-                    self._set_aside(teacher_id, []) if teacher is None else [],
+                    self._set_aside(cur, teacher_id) if teacher is None else [],
                     "No teacher with this PIN was registered at that time.",
                 )
             start = cur.query_one(
@@ -178,6 +172,7 @@ class TeacherQueries:
                 (teacher_id, k),
             )
             policies = load_policies(cur)
+            set_aside = self._set_aside(cur, teacher_id)
         departures = (
             [DepartureFact(date_value(teacher[2]), time_value(teacher[3]))] if teacher[2] else []
         )
@@ -201,7 +196,6 @@ class TeacherQueries:
             as_of=as_of,
             known_at=known_at,
         )
-        set_aside = self._set_aside(teacher_id, [c[0] for c in certificates])
         return {
             "pin": teacher[0],
             "as_of": as_of,

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange
 
+from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
 from web.pages.forms_base import PageForm, at_most, optional, options, required
 from web.pages.forms_people import pin_field
 from web.pages.labels import choices
@@ -59,18 +60,7 @@ class ProgrammeForm(PageForm):
     starts_on = DateField(_l("Starts on"), validators=[required()])
     ends_on = DateField(_l("Ends on"), validators=[required()])
 
-    FIELDS = (
-        "provider_code",
-        "code",
-        "title",
-        "form",
-        "mode",
-        "hours",
-        "assessment",
-        "funding",
-        "starts_on",
-        "ends_on",
-    )
+    FIELDS = PROGRAMME_FIELDS
 
     def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
