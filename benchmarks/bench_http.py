@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import ensure_database  # noqa: E402  (after the sys.path line above)
+from benchmarks.common import ensure_database, require_tool  # noqa: E402  (after the sys.path line above)
 from registry.bootstrap import initialise, open_registry, open_worker  # noqa: E402  (after the sys.path line above)
 from registry.commands.base import Actor  # noqa: E402  (after the sys.path line above)
 from registry.queries import Queries  # noqa: E402  (after the sys.path line above)
@@ -232,8 +232,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip-writes", action="store_true")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: apt-get install wrk")
+    require_tool("wrk")
 
     ensure_database(args.database)
     workdir = Path(tempfile.mkdtemp(prefix="bench-http-"))

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_http import SECRET, free_port, latency, prepare, start_server, wrk  # noqa: E402  (after the sys.path line above)
-from benchmarks.common import ensure_database, load  # noqa: E402  (after the sys.path line above)
+from benchmarks.common import ensure_database, load, require_tool  # noqa: E402  (after the sys.path line above)
 from registry.settings import Settings  # noqa: E402  (after the sys.path line above)
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_load"
@@ -283,8 +283,7 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 <= args.open_data <= 40:
         parser.error("--open-data is a percent from 0 to 40")
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: apt-get install wrk")
+    require_tool("wrk")
 
     ensure_database(args.database)
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -58,3 +60,20 @@ def drop_database(url: str) -> None:
 def load() -> str:
     """The machine's load averages (1, 5, 15 minutes): every figure depends on them."""
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def require_tool(name: str, package: str | None = None) -> str:
+    """The path of a command the benchmark drives (wrk), installed from Debian's archive
+    when missing and we are root, as the tests' setup installs Chromium."""
+    path = shutil.which(name)
+    if path is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (
+            ["apt-get", "update", "-q"],
+            ["apt-get", "install", "-y", "-q", package or name],
+        ):
+            subprocess.run(command, env=env, check=False, capture_output=True, timeout=900)
+        path = shutil.which(name)
+    if path is None:
+        raise SystemExit(f"{name} is needed: apt-get install {package or name}")
+    return path
