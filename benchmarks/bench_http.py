@@ -17,6 +17,7 @@ projection follower process. Measures, in this order:
    events each, Idempotency-Key-less), counting only 201 answers.
 
 Every request carries a bearer token. Prints one line per measurement.
+`BENCH_ACCESS_LOG=FILE` keeps gunicorn's access log (each line ends with the worker's ms).
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def start_server(env: dict[str, str], port: int) -> list[subprocess.Popen]:
         env={
             **env,
             "REGISTRY_BIND": f"127.0.0.1:{port}",
-            "REGISTRY_ACCESS_LOG": "/dev/null",
+            "REGISTRY_ACCESS_LOG": os.environ.get("BENCH_ACCESS_LOG", "/dev/null"),
             "REGISTRY_LOG_LEVEL": "warning",
         },
         cwd=ROOT,

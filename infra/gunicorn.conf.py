@@ -20,6 +20,8 @@ keepalive = 5
 max_requests = 20_000  # recycle workers now and then (bounded memory)
 max_requests_jitter = 2_000
 accesslog = os.environ.get("REGISTRY_ACCESS_LOG", "-")
+# gunicorn's default line, plus how long the worker took (ms): slow reads show in the log.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("REGISTRY_LOG_LEVEL", "info")
 proc_name = "registry-web"

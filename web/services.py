@@ -93,8 +93,9 @@ def init_app(app: Flask) -> None:
 
 def open_in_worker(worker) -> None:
     """gunicorn's post_worker_init: open the worker's registry and start its follower now,
-    so the views catch up at start rather than on the first request. A failure (the
-    database not answering yet) is logged; the first request tries again."""
+    so the views catch up at start rather than on the first request, and compute the
+    public tables (`Queries.warm`). A failure (the database not answering yet) is
+    logged; the first request tries again."""
     app = getattr(worker, "wsgi", None)
     found = getattr(app, "extensions", {}).get("registry") if app is not None else None
     if found is None:
@@ -108,6 +109,11 @@ def open_in_worker(worker) -> None:
         log.exception(
             "could not open the registry as the worker started; the first request will try again"
         )
+        return
+    try:
+        found.queries.warm()
+    except Exception:  # the first reader computes them instead
+        log.warning("could not compute the public tables as the worker started", exc_info=True)
 
 
 def services() -> Services:

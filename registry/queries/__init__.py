@@ -27,7 +27,7 @@ from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
-from registry.queries.statistics import StatisticsQueries
+from registry.queries.statistics import OPEN_DATA_GROUPS, StatisticsQueries
 from registry.queries.teachers import TeacherQueries
 from registry.storage.waiting import wait_for_position
 
@@ -324,6 +324,12 @@ class Queries:
         [{group, certificates, hours, teachers}]; valid certificates issued from..to."""
         self._check(actor, "read_statistics")
         return self._statistics.activity(date_from, date_to, group_by)
+
+    def warm(self) -> None:
+        """Compute today's public tables now (a server worker's start), so the first
+        readers of the open data do not all wait for a computation of their own."""
+        for group_by in OPEN_DATA_GROUPS:
+            self._statistics.open_data(None, group_by)
 
     def open_data(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
         """group_by in region|district: [{group, total, compliant, due_soon, grace, overdue,

@@ -12,6 +12,7 @@ import pytest
 
 from registry.bootstrap import initialise, open_worker
 from registry.commands.base import Actor
+from tests.builders import ADMIN, teacher
 from tests.e2e.api_support import *
 
 PIN = "21505198512345"
@@ -258,6 +259,29 @@ def test_a_read_while_the_views_are_behind_says_how_far_behind_it_answered(stall
     )
     public = stalled.get("/open-data/compliance")
     assert public.status_code == 200 and public.headers["X-Registry-Lag"] == "0"
+
+
+def test_a_statistics_answer_served_from_before_a_write_says_the_position_it_was_computed_at(
+    stalled,
+):
+    statistics = "/statistics/compliance?group_by=region"
+    open_worker(stalled.registry).catch_up()
+    first = stalled.get(statistics, "admin")
+    computed_at = int(first.headers["X-Registry-Position"])
+    assert first.status_code == 200 and first.get_json()["groups"] == []
+    written = stalled.registry.register_teacher(ADMIN, teacher(pin=PIN))
+    open_worker(stalled.registry).catch_up()
+
+    # The table of a moment ago is answered at once while the new one is computed in the
+    # background, and the read says the position that table stands at, not the views'.
+    again = stalled.get(statistics, "admin")
+    assert again.get_json()["groups"] == []
+    assert int(again.headers["X-Registry-Position"]) == computed_at < written.position
+    assert int(again.headers["X-Registry-Lag"]) == stalled.registry.max_position() - computed_at
+    # A read that asks for the write's position gets a table that holds it.
+    fresh = stalled.get(f"{statistics}&min_position={written.position}", "admin")
+    assert int(fresh.headers["X-Registry-Position"]) >= written.position
+    assert [g["total"] for g in fresh.get_json()["groups"]] == [1]
 
 
 def test_the_openapi_documents_the_lag_headers_and_the_refusals_of_a_wait(api):

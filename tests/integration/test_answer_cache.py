@@ -68,31 +68,67 @@ def test_readers_arriving_together_share_one_computation(registry):
     assert [total(answer) for answer in answers] == [1] * READERS
 
 
-def test_readers_after_a_write_get_one_recomputation_and_the_previous_answer_meanwhile(
+def test_readers_after_a_write_get_the_previous_answer_at_once_and_one_recomputation(
     registry,
 ):
     register_and_apply(registry, PIN)
     statistics = StatisticsQueries(registry.db)
-    cache = PositionedCache(registry.db, max_stale_s=30)
+    cache = PositionedCache(registry.db, max_stale_s=30, refresh_factor=0)
     assert total(cache.get("compliance", slow(statistics, 0))) == 1
     register_and_apply(registry, OTHER_PIN)  # the views move
 
     answers = read_together(cache, slow(statistics))
 
+    # Nobody waited for the recomputation: every reader answered the previous table (at
+    # most 30 s old) while one computation ran in the background...
+    assert [total(answer) for answer in answers] == [1] * READERS
+    cache.settle()
     assert cache.computations == 2
-    # The one who recomputed sees the write; the others answered the previous table
-    # at once (at most 30 s old) rather than computing it again.
-    assert sorted(total(answer) for answer in answers) == [1] * (READERS - 1) + [2]
+    # ...and the next reader gets the table with the write.
+    assert total(cache.get("compliance", slow(statistics, 0))) == 2
+    assert cache.computations == 2
+
+
+def test_a_key_is_recomputed_at_most_once_per_multiple_of_its_last_computation(registry):
+    register_and_apply(registry, PIN)
+    statistics = StatisticsQueries(registry.db)
+    # A computation of 0.3 s: the next may start 100 x 0.3 s later (capped at 15 s, half
+    # of the staleness allowed), however often the views move meanwhile.
+    cache = PositionedCache(registry.db, max_stale_s=30, refresh_factor=100)
+    assert total(cache.get("compliance", slow(statistics, 0.3))) == 1
+    for pin in (OTHER_PIN, THIRD_PIN):
+        register_and_apply(registry, pin)
+        assert total(cache.get("compliance", slow(statistics, 0))) == 1
+    cache.settle()
+
+    assert cache.computations == 1
+
+
+def test_a_failed_background_recomputation_is_tried_again_by_a_later_read(registry):
+    register_and_apply(registry, PIN)
+    statistics = StatisticsQueries(registry.db)
+    cache = PositionedCache(registry.db, max_stale_s=30, refresh_factor=0)
+    assert total(cache.get("compliance", slow(statistics, 0))) == 1
+    register_and_apply(registry, OTHER_PIN)
+
+    def failing():
+        raise ConnectionError("the database went away")
+
+    assert total(cache.get("compliance", failing)) == 1  # the previous answer, at once
+    cache.settle()
+    assert total(cache.get("compliance", slow(statistics, 0))) == 1  # starts a new one
+    cache.settle()
     assert total(cache.get("compliance", slow(statistics, 0))) == 2
 
 
 def test_a_read_with_min_position_never_gets_the_previous_answer(registry):
     register_and_apply(registry, PIN)
     statistics = StatisticsQueries(registry.db)
-    cache = PositionedCache(registry.db, max_stale_s=30)
+    cache = PositionedCache(registry.db, max_stale_s=30, refresh_factor=0)
     assert total(cache.get("compliance", slow(statistics, 0))) == 1
     register_and_apply(registry, OTHER_PIN)
-    # A recomputation starts from the views' positions after the second teacher...
+    # A recomputation starts (in the background) from the views' positions after the
+    # second teacher...
     started = threading.Event()
 
     def stalled():
@@ -129,3 +165,17 @@ def test_the_statistics_with_min_position_after_a_write_include_it(registry):
 
     queries.wait_for(position)
     assert total(queries.compliance_statistics(AS_OF, "region", actor=ADMIN)) == 2
+
+
+def test_a_warmed_registry_answers_the_public_tables_without_computing_them(registry):
+    register_and_apply(registry, PIN)
+    queries = Queries(registry)
+    cache = queries._statistics.cache
+    queries.warm()  # as a server worker starts
+    assert cache.computations == 2  # open data by region and by district, today
+
+    by_region = queries.open_data(None, "region")
+    by_district = queries.open_data(None, "district")
+
+    assert cache.computations == 2
+    assert [line["suppressed"] for line in by_region + by_district] == [True, True]

@@ -12,6 +12,7 @@ from flask import Flask, abort, request, send_from_directory
 from flask_smorest import Api
 
 from registry.domain.errors import InvalidInputError
+from registry.queries.cache import begin_read
 from web import errors
 from web.api import audit, certificates, imports, paths, programmes, providers, statistics, teachers
 from web.api.base import read_headers
@@ -123,6 +124,7 @@ def _before_api_request() -> None:
     """
     if not request.path.startswith(f"{PREFIX}/"):
         return
+    begin_read()  # this thread's previous request may have served a cached answer
     public = request.method in ("GET", "HEAD") and (
         request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS
     )

@@ -23,6 +23,7 @@ from webargs.flaskparser import FlaskParser
 from registry.commands.base import CommandResult
 from registry.domain.errors import InvalidInputError
 from registry.queries import TooManyWaitsError
+from registry.queries.cache import served_position
 from web.errors import ApiError
 from web.schemas.common import ErrorSchema
 from web.services import services
@@ -252,7 +253,8 @@ def _reading() -> None:
 
 def read_headers(response) -> None:
     """X-Registry-Position and X-Registry-Lag on an API read (where the views stood
-    when it read them; measured afterwards for a read that did not use them)."""
+    when it read them, or where they stood when a cached answer it served was computed;
+    measured afterwards for a read that did not use them)."""
     if (
         request.method not in ("GET", "HEAD")
         or response.status_code in (401, 403)
@@ -267,5 +269,8 @@ def read_headers(response) -> None:
             log.warning("could not read the views' standing", exc_info=True)
             return
     position, head = standing
+    served = served_position()  # a statistics answer computed a little earlier
+    if served is not None:
+        position = min(position, served)
     response.headers[POSITION_HEADER] = str(position)
     response.headers[LAG_HEADER] = str(max(0, head - position))
