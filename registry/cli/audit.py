@@ -268,7 +268,12 @@ def _print_replay(report, limit: int) -> None:
             f"{then.get('status')} ({then.get('hours', 0)} h) -> "
             f"{now.get('status')} ({now.get('hours', 0)} h)"
         )
-        for reason in difference.reasons:
-            click.echo(f"    {reason}")
+        for reason in difference.affecting:
+            click.echo(f"    {reason.text}")
+        rest = difference.unaffecting
+        if rest:
+            click.echo(f"    also recorded later, not affecting this answer ({len(rest)}):")
+            for reason in rest:
+                click.echo(f"      {reason.text}")
     if len(comparison.differences) > limit:
         click.echo(f"… {len(comparison.differences) - limit:,} more (use --json or --limit)")

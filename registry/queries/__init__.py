@@ -13,6 +13,7 @@ and enrolments. Without an actor a read answers as the registry itself (CLI, rep
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ from registry.projections.catalogue import view_names
 from registry.queries.audit import AuditQueries
 from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries
+from registry.queries.common import require_date, require_moment
+from registry.queries.explain import ExplainQueries
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
 from registry.queries.statistics import OPEN_DATA_GROUPS, StatisticsQueries
@@ -50,6 +53,7 @@ class Queries:
         self._providers = ProviderQueries(app.db)
         self._statistics = StatisticsQueries(app.db, answer_stale_s=app.settings.answer_stale_s)
         self._audit = AuditQueries(app)
+        self._explain = ExplainQueries(app)
         self._records = RecordQueries(app)
         self._views = view_names()
         self.max_waits = max(1, max_waits or app.settings.max_waiting_reads)
@@ -361,6 +365,25 @@ class Queries:
         `next` is the `after` of the next page, None once the end has been read; a page may
         hold fewer than `limit` events (filters scan at most 20,000 events per call)."""
         return self._audit.events(after, limit, **filters)
+
+    def later_facts(
+        self,
+        pin: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        *,
+        actor: Actor | None = None,
+    ) -> list[dict[str, Any]]:
+        """What was recorded about the teacher (and the policy) after `known_at`, the facts
+        that changed the compliance answer on `as_of` first: [{position, type,
+        recorded_at, data, text, affects}] (an auditor's; see registry.queries.explain)."""
+        self._check(actor, "audit")
+        self._check_visible(pin, actor)
+        day = require_date(as_of, "as_of")
+        moment = require_moment(known_at, "known_at")
+        teacher_id = self._explain.teacher_id(pin)
+        found = self._explain.later_facts(teacher_id, moment, [day])[day]
+        return [dataclasses.asdict(fact) for fact in found]
 
     def views_status(self) -> list[dict[str, Any]]:
         """[{name, position, head, lag, updated_at, rate}] (rate: events/s of the last batch)."""

@@ -22,6 +22,7 @@ from eventsourcing.utils import get_topic
 
 from registry.domain.errors import NotFoundError
 from registry.domain.teacher import Teacher
+from registry.queries.explain import ExplainQueries, LaterFact
 from registry.storage.facts import EventLog, to_json
 
 if TYPE_CHECKING:
@@ -29,19 +30,6 @@ if TYPE_CHECKING:
 
 COMPARED = ("status", "hours", "required_hours", "next_due", "missing_hours")
 _CHUNK = 500
-# Later facts that can change an answer, and how to say so.
-_REASONS = {
-    "Certificate.Issued": "certificate {number} ({hours} h, issued {issued_on}) recorded {at}",
-    "Certificate.LegacyRecorded": "legacy certificate {number} ({hours} h, issued {issued_on}) "
-    "recorded {at}",
-    "Certificate.DuplicateIssued": "duplicate {number} of {duplicate_of} recorded {at}",
-    "Certificate.Revoked": "certificate {number} revoked {at}: {reason}",
-    "Certificate.DuplicateRevoked": "certificate {number} revoked with its original {at}",
-    "Teacher.Departed": "departure effective {effective_on} recorded {at}",
-    "Teacher.Corrected": "details corrected {at}",
-    "CompliancePolicy.VersionAdopted": "policy adopted {at}: {required_hours} h in "
-    "{window_years} years from {effective_from}",
-}
 
 
 @dataclass
@@ -53,11 +41,21 @@ class Difference:
     as_of: date
     then: dict[str, Any]
     now: dict[str, Any]
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[LaterFact] = field(default_factory=list)  # those that changed it first
 
     @property
     def change(self) -> str:
         return f"{self.then.get('status')} -> {self.now.get('status')}"
+
+    @property
+    def affecting(self) -> list[LaterFact]:
+        """The later facts that changed this answer."""
+        return [r for r in self.reasons if r.affects]
+
+    @property
+    def unaffecting(self) -> list[LaterFact]:
+        """The later facts that changed nothing in this answer."""
+        return [r for r in self.reasons if not r.affects]
 
     def as_json(self) -> dict[str, Any]:
         return to_json(
@@ -68,7 +66,7 @@ class Difference:
                 "then": self.then,
                 "now": self.now,
                 "change": self.change,
-                "reasons": self.reasons,
+                "reasons": [r.as_json() for r in self.reasons],
             }
         )
 
@@ -121,6 +119,7 @@ def compare(
     affected, result.policy_changed = _affected_teachers(live, later_ids, until)
     teachers = _teachers(live)
     then, now = Queries(replayed), Queries(live)
+    explain = ExplainQueries(live)
     for teacher_id, (pin, full_name, registered_at) in teachers.items():
         if registered_at > until:
             result.registered_later += 1
@@ -130,14 +129,16 @@ def compare(
             result.unaffected += 1
             continue
         result.compared += 1
+        changed = []
         for day in as_of:
             before, after = _answer(then, pin, day), _answer(now, pin, day)
             if before != after:
-                difference = Difference(pin, full_name, day, before, after)
-                difference.reasons = _reasons(
-                    live, affected.get(teacher_id, set()), until, result.policy_changed
-                )
-                result.differences.append(difference)
+                changed.append(Difference(pin, full_name, day, before, after))
+        if changed:
+            reasons = explain.later_facts(teacher_id, until, [d.as_of for d in changed])
+            for difference in changed:
+                difference.reasons = reasons[difference.as_of]
+            result.differences.extend(changed)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -190,34 +191,6 @@ def _affected_teachers(
                 teacher = UUID(str(fact.data["teacher_id"])).hex
                 affected.setdefault(teacher, set()).add(fact.originator_id)
     return affected, policy_changed
-
-
-def _reasons(
-    live: Registry, aggregates: set[UUID], until: datetime, policy_changed: bool
-) -> list[str]:
-    """What was recorded after the moment about these aggregates (and the policy)."""
-    from registry.domain.policy import CompliancePolicy
-
-    ids = list(aggregates) + ([CompliancePolicy.id_for()] if policy_changed else [])
-    facts = EventLog(live).about(ids)
-    numbers = {f.originator_id: f.data.get("number") for f in facts if "number" in f.data}
-    reasons = []
-    for fact in facts:
-        template = _REASONS.get(fact.type)
-        if template is None or fact.recorded_at <= until:
-            continue
-        values = {k: _text(v) for k, v in fact.data.items()}
-        values.setdefault("number", numbers.get(fact.originator_id, "?"))
-        values["at"] = fact.recorded_at.isoformat(timespec="seconds")
-        try:
-            reasons.append(template.format(**values))
-        except KeyError:  # an older event shape: say what happened, plainly
-            reasons.append(f"{fact.type} recorded {values['at']}")
-    return reasons
-
-
-def _text(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
 __all__ = ["Comparison", "Difference", "compare"]

@@ -46,6 +46,25 @@ def test_compliance_as_known_at_a_moment_hides_what_was_recorded_later(site, as_
     then, now = page.split("As known now", 1)
     assert "104 / 72" in then
     assert "80 / 72" in now
+    # What was recorded since: the revocation changed the answer; the enrolment it
+    # reopened did not, and is folded under it.
+    since = now.split("Recorded after that moment", 1)[1]
+    changed, rest = since.split("Also recorded later, not affecting this answer (1)", 1)
+    assert "Certificate revoked" in changed and "KAE-2022-0007" in changed
+    assert "Issued in error" in changed and "Enrolment&#39;s certificate revoked" in rest
+    assert f"position={revocation['position']}" in changed  # a link to it in the event log
+
+
+def test_a_moment_after_everything_about_the_teacher_has_nothing_recorded_since(site, as_role):
+    queries = site[0].extensions["registry"].queries
+    head = site[0].extensions["registry"].registry.max_position()
+    last = queries.events(after=head - 1)["events"][0]
+    moment = datetime.fromisoformat(str(last["recorded_at"])).isoformat().replace("+", "%2B")
+    page = as_role("auditor").text(
+        f"/audit/compliance?pin={DUPLICATE_PIN}&as_of=2024-06-01&known_at={moment}&lang=en"
+    )
+    assert "Recorded after that moment" in page
+    assert "Nothing was recorded about this teacher or the policy since." in page
 
 
 def test_a_teacher_registered_after_the_moment_was_unknown_then(as_role):

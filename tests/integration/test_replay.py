@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -122,13 +123,14 @@ def test_a_revocation_recorded_later_shows_as_compliant_then_and_overdue_now(liv
     assert (a.then["status"], a.now["status"]) == ("compliant", "overdue")
     assert (a.then["hours"], a.now["hours"]) == (72, 0)
     assert any(
-        "certificate KAE-2024-0001 revoked 2024-06-03" in r and "forged attendance sheet" in r
-        for r in a.reasons
+        "certificate KAE-2024-0001 revoked 2024-06-03" in r.text
+        and "forged attendance sheet" in r.text
+        for r in a.affecting
     )
     b = changed[B_PIN]  # still compliant, but with more hours and a paper certificate
     assert (b.then["status"], b.now["status"]) == ("compliant", "compliant")
     assert (b.then["hours"], b.now["hours"]) == (72, 152)
-    assert any("legacy certificate PAPER-2020-17 (80 h" in r for r in b.reasons)
+    assert any("legacy certificate PAPER-2020-17 (80 h" in r.text for r in b.affecting)
 
 
 def test_a_policy_version_adopted_later_is_named_for_every_teacher_it_changes(live, target):
@@ -145,7 +147,94 @@ def test_a_policy_version_adopted_later_is_named_for_every_teacher_it_changes(li
     b = changed[B_PIN]
     assert (b.then["status"], b.then["required_hours"]) == ("compliant", 72)
     assert (b.now["status"], b.now["required_hours"]) == ("overdue", 100)
-    assert any("policy adopted 2024-06-10" in r and "100 h in 1 years" in r for r in b.reasons)
+    assert any(
+        "policy adopted 2024-06-10" in r.text and "100 h in 1 years" in r.text for r in b.affecting
+    )
+
+
+def later_facts_that_change_nothing(live: Registry) -> None:
+    """After the revocation of June: a paper certificate issued in July (after the date
+    compared), a transfer, and a certificate recorded and revoked in August."""
+    with frozen_at(at(2024, 8, 1, 9)):
+        live.record_legacy_certificate(
+            ADMIN,
+            pin=A_PIN,
+            number="PAPER-2024-5",
+            provider_code="KAE",
+            title="Summer school",
+            form="seminar",
+            hours=40,
+            issued_on=date(2024, 7, 15),
+        )
+        live.transfer_teacher(
+            ADMIN,
+            A_PIN,
+            region="KG-GB",
+            district="Leninsky",
+            school="Lyceum 61",
+            effective_on=date(2024, 7, 20),
+        )
+    with frozen_at(at(2024, 8, 2, 9)):
+        live.record_legacy_certificate(
+            ADMIN,
+            pin=A_PIN,
+            number="PAPER-2023-9",
+            provider_code="KAE",
+            title="Recorded in error",
+            form="course",
+            hours=72,
+            issued_on=date(2023, 9, 1),
+        )
+    with frozen_at(at(2024, 8, 2, 10)):
+        live.revoke_certificate(ADMIN, "PAPER-2023-9", reason="another teacher's")
+    from registry.bootstrap import open_worker
+
+    open_worker(live).catch_up()
+
+
+def test_the_facts_that_changed_an_answer_come_first_and_the_rest_change_nothing(live, target):
+    later_facts_that_change_nothing(live)
+
+    report = replay(live, at(2024, 5, 1), target(live))
+
+    a = {d.pin: d for d in report.comparison.differences}[A_PIN]
+    assert (a.then["hours"], a.now["hours"]) == (72, 0)
+    # The revocation turned 72 h into none; it is listed first, however recorded.
+    assert [r.text.split(" recorded")[0] for r in a.affecting] == [
+        "certificate KAE-2024-0001 revoked 2024-06-03T11:00:00+00:00: forged attendance sheet"
+    ]
+    assert a.reasons[: len(a.affecting)] == a.affecting
+    rest = [r.type for r in a.unaffecting]
+    # The enrolment reopened by the revocation, a certificate issued after the date
+    # compared, a transfer, and a certificate recorded and revoked since (together they
+    # change nothing).
+    assert rest == [
+        "Enrolment.CertificateRevoked",
+        "Certificate.LegacyRecorded",
+        "Teacher.Transferred",
+        "Certificate.LegacyRecorded",
+        "Certificate.Revoked",
+    ]
+    assert [r.recorded_at for r in a.unaffecting] == sorted(r.recorded_at for r in a.unaffecting)
+
+
+def test_on_a_later_date_the_certificate_issued_since_is_what_changed_the_answer(live, target):
+    later_facts_that_change_nothing(live)
+
+    report = replay(live, at(2024, 5, 1), target(live), as_of=[date(2024, 12, 1)])
+
+    a = {d.pin: d for d in report.comparison.differences}[A_PIN]
+    assert (a.then["hours"], a.now["hours"]) == (72, 40)
+    assert {r.text.split(" (")[0] for r in a.affecting} == {
+        "certificate KAE-2024-0001 revoked 2024-06-03T11:00:00+00:00: forged attendance sheet",
+        "legacy certificate PAPER-2024-5",
+    }
+    assert {r.type for r in a.unaffecting} == {
+        "Enrolment.CertificateRevoked",
+        "Teacher.Transferred",
+        "Certificate.LegacyRecorded",
+        "Certificate.Revoked",
+    }
 
 
 def test_a_replay_after_everything_finds_no_difference(live, target):
@@ -272,6 +361,36 @@ def test_registry_replay_prints_each_teacher_whose_answer_changed_and_why(
     assert result.exit_code == 0, result.output
     assert "compliant -> overdue: 1" in result.output
     assert A_PIN in result.output and "revoked 2024-06-03" in result.output
+
+
+def test_registry_replay_lists_what_changed_an_answer_before_what_changed_nothing(
+    live, target, database_url, tmp_path
+):
+    later_facts_that_change_nothing(live)
+    env = {"REGISTRY_INSTANCE_PATH": str(tmp_path / "cli"), "REGISTRY_SECRET_KEY": SECRET.decode()}
+    command = ["--database", database_url, "replay", "--until", "2024-05-01T00:00:00Z"]
+
+    text = CliRunner().invoke(cli, [*command, "--into", target(live)], env=env)
+    as_json = CliRunner().invoke(cli, [*command, "--into", target(live), "--json"], env=env)
+
+    assert text.exit_code == 0 and as_json.exit_code == 0, text.output + as_json.output
+    lines = text.output.split(f"{A_PIN} ", 1)[1].splitlines()
+    assert "compliant (72 h) -> overdue (0 h)" in lines[0]
+    assert lines[1].startswith("    certificate KAE-2024-0001 revoked 2024-06-03")
+    assert lines[2] == "    also recorded later, not affecting this answer (5):"
+    assert lines[3].startswith("      enrolment reopened: KAE-2024-0001 revoked")
+    assert lines[4].startswith("      legacy certificate PAPER-2024-5 (40 h, issued 2024-07-15)")
+    report = json.loads(as_json.output[as_json.output.index("{") :])
+    (a,) = [d for d in report["comparison"]["differences"] if d["pin"] == A_PIN]
+    assert [(r["type"], r["affects_answer"]) for r in a["reasons"]] == [
+        ("Certificate.Revoked", True),
+        ("Enrolment.CertificateRevoked", False),
+        ("Certificate.LegacyRecorded", False),
+        ("Teacher.Transferred", False),
+        ("Certificate.LegacyRecorded", False),
+        ("Certificate.Revoked", False),
+    ]
+    assert "revoked 2024-06-03" in a["reasons"][0]["text"]
 
 
 def test_registry_replay_refuses_a_bad_moment_without_touching_the_target(

@@ -150,6 +150,7 @@ def compliance():
     known_at = args.moment("known_at")
     then = now = teacher = None
     unknown_then = False
+    later: list[dict[str, Any]] = []
     if pin:
         queries, actor = services().queries, access.current_actor()
         try:
@@ -163,6 +164,11 @@ def compliance():
                 then = queries.compliance(pin, as_of=as_of, known_at=known_at, actor=actor)
             except NotFoundError:  # the teacher was registered after that moment
                 unknown_then = True
+            else:
+                later = queries.later_facts(pin, as_of=as_of, known_at=known_at, actor=actor)
+                for fact in later:
+                    fact["summary"] = describe(fact)
+    changed = [f for f in later if f["affects"]]
     return render_template(
         "audit/compliance.html",
         pin=pin,
@@ -172,5 +178,7 @@ def compliance():
         then=then,
         now=now,
         unknown_then=unknown_then,
+        changed=changed,
+        unchanged=[f for f in later if not f["affects"]],
         errors=args.errors,
     ), 400 if args.errors else 200
