@@ -8,6 +8,8 @@ REGISTRY_FOLLOW=0 for the workers.
 
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
 
 bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("REGISTRY_WEB_WORKERS", multiprocessing.cpu_count() + 1))
@@ -38,6 +40,19 @@ PRODUCTION = {
 raw_env = ["REGISTRY_FOLLOW=" + os.environ.get("REGISTRY_FOLLOW", "0")] + [
     f"{name}={os.environ.get(name, value)}" for name, value in PRODUCTION.items()
 ]
+# Every worker's request metrics, added up at each scrape of /metrics (web/metrics.py):
+# the service unit gives a runtime directory; otherwise a fresh one for this server.
+metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="registry-metrics-")
+)
+
+
+def on_starting(server):
+    """Start the metrics afresh: samples of an earlier server in the same directory go."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
 
 
 def post_worker_init(worker):
@@ -53,3 +68,10 @@ def worker_exit(server, worker):
     services = getattr(app, "extensions", {}).get("registry") if app else None
     if services is not None:
         services.close()
+
+
+def child_exit(server, worker):
+    """A worker is gone: drop its live gauges from the shared metrics (web/metrics.py)."""
+    from web.metrics import worker_exited
+
+    worker_exited(worker.pid)

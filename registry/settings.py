@@ -109,6 +109,9 @@ class Settings:
     # computation runs (registry/queries/cache.py); never below a read's min_position.
     # Under 50 readers and 4 writers, 2 s left 321 reads over wrk's 2 s timeout, 30 s 50.
     answer_stale_s: float = 30.0
+    # A bearer token Prometheus sends to read /metrics (web/metrics.py); without one,
+    # only clients on the server's own machine may read them.
+    metrics_token: str = field(default="", repr=False)
     # Throttling (web/throttle.py). Its counters live here, shared by every web process:
     # `redis://host:port/db` in production (infra/); `memory://` counts in each process.
     rate_limit_storage: str = "memory://"
@@ -150,6 +153,7 @@ class Settings:
             max_waiting_reads=int(env.get("REGISTRY_MAX_WAITING_READS", "16")),
             position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")),
             answer_stale_s=float(env.get("REGISTRY_ANSWER_STALE_S", "30")),
+            metrics_token=env.get("REGISTRY_METRICS_TOKEN", ""),
         )
 
 

@@ -16,7 +16,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from web import api, errors, headers, health, i18n, pages, services, throttle
+    from web import api, errors, headers, health, i18n, metrics, pages, services, throttle
 
     hops = app.config.get("PROXY_HOPS") or 0
     if hops:
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops
         )
     services.init_app(app)
+    metrics.init_app(app)  # first: its clock starts before any other hook may answer
     errors.init_app(app)
     # Before the API's hooks: a throttled request is refused before authentication.
     throttle.init_app(app, app.extensions["registry"].settings)

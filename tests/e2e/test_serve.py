@@ -64,6 +64,21 @@ def call(url: str, *, token: str | None = None, body: dict | None = None):
         return error.code, json.loads(error.read()), dict(error.headers)
 
 
+def served_count(url: str, endpoint: str) -> float:
+    """How many 2xx GETs of a route /metrics counts (every worker's, added up)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    wanted = {"endpoint": endpoint, "method": "GET", "status": "2xx"}
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "registry_http_request_duration_seconds_count" and sample.labels == wanted
+    )
+
+
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -196,6 +211,11 @@ def test_the_start_script_serves_web_and_follower_as_a_least_privileged_role(
             )
             assert status == 200, body  # the follower, as the application role, caught up
             assert body["full_name"] == TEACHER["full_name"]
+            # /metrics adds up every worker's requests, whichever worker is scraped.
+            for _ in range(12):
+                assert call(f"{base}/me", token=token)[0] == 200
+            for _ in range(4):
+                assert served_count(f"http://127.0.0.1:{port}/metrics", "audit.Me") == 12
             # The application role may append events but not change them or the schema.
             for statement in (
                 "DELETE FROM registry_events",
