@@ -167,6 +167,20 @@ def test_a_wrong_method_is_a_405_in_json(api):
     error_of(response)
 
 
+def test_options_says_which_methods_a_path_offers_without_asking_who_calls(api):
+    public = api.client  # no token: OPTIONS reveals the methods, nothing of the data
+    for path, methods in (
+        ("/api/v1/teachers", {"GET", "POST"}),
+        ("/api/v1/teachers/21505198512345", {"GET"}),
+        ("/api/v1/verify/KAE-2024-0001", {"GET"}),
+    ):
+        response = public.options(path)
+        assert response.status_code == 200, (path, response.get_data(as_text=True))
+        assert methods <= set(response.headers["Allow"].split(", ")), path
+        assert response.get_data() == b""
+        assert "X-Registry-Position" not in response.headers
+
+
 def test_errors_outside_the_api_are_html_pages(api):
     response = api.client.get("/no-such-page")
     assert response.status_code == 404

@@ -125,6 +125,8 @@ def _before_api_request() -> None:
     if not request.path.startswith(f"{PREFIX}/"):
         return
     begin_read()  # this thread's previous request may have served a cached answer
+    if request.method == "OPTIONS":
+        return  # Flask answers with the methods offered (Allow): no data, nobody to ask
     public = request.method in ("GET", "HEAD") and (
         request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS
     )
