@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry import ledger
 from registry.application import Registry
 from registry.projections.catalogue import build_views, create_view_tables
 from registry.projections.worker import ProjectionWorker
@@ -12,8 +13,8 @@ from registry.storage.schema import is_initialised
 
 def initialise(settings: Settings, *, start_policy: bool = True) -> None:
     """Create everything the registry needs in its database (the event store, its
-    append-only guards, the claims table, the views' tables, the first policy); safe to
-    run again, and by several processes at once.
+    append-only guards, the claims and jobs tables, the views' tables, the first policy,
+    sealed in the ledger); safe to run again, and by several processes at once.
 
     `start_policy=False` leaves the event store empty (replay copies a log into it).
     """
@@ -28,6 +29,9 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
                 create_view_tables(db)
                 if start_policy:
                     app.start_policy()
+                    # Every writer leaves the log sealed: here, the first policy (nothing
+                    # to do when the database was initialised and sealed before).
+                    ledger.seal(app)
             finally:
                 app.close()
     finally:

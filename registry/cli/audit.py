@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import sys
@@ -44,6 +45,10 @@ def _published(values: tuple[str, ...]) -> dict[int, str]:
     return heads
 
 
+EXIT_TAMPERED = 1
+EXIT_UNSEALED = 3  # 2 is click's for a bad option
+
+
 @ledger.command("verify")
 @click.option(
     "--published",
@@ -52,46 +57,72 @@ def _published(values: tuple[str, ...]) -> dict[int, str]:
     help="A head published earlier (GET /ledger); the chain must still pass "
     "through it. Repeatable.",
 )
+@click.option(
+    "--allow-unsealed",
+    is_flag=True,
+    help="Exit 0 even when events after the last checkpoint are not sealed yet.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @fail_cleanly
-def verify_command(ctx: click.Context, published: tuple[str, ...], as_json: bool) -> None:
+def verify_command(
+    ctx: click.Context, published: tuple[str, ...], allow_unsealed: bool, as_json: bool
+) -> None:
     """Recompute the chain from the stored events; name the first position changed.
 
-    Exits 0 when the log matches its checkpoints (and every published head), 1 when it
-    does not.
+    Prints "verified N of M events; U not sealed". Exits 0 when every event is sealed and
+    matches the ledger (and every published head), 1 when the log or the ledger was
+    changed, 3 when they match but U events are not sealed yet: nothing vouches for those
+    (`registry ledger seal`, or a running follower, seals them), unless --allow-unsealed.
     """
     from registry import ledger as audit_ledger
 
     heads = _published(published)
     app = _open(ctx)
     try:
-        report = audit_ledger.verify(app, published=heads)
+        report = audit_ledger.verify(app, published=heads, requested_by=_who())
     finally:
         app.close()
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
     else:
-        _print_report(report)
-    sys.exit(0 if report.ok else 1)
+        _print_report(report, allow_unsealed)
+    if not report.ok:
+        sys.exit(EXIT_TAMPERED)
+    if report.unsealed_events and not allow_unsealed:
+        sys.exit(EXIT_UNSEALED)
 
 
-def _print_report(report) -> None:
+def _who() -> str:
+    """Who asked, as the verifications record it: the command line and its user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in this environment (a container without one)
+        return "cli"
+
+
+def _print_report(report, allow_unsealed: bool) -> None:
     click.echo(
-        f"checked {report.events:,} events ({report.sealed_events:,} sealed in "
-        f"{report.checkpoints:,} checkpoints, {report.unsealed_events:,} after the last "
-        f"one) in {report.seconds:.2f} s ({report.rate:,.0f} events/s)"
+        f"verified {report.sealed_events:,} of {report.events:,} events; "
+        f"{report.unsealed_events:,} not sealed"
+    )
+    click.echo(
+        f"read {report.events:,} events ({report.sealed_events:,} sealed in "
+        f"{report.checkpoints:,} checkpoints) in {report.seconds:.2f} s "
+        f"({report.rate:,.0f} events/s)"
     )
     click.echo(f"head: position {report.head_position} sha256 {report.head_hash}")
     if report.published_checked:
         click.echo(f"published heads checked: {report.published_checked}")
     if report.ok:
-        click.echo("OK: every stored event matches the ledger")
+        which = "sealed" if report.unsealed_events else "stored"
+        click.echo(f"OK: every {which} event matches the ledger")
         if report.unsealed_events:
             click.echo(
-                f"note: {report.unsealed_events:,} events after position "
-                f"{report.sealed_position or 0} are not sealed yet "
-                "(`registry ledger seal`, or keep `registry projections run` going)"
+                f"{'note' if allow_unsealed else 'NOT SEALED'}: {report.unsealed_events:,} "
+                f"events after position {report.sealed_position or 0} are not sealed yet, so "
+                "nothing vouches for them (`registry ledger seal`, or keep a follower "
+                "running: `registry serve` or `registry projections run`)"
             )
         return
     first = report.first
@@ -130,7 +161,10 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
     last = head["last_verification"]
     if last:
         verdict = "OK" if last["ok"] else f"TAMPERED at position {last['first_position']}"
-        click.echo(f"last verified: {last['verified_at']} ({verdict}, {last['events']:,} events)")
+        by = f" by {last['requested_by']}" if last["requested_by"] else ""
+        click.echo(
+            f"last verified: {last['verified_at']}{by} ({verdict}, {last['events']:,} events)"
+        )
     else:
         click.echo("last verified: never")
 

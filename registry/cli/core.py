@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry import ledger
 from registry.bootstrap import initialise, open_registry
 from registry.cli.common import cli, fail_cleanly, settings_from
 from registry.commands.base import Actor
@@ -44,14 +45,15 @@ def create_user(
     """Create an account; the API token is printed as the last line."""
     app = open_registry(settings_from(ctx), auto_init=True)
     try:
-        result, token = app.create_account(
-            Actor.system(),
-            name=name,
-            role=role,
-            provider_code=provider_code,
-            region=region,
-            password=password,
-        )
+        with ledger.sealing(app):  # every writer leaves the log sealed
+            result, token = app.create_account(
+                Actor.system(),
+                name=name,
+                role=role,
+                provider_code=provider_code,
+                region=region,
+                password=password,
+            )
     finally:
         app.close()
     scope = result.data["provider_code"] or result.data["region"] or "national"

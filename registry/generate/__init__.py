@@ -17,6 +17,7 @@ from registry.domain.errors import ConflictError, RuleViolationError
 from registry.generate.run import GenerationRun
 from registry.generate.shard import shard_specs
 from registry.generate.summary import GenerationSummary
+from registry.ledger import sealing
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -95,11 +96,15 @@ def generate_history(
         seed=seed, teachers=teachers, years=years, start=start, end=end, workers=workers
     )
     if not progress:
-        return GenerationRun(registry, specs, actor, summary).run(workers)
+        with sealing(registry):  # the log is left sealed, as a follower leaves it
+            return GenerationRun(registry, specs, actor, summary).run(workers)
     from tqdm import tqdm
 
     days = (end - start).days
-    with tqdm(total=days, unit="day", desc="generating", dynamic_ncols=True) as bar:
+    with (
+        sealing(registry),
+        tqdm(total=days, unit="day", desc="generating", dynamic_ncols=True) as bar,
+    ):
 
         def on_day(day: date) -> None:
             """Move the bar to the simulated day."""

@@ -4,7 +4,7 @@
 UTF-8 CSV with a known header), records the rows a batch at a time (many rows per
 transaction), and returns an `ImportReport` with every row's outcome. A bad row is
 reported and changes nothing; good rows are recorded; a row recorded before is reported
-as already recorded. If a batch cannot be saved (another writer got there first), its
+as already recorded; the ledger seals what was recorded before the import returns. If a batch cannot be saved (another writer got there first), its
 rows are recorded one at a time, so one conflict never loses the other rows.
 """
 
@@ -19,6 +19,7 @@ from registry.commands.base import Actor
 from registry.imports.reading import ImportFileError, Row, read
 from registry.imports.recording import RowRecorder
 from registry.imports.report import REJECTED, ImportReport, RowOutcome
+from registry.ledger import sealing
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -47,11 +48,12 @@ def import_csv(
     recorder = RowRecorder(registry, actor, parsed.kind)
     bar = _bar(len(parsed.rows)) if progress else None
     try:
-        for chunk in _chunks(parsed.rows, max(1, batch_size)):
-            outcomes = _record_batch(registry, actor, recorder, chunk, report)
-            report.rows += outcomes
-            if bar is not None:
-                bar.update(len(chunk))
+        with sealing(registry):  # the log is left sealed, as a follower leaves it
+            for chunk in _chunks(parsed.rows, max(1, batch_size)):
+                outcomes = _record_batch(registry, actor, recorder, chunk, report)
+                report.rows += outcomes
+                if bar is not None:
+                    bar.update(len(chunk))
     finally:
         if bar is not None:
             bar.close()

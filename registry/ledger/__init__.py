@@ -9,7 +9,9 @@ wholesale (`verify(published={position: hash})`). The link format is in `chain`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +31,16 @@ __all__ = [
     "Finding",
     "LedgerView",
     "Report",
+    "checkpoints",
+    "count_events",
     "head",
     "seal",
+    "sealing",
+    "verifications",
     "verify",
 ]
 
+log = logging.getLogger(__name__)
 SEAL_CHUNK = 50_000  # events per sealing transaction, so writers never wait long
 
 
@@ -52,13 +59,34 @@ def seal(app: Registry, *, until: int | None = None) -> int:
             return total
 
 
+@contextmanager
+def sealing(app: Registry) -> Iterator[None]:
+    """Seal what the block wrote when it ends, even when it fails part-way: a bulk
+    writer (generate, import, replay) leaves the log sealed, as the followers do."""
+    try:
+        yield
+    except BaseException:
+        try:
+            seal(app)
+        except Exception:  # the block's own error is the one to report
+            log.exception("could not seal the events written before the failure")
+        raise
+    seal(app)
+
+
 def verify(
-    app: Registry, *, published: Mapping[int, str] | None = None, record: bool = True
+    app: Registry,
+    *,
+    published: Mapping[int, str] | None = None,
+    record: bool = True,
+    requested_by: str | None = None,
+    on_progress: Callable[[int], object] | None = None,
 ) -> Report:
     """Recompute the chain from the stored rows and compare it with the checkpoints (and
-    with heads published earlier); the verification is recorded for `head`."""
+    with heads published earlier); the verification is recorded for `head`, with who
+    asked for it. `on_progress(rows)` hears how many rows were read so far."""
     tracked = _tracked_position(app)  # read first: it can only grow while we walk
-    report = Verifier(app.db, dict(published or {})).run()
+    report = Verifier(app.db, dict(published or {}), on_progress).run()
     if tracked is not None and tracked > (report.sealed_position or 0):
         report.findings.append(
             Finding(
@@ -69,8 +97,13 @@ def verify(
             )
         )
     if record:
-        _record(app, report)
+        _record(app, report, requested_by)
     return report
+
+
+def count_events(app: Registry) -> int:
+    """How many events the log holds (a verification's total)."""
+    return _count_after(app, 0)
 
 
 def head(app: Registry) -> dict[str, Any]:
@@ -108,24 +141,54 @@ def head(app: Registry) -> dict[str, Any]:
         checkpoint_count=int(totals[0]),
         unsealed_events=_count_after(app, answer["position"] or 0),
     )
-    last = db.query_one(
-        "SELECT verified_at, position, link_hash, events, ok, first_position, "
-        "finding, seconds FROM ledger_verifications "
-        "ORDER BY verified_at DESC LIMIT 1"
-    )
+    last = verifications(app, limit=1)
     if last:
-        answer["verified_at"] = last[0]
-        answer["last_verification"] = {
-            "verified_at": last[0],
-            "position": last[1],
-            "hash": last[2],
-            "events": last[3],
-            "ok": bool(last[4]),
-            "first_position": last[5],
-            "finding": last[6],
-            "seconds": last[7],
-        }
+        answer["verified_at"] = last[0]["verified_at"]
+        answer["last_verification"] = last[0]
     return answer
+
+
+def checkpoints(app: Registry, *, before: int | None = None, limit: int = 20) -> dict[str, Any]:
+    """A page of checkpoints, newest first: {"checkpoints": [...], "before": the `before`
+    of the next (older) page, or None at the first checkpoint}."""
+    if not app.db.table_exists("ledger_checkpoints"):
+        return {"checkpoints": [], "before": None}
+    page = recent_checkpoints(app.db, limit + 1, before=before)
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "checkpoints": [c.as_json() for c in page],
+        "before": page[-1].seq if more else None,
+    }
+
+
+def verifications(app: Registry, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest verifications, newest first: when, who asked, the outcome, the counts."""
+    db = app.db
+    if not db.table_exists("ledger_verifications"):
+        return []
+    rows = db.query(
+        "SELECT verified_at, position, link_hash, events, ok, first_position, finding, "
+        "seconds, sealed_events, unsealed_events, requested_by FROM ledger_verifications "
+        "ORDER BY verified_at DESC LIMIT ?",
+        (limit,),
+    )
+    return [
+        {
+            "verified_at": row[0],
+            "position": row[1],
+            "hash": row[2],
+            "events": row[3],
+            "ok": bool(row[4]),
+            "first_position": row[5],
+            "finding": row[6],
+            "seconds": row[7],
+            "sealed_events": row[8],
+            "unsealed_events": row[9],
+            "requested_by": row[10],
+        }
+        for row in rows
+    ]
 
 
 def _count_after(app: Registry, position: int) -> int:
@@ -153,15 +216,16 @@ def _has_tracking(app: Registry) -> bool:
     return app.db.table_exists("projection_tracking")
 
 
-def _record(app: Registry, report: Report) -> None:
+def _record(app: Registry, report: Report, requested_by: str | None) -> None:
     """Keep a trail of verifications (who published what can be checked against it)."""
     ensure_tables(app.db)
     first = report.first
     app.db.execute(
         "INSERT INTO ledger_verifications (verified_at, position, link_hash, events, ok, "
-        "first_position, finding, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "first_position, finding, seconds, sealed_events, unsealed_events, requested_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            datetime.now(UTC).isoformat(),
+            datetime.now(UTC).isoformat(timespec="microseconds"),
             report.head_position,
             report.head_hash,
             report.events,
@@ -169,5 +233,8 @@ def _record(app: Registry, report: Report) -> None:
             first.position if first else None,
             first.message if first else None,
             round(report.seconds, 3),
+            report.sealed_events,
+            report.unsealed_events,
+            requested_by,
         ),
     )

@@ -13,6 +13,7 @@ view rebuild never clears it: the checkpoints are evidence of what the log held.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +35,14 @@ _LEDGER_DDL = (
     " recorded_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_verifications ("
     " verified_at TEXT NOT NULL, position BIGINT, link_hash TEXT, events BIGINT NOT NULL,"
-    " ok INTEGER NOT NULL, first_position BIGINT, finding TEXT, seconds DOUBLE PRECISION)",
+    " ok INTEGER NOT NULL, first_position BIGINT, finding TEXT, seconds DOUBLE PRECISION,"
+    " sealed_events BIGINT, unsealed_events BIGINT, requested_by TEXT)",
+)
+# Columns added to ledger_verifications after databases were first made with it.
+VERIFICATION_UPGRADES = (
+    ("sealed_events", "ALTER TABLE ledger_verifications ADD COLUMN sealed_events BIGINT"),
+    ("unsealed_events", "ALTER TABLE ledger_verifications ADD COLUMN unsealed_events BIGINT"),
+    ("requested_by", "ALTER TABLE ledger_verifications ADD COLUMN requested_by TEXT"),
 )
 
 
@@ -77,13 +85,40 @@ class Checkpoint:
         }
 
 
+_CURRENT: weakref.WeakSet[Database] = weakref.WeakSet()  # databases whose tables are checked
+
+
 def ensure_tables(db: Database) -> None:
-    """Create the ledger's tables when missing (databases initialised before the ledger)."""
+    """Create the ledger's tables when missing (databases initialised before the ledger),
+    and add the columns later versions record (`upgrade_tables`); once per database."""
+    if db in _CURRENT:
+        return
     if not db.table_exists("ledger_checkpoints"):
         with db.transaction() as cur:
             cur.lock(locks.INIT)  # as `registry init` does (released at commit)
             for statement in ledger_ddl(db):
                 cur.execute(statement)
+    if _missing_columns(db):
+        with db.transaction() as cur:
+            cur.lock(locks.INIT)
+            upgrade_tables(cur)
+    _CURRENT.add(db)
+
+
+def upgrade_tables(cur: Cursor) -> None:
+    """Add the columns of `ledger_verifications` that an older version did not make (in
+    the caller's transaction; `registry init` runs it under its INIT lock)."""
+    present = cur.db.columns("ledger_verifications", cur)
+    if not present:
+        return
+    for column, statement in VERIFICATION_UPGRADES:
+        if column not in present:
+            cur.execute(statement)
+
+
+def _missing_columns(db: Database) -> bool:
+    present = db.columns("ledger_verifications")
+    return bool(present) and any(column not in present for column, _ in VERIFICATION_UPGRADES)
 
 
 def _checkpoint(row: tuple, with_entries: bool) -> Checkpoint:
@@ -120,10 +155,14 @@ def iter_checkpoints(
         after = rows[-1][0]
 
 
-def recent_checkpoints(db: Database, limit: int = 10) -> list[Checkpoint]:
-    """The newest checkpoints, newest first."""
+def recent_checkpoints(
+    db: Database, limit: int = 10, *, before: int | None = None
+) -> list[Checkpoint]:
+    """The newest checkpoints, newest first (those before sequence number `before`, if
+    given: the next page)."""
+    where, params = ("WHERE seq < ? ", (before, limit)) if before is not None else ("", (limit,))
     rows = db.query(
-        f"SELECT {_COLUMNS} FROM ledger_checkpoints ORDER BY seq DESC LIMIT ?", (limit,)
+        f"SELECT {_COLUMNS} FROM ledger_checkpoints {where}ORDER BY seq DESC LIMIT ?", params
     )
     return [_checkpoint(row, False) for row in rows]
 
@@ -232,6 +271,11 @@ class LedgerView(View):
     def ddl(cls, db: Database) -> list[str]:
         """The ledger's tables, created with the views'."""
         return ledger_ddl(db)
+
+    @classmethod
+    def upgrade(cls, cur: Cursor) -> None:
+        """The columns added to the verifications since the table was first made."""
+        upgrade_tables(cur)
 
     def apply(self, cur: Cursor, facts: Iterable[Fact]) -> int:
         """Seal the stored rows up to the batch's last position (the facts' bytes are not

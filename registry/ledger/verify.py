@@ -12,7 +12,7 @@ published earlier (`published`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,8 +91,14 @@ class _Rows:
     """The stored rows as one stream, each with its digest and the chain link after it
     (computed a batch at a time), with one row of look-ahead."""
 
-    def __init__(self, batches: Iterator[list[RawEvent]]):
+    def __init__(
+        self,
+        batches: Iterator[list[RawEvent]],
+        on_progress: Callable[[int], object] | None = None,
+    ):
         self._batches = batches
+        self._on_progress = on_progress
+        self.read = 0  # rows read from the database so far
         self.batch: list[RawEvent] = []
         self.digests: list[bytes] = []
         self.links: list[bytes] = []
@@ -108,14 +114,25 @@ class _Rows:
             self.batch, self.index = batch, 0
             if batch:
                 self._tail = self.links[-1]
+            self.read += len(batch)
+            if self._on_progress is not None:
+                self._on_progress(self.read)
         return self.batch[self.index]
 
 
 class Verifier:
     """One pass over the log and the checkpoints."""
 
-    def __init__(self, db: Database, published: dict[int, str] | None = None):
+    def __init__(
+        self,
+        db: Database,
+        published: dict[int, str] | None = None,
+        on_progress: Callable[[int], object] | None = None,
+    ):
+        """`on_progress(rows)` hears how many stored rows were read so far, a batch at a
+        time (it may raise to stop the verification)."""
         self.db = db
+        self.on_progress = on_progress
         self.published = {int(p): h.lower() for p, h in (published or {}).items()}
         self.report = Report()
         self.link = GENESIS  # after the last row taken
@@ -128,7 +145,7 @@ class Verifier:
             # Read ahead while we hash: a server's rows arrive while this process waits
             # (an embedded database's reading would take the CPU from the hashing).
             batches = prefetched(batches, name="ledger-prefetch")
-        rows = _Rows(batches)
+        rows = _Rows(batches, self.on_progress)
         try:
             checkpoints = (
                 iter_checkpoints(self.db)

@@ -149,6 +149,11 @@ class View(Projection[ViewRecorder]):
         """Statements creating the view's tables on the database's engine (idempotent)."""
         return [statement for table in cls.tables for statement in db.table_ddl(table)]
 
+    @classmethod
+    def upgrade(cls, cur: Cursor) -> None:
+        """Bring tables that `ddl` leaves as they are (CREATE ... IF NOT EXISTS) up to its
+        definition, in place (a view whose tables are rebuilt from the log needs nothing)."""
+
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """The library's one-event-per-transaction path (our worker applies batches)."""
         fact = fact_from_event(domain_event, tracking.notification_id)

@@ -83,6 +83,7 @@ def create_view_tables(db: Database) -> list[str]:
                     reset.append(cls.name)
             for statement in cls.ddl(db):
                 cur.execute(statement)
+            cls.upgrade(cur)
             cur.execute(
                 "INSERT INTO projection_schemas (projection, fingerprint) VALUES (?, ?) "
                 "ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint",

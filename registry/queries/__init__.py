@@ -18,7 +18,7 @@ import threading
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from registry import access
+from registry import access, ledger
 from registry.access import Actor
 from registry.domain.account import Account
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
@@ -26,7 +26,7 @@ from registry.projections.catalogue import view_names
 from registry.queries.audit import AuditQueries
 from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries
-from registry.queries.common import require_date, require_moment
+from registry.queries.common import require_date, require_moment, require_page
 from registry.queries.explain import ExplainQueries
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
@@ -388,3 +388,25 @@ class Queries:
     def views_status(self) -> list[dict[str, Any]]:
         """[{name, position, head, lag, updated_at, rate}] (rate: events/s of the last batch)."""
         return self._audit.views_status()
+
+    # -- the ledger (registry.ledger) ----------------------------------------------------
+    def ledger_head(self) -> dict[str, Any]:
+        """The head auditors publish {algorithm, position, hash, events, unsealed_events,
+        checkpoints, ..., last_verification} (`registry.ledger.head`)."""
+        return ledger.head(self.app)
+
+    def ledger_checkpoints(self, before: int | None = None, limit: int = 20) -> dict[str, Any]:
+        """{"checkpoints": [{seq, first_position, position, events, hash, recorded_at}],
+        "before": the next page's `before`}: newest first."""
+        if before is not None and (isinstance(before, bool) or not isinstance(before, int)):
+            raise InvalidInputError(
+                "before must be a checkpoint number.", field="before", code="invalid_input"
+            )
+        limit, _ = require_page(limit, 0, most=200)
+        return ledger.checkpoints(self.app, before=before, limit=limit)
+
+    def ledger_verifications(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The latest verifications, newest first: {verified_at, requested_by, ok, events,
+        sealed_events, unsealed_events, first_position, finding, position, hash, seconds}."""
+        limit, _ = require_page(limit, 0, most=200)
+        return ledger.verifications(self.app, limit=limit)

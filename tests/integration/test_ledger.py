@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 import threading
@@ -100,11 +101,28 @@ def test_events_recorded_after_the_last_seal_verify_as_not_yet_sealed(registry):
     )
 
 
-def test_an_empty_ledger_has_the_genesis_as_its_head_and_verifies(registry):
+def test_an_empty_ledger_has_the_genesis_as_its_head_and_verifies(settings, tmp_path):
+    from registry.application import Registry
+    from registry.bootstrap import initialise
+
+    empty = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    initialise(empty, start_policy=False)  # as replay makes its target: no event at all
+    app = Registry(empty)
+    try:
+        head = ledger.head(app)
+        assert head["position"] is None and head["hash"] == GENESIS.hex()
+        assert head["unsealed_events"] == 0
+        assert ledger.verify(app).ok
+    finally:
+        app.close()
+
+
+def test_a_new_registry_is_sealed_up_to_its_first_policy(registry):
     head = ledger.head(registry)
-    assert head["position"] is None and head["hash"] == GENESIS.hex()
-    assert head["unsealed_events"] == registry.max_position()  # the initial policy
-    assert ledger.verify(registry).ok
+    assert head["position"] == registry.max_position() == 1
+    assert head["unsealed_events"] == 0
+    report = ledger.verify(registry)
+    assert report.ok and report.unsealed_events == 0 and report.sealed_events == 1
 
 
 def test_each_verification_is_recorded_with_its_outcome(registry):
@@ -213,7 +231,9 @@ def test_ledger_verify_exits_zero_and_prints_the_head_of_an_untouched_log(
     registry, database_url, tmp_path
 ):
     history(registry, teachers=1)
-    assert "sealed 9 events" in invoke(database_url, tmp_path, "ledger", "seal").output
+    assert (
+        "sealed 8 events" in invoke(database_url, tmp_path, "ledger", "seal").output
+    )  # after the policy
     head = ledger.head(registry)
 
     result = invoke(
@@ -274,3 +294,46 @@ def test_verifying_a_database_that_is_not_a_registry_says_so(tmp_path):
     assert result.exit_code == 1
     assert "not an initialised registry database" in result.output
     assert not (tmp_path / "nothing.db").exists()
+
+
+# -- databases made by earlier versions ----------------------------------------------------
+
+
+def drop_verification_columns(registry) -> None:
+    """The ledger's verifications as versions before who-asked and the counts made them."""
+    for column, _ in store.VERIFICATION_UPGRADES:
+        registry.db.execute(f"ALTER TABLE ledger_verifications DROP COLUMN {column}")
+    registry.db.execute(
+        "UPDATE projection_schemas SET fingerprint = 'earlier' WHERE projection = 'ledger'"
+    )
+
+
+def test_registry_init_adds_the_verification_columns_to_an_earlier_database(registry, settings):
+    from registry.application import Registry
+    from registry.bootstrap import initialise
+
+    drop_verification_columns(registry)
+    initialise(settings)
+    app = Registry(settings)
+    try:
+        ledger.verify(app, requested_by="auditor")
+        assert ledger.verifications(app)[0]["requested_by"] == "auditor"
+    finally:
+        app.close()
+
+
+def test_the_first_verification_adds_the_columns_when_init_has_not_run_again(registry, settings):
+    from registry.application import Registry
+
+    drop_verification_columns(registry)
+    app = Registry(settings)
+    try:
+        report = ledger.verify(app, requested_by="auditor")
+        last = ledger.head(app)["last_verification"]
+        assert (last["requested_by"], last["events"], last["unsealed_events"]) == (
+            "auditor",
+            report.events,
+            0,
+        )
+    finally:
+        app.close()

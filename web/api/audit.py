@@ -58,11 +58,11 @@ class Ledger(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.read(LedgerOut)
     def get(self, args):
-        """The chain's current head, to publish and later check the log against (auditor)."""
+        """The chain's current head, to publish and later check the log against, and how
+        many events are not sealed yet (auditor). With `min_position`, it answers once the
+        views (the ledger among them) have applied that position: its events are sealed."""
         require_actor("audit")
-        from registry import ledger
-
-        return ledger.head(registry())
+        return queries().ledger_head()
 
 
 @blp.route("/policies")

@@ -8,6 +8,7 @@ import logging
 from flask import request
 from flask.views import MethodView
 
+from registry import ledger
 from web.api.base import POSITION_HEADER, Blueprint, idempotency_key, registry, written
 from web.auth import require_actor
 from web.errors import ApiError
@@ -76,6 +77,8 @@ class Imports(MethodView):
                 lambda session: import_csv(app, actor, text).to_dict(),
                 idempotency_key=key,
             )
+            # The importer sealed its rows; the key's record was saved after them.
+            ledger.seal(app)
             return written(result)
         finally:
             if app.commands.batch is not None:

@@ -38,23 +38,73 @@ class EventsOut(Schema):
     )
 
 
+class LedgerCheckpoint(Schema):
+    """One checkpoint: a run of sealed events and the chain's link at its end."""
+
+    seq = fields.Integer(metadata={"description": "The checkpoint's number, from 1."})
+    first_position = fields.Integer(metadata={"description": "Its first event's position."})
+    position = fields.Integer(metadata={"description": "Its last event's position."})
+    events = fields.Integer(metadata={"description": "How many events it seals."})
+    hash = fields.String(metadata={"description": "The chain's link at `position` (hex)."})
+    recorded_at = fields.String(metadata={"description": "When it was last extended (UTC)."})
+
+
+class LedgerVerification(Schema):
+    """One verification of the whole log against the ledger."""
+
+    verified_at = fields.String(metadata={"description": "When it ended (UTC, ISO 8601)."})
+    requested_by = fields.String(
+        allow_none=True,
+        metadata={"description": "The account that asked for it, or `cli:USER` for the CLI."},
+    )
+    ok = fields.Boolean(metadata={"description": "Every sealed event matched the ledger."})
+    events = fields.Integer(metadata={"description": "Stored events read and chained."})
+    sealed_events = fields.Integer(
+        allow_none=True, metadata={"description": "Of which sealed, so vouched for."}
+    )
+    unsealed_events = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Of which after the last checkpoint: not vouched for."},
+    )
+    first_position = fields.Integer(
+        allow_none=True, metadata={"description": "The first position found changed."}
+    )
+    finding = fields.String(allow_none=True, metadata={"description": "What changed there."})
+    position = fields.Integer(allow_none=True, metadata={"description": "The last stored row."})
+    hash = fields.String(
+        allow_none=True, metadata={"description": "The recomputed link at `position`."}
+    )
+    seconds = fields.Float(allow_none=True)
+
+
 class LedgerOut(Schema):
     """The head of the tamper-evident hash chain, for auditors to publish."""
 
-    algorithm = fields.String()
-    genesis = fields.String()
+    algorithm = fields.String(metadata={"description": "The link format, `sha256-chain-v1`."})
+    genesis = fields.String(metadata={"description": "The link before the first event."})
     position = fields.Integer(
-        allow_none=True, metadata={"description": "The last sealed position."}
+        allow_none=True,
+        metadata={"description": "The last sealed position (null before the first seal)."},
     )
-    hash = fields.String(metadata={"description": "The chain's link at `position`."})
-    events = fields.Integer()
-    log_position = fields.Integer()
-    unsealed_events = fields.Integer()
-    checkpoint_events = fields.Integer()
+    hash = fields.String(
+        metadata={"description": "The chain's link at `position`: publish it with `position`."}
+    )
+    events = fields.Integer(metadata={"description": "Events sealed in the checkpoints."})
+    log_position = fields.Integer(metadata={"description": "The log's last position."})
+    unsealed_events = fields.Integer(
+        metadata={
+            "description": "Events stored after `position`, not sealed yet: nothing vouches "
+            "for them until a follower (or `registry ledger seal`) seals them. 0 once every "
+            "writer has finished and the followers have caught up."
+        }
+    )
+    checkpoint_events = fields.Integer(metadata={"description": "Events per full checkpoint."})
     checkpoint_count = fields.Integer()
-    checkpoints = fields.List(fields.Dict())
+    checkpoints = fields.List(
+        fields.Nested(LedgerCheckpoint), metadata={"description": "The newest ten, newest first."}
+    )
     verified_at = IsoDateTime(allow_none=True)
-    last_verification = fields.Dict(allow_none=True)
+    last_verification = fields.Nested(LedgerVerification, allow_none=True)
 
 
 class PolicyIn(Schema):
