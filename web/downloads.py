@@ -1,46 +1,118 @@
-"""CSV downloads, one way for the API and the pages alike."""
+"""Table downloads, one way for the API and the pages alike: CSV, and its Excel twin.
+
+Ministry and provider staff open these in Excel. CSV is UTF-8 with a byte-order mark (so
+Excel reads Cyrillic) and streamed row by row; `.xlsx` (openpyxl's write-only workbook,
+built without holding a cell object per value) keeps dates as dates and numbers as
+numbers. Either way a text is never run as a formula (CSV: a leading apostrophe;
+`.xlsx`: a text cell).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from flask import Response
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 _NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_CHUNK_ROWS = 500
 
 
-def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str], filename: str) -> Response:
-    """Rows as a CSV download (UTF-8 with a BOM so spreadsheet programs read Cyrillic)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.DictWriter(
-        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
+def download(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], stem: str, fmt: str = "csv"
+) -> Response:
+    """Rows as `stem.csv` or `stem.xlsx`, with a header row of `columns`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown download format {fmt!r}")
+    # CSV streams: the rows are read as the answer is sent, so they must not need the
+    # request (a caller passes what it needs, as the pseudonymised download does).
+    body: Any = _csv(rows, columns) if fmt == "csv" else _xlsx(rows, columns, stem)
     # content_type, not mimetype: Flask adds a charset to a text mimetype (a second one).
     return Response(
-        buffer.getvalue(),
-        content_type="text/csv; charset=utf-8",
+        body,
+        content_type=CONTENT_TYPES[fmt],
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="{stem}.{fmt}"',
             "Cache-Control": "no-store",
         },
     )
 
 
-def _cell(value: Any) -> Any:
+def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n"
+    )
+    buffer.write("\ufeff")
+    writer.writeheader()
+    for count, row in enumerate(rows, 1):
+        writer.writerow({k: _text(row.get(k)) for k in columns})
+        if count % _CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _xlsx(rows: Iterable[dict[str, Any]], columns: Sequence[str], title: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_sheet_title(title))
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, row.get(k)) for k in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "data"
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()  # an instant with its offset: Excel has no time zones
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, (int, float)):
+        return value
+    cell = WriteOnlyCell(sheet, value=str(value))
+    cell.data_type = "s"  # a text, even one that starts with "=": never a formula
+    return cell
+
+
+def _text(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _NUMERIC.match(value):
-        return "'" + value  # keep spreadsheet programs from running it as a formula
+    if isinstance(value, str):
+        return _neutral(value)
+    return value
+
+
+def _neutral(value: str) -> str:
+    """Keep spreadsheet programs from running a text as a formula."""
+    if value[:1] in ("=", "+", "-", "@") and not _NUMERIC.match(value):
+        return "'" + value
     return value

@@ -283,7 +283,7 @@ def test_csv_answers_carry_one_charset(callers, api_app):
         (callers["admin"], "/due?status=overdue&format=csv"),
     ):
         response = caller.get(path)
-        assert response.status_code == 200, path
+        assert response.status_code == 200, (path, response.get_data(as_text=True))
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8", path
     page = api_app.test_client().get("/open-data.csv")
     assert page.status_code == 200

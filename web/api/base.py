@@ -24,6 +24,7 @@ from registry.commands.base import CommandResult
 from registry.domain.errors import InvalidInputError
 from registry.queries import TooManyWaitsError
 from registry.queries.cache import served_position
+from web.downloads import CONTENT_TYPES
 from web.errors import ApiError
 from web.schemas.common import ErrorSchema
 from web.services import services
@@ -78,6 +79,13 @@ CSV_CONTENT = {
         "description": "UTF-8 CSV with a BOM and a header row (?format=csv).",
     }
 }
+XLSX_CONTENT = {
+    "schema": {
+        "type": "string",
+        "format": "binary",
+        "description": "The same table as an Excel workbook, one sheet (?format=xlsx).",
+    }
+}
 
 
 class StrictParser(FlaskParser):
@@ -128,7 +136,7 @@ class Blueprint(SmorestBlueprint):
         self, schema: Any, *, public: bool = False, csv: bool = False
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document and shape a read (200, or the errors a read can answer); `csv`: it
-        also answers text/csv (?format=csv)."""
+        also answers text/csv (?format=csv) and .xlsx (?format=xlsx)."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             func = self.response(200, schema, headers=READ_HEADERS_DOC)(func)
@@ -142,7 +150,8 @@ class Blueprint(SmorestBlueprint):
                     headers=_RETRY_DOC if code in (429, 503) else None,
                 )(func)
             if csv:
-                func = self.doc(responses={200: {"content": {"text/csv": CSV_CONTENT}}})(func)
+                content = {"text/csv": CSV_CONTENT, CONTENT_TYPES["xlsx"]: XLSX_CONTENT}
+                func = self.doc(responses={200: {"content": content}})(func)
             if public:
                 func = self.doc(**PUBLIC)(func)
             return func

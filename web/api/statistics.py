@@ -10,7 +10,7 @@ from registry.domain import clock
 from registry.domain.errors import InvalidInputError
 from web.api.base import Blueprint, queries
 from web.auth import require_actor
-from web.downloads import csv_response
+from web.downloads import download
 from web.schemas.statistics import (
     ActivityStatsArgs,
     ActivityStatsOut,
@@ -38,9 +38,12 @@ class ComplianceStatistics(MethodView):
         actor = require_actor("read_statistics")
         as_of = args.get("as_of") or clock.today()
         groups = queries().compliance_statistics(as_of, args["group_by"], actor=actor)
-        if args["format"] == "csv":
-            return csv_response(
-                groups, (*STATUS_COLUMNS, "hours"), f"compliance-{args['group_by']}-{as_of}.csv"
+        if args["format"] != "json":
+            return download(
+                groups,
+                (*STATUS_COLUMNS, "hours"),
+                f"compliance-{args['group_by']}-{as_of}",
+                args["format"],
             )
         return {"as_of": as_of, "group_by": args["group_by"], "groups": groups}
 
@@ -59,11 +62,12 @@ class ActivityStatistics(MethodView):
         if date_to < date_from:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
         groups = queries().activity_statistics(date_from, date_to, args["group_by"], actor=actor)
-        if args["format"] == "csv":
-            return csv_response(
+        if args["format"] != "json":
+            return download(
                 groups,
                 ("group", "certificates", "hours", "teachers"),
-                f"activity-{args['group_by']}-{date_from}-{date_to}.csv",
+                f"activity-{args['group_by']}-{date_from}-{date_to}",
+                args["format"],
             )
         return {"from": date_from, "to": date_to, "group_by": args["group_by"], "groups": groups}
 
@@ -80,8 +84,8 @@ class PseudonymisedTeachers(MethodView):
         rows = queries().pseudonymised_teachers(
             args.get("as_of"), limit=args["limit"], offset=args["offset"], actor=actor
         )
-        if args["format"] == "csv":
-            return csv_response(
+        if args["format"] != "json":
+            return download(
                 rows,
                 (
                     "key",
@@ -94,7 +98,8 @@ class PseudonymisedTeachers(MethodView):
                     "status",
                     "hours",
                 ),
-                "teachers-pseudonymised.csv",
+                "teachers-pseudonymised",
+                args["format"],
             )
         return {"as_of": args.get("as_of"), "teachers": rows}
 
@@ -109,10 +114,11 @@ class OpenData(MethodView):
         """Anyone: counts by status per region or district; groups under 5 are suppressed."""
         as_of = args.get("as_of") or clock.today()
         groups = queries().open_data(as_of, args["group_by"])
-        if args["format"] == "csv":
-            return csv_response(
+        if args["format"] != "json":
+            return download(
                 groups,
                 (*STATUS_COLUMNS, "suppressed"),
-                f"open-data-compliance-{args['group_by']}-{as_of}.csv",
+                f"open-data-compliance-{args['group_by']}-{as_of}",
+                args["format"],
             )
         return {"as_of": as_of, "group_by": args["group_by"], "groups": groups}

@@ -8,7 +8,7 @@ from registry.domain import clock
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.api.paths import PIN_PARAMETER
 from web.auth import require_actor
-from web.downloads import csv_response
+from web.downloads import download
 from web.schemas.common import ReadArgs
 from web.schemas.teachers import (
     ComplianceArgs,
@@ -186,6 +186,6 @@ class Due(MethodView):
             offset=args["offset"],
             actor=actor,
         )
-        if args["format"] == "csv":
-            return csv_response(rows, DUE_COLUMNS, f"{args['status']}-{as_of}.csv")
+        if args["format"] != "json":
+            return download(rows, DUE_COLUMNS, f"{args['status']}-{as_of}", args["format"])
         return {"status": args["status"], "as_of": as_of, "teachers": rows}

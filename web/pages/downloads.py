@@ -1,4 +1,5 @@
-"""CSV downloads behind the dashboards' buttons (the same numbers as the tables)."""
+"""Downloads behind the dashboards' buttons, as CSV or .xlsx (the same numbers as the
+tables)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date
 
 from flask import abort
 
-from web.downloads import csv_response
+from web.downloads import download
 from web.pages import access
 from web.pages.params import QueryArgs, today
 from web.pages.providers import visible_provider
@@ -21,26 +22,27 @@ def _checked(args: QueryArgs) -> None:
         abort(400, description="; ".join(args.errors))
 
 
-@bp.route("/statistics/compliance.csv")
+@bp.route("/statistics/compliance.<any(csv, xlsx):fmt>")
 @access.permission_required("read_statistics")
-def compliance_csv():
-    """Teachers by compliance status per group, as CSV."""
+def compliance_download(fmt: str):
+    """Teachers by compliance status per group, as CSV or .xlsx."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
     group_by = args.choice("group_by", COMPLIANCE_GROUPS, "region")
     _checked(args)
     rows = services().queries.compliance_statistics(as_of, group_by, actor=access.current_actor())
-    return csv_response(
+    return download(
         rows,
         ("group",) + STATUS_COLUMNS + ("hours",),
-        f"compliance-{group_by}-{as_of.isoformat()}.csv",
+        f"compliance-{group_by}-{as_of.isoformat()}",
+        fmt,
     )
 
 
-@bp.route("/statistics/activity.csv")
+@bp.route("/statistics/activity.<any(csv, xlsx):fmt>")
 @access.permission_required("read_statistics")
-def activity_csv():
-    """Certificates, hours and teachers per group over a period, as CSV."""
+def activity_download(fmt: str):
+    """Certificates, hours and teachers per group over a period, as CSV or .xlsx."""
     args = QueryArgs()
     end = args.date("to", today())
     start = args.date("from", date(end.year - 1, end.month, 1))
@@ -49,31 +51,33 @@ def activity_csv():
     rows = services().queries.activity_statistics(
         start, end, group_by, actor=access.current_actor()
     )
-    return csv_response(
+    return download(
         rows,
         ("group", "certificates", "hours", "teachers"),
-        f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}.csv",
+        f"activity-{group_by}-{start.isoformat()}-{end.isoformat()}",
+        fmt,
     )
 
 
-@bp.route("/open-data.csv")
-def open_data_csv():
-    """Public open data (small groups suppressed), as CSV."""
+@bp.route("/open-data.<any(csv, xlsx):fmt>")
+def open_data_download(fmt: str):
+    """Public open data (small groups suppressed), as CSV or .xlsx."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
     group_by = args.choice("group_by", OPEN_DATA_GROUPS, "region")
     _checked(args)
     rows = services().queries.open_data(as_of, group_by)
-    return csv_response(
+    return download(
         rows,
         ("group",) + STATUS_COLUMNS + ("suppressed",),
-        f"open-data-{group_by}-{as_of.isoformat()}.csv",
+        f"open-data-{group_by}-{as_of.isoformat()}",
+        fmt,
     )
 
 
-@bp.route("/providers/<code>/workload.csv")
-def workload_csv(code: str):
-    """A provider's workload by month, as CSV."""
+@bp.route("/providers/<code>/workload.<any(csv, xlsx):fmt>")
+def workload_download(code: str, fmt: str):
+    """A provider's workload by month, as CSV or .xlsx."""
     visible_provider(code)
     args = QueryArgs()
     end = args.date("to", today())
@@ -92,17 +96,18 @@ def workload_csv(code: str):
         "certificates",
         "hours_delivered",
     )
-    return csv_response(
+    return download(
         report.get("by_month", []),
         columns,
-        f"workload-{code}-{start.isoformat()}-{end.isoformat()}.csv",
+        f"workload-{code}-{start.isoformat()}-{end.isoformat()}",
+        fmt,
     )
 
 
-@bp.route("/statistics/teachers.csv")
+@bp.route("/statistics/teachers.<any(csv, xlsx):fmt>")
 @access.permission_required("read_pseudonymised")
-def pseudonymised_csv():
-    """Every teacher under a pseudonym, as CSV (streamed page by page from the view)."""
+def pseudonymised_download(fmt: str):
+    """Every teacher under a pseudonym, as CSV or .xlsx (streamed page by page from the view)."""
     args = QueryArgs()
     as_of = args.date("as_of", today())
     _checked(args)
@@ -128,4 +133,4 @@ def pseudonymised_csv():
                 return
             offset += len(batch)
 
-    return csv_response(all_rows(), columns, f"teachers-pseudonymised-{as_of.isoformat()}.csv")
+    return download(all_rows(), columns, f"teachers-pseudonymised-{as_of.isoformat()}", fmt)

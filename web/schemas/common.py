@@ -240,9 +240,9 @@ class ReadArgs(Schema):
 
 
 class CsvArgs(ReadArgs):
-    """A read that can also answer CSV."""
+    """A read that can also answer a table download: CSV, or its Excel twin (.xlsx)."""
 
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
 
 class PageArgs(ReadArgs):
