@@ -26,6 +26,7 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
             try:
                 schema.guard_events(db)
                 schema.create_claims_table(db)
+                schema.create_jobs_table(db)
                 create_view_tables(db)
                 if start_policy:
                     app.start_policy()

@@ -17,6 +17,7 @@ from flask import Flask, current_app
 
 from registry.application import Registry
 from registry.bootstrap import open_registry, open_worker
+from registry.jobs import Jobs
 from registry.projections.follower import Follower
 from registry.queries import Queries
 from registry.settings import Settings
@@ -33,6 +34,7 @@ class Services:
         self._lock = threading.Lock()
         self._registry: Registry | None = None
         self._queries: Queries | None = None
+        self._jobs: Jobs | None = None
         self.follower: Follower | None = None
         # Waits for min_position allowed at once (None: the setting); a server gives
         # at most half its threads (`open_in_worker`), the others stay for plain reads.
@@ -46,6 +48,7 @@ class Services:
                 registry, open_worker(registry), lead=not registry.db.embedded
             ).start()
         self._queries = Queries(registry, max_waits=self.max_waits)
+        self._jobs = Jobs(registry.db)
         self._registry = registry
 
     def open(self) -> Services:
@@ -68,9 +71,18 @@ class Services:
         self.registry  # noqa: B018  (opens everything)
         return self._queries  # type: ignore[return-value]  # set with the registry just above
 
+    @property
+    def jobs(self) -> Jobs:
+        """Background work in this process's threads, seen by every process (registry.jobs)."""
+        self.registry  # noqa: B018  (opens everything)
+        return self._jobs  # type: ignore[return-value]  # set with the registry just above
+
     def close(self) -> None:
-        """Stop the follower and close the connections (tests, shutdown)."""
+        """Stop the background jobs and the follower, close the connections (tests, shutdown)."""
         with self._lock:
+            if self._jobs is not None:
+                self._jobs.stop()
+                self._jobs = None
             if self.follower is not None:
                 self.follower.stop()
                 self.follower = None

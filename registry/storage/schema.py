@@ -1,9 +1,10 @@
-"""The parts of the schema only the engine can enforce: append-only guards, the claims table.
+"""The parts of the schema only the engine can enforce, and the operational tables:
+append-only guards, the idempotency claims, the background jobs.
 
 `registry.bootstrap.initialise` (`registry init`) creates the database once, under the
 INIT lock (`registry.storage.locks`); servers and followers started afterwards only
 connect (`CREATE_TABLE=n`). Tables added after a database was first initialised (the
-claims, the ledger's) are created on first use, under the same lock.
+claims, the jobs, the ledger's) are created on first use, under the same lock.
 """
 
 from __future__ import annotations
@@ -27,6 +28,31 @@ CREATE {unlogged}TABLE IF NOT EXISTS {table} (
   holder TEXT NOT NULL,
   claimed_at_ms BIGINT NOT NULL
 )"""
+
+# Background work of the server processes (registry.jobs): operational state, not events,
+# kept here so that every worker sees a job and it survives a page reload. Times are
+# ISO 8601 UTC text; at most one job per `exclusive_kind` runs at a time.
+JOBS_TABLE = "background_jobs"
+_JOBS_DDL = (
+    """CREATE TABLE IF NOT EXISTS {table} (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  started_by TEXT,
+  state TEXT NOT NULL,
+  exclusive_kind TEXT,
+  total BIGINT,
+  done BIGINT NOT NULL,
+  result TEXT,
+  error TEXT,
+  holder TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL,
+  finished_at TEXT
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS {table}_one_running ON {table} (exclusive_kind) "
+    "WHERE state = 'running'",
+    "CREATE INDEX IF NOT EXISTS {table}_by_kind ON {table} (kind, started_at)",
+)
 
 _SQLITE_EVENT_GUARDS = """
 CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
@@ -86,6 +112,28 @@ _POSTGRES_CHECKPOINT_GUARDS = (
 def claims_ddl(db: Database) -> str:
     """The statement creating the claims table on the database's engine (idempotent)."""
     return CLAIMS_DDL.format(unlogged=db.unlogged, table=CLAIMS_TABLE)
+
+
+def jobs_ddl() -> list[str]:
+    """The statements creating the jobs table and its indexes (idempotent, either engine)."""
+    return [statement.format(table=JOBS_TABLE) for statement in _JOBS_DDL]
+
+
+def create_jobs_table(db: Database) -> None:
+    """Create the jobs table (idempotent; `registry init` holds the INIT lock)."""
+    with db.transaction() as cur:
+        for statement in jobs_ddl():
+            cur.execute(statement)
+
+
+def ensure_jobs_table(db: Database) -> None:
+    """Create the jobs table when missing (databases initialised before it existed)."""
+    if db.table_exists(JOBS_TABLE):
+        return
+    with db.transaction() as cur:
+        cur.lock(locks.INIT)
+        for statement in jobs_ddl():
+            cur.execute(statement)
 
 
 def checkpoint_guards(db: Database) -> list[str]:

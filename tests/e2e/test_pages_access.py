@@ -43,7 +43,7 @@ PAGES: dict[str, list[str]] = {
         "/statistics/teachers.csv",
         "/statistics/teachers.xlsx",
     ],
-    "audit": ["/audit/events", "/audit/compliance"],
+    "audit": ["/audit/events", "/audit/compliance", "/audit/ledger"],
     "read_operations": ["/admin/views"],
     "verify_certificate": ["/verify"],
     "read_open_data": ["/open-data", "/open-data.csv", "/open-data.xlsx"],

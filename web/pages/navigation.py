@@ -19,6 +19,7 @@ MENU: list[tuple[str, Any, str | None]] = [
     ("provider_pages.index", _l("Providers"), "read_workload"),
     ("statistics_pages.dashboard", _l("Statistics"), "read_statistics"),
     ("audit_pages.events", _l("Event log"), "audit"),
+    ("ledger_pages.ledger", _l("Ledger"), "audit"),
     ("import_pages.upload", _l("Import"), "import_records"),
     ("admin.policies", _l("Policy"), "read_catalogue"),
     ("admin.accounts", _l("Accounts"), "manage_accounts"),
