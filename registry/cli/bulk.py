@@ -14,6 +14,7 @@ from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.dates import parse_date
 from registry.domain.errors import NotFoundError
+from registry.imports.reading import ENCODINGS
 from registry.storage.schema import is_initialised
 
 IMPORT_ACTOR = Actor.system(name="import", via="cli")
@@ -125,6 +126,13 @@ def generate(
     help="Rows recorded per transaction.",
 )
 @click.option(
+    "--encoding",
+    type=click.Choice(ENCODINGS),
+    default="auto",
+    show_default=True,
+    help="The CSV's encoding (auto: UTF-8 or Windows-1251, detected); an .xlsx needs none.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the row-level report as JSON instead of text."
 )
 @click.option("--verbose", is_flag=True, help="List recorded rows too, not only the others.")
@@ -136,10 +144,12 @@ def import_(
     file,
     account_name: str | None,
     batch_size: int,
+    encoding: str,
     as_json: bool,
     verbose: bool,
 ) -> None:
-    """Load certificates from a UTF-8 CSV file (legacy certificates or programme results).
+    """Load certificates from a CSV (UTF-8 or Windows-1251) or Excel (.xlsx) file of
+    legacy certificates or programme results.
 
     FILE has a header row: pin, number, provider_code, title, form, hours, issued_on; or
     programme_id, pin, passed, assessed_on, number, issued_on (and optionally score).
@@ -152,7 +162,9 @@ def import_(
     app = _open(ctx)
     try:
         actor = _actor(app, account_name)
-        report = import_csv(app, actor, data, batch_size=batch_size, progress=not as_json)
+        report = import_csv(
+            app, actor, data, batch_size=batch_size, progress=not as_json, encoding=encoding
+        )
     finally:
         app.close()
     if as_json:

@@ -36,14 +36,16 @@ def import_csv(
     *,
     batch_size: int = 500,
     progress: bool = False,
+    encoding: str = "auto",
 ) -> ImportReport:
-    """Import a CSV file of legacy certificates or programme results; the row-level report.
+    """Import a file (CSV in UTF-8 or Windows-1251, or .xlsx) of legacy certificates or
+    programme results; the row-level report.
 
-    Raises `ImportFileError` (and records nothing) for a file that is not UTF-8, is
-    empty, or has an unknown header.
+    Raises `ImportFileError` (and records nothing) for a file that cannot be read in
+    `encoding` (auto: detected), is empty, or has an unknown header.
     """
     actor.require("import_records")
-    parsed = read(source)
+    parsed = read(source, encoding)
     report = ImportReport(kind=parsed.kind)
     recorder = RowRecorder(registry, actor, parsed.kind)
     bar = _bar(len(parsed.rows)) if progress else None

@@ -1,6 +1,10 @@
-"""Reading an import file: UTF-8 CSV with a header row, one certificate (or result) a row.
+"""Reading an import file, one certificate (or result) a row under a header row.
 
-Two layouts are accepted, told apart by the header (any column order, any case):
+The files people keep: CSV in UTF-8 or in Windows-1251 (what Excel saves in Russian and
+Kyrgyz locales; detected by charset-normalizer unless the encoding is given, and only
+between those two), or an Excel workbook (.xlsx, its first sheet, read as a stream by
+openpyxl; dates and numbers become the same text a CSV would hold). Two layouts are
+accepted, told apart by the header (any column order, any case):
 legacy certificates, the fields of `POST /certificates/legacy`; and programme results
 (`programme_id, pin, passed, assessed_on, number, issued_on`, optionally `score`).
 Whatever is wrong with the file as a whole (encoding, header, emptiness) is an
@@ -13,9 +17,10 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 
 from registry.domain.dates import parse_date
@@ -28,6 +33,11 @@ COLUMNS = {
     RESULTS: ("programme_id", "pin", "passed", "assessed_on", "number", "issued_on"),
 }
 OPTIONAL = {LEGACY: (), RESULTS: ("score",)}
+ENCODINGS = ("auto", "utf-8", "windows-1251")
+XLSX_MAGIC = b"PK\x03\x04"  # a ZIP archive, as every .xlsx is
+# An .xlsx is compressed: its sheets may unpack to far more than the upload's size. What
+# a 5 MB CSV holds fits in this; more is refused before anything is unpacked.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 TRUE = ("true", "yes", "1", "passed", "pass")
 FALSE = ("false", "no", "0", "failed", "fail")
 
@@ -65,44 +75,65 @@ class ImportFile:
     rows: list[Row]
 
 
-def decode(source: str | bytes | IO) -> str:
-    """The text of the source; anything but UTF-8 is refused with the offending byte."""
+def decode(source: str | bytes | IO, encoding: str = "auto") -> str:
+    """The text of a CSV source, in UTF-8 or Windows-1251 (`encoding`, or detected)."""
     if hasattr(source, "read"):
         source = source.read()
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        try:
-            source = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ImportFileError(
-                f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
-                f'{error.start} is not valid UTF-8); save it as "CSV UTF-8" and import it '
-                "again.",
-                code="not_utf8",
-            ) from None
-    if not isinstance(source, str):
-        raise ImportFileError("An import is CSV text.", code="not_csv")
-    return source.lstrip("\ufeff")  # a byte-order mark some spreadsheets write
-
-
-def read(source: str | bytes | IO) -> ImportFile:
-    """Parse an import file; raises ImportFileError if it cannot be imported at all."""
-    text = decode(source)
-    if not text.strip():
+    if isinstance(source, str):
+        return source.lstrip("\ufeff")
+    if not isinstance(source, (bytes, bytearray, memoryview)):
+        raise ImportFileError("An import is CSV text or an .xlsx workbook.", code="not_csv")
+    if encoding not in ENCODINGS:
         raise ImportFileError(
-            "The file is empty: expected a header row and at least one row of data.",
-            code="empty_file",
+            f"Unknown encoding {encoding!r}: choose one of {', '.join(ENCODINGS)}.",
+            code="unknown_encoding",
+            field="encoding",
         )
-    first_line = text.lstrip().splitlines()[0]
-    # Spreadsheets in Russian and Kyrgyz locales save CSV with semicolons.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    data = bytes(source)
+    if encoding in ("auto", "utf-8"):
+        try:
+            return data.decode("utf-8").lstrip("\ufeff")  # a BOM some spreadsheets write
+        except UnicodeDecodeError as error:
+            if encoding == "utf-8":
+                raise ImportFileError(
+                    f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
+                    f'{error.start} is not valid UTF-8); save it as "CSV UTF-8", or choose '
+                    "Windows-1251, and import it again.",
+                    code="not_utf8",
+                ) from None
+    if encoding == "auto":
+        from charset_normalizer import from_bytes
+
+        if from_bytes(data, cp_isolation=["cp1251"]).best() is None:
+            raise ImportFileError(
+                'The file is neither UTF-8 nor Windows-1251 text; save it as "CSV UTF-8" '
+                "(or an Excel workbook, .xlsx) and import it again.",
+                code="unknown_encoding",
+            )
+    try:
+        return data.decode("cp1251")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            f"The file is not Windows-1251 text (byte 0x{data[error.start]:02x} at position "
+            f"{error.start}).",
+            code="not_windows_1251",
+        ) from None
+
+
+def read(source: str | bytes | IO, encoding: str = "auto") -> ImportFile:
+    """Parse an import file (CSV or .xlsx); raises ImportFileError if it cannot be
+    imported at all."""
+    if hasattr(source, "read"):
+        source = source.read()
+    if isinstance(source, (bytes, bytearray, memoryview)) and bytes(source[:4]) == XLSX_MAGIC:
+        records = _xlsx_records(bytes(source))
+    else:
+        records = _csv_records(decode(source, encoding))
     header_line, header = 0, None
-    for record in reader:
-        header_line = reader.line_num
+    for line, record in records:
         if any(cell.strip() for cell in record):
-            header = [cell.strip().lower() for cell in record]
-            while header[-1] == "":  # spreadsheets often save empty columns after the data
+            header_line, header = line, [cell.strip().lower() for cell in record]
+            while header and header[-1] == "":  # empty columns saved after the data
                 header.pop()
             break
     if header is None:
@@ -111,12 +142,80 @@ def read(source: str | bytes | IO) -> ImportFile:
             code="empty_file",
         )
     kind = layout(header)
-    rows = list(_rows(reader, kind, header))
+    rows = list(_rows(records, kind, header))
     if not rows:
         raise ImportFileError(
             f"The file has a header (line {header_line}) but no rows of data.", code="empty_file"
         )
     return ImportFile(kind=kind, columns=tuple(header), rows=rows)
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on."""
+    if not text.strip():
+        return
+    first_line = text.lstrip().splitlines()[0]
+    # Spreadsheets in Russian and Kyrgyz locales save CSV with semicolons.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 0
+    for record in reader:
+        yield line + 1, record
+        line = reader.line_num
+
+
+def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Each row of the workbook's first sheet with its row number, cells as text."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ImportFileError(
+                f"The workbook unpacks to {unpacked // 2**20} MB, more than the "
+                f"{MAX_UNPACKED_BYTES // 2**20} MB an import may hold; split it.",
+                code="file_too_large",
+            )
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ImportFileError:
+        raise
+    except Exception:  # a damaged archive, or a ZIP that is no workbook
+        raise ImportFileError(
+            "The file is not a readable Excel workbook (.xlsx); save it again from Excel, "
+            'or as "CSV UTF-8".',
+            code="not_xlsx",
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        for row in sheet.iter_rows():
+            numbers = [n for n in (getattr(cell, "row", None) for cell in row) if n is not None]
+            if not numbers:
+                continue  # an empty row (no line number to report; nothing to import)
+            yield numbers[0], _xlsx_texts(row)
+    finally:
+        book.close()
+
+
+def _xlsx_texts(row: Iterable[Any]) -> list[str]:
+    """Cells as the text a CSV saved from the same sheet would hold."""
+    texts = []
+    for cell in row:
+        value = getattr(cell, "value", None)
+        if value is None:
+            texts.append("")
+        elif isinstance(value, bool):
+            texts.append("true" if value else "false")
+        elif isinstance(value, datetime):
+            midnight = (value.hour, value.minute, value.second, value.microsecond) == (0,) * 4
+            texts.append(value.date().isoformat() if midnight else value.isoformat())
+        elif isinstance(value, date):
+            texts.append(value.isoformat())
+        elif isinstance(value, float) and value.is_integer():
+            texts.append(str(int(value)))
+        else:
+            texts.append(str(value))
+    return texts
 
 
 def layout(header: list[str]) -> str:
@@ -149,10 +248,8 @@ def layout(header: list[str]) -> str:
     )
 
 
-def _rows(reader: Any, kind: str, header: list[str]) -> Iterator[Row]:
-    line = reader.line_num
-    for record in reader:
-        first, line = line + 1, reader.line_num
+def _rows(records: Iterator[tuple[int, list[str]]], kind: str, header: list[str]) -> Iterator[Row]:
+    for first, record in records:
         if not any(cell.strip() for cell in record):
             continue
         row = Row(line=first)

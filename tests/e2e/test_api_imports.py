@@ -96,12 +96,51 @@ def test_a_write_during_an_import_is_saved_on_its_own(callers):
     assert history["events"][0]["actor"]["name"] == "registrar"
 
 
-def test_an_empty_or_non_utf8_body_is_a_400(callers):
+def test_an_empty_body_or_one_not_in_the_chosen_encoding_is_a_400(callers, api_app):
     admin = callers["admin"]
     assert post_csv(admin, "").status_code == 400
-    response = admin.post("/imports", data="pin\n\xff".encode("latin-1"), content_type="text/csv")
-    assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "not_utf8"
+    cp1251 = CSV.replace("Methods of teaching", "Методика").encode("cp1251")
+    head = api_app.extensions["registry"].registry.max_position()
+    for query, code in (
+        ("?encoding=utf-8", "not_utf8"),
+        ("?encoding=koi8-r", None),  # not an encoding on offer: the argument's 400
+    ):
+        response = admin.post(f"/imports{query}", data=cp1251, content_type="text/csv")
+        assert response.status_code == 400, response.get_json()
+        error = response.get_json()["error"]
+        assert error["code"] == code if code else "encoding" in error["fields"]
+    assert api_app.extensions["registry"].registry.max_position() == head
+
+
+def test_a_windows_1251_csv_and_an_excel_workbook_are_imported_like_utf8(callers):
+    import io
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    admin = callers["admin"]
+    admin.post("/teachers", json=TEACHER)
+    cp1251 = (
+        "pin,number,provider_code,title,form,hours,issued_on\n"
+        f"{PIN},ПАПЕР-1,KAE,Методика преподавания,seminar,36,2019-05-10\n"
+    ).encode("cp1251")
+    detected = admin.post("/imports", data=cp1251, content_type="text/csv").get_json()
+    assert (detected["recorded"], detected["failed"]) == (1, 0)
+
+    book = Workbook()
+    book.active.append(["pin", "number", "provider_code", "title", "form", "hours", "issued_on"])
+    book.active.append([PIN, "XLSX-1", "KAE", "Оценивание", "seminar", 24, date(2020, 2, 3)])
+    data = io.BytesIO()
+    book.save(data)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = admin.post("/imports", data=data.getvalue(), content_type=xlsx)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["recorded"] == 1
+    position = response.headers["X-Registry-Position"]
+    found = admin.get(f"/certificates/XLSX-1?min_position={position}").get_json()
+    assert (found["issued_on"], found["hours"], found["title"]) == ("2020-02-03", 24, "Оценивание")
+    title = admin.get(f"/certificates/ПАПЕР-1?min_position={position}").get_json()["title"]
+    assert title == "Методика преподавания"
 
 
 def test_only_admins_and_registrars_import(callers):

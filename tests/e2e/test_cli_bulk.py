@@ -93,13 +93,17 @@ def test_import_prints_each_row_that_was_not_recorded_and_the_counts(run, databa
     assert report["errors"][0]["line"] == 3
 
 
-def test_import_refuses_a_file_that_is_not_utf8_and_records_nothing(run, tmp_path):
+def test_import_refuses_a_file_not_in_the_chosen_encoding_and_records_nothing(run, tmp_path):
     csv_file = tmp_path / "cp1251.csv"
     csv_file.write_bytes(
         "pin,number,provider_code,title,form,hours,issued_on\n"
         "21505198512345,Н-1,KAE,Курс,course,72,2019-05-10\n".encode("cp1251")
     )
-    done = run("import", str(csv_file))
+    done = run("import", "--encoding", "utf-8", str(csv_file))
     assert done.returncode == 1
     assert "not UTF-8" in done.stderr.decode() and "[not_utf8]" in done.stderr.decode()
     assert done.stdout == b""
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(b"\x00\x01\x02\xff\xfe\x00garbage\x9c\x00")
+    done = run("import", str(garbage))
+    assert done.returncode == 1 and "[unknown_encoding]" in done.stderr.decode()

@@ -306,11 +306,8 @@ def test_semicolons_a_byte_order_mark_and_any_column_order_are_accepted(registry
         (LEGACY_HEADER.encode(), "empty_file"),
         (b"pin,number,colour\n1,2,3\n", "unknown_header"),
         (b"pin,pin,number,provider_code,title,form,hours,issued_on\n", "unknown_header"),
-        (
-            LEGACY_HEADER.encode()
-            + "21505198512345,Н-1,KAE,Курс,course,72,2018-03-01\n".encode("cp1251"),
-            "not_utf8",
-        ),
+        (b"\x00\x01\x02\xff\xfe\x00garbage\x9c\x00", "unknown_encoding"),
+        (b"PK\x03\x04 a ZIP signature and then nothing of a workbook", "not_xlsx"),
     ],
 )
 def test_a_file_that_cannot_be_imported_is_refused_whole(registry_with_teachers, content, code):
@@ -320,6 +317,75 @@ def test_a_file_that_cannot_be_imported_is_refused_whole(registry_with_teachers,
         import_csv(registry, ADMIN, content)
     assert refused.value.code == code
     assert registry.max_position() == head
+
+
+CP1251_ROWS = LEGACY_HEADER + f"{PIN},Н-1,KAE,Курс повышения квалификации,course,72,2018-03-01\n"
+
+
+def test_a_windows_1251_file_is_detected_or_chosen_and_refused_when_utf8_is_chosen(
+    registry_with_teachers,
+):
+    registry = registry_with_teachers
+    data = CP1251_ROWS.encode("cp1251")
+    head = registry.max_position()
+    with pytest.raises(ImportFileError) as refused:
+        import_csv(registry, ADMIN, data, encoding="utf-8")
+    assert refused.value.code == "not_utf8" and registry.max_position() == head
+
+    report = import_csv(registry, ADMIN, data)  # detected
+    assert report.recorded == 1
+    assert certificate(registry, "Н-1").title == "Курс повышения квалификации"
+    again = import_csv(registry, ADMIN, data, encoding="windows-1251")  # chosen: the same rows
+    assert (again.recorded, again.already_recorded) == (0, 1)
+
+
+def workbook(rows: list[list]) -> bytes:
+    """An .xlsx as Excel saves one: typed cells (dates, numbers), an empty row or two."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_excel_workbook_is_imported_as_the_same_rows_a_csv_would_hold(registry_with_teachers):
+    registry = registry_with_teachers
+    data = workbook(
+        [
+            ["PIN", "number", "provider_code", "title", "form", "hours", "issued_on"],
+            [int(PIN), "X-1", "KAE", "Курс", "course", 72, date(2018, 3, 1)],
+            [],
+            [OTHER_PIN, "X-2", "RIPK", "Семинар", "seminar", 18.0, "2019-11-02"],
+            [OTHER_PIN, "X-3", "RIPK", "Семинар", "seminar", "many", "2019-11-02"],
+        ]
+    )
+    report = import_csv(registry, ADMIN, data)
+
+    assert (report.recorded, report.rejected) == (2, 1)
+    assert [(row.line, row.code) for row in report.rows if row.status != "recorded"] == [
+        (5, "invalid_hours")
+    ]
+    first = certificate(registry, "X-1")
+    assert (first.hours, first.issued_on, first.title) == (72, date(2018, 3, 1), "Курс")
+    assert certificate(registry, "X-2").hours == 18
+
+
+def test_a_workbook_that_unpacks_beyond_the_bound_is_refused_before_reading(
+    registry_with_teachers, monkeypatch
+):
+    from registry.imports import reading
+
+    data = workbook([["pin", "number"], *[[PIN, f"N-{i}"] for i in range(2000)]])
+    monkeypatch.setattr(reading, "MAX_UNPACKED_BYTES", len(data))  # compressed < unpacked
+    with pytest.raises(ImportFileError) as refused:
+        import_csv(registry_with_teachers, ADMIN, data)
+    assert refused.value.code == "file_too_large"
 
 
 def test_an_unknown_header_names_the_unknown_and_the_missing_columns(registry):

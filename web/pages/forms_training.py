@@ -142,12 +142,21 @@ class RevocationForm(PageForm):
 
 
 class ImportForm(PageForm):
-    """Upload a CSV file of certificates or programme results."""
+    """Upload a CSV or Excel file of certificates or programme results."""
 
     file = FileField(
-        _l("CSV file (UTF-8, with a header row)"),
+        _l("CSV or Excel file (.csv, .xlsx), with a header row"),
         validators=[
             FileRequired(message=_l("Choose a file.")),
-            FileAllowed(["csv", "txt"], message=_l("Upload a .csv file.")),
+            FileAllowed(["csv", "txt", "xlsx"], message=_l("Upload a .csv or .xlsx file.")),
         ],
+    )
+    encoding = SelectField(
+        _l("Encoding of a CSV file"),
+        choices=[
+            ("auto", _l("Detect (UTF-8 or Windows-1251)")),
+            ("utf-8", "UTF-8"),
+            ("windows-1251", "Windows-1251"),
+        ],
+        default="auto",
     )

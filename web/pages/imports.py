@@ -1,4 +1,5 @@
-"""Uploading a CSV file of paper certificates or programme results, with a row-level report."""
+"""Uploading a CSV or Excel file of paper certificates or programme results, with a
+row-level report."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
+from registry.commands.base import CommandResult
 from registry.domain.errors import RegistryError
+from registry.imports.reading import ImportFileError
 from web.pages import access
 from web.pages.forms_base import wait_for_views
 from web.pages.forms_training import ImportForm
@@ -20,12 +23,13 @@ LEGACY_COLUMNS = ("pin", "number", "provider_code", "title", "form", "hours", "i
 RESULT_COLUMNS = ("programme_id", "pin", "passed", "assessed_on", "number", "issued_on")
 
 
-def run_import(text: str) -> dict[str, Any]:
-    """Import the CSV as the signed-in actor; the importer records good rows once."""
+def run_import(data: bytes, encoding: str) -> dict[str, Any]:
+    """Import the file as the signed-in actor; the importer records good rows once."""
     from registry.imports import import_csv
 
-    report = import_csv(services().registry, access.current_actor(), text)
-    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
+    return import_csv(
+        services().registry, access.current_actor(), data, encoding=encoding
+    ).to_dict()
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -36,31 +40,21 @@ def upload():
     report = None
     if form.validate_on_submit():
         raw = form.file.data.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.file.errors = [
-                _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
-            ]
+        if not raw.strip():
+            form.file.errors = [_("The file is empty.")]
             form.status = 400
         else:
-            if not text.strip():
-                form.file.errors = [_("The file is empty.")]
+            try:
+                report = run_import(raw, form.encoding.data)
+            except ImportFileError as error:
+                form.file.errors = [error_message(error)]
+                form.status = 400
+            except RegistryError as error:
+                form.form_errors.append(error_message(error))
                 form.status = 400
             else:
-                try:
-                    report = run_import(text)
-                except ModuleNotFoundError:  # the importer is not installed in this build
-                    form.form_errors.append(_("Imports are not available yet."))
-                    form.status = 501
-                except RegistryError as error:
-                    form.form_errors.append(error_message(error))
-                    form.status = 400
-                else:
-                    if report.get("position"):
-                        from registry.commands.base import CommandResult
-
-                        wait_for_views(CommandResult({}, report["position"]))
+                if report.get("position"):
+                    wait_for_views(CommandResult({}, report["position"]))
     return render_template(
         "forms/import.html",
         form=form,

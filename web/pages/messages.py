@@ -79,6 +79,19 @@ MESSAGES = {
     "invalid_kind": _l("Choose one of the kinds of provider."),
     "invalid_role": _l("Choose one of the roles."),
     "invalid_provider_code": _l("A provider code is 1–40 letters, digits, “.”, “_” or “-”."),
+    # Import files as a whole (registry.imports.reading).
+    "not_utf8": _l("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."),
+    "not_windows_1251": _l("The file is not Windows-1251 text: choose another encoding."),
+    "unknown_encoding": _l(
+        "The file is neither UTF-8 nor Windows-1251 text. Save it as “CSV UTF-8” or as an "
+        "Excel workbook (.xlsx) and upload it again."
+    ),
+    "not_xlsx": _l("The file is not a readable Excel workbook (.xlsx): save it again from Excel."),
+    "file_too_large": _l("The workbook is too large for one import: split it into several files."),
+    "empty_file": _l("The file is empty: a header row and at least one row of data are needed."),
+    "unknown_header": _l(
+        "The header row does not name the columns of either layout (see “File format”)."
+    ),
 }
 
 

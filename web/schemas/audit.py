@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, post_dump
+from marshmallow import Schema, fields, post_dump, validate
 
+from registry.imports.reading import ENCODINGS
 from web.schemas.common import (
     IsoDate,
     IsoDateTime,
@@ -139,6 +140,19 @@ class ImportLine(Schema):
     reason = fields.String(allow_none=True)
     fields_ = fields.Dict(data_key="fields", attribute="fields", allow_none=True)
     result = fields.Dict(allow_none=True)
+
+
+class ImportArgs(Schema):
+    """How to read an import's CSV body (an .xlsx body is recognised by its content)."""
+
+    encoding = fields.String(
+        load_default="auto",
+        validate=validate.OneOf(ENCODINGS),
+        metadata={
+            "description": "The CSV's encoding: utf-8, windows-1251 (what Excel saves in "
+            "Russian and Kyrgyz locales), or auto (detected between the two)."
+        },
+    )
 
 
 class ImportReportOut(Schema):
