@@ -48,7 +48,18 @@ metrics_dir = os.environ.setdefault(
 
 
 def on_starting(server):
-    """Start the metrics afresh: samples of an earlier server in the same directory go."""
+    """Refuse to start on a read database that is no standby of the primary; start the
+    metrics afresh: samples of an earlier server in the same directory go."""
+    from registry.bootstrap import check_read_database
+    from registry.domain.errors import RegistryError
+    from registry.settings import Settings
+
+    try:
+        check_read_database(Settings.from_env())
+    except RegistryError as error:
+        raise SystemExit(f"registry: {error.message} [{error.code}]") from None
+    except ConnectionError as error:  # the read database cannot be reached
+        raise SystemExit(f"registry: {error} [database_unavailable]") from None
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):

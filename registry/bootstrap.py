@@ -9,6 +9,7 @@ from registry.projections.worker import ProjectionWorker
 from registry.settings import Settings
 from registry.storage import locks, open_database, schema
 from registry.storage.schema import is_initialised
+from registry.storage.standby import verify_standby
 
 
 def initialise(settings: Settings, *, start_policy: bool = True) -> None:
@@ -55,6 +56,14 @@ def open_registry(
     if auto_init and not is_initialised(settings):
         initialise(settings)
     return Registry(settings)
+
+
+def check_read_database(settings: Settings) -> None:
+    """Refuse, before a server starts its workers, a read database that is no hot standby
+    of the primary (NotAStandbyError, with the reason) or cannot be reached."""
+    standby = settings.read_database
+    if standby is not None:
+        verify_standby(standby, settings.database)
 
 
 def open_worker(app: Registry, names: list[str] | None = None) -> ProjectionWorker:

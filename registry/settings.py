@@ -2,7 +2,9 @@
 
 `REGISTRY_DATABASE_URL` (or `--database`) picks the engine: `sqlite:///path` (the
 embedded default, a file in the instance folder) or
-`postgresql://user[:password]@host[:port]/db[?schema=name]`.
+`postgresql://user[:password]@host[:port]/db[?schema=name]`. `REGISTRY_READ_DATABASE_URL`
+(or `--read-database`) names a hot standby of that PostgreSQL server that serves the reads
+(`registry.storage.standby`); writes, the views' follower and the ledger stay on the primary.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -95,6 +97,10 @@ class Settings:
     database_url: str
     instance_path: Path
     secret_key: bytes = field(repr=False)
+    # A hot standby of the PostgreSQL primary that serves the reads ("": the primary does).
+    read_database_url: str = ""
+    # How far the standby may trail its primary in replay before /readyz says not ready.
+    max_standby_lag_s: float = 30.0
     pool_size: int = 5
     lock_timeout_s: int = 10
     read_wait_timeout_s: float = 5.0
@@ -128,9 +134,22 @@ class Settings:
     def database(self) -> DatabaseURL:
         return DatabaseURL.parse(self.database_url)
 
+    @property
+    def read_database(self) -> DatabaseURL | None:
+        """The standby the reads go to, None when the primary serves them; its schema is
+        the primary's unless the URL names one."""
+        if not self.read_database_url:
+            return None
+        url = DatabaseURL.parse(self.read_database_url)
+        return url if url.schema else replace(url, schema=self.database.schema)
+
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, database_url: str | None = None
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        database_url: str | None = None,
+        read_database_url: str | None = None,
     ) -> Settings:
         """Settings from `REGISTRY_*` variables; the secret lives in the instance folder."""
         env = os.environ if environ is None else environ
@@ -141,9 +160,13 @@ class Settings:
             or f"sqlite:///{instance / 'registry.db'}"
         )
         DatabaseURL.parse(url)  # fail early on a bad URL
+        read_url = read_database_url or env.get("REGISTRY_READ_DATABASE_URL") or ""
+        check_read_database(url, read_url)
         secret = env.get("REGISTRY_SECRET_KEY")
         return cls(
             database_url=url,
+            read_database_url=read_url,
+            max_standby_lag_s=float(env.get("REGISTRY_MAX_STANDBY_LAG_S", "30")),
             instance_path=instance,
             secret_key=secret.encode() if secret else _instance_secret(instance),
             **_throttling(env),
@@ -154,6 +177,21 @@ class Settings:
             position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")),
             answer_stale_s=float(env.get("REGISTRY_ANSWER_STALE_S", "30")),
             metrics_token=env.get("REGISTRY_METRICS_TOKEN", ""),
+        )
+
+
+def check_read_database(database_url: str, read_database_url: str) -> None:
+    """Refuse a read database that cannot be a standby of the primary by its URLs alone
+    (whether it is one, the storage room asks the servers: `registry.storage.standby`)."""
+    if not read_database_url:
+        return
+    read = DatabaseURL.parse(read_database_url)
+    if read.embedded or DatabaseURL.parse(database_url).embedded:
+        raise InvalidInputError(
+            "A read database is a PostgreSQL hot standby of a PostgreSQL primary: "
+            f"{read.redacted()} for {DatabaseURL.parse(database_url).redacted()} is not.",
+            field="read_database_url",
+            code="invalid_read_database",
         )
 
 

@@ -1,11 +1,13 @@
 """Shared fixtures: a fresh registry on a real SQLite file and on a real PostgreSQL database.
 
-PostgreSQL tests skip when no server answers, except under CI=true, where they fail.
+PostgreSQL tests skip when no server answers, except under CI=true, where they fail; so do
+the tests of reads from a hot standby of that server (`bash .ci/standby` starts one).
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +18,9 @@ from registry.settings import Settings
 
 PG_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+STANDBY_ADMIN_URL = os.environ.get(
+    "REGISTRY_TEST_STANDBY", "postgresql://postgres@127.0.0.1:5433/postgres"
 )
 SECRET = b"test-secret-key-not-for-production"
 
@@ -54,6 +59,41 @@ def postgres_url(postgres_server: str):
     yield f"{base}/{name}"
     with _pg_admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def standby_server(postgres_server: str) -> str:
+    """The admin URL of a streaming hot standby of the PostgreSQL test server."""
+    import psycopg
+
+    try:
+        with psycopg.connect(STANDBY_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+        problem = None if row and row[0] else "is not in recovery (not a standby)"
+    except psycopg.Error as error:
+        problem = f"does not answer ({str(error).strip()})"
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"A hot standby is required in CI, but {STANDBY_ADMIN_URL} {problem}")
+        pytest.skip(f"no hot standby: {STANDBY_ADMIN_URL} {problem} (bash .ci/standby)")
+    return STANDBY_ADMIN_URL
+
+
+@pytest.fixture
+def standby_url(postgres_url: str, standby_server: str) -> str:
+    """The test database as the standby serves it, once its creation has been replayed."""
+    import psycopg
+
+    url = f"{standby_server.rsplit('/', 1)[0]}/{postgres_url.rsplit('/', 1)[1]}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            psycopg.connect(url, connect_timeout=3).close()
+            return url
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @pytest.fixture

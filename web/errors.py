@@ -27,11 +27,13 @@ from registry.domain.errors import (
     RegistryError,
     RuleViolationError,
 )
+from registry.storage import NotAStandbyError
 from registry.storage.errors import unreachable
 
 log = logging.getLogger(__name__)
 
 STATUS_OF = (
+    (NotAStandbyError, 503),  # the deployment's mistake (the server refuses to start on it)
     (InvalidInputError, 400),
     (NotAuthenticatedError, 401),
     (ForbiddenError, 403),

@@ -11,7 +11,8 @@ Two kinds of figures:
 - **The registry's state**, read from the database at each scrape, so every worker gives
   the same figures: the log's head (events written), each view's lag in events and in
   seconds (since it last advanced, 0 when caught up), events set aside by the views, and
-  the events the ledger has not sealed yet.
+  the events the ledger has not sealed yet; with reads from a hot standby, how far its
+  replay trails the primary, in seconds and in the registry's events.
 
 Who may read: with the setting `metrics_token` (`REGISTRY_METRICS_TOKEN`), a scraper
 that sends it as a bearer token; without it, clients on the same machine only (the
@@ -96,6 +97,19 @@ class RegistryCollector(Collector):
             "Events the ledger has not sealed into a checkpoint yet.",
             value=ledger.head(app)["unsealed_events"],
         )
+        standby = app.standby_lag()
+        if standby is not None:
+            yield GaugeMetricFamily(
+                "registry_standby_lag_seconds",
+                "Seconds the hot standby serving the reads trails the primary in replay "
+                "(0 once it has replayed all the primary had written; NaN: not yet known).",
+                value=float("nan") if standby.seconds is None else standby.seconds,
+            )
+            yield GaugeMetricFamily(
+                "registry_standby_lag_events",
+                "Events of the primary's log the hot standby serving the reads lacks.",
+                value=standby.events,
+            )
 
 
 _STATE = CollectorRegistry(auto_describe=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from registry.bootstrap import initialise
+from registry.bootstrap import check_read_database, initialise
 from registry.settings import Settings
 from registry.storage.schema import is_initialised
 from web.services import open_in_worker
@@ -60,6 +60,7 @@ def serve(
     """Initialise the database if needed, then serve until interrupted."""
     if not is_initialised(settings):
         initialise(settings)
+    check_read_database(settings)  # a wrong standby: no server at all, and the reason
     sqlite = settings.database.embedded
     if workers is None:
         workers = 1 if sqlite else max(2, min(4, (os.cpu_count() or 2)))

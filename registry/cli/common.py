@@ -20,17 +20,31 @@ from registry.settings import Settings
     default=None,
     help="sqlite:///path or postgresql://user@host:port/db (default: SQLite in ./instance).",
 )
+@click.option(
+    "--read-database",
+    "read_database_url",
+    envvar="REGISTRY_READ_DATABASE_URL",
+    default=None,
+    help="postgresql://user@host:port/db of a hot standby of the --database server: the "
+    "reads go there, the writes to the primary (refused unless it is one).",
+)
 @click.pass_context
-def cli(ctx: click.Context, database_url: str | None) -> None:
+def cli(ctx: click.Context, database_url: str | None, read_database_url: str | None) -> None:
     """National registry of teachers' qualification upgrading."""
     ctx.ensure_object(dict)
     ctx.obj["database_url"] = database_url
+    ctx.obj["read_database_url"] = read_database_url
 
 
 def settings_from(ctx: click.Context) -> Settings:
-    """The settings for this invocation (the --database option wins over the environment)."""
+    """The settings for this invocation (the --database and --read-database options win
+    over the environment)."""
+    given = ctx.find_root().obj
     try:
-        return Settings.from_env(database_url=ctx.find_root().obj.get("database_url"))
+        return Settings.from_env(
+            database_url=given.get("database_url"),
+            read_database_url=given.get("read_database_url"),
+        )
     except RegistryError as error:
         raise click.UsageError(error.message) from None
 

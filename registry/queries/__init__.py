@@ -36,6 +36,7 @@ from registry.storage.waiting import wait_for_position
 
 if TYPE_CHECKING:
     from registry.application import Registry
+    from registry.storage import Database
 
 
 class TooManyWaitsError(TimeoutError):
@@ -49,9 +50,13 @@ class Queries:
     def __init__(self, app: Registry, *, max_waits: int | None = None):
         self.app = app
         self._teachers = TeacherQueries(app)
-        self._certificates = CertificateQueries(app.db)
-        self._providers = ProviderQueries(app.db)
-        self._statistics = StatisticsQueries(app.db, answer_stale_s=app.settings.answer_stale_s)
+        # The views are read where `read_db` says (a hot standby, if the settings name
+        # one); records and the event log from the primary (`records`, `EventLog`).
+        self._certificates = CertificateQueries(app.read_db)
+        self._providers = ProviderQueries(app.read_db)
+        self._statistics = StatisticsQueries(
+            app.read_db, answer_stale_s=app.settings.answer_stale_s
+        )
         self._audit = AuditQueries(app)
         self._explain = ExplainQueries(app)
         self._records = RecordQueries(app)
@@ -115,29 +120,39 @@ class Queries:
             self._waiting += change
 
     def _wait(self, position: int, timeout: float) -> None:
-        # One query per look at every view (registry.storage.waiting).
-        wait_for_position(self.app.db, position, self._lowest_position, timeout)
+        # One query per look at every view (registry.storage.waiting), where they are
+        # read: a standby's tracking rows arrive with its view rows, in commit order.
+        wait_for_position(self.app.read_db, position, self._lowest_position, timeout)
 
     def standing(self) -> tuple[int, int]:
-        """(position, head): the position every view has reached and the log's last
-        event, read together, to say how far behind an answer may be."""
-        db = self.app.db
-        statement = db.sql(
-            "SELECT projection, notification_id FROM projection_tracking WHERE "
-            f"application_name = ? UNION ALL SELECT NULL, MAX({db.position_column}) "
-            f"FROM {self.app.db.events_table}"
+        """(position, head): the position every view has reached where the views are
+        read, and the primary's last event, to say how far behind an answer may be (on
+        a standby, its replay lag included)."""
+        db, views_db = self.app.db, self.app.read_db
+        tracking = (
+            "SELECT projection, notification_id FROM projection_tracking WHERE application_name = ?"
         )
-        # One statement outside a transaction (itself one snapshot): every read pays
-        # for this, and a read transaction costs PostgreSQL two more round trips.
-        with db.connection() as conn:
-            rows = conn.execute(statement, (self.app.name,)).fetchall()
+        head = f"SELECT NULL, MAX({db.position_column}) FROM {db.events_table}"
+        if views_db is db:
+            # One statement outside a transaction (itself one snapshot): every read pays
+            # for this, and a read transaction costs PostgreSQL two more round trips.
+            rows = self._one_statement(db, f"{tracking} UNION ALL {head}", (self.app.name,))
+        else:  # the standby first: the primary is never behind what it has shown
+            rows = self._one_statement(views_db, tracking, (self.app.name,))
+            rows += self._one_statement(db, head)
         found = {name: value for name, value in rows if name is not None}
-        head = next((value for name, value in rows if name is None), None) or 0
-        return min(found.get(name, 0) for name in self._views), head
+        last = next((value for name, value in rows if name is None), None) or 0
+        position = min(found.get(name, 0) for name in self._views)
+        return position, max(last, position)
+
+    @staticmethod
+    def _one_statement(db: Database, statement: str, params: tuple = ()) -> list[tuple]:
+        with db.connection() as conn:
+            return conn.execute(db.sql(statement), params).fetchall()
 
     def _lowest_position(self) -> int:
         found = dict(
-            self.app.db.query(
+            self.app.read_db.query(
                 "SELECT projection, notification_id FROM projection_tracking "
                 "WHERE application_name = ?",
                 (self.app.name,),

@@ -2,7 +2,9 @@
 
 Ready means: the database answers; no view has more than `max_pending` events it handles
 still to apply (counted no further than that bound, so a probe stays cheap); no event has been set aside by a view (a dead letter makes some answer
-incomplete until an operator has looked at it). Each failed check says why.
+incomplete until an operator has looked at it); and, when the reads go to a hot standby,
+that it is still one and trails the primary by at most `max_standby_lag_s` seconds of
+replay and `max_pending` events. Each failed check says why.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ def readiness(app: Registry, max_pending: int = MAX_PENDING) -> Readiness:
         "why": "views behind the log by more than "
         f"{max_pending:,} events: " + ", ".join(f"{n} ({p:,}+)" for n, p in behind.items()),
     }
+    if app.read_db is not app.db:
+        result.checks["standby"] = _standby_check(app, max_pending)
     letters = deadletters.count(app.db, app.name)
     result.checks["dead_letters"] = {
         "ok": letters == 0,
@@ -75,3 +79,28 @@ def readiness(app: Registry, max_pending: int = MAX_PENDING) -> Readiness:
         "status` or the admin's views page)",
     }
     return result
+
+
+def _standby_check(app: Registry, max_pending: int) -> dict[str, Any]:
+    """The standby the reads go to: reachable, still in recovery, not too far behind."""
+    try:
+        lag = app.standby_lag()
+    except Exception as error:  # the standby's own words say why
+        return {"ok": False, "why": "the standby does not answer: " + deadletters.describe(error)}
+    assert lag is not None  # only asked when the reads go to a standby
+    bound = app.settings.max_standby_lag_s
+    check: dict[str, Any] = {"lag_seconds": lag.seconds, "lag_events": lag.events}
+    if not lag.in_recovery:
+        why = (
+            "the read database is no longer a standby (promoted?): its data may differ "
+            "from the primary's"
+        )
+    elif lag.seconds is not None and lag.seconds > bound:
+        why = (
+            f"the standby's replay is {lag.seconds:.1f} s behind the primary (at most {bound:g} s)"
+        )
+    elif lag.events > max_pending:
+        why = f"the standby lacks {lag.events:,} events of the primary (at most {max_pending:,})"
+    else:
+        return {"ok": True, **check}
+    return {"ok": False, "why": why, **check}

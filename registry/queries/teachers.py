@@ -57,7 +57,7 @@ class TeacherQueries:
 
     def __init__(self, app: Registry):
         self.app = app
-        self.db = app.db
+        self.db = app.read_db  # the views (a standby's, if any); history reads the log
 
     def teacher(self, pin: str) -> dict[str, Any]:
         """The teacher a PIN (current or former) belongs to."""

@@ -154,7 +154,7 @@ def _ledger_head(replayed: Registry) -> dict[str, Any]:
 
 def _target_settings(live: Settings, into: str) -> Settings:
     """The live settings pointed at the target (the same secret: PIN lookups must agree)."""
-    target = dataclasses.replace(live, database_url=into)
+    target = dataclasses.replace(live, database_url=into, read_database_url="")
     source, destination = live.database, target.database  # parsing validates the URL
     if source.same_database_as(destination):
         raise InvalidInputError(

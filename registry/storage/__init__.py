@@ -11,5 +11,6 @@ fails when the library's behaviour differs.
 from registry.storage.database import Cursor, Database
 from registry.storage.engines import open_database
 from registry.storage.errors import DatabaseUnavailableError
+from registry.storage.standby import NotAStandbyError
 
-__all__ = ["Cursor", "Database", "DatabaseUnavailableError", "open_database"]
+__all__ = ["Cursor", "Database", "DatabaseUnavailableError", "NotAStandbyError", "open_database"]

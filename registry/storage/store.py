@@ -25,6 +25,7 @@ from registry.settings import Settings
 from registry.storage.bulk import BulkWriter
 from registry.storage.database import Database
 from registry.storage.engines import open_database
+from registry.storage.standby import StandbyLag, open_standby, standby_lag
 from registry.storage.transcodings import DateAsISO
 
 POOL_WAIT_S = 1
@@ -74,9 +75,18 @@ class Store(Application):
         self._listeners: list[Callable[[int], None]] = []
         self._listeners_lock = threading.Lock()
         self._db: Database | None = None
+        self._read_db: Database | None = None
         self._bulk: BulkWriter | None = None
         if not settings.database.embedded:
             self.db  # noqa: B018  (fails at once, with the server's reason, if unreachable)
+        standby = settings.read_database
+        if standby is not None and not create_table:
+            # At once, so a URL that is no standby of this primary stops every command
+            # and server before it answers anything (initialising reads nothing: a
+            # database just created may not have reached the standby yet).
+            self._read_db = open_standby(
+                standby, self.db, pool_size=settings.pool_size, app_name=self.name
+            )
         super().__init__(env=library_env(settings, create_table=create_table))
 
     # -- configuration -----------------------------------------------------------------
@@ -98,7 +108,21 @@ class Store(Application):
             )
         return self._db
 
+    @property
+    def read_db(self) -> Database:
+        """Where the read side reads the views: the hot standby of the setting
+        `read_database_url` if there is one, else `db`. Nothing is written through it."""
+        return self._read_db if self._read_db is not None else self.db
+
+    def standby_lag(self) -> StandbyLag | None:
+        """How far the standby the reads go to trails the primary (None: no standby)."""
+        if self._read_db is None:
+            return None
+        return standby_lag(self.db, self._read_db)
+
     def close(self) -> None:
+        if self._read_db is not None:
+            self._read_db.close()
         if self._db is not None:
             self._db.close()
         super().close()
