@@ -12,6 +12,7 @@ from registry.commands.base import Actor, CommandRunner, Session, actor_meta
 from registry.commands.certificates import CertificateCommands
 from registry.commands.programmes import ProgrammeCommands
 from registry.commands.providers import ProviderCommands
+from registry.commands.signing import SigningKeyCommands
 from registry.commands.teachers import TeacherCommands
 from registry.keys import Keys
 from registry.settings import Settings
@@ -24,6 +25,7 @@ class Registry(
     ProgrammeCommands,
     CertificateCommands,
     AccountCommands,
+    SigningKeyCommands,
     Store,
 ):
     """The national registry: every write is a command here, every fact an event."""

@@ -15,7 +15,8 @@ from registry.storage.standby import verify_standby
 def initialise(settings: Settings, *, start_policy: bool = True) -> None:
     """Create everything the registry needs in its database (the event store, its
     append-only guards, the claims and jobs tables, the views' tables, the first policy,
-    sealed in the ledger); safe to run again, and by several processes at once.
+    the credentials' signing key, sealed in the ledger); safe to run again, and by several
+    processes at once.
 
     `start_policy=False` leaves the event store empty (replay copies a log into it).
     """
@@ -31,7 +32,8 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
                 create_view_tables(db)
                 if start_policy:
                     app.start_policy()
-                    # Every writer leaves the log sealed: here, the first policy (nothing
+                    app.ensure_signing_key()
+                    # Every writer leaves the log sealed: here, the first policy and key (nothing
                     # to do when the database was initialised and sealed before).
                     ledger.seal(app)
             finally:

@@ -35,6 +35,12 @@ class Keys:
         chars = [_CODE_ALPHABET[b % len(_CODE_ALPHABET)] for b in digest[:8]]
         return "".join(chars[:4]) + "-" + "".join(chars[4:])
 
+    def credential_subject(self, teacher_id: UUID | str) -> UUID:
+        """A teacher's subject id in signed credentials: the same on all of theirs, and
+        derived from the internal random id under the secret, so nothing leads from it
+        to the PIN (nor to the internal id)."""
+        return UUID(bytes=self._mac("credential-subject", str(teacher_id))[:16], version=4)
+
     def pseudonym(self, teacher_id: UUID | str) -> str:
         """A stable key for a teacher in statisticians' tables, without name or PIN."""
         return self._mac("pseudonym", str(teacher_id)).hex()[:20]

@@ -129,6 +129,16 @@ class Settings:
     auth_failures_per_address: str = "20/minute;200/hour"  # sign-ins and tokens, any account
     verify_lookups_per_address: str = "60/minute;600/hour"
     verify_failures_per_address: str = "10/minute;100/hour"  # wrong code or unknown number
+    # Signed credentials (registry/credentials/): the address the registry is published
+    # at (its did:web, status lists and context are named from it, so it must not change
+    # once credentials are out), and the private signing key's file (default: the
+    # instance folder's `signing_key`; never in the event store).
+    public_base_url: str = "http://localhost:8000"
+    signing_key_file: Path | None = None
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.instance_path / "signing_key"
 
     @property
     def database(self) -> DatabaseURL:
@@ -177,6 +187,10 @@ class Settings:
             position_margin=int(env.get("REGISTRY_POSITION_MARGIN", "1000")),
             answer_stale_s=float(env.get("REGISTRY_ANSWER_STALE_S", "30")),
             metrics_token=env.get("REGISTRY_METRICS_TOKEN", ""),
+            public_base_url=env.get("REGISTRY_PUBLIC_BASE_URL") or "http://localhost:8000",
+            signing_key_file=Path(key_file)
+            if (key_file := env.get("REGISTRY_SIGNING_KEY_FILE"))
+            else None,
         )
 
 

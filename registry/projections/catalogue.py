@@ -25,6 +25,7 @@ def view_classes() -> list[type[View]]:
     from registry.ledger.store import LedgerView
     from registry.projections.certificates import CertificateIndexView
     from registry.projections.compliance import ComplianceView
+    from registry.projections.credentials import CredentialStatusView
     from registry.projections.directory import DirectoryView
     from registry.projections.statistics import StatisticsView
     from registry.projections.workload import WorkloadView
@@ -33,6 +34,7 @@ def view_classes() -> list[type[View]]:
         DirectoryView,
         ComplianceView,
         CertificateIndexView,
+        CredentialStatusView,
         WorkloadView,
         StatisticsView,
         LedgerView,

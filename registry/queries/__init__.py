@@ -27,6 +27,7 @@ from registry.queries.audit import AuditQueries
 from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries
 from registry.queries.common import require_date, require_moment, require_page
+from registry.queries.credentials import CredentialQueries
 from registry.queries.explain import ExplainQueries
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
@@ -57,6 +58,8 @@ class Queries:
         self._statistics = StatisticsQueries(
             app.read_db, answer_stale_s=app.settings.answer_stale_s
         )
+        # Public documents and verification: status lists, keys, checking a credential.
+        self.credentials = CredentialQueries(app)
         self._audit = AuditQueries(app)
         self._explain = ExplainQueries(app)
         self._records = RecordQueries(app)
@@ -298,6 +301,11 @@ class Queries:
         provider_code, provider_name, title, form, hours, issued_on, starts_on, ends_on,
         assessment, passed, full_name, duplicate_of, replaced_by, revoked_at}. Never a PIN."""
         return self._certificates.verify(number, code)
+
+    def credential(self, number: str, *, actor: Actor | None = None) -> dict[str, Any]:
+        """A certificate as a signed Verifiable Credential (Open Badges 3.0, eddsa-jcs-2022;
+        see registry/queries/credentials.py), for those who may read the certificate."""
+        return self.credentials.credential(self.certificate(number, actor=actor))
 
     # -- providers ---------------------------------------------------------------------
     def provider(self, code: str) -> dict[str, Any]:
