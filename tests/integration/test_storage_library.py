@@ -18,7 +18,7 @@ from eventsourcing.persistence import StoredEvent
 
 from registry.application import Registry
 from registry.bootstrap import initialise
-from registry.commands.base import Session
+from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.base import RegistryAggregate
 from registry.domain.enrolment import Enrolment
@@ -115,6 +115,7 @@ def every_kind_of_event(registry) -> None:
         ADMIN, effective_from=date(2026, 1, 1), window_years=5, required_hours=144
     )
     _result, _ = registry.create_account(ADMIN, name="clerk", role="auditor")
+    registry.rotate_signing_key(Actor.system())
     session = Session(registry)
     account = session.find(Account.id_for("clerk"))
     account.disable()
