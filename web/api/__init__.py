@@ -14,7 +14,17 @@ from flask_smorest import Api
 from registry.domain.errors import InvalidInputError
 from registry.queries.cache import begin_read
 from web import errors
-from web.api import audit, certificates, imports, paths, programmes, providers, statistics, teachers
+from web.api import (
+    audit,
+    certificates,
+    credentials,
+    imports,
+    paths,
+    programmes,
+    providers,
+    statistics,
+    teachers,
+)
 from web.api.base import read_headers
 from web.auth import require_actor
 from web.schemas.common import ErrorSchema
@@ -28,8 +38,19 @@ PUBLIC_READS = (
     f"{PREFIX}/docs",
 )
 PUBLIC_PATHS = (PREFIX, f"{PREFIX}/")
+# Public writes that record nothing: checking a credential someone was given.
+PUBLIC_POSTS = (f"{PREFIX}/credentials/verification",)
 SELF_DESCRIPTION = (f"{PREFIX}/openapi.json", f"{PREFIX}/docs")
-BLUEPRINTS = (providers, programmes, teachers, certificates, statistics, audit, imports)
+BLUEPRINTS = (
+    providers,
+    programmes,
+    teachers,
+    certificates,
+    credentials,
+    statistics,
+    audit,
+    imports,
+)
 
 
 class RegistryApi(Api):
@@ -127,9 +148,10 @@ def _before_api_request() -> None:
     begin_read()  # this thread's previous request may have served a cached answer
     if request.method == "OPTIONS":
         return  # Flask answers with the methods offered (Allow): no data, nobody to ask
-    public = request.method in ("GET", "HEAD") and (
-        request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS
-    )
+    public = (
+        request.method in ("GET", "HEAD")
+        and (request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS)
+    ) or (request.method == "POST" and request.path in PUBLIC_POSTS)
     if not public and request.url_rule is not None:
         require_actor()
     _check_body()

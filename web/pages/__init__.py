@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
     from web.pages import (  # noqa: F401  (imported for the routes they add)
         admin,
         audit,
+        credentials,
         downloads,
         home,
         imports,
@@ -85,6 +86,7 @@ def init_app(app: Flask) -> None:
         signin,
         teachers,
         verify,
+        credentials,
         providers,
         programmes,
         statistics,

@@ -111,6 +111,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "Account.TokenRotated": _l("API token rotated"),
         "Account.PasswordSet": _l("Password set"),
         "Account.Disabled": _l("Account disabled"),
+        "SigningKeyring.Started": _l("Credential signing key created"),
+        "SigningKeyring.Rotated": _l("Credential signing key rotated"),
     },
 }
 
