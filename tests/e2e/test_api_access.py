@@ -61,6 +61,7 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
         ("GET", "/due?status=overdue", None),
         ("GET", "/certificates/OLD-0", None),
         ("GET", "/certificates?number=OLD-0", None),
+        ("GET", "/certificates/OLD-0/credential", None),
     ],
     "read_enrolment": [("GET", f"/enrolments/{NOBODY}", None)],
     "read_workload": [("GET", "/providers/KAE/workload?from=2024-01-01&to=2024-12-31", None)],
@@ -70,7 +71,10 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
     ],
     "read_pseudonymised": [("GET", "/statistics/teachers", None)],
     "audit": [("GET", "/events", None), ("GET", "/ledger", None)],
-    "verify_certificate": [("GET", "/verify/OLD-0?code=AAAA-BBBB", None)],
+    "verify_certificate": [
+        ("GET", "/verify/OLD-0?code=AAAA-BBBB", None),
+        ("POST", "/credentials/verification", {"credential": {"@context": []}}),
+    ],
     "read_open_data": [("GET", "/open-data/compliance", None)],
     "manage_providers": [
         ("POST", "/providers", {"code": "NEW", "name": "New", "kind": "other", "region": "KG-GB"}),

@@ -23,6 +23,9 @@ PAGES: dict[str, list[str]] = {
         "/teachers/due",
         "/certificates/KAE-2024-0001",
         "/certificates?number=KAE-2024-0001",
+        "/certificates/KAE-2024-0001/credential.json",
+        "/certificates/KAE-2024-0001/certificate.pdf",
+        f"/teachers/{PIN}/statement.pdf",
     ],
     "read_workload": [
         "/providers/",
@@ -45,7 +48,14 @@ PAGES: dict[str, list[str]] = {
     ],
     "audit": ["/audit/events", "/audit/compliance", "/audit/ledger"],
     "read_operations": ["/admin/views"],
-    "verify_certificate": ["/verify"],
+    "verify_certificate": [
+        "/verify",
+        "/verify/credential",
+        "/.well-known/did.json",
+        "/.well-known/jwks.json",
+        "/credentials/context/v1",
+        "/credentials/status/0",
+    ],
     "read_open_data": ["/open-data", "/open-data.csv", "/open-data.xlsx"],
     "write_teachers": [
         "/record/",

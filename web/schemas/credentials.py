@@ -11,7 +11,7 @@ class CredentialOut(Schema):
     Save it byte for byte as received: the proof covers its JSON canonical form (RFC 8785),
     so reformatting is harmless and any change of content is not."""
 
-    context = fields.List(fields.String(), data_key="@context", required=True)
+    context = fields.List(fields.String(), data_key="@context", attribute="@context", required=True)
     id = fields.String(required=True, metadata={"example": "urn:uuid:7e64fd05-…"})
     type = fields.List(fields.String(), required=True)
     name = fields.String(required=True)
