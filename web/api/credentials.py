@@ -9,7 +9,7 @@ from flask.views import MethodView
 from web.api.base import Blueprint, queries
 from web.api.paths import NUMBER_PARAMETER
 from web.auth import require_actor
-from web.schemas.common import ReadArgs
+from web.schemas.common import ErrorSchema, ReadArgs
 from web.schemas.credentials import CredentialOut, VerificationIn, VerificationOut
 
 blp = Blueprint(
@@ -38,6 +38,12 @@ class Verification(MethodView):
 
     @blp.arguments(VerificationIn)
     @blp.response(200, VerificationOut)
+    @blp.alt_response(
+        400,
+        schema=ErrorSchema,
+        description="Not JSON, or no `credential` object (too large: 400 body_too_large).",
+    )
+    @blp.alt_response(503, schema=ErrorSchema, description="The database could not be reached.")
     @blp.doc(security=[])
     def post(self, body):
         """Check a credential's signature, its key's validity when it was signed, and its
