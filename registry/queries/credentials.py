@@ -96,7 +96,7 @@ class CredentialQueries:
         """The signed credential of a certificate record (as `Queries.certificate` gives
         it; the caller has checked who may read it)."""
         certificate_id = id_text(Certificate.id_for(certificate["number"]))
-        row = self.app.db.query_one(
+        row = self.app.read_db.query_one(
             "SELECT status_index FROM credential_status WHERE id = ?", (certificate_id,)
         )
         if row is None:
@@ -114,7 +114,7 @@ class CredentialQueries:
 
     def status_list(self, list_number: int) -> dict[str, Any]:
         """Revocation list `list_number`, signed; NotFoundError past the lists in use."""
-        db = self.app.db
+        db = self.app.read_db  # a view: read where the other views are read
         with db.reading() as cur:
             lists = cur.query_one(
                 "SELECT next_index FROM credential_status_next WHERE name = 'index'"
