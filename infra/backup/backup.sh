@@ -10,6 +10,7 @@
 # the restored chain against. Run it as a role that can read those tables (the owner).
 # The installation secret (instance/secret_key or REGISTRY_SECRET_KEY) is NOT in the dump:
 # keep it apart, as a secret; without it teachers cannot be found by PIN after a restore.
+# Nor is the credentials' signing key (instance/signing_key): keep it with the secret.
 set -euo pipefail
 
 usage() { echo "usage: $0 DATABASE_URL [OUTPUT.dump]" >&2; exit 2; }

@@ -259,3 +259,47 @@ def test_without_its_private_key_the_registry_says_so_and_signs_nothing(registry
     with pytest.raises(ConflictError) as mismatch:
         queries.credential(cert["number"])
     assert mismatch.value.code == "signing_key_mismatch"
+
+
+def test_the_documented_independent_verification_runs_on_a_credential_and_its_list(
+    registry, tmp_path
+):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "credentials.md").read_text(encoding="utf-8")
+    snippet = re.search(r"<!-- snippet: verify[^\n]*\n```python\n(.*?)```", docs, re.S).group(1)
+    script = tmp_path / "verify.py"
+    script.write_text(snippet, encoding="utf-8")
+    _, _, cert = certified_teacher(registry)
+    queries = caught_up(registry)
+    credential = queries.credential(cert["number"])
+    files = {
+        "credential.json": credential,
+        "jwks.json": queries.credentials.jwks(),
+        "status.json": queries.credentials.status_list(0),
+    }
+    for name, document in files.items():
+        (tmp_path / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    def run():
+        return subprocess.run(
+            [sys.executable, str(script), *(str(tmp_path / name) for name in files)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    valid = run()
+    assert valid.returncode == 0, valid.stderr
+    assert valid.stdout.strip() == f"{cert['number']} Teaching mathematics 72 h: valid"
+    registry.revoke_certificate(ADMIN, cert["number"], reason="Issued in error")
+    status = caught_up(registry).credentials.status_list(0)
+    (tmp_path / "status.json").write_text(json.dumps(status), encoding="utf-8")
+    assert run().stdout.strip().endswith("REVOKED")
+    credential["credentialSubject"]["achievement"]["academicHours"] = 720
+    (tmp_path / "credential.json").write_text(json.dumps(credential), encoding="utf-8")
+    tampered = run()
+    assert tampered.returncode == 1 and "InvalidSignature" in tampered.stderr
