@@ -79,7 +79,8 @@ def create_view_tables(db: Database) -> list[str]:
                 continue
             if cls.tables:  # a view with tables of its own: start it afresh
                 for table in cls.tables:
-                    cur.execute(f"DROP TABLE IF EXISTS {table.name}")
+                    for statement in db.drop_ddl(table):
+                        cur.execute(statement)
                 cur.execute("DELETE FROM projection_tracking WHERE projection = ?", (cls.name,))
                 if cls.name in stored:
                     reset.append(cls.name)

@@ -11,6 +11,7 @@ certificate, keeps a rebuild cheaper.)
 
 from __future__ import annotations
 
+from registry.domain.search import fold, search_key
 from registry.projections.base import View
 from registry.projections.codec import date_text, id_text, time_text
 from registry.projections.rows import Batch, Row
@@ -34,9 +35,13 @@ TEACHERS = Table(
         ("departed_at", "TEXT"),
         ("departure_reason", "TEXT"),
         ("registered_at", "TEXT"),
-        ("search_text", "TEXT"),
+        ("name_key", "TEXT"),
+        ("school_key", "TEXT"),
+        ("search_key", "TEXT"),
     ),
     key=("id",),
+    indexes=(("full_name", "id"), ("region", "full_name", "id")),
+    search=("search_key",),
 )
 
 TEACHER_PINS = Table(
@@ -58,11 +63,13 @@ SERVICE_STARTS = Table(
 )
 
 
-def search_text(row: Row) -> str:
-    """What a free-text search matches: name, school and every PIN, case-folded in Python
-    (SQLite's lower() folds only ASCII, and names are Kyrgyz and Russian)."""
-    parts = [row["full_name"], row["school"], row["pin"], row["previous_pins"] or ""]
-    return "\n".join(parts).casefold()
+def with_search_keys(row: Row) -> Row:
+    """The row with what a search compares (`registry.domain.search`): the folded name,
+    the folded school, and the key the trigram index finds both by."""
+    row["name_key"] = fold(row["full_name"] or "")
+    row["school_key"] = fold(row["school"] or "")
+    row["search_key"] = search_key(row["full_name"], row["school"])
+    return row
 
 
 class ComplianceView(View):
@@ -102,8 +109,7 @@ class ComplianceView(View):
             "departure_reason": None,
             "registered_at": at,
         }
-        row["search_text"] = search_text(row)
-        batch["teachers"].put(row)
+        batch["teachers"].put(with_search_keys(row))
         batch["teacher_pins"].put({"pin": d["pin"], "teacher_id": teacher_id, "recorded_at": at})
         batch["teacher_service_starts"].put(
             {
@@ -119,12 +125,14 @@ class ComplianceView(View):
         # effective-dated history is the statistics view's.
         """The teacher works at another school now."""
         d = fact.data
-        batch["teachers"].update(
+        row = batch["teachers"].update(
             id_text(fact.originator_id),
             region=d["region"],
             district=d["district"],
             school=d["school"],
         )
+        if row is not None:
+            with_search_keys(row)  # the same dict the batch writes
 
     def departed(self, batch: Batch, fact: Fact) -> None:
         """The teacher left service (with when that was recorded)."""
@@ -161,5 +169,4 @@ class ComplianceView(View):
                 }
             )
         row.update(changes)
-        row["search_text"] = search_text(row)
-        batch["teachers"].put(row)
+        batch["teachers"].put(with_search_keys(row))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry.domain.search import search_key
 from registry.projections.base import View
 from registry.projections.codec import date_text, flag, id_text, time_text
 from registry.projections.rows import Batch
@@ -39,9 +40,11 @@ PROGRAMMES = Table(
         ("starts_on", "TEXT"),
         ("ends_on", "TEXT"),
         ("recorded_at", "TEXT"),
+        ("search_key", "TEXT"),
     ),
     key=("id",),
     indexes=(("provider_code", "code"),),
+    search=("search_key",),
 )
 
 POLICIES = Table(
@@ -118,6 +121,7 @@ class DirectoryView(View):
                 "starts_on": date_text(d["starts_on"]),
                 "ends_on": date_text(d["ends_on"]),
                 "recorded_at": time_text(fact.recorded_at),
+                "search_key": search_key(d["title"], d["code"], d["provider_code"]),
             }
         )
 

@@ -199,9 +199,10 @@ class Queries:
         limit: int = 50,
         offset: int = 0,
         actor: Actor | None = None,
-    ) -> list[dict[str, Any]]:
-        """Teachers whose name, PIN or school matches `text` (case-insensitive), each
-        {pin, full_name, region, district, school, subject, position}."""
+    ) -> dict[str, Any]:
+        """{total, teachers}: teachers whose name or school has the typed words (whatever
+        the case, Kyrgyz letters or script) or with this exact PIN, best match first, each
+        {pin, full_name, region, district, school, subject, position, departed_on}."""
         self._check(actor, "read_dossier")
         return self._teachers.search(
             text,
@@ -319,6 +320,20 @@ class Queries:
     def programmes(self, provider_code: str | None = None) -> list[dict[str, Any]]:
         """Programmes (shape of the POST /programmes response)."""
         return self._providers.programmes(provider_code)
+
+    def search_programmes(
+        self,
+        text: str = "",
+        *,
+        provider_code: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """{total, programmes}: programmes whose title, code or provider has the typed
+        words, best match first (shape of `programme`)."""
+        return self._providers.search_programmes(
+            text, provider_code=provider_code, limit=limit, offset=offset
+        )
 
     def programme(self, programme_id: str) -> dict[str, Any]:
         """One programme by id (shape of the POST /programmes response)."""

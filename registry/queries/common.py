@@ -104,9 +104,3 @@ def load_policies(cur: Cursor) -> list[PolicyVersion]:
             "recorded_at FROM policy_versions ORDER BY position"
         )
     ]
-
-
-def like_pattern(text: str) -> str:
-    """A case-folded LIKE pattern matching `text` anywhere (used with ESCAPE '\\')."""
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

@@ -9,6 +9,7 @@ from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
 from registry.projections.codec import date_value
 from registry.projections.workload import COUNTERS as ACTIVITY
+from registry.queries import search
 from registry.queries.common import require_date
 from registry.storage import Database
 
@@ -88,6 +89,13 @@ class ProviderQueries:
                 params,
             )
         ]
+
+    def search_programmes(
+        self, text: str, *, provider_code: str | None, limit: int, offset: int
+    ) -> dict[str, Any]:
+        """{total, programmes} matching the typed words (`registry.queries.search`)."""
+        total, rows = search.programmes(self.db, text, _PROGRAMME, provider_code, limit, offset)
+        return {"total": total, "programmes": [_programme(r) for r in rows]}
 
     def programme(self, programme_id: str) -> dict[str, Any]:
         """One programme by id."""

@@ -10,14 +10,13 @@ from registry.domain.compliance import CertificateFact, DepartureFact, evaluate
 from registry.domain.errors import NotFoundError
 from registry.projections import deadletters
 from registry.projections.codec import date_value, time_text, time_value
+from registry.queries import search
 from registry.queries.certificates import certificate_rows
 from registry.queries.common import (
     check_pin_text,
-    like_pattern,
     load_policies,
     require_date,
     require_moment,
-    require_page,
     teacher_id_for,
 )
 from registry.storage import Cursor
@@ -110,24 +109,11 @@ class TeacherQueries:
         school: str | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        """Teachers whose name, PIN or school contains `text`, by name."""
-        limit, offset = require_page(limit, offset)
-        where, params = [], []
-        text = (text or "").strip()
-        if text:
-            where.append("search_text LIKE ? ESCAPE '\\'")
-            params.append(like_pattern(text))
-        for column, value in (("region", region), ("district", district), ("school", school)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        sql = (
-            f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers"
-            f"{' WHERE ' + ' AND '.join(where) if where else ''} "
-            "ORDER BY full_name, id LIMIT ? OFFSET ?"
-        )
-        rows = self.db.query(sql, [*params, limit, offset])
+    ) -> dict[str, Any]:
+        """{total, teachers}: teachers whose name or school has the typed words (or with
+        this exact PIN), best match first (`registry.queries.search`)."""
+        filters = {"region": region, "district": district, "school": school}
+        total, rows = search.teachers(self.db, text, TEACHER_COLUMNS, filters, limit, offset)
         keep = (
             "pin",
             "full_name",
@@ -138,7 +124,7 @@ class TeacherQueries:
             "position",
             "departed_on",
         )
-        return [{k: t[k] for k in keep} for t in map(_teacher, rows)]
+        return {"total": total, "teachers": [{k: t[k] for k in keep} for t in map(_teacher, rows)]}
 
     def compliance(
         self, pin: str, as_of: date | None = None, known_at: datetime | None = None

@@ -173,7 +173,32 @@ class Database:
                 f"ON {table.name} ({', '.join(columns)})"
                 f"{' ' + where if where else ''}"
             )
+        for column in table.search:
+            statements.extend(self.search_ddl(table, column))
         return statements
+
+    def drop_ddl(self, table: Table) -> list[str]:
+        """Statements removing a view table and whatever the engine keeps beside it."""
+        return [f"DROP TABLE IF EXISTS {table.name}"]
+
+    # -- text search (a Table's `search` columns) --------------------------------------
+
+    def search_ddl(self, table: Table, column: str) -> list[str]:
+        """The engine's trigram index of a searchable column (idempotent)."""
+        raise NotImplementedError
+
+    def text_match(self, table: Table, column: str, patterns: Sequence[str]) -> tuple[str, list]:
+        """A condition that `column` of `table` is LIKE every pattern, answered by its
+        trigram index, and its parameters. Patterns are lower-case ASCII letters, digits
+        and spaces with `%` wildcards (no `_`, no escapes: the FTS5 index takes none).
+        A pattern needs three characters besides `%` to use the index by itself; shorter
+        ones are checked on the rows the others find."""
+        raise NotImplementedError
+
+    def similarity(self, left: str, right: str) -> str:
+        """An SQL expression of how alike two texts are by their trigrams, 0 to 1
+        (pg_trgm's `similarity`; the same function in Python on SQLite)."""
+        raise NotImplementedError
 
     def upsert_sql(self, table: Table) -> str:
         """The statement that writes rows of a view table, replacing or adding."""

@@ -36,6 +36,8 @@ _COPY_TYPE = {"TEXT": "text", "INTEGER": "int8", "REAL": "float8"}
 # pipelined executemany); more go by binary COPY into a staging table, which costs the
 # client a tenth of building the arrays and the server half of parsing them.
 COPY_FROM_ROWS = 200
+# Where pg_trgm is installed (once per database, whatever schema the registry uses).
+TRGM_SCHEMA = "public"
 
 
 class PostgresDatabase(Database):
@@ -277,6 +279,25 @@ class PostgresDatabase(Database):
 
     def empty(self, cur: Cursor, table: str) -> None:
         cur.execute(f"TRUNCATE {table}")  # a rebuild empties big tables
+
+    # -- text search ---------------------------------------------------------------------
+
+    def search_ddl(self, table: Table, column: str) -> list[str]:
+        """A GIN index of the column's trigrams (pg_trgm, a trusted extension: the owner
+        role may create it), which answers LIKE '%...%'. The extension goes in `public`
+        so that every schema of the database finds it by the same name."""
+        return [
+            f"CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA {TRGM_SCHEMA}",
+            f"CREATE INDEX IF NOT EXISTS {table.name}_{column}_trgm ON {table.name} "
+            f"USING gin ({column} {TRGM_SCHEMA}.gin_trgm_ops)",
+        ]
+
+    def text_match(self, table: Table, column: str, patterns: Sequence[str]) -> tuple[str, list]:
+        conditions = " AND ".join(f"{table.name}.{column} LIKE ?" for _ in patterns)
+        return conditions or "TRUE", list(patterns)
+
+    def similarity(self, left: str, right: str) -> str:
+        return f"{TRGM_SCHEMA}.similarity({left}, {right})"
 
     # -- stored events as stored -------------------------------------------------------
 

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from registry.settings import DatabaseURL
 from registry.storage.database import Cursor, Database
+from registry.storage.trigrams import similarity
 
 if TYPE_CHECKING:
     from registry.storage.raw import RawEvent
@@ -59,6 +60,7 @@ class SqliteDatabase(Database):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            conn.create_function("similarity", 2, similarity, deterministic=True)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -163,6 +165,49 @@ class SqliteDatabase(Database):
     def empty(self, cur: Cursor, table: str) -> None:
         cur.execute(f"DELETE FROM {table}")
 
+    # -- text search ---------------------------------------------------------------------
+
+    def search_ddl(self, table: Table, column: str) -> list[str]:
+        """An FTS5 table with the trigram tokenizer over the column (external content: it
+        keeps only the index, and reads the text from the table itself), kept in step by
+        triggers, so every write path (the views' upserts, DELETE) maintains it."""
+        fts, name = _fts(table, column), table.name
+        add = f"INSERT INTO {fts} (rowid, {column}) VALUES (new.rowid, new.{column})"
+        remove = (
+            f"INSERT INTO {fts} ({fts}, rowid, {column}) VALUES ('delete', old.rowid, old.{column})"
+        )
+        return [
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{name}', "
+            "content_rowid='rowid', tokenize='trigram')",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_insert AFTER INSERT ON {name} BEGIN {add}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_delete AFTER DELETE ON {name} BEGIN {remove}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_update AFTER UPDATE OF {column} ON {name} "
+            f"WHEN old.{column} IS NOT new.{column} BEGIN {remove}; {add}; END",
+        ]
+
+    def drop_ddl(self, table: Table) -> list[str]:
+        # The FTS table lives beside the table (its triggers go with the table).
+        return [f"DROP TABLE IF EXISTS {_fts(table, c)}" for c in table.search] + [
+            f"DROP TABLE IF EXISTS {table.name}"
+        ]
+
+    def text_match(self, table: Table, column: str, patterns: Sequence[str]) -> tuple[str, list]:
+        fts = _fts(table, column)
+        indexed = [p for p in patterns if len(p.replace("%", "")) >= 3]
+        others = [p for p in patterns if p not in indexed]
+        conditions = []
+        if indexed:
+            conditions.append(
+                f"{table.name}.rowid IN (SELECT rowid FROM {fts} WHERE "
+                + " AND ".join(f"{fts}.{column} LIKE ?" for _ in indexed)
+                + ")"
+            )
+        conditions.extend(f"{table.name}.{column} LIKE ?" for _ in others)
+        return " AND ".join(conditions) or "1 = 1", [*indexed, *others]
+
+    def similarity(self, left: str, right: str) -> str:
+        return f"similarity({left}, {right})"
+
     # -- stored events as stored -------------------------------------------------------
 
     def raw_events_sql(self, bounded: bool) -> str:
@@ -201,3 +246,8 @@ class SqliteDatabase(Database):
                 for e in events
             ],
         )
+
+
+def _fts(table: Table, column: str) -> str:
+    """The FTS5 table indexing a searchable column."""
+    return f"{table.name}_{column}_fts"

@@ -24,6 +24,9 @@ class Table:
 
     `counters` names INTEGER columns that an upsert adds to instead of replacing, so
     per-batch increments can be written without reading the row first.
+
+    `search` names TEXT columns found by substring (`Database.text_match`): each gets the
+    engine's trigram index (pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite).
     """
 
     name: str
@@ -32,6 +35,7 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
     counters: tuple[str, ...] = ()
     not_null: tuple[str, ...] = field(default=())
+    search: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:

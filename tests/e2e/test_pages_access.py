@@ -15,9 +15,10 @@ ENROLMENT = "{enrolment}"  # the seeded enrolment (of KAE), filled in by `path_o
 
 # permission -> the pages that need it
 PAGES: dict[str, list[str]] = {
-    "read_catalogue": ["/programmes/", "/admin/policy"],
+    "read_catalogue": ["/programmes/", "/programmes/suggestions?q=ma", "/admin/policy"],
     "read_dossier": [
-        "/teachers?q=a",
+        "/teachers?q=as",
+        "/teachers/suggestions?q=as",
         f"/teachers/{PIN}",
         f"/teachers/{PIN}/statement",
         "/teachers/due",

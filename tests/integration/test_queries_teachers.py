@@ -36,30 +36,6 @@ def test_an_unknown_or_malformed_pin_is_reported(registry):
         queries.compliance("not a pin")
 
 
-def test_search_matches_names_schools_and_pins_whatever_the_case(registry):
-    registry.register_teacher(ADMIN, teacher())
-    registry.register_teacher(
-        ADMIN,
-        teacher(
-            pin=OTHER_PIN,
-            full_name="Бакыт Усонов",
-            region="KG-GB",
-            district="Leninsky",
-            school="Lyceum 61",
-        ),
-    )
-    queries = caught_up(registry)
-    assert [t["pin"] for t in queries.search_teachers("АЙГҮЛ")] == [PIN]
-    assert [t["pin"] for t in queries.search_teachers("lyceum")] == [OTHER_PIN]
-    assert [t["pin"] for t in queries.search_teachers(OTHER_PIN[:8])] == [OTHER_PIN]
-    assert [t["pin"] for t in queries.search_teachers("", region="KG-C")] == [PIN]
-    assert len(queries.search_teachers()) == 2
-    assert queries.search_teachers("%") == [] and queries.search_teachers("_") == []
-    assert queries.search_teachers(limit=1, offset=1)[0]["full_name"] == "Бакыт Усонов"
-    with pytest.raises(InvalidInputError):
-        queries.search_teachers(limit=0)
-
-
 def test_compliance_answers_in_the_spec_shape(registry):
     certified_teacher(registry, issued_on=date(2024, 3, 21))
     answer = caught_up(registry).compliance(PIN, as_of=date(2025, 1, 1))

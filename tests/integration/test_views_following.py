@@ -217,7 +217,7 @@ def test_views_hold_a_day_of_work_after_a_follower_restart(registry):
     try:
         queries.wait_for(position, timeout=5)
         assert queries.teacher(OTHER_PIN)["school"] == "Lyceum 61"
-        assert len(queries.search_teachers()) == 2
+        assert queries.search_teachers()["total"] == 2
     finally:
         follower.stop()
 

@@ -28,8 +28,16 @@ class Programmes(MethodView):
     @blp.arguments(ProgrammeArgs, location="query")
     @blp.read(ProgrammeList)
     def get(self, args):
-        """List programmes, optionally of one provider."""
+        """List programmes, optionally of one provider; with `q`, find them by words
+        (the total and a page, best matches first)."""
         require_actor("read_catalogue")
+        if args.get("q"):
+            return queries().search_programmes(
+                args["q"],
+                provider_code=args.get("provider_code"),
+                limit=args["limit"],
+                offset=args["offset"],
+            )
         return {"programmes": queries().programmes(args.get("provider_code"))}
 
     @blp.arguments(ProgrammeIn)

@@ -49,7 +49,9 @@ class Teachers(MethodView):
     @blp.arguments(SearchArgs, location="query")
     @blp.read(TeacherList)
     def get(self, args):
-        """Find teachers by part of a name, a PIN or a school."""
+        """Find teachers by words of a name or a school, or by a PIN: the total and a page.
+
+        A query of one letter or over 200 characters is refused (422)."""
         actor = require_actor("read_dossier")
         found = queries().search_teachers(
             args["q"],
@@ -60,7 +62,7 @@ class Teachers(MethodView):
             offset=args["offset"],
             actor=actor,
         )
-        return {"teachers": found, "limit": args["limit"], "offset": args["offset"]}
+        return {**found, "limit": args["limit"], "offset": args["offset"]}
 
     @blp.arguments(TeacherIn)
     @blp.write(201, TeacherOut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
@@ -25,6 +26,28 @@ def pin_field(text: Any = None, **kwargs: Any) -> StringField:
             "maxlength": 14,
             "autocomplete": "off",
         },
+        **kwargs,
+    )
+
+
+PICKER_HINT = _l("The 14 digits of the PIN; or type a name and pick the teacher it suggests.")
+
+
+class TeacherPicker(StringField):
+    """A PIN box that suggests teachers by name as one types (web/static/picker.js);
+    without JavaScript, a plain PIN box."""
+
+    def __call__(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("data-suggest", url_for("teacher_pages.suggestions"))
+        kwargs.setdefault("data-found", str(_l("%d teachers found")))
+        return super().__call__(**kwargs)
+
+
+def teacher_picker(text: Any = None, **kwargs: Any) -> StringField:
+    return TeacherPicker(
+        text or _l("PIN"),
+        description=PICKER_HINT,
+        render_kw={"maxlength": 200, "autocomplete": "off", "spellcheck": "false"},
         **kwargs,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -18,8 +19,9 @@ from wtforms import (
 from wtforms.validators import NumberRange
 
 from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
+from registry.domain.search import MAX_QUERY
 from web.pages.forms_base import PageForm, at_most, optional, options, required
-from web.pages.forms_people import pin_field
+from web.pages.forms_people import teacher_picker
 from web.pages.labels import choices
 
 NUMBER_HINT = _l("Letters, digits, “/”, “.”, “_” or “-”; unique in the whole registry.")
@@ -76,14 +78,30 @@ class ProgrammeForm(PageForm):
 
 
 class EnrolmentForm(PageForm):
-    """Enrol a teacher in a programme."""
+    """Enrol a teacher in a programme: the PIN box suggests teachers by name, and a search
+    box narrows the programme list (typeahead with JavaScript, a Find button without)."""
 
-    pin = pin_field(_l("Teacher's PIN"), validators=[required()])
+    pin = teacher_picker(_l("Teacher's PIN"), validators=[required()])
+    programme_q = StringField(
+        _l("Find a programme"),
+        validators=[optional(), at_most(MAX_QUERY)],
+        description=_l("Words of the title, the code or the provider."),
+        render_kw={"type": "search", "autocomplete": "off"},
+    )
     programme_id = SelectField(_l("Programme"), validators=[required()])
+
+    # Fields that only help to fill in others: a button beside them narrows the choices.
+    finders = {"programme_q": _l("Find")}
 
     def __init__(self, programmes: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.programme_id.choices = options([("", str(_l("Choose a programme")))] + programmes)
+        self.programme_q.render_kw = {
+            **self.programme_q.render_kw,
+            "data-suggest": url_for("programme_pages.suggestions"),
+            "data-target": self.programme_id.id,
+            "data-found": str(_l("%d programmes found")),
+        }
 
 
 class AssessmentForm(PageForm):
@@ -117,7 +135,7 @@ class CertificateForm(PageForm):
 class LegacyCertificateForm(PageForm):
     """Record a paper certificate issued before the registry existed."""
 
-    pin = pin_field(_l("Teacher's PIN"), validators=[required()])
+    pin = teacher_picker(_l("Teacher's PIN"), validators=[required()])
     number = number_field()
     provider_code = SelectField(_l("Provider"), validators=[required()])
     title = StringField(_l("Programme title"), validators=[required(), at_most("title")])

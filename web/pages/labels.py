@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from registry.domain.regions import REGION_NAMES_KY, regions
 from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS, ROLES
@@ -175,3 +176,14 @@ def district_name(name: str | None) -> str:
 def event_label(event_type: str) -> str:
     """A sentence-case name of an event type."""
     return label("event", event_type)
+
+
+def programme_label(p: dict[str, Any]) -> str:
+    """A programme as a picker names it: provider, code and title (titles repeat)."""
+    return f"{p['provider_code']} · {p['code']} — {p['title']}"
+
+
+def programme_detail(p: dict[str, Any]) -> str:
+    """What tells apart programmes of one title: dates and hours."""
+    hours = ngettext("%(num)d academic hour", "%(num)d academic hours", p["hours"])
+    return f"{p['starts_on']} – {p['ends_on']} · {hours}"

@@ -92,6 +92,11 @@ MESSAGES = {
     "unknown_header": _l(
         "The header row does not name the columns of either layout (see “File format”)."
     ),
+    "query_too_short": _l(
+        "Type at least 2 letters or digits of a name or a school, or a whole PIN."
+    ),
+    "query_too_long": _l("Type at most 200 characters to search."),
+    "invalid_query": _l("Type a name, a school or a PIN."),
 }
 
 

@@ -92,3 +92,20 @@ def local_input(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(BISHKEK).strftime("%Y-%m-%dT%H:%M")
+
+
+def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last and those around the current
+    one, None where some are left out (an ellipsis)."""
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers if last > 1 else []
+
+
+def last_page(total: int, size: int) -> int:
+    """How many pages of `size` hold `total` rows (at least one)."""
+    return max(1, -(-total // size))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from registry.domain.errors import RegistryError
 from web.pages import access
 from web.pages.forms_base import run_command
 from web.pages.forms_training import ProgrammeForm
+from web.pages.labels import programme_detail, programme_label
 from web.pages.record import show
 from web.pages.record_certificates import provider_choices
 from web.services import services
@@ -29,6 +31,29 @@ def index():
         programmes=programmes,
         provider=provider,
         can_write=access.may("write_programmes"),
+    )
+
+
+@bp.route("/suggestions")
+@access.permission_required("read_catalogue")
+def suggestions():
+    """Programmes for a typeahead picker (web/static/picker.js): JSON {total, items}, each
+    {value: the id, label, detail}; a registrar's own provider's only."""
+    provider = access.bound_provider(access.current_actor())
+    try:
+        found = services().queries.search_programmes(
+            request.args.get("q", ""), provider_code=provider, limit=8
+        )
+    except RegistryError:  # too short or too long to search by
+        return jsonify({"total": 0, "items": []})
+    return jsonify(
+        {
+            "total": found["total"],
+            "items": [
+                {"value": p["id"], "label": programme_label(p), "detail": programme_detail(p)}
+                for p in found["programmes"]
+            ],
+        }
     )
 
 

@@ -6,13 +6,17 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from registry.domain.errors import ForbiddenError, RegistryError
 from registry.domain.regions import regions
+from web.errors import status_of
 from web.pages import access
-from web.pages.forms_base import PageForm, run_command
+from web.pages.forms_base import PageForm, options, run_command
 from web.pages.forms_people import CorrectionForm, DepartureForm, TeacherForm, TransferForm
 from web.pages.forms_training import AssessmentForm, EnrolmentForm, WithdrawalForm
+from web.pages.labels import programme_detail, programme_label
+from web.pages.messages import error_message
 from web.pages.teachers import visible_teacher
 from web.services import services
 
@@ -164,25 +168,44 @@ def correct(pin: str):
     )
 
 
-def programme_choices(actor: Any) -> list[tuple[str, str]]:
-    """Programmes the actor may enrol into (a registrar: their provider's)."""
+def programme_choices(actor: Any, text: str = "") -> list[tuple[str, str]]:
+    """Programmes the actor may enrol into (a registrar: their provider's), newest first,
+    named so that programmes of one title differ; with `text`, those it finds, best first."""
     provider = access.bound_provider(actor)
-    return [
-        (p["id"], f"{p['provider_code']} · {p['code']} — {p['title']}")
-        for p in services().queries.programmes(provider)
-    ]
+    queries = services().queries
+    if text:
+        found = queries.search_programmes(text, provider_code=provider, limit=100)["programmes"]
+    else:
+        found = sorted(
+            queries.programmes(provider), key=lambda p: str(p["starts_on"]), reverse=True
+        )
+    return [(p["id"], f"{programme_label(p)} ({programme_detail(p)})") for p in found]
 
 
 @bp.route("/enrolments/new", methods=["GET", "POST"])
 @access.permission_required("write_programmes")
 def enrol():
-    """Enrol a teacher in a programme (PIN and programme may come prefilled)."""
+    """Enrol a teacher in a programme (PIN and programme may come prefilled). The Find
+    button beside the programme search narrows the list without recording anything."""
     actor = access.current_actor()
     form = EnrolmentForm(programme_choices(actor))
     if request.method == "GET":
         form.pin.data = request.args.get("pin", "")
         form.programme_id.data = request.args.get("programme", "")
-    if form.validate_on_submit():
+    found_note = None
+    if request.method == "POST" and request.form.get("find") == "programme_q":
+        text = (form.programme_q.data or "").strip()
+        try:
+            choices = programme_choices(actor, text)
+        except RegistryError as error:
+            form.programme_q.errors = [error_message(error)]
+            form.status = status_of(error)
+        else:
+            form.programme_id.choices = options([("", _("Choose a programme")), *choices])
+            found_note = ngettext(
+                "%(num)d programme found", "%(num)d programmes found", len(choices)
+            )
+    elif form.validate_on_submit():
         pin, programme_id = form.pin.data.strip(), form.programme_id.data
         if run_command(
             form,
@@ -190,7 +213,7 @@ def enrol():
             _("The teacher was enrolled."),
         ):
             return redirect(url_for("teacher_pages.dossier", pin=pin), 303)
-    return show(form, _("Enrol a teacher"))
+    return show(form, _("Enrol a teacher"), found_note=found_note)
 
 
 def _enrolment(enrolment_id: str) -> dict[str, Any]:

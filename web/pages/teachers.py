@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.domain.errors import RegistryError
 from registry.domain.values import check_certificate_number, check_pin
+from web.errors import status_of
 from web.pages import access
 from web.pages.labels import region_choices
-from web.pages.params import MAX_PAGE, QueryArgs, local_input, today
+from web.pages.messages import error_message
+from web.pages.params import MAX_PAGE, QueryArgs, last_page, local_input, page_numbers, today
 from web.pages.timeline import describe
 from web.services import services
 
 bp = Blueprint("teacher_pages", __name__)
 
 PAGE_SIZE = 25
+SUGGESTIONS = 8  # a typeahead's list
 # Bookkeeping events that say nothing to a reader of the dossier (the audit log shows them).
 HIDDEN_FROM_TIMELINE = {"PinIndex.Created"}
 
@@ -35,29 +38,67 @@ def visible_teacher(pin: str) -> dict[str, Any]:
 @bp.route("/teachers")
 @access.permission_required("read_dossier")
 def search():
-    """Find teachers by name, PIN or school, optionally in one region."""
+    """Find teachers by name, school or PIN (case, Kyrgyz letters and script make no
+    difference), optionally in one region: the total, a page and the page numbers."""
     actor = access.current_actor()
     args = QueryArgs()
-    text = (request.args.get("q") or "").strip()[:100]
+    text = (request.args.get("q") or "").strip()
     region = access.bound_region(actor) or request.args.get("region") or None
     page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
-    results: list[dict[str, Any]] = []
-    searched = bool(text or region)
+    found: dict[str, Any] = {"total": 0, "teachers": []}
+    searched, refused, status = bool(text or region), None, 200
     if searched:
-        results = services().queries.search_teachers(
-            text, region=region, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, actor=actor
-        )
+        try:
+            found = services().queries.search_teachers(
+                text, region=region, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, actor=actor
+            )
+        except RegistryError as error:  # too short or too long to search by
+            refused, status = error_message(error), status_of(error)
+    last = last_page(found["total"], PAGE_SIZE)
     return render_template(
         "teachers/search.html",
         q=text,
         region=region,
         regions=region_choices(_("All regions")),
-        searched=searched,
-        results=results[:PAGE_SIZE],
-        more=len(results) > PAGE_SIZE,
+        searched=searched and refused is None,
+        refused=refused,
+        results=found["teachers"],
+        total=found["total"],
         page=page,
+        last=last,
+        pages=page_numbers(page, last),
         errors=args.errors,
         region_fixed=access.bound_region(actor) is not None,
+    ), status if refused else (400 if args.errors else 200)
+
+
+@bp.route("/teachers/suggestions")
+@access.permission_required("read_dossier")
+def suggestions():
+    """Teachers for a typeahead picker (web/static/picker.js): JSON {total, items}, each
+    item {value: the PIN, label, detail}; a query too short to search gives no items."""
+    actor = access.current_actor()
+    try:
+        found = services().queries.search_teachers(
+            request.args.get("q", ""),
+            region=access.bound_region(actor),
+            limit=SUGGESTIONS,
+            actor=actor,
+        )
+    except RegistryError:
+        return jsonify({"total": 0, "items": []})
+    return jsonify(
+        {
+            "total": found["total"],
+            "items": [
+                {
+                    "value": t["pin"],
+                    "label": t["full_name"],
+                    "detail": f"{t['pin']} · {t['school']}",
+                }
+                for t in found["teachers"]
+            ],
+        }
     )
 
 

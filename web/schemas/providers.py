@@ -5,10 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from registry.domain.regions import region_codes
+from registry.domain.search import MAX_QUERY
 from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS
 from registry.queries.providers import MAX_WORKLOAD_YEARS
 from web.schemas.common import (
     IsoDate,
+    QueryInteger,
     QueryText,
     ReadArgs,
     StrictBoolean,
@@ -78,15 +80,25 @@ class ProgrammeOut(Schema):
 
 
 class ProgrammeList(Schema):
-    """Programmes, optionally of one provider."""
+    """Programmes, optionally of one provider (a search: the total and a page)."""
 
+    total = fields.Integer(metadata={"description": "Programmes found in all (with q)."})
     programmes = fields.List(fields.Nested(ProgrammeOut))
 
 
 class ProgrammeArgs(ReadArgs):
-    """Filter programmes by provider."""
+    """Filter programmes by provider, or search them by words."""
 
     provider_code = QueryText(40)
+    q = QueryText(
+        MAX_QUERY,
+        metadata={
+            "description": "Words of the title, the code or the provider's code (folded as "
+            "the teachers' search): best matches first, a page of `limit` from `offset`."
+        },
+    )
+    limit = QueryInteger(load_default=100, minimum=1, maximum=1000)
+    offset = QueryInteger(load_default=0, minimum=0)
 
 
 class EnrolmentIn(Schema):

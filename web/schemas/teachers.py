@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.domain.regions import region_codes
+from registry.domain.search import MAX_QUERY
 from registry.queries.common import MAX_PAGE
 from web.schemas.certificates import CertificateOut
 from web.schemas.common import (
@@ -188,7 +189,14 @@ class SearchArgs(PageArgs):
     """Search text and place filters, paged."""
 
     q = QueryText(
-        200, load_default="", metadata={"description": "Part of a name, a PIN or a school."}
+        MAX_QUERY,
+        load_default="",
+        metadata={
+            "description": "Words of a name or a school (whatever the case, Kyrgyz letters "
+            "or script: 'asanova aigul' finds 'Асанова Айгүл'; a word of 1-2 letters matches "
+            "a word's start; at least one word of 2 letters or more), or a whole 14-digit "
+            "PIN (current or former). Best matches first; empty lists by name."
+        },
     )
     region = QueryText(10)
     district = QueryText(100)
@@ -196,8 +204,9 @@ class SearchArgs(PageArgs):
 
 
 class TeacherList(Schema):
-    """A page of search results."""
+    """A page of search results, with how many were found in all."""
 
+    total = fields.Integer(metadata={"description": "Teachers found in all (every page)."})
     teachers = fields.List(fields.Nested(TeacherSummary))
     limit = fields.Integer()
     offset = fields.Integer()

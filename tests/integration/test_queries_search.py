@@ -1,0 +1,168 @@
+"""Searching teachers and programmes as people type: case, Kyrgyz letters and script make
+no difference, the best matches come first, the total is told, bad input is refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from registry.domain.errors import InvalidInputError, RegistryError
+from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, teacher
+from tests.readside import caught_up
+
+PINS = [f"1010119900{n:04d}" for n in range(10)]
+
+
+def names(found: dict) -> list[str]:
+    return [t["full_name"] for t in found["teachers"]]
+
+
+def register(registry, *people: tuple[str, str]) -> None:
+    for pin, (full_name, school) in zip(PINS, people):
+        registry.register_teacher(ADMIN, teacher(pin=pin, full_name=full_name, school=school))
+
+
+def test_kyrgyz_letters_case_and_latin_script_find_the_same_teacher(registry):
+    register(registry, ("Асанова Айгүл", "School No. 3"), ("Бакыт Усонов", "Lyceum 61"))
+    queries = caught_up(registry)
+    for typed in (
+        "Асанова Айгүл",
+        "асанова айгул",  # у typed for ү, as on a Russian keyboard
+        "АСАНОВА",
+        "Asanova Aigul",
+        "asanova aygul",
+        "Айгул Асанова",  # the words in another order
+        "Ай",  # two letters: the start of a word
+    ):
+        assert names(queries.search_teachers(typed)) == ["Асанова Айгүл"], typed
+    assert names(queries.search_teachers("Usonov")) == ["Бакыт Усонов"]
+    assert names(queries.search_teachers("лицей")) == []
+    assert names(queries.search_teachers("lyceum")) == ["Бакыт Усонов"]  # the school
+
+
+def test_exact_and_prefix_matches_come_before_the_rest_then_the_most_alike(registry):
+    register(
+        registry,
+        ("Нурасанов Эрлан", "School No. 1"),
+        ("Бакытбек Асанов", "School No. 2"),
+        ("Асанова Айгүл", "School No. 3"),
+        ("Асанов Бакыт", "School No. 4"),
+        ("Эрмек Токтогулов", "Asanov school"),
+    )
+    queries = caught_up(registry)
+    assert names(queries.search_teachers("asanov")) == [
+        "Асанов Бакыт",  # the name starts with it, and is the most alike
+        "Асанова Айгүл",  # starts with it
+        "Эрмек Токтогулов",  # the school starts with it, the name is not alike
+        "Бакытбек Асанов",  # a later word starts with it
+        "Нурасанов Эрлан",  # inside a word
+    ]
+    assert names(queries.search_teachers("Асанов Бакыт"))[0] == "Асанов Бакыт"
+
+
+def test_the_total_is_told_beside_each_page(registry):
+    register(registry, *[(f"Асанова {first}", "School No. 3") for first in "АБВГДЕЖЗИК"])
+    queries = caught_up(registry)
+    first = queries.search_teachers("асанова", limit=4)
+    last = queries.search_teachers("асанова", limit=4, offset=8)
+    assert first["total"] == last["total"] == 10
+    assert len(first["teachers"]) == 4 and len(last["teachers"]) == 2
+    seen = names(first) + names(queries.search_teachers("асанова", limit=4, offset=4)) + names(last)
+    assert len(set(seen)) == 10
+    assert queries.search_teachers("асанова", offset=20) == {"total": 10, "teachers": []}
+
+
+def test_a_pin_is_looked_up_exactly_current_or_former(registry):
+    registry.register_teacher(ADMIN, teacher())
+    registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов"))
+    registry.correct_teacher(ADMIN, OTHER_PIN, {"pin": PINS[0]})
+    queries = caught_up(registry)
+    assert names(queries.search_teachers(PIN)) == ["Айгүл Асанова"]
+    assert names(queries.search_teachers(OTHER_PIN)) == ["Бакыт Усонов"]
+    assert names(queries.search_teachers(PINS[0])) == ["Бакыт Усонов"]
+    assert queries.search_teachers(PINS[1]) == {"total": 0, "teachers": []}
+    assert queries.search_teachers(PIN[:8])["total"] == 0  # part of a PIN finds no one
+    assert queries.search_teachers(PIN, region="KG-GB")["total"] == 0
+
+
+def test_changed_names_and_schools_are_found_by_their_new_words(registry):
+    registry.register_teacher(ADMIN, teacher())
+    registry.transfer_teacher(
+        ADMIN,
+        PIN,
+        region="KG-C",
+        district="Sokuluk",
+        school="Gymnasium 5",
+        effective_on=date(2020, 9, 1),
+    )
+    registry.correct_teacher(ADMIN, PIN, {"full_name": "Айгүл Токтогулова"})
+    queries = caught_up(registry)
+    assert names(queries.search_teachers("gimnasium")) == ["Айгүл Токтогулова"]
+    assert queries.search_teachers("School No")["total"] == 0
+    assert queries.search_teachers("Асанова")["total"] == 0
+    assert names(queries.search_teachers("Toktogulova")) == ["Айгүл Токтогулова"]
+
+
+def test_filters_alone_list_teachers_by_name(registry):
+    registry.register_teacher(ADMIN, teacher())
+    registry.register_teacher(
+        ADMIN, teacher(pin=OTHER_PIN, full_name="Бакыт Усонов", region="KG-GB", district="Leninsky")
+    )
+    queries = caught_up(registry)
+    assert names(queries.search_teachers("", region="KG-C")) == ["Айгүл Асанова"]
+    assert queries.search_teachers()["total"] == 2
+    assert names(queries.search_teachers(limit=1, offset=1)) == ["Бакыт Усонов"]
+    assert names(queries.search_teachers("Бакыт", region="KG-C")) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("а", "query_too_short"),
+        ("%", "query_too_short"),
+        ("_", "query_too_short"),
+        ("'", "query_too_short"),
+        ("a b c", "query_too_short"),
+        ("я" * 201, "query_too_long"),
+        (17, "invalid_query"),
+    ],
+)
+def test_a_query_too_short_too_long_or_of_metacharacters_is_refused(registry, typed, code):
+    queries = caught_up(registry)
+    with pytest.raises(RegistryError) as refused:
+        queries.search_teachers(typed)
+    assert refused.value.code == code and "q" in refused.value.fields
+
+
+def test_sql_and_like_metacharacters_are_only_text(registry):
+    registry.register_teacher(ADMIN, teacher(full_name="Айгүл О'Нил-Асанова"))
+    queries = caught_up(registry)
+    assert names(queries.search_teachers("О'Нил")) == ["Айгүл О'Нил-Асанова"]
+    assert names(queries.search_teachers("onil asanova")) == ["Айгүл О'Нил-Асанова"]
+    for typed in ("as%a", "as_a", "'; DROP TABLE teachers; --", "асанова' OR '1'='1"):
+        assert queries.search_teachers(typed)["total"] in (0, 1)
+    assert queries.search_teachers()["total"] == 1  # the table is still there
+    with pytest.raises(InvalidInputError):
+        queries.search_teachers(limit=0)
+
+
+def test_programmes_are_found_by_title_code_or_provider(registry):
+    provider(registry)
+    provider(registry, code="OSH-OI", kind="oblast_institute", region="KG-O")
+    registry.register_programme(ADMIN, programme())
+    registry.register_programme(
+        ADMIN, programme(provider_code="OSH-OI", code="PHYS-1", title="Физика в школе")
+    )
+    queries = caught_up(registry)
+
+    def codes(found: dict) -> list[str]:
+        return [p["code"] for p in found["programmes"]]
+
+    assert codes(queries.search_programmes("mathem")) == ["MATH-72"]
+    assert codes(queries.search_programmes("fizika")) == ["PHYS-1"]
+    assert codes(queries.search_programmes("физика", provider_code="KAE")) == []
+    assert codes(queries.search_programmes("osh")) == ["PHYS-1"]
+    assert queries.search_programmes("")["total"] == 2
+    with pytest.raises(RegistryError, match="at least 2"):
+        queries.search_programmes("ф")

@@ -1,0 +1,63 @@
+"""The one folding of names and schools for search (registry.domain.search)."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.domain.search import fold, search_key, terms
+from registry.storage.trigrams import similarity
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Асанова Айгүл",
+        "асанова айгул",  # у for ү
+        "АСАНОВА  АЙГҮЛ",
+        "Asanova Aigul",
+        "Asanova Aygul",
+        "Asanova Aigül",
+    ],
+)
+def test_one_name_however_typed_folds_to_one_key(typed):
+    assert fold(typed) == "asanova aigul"
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [
+        ("Жылдыз", "Jyldyz"),
+        ("Жылдыз", "Zhyldyz"),
+        ("Чыңгыз", "Chyngyz"),
+        ("Өмүрбек", "Omurbek"),
+        ("Юлия", "Yuliya"),
+        ("Елена", "Yelena"),
+        ("Хасан", "Khasan"),
+        ("Нурлан", "Nurlan"),
+        ("Бакыт", "Bakyt"),
+    ],
+)
+def test_cyrillic_and_its_usual_latin_spellings_meet(cyrillic, latin):
+    assert fold(cyrillic) == fold(latin)
+
+
+def test_only_letters_digits_and_single_spaces_remain():
+    assert fold("Школа №5 «Ала-Тоо»") == "shkola no5 ala too"
+    assert fold("О'Нил") == "onil"
+    assert fold("%_\\'\"; --") == ""
+
+
+def test_the_search_key_marks_word_starts_and_keeps_parts_apart():
+    assert search_key("Айгүл Асанова", "School No. 3") == " aigul asanova | school no 3 |"
+
+
+def test_terms_are_distinct_and_longest_first():
+    assert terms("ай Асанова ай а") == ["asanova", "ai", "a"]
+
+
+def test_similarity_gives_pg_trgms_figures():
+    # PostgreSQL 15's pg_trgm answers 0.53846157, 0.42857143 and 0.84615386 (float4).
+    assert similarity("asanov bakit", "asanov") == pytest.approx(7 / 13)
+    assert similarity("asanova aigul", "asanov") == pytest.approx(6 / 14)
+    assert similarity("shkola no5", "no5 shkola x") == pytest.approx(11 / 13)
+    assert similarity("asanov", "asanov") == 1.0 and similarity("", "asanov") == 0.0
