@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from web.i18n import date_filter
+from web.i18n import date_filter, number_filter
 from web.pages.labels import district_name, label, region_name
 
 
@@ -48,7 +49,7 @@ def _enrolled(d: dict[str, Any]) -> str:
 
 def _assessed(d: dict[str, Any]) -> str:
     outcome = _("passed") if d.get("passed") else _("not passed")
-    score = f", {d['score']}" if d.get("score") is not None else ""
+    score = f", {number_filter(d['score'])}" if d.get("score") is not None else ""
     return f"{outcome}{score} — {date_filter(d.get('assessed_on'))}"
 
 
@@ -91,10 +92,11 @@ DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
     "Provider.Suspended": lambda d: d.get("reason") or "",
     "Provider.Reinstated": lambda d: d.get("reason") or "",
     "Programme.Registered": lambda d: f"{d.get('provider_code')}/{d.get('code')}: {d.get('title')}",
-    "CompliancePolicy.VersionAdopted": lambda d: _(
-        "%(hours)s h in %(years)s years from %(date)s",
+    "CompliancePolicy.VersionAdopted": lambda d: ngettext(
+        "%(hours)s h in %(num)d year from %(date)s",
+        "%(hours)s h in %(num)d years from %(date)s",
+        d.get("window_years") or 0,
         hours=d.get("required_hours"),
-        years=d.get("window_years"),
         date=date_filter(d.get("effective_from")),
     ),
 }
