@@ -37,6 +37,16 @@ FACT_FIELDS = (
 )
 
 
+def check_period(starts_on: object, ends_on: object) -> tuple[date, date]:
+    """A programme's dates: two dates, the end not before the start."""
+    start, end = check_date(starts_on, "starts_on"), check_date(ends_on, "ends_on")
+    if end < start:
+        raise RuleViolationError(
+            "ends_on is before starts_on.", field="ends_on", code="ends_before_start"
+        )
+    return start, end
+
+
 class Programme(RegistryAggregate):
     """A course, seminar, training or internship with its hours, assessment and dates."""
 
@@ -77,12 +87,7 @@ class Programme(RegistryAggregate):
         hours = check_hours(details.get("hours"))
         assessment = check_choice(details.get("assessment"), ASSESSMENTS, "assessment")
         check_course(form, hours, assessment)
-        starts_on = check_date(details.get("starts_on"), "starts_on")
-        ends_on = check_date(details.get("ends_on"), "ends_on")
-        if ends_on < starts_on:
-            raise RuleViolationError(
-                "ends_on is before starts_on.", field="ends_on", code="ends_before_start"
-            )
+        starts_on, ends_on = check_period(details.get("starts_on"), details.get("ends_on"))
         return cls._create(
             cls.Registered,  # type: ignore[attr-defined]  # @event("Registered") makes this class at runtime
             id=cls.id_for(provider_code, code),

@@ -43,13 +43,19 @@ def check_details(details: dict[str, Any]) -> dict[str, Any]:
         "service_start": check_not_future(details.get("service_start"), "service_start"),
     }
     clean["district"] = check_district(details.get("district"), clean["region"])
-    if clean["service_start"] <= pin_birth_date(clean["pin"]):
+    check_service_start(clean["service_start"], clean["pin"])
+    return clean
+
+
+def check_service_start(service_start: date, pin: str) -> date:
+    """Teaching began after the birth date the PIN carries."""
+    if service_start <= pin_birth_date(pin):
         raise RuleViolationError(
             "service_start is before the birth date in the PIN.",
             field="service_start",
             code="service_before_birth",
         )
-    return clean
+    return service_start
 
 
 class Teacher(RegistryAggregate):

@@ -439,3 +439,68 @@ def test_an_upload_reports_each_bad_row_and_records_the_good_ones(as_role):
     assert re.search(r'<td class="num">3</td>', page)  # the bad row's line number
     assert "IMP-2017-1" in browser.text(f"/teachers/{PIN}")
     assert date(2017, 5, 5)
+
+
+def test_every_problem_shows_after_one_submission_in_a_linked_summary(as_role, last_position):
+    """The issue's case: a 13-digit PIN, no district and a future date took three submits."""
+    before = last_position()
+    response = as_role("registrar").submit(
+        "/record/teachers/new?lang=en",
+        teacher_form(pin="2150519851234", district="", service_start="2099-01-01"),
+    )
+    page = errors_of(response)
+    assert response.status_code == 400 and last_position() == before
+    summary = page[
+        page.index('class="error-summary"') : page.index("</div>", page.index("error-summary"))
+    ]
+    assert 'role="alert"' in summary and "There is a problem" in summary
+    for field in ("pin", "district", "service_start"):
+        assert f'href="#{field}"' in summary, field
+        tag = re.search(rf'<(?:input|select)[^>]*\bid="{field}"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in tag, field
+    assert "A PIN is 14 digits" in summary and "The date is in the future." in summary
+    assert page.count('aria-invalid="true"') == 3  # only the three, none elsewhere
+    assert 'aria-invalid="None"' not in page
+
+
+def test_a_fresh_form_marks_nothing_invalid(as_role):
+    page = as_role("registrar").text("/record/teachers/new?lang=en")
+    assert "aria-invalid" not in page and "error-summary" not in page
+    assert 'aria-describedby="pin-hint"' in page  # the hint is still announced
+
+
+def test_rules_between_fields_show_with_the_others(as_role, last_position):
+    before = last_position()
+    response = as_role("registrar").submit(
+        "/record/teachers/new?lang=ru",
+        teacher_form(region="KG-O", district="Kochkor", full_name="", service_start="1985-01-01"),
+    )
+    page = errors_of(response)
+    assert response.status_code == 400 and last_position() == before
+    assert "Этот район не относится к выбранному региону." in page
+    for field in ("district", "full_name", "service_start"):
+        assert f'href="#{field}"' in page, field
+
+
+def test_a_programme_breaking_two_rules_hears_of_both_at_once(as_role, last_position):
+    before = last_position()
+    response = as_role("registrar").submit(
+        "/programmes/new?lang=en",
+        {
+            "provider_code": "KAE",
+            "code": "BAD CODE!",
+            "title": "Short course",
+            "form": "course",
+            "mode": "full_time",
+            "hours": "20",
+            "assessment": "exam",
+            "funding": "state",
+            "starts_on": "2024-05-01",
+            "ends_on": "2024-04-01",
+        },
+    )
+    page = errors_of(response)
+    assert response.status_code == 422 and last_position() == before
+    for field in ("code", "hours", "ends_on"):
+        assert f'href="#{field}"' in page, field
+    assert "at least 72 academic hours" in page and "ends before it starts" in page

@@ -102,3 +102,16 @@ def test_a_csv_cell_that_looks_like_a_formula_is_written_as_text(as_role, site):
     site[0].extensions["registry"].queries.wait_for(result.position, timeout=10)
     rows = rows_of(as_role("statistician").get("/statistics/teachers.csv"))
     assert '\'=HYPERLINK("x")' in {row["school"] for row in rows}
+
+
+def test_a_reversed_activity_period_is_said_and_kept_as_typed_not_swapped(as_role):
+    response = as_role("statistician").get(
+        "/statistics/activity?from=2024-12-31&to=2024-01-01&group_by=region&lang=en"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The period is reversed" in page and 'role="alert"' in page
+    assert 'value="2024-12-31"' in page and 'value="2024-01-01"' in page  # as typed
+    assert page.count('aria-invalid="true"') == 2
+    assert "from=2024-01-01&amp;to=2024-12-31" in page  # the swapped period, one click away
+    assert "Activity from" not in page  # no figures of some other period

@@ -10,13 +10,14 @@ from flask import flash
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 from registry.commands.base import CommandResult
 from registry.domain.errors import (
     RegistryError,
 )
 from registry.domain.limits import max_length
+from registry.domain.values import check_not_future
 from web.errors import status_of
 from web.pages.messages import error_message
 from web.services import services
@@ -56,13 +57,42 @@ class PageForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.status = 200
 
+    # Rules of the domain that tie fields together: (the fields, the domain's check taking
+    # their values in that order). Each runs when its fields are filled in and valid.
+    relations: tuple[tuple[tuple[str, ...], Callable[..., Any]], ...] = ()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Every field's own rules, then the rules between fields, all in one pass: a
+        submission shows every problem the registry's checks find, not one at a time."""
+        self.ruled: dict[str, int] = {}  # fields a rule of the domain refused: their status
+        valid = super().validate(extra_validators)
+        for names, check in self.relations:
+            fields = [getattr(self, name) for name in names]
+            if any(f.errors or f.data in (None, "") for f in fields):
+                continue
+            try:
+                check(*(clean(f.data) for f in fields))
+            except RegistryError as error:
+                message = error_message(error)
+                placed = [n for n in error.fields if n in names] or [names[-1]]
+                for name in placed:
+                    field = getattr(self, name)
+                    field.errors = [*field.errors, message]
+                    self.ruled[name] = status_of(error)
+                valid = False
+        return valid
+
     def validate_on_submit(self, extra_validators: Any = None) -> bool:
         """Validate a POST; a failure sets the status the page answers with (400)."""
         if not self.is_submitted():
             return False
         if self.validate(extra_validators):
             return True
-        self.status = 400
+        # Only the registry's rules refused (well-formed, not allowed): their status (422);
+        # anything missing or malformed besides: 400.
+        refused = {name for name, field in self._fields.items() if field.errors}
+        ruled = self.ruled
+        self.status = max(ruled.values()) if refused and refused <= set(ruled) else 400
         if self.csrf_token.errors:
             self.form_errors.append(
                 gettext(
@@ -82,6 +112,33 @@ class PageForm(FlaskForm):
                 value = value.strip() or None
             values[name] = value
         return values
+
+
+def clean(value: Any) -> Any:
+    """A field's value as the commands get it (text stripped)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class Rule:
+    """A rule of the domain run on one field as the form is validated (the very check the
+    command runs), so that its message shows beside the field with the others'."""
+
+    def __init__(self, check: Callable[[Any], Any]):
+        self.check = check
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data is None or field.data == "":
+            return  # whether it is required is the required() validator's business
+        try:
+            self.check(clean(field.data))
+        except RegistryError as error:
+            form.ruled[field.name] = status_of(error)
+            raise StopValidation(error_message(error)) from None
+
+
+def not_future(value: Any) -> Any:
+    """A recorded fact's date: not after today (the domain's check)."""
+    return check_not_future(value, "date")
 
 
 def options(pairs: Any) -> list[Any]:

@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from registry.domain.values import ROLES
-from web.pages.forms_base import PageForm, at_most, optional, options, required
+from registry.domain.teacher import check_service_start
+from registry.domain.values import ROLES, check_code, check_district, check_pin
+from web.pages.forms_base import PageForm, Rule, at_most, not_future, optional, options, required
 from web.pages.labels import choices, label, region_choices
 
 PIN_HINT = _l("14 digits: the sex digit, the birth date as DDMMYYYY, a 5-digit serial.")
@@ -55,7 +56,12 @@ def teacher_picker(text: Any = None, **kwargs: Any) -> StringField:
 class TeacherForm(PageForm):
     """Register a teacher."""
 
-    pin = pin_field(validators=[required()])
+    relations = (
+        (("region", "district"), lambda region, district: check_district(district, region)),
+        (("pin", "service_start"), lambda pin, start: check_service_start(start, pin)),
+    )
+
+    pin = pin_field(validators=[required(), Rule(check_pin)])
     full_name = StringField(_l("Full name"), validators=[required(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[required()])
     district = StringField(
@@ -66,7 +72,7 @@ class TeacherForm(PageForm):
     school = StringField(_l("School"), validators=[required(), at_most("school")])
     subject = StringField(_l("Subject"), validators=[required(), at_most("subject")])
     position = StringField(_l("Position"), validators=[required(), at_most("position")])
-    service_start = DateField(_l("Began teaching on"), validators=[required()])
+    service_start = DateField(_l("Began teaching on"), validators=[required(), Rule(not_future)])
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -76,6 +82,10 @@ class TeacherForm(PageForm):
 class TransferForm(PageForm):
     """Move a teacher to another school."""
 
+    relations = (
+        (("region", "district"), lambda region, district: check_district(district, region)),
+    )
+
     region = SelectField(_l("Region"), validators=[required()])
     district = StringField(
         _l("District or town"),
@@ -83,7 +93,7 @@ class TransferForm(PageForm):
         render_kw={"list": "districts"},
     )
     school = StringField(_l("School"), validators=[required(), at_most("school")])
-    effective_on = DateField(_l("Effective from"), validators=[required()])
+    effective_on = DateField(_l("Effective from"), validators=[required(), Rule(not_future)])
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -93,14 +103,18 @@ class TransferForm(PageForm):
 class DepartureForm(PageForm):
     """Record that a teacher left service."""
 
-    effective_on = DateField(_l("Left service on"), validators=[required()])
+    effective_on = DateField(_l("Left service on"), validators=[required(), Rule(not_future)])
     reason = StringField(_l("Reason"), validators=[required(), at_most("reason")])
 
 
 class CorrectionForm(PageForm):
     """Correct a teacher's details; blank fields stay as they are."""
 
-    pin = pin_field(_l("Corrected PIN"), validators=[optional()])
+    relations = (
+        (("region", "district"), lambda region, district: check_district(district, region)),
+    )
+
+    pin = pin_field(_l("Corrected PIN"), validators=[optional(), Rule(check_pin)])
     full_name = StringField(_l("Full name"), validators=[optional(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[optional()])
     district = StringField(
@@ -111,11 +125,11 @@ class CorrectionForm(PageForm):
     subject = StringField(_l("Subject"), validators=[optional(), at_most("subject")])
     position = StringField(_l("Position"), validators=[optional(), at_most("position")])
     school = StringField(_l("School"), validators=[optional(), at_most("school")])
-    service_start = DateField(_l("Began teaching on"), validators=[optional()])
+    service_start = DateField(_l("Began teaching on"), validators=[optional(), Rule(not_future)])
     reason = StringField(
         _l("Reason for the correction"), validators=[optional(), at_most("reason")]
     )
-    effective_on = DateField(_l("Correction decided on"), validators=[optional()])
+    effective_on = DateField(_l("Correction decided on"), validators=[optional(), Rule(not_future)])
 
     CHANGEABLE = (
         "pin",
@@ -143,7 +157,7 @@ class ProviderForm(PageForm):
 
     code = StringField(
         _l("Code"),
-        validators=[required(), at_most("code")],
+        validators=[required(), at_most("code"), Rule(check_code)],
         description=_l("A short unique code, e.g. KAE or OSH-OI."),
     )
     name = StringField(_l("Name"), validators=[required(), at_most("name")])

@@ -19,8 +19,10 @@ from wtforms import (
 from wtforms.validators import NumberRange
 
 from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
+from registry.domain.programme import check_period
 from registry.domain.search import MAX_QUERY
-from web.pages.forms_base import PageForm, at_most, optional, options, required
+from registry.domain.values import check_certificate_number, check_code, check_course, check_pin
+from web.pages.forms_base import PageForm, Rule, at_most, not_future, optional, options, required
 from web.pages.forms_people import teacher_picker
 from web.pages.labels import choices
 
@@ -30,7 +32,7 @@ NUMBER_HINT = _l("Letters, digits, “/”, “.”, “_” or “-”; unique 
 def number_field(text: Any = None) -> StringField:
     return StringField(
         text or _l("Certificate number"),
-        validators=[required(), at_most("number")],
+        validators=[required(), at_most("number"), Rule(check_certificate_number)],
         description=NUMBER_HINT,
         render_kw={"autocomplete": "off"},
     )
@@ -43,8 +45,15 @@ def between(low: int, high: int) -> NumberRange:
 class ProgrammeForm(PageForm):
     """Register a programme of a provider."""
 
+    relations = (
+        (("form", "hours", "assessment"), check_course),
+        (("starts_on", "ends_on"), check_period),
+    )
+
     provider_code = SelectField(_l("Provider"), validators=[required()])
-    code = StringField(_l("Programme code"), validators=[required(), at_most("code")])
+    code = StringField(
+        _l("Programme code"), validators=[required(), at_most("code"), Rule(check_code)]
+    )
     title = StringField(_l("Title"), validators=[required(), at_most("title")])
     form = SelectField(_l("Form"), validators=[required()])
     mode = SelectField(_l("Mode of study"), validators=[required()])
@@ -81,7 +90,7 @@ class EnrolmentForm(PageForm):
     """Enrol a teacher in a programme: the PIN box suggests teachers by name, and a search
     box narrows the programme list (typeahead with JavaScript, a Find button without)."""
 
-    pin = teacher_picker(_l("Teacher's PIN"), validators=[required()])
+    pin = teacher_picker(_l("Teacher's PIN"), validators=[required(), Rule(check_pin)])
     programme_q = StringField(
         _l("Find a programme"),
         validators=[optional(), at_most(MAX_QUERY)],
@@ -115,13 +124,13 @@ class AssessmentForm(PageForm):
     score = DecimalField(
         _l("Score (0–100, optional)"), places=None, validators=[optional(), between(0, 100)]
     )
-    assessed_on = DateField(_l("Assessed on"), validators=[required()])
+    assessed_on = DateField(_l("Assessed on"), validators=[required(), Rule(not_future)])
 
 
 class WithdrawalForm(PageForm):
     """Withdraw a teacher from a programme."""
 
-    effective_on = DateField(_l("Withdrawn on"), validators=[required()])
+    effective_on = DateField(_l("Withdrawn on"), validators=[required(), Rule(not_future)])
     reason = StringField(_l("Reason"), validators=[required(), at_most("reason")])
 
 
@@ -129,19 +138,21 @@ class CertificateForm(PageForm):
     """Issue a certificate (or a duplicate) under a new number."""
 
     number = number_field()
-    issued_on = DateField(_l("Issued on"), validators=[required()])
+    issued_on = DateField(_l("Issued on"), validators=[required(), Rule(not_future)])
 
 
 class LegacyCertificateForm(PageForm):
     """Record a paper certificate issued before the registry existed."""
 
-    pin = teacher_picker(_l("Teacher's PIN"), validators=[required()])
+    relations = (((("form", "hours"), lambda form, hours: check_course(form, hours, None))),)
+
+    pin = teacher_picker(_l("Teacher's PIN"), validators=[required(), Rule(check_pin)])
     number = number_field()
     provider_code = SelectField(_l("Provider"), validators=[required()])
     title = StringField(_l("Programme title"), validators=[required(), at_most("title")])
     form = SelectField(_l("Form"), validators=[required()])
     hours = IntegerField(_l("Academic hours"), validators=[required(), between(1, 2000)])
-    issued_on = DateField(_l("Issued on"), validators=[required()])
+    issued_on = DateField(_l("Issued on"), validators=[required(), Rule(not_future)])
 
     def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 
 from web.pages import access, charts
@@ -103,10 +103,23 @@ def activity():
     args = QueryArgs()
     end = args.date("to", today())
     start = args.date("from", date(end.year - 1, end.month, 1))
-    if start > end:
-        args.errors.append(_("The start of the period is after its end."))
-        start = date(end.year - 1, end.month, 1)
     group_by = args.choice("group_by", ACTIVITY_GROUPS, "region")
+    if start > end:
+        # Said, with the swapped period one click away; never quietly another period.
+        return render_template(
+            "statistics/activity.html",
+            reversed_range=True,
+            start=start,
+            end=end,
+            group_by=group_by,
+            groups=ACTIVITY_GROUPS,
+            errors=args.errors,
+            swapped=url_for(
+                "statistics_pages.activity",
+                group_by=group_by,
+                **{"from": end.isoformat(), "to": start.isoformat()},
+            ),
+        ), 400
     queries, actor = services().queries, access.current_actor()
     rows = queries.activity_statistics(start, end, group_by, actor=actor)
     forms = queries.activity_statistics(start, end, "form", actor=actor)
