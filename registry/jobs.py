@@ -47,8 +47,9 @@ ERROR_CHARS = 500
 
 _COLUMNS = (
     "id, kind, started_by, state, total, done, result, error, holder, started_at, "
-    "heartbeat_at, finished_at"
+    "heartbeat_at, finished_at, label"
 )
+LABEL_CHARS = 200
 
 
 def _now() -> datetime:
@@ -79,6 +80,7 @@ class Job:
     started_at: datetime
     heartbeat_at: datetime
     finished_at: datetime | None
+    label: str | None = None  # what it works on, for people (an import's file name)
 
     @property
     def running(self) -> bool:
@@ -97,6 +99,7 @@ class Job:
         return {
             "id": self.id,
             "kind": self.kind,
+            "label": self.label,
             "started_by": self.started_by,
             "state": self.state,
             "total": self.total,
@@ -179,12 +182,14 @@ class Jobs:
         started_by: str | None = None,
         total: int | None = None,
         exclusive: bool = False,
+        label: str | None = None,
     ) -> Job:
         """Record a job and run `work(progress)` in a thread; returns the job as started.
 
         `work` returns the result summary (JSON-able) or raises (the job fails with the
         error's message). With `exclusive`, a job of the same kind already running, in
-        any process, is returned instead of starting a second one.
+        any process, is returned instead of starting a second one. `label` says what it
+        works on (at most 200 characters are kept).
         """
         self._ensure_table()
         self._settle_abandoned()
@@ -192,13 +197,14 @@ class Jobs:
         now = _text(_now())
         with self.db.transaction() as cur:
             cur.execute(
-                f"INSERT INTO {JOBS_TABLE} (id, kind, started_by, state, exclusive_kind, total, "
-                "done, holder, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
+                f"INSERT INTO {JOBS_TABLE} (id, kind, started_by, label, state, exclusive_kind, "
+                "total, done, holder, started_at, heartbeat_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     job_id,
                     kind,
                     started_by,
+                    label[:LABEL_CHARS] if label else None,
                     RUNNING,
                     kind if exclusive else None,
                     total,
@@ -212,7 +218,9 @@ class Jobs:
             running = self.running(kind)
             if running is not None:
                 return running
-            return self.start(kind, work, started_by=started_by, total=total, exclusive=exclusive)
+            return self.start(
+                kind, work, started_by=started_by, total=total, exclusive=exclusive, label=label
+            )
         progress = Progress(total)
         thread = threading.Thread(
             target=self._run, args=(job_id, work, progress), name=f"job-{kind}", daemon=True
@@ -323,14 +331,21 @@ class Jobs:
         row = self.db.query_one(f"SELECT {_COLUMNS} FROM {JOBS_TABLE} WHERE id = ?", (job_id,))
         return self._job(row) if row else None
 
-    def recent(self, kind: str | None = None, limit: int = 10) -> list[Job]:
-        """The latest jobs (of a kind), newest first."""
+    def recent(
+        self, kind: str | None = None, limit: int = 10, *, started_by: str | None = None
+    ) -> list[Job]:
+        """The latest jobs (of a kind, started by an account), newest first."""
         if not self._table_exists():
             return []
-        where, params = ("WHERE kind = ? ", (kind, limit)) if kind else ("", (limit,))
+        conditions, params = [], []
+        for column, value in (("started_by", started_by), ("kind", kind)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         rows = self.db.query(
             f"SELECT {_COLUMNS} FROM {JOBS_TABLE} {where}ORDER BY started_at DESC LIMIT ?",
-            params,
+            [*params, limit],
         )
         return [self._job(row) for row in rows]
 
@@ -349,8 +364,8 @@ class Jobs:
         return None
 
     def _table_exists(self) -> bool:
-        if not self._ready:
-            self._ready = self.db.table_exists(JOBS_TABLE)
+        if not self._ready and self.db.table_exists(JOBS_TABLE):
+            self._ensure_table()  # one made before a column was added gets it first
         return self._ready
 
     def _job(self, row: tuple) -> Job:
@@ -374,6 +389,7 @@ class Jobs:
             started_at=started,
             heartbeat_at=heartbeat,
             finished_at=finished,
+            label=row[12],
         )
 
     def _stale(self, heartbeat: datetime) -> bool:

@@ -1,22 +1,24 @@
 """Bulk CSV imports (`registry import FILE`, `POST /imports`).
 
 `import_csv(registry, actor, source)` reads the file (refusing it whole if it is not
-UTF-8 CSV with a known header), records the rows a batch at a time (many rows per
-transaction), and returns an `ImportReport` with every row's outcome. A bad row is
-reported and changes nothing; good rows are recorded; a row recorded before is reported
-as already recorded; the ledger seals what was recorded before the import returns. If a batch cannot be saved (another writer got there first), its
-rows are recorded one at a time, so one conflict never loses the other rows.
+CSV or .xlsx with a known header), records the rows a batch at a time (many rows per
+transaction: `record_file`, which tells a progress callback after each batch), and
+returns an `ImportReport` with every row's outcome. A bad row is reported and changes
+nothing; good rows are recorded; a row recorded before is reported as already recorded;
+the ledger seals what was recorded before the import returns. If a batch cannot be saved
+(another writer got there first), its rows are recorded one at a time, so one conflict
+never loses the other rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError
 
 from registry.commands.base import Actor
-from registry.imports.reading import ImportFileError, Row, read
+from registry.imports.reading import ImportFile, ImportFileError, Row, read
 from registry.imports.recording import RowRecorder
 from registry.imports.report import REJECTED, ImportReport, RowOutcome
 from registry.ledger import sealing
@@ -24,9 +26,19 @@ from registry.ledger import sealing
 if TYPE_CHECKING:
     from registry.application import Registry
 
-__all__ = ["ImportFileError", "ImportReport", "RowOutcome", "import_csv"]
+__all__ = [
+    "ImportFile",
+    "ImportFileError",
+    "ImportReport",
+    "OnProgress",
+    "RowOutcome",
+    "import_csv",
+    "read",
+    "record_file",
+]
 
 ATTEMPTS_ALONE = 3
+OnProgress = Callable[[int, int], object]  # (rows done, rows in the file)
 
 
 def import_csv(
@@ -37,25 +49,59 @@ def import_csv(
     batch_size: int = 500,
     progress: bool = False,
     encoding: str = "auto",
+    on_progress: OnProgress | None = None,
 ) -> ImportReport:
     """Import a file (CSV in UTF-8 or Windows-1251, or .xlsx) of legacy certificates or
     programme results; the row-level report.
 
     Raises `ImportFileError` (and records nothing) for a file that cannot be read in
-    `encoding` (auto: detected), is empty, or has an unknown header.
+    `encoding` (auto: detected), is empty, or has an unknown header. `progress` shows a
+    bar on the terminal; `on_progress(done, total)` hears of each batch of rows done.
     """
     actor.require("import_records")
-    parsed = read(source, encoding)
+    return record_file(
+        registry,
+        actor,
+        read(source, encoding),
+        batch_size=batch_size,
+        progress=progress,
+        on_progress=on_progress,
+    )
+
+
+def record_file(
+    registry: Registry,
+    actor: Actor,
+    parsed: ImportFile,
+    *,
+    batch_size: int = 500,
+    progress: bool = False,
+    on_progress: OnProgress | None = None,
+) -> ImportReport:
+    """Record the rows of a file already read (`registry.imports.reading.read`), a batch
+    at a time, telling `on_progress(done, total)` after each batch (and at the start);
+    the row-level report. A callback that raises stops the import after the batch it
+    heard of: what was recorded stays recorded (and sealed), and importing the file
+    again records the rest."""
+    actor.require("import_records")
     report = ImportReport(kind=parsed.kind)
     recorder = RowRecorder(registry, actor, parsed.kind)
-    bar = _bar(len(parsed.rows)) if progress else None
+    total = len(parsed.rows)
+    listeners = [on_progress] if on_progress is not None else []
+    bar = _bar(total) if progress else None
+    if bar is not None:
+        listeners.append(lambda done, _total: bar.update(done - bar.n))
+    done = 0
     try:
+        for listener in listeners:
+            listener(0, total)
         with sealing(registry):  # the log is left sealed, as a follower leaves it
             for chunk in _chunks(parsed.rows, max(1, batch_size)):
                 outcomes = _record_batch(registry, actor, recorder, chunk, report)
                 report.rows += outcomes
-                if bar is not None:
-                    bar.update(len(chunk))
+                done += len(chunk)
+                for listener in listeners:
+                    listener(done, total)
     finally:
         if bar is not None:
             bar.close()

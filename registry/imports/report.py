@@ -8,6 +8,7 @@ from typing import Any
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
 REJECTED = "rejected"
+PROBLEMS_KEPT = 1000  # rows not recorded that a kept summary lists (the counts cover all)
 
 
 @dataclass
@@ -102,4 +103,18 @@ class ImportReport:
             "position": self.position,
             "errors": [row.to_dict() for row in self.rows if row.status == REJECTED],
             "lines": [row.to_dict() for row in self.rows],
+        }
+
+    def to_summary(self, problems: int = PROBLEMS_KEPT) -> dict[str, Any]:
+        """The counts and the first `problems` rows not recorded: what is kept of an
+        import run in the background, bounded whatever the file's size."""
+        rejected = [row for row in self.rows if row.status == REJECTED]
+        return {
+            "kind": self.kind,
+            "rows": len(self.rows),
+            "recorded": self.recorded,
+            "skipped": self.already_recorded,
+            "failed": len(rejected),
+            "position": self.position,
+            "errors": [row.to_dict() for row in rejected[:problems]],
         }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from registry.settings import Settings
 from registry.storage import locks
-from registry.storage.database import Database
+from registry.storage.database import Cursor, Database
 from registry.storage.engines import open_database
 
 # Idempotency-Keys whose command is running (registry.commands.claims): a row per request,
@@ -31,13 +31,15 @@ CREATE {unlogged}TABLE IF NOT EXISTS {table} (
 
 # Background work of the server processes (registry.jobs): operational state, not events,
 # kept here so that every worker sees a job and it survives a page reload. Times are
-# ISO 8601 UTC text; at most one job per `exclusive_kind` runs at a time.
+# ISO 8601 UTC text; at most one job per `exclusive_kind` runs at a time. `label` says
+# what a job works on for the people who come back to it (an import's file name).
 JOBS_TABLE = "background_jobs"
 _JOBS_DDL = (
     """CREATE TABLE IF NOT EXISTS {table} (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
   started_by TEXT,
+  label TEXT,
   state TEXT NOT NULL,
   exclusive_kind TEXT,
   total BIGINT,
@@ -52,7 +54,10 @@ _JOBS_DDL = (
     "CREATE UNIQUE INDEX IF NOT EXISTS {table}_one_running ON {table} (exclusive_kind) "
     "WHERE state = 'running'",
     "CREATE INDEX IF NOT EXISTS {table}_by_kind ON {table} (kind, started_at)",
+    "CREATE INDEX IF NOT EXISTS {table}_by_starter ON {table} (started_by, kind, started_at)",
 )
+# Columns added after the table was first created: (column, statement adding it).
+_JOBS_UPGRADES = (("label", "ALTER TABLE {table} ADD COLUMN label TEXT"),)
 
 _SQLITE_EVENT_GUARDS = """
 CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
@@ -120,20 +125,35 @@ def jobs_ddl() -> list[str]:
 
 
 def create_jobs_table(db: Database) -> None:
-    """Create the jobs table (idempotent; `registry init` holds the INIT lock)."""
+    """Create the jobs table, or add the columns it lacks (idempotent; `registry init`
+    holds the INIT lock)."""
     with db.transaction() as cur:
-        for statement in jobs_ddl():
-            cur.execute(statement)
+        _create_jobs_table(db, cur)
+
+
+def _create_jobs_table(db: Database, cur: Cursor) -> None:
+    present = db.columns(JOBS_TABLE, cur)
+    for column, statement in _JOBS_UPGRADES:
+        if present and column not in present:
+            cur.execute(statement.format(table=JOBS_TABLE))
+    for statement in jobs_ddl():
+        cur.execute(statement)
+
+
+def jobs_table_current(db: Database) -> bool:
+    """Whether the jobs table exists with every column of this version."""
+    present = db.columns(JOBS_TABLE)
+    return bool(present) and all(column in present for column, _ in _JOBS_UPGRADES)
 
 
 def ensure_jobs_table(db: Database) -> None:
-    """Create the jobs table when missing (databases initialised before it existed)."""
-    if db.table_exists(JOBS_TABLE):
+    """Create the jobs table, or add the columns it lacks, when it is not current
+    (databases initialised before it or they existed)."""
+    if jobs_table_current(db):
         return
     with db.transaction() as cur:
         cur.lock(locks.INIT)
-        for statement in jobs_ddl():
-            cur.execute(statement)
+        _create_jobs_table(db, cur)
 
 
 def checkpoint_guards(db: Database) -> list[str]:

@@ -320,3 +320,16 @@ def page(chromium, live_site):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def no_script_page(chromium, live_site):
+    """A tab without JavaScript, as some people's machines have it: the pages must work
+    without it."""
+    context = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}, base_url=live_site[0]
+    )
+    context.set_default_timeout(15000)
+    tab = context.new_page()
+    yield tab
+    context.close()

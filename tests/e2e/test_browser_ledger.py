@@ -16,18 +16,6 @@ from web.pages.ledger import VERIFY_KIND
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def no_script_page(chromium, live_site):
-    """A tab without JavaScript: the pages must work without it."""
-    context = chromium.new_context(
-        java_script_enabled=False, viewport={"width": 1280, "height": 900}, base_url=live_site[0]
-    )
-    context.set_default_timeout(15000)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
 def test_an_auditor_verifies_the_ledger_now_and_sees_the_result_recorded(no_script_page, live_site):
     page = no_script_page
     registry = live_site[1].registry

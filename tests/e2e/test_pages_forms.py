@@ -4,7 +4,6 @@ gets a clear error on the right field and records nothing."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from tests.e2e.conftest import PIN
 
@@ -415,30 +414,6 @@ def test_an_upload_that_is_not_utf8_is_refused(as_role, last_position):
     assert response.status_code == 400
     assert "not UTF-8" in errors_of(response)
     assert last_position() == before
-
-
-def test_an_upload_reports_each_bad_row_and_records_the_good_ones(as_role):
-    import io
-
-    browser = as_role("registrar")
-    text = (
-        "pin,number,provider_code,title,form,hours,issued_on\n"
-        f"{PIN},IMP-2017-1,KAE,Методика,seminar,12,2017-05-05\n"
-        f"{PIN},IMP-2017-2,KAE,Методика,seminar,12,2999-05-05\n"
-    )
-    response = browser.client.post(
-        "/imports/?lang=en",
-        data={
-            "csrf_token": browser.csrf("/imports/"),
-            "file": (io.BytesIO(text.encode()), "certificates.csv"),
-        },
-        content_type="multipart/form-data",
-    )
-    page = errors_of(response)
-    assert response.status_code == 200 and "Import report" in page
-    assert re.search(r'<td class="num">3</td>', page)  # the bad row's line number
-    assert "IMP-2017-1" in browser.text(f"/teachers/{PIN}")
-    assert date(2017, 5, 5)
 
 
 def test_every_problem_shows_after_one_submission_in_a_linked_summary(as_role, last_position):

@@ -456,3 +456,51 @@ def test_when_a_batch_cannot_be_saved_its_rows_are_recorded_one_by_one(registry_
         True,
     ]
     assert report.position == registry.max_position()
+
+
+def test_the_importer_tells_its_progress_after_each_batch_of_rows(registry_with_teachers):
+    heard: list[tuple[int, int]] = []
+    text = LEGACY_HEADER + "".join(
+        f"{PIN},STEP-{n},KAE,Методика,seminar,6,2016-02-02\n" for n in range(1, 8)
+    )
+
+    report = import_csv(
+        registry_with_teachers, ADMIN, text, batch_size=3, on_progress=lambda *p: heard.append(p)
+    )
+
+    assert report.recorded == 7
+    assert heard == [(0, 7), (3, 7), (6, 7), (7, 7)]
+
+
+def test_an_import_stopped_by_its_listener_keeps_the_batches_done_and_a_rerun_ends_it(
+    registry_with_teachers,
+):
+    registry = registry_with_teachers
+    text = LEGACY_HEADER + "".join(
+        f"{PIN},HALT-{n},KAE,Методика,seminar,6,2016-02-02\n" for n in range(1, 6)
+    )
+
+    def stop_after_two(done, total):
+        if done >= 2:
+            raise RuntimeError("the server is stopping")
+
+    with pytest.raises(RuntimeError):
+        import_csv(registry, ADMIN, text, batch_size=2, on_progress=stop_after_two)
+
+    assert certificate(registry, "HALT-2") is not None and certificate(registry, "HALT-3") is None
+    again = import_csv(registry, ADMIN, text, batch_size=2)
+    assert (again.recorded, again.already_recorded) == (3, 2)
+
+
+def test_the_kept_summary_of_a_report_lists_the_first_rows_not_recorded_and_counts_all(
+    registry_with_teachers,
+):
+    text = (
+        LEGACY_HEADER + f"{PIN},SHORT\n" * 5 + f"{PIN},KEPT-1,KAE,Методика,seminar,6,2016-02-02\n"
+    )
+
+    summary = import_csv(registry_with_teachers, ADMIN, text).to_summary(problems=3)
+
+    assert (summary["rows"], summary["recorded"], summary["failed"]) == (6, 1, 5)
+    assert [e["line"] for e in summary["errors"]] == [2, 3, 4]
+    assert "lines" not in summary  # every row's outcome is the synchronous answer's only

@@ -168,3 +168,39 @@ def test_a_job_whose_process_died_is_shown_as_abandoned_and_no_longer_holds_its_
         SUCCEEDED
     )
     assert Jobs(registry.db, stale_after_s=60).get(job_id).state == ABANDONED  # recorded so
+
+
+def test_a_jobs_label_and_starter_are_kept_and_the_starters_jobs_are_listed(registry):
+    jobs = Jobs(registry.db)
+    mine = jobs.start("import", lambda progress: {"rows": 1}, started_by="ana", label="a.csv")
+    theirs = jobs.start("import", lambda progress: {"rows": 2}, started_by="bek", label="b.csv")
+    other_kind = jobs.start("export", lambda progress: None, started_by="ana")
+    long = jobs.start("import", lambda progress: None, started_by="ana", label="x" * 500)
+    for job in (mine, theirs, other_kind, long):
+        eventually(lambda job=job: jobs.get(job.id), lambda j: j.state != RUNNING)
+
+    listed = jobs.recent("import", started_by="ana")
+
+    assert [j.id for j in listed] == [long.id, mine.id]
+    assert listed[1].label == "a.csv" and listed[1].result == {"rows": 1}
+    assert listed[0].label == "x" * 200  # kept bounded
+    assert {j.id for j in jobs.recent(started_by="ana")} == {mine.id, other_kind.id, long.id}
+
+
+def test_a_jobs_table_made_before_the_label_column_gets_it_on_first_use(registry):
+    from registry.storage.schema import JOBS_TABLE
+
+    with registry.db.transaction() as cur:
+        cur.execute(f"DROP TABLE {JOBS_TABLE}")
+        cur.execute(
+            f"CREATE TABLE {JOBS_TABLE} (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+            "started_by TEXT, state TEXT NOT NULL, exclusive_kind TEXT, total BIGINT, "
+            "done BIGINT NOT NULL, result TEXT, error TEXT, holder TEXT NOT NULL, "
+            "started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, finished_at TEXT)"
+        )
+
+    assert Jobs(registry.db).recent() == []  # a reader adds the column first
+    started = Jobs(registry.db).start("import", lambda progress: None, label="old.csv")
+    assert eventually(lambda: Jobs(registry.db).get(started.id), lambda j: j.label).label == (
+        "old.csv"
+    )

@@ -27,6 +27,7 @@ class JobKind:
     result_template: str  # the template showing a finished job's result
     back: Callable[[], str]  # the address of the page the job was started from
     own_only: bool = False  # only the account that started it may see it
+    label_title: Any = None  # what a job's label is, shown before it ("File")
 
 
 KINDS: dict[str, JobKind] = {}
