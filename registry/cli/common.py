@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -36,17 +37,19 @@ def cli(ctx: click.Context, database_url: str | None, read_database_url: str | N
     ctx.obj["read_database_url"] = read_database_url
 
 
-def settings_from(ctx: click.Context) -> Settings:
+def settings_from(ctx: click.Context, *, primary_only: bool = False) -> Settings:
     """The settings for this invocation (the --database and --read-database options win
-    over the environment)."""
+    over the environment). `primary_only`: without the read database, for the commands
+    that only write the primary's views (the follower must not stop with a standby)."""
     given = ctx.find_root().obj
     try:
-        return Settings.from_env(
+        settings = Settings.from_env(
             database_url=given.get("database_url"),
             read_database_url=given.get("read_database_url"),
         )
     except RegistryError as error:
         raise click.UsageError(error.message) from None
+    return replace(settings, read_database_url="") if primary_only else settings
 
 
 def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -119,9 +119,10 @@ def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int, process
     """Empty the views (all, or those named) and apply the whole log again.
 
     The views are empty until their rebuild reaches them; reads meanwhile see partial
-    views (a rebuild is maintenance: run it before opening the doors).
+    views (a rebuild is maintenance: run it before opening the doors). Like `run`, it
+    writes on the primary and does not open a read database.
     """
-    app = open_registry(settings_from(ctx))
+    app = open_registry(settings_from(ctx, primary_only=True))
     try:
         worker = open_worker(app, _names(names))
         head = worker.head()
@@ -168,9 +169,11 @@ def run(ctx: click.Context, names: tuple[str, ...], poll_interval: float, batch_
 
     On PostgreSQL the process follows LISTEN/NOTIFY, reconnects after a lost connection
     and catches up; of several processes one leads and the others stand by. On SQLite it
-    polls. Either way an event is applied to a view exactly once.
+    polls. Either way an event is applied to a view exactly once. It writes the primary's
+    views only, so a read database (--read-database) is not opened: a standby's outage
+    never stops it.
     """
-    app = open_registry(settings_from(ctx))
+    app = open_registry(settings_from(ctx, primary_only=True))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

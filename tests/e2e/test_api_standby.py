@@ -218,3 +218,36 @@ def test_registry_serve_reads_its_own_writes_from_the_standby(tmp_path, postgres
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
+
+
+def test_the_follower_keeps_the_primarys_views_current_whatever_the_read_database(
+    tmp_path, postgres_url
+):
+    from registry.application import Registry
+    from registry.queries import Queries
+    from tests.builders import ADMIN, teacher
+
+    assert registry(tmp_path, "--database", postgres_url, "init").returncode == 0
+    env = clean_env(
+        tmp_path,
+        REGISTRY_DATABASE_URL=postgres_url,
+        REGISTRY_READ_DATABASE_URL="postgresql://postgres@127.0.0.1:1/registry",
+        REGISTRY_SECRET_KEY="s",
+    )
+    follower = subprocess.Popen(
+        [str(BIN / "registry"), "projections", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    app = Registry(make_settings(postgres_url, tmp_path))
+    try:
+        position = app.register_teacher(ADMIN, teacher()).position
+        Queries(app).wait_for(position, timeout=30)  # applied by the follower process
+        assert follower.poll() is None
+    finally:
+        app.close()
+        follower.send_signal(signal.SIGTERM)
+        follower.wait(timeout=20)
