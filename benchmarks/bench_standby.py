@@ -216,6 +216,7 @@ def main() -> None:
             open_worker(apps["primary"]).catch_up()
             apps["primary"].db.analyze()
             wait_replayed(apps["standby"])
+            Queries(apps["standby"]).wait_for(apps["primary"].max_position(), timeout=600)
             print(f"views built and replayed in {time.perf_counter() - started:.1f} s; {load()}")
             bench_reads(apps, args.lookups, args.dates)
             bench_lag(apps, url, workdir, args.writes)

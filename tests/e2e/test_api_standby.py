@@ -13,6 +13,7 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from registry.settings import DatabaseURL
 from tests.conftest import make_settings
 from tests.e2e.api_support import *
 from tests.e2e.api_support import TEACHER, build_app
@@ -38,8 +39,9 @@ def api_app(settings):
     app.extensions["registry"].close()
 
 
-def test_a_client_reads_its_own_write_from_the_standby(callers, api_app):
-    assert api_app.extensions["registry"].registry.read_db.url.port == 5433
+def test_a_client_reads_its_own_write_from_the_standby(callers, api_app, standby_url):
+    read_db = api_app.extensions["registry"].registry.read_db
+    assert read_db.url.port == DatabaseURL.parse(standby_url).port
     admin = callers["admin"]
     written = admin.post("/teachers", json=TEACHER)
     assert written.status_code == 201
