@@ -121,3 +121,19 @@ def test_the_command_line_names_what_is_wrong_with_a_file_without_a_traceback(
         json.loads(issued.stdout)["proof"]["verificationMethod"]
         != credential["proof"]["verificationMethod"]
     )
+
+
+def test_the_api_refuses_a_huge_or_shapeless_verification_request_clearly(callers):
+    public = callers["public"]
+    huge = public.client.post(
+        "/api/v1/credentials/verification",
+        data=b'{"credential": {"x": "' + b"a" * (50 << 20) + b'"}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert huge.status_code == 400 and huge.get_json()["error"]["code"] == "body_too_large"
+    for body in ({}, {"credential": "text"}, {"credential": {}, "extra": 1}):
+        answer = public.post("/credentials/verification", json=body)
+        assert answer.status_code == 400, (body, answer.get_json())
+    empty = public.post("/credentials/verification", json={"credential": {}}).get_json()
+    assert (empty["valid"], empty["failed_check"]) == (False, "context")
+    assert callers["admin"].get("/certificates/NOPE-1/credential").status_code == 404
