@@ -96,7 +96,9 @@ def test_the_command_line_names_what_is_wrong_with_a_file_without_a_traceback(
     at = admin.post("/certificates/legacy", json=PAPER).headers["X-Registry-Position"]
     credential = admin.get(f"/certificates/OLD-0/credential?min_position={at}").get_json()
     tampered = tmp_path / "tampered.json"
-    tampered.write_text(json.dumps(credential).replace('"hours"', '"hours"').replace("36", "63"))
+    changed = json.loads(json.dumps(credential))
+    changed["credentialSubject"]["achievement"]["academicHours"] = 63
+    tampered.write_text(json.dumps(changed))
     garbage = tmp_path / "garbage.json"
     garbage.write_bytes(b"\x00\xff not json")
     huge = tmp_path / "huge.json"
