@@ -106,7 +106,7 @@ def init_app(app: Flask) -> None:
 def open_in_worker(worker) -> None:
     """gunicorn's post_worker_init: open the worker's registry and start its follower now,
     so the views catch up at start rather than on the first request, and compute the
-    public tables (`Queries.warm`). A failure (the database not answering yet) is
+    public tables once they have (`Queries.warm`, in the background). A failure (the database not answering yet) is
     logged; the first request tries again."""
     app = getattr(worker, "wsgi", None)
     found = getattr(app, "extensions", {}).get("registry") if app is not None else None
@@ -122,9 +122,15 @@ def open_in_worker(worker) -> None:
             "could not open the registry as the worker started; the first request will try again"
         )
         return
+    threading.Thread(target=_warm, args=(found,), name="warm-answers", daemon=True).start()
+
+
+def _warm(found: Services) -> None:
+    """Compute the public tables once the views have caught up (in the background: the
+    worker serves meanwhile, and a reader who comes first computes them instead)."""
     try:
         found.queries.warm()
-    except Exception:  # the first reader computes them instead
+    except Exception:
         log.warning("could not compute the public tables as the worker started", exc_info=True)
 
 

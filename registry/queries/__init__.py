@@ -367,11 +367,21 @@ class Queries:
         self._check(actor, "read_statistics")
         return self._statistics.activity(date_from, date_to, group_by)
 
-    def warm(self) -> None:
-        """Compute today's public tables now (a server worker's start), so the first
-        readers of the open data do not all wait for a computation of their own."""
+    def warm(self, timeout: float = 60.0) -> bool:
+        """Compute today's public tables (a server worker's start), so the first readers
+        of the open data do not all wait for a computation of their own.
+
+        First waits (at most `timeout`) for the views to reach the log's head as it is
+        now: a table computed while a follower still catches up on what was written
+        while the server was down would be served, stale, to the first readers. Gives
+        up (False) rather than compute from views still behind."""
+        try:
+            self._wait(self.app.max_position() or 0, timeout)
+        except TimeoutError:
+            return False
         for group_by in OPEN_DATA_GROUPS:
             self._statistics.open_data(None, group_by)
+        return True
 
     def open_data(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
         """group_by in region|district: [{group, total, compliant, due_soon, grace, overdue,
