@@ -9,8 +9,15 @@ fails when the library's behaviour differs.
 """
 
 from registry.storage.database import Cursor, Database
-from registry.storage.engines import open_database
+from registry.storage.engines import memory_database, open_database
 from registry.storage.errors import DatabaseUnavailableError
 from registry.storage.standby import NotAStandbyError
 
-__all__ = ["Cursor", "Database", "DatabaseUnavailableError", "NotAStandbyError", "open_database"]
+__all__ = [
+    "Cursor",
+    "Database",
+    "DatabaseUnavailableError",
+    "NotAStandbyError",
+    "memory_database",
+    "open_database",
+]

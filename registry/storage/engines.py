@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from registry.settings import DatabaseURL
 from registry.storage.database import Database
 from registry.storage.postgres import PostgresDatabase
-from registry.storage.sqlite import SqliteDatabase
+from registry.storage.sqlite import MemoryDatabase, SqliteDatabase
 
 
 def engine(url: DatabaseURL) -> type[Database]:
@@ -31,3 +33,9 @@ def holds_tables(url: DatabaseURL) -> bool:
         return bool(db.table_names())
     finally:
         db.close()
+
+
+def memory_database(template: Sequence[str] = (), *, app_name: str = "Registry") -> Database:
+    """A private database in memory whose tables `template` creates (SQLite, whatever the
+    registry's engine): for a short task of one thread, closed when done."""
+    return MemoryDatabase(template, app_name=app_name)

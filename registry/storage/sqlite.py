@@ -251,3 +251,66 @@ class SqliteDatabase(Database):
 def _fts(table: Table, column: str) -> str:
     """The FTS5 table indexing a searchable column."""
     return f"{table.name}_{column}_fts"
+
+
+class MemoryDatabase(SqliteDatabase):
+    """A private SQLite database in this process's memory, for one short task (a teacher's
+    part of the log replayed for an "as known at" read): one connection, usable from the
+    thread that uses it, gone when closed.
+
+    Its tables are made from `template` (statements run once per process and copied as
+    bytes after that: `serialize`/`deserialize`), so a new one costs microseconds."""
+
+    _templates: dict[tuple[str, ...], bytes] = {}
+    _templates_lock = threading.Lock()
+
+    def __init__(self, template: Sequence[str] = (), *, app_name: str = "Registry"):
+        Database.__init__(self, DatabaseURL(backend="sqlite", path=":memory:"), app_name=app_name)
+        self._local = threading.local()
+        self._all = []
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self._conn.create_function("similarity", 2, similarity, deterministic=True)
+        self._in_transaction = False
+        key = tuple(template)
+        image = self._templates.get(key)
+        if image is None and key:
+            for statement in key:
+                self._conn.execute(statement)
+            with self._templates_lock:
+                self._templates[key] = self._conn.serialize()
+        elif image is not None:
+            self._conn.deserialize(image)
+
+    def _connect(self) -> sqlite3.Connection:
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One write transaction (nobody else writes here: it only makes a batch atomic)."""
+        self._conn.execute("BEGIN")
+        self._in_transaction = True
+        try:
+            yield Cursor(self, self._conn.cursor())
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_transaction = False
+        self._conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self, snapshot: bool = False) -> Iterator[Cursor]:
+        """A cursor; inside a transaction of this database, that transaction's (a view's
+        handler may ask the catalogue while its batch is being written)."""
+        if self._in_transaction:
+            yield Cursor(self, self._conn.cursor())
+            return
+        with super().reading(snapshot) as cur:
+            yield cur
+
+    def release_thread(self) -> None:
+        """Nothing to release: the one connection lives until `close`."""
+
+    def close(self) -> None:
+        self._conn.close()
