@@ -40,7 +40,8 @@ TEACHERS = Table(
         ("search_key", "TEXT"),
     ),
     key=("id",),
-    indexes=(("full_name", "id"), ("region", "full_name", "id")),
+    # registered_at: the earliest registration bounds "as known at" (registry.queries.known).
+    indexes=(("full_name", "id"), ("region", "full_name", "id"), ("registered_at",)),
     search=("search_key",),
 )
 

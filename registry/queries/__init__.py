@@ -15,29 +15,39 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from registry import access, ledger
 from registry.access import Actor
+from registry.domain import clock
 from registry.domain.account import Account
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.catalogue import view_names
 from registry.queries.audit import AuditQueries
 from registry.queries.cache import require_position
-from registry.queries.certificates import CertificateQueries
-from registry.queries.common import require_date, require_moment, require_page
+from registry.queries.certificates import CertificateQueries, certificate_rows
+from registry.queries.common import parse_known_at, require_date, require_moment, require_page
 from registry.queries.credentials import CredentialQueries
 from registry.queries.explain import ExplainQueries
+from registry.queries.known import (
+    TeacherSlice,
+    earliest_record,
+    teacher_of_certificate,
+    teacher_of_pin,
+)
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
 from registry.queries.statistics import OPEN_DATA_GROUPS, StatisticsQueries
-from registry.queries.teachers import TeacherQueries
+from registry.queries.teachers import TeacherQueries, check_pin_text
 from registry.storage.waiting import wait_for_position
 
 if TYPE_CHECKING:
     from registry.application import Registry
     from registry.storage import Database
+
+T = TypeVar("T")
 
 
 class TooManyWaitsError(TimeoutError):
@@ -50,7 +60,7 @@ class Queries:
 
     def __init__(self, app: Registry, *, max_waits: int | None = None):
         self.app = app
-        self._teachers = TeacherQueries(app)
+        self._teachers = TeacherQueries.of(app)
         # The views are read where `read_db` says (a hot standby, if the settings name
         # one); records and the event log from the primary (`records`, `EventLog`).
         self._certificates = CertificateQueries(app.read_db)
@@ -180,14 +190,95 @@ class Queries:
         """The account with this id, as its events stand (a session's), or None."""
         return self._records.account(account_id)
 
+    # -- as known at a moment ---------------------------------------------------------
+    def known_moment(self, value: Any, *, local_zone: tzinfo | None = None) -> datetime:
+        """`known_at` checked as every read takes it (`common.parse_known_at`), and within
+        the registry's life: not before its first record (nothing was known then), not in
+        the future (what will be known is not). Refusals are 422s naming known_at."""
+        moment = parse_known_at(value, local_zone=local_zone)
+        now = clock.now()
+        if moment > now:
+            raise RuleViolationError(
+                f"known_at {moment.isoformat()} is in the future (now is {now.isoformat()}): "
+                "the registry can answer only for what it has known.",
+                field="known_at",
+                code="known_at_in_future",
+            )
+        first = self.first_recorded_at()
+        if first is None or moment < first:
+            since = f" (made at {first.isoformat()})" if first else ""
+            raise RuleViolationError(
+                f"known_at {moment.isoformat()} is before the registry's first record{since}: "
+                "nothing was known then.",
+                field="known_at",
+                code="known_at_before_first_event",
+            )
+        return moment
+
+    def first_recorded_at(self) -> datetime | None:
+        """When the registry's first record was made (None while there is none): the
+        earliest registration of a teacher, provider or programme, or adoption of the
+        policy, whichever came first; before it every teacher read knows nothing."""
+        return earliest_record(self.app.read_db)
+
+    def _as_known(self, pin: str, known_at: Any, read: Callable[[TeacherSlice], T]) -> T:
+        """A read of the teacher's slice of the log up to `known_at` (`queries.known`);
+        a PIN that pointed to nobody then is unknown, and says no more."""
+        moment = self.known_moment(known_at)
+        check_pin_text(pin)
+        teacher_id = teacher_of_pin(self.app, pin)
+        if teacher_id is None:
+            raise _unknown_then(moment)
+        with TeacherSlice(self.app, teacher_id, moment) as part:
+            try:
+                return read(part)
+            except NotFoundError as error:
+                if error.code == "teacher_not_found":
+                    raise _unknown_then(moment) from None
+                raise
+
     # -- teachers ----------------------------------------------------------------------
-    def teacher(self, pin: str, *, actor: Actor | None = None) -> dict[str, Any]:
+    def teacher(
+        self, pin: str, *, known_at: Any = None, actor: Actor | None = None
+    ) -> dict[str, Any]:
         """{id, pin, full_name, region, district, school, subject, position, service_start,
-        departed_on, departure_reason, previous_pins, registered_at} — `pin` may be an old PIN."""
+        departed_on, departure_reason, previous_pins, registered_at} — `pin` may be an old PIN.
+        With `known_at`: as the registry knew them then (the PIN a PIN known then)."""
         self._check(actor, "read_dossier")
+        if known_at is not None:
+            self._check_visible(pin, actor)
+            return self._as_known(pin, known_at, lambda part: part.teachers.teacher(pin))
         teacher = self._teachers.teacher(pin)
         access.check_teacher_visible(actor, teacher["region"])
         return teacher
+
+    def dossier(
+        self,
+        pin: str,
+        *,
+        as_of: date | None = None,
+        known_at: Any = None,
+        history: bool = False,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """Everything about a teacher, each part as `teacher`, `compliance` (on `as_of`),
+        `teacher_certificates`, `teacher_enrolments` (and `teacher_history`) answer it,
+        as known now or, with `known_at`, from one slice of the log up to then:
+        {teacher, compliance, certificates, enrolments, history (None unless asked)}."""
+
+        def everything(q: TeacherQueries, moment: datetime | None) -> dict[str, Any]:
+            return {
+                "teacher": q.teacher(pin),
+                "compliance": q.compliance(pin, as_of, moment),
+                "certificates": q.certificates(pin),
+                "enrolments": q.enrolments(pin),
+                "history": q.history(pin) if history else None,
+            }
+
+        self._check_visible(pin, actor)
+        if known_at is None:
+            return everything(self._teachers, None)
+        return self._as_known(pin, known_at, lambda part: everything(part.teachers, part.known_at))
 
     def search_teachers(
         self,
@@ -217,7 +308,7 @@ class Queries:
         self,
         pin: str,
         as_of: date | None = None,
-        known_at: datetime | None = None,
+        known_at: Any = None,
         *,
         actor: Actor | None = None,
     ) -> dict[str, Any]:
@@ -225,25 +316,41 @@ class Queries:
         next_due, missing_hours, certificates: [{number, hours, issued_on, form,
         provider_code, counts}]}; as_of defaults to today (Bishkek), known_at to now."""
         self._check_visible(pin, actor)
-        return self._teachers.compliance(pin, as_of, known_at)
+        if known_at is None:
+            return self._teachers.compliance(pin, as_of, None)
+        return self._as_known(
+            pin, known_at, lambda part: part.teachers.compliance(pin, as_of, part.known_at)
+        )
 
-    def teacher_certificates(self, pin: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    def teacher_certificates(
+        self, pin: str, *, known_at: Any = None, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
         """The teacher's certificates (shape of `certificate`), newest first."""
         self._check_visible(pin, actor)
-        return self._teachers.certificates(pin)
+        if known_at is None:
+            return self._teachers.certificates(pin)
+        return self._as_known(pin, known_at, lambda part: part.teachers.certificates(pin))
 
-    def teacher_enrolments(self, pin: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    def teacher_enrolments(
+        self, pin: str, *, known_at: Any = None, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
         """The teacher's enrolments {id, programme_id, programme_code, title, provider_code,
         form, mode, funding, hours, assessment, status, enrolled_on, assessed_on, passed, score,
         attempts, withdrawn_on, certificate_number}."""
         self._check_visible(pin, actor)
-        return self._teachers.enrolments(pin)
+        if known_at is None:
+            return self._teachers.enrolments(pin)
+        return self._as_known(pin, known_at, lambda part: part.teachers.enrolments(pin))
 
-    def teacher_history(self, pin: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    def teacher_history(
+        self, pin: str, *, known_at: Any = None, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
         """Every event about the teacher, their enrolments and certificates, oldest first:
         [{position, type, originator_id, version, recorded_at, actor, data}]."""
         self._check_visible(pin, actor)
-        return self._teachers.history(pin)
+        if known_at is None:
+            return self._teachers.history(pin)
+        return self._as_known(pin, known_at, lambda part: part.teachers.history(pin))
 
     def due_list(
         self,
@@ -280,14 +387,20 @@ class Queries:
         return found
 
     # -- certificates ------------------------------------------------------------------
-    def certificate(self, number: str, *, actor: Actor | None = None) -> dict[str, Any]:
+    def certificate(
+        self, number: str, *, known_at: Any = None, actor: Actor | None = None
+    ) -> dict[str, Any]:
         """{number, kind (issued|legacy|duplicate), status (valid|revoked|duplicate_issued),
         teacher_id, pin, full_name, provider_code, provider_name, programme_id, title, form,
         mode, funding, hours, issued_on, starts_on, ends_on, assessment, assessed_on, score,
         verification_code, duplicate_of, replaced_by: [numbers], revoked_at,
-        revocation_reason, recorded_at}."""
+        revocation_reason, recorded_at}. With `known_at`: as known then (a certificate
+        recorded later is unknown)."""
         self._check(actor, "read_dossier")
-        found = self._certificates.certificate(number)
+        if known_at is None:
+            found = self._certificates.certificate(number)
+        else:
+            found = self._certificate_then(number, self.known_moment(known_at))
         if access.bound_region(actor) is not None:
             try:
                 self._check_visible(found["pin"], actor)
@@ -296,6 +409,20 @@ class Queries:
                     f"No certificate {number}.", code="certificate_not_found"
                 ) from None
         return found
+
+    def _certificate_then(self, number: str, moment: datetime) -> dict[str, Any]:
+        unknown = NotFoundError(
+            f"No certificate {number} was known at {moment.isoformat()}.",
+            code="certificate_not_found",
+        )
+        teacher_id = teacher_of_certificate(self.app, str(number))
+        if teacher_id is None:
+            raise unknown
+        with TeacherSlice(self.app, teacher_id, moment) as part, part.db.reading() as cur:
+            found = certificate_rows(cur, "c.number = ?", (str(number),))
+        if not found:
+            raise unknown
+        return found[0]
 
     def verify(self, number: str, code: str) -> dict[str, Any] | None:
         """Public view of a certificate when the code matches, else None: {number, status,
@@ -458,3 +585,11 @@ class Queries:
         sealed_events, unsealed_events, first_position, finding, position, hash, seconds}."""
         limit, _ = require_page(limit, 0, most=200)
         return ledger.verifications(self.app, limit=limit)
+
+
+def _unknown_then(moment: datetime) -> NotFoundError:
+    """The answer about a PIN that pointed to no teacher at a moment (whether it points to
+    one now is not said)."""
+    return NotFoundError(
+        f"No teacher with this PIN was known at {moment.isoformat()}.", code="teacher_not_found"
+    )

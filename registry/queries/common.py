@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from registry.domain import clock
 from registry.domain.compliance import PolicyVersion
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
-from registry.domain.errors import InvalidInputError, NotFoundError
+from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.codec import date_value, time_value
 from registry.storage import Cursor
 
@@ -48,6 +48,66 @@ def require_moment(value: Any, field: str) -> datetime:
         raise InvalidInputError(
             f"{field} must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
             field=field,
+            code="date_out_of_range",
+        )
+    return value.astimezone(clock.UTC)
+
+
+KNOWN_AT_EXAMPLE = "2024-05-01T09:30:00+06:00"
+# What fromisoformat should accept of a client (it accepts more: a NUL as separator...).
+_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,6})?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?"
+)
+_SPACED_OFFSET = re.compile(r"([Tt][0-9:.,]+) ([0-9]{2}(:?[0-9]{2})?)$")
+
+
+def parse_known_at(value: Any, *, local_zone: tzinfo | None = None) -> datetime:
+    """`known_at` as every read takes it (the one parser of it), in UTC.
+
+    ISO 8601 text of a date and a time with a UTC offset (`Z` or `+06:00`; a `+` that a
+    query string turned into a space is restored), or a tz-aware datetime. Text without
+    an offset is refused, unless `local_zone` says how to read it (the pages' date-time
+    input, in Bishkek time). Whether the moment lies within the registry's life is the
+    caller's to check (`Queries.known_moment`). Refusals are `RuleViolationError`s (422)
+    naming the field, with codes invalid_known_at, known_at_without_offset and
+    date_out_of_range.
+    """
+    if isinstance(value, str):
+        text = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
+        if not _MOMENT.fullmatch(text):
+            moment = None  # a date alone is not a moment either: which hour of it?
+        else:
+            try:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            except ValueError:
+                moment = None
+        if moment is None:
+            raise RuleViolationError(
+                f"known_at must be a date and time with a UTC offset, e.g. {KNOWN_AT_EXAMPLE}.",
+                field="known_at",
+                code="invalid_known_at",
+            )
+        value = moment
+    if not isinstance(value, datetime):
+        raise RuleViolationError(
+            f"known_at must be a date and time with a UTC offset, e.g. {KNOWN_AT_EXAMPLE}.",
+            field="known_at",
+            code="invalid_known_at",
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        if local_zone is None:
+            raise RuleViolationError(
+                f"known_at needs a UTC offset (as in {KNOWN_AT_EXAMPLE}): without one the "
+                "moment is ambiguous.",
+                field="known_at",
+                code="known_at_without_offset",
+            )
+        value = value.replace(tzinfo=local_zone)
+    if not in_supported_range(value.date()):
+        raise RuleViolationError(
+            f"known_at must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+            field="known_at",
             code="date_out_of_range",
         )
     return value.astimezone(clock.UTC)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from registry.domain.compliance import CertificateFact, DepartureFact, evaluate
@@ -19,11 +20,19 @@ from registry.queries.common import (
     require_moment,
     teacher_id_for,
 )
-from registry.storage import Cursor
-from registry.storage.facts import EventLog
+from registry.storage import Cursor, Database
+from registry.storage.facts import EventLog, Fact
 
 if TYPE_CHECKING:
     from registry.application import Registry
+    from registry.keys import Keys
+
+
+class FactSource(Protocol):
+    """Where a teacher's history is read: the log (`EventLog`), or a slice of it."""
+
+    def about(self, aggregate_ids: Sequence[UUID]) -> list[Fact]: ...
+
 
 TEACHER_COLUMNS = (
     "id",
@@ -52,11 +61,22 @@ def _teacher(row: tuple) -> dict[str, Any]:
 
 
 class TeacherQueries:
-    """Teachers' profiles, compliance, certificates, enrolments and history."""
+    """Teachers' profiles, compliance, certificates, enrolments and history, from the
+    views in `db` and the facts in `log` (the live ones, or a teacher's slice of the log
+    as known at a moment: `registry.queries.known`)."""
 
-    def __init__(self, app: Registry):
-        self.app = app
-        self.db = app.read_db  # the views (a standby's, if any); history reads the log
+    def __init__(self, db: Database, app_name: str, keys: Keys, log: FactSource):
+        self.db = db
+        self.app_name = app_name
+        self.keys = keys
+        self.log = log
+
+    @classmethod
+    def of(cls, app: Registry) -> TeacherQueries:
+        """The live registry's teachers."""
+        # The views are read where `read_db` says (a standby's, if any); history reads
+        # the log, on the primary.
+        return cls(app.read_db, app.name, app.keys, EventLog(app))
 
     def teacher(self, pin: str) -> dict[str, Any]:
         """The teacher a PIN (current or former) belongs to."""
@@ -97,7 +117,7 @@ class TeacherQueries:
         built without them says so instead of being silently wrong."""
         return [
             {"position": d.position, "type": d.event_type, "view": d.projection}
-            for d in deadletters.concerning(cur, self.app.name, teacher_id)
+            for d in deadletters.concerning(cur, self.app_name, teacher_id)
         ]
 
     def search(
@@ -281,10 +301,10 @@ class TeacherQueries:
             ]
         aggregate_ids = [
             UUID(teacher_id),
-            *(self.app.keys.pin_index_id(p) for p in pins),
+            *(self.keys.pin_index_id(p) for p in pins),
             *(UUID(i) for i in ids),
         ]
-        return [fact_dict(f) for f in EventLog(self.app).about(aggregate_ids)]
+        return [fact_dict(f) for f in self.log.about(aggregate_ids)]
 
 
 def enrolment_status(e: dict[str, Any]) -> str:

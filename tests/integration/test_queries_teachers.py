@@ -7,11 +7,25 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from registry.domain.clock import frozen_at
-from registry.domain.errors import InvalidInputError, NotFoundError
+from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from tests.builders import ADMIN, OTHER_PIN, PIN, certified_teacher, programme, provider, teacher
-from tests.readside import at, caught_up
+from tests.readside import T0, at, caught_up
 
 NEW_PIN = "21505198599999"
+
+
+@pytest.fixture
+def registry(settings):
+    """A fresh registry begun the day before T0, so that the recorded times these tests
+    freeze (from T0 on) follow its first event, as real recorded times do."""
+    from registry.application import Registry
+    from registry.bootstrap import initialise
+
+    with frozen_at(T0 - timedelta(days=1)):
+        initialise(settings)
+    app = Registry(settings)
+    yield app
+    app.close()
 
 
 def test_a_teacher_is_found_by_current_and_former_pin(registry):
@@ -115,8 +129,12 @@ def test_facts_recorded_after_the_known_at_moment_are_invisible(registry):
 def test_compliance_refuses_a_moment_without_a_time_zone(registry):
     registry.register_teacher(ADMIN, teacher())
     queries = caught_up(registry)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(RuleViolationError) as refused:
         queries.compliance(PIN, date(2025, 1, 1), known_at=datetime(2025, 1, 1))
+    assert (refused.value.code, list(refused.value.fields)) == (
+        "known_at_without_offset",
+        ["known_at"],
+    )
     with pytest.raises(InvalidInputError):
         queries.compliance(PIN, as_of=datetime(2025, 1, 1, 12))
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from registry.application import Registry
 from registry.bootstrap import initialise
+from registry.domain import clock
 from registry.domain.certificate import Certificate
 from registry.domain.clock import frozen_at
 from registry.domain.compliance import (
@@ -79,6 +80,21 @@ step = st.one_of(
     ),
     st.tuples(st.just("catch_up"), st.sampled_from([1, 3, 7, 1000])),
 )
+# Steps only the "as known at" property draws: open enrolments, assessments passed and
+# failed, withdrawals, and corrections of a name or a school.
+NAMES = ["Айгүл Токтогулова", "Бакыт Усонов", "Нургүл Асанова"]
+SCHOOLS = ["Gymnasium No. 5", "School No. 12"]
+more_step = st.one_of(
+    st.tuples(st.just("enrol"), teacher_index, days),
+    st.tuples(st.just("assess"), st.integers(0, 30), st.booleans(), days),
+    st.tuples(st.just("withdraw"), st.integers(0, 30), days),
+    st.tuples(
+        st.just("rename"),
+        teacher_index,
+        st.sampled_from(NAMES),
+        st.sampled_from(SCHOOLS),
+    ),
+)
 registrations = st.lists(
     st.tuples(st.dates(date(2004, 1, 1), date(2024, 6, 1)), st.integers(0, len(PLACES) - 1)),
     min_size=1,
@@ -94,6 +110,15 @@ def histories(draw) -> list[tuple]:
     return first + draw(st.lists(st.one_of(step, certify), min_size=5, max_size=40))
 
 
+@st.composite
+def rich_histories(draw, max_steps: int = 30) -> list[tuple]:
+    """As `histories`, with every kind of step a teacher's record knows (enrolments left
+    open, failed, withdrawn; names and schools corrected) beside the others."""
+    first = [("register", i, start, place) for i, (start, place) in enumerate(draw(registrations))]
+    steps = st.one_of(step, certify, more_step).filter(lambda s: s[0] != "catch_up")
+    return first + draw(st.lists(steps, min_size=5, max_size=max_steps))
+
+
 @dataclass
 class History:
     """What a history recorded: the teachers' ids and each teacher's certificate numbers."""
@@ -102,17 +127,24 @@ class History:
     instants: list[datetime] = field(default_factory=list)
     teacher_ids: dict[int, uuid.UUID] = field(default_factory=dict)
     numbers: list[tuple[str, int]] = field(default_factory=list)  # (number, teacher index)
+    enrolments: list[str] = field(default_factory=list)  # ids of enrolments left open
     current_pin: dict[int, str] = field(default_factory=dict)
+    pin_since: dict[str, datetime] = field(default_factory=dict)  # when each PIN was first known
     courses: int = 0
 
     def numbers_of(self, index: int) -> list[str]:
         return [number for number, owner in self.numbers if owner == index]
 
 
-def run(history: History, steps: list[tuple], catch_up: Callable[[int], Any]) -> None:
-    """Run the steps, each at its own instant an hour after the previous one."""
+def run(
+    history: History,
+    steps: list[tuple],
+    catch_up: Callable[[int], Any],
+    spacing: timedelta = timedelta(hours=1),
+) -> None:
+    """Run the steps, each at its own instant, `spacing` after the previous one."""
     for i, s in enumerate(steps):
-        instant = START + timedelta(hours=i)
+        instant = START + spacing * i
         history.instants.append(instant)
         with frozen_at(instant):
             if s[0] == "catch_up":
@@ -126,7 +158,7 @@ def run(history: History, steps: list[tuple], catch_up: Callable[[int], Any]) ->
 
 def _step(h: History, s: tuple, i: int) -> None:
     app, kind = h.app, s[0]
-    if kind not in ("register", "revoke", "duplicate", "policy"):
+    if kind not in ("register", "revoke", "duplicate", "policy", "assess", "withdraw"):
         if not h.teacher_ids:
             return
         # Steps about a teacher pick one of those registered (an unknown PIN only fails).
@@ -141,6 +173,7 @@ def _step(h: History, s: tuple, i: int) -> None:
         )
         h.teacher_ids[s[1]] = uuid.UUID(result.data["id"])
         h.current_pin[s[1]] = PINS[s[1]]
+        h.pin_since.setdefault(PINS[s[1]], clock.now())
     elif kind == "legacy":
         number = f"L-{i}"
         app.record_legacy_certificate(
@@ -192,6 +225,25 @@ def _step(h: History, s: tuple, i: int) -> None:
     elif kind == "pin":
         app.correct_teacher(ADMIN, _pin(h, s[1]), {"pin": SPARE_PINS[s[2]]})
         h.current_pin[s[1]] = SPARE_PINS[s[2]]
+        h.pin_since.setdefault(SPARE_PINS[s[2]], clock.now())
+    elif kind == "enrol":
+        prog = app.register_programme(
+            ADMIN,
+            programme(
+                code=f"E-{i}", starts_on=s[2] - timedelta(days=20), ends_on=s[2] - timedelta(days=1)
+            ),
+        ).data
+        h.enrolments.append(app.enrol(ADMIN, prog["id"], _pin(h, s[1])).data["id"])
+    elif kind == "assess" and h.enrolments:
+        app.assess(
+            ADMIN, h.enrolments[s[1] % len(h.enrolments)], passed=s[2], assessed_on=s[3], score=60
+        )
+    elif kind == "withdraw" and h.enrolments:
+        app.withdraw(
+            ADMIN, h.enrolments[s[1] % len(h.enrolments)], effective_on=s[2], reason="moved away"
+        )
+    elif kind == "rename":
+        app.correct_teacher(ADMIN, _pin(h, s[1]), {"full_name": s[2], "school": s[3]})
     elif kind == "policy":
         app.adopt_policy(ADMIN, effective_from=s[1], window_years=s[2], required_hours=s[3])
 
