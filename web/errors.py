@@ -27,6 +27,7 @@ from registry.domain.errors import (
     RegistryError,
     RuleViolationError,
 )
+from registry.queries.common import parse_known_at
 from registry.storage import NotAStandbyError
 from registry.storage.errors import unreachable
 
@@ -195,6 +196,8 @@ def _validation_error(messages: dict[str, Any]) -> Response:
             "The request body is not valid JSON.",
             {"body": ["Invalid JSON body."]},
         )
+    if set(fields) == {"known_at"}:
+        return _known_at_error(fields)
     unknown = sorted(
         name
         for name, errors in fields.items()
@@ -205,6 +208,16 @@ def _validation_error(messages: dict[str, Any]) -> Response:
         return error_response(400, "unknown_field", f"Unknown field: {names}.", fields)
     details = "; ".join(f"{name}: {_first(errors)}" for name, errors in sorted(fields.items()))
     return error_response(400, "invalid_input", f"Invalid request ({details}).", fields)
+
+
+def _known_at_error(fields: dict[str, Any]) -> Response:
+    """A refused `known_at` alone: the spec makes every refusal of it a 422, with the
+    registry's own code (invalid_known_at, known_at_without_offset, date_out_of_range)."""
+    try:
+        parse_known_at(request.args.get("known_at", ""))
+    except RegistryError as error:
+        return error_response(422, error.code, error.message, error.fields)
+    return error_response(422, "invalid_known_at", _first(fields["known_at"]), fields)
 
 
 def _first(errors: Any) -> str:

@@ -57,6 +57,8 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
         ("GET", f"/teachers/{PIN}", None),
         ("GET", f"/teachers/{PIN}/compliance", None),
         ("GET", f"/teachers/{PIN}/history", None),
+        ("GET", f"/teachers/{PIN}/certificates", None),
+        ("GET", f"/teachers/{PIN}/enrolments", None),
         ("GET", "/teachers?q=Асан", None),
         ("GET", "/due?status=overdue", None),
         ("GET", "/certificates/OLD-0", None),

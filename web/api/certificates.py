@@ -18,7 +18,7 @@ from web.schemas.certificates import (
     VerifiedOut,
     VerifyArgs,
 )
-from web.schemas.common import ReadArgs, ReasonSchema
+from web.schemas.common import KnownAtArgs, ReasonSchema
 
 blp = Blueprint("certificates", __name__, description="Certificates and their verification.")
 
@@ -53,10 +53,11 @@ class Legacy(MethodView):
         )
 
 
-def visible_certificate(number: str):
-    """A certificate a dossier reader may see (a bound commission: its region only)."""
+def visible_certificate(number: str, known_at: str | None = None):
+    """A certificate a dossier reader may see (a bound commission: its region only), as
+    known now or at `known_at`."""
     actor = require_actor("read_dossier")
-    return queries().certificate(number, actor=actor)
+    return queries().certificate(number, known_at=known_at, actor=actor)
 
 
 @blp.route("/certificates")
@@ -66,19 +67,21 @@ class CertificateByNumber(MethodView):
     @blp.arguments(NumberArgs, location="query")
     @blp.read(CertificateOut)
     def get(self, args):
-        """A certificate with its status, links to duplicates and revocation."""
-        return visible_certificate(args["number"])
+        """A certificate with its status, links to duplicates and revocation (as known at
+        known_at, if given: a certificate recorded later is 404)."""
+        return visible_certificate(args["number"], args.get("known_at"))
 
 
 @blp.route("/certificates/<number:number>", parameters=[NUMBER_PARAMETER])
 class Certificate(MethodView):
     """One certificate."""
 
-    @blp.arguments(ReadArgs, location="query")
+    @blp.arguments(KnownAtArgs, location="query")
     @blp.read(CertificateOut)
     def get(self, args, number):
-        """A certificate with its status, links to duplicates and revocation."""
-        return visible_certificate(number)
+        """A certificate with its status, links to duplicates and revocation (as known at
+        known_at, if given: a certificate recorded later is 404)."""
+        return visible_certificate(number, args.get("known_at"))
 
 
 @blp.route("/certificates/<number:number>/revocation", parameters=[NUMBER_PARAMETER])

@@ -9,17 +9,20 @@ from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.api.paths import PIN_PARAMETER
 from web.auth import require_actor
 from web.downloads import download
-from web.schemas.common import ReadArgs
+from web.schemas.common import KnownAtArgs
 from web.schemas.teachers import (
     ComplianceArgs,
     ComplianceOut,
     CorrectionIn,
     DepartureIn,
+    DossierArgs,
     DossierOut,
     DueArgs,
     DueList,
     HistoryOut,
     SearchArgs,
+    TeacherCertificates,
+    TeacherEnrolments,
     TeacherIn,
     TeacherList,
     TeacherOut,
@@ -76,19 +79,52 @@ class Teachers(MethodView):
 class Teacher(MethodView):
     """One teacher's dossier."""
 
-    @blp.arguments(ReadArgs, location="query")
+    @blp.arguments(DossierArgs, location="query")
     @blp.read(DossierOut)
     def get(self, args, pin):
-        """Profile, current compliance, certificates and enrolments (an old PIN works too)."""
+        """Profile, compliance, certificates and enrolments (an old PIN works too), as
+        known now or, with known_at, as the registry knew them then (a PIN not known
+        then is 404)."""
         actor = require_actor("read_dossier")
-        q = queries()
-        teacher = q.teacher(pin, actor=actor)
+        parts = queries().dossier(
+            pin, as_of=args.get("as_of"), known_at=args.get("known_at"), actor=actor
+        )
         return {
-            **teacher,
-            "compliance": q.compliance(pin, actor=actor),
-            "certificates": q.teacher_certificates(pin, actor=actor),
-            "enrolments": q.teacher_enrolments(pin, actor=actor),
+            **parts["teacher"],
+            "known_at": parts["compliance"]["known_at"] if args.get("known_at") else None,
+            "compliance": parts["compliance"],
+            "certificates": parts["certificates"],
+            "enrolments": parts["enrolments"],
         }
+
+
+@blp.route("/teachers/<pin:pin>/certificates", parameters=[PIN_PARAMETER])
+class TeacherCertificateList(MethodView):
+    """A teacher's certificates."""
+
+    @blp.arguments(KnownAtArgs, location="query")
+    @blp.read(TeacherCertificates)
+    def get(self, args, pin):
+        """Every certificate of the teacher (paper ones and duplicates too), newest first,
+        with status and links; with known_at, only those recorded by then, with the status
+        and links of then."""
+        actor = require_actor("read_dossier")
+        found = queries().teacher_certificates(pin, known_at=args.get("known_at"), actor=actor)
+        return {"certificates": found}
+
+
+@blp.route("/teachers/<pin:pin>/enrolments", parameters=[PIN_PARAMETER])
+class TeacherEnrolmentList(MethodView):
+    """A teacher's enrolments."""
+
+    @blp.arguments(KnownAtArgs, location="query")
+    @blp.read(TeacherEnrolments)
+    def get(self, args, pin):
+        """Every enrolment of the teacher, newest first, with its status (as of known_at,
+        if given)."""
+        actor = require_actor("read_dossier")
+        found = queries().teacher_enrolments(pin, known_at=args.get("known_at"), actor=actor)
+        return {"enrolments": found}
 
 
 @blp.route("/teachers/<pin:pin>/compliance", parameters=[PIN_PARAMETER])
@@ -109,12 +145,14 @@ class Compliance(MethodView):
 class History(MethodView):
     """Everything recorded about a teacher."""
 
-    @blp.arguments(ReadArgs, location="query")
+    @blp.arguments(KnownAtArgs, location="query")
     @blp.read(HistoryOut)
     def get(self, args, pin):
-        """Every event about the teacher, their enrolments and certificates, oldest first."""
+        """Every event about the teacher, their enrolments and certificates, oldest first
+        (with known_at: those recorded by then)."""
         actor = require_actor("read_dossier")
-        return {"events": queries().teacher_history(pin, actor=actor)}
+        found = queries().teacher_history(pin, known_at=args.get("known_at"), actor=actor)
+        return {"events": found}
 
 
 @blp.route("/teachers/<pin:pin>/transfers", parameters=[PIN_PARAMETER])

@@ -9,6 +9,7 @@ from web.schemas.common import (
     NUMBER_DOC,
     IsoDate,
     IsoDateTime,
+    KnownAtArgs,
     QueryText,
     ReadArgs,
     StrictInteger,
@@ -95,7 +96,7 @@ class CertificateOut(Schema):
     recorded_at = IsoDateTime(allow_none=True)
 
 
-class NumberArgs(ReadArgs):
+class NumberArgs(KnownAtArgs):
     """A certificate number in the query (any number the rule allows)."""
 
     number = QueryText(64, required=True, metadata=NUMBER_DOC)

@@ -16,8 +16,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.domain import clock
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE
+from registry.domain.errors import RegistryError
 from registry.domain.limits import max_length
 from registry.domain.values import NUMBER_PATTERN, PIN_PATTERN
+from registry.queries.common import parse_known_at
 
 # Every integer a client sends must fit the 64-bit integers of both engines' columns:
 # a larger one is malformed input (400), never a failed statement (500).
@@ -237,6 +239,40 @@ class ReadArgs(Schema):
             "global position, e.g. the X-Registry-Position of your write."
         },
     )
+
+
+KNOWN_AT_DOC = {
+    "format": "date-time",
+    "example": "2024-05-01T09:30:00+06:00",
+    "description": "Answer as the registry knew it at this moment: from the events recorded "
+    "at or before it and nothing later, as a database made by `registry replay --until` "
+    "that moment answers (docs/audit.md). ISO 8601 with a UTC offset; not in the future, "
+    "not before the registry's first record; else 422 naming known_at. Default: now.",
+}
+
+
+class KnownAt(fields.String):
+    """`known_at` as a read takes it, read by the registry's one parser of it
+    (`registry.queries.common.parse_known_at`); whether the moment lies within the
+    registry's life the read checks (`Queries.known_moment`). Every refusal is a 422
+    naming known_at (`web.errors`), unless other fields are malformed too."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_known_at(value)
+        except RegistryError as error:
+            raise ValidationError(error.message) from None
+
+
+def known_at_field() -> fields.String:
+    """The documented `known_at` query argument."""
+    return KnownAt(metadata=KNOWN_AT_DOC)
+
+
+class KnownAtArgs(ReadArgs):
+    """A read that can answer as the registry knew it at a moment."""
+
+    known_at = known_at_field()
 
 
 class CsvArgs(ReadArgs):

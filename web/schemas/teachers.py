@@ -12,10 +12,10 @@ from web.schemas.common import (
     CsvArgs,
     IsoDate,
     IsoDateTime,
+    KnownAtArgs,
     PageArgs,
     QueryInteger,
     QueryText,
-    ReadArgs,
     choice,
     pin_text,
     text,
@@ -110,13 +110,14 @@ class TeacherOut(TeacherSummary):
     registered_at = IsoDateTime()
 
 
-class ComplianceArgs(ReadArgs):
+class ComplianceArgs(KnownAtArgs):
     """When to judge and what the registry knew then."""
 
     as_of = IsoDate(metadata={"description": "Judge on this date (default: today)."})
-    known_at = IsoDateTime(
-        metadata={"description": "As the registry knew it at this time (default: now)."}
-    )
+
+
+class DossierArgs(ComplianceArgs):
+    """The dossier as known at a moment, its compliance judged on a date."""
 
 
 class CountedCertificate(Schema):
@@ -178,8 +179,13 @@ class TeacherEnrolment(Schema):
 
 
 class DossierOut(TeacherOut):
-    """A teacher's profile with current compliance, certificates and enrolments."""
+    """A teacher's profile with compliance, certificates and enrolments, as known now or
+    at `known_at`."""
 
+    known_at = IsoDateTime(
+        allow_none=True,
+        metadata={"description": "The moment the answer is as known at (null: now)."},
+    )
     compliance = fields.Nested(ComplianceOut)
     certificates = fields.List(fields.Nested(CertificateOut))
     enrolments = fields.List(fields.Nested(TeacherEnrolment))
@@ -225,9 +231,21 @@ class HistoryEvent(Schema):
 
 
 class HistoryOut(Schema):
-    """Every event about a teacher, oldest first."""
+    """Every event about a teacher, oldest first (with known_at: those recorded by then)."""
 
     events = fields.List(fields.Nested(HistoryEvent))
+
+
+class TeacherCertificates(Schema):
+    """A teacher's certificates, newest first, with their status and links."""
+
+    certificates = fields.List(fields.Nested(CertificateOut))
+
+
+class TeacherEnrolments(Schema):
+    """A teacher's enrolments, newest first, with their status."""
+
+    enrolments = fields.List(fields.Nested(TeacherEnrolment))
 
 
 class DueArgs(CsvArgs):
