@@ -147,7 +147,7 @@ def compliance():
     args = QueryArgs()
     pin = (request.args.get("pin") or "").strip()
     as_of = args.date("as_of", today())
-    known_at = args.moment("known_at")
+    known_at = args.known_at()
     then = now = teacher = None
     unknown_then = False
     later: list[dict[str, Any]] = []

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 from flask import request
 from flask_babel import gettext as _
 
+from registry.domain.errors import RegistryError
+from web.i18n import datetime_filter
 from web.schemas.common import FIRST_DAY, LAST_DAY, MAX_INT64
+from web.services import services
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 # A page number times a page's size must stay a 64-bit offset: no list has this many pages.
@@ -58,6 +61,19 @@ class QueryArgs:
             value = value.replace(tzinfo=BISHKEK)
         return value.astimezone(UTC)
 
+    def known_at(self, name: str = "known_at") -> datetime | None:
+        """A moment to show the registry as known at, in UTC, checked by the registry's one
+        parser of it (`Queries.known_moment`): from an <input type=datetime-local> (Bishkek
+        time) or with an offset; not in the future, not before the first record."""
+        text = (request.args.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return services().queries.known_moment(text, local_zone=BISHKEK)
+        except RegistryError as error:
+            self.errors.append(known_at_message(error.code, text))
+            return None
+
     def end_of_day(self, name: str) -> datetime | None:
         """A date argument read as the end of that day in Bishkek, in UTC (a range's "to")."""
         day = self.date(name)
@@ -87,11 +103,36 @@ class QueryArgs:
         return int(text)
 
 
+def known_at_message(code: str, text: str) -> str:
+    """Why a moment to show the registry as known at was refused, in the reader's language."""
+    value = text[:40]
+    if code == "known_at_in_future":
+        return _(
+            "“%(value)s” is in the future: the registry can show only what it has known.",
+            value=value,
+        )
+    if code == "known_at_before_first_event":
+        first = services().queries.first_recorded_at()
+        return _(
+            "“%(value)s” is before the registry's first record (%(when)s): nothing was known then.",
+            value=value,
+            when=datetime_filter(first) if first else "—",
+        )
+    return _("“%(value)s” is not a date and time.", value=value)
+
+
 def local_input(value: datetime | None) -> str:
-    """A UTC time as the value of an <input type=datetime-local> in Bishkek time."""
+    """A UTC time as the value of an <input type=datetime-local> in Bishkek time (to the
+    minute, or the second when it has seconds)."""
     if value is None:
         return ""
-    return value.astimezone(BISHKEK).strftime("%Y-%m-%dT%H:%M")
+    local = value.astimezone(BISHKEK)
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+
+
+def moment_text(value: datetime | None) -> str | None:
+    """A moment as exact ISO text for links that keep it (None stays None)."""
+    return value.isoformat() if value is not None else None
 
 
 def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:

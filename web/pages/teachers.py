@@ -7,13 +7,21 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from registry.domain.errors import RegistryError
+from registry.domain.errors import NotFoundError, RegistryError
 from registry.domain.values import check_certificate_number, check_pin
 from web.errors import status_of
 from web.pages import access
 from web.pages.labels import region_choices
 from web.pages.messages import error_message
-from web.pages.params import MAX_PAGE, QueryArgs, last_page, local_input, page_numbers, today
+from web.pages.params import (
+    MAX_PAGE,
+    QueryArgs,
+    last_page,
+    local_input,
+    moment_text,
+    page_numbers,
+    today,
+)
 from web.pages.timeline import describe
 from web.services import services
 
@@ -104,50 +112,88 @@ def suggestions():
 
 @bp.route("/teachers/<pin>")
 def dossier(pin: str):
-    """Everything about one teacher: profile, compliance, certificates, enrolments, timeline."""
+    """Everything about one teacher: profile, compliance, certificates, enrolments and
+    timeline, as known now or (for auditors) as the registry knew them at a moment."""
     teacher = visible_teacher(pin)
     actor = access.current_actor()
     args = QueryArgs()
     as_of = args.date("as_of", today())
     time_travel = access.may("audit")
-    known_at = args.moment("known_at") if time_travel else None
+    known_at = args.known_at() if time_travel else None
     queries = services().queries
-    pin = teacher["pin"]  # an old PIN finds the teacher; pages use the current one
-    compliance = queries.compliance(pin, as_of=as_of, known_at=known_at, actor=actor)
+    if known_at is None:
+        pin = teacher["pin"]  # an old PIN finds the teacher; pages use the current one
+    try:
+        parts = queries.dossier(pin, as_of=as_of, known_at=known_at, history=True, actor=actor)
+    except NotFoundError:
+        if known_at is None:
+            raise
+        # The PIN pointed to nobody then (the teacher, whom the reader may see now, was
+        # registered later or had another PIN): say so, and offer now and earlier PINs.
+        return render_template(
+            "teachers/unknown_then.html",
+            teacher=teacher,
+            pin=pin,
+            as_of=as_of,
+            known_at_moment=known_at,
+            known_at_exact=moment_text(known_at),
+        ), 404
+    compliance = parts["compliance"]
     counting = {c["number"]: c.get("counts") for c in compliance.get("certificates", [])}
-    history = queries.teacher_history(pin, actor=actor)
     return render_template(
         "teachers/dossier.html",
-        teacher=teacher,
+        teacher=parts["teacher"],
+        now_pin=teacher["pin"],
         compliance=compliance,
         counting=counting,
-        certificates=queries.teacher_certificates(pin, actor=actor),
-        enrolments=queries.teacher_enrolments(pin, actor=actor),
+        certificates=parts["certificates"],
+        enrolments=parts["enrolments"],
         history=[
             dict(fact, summary=describe(fact))
-            for fact in history
+            for fact in parts["history"]
             if fact["type"] not in HIDDEN_FROM_TIMELINE
         ],
         as_of=as_of,
         known_at=local_input(known_at),
+        known_at_moment=known_at,
+        known_at_exact=moment_text(known_at),
         today=today(),
         errors=args.errors,
-        can_write=access.may("write_teachers"),
+        can_write=access.may("write_teachers") and known_at is None,
         can_time_travel=time_travel,
     ), 400 if args.errors else 200
 
 
 @bp.route("/certificates/<path:number>")
 def certificate(number: str):
-    """A certificate's full record, with its status, links and the actions allowed."""
+    """A certificate's full record, with its status, links and the actions allowed (for
+    auditors also as the registry knew it at a moment)."""
     actor = access.require_actor("read_dossier")
+    args = QueryArgs()
+    known_at = args.known_at() if access.may("audit") else None
     try:
         check_certificate_number(number)
-        record = services().queries.certificate(number, actor=actor)
-    except RegistryError:  # unknown, or a teacher's the actor may not see
-        abort(404)
-    may_change = access.may("write_certificates", provider=record.get("provider_code"))
-    return render_template("teachers/certificate.html", certificate=record, may_change=may_change)
+        record = services().queries.certificate(number, known_at=known_at, actor=actor)
+    except RegistryError:  # unknown (then), or a teacher's the actor may not see
+        if known_at is None:
+            abort(404)
+        return render_template(
+            "teachers/unknown_then.html",
+            number=number,
+            known_at_moment=known_at,
+            known_at_exact=moment_text(known_at),
+        ), 404
+    may_change = known_at is None and access.may(
+        "write_certificates", provider=record.get("provider_code")
+    )
+    return render_template(
+        "teachers/certificate.html",
+        certificate=record,
+        may_change=may_change,
+        errors=args.errors,
+        known_at_moment=known_at,
+        known_at_exact=moment_text(known_at),
+    ), 400 if args.errors else 200
 
 
 @bp.route("/certificates")
