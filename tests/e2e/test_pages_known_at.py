@@ -116,7 +116,7 @@ def test_the_dossier_reads_the_form_s_bishkek_time(site, as_role):
     ):
         time.sleep(0.1)  # the input has whole seconds: wait until this one has passed
     page = as_role("auditor").text(f"/teachers/{PIN}?known_at={local}&lang=en")
-    assert BANNER in page and f'value="{local}"' in page
+    assert BANNER in page and f'value="{local[:16]}' in page  # :00 seconds are left out
 
 
 def test_only_auditors_travel_in_time_on_the_dossier(site, as_role):
