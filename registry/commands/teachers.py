@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from registry.commands.base import Actor, CommandBase, CommandResult, Session
-from registry.domain.errors import ConflictError, NotFoundError
-from registry.domain.teacher import PinIndex, Teacher
+from registry.domain.errors import ConflictError, NotFoundError, RuleViolationError
+from registry.domain.teacher import CONTACT_FIELDS, PinIndex, Teacher, check_contacts
 from registry.domain.values import check_pin
 
 
@@ -26,6 +26,7 @@ def teacher_data(teacher: Teacher) -> dict[str, Any]:
         "service_start": teacher.service_start.isoformat(),
         "departed_on": teacher.departed_on.isoformat() if teacher.departed_on else None,
         "previous_pins": list(teacher.previous_pins),
+        **teacher.contacts,
     }
 
 
@@ -59,7 +60,12 @@ class TeacherCommands(CommandBase):
         actor.require("write_teachers")
 
         def body(session: Session) -> dict[str, Any]:
-            teacher = Teacher.register(teacher_id or uuid.uuid4(), **details)
+            contacts = {k: details[k] for k in CONTACT_FIELDS if k in details}
+            plain = {k: v for k, v in details.items() if k not in CONTACT_FIELDS}
+            teacher = Teacher.register(teacher_id or uuid.uuid4(), **plain)
+            if contacts:
+                check_contacts(contacts)  # a bad e-mail refuses the registration
+                teacher.change_contacts(contacts)
             index_id = self.keys.pin_index_id(teacher.pin)
             if session.find(index_id) is not None:
                 raise ConflictError(
@@ -143,7 +149,18 @@ class TeacherCommands(CommandBase):
 
         def body(session: Session) -> dict[str, Any]:
             teacher = self.find_teacher(session, pin)
-            new_pin = changes.get("pin")
+            contacts = {k: changes[k] for k in CONTACT_FIELDS if k in changes}
+            details = {k: v for k, v in changes.items() if k not in CONTACT_FIELDS}
+            if contacts:
+                check_contacts({**teacher.contacts, **contacts})
+                changed = bool(teacher.change_contacts(contacts))
+                if not details:
+                    if not changed:
+                        raise RuleViolationError(
+                            "The correction changes nothing.", code="no_change"
+                        )
+                    return teacher_data(teacher)
+            new_pin = details.get("pin")
             if new_pin is not None and new_pin != teacher.pin:
                 index = session.find(self.keys.pin_index_id(check_pin(new_pin)))
                 if index is not None and index.teacher_id != teacher.id:
@@ -152,12 +169,12 @@ class TeacherCommands(CommandBase):
                         field="pin",
                         code="duplicate_pin",
                     )
-                effective = teacher.correct(changes, reason, effective_on)
+                effective = teacher.correct(details, reason, effective_on)
                 if index is None and "pin" in effective:
                     session.add(PinIndex.point(self.keys.pin_index_id(new_pin), teacher.id))
             else:
                 teacher.correct(
-                    {k: v for k, v in changes.items() if k != "pin"}, reason, effective_on
+                    {k: v for k, v in details.items() if k != "pin"}, reason, effective_on
                 )
             return teacher_data(teacher)
 

@@ -11,8 +11,12 @@ from eventsourcing.domain import event
 from registry.domain.base import RegistryAggregate
 from registry.domain.errors import ConflictError, RuleViolationError
 from registry.domain.values import (
+    LANGUAGES,
+    check_choice,
     check_district,
+    check_email,
     check_not_future,
+    check_phone,
     check_pin,
     check_region,
     check_text,
@@ -58,6 +62,20 @@ def check_service_start(service_start: date, pin: str) -> date:
     return service_start
 
 
+CONTACT_FIELDS = ("email", "phone", "language")
+
+
+def check_contacts(contacts: dict[str, Any]) -> dict[str, Any]:
+    """Optional contacts (protected data): e-mail, E.164 phone, the language of letters."""
+    email, phone = contacts.get("email"), contacts.get("phone")
+    language = contacts.get("language") or "ru"
+    return {
+        "email": None if email in (None, "") else check_email(email),
+        "phone": None if phone in (None, "") else check_phone(phone),
+        "language": check_choice(language, LANGUAGES, "language"),
+    }
+
+
 class Teacher(RegistryAggregate):
     """A teacher in service: details, location and departure, each change an event."""
 
@@ -83,6 +101,10 @@ class Teacher(RegistryAggregate):
         self.position = position
         self.service_start = service_start
         self.departed_on: date | None = None
+        # Contacts are protected data: their own event, which no view reads.
+        self.email: str | None = None
+        self.phone: str | None = None
+        self.language = "ru"
 
     @classmethod
     def register(cls, teacher_id: UUID, **details: Any) -> Teacher:
@@ -182,6 +204,29 @@ class Teacher(RegistryAggregate):
             self.previous_pins.append(self.pin)
         for name, value in changes.items():
             setattr(self, name, value)
+
+    @property
+    def contacts(self) -> dict[str, Any]:
+        return {"email": self.email, "phone": self.phone, "language": self.language}
+
+    def change_contacts(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Set or clear the e-mail, phone or language; returns the contacts if they changed.
+
+        A missing key keeps its value, None or "" clears it."""
+        unknown = set(changes) - set(CONTACT_FIELDS)
+        if unknown:
+            raise RuleViolationError(
+                f"Cannot correct {', '.join(sorted(unknown))}.", code="unknown_field"
+            )
+        merged = check_contacts({**self.contacts, **changes})
+        if merged == self.contacts:
+            return {}
+        self._contacts_changed(**merged)
+        return merged
+
+    @event("ContactsChanged")
+    def _contacts_changed(self, email: str | None, phone: str | None, language: str) -> None:
+        self.email, self.phone, self.language = email, phone, language
 
     def _check_in_service(self) -> None:
         if self.has_departed:

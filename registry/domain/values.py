@@ -7,6 +7,8 @@ import unicodedata
 import uuid
 from datetime import date
 
+from email_validator import EmailNotValidError, validate_email
+
 from registry.domain import clock
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
 from registry.domain.errors import NotFoundError, RuleViolationError
@@ -209,3 +211,30 @@ def parse_id(value: object, what: str) -> uuid.UUID:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError:
         raise NotFoundError(f"No {what} {value}.", code=f"{what}_not_found") from None
+
+
+LANGUAGES = ("ky", "ru")
+_PHONE = re.compile(r"\+[1-9]\d{6,14}")
+
+
+def check_email(value: object, field: str = "email") -> str:
+    """An e-mail address by RFC 5322 syntax (checked without DNS), normalised."""
+    if not isinstance(value, str) or not value.strip():
+        raise RuleViolationError(f"{field} is required.", field=field, code="required")
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as e:
+        raise RuleViolationError(
+            f"{field} is not an e-mail address: {e}", field=field, code="invalid_email"
+        ) from None
+
+
+def check_phone(value: object, field: str = "phone") -> str:
+    """A phone number in E.164: +, the country code and the number, 7 to 15 digits."""
+    if not isinstance(value, str) or not _PHONE.fullmatch(value.strip()):
+        raise RuleViolationError(
+            f"{field} must be a phone number in E.164 form, such as +996555123456.",
+            field=field,
+            code="invalid_phone",
+        )
+    return value.strip()

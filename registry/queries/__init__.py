@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
 
 from registry import access, ledger
 from registry.access import Actor
@@ -279,6 +280,13 @@ class Queries:
         if known_at is None:
             return everything(self._teachers, None)
         return self._as_known(pin, known_at, lambda part: everything(part.teachers, part.known_at))
+
+    def teacher_contacts(self, pin: str, *, actor: Actor | None = None) -> dict[str, Any]:
+        """{email, phone, language}: protected data, read from the teacher's own events
+        (no view holds them, so no statistic, export or open data can show them)."""
+        teacher = self.teacher(pin, actor=actor)
+        aggregate: Any = self.app.repository.get(UUID(teacher["id"]))
+        return dict(aggregate.contacts)
 
     def search_teachers(
         self,

@@ -108,6 +108,7 @@ def every_kind_of_event(registry) -> None:
         effective_on=date(2024, 9, 1),
     )
     registry.correct_teacher(ADMIN, PIN, {"full_name": "Айгүл Бекова"}, reason="marriage")
+    registry.correct_teacher(ADMIN, PIN, {"email": "aigul@mektep.kg", "phone": "+996555123456"})
     registry.record_departure(ADMIN, OTHER_PIN, effective_on=date(2024, 10, 1), reason="retired")
     registry.suspend_provider(ADMIN, "KAE", reason="audit")
     registry.reinstate_provider(ADMIN, "KAE", reason="audit passed")

@@ -91,6 +91,7 @@ class Teacher(MethodView):
         )
         return {
             **parts["teacher"],
+            **queries().teacher_contacts(pin, actor=actor),
             "known_at": parts["compliance"]["known_at"] if args.get("known_at") else None,
             "compliance": parts["compliance"],
             "certificates": parts["certificates"],

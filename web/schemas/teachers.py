@@ -22,7 +22,35 @@ from web.schemas.common import (
 )
 
 
-class TeacherIn(Schema):
+def _contact_fields() -> dict[str, fields.Field]:
+    return {
+        "email": fields.String(
+            allow_none=True,
+            validate=validate.Length(max=320),
+            metadata={"description": "Protected: shown to dossier readers only (RFC 5322)."},
+        ),
+        "phone": fields.String(
+            allow_none=True,
+            validate=validate.Length(max=32),
+            metadata={"description": "Protected: E.164, such as +996555123456."},
+        ),
+        "language": choice(
+            ("ky", "ru"),
+            required=False,
+            metadata={"description": "The language of reminders (default ru)."},
+        ),
+    }
+
+
+class Contacts(Schema):
+    """A teacher's contacts (protected data)."""
+
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    language = fields.String()
+
+
+class TeacherIn(Schema.from_dict(_contact_fields())):  # type: ignore[misc]
     """Register a teacher."""
 
     pin = pin_text()
@@ -51,7 +79,7 @@ class DepartureIn(Schema):
     reason = text("reason")
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(Schema.from_dict(_contact_fields())):  # type: ignore[misc]
     """Correct registered details (any subset); a new PIN re-points the index."""
 
     pin = pin_text(required=False)
@@ -108,6 +136,9 @@ class TeacherOut(TeacherSummary):
     departure_reason = fields.String(allow_none=True)
     previous_pins = fields.List(fields.String())
     registered_at = IsoDateTime()
+    email = fields.String(allow_none=True, metadata={"description": "Protected contact."})
+    phone = fields.String(allow_none=True, metadata={"description": "Protected contact."})
+    language = fields.String(metadata={"description": "The language of reminders: ky or ru."})
 
 
 class ComplianceArgs(KnownAtArgs):
