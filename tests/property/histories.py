@@ -111,12 +111,12 @@ def histories(draw) -> list[tuple]:
 
 
 @st.composite
-def rich_histories(draw, max_steps: int = 30) -> list[tuple]:
+def rich_histories(draw, min_steps: int = 15, max_steps: int = 30) -> list[tuple]:
     """As `histories`, with every kind of step a teacher's record knows (enrolments left
     open, failed, withdrawn; names and schools corrected) beside the others."""
     first = [("register", i, start, place) for i, (start, place) in enumerate(draw(registrations))]
-    steps = st.one_of(step, certify, more_step).filter(lambda s: s[0] != "catch_up")
-    return first + draw(st.lists(steps, min_size=5, max_size=max_steps))
+    steps = st.one_of(step, certify, more_step)
+    return first + draw(st.lists(steps, min_size=min_steps, max_size=max_steps))
 
 
 @dataclass
