@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import sys
 import threading
 
 from flask import Flask, current_app
@@ -21,8 +22,10 @@ from registry.jobs import Jobs
 from registry.projections.follower import Follower
 from registry.queries import Queries
 from registry.settings import Settings
+from registry.storage import NotAStandbyError
 
 log = logging.getLogger(__name__)
+WORKER_BOOT_ERROR = 3  # gunicorn's Arbiter.WORKER_BOOT_ERROR: the master halts
 
 
 class Services:
@@ -117,6 +120,11 @@ def open_in_worker(worker) -> None:
         found.max_waits = min(found.settings.max_waiting_reads, max(1, threads // 2))
     try:
         found.open()
+    except NotAStandbyError as error:
+        # Reads from it would be wrong: no answers at all. gunicorn stops the whole server
+        # when a worker exits with WORKER_BOOT_ERROR (its master checked at start too).
+        log.critical("the worker will not serve: %s [%s]", error.message, error.code)
+        sys.exit(WORKER_BOOT_ERROR)
     except Exception:
         log.exception(
             "could not open the registry as the worker started; the first request will try again"

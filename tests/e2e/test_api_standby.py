@@ -253,3 +253,45 @@ def test_the_follower_keeps_the_primarys_views_current_whatever_the_read_databas
         app.close()
         follower.send_signal(signal.SIGTERM)
         follower.wait(timeout=20)
+
+
+def test_a_worker_given_a_primary_as_read_database_exits_so_the_server_stops(
+    settings, postgres_url, caplog
+):
+    from types import SimpleNamespace
+
+    from web.services import WORKER_BOOT_ERROR, open_in_worker
+
+    app = build_app(dataclasses.replace(settings, read_database_url=postgres_url))
+    try:
+        with pytest.raises(SystemExit) as exited:
+            open_in_worker(SimpleNamespace(wsgi=app, cfg=SimpleNamespace(threads=4)))
+        assert exited.value.code == WORKER_BOOT_ERROR
+        assert "is not a hot standby" in caplog.text
+    finally:
+        app.extensions["registry"].close()
+
+
+def test_gunicorn_as_infra_runs_it_does_not_start_on_a_primary_given_as_read_database(
+    tmp_path, postgres_url
+):
+    from tests.e2e.test_serve import ROOT
+
+    env = clean_env(
+        tmp_path,
+        REGISTRY_DATABASE_URL=postgres_url,
+        REGISTRY_READ_DATABASE_URL=postgres_url,
+        REGISTRY_SECRET_KEY="s",
+        REGISTRY_BIND=f"127.0.0.1:{free_port()}",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    result = subprocess.run(
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "infra" / "gunicorn.conf.py"), "web.wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "is not a hot standby" in result.stderr and "Booting worker" not in result.stderr
