@@ -88,6 +88,9 @@ TABLE: Mapping[str, Rule] = {
         frozenset({"admin"}), None, "register, suspend and reinstate providers"
     ),
     "manage_accounts": Rule(frozenset({"admin"}), None, "create accounts"),
+    "manage_contacts": Rule(
+        frozenset({"admin"}), None, "school heads' and district departments' contacts"
+    ),
     "adopt_policy": Rule(frozenset({"admin"}), None, "adopt a compliance policy version"),
 }
 PERMISSIONS = tuple(TABLE)

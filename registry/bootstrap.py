@@ -29,6 +29,7 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
                 schema.guard_events(db)
                 schema.create_claims_table(db)
                 schema.create_jobs_table(db)
+                schema.create_outbox_table(db)
                 create_view_tables(db)
                 if start_policy:
                     app.start_policy()

@@ -135,6 +135,14 @@ class Settings:
     # instance folder's `signing_key`; never in the event store).
     public_base_url: str = "http://localhost:8000"
     signing_key_file: Path | None = None
+    # Reminders' mail (registry.reminders): no host means nothing is sent (rows wait).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "registry@localhost"
+    smtp_timeout_s: float = 10.0
 
     @property
     def signing_key_path(self) -> Path:
@@ -191,6 +199,13 @@ class Settings:
             signing_key_file=Path(key_file)
             if (key_file := env.get("REGISTRY_SIGNING_KEY_FILE"))
             else None,
+            smtp_host=env.get("REGISTRY_SMTP_HOST", ""),
+            smtp_port=int(env.get("REGISTRY_SMTP_PORT", "25")),
+            smtp_tls=env.get("REGISTRY_SMTP_TLS", "none"),
+            smtp_user=env.get("REGISTRY_SMTP_USER", ""),
+            smtp_password=env.get("REGISTRY_SMTP_PASSWORD", ""),
+            smtp_from=env.get("REGISTRY_SMTP_FROM", "registry@localhost"),
+            smtp_timeout_s=float(env.get("REGISTRY_SMTP_TIMEOUT", "10")),
         )
 
 

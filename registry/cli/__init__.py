@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 # Each module registers its commands on `cli` when imported.
-from registry.cli import audit, bulk, core, credentials, views  # noqa: F401  (imported to register)
+from registry.cli import audit, bulk, core, credentials, reminders, views  # noqa: F401  (imported to register)
 from registry.cli.common import cli
 
 

@@ -22,6 +22,7 @@ from registry.queries.common import (
 )
 from registry.storage import Cursor, Database
 from registry.storage.facts import EventLog, Fact
+from registry.storage.schema import OUTBOX_TABLE
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -282,7 +283,9 @@ class TeacherQueries:
         return result
 
     def history(self, pin: str) -> list[dict[str, Any]]:
-        """Every event about the teacher, their PIN entries, enrolments and certificates."""
+        """Every event about the teacher, their PIN entries, enrolments and certificates,
+        and the reminders decided about them."""
+        outbox = self.db.table_exists(OUTBOX_TABLE)
         with self.db.reading() as cur:
             teacher_id = teacher_id_for(cur, pin)
             pins = [
@@ -299,6 +302,13 @@ class TeacherQueries:
                     (teacher_id, teacher_id),
                 )
             ]
+            if outbox:
+                ids += [
+                    r[0]
+                    for r in cur.query(
+                        f"SELECT id FROM {OUTBOX_TABLE} WHERE teacher_id = ?", (teacher_id,)
+                    )
+                ]
         aggregate_ids = [
             UUID(teacher_id),
             *(self.keys.pin_index_id(p) for p in pins),

@@ -205,3 +205,43 @@ def is_initialised(settings: Settings) -> bool:
         return False
     finally:
         db.close()
+
+
+# The reminders' outbox (registry.reminders): one row per decided notice, its delivery
+# state. Operational state like the jobs: the decision itself is a `Reminder` event.
+OUTBOX_TABLE = "reminder_outbox"
+_OUTBOX_DDL = (
+    """CREATE TABLE IF NOT EXISTS {table} (
+  id TEXT PRIMARY KEY,
+  teacher_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  due_date TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body_text TEXT NOT NULL,
+  body_html TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  sent_at TEXT
+)""",
+    "CREATE INDEX IF NOT EXISTS {table}_waiting ON {table} (state, next_attempt_at)",
+    "CREATE INDEX IF NOT EXISTS {table}_by_teacher ON {table} (teacher_id)",
+)
+
+
+def create_outbox_table(db: Database, *, lock: bool = False) -> None:
+    """Create the reminders' outbox (idempotent; `registry init` holds the INIT lock)."""
+    with db.transaction() as cur:
+        if lock:
+            cur.lock(locks.INIT)
+        for statement in _OUTBOX_DDL:
+            cur.execute(statement.format(table=OUTBOX_TABLE))
+
+
+def ensure_outbox_table(db: Database) -> None:
+    """Create the outbox when it is missing (databases initialised before it existed)."""
+    if not db.table_exists(OUTBOX_TABLE):
+        create_outbox_table(db, lock=True)

@@ -16,8 +16,9 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
+from registry import reminders
 from registry.application import Registry
-from registry.bootstrap import initialise
+from registry.bootstrap import initialise, open_worker
 from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.base import RegistryAggregate
@@ -109,6 +110,12 @@ def every_kind_of_event(registry) -> None:
     )
     registry.correct_teacher(ADMIN, PIN, {"full_name": "Айгүл Бекова"}, reason="marriage")
     registry.correct_teacher(ADMIN, PIN, {"email": "aigul@mektep.kg", "phone": "+996555123456"})
+    for email in ("head@school3.kg", "director@school3.kg"):  # Set, then Changed
+        reminders.set_recipient(
+            registry, ADMIN, "school_head", "Sokuluk", "Lyceum 61", "Head", email
+        )
+    open_worker(registry).catch_up()
+    reminders.decide(registry, date(2029, 3, 1))  # a Reminder.Decided (the certificate is due)
     registry.record_departure(ADMIN, OTHER_PIN, effective_on=date(2024, 10, 1), reason="retired")
     registry.suspend_provider(ADMIN, "KAE", reason="audit")
     registry.reinstate_provider(ADMIN, "KAE", reason="audit passed")

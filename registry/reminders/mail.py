@@ -1,0 +1,163 @@
+"""Delivering the outbox by SMTP: claimed before sending, retried with backoff when the
+server is down or refuses, and never sent again when the outcome is unknown."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+from registry.settings import Settings
+from registry.storage import Database
+from registry.storage.schema import OUTBOX_TABLE, ensure_outbox_table
+
+MAX_ATTEMPTS = 12
+STUCK_AFTER = timedelta(minutes=15)  # a row claimed this long ago was cut off mid-send
+
+
+class NotSent(Exception):
+    """The server did not take the message (down, refused): safe to try again."""
+
+
+class OutcomeUnknown(Exception):
+    """The connection broke while the message was being handed over: it may have gone."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failed attempt, at most six hours."""
+    return timedelta(minutes=min(2 ** max(0, attempts - 1), 360))
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def build(settings: Settings, row: dict[str, Any]) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = row["subject"]
+    message["From"] = settings.smtp_from
+    message["To"] = row["recipient"]
+    message["Message-ID"] = make_msgid(idstring=row["id"], domain="registry")
+    message["X-Registry-Notice"] = row["kind"]
+    message.set_content(row["body_text"])
+    message.add_alternative(row["body_html"], subtype="html")
+    return message
+
+
+def smtp_send(settings: Settings, message: EmailMessage) -> None:
+    """Send one message; NotSent or OutcomeUnknown say what a failure means."""
+    if not settings.smtp_host:
+        raise NotSent("no SMTP host is configured (REGISTRY_SMTP_HOST)")
+    factory = smtplib.SMTP_SSL if settings.smtp_tls == "ssl" else smtplib.SMTP
+    try:
+        client = factory(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s)
+    except (OSError, smtplib.SMTPException) as e:
+        raise NotSent(f"connecting: {e}") from None
+    try:
+        try:
+            client.ehlo()
+            if settings.smtp_tls == "starttls":
+                client.starttls()
+                client.ehlo()
+            if settings.smtp_user:
+                client.login(settings.smtp_user, settings.smtp_password)
+        except (OSError, smtplib.SMTPException) as e:
+            raise NotSent(f"greeting: {e}") from None
+        try:
+            client.send_message(message)
+        except (
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+            smtplib.SMTPDataError,
+            smtplib.SMTPNotSupportedError,
+        ) as e:
+            raise NotSent(f"refused: {e}") from None
+        except (OSError, smtplib.SMTPException) as e:
+            raise OutcomeUnknown(f"cut off while sending: {e}") from None
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+
+
+_COLUMNS = ("id", "kind", "recipient", "subject", "body_text", "body_html", "attempts")
+
+
+def deliver(db: Database, settings: Settings, now: datetime, limit: int = 200) -> dict[str, int]:
+    """Send what is waiting and due; returns counts by outcome."""
+    ensure_outbox_table(db)
+    counts = {"sent": 0, "retry": 0, "failed": 0, "unknown": 0}
+    with db.transaction() as cur:  # claimed, then cut off (a crash mid-send): never resent
+        cur.execute(
+            f"UPDATE {OUTBOX_TABLE} SET state = 'unknown', last_error = ? "
+            "WHERE state = 'sending' AND next_attempt_at < ?",
+            ("cut off while sending (the process stopped)", _text(now - STUCK_AFTER)),
+        )
+    with db.reading() as cur:
+        rows = [
+            dict(zip(_COLUMNS, r))
+            for r in cur.query(
+                f"SELECT {', '.join(_COLUMNS)} FROM {OUTBOX_TABLE} WHERE state = 'pending' "
+                "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                (_text(now), limit),
+            )
+        ]
+    for row in rows:
+        with db.transaction() as cur:  # the claim: only one sender gets the row
+            cur.execute(
+                f"UPDATE {OUTBOX_TABLE} SET state = 'sending', attempts = attempts + 1, "
+                "next_attempt_at = ? WHERE id = ? AND state = 'pending'",
+                (_text(now), row["id"]),
+            )
+            claimed = cur.rowcount == 1
+        if not claimed:
+            continue
+        attempts = row["attempts"] + 1
+        try:
+            smtp_send(settings, build(settings, row))
+        except NotSent as e:
+            state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+            counts["failed" if state == "failed" else "retry"] += 1
+            _finish(db, row["id"], state, _text(now + backoff(attempts)), str(e)[:500], None)
+            if "connecting" in str(e) or "no SMTP host" in str(e):
+                break  # the server is down: the rest wait for the next run untouched
+            continue
+        except OutcomeUnknown as e:
+            counts["unknown"] += 1
+            _finish(db, row["id"], "unknown", _text(now), str(e)[:500], None)
+            continue
+        counts["sent"] += 1
+        _finish(db, row["id"], "sent", _text(now), None, _text(now))
+    return counts
+
+
+def _finish(
+    db: Database, row_id: str, state: str, next_at: str, error: str | None, sent_at: str | None
+) -> None:
+    with db.transaction() as cur:
+        cur.execute(
+            f"UPDATE {OUTBOX_TABLE} SET state = ?, next_attempt_at = ?, last_error = ?, "
+            "sent_at = ? WHERE id = ? AND state = 'sending'",
+            (state, next_at, error, sent_at, row_id),
+        )
+
+
+def backlog(db: Database) -> dict[str, Any]:
+    """What waits in the outbox: counts by state that needs attention, the oldest waiting."""
+    if not db.table_exists(OUTBOX_TABLE):
+        return {"pending": 0, "sending": 0, "unknown": 0, "failed": 0, "oldest_pending": None}
+    with db.reading() as cur:
+        rows = cur.query(
+            f"SELECT state, COUNT(*), MIN(created_at) FROM {OUTBOX_TABLE} "
+            "WHERE state <> 'sent' GROUP BY state"
+        )
+    out: dict[str, Any] = {"pending": 0, "sending": 0, "unknown": 0, "failed": 0}
+    out["oldest_pending"] = None
+    for state, count, oldest in rows:
+        out[state] = int(count)
+        if state == "pending":
+            out["oldest_pending"] = oldest
+    return out

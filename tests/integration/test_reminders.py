@@ -1,0 +1,287 @@
+"""Reminders on each engine with a real SMTP server in-process (aiosmtpd): the right
+notices on the right days over two simulated years for a small cohort, none twice across
+a restart or with two runs at once, escalation, departed teachers silent, a revocation
+starting the cycle again, and a server that is down then back."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from registry import reminders
+from registry.application import Registry
+from registry.bootstrap import open_worker
+from registry.domain.reminder import reminder_id
+from registry.reminders import mail
+from registry.storage.schema import OUTBOX_TABLE
+from tests.builders import ADMIN, provider, teacher
+
+NOW = datetime.now(UTC)
+
+
+class Inbox:
+    """What the SMTP server received: (to, notice kind, subject, text, html)."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=default)
+        self.messages.append(
+            {
+                "to": envelope.rcpt_tos[0],
+                "kind": message["X-Registry-Notice"],
+                "subject": message["Subject"],
+                "text": message.get_body(("plain",)).get_content(),
+                "html": message.get_body(("html",)).get_content(),
+            }
+        )
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """An SMTP server on a fixed port that can be stopped and started again."""
+
+    def __init__(self, inbox: Inbox):
+        self.inbox, self.port, self.controller = inbox, _free_port(), None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    server = Server(inbox)
+    server.start()
+    yield server, inbox
+    server.stop()
+
+
+@pytest.fixture
+def mailing(registry, smtp):
+    """The registry with the SMTP server's settings."""
+    controller, _ = smtp
+    registry.settings = replace(
+        registry.settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_timeout_s=5
+    )
+    return registry
+
+
+def _pin(i: int) -> str:
+    return f"2150519850{i:04d}"
+
+
+def _legacy(registry, pin: str, number: str, issued_on: date) -> None:
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=pin,
+        number=number,
+        provider_code="KAE",
+        title="Курс",
+        form="course",
+        hours=72,
+        issued_on=issued_on,
+    )
+
+
+def _cohort(registry) -> None:
+    """A: due 2027-06-01, e-mail; B: departed; C: due 2028-03-01, Kyrgyz; D: compliant
+    till 2031 until its newer certificate is revoked."""
+    registry.start_policy()
+    provider(registry, "KAE")
+    people = [
+        (1, "Айгүл Асанова", {"email": "aigul@mektep.kg"}),
+        (2, "Бакыт Осмонов", {"email": "bakyt@mektep.kg"}),
+        (3, "Нургүл Токтогулова", {"email": "nurgul@mektep.kg", "language": "ky"}),
+        (4, "Данияр Бекмуратов", {"email": "daniyar@mektep.kg"}),
+    ]
+    for i, name, contacts in people:
+        registry.register_teacher(ADMIN, teacher(pin=_pin(i), full_name=name, **contacts))
+    _legacy(registry, _pin(1), "A-1", date(2022, 6, 1))
+    _legacy(registry, _pin(2), "B-1", date(2022, 1, 10))
+    registry.record_departure(ADMIN, _pin(2), effective_on=date(2026, 6, 1), reason="retired")
+    _legacy(registry, _pin(3), "C-1", date(2023, 3, 1))
+    _legacy(registry, _pin(4), "D-1", date(2022, 6, 1))
+    _legacy(registry, _pin(4), "D-2", date(2026, 1, 10))
+    reminders.set_recipient(
+        registry, ADMIN, "school_head", "Sokuluk", "School No. 3", "Директор", "head@school3.kg"
+    )
+    reminders.set_recipient(
+        registry, ADMIN, "district_department", "Sokuluk", None, "Райоо", "roo@sokuluk.kg"
+    )
+    open_worker(registry).catch_up()
+
+
+def _days(start: date, end: date):
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def test_two_years_of_notices_each_once_on_its_day(mailing, smtp, settings):
+    _, inbox = smtp
+    registry = mailing
+    _cohort(registry)
+    sent_on: list[tuple[date, str, str]] = []
+    app = registry
+    second = None
+    revoked_on = date(2027, 2, 1)
+    for day in _days(date(2026, 12, 1), date(2028, 11, 30)):
+        if day == revoked_on:
+            app.revoke_certificate(ADMIN, "D-2", reason="issued in error")
+            open_worker(app).catch_up()
+        if day == date(2027, 8, 1):  # a restart: a new process, the same database
+            second = Registry(app.settings)
+            app = second
+        before = len(inbox.messages)
+        reminders.run(app, day, now=NOW)
+        if day in (date(2027, 6, 1), date(2028, 3, 1)):  # the same day again
+            reminders.run(app, day, now=NOW)
+        sent_on += [(day, m["to"], m["kind"]) for m in inbox.messages[before:]]
+    if second is not None:
+        second.close()
+
+    due_a, due_c = date(2027, 6, 1), date(2028, 3, 1)
+    expected = [
+        (due_a - timedelta(days=180), "aigul@mektep.kg", "due_in_180_days"),
+        (revoked_on, "daniyar@mektep.kg", "due_in_180_days"),  # the cycle again
+        (due_a - timedelta(days=60), "aigul@mektep.kg", "due_in_60_days"),
+        (due_a - timedelta(days=60), "daniyar@mektep.kg", "due_in_60_days"),
+        (due_a, "aigul@mektep.kg", "overdue"),
+        (due_a, "daniyar@mektep.kg", "overdue"),
+        (due_a + timedelta(days=30), "head@school3.kg", "overdue_30_days"),
+        (due_a + timedelta(days=30), "head@school3.kg", "overdue_30_days"),
+        (due_a + timedelta(days=90), "roo@sokuluk.kg", "overdue_90_days"),
+        (due_a + timedelta(days=90), "roo@sokuluk.kg", "overdue_90_days"),
+        (due_c - timedelta(days=180), "nurgul@mektep.kg", "due_in_180_days"),
+        (due_c - timedelta(days=60), "nurgul@mektep.kg", "due_in_60_days"),
+        (due_c, "nurgul@mektep.kg", "overdue"),
+        (due_c + timedelta(days=30), "head@school3.kg", "overdue_30_days"),
+        (due_c + timedelta(days=90), "roo@sokuluk.kg", "overdue_90_days"),
+    ]
+    assert sorted(sent_on) == sorted(expected)
+    assert not any(m["to"] == "bakyt@mektep.kg" for m in inbox.messages)  # departed
+    kyrgyz = next(m for m in inbox.messages if m["to"] == "nurgul@mektep.kg")
+    assert "Квалификацияны" in kyrgyz["subject"] and "Нургүл" in kyrgyz["text"]
+    assert "<p>" in kyrgyz["html"]
+    russian = next(m for m in inbox.messages if m["to"] == "aigul@mektep.kg")
+    assert "Через полгода" in russian["subject"]
+
+    # The decisions are events in the teacher's history and the auditors' log.
+    from registry.queries import Queries
+
+    history = Queries(registry).teacher_history(_pin(1))
+    decided = [e for e in history if e["type"] == "Reminder.Decided"]
+    assert [e["data"]["kind"] for e in decided] == [
+        "due_in_180_days",
+        "due_in_60_days",
+        "overdue",
+        "overdue_30_days",
+        "overdue_90_days",
+    ]
+    assert decided[3]["data"]["recipient_role"] == "school_head"
+    log = Queries(registry).events(type="Reminder.Decided", limit=100)["events"]
+    assert len(log) == len(expected)
+
+
+def test_two_runs_at_once_send_each_notice_once(mailing, smtp):
+    _, inbox = smtp
+    _cohort(mailing)
+    other = Registry(mailing.settings)
+    day = date(2027, 9, 15)  # A overdue for 106 days: three notices; C's first
+    errors: list[BaseException] = []
+
+    def tick(app):
+        try:
+            reminders.run(app, day, now=NOW)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=tick, args=(app,)) for app in (mailing, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    assert errors == []
+    kinds = sorted((m["to"], m["kind"]) for m in inbox.messages)
+    assert kinds == sorted(
+        [
+            ("aigul@mektep.kg", "overdue"),
+            ("head@school3.kg", "overdue_30_days"),
+            ("nurgul@mektep.kg", "due_in_180_days"),
+            ("roo@sokuluk.kg", "overdue_90_days"),
+        ]
+    )
+
+
+def test_a_server_down_keeps_the_rows_and_they_go_once_it_is_back(mailing, smtp):
+    controller, inbox = smtp
+    registry = mailing
+    _cohort(registry)
+    controller.stop()
+    day = date(2026, 12, 3)  # A's 180-day notice
+    result = reminders.run(registry, day, now=NOW)
+    assert [n["outcome"] for n in result["notices"]] == ["decided"]
+    assert result["delivery"]["retry"] == 1 and inbox.messages == []
+    assert mail.backlog(registry.db)["pending"] == 1
+    # Before the backoff ends nothing is tried; after it, the row is sent once.
+    controller.start()
+    assert mail.deliver(registry.db, registry.settings, NOW + timedelta(seconds=10))["sent"] == 0
+    later = NOW + timedelta(minutes=5)
+    assert mail.deliver(registry.db, registry.settings, later)["sent"] == 1
+    assert mail.deliver(registry.db, registry.settings, later + timedelta(hours=1))["sent"] == 0
+    assert [m["kind"] for m in inbox.messages] == ["due_in_180_days"]
+    assert mail.backlog(registry.db)["pending"] == 0
+    with registry.db.reading() as cur:
+        row = cur.query_one(f"SELECT state, attempts FROM {OUTBOX_TABLE}")
+    assert row == ("sent", 2)
+
+
+def test_an_unknown_outcome_is_never_sent_again(mailing, smtp):
+    """A message claimed by a process that stopped mid-send is left for an operator."""
+    _, inbox = smtp
+    registry = mailing
+    _cohort(registry)
+    reminders.decide(registry, date(2026, 12, 3), now=NOW)
+    rid = str(
+        reminder_id(registry.teacher_id_for_pin(_pin(1)), "due_in_180_days", date(2027, 6, 1))
+    )
+    with registry.db.transaction() as cur:  # as a sender cut off after its claim leaves it
+        cur.execute(
+            f"UPDATE {OUTBOX_TABLE} SET state = 'sending', attempts = 1 WHERE id = ?", (rid,)
+        )
+    later = NOW + timedelta(hours=1)
+    assert mail.deliver(registry.db, registry.settings, later)["sent"] == 0
+    assert mail.backlog(registry.db)["unknown"] == 1 and inbox.messages == []
+
+
+def test_dry_run_records_and_sends_nothing(mailing, smtp):
+    _, inbox = smtp
+    _cohort(mailing)
+    result = reminders.run(mailing, date(2026, 12, 3), dry_run=True, now=NOW)
+    assert [(n["kind"], n["recipient"], n["outcome"]) for n in result["notices"]] == [
+        ("due_in_180_days", "aigul@mektep.kg", "would_send")
+    ]
+    assert inbox.messages == [] and mail.backlog(mailing.db)["pending"] == 0
