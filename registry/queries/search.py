@@ -62,10 +62,10 @@ class Query:
     def empty(self) -> bool:
         return self.pin is None and not self.words
 
-    def patterns(self) -> list[str]:
-        """LIKE patterns every match has: a long word anywhere, a short one at a word's
+    def substrings(self) -> list[str]:
+        """What every match's key contains: a long word anywhere, a short one at a word's
         start (the key puts a space before each word, so " ab" is three characters)."""
-        return [f"%{w}%" if len(w) > MIN_TERM else f"% {w}%" for w in self.words]
+        return [w if len(w) > MIN_TERM else f" {w}" for w in self.words]
 
 
 def _filters(filters: dict[str, str | None]) -> tuple[list[str], list[Any]]:
@@ -94,7 +94,7 @@ def find(
     where, params = _filters(filters)
     searched = TEACHERS if table == TEACHERS.name else PROGRAMMES
     if query.words:
-        condition, matched = db.text_match(searched, "search_key", query.patterns())
+        condition, matched = db.text_match(searched, "search_key", query.substrings())
         where.insert(0, condition)
         params[:0] = matched
     sql_where = f" WHERE {' AND '.join(where)}" if where else ""

@@ -187,17 +187,16 @@ class Database:
         """The engine's trigram index of a searchable column (idempotent)."""
         raise NotImplementedError
 
-    def text_match(self, table: Table, column: str, patterns: Sequence[str]) -> tuple[str, list]:
-        """A condition that `column` of `table` is LIKE every pattern, answered by its
-        trigram index, and its parameters. Patterns are lower-case ASCII letters, digits
-        and spaces with `%` wildcards (no `_`, no escapes: the FTS5 index takes none).
-        A pattern needs three characters besides `%` to use the index by itself; shorter
-        ones are checked on the rows the others find."""
+    def text_match(self, table: Table, column: str, substrings: Sequence[str]) -> tuple[str, list]:
+        """A condition that `column` of `table` contains every substring, answered by its
+        trigram index, and its parameters. A substring needs three characters to be found
+        by the index by itself; shorter ones are checked on the rows the others find."""
         raise NotImplementedError
 
     def similarity(self, left: str, right: str) -> str:
-        """An SQL expression of how alike two texts are by their trigrams, 0 to 1
-        (pg_trgm's `similarity`; the same function in Python on SQLite)."""
+        """An SQL expression of how alike a key (`left`) and a query (`right`) are, 0 to 1,
+        for ranking rows that all contain the query: pg_trgm's trigram `similarity` on
+        PostgreSQL, the share of the key the query covers on SQLite."""
         raise NotImplementedError
 
     def upsert_sql(self, table: Table) -> str:

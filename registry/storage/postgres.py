@@ -292,9 +292,13 @@ class PostgresDatabase(Database):
             f"USING gin ({column} {TRGM_SCHEMA}.gin_trgm_ops)",
         ]
 
-    def text_match(self, table: Table, column: str, patterns: Sequence[str]) -> tuple[str, list]:
-        conditions = " AND ".join(f"{table.name}.{column} LIKE ?" for _ in patterns)
-        return conditions or "TRUE", list(patterns)
+    def text_match(self, table: Table, column: str, substrings: Sequence[str]) -> tuple[str, list]:
+        """LIKE '%...%' for each substring: the GIN trigram index answers them together."""
+        conditions = " AND ".join(f"{table.name}.{column} LIKE ?" for _ in substrings)
+        escaped = [
+            s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for s in substrings
+        ]
+        return conditions or "TRUE", [f"%{s}%" for s in escaped]
 
     def similarity(self, left: str, right: str) -> str:
         return f"{TRGM_SCHEMA}.similarity({left}, {right})"

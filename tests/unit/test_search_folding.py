@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from registry.domain.search import fold, search_key, terms
-from registry.storage.trigrams import similarity
 
 
 @pytest.mark.parametrize(
@@ -53,11 +52,3 @@ def test_the_search_key_marks_word_starts_and_keeps_parts_apart():
 
 def test_terms_are_distinct_and_longest_first():
     assert terms("ай Асанова ай а") == ["asanova", "ai", "a"]
-
-
-def test_similarity_gives_pg_trgms_figures():
-    # PostgreSQL 15's pg_trgm answers 0.53846157, 0.42857143 and 0.84615386 (float4).
-    assert similarity("asanov bakit", "asanov") == pytest.approx(7 / 13)
-    assert similarity("asanova aigul", "asanov") == pytest.approx(6 / 14)
-    assert similarity("shkola no5", "no5 shkola x") == pytest.approx(11 / 13)
-    assert similarity("asanov", "asanov") == 1.0 and similarity("", "asanov") == 0.0

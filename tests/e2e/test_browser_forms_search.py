@@ -1,0 +1,91 @@
+"""In a real browser (headless Chromium through Playwright), in Kyrgyz and Russian: a form
+with three mistakes shows them all at once in an error summary that takes the focus and
+links to each field; the PIN box suggests teachers by name; the programme search picks
+from the list; and without JavaScript the summary and the search still work."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import PASSWORD, PIN
+
+pytestmark = pytest.mark.browser
+
+SUMMARY_TITLE = {"ky": "Каталарды оңдоңуз", "ru": "Исправьте ошибки"}
+
+
+def sign_in(page, name: str, lang: str) -> None:
+    page.goto(f"/sign-in?lang={lang}")
+    page.locator("#name").fill(name)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.wait_for_url("**/")
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_three_mistakes_show_at_once_in_a_summary_that_takes_the_focus(page, lang):
+    sign_in(page, "registrar", lang)
+    page.goto(f"/record/teachers/new?lang={lang}")
+    page.locator("#pin").fill("2150519851234")  # 13 digits
+    page.locator("#full_name").fill("Эркин Жумабаев")
+    page.locator("#region").select_option("KG-N")
+    page.locator("#school").fill("School No. 1")
+    page.locator("#subject").fill("Biology")
+    page.locator("#position").fill("teacher")
+    page.locator("#service_start").fill("2099-01-01")  # in the future; no district
+    page.locator("form[method=post] button[type=submit]").last.click()
+    summary = page.get_by_role("alert")
+    assert SUMMARY_TITLE[lang] in summary.inner_text()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    links = summary.get_by_role("link")
+    assert sorted(links.evaluate_all("(ls) => ls.map((l) => l.getAttribute('href'))")) == [
+        "#district",
+        "#pin",
+        "#service_start",
+    ]
+    summary.locator("a[href='#pin']").click()
+    assert page.evaluate("document.activeElement.id") == "pin"
+    invalid = page.locator("[aria-invalid=true]").evaluate_all("(es) => es.map((e) => e.id)")
+    assert sorted(invalid) == ["district", "pin", "service_start"]
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_the_pin_box_suggests_teachers_by_name_and_the_programme_search_picks(page, lang):
+    sign_in(page, "registrar", lang)
+    page.goto(f"/record/enrolments/new?lang={lang}")
+    pin = page.locator("#pin")
+    pin.press_sequentially("асанова айгул", delay=20)  # у typed for ү
+    option = page.locator("#pin-suggestions").get_by_role("option").filter(has_text="Айгүл Асанова")
+    option.wait_for()
+    assert pin.get_attribute("aria-expanded") == "true"
+    pin.press("ArrowDown")
+    pin.press("Enter")
+    assert pin.input_value() == PIN
+    assert pin.get_attribute("aria-expanded") == "false"
+    search = page.locator("#programme_q")
+    search.press_sequentially("mathem", delay=20)
+    page.locator("#programme_q-suggestions").get_by_role("option").filter(
+        has_text="MATH-72"
+    ).first.click()
+    chosen = page.locator("#programme_id").evaluate("(s) => s.options[s.selectedIndex].text")
+    assert "MATH-72" in chosen
+
+
+def test_without_javascript_the_summary_and_the_programme_search_still_work(chromium, live_site):
+    context = chromium.new_context(locale="ru-RU", java_script_enabled=False, base_url=live_site[0])
+    try:
+        page = context.new_page()
+        sign_in(page, "registrar", "ru")
+        page.goto("/record/enrolments/new?lang=ru")
+        page.locator("#programme_q").fill("mathem")
+        page.locator("button[name=find]").click()
+        assert "Найдена 1 программа" in page.content()
+        options = page.locator("#programme_id option").all_inner_texts()
+        assert len(options) == 2 and "MATH-72" in options[1]
+        page.locator("#pin").fill("123")
+        page.locator("form[method=post] button[type=submit]").last.click()
+        summary = page.get_by_role("alert")
+        assert "Исправьте ошибки" in summary.inner_text()
+        assert summary.locator("a[href='#pin']").count() == 1
+    finally:
+        context.close()
