@@ -13,7 +13,7 @@ teachers' own names and schools the way people type them:
 - surname: a surname in lower case with у typed for ү, о for ө, н for ң (a Russian keyboard);
 - latin: surname and given name in Latin letters ("asanova aigul");
 - prefix: the first four letters of a surname;
-- school: two words of a school's name;
+- school: a school's number and the last word of its name ("35 Toktogul");
 - short: two letters (the start of a word);
 - pin: a whole PIN.
 
@@ -133,9 +133,11 @@ def queries_of(app, count: int, rng: random.Random) -> dict[str, list[str]]:
         out["surname"].append(surname.lower().translate(RUSSIAN_KEYBOARD))
         out["latin"].append(f"{latin(surname)} {latin(given)}")
         out["prefix"].append(surname[:4])
-        school_words = [w for w in school.split() if len(w) > 2] or [school]
-        out["school"].append(" ".join(school_words[:2]))
-        out["short"].append(rng.choice(words)[:2])
+        words_of_school = school.replace(".", " ").split()
+        numbers = [w for w in words_of_school if w.isdigit()]
+        named = [w for w in words_of_school if len(w) >= 3 and not w.isdigit()] or [school]
+        out["school"].append(" ".join([*numbers[:1], named[-1]]))
+        out["short"].append(rng.choice([w for w in words if len(w) >= 2] or [surname])[:2])
         out["pin"].append(pin)
     return {kind: rng.sample(found, len(found)) for kind, found in out.items()}
 

