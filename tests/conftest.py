@@ -7,6 +7,7 @@ the tests of reads from a hot standby of that server (`bash .ci/standby` starts 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -80,20 +81,28 @@ def standby_server(postgres_server: str) -> str:
 
 
 @pytest.fixture
-def standby_url(postgres_url: str, standby_server: str) -> str:
-    """The test database as the standby serves it, once its creation has been replayed."""
+def standby_url(postgres_url: str, standby_server: str):
+    """The test database as the standby serves it, once its creation has been replayed.
+
+    Tests on the standby take turns, across the suite's processes (and sessions sharing
+    the machine's standby): one that pauses its replay must not stall another's reads."""
+    import fcntl
+
     import psycopg
 
     url = f"{standby_server.rsplit('/', 1)[0]}/{postgres_url.rsplit('/', 1)[1]}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            psycopg.connect(url, connect_timeout=3).close()
-            return url
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    with open(Path(tempfile.gettempdir()) / "registry-test-standby.lock", "w") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(url, connect_timeout=3).close()
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url
 
 
 @pytest.fixture

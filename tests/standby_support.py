@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
+
+# The replay lag /readyz tolerates in these tests: above the lag a loaded machine's
+# standby shows on its own (seconds, while the suite's databases are created), below the
+# lag of a paused replay the tests wait for.
+LAG_BOUND_S = 3.0
+
+
+def read_until_answered(read: Callable[[], Any], timeout: float = 60) -> Any:
+    """A read with min_position as a client honouring Retry-After makes it: again while it
+    answers 503 (the standby has not replayed the position yet; on a loaded machine that
+    can take longer than one wait), at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = read()
+        status = answer[0] if isinstance(answer, tuple) else answer.status_code
+        if status != 503 or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
 
 
 def wait_for_replay(primary_url: str, standby_url: str, timeout: float = 30) -> None:
