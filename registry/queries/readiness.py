@@ -16,9 +16,11 @@ from registry.projections import deadletters
 from registry.projections.catalogue import view_classes
 from registry.queries.audit import AuditQueries
 from registry.queries.progress import pending_at_most
+from registry.storage.schema import OUTBOX_TABLE
 
 if TYPE_CHECKING:
     from registry.application import Registry
+    from registry.storage import Database
 
 MAX_PENDING = 10_000  # events a view may trail by (a catch-up clears that in about a second)
 
@@ -78,7 +80,28 @@ def readiness(app: Registry, max_pending: int = MAX_PENDING) -> Readiness:
         "why": f"{letters:,} event(s) set aside by the views (see `registry projections "
         "status` or the admin's views page)",
     }
+    # Reported, never a reason to stop serving: mail waiting is the mail server's matter.
+    result.checks["reminders"] = {"ok": True, **outbox_backlog(app.db)}
     return result
+
+
+def outbox_backlog(db: Database) -> dict[str, Any]:
+    """The reminders' outbox: rows waiting (pending, being sent), those an operator must
+    look at (outcome unknown, failed after every retry), and the oldest waiting."""
+    out: dict[str, Any] = {"pending": 0, "sending": 0, "unknown": 0, "failed": 0}
+    out["oldest_pending"] = None
+    if not db.table_exists(OUTBOX_TABLE):
+        return out
+    with db.reading() as cur:
+        rows = cur.query(
+            f"SELECT state, COUNT(*), MIN(created_at) FROM {OUTBOX_TABLE} "
+            "WHERE state <> 'sent' GROUP BY state"
+        )
+    for state, count, oldest in rows:
+        out[state] = int(count)
+        if state == "pending":
+            out["oldest_pending"] = oldest
+    return out
 
 
 def _standby_check(app: Registry, max_pending: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+from registry.queries.readiness import outbox_backlog
 from registry.settings import Settings
 from registry.storage import Database
 from registry.storage.schema import OUTBOX_TABLE, ensure_outbox_table
@@ -146,18 +147,5 @@ def _finish(
 
 
 def backlog(db: Database) -> dict[str, Any]:
-    """What waits in the outbox: counts by state that needs attention, the oldest waiting."""
-    if not db.table_exists(OUTBOX_TABLE):
-        return {"pending": 0, "sending": 0, "unknown": 0, "failed": 0, "oldest_pending": None}
-    with db.reading() as cur:
-        rows = cur.query(
-            f"SELECT state, COUNT(*), MIN(created_at) FROM {OUTBOX_TABLE} "
-            "WHERE state <> 'sent' GROUP BY state"
-        )
-    out: dict[str, Any] = {"pending": 0, "sending": 0, "unknown": 0, "failed": 0}
-    out["oldest_pending"] = None
-    for state, count, oldest in rows:
-        out[state] = int(count)
-        if state == "pending":
-            out["oldest_pending"] = oldest
-    return out
+    """What waits in the outbox (`registry.queries.readiness.outbox_backlog`)."""
+    return outbox_backlog(db)

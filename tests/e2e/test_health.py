@@ -25,7 +25,7 @@ def test_readyz_is_ready_when_the_views_are_current_and_nothing_is_set_aside(api
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()
     assert body["ready"] is True and body["reasons"] == []
-    assert set(body["checks"]) == {"database", "views", "dead_letters"}
+    assert set(body["checks"]) == {"database", "views", "dead_letters", "reminders"}
 
 
 def test_readyz_says_not_ready_and_why_when_a_view_set_an_event_aside(api_app):

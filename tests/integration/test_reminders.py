@@ -285,3 +285,71 @@ def test_dry_run_records_and_sends_nothing(mailing, smtp):
         ("due_in_180_days", "aigul@mektep.kg", "would_send")
     ]
     assert inbox.messages == [] and mail.backlog(mailing.db)["pending"] == 0
+
+
+def _cli(settings, smtp_port: int, *args: str):
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "REGISTRY_SECRET_KEY": settings.secret_key.decode(),
+        "REGISTRY_INSTANCE_PATH": str(settings.instance_path),
+        "REGISTRY_DATABASE_URL": settings.database_url,
+        "REGISTRY_SMTP_HOST": "127.0.0.1",
+        "REGISTRY_SMTP_PORT": str(smtp_port),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_the_command_line_prints_what_would_go_out_then_sends_it(mailing, smtp, settings):
+    server, inbox = smtp
+    _cohort(mailing)
+    dry = _cli(settings, server.port, "reminders", "run", "--date", "2026-12-03", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would_send" in dry.stdout and "due_in_180_days" in dry.stdout
+    assert "aigul@mektep.kg" in dry.stdout and inbox.messages == []
+    sent = _cli(settings, server.port, "reminders", "run", "--date", "2026-12-03")
+    assert sent.returncode == 0, sent.stderr
+    assert "sent 1" in sent.stdout and len(inbox.messages) == 1
+    again = _cli(settings, server.port, "reminders", "run", "--date", "2026-12-03")
+    assert "already" in again.stdout and "sent 0" in again.stdout and len(inbox.messages) == 1
+    bad = _cli(
+        settings,
+        server.port,
+        "reminders",
+        "contact",
+        "--role",
+        "school_head",
+        "--district",
+        "Sokuluk",
+        "--school",
+        "No. 5",
+        "--name",
+        "Head",
+        "--email",
+        "x@",
+    )
+    assert bad.returncode != 0 and "email" in (bad.stdout + bad.stderr)
+
+
+def test_the_backlog_shows_on_readyz(mailing, smtp, settings):
+    from tests.e2e.api_support import build_app
+
+    server, _ = smtp
+    _cohort(mailing)
+    server.stop()
+    reminders.run(mailing, date(2026, 12, 3), now=NOW)
+    app = build_app(mailing.settings)
+    try:
+        body = app.test_client().get("/readyz").get_json()
+    finally:
+        app.extensions["registry"].close()
+    assert body["checks"]["reminders"]["pending"] == 1
+    assert body["checks"]["reminders"]["ok"] is True
