@@ -268,8 +268,9 @@ def run(
 
 def set_recipient(
     app: Registry, actor: Actor, role: str, district: str, school: str | None, name: str, email: str
-) -> dict[str, Any]:
-    """Record (or change) the contact of a school head or a district department."""
+) -> Any:
+    """Record (or change) the contact of a school head or a district department; the
+    command's result."""
     actor.require("manage_contacts")
     key = recipient_key(role, district, school)
 
@@ -279,9 +280,10 @@ def set_recipient(
             session.add(RecipientContact.set(role, key, name, email))
         else:
             existing.change(name, email)
-        return {"role": role, "key": key, "name": name}
+        contact = session.find(RecipientContact.id_for(role, key))
+        return {"role": role, "key": key, "name": contact.name, "email": contact.email}
 
-    return app.commands.run(actor, "set_recipient", {"role": role, "key": key}, body).data
+    return app.commands.run(actor, "set_recipient", {"role": role, "key": key}, body)
 
 
 __all__ = ["decide", "notices_due", "overdue_since", "run", "set_recipient"]

@@ -78,6 +78,18 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
         ("POST", "/credentials/verification", {"credential": {"@context": []}}),
     ],
     "read_open_data": [("GET", "/open-data/compliance", None)],
+    "manage_contacts": [
+        (
+            "POST",
+            "/reminders/recipients",
+            {
+                "role": "district_department",
+                "district": "Sokuluk",
+                "name": "РОО",
+                "email": "roo@sokuluk.kg",
+            },
+        )
+    ],
     "manage_providers": [
         ("POST", "/providers", {"code": "NEW", "name": "New", "kind": "other", "region": "KG-GB"}),
         ("POST", "/providers/OBL/suspension", {"reason": "audit"}),

@@ -110,3 +110,17 @@ def test_a_bad_email_or_phone_is_refused_naming_the_field(callers):
     position = created.headers["X-Registry-Position"]
     dossier = callers["admin"].get(f"/teachers/{PIN}?min_position={position}")
     assert dossier.get_json()["school"] == TEACHER["school"]
+
+
+def test_an_admin_records_a_district_departments_contact(callers):
+    body = {"role": "district_department", "district": "Sokuluk", "name": "РОО"}
+    ok = callers["admin"].post("/reminders/recipients", json={**body, "email": "roo@sokuluk.kg"})
+    assert ok.status_code == 201 and ok.get_json()["email"] == "roo@sokuluk.kg"
+    bad = callers["admin"].post("/reminders/recipients", json={**body, "email": "roo@"})
+    assert bad.status_code == 422 and "email" in str(bad.get_json())
+    role = callers["admin"].post(
+        "/reminders/recipients", json={**body, "role": "mayor", "email": "a@b.kg"}
+    )
+    assert role.status_code == 422 and "role" in str(role.get_json())
+    other = {**body, "email": "x@sokuluk.kg"}
+    assert callers["registrar"].post("/reminders/recipients", json=other).status_code == 403

@@ -22,6 +22,7 @@ from web.api import (
     paths,
     programmes,
     providers,
+    reminders,
     statistics,
     teachers,
 )
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     statistics,
     audit,
     imports,
+    reminders,
 )
 
 
