@@ -105,6 +105,20 @@ def find(
         where.insert(0, condition)
         params[:0] = matched
     sql_where = f" WHERE {' AND '.join(where)}" if where else ""
+    if total is None and query.words:
+        # The ranked page and the total in one reading of the rows found (on PostgreSQL
+        # each statement rechecks every row the index proposes); too many found, or a
+        # page past the last, and the total is read on its own below.
+        ranking, rank_params = rank
+        rows = cur.query(
+            f"SELECT {', '.join(columns)}, count(*) OVER () FROM {table}{sql_where} "
+            f"ORDER BY {ranking}{order} LIMIT ? OFFSET ?",
+            [*params, *rank_params, limit, offset],
+        )
+        if rows:
+            total = rows[0][-1]
+            if total <= RANK_LIMIT:
+                return total, [row[:-1] for row in rows]
     if total is None:
         row = cur.query_one(f"SELECT count(*) FROM {table}{sql_where}", params)
         total = row[0] if row else 0
