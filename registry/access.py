@@ -58,6 +58,11 @@ TABLE: Mapping[str, Rule] = {
         "what a provider delivered",
     ),
     "read_statistics": Rule(AGGREGATE_READERS, None, "compliance and activity by group, with CSV"),
+    "read_forecast": Rule(
+        AGGREGATE_READERS | {"commission"},
+        "region",
+        "demand forecast: counts of teachers due per month (a bound commission: its region)",
+    ),
     "read_pseudonymised": Rule(AGGREGATE_READERS, None, "teacher-level rows without names or PINs"),
     "audit": Rule(
         frozenset({"auditor"}),

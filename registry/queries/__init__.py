@@ -26,6 +26,7 @@ from registry.domain import clock
 from registry.domain.account import Account
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.catalogue import view_names
+from registry.queries import forecast
 from registry.queries.audit import AuditQueries
 from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries, certificate_rows
@@ -485,6 +486,22 @@ class Queries:
         return self._providers.workload(provider_code, date_from, date_to)
 
     # -- statistics and open data ------------------------------------------------------
+    def demand_forecast(
+        self,
+        start: date,
+        months: int,
+        group_by: str,
+        *,
+        region: str | None = None,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """Teachers whose certificates stop sufficing in each month from `start` (1 to 60
+        months), by region|district|subject, and those already overdue (counts only)."""
+        self._check(actor, "read_forecast")
+        return forecast.demand(
+            self.app.read_db, start, months, group_by, access.region_filter(actor, region)
+        )
+
     def compliance_statistics(
         self, as_of: date | None, group_by: str, *, actor: Actor | None = None
     ) -> list[dict[str, Any]]:

@@ -72,6 +72,7 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
         ("GET", "/statistics/activity?group_by=form", None),
     ],
     "read_pseudonymised": [("GET", "/statistics/teachers", None)],
+    "read_forecast": [("GET", "/statistics/forecast?months=12", None)],
     "audit": [("GET", "/events", None), ("GET", "/ledger", None)],
     "verify_certificate": [
         ("GET", "/verify/OLD-0?code=AAAA-BBBB", None),

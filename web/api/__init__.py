@@ -18,6 +18,7 @@ from web.api import (
     audit,
     certificates,
     credentials,
+    forecast,
     imports,
     paths,
     programmes,
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     audit,
     imports,
     reminders,
+    forecast,
 )
 
 

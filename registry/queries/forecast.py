@@ -1,0 +1,111 @@
+"""Demand forecast: how many teachers will need a course in each coming month.
+
+For each teacher in service on `start`, the compliance rule (`registry.domain.compliance`,
+as known now) gives the day their present certificates stop sufficing (`next_due`; the
+end of grace for those without any yet); the forecast counts them in that month, and the
+teachers already overdue on `start` as its backlog. Counts only, by region, district or
+subject.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import Any
+
+from registry.domain.compliance import OVERDUE, CertificateFact, DepartureFact, evaluate
+from registry.domain.errors import RuleViolationError
+from registry.projections.codec import date_value, time_value
+from registry.queries.common import load_policies
+from registry.storage import Database
+
+FORECAST_GROUPS = ("region", "district", "subject")
+MAX_MONTHS = 60
+
+
+def check_months(months: object) -> int:
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+        raise RuleViolationError(
+            f"months must be a whole number from 1 to {MAX_MONTHS}.",
+            field="months",
+            code="invalid_months",
+        )
+    return months
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def demand(
+    db: Database, start: date, months: int, group_by: str, region: str | None = None
+) -> dict[str, Any]:
+    """{rows: [{month, group, due}], backlog: [{group, overdue}], totals: [{month, due}]}."""
+    months = check_months(months)
+    if group_by not in FORECAST_GROUPS:
+        raise RuleViolationError(
+            f"group_by must be one of: {', '.join(FORECAST_GROUPS)}.",
+            field="group_by",
+            code="invalid_group_by",
+        )
+    known_at = datetime.now(UTC)
+    where, params = ("WHERE region = ?", (region,)) if region else ("", ())
+    with db.reading(snapshot=True) as cur:
+        teachers = {
+            r[0]: {
+                "group": r[1],
+                "service_start": date_value(r[2]),
+                "departed_on": date_value(r[3]),
+                "certificates": [],
+            }
+            for r in cur.query(
+                f"SELECT id, {group_by}, service_start, departed_on FROM teachers {where}",
+                params,
+            )
+        }
+        for c in cur.query(
+            "SELECT teacher_id, number, hours, issued_on, recorded_at, revoked_at, "
+            "duplicate_of, form, provider_code FROM certificate_index"
+        ):
+            if c[0] in teachers:
+                teachers[c[0]]["certificates"].append(
+                    CertificateFact(
+                        number=c[1],
+                        hours=c[2],
+                        issued_on=date_value(c[3]),
+                        recorded_at=time_value(c[4]),
+                        revoked_at=time_value(c[5]),
+                        duplicate_of=c[6],
+                        form=c[7],
+                        provider_code=c[8],
+                    )
+                )
+        policies = load_policies(cur)
+    due: Counter[tuple[str, str]] = Counter()
+    backlog: Counter[str] = Counter()
+    first = start.year * 12 + start.month - 1
+    for t in teachers.values():
+        departures = [DepartureFact(t["departed_on"], known_at)] if t["departed_on"] else []
+        verdict = evaluate(
+            service_start=t["service_start"],
+            certificates=t["certificates"],
+            departures=departures,
+            policies=policies,
+            as_of=start,
+            known_at=known_at,
+        )
+        if verdict.status == OVERDUE:
+            backlog[t["group"]] += 1
+        elif verdict.next_due is not None:
+            index = verdict.next_due.year * 12 + verdict.next_due.month - 1 - first
+            if 0 <= index < months:
+                due[(month_key(verdict.next_due), t["group"])] += 1
+    totals: Counter[str] = Counter()
+    for (month, _), n in due.items():
+        totals[month] += n
+    all_months = [f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}" for i in range(months)]
+    return {
+        "rows": [{"month": m, "group": g, "due": n} for (m, g), n in sorted(due.items())],
+        "backlog": [{"group": g, "overdue": n} for g, n in sorted(backlog.items())],
+        "totals": [{"month": m, "due": totals.get(m, 0)} for m in all_months],
+    }

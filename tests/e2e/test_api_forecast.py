@@ -1,0 +1,116 @@
+"""The demand forecast over HTTP equals a brute-force count from the per-teacher rule, for
+random cohorts on each engine; months outside 1–60 are refused; CSV carries the rows."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date
+
+from registry.commands.base import Actor
+from registry.queries import Queries
+from tests.e2e.api_support import *
+
+START = date(2026, 12, 15)
+
+
+def _cohort(registry, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    system = Actor.system()
+    regions = [("KG-C", "Sokuluk"), ("KG-O", "Kara-Suu"), ("KG-GB", "Leninsky")]
+    pins = []
+    for i in range(12):
+        pin = f"2150519850{seed % 10}{i:03d}"
+        region, district = rnd.choice(regions)
+        registry.register_teacher(
+            system,
+            {
+                "pin": pin,
+                "full_name": f"Учитель {i}",
+                "region": region,
+                "district": district,
+                "school": "School No. 1",
+                "subject": rnd.choice(["Mathematics", "Physics"]),
+                "position": "teacher",
+                "service_start": date(rnd.randint(2005, 2024), 9, 1),
+            },
+        )
+        for n in range(rnd.randint(0, 2)):
+            registry.record_legacy_certificate(
+                system,
+                pin=pin,
+                number=f"F-{seed}-{i}-{n}",
+                provider_code="KAE",
+                title="Курс",
+                form="course" if n == 0 else "seminar",
+                hours=72 if n == 0 else 36,
+                issued_on=date(rnd.randint(2019, 2026), rnd.randint(1, 10), 1),
+            )
+        if rnd.random() < 0.15:
+            registry.record_departure(system, pin, effective_on=date(2025, 6, 1), reason="left")
+        pins.append(pin)
+    return pins
+
+
+def _brute(registry, pins, months: int, group_by: str):
+    q = Queries(registry)
+    due, backlog = Counter(), Counter()
+    last = (START.year * 12 + START.month - 1) + months
+    for pin in pins:
+        c = q.compliance(pin, as_of=START)
+        group = q.teacher(pin)[group_by]
+        if c["status"] == "overdue":
+            backlog[group] += 1
+        elif c["next_due"] is not None:
+            index = c["next_due"].year * 12 + c["next_due"].month - 1
+            if START.year * 12 + START.month - 1 <= index < last:
+                due[(f"{c['next_due']:%Y-%m}", group)] += 1
+    return due, backlog
+
+
+def test_the_forecast_equals_a_count_by_the_per_teacher_rule(api_app, callers):
+    registry = api_app.extensions["registry"].registry
+    statistician = callers["statistician"]
+    seen = Counter()
+    for seed in (1, 2, 3):
+        pins = _cohort(registry, seed) if seed == 1 else pins + _cohort(registry, seed)
+        position = registry.max_position()
+        for months, group_by in ((60, "region"), (7, "subject"), (24, "district")):
+            response = statistician.get(
+                f"/statistics/forecast?from={START}&months={months}&group_by={group_by}"
+                f"&min_position={position}"
+            )
+            assert response.status_code == 200, response.get_json()
+            body = response.get_json()
+            due, backlog = _brute(registry, pins, months, group_by)
+            assert {(r["month"], r["group"]): r["due"] for r in body["rows"]} == dict(due)
+            assert {r["group"]: r["overdue"] for r in body["backlog"]} == dict(backlog)
+            assert len(body["totals"]) == months and body["totals"][0]["month"] == "2026-12"
+            assert sum(t["due"] for t in body["totals"]) == sum(due.values())
+            assert "Учитель" not in response.get_data(as_text=True)
+            seen["due"] += sum(due.values())
+            seen["overdue"] += sum(backlog.values())
+    assert seen["due"] and seen["overdue"]  # the cohorts exercise both counts
+
+
+def test_months_outside_one_to_sixty_are_refused(callers):
+    for months in (0, 61, 1000, -1):
+        response = callers["admin"].get(f"/statistics/forecast?months={months}")
+        assert response.status_code == 422, months
+        assert "months" in str(response.get_json())
+    assert callers["admin"].get("/statistics/forecast?group_by=colour").status_code == 422
+
+
+def test_the_forecast_downloads_as_csv_and_a_commission_sees_its_region(api_app, callers):
+    registry = api_app.extensions["registry"].registry
+    _cohort(registry, 5)
+    position = registry.max_position()
+    csv_text = (
+        callers["admin"]
+        .get(f"/statistics/forecast?from={START}&months=60&format=csv&min_position={position}")
+        .get_data(as_text=True)
+    )
+    assert csv_text.lstrip("\ufeff").startswith("month,group,due")
+    chuy = callers["commission"].get(f"/statistics/forecast?from={START}&months=60").get_json()
+    assert {r["group"] for r in chuy["rows"] + chuy["backlog"]} <= {"KG-C"}
+    assert callers["commission"].get("/statistics/forecast?region=KG-O").status_code == 403

@@ -1,0 +1,76 @@
+"""The demand forecast: teachers due per month, by region, district or subject."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from registry.domain import clock
+from web.api.base import Blueprint, queries
+from web.auth import require_actor
+from web.downloads import download
+from web.schemas.common import CsvArgs, IsoDate, QueryInteger
+
+blp = Blueprint("forecast", __name__, description="Demand for courses, month by month.")
+
+
+class ForecastArgs(CsvArgs):
+    """The first month (the month of `from`, default today), how many (1 to 60), groups."""
+
+    from_ = IsoDate(data_key="from")
+    months = QueryInteger(load_default=24)
+    group_by = fields.String(
+        load_default="region", metadata={"enum": ["region", "district", "subject"]}
+    )
+    region = fields.String(metadata={"description": "Only this region's teachers."})
+
+
+class ForecastRow(Schema):
+    month = fields.String(metadata={"description": "YYYY-MM"})
+    group = fields.String(allow_none=True)
+    due = fields.Integer()
+
+
+class BacklogRow(Schema):
+    group = fields.String(allow_none=True)
+    overdue = fields.Integer()
+
+
+class MonthTotal(Schema):
+    month = fields.String()
+    due = fields.Integer()
+
+
+class ForecastOut(Schema):
+    """Counts of teachers, never names."""
+
+    from_ = IsoDate(data_key="from")
+    months = fields.Integer()
+    group_by = fields.String()
+    rows = fields.List(fields.Nested(ForecastRow))
+    backlog = fields.List(fields.Nested(BacklogRow))
+    totals = fields.List(fields.Nested(MonthTotal))
+
+
+@blp.route("/statistics/forecast")
+class Forecast(MethodView):
+    """Demand forecast."""
+
+    @blp.arguments(ForecastArgs, location="query")
+    @blp.read(ForecastOut, csv=True)
+    def get(self, args):
+        """Teachers whose certificates stop sufficing each month, by group; those already
+        overdue as the backlog (?format=csv|xlsx for the monthly rows). months: 1 to 60."""
+        actor = require_actor("read_forecast")
+        start = args.get("from_") or clock.today()
+        answer = queries().demand_forecast(
+            start, args["months"], args["group_by"], region=args.get("region"), actor=actor
+        )
+        if args["format"] != "json":
+            return download(
+                answer["rows"],
+                ("month", "group", "due"),
+                f"forecast-{args['group_by']}-{start}-{args['months']}",
+                args["format"],
+            )
+        return {"from_": start, "months": args["months"], "group_by": args["group_by"], **answer}
