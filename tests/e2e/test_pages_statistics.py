@@ -64,8 +64,10 @@ def test_a_providers_workload_by_form_and_month(as_role):
 
 def test_a_period_that_ends_before_it_starts_is_a_clear_error(as_role):
     response = as_role("auditor").get("/providers/KAE?from=2024-12-31&to=2024-01-01&lang=en")
-    assert response.status_code == 400
-    assert "The start of the period is after its end." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The period is reversed" in page
+    assert 'value="2024-12-31"' in page and 'value="2024-01-01"' in page  # as typed
+    assert "from=2024-01-01&amp;to=2024-12-31" in page and "By month" not in page
 
 
 def test_open_data_is_public_and_suppresses_small_groups(visitor):

@@ -63,9 +63,21 @@ def workload(code: str):
     args = QueryArgs()
     end = args.date("to", today())
     start = args.date("from", date(end.year, 1, 1))
-    if start > end:
-        args.errors.append(_("The start of the period is after its end."))
-        start, end = date(end.year, 1, 1), end
+    if start > end:  # said, never quietly replaced by another period
+        return render_template(
+            "providers/workload.html",
+            provider=provider,
+            reversed_range=True,
+            start=start,
+            end=end,
+            errors=args.errors,
+            can_admin=access.may("manage_providers"),
+            swapped=url_for(
+                "provider_pages.workload",
+                code=code,
+                **{"from": end.isoformat(), "to": start.isoformat()},
+            ),
+        ), 400
     report = services().queries.workload(code, start, end, actor=access.current_actor())
     months = [m["month"] for m in report.get("by_month", [])]
     chart = (
