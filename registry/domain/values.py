@@ -7,8 +7,6 @@ import unicodedata
 import uuid
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
-
 from registry.domain import clock
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
 from registry.domain.errors import NotFoundError, RuleViolationError
@@ -219,6 +217,9 @@ _PHONE = re.compile(r"\+[1-9]\d{6,14}")
 
 def check_email(value: object, field: str = "email") -> str:
     """An e-mail address by RFC 5322 syntax (checked without DNS), normalised."""
+    # Imported here: a checkout whose environment predates the dependency still starts.
+    from email_validator import EmailNotValidError, validate_email
+
     if not isinstance(value, str) or not value.strip():
         raise RuleViolationError(f"{field} is required.", field=field, code="required")
     try:
