@@ -27,6 +27,7 @@ def view_classes() -> list[type[View]]:
     from registry.projections.compliance import ComplianceView
     from registry.projections.credentials import CredentialStatusView
     from registry.projections.directory import DirectoryView
+    from registry.projections.events import EventIndexView
     from registry.projections.statistics import StatisticsView
     from registry.projections.workload import WorkloadView
 
@@ -37,6 +38,7 @@ def view_classes() -> list[type[View]]:
         CredentialStatusView,
         WorkloadView,
         StatisticsView,
+        EventIndexView,
         LedgerView,
     ]
 

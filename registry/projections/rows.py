@@ -125,13 +125,36 @@ class Counters:
         return len(rows)
 
 
+class Appended:
+    """New rows of an append-only table, as value tuples in column order."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self._rows: list[tuple] = []
+
+    def add(self, values: tuple) -> None:
+        """A new row (every column, in order); written when the batch ends."""
+        self._rows.append(values)
+
+    def flush(self, cur: Cursor) -> int:
+        """Write the new rows through a cursor of the write transaction; returns how many."""
+        rows, self._rows = self._rows, []
+        cur.write_rows(self.table, rows)
+        return len(rows)
+
+
 class Batch:
     """Every table a view touches while applying one batch, flushed together."""
 
     def __init__(self, read: Reader, tables: Iterable[Table]):
-        self._parts: dict[str, Rows | Counters] = {}
+        self._parts: dict[str, Rows | Counters | Appended] = {}
         for table in tables:
-            self._parts[table.name] = Counters(table) if table.counters else Rows(table, read)
+            if table.counters:
+                self._parts[table.name] = Counters(table)
+            elif table.append_only:
+                self._parts[table.name] = Appended(table)
+            else:
+                self._parts[table.name] = Rows(table, read)
 
     def __getitem__(self, name: str) -> Any:
         return self._parts[name]

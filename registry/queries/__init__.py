@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -32,6 +32,7 @@ from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries, certificate_rows
 from registry.queries.common import parse_known_at, require_date, require_moment, require_page
 from registry.queries.credentials import CredentialQueries
+from registry.queries.eventlog import EventLogQueries
 from registry.queries.explain import ExplainQueries
 from registry.queries.known import (
     TeacherSlice,
@@ -73,6 +74,7 @@ class Queries:
         # Public documents and verification: status lists, keys, checking a credential.
         self.credentials = CredentialQueries(app)
         self._audit = AuditQueries(app)
+        self._log = EventLogQueries(app)
         self._explain = ExplainQueries(app)
         self._records = RecordQueries(app)
         self._views = view_names()
@@ -559,12 +561,73 @@ class Queries:
         """[{effective_from, window_years, required_hours, recorded_at}], by effective_from."""
         return self._audit.policies()
 
-    def events(self, after: int = 0, limit: int = 100, **filters: Any) -> dict[str, Any]:
-        """{"events": [fact json], "next": position}; filters: type ("Teacher.Registered" or
-        "Teacher"), actor (account name or id), originator_id, recorded_from, recorded_to.
-        `next` is the `after` of the next page, None once the end has been read; a page may
-        hold fewer than `limit` events (filters scan at most 20,000 events per call)."""
-        return self._audit.events(after, limit, **filters)
+    def events(
+        self,
+        after: int | None = None,
+        limit: int = 100,
+        *,
+        before: int | None = None,
+        order: str = "asc",
+        position: int | None = None,
+        at: datetime | None = None,
+        with_total: bool = False,
+        **filters: Any,
+    ) -> dict[str, Any]:
+        """A page of the global log: {events: [fact json], next, more, order} (+ {total,
+        total_exact} with `with_total`). `after`/`before` bound it (exclusive); `order` "asc"
+        (oldest first, the default) or "desc"; `position` or `at` (a recorded moment) start
+        it there instead. Filters: type ("Teacher.Registered" or "Teacher"), actor (account
+        name or id), pin (the teacher's events), provider (code), originator_id,
+        recorded_from, recorded_to. `next` is the cursor of the following page (`after`
+        oldest first, `before` newest first); see registry.queries.eventlog."""
+        log_filter = self._log.log_filter(**filters)
+        after, before = self._cursors(after, before, order, position, at)
+        page = self._log.events(log_filter, after=after, before=before, order=order, limit=limit)
+        if order == "asc" and page["next"] is None:
+            page["next"] = 0
+        if with_total:
+            page.update(self._log.count(log_filter))
+        return page
+
+    def export_events(
+        self,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        order: str = "asc",
+        position: int | None = None,
+        at: datetime | None = None,
+        **filters: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Every event `events` would list page after page with the same arguments, one at
+        a time (read a chunk at a time: memory stays flat however many there are)."""
+        log_filter = self._log.log_filter(**filters)
+        after, before = self._cursors(after, before, order, position, at)
+        return self._log.export(log_filter, after=after, before=before, order=order)
+
+    def _cursors(
+        self,
+        after: int | None,
+        before: int | None,
+        order: str,
+        position: int | None,
+        at: datetime | None,
+    ) -> tuple[int | None, int | None]:
+        """The page's bounds, a jump to a position or a moment turned into one."""
+        if position is None and at is None:
+            return after, before
+        if position is not None and at is not None:
+            raise InvalidInputError(
+                "Jump to a position or to a moment, not both.", field="at", code="two_jumps"
+            )
+        if after is not None or before is not None:
+            raise InvalidInputError(
+                "A jump (position or at) starts the page itself: leave after and before out.",
+                field="position" if position is not None else "at",
+                code="jump_with_cursor",
+            )
+        cursor = self._log.jump(order, position=position, at=at)
+        return (cursor, None) if order == "asc" else (None, cursor)
 
     def later_facts(
         self,

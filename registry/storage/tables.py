@@ -23,7 +23,9 @@ class Table:
     (a partial index: both engines have them).
 
     `counters` names INTEGER columns that an upsert adds to instead of replacing, so
-    per-batch increments can be written without reading the row first.
+    per-batch increments can be written without reading the row first. `append_only`
+    says rows are only ever added (never read back or changed by a handler): a batch
+    keeps them as plain tuples.
 
     `search` names TEXT columns found by substring (`Database.text_match`): each gets the
     engine's trigram index (pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite).
@@ -36,6 +38,7 @@ class Table:
     counters: tuple[str, ...] = ()
     not_null: tuple[str, ...] = field(default=())
     search: tuple[str, ...] = ()
+    append_only: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -144,6 +144,13 @@ def test_an_unknown_actor_or_type_finds_nothing(registry):
     a_morning(registry)
     queries = caught_up(registry)
     head = registry.max_position()
-    assert queries.events(actor="nobody") == {"events": [], "next": head}
+    assert queries.events(actor="nobody", with_total=True) == {
+        "events": [],
+        "next": 0,
+        "more": False,
+        "order": "asc",
+        "total": 0,
+        "total_exact": True,
+    }
     assert queries.events(type="Unicorn")["events"] == []
-    assert queries.events(after=head) == {"events": [], "next": head}
+    assert queries.events(after=head) == {"events": [], "next": head, "more": False, "order": "asc"}
