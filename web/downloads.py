@@ -4,13 +4,14 @@ Ministry and provider staff open these in Excel. CSV is UTF-8 with a byte-order 
 Excel reads Cyrillic) and streamed row by row; `.xlsx` (openpyxl's write-only workbook,
 built without holding a cell object per value) keeps dates as dates and numbers as
 numbers. Either way a text is never run as a formula (CSV: a leading apostrophe;
-`.xlsx`: a text cell).
+`.xlsx`: a text cell). The event log's export also comes as JSON Lines (`jsonl_stream`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -116,3 +117,33 @@ def _neutral(value: str) -> str:
     if value[:1] in ("=", "+", "-", "@") and not _NUMERIC.match(value):
         return "'" + value
     return value
+
+
+STREAM_BYTES = 64 * 1024  # a JSON Lines download is sent in pieces of about this size
+
+
+def jsonl_stream(rows: Iterable[dict[str, Any]], stem: str) -> Response:
+    """Rows as `stem.jsonl`, one JSON object per line, written while it is sent: `rows` is
+    read lazily, so a long export never sits in memory (nor must it need the request)."""
+
+    def pieces() -> Iterator[bytes]:
+        buffer: list[str] = []
+        size = 0
+        for row in rows:
+            line = json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+            buffer.append(line)
+            size += len(line)
+            if size >= STREAM_BYTES:
+                yield "".join(buffer).encode("utf-8")
+                buffer, size = [], 0
+        yield "".join(buffer).encode("utf-8")
+
+    return Response(
+        pieces(),
+        content_type="application/x-ndjson; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{stem}.jsonl"',
+            "Cache-Control": "no-store",
+        },
+    )
+

@@ -73,7 +73,12 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
     ],
     "read_pseudonymised": [("GET", "/statistics/teachers", None)],
     "read_forecast": [("GET", "/statistics/forecast?months=12", None)],
-    "audit": [("GET", "/events", None), ("GET", "/ledger", None)],
+    "audit": [
+        ("GET", "/events", None),
+        ("GET", "/events/export", None),
+        ("GET", "/events/export?format=csv", None),
+        ("GET", "/ledger", None),
+    ],
     "verify_certificate": [
         ("GET", "/verify/OLD-0?code=AAAA-BBBB", None),
         ("POST", "/credentials/verification", {"credential": {"@context": []}}),

@@ -35,6 +35,7 @@ SPEC_PATHS = [
     ("get", "/statistics/compliance"),
     ("get", "/statistics/activity"),
     ("get", "/events"),
+    ("get", "/events/export"),
     ("get", "/ledger"),
     ("get", "/open-data/compliance"),
 ]
@@ -110,3 +111,19 @@ def test_the_api_root_points_to_its_description(callers):
     response = callers["public"].client.get("/api/v1/")
     assert response.status_code == 200
     assert response.get_json()["openapi"] == "/api/v1/openapi.json"
+
+
+def test_the_event_log_documents_its_order_jumps_filters_total_and_export(spec):
+    log = spec["paths"]["/api/v1/events"]["get"]
+    names = {p["name"]: p for p in log["parameters"]}
+    for name in ("after", "before", "order", "position", "at", "type", "actor", "pin"):
+        assert name in names, name
+    assert {"provider", "recorded_from", "recorded_to", "limit", "total"} <= set(names)
+    assert names["order"]["schema"]["enum"] == ["asc", "desc"]
+    page = spec["components"]["schemas"]["EventsOut"]["properties"]
+    assert {"events", "next", "more", "order", "total", "total_exact"} <= set(page)
+    export = spec["paths"]["/api/v1/events/export"]["get"]
+    parameters = {p["name"]: p for p in export["parameters"]}
+    assert parameters["format"]["schema"]["enum"] == ["jsonl", "csv"]
+    assert "limit" not in parameters and "pin" in parameters
+    assert {"application/x-ndjson", "text/csv"} <= set(export["responses"]["200"]["content"])

@@ -47,7 +47,13 @@ PAGES: dict[str, list[str]] = {
         "/statistics/teachers.csv",
         "/statistics/teachers.xlsx",
     ],
-    "audit": ["/audit/events", "/audit/compliance", "/audit/ledger"],
+    "audit": [
+        "/audit/events",
+        "/audit/events/export",
+        "/audit/events/export?format=csv",
+        "/audit/compliance",
+        "/audit/ledger",
+    ],
     "read_operations": ["/admin/views"],
     "verify_certificate": [
         "/verify",

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.e2e.conftest import DUPLICATE_PIN, PIN
+from web.pages import audit as audit_pages
 
 
 def test_the_event_log_lists_events_with_who_recorded_them(as_role):
@@ -90,3 +96,85 @@ def test_a_bad_pin_or_time_in_the_filters_is_a_clear_400(as_role):
     response = auditor.get("/audit/events?known_at=yesterday&lang=en")
     assert response.status_code == 400
     assert "is not a date and time" in response.get_data(as_text=True)
+
+
+def rows(page: str) -> list[int]:
+    """The positions listed, in the order shown."""
+    return [int(p) for p in re.findall(r'<tr id="event-(\d+)">', table(page))]
+
+
+def test_the_log_shows_the_newest_first_unless_asked_and_counts_what_matches(site, as_role):
+    auditor = as_role("auditor")
+    newest = rows(auditor.text("/audit/events?lang=en"))
+    oldest = rows(auditor.text("/audit/events?order=asc&lang=en"))
+    assert newest == sorted(newest, reverse=True) and oldest == sorted(oldest)
+    assert oldest[0] == 1
+    queries = site[0].extensions["registry"].queries
+    revoked = queries.events(type="Certificate.Revoked", with_total=True)["total"]
+    page = auditor.text("/audit/events?type=Certificate.Revoked&lang=en")
+    assert f"Events matching: {revoked}" in page
+
+
+def test_the_pager_walks_the_log_and_back(as_role, monkeypatch):
+    monkeypatch.setattr(audit_pages, "PAGE_SIZE", 5)
+    auditor = as_role("auditor")
+    first = auditor.text("/audit/events?order=asc&lang=en")
+    assert rows(first) == [1, 2, 3, 4, 5]
+    later = link(first, "Newer events")
+    second = auditor.text(later)
+    assert rows(second) == [6, 7, 8, 9, 10]
+    assert rows(auditor.text(link(second, "Older events"))) == [1, 2, 3, 4, 5]
+    top = auditor.text("/audit/events?lang=en")  # newest first
+    below = auditor.text(link(top, "Older events"))
+    assert rows(below) == [n - 5 for n in rows(top)]
+    assert rows(auditor.text(link(below, "Newer events"))) == rows(top)
+
+
+def link(page: str, words: str) -> str:
+    """The address of the pager's link with these words."""
+    found = re.search(rf'<a rel="(?:next|prev)" href="([^"]+)">[^<]*{words}', page)
+    assert found, words
+    return html.unescape(found.group(1))
+
+
+def test_the_log_starts_at_a_position_or_a_date(as_role, monkeypatch):
+    monkeypatch.setattr(audit_pages, "PAGE_SIZE", 3)
+    auditor = as_role("auditor")
+    assert rows(auditor.text("/audit/events?position=7&order=asc&lang=en")) == [7, 8, 9]
+    assert rows(auditor.text("/audit/events?position=7&lang=en")) == [7, 6, 5]
+    today = datetime.now(ZoneInfo("Asia/Bishkek")).date().isoformat()
+    assert rows(auditor.text(f"/audit/events?at={today}&order=asc&lang=en"))[0] == 1
+    assert rows(auditor.text("/audit/events?at=2001-01-01&lang=en")) == []
+
+
+def test_the_filtered_log_downloads_as_json_lines_and_csv(site, as_role):
+    auditor = as_role("auditor")
+    page = auditor.text("/audit/events?type=Certificate.Revoked&order=asc&lang=en")
+    assert "/audit/events/export?type=Certificate.Revoked&amp;order=asc&amp;format=jsonl" in page
+    jsonl = auditor.get("/audit/events/export?type=Certificate.Revoked&format=jsonl")
+    assert jsonl.status_code == 200 and jsonl.mimetype == "application/x-ndjson"
+    events = [json.loads(line) for line in jsonl.get_data(as_text=True).splitlines()]
+    assert [e["position"] for e in events] == rows(page)
+    assert events[0]["data"]["reason"] == "Issued in error"
+    exported = auditor.get("/audit/events/export?type=Certificate.Revoked&format=csv")
+    assert exported.mimetype == "text/csv"
+    assert "Issued in error" in exported.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("provider=K%20A%20E", "A provider code is"),
+        ("actor=Admin%20X", "An account name is"),
+        ("position=seven", "is not a whole number"),
+        ("order=sideways", "is not one of the choices"),
+        ("at=someday", "is not a date"),
+        (f"pin={DUPLICATE_PIN[:-1]}9", "No teacher is registered with this PIN."),
+    ],
+)
+def test_a_bad_filter_or_start_is_a_clear_400_on_the_page_and_for_the_export(as_role, query, words):
+    auditor = as_role("auditor")
+    for path in ("/audit/events", "/audit/events/export"):
+        response = auditor.get(f"{path}?{query}&lang=en")
+        assert response.status_code in (400, 404), (path, response.status_code)
+        assert words in html.unescape(response.get_data(as_text=True)), path

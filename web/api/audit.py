@@ -6,8 +6,11 @@ from flask.views import MethodView
 
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import describe, require_actor
+from web.event_export import export_response
 from web.schemas.audit import (
     EventsArgs,
+    EventsExportArgs,
+    EventsExportLine,
     EventsOut,
     LedgerOut,
     MeOut,
@@ -17,22 +20,13 @@ from web.schemas.audit import (
 )
 from web.schemas.common import ReadArgs
 
-# Credential hashes are stored in account events; nobody needs them over the API.
-SECRET_FIELDS = ("token_hash", "password_hash")
-
-
-def redacted(event: dict) -> dict:
-    """An event without credential hashes (their presence is still shown)."""
-    data = event.get("data") or {}
-    if not any(name in data for name in SECRET_FIELDS):
-        return event
-    return {
-        **event,
-        "data": {k: ("[redacted]" if k in SECRET_FIELDS and v else v) for k, v in data.items()},
-    }
-
-
 blp = Blueprint("audit", __name__, description="Event log, ledger, policies, accounts.")
+
+
+def _log_arguments(args: dict) -> dict:
+    """The query's arguments for the log from the request's (ids as text)."""
+    args.pop("min_position", None)
+    return {k: (str(v) if k == "originator_id" else v) for k, v in args.items()}
 
 
 @blp.route("/events")
@@ -42,13 +36,26 @@ class Events(MethodView):
     @blp.arguments(EventsArgs, location="query")
     @blp.read(EventsOut)
     def get(self, args):
-        """Events after a position, with who recorded each and when (auditor)."""
+        """A page of events with who recorded each and when, oldest or newest first,
+        filtered, from a position or a recorded moment, with the total matched (auditor)."""
         require_actor("audit")
-        args.pop("min_position", None)
-        after, limit = args.pop("after"), args.pop("limit")
-        filters = {k: (str(v) if k == "originator_id" else v) for k, v in args.items()}
-        page = queries().events(after=after, limit=limit, **filters)
-        return {**page, "events": [redacted(event) for event in page["events"]]}
+        with_total = args.pop("total")
+        return queries().events(**_log_arguments(args), with_total=with_total)
+
+
+@blp.route("/events/export")
+class EventsExport(MethodView):
+    """The event log as a download."""
+
+    @blp.arguments(EventsExportArgs, location="query")
+    @blp.read(EventsExportLine, csv=True, content_type="application/x-ndjson")
+    def get(self, args):
+        """Every event the filters match between the bounds, as JSON Lines or CSV, streamed
+        (auditor)."""
+        require_actor("audit")
+        fmt = args.pop("format")
+        events = queries().export_events(**_log_arguments(args))  # checked before streaming
+        return export_response(events, fmt, "events")
 
 
 @blp.route("/ledger")

@@ -133,13 +133,21 @@ class Blueprint(SmorestBlueprint):
         return decorator
 
     def read(
-        self, schema: Any, *, public: bool = False, csv: bool = False
+        self,
+        schema: Any,
+        *,
+        public: bool = False,
+        csv: bool = False,
+        content_type: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document and shape a read (200, or the errors a read can answer); `csv`: it
-        also answers text/csv (?format=csv) and .xlsx (?format=xlsx)."""
+        also answers text/csv (?format=csv) and .xlsx (?format=xlsx); `content_type`: its
+        200 is not JSON (a streamed download whose parts `schema` describes)."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            func = self.response(200, schema, headers=READ_HEADERS_DOC)(func)
+            func = self.response(200, schema, headers=READ_HEADERS_DOC, content_type=content_type)(
+                func
+            )
             codes = (400, 404, 422, 429, 503) if public else (400, 401, 403, 404, 422, 429, 503)
             for code in codes:
                 description = _READ_ERRORS.get(code, _ERRORS[code])

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from registry.domain.errors import NotFoundError, RegistryError
 from registry.domain.values import check_pin
+from web.event_export import FORMATS, export_response
 from web.pages import access
 from web.pages.labels import LABELS
 from web.pages.params import BISHKEK, QueryArgs, local_input, today
@@ -21,118 +22,185 @@ from web.services import services
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
 
 PAGE_SIZE = 50
-SCAN_BATCH = 500
-SCAN_LIMIT = 20  # batches per page when filtering by provider: bounded work per request
+ORDERS = ("desc", "asc")  # newest first unless asked
 
 
-def _provider_of(fact: dict[str, Any]) -> set[str]:
-    data = fact.get("data") or {}
-    codes = {
-        data.get("provider_code"),
-        (data.get("programme") or {}).get("provider_code"),
-        (fact.get("actor") or {}).get("provider"),
-    }
-    if fact.get("type", "").startswith("Provider."):
-        codes.add(data.get("code"))
-    return {c for c in codes if c}
+class LogForm:
+    """The event log's form: filters, order, where to start; each bad value a message."""
 
+    def __init__(self) -> None:
+        self.args = args = QueryArgs()
+        self.errors = args.errors
+        pin = (request.args.get("pin") or "").strip()
+        if pin:
+            try:
+                check_pin(pin)
+            except RegistryError:
+                self.errors.append(_("A PIN is 14 digits."))
+                pin = ""
+        known_at = args.moment("known_at")
+        to = args.end_of_day("to")
+        if known_at and (to is None or known_at < to):
+            to = known_at
+        self.known_at = known_at
+        self.f = {
+            "pin": pin,
+            "type": request.args.get("type") or "",
+            "provider": (request.args.get("provider") or "").strip(),
+            "actor": (request.args.get("actor") or "").strip(),
+            "from": _day_start(args),
+            "to": to,
+        }
+        self.order = args.choice("order", ORDERS, "desc")
+        self.after = _optional(args, "after")
+        self.before = _optional(args, "before")
+        self.position = _optional(args, "position")
+        day = args.date("at")
+        self.at = (
+            None
+            if day is None
+            else datetime.combine(day, time(), BISHKEK).astimezone(UTC)
+            if self.order == "asc"
+            else datetime.combine(day, time.max, BISHKEK).astimezone(UTC)
+        )
 
-def _recorded(fact: dict[str, Any]) -> datetime:
-    value = fact["recorded_at"]
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
-def _matches(fact: dict[str, Any], f: dict[str, Any]) -> bool:
-    """The filters, applied here to a teacher's history (the log is filtered by the query)."""
-    if f["type"] and fact["type"] != f["type"]:
-        return False
-    if f["actor"] and (fact.get("actor") or {}).get("name") != f["actor"]:
-        return False
-    if f["provider"] and f["provider"] not in _provider_of(fact):
-        return False
-    if f["from"] and _recorded(fact) < f["from"]:
-        return False
-    if f["to"] and _recorded(fact) > f["to"]:
-        return False
-    return fact["position"] > f["after"]
-
-
-def find_events(f: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of matching events and the position to continue after (None at the end)."""
-    queries = services().queries
-    if f["pin"]:
-        facts = [x for x in queries.teacher_history(f["pin"]) if _matches(x, f)]
-        page = facts[:PAGE_SIZE]
-        return page, page[-1]["position"] if len(facts) > PAGE_SIZE else None
-    filters = {
-        k: v
-        for k, v in (
+    def filters(self) -> dict[str, Any]:
+        """The query's filters."""
+        f = self.f
+        named = (
+            ("pin", f["pin"]),
             ("type", f["type"]),
+            ("provider", f["provider"]),
             ("actor", f["actor"]),
             ("recorded_from", f["from"]),
             ("recorded_to", f["to"]),
         )
-        if v
-    }
-    # The provider filter is applied here, so it scans a bounded number of batches.
-    batch, rounds = (SCAN_BATCH, SCAN_LIMIT) if f["provider"] else (PAGE_SIZE, 1)
-    found: list[dict[str, Any]] = []
-    after = f["after"]
-    for _round in range(rounds):
-        events = queries.events(after=after, limit=batch, **filters).get("events", [])
-        for fact in events:
-            after = fact["position"]
-            if not f["provider"] or f["provider"] in _provider_of(fact):
-                found.append(fact)
-                if len(found) == PAGE_SIZE:
-                    return found, after
-        if len(events) < batch:
-            return found, None
-    return found, after
+        return {k: v for k, v in named if v}
+
+    def start(self) -> dict[str, Any]:
+        """Where the page starts: a jump (position, date) if one was asked, else the cursors."""
+        if self.position is not None or self.at is not None:
+            return {"position": self.position, "at": None if self.position is not None else self.at}
+        return {"after": self.after, "before": self.before}
+
+    def kept(self, **changes: Any) -> dict[str, Any]:
+        """The request's arguments for a link: the filters and order, without where the
+        page started, with changes."""
+        moving = ("after", "before", "position", "at", "lang")
+        kept = {k: v for k, v in request.args.items() if k not in moving and v}
+        return {**kept, **{k: v for k, v in changes.items() if v is not None}}
+
+
+def _optional(args: QueryArgs, name: str) -> int | None:
+    return args.integer(name, -1) if request.args.get(name, "").strip() else None
+
+
+def _message(error: RegistryError) -> str:
+    """A query's refusal in the reader's language."""
+    if isinstance(error, NotFoundError):
+        return _("No teacher is registered with this PIN.")
+    field = next(iter(error.fields), "")
+    if field == "provider":
+        return _("A provider code is 1–40 letters, digits, “.”, “_” or “-”.")
+    if field == "actor":
+        return _("An account name is 2–64 lower-case letters, digits, “.”, “_”, “@” or “-”.")
+    return _("“%(value)s” is not one of the choices.", value=request.args.get(field, "")[:40])
 
 
 @bp.route("/events")
 @access.permission_required("audit")
 def events():
-    """The global event log with filters; "as known at" hides what was recorded later."""
-    args = QueryArgs()
-    pin = (request.args.get("pin") or "").strip()
-    if pin:
+    """The global event log, newest or oldest first, filtered, counted, from a position or
+    a date; "as known at" hides what was recorded later."""
+    form = LogForm()
+    page: dict[str, Any] = {"events": [], "more": False, "next": None, "total": None}
+    newer = older = None
+    if not form.errors:
+        queries = services().queries
         try:
-            check_pin(pin)
-        except RegistryError:
-            args.errors.append(_("A PIN is 14 digits."))
-            pin = ""
-    known_at = args.moment("known_at")
-    to = args.end_of_day("to")
-    if known_at and (to is None or known_at < to):
-        to = known_at
-    f = {
-        "pin": pin,
-        "type": request.args.get("type") or "",
-        "provider": (request.args.get("provider") or "").strip(),
-        "actor": (request.args.get("actor") or "").strip(),
-        "from": _day_start(args),
-        "to": to,
-        "after": args.integer("after", 0),
-    }
-    found, next_after = ([], None)
-    try:
-        found, next_after = find_events(f) if not args.errors else ([], None)
-    except RegistryError:
-        args.errors.append(_("No teacher is registered with this PIN."))
+            page = queries.events(
+                limit=PAGE_SIZE,
+                order=form.order,
+                with_total=True,
+                **form.start(),
+                **form.filters(),
+            )
+            newer, older = _neighbours(queries, form, page["events"])
+        except RegistryError as error:
+            form.errors.append(_message(error))
+    found = page["events"]
     for fact in found:
         fact["summary"] = describe(fact)
         fact["json"] = json.dumps(fact.get("data"), ensure_ascii=False, indent=1, default=str)
     return render_template(
         "audit/events.html",
         events=found,
-        next_after=next_after,
-        f=f,
-        known_at=local_input(known_at),
-        errors=args.errors,
+        page=page,
+        newer=newer,
+        older=older,
+        form=form,
+        f=form.f,
+        known_at=local_input(form.known_at),
+        errors=form.errors,
         event_types=sorted(LABELS["event"]),
-    ), 400 if args.errors else 200
+    ), 400 if form.errors else 200
+
+
+def _neighbours(
+    queries: Any, form: LogForm, shown: list[dict[str, Any]]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The links' arguments to the newer and the older page (None where there is none)."""
+    if not shown:
+        return None, None
+    first, last = shown[0]["position"], shown[-1]["position"]
+    newest, oldest = max(first, last), min(first, last)
+    filters = form.filters()
+    # Whether anything lies beyond each end: one position is enough to know.
+    has_newer = queries.events(after=newest, limit=1, **filters)["events"]
+    has_older = queries.events(before=oldest, order="desc", limit=1, **filters)["events"]
+    if form.order == "desc":
+        # Newer: the page ending just above this one (read oldest first, then its top).
+        newer_page = queries.events(after=newest, limit=PAGE_SIZE, **filters)["events"]
+        newer = form.kept(before=newer_page[-1]["position"] + 1) if has_newer else None
+        older = form.kept(before=oldest) if has_older else None
+    else:
+        older_page = queries.events(before=oldest, order="desc", limit=PAGE_SIZE, **filters)
+        lowest = older_page["events"][-1]["position"] if has_older else None
+        older = form.kept(after=lowest - 1) if lowest is not None else None
+        newer = form.kept(after=newest) if has_newer else None
+    return newer, older
+
+
+@bp.route("/events/export")
+@access.permission_required("audit")
+def events_export():
+    """The filtered log (every page of it, in the order chosen) as JSON Lines or CSV,
+    streamed."""
+    form = LogForm()
+    fmt = form.args.choice("format", FORMATS, "jsonl")
+    if form.errors:
+        return _export_refused(form)
+    try:
+        found = services().queries.export_events(order=form.order, **form.filters())
+    except RegistryError as error:
+        form.errors.append(_message(error))
+        return _export_refused(form)
+    return export_response(found, fmt, "events")
+
+
+def _export_refused(form: LogForm):
+    return render_template(
+        "audit/events.html",
+        events=[],
+        page={"events": [], "more": False, "next": None, "total": None},
+        newer=None,
+        older=None,
+        form=form,
+        f=form.f,
+        known_at=local_input(form.known_at),
+        errors=form.errors,
+        event_types=sorted(LABELS["event"]),
+    ), 400
 
 
 def _day_start(args: QueryArgs) -> datetime | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, post_dump, validate
 
 from registry.imports.reading import ENCODINGS
+from registry.queries.eventlog import COUNT_LIMIT, ORDERS
 from web.schemas.common import (
+    PIN_DOC,
     IsoDate,
     IsoDateTime,
     QueryInteger,
@@ -16,18 +18,98 @@ from web.schemas.common import (
 from web.schemas.teachers import HistoryEvent
 
 
-class EventsArgs(ReadArgs):
-    """Where to start, how many, and optional filters."""
+class EventFilterArgs(ReadArgs):
+    """Which events: filters, bounds, order, and where to start."""
 
-    after = QueryInteger(load_default=0, minimum=0)
-    limit = QueryInteger(load_default=100, minimum=1, maximum=1000)
-    type = QueryText(
-        100, metadata={"description": "Only events of this type, e.g. Certificate.Revoked."}
+    after = QueryInteger(
+        minimum=0,
+        metadata={
+            "description": "Only events after this position (the `next` of a page "
+            "read oldest first)."
+        },
     )
-    actor = QueryText(100, metadata={"description": "Only events recorded by this account."})
-    originator_id = fields.UUID()
-    recorded_from = IsoDateTime()
-    recorded_to = IsoDateTime()
+    before = QueryInteger(
+        minimum=0,
+        metadata={
+            "description": "Only events before this position (the `next` of a page "
+            "read newest first)."
+        },
+    )
+    order = fields.String(
+        load_default="asc",
+        validate=validate.OneOf(ORDERS),
+        metadata={"description": "asc: oldest first; desc: newest first."},
+    )
+    position = QueryInteger(
+        minimum=0,
+        metadata={"description": "Start at this position (instead of after/before)."},
+    )
+    at = IsoDateTime(
+        metadata={
+            "description": "Start at this recorded moment (instead of after/before): "
+            "oldest first from it, newest first up to it. A bare date is that day's end."
+        },
+    )
+    type = QueryText(
+        100,
+        metadata={
+            "description": "Only events of this type (Certificate.Revoked) or "
+            "aggregate (Certificate)."
+        },
+    )
+    actor = QueryText(
+        100, metadata={"description": "Only events recorded by this account (name or id)."}
+    )
+    pin = QueryText(
+        14,
+        metadata={
+            **PIN_DOC,
+            "description": "Only events about the teacher with this "
+            "(current or former) PIN: their record, PIN entries, enrolments, certificates.",
+        },
+    )
+    provider = QueryText(
+        40,
+        metadata={
+            "description": "Only events concerning this provider (code): it, its "
+            "programmes, accounts, enrolments and certificates, or recorded by its registrars."
+        },
+    )
+    originator_id = fields.UUID(metadata={"description": "Only events of this aggregate."})
+    recorded_from = IsoDateTime(metadata={"description": "Only events recorded from then."})
+    recorded_to = IsoDateTime(
+        metadata={"description": "Only events recorded up to then (the log as known at it)."}
+    )
+
+
+class EventsArgs(EventFilterArgs):
+    """A page of the event log."""
+
+    limit = QueryInteger(load_default=100, minimum=1, maximum=1000)
+    total = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also count every event the filters match (`total`)."},
+    )
+
+
+class EventsExportArgs(EventFilterArgs):
+    """Every event the filters match, between the bounds, as a download."""
+
+    format = fields.String(
+        load_default="jsonl",
+        validate=validate.OneOf(["jsonl", "csv"]),
+        metadata={
+            "description": "jsonl: one JSON event per line, as the pages give them; "
+            "csv: one row per event (data as JSON)."
+        },
+    )
+
+
+class EventsExportLine(HistoryEvent):
+    """One line of the JSON Lines export: an event as a page of `GET /events` gives it
+    (the CSV has one row per event: position, recorded_at, type, originator_id, version,
+    account, role, account_provider, via, data as JSON). Streamed, in order, as the log
+    stood when the export began."""
 
 
 class EventsOut(Schema):
@@ -35,7 +117,24 @@ class EventsOut(Schema):
 
     events = fields.List(fields.Nested(HistoryEvent))
     next = fields.Integer(
-        allow_none=True, metadata={"description": "Pass as `after` for the next page."}
+        allow_none=True,
+        metadata={
+            "description": "The cursor of the next page: pass it as `after` (oldest "
+            "first) or `before` (newest first)."
+        },
+    )
+    more = fields.Boolean(metadata={"description": "Whether more events match beyond this page."})
+    order = fields.String(metadata={"enum": list(ORDERS)})
+    total = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": f"With total=true: how many events the filters match "
+            f"(whatever the bounds), counted exactly up to {COUNT_LIMIT:,}."
+        },
+    )
+    total_exact = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "false when more events match than `total` says."},
     )
 
 
