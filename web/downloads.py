@@ -146,4 +146,3 @@ def jsonl_stream(rows: Iterable[dict[str, Any]], stem: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
-

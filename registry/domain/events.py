@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from functools import cache
 
 from eventsourcing.domain import Aggregate
 
-from registry.domain import (
-    account,
-    certificate,
-    enrolment,
-    idempotency,
-    policy,
-    programme,
-    provider,
-    teacher,
-)
+import registry.domain
 from registry.domain.base import RegistryAggregate
-
-_MODULES = (account, certificate, enrolment, idempotency, policy, programme, provider, teacher)
 
 
 @cache
@@ -28,7 +19,8 @@ def event_classes() -> dict[str, type[RegistryAggregate.Event]]:
     generic `Event` and, where the aggregate names its creation (Teacher.Registered),
     the generic `Created`."""
     found: dict[str, type[RegistryAggregate.Event]] = {}
-    for module in _MODULES:
+    for info in pkgutil.iter_modules(registry.domain.__path__):
+        module = importlib.import_module(f"registry.domain.{info.name}")
         for cls in vars(module).values():
             if not (inspect.isclass(cls) and issubclass(cls, RegistryAggregate)):
                 continue

@@ -6,6 +6,7 @@ import html
 import json
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -142,6 +143,8 @@ def test_the_log_starts_at_a_position_or_a_date(as_role, monkeypatch):
     auditor = as_role("auditor")
     assert rows(auditor.text("/audit/events?position=7&order=asc&lang=en")) == [7, 8, 9]
     assert rows(auditor.text("/audit/events?position=7&lang=en")) == [7, 6, 5]
+    # A link to read on after a position (the ledger's) reads oldest first from there.
+    assert rows(auditor.text("/audit/events?after=6&lang=en")) == [7, 8, 9]
     today = datetime.now(ZoneInfo("Asia/Bishkek")).date().isoformat()
     assert rows(auditor.text(f"/audit/events?at={today}&order=asc&lang=en"))[0] == 1
     assert rows(auditor.text("/audit/events?at=2001-01-01&lang=en")) == []

@@ -240,3 +240,15 @@ def test_a_pin_nobody_has_is_not_found(registry):
     queries = caught_up(registry)
     with pytest.raises(NotFoundError):
         queries.events(pin=OTHER_PIN)
+
+
+def test_every_stored_event_type_is_indexed(registry):
+    from tests.integration.test_storage_library import every_kind_of_event, stored_event_types
+
+    every_kind_of_event(registry)
+    queries = caught_up(registry)
+    listed = every(queries)
+    assert positions(listed) == list(range(1, registry.max_position() + 1))
+    assert {e["type"] for e in listed} >= stored_event_types()
+    for kind in stored_event_types():
+        assert queries.events(type=kind, with_total=True)["total"] >= 1, kind

@@ -51,7 +51,9 @@ class LogForm:
             "from": _day_start(args),
             "to": to,
         }
-        self.order = args.choice("order", ORDERS, "desc")
+        # Newest first, unless a link asks to read on from a position (`after`).
+        forward = request.args.get("after") and not request.args.get("before")
+        self.order = args.choice("order", ORDERS, "asc" if forward else "desc")
         self.after = _optional(args, "after")
         self.before = _optional(args, "before")
         self.position = _optional(args, "position")
