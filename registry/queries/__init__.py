@@ -435,6 +435,38 @@ class Queries:
             raise unknown
         return found[0]
 
+    def certificate_list(
+        self,
+        provider_code: str,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        form: str | None = None,
+        status: str | None = None,
+        kind: str | None = None,
+        sort: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """{certificates: [shape of `certificate`], total, total_capped, sort}: a page of
+        a provider's certificates issued from..to (inclusive), of a form, status (valid,
+        revoked, duplicate_issued) and kind (issued, legacy, duplicate); a bound
+        commission's list holds its region's teachers' only."""
+        self._check(actor, "read_dossier")
+        return self._certificates.certificate_list(
+            provider_code,
+            region=access.bound_region(actor),
+            date_from=date_from,
+            date_to=date_to,
+            form=form,
+            status=status,
+            kind=kind,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+
     def verify(self, number: str, code: str) -> dict[str, Any] | None:
         """Public view of a certificate when the code matches, else None: {number, status,
         provider_code, provider_name, title, form, hours, issued_on, starts_on, ends_on,
@@ -471,6 +503,50 @@ class Queries:
         words, best match first (shape of `programme`)."""
         return self._providers.search_programmes(
             text, provider_code=provider_code, limit=limit, offset=offset
+        )
+
+    def provider_list(
+        self,
+        *,
+        kind: str | None = None,
+        region: str | None = None,
+        suspended: bool | None = None,
+        sort: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """{providers: [shape of `provider`], total, total_capped, sort}: a page of the
+        providers of a kind, in a region, suspended or not (`registry.queries.listing`)."""
+        self._check(actor, "read_catalogue")
+        return self._providers.provider_list(
+            kind=kind, region=region, suspended=suspended, sort=sort, limit=limit, offset=offset
+        )
+
+    def programme_list(
+        self,
+        *,
+        text: str | None = None,
+        provider_code: str | None = None,
+        form: str | None = None,
+        year: int | None = None,
+        sort: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """{programmes: [shape of `programme`], total, total_capped, sort}: a page of the
+        programmes with the typed words, of a provider and a form, running in a year
+        (best matches first when words are typed and no sort is asked for: sort None)."""
+        self._check(actor, "read_catalogue")
+        return self._providers.programme_list(
+            text=text,
+            provider_code=provider_code,
+            form=form,
+            year=year,
+            sort=sort,
+            limit=limit,
+            offset=offset,
         )
 
     def programme(self, programme_id: str) -> dict[str, Any]:

@@ -6,9 +6,12 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
-from registry.domain.errors import NotFoundError
+from registry.domain.errors import InvalidInputError, NotFoundError
+from registry.domain.values import FORMS
 from registry.keys import normalise_code
 from registry.projections.codec import date_value, time_value
+from registry.queries import listing
+from registry.queries.common import require_choice, require_date, require_page
 from registry.storage import Cursor, Database
 
 _COLUMNS = (
@@ -62,11 +65,44 @@ PUBLIC_FIELDS = (
 )
 
 
+CERTIFICATE_STATUSES = ("valid", "revoked", "duplicate_issued")
+CERTIFICATE_KINDS = ("issued", "legacy", "duplicate")
+CERTIFICATE_SORTS = listing.Sorts(
+    {
+        "issued_on": "c.issued_on",
+        "number": "c.number",
+        "title": "c.title",
+        "hours": "c.hours",
+        "name": "t.full_name",
+    },
+    default="-issued_on",
+    tiebreak=("c.number",),
+    nullable=frozenset({"name"}),
+)
+_COUNTED = "certificate_index c LEFT JOIN teachers t ON t.id = c.teacher_id"
+# A live duplicate replaces its original: the original is then "duplicate_issued".
+_REPLACED = (
+    "EXISTS (SELECT 1 FROM certificate_index d WHERE d.duplicate_of = c.number "
+    "AND d.revoked_at IS NULL)"
+)
+_STATUS_CONDITIONS = {
+    "valid": f"c.revoked_at IS NULL AND NOT {_REPLACED}",
+    "revoked": "c.revoked_at IS NOT NULL",
+    "duplicate_issued": f"c.revoked_at IS NULL AND {_REPLACED}",
+}
+
+
 def certificate_rows(
-    cur: Cursor, where: str, params: Sequence[Any], order: str = "c.issued_on, c.number"
+    cur: Cursor,
+    where: str,
+    params: Sequence[Any],
+    order: str = "c.issued_on, c.number",
+    page: tuple[int, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Certificates matching a condition on `certificate_index c`, with status and links."""
-    rows = cur.query(f"{_SELECT} WHERE {where} ORDER BY {order}", params)
+    """Certificates matching a condition on `certificate_index c`, with status and links
+    (`page`: only `limit` of them from `offset`)."""
+    paging, extra = (" LIMIT ? OFFSET ?", list(page)) if page is not None else ("", [])
+    rows = cur.query(f"{_SELECT} WHERE {where} ORDER BY {order}{paging}", [*params, *extra])
     certificates = [_certificate(row) for row in rows]
     numbers = [c["number"] for c in certificates if c["duplicate_of"] is None]
     live = _live_duplicates(cur, numbers)
@@ -123,6 +159,57 @@ class CertificateQueries:
         if not found:
             raise NotFoundError(f"No certificate {number}.", code="certificate_not_found")
         return found[0]
+
+    def certificate_list(
+        self,
+        provider_code: str,
+        *,
+        region: str | None = None,
+        date_from: Any = None,
+        date_to: Any = None,
+        form: str | None = None,
+        status: str | None = None,
+        kind: str | None = None,
+        sort: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """{certificates, total, total_capped, sort}: a page of the certificates issued or
+        recorded for a provider (issued from..to, of a form, status and kind; of teachers
+        of a region now, for a bound commission), through the index by provider and date."""
+        limit, offset = require_page(limit, offset)
+        order = CERTIFICATE_SORTS.order_by(sort)
+        where, params = ["c.provider_code = ?"], [provider_code]
+        if date_from is not None:
+            where.append("c.issued_on >= ?")
+            params.append(require_date(date_from, "from").isoformat())
+        if date_to is not None:
+            where.append("c.issued_on <= ?")
+            params.append(require_date(date_to, "to").isoformat())
+        if date_from is not None and date_to is not None and date_from > date_to:
+            raise InvalidInputError("from is after to.", field="from", code="invalid_range")
+        if form:
+            where.append("c.form = ?")
+            params.append(require_choice(form, FORMS, "form"))
+        if kind:
+            where.append("c.kind = ?")
+            params.append(require_choice(kind, CERTIFICATE_KINDS, "kind"))
+        if status:
+            where.append(_STATUS_CONDITIONS[require_choice(status, CERTIFICATE_STATUSES, "status")])
+        if region:
+            where.append("t.region = ?")
+            params.append(region)
+        condition = " AND ".join(where)
+        with self.db.reading() as cur:
+            if cur.query_one("SELECT 1 FROM providers WHERE code = ?", (provider_code,)) is None:
+                raise NotFoundError(f"No provider {provider_code}.", code="provider_not_found")
+            total, capped = listing.count(cur, f"{_COUNTED} WHERE {condition}", params)
+            rows = (
+                certificate_rows(cur, condition, params, order, page=(limit, offset))
+                if offset < total
+                else []
+            )
+        return listing.page("certificates", rows, total, capped, CERTIFICATE_SORTS.check(sort))
 
     def verify(self, number: str, code: str) -> dict[str, Any] | None:
         """The public view of a certificate when its verification code matches, else None.

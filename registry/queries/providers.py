@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from registry.domain.dates import EARLIEST_DATE, LATEST_DATE
 from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
+from registry.domain.regions import region_codes
+from registry.domain.values import FORMS, PROVIDER_KINDS
 from registry.projections.codec import date_value
+from registry.projections.directory import PROGRAMMES
 from registry.projections.workload import COUNTERS as ACTIVITY
-from registry.queries import search
-from registry.queries.common import require_date
+from registry.queries import listing, search
+from registry.queries.common import require_choice, require_date, require_page
 from registry.storage import Database
 
 # Completions: programmes finished with a certificate (the valid certificates issued on
@@ -21,6 +25,24 @@ UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without a
 
 _PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
 _PROGRAMME = ("id", *PROGRAMME_FIELDS)
+
+PROVIDER_SORTS = listing.Sorts(
+    {"code": "code", "name": "name", "kind": "kind", "region": "region"},
+    default="code",
+    tiebreak=("code",),
+)
+PROGRAMME_SORTS = listing.Sorts(
+    {
+        "starts_on": "starts_on",
+        "title": "title",
+        "provider": "provider_code",
+        "code": "code",
+        "form": "form",
+        "hours": "hours",
+    },
+    default="-starts_on",
+    tiebreak=("provider_code", "code"),  # a programme's natural key
+)
 
 
 def _provider(row: tuple) -> dict[str, Any]:
@@ -42,6 +64,21 @@ def _totals(sums: dict[str, int]) -> dict[str, Any]:
     assessed = line["passed"] + line["failed"]
     line["pass_rate"] = round(line["passed"] / assessed, 4) if assessed else None
     return line
+
+
+def _year(year: Any) -> tuple[str, str]:
+    """A year argument: its first and last days, as the views store dates."""
+    if (
+        isinstance(year, bool)
+        or not isinstance(year, int)
+        or not (EARLIEST_DATE.year <= year <= LATEST_DATE.year)
+    ):
+        raise InvalidInputError(
+            f"year must be a year from {EARLIEST_DATE.year} to {LATEST_DATE.year}.",
+            field="year",
+            code="invalid_year",
+        )
+    return f"{year:04d}-01-01", f"{year:04d}-12-31"
 
 
 def _months(start: date, end: date) -> list[str]:
@@ -96,6 +133,112 @@ class ProviderQueries:
         """{total, programmes} matching the typed words (`registry.queries.search`)."""
         total, rows = search.programmes(self.db, text, _PROGRAMME, provider_code, limit, offset)
         return {"total": total, "programmes": [_programme(r) for r in rows]}
+
+    def provider_list(
+        self,
+        *,
+        kind: str | None = None,
+        region: str | None = None,
+        suspended: bool | None = None,
+        sort: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """{providers, total, total_capped, sort}: a page of providers of a kind, in a
+        region, suspended or not."""
+        limit, offset = require_page(limit, offset)
+        order = PROVIDER_SORTS.order_by(sort)
+        where: list[str] = []
+        params: list[Any] = []
+        if kind:
+            where.append("kind = ?")
+            params.append(require_choice(kind, PROVIDER_KINDS, "kind"))
+        if region:
+            where.append("region = ?")
+            params.append(require_choice(region, region_codes(), "region"))
+        if suspended is not None:
+            where.append("suspended = ?")
+            params.append(1 if suspended else 0)
+        source = "providers" + (f" WHERE {' AND '.join(where)}" if where else "")
+        with self.db.reading() as cur:
+            total, capped = listing.count(cur, source, params)
+            rows = (
+                cur.query(
+                    f"SELECT {', '.join(_PROVIDER)} FROM {source} ORDER BY {order} "
+                    "LIMIT ? OFFSET ?",
+                    [*params, limit, offset],
+                )
+                if offset < total
+                else []
+            )
+        return listing.page(
+            "providers", [_provider(r) for r in rows], total, capped, PROVIDER_SORTS.check(sort)
+        )
+
+    def programme_list(
+        self,
+        *,
+        text: str | None = None,
+        provider_code: str | None = None,
+        form: str | None = None,
+        year: int | None = None,
+        sort: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """{programmes, total, total_capped, sort}: a page of programmes with the typed
+        words (title, code, provider: `registry.queries.search`), of a provider, of a form,
+        running in a year. With words and no sort, the best matches come first (sort
+        None); otherwise newest first unless another sort is asked for."""
+        limit, offset = require_page(limit, offset)
+        query = search.Query.read(text)
+        if query.pin is not None:  # fourteen digits are no programme's words
+            query = search.Query(pin=None, folded=query.pin, words=(query.pin,))
+        ranked = bool(query.words) and not sort
+        order = "" if ranked else PROGRAMME_SORTS.order_by(sort)
+        where: list[str] = []
+        params: list[Any] = []
+        rank_params: list[Any] = []
+        if query.words:
+            condition, matched = self.db.text_match(PROGRAMMES, "search_key", query.patterns())
+            where.append(condition)
+            params += matched
+        if ranked:
+            order = (
+                f"CASE WHEN search_key LIKE ? THEN 0 ELSE 1 END, "
+                f"{self.db.similarity('search_key', '?')} DESC, starts_on DESC, provider_code, code"
+            )
+            rank_params = [f"% {query.folded}%", query.folded]
+        if provider_code:
+            self.provider(provider_code)
+            where.append("provider_code = ?")
+            params.append(provider_code)
+        if form:
+            where.append("form = ?")
+            params.append(require_choice(form, FORMS, "form"))
+        if year is not None:
+            first, last = _year(year)
+            where.append("starts_on <= ? AND ends_on >= ?")  # running some time that year
+            params += [last, first]
+        source = "programmes" + (f" WHERE {' AND '.join(where)}" if where else "")
+        with self.db.reading() as cur:
+            total, capped = listing.count(cur, source, params)
+            rows = (
+                cur.query(
+                    f"SELECT {', '.join(_PROGRAMME)} FROM {source} ORDER BY {order} "
+                    "LIMIT ? OFFSET ?",
+                    [*params, *rank_params, limit, offset],
+                )
+                if offset < total
+                else []
+            )
+        return listing.page(
+            "programmes",
+            [_programme(r) for r in rows],
+            total,
+            capped,
+            None if ranked else PROGRAMME_SORTS.check(sort),
+        )
 
     def programme(self, programme_id: str) -> dict[str, Any]:
         """One programme by id."""

@@ -64,6 +64,7 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
         ("GET", "/certificates/OLD-0", None),
         ("GET", "/certificates?number=OLD-0", None),
         ("GET", "/certificates/OLD-0/credential", None),
+        ("GET", "/providers/KAE/certificates", None),
     ],
     "read_enrolment": [("GET", f"/enrolments/{NOBODY}", None)],
     "read_workload": [("GET", "/providers/KAE/workload?from=2024-01-01&to=2024-12-31", None)],

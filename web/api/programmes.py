@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from web import exports
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import require_actor
+from web.downloads import download
 from web.schemas.common import ReadArgs
 from web.schemas.providers import (
     AssessmentIn,
@@ -26,19 +28,24 @@ class Programmes(MethodView):
     """The programmes."""
 
     @blp.arguments(ProgrammeArgs, location="query")
-    @blp.read(ProgrammeList)
+    @blp.read(ProgrammeList, csv=True)
     def get(self, args):
-        """List programmes, optionally of one provider; with `q`, find them by words
-        (the total and a page, best matches first)."""
-        require_actor("read_catalogue")
-        if args.get("q"):
-            return queries().search_programmes(
-                args["q"],
-                provider_code=args.get("provider_code"),
-                limit=args["limit"],
-                offset=args["offset"],
-            )
-        return {"programmes": queries().programmes(args.get("provider_code"))}
+        """A page of programmes (by words, provider, form and year) and how many match:
+        newest first, or the best matches first with `q` (?format=csv or xlsx)."""
+        actor = require_actor("read_catalogue")
+        found = queries().programme_list(
+            text=args.get("q"),
+            provider_code=args.get("provider_code"),
+            form=args.get("form"),
+            year=args.get("year"),
+            sort=args.get("sort"),
+            limit=args["limit"],
+            offset=args["offset"],
+            actor=actor,
+        )
+        if args["format"] != "json":
+            return download(found["programmes"], exports.PROGRAMMES, "programmes", args["format"])
+        return {**found, "limit": args["limit"], "offset": args["offset"]}
 
     @blp.arguments(ProgrammeIn)
     @blp.write(201, ProgrammeOut)

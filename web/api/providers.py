@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from web import exports
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import require_actor
+from web.downloads import download
+from web.schemas.certificates import CertificateList, ProviderCertificateArgs
 from web.schemas.common import ReadArgs, ReasonSchema
-from web.schemas.providers import ProviderIn, ProviderList, ProviderOut, WorkloadArgs, WorkloadOut
+from web.schemas.providers import (
+    ProviderArgs,
+    ProviderIn,
+    ProviderList,
+    ProviderOut,
+    WorkloadArgs,
+    WorkloadOut,
+)
 
 blp = Blueprint("providers", __name__, description="Providers of qualification upgrading.")
 
@@ -16,12 +26,24 @@ blp = Blueprint("providers", __name__, description="Providers of qualification u
 class Providers(MethodView):
     """The providers."""
 
-    @blp.arguments(ReadArgs, location="query")
-    @blp.read(ProviderList)
+    @blp.arguments(ProviderArgs, location="query")
+    @blp.read(ProviderList, csv=True)
     def get(self, args):
-        """List every provider."""
-        require_actor("read_catalogue")
-        return {"providers": queries().providers()}
+        """A page of providers (of a kind, in a region, suspended or not) and how many
+        there are (?format=csv or xlsx for the page as a spreadsheet)."""
+        actor = require_actor("read_catalogue")
+        found = queries().provider_list(
+            kind=args.get("kind"),
+            region=args.get("region"),
+            suspended=args.get("suspended"),
+            sort=args.get("sort"),
+            limit=args["limit"],
+            offset=args["offset"],
+            actor=actor,
+        )
+        if args["format"] != "json":
+            return download(found["providers"], exports.PROVIDERS, "providers", args["format"])
+        return {**found, "limit": args["limit"], "offset": args["offset"]}
 
     @blp.arguments(ProviderIn)
     @blp.write(201, ProviderOut)
@@ -75,6 +97,36 @@ class Reinstatement(MethodView):
                 actor, code, reason=body["reason"], idempotency_key=idempotency_key()
             )
         )
+
+
+@blp.route("/providers/<code>/certificates")
+class Certificates(MethodView):
+    """The certificates a provider issued or that were recorded for it."""
+
+    @blp.arguments(ProviderCertificateArgs, location="query")
+    @blp.read(CertificateList, csv=True)
+    def get(self, args, code):
+        """A page of a provider's certificates (issued from..to, of a form, status and
+        kind), newest first unless sorted otherwise, and how many there are; a bound
+        commission sees its region's teachers' only (?format=csv or xlsx)."""
+        actor = require_actor("read_dossier")
+        found = queries().certificate_list(
+            code,
+            date_from=args.get("from_"),
+            date_to=args.get("to"),
+            form=args.get("form"),
+            status=args.get("status"),
+            kind=args.get("kind"),
+            sort=args.get("sort"),
+            limit=args["limit"],
+            offset=args["offset"],
+            actor=actor,
+        )
+        if args["format"] != "json":
+            return download(
+                found["certificates"], exports.CERTIFICATES, f"certificates-{code}", args["format"]
+            )
+        return {**found, "limit": args["limit"], "offset": args["offset"]}
 
 
 @blp.route("/providers/<code>/workload")

@@ -5,17 +5,26 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from registry.domain.values import FORMS
+from registry.queries.certificates import (
+    CERTIFICATE_KINDS,
+    CERTIFICATE_SORTS,
+    CERTIFICATE_STATUSES,
+)
 from web.schemas.common import (
     NUMBER_DOC,
+    CsvArgs,
     IsoDate,
     IsoDateTime,
     KnownAtArgs,
+    ListOut,
+    PageArgs,
     QueryText,
     ReadArgs,
     StrictInteger,
     choice,
     number_text,
     pin_text,
+    sort_field,
     text,
 )
 
@@ -131,3 +140,20 @@ class VerifiedOut(Schema):
     duplicate_of = fields.String(allow_none=True)
     replaced_by = fields.List(fields.String())
     revoked_at = IsoDateTime(allow_none=True)
+
+
+class ProviderCertificateArgs(PageArgs, CsvArgs):
+    """A provider's certificates issued in a period, of a form, status and kind."""
+
+    from_ = IsoDate(data_key="from", metadata={"description": "Issued on or after."})
+    to = IsoDate(metadata={"description": "Issued on or before."})
+    form = QueryText(20, metadata={"enum": list(FORMS)})
+    status = QueryText(20, metadata={"enum": list(CERTIFICATE_STATUSES)})
+    kind = QueryText(20, metadata={"enum": list(CERTIFICATE_KINDS)})
+    sort = sort_field(CERTIFICATE_SORTS.choices, CERTIFICATE_SORTS.default)
+
+
+class CertificateList(ListOut):
+    """A page of certificates and how many match."""
+
+    certificates = fields.List(fields.Nested(CertificateOut))

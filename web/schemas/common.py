@@ -288,6 +288,40 @@ class PageArgs(ReadArgs):
     offset = QueryInteger(load_default=0, minimum=0)
 
 
+def sort_field(choices: tuple[str, ...], default: str, **metadata) -> fields.String:
+    """A list's `sort`: one of the orders the list offers (`name` ascending, `-name`
+    descending); anything else is refused (400), never passed to the database."""
+    return fields.String(
+        validate=validate.OneOf(choices),
+        metadata={
+            "description": f"The order of the list (default {default}); a leading '-' "
+            "reverses it. "
+            "Rows that tie keep a fixed order, so pages never overlap.",
+            **metadata,
+        },
+    )
+
+
+class ListOut(Schema):
+    """What every long list answers beside its page of rows."""
+
+    total = fields.Integer(
+        metadata={
+            "description": "How many rows match, on every page: counted up to 100,000 "
+            "(total_capped says there are more)."
+        }
+    )
+    total_capped = fields.Boolean(
+        metadata={"description": "True when more than `total` rows match (counting stopped)."}
+    )
+    limit = fields.Integer(metadata={"description": "Rows a page holds."})
+    offset = fields.Integer(metadata={"description": "Rows before this page."})
+    sort = fields.String(
+        allow_none=True,
+        metadata={"description": "The order of the rows (null: best matches first)."},
+    )
+
+
 class ReasonSchema(Schema):
     """A state change that needs only a reason."""
 

@@ -7,9 +7,12 @@ from marshmallow import Schema, fields
 from registry.domain.regions import region_codes
 from registry.domain.search import MAX_QUERY
 from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_KINDS
-from registry.queries.providers import MAX_WORKLOAD_YEARS
+from registry.queries.providers import MAX_WORKLOAD_YEARS, PROGRAMME_SORTS, PROVIDER_SORTS
 from web.schemas.common import (
+    CsvArgs,
     IsoDate,
+    ListOut,
+    PageArgs,
     QueryInteger,
     QueryText,
     ReadArgs,
@@ -18,6 +21,7 @@ from web.schemas.common import (
     StrictNumber,
     choice,
     pin_text,
+    sort_field,
     text,
 )
 
@@ -42,8 +46,19 @@ class ProviderOut(Schema):
     suspension_reason = fields.String(allow_none=True)
 
 
-class ProviderList(Schema):
-    """Every provider."""
+class ProviderArgs(PageArgs, CsvArgs):
+    """Providers of a kind, in a region, suspended or not; a page in an order."""
+
+    kind = QueryText(40, metadata={"enum": list(PROVIDER_KINDS)})
+    region = QueryText(10, metadata={"enum": list(region_codes())})
+    suspended = fields.Boolean(
+        metadata={"description": "true: suspended providers only; false: active ones only."}
+    )
+    sort = sort_field(PROVIDER_SORTS.choices, PROVIDER_SORTS.default)
+
+
+class ProviderList(ListOut):
+    """A page of providers and how many there are."""
 
     providers = fields.List(fields.Nested(ProviderOut))
 
@@ -79,26 +94,28 @@ class ProgrammeOut(Schema):
     ends_on = IsoDate()
 
 
-class ProgrammeList(Schema):
-    """Programmes, optionally of one provider (a search: the total and a page)."""
+class ProgrammeList(ListOut):
+    """A page of programmes and how many match."""
 
-    total = fields.Integer(metadata={"description": "Programmes found in all (with q)."})
     programmes = fields.List(fields.Nested(ProgrammeOut))
 
 
-class ProgrammeArgs(ReadArgs):
-    """Filter programmes by provider, or search them by words."""
+class ProgrammeArgs(PageArgs, CsvArgs):
+    """Programmes by words, provider, form and year; a page in an order."""
 
     provider_code = QueryText(40)
     q = QueryText(
         MAX_QUERY,
         metadata={
             "description": "Words of the title, the code or the provider's code (folded as "
-            "the teachers' search): best matches first, a page of `limit` from `offset`."
+            "the teachers' search): best matches first unless a sort is asked for."
         },
     )
-    limit = QueryInteger(load_default=100, minimum=1, maximum=1000)
-    offset = QueryInteger(load_default=0, minimum=0)
+    form = QueryText(20, metadata={"enum": list(FORMS)})
+    year = QueryInteger(
+        minimum=1900, maximum=2999, metadata={"description": "Running some time that year."}
+    )
+    sort = sort_field(PROGRAMME_SORTS.choices, "-starts_on; with q, the best matches first")
 
 
 class EnrolmentIn(Schema):
