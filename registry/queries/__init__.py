@@ -26,7 +26,7 @@ from registry.domain import clock
 from registry.domain.account import Account
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.catalogue import view_names
-from registry.queries import forecast
+from registry.queries import forecast, listing
 from registry.queries.audit import AuditQueries
 from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries, certificate_rows
@@ -42,7 +42,12 @@ from registry.queries.known import (
 )
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
-from registry.queries.statistics import OPEN_DATA_GROUPS, StatisticsQueries
+from registry.queries.statistics import (
+    DUE_SORTS,
+    OPEN_DATA_GROUPS,
+    PSEUDONYM_SORTS,
+    StatisticsQueries,
+)
 from registry.queries.teachers import TeacherQueries, check_pin_text
 from registry.storage.waiting import wait_for_position
 
@@ -373,11 +378,12 @@ class Queries:
         school: str | None = None,
         limit: int = 1000,
         offset: int = 0,
+        sort: str | None = None,
         actor: Actor | None = None,
     ) -> list[dict[str, Any]]:
-        """Teachers with a status (due_soon, overdue, grace) on a date, by place:
-        [{pin, full_name, region, district, school, subject, status, hours, missing_hours,
-        next_due}]."""
+        """Teachers with a status (due_soon, overdue, grace) on a date, by place (or
+        another of `DUE_SORTS`): [{pin, full_name, region, district, school, subject,
+        status, hours, missing_hours, next_due}]."""
         self._check(actor, "read_dossier")
         return self._statistics.due_list(
             status=status,
@@ -387,7 +393,35 @@ class Queries:
             school=school,
             limit=limit,
             offset=offset,
+            sort=sort,
         )
+
+    def due_page(
+        self,
+        *,
+        status: str,
+        as_of: date | None = None,
+        region: str | None = None,
+        district: str | None = None,
+        school: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+        sort: str | None = None,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """{teachers: [shape of `due_list`], total, total_capped, sort}: a page of a due
+        list with how many it holds (`registry.queries.listing`)."""
+        self._check(actor, "read_dossier")
+        place: dict[str, Any] = {
+            "status": status,
+            "as_of": as_of,
+            "region": access.region_filter(actor, region),
+            "district": district,
+            "school": school,
+        }
+        rows = self._statistics.due_list(**place, limit=limit, offset=offset, sort=sort)
+        total, capped = self._statistics.due_count(**place)
+        return listing.page("teachers", rows, total, capped, DUE_SORTS.check(sort))
 
     def enrolment(self, enrolment_id: str, *, actor: Actor | None = None) -> dict[str, Any]:
         """One enrolment as its events stand now (not a view a moment behind): the shape
@@ -625,12 +659,38 @@ class Queries:
         limit: int = 1000,
         offset: int = 0,
         *,
+        region: str | None = None,
+        status: str | None = None,
+        sort: str | None = None,
+        after: str | None = None,
         actor: Actor | None = None,
     ) -> list[dict[str, Any]]:
         """[{key, region, district, school, subject, position, service_years, status,
-        hours}]; key is an HMAC of the teacher id. Never a name or PIN."""
+        hours}]; key is an HMAC of the teacher id. Never a name or PIN. In a region, of a
+        status, in an order of `PSEUDONYM_SORTS` (by key: `after` a key pages on)."""
         self._check(actor, "read_pseudonymised")
-        return self._statistics.pseudonymised(as_of, limit, offset)
+        return self._statistics.pseudonymised(
+            as_of, limit, offset, region=region, status=status, sort=sort, after=after
+        )
+
+    def pseudonymised_page(
+        self,
+        as_of: date | None = None,
+        *,
+        region: str | None = None,
+        status: str | None = None,
+        sort: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """{teachers: [shape of `pseudonymised_teachers`], total, total_capped, sort}."""
+        self._check(actor, "read_pseudonymised")
+        rows = self._statistics.pseudonymised(
+            as_of, limit, offset, region=region, status=status, sort=sort
+        )
+        total, capped = self._statistics.pseudonymised_count(as_of, region=region, status=status)
+        return listing.page("teachers", rows, total, capped, PSEUDONYM_SORTS.check(sort))
 
     # -- policy, audit -----------------------------------------------------------------
     def policies(self) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ class Sorts:
     descending) and the SQL expression it sorts by; `tiebreak` names the columns that
     make a row unique, sorted last."""
 
-    columns: Mapping[str, str]
+    columns: Mapping[str, str | tuple[str, ...]]  # an expression, or several in turn
     default: str
     tiebreak: tuple[str, ...]
     nullable: frozenset[str] = field(default_factory=frozenset)  # rows without a value last
@@ -55,12 +55,15 @@ class Sorts:
         sort = self.check(sort)
         name = sort.removeprefix("-")
         direction = " DESC" if sort.startswith("-") else ""
-        expression = self.columns[name]
+        found = self.columns[name]
+        expressions = found if isinstance(found, tuple) else (found,)
         # Both engines put rows without a value in the same place: after the others.
         nulls = (
-            [f"CASE WHEN {expression} IS NULL THEN 1 ELSE 0 END"] if name in self.nullable else []
+            [f"CASE WHEN {e} IS NULL THEN 1 ELSE 0 END" for e in expressions]
+            if name in self.nullable
+            else []
         )
-        ordered = [expression, *(column for column in self.tiebreak if column != expression)]
+        ordered = [*expressions, *(c for c in self.tiebreak if c not in expressions)]
         return ", ".join([*nulls, *(f"{column}{direction}" for column in ordered)])
 
 

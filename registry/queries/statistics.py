@@ -14,6 +14,7 @@ from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
 from registry.projections.codec import date_value
 from registry.projections.statistics import canonical_district
+from registry.queries import listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
 from registry.queries.standing import STANDING_COLUMNS, Standard, standing_sql
@@ -35,6 +36,31 @@ DUE_STATUSES = ("due_soon", "overdue", "grace", "compliant", "inactive")
 SUPPRESS_BELOW = 5
 NONE = "none"  # provider_kind of teachers with no certificate counting on the date
 UNKNOWN = "unknown"  # a value not recorded (mode and funding of paper certificates)
+
+# The orders of a due list (place: as commissions go through it) and of the statisticians'
+# table (by pseudonym, which also pages a download by `after`).
+DUE_SORTS = listing.Sorts(
+    {
+        "place": ("s.region", "s.district", "s.school", "t.full_name"),
+        "name": "t.full_name",
+        "school": ("s.school", "t.full_name"),
+        "hours": "s.hours",
+    },
+    default="place",
+    tiebreak=("s.teacher_id",),
+)
+PSEUDONYM_SORTS = listing.Sorts(
+    {
+        "key": "s.key",
+        "place": ("s.region", "s.district", "s.school"),
+        "subject": "s.subject",
+        "position": "s.position",
+        "status": "s.status",
+        "hours": "s.hours",
+    },
+    default="key",
+    tiebreak=("s.key",),
+)
 
 _COUNTS = ", ".join(
     f"SUM(CASE WHEN s.status = '{status}' THEN 1 ELSE 0 END)" for status in STATUSES
@@ -166,28 +192,21 @@ class StatisticsQueries:
         school: str | None = None,
         limit: int = 1000,
         offset: int = 0,
+        sort: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Named teachers with a status on a date, where they work on that date."""
+        """Named teachers with a status on a date, where they work on that date (in an
+        order of `DUE_SORTS`: by place unless asked otherwise)."""
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
-        where, params = ["s.status = ?"], [status]
-        for column, value in (
-            ("region", region),
-            ("district", canonical_district(district)),
-            ("school", school),
-        ):
-            if value:
-                where.append(f"s.{column} = ?")
-                params.append(value)
+        order = DUE_SORTS.order_by(sort)
+        where, params = _due_where(status, region, district, school)
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of)
             sql, standing_params = standing_sql(standard)
             rows = cur.query(
                 f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)}, t.pin, t.full_name "
                 f"FROM ({sql}) s JOIN teachers t ON t.id = s.teacher_id "
-                f"WHERE {' AND '.join(where)} "
-                "ORDER BY s.region, s.district, s.school, t.full_name, s.teacher_id "
-                "LIMIT ? OFFSET ?",
+                f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*standing_params, *params, limit, offset],
             )
         result = []
@@ -210,18 +229,66 @@ class StatisticsQueries:
             )
         return result
 
+    def due_count(
+        self,
+        *,
+        status: str,
+        as_of: date | None = None,
+        region: str | None = None,
+        district: str | None = None,
+        school: str | None = None,
+    ) -> tuple[int, bool]:
+        """How many teachers a due list holds (counted up to `listing.COUNT_CAP`; whether
+        there are more)."""
+        status = require_choice(status, DUE_STATUSES, "status")
+        where, params = _due_where(status, region, district, school)
+        with self.db.reading() as cur:
+            sql, standing_params = standing_sql(self._standard(cur, as_of))
+            return listing.count(
+                cur, f"({sql}) s WHERE {' AND '.join(where)}", [*standing_params, *params]
+            )
+
+    def pseudonymised_count(
+        self, as_of: date | None = None, *, region: str | None = None, status: str | None = None
+    ) -> tuple[int, bool]:
+        """How many rows the statisticians' table holds on a date (in a region, of a
+        status), counted up to `listing.COUNT_CAP`; whether there are more."""
+        where, params = _pseudonym_where(region, status)
+        with self.db.reading() as cur:
+            sql, standing_params = standing_sql(self._standard(cur, as_of))
+            return listing.count(cur, f"({sql}) s{where}", [*standing_params, *params])
+
     def pseudonymised(
-        self, as_of: date | None = None, limit: int = 1000, offset: int = 0
+        self,
+        as_of: date | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        *,
+        region: str | None = None,
+        status: str | None = None,
+        sort: str | None = None,
+        after: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The statisticians' teacher-level table on a date: a stable key, never a name or PIN."""
+        """The statisticians' teacher-level table on a date: a stable key, never a name or
+        PIN (in a region, of a status; in an order of `PSEUDONYM_SORTS`; `after` a key:
+        the rows after it by key, which pages a download without counting past rows)."""
         limit, offset = require_page(limit, offset)
+        order = PSEUDONYM_SORTS.order_by(sort)
+        where, params = _pseudonym_where(region, status)
+        if after is not None:
+            if PSEUDONYM_SORTS.check(sort) != "key":
+                raise InvalidInputError(
+                    "after pages the table by key only.", field="after", code="invalid_after"
+                )
+            where += " AND s.key > ?" if where else " WHERE s.key > ?"
+            params.append(after)
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of)
-            sql, params = standing_sql(standard)
+            sql, standing_params = standing_sql(standard)
             rows = cur.query(
                 f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)} "
-                f"FROM ({sql}) s ORDER BY s.key LIMIT ? OFFSET ?",
-                [*params, limit, offset],
+                f"FROM ({sql}) s{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*standing_params, *params, limit, offset],
             )
         result = []
         for row in rows:
@@ -240,3 +307,31 @@ class StatisticsQueries:
                 }
             )
         return result
+
+
+def _due_where(
+    status: str, region: str | None, district: str | None, school: str | None
+) -> tuple[list[str], list[Any]]:
+    """A due list's conditions on the standing `s`."""
+    where, params = ["s.status = ?"], [status]
+    for column, value in (
+        ("region", region),
+        ("district", canonical_district(district)),
+        ("school", school),
+    ):
+        if value:
+            where.append(f"s.{column} = ?")
+            params.append(value)
+    return where, params
+
+
+def _pseudonym_where(region: str | None, status: str | None) -> tuple[str, list[Any]]:
+    """The statisticians' table's conditions on the standing `s` (a WHERE clause or '')."""
+    where, params = [], []
+    if region:
+        where.append("s.region = ?")
+        params.append(region)
+    if status:
+        where.append("s.status = ?")
+        params.append(require_choice(status, DUE_STATUSES, "status"))
+    return (f" WHERE {' AND '.join(where)}" if where else ""), params

@@ -15,13 +15,25 @@ ENROLMENT = "{enrolment}"  # the seeded enrolment (of KAE), filled in by `path_o
 
 # permission -> the pages that need it
 PAGES: dict[str, list[str]] = {
-    "read_catalogue": ["/programmes/", "/programmes/suggestions?q=ma", "/admin/policy"],
+    "read_catalogue": [
+        "/programmes/",
+        "/programmes/export.csv",
+        "/programmes/export.xlsx",
+        "/programmes/suggestions?q=ma",
+        "/admin/policy",
+    ],
     "read_dossier": [
         "/teachers?q=as",
         "/teachers/suggestions?q=as",
         f"/teachers/{PIN}",
         f"/teachers/{PIN}/statement",
         "/teachers/due",
+        "/teachers/due.csv",
+        "/teachers/due.xlsx",
+        "/teachers/due/print",
+        "/providers/KAE/certificates",
+        "/providers/KAE/certificates.csv",
+        "/providers/KAE/certificates.xlsx",
         "/certificates/KAE-2024-0001",
         "/certificates?number=KAE-2024-0001",
         "/certificates/KAE-2024-0001/credential.json",
@@ -30,6 +42,8 @@ PAGES: dict[str, list[str]] = {
     ],
     "read_workload": [
         "/providers/",
+        "/providers/export.csv",
+        "/providers/export.xlsx",
         "/providers/KAE",
         "/providers/KAE/workload.csv",
         "/providers/KAE/workload.xlsx",

@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 
 from registry.access import Actor
-from registry.domain.errors import InvalidInputError, NotFoundError
+from registry.domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from registry.queries import listing
 from registry.queries.certificates import CERTIFICATE_SORTS
 from registry.queries.providers import PROGRAMME_SORTS, PROVIDER_SORTS
+from registry.queries.statistics import DUE_SORTS, PSEUDONYM_SORTS
 from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, teacher
 from tests.readside import caught_up
 
@@ -282,3 +283,134 @@ def test_a_total_counts_no_further_than_its_bound(certified):
             3,
             False,
         )
+
+
+STAFF = [  # pin, name, region, district, school
+    ("21505198500001", "Жылдыз Абдыкадырова", "KG-C", "Sokuluk", "School No. 3"),
+    ("21505198500002", "Айбек Токтосунов", "KG-C", "Sokuluk", "School No. 1"),
+    ("21505198500003", "Бермет Исакова", "KG-C", "Alamüdün", "Lyceum 7"),
+    ("21505198500004", "Нурлан Жумабеков", "KG-O", "Aravan", "School No. 5"),
+    ("21505198500005", "Гүлнара Осмонова", "KG-O", "Aravan", "School No. 5"),
+    ("21505198500006", "Эркин Садыков", "KG-O", "Kara-Suu", "School No. 9"),
+    ("21505198500007", "Чолпон Касымова", "KG-C", "Sokuluk", "School No. 3"),
+]
+ON = date(2025, 1, 1)
+
+
+@pytest.fixture
+def staff(registry):
+    """Seven teachers in service since 2000 in two regions, none with a certificate
+    (overdue on 2025-01-01) but one with a 24-hour seminar in 2022."""
+    provider(registry, "KAE")
+    for pin, name, region, district, school in STAFF:
+        registry.register_teacher(
+            ADMIN,
+            teacher(
+                pin=pin,
+                full_name=name,
+                region=region,
+                district=district,
+                school=school,
+                service_start=date(2000, 9, 1),
+            ),
+        )
+    registry.record_legacy_certificate(
+        ADMIN,
+        pin=STAFF[3][0],
+        number="S-1",
+        provider_code="KAE",
+        title="Методика",
+        form="seminar",
+        hours=24,
+        issued_on=date(2022, 5, 5),
+    )
+    return caught_up(registry)
+
+
+def names(found) -> list[str]:
+    return [t["full_name"] for t in found["teachers"]]
+
+
+def test_a_due_list_comes_a_page_at_a_time_by_place_with_its_total(staff):
+    first = staff.due_page(status="overdue", as_of=ON, limit=3)
+    rest = staff.due_page(status="overdue", as_of=ON, limit=3, offset=3)
+
+    assert (first["total"], first["total_capped"], first["sort"]) == (7, False, "place")
+    listed = (
+        first["teachers"]
+        + rest["teachers"]
+        + staff.due_page(status="overdue", as_of=ON, limit=3, offset=6)["teachers"]
+    )
+    places = [(t["region"], t["district"], t["school"], t["full_name"]) for t in listed]
+    assert places == sorted(places) and len(places) == 7
+
+
+def test_a_due_list_is_sorted_by_each_offered_order_and_narrowed_by_place(staff):
+    for sort in DUE_SORTS.choices:
+        rows = every_page(
+            lambda limit, offset, sort=sort: {
+                "rows": staff.due_page(
+                    status="overdue", as_of=ON, sort=sort, limit=limit, offset=offset
+                )["teachers"],
+                "total": 7,
+            },
+            2,
+        )
+        assert sorted(t["pin"] for t in rows) == sorted(p for p, *_ in STAFF), sort
+        if sort.lstrip("-") in ("name", "hours"):
+            key = {"name": "full_name"}[sort.lstrip("-")] if "name" in sort else "hours"
+            values = [t[key] for t in rows]
+            assert values == sorted(values, reverse=sort.startswith("-")), sort
+    by_name = staff.due_page(status="overdue", as_of=ON, sort="-name", region="KG-O")
+    assert names(by_name) == ["Эркин Садыков", "Нурлан Жумабеков", "Гүлнара Осмонова"]
+    school = staff.due_page(status="overdue", as_of=ON, district="Sokuluk", school="School No. 3")
+    assert (school["total"], sorted(names(school))) == (
+        2,
+        ["Жылдыз Абдыкадырова", "Чолпон Касымова"],
+    )
+    assert staff.due_page(status="overdue", as_of=ON, district="Сокулукский")["total"] == 3
+    with pytest.raises(InvalidInputError):
+        staff.due_page(status="overdue", sort="full_name")
+
+
+def test_a_bound_commissions_due_list_and_its_total_keep_to_its_region(staff):
+    found = staff.due_page(status="overdue", as_of=ON, actor=CHUY_COMMISSION)
+
+    assert found["total"] == 4 and {t["region"] for t in found["teachers"]} == {"KG-C"}
+    with pytest.raises(ForbiddenError):
+        staff.due_page(status="overdue", as_of=ON, region="KG-O", actor=CHUY_COMMISSION)
+
+
+def test_the_statisticians_table_pages_with_its_total_filters_and_orders(staff):
+    every = staff.pseudonymised_page(ON, limit=100)
+    keys = [t["key"] for t in every["teachers"]]
+
+    assert every["total"] == 7 and keys == sorted(keys) and every["sort"] == "key"
+    osh = staff.pseudonymised_page(ON, region="KG-O")
+    assert osh["total"] == 3 and {t["region"] for t in osh["teachers"]} == {"KG-O"}
+    assert staff.pseudonymised_page(ON, status="compliant")["total"] == 0
+    for sort in PSEUDONYM_SORTS.choices:
+        rows = every_page(
+            lambda limit, offset, sort=sort: {
+                "rows": staff.pseudonymised_page(ON, sort=sort, limit=limit, offset=offset)[
+                    "teachers"
+                ],
+                "total": 7,
+            },
+            3,
+        )
+        assert sorted(t["key"] for t in rows) == sorted(keys), sort
+    by_hours = staff.pseudonymised_page(ON, sort="-hours", limit=1)["teachers"]
+    assert by_hours[0]["hours"] == 24
+
+
+def test_the_statisticians_table_pages_on_after_a_key_for_downloads(staff):
+    keys = [t["key"] for t in staff.pseudonymised_page(ON, limit=100)["teachers"]]
+
+    after = staff.pseudonymised_teachers(ON, limit=100, after=keys[2])
+
+    assert [t["key"] for t in after] == keys[3:]
+    osh = staff.pseudonymised_teachers(ON, limit=100, region="KG-O", after=keys[0])
+    assert all(t["region"] == "KG-O" and t["key"] > keys[0] for t in osh)
+    with pytest.raises(InvalidInputError):
+        staff.pseudonymised_teachers(ON, sort="hours", after=keys[0])

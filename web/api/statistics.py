@@ -8,6 +8,7 @@ from flask.views import MethodView
 
 from registry.domain import clock
 from registry.domain.errors import InvalidInputError
+from web import exports
 from web.api.base import Blueprint, queries
 from web.auth import require_actor
 from web.downloads import download
@@ -79,29 +80,28 @@ class PseudonymisedTeachers(MethodView):
     @blp.arguments(PseudonymArgs, location="query")
     @blp.read(PseudonymList, csv=True)
     def get(self, args):
-        """Pseudonymised teachers with place, service years, status and hours (?format=csv)."""
+        """A page of pseudonymised teachers with place, service years, status and hours
+        (in a region, of a status), and how many there are (?format=csv or xlsx)."""
         actor = require_actor("read_pseudonymised")
-        rows = queries().pseudonymised_teachers(
-            args.get("as_of"), limit=args["limit"], offset=args["offset"], actor=actor
+        found = queries().pseudonymised_page(
+            args.get("as_of"),
+            region=args.get("region"),
+            status=args.get("status"),
+            sort=args.get("sort"),
+            limit=args["limit"],
+            offset=args["offset"],
+            actor=actor,
         )
         if args["format"] != "json":
             return download(
-                rows,
-                (
-                    "key",
-                    "region",
-                    "district",
-                    "school",
-                    "subject",
-                    "position",
-                    "service_years",
-                    "status",
-                    "hours",
-                ),
-                "teachers-pseudonymised",
-                args["format"],
+                found["teachers"], exports.PSEUDONYMISED, "teachers-pseudonymised", args["format"]
             )
-        return {"as_of": args.get("as_of"), "teachers": rows}
+        return {
+            **found,
+            "as_of": args.get("as_of"),
+            "limit": args["limit"],
+            "offset": args["offset"],
+        }
 
 
 @blp.route("/open-data/compliance")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from registry.domain import clock
+from web import exports
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.api.paths import PIN_PARAMETER
 from web.auth import require_actor
@@ -30,19 +31,6 @@ from web.schemas.teachers import (
 )
 
 blp = Blueprint("teachers", __name__, description="Teachers, their compliance and history.")
-
-DUE_COLUMNS = (
-    "pin",
-    "full_name",
-    "region",
-    "district",
-    "school",
-    "subject",
-    "status",
-    "hours",
-    "missing_hours",
-    "next_due",
-)
 
 
 @blp.route("/teachers")
@@ -214,10 +202,11 @@ class Due(MethodView):
     @blp.arguments(DueArgs, location="query")
     @blp.read(DueList, csv=True)
     def get(self, args):
-        """Teachers with a status on a date, by place (?format=csv for a spreadsheet)."""
+        """A page of the teachers with a status on a date, by place unless sorted
+        otherwise, and how many there are (?format=csv or xlsx for the page)."""
         actor = require_actor("read_dossier")
         as_of = args.get("as_of") or clock.today()
-        rows = queries().due_list(
+        found = queries().due_page(
             status=args["status"],
             as_of=as_of,
             region=args.get("region"),
@@ -225,8 +214,16 @@ class Due(MethodView):
             school=args.get("school"),
             limit=args["limit"],
             offset=args["offset"],
+            sort=args.get("sort"),
             actor=actor,
         )
         if args["format"] != "json":
-            return download(rows, DUE_COLUMNS, f"{args['status']}-{as_of}", args["format"])
-        return {"status": args["status"], "as_of": as_of, "teachers": rows}
+            stem = f"{args['status']}-{as_of}"
+            return download(found["teachers"], exports.DUE, stem, args["format"])
+        return {
+            **found,
+            "status": args["status"],
+            "as_of": as_of,
+            "limit": args["limit"],
+            "offset": args["offset"],
+        }

@@ -64,8 +64,10 @@ def init_app(app: Flask) -> None:
     from web.pages import (  # noqa: F401  (imported for the routes they add)
         admin,
         audit,
+        certificate_lists,
         credentials,
         downloads,
+        due,
         home,
         imports,
         jobs,

@@ -7,14 +7,22 @@ from datetime import date
 
 from flask import abort
 
+from web import exports
 from web.downloads import download
 from web.pages import access
 from web.pages.params import QueryArgs, today
 from web.pages.providers import visible_provider
-from web.pages.statistics import ACTIVITY_GROUPS, COMPLIANCE_GROUPS, OPEN_DATA_GROUPS, bp
+from web.pages.statistics import (
+    ACTIVITY_GROUPS,
+    COMPLIANCE_GROUPS,
+    OPEN_DATA_GROUPS,
+    bp,
+    pseudonym_filters,
+)
 from web.services import services
 
 STATUS_COLUMNS = ("total", "compliant", "due_soon", "grace", "overdue", "inactive")
+PSEUDONYM_CHUNK = 5000  # rows a download reads at a time
 
 
 def _checked(args: QueryArgs) -> None:
@@ -107,30 +115,30 @@ def workload_download(code: str, fmt: str):
 @bp.route("/statistics/teachers.<any(csv, xlsx):fmt>")
 @access.permission_required("read_pseudonymised")
 def pseudonymised_download(fmt: str):
-    """Every teacher under a pseudonym, as CSV or .xlsx (streamed page by page from the view)."""
+    """Every teacher under a pseudonym (in a region, of a status) on a date, as CSV or
+    .xlsx, by pseudonym: streamed a chunk at a time as it is sent, each chunk the rows
+    after the last key sent (no chunk re-reads the rows before it)."""
     args = QueryArgs()
-    as_of = args.date("as_of", today())
+    filters = pseudonym_filters(args)
     _checked(args)
     queries, actor = services().queries, access.current_actor()
-    columns = (
-        "key",
-        "region",
-        "district",
-        "school",
-        "subject",
-        "position",
-        "service_years",
-        "status",
-        "hours",
-    )
+    as_of = date.fromisoformat(filters["as_of"])
 
     def all_rows():
-        offset = 0
+        after = None
         while True:
-            batch = queries.pseudonymised_teachers(as_of, limit=5000, offset=offset, actor=actor)
+            batch = queries.pseudonymised_teachers(
+                as_of,
+                limit=PSEUDONYM_CHUNK,
+                region=filters["region"],
+                status=filters["status"],
+                after=after,
+                actor=actor,
+            )
             yield from batch
-            if len(batch) < 5000:
+            if len(batch) < PSEUDONYM_CHUNK:
                 return
-            offset += len(batch)
+            after = batch[-1]["key"]
 
-    return download(all_rows(), columns, f"teachers-pseudonymised-{as_of.isoformat()}", fmt)
+    stem = f"teachers-pseudonymised-{as_of.isoformat()}"
+    return download(all_rows(), exports.PSEUDONYMISED, stem, fmt)

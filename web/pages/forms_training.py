@@ -97,7 +97,14 @@ class EnrolmentForm(PageForm):
         description=_l("Words of the title, the code or the provider."),
         render_kw={"type": "search", "autocomplete": "off"},
     )
-    programme_id = SelectField(_l("Programme"), validators=[required()])
+    programme_id = SelectField(
+        _l("Programme"),
+        validators=[required()],
+        description=_l(
+            "The newest programmes are listed; find others by their words, or choose one "
+            "from the list of programmes (its Enrol link)."
+        ),
+    )
 
     # Fields that only help to fill in others: a button beside them narrows the choices.
     finders = {"programme_q": _l("Find")}

@@ -4,16 +4,21 @@ registration, suspension and reinstatement forms."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from registry.domain.errors import RegistryError
 from registry.domain.values import check_code
+from registry.queries.providers import PROVIDER_SORTS
+from web import exports
+from web.downloads import download
 from web.pages import access, charts
 from web.pages.forms_base import run_command
 from web.pages.forms_people import ProviderForm, ReasonForm
-from web.pages.labels import label
+from web.pages.labels import choices, label, region_choices
+from web.pages.listing import Listing, choice_arg, every_row
 from web.pages.params import QueryArgs, today
 from web.pages.record import show
 from web.services import services
@@ -32,18 +37,69 @@ WORKLOAD_TOTALS = (
 )
 
 
+PAGE_SIZE = 25
+SUSPENDED = {"active": False, "suspended": True}
+
+
+def _provider_filters(args: QueryArgs) -> dict[str, Any]:
+    return {
+        "kind": choice_arg(args, "kind", dict(choices("provider_kind"))),
+        "region": choice_arg(args, "region", dict(region_choices())),
+        "status": choice_arg(args, "status", SUSPENDED),
+    }
+
+
+def _provider_reader(filters: dict[str, Any], sort: str | None):
+    queries, actor = services().queries, access.current_actor()
+
+    def read(limit: int, offset: int) -> dict[str, Any]:
+        return queries.provider_list(
+            kind=filters["kind"],
+            region=filters["region"],
+            suspended=SUSPENDED.get(filters["status"] or ""),
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            actor=actor,
+        )
+
+    return read
+
+
 @bp.route("/")
 @access.permission_required("read_workload")
 def index():
-    """Every provider (a registrar goes straight to their own)."""
+    """A page of providers (of a kind, in a region, active or suspended) with how many
+    there are, sortable and downloadable; a registrar goes straight to their own."""
     own = access.bound_provider(access.current_actor())
     if own is not None:
         return redirect(url_for("provider_pages.workload", code=own))
+    args = QueryArgs()
+    filters = _provider_filters(args)
+    listing = Listing(args, "provider_pages.index", PROVIDER_SORTS, size=PAGE_SIZE, params=filters)
+    listing.show(_provider_reader(filters, listing.asked)(PAGE_SIZE, listing.offset), "providers")
     return render_template(
         "providers/index.html",
-        providers=services().queries.providers(),
+        list=listing,
+        filters=filters,
+        kinds=choices("provider_kind"),
+        regions=region_choices(),
+        errors=args.errors,
         can_admin=access.may("manage_providers"),
-    )
+    ), 400 if args.errors else 200
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@access.permission_required("read_workload")
+def export(fmt: str):
+    """Every provider the filters find, in the list's order, as CSV or .xlsx."""
+    args = QueryArgs()
+    filters = _provider_filters(args)
+    sort = choice_arg(args, "sort", PROVIDER_SORTS.choices)
+    if args.errors:
+        abort(400, description="; ".join(args.errors))
+    read = _provider_reader(filters, sort)
+    return download(every_row(read, "providers"), exports.PROVIDERS, "providers", fmt)
 
 
 def visible_provider(code: str) -> dict:

@@ -168,17 +168,30 @@ def correct(pin: str):
     )
 
 
-def programme_choices(actor: Any, text: str = "") -> list[tuple[str, str]]:
-    """Programmes the actor may enrol into (a registrar: their provider's), newest first,
-    named so that programmes of one title differ; with `text`, those it finds, best first."""
+NEWEST_PROGRAMMES = 50  # the programme select before a search: the newest, not all 226
+
+
+def programme_choices(
+    actor: Any, text: str = "", chosen: str | None = None
+) -> list[tuple[str, str]]:
+    """Programmes the actor may enrol into (a registrar: their provider's), named so that
+    programmes of one title differ: the newest 50, or with `text` those it finds, best
+    first; `chosen` (a prefilled or submitted programme) is always among them."""
     provider = access.bound_provider(actor)
     queries = services().queries
     if text:
         found = queries.search_programmes(text, provider_code=provider, limit=100)["programmes"]
     else:
-        found = sorted(
-            queries.programmes(provider), key=lambda p: str(p["starts_on"]), reverse=True
-        )
+        found = queries.programme_list(provider_code=provider, limit=NEWEST_PROGRAMMES)[
+            "programmes"
+        ]
+    if chosen and chosen not in {p["id"] for p in found}:
+        try:
+            extra = queries.programme(chosen)
+        except RegistryError:  # no such programme: the select refuses it as it is
+            extra = None
+        if extra is not None and provider in (None, extra["provider_code"]):
+            found = [extra, *found]
     return [(p["id"], f"{programme_label(p)} ({programme_detail(p)})") for p in found]
 
 
@@ -188,7 +201,8 @@ def enrol():
     """Enrol a teacher in a programme (PIN and programme may come prefilled). The Find
     button beside the programme search narrows the list without recording anything."""
     actor = access.current_actor()
-    form = EnrolmentForm(programme_choices(actor))
+    chosen = request.form.get("programme_id") or request.args.get("programme") or None
+    form = EnrolmentForm(programme_choices(actor, chosen=chosen))
     if request.method == "GET":
         form.pin.data = request.args.get("pin", "")
         form.programme_id.data = request.args.get("programme", "")

@@ -10,9 +10,11 @@ from typing import Any
 from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 
+from registry.queries.statistics import PSEUDONYM_SORTS
 from web.pages import access, charts
-from web.pages.labels import district_name, label, region_name
-from web.pages.params import MAX_PAGE, QueryArgs, today
+from web.pages.labels import district_name, label, region_choices, region_name
+from web.pages.listing import Listing, choice_arg
+from web.pages.params import QueryArgs, today
 from web.services import services
 
 bp = Blueprint("statistics_pages", __name__)
@@ -173,27 +175,43 @@ def open_data():
     ), 400 if args.errors else 200
 
 
-PSEUDONYM_PAGE = 100
+PSEUDONYM_PAGE = 50
+
+
+def pseudonym_filters(args: QueryArgs) -> dict[str, Any]:
+    """The statisticians' table's filters from the query: a date, a region, a status."""
+    as_of = args.date("as_of", today()) or today()
+    return {
+        "as_of": as_of.isoformat(),
+        "region": choice_arg(args, "region", dict(region_choices())),
+        "status": choice_arg(args, "status", charts.STATUSES),
+    }
 
 
 @bp.route("/statistics/teachers")
 @access.permission_required("read_pseudonymised")
 def pseudonymised():
-    """Teacher-level records under pseudonyms (no names, no PINs) for statistical work."""
+    """A page of the teacher-level records under pseudonyms (no names, no PINs) for
+    statistical work, with how many there are: in a region, of a status, in an order."""
     args = QueryArgs()
-    as_of = args.date("as_of", today())
-    page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
-    rows = services().queries.pseudonymised_teachers(
-        as_of,
-        limit=PSEUDONYM_PAGE + 1,
-        offset=(page - 1) * PSEUDONYM_PAGE,
+    filters = pseudonym_filters(args)
+    listing = Listing(
+        args, "statistics_pages.pseudonymised", PSEUDONYM_SORTS, size=PSEUDONYM_PAGE, params=filters
+    )
+    found = services().queries.pseudonymised_page(
+        date.fromisoformat(filters["as_of"]),
+        region=filters["region"],
+        status=filters["status"],
+        sort=listing.asked,
+        limit=PSEUDONYM_PAGE,
+        offset=listing.offset,
         actor=access.current_actor(),
     )
     return render_template(
         "statistics/pseudonymised.html",
-        rows=rows[:PSEUDONYM_PAGE],
-        more=len(rows) > PSEUDONYM_PAGE,
-        page=page,
-        as_of=as_of,
+        list=listing.show(found, "teachers"),
+        filters=filters,
+        regions=region_choices(),
+        statuses=charts.STATUSES,
         errors=args.errors,
     ), 400 if args.errors else 200

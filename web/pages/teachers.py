@@ -205,39 +205,3 @@ def find_certificate():
     if not number:
         return redirect(url_for("teacher_pages.search"))
     return redirect(url_for("teacher_pages.certificate", number=number))
-
-
-DUE_STATUSES = ("overdue", "due_soon", "grace")
-
-
-@bp.route("/teachers/due")
-@access.permission_required("read_dossier")
-def due():
-    """Teachers who are overdue, due soon or in their grace period, by place, on a date."""
-    actor = access.current_actor()
-    args = QueryArgs()
-    status = args.choice("status", DUE_STATUSES, "overdue")
-    as_of = args.date("as_of", today())
-    region = access.bound_region(actor) or request.args.get("region") or None
-    page = max(1, args.integer("page", 1, minimum=1, maximum=MAX_PAGE))
-    rows = services().queries.due_list(
-        status=status,
-        as_of=as_of,
-        region=region,
-        limit=PAGE_SIZE + 1,
-        offset=(page - 1) * PAGE_SIZE,
-        actor=actor,
-    )
-    return render_template(
-        "teachers/due.html",
-        rows=rows[:PAGE_SIZE],
-        more=len(rows) > PAGE_SIZE,
-        page=page,
-        status=status,
-        as_of=as_of,
-        region=region,
-        statuses=DUE_STATUSES,
-        errors=args.errors,
-        regions=region_choices(_("All regions")),
-        region_fixed=access.bound_region(actor) is not None,
-    ), 400 if args.errors else 200

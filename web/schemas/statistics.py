@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.domain.compliance import STATUSES
+from registry.domain.regions import region_codes
 from registry.queries.common import MAX_PAGE
-from web.schemas.common import CsvArgs, IsoDate, QueryInteger
+from registry.queries.statistics import PSEUDONYM_SORTS
+from web.schemas.common import CsvArgs, IsoDate, ListOut, QueryInteger, QueryText, sort_field
 
 COMPLIANCE_GROUPS = ("region", "district", "subject", "position", "provider_kind")
 ACTIVITY_GROUPS = ("region", "provider_kind", "form", "mode", "funding")
@@ -88,11 +91,14 @@ class ActivityStatsOut(Schema):
 
 
 class PseudonymArgs(CsvArgs):
-    """A page of pseudonymised teachers, judged on a date."""
+    """A page of pseudonymised teachers, judged on a date, in a region, of a status."""
 
     as_of = IsoDate()
+    region = QueryText(10, metadata={"enum": list(region_codes())})
+    status = QueryText(20, metadata={"enum": list(STATUSES)})
     limit = QueryInteger(load_default=1000, minimum=1, maximum=MAX_PAGE)
     offset = QueryInteger(load_default=0, minimum=0)
+    sort = sort_field(PSEUDONYM_SORTS.choices, PSEUDONYM_SORTS.default)
 
 
 class PseudonymTeacher(Schema):
@@ -109,8 +115,8 @@ class PseudonymTeacher(Schema):
     hours = fields.Integer()
 
 
-class PseudonymList(Schema):
-    """Teacher-level rows without names or PINs."""
+class PseudonymList(ListOut):
+    """A page of teacher-level rows without names or PINs, and how many there are."""
 
     as_of = IsoDate(allow_none=True)
     teachers = fields.List(fields.Nested(PseudonymTeacher))

@@ -7,17 +7,20 @@ from marshmallow import Schema, fields, validate
 from registry.domain.regions import region_codes
 from registry.domain.search import MAX_QUERY
 from registry.queries.common import MAX_PAGE
+from registry.queries.statistics import DUE_SORTS
 from web.schemas.certificates import CertificateOut
 from web.schemas.common import (
     CsvArgs,
     IsoDate,
     IsoDateTime,
     KnownAtArgs,
+    ListOut,
     PageArgs,
     QueryInteger,
     QueryText,
     choice,
     pin_text,
+    sort_field,
     text,
 )
 
@@ -289,6 +292,10 @@ class DueArgs(CsvArgs):
     school = QueryText(200)
     limit = QueryInteger(load_default=1000, minimum=1, maximum=MAX_PAGE)
     offset = QueryInteger(load_default=0, minimum=0)
+    sort = sort_field(
+        DUE_SORTS.choices,
+        f"{DUE_SORTS.default}: region, district, school, then name",
+    )
 
 
 class DueTeacher(Schema):
@@ -306,8 +313,8 @@ class DueTeacher(Schema):
     next_due = IsoDate(allow_none=True)
 
 
-class DueList(Schema):
-    """Teachers with a status on a date."""
+class DueList(ListOut):
+    """A page of the teachers with a status on a date, and how many there are."""
 
     status = fields.String()
     as_of = IsoDate(allow_none=True)

@@ -1,0 +1,149 @@
+"""Due lists: who is overdue, due soon or in their grace period on a date, where, for the
+commissions that send them to courses. A page of the list with how many there are, in
+an order the reader picks; the whole list as CSV or .xlsx (streamed a chunk at a time);
+and a print-friendly page of the whole list for a district or a school. Their routes
+belong to the teachers' pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+
+from registry.domain.regions import regions
+from registry.queries.statistics import DUE_SORTS
+from web import exports
+from web.downloads import download
+from web.pages import access
+from web.pages.labels import district_name, region_choices
+from web.pages.listing import Listing, choice_arg, every_row
+from web.pages.params import QueryArgs, today
+from web.pages.teachers import bp
+from web.services import services
+
+DUE_STATUSES = ("overdue", "due_soon", "grace")
+PAGE_SIZE = 25
+PRINT_MAX = 2000  # rows a printed list holds (some 40 A4 pages); more: narrow it first
+EXPORT_CHUNK = 5000  # rows a download reads at a time
+
+
+def _filters(args: QueryArgs) -> dict[str, Any]:
+    """The list's filters (a bound commission's region is always its own)."""
+    actor = access.current_actor()
+    as_of = args.date("as_of", today()) or today()
+    return {
+        "status": args.choice("status", DUE_STATUSES, "overdue"),
+        "as_of": as_of.isoformat(),
+        "region": access.bound_region(actor) or choice_arg(args, "region", dict(region_choices())),
+        "district": (request.args.get("district") or "").strip()[:100] or None,
+        "school": (request.args.get("school") or "").strip()[:200] or None,
+    }
+
+
+def _place(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as the queries take them."""
+    return {
+        "status": filters["status"],
+        "as_of": date.fromisoformat(filters["as_of"]),
+        "region": filters["region"],
+        "district": filters["district"],
+        "school": filters["school"],
+    }
+
+
+def _page(filters: dict[str, Any], sort: str | None, limit: int, offset: int) -> dict[str, Any]:
+    """A page of the list with how many it holds."""
+    return services().queries.due_page(
+        **_place(filters), limit=limit, offset=offset, sort=sort, actor=access.current_actor()
+    )
+
+
+def _rows(filters: dict[str, Any], sort: str | None):
+    """`read(limit, offset)`: a chunk of the list's rows, usable after the request (a
+    streamed download reads on as it is sent)."""
+    queries, actor, place = services().queries, access.current_actor(), _place(filters)
+
+    def read(limit: int, offset: int) -> dict[str, Any]:
+        found = queries.due_list(**place, limit=limit, offset=offset, sort=sort, actor=actor)
+        return {"teachers": found}
+
+    return read
+
+
+def _districts(region: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The listed districts by region (of the chosen region only, once chosen), for the
+    district select: [(region name, [(name, name shown)])]."""
+    return [
+        (name, [(en, district_name(en)) for en, _ru in regions()[code].districts])
+        for code, name in region_choices()
+        if region is None or code == region
+    ]
+
+
+def _context(filters: dict[str, Any]) -> dict[str, Any]:
+    actor = access.current_actor()
+    return {
+        "filters": filters,
+        "statuses": DUE_STATUSES,
+        "regions": region_choices(_("All regions")),
+        "districts": _districts(filters["region"]),
+        "region_fixed": access.bound_region(actor) is not None,
+    }
+
+
+@bp.route("/teachers/due")
+@access.permission_required("read_dossier")
+def due():
+    """A page of the teachers who are overdue, due soon or in their grace period on a date,
+    where (region, district, school), with how many there are: by place or another order,
+    with downloads and a printable list."""
+    args = QueryArgs()
+    filters = _filters(args)
+    listing = Listing(args, "teacher_pages.due", DUE_SORTS, size=PAGE_SIZE, params=filters)
+    listing.show(_page(filters, listing.asked, PAGE_SIZE, listing.offset), "teachers")
+    return render_template(
+        "teachers/due.html", list=listing, errors=args.errors, **_context(filters)
+    ), 400 if args.errors else 200
+
+
+@bp.route("/teachers/due.<any(csv, xlsx):fmt>")
+@access.permission_required("read_dossier")
+def due_export(fmt: str):
+    """The whole list of the filters, in the list's order, as CSV or .xlsx: streamed a
+    chunk at a time as it is sent (a country's list too)."""
+    args = QueryArgs()
+    filters = _filters(args)
+    sort = choice_arg(args, "sort", DUE_SORTS.choices)
+    if args.errors:
+        abort(400, description="; ".join(args.errors))
+    rows = every_row(_rows(filters, sort), "teachers", chunk=EXPORT_CHUNK)
+    stem = f"{filters['status']}-{filters['as_of']}"
+    return download(rows, exports.DUE, stem, fmt)
+
+
+@bp.route("/teachers/due/print")
+@access.permission_required("read_dossier")
+def due_print():
+    """The whole list of the filters on A4 pages: a heading naming what it lists, every
+    teacher numbered, and the commission's signature lines (up to 2,000 teachers; a
+    longer list asks to be narrowed to a district or a school)."""
+    args = QueryArgs()
+    filters = _filters(args)
+    sort = choice_arg(args, "sort", DUE_SORTS.choices)
+    found = _page(filters, sort, PRINT_MAX, 0)
+    too_long = found["total"] > PRINT_MAX or found["total_capped"]
+    return render_template(
+        "teachers/due_print.html",
+        rows=[] if too_long else found["teachers"],
+        total=found["total"],
+        capped=found["total_capped"],
+        too_long=too_long,
+        print_max=PRINT_MAX,
+        sort=sort,
+        errors=args.errors,
+        printed_on=today(),
+        back=url_for("teacher_pages.due", **filters, sort=sort),
+        **_context(filters),
+    ), 400 if args.errors else 200
