@@ -184,3 +184,29 @@ def test_the_openapi_documents_each_lists_total_filters_and_sorts(callers):
         assert {"total", "total_capped", "limit", "offset", "sort"} <= set(
             schemas[listed_as]["properties"]
         ), listed_as
+
+
+def test_due_lists_and_the_statisticians_table_answer_their_totals(callers, listed):
+    registrar = callers["registrar"]
+    for n, region in ((1, "KG-C"), (2, "KG-C"), (3, "KG-O")):
+        teacher = {
+            **TEACHER,
+            "pin": f"1010119700000{n}",
+            "full_name": f"Overdue {n}",
+            "region": region,
+            "district": "Sokuluk" if region == "KG-C" else "Aravan",
+            "service_start": "2001-09-01",
+        }
+        created = registrar.post("/teachers", json=teacher)
+        assert created.status_code == 201, created.get_json()
+    position = created.headers["X-Registry-Position"]
+
+    due = page(callers["auditor"], "/due?status=overdue&sort=-name&limit=2", position)
+    chuy = page(callers["commission"], "/due?status=overdue", position)
+    table = page(callers["statistician"], "/statistics/teachers?region=KG-C&limit=1", position)
+
+    assert (due["total"], due["total_capped"], due["sort"], due["limit"]) == (3, False, "-name", 2)
+    assert [t["full_name"] for t in due["teachers"]] == ["Overdue 3", "Overdue 2"]
+    assert chuy["total"] == 2 and {t["region"] for t in chuy["teachers"]} == {"KG-C"}
+    assert table["total"] == 3 and len(table["teachers"]) == 1 and table["sort"] == "key"
+    assert callers["auditor"].get("/due?status=overdue&sort=pin").status_code == 400
