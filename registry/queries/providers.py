@@ -200,7 +200,7 @@ class ProviderQueries:
         params: list[Any] = []
         rank_params: list[Any] = []
         if query.words:
-            condition, matched = self.db.text_match(PROGRAMMES, "search_key", query.patterns())
+            condition, matched = self.db.text_match(PROGRAMMES, "search_key", query.substrings())
             where.append(condition)
             params += matched
         if ranked:

@@ -292,3 +292,19 @@ def test_the_enrol_form_lists_the_newest_programmes_and_still_enrols_into_an_old
     assert "The newest programmes are listed" in form
     assert f'<option selected value="{oldest["id"]}">' in prefilled
     assert enrolled.status_code == 303, enrolled.get_data(as_text=True)[:500]
+
+
+def test_a_reversed_period_of_certificates_is_said_kept_as_typed_and_lists_nothing(as_role):
+    browser = as_role("auditor")
+
+    response = browser.get("/providers/KAE/certificates?from=2024-01-01&to=2023-01-01&lang=en")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The period is reversed" in page
+    assert 'value="2024-01-01"' in page and 'value="2023-01-01"' in page
+    assert "?from=2023-01-01&amp;to=2024-01-01" in page  # the swapped period, one click away
+    assert "<tbody>" not in page
+    assert (
+        browser.get("/providers/KAE/certificates.csv?from=2024-01-01&to=2023-01-01").status_code
+        == 400
+    )

@@ -26,10 +26,8 @@ from web.services import services
 
 
 def _certificate_filters(args: QueryArgs) -> dict[str, Any]:
+    """The list's filters as typed (a reversed period is kept as it is: `_reversed`)."""
     start, end = args.date("from"), args.date("to")
-    if start and end and start > end:
-        args.errors.append(_("The start of the period is after its end."))
-        start = end = None
     return {
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
@@ -37,6 +35,11 @@ def _certificate_filters(args: QueryArgs) -> dict[str, Any]:
         "status": choice_arg(args, "status", CERTIFICATE_STATUSES),
         "kind": choice_arg(args, "kind", CERTIFICATE_KINDS),
     }
+
+
+def _reversed(filters: dict[str, Any]) -> bool:
+    """Whether the period's start is after its end (said, never quietly replaced)."""
+    return bool(filters["from"] and filters["to"] and filters["from"] > filters["to"])
 
 
 def _certificate_reader(code: str, filters: dict[str, Any], sort: str | None):
@@ -84,10 +87,12 @@ def certificates(code: str):
         size=PAGE_SIZE,
         params={"code": code, **filters},
     )
-    listing.show(
-        _certificate_reader(code, filters, listing.asked)(PAGE_SIZE, listing.offset),
-        "certificates",
-    )
+    reversed_period = _reversed(filters)
+    if not reversed_period:  # a reversed period lists nothing of another period
+        listing.show(
+            _certificate_reader(code, filters, listing.asked)(PAGE_SIZE, listing.offset),
+            "certificates",
+        )
     return render_template(
         "providers/certificates.html",
         provider=provider,
@@ -99,7 +104,9 @@ def certificates(code: str):
         errors=args.errors,
         region=access.bound_region(access.current_actor()),
         can_see_workload=access.may("read_workload", provider=code),
-    ), 400 if args.errors else 200
+        reversed_period=reversed_period,
+        swapped=listing.url(**{"from": filters["to"], "to": filters["from"], "page": None}),
+    ), 400 if args.errors or reversed_period else 200
 
 
 @bp.route("/<code>/certificates.<any(csv, xlsx):fmt>")
@@ -109,6 +116,14 @@ def certificates_export(code: str, fmt: str):
     args = QueryArgs()
     filters = _certificate_filters(args)
     sort = choice_arg(args, "sort", CERTIFICATE_SORTS.choices)
+    if _reversed(filters):
+        args.errors.append(
+            _(
+                "The period is reversed: “From” (%(start)s) is after “To” (%(end)s).",
+                start=filters["from"],
+                end=filters["to"],
+            )
+        )
     if args.errors:
         abort(400, description="; ".join(args.errors))
     read = _certificate_reader(code, filters, sort)
