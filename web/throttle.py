@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 SIGN_IN_ENDPOINT = "signin.form"
 VERIFY_PAGE = "/verify/"
 VERIFY_API = "/api/v1/verify"
+# Checking a whole credential (public, a signature each): counted as lookups are.
+CREDENTIAL_CHECKS = ("/api/v1/credentials/verification", "/verify/credential")
 # A Retry-After when the store cannot say when the window frees up.
 FALLBACK_RETRY_AFTER_S = 60
 # How long tokens are counted in memory after the store failed, before trying it again.
@@ -62,8 +64,11 @@ def _signing_in() -> bool:
 
 
 def _verifying() -> bool:
-    """A lookup of a certificate by number and code (the page or the API)."""
+    """A lookup of a certificate by number and code (the page or the API), or a check of
+    a submitted credential."""
     path = request.path
+    if request.method == "POST" and path in CREDENTIAL_CHECKS:
+        return True
     return "code" in request.args and (
         path == VERIFY_API or path.startswith((VERIFY_PAGE, VERIFY_API + "/"))
     )

@@ -98,7 +98,8 @@ def test_months_outside_one_to_sixty_are_refused(callers):
         response = callers["admin"].get(f"/statistics/forecast?months={months}")
         assert response.status_code == 422, months
         assert "months" in str(response.get_json())
-    assert callers["admin"].get("/statistics/forecast?group_by=colour").status_code == 422
+    # An unknown grouping is malformed input, as on every statistics read.
+    assert callers["admin"].get("/statistics/forecast?group_by=colour").status_code == 400
 
 
 def test_the_forecast_downloads_as_csv_and_a_commission_sees_its_region(api_app, callers):

@@ -312,13 +312,30 @@ def test_the_openapi_documents_csv_answers_and_the_retry_statuses(api):
         for method, template, operation in operations(api)
         if any(p["name"] == "format" for p in operation["parameters"])
     }
-    assert len(with_csv) == 5
+    assert all(
+        method == "get"
+        for method, template, operation in operations(api)
+        if any(p["name"] == "format" for p in operation["parameters"])
+    )
+    assert with_csv == {
+        "/due",
+        "/events/export",
+        "/open-data/compliance",
+        "/programmes",
+        "/providers",
+        "/providers/{code}/certificates",
+        "/statistics/activity",
+        "/statistics/compliance",
+        "/statistics/forecast",
+        "/statistics/teachers",
+    }
     for method, template, operation in operations(api):
         responses = operation["responses"]
         assert {"429", "503"} <= set(responses), (method, template)
         assert "Retry-After" in responses["503"]["headers"], template
         content = responses["200" if "200" in responses else "201"]["content"]
-        assert ("text/csv" in content) == (template in with_csv), template
+        downloads = method == "get" and template in with_csv
+        assert ("text/csv" in content) == downloads, (method, template)
 
 
 def test_the_openapi_documents_pins_and_idempotency_keys(api):
@@ -334,7 +351,7 @@ def test_the_openapi_documents_pins_and_idempotency_keys(api):
                 assert (schema["minLength"], schema["maxLength"]) == (1, 200)
                 assert re.fullmatch(schema["pattern"], "3f1c9a2e-retry-1")
                 assert not re.fullmatch(schema["pattern"], "two words")
-    assert pin_paths == 8
+    assert pin_paths >= 8  # every operation under /teachers/{pin} (and /teachers?pin=)
     schemas = spec["components"]["schemas"]
     for name in ("TeacherIn", "CorrectionIn", "EnrolmentIn", "LegacyIn"):
         assert schemas[name]["properties"]["pin"]["pattern"] == "^[0-9]{14}$", name
@@ -380,9 +397,9 @@ def test_a_page_number_position_or_date_out_of_range_is_an_error_on_the_page(api
         == 302
     )
     for path in (
-        "/teachers?q=A&page=9223372036854775807",
-        f"/teachers?q=A&page={HUGE}",
-        "/teachers?q=A&page=%C2%B2",
+        "/teachers?q=Asan&page=9223372036854775807",
+        f"/teachers?q=Asan&page={HUGE}",
+        "/teachers?q=Asan&page=%C2%B2",
         f"/audit/events?after={HUGE}",
     ):
         response = client.get(f"{path}&lang=en")

@@ -126,7 +126,7 @@ class Blueprint(SmorestBlueprint):
                     code,
                     schema=ErrorSchema,
                     description=_ERRORS[code],
-                    headers=_RETRY_DOC if code in (429, 503) else None,
+                    headers=RETRY_DOC if code in (429, 503) else None,
                 )(func)
             return func
 
@@ -155,7 +155,7 @@ class Blueprint(SmorestBlueprint):
                     code,
                     schema=ErrorSchema,
                     description=description,
-                    headers=_RETRY_DOC if code in (429, 503) else None,
+                    headers=RETRY_DOC if code in (429, 503) else None,
                 )(func)
             if csv:
                 content = {"text/csv": CSV_CONTENT, CONTENT_TYPES["xlsx"]: XLSX_CONTENT}
@@ -188,7 +188,7 @@ _READ_ERRORS = {
     "the database could not be reached (database_unavailable); try again after "
     "Retry-After seconds.",
 }
-_RETRY_DOC = {
+RETRY_DOC = {
     "Retry-After": {
         "description": "Seconds to wait before trying again.",
         "schema": {"type": "integer"},

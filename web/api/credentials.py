@@ -6,7 +6,7 @@ import json
 
 from flask.views import MethodView
 
-from web.api.base import Blueprint, queries
+from web.api.base import RETRY_DOC, Blueprint, queries
 from web.api.paths import NUMBER_PARAMETER
 from web.auth import require_actor
 from web.schemas.common import ErrorSchema, ReadArgs
@@ -43,7 +43,18 @@ class Verification(MethodView):
         schema=ErrorSchema,
         description="Not JSON, or no `credential` object (too large: 400 body_too_large).",
     )
-    @blp.alt_response(503, schema=ErrorSchema, description="The database could not be reached.")
+    @blp.alt_response(
+        429,
+        schema=ErrorSchema,
+        description="Too many verifications from this address (throttled like lookups).",
+        headers=RETRY_DOC,
+    )
+    @blp.alt_response(
+        503,
+        schema=ErrorSchema,
+        description="The database could not be reached.",
+        headers=RETRY_DOC,
+    )
     @blp.doc(security=[])
     def post(self, body):
         """Check a credential's signature, its key's validity when it was signed, and its

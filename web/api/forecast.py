@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from registry.domain import clock
+from registry.domain.regions import region_codes
 from web.api.base import Blueprint, queries
 from web.auth import require_actor
 from web.downloads import download
@@ -20,9 +21,12 @@ class ForecastArgs(CsvArgs):
     from_ = IsoDate(data_key="from")
     months = QueryInteger(load_default=24)
     group_by = fields.String(
-        load_default="region", metadata={"enum": ["region", "district", "subject"]}
+        load_default="region", validate=validate.OneOf(["region", "district", "subject"])
     )
-    region = fields.String(metadata={"description": "Only this region's teachers."})
+    region = fields.String(
+        validate=validate.OneOf(region_codes()),
+        metadata={"description": "Only this region's teachers."},
+    )
 
 
 class ForecastRow(Schema):
