@@ -37,6 +37,10 @@ class Registry(
         self.commands = CommandRunner(self)
         super().__init__(settings, create_table=create_table)
 
+    def close(self) -> None:
+        self.commands.claims.close()  # its renewals use the connections closed next
+        super().close()
+
     def save_session(
         self, session: Session, meta: dict[str, Any], *, chronological: bool = False
     ) -> int | None:

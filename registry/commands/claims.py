@@ -65,6 +65,7 @@ class KeyClaims:
         self._held: dict[str, str] = {}  # request id (hex) -> holder token
         self._lock = threading.Lock()
         self._renewer: threading.Thread | None = None
+        self._closed = threading.Event()
 
     @property
     def db(self) -> Database:
@@ -189,11 +190,19 @@ class KeyClaims:
                 self._renewer.start()
         return token
 
+    def close(self) -> None:
+        """Stop renewing, before the registry closes its connections: a renewal still
+        running on a connection being closed crashed the process (SQLite)."""
+        self._closed.set()
+        with self._lock:
+            renewer = self._renewer
+        if renewer is not None and renewer is not threading.current_thread():
+            renewer.join(timeout=self.stale_after_s)
+
     def _renew(self) -> None:
         db = self._database()
         try:
-            while True:
-                time.sleep(self.renew_every_s)
+            while not self._closed.wait(self.renew_every_s):
                 with self._lock:
                     held = list(self._held.items())
                     if not held:

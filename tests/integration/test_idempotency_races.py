@@ -228,3 +228,19 @@ def test_a_database_made_before_claims_existed_gets_the_table_on_the_first_keyed
     registry.db.execute("DROP TABLE idempotency_claims")
     assert registry.register_teacher(ADMIN, teacher(), idempotency_key="k").data["pin"] == PIN
     assert claims(registry) == []
+
+
+def test_closing_the_registry_ends_the_renewal_of_claims_first(registry):
+    """A renewal running while the registry closed its connections crashed the process
+    (SQLite): closing ends the renewer before the connections."""
+    claims = registry.commands.claims
+    claims.renew_every_s = 0.01
+    body = SlowFirst(register)
+    with first_running(registry, body) as (_, holder):
+        time.sleep(0.05)  # a few renewals
+        renewer = claims._renewer
+        assert renewer is not None and renewer.is_alive()
+        claims.close()
+        assert not renewer.is_alive()
+        body.go.set()
+        assert not holder.result(BOUND).replayed
