@@ -10,6 +10,7 @@ from uuid import UUID
 from registry.commands.accounts import AccountCommands
 from registry.commands.base import Actor, CommandRunner, Session, actor_meta
 from registry.commands.certificates import CertificateCommands
+from registry.commands.passwords import Passwords
 from registry.commands.programmes import ProgrammeCommands
 from registry.commands.providers import ProviderCommands
 from registry.commands.signing import SigningKeyCommands
@@ -34,6 +35,7 @@ class Registry(
 
     def __init__(self, settings: Settings, *, create_table: bool = False):
         self.keys = Keys(settings.secret_key)
+        self.passwords = Passwords(settings)
         self.commands = CommandRunner(self)
         super().__init__(settings, create_table=create_table)
 

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from registry.domain.errors import InvalidInputError
@@ -143,6 +144,13 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_from: str = "registry@localhost"
     smtp_timeout_s: float = 10.0
+    # Argon2id cost of new password hashes (docs/reliability.md): argon2-cffi's defaults,
+    # RFC 9106's low-memory profile (time cost 3, 64 MiB, 4 lanes). A stored hash carries
+    # its own parameters, so checking it never depends on these. Not read from the
+    # environment: only the tests (tests/conftest.py) lower them, to spare the CPU.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+    argon2_parallelism: int = 4
 
     @property
     def signing_key_path(self) -> Path:
@@ -224,20 +232,24 @@ def check_read_database(database_url: str, read_database_url: str) -> None:
         )
 
 
-THROTTLING = (
-    "rate_limit_storage",
-    "auth_failures_per_account_address",
-    "auth_failures_per_account",
-    "auth_failures_per_address",
-    "verify_lookups_per_address",
-    "verify_failures_per_address",
-)
+class Throttling(TypedDict, total=False):
+    """The throttling settings (all text), as the environment may give them."""
+
+    rate_limit_storage: str
+    auth_failures_per_account_address: str
+    auth_failures_per_account: str
+    auth_failures_per_address: str
+    verify_lookups_per_address: str
+    verify_failures_per_address: str
 
 
-def _throttling(env: Mapping[str, str]) -> dict[str, str]:
+THROTTLING = tuple(Throttling.__annotations__)
+
+
+def _throttling(env: Mapping[str, str]) -> Throttling:
     """The throttling settings the environment gives (`REGISTRY_<NAME>`); else defaults."""
     given = {name: env.get(f"REGISTRY_{name.upper()}", "").strip() for name in THROTTLING}
-    return {name: value for name, value in given.items() if value}
+    return cast(Throttling, {name: value for name, value in given.items() if value})
 
 
 def _instance_secret(instance: Path) -> bytes:

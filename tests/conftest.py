@@ -24,6 +24,12 @@ STANDBY_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_STANDBY", "postgresql://postgres@127.0.0.1:5433/postgres"
 )
 SECRET = b"test-secret-key-not-for-production"
+# Argon2 at its lowest cost: each hash takes microseconds instead of ~170 ms of CPU.
+# Production keeps Settings' defaults; a test that is about the cost passes them back.
+CHEAP_PASSWORDS = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
+PRODUCTION_PASSWORDS = {
+    name: Settings.__dataclass_fields__[name].default for name in CHEAP_PASSWORDS
+}
 
 
 def _pg_admin():
@@ -118,13 +124,17 @@ def database_url(request) -> str:
     return request.getfixturevalue("postgres_url")
 
 
-def make_settings(database_url: str, tmp_path: Path) -> Settings:
+def make_settings(database_url: str, tmp_path: Path, **overrides) -> Settings:
     return Settings(
-        database_url=database_url,
-        instance_path=tmp_path / "instance",
-        secret_key=SECRET,
-        pool_size=4,
-        read_wait_timeout_s=5.0,
+        **{
+            "database_url": database_url,
+            "instance_path": tmp_path / "instance",
+            "secret_key": SECRET,
+            "pool_size": 4,
+            "read_wait_timeout_s": 5.0,
+            **CHEAP_PASSWORDS,
+            **overrides,
+        }
     )
 
 

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 import uuid
 from datetime import date
 from typing import Any
-
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
 
 from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain.account import Account, token_hash
 from registry.domain.errors import ConflictError, NotAuthenticatedError, RuleViolationError
 from registry.domain.policy import CompliancePolicy
 from registry.domain.provider import Provider
-
-_hasher = PasswordHasher()
-
-
-@functools.cache
-def _stand_in_hash() -> str:
-    """Checked when there is no password to check, so an unknown name takes as long to
-    refuse as a wrong password: the time of an answer does not tell which names exist."""
-    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def account_data(account: Account) -> dict[str, Any]:
@@ -66,7 +53,7 @@ class AccountCommands(CommandBase):
             raise RuleViolationError(
                 "A password has at least 8 characters.", field="password", code="password_too_short"
             )
-        password_hash = _hasher.hash(password) if password else None
+        password_hash = self.passwords.hash(password) if password else None
         args = {"name": name, "role": role, "provider_code": provider_code, "region": region}
 
         def body(session: Session) -> dict[str, Any]:
@@ -97,19 +84,12 @@ class AccountCommands(CommandBase):
 
     def authenticate_password(self, name: str, password: str) -> Account:
         """The account a name and password sign in to, or NotAuthenticatedError."""
-        account = Session(self).find(Account.id_for(name or ""))
-        if not isinstance(account, Account) or account.disabled or not account.password_hash:
-            try:
-                _hasher.verify(_stand_in_hash(), password or "")
-            except VerificationError:
-                pass
+        found = Session(self).find(Account.id_for(name or ""))
+        account = found if isinstance(found, Account) and not found.disabled else None
+        # Checked even without an account (against a stand-in): see Passwords.matches.
+        if not self.passwords.matches(account.password_hash if account else None, password or ""):
             raise NotAuthenticatedError("Unknown name or wrong password.", code="bad_sign_in")
-        try:
-            _hasher.verify(account.password_hash, password or "")
-        except VerificationError:
-            raise NotAuthenticatedError(
-                "Unknown name or wrong password.", code="bad_sign_in"
-            ) from None
+        assert account is not None  # matches() refuses every password without a hash
         return account
 
     def start_policy(self) -> CommandResult | None:

@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError
 
 from registry.access import Actor
 from registry.commands.claims import KeyClaims
+from registry.commands.passwords import Passwords
 from registry.domain.errors import ConflictError, NotFoundError, RuleViolationError
 from registry.domain.idempotency import IdempotentRequest
 from registry.keys import Keys
@@ -209,12 +210,14 @@ class CommandBase:
     """What the command mixins use of one another and of the Registry, declared once.
 
     Each mixin subclasses this, so mypy checks every use against these declarations;
-    the Registry provides them: `keys` and `commands` from its constructor, the store's
-    repository (for sessions) and the lookups of the mixins named below. The declarations
-    exist only for the type checker, so the mixins' own definitions are what runs.
+    the Registry provides them: `keys`, `passwords` and `commands` from its constructor,
+    the store's repository (for sessions) and the lookups of the mixins named below. The
+    declarations exist only for the type checker, so the mixins' own definitions are what
+    runs.
     """
 
     keys: Keys
+    passwords: Passwords
     commands: CommandRunner
 
     if TYPE_CHECKING:
