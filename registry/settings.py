@@ -2,9 +2,11 @@
 
 `REGISTRY_DATABASE_URL` (or `--database`) picks the engine: `sqlite:///path` (the
 embedded default, a file in the instance folder) or
-`postgresql://user[:password]@host[:port]/db[?schema=name]`. `REGISTRY_READ_DATABASE_URL`
-(or `--read-database`) names a hot standby of that PostgreSQL server that serves the reads
-(`registry.storage.standby`); writes, the views' follower and the ledger stay on the primary.
+`postgresql://user[:password]@host[:port]/db[?schema=name]`; `memory:` is the library's
+in-memory store, for tests of the commands (registry/storage/popo.py).
+`REGISTRY_READ_DATABASE_URL` (or `--read-database`) names a hot standby of that PostgreSQL
+server that serves the reads (`registry.storage.standby`); writes, the views' follower and
+the ledger stay on the primary.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from registry.domain.errors import InvalidInputError
 class DatabaseURL:
     """A parsed database URL."""
 
-    backend: str  # "sqlite" or "postgresql"
+    backend: str  # "sqlite", "postgresql" or "memory"
     path: str = ""  # sqlite file
     host: str = "127.0.0.1"
     port: int = 5432
@@ -36,6 +38,8 @@ class DatabaseURL:
     @classmethod
     def parse(cls, url: str) -> DatabaseURL:
         parts = urlsplit(url)
+        if url in ("memory:", "memory://"):
+            return cls(backend="memory")
         if parts.scheme == "sqlite":
             path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
             if not path:
@@ -72,8 +76,8 @@ class DatabaseURL:
     def same_database_as(self, other: DatabaseURL) -> bool:
         """Whether two URLs name the same database (a file by its resolved path; a server's
         local host by any of its names; PostgreSQL's default schema when none is given)."""
-        if self.backend != other.backend:
-            return False
+        if self.backend != other.backend or self.backend == "memory":
+            return False  # each opening of memory is a database of its own
         if self.embedded:
             return Path(self.path).resolve() == Path(other.path).resolve()
         local = {"localhost", "127.0.0.1", "::1"}
@@ -85,6 +89,8 @@ class DatabaseURL:
         )
 
     def redacted(self) -> str:
+        if self.backend == "memory":
+            return "memory:"
         if self.backend == "sqlite":
             return f"sqlite:///{self.path}"
         schema = f"?schema={self.schema}" if self.schema else ""

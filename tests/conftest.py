@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh registry on a real SQLite file and on a real PostgreSQL database.
+"""Shared fixtures: a fresh registry on a real SQLite file and on a real PostgreSQL database
+(and, for the commands' rules, on the library's in-memory store).
 
 PostgreSQL tests skip when no server answers, except under CI=true, where they fail; so do
 the tests of reads from a hot standby of that server (`bash .ci/standby` starts one).
@@ -151,5 +152,20 @@ def registry(settings: Settings):
 
     initialise(settings)
     app = Registry(settings)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def memory_registry():
+    """A registry on the in-memory engine (the library's POPO store), made ready as
+    `initialise` makes a database: the claims table and the first policy. For the
+    commands' rules only: views and queries need a real database."""
+    from registry.application import Registry
+    from registry.storage.schema import create_claims_table
+
+    app = Registry(make_settings("memory:", Path("/nonexistent/instance")))
+    create_claims_table(app.db)
+    app.start_policy()
     yield app
     app.close()

@@ -3,8 +3,8 @@
 Statements use `?` placeholders and portable SQL (ON CONFLICT upserts, TEXT/INTEGER
 columns, ISO dates as text). A `Database` adapts the placeholders and connections and
 answers whatever differs between the engines (ids, the catalogue, locks, bulk writes);
-`SqliteDatabase` and `PostgresDatabase` are its two kinds, and
-`registry.storage.engines.open_database` picks one.
+`SqliteDatabase` and `PostgresDatabase` are its two kinds (and `PopoDatabase`, the
+commands' fast test engine), and `registry.storage.engines.open_database` picks one.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ class Database:
     embedded: ClassVar[bool]
     # Saves announce themselves to listeners on other connections (LISTEN/NOTIFY).
     notifies: ClassVar[bool]
+    # The library's events are rows of `events_table` here, which our SQL may read; not
+    # so on the in-memory engine, whose events the library's own recorder keeps.
+    holds_events: ClassVar[bool] = True
     # The column holding an event's global position in the library's events table.
     position_column: ClassVar[str]
     # The engine's types for the portable column kinds of view tables, and for bytes.

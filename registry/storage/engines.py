@@ -6,13 +6,21 @@ from collections.abc import Sequence
 
 from registry.settings import DatabaseURL
 from registry.storage.database import Database
+from registry.storage.popo import PopoDatabase
 from registry.storage.postgres import PostgresDatabase
 from registry.storage.sqlite import MemoryDatabase, SqliteDatabase
 
+ENGINES: dict[str, type[Database]] = {
+    "sqlite": SqliteDatabase,
+    "postgresql": PostgresDatabase,
+    "memory": PopoDatabase,
+}
+
 
 def engine(url: DatabaseURL) -> type[Database]:
-    """The kind of database `url` names: an SQLite file, or a PostgreSQL server."""
-    return SqliteDatabase if url.embedded else PostgresDatabase
+    """The kind of database `url` names: an SQLite file, a PostgreSQL server, or memory
+    (the library's in-memory store: tests of the commands)."""
+    return ENGINES[url.backend]
 
 
 def open_database(url: DatabaseURL, *, pool_size: int = 4, app_name: str = "Registry") -> Database:

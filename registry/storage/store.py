@@ -13,12 +13,12 @@ hooks, or stores differently from the copies kept here.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder, Recording, StoredEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import JSONTranscoder, Notification, Recording, StoredEvent
 from eventsourcing.utils import Environment, EnvType
 
 from registry.settings import Settings
@@ -38,7 +38,9 @@ def library_env(settings: Settings, *, create_table: bool = False) -> dict[str, 
     """The library's configuration, complete, so no stray process variable leaks in."""
     db = settings.database
     env = {"CREATE_TABLE": "y" if create_table else "n"}
-    if db.embedded:
+    if db.backend == "memory":
+        env.update(PERSISTENCE_MODULE="eventsourcing.popo")
+    elif db.embedded:
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=db.path,
@@ -140,7 +142,8 @@ class Store(Application):
     def save_in_order(self, aggregates: list[Any], meta: dict[str, Any]) -> list[Recording]:
         """`save()` with the events in the order they happened, stored by the bulk path."""
         ordered = self.events_in_order(aggregates, meta)
-        if self.snapshots and self.snapshotting_intervals:  # not used; keep the library's path
+        # The library's own path: with snapshots (not used), or events not in a table.
+        if (self.snapshots and self.snapshotting_intervals) or not self.db.holds_events:
             processing: ProcessingEvent[UUID] = ProcessingEvent()
             processing.collect_events(*ordered)
             processing.aggregates = {aggregate.id: aggregate for aggregate in aggregates}
@@ -202,6 +205,15 @@ class Store(Application):
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
         """The global position of one stored event."""
         db = self.db
+        if not db.holds_events:
+            return next(
+                (
+                    n.id
+                    for n in self._notifications()
+                    if n.originator_id == aggregate_id and n.originator_version == version
+                ),
+                None,
+            )
         row = db.query_one(
             f"SELECT {db.position_column} FROM {db.events_table} "
             "WHERE originator_id = ? AND originator_version = ?",
@@ -212,6 +224,8 @@ class Store(Application):
     def stored_ids(self) -> set[UUID]:
         """The id of every stored aggregate (a bulk run checks new ids here, not one by one)."""
         db = self.db
+        if not db.holds_events:
+            return {db.id_value(n.originator_id) for n in self._notifications()}
         return {
             db.id_value(row[0])
             for row in db.query(f"SELECT DISTINCT originator_id FROM {db.events_table}")
@@ -225,6 +239,13 @@ class Store(Application):
         """
         db, mapper = self.db, self.mapper
         found: dict[int, Any] = {}
+        if not db.holds_events:
+            for aggregate_id in aggregate_ids:
+                try:
+                    found[aggregate_id.int] = self.repository.get(aggregate_id)
+                except AggregateNotFoundError:
+                    pass
+            return found
         for start in range(0, len(aggregate_ids), chunk):
             where, params = db.ids_condition("originator_id", aggregate_ids[start : start + chunk])
             rows = db.query(
@@ -246,6 +267,15 @@ class Store(Application):
                 key = aggregate_id.int
                 found[key] = domain_event.mutate(found.get(key))  # type: ignore[attr-defined]  # an aggregate's event; the mapper's protocol names no mutate
         return found
+
+    def _notifications(self, page: int = 1000) -> Iterator[Notification]:
+        """Every stored event through the library's recorder (memory: no table to query)."""
+        after = 0
+        while notifications := self.recorder.select_notifications(
+            start=after, limit=page, inclusive_of_start=False
+        ):
+            yield from notifications
+            after = notifications[-1].id
 
 
 def _timestamp(domain_event: Any) -> Any:
