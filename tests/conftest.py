@@ -3,20 +3,28 @@
 
 PostgreSQL tests skip when no server answers, except under CI=true, where they fail; so do
 the tests of reads from a hot standby of that server (`bash .ci/standby` starts one).
+
+A test that starts from an initialised registry (this file's `registry`, api_support's
+`api_app`: they ask for `from_initialised_copy`) gets a copy of a database that
+`initialise` prepared once per worker (an SQLite file copied; on
+PostgreSQL `CREATE DATABASE … TEMPLATE`, made ahead: tests/databases.py), which is what
+`initialise` would have made of an empty one (tests/integration/test_schema.py compares
+the two); other tests get an empty database.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from registry.domain.clock import frozen_at  # noqa: F401  (re-exported for tests)
 from registry.settings import Settings
+from tests.databases import PostgresDatabases, new_name
 
 PG_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -31,6 +39,8 @@ CHEAP_PASSWORDS = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parall
 PRODUCTION_PASSWORDS = {
     name: Settings.__dataclass_fields__[name].default for name in CHEAP_PASSWORDS
 }
+_copies: set[str] = set()  # URLs of databases copied from an initialised one
+_template_key: Path | None = None  # the signing key the templates' logs record
 
 
 def _pg_admin():
@@ -47,6 +57,84 @@ def _pg_available() -> bool:
         return False
 
 
+def _pg_url(server: str, name: str) -> str:
+    return f"{server.rsplit('/', 1)[0]}/{name}"
+
+
+def create_postgres_database(name: str) -> None:
+    """A new empty test database (tests/databases.py), now."""
+    _databases().create(name)
+
+
+def drop_postgres_database(name: str) -> None:
+    """Drop a test database, in the background (tests/databases.py)."""
+    _databases().drop(name)
+
+
+_supply: PostgresDatabases | None = None
+
+
+def _databases() -> PostgresDatabases:
+    global _supply
+    if _supply is None:
+        _supply = PostgresDatabases(_pg_admin)
+    return _supply
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop what is left of this worker's test databases before it ends."""
+    if _supply is not None:
+        _supply.close()
+
+
+def starts_initialised(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's database is to be a copy of an initialised one: a fixture it
+    uses asks for `from_initialised_copy` (this file's `registry`, api_support's
+    `api_app`); a module's own `registry` that initialises otherwise does not."""
+    return "from_initialised_copy" in request.fixturenames
+
+
+@pytest.fixture
+def from_initialised_copy() -> None:
+    """Asked for by a fixture whose first act is `initialise_once`: the test's database
+    then starts as a copy of an initialised one (see above)."""
+
+
+def is_copy(database_url: str) -> bool:
+    """Whether a test's database was copied from one initialised before (see above)."""
+    return database_url in _copies
+
+
+def initialise_once(settings: Settings) -> None:
+    """`initialise(settings)`, unless its database is a copy of an initialised one; a copy
+    gets the private signing key whose public half its log records."""
+    from registry.bootstrap import initialise
+
+    if not is_copy(settings.database_url):
+        initialise(settings)
+    elif not settings.signing_key_path.exists():
+        assert _template_key is not None
+        settings.signing_key_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_template_key, settings.signing_key_path)
+
+
+def _initialise_template(url: str, folder: Path) -> None:
+    """Initialise a database to be copied. The templates share one instance folder, so
+    their logs record one signing key (made by the first, found by the second)."""
+    from registry.bootstrap import initialise
+
+    global _template_key
+    settings = make_settings(url, folder)
+    initialise(settings)
+    _template_key = settings.signing_key_path
+
+
+@pytest.fixture(scope="session")
+def template_folder(tmp_path_factory) -> Path:
+    """The templates' instance folder (their signing key)."""
+    return tmp_path_factory.mktemp("templates")
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The admin URL of a reachable PostgreSQL server."""
@@ -57,16 +145,23 @@ def postgres_server() -> str:
     return PG_ADMIN_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str):
-    """A new, empty PostgreSQL database, dropped afterwards."""
-    name = f"registry_test_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = postgres_server.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with _pg_admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_server: str, template_folder: Path):
+    """This worker's test databases, with the template of the copies initialised."""
+    databases = _databases()
+    template = new_name("template")
+    databases.create(template)
+    _initialise_template(_pg_url(postgres_server, template), template_folder)
+    databases.use_template(template)  # dropped with the rest when the session ends
+    return databases
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(template_folder: Path) -> Path:
+    """An SQLite file this worker initialised (every connection closed), to be copied."""
+    path = template_folder / "registry.db"
+    _initialise_template(f"sqlite:///{path}", template_folder)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -113,8 +208,34 @@ def standby_url(postgres_url: str, standby_server: str):
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'registry.db'}"
+def postgres_url(request, postgres_server: str, postgres_databases: PostgresDatabases):
+    """A new PostgreSQL database, dropped afterwards: empty, or initialised (see above)."""
+    initialised = starts_initialised(request)
+    if initialised:
+        name = postgres_databases.copy()
+    else:
+        name = new_name()
+        postgres_databases.create(name)
+    url = _pg_url(postgres_server, name)
+    if initialised:
+        _copies.add(url)
+    yield url
+    _copies.discard(url)
+    postgres_databases.drop(name)
+
+
+@pytest.fixture
+def sqlite_url(request, tmp_path: Path) -> str:
+    """A new SQLite file: none yet, or initialised (see above)."""
+    path = tmp_path / "registry.db"
+    url = f"sqlite:///{path}"
+    if starts_initialised(request):
+        template: Path = request.getfixturevalue("sqlite_template")
+        for suffix in ("", "-wal", "-shm"):  # closed, it has no -wal; copied if it had
+            if Path(f"{template}{suffix}").exists():
+                shutil.copyfile(f"{template}{suffix}", f"{path}{suffix}")
+        _copies.add(url)
+    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -145,12 +266,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def registry(settings: Settings):
+def registry(settings: Settings, from_initialised_copy: None):
     """A fresh, initialised registry."""
     from registry.application import Registry
-    from registry.bootstrap import initialise
 
-    initialise(settings)
+    initialise_once(settings)
     app = Registry(settings)
     yield app
     app.close()

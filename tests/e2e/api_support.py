@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from registry.bootstrap import initialise
 from registry.commands.base import Actor
+from tests.conftest import initialise_once
 
 __all__ = ["Caller", "api", "api_app", "callers"]
 
@@ -50,14 +50,14 @@ PROGRAMME = {
 def build_app(settings):
     from web import create_app
 
-    initialise(settings)
+    initialise_once(settings)
     return create_app(
         {"TESTING": True, "REGISTRY_SETTINGS": settings, "SECRET_KEY": "test-web-secret"}
     )
 
 
 @pytest.fixture
-def api_app(settings):
+def api_app(settings, from_initialised_copy):
     """The web app on a fresh database (each backend, unless the module narrows it)."""
     app = build_app(settings)
     yield app

@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -23,7 +22,12 @@ from hypothesis import HealthCheck, settings
 from registry.commands.base import Actor
 from registry.settings import Settings
 from tests import builders
-from tests.conftest import PG_ADMIN_URL, make_settings
+from tests.conftest import (
+    PG_ADMIN_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    make_settings,
+)
 from tests.e2e.api_support import build_app
 
 LONG = int(os.environ.get("REGISTRY_LONG_FUZZ", "0") or 0)
@@ -101,11 +105,9 @@ def engine_url(request, tmp_path_factory):
         return
     request.getfixturevalue("postgres_server")
     name = f"registry_fuzz_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    create_postgres_database(name)
     yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_postgres_database(name)
 
 
 @pytest.fixture(scope="module")

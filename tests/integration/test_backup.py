@@ -19,7 +19,7 @@ from registry.bootstrap import initialise, open_worker
 from registry.domain.clock import frozen_at
 from registry.queries import Queries
 from tests.builders import ADMIN, teacher
-from tests.conftest import SECRET, _pg_admin
+from tests.conftest import SECRET, _pg_admin, drop_postgres_database
 from tests.integration.test_ledger_tamper import history, pin
 
 pytestmark = pytest.mark.postgres
@@ -57,8 +57,7 @@ def fresh_url(postgres_server):
     """The URL of a database that does not exist yet (dropped afterwards if made)."""
     name = f"registry_restore_{uuid.uuid4().hex[:12]}"
     yield f"{postgres_server.rsplit('/', 1)[0]}/{name}"
-    with _pg_admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_postgres_database(name)
 
 
 def script(name: str, *args: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -19,7 +19,7 @@ from registry.ledger.chain import chain
 from registry.queries import Queries
 from registry.replay import parse_moment, replay
 from tests.builders import ADMIN, certified_teacher, provider, teacher
-from tests.conftest import SECRET, _pg_admin
+from tests.conftest import SECRET, drop_postgres_database
 
 UTC = UTC
 A_PIN, B_PIN, C_PIN = "21505198500001", "10203199000002", "20101198800003"
@@ -79,8 +79,7 @@ def target(request, tmp_path):
     yield make
     for url in made:
         if url.startswith("postgresql"):
-            with _pg_admin() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            drop_postgres_database(url.rsplit("/", 1)[1])
 
 
 def opened(live: Registry, url: str) -> Registry:

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -10,7 +11,12 @@ from registry.bootstrap import initialise
 from registry.storage import Database
 from registry.storage.schema import is_initialised
 from tests.builders import ADMIN, teacher
-from tests.conftest import make_settings
+from tests.conftest import (
+    create_postgres_database,
+    drop_postgres_database,
+    is_copy,
+    make_settings,
+)
 
 
 @pytest.mark.postgres
@@ -54,3 +60,36 @@ def test_the_database_itself_refuses_to_update_or_delete_a_stored_event(registry
             db.execute(statement)
         assert "append-only" in str(caught.value)
     assert registry.max_position() is not None
+
+
+def test_the_suites_copies_of_an_initialised_database_hold_what_initialise_makes(
+    registry, settings, tmp_path
+):
+    """The tests start from copies of a database initialised once per worker
+    (tests/conftest.py): a copy must be what `initialise` makes of an empty database."""
+
+    def contents(db: Database) -> dict[str, object]:
+        tables = sorted(db.table_names())
+        return {
+            "columns": {table: sorted(db.columns(table)) for table in tables},
+            "rows": {table: db.query_one(f"SELECT count(*) FROM {table}")[0] for table in tables},
+            "topics": [row[0] for row in db.query(f"SELECT topic FROM {db.events_table}")],
+        }
+
+    assert is_copy(settings.database_url)
+    name = f"registry_fresh_{uuid.uuid4().hex[:12]}"
+    if registry.db.embedded:
+        fresh = make_settings(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+    else:
+        create_postgres_database(name)
+        fresh = make_settings(f"{settings.database_url.rsplit('/', 1)[0]}/{name}", tmp_path)
+    try:
+        initialise(fresh)
+        made = Registry(fresh)
+        try:
+            assert contents(registry.db) == contents(made.db)
+        finally:
+            made.close()
+    finally:
+        if not registry.db.embedded:
+            drop_postgres_database(name)
