@@ -11,12 +11,13 @@ import click
 
 from registry.cli import cli
 from registry.cli.common import database_option, fail_cleanly, settings_from
-from web import server
 
 
 def _serve(
     settings, host: str, port: int, workers: int | None, threads: int, on_ready=None
 ) -> None:
+    from web import server  # the web layer loads only for serve and demo
+
     server.serve(
         settings, host=host, port=port, workers=workers, threads=threads, on_ready=on_ready
     )
