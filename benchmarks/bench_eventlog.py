@@ -90,17 +90,20 @@ def main() -> None:
         )
     jump = datetime(2022, 3, 1, tzinfo=UTC)
     print(f"jump to {jump.date()}: {timed(lambda: queries.events(at=jump, limit=50))}")
-    for name, found in (("none", {}), ("aggregate Enrolment", {"type": "Enrolment"})):
-        tracemalloc.start()
+    for name, found in (("none", {}), ("provider", {"provider": provider[0]})):
         started, count = time.perf_counter(), 0
         for _event in queries.export_events(before=args.export + 1, **found):
             count += 1
         seconds = time.perf_counter() - started
+        tracemalloc.start()
+        for _event in queries.export_events(before=20_001, **found):
+            pass
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(
-            f"export {name}: {count:,} events in {seconds:.1f} s ({count / seconds:,.0f}/s), "
-            f"peak traced memory {peak / 1e6:.1f} MB"
+            f"export {name}: {count:,} events of the first {args.export:,} positions in "
+            f"{seconds:.1f} s ({count / seconds:,.0f}/s); the most memory an export of "
+            f"the first 20,000 held: {peak / 1e6:.1f} MB"
         )
     print(load())
     app.close()

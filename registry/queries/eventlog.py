@@ -40,6 +40,7 @@ _CODE = re.compile(r"[A-Za-z0-9._-]{1,40}")
 # one, concurrent saves interleave): a time range narrows the positions read with this
 # margin, and the times themselves are then compared exactly.
 CLOCK_SLACK = timedelta(minutes=5)
+_SAMPLES = 64  # positions whose times one look at the log reads, finding a moment
 EXPORT_CHUNK = 1000  # events read and decoded at a time by an export
 COUNT_LIMIT = 1_000_000  # counted exactly up to here; beyond, "more than" (see count)
 # Credential hashes are stored in account events; nobody reads them in the log.
@@ -109,8 +110,7 @@ class EventLogQueries:
         recorded_to: datetime | None = None,
     ) -> LogFilter:
         """Check the filters and turn them into conditions on the index."""
-        where: list[str] = []
-        params: list[Any] = []
+        conditions: list[tuple[str, tuple[Any, ...]]] = []
         described: dict[str, Any] = {}
         scopes: list[tuple[str, str]] = []
         type_condition: tuple[str, tuple[Any, ...]] = ("", ())
@@ -124,8 +124,7 @@ class EventLogQueries:
                     code="invalid_type",
                 )
             column = "type" if "." in type else "aggregate"
-            where.append(f"{column} = ?")
-            params.append(type)
+            conditions.append((f"{column} = ?", (type,)))
             # The counts keep types: an aggregate's are a range of them.
             type_condition = (
                 ("type = ?", (type,))
@@ -136,16 +135,14 @@ class EventLogQueries:
             drivers.append((self._counted("all", "", *type_condition), column))
         if actor:
             name = self._account_name(actor)
-            where.append("account = ?")
-            params.append(name)
+            conditions.append(("account = ?", (name,)))
             described["actor"] = actor
             scopes.append(("account", name))
             drivers.append((self._counted("account", name), "account"))
         if pin:
             with self.db.reading() as cur:
                 teacher = teacher_id_for(cur, pin)
-            where.append("teacher_id = ?")
-            params.append(teacher)
+            conditions.append(("teacher_id = ?", (teacher,)))
             described["pin"] = pin
             drivers.append((-1, "teacher_id"))  # a teacher's events: a few dozen at most
         if provider:
@@ -155,26 +152,37 @@ class EventLogQueries:
                     field="provider",
                     code="invalid_code",
                 )
-            where.append("provider = ?")
-            params.append(provider)
+            conditions.append(("provider = ?", (provider,)))
             described["provider"] = provider
             scopes.append(("provider", provider))
             drivers.append((self._counted("provider", provider), "provider"))
         if originator_id:
             uid = self._uuid(originator_id)
             column, table = self.db.position_column, self.db.events_table
-            where.append(f"position IN (SELECT {column} FROM {table} WHERE originator_id = ?)")
-            params.append(self.db.id_param(uid))
+            conditions.append(
+                (
+                    f"position IN (SELECT {column} FROM {table} WHERE originator_id = ?)",
+                    (self.db.id_param(uid),),
+                )
+            )
             described["originator_id"] = str(uid)
         start = require_moment(recorded_from, "recorded_from") if recorded_from else None
         end = require_moment(recorded_to, "recorded_to") if recorded_to else None
         if start is not None:
-            where.append("recorded_at >= ? AND position > ?")
-            params += [time_text(start), self.position_before(start - CLOCK_SLACK)]
+            conditions.append(
+                (
+                    "recorded_at >= ? AND position > ?",
+                    (time_text(start), self.position_before(start - CLOCK_SLACK)),
+                )
+            )
             described["recorded_from"] = start
         if end is not None:
-            where.append("recorded_at <= ? AND position < ?")
-            params += [time_text(end), self.first_position_from(end + CLOCK_SLACK)]
+            conditions.append(
+                (
+                    "recorded_at <= ? AND position < ?",
+                    (time_text(end), self.first_position_from(end + CLOCK_SLACK)),
+                )
+            )
             described["recorded_to"] = end
         counted = None
         rows_only = ("pin", "originator_id", "recorded_from", "recorded_to")
@@ -182,6 +190,18 @@ class EventLogQueries:
             scope, value = scopes[0] if scopes else ("all", "")
             counted = (scope, value, *type_condition)
         driver = min(drivers)[1] if drivers and not originator_id else None
+        where: list[str] = []
+        params: list[Any] = []
+        for condition, values in conditions:
+            if condition == f"{driver} = ?":
+                # As a range of one value: then only the driver's index yields the
+                # ORDER BY without sorting. Given as an equality, the planners see the
+                # column as a constant and may walk the positions instead, filtering:
+                # 251,082 rows before the first certificate on PostgreSQL (172 ms
+                # against 0.2 ms).
+                condition, values = f"{driver} >= ? AND {driver} <= ?", values * 2
+            where.append(condition)
+            params += values
         return LogFilter(tuple(where), tuple(params), start, end, described, counted, driver)
 
     def _counted(self, scope: str, value: str, condition: str = "", params: tuple = ()) -> int:
@@ -229,20 +249,39 @@ class EventLogQueries:
 
     def position_before(self, moment: datetime) -> int:
         """The last position whose event was recorded before `moment` (0 if none), found
-        by halving the positions: recorded times follow them (see CLOCK_SLACK)."""
+        as recorded times follow positions (see CLOCK_SLACK): each look reads the times
+        at `_SAMPLES` positions spread over what is left (a handful of statements over
+        millions of events, where halving took twenty-one)."""
         low, high = 0, self.head()  # every position up to `low` was recorded before
         stamp = time_text(moment)
-        while low < high:
-            middle = (low + high + 1) // 2
-            row = self.db.query_one(
-                f"SELECT position, recorded_at FROM {_TABLE} WHERE position >= ? "
-                "ORDER BY position LIMIT 1",
-                (middle,),
+        while high - low > _SAMPLES:
+            step = (high - low) / _SAMPLES
+            marks = sorted({low + round(step * i) for i in range(1, _SAMPLES + 1)})
+            rows = self.db.query(
+                f"SELECT position, recorded_at FROM {_TABLE} WHERE position IN "
+                f"({', '.join('?' * len(marks))}) ORDER BY position",
+                marks,
             )
-            if row is not None and row[1] < stamp:
-                low = int(row[0])
-            else:
-                high = middle - 1
+            if not rows:  # a stretch without events (positions a rollback skipped)
+                break
+            # Between the last look before the first one recorded at or after `moment`,
+            # and that one (a later look recorded before it is out of order: passed by).
+            first = next((int(p) for p, at in rows if at >= stamp), None)
+            earlier = [int(p) for p, _ in rows if first is None or int(p) < first]
+            width = high - low
+            low = max(low, earlier[-1]) if earlier else low
+            high = first - 1 if first is not None else high
+            if high - low >= width:
+                break
+        rows = self.db.query(
+            f"SELECT position, recorded_at FROM {_TABLE} WHERE position > ? AND position <= ? "
+            "ORDER BY position",
+            (low, high),
+        )
+        for position, at in rows:
+            if at >= stamp:
+                break
+            low = int(position)
         return low
 
     def first_position_from(self, moment: datetime) -> int:
