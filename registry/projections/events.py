@@ -107,7 +107,7 @@ class EventIndexView(View):
         subjects: Rows = batch["event_subjects"]
         subjects.load(key for f, key in mine if f.type not in creations and f.type not in _OWN)
         index: Appended = batch["event_index"]
-        counts: dict[tuple[str, str, str], int] = {}
+        counts: dict[tuple[str, str | None, str | None], int] = {}  # (type, account, provider)
         teacher: str | None
         provider: str | None
         for fact, key in mine:
@@ -127,23 +127,27 @@ class EventIndexView(View):
                 (
                     fact.position,
                     kind,
-                    kind.partition(".")[0],
+                    _AGGREGATES[kind],
                     time_text(fact.recorded_at),
                     account,
                     teacher,
                     provider,
                 )
             )
-            for counted in (
+            triple = (kind, account, provider)
+            counts[triple] = counts.get(triple, 0) + 1
+        totals: Counters = batch["event_counts"]
+        scoped: dict[tuple[str, str, str], int] = {}
+        for (kind, account, provider), events in counts.items():
+            for scope in (
                 ("all", "", kind),
                 ("account", account, kind) if account is not None else None,
                 ("provider", provider, kind) if provider is not None else None,
             ):
-                if counted is not None:
-                    counts[counted] = counts.get(counted, 0) + 1
-        totals: Counters = batch["event_counts"]
-        for counted, events in counts.items():
-            totals.add(counted, events=events)
+                if scope is not None:
+                    scoped[scope] = scoped.get(scope, 0) + events
+        for scope, events in scoped.items():
+            totals.add(scope, events=events)
         return batch, len(mine)
 
     def indexed(self, batch: Batch, fact: Fact) -> None:
@@ -152,6 +156,7 @@ class EventIndexView(View):
 
 
 _NONE: tuple[str | None, str | None] = (None, None)
+_AGGREGATES = {kind: kind.partition(".")[0] for kind in event_types()}
 # Later events whose subject needs no lookup: the teacher's own, and the policy's.
 _OWN = frozenset(
     kind

@@ -123,6 +123,17 @@ class Database:
         marks = ",".join("?" * len(ids))
         return f"{column} IN ({marks})", [self.id_param(i) for i in ids]
 
+    def index_range(
+        self, column: str, key: str, value: Any, op: str | None, bound: Any = None
+    ) -> tuple[str, list[Any]]:
+        """A condition that reads an index on (`column`, `key`) in `key` order: the rows
+        whose `column` is `value` and, if `op` (">" or "<") is given, whose `key` lies
+        beyond `bound` that way; with ORDER BY `column`, `key` each engine reads the
+        index from there. SQLite seeks it by an equality and the key's bound."""
+        if op is None:
+            return f"{column} = ?", [value]
+        return f"{column} = ? AND {key} {op} ?", [value, bound]
+
     # -- the catalogue -----------------------------------------------------------------
 
     def table_names(self, cur: Cursor | None = None) -> set[str]:

@@ -190,6 +190,19 @@ class PostgresDatabase(Database):
     def ids_condition(self, column: str, ids: Sequence[UUID]) -> tuple[str, list[Any]]:
         return f"{column} = ANY(?)", [list(ids)]  # one parameter, however many ids
 
+    def index_range(
+        self, column: str, key: str, value: Any, op: str | None, bound: Any = None
+    ) -> tuple[str, list[Any]]:
+        """As a row comparison and a range, not an equality: given `column = value`, the
+        planner takes the column for a constant, so walking the primary key in `key`
+        order and filtering looks as good as this index, and was not (a type first seen
+        251,082 events into the log: 172 ms against 0.2 ms). `(column, key) > (v, b)` is
+        one scan key of the index: it also starts at the bound."""
+        if op is None:
+            return f"{column} >= ? AND {column} <= ?", [value, value]
+        stop = "<=" if op == ">" else ">="
+        return f"({column}, {key}) {op} (?, ?) AND {column} {stop} ?", [value, bound, value]
+
     # -- the catalogue -----------------------------------------------------------------
 
     def table_names(self, cur: Cursor | None = None) -> set[str]:
