@@ -1,10 +1,10 @@
 """Table downloads, one way for the API and the pages alike: CSV, and its Excel twin.
 
 Ministry and provider staff open these in Excel. CSV is UTF-8 with a byte-order mark (so
-Excel reads Cyrillic) and streamed row by row; `.xlsx` (openpyxl's write-only workbook,
-built without holding a cell object per value) keeps dates as dates and numbers as
-numbers. Either way a text is never run as a formula (CSV: a leading apostrophe;
-`.xlsx`: a text cell). The event log's export also comes as JSON Lines (`jsonl_stream`).
+Excel reads Cyrillic); `.xlsx` (`web.xlsx`) keeps dates as dates and numbers as numbers.
+Both stream: the rows are read and written as the answer is sent, so a download of the
+whole country starts at once. Either way a text is never run as a formula (CSV: a
+leading apostrophe; `.xlsx`: a text cell). The event log's export also comes as JSON Lines (`jsonl_stream`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+
+from web.xlsx import workbook
 
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
@@ -36,9 +35,9 @@ def download(
     """Rows as `stem.csv` or `stem.xlsx`, with a header row of `columns`."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown download format {fmt!r}")
-    # CSV streams: the rows are read as the answer is sent, so they must not need the
+    # Both stream: the rows are read as the answer is sent, so they must not need the
     # request (a caller passes what it needs, as the pseudonymised download does).
-    body: Any = _csv(rows, columns) if fmt == "csv" else _xlsx(rows, columns, stem)
+    body: Any = _csv(rows, columns) if fmt == "csv" else workbook(rows, columns, _sheet_title(stem))
     # content_type, not mimetype: Flask adds a charset to a text mimetype (a second one).
     return Response(
         body,
@@ -66,38 +65,9 @@ def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[str
     yield buffer.getvalue()
 
 
-def _xlsx(rows: Iterable[dict[str, Any]], columns: Sequence[str], title: str) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_sheet_title(title))
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, row.get(k)) for k in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def _sheet_title(title: str) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\."""
     return re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "data"
-
-
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()  # an instant with its offset: Excel has no time zones
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    if isinstance(value, (int, float)):
-        return value
-    cell = WriteOnlyCell(sheet, value=str(value))
-    cell.data_type = "s"  # a text, even one that starts with "=": never a formula
-    return cell
 
 
 def _text(value: Any) -> Any:
