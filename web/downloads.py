@@ -56,6 +56,10 @@ def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[str
     )
     buffer.write("\ufeff")
     writer.writeheader()
+    # The header goes first, before the first rows are read: the download starts at once.
+    yield buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
     for count, row in enumerate(rows, 1):
         writer.writerow({k: _text(row.get(k)) for k in columns})
         if count % _CHUNK_ROWS == 0:

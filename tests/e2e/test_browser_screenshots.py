@@ -40,6 +40,10 @@ SHOTS = [
     ("16-record-en", "admin", "/record/?lang=en"),
     ("17-due-list-en", "osh-commission", "/teachers/due?status=overdue&lang=en"),
     ("18-ledger-en", "auditor", "/audit/ledger?lang=en"),
+    ("19-programmes-ru", "admin", "/programmes/?lang=ru"),
+    ("20-certificates-en", "auditor", "/providers/KAE/certificates?sort=-issued_on&lang=en"),
+    ("21-due-print-ru", "osh-commission", "/teachers/due/print?status=overdue&lang=ru"),
+    ("22-imports-en", "registrar", "/imports/?lang=en"),
 ]
 
 
@@ -50,8 +54,23 @@ def verify_the_ledger_first(page) -> None:
     page.get_by_text("Every sealed event matches the ledger.").wait_for()
 
 
+def import_a_file_first(page) -> None:
+    """An import to show among the recent ones: a file with a bad row, to its report."""
+    page.goto("/imports/?lang=en")
+    text = (
+        "pin,number,provider_code,title,form,hours,issued_on\n"
+        f"{PIN},PAPER-2016-1,KAE,Методика,seminar,18,2016-04-04\n"
+        f"{PIN},PAPER-2016-2,KAE\n"
+    )
+    page.get_by_label("CSV or Excel file").set_input_files(
+        {"name": "paper-2016.csv", "mimeType": "text/csv", "buffer": text.encode()}
+    )
+    page.get_by_role("button", name="Import").click()
+    page.get_by_role("heading", name="Import report").wait_for()
+
+
 # What a shot needs done before it is taken (by its file name).
-BEFORE = {"18-ledger-en": verify_the_ledger_first}
+BEFORE = {"18-ledger-en": verify_the_ledger_first, "22-imports-en": import_a_file_first}
 
 
 @pytest.mark.parametrize("name, account, address", SHOTS, ids=[s[0] for s in SHOTS])

@@ -22,7 +22,7 @@ from web.pages.statistics import (
 from web.services import services
 
 STATUS_COLUMNS = ("total", "compliant", "due_soon", "grace", "overdue", "inactive")
-PSEUDONYM_CHUNK = 5000  # rows a download reads at a time
+PSEUDONYM_CHUNK = 10_000  # rows a download reads at a time (the largest page)
 
 
 def _checked(args: QueryArgs) -> None:
