@@ -289,11 +289,24 @@ class Queries:
             return everything(self._teachers, None)
         return self._as_known(pin, known_at, lambda part: everything(part.teachers, part.known_at))
 
-    def teacher_contacts(self, pin: str, *, actor: Actor | None = None) -> dict[str, Any]:
+    def teacher_contacts(
+        self, pin: str, *, known_at: Any = None, actor: Actor | None = None
+    ) -> dict[str, Any]:
         """{email, phone, language}: protected data, read from the teacher's own events
-        (no view holds them, so no statistic, export or open data can show them)."""
+        (no view holds them, so no statistic, export or open data can show them); with
+        `known_at`, from those of them recorded by then."""
+        if known_at is not None:
+            self._check_visible(pin, actor)
+            return self._as_known(pin, known_at, lambda part: self._contacts_then(pin, part))
         teacher = self.teacher(pin, actor=actor)
         aggregate: Any = self.app.repository.get(UUID(teacher["id"]))
+        return dict(aggregate.contacts)
+
+    def _contacts_then(self, pin: str, part: TeacherSlice) -> dict[str, Any]:
+        part.teachers.teacher(pin)  # the PIN pointed to the teacher then, or not found
+        version = part.version_of(part.teacher_id)
+        assert version is not None  # the teacher was registered by then
+        aggregate: Any = self.app.repository.get(part.teacher_id, version=version)
         return dict(aggregate.contacts)
 
     def search_teachers(

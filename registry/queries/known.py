@@ -130,6 +130,11 @@ class TeacherSlice:
             raise
         self.teachers = TeacherQueries(self.db, app.name, app.keys, SliceLog(self.facts))
 
+    def version_of(self, aggregate_id: UUID) -> int | None:
+        """The version an aggregate had at the moment (None: it did not exist yet)."""
+        versions = [f.version for f in self.facts if f.originator_id == aggregate_id]
+        return max(versions) if versions else None
+
     def close(self) -> None:
         self.db.close()
 

@@ -94,6 +94,12 @@ more_step = st.one_of(
         st.sampled_from(NAMES),
         st.sampled_from(SCHOOLS),
     ),
+    st.tuples(
+        st.just("contacts"),
+        teacher_index,
+        st.sampled_from([None, "aigul@example.kg", "b.usonov@example.kg"]),
+        st.sampled_from(["ky", "ru"]),
+    ),
 )
 registrations = st.lists(
     st.tuples(st.dates(date(2004, 1, 1), date(2024, 6, 1)), st.integers(0, len(PLACES) - 1)),
@@ -242,6 +248,8 @@ def _step(h: History, s: tuple, i: int) -> None:
         app.withdraw(
             ADMIN, h.enrolments[s[1] % len(h.enrolments)], effective_on=s[2], reason="moved away"
         )
+    elif kind == "contacts":
+        app.correct_teacher(ADMIN, _pin(h, s[1]), {"email": s[2], "language": s[3]})
     elif kind == "rename":
         app.correct_teacher(ADMIN, _pin(h, s[1]), {"full_name": s[2], "school": s[3]})
     elif kind == "policy":

@@ -1,14 +1,14 @@
 """The auditors' contract: every read about a teacher as known at K equals the same read,
 without known_at, on a database made by `registry replay --until K`.
 
-Random histories (registrations, name, school, service-start and PIN corrections,
+Random histories (registrations, name, school, contacts, service-start and PIN corrections,
 transfers, departures, courses, open, failed and withdrawn enrolments, paper
 certificates, revocations, duplicates, policy versions) are recorded a quarter of a
 second apart, so that several fall within one second; K is drawn at, just before, and
 between the recorded moments. For each K the live registry answers as known at K and a
-replay until K answers as of now, and every answer must be equal: each PIN ever used
-(profile, certificates, enrolments, history, compliance on a few dates, or the same 404),
-and each certificate number ever used.
+replay until K answers as of now, and every answer must be equal: for each PIN ever used
+(profile, contacts, certificates, enrolments, history, compliance on a few dates, or the
+same 404) and each certificate number ever used.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def reads(
             lambda: queries.teacher_enrolments(pin, known_at=known_at)
         )
         out[("history", pin)] = answer(lambda: queries.teacher_history(pin, known_at=known_at))
+        out[("contacts", pin)] = answer(lambda: queries.teacher_contacts(pin, known_at=known_at))
         for day in days:
             out[("compliance", pin, day)] = without_moment(
                 answer(lambda: queries.compliance(pin, day, known_at=known_at))

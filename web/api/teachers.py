@@ -79,7 +79,7 @@ class Teacher(MethodView):
         )
         return {
             **parts["teacher"],
-            **queries().teacher_contacts(pin, actor=actor),
+            **queries().teacher_contacts(pin, known_at=args.get("known_at"), actor=actor),
             "known_at": parts["compliance"]["known_at"] if args.get("known_at") else None,
             "compliance": parts["compliance"],
             "certificates": parts["certificates"],

@@ -144,7 +144,7 @@ def dossier(pin: str):
         "teachers/dossier.html",
         teacher=parts["teacher"],
         now_pin=teacher["pin"],
-        contacts=queries.teacher_contacts(teacher["pin"], actor=actor),
+        contacts=queries.teacher_contacts(pin, known_at=known_at, actor=actor),
         compliance=compliance,
         counting=counting,
         certificates=parts["certificates"],
