@@ -64,6 +64,25 @@ SERVICE_STARTS = Table(
 )
 
 
+# A teacher's name, PIN, subject and position after each event that set them, with when
+# it was recorded: the due lists as known at a moment (registry.queries.standing) read
+# the latest version recorded by then. (`seq` is the event's position.)
+TEACHER_VERSIONS = Table(
+    "teacher_versions",
+    (
+        ("teacher_id", "TEXT"),
+        ("seq", "INTEGER"),
+        ("recorded_at", "TEXT"),
+        ("pin", "TEXT"),
+        ("full_name", "TEXT"),
+        ("subject", "TEXT"),
+        ("position", "TEXT"),
+    ),
+    key=("teacher_id", "seq"),
+)
+VERSIONED = ("pin", "full_name", "subject", "position")
+
+
 def with_search_keys(row: Row) -> Row:
     """The row with what a search compares (`registry.domain.search`): the folded name,
     the folded school, and the key the trigram index finds both by."""
@@ -78,7 +97,7 @@ class ComplianceView(View):
 
     name = "compliance"
     weight = 4.0  # µs per event of a rebuild of it alone, less the shared read
-    tables = (TEACHERS, TEACHER_PINS, SERVICE_STARTS)
+    tables = (TEACHERS, TEACHER_PINS, SERVICE_STARTS, TEACHER_VERSIONS)
     handlers = {
         "Teacher.Registered": "registered",
         "Teacher.Transferred": "transferred",
@@ -111,6 +130,7 @@ class ComplianceView(View):
             "registered_at": at,
         }
         batch["teachers"].put(with_search_keys(row))
+        self._version(batch, fact, row)
         batch["teacher_pins"].put({"pin": d["pin"], "teacher_id": teacher_id, "recorded_at": at})
         batch["teacher_service_starts"].put(
             {
@@ -171,3 +191,17 @@ class ComplianceView(View):
             )
         row.update(changes)
         batch["teachers"].put(with_search_keys(row))
+        if any(name in changes for name in VERSIONED):
+            self._version(batch, fact, row)
+
+    @staticmethod
+    def _version(batch: Batch, fact: Fact, row: Row) -> None:
+        """The teacher's versioned details as they stand after this event."""
+        batch["teacher_versions"].put(
+            {
+                "teacher_id": row["id"],
+                "seq": fact.position,
+                "recorded_at": time_text(fact.recorded_at),
+                **{name: row[name] for name in VERSIONED},
+            }
+        )

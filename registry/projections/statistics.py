@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from registry.domain.regions import regions
 from registry.projections.base import View
-from registry.projections.codec import BEGINNING, date_text, id_text
+from registry.projections.codec import BEGINNING, date_text, id_text, time_text
 from registry.projections.rows import Batch
 from registry.storage.facts import Fact
 from registry.storage.tables import Table
@@ -42,6 +42,24 @@ STAT_LOCATIONS = Table(
         ("school", "TEXT"),
     ),
     key=("teacher_id", "effective_on"),
+)
+
+# Each place a teacher was given, with when that was recorded: the effective-dated rows
+# of `stat_locations` as each event left them (a transfer adds one, a correction rewrites
+# the latest), so the due lists as known at a moment can take the latest recorded by
+# then. (`seq` is the event's position.)
+STAT_LOCATION_VERSIONS = Table(
+    "stat_location_versions",
+    (
+        ("teacher_id", "TEXT"),
+        ("seq", "INTEGER"),
+        ("recorded_at", "TEXT"),
+        ("effective_on", "TEXT"),
+        ("region", "TEXT"),
+        ("district", "TEXT"),
+        ("school", "TEXT"),
+    ),
+    key=("teacher_id", "seq"),
 )
 
 LOCATION_FIELDS = ("region", "district", "school")
@@ -77,7 +95,7 @@ class StatisticsView(View):
 
     name = "statistics"
     weight = 2.5  # µs per event of a rebuild of it alone, less the shared read
-    tables = (STAT_TEACHERS, STAT_LOCATIONS)
+    tables = (STAT_TEACHERS, STAT_LOCATIONS, STAT_LOCATION_VERSIONS)
     handlers = {
         "Teacher.Registered": "registered",
         "Teacher.Transferred": "transferred",
@@ -109,8 +127,12 @@ class StatisticsView(View):
                 "location_from": BEGINNING,
             }
         )
-        batch["stat_locations"].put(
-            {"teacher_id": teacher_id, "effective_on": BEGINNING, **_place(d)}
+        self._located(
+            batch,
+            fact,
+            batch["stat_locations"].put(
+                {"teacher_id": teacher_id, "effective_on": BEGINNING, **_place(d)}
+            ),
         )
 
     def transferred(self, batch: Batch, fact: Fact) -> None:
@@ -120,8 +142,12 @@ class StatisticsView(View):
         if teacher is None:
             return
         effective_on = date_text(d["effective_on"])
-        batch["stat_locations"].put(
-            {"teacher_id": teacher_id, "effective_on": effective_on, **_place(d)}
+        self._located(
+            batch,
+            fact,
+            batch["stat_locations"].put(
+                {"teacher_id": teacher_id, "effective_on": effective_on, **_place(d)}
+            ),
         )
         if effective_on > teacher["location_from"]:
             batch["stat_teachers"].update(teacher_id, location_from=effective_on)
@@ -148,4 +174,19 @@ class StatisticsView(View):
         if place:
             # A correction says the current place was recorded wrongly: fix the latest
             # effective-dated row, not history before the last transfer.
-            batch["stat_locations"].update((teacher_id, teacher["location_from"]), **place)
+            fixed = batch["stat_locations"].update((teacher_id, teacher["location_from"]), **place)
+            if fixed is not None:
+                self._located(batch, fact, fixed)
+
+    @staticmethod
+    def _located(batch: Batch, fact: Fact, location: dict) -> None:
+        """A location row as this event left it, as a version recorded at its time."""
+        batch["stat_location_versions"].put(
+            {
+                "teacher_id": location["teacher_id"],
+                "seq": fact.position,
+                "recorded_at": time_text(fact.recorded_at),
+                "effective_on": location["effective_on"],
+                **{name: location[name] for name in LOCATION_FIELDS},
+            }
+        )

@@ -392,12 +392,15 @@ class Queries:
         limit: int = 1000,
         offset: int = 0,
         sort: str | None = None,
+        known_at: Any = None,
         actor: Actor | None = None,
     ) -> list[dict[str, Any]]:
         """Teachers with a status (due_soon, overdue, grace) on a date, by place (or
         another of `DUE_SORTS`): [{pin, full_name, region, district, school, subject,
-        status, hours, missing_hours, next_due}]."""
+        status, hours, missing_hours, next_due}]; with `known_at`, as the registry knew it
+        then (names, places and statuses from what was recorded by then; `_due_moment`)."""
         self._check(actor, "read_dossier")
+        moment = self._due_moment(known_at)
         return self._statistics.due_list(
             status=status,
             as_of=as_of,
@@ -407,6 +410,7 @@ class Queries:
             limit=limit,
             offset=offset,
             sort=sort,
+            known_at=moment,
         )
 
     def due_page(
@@ -420,10 +424,12 @@ class Queries:
         limit: int = 25,
         offset: int = 0,
         sort: str | None = None,
+        known_at: Any = None,
         actor: Actor | None = None,
     ) -> dict[str, Any]:
         """{teachers: [shape of `due_list`], total, total_capped, sort}: a page of a due
-        list with how many it holds (`registry.queries.listing`)."""
+        list with how many it holds (`registry.queries.listing`), as known now or at
+        `known_at`."""
         self._check(actor, "read_dossier")
         place: dict[str, Any] = {
             "status": status,
@@ -431,10 +437,21 @@ class Queries:
             "region": access.region_filter(actor, region),
             "district": district,
             "school": school,
+            "known_at": self._due_moment(known_at),
         }
         rows = self._statistics.due_list(**place, limit=limit, offset=offset, sort=sort)
         total, capped = self._statistics.due_count(**place)
         return listing.page("teachers", rows, total, capped, DUE_SORTS.check(sort))
+
+    def _due_moment(self, known_at: Any) -> datetime | None:
+        """A due list's `known_at`, checked; a list as known at a moment is read from the
+        views' recorded times, so first wait (bounded, as `wait_for`) until the views have
+        applied the whole log."""
+        if known_at is None:
+            return None
+        moment = self.known_moment(known_at)
+        self.wait_for(self.app.max_position())
+        return moment
 
     def enrolment(self, enrolment_id: str, *, actor: Actor | None = None) -> dict[str, Any]:
         """One enrolment as its events stand now (not a view a moment behind): the shape

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from registry.domain import clock
@@ -62,9 +62,12 @@ class Standard:
     due_soon_until: date
 
     @classmethod
-    def on(cls, as_of: date, policies: Sequence[PolicyVersion]) -> Standard:
-        """The standard of a date under the policy in force on it (as known now)."""
-        policy = policy_in_force(policies, as_of, clock.now())
+    def on(
+        cls, as_of: date, policies: Sequence[PolicyVersion], known_at: datetime | None = None
+    ) -> Standard:
+        """The standard of a date under the policy in force on it (as known now, or at
+        `known_at`)."""
+        policy = policy_in_force(policies, as_of, known_at or clock.now())
         w = policy.window_years
         return cls(
             as_of=as_of,
@@ -143,6 +146,85 @@ WHERE t.service_start <= ?"""
         standard.counts_after.isoformat(),
         d,
         d,
+        d,
+    ]
+    return sql, params
+
+
+def standing_known_sql(standard: Standard, known_at: str) -> tuple[str, list[Any]]:
+    """`standing_sql` as the registry knew it at `known_at` (time text): the SELECT of every
+    teacher registered by then and in service on D, with `version_seq`, the
+    `teacher_versions` row of their name and PIN as they then stood. Each fact is the latest recorded by then: details from
+    `teacher_versions`, the service start from `teacher_service_starts`, the place on D
+    from `stat_location_versions`, the departure if recorded by then, certificates
+    recorded by then and not revoked by then. The same judgement as `standing_sql`, which
+    a replay until `known_at` would run (tests/property/test_known_at_replay.py)."""
+    d, k = standard.as_of.isoformat(), known_at
+    sql = """
+WITH counting AS (
+  SELECT c.teacher_id, c.issued_on, c.hours, c.provider_code,
+         SUM(c.hours) OVER (PARTITION BY c.teacher_id ORDER BY c.issued_on DESC, c.number DESC
+                            ROWS UNBOUNDED PRECEDING) AS running,
+         ROW_NUMBER() OVER (PARTITION BY c.teacher_id
+                            ORDER BY c.issued_on DESC, c.number DESC) AS newest
+  FROM certificate_index c
+  WHERE c.recorded_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?)
+    AND c.duplicate_of IS NULL AND c.issued_on > ? AND c.issued_on <= ?
+), per_teacher AS (
+  SELECT teacher_id, SUM(hours) AS hours,
+         MAX(CASE WHEN running >= ? THEN issued_on END) AS covered_from,
+         MAX(CASE WHEN newest = 1 THEN provider_code END) AS provider_code
+  FROM counting GROUP BY teacher_id
+), known AS (
+  SELECT v.teacher_id, v.seq, v.subject, v.position FROM teacher_versions v
+  WHERE v.seq = (SELECT MAX(x.seq) FROM teacher_versions x
+                 WHERE x.teacher_id = v.teacher_id AND x.recorded_at <= ?)
+), started AS (
+  SELECT s.teacher_id, s.service_start FROM teacher_service_starts s
+  WHERE s.position = (SELECT MAX(y.position) FROM teacher_service_starts y
+                      WHERE y.teacher_id = s.teacher_id AND y.recorded_at <= ?)
+), placed AS (
+  SELECT l.teacher_id, l.region, l.district, l.school FROM stat_location_versions l
+  WHERE l.seq = (SELECT MAX(z.seq) FROM stat_location_versions z
+                 WHERE z.teacher_id = l.teacher_id AND z.recorded_at <= ?
+                   AND z.effective_on = (SELECT MAX(e.effective_on) FROM stat_location_versions e
+                                         WHERE e.teacher_id = l.teacher_id
+                                           AND e.recorded_at <= ? AND e.effective_on <= ?))
+)
+SELECT k.teacher_id, st.key, k.subject, k.position, s.service_start,
+       CASE WHEN t.departed_at <= ? THEN t.departed_on END AS departed_on,
+       p.region, p.district, p.school, COALESCE(h.hours, 0) AS hours, h.covered_from,
+       h.provider_code,
+       CASE WHEN t.departed_at <= ? AND t.departed_on <= ? THEN 'inactive'
+            WHEN COALESCE(h.hours, 0) >= ? THEN
+                 CASE WHEN h.covered_from <= ? THEN 'due_soon' ELSE 'compliant' END
+            WHEN s.service_start > ? THEN 'grace'
+            ELSE 'overdue' END AS status,
+       k.seq AS version_seq
+FROM known k
+JOIN started s ON s.teacher_id = k.teacher_id
+JOIN placed p ON p.teacher_id = k.teacher_id
+JOIN stat_teachers st ON st.teacher_id = k.teacher_id
+JOIN teachers t ON t.id = k.teacher_id
+LEFT JOIN per_teacher h ON h.teacher_id = k.teacher_id
+WHERE s.service_start <= ?"""
+    params = [
+        k,
+        k,
+        standard.counts_after.isoformat(),
+        d,
+        standard.required_hours,
+        k,
+        k,
+        k,
+        k,
+        d,
+        k,
+        k,
+        d,
+        standard.required_hours,
+        standard.due_soon_until.isoformat(),
+        standard.counts_after.isoformat(),
         d,
     ]
     return sql, params

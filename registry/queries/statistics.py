@@ -7,17 +7,22 @@ departments need to send named teachers to courses.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
-from registry.projections.codec import date_value
+from registry.projections.codec import date_value, time_text
 from registry.projections.statistics import canonical_district
 from registry.queries import listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
-from registry.queries.standing import STANDING_COLUMNS, Standard, standing_sql
+from registry.queries.standing import (
+    STANDING_COLUMNS,
+    Standard,
+    standing_known_sql,
+    standing_sql,
+)
 from registry.storage import Database
 
 COMPLIANCE_GROUPS = ("region", "district", "subject", "position", "provider_kind")
@@ -67,6 +72,19 @@ _COUNTS = ", ".join(
 )
 
 
+def _due_source(standard: Standard, known_at: datetime | None) -> tuple[str, list[Any]]:
+    """The FROM clause of a due list: every teacher judged on the date (`s`) with their
+    name and PIN (`t`), as known now or as last recorded by `known_at`."""
+    if known_at is None:
+        sql, params = standing_sql(standard)
+        return f"({sql}) s JOIN teachers t ON t.id = s.teacher_id", params
+    sql, params = standing_known_sql(standard, time_text(known_at))
+    return (
+        f"({sql}) s JOIN teacher_versions t ON t.teacher_id = s.teacher_id "
+        "AND t.seq = s.version_seq"
+    ), params
+
+
 def _years_between(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
@@ -78,8 +96,8 @@ class StatisticsQueries:
         self.db = db
         self.cache = PositionedCache(db, max_stale_s=answer_stale_s)
 
-    def _standard(self, cur, as_of: date | None) -> Standard:
-        return Standard.on(require_date(as_of, "as_of"), load_policies(cur))
+    def _standard(self, cur, as_of: date | None, known_at: datetime | None = None) -> Standard:
+        return Standard.on(require_date(as_of, "as_of"), load_policies(cur), known_at)
 
     def compliance(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
         """Teachers in service on a date by status, per group (with their counting hours).
@@ -193,20 +211,22 @@ class StatisticsQueries:
         limit: int = 1000,
         offset: int = 0,
         sort: str | None = None,
+        known_at: datetime | None = None,
     ) -> list[dict[str, Any]]:
         """Named teachers with a status on a date, where they work on that date (in an
-        order of `DUE_SORTS`: by place unless asked otherwise)."""
+        order of `DUE_SORTS`: by place unless asked otherwise); with `known_at` (checked
+        by the caller), as the registry knew it then: every fact, the names and the place
+        included, as last recorded by then (`standing_known_sql`)."""
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
         order = DUE_SORTS.order_by(sort)
         where, params = _due_where(status, region, district, school)
         with self.db.reading() as cur:
-            standard = self._standard(cur, as_of)
-            sql, standing_params = standing_sql(standard)
+            standard = self._standard(cur, as_of, known_at)
+            source, standing_params = _due_source(standard, known_at)
             rows = cur.query(
                 f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)}, t.pin, t.full_name "
-                f"FROM ({sql}) s JOIN teachers t ON t.id = s.teacher_id "
-                f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*standing_params, *params, limit, offset],
             )
         result = []
@@ -237,15 +257,16 @@ class StatisticsQueries:
         region: str | None = None,
         district: str | None = None,
         school: str | None = None,
+        known_at: datetime | None = None,
     ) -> tuple[int, bool]:
         """How many teachers a due list holds (counted up to `listing.COUNT_CAP`; whether
-        there are more)."""
+        there are more), as known now or at `known_at`."""
         status = require_choice(status, DUE_STATUSES, "status")
         where, params = _due_where(status, region, district, school)
         with self.db.reading() as cur:
-            sql, standing_params = standing_sql(self._standard(cur, as_of))
+            source, standing_params = _due_source(self._standard(cur, as_of, known_at), known_at)
             return listing.count(
-                cur, f"({sql}) s WHERE {' AND '.join(where)}", [*standing_params, *params]
+                cur, f"{source} WHERE {' AND '.join(where)}", [*standing_params, *params]
             )
 
     def pseudonymised_count(

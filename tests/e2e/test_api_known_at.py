@@ -137,6 +137,24 @@ def test_enrolments_history_and_compliance_as_known_then(callers, timeline):
     assert (then["hours"], later["hours"]) == (144, 72)
 
 
+def test_due_lists_name_and_place_teachers_as_known_then(callers, timeline):
+    auditor, at = callers["auditor"], timeline
+    path = "/due?status=grace&as_of=2015-01-01"  # in service since 2010-09-01: grace
+    lists = {
+        name: get(auditor, path, at[name], at["position"])[1] for name in ("before", "t2", "t3")
+    }
+    assert lists["before"]["teachers"] == []
+    assert [(t["pin"], t["full_name"]) for t in lists["t2"]["teachers"]] == [
+        (PIN, TEACHER["full_name"])
+    ]
+    assert [(t["pin"], t["full_name"]) for t in lists["t3"]["teachers"]] == [
+        (NEW_PIN, "Айгүл Токтогулова")
+    ]
+    assert datetime.fromisoformat(lists["t2"]["known_at"]) == at["t2"]
+    csv = auditor.get(f"{path}&format=csv&known_at={q(at['t2'])}")
+    assert csv.status_code == 200 and TEACHER["full_name"] in csv.get_data(as_text=True)
+
+
 def test_a_pin_not_known_at_the_moment_is_a_404_that_says_only_that(callers, timeline):
     for path in (
         f"/teachers/{NEW_PIN}",
@@ -176,6 +194,7 @@ READS = [
     f"/teachers/{PIN}/history",
     "/certificates/OLD-1",
     "/certificates?number=OLD-1",
+    "/due?status=grace",
 ]
 
 

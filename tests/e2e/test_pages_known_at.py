@@ -123,3 +123,14 @@ def test_only_auditors_travel_in_time_on_the_dossier(site, as_role):
     before = recorded(site, "Certificate.Revoked") - timedelta(microseconds=1)
     page = as_role("commission").text(f"/teachers/{PIN}?known_at={at(before)}&lang=en")
     assert BANNER not in page and "Compliant" in page
+
+
+def test_the_due_list_as_known_before_a_teacher_was_registered_leaves_them_out(site, as_role):
+    auditor = as_role("auditor")
+    before = recorded(site, "Teacher.Registered", 2) - timedelta(microseconds=1)
+    path = "/teachers/due?status=grace&as_of=2003-01-01&lang=en"  # in service since 2001
+    assert "Нургүл Токтогулова" in auditor.text(path)
+    then = auditor.text(f"{path}&known_at={at(before)}")
+    assert BANNER in then and "Нургүл Токтогулова" not in then
+    refused = auditor.get(f"{path}&known_at=2999-01-01T00:00")
+    assert refused.status_code == 400 and "is in the future" in refused.get_data(as_text=True)

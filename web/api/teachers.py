@@ -203,9 +203,12 @@ class Due(MethodView):
     @blp.read(DueList, csv=True)
     def get(self, args):
         """A page of the teachers with a status on a date, by place unless sorted
-        otherwise, and how many there are (?format=csv or xlsx for the page)."""
+        otherwise, and how many there are (?format=csv or xlsx for the page); with
+        known_at, as the registry knew it then (names, places and statuses recorded by
+        then)."""
         actor = require_actor("read_dossier")
         as_of = args.get("as_of") or clock.today()
+        known_at = args.get("known_at")
         found = queries().due_page(
             status=args["status"],
             as_of=as_of,
@@ -215,15 +218,19 @@ class Due(MethodView):
             limit=args["limit"],
             offset=args["offset"],
             sort=args.get("sort"),
+            known_at=known_at,
             actor=actor,
         )
         if args["format"] != "json":
             stem = f"{args['status']}-{as_of}"
+            if known_at:
+                stem += f"-known-{known_at:%Y%m%dT%H%M%SZ}"
             return download(found["teachers"], exports.DUE, stem, args["format"])
         return {
             **found,
             "status": args["status"],
             "as_of": as_of,
+            "known_at": known_at,
             "limit": args["limit"],
             "offset": args["offset"],
         }

@@ -6,7 +6,7 @@ belong to the teachers' pages."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import abort, render_template, request, url_for
@@ -19,7 +19,7 @@ from web.downloads import download
 from web.pages import access
 from web.pages.labels import district_name, region_choices
 from web.pages.listing import Listing, choice_arg, every_row
-from web.pages.params import QueryArgs, today
+from web.pages.params import QueryArgs, local_input, moment_text, today
 from web.pages.teachers import bp
 from web.services import services
 
@@ -30,10 +30,13 @@ EXPORT_CHUNK = 10_000  # rows a download reads at a time (the largest page)
 
 
 def _filters(args: QueryArgs) -> dict[str, Any]:
-    """The list's filters (a bound commission's region is always its own)."""
+    """The list's filters (a bound commission's region is always its own; auditors may
+    ask for the list as the registry knew it at a moment, kept as exact text)."""
     actor = access.current_actor()
     as_of = args.date("as_of", today()) or today()
+    known_at = args.known_at() if access.may("audit") else None
     return {
+        "known_at": moment_text(known_at),
         "status": args.choice("status", DUE_STATUSES, "overdue"),
         "as_of": as_of.isoformat(),
         "region": access.bound_region(actor) or choice_arg(args, "region", dict(region_choices())),
@@ -50,6 +53,7 @@ def _place(filters: dict[str, Any]) -> dict[str, Any]:
         "region": filters["region"],
         "district": filters["district"],
         "school": filters["school"],
+        "known_at": filters["known_at"],
     }
 
 
@@ -84,8 +88,12 @@ def _districts(region: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _context(filters: dict[str, Any]) -> dict[str, Any]:
     actor = access.current_actor()
+    known_at = datetime.fromisoformat(filters["known_at"]) if filters["known_at"] else None
     return {
         "filters": filters,
+        "can_time_travel": access.may("audit"),
+        "known_at": local_input(known_at),
+        "known_at_moment": known_at,
         "statuses": DUE_STATUSES,
         "regions": region_choices(_("All regions")),
         "districts": _districts(filters["region"]),
@@ -119,8 +127,15 @@ def due_export(fmt: str):
     if args.errors:
         abort(400, description="; ".join(args.errors))
     rows = every_row(_rows(filters, sort), "teachers", chunk=EXPORT_CHUNK)
-    stem = f"{filters['status']}-{filters['as_of']}"
+    stem = f"{filters['status']}-{filters['as_of']}{_known_stem(filters)}"
     return download(rows, exports.DUE, stem, fmt)
+
+
+def _known_stem(filters: dict[str, Any]) -> str:
+    """What a download's name adds for a list as known at a moment."""
+    if not filters["known_at"]:
+        return ""
+    return f"-known-{datetime.fromisoformat(filters['known_at']):%Y%m%dT%H%M%SZ}"
 
 
 @bp.route("/teachers/due/print")

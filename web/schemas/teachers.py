@@ -19,6 +19,7 @@ from web.schemas.common import (
     QueryInteger,
     QueryText,
     choice,
+    known_at_field,
     pin_text,
     sort_field,
     text,
@@ -296,6 +297,7 @@ class DueArgs(CsvArgs):
         DUE_SORTS.choices,
         f"{DUE_SORTS.default}: region, district, school, then name",
     )
+    known_at = known_at_field()
 
 
 class DueTeacher(Schema):
@@ -318,4 +320,8 @@ class DueList(ListOut):
 
     status = fields.String()
     as_of = IsoDate(allow_none=True)
+    known_at = IsoDateTime(
+        allow_none=True,
+        metadata={"description": "The moment the list is as known at (null: now)."},
+    )
     teachers = fields.List(fields.Nested(DueTeacher))
