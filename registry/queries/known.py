@@ -34,12 +34,9 @@ from registry.domain.policy import CompliancePolicy
 from registry.domain.provider import Provider
 from registry.projections import deadletters
 from registry.projections.base import View, ViewRecorder
-from registry.projections.certificates import CertificateIndexView
+from registry.projections.catalogue import view_classes
 from registry.projections.codec import id_text, time_value
-from registry.projections.compliance import ComplianceView
 from registry.projections.deadletters import DEAD_LETTERS_DDL, DEAD_LETTERS_INDEX
-from registry.projections.directory import DirectoryView
-from registry.projections.workload import WorkloadView
 from registry.queries.teachers import TeacherQueries
 from registry.storage import Database, memory_database
 from registry.storage.facts import EventLog, Fact, FactReader
@@ -47,14 +44,15 @@ from registry.storage.facts import EventLog, Fact, FactReader
 if TYPE_CHECKING:
     from registry.application import Registry
 
-# The views whose tables a teacher read looks at (the statistics view serves lists of
-# everyone, the ledger's checkpoints no teacher read).
-SLICE_VIEWS: tuple[type[View], ...] = (
-    DirectoryView,
-    ComplianceView,
-    CertificateIndexView,
-    WorkloadView,
-)
+
+def slice_views() -> list[type[View]]:
+    """The views a slice is applied to: every view with handlers (the ledger's chain is
+    not a view of facts). A teacher read looks at the directory's, compliance's,
+    certificates' and workload's tables; the others are applied too, so that an event a
+    view sets aside is set aside in the slice as in a replay (a read's `incomplete`)."""
+    return [cls for cls in view_classes() if cls.handlers]
+
+
 # The events that make an aggregate the teacher's: they name the teacher.
 _NAMING_TEACHER = frozenset(
     {
@@ -78,7 +76,7 @@ def slice_ddl() -> tuple[str, ...]:
     """The statements creating the slice's tables (the views' own, and the dead letters)."""
     probe = memory_database()
     try:
-        statements = [s for cls in SLICE_VIEWS for s in cls.ddl(probe)]
+        statements = [s for cls in slice_views() for s in cls.ddl(probe)]
     finally:
         probe.close()
     return (*statements, DEAD_LETTERS_DDL, DEAD_LETTERS_INDEX)
@@ -122,9 +120,11 @@ class TeacherSlice:
         self.facts = known_by(_teacher_facts(app, teacher_id), known_at)
         self.db = memory_database(slice_ddl(), app_name=app.name)
         try:
-            for cls in SLICE_VIEWS:
-                view = cls(ViewRecorder(self.db, cls.name), app.name, keys=app.keys)
-                _apply(self.db, view, self.facts, app.name)
+            views = [
+                cls(ViewRecorder(self.db, cls.name), app.name, keys=app.keys)
+                for cls in slice_views()
+            ]
+            _apply(self.db, views, self.facts, app.name)
         except BaseException:
             self.db.close()
             raise
@@ -247,21 +247,24 @@ def _records_of(app: Registry, teacher_id: UUID) -> set[UUID]:
     return found
 
 
-def _apply(db: Database, view: View, facts: list[Fact], app_name: str) -> None:
-    """Apply the facts as the projection worker does: in one go, or, when that fails, one
-    by one, setting aside (`deadletters`) each that the view cannot apply."""
+def _apply(db: Database, views: list[View], facts: list[Fact], app_name: str) -> None:
+    """Apply the facts as the projection worker does: in one go (every view in one
+    transaction), or, when that fails, view by view and then one by one, setting aside
+    (`deadletters`) each event a view cannot apply."""
     try:
         with db.transaction() as cur:
-            view.apply(cur, facts)
+            for view in views:
+                view.apply(cur, facts)
         return
-    except Exception:  # the worker's rule: find the one event at fault
+    except Exception:  # the worker's rule: find the event at fault, apply the rest
         pass
-    for fact in facts:
-        if not view.wants(fact):
-            continue
-        try:
-            with db.transaction() as cur:
-                view.apply(cur, [fact])
-        except Exception as error:  # set aside, as the worker does
-            with db.transaction() as cur:
-                deadletters.record(cur, view.name, app_name, fact, error)
+    for view in views:
+        for fact in facts:
+            if not view.wants(fact):
+                continue
+            try:
+                with db.transaction() as cur:
+                    view.apply(cur, [fact])
+            except Exception as error:  # set aside, as the worker does
+                with db.transaction() as cur:
+                    deadletters.record(cur, view.name, app_name, fact, error)

@@ -9,7 +9,9 @@ docs/screenshots/:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -44,6 +46,12 @@ SHOTS = [
     ("20-certificates-en", "auditor", "/providers/KAE/certificates?sort=-issued_on&lang=en"),
     ("21-due-print-ru", "osh-commission", "/teachers/due/print?status=overdue&lang=ru"),
     ("22-imports-en", "registrar", "/imports/?lang=en"),
+    # Just before the seminar's revocation was recorded: valid then, a banner on each part.
+    (
+        "23-dossier-known-at-en",
+        "auditor",
+        f"/teachers/{DUPLICATE_PIN}?known_at={{before_revocation}}&lang=en",
+    ),
 ]
 
 
@@ -69,6 +77,15 @@ def import_a_file_first(page) -> None:
     page.get_by_role("heading", name="Import report").wait_for()
 
 
+def before_revocation(live_site) -> str:
+    """The moment just before the seeded revocation was recorded, for a query string."""
+    from registry.storage.facts import EventLog
+
+    registry = live_site[1].registry
+    revoked = [f for f in EventLog(registry).read(0, 1000) if f.type == "Certificate.Revoked"]
+    return quote((revoked[0].recorded_at - timedelta(microseconds=1)).isoformat(), safe=":")
+
+
 # What a shot needs done before it is taken (by its file name).
 BEFORE = {"18-ledger-en": verify_the_ledger_first, "22-imports-en": import_a_file_first}
 
@@ -83,7 +100,9 @@ def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name
         if name in BEFORE:
             BEFORE[name](page)
         code = live_site[1].certificate["verification_code"]
-        response = page.goto(address.format(code=code))
+        response = page.goto(
+            address.format(code=code, before_revocation=before_revocation(live_site))
+        )
         expected = 404 if "wrong-code" in name else 200  # a wrong code reveals nothing
         assert response is not None and response.status == expected, (name, response.status)
         assert page.locator("main").count() == 1

@@ -15,7 +15,14 @@ import pytest
 
 from registry.domain.clock import frozen_at
 from registry.domain.errors import NotFoundError, RuleViolationError
-from tests.builders import ADMIN, PIN, certified_teacher, programme, teacher
+from tests.builders import (
+    ADMIN,
+    PIN,
+    certified_teacher,
+    programme,
+    store_malformed_transfer,
+    teacher,
+)
 from tests.readside import T0, at, caught_up
 
 NEW_PIN = "21505198599999"
@@ -223,3 +230,14 @@ def test_records_the_views_have_not_applied_yet_are_known_all_the_same(history):
     assert "LATE-1" not in {c["number"] for c in queries.teacher_certificates(NEW_PIN)}
     then = queries.teacher_certificates(NEW_PIN, known_at=at(5))
     assert "LATE-1" in {c["number"] for c in then}
+
+
+def test_an_event_the_views_set_aside_is_set_aside_as_known_then_too(history):
+    app, queries = history
+    with frozen_at(at(5)):
+        store_malformed_transfer(app, NEW_PIN)
+    queries = caught_up(app)
+    now = queries.teacher(NEW_PIN)["incomplete"]
+    assert {d["view"] for d in now} == {"statistics"}  # a view no teacher read looks at
+    assert queries.teacher(NEW_PIN, known_at=at(5))["incomplete"] == now
+    assert queries.teacher(NEW_PIN, known_at=at(4))["incomplete"] == []
