@@ -219,3 +219,24 @@ def test_a_moment_is_the_same_instant_whatever_its_offset(callers, timeline):
         f"/teachers/{PIN}/certificates?known_at={text.replace('+', ' ')}"
     )
     assert spaced.get_json() == b
+
+
+def test_the_openapi_documents_known_at_on_every_teacher_read(callers):
+    spec = callers["public"].get("/openapi.json").get_json()
+    paths = {path.removeprefix("/api/v1"): ops for path, ops in spec["paths"].items()}
+    for path in (
+        "/teachers/{pin}",
+        "/teachers/{pin}/certificates",
+        "/teachers/{pin}/enrolments",
+        "/teachers/{pin}/compliance",
+        "/teachers/{pin}/history",
+        "/certificates/{number}",
+        "/certificates",
+        "/due",
+    ):
+        operation = paths[path]["get"]
+        found = [p for p in operation["parameters"] if p["name"] == "known_at"]
+        assert len(found) == 1, path
+        assert found[0]["schema"]["format"] == "date-time", path
+        assert "registry replay --until" in found[0]["description"], path
+        assert "422" in operation["responses"], path
