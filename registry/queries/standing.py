@@ -154,11 +154,13 @@ WHERE t.service_start <= ?"""
 def standing_known_sql(standard: Standard, known_at: str) -> tuple[str, list[Any]]:
     """`standing_sql` as the registry knew it at `known_at` (time text): the SELECT of every
     teacher registered by then and in service on D, with `version_seq`, the
-    `teacher_versions` row of their name and PIN as they then stood. Each fact is the latest recorded by then: details from
-    `teacher_versions`, the service start from `teacher_service_starts`, the place on D
-    from `stat_location_versions`, the departure if recorded by then, certificates
-    recorded by then and not revoked by then. The same judgement as `standing_sql`, which
-    a replay until `known_at` would run (tests/property/test_known_at_replay.py)."""
+    `teacher_versions` row of their name and PIN as they then stood. Each fact is the
+    latest recorded by then (a window over each table, one pass each, not a lookup per
+    teacher): details from `teacher_versions`, the service start from
+    `teacher_service_starts`, the place on D from `stat_location_versions`, the departure
+    if recorded by then, certificates recorded by then and not revoked by then. The same
+    judgement as `standing_sql`, which a replay until `known_at` would run
+    (tests/property/test_known_at_replay.py)."""
     d, k = standard.as_of.isoformat(), known_at
     sql = """
 WITH counting AS (
@@ -176,20 +178,24 @@ WITH counting AS (
          MAX(CASE WHEN newest = 1 THEN provider_code END) AS provider_code
   FROM counting GROUP BY teacher_id
 ), known AS (
-  SELECT v.teacher_id, v.seq, v.subject, v.position FROM teacher_versions v
-  WHERE v.seq = (SELECT MAX(x.seq) FROM teacher_versions x
-                 WHERE x.teacher_id = v.teacher_id AND x.recorded_at <= ?)
+  SELECT teacher_id, seq, subject, position FROM (
+    SELECT v.teacher_id, v.seq, v.subject, v.position,
+           ROW_NUMBER() OVER (PARTITION BY v.teacher_id ORDER BY v.seq DESC) AS latest
+    FROM teacher_versions v WHERE v.recorded_at <= ?) versions
+  WHERE latest = 1
 ), started AS (
-  SELECT s.teacher_id, s.service_start FROM teacher_service_starts s
-  WHERE s.position = (SELECT MAX(y.position) FROM teacher_service_starts y
-                      WHERE y.teacher_id = s.teacher_id AND y.recorded_at <= ?)
+  SELECT teacher_id, service_start FROM (
+    SELECT s.teacher_id, s.service_start,
+           ROW_NUMBER() OVER (PARTITION BY s.teacher_id ORDER BY s.position DESC) AS latest
+    FROM teacher_service_starts s WHERE s.recorded_at <= ?) starts
+  WHERE latest = 1
 ), placed AS (
-  SELECT l.teacher_id, l.region, l.district, l.school FROM stat_location_versions l
-  WHERE l.seq = (SELECT MAX(z.seq) FROM stat_location_versions z
-                 WHERE z.teacher_id = l.teacher_id AND z.recorded_at <= ?
-                   AND z.effective_on = (SELECT MAX(e.effective_on) FROM stat_location_versions e
-                                         WHERE e.teacher_id = l.teacher_id
-                                           AND e.recorded_at <= ? AND e.effective_on <= ?))
+  SELECT teacher_id, region, district, school FROM (
+    SELECT l.teacher_id, l.region, l.district, l.school,
+           ROW_NUMBER() OVER (PARTITION BY l.teacher_id
+                              ORDER BY l.effective_on DESC, l.seq DESC) AS latest
+    FROM stat_location_versions l WHERE l.recorded_at <= ? AND l.effective_on <= ?) places
+  WHERE latest = 1
 )
 SELECT k.teacher_id, st.key, k.subject, k.position, s.service_start,
        CASE WHEN t.departed_at <= ? THEN t.departed_on END AS departed_on,
@@ -214,7 +220,6 @@ WHERE s.service_start <= ?"""
         standard.counts_after.isoformat(),
         d,
         standard.required_hours,
-        k,
         k,
         k,
         k,
