@@ -2,9 +2,11 @@
 
 A test that starts from an initialised registry gets a copy (`CREATE DATABASE … TEMPLATE`)
 of a database this worker initialised once; a thread makes the next copies while tests
-run (0.2–1 s each), and drops the used databases behind them, many at once: every DROP
+run (0.2–1 s each), and drops the used databases behind them, a few at once: every DROP
 DATABASE forces a checkpoint on PostgreSQL 15, 1–2 s each on a busy machine, while a
-dozen dropped at once (one connection each) shared one or two, 0.65 s in all.
+dozen dropped at once (one connection each) shared one or two, 0.65 s in all. Four at
+a time, not more: each holds a connection, and the server's 100 are shared with the
+tests (a suite dropping 16 at once per worker ran out of them).
 
 Every test database commits without waiting for the disk (`synchronous_commit = off`,
 set on the database, so the registry's own connections and its subprocesses' use it):
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 AHEAD = 2  # copies kept ready
-DROPS = 16  # databases dropped at once
+DROPS = 4  # databases dropped at once (each holds a connection of the shared server)
 
 
 def new_name(kind: str = "test") -> str:
