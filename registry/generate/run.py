@@ -150,7 +150,7 @@ class GenerationRun:
         try:
             for i, spec in enumerate(self.specs):
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "registry.generate.worker"],
+                    [sys.executable, "-m", "registry.generate.worker", str(os.getpid())],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                 )

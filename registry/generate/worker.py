@@ -1,7 +1,9 @@
 """A regional register run in its own process, sending its saves to the merging parent.
 
-The parent starts `python -m registry.generate.worker` (a fresh interpreter: nothing of
-the parent's database pools, threads or main module comes along) and talks to it over
+The parent starts `python -m registry.generate.worker PARENT_PID` (a fresh interpreter:
+nothing of the parent's database pools, threads or main module comes along; the pid, so
+a worker whose parent was killed while it was still starting ends at once instead of
+watching its new parent, init) and talks to it over
 its standard input and output with `multiprocessing.connection` framing: it sends the
 settings, the register's spec and the actor; the worker answers ("rows", chunk)…,
 ("day", date)…, then ("done", result) or ("error", traceback).
@@ -14,17 +16,21 @@ import os
 import sys
 import traceback
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
-from registry.commands.base import Actor
-from registry.generate.merge import encode_chunk
-from registry.generate.shard import Shard, ShardSpec
 from registry.lifeline import die_with_parent
-from registry.settings import Settings
+
+if TYPE_CHECKING:  # imported by run_register: the lifeline is set up before they load
+    from registry.commands.base import Actor
+    from registry.generate.shard import ShardSpec
+    from registry.settings import Settings
 
 
 def run_register(conn: Connection, settings: Settings, spec: ShardSpec, actor: Actor) -> None:
     """Simulate one register and send everything it writes to `conn`."""
     from registry.application import Registry
+    from registry.generate.merge import encode_chunk
+    from registry.generate.shard import Shard
 
     app = Registry(settings)
     try:
@@ -42,8 +48,7 @@ def run_register(conn: Connection, settings: Settings, spec: ShardSpec, actor: A
 
 def main() -> None:
     """Entry point of the worker process."""
-    # The parent, if already gone, closed the pipe too: recv() below then ends this run.
-    die_with_parent(os.getppid())
+    die_with_parent(int(sys.argv[1]))  # the parent gone already: this ends here
     requests = Connection(os.dup(sys.stdin.fileno()), writable=False)
     answers = Connection(os.dup(sys.stdout.fileno()), readable=False)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not break framing

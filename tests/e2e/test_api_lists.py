@@ -210,3 +210,8 @@ def test_due_lists_and_the_statisticians_table_answer_their_totals(callers, list
     assert chuy["total"] == 2 and {t["region"] for t in chuy["teachers"]} == {"KG-C"}
     assert table["total"] == 3 and len(table["teachers"]) == 1 and table["sort"] == "key"
     assert callers["auditor"].get("/due?status=overdue&sort=pin").status_code == 400
+    # An unknown region or status is refused (400, naming it), not answered with nobody.
+    for wrong in ("region=AAA", "status=sleeping"):
+        refused = callers["statistician"].get(f"/statistics/teachers?{wrong}")
+        assert refused.status_code == 400, refused.get_json()
+        assert wrong.split("=")[0] in str(refused.get_json())

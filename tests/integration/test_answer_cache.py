@@ -8,15 +8,24 @@ import threading
 import time
 from datetime import date
 
+import pytest
+
 from registry.bootstrap import open_worker
 from registry.queries import Queries
-from registry.queries.cache import PositionedCache, require_position
+from registry.queries.cache import PositionedCache, begin_read, require_position
 from registry.queries.statistics import StatisticsQueries
 from tests.builders import ADMIN, OTHER_PIN, PIN, teacher
 
 AS_OF = date(2024, 6, 1)
 READERS = 8
 THIRD_PIN = "21505198500001"
+
+
+@pytest.fixture(autouse=True)
+def a_new_read():
+    """Each test is a read of its own: a position an earlier test's read required on this
+    thread (outside any request, which forgets it at its end) does not carry over."""
+    begin_read()
 
 
 def total(answer: list[dict]) -> int:

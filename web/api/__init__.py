@@ -183,6 +183,9 @@ def init_app(app: Flask) -> None:
     app.before_request(_before_api_request)
     app.before_request(paths.check_path_values)  # after authentication
     app.after_request(_after_api_request)
+    # Every request (page or API) leaves its thread without a read's positions: a thread
+    # serves other requests, and code outside a request, after it.
+    app.teardown_request(lambda _error: begin_read())
     app.extensions["registry_api"] = api
 
     assets = _swagger_ui_path()

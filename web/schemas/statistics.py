@@ -8,7 +8,7 @@ from registry.domain.compliance import STATUSES
 from registry.domain.regions import region_codes
 from registry.queries.common import MAX_PAGE
 from registry.queries.statistics import PSEUDONYM_SORTS
-from web.schemas.common import CsvArgs, IsoDate, ListOut, QueryInteger, QueryText, sort_field
+from web.schemas.common import CsvArgs, IsoDate, ListOut, QueryInteger, sort_field
 
 COMPLIANCE_GROUPS = ("region", "district", "subject", "position", "provider_kind")
 ACTIVITY_GROUPS = ("region", "provider_kind", "form", "mode", "funding")
@@ -94,8 +94,8 @@ class PseudonymArgs(CsvArgs):
     """A page of pseudonymised teachers, judged on a date, in a region, of a status."""
 
     as_of = IsoDate()
-    region = QueryText(10, metadata={"enum": list(region_codes())})
-    status = QueryText(20, metadata={"enum": list(STATUSES)})
+    region = fields.String(validate=validate.OneOf(region_codes()))
+    status = fields.String(validate=validate.OneOf(STATUSES))
     limit = QueryInteger(load_default=1000, minimum=1, maximum=MAX_PAGE)
     offset = QueryInteger(load_default=0, minimum=0)
     sort = sort_field(PSEUDONYM_SORTS.choices, PSEUDONYM_SORTS.default)
