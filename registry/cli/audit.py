@@ -191,8 +191,9 @@ def seal_command(ctx: click.Context) -> None:
     "until_text",
     required=True,
     metavar="TIME",
-    help="Replay the events recorded up to this moment (ISO 8601; UTC unless an "
-    "offset is given; a bare date means the end of that day in Bishkek).",
+    help="Replay the events recorded up to this moment: ISO 8601 with its UTC offset "
+    "(as the reads' known_at, e.g. 2024-05-01T09:30:00+06:00), or a bare date for the end "
+    "of that day in Bishkek.",
 )
 @click.option(
     "--into",

@@ -62,7 +62,9 @@ _MOMENT = re.compile(
 _SPACED_OFFSET = re.compile(r"([Tt][0-9:.,]+) ([0-9]{2}(:?[0-9]{2})?)$")
 
 
-def parse_known_at(value: Any, *, local_zone: tzinfo | None = None) -> datetime:
+def parse_known_at(
+    value: Any, *, local_zone: tzinfo | None = None, field: str = "known_at"
+) -> datetime:
     """`known_at` as every read takes it (the one parser of it), in UTC.
 
     ISO 8601 text of a date and a time with a UTC offset (`Z` or `+06:00`; a `+` that a
@@ -71,7 +73,8 @@ def parse_known_at(value: Any, *, local_zone: tzinfo | None = None) -> datetime:
     input, in Bishkek time). Whether the moment lies within the registry's life is the
     caller's to check (`Queries.known_moment`). Refusals are `RuleViolationError`s (422)
     naming the field, with codes invalid_known_at, known_at_without_offset and
-    date_out_of_range.
+    date_out_of_range (`field` names it when the moment is asked for under another
+    name: `registry replay --until`).
     """
     if isinstance(value, str):
         text = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
@@ -84,30 +87,30 @@ def parse_known_at(value: Any, *, local_zone: tzinfo | None = None) -> datetime:
                 moment = None
         if moment is None:
             raise RuleViolationError(
-                f"known_at must be a date and time with a UTC offset, e.g. {KNOWN_AT_EXAMPLE}.",
-                field="known_at",
+                f"{field} must be a date and time with a UTC offset, e.g. {KNOWN_AT_EXAMPLE}.",
+                field=field,
                 code="invalid_known_at",
             )
         value = moment
     if not isinstance(value, datetime):
         raise RuleViolationError(
-            f"known_at must be a date and time with a UTC offset, e.g. {KNOWN_AT_EXAMPLE}.",
-            field="known_at",
+            f"{field} must be a date and time with a UTC offset, e.g. {KNOWN_AT_EXAMPLE}.",
+            field=field,
             code="invalid_known_at",
         )
     if value.tzinfo is None or value.utcoffset() is None:
         if local_zone is None:
             raise RuleViolationError(
-                f"known_at needs a UTC offset (as in {KNOWN_AT_EXAMPLE}): without one the "
+                f"{field} needs a UTC offset (as in {KNOWN_AT_EXAMPLE}): without one the "
                 "moment is ambiguous.",
-                field="known_at",
+                field=field,
                 code="known_at_without_offset",
             )
         value = value.replace(tzinfo=local_zone)
     if not in_supported_range(value.date()):
         raise RuleViolationError(
-            f"known_at must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
-            field="known_at",
+            f"{field} must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+            field=field,
             code="date_out_of_range",
         )
     return value.astimezone(clock.UTC)

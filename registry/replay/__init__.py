@@ -10,6 +10,7 @@ date first, so that "now" means now).
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.domain.clock import BISHKEK, UTC
 from registry.domain.errors import ConflictError, InvalidInputError
+from registry.queries.common import parse_known_at
 from registry.replay.comparison import Comparison, compare
 from registry.replay.log_copy import CopyResult, copy_events
 from registry.settings import Settings
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from registry.application import Registry
 
 __all__ = ["ReplayReport", "parse_moment", "replay"]
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -74,22 +78,18 @@ class ReplayReport:
 
 
 def parse_moment(text: str) -> datetime:
-    """A moment from the command line, read as the API reads `known_at`: ISO 8601, UTC when
-    no offset is given; a bare date means the end of that day in Bishkek."""
-    try:
-        if len(text.strip()) == 10:
+    """A moment from the command line, read by the reads' own `known_at` parser (an
+    offset is required: without one the moment is ambiguous); a bare date, the one
+    convenience of the command line, means the end of that day in Bishkek."""
+    if _DAY.fullmatch(text.strip()):
+        try:
             day = date.fromisoformat(text.strip())
-            return datetime.combine(day, clock_time.max, BISHKEK).astimezone(UTC)
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInputError(
-            f"{text!r} is not an ISO 8601 date or time (e.g. 2025-01-31T18:00:00+06:00)",
-            field="until",
-            code="invalid_moment",
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        except ValueError:
+            raise InvalidInputError(
+                f"{text!r} is not a date (e.g. 2025-01-31).", field="until", code="invalid_moment"
+            ) from None
+        return datetime.combine(day, clock_time.max, BISHKEK).astimezone(UTC)
+    return parse_known_at(text, field="until")
 
 
 def replay(

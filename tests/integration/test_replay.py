@@ -14,7 +14,7 @@ from registry.application import Registry
 from registry.bootstrap import initialise
 from registry.cli import cli
 from registry.domain.clock import frozen_at
-from registry.domain.errors import ConflictError, InvalidInputError
+from registry.domain.errors import ConflictError, InvalidInputError, RegistryError
 from registry.ledger.chain import chain
 from registry.queries import Queries
 from registry.replay import parse_moment, replay
@@ -338,10 +338,20 @@ def test_a_moment_without_a_time_zone_is_refused(live, target):
 
 def test_moments_from_the_command_line_are_read_as_the_api_reads_them():
     assert parse_moment("2024-05-01T06:00:00+06:00") == at(2024, 5, 1)
-    assert parse_moment("2024-05-01T00:00:00") == at(2024, 5, 1)  # UTC without an offset
+    assert parse_moment("2024-05-01T00:00:00Z") == at(2024, 5, 1)
+    assert parse_moment("2024-05-01T00:00:00 06:00") == at(2024, 4, 30, 18)  # a + lost in a URL
     assert parse_moment("2024-05-01") == datetime(2024, 5, 1, 17, 59, 59, 999999, tzinfo=UTC)
-    with pytest.raises(InvalidInputError):
-        parse_moment("yesterday")
+    # What known_at refuses, --until refuses, naming itself: a time without an offset is
+    # ambiguous (Bishkek or UTC?), and words or impossible dates are not moments.
+    for text, code in (
+        ("2024-05-01T00:00:00", "known_at_without_offset"),
+        ("yesterday", "invalid_known_at"),
+        ("2024-02-30", "invalid_moment"),
+        ("2024-05-01T25:00:00Z", "invalid_known_at"),
+    ):
+        with pytest.raises(RegistryError) as refused:
+            parse_moment(text)
+        assert (list(refused.value.fields), refused.value.code) == (["until"], code), text
 
 
 def test_registry_replay_prints_each_teacher_whose_answer_changed_and_why(
@@ -401,5 +411,5 @@ def test_registry_replay_refuses_a_bad_moment_without_touching_the_target(
         cli, ["--database", database_url, "replay", "--until", "soon", "--into", url], env=env
     )
     assert result.exit_code != 0
-    assert "not an ISO 8601" in result.output
+    assert "until must be a date and time with a UTC offset" in result.output
     assert not (tmp_path / url.rsplit("/", 1)[1]).exists()
