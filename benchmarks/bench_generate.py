@@ -14,7 +14,6 @@ per measurement, with the machine and its load, which the figures depend on.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import tempfile
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from benchmarks.common import drop_database, load, new_database, settings_for
+from benchmarks.common import drop_database, load, machine, new_database, settings_for
 from registry.application import Registry
 from registry.bootstrap import initialise
 from registry.generate import generate_history
@@ -53,19 +52,6 @@ class Plain(Application):
     """The library with nothing of ours: one aggregate per save."""
 
     name = "Plain"
-
-
-def machine() -> str:
-    """Cores, CPU model and Python version."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}"
 
 
 def cpu_seconds() -> float:

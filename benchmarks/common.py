@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -77,3 +78,16 @@ def require_tool(name: str, package: str | None = None) -> str:
     if path is None:
         raise SystemExit(f"{name} is needed: apt-get install {package or name}")
     return path
+
+
+def machine() -> str:
+    """Cores, CPU model and Python version."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}"
