@@ -16,6 +16,8 @@ PROGRAMMES = (
     "funding",
     "starts_on",
     "ends_on",
+    "subject",
+    "capacity",
 )
 # A provider's certificates for the people who check them: no verification codes (each
 # certificate's page shows its own), which would let anyone holding the file verify.

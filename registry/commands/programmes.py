@@ -10,7 +10,7 @@ from registry.access import check_provider
 from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain import clock
 from registry.domain.enrolment import Enrolment
-from registry.domain.errors import ConflictError
+from registry.domain.errors import ConflictError, RuleViolationError
 from registry.domain.programme import Programme
 from registry.domain.values import check_not_future, parse_id
 
@@ -21,6 +21,8 @@ def programme_data(programme: Programme) -> dict[str, Any]:
     return {
         "id": str(programme.id),
         **facts,
+        "subject": programme.subject,
+        "capacity": programme.capacity,
         "starts_on": facts["starts_on"].isoformat(),
         "ends_on": facts["ends_on"].isoformat(),
     }
@@ -90,6 +92,35 @@ class ProgrammeCommands(CommandBase):
             return session.add(enrolment).summary()
 
         return self.commands.run(actor, "enrol", args, body, idempotency_key=idempotency_key)
+
+    def change_programme(
+        self,
+        actor: Actor,
+        programme_id: str | uuid.UUID,
+        changes: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Change a programme's places (`capacity`: a whole number from 1, or None)."""
+        actor.require("write_programmes")
+        unknown = set(changes) - {"capacity"}
+        if unknown:
+            raise RuleViolationError(
+                f"Cannot change {', '.join(sorted(unknown))}.", code="unknown_field"
+            )
+        args = {"programme_id": str(programme_id), **changes}
+
+        def body(session: Session) -> dict[str, Any]:
+            programme = self.find_programme(session, programme_id)
+            check_provider(actor, programme.provider_code)
+            self.active_provider(session, programme.provider_code)
+            if "capacity" in changes:
+                programme.change_capacity(changes["capacity"])
+            return programme_data(programme)
+
+        return self.commands.run(
+            actor, "change_programme", args, body, idempotency_key=idempotency_key
+        )
 
     def open_enrolment(
         self, session: Session, actor: Actor, enrolment_id: str | uuid.UUID

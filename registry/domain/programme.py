@@ -35,6 +35,31 @@ FACT_FIELDS = (
     "starts_on",
     "ends_on",
 )
+# Details of the programme alone, not copied into enrolments and certificates.
+PLAN_FIELDS = ("subject", "capacity")
+
+
+MAX_CAPACITY = 100_000
+
+
+def check_capacity(value: object) -> int | None:
+    """A programme's places: a whole number from 1, or None (not known)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
+        raise RuleViolationError(
+            f"capacity must be a whole number from 1 to {MAX_CAPACITY}, or absent.",
+            field="capacity",
+            code="invalid_capacity",
+        )
+    return value
+
+
+def check_subject(value: object) -> str | None:
+    """The subject a programme is for (free text, as a teacher's), or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return check_text(value, "subject")
 
 
 def check_period(starts_on: object, ends_on: object) -> tuple[date, date]:
@@ -67,7 +92,11 @@ class Programme(RegistryAggregate):
         funding: str,
         starts_on: date,
         ends_on: date,
+        subject: str | None = None,
+        capacity: int | None = None,
     ):
+        # subject and capacity came after the first programmes: their Registered events,
+        # without them, replay with None (not known).
         self.provider_code = provider_code
         self.code = code
         self.title = title
@@ -78,6 +107,8 @@ class Programme(RegistryAggregate):
         self.funding = funding
         self.starts_on = starts_on
         self.ends_on = ends_on
+        self.subject = subject
+        self.capacity = capacity
 
     @classmethod
     def register(cls, provider_code: str, **details: Any) -> Programme:
@@ -101,7 +132,21 @@ class Programme(RegistryAggregate):
             funding=check_choice(details.get("funding"), FUNDING, "funding"),
             starts_on=starts_on,
             ends_on=ends_on,
+            subject=check_subject(details.get("subject")),
+            capacity=check_capacity(details.get("capacity")),
         )
+
+    def change_capacity(self, capacity: object) -> bool:
+        """Set or clear the places (None: not known); False if that changes nothing."""
+        value = check_capacity(capacity)
+        if value == self.capacity:
+            return False
+        self._capacity_changed(capacity=value)
+        return True
+
+    @event("CapacityChanged")
+    def _capacity_changed(self, capacity: int | None) -> None:
+        self.capacity = capacity
 
     def facts(self) -> dict[str, Any]:
         """What enrolments and certificates copy from the programme."""

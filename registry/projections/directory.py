@@ -39,6 +39,8 @@ PROGRAMMES = Table(
         ("funding", "TEXT"),
         ("starts_on", "TEXT"),
         ("ends_on", "TEXT"),
+        ("subject", "TEXT"),
+        ("capacity", "INTEGER"),
         ("recorded_at", "TEXT"),
         ("search_key", "TEXT"),
     ),
@@ -71,10 +73,15 @@ class DirectoryView(View):
         "Provider.Suspended": "provider_suspended",
         "Provider.Reinstated": "provider_reinstated",
         "Programme.Registered": "programme_registered",
+        "Programme.CapacityChanged": "programme_capacity_changed",
         "CompliancePolicy.Started": "policy_adopted",
         "CompliancePolicy.VersionAdopted": "policy_adopted",
     }
-    loads = {"Provider.Suspended": ("providers",), "Provider.Reinstated": ("providers",)}
+    loads = {
+        "Provider.Suspended": ("providers",),
+        "Provider.Reinstated": ("providers",),
+        "Programme.CapacityChanged": ("programmes",),
+    }
 
     def provider_registered(self, batch: Batch, fact: Fact) -> None:
         """A new provider."""
@@ -120,10 +127,17 @@ class DirectoryView(View):
                 "funding": d["funding"],
                 "starts_on": date_text(d["starts_on"]),
                 "ends_on": date_text(d["ends_on"]),
+                # Programmes registered before these fields existed have neither.
+                "subject": d.get("subject"),
+                "capacity": d.get("capacity"),
                 "recorded_at": time_text(fact.recorded_at),
                 "search_key": search_key(d["title"], d["code"], d["provider_code"]),
             }
         )
+
+    def programme_capacity_changed(self, batch: Batch, fact: Fact) -> None:
+        """A programme's places set or cleared."""
+        batch["programmes"].update(id_text(fact.originator_id), capacity=fact.data["capacity"])
 
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:
         """A policy version (the first one included), in the order adopted."""

@@ -5,6 +5,11 @@ as known now) gives the day their present certificates stop sufficing (`next_due
 end of grace for those without any yet); the forecast counts them in that month, and the
 teachers already overdue on `start` as its backlog. Counts only, by region, district or
 subject.
+
+Beside the demand, the places: the `capacity` of the programmes starting in each month
+(programmes without one are not counted), grouped by their provider's region or their own
+subject (a programme has no district: by district, the places are only in the totals). A
+forecast narrowed to a region counts the places of that region's providers.
 """
 
 from __future__ import annotations
@@ -40,7 +45,8 @@ def month_key(day: date) -> str:
 def demand(
     db: Database, start: date, months: int, group_by: str, region: str | None = None
 ) -> dict[str, Any]:
-    """{rows: [{month, group, due}], backlog: [{group, overdue}], totals: [{month, due}]}."""
+    """{rows: [{month, group, due}], backlog: [{group, overdue}], places: [{month, group,
+    places}], totals: [{month, due, places}] (every month, zeros included)}."""
     months = check_months(months)
     if group_by not in FORECAST_GROUPS:
         raise RuleViolationError(
@@ -81,6 +87,17 @@ def demand(
                     )
                 )
         policies = load_policies(cur)
+        first_day = date(start.year, start.month, 1)
+        end_index = start.year * 12 + start.month - 1 + months
+        end_day = date(end_index // 12, end_index % 12 + 1, 1)
+        place_group = {"region": "p.region", "subject": "g.subject"}.get(group_by, "NULL")
+        place_where = " AND p.region = ?" if region else ""
+        programmes = cur.query(
+            f"SELECT g.starts_on, {place_group}, g.capacity FROM programmes g "
+            "JOIN providers p ON p.code = g.provider_code "
+            f"WHERE g.capacity IS NOT NULL AND g.starts_on >= ? AND g.starts_on < ?{place_where}",
+            (first_day.isoformat(), end_day.isoformat(), *((region,) if region else ())),
+        )
     due: Counter[tuple[str, str]] = Counter()
     backlog: Counter[str] = Counter()
     first = start.year * 12 + start.month - 1
@@ -103,9 +120,22 @@ def demand(
     totals: Counter[str] = Counter()
     for (month, _), n in due.items():
         totals[month] += n
+    places: Counter[tuple[str, str | None]] = Counter()
+    place_totals: Counter[str] = Counter()
+    for starts_on, group, capacity in programmes:
+        month = month_key(date_value(starts_on))
+        places[(month, group)] += capacity
+        place_totals[month] += capacity
     all_months = [f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}" for i in range(months)]
     return {
         "rows": [{"month": m, "group": g, "due": n} for (m, g), n in sorted(due.items())],
         "backlog": [{"group": g, "overdue": n} for g, n in sorted(backlog.items())],
-        "totals": [{"month": m, "due": totals.get(m, 0)} for m in all_months],
+        "places": [
+            {"month": m, "group": g, "places": n}
+            for (m, g), n in sorted(places.items(), key=lambda item: (item[0][0], item[0][1] or ""))
+        ],
+        "totals": [
+            {"month": m, "due": totals.get(m, 0), "places": place_totals.get(m, 0)}
+            for m in all_months
+        ],
     }

@@ -8,6 +8,7 @@ from typing import Any
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE
 from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
+from registry.domain.programme import PLAN_FIELDS
 from registry.domain.regions import region_codes
 from registry.domain.values import FORMS, PROVIDER_KINDS
 from registry.projections.codec import date_value
@@ -24,7 +25,7 @@ MAX_WORKLOAD_YEARS = 100  # a workload lists every month of its span
 UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
 _PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
-_PROGRAMME = ("id", *PROGRAMME_FIELDS)
+_PROGRAMME = ("id", *PROGRAMME_FIELDS, *PLAN_FIELDS)
 
 PROVIDER_SORTS = listing.Sorts(
     {"code": "code", "name": "name", "kind": "kind", "region": "region"},

@@ -87,6 +87,9 @@ class Caller:
             kwargs["json"] = json
         return self.client.post(f"/api/v1{path}", headers=self._headers(headers), **kwargs)
 
+    def patch(self, path: str, json: Any = None, headers: dict[str, str] | None = None):
+        return self.client.patch(f"/api/v1{path}", json=json, headers=self._headers(headers))
+
 
 ACCOUNTS = {
     "admin": {"role": "admin"},

@@ -115,3 +115,103 @@ def test_the_forecast_downloads_as_csv_and_a_commission_sees_its_region(api_app,
     chuy = callers["commission"].get(f"/statistics/forecast?from={START}&months=60").get_json()
     assert {r["group"] for r in chuy["rows"] + chuy["backlog"]} <= {"KG-C"}
     assert callers["commission"].get("/statistics/forecast?region=KG-O").status_code == 403
+
+
+def _programme(caller, code: str, provider: str, starts_on: str, **extra):
+    body = {
+        "provider_code": provider,
+        "code": code,
+        "title": f"Course {code}",
+        "form": "course",
+        "mode": "full_time",
+        "hours": 72,
+        "assessment": "exam",
+        "funding": "state",
+        "starts_on": starts_on,
+        "ends_on": starts_on[:8] + "30" if starts_on[5:7] != "02" else starts_on[:8] + "28",
+        **extra,
+    }
+    return caller.post("/programmes", json=body)
+
+
+def test_the_places_of_programmes_stand_beside_the_demand(api_app, callers):
+    registry = api_app.extensions["registry"].registry
+    admin = callers["admin"]
+    registry.register_provider(
+        Actor.system(), code="CHU", name="Chuy Institute", kind="academy", region="KG-C"
+    )
+    made = _programme(admin, "P-1", "KAE", "2027-01-10", capacity=25, subject="Physics")
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["capacity"] == 25 and made.get_json()["subject"] == "Physics"
+    assert _programme(admin, "P-2", "CHU", "2027-01-20", capacity=10).status_code == 201
+    unknown = _programme(admin, "P-3", "OBL", "2027-03-01")  # places not known: not counted
+    assert unknown.status_code == 201 and unknown.get_json()["capacity"] is None
+    # before the window, and after it
+    assert _programme(admin, "P-4", "KAE", "2026-11-30", capacity=99).status_code == 201
+    assert _programme(admin, "P-5", "KAE", "2027-06-01", capacity=99).status_code == 201
+    # Places are changed (or cleared) later by the provider's registrar.
+    changed = callers["registrar"].patch(f"/programmes/{made.get_json()['id']}", {"capacity": 30})
+    assert changed.status_code == 200 and changed.get_json()["capacity"] == 30
+    other = callers["other_registrar"].patch(
+        f"/programmes/{made.get_json()['id']}", {"capacity": 5}
+    )
+    assert other.status_code == 403
+    patched = admin.patch(f"/programmes/{unknown.get_json()['id']}", {"capacity": 40})
+    position = patched.headers["X-Registry-Position"]
+
+    def forecast(caller, group_by="region"):
+        response = caller.get(
+            f"/statistics/forecast?from={START}&months=6&group_by={group_by}"
+            f"&min_position={position}"
+        )
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    body = forecast(callers["statistician"])
+    places = {t["month"]: t["places"] for t in body["totals"]}
+    assert places == {
+        "2026-12": 0,
+        "2027-01": 40,
+        "2027-02": 0,
+        "2027-03": 40,
+        "2027-04": 0,
+        "2027-05": 0,
+    }
+    assert {(r["month"], r["group"]): r["places"] for r in body["places"]} == {
+        ("2027-01", "KG-GB"): 30,
+        ("2027-01", "KG-C"): 10,
+        ("2027-03", "KG-O"): 40,
+    }
+    by_subject = forecast(callers["statistician"], "subject")["places"]
+    assert {(r["month"], r["group"]): r["places"] for r in by_subject} == {
+        ("2027-01", "Physics"): 30,
+        ("2027-01", None): 10,
+        ("2027-03", None): 40,
+    }
+    # A commission bound to a region counts the places of that region's providers.
+    chuy = forecast(callers["commission"])
+    assert [t["places"] for t in chuy["totals"]] == [0, 10, 0, 0, 0, 0]
+    # The programme list and its download carry the places.
+    listed = admin.get(f"/programmes?provider_code=KAE&min_position={position}").get_json()
+    assert {p["code"]: p["capacity"] for p in listed["programmes"]}["P-1"] == 30
+    assert ",subject,capacity" in admin.get("/programmes?format=csv").get_data(as_text=True)
+
+
+def test_places_must_be_a_whole_number_from_one(callers):
+    admin = callers["admin"]
+    # Out of range breaks the rule (422); not a whole number is a malformed body (400).
+    for bad, status in ((0, 422), (-3, 422), (100_001, 422), (1.5, 400), ("12", 400), (True, 400)):
+        response = _programme(admin, "BAD", "KAE", "2027-01-10", capacity=bad)
+        assert response.status_code == status, bad
+        assert "capacity" in str(response.get_json())
+    made = _programme(admin, "OK", "KAE", "2027-01-10", capacity=None)
+    assert made.status_code == 201 and made.get_json()["capacity"] is None
+    programme_id = made.get_json()["id"]
+    for body, status in (({"capacity": 0}, 422), ({"capacity": "many"}, 400), ({}, 400)):
+        response = admin.patch(f"/programmes/{programme_id}", body)
+        assert response.status_code == status, body
+        assert "capacity" in str(response.get_json())
+    assert admin.patch(f"/programmes/{programme_id}", {"title": "New"}).status_code == 400
+    position = made.headers["X-Registry-Position"]
+    read = admin.get(f"/programmes/{programme_id}?min_position={position}")
+    assert read.get_json()["capacity"] is None

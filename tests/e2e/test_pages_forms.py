@@ -479,3 +479,29 @@ def test_a_programme_breaking_two_rules_hears_of_both_at_once(as_role, last_posi
     for field in ("code", "hours", "ends_on"):
         assert f'href="#{field}"' in page, field
     assert "at least 72 academic hours" in page and "ends before it starts" in page
+
+
+def test_a_programme_is_registered_with_its_subject_and_places(as_role, last_position):
+    registrar = as_role("registrar")
+    course = {
+        "provider_code": "KAE",
+        "code": "PLACES-1",
+        "title": "Physics teaching",
+        "form": "course",
+        "mode": "distance",
+        "hours": "72",
+        "assessment": "exam",
+        "funding": "state",
+        "starts_on": "2027-02-01",
+        "ends_on": "2027-03-01",
+        "subject": "Physics",
+    }
+    before = last_position()
+    refused = registrar.submit("/programmes/new?lang=en", {**course, "capacity": "0"})
+    assert refused.status_code == 400
+    assert re.search(r'id="capacity-errors"><li>Number must be between 1', errors_of(refused))
+    assert last_position() == before
+    made = registrar.submit("/programmes/new?lang=en", {**course, "capacity": "24"})
+    assert made.status_code == 303, errors_of(made)
+    listed = registrar.text("/programmes/export.csv?q=PLACES-1")
+    assert "PLACES-1" in listed and ",Physics,24" in listed

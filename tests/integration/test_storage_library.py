@@ -99,6 +99,7 @@ def every_kind_of_event(registry) -> None:
     )
     course = registry.register_programme(ADMIN, programme(code="PHYS-80", hours=80)).data
     enrolled = registry.enrol(ADMIN, course["id"], OTHER_PIN).data
+    registry.change_programme(ADMIN, course["id"], {"capacity": 30})
     registry.withdraw(ADMIN, enrolled["id"], effective_on=date(2024, 3, 5), reason="moved")
     registry.transfer_teacher(
         ADMIN,
@@ -246,3 +247,34 @@ def test_a_save_stamps_who_recorded_its_events_and_tells_this_processs_listeners
     facts = EventLog(registry).about([aggregate.id] + [a.id for a in ordered])
     assert facts and all(fact.meta == META for fact in facts)
     assert heard == [registry.position_of(aggregate.id, 1), registry.max_position()]
+
+
+def test_a_programme_registered_before_places_existed_is_read_with_none(registry):
+    """Programme.Registered events stored before `subject` and `capacity` were added
+    still replay: the aggregate and the directory view read them as not known."""
+    from registry.domain.errors import RuleViolationError
+    from registry.domain.programme import Programme
+    from registry.queries import Queries
+
+    registry.register_provider(ADMIN, code="KAE", name="KAE", kind="academy", region="KG-GB")
+    made = registry.register_programme(ADMIN, programme(code="NEW-1", capacity=12)).data
+    stored = registry.recorder.select_events(Programme.id_for("KAE", "NEW-1"))[0]
+    state = json.loads(stored.state)
+    assert state["capacity"] == 12
+    for name in ("subject", "capacity"):
+        del state[name]
+    old_id = Programme.id_for("KAE", "OLD-1")
+    state["code"] = "OLD-1"
+    registry.recorder.insert_events(
+        [StoredEvent(old_id, 1, stored.topic, json.dumps(state).encode())]
+    )
+    old = registry.repository.get(old_id)
+    assert (old.code, old.subject, old.capacity) == ("OLD-1", None, None)
+    assert registry.change_programme(ADMIN, old_id, {"capacity": 5}).data["capacity"] == 5
+    open_worker(registry).catch_up()
+    queries = Queries(registry)
+    assert queries.programme(str(old_id))["capacity"] == 5
+    assert queries.programme(made["id"])["capacity"] == 12
+    with pytest.raises(RuleViolationError) as caught:
+        registry.change_programme(ADMIN, old_id, {"capacity": 0})
+    assert caught.value.code == "invalid_capacity"

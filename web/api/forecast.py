@@ -40,9 +40,21 @@ class BacklogRow(Schema):
     overdue = fields.Integer()
 
 
+class PlacesRow(Schema):
+    month = fields.String(metadata={"description": "YYYY-MM"})
+    group = fields.String(
+        allow_none=True,
+        metadata={"description": "The provider's region, or the programme's subject."},
+    )
+    places = fields.Integer()
+
+
 class MonthTotal(Schema):
     month = fields.String()
     due = fields.Integer()
+    places = fields.Integer(
+        metadata={"description": "Places of the programmes starting that month."}
+    )
 
 
 class ForecastOut(Schema):
@@ -53,6 +65,7 @@ class ForecastOut(Schema):
     group_by = fields.String()
     rows = fields.List(fields.Nested(ForecastRow))
     backlog = fields.List(fields.Nested(BacklogRow))
+    places = fields.List(fields.Nested(PlacesRow))
     totals = fields.List(fields.Nested(MonthTotal))
 
 
@@ -64,7 +77,8 @@ class Forecast(MethodView):
     @blp.read(ForecastOut, csv=True)
     def get(self, args):
         """Teachers whose certificates stop sufficing each month, by group; those already
-        overdue as the backlog (?format=csv|xlsx for the monthly rows). months: 1 to 60."""
+        overdue as the backlog, and the places of the programmes starting each month (their
+        `capacity`) beside them (?format=csv|xlsx for the monthly rows). months: 1 to 60."""
         actor = require_actor("read_forecast")
         start = args.get("from_") or clock.today()
         answer = queries().demand_forecast(

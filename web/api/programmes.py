@@ -14,6 +14,7 @@ from web.schemas.providers import (
     EnrolmentIn,
     EnrolmentOut,
     ProgrammeArgs,
+    ProgrammeChange,
     ProgrammeIn,
     ProgrammeList,
     ProgrammeOut,
@@ -67,6 +68,17 @@ class Programme(MethodView):
         """A programme's details."""
         require_actor("read_catalogue")
         return queries().programme(programme_id)
+
+    @blp.arguments(ProgrammeChange)
+    @blp.write(200, ProgrammeOut)
+    def patch(self, body, programme_id):
+        """Change a programme's places (admin, or a registrar of its provider)."""
+        actor = require_actor()
+        return written(
+            registry().change_programme(
+                actor, programme_id, body, idempotency_key=idempotency_key()
+            )
+        )
 
 
 @blp.route("/programmes/<programme_id>/enrolments")

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import NumberRange
 
 from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
-from registry.domain.programme import check_period
+from registry.domain.programme import MAX_CAPACITY, PLAN_FIELDS, check_period
 from registry.domain.search import MAX_QUERY
 from registry.domain.values import check_certificate_number, check_code, check_course, check_pin
 from web.pages.forms_base import PageForm, Rule, at_most, not_future, optional, options, required
@@ -70,8 +70,18 @@ class ProgrammeForm(PageForm):
     funding = SelectField(_l("Funding"), validators=[required()])
     starts_on = DateField(_l("Starts on"), validators=[required()])
     ends_on = DateField(_l("Ends on"), validators=[required()])
+    subject = StringField(
+        _l("Subject"),
+        validators=[optional(), at_most("subject")],
+        description=_l("The subject the programme is for, if it is for one."),
+    )
+    capacity = IntegerField(
+        _l("Places"),
+        validators=[optional(), between(1, MAX_CAPACITY)],
+        description=_l("How many teachers it can take, if known: counted in the forecast."),
+    )
 
-    FIELDS = PROGRAMME_FIELDS
+    FIELDS = (*PROGRAMME_FIELDS, *PLAN_FIELDS)
 
     def __init__(self, providers: list[tuple[str, str]], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

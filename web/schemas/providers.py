@@ -25,6 +25,12 @@ from web.schemas.common import (
     text,
 )
 
+CAPACITY_DOC = {
+    "description": "Places offered: a whole number from 1, or null (not known).",
+    "minimum": 1,
+    "maximum": 100_000,
+}
+
 
 class ProviderIn(Schema):
     """Register a provider."""
@@ -76,6 +82,19 @@ class ProgrammeIn(Schema):
     funding = choice(FUNDING)
     starts_on = IsoDate(required=True)
     ends_on = IsoDate(required=True)
+    subject = text(
+        "subject",
+        required=False,
+        allow_none=True,
+        metadata={"description": "The subject taught (as teachers' subjects are written)."},
+    )
+    capacity = StrictInteger(allow_none=True, metadata=CAPACITY_DOC)
+
+
+class ProgrammeChange(Schema):
+    """Change a programme's places."""
+
+    capacity = StrictInteger(required=True, allow_none=True, metadata=CAPACITY_DOC)
 
 
 class ProgrammeOut(Schema):
@@ -92,6 +111,8 @@ class ProgrammeOut(Schema):
     funding = fields.String()
     starts_on = IsoDate()
     ends_on = IsoDate()
+    subject = fields.String(allow_none=True)
+    capacity = fields.Integer(allow_none=True)
 
 
 class ProgrammeList(ListOut):
