@@ -52,7 +52,13 @@ SHOTS = [
         "auditor",
         f"/teachers/{DUPLICATE_PIN}?known_at={{before_revocation}}&lang=en",
     ),
+    # The regions' tile map and a region's trend beside the country's.
+    ("24-statistics-map-trend-ru", "statistician", "/statistics?trend_region=KG-O&lang=ru"),
+    # A phone, 390 px wide: tables as cards, nothing wider than the screen.
+    ("25-dossier-phone-ky", "auditor", f"/teachers/{DUPLICATE_PIN}?lang=ky"),
+    ("26-statistics-phone-ru", "statistician", "/statistics?lang=ru"),
 ]
+PHONE_SHOTS = {"25-dossier-phone-ky", "26-statistics-phone-ru"}
 
 
 def verify_the_ledger_first(page) -> None:
@@ -92,7 +98,8 @@ BEFORE = {"18-ledger-en": verify_the_ledger_first, "22-imports-en": import_a_fil
 
 @pytest.mark.parametrize("name, account, address", SHOTS, ids=[s[0] for s in SHOTS])
 def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name, account, address):
-    context = chromium.new_context(viewport={"width": 1200, "height": 800}, base_url=live_site[0])
+    width = 390 if name in PHONE_SHOTS else 1200
+    context = chromium.new_context(viewport={"width": width, "height": 800}, base_url=live_site[0])
     page = context.new_page()
     try:
         if account:
@@ -106,6 +113,7 @@ def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name
         expected = 404 if "wrong-code" in name else 200  # a wrong code reveals nothing
         assert response is not None and response.status == expected, (name, response.status)
         assert page.locator("main").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
         folder = DOCS_FOLDER if os.environ.get("REGISTRY_SCREENSHOTS") else tmp_path
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)

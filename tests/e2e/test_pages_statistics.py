@@ -15,9 +15,36 @@ def rows_of(response) -> list[dict[str, str]]:
 
 def test_the_compliance_dashboard_draws_a_chart_and_a_table_by_region(as_role):
     page = as_role("statistician").text("/statistics?lang=en")
-    assert '<svg role="img" aria-label="Teachers by compliance status"' in page
+    # Each region's bar of shares is named, status by status, with the counts.
+    assert 'class="share-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img"' in page
+    assert 'aria-label="Chüy: Compliant 100% (1); Due soon 0% (0)' in page
     assert ("Chüy" in page and "Osh Region" in page) or "Osh" in page
     assert 'href="/statistics/compliance.csv?' in page
+
+
+def test_every_share_has_one_denominator_said_on_the_page(as_role):
+    page = as_role("statistician").text("/statistics?as_of=2026-01-31&lang=en")
+    assert "Every share on this page is of the 3 teachers in service on January 31, 2026." in page
+    # The headline and the total row are the same share of the same teachers: 2 of 3.
+    assert (
+        '<span class="value">66.7%</span><span class="caption">Meet the requirement: 2</span>'
+        in (page)
+    )
+    assert '<strong>66.7%</strong> <span class="share">2</span>' in page
+    assert page.count('class="region-tile') == 9
+    assert "<strong>100%</strong> 1 of 1" in page  # a region's share with its count
+
+
+def test_the_trend_covers_24_months_for_a_region_or_the_country(as_role):
+    statistician = as_role("statistician")
+    page = statistician.text("/statistics?as_of=2026-01-31&trend_region=KG-O&lang=en")
+    assert "Compliance over the last 24 months" in page
+    assert 'aria-label="Share meeting the requirement by month: Osh"' in page
+    assert '<option value="KG-O" selected>' in page
+    response = statistician.get("/statistics?trend_region=KG-ZZ&lang=en")
+    assert response.status_code == 400 and "is not one of the choices" in response.get_data(
+        as_text=True
+    )
 
 
 def test_the_compliance_csv_has_the_same_numbers(as_role):

@@ -139,10 +139,20 @@ def workload(code: str):
     chart = (
         charts.monthly_bars(
             months,
-            {
-                _("Enrolments"): [m.get("enrolments") or 0 for m in report["by_month"]],
-                _("Certificates"): [m.get("certificates") or 0 for m in report["by_month"]],
-            },
+            [
+                charts.Series(
+                    "measure",
+                    "enrolments",
+                    _("Enrolments"),
+                    [m.get("enrolments") or 0 for m in report["by_month"]],
+                ),
+                charts.Series(
+                    "measure",
+                    "certificates",
+                    _("Certificates"),
+                    [m.get("certificates") or 0 for m in report["by_month"]],
+                ),
+            ],
             _("Enrolments and certificates by month"),
         )
         if months
@@ -155,6 +165,10 @@ def workload(code: str):
         start=start,
         end=end,
         chart=chart,
+        chart_legend=[
+            (charts.swatch(charts.colour("measure", "enrolments")), _("Enrolments")),
+            (charts.swatch(charts.colour("measure", "certificates")), _("Certificates")),
+        ],
         errors=args.errors,
         totals=WORKLOAD_TOTALS,
         can_admin=access.may("manage_providers"),
