@@ -57,6 +57,7 @@ SHOTS = [
     # A phone, 390 px wide: tables as cards, nothing wider than the screen.
     ("25-dossier-phone-ky", "auditor", f"/teachers/{DUPLICATE_PIN}?lang=ky"),
     ("26-statistics-phone-ru", "statistician", "/statistics?lang=ru"),
+    ("30-forecast-en", "statistician", "/forecast?from=2026-12-01&months=36&lang=en"),
 ]
 PHONE_SHOTS = {"25-dossier-phone-ky", "26-statistics-phone-ru"}
 
@@ -92,8 +93,36 @@ def before_revocation(live_site) -> str:
     return quote((revoked[0].recorded_at - timedelta(microseconds=1)).isoformat(), safe=":")
 
 
+def programmes_with_places_first(page, live_site) -> None:
+    """Programmes with places to stand beside the demand (recorded once per site)."""
+    from datetime import date
+
+    from registry.domain.errors import ConflictError
+    from registry.queries import Queries
+    from tests import builders
+
+    registry = live_site[1].registry
+    for i, (month, capacity) in enumerate(((2, 20), (3, 25), (9, 30), (10, 25), (2, 40))):
+        year = 2027 + (i == 4)
+        details = builders.programme(
+            code=f"PLACES-{i}",
+            capacity=capacity,
+            starts_on=date(year, month, 1),
+            ends_on=date(year, month, 20),
+        )
+        try:
+            registry.register_programme(builders.ADMIN, details)
+        except ConflictError:  # already registered by an earlier run of the shot
+            pass
+    Queries(registry).wait_for(registry.max_position(), timeout=10)
+
+
 # What a shot needs done before it is taken (by its file name).
-BEFORE = {"18-ledger-en": verify_the_ledger_first, "22-imports-en": import_a_file_first}
+BEFORE = {
+    "18-ledger-en": lambda page, site: verify_the_ledger_first(page),
+    "22-imports-en": lambda page, site: import_a_file_first(page),
+    "30-forecast-en": programmes_with_places_first,
+}
 
 
 @pytest.mark.parametrize("name, account, address", SHOTS, ids=[s[0] for s in SHOTS])
@@ -105,7 +134,7 @@ def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name
         if account:
             sign_in(page, account)
         if name in BEFORE:
-            BEFORE[name](page)
+            BEFORE[name](page, live_site)
         code = live_site[1].certificate["verification_code"]
         response = page.goto(
             address.format(code=code, before_revocation=before_revocation(live_site))

@@ -69,6 +69,7 @@ PAGES: dict[str, list[str]] = {
         "/audit/ledger",
     ],
     "read_operations": ["/admin/views"],
+    "read_forecast": ["/forecast", "/forecast.csv", "/forecast.xlsx"],
     "verify_certificate": [
         "/verify",
         "/verify/credential",
@@ -101,7 +102,7 @@ PAGES: dict[str, list[str]] = {
 # Permissions no page of their own needs: the policy form shows on the policy page to
 # those who may adopt one; enrolments are read by the forms that record against them;
 # reminder contacts are kept through the API and the command line.
-NO_PAGE_OF_THEIR_OWN = {"adopt_policy", "read_enrolment", "manage_contacts", "read_forecast"}
+NO_PAGE_OF_THEIR_OWN = {"adopt_policy", "read_enrolment", "manage_contacts"}
 CASES = [(permission, path) for permission, paths in PAGES.items() for path in paths]
 IDS = [f"{permission}: {path}" for permission, path in CASES]
 

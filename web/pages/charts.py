@@ -236,3 +236,22 @@ def share_bar(parts: Sequence[tuple[str, float]], description: str) -> Markup:
         f'aria-label="{escape(description)}"><rect width="100" height="10" fill="#e9eef3"/>'
         f"{''.join(rects)}{grid}</svg>"
     )
+
+
+def many_monthly_bars(months: list[str], series: Sequence[Series], description: str) -> Markup:
+    """Counts per month side by side over up to five years (the forecast: teachers due
+    against places), only about a dozen months labelled."""
+    top = max((v or 0 for s in series for v in s.values), default=0)
+    chart = pygal.Bar(
+        **_config(
+            (s.colour for s in series),
+            x_label_rotation=30,
+            show_minor_x_labels=False,
+            y_labels=whole_ticks(top),
+        )
+    )
+    chart.x_labels = months
+    chart.x_labels_major = _every(months)
+    for s in series:
+        chart.add(s.name, list(s.values))
+    return _svg(chart, description)

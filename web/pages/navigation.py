@@ -18,6 +18,7 @@ MENU: list[tuple[str, Any, str | None]] = [
     ("programme_pages.index", _l("Programmes"), "read_catalogue"),
     ("provider_pages.index", _l("Providers"), "read_workload"),
     ("statistics_pages.dashboard", _l("Statistics"), "read_statistics"),
+    ("forecast_pages.forecast", _l("Forecast"), "read_forecast"),
     ("audit_pages.events", _l("Event log"), "audit"),
     ("ledger_pages.ledger", _l("Ledger"), "audit"),
     ("import_pages.upload", _l("Import"), "import_records"),
