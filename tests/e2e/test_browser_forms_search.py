@@ -71,6 +71,34 @@ def test_the_pin_box_suggests_teachers_by_name_and_the_programme_search_picks(pa
     assert "MATH-72" in chosen
 
 
+def test_an_answer_arriving_after_a_choice_does_not_open_the_list_again(page):
+    """A slow server: the list shows an earlier answer, the registrar types one more
+    letter and picks at once while the newer question is still on its way; its answer,
+    when it comes, must not open the list over the choice."""
+    sign_in(page, "registrar", "ru")
+    # Every answer of the server reaches the page 500 ms late (delayed in the page itself,
+    # so the test's own steps are not held up by it).
+    page.add_init_script(
+        """const sent = window.fetch;
+        window.fetch = (...asked) => sent(...asked).then(
+            (answer) => new Promise((late) => setTimeout(() => late(answer), 500)));"""
+    )
+    page.goto("/record/enrolments/new?lang=ru")
+    search = page.locator("#programme_q")
+    search.press_sequentially("mathem", delay=20)
+    suggestions = page.locator("#programme_q-suggestions")
+    suggestions.get_by_role("option").filter(has_text="MATH-72").first.wait_for()
+    search.press("a")  # a newer question goes out 200 ms later...
+    page.wait_for_timeout(300)
+    search.press("ArrowDown")  # ...and the registrar picks from the list on screen
+    search.press("Enter")
+    page.wait_for_timeout(1200)  # the newer answer has come meanwhile
+    assert search.get_attribute("aria-expanded") == "false"
+    assert suggestions.is_hidden()
+    chosen = page.locator("#programme_id").evaluate("(s) => s.options[s.selectedIndex].text")
+    assert "MATH-72" in chosen
+
+
 def test_without_javascript_the_summary_and_the_programme_search_still_work(chromium, live_site):
     context = chromium.new_context(locale="ru-RU", java_script_enabled=False, base_url=live_site[0])
     try:

@@ -37,6 +37,10 @@
     input.parentNode.insertBefore(status, list.nextSibling);
 
     function close() {
+      // A choice, Escape or leaving the box ends the asking: an answer still on its way
+      // (a slow server, a pause in typing) must not open the list again.
+      clearTimeout(timer);
+      asked++;
       list.hidden = true;
       active = -1;
       input.setAttribute("aria-expanded", "false");
