@@ -54,6 +54,8 @@ def test_contacts_show_to_dossier_readers_and_nowhere_else(callers, caplog):
         "credential": admin.get("/certificates/KAE-2024-0001/credential"),
         "certificate": admin.get("/certificates/KAE-2024-0001"),
         "search": admin.get("/teachers?q=Асанова"),
+        "forecast": statistician.get("/statistics/forecast?months=60&group_by=district"),
+        "forecast csv": statistician.get("/statistics/forecast?months=60&format=csv"),
     }
     for name, response in outputs.items():
         assert response.status_code == 200, name

@@ -505,3 +505,53 @@ def test_a_programme_is_registered_with_its_subject_and_places(as_role, last_pos
     assert made.status_code == 303, errors_of(made)
     listed = registrar.text("/programmes/export.csv?q=PLACES-1")
     assert "PLACES-1" in listed and ",Physics,24" in listed
+
+
+CONTACT_PIN = "11506199012346"
+
+
+def test_contacts_are_registered_and_corrected_on_the_forms_and_shown_to_dossier_readers_only(
+    as_role, visitor, last_position
+):
+    registrar = as_role("registrar")
+    contact = teacher_form(pin=CONTACT_PIN, email="Erkin.J@Mektep.kg", phone="+996700111222")
+    for field, value, label in (
+        ("email", "erkin@", "E-mail"),
+        ("phone", "0700 111 222", "Phone"),
+    ):
+        before = last_position()
+        refused = registrar.submit("/record/teachers/new?lang=en", {**contact, field: value})
+        assert refused.status_code in (400, 422), field
+        summary = errors_of(refused).split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+        assert f'href="#{field}">{label}:' in summary, summary
+        assert last_position() == before
+    made = registrar.submit("/record/teachers/new?lang=en", contact)
+    assert made.status_code == 303, errors_of(made)
+    dossier = registrar.text(f"/teachers/{CONTACT_PIN}?lang=en")
+    assert "Erkin.J@mektep.kg" in dossier and "+996700111222" in dossier
+
+    bad = registrar.submit(f"/record/teachers/{CONTACT_PIN}/correction?lang=en", {"phone": "+12"})
+    assert bad.status_code in (400, 422)
+    assert 'href="#phone">Phone:' in errors_of(bad)
+    corrected = registrar.submit(
+        f"/record/teachers/{CONTACT_PIN}/correction?lang=en", {"phone": "+996555000111"}
+    )
+    assert corrected.status_code == 303, errors_of(corrected)
+    dossier = as_role("commission").text(f"/teachers/{CONTACT_PIN}?lang=en")  # Naryn: not Chüy's
+    assert "+996555000111" not in dossier
+    admin_dossier = as_role("admin").text(f"/teachers/{CONTACT_PIN}?lang=en")
+    assert (
+        "+996555000111" in admin_dossier and "+996700111222" not in admin_dossier.split("<h2", 1)[0]
+    )
+    # Never on the statisticians', the forecast's or the public's pages and downloads.
+    statistician = as_role("statistician")
+    for page in (
+        statistician.text("/statistics?group_by=district"),
+        statistician.text("/statistics/teachers"),
+        statistician.text("/statistics/teachers.csv"),
+        statistician.text("/forecast?months=60&group_by=district"),
+        statistician.text("/forecast.csv?months=60&group_by=district"),
+        visitor.text("/open-data?group_by=district"),
+    ):
+        for secret in ("mektep.kg", "+996555000111", "+996700111222"):
+            assert secret not in page

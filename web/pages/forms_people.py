@@ -6,11 +6,27 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange
 
 from registry.domain.teacher import check_service_start
-from registry.domain.values import ROLES, check_code, check_district, check_pin
+from registry.domain.values import (
+    ROLES,
+    check_code,
+    check_district,
+    check_email,
+    check_phone,
+    check_pin,
+)
 from web.pages.forms_base import PageForm, Rule, at_most, not_future, optional, options, required
 from web.pages.labels import choices, label, region_choices
 
@@ -53,6 +69,26 @@ def teacher_picker(text: Any = None, **kwargs: Any) -> StringField:
     )
 
 
+def email_field() -> EmailField:
+    """A teacher's e-mail (protected data: shown to dossier readers alone), optional."""
+    return EmailField(
+        _l("E-mail"),
+        validators=[optional(), at_most(254), Rule(check_email)],
+        description=_l("Optional; for reminders. Shown only to those who read dossiers."),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+def phone_field() -> TelField:
+    """A teacher's phone in E.164 (protected data), optional."""
+    return TelField(
+        _l("Phone"),
+        validators=[optional(), at_most(16), Rule(check_phone)],
+        description=_l("Optional; in international form, such as +996555123456."),
+        render_kw={"autocomplete": "off"},
+    )
+
+
 class TeacherForm(PageForm):
     """Register a teacher."""
 
@@ -73,6 +109,8 @@ class TeacherForm(PageForm):
     subject = StringField(_l("Subject"), validators=[required(), at_most("subject")])
     position = StringField(_l("Position"), validators=[required(), at_most("position")])
     service_start = DateField(_l("Began teaching on"), validators=[required(), Rule(not_future)])
+    email = email_field()
+    phone = phone_field()
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -126,6 +164,8 @@ class CorrectionForm(PageForm):
     position = StringField(_l("Position"), validators=[optional(), at_most("position")])
     school = StringField(_l("School"), validators=[optional(), at_most("school")])
     service_start = DateField(_l("Began teaching on"), validators=[optional(), Rule(not_future)])
+    email = email_field()
+    phone = phone_field()
     reason = StringField(
         _l("Reason for the correction"), validators=[optional(), at_most("reason")]
     )
@@ -140,6 +180,8 @@ class CorrectionForm(PageForm):
         "subject",
         "position",
         "service_start",
+        "email",
+        "phone",
     )
 
     def __init__(self, *args: Any, **kwargs: Any):

@@ -25,6 +25,11 @@ MESSAGES = {
     ),
     "duplicate_certificate_number": _l("This certificate number is already used."),
     "hours_out_of_range": _l("Hours must be a whole number from 1 to 2000."),
+    "invalid_email": _l("This is not an e-mail address (such as name@example.kg)."),
+    "invalid_phone": _l(
+        "Enter the phone in international form: +, the country code and the number, such as +996555123456."
+    ),
+    "invalid_capacity": _l("Places must be a whole number from 1 to 100,000, or left blank."),
     "course_too_short": _l("A course must have at least 72 academic hours."),
     "course_without_assessment": _l(
         "A course must end in a test, exam, essay or final-work defence."

@@ -67,7 +67,10 @@ def register_teacher():
             "subject",
             "position",
             "service_start",
+            "email",
+            "phone",
         )
+        details = {k: v for k, v in details.items() if k not in ("email", "phone") or v}
         if run_command(
             form,
             lambda: services().registry.register_teacher(access.current_actor(), details),
