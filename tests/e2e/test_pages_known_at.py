@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 from html import unescape
@@ -28,7 +29,8 @@ def test_before_a_revocation_the_dossier_shows_the_certificate_valid_in_every_se
 ):
     before = recorded(site, "Certificate.Revoked") - timedelta(microseconds=1)
     page = as_role("auditor").text(f"/teachers/{DUPLICATE_PIN}?known_at={at(before)}&lang=en")
-    rows = {row.split("</td>", 1)[0]: row for row in page.split('<td><a href="/certificates/')[1:]}
+    cells = re.split(r'<td[^>]*><a class="cert-number" href="/certificates/', page)[1:]
+    rows = {row.split("</td>", 1)[0]: row for row in cells}
     revoked_row = next(row for key, row in rows.items() if key.startswith("KAE-2022-0007"))
     assert "Valid" in revoked_row and "Revoked" not in revoked_row
     # Profile, compliance, certificates, enrolments and timeline each say so, with the

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from web.errors import error_response
-from web.pages import access, labels
+from web.pages import access, cards, labels
 from web.pages.messages import MESSAGES
 from web.pages.navigation import navigation
 from web.schemas.common import CONTROL_CHARACTERS
@@ -28,6 +28,11 @@ def _page_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Verification links carry a code in the query: keep it off other sites' logs.
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not response.direct_passthrough and response.is_sequence:
+        page = response.get_data(as_text=True)
+        labelled = cards.label_cells(page)
+        if labelled != page:
+            response.set_data(labelled)
     return response
 
 
