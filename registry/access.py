@@ -97,6 +97,11 @@ TABLE: Mapping[str, Rule] = {
         frozenset({"admin"}), None, "school heads' and district departments' contacts"
     ),
     "adopt_policy": Rule(frozenset({"admin"}), None, "adopt a compliance policy version"),
+    "manage_outbox": Rule(
+        frozenset({"admin"}),
+        None,
+        "the reminders' outbox: the letters stuck in it, each tried again on request",
+    ),
 }
 PERMISSIONS = tuple(TABLE)
 

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+from registry.access import Actor, require
 from registry.queries.readiness import outbox_backlog
 from registry.settings import Settings
 from registry.storage import Database
@@ -149,3 +150,50 @@ def _finish(
 def backlog(db: Database) -> dict[str, Any]:
     """What waits in the outbox (`registry.queries.readiness.outbox_backlog`)."""
     return outbox_backlog(db)
+
+
+# -- the administrators' view of the outbox --------------------------------------------
+
+STUCK_STATES = ("failed", "unknown")
+_STUCK_COLUMNS = (
+    "id",
+    "kind",
+    "due_date",
+    "state",
+    "attempts",
+    "last_error",
+    "created_at",
+    "next_attempt_at",
+)
+
+
+def stuck(db: Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+    """The rows no delivery will take up again: failed after every retry, or cut off
+    mid-send (outcome unknown), oldest first, with their last error (no addresses)."""
+    require(actor, "manage_outbox")
+    if not db.table_exists(OUTBOX_TABLE):
+        return []
+    with db.reading() as cur:
+        rows = cur.query(
+            f"SELECT {', '.join(_STUCK_COLUMNS)} FROM {OUTBOX_TABLE} "
+            "WHERE state IN (?, ?) ORDER BY created_at, id LIMIT ?",
+            (*STUCK_STATES, limit),
+        )
+    return [dict(zip(_STUCK_COLUMNS, r)) for r in rows]
+
+
+def retry(db: Database, actor: Actor, row_id: str, now: datetime) -> bool:
+    """Put a stuck row back in the queue (its attempts counted afresh, due at once), for
+    the next delivery; False if it was not stuck (sent meanwhile, or no such row).
+
+    An unknown outcome may have reached its reader: the administrator decides, having
+    checked by hand that it did not (the page says so)."""
+    require(actor, "manage_outbox")
+    ensure_outbox_table(db)
+    with db.transaction() as cur:
+        cur.execute(
+            f"UPDATE {OUTBOX_TABLE} SET state = 'pending', attempts = 0, next_attempt_at = ? "
+            "WHERE id = ? AND state IN (?, ?)",
+            (_text(now), row_id, *STUCK_STATES),
+        )
+        return cur.rowcount == 1

@@ -162,7 +162,7 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
     "import_records": [("POST", "/imports", CSV)],
 }
 # Permissions no API endpoint needs (only pages offer them).
-PAGES_ONLY = {"manage_accounts", "read_operations"}
+PAGES_ONLY = {"manage_accounts", "read_operations", "manage_outbox"}
 CASES = [
     (permission, *endpoint) for permission, endpoints in ENDPOINTS.items() for endpoint in endpoints
 ]

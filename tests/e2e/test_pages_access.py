@@ -98,6 +98,7 @@ PAGES: dict[str, list[str]] = {
     "import_records": ["/imports/"],
     "manage_providers": ["/providers/new", "/providers/KAE/suspension"],
     "manage_accounts": ["/admin/accounts"],
+    "manage_outbox": ["/admin/outbox"],
 }
 # Permissions no page of their own needs: the policy form shows on the policy page to
 # those who may adopt one; enrolments are read by the forms that record against them;

@@ -356,3 +356,38 @@ def test_the_backlog_shows_on_readyz(mailing, smtp, settings):
         app.extensions["registry"].close()
     assert body["checks"]["reminders"]["pending"] == 1
     assert body["checks"]["reminders"]["ok"] is True
+
+
+def test_a_letter_failed_after_every_retry_is_tried_again_at_an_admins_request(mailing, smtp):
+    from registry.access import Actor
+    from registry.domain.errors import ForbiddenError
+
+    controller, inbox = smtp
+    registry = mailing
+    _cohort(registry)
+    controller.stop()
+    reminders.decide(registry, date(2026, 12, 3), now=NOW)
+    moment = NOW
+    for _ in range(mail.MAX_ATTEMPTS):  # each after the previous one's backoff
+        mail.deliver(registry.db, registry.settings, moment)
+        moment += timedelta(hours=7)
+    assert mail.backlog(registry.db)["failed"] == 1
+    assert mail.deliver(registry.db, registry.settings, moment)["retry"] == 0  # left alone
+    [row] = mail.stuck(registry.db, ADMIN)
+    assert row["state"] == "failed" and row["attempts"] == mail.MAX_ATTEMPTS
+    assert row["kind"] == "due_in_180_days" and row["last_error"]
+    auditor = Actor(name="audit", role="auditor")
+    with pytest.raises(ForbiddenError):
+        mail.stuck(registry.db, auditor)
+    with pytest.raises(ForbiddenError):
+        mail.retry(registry.db, auditor, row["id"], moment)
+    assert mail.backlog(registry.db)["failed"] == 1
+
+    assert mail.retry(registry.db, ADMIN, row["id"], moment) is True
+    assert mail.retry(registry.db, ADMIN, row["id"], moment) is False  # already queued
+    assert mail.stuck(registry.db, ADMIN) == []
+    controller.start()
+    assert mail.deliver(registry.db, registry.settings, moment)["sent"] == 1
+    assert mail.deliver(registry.db, registry.settings, moment + timedelta(days=1))["sent"] == 0
+    assert [m["kind"] for m in inbox.messages] == ["due_in_180_days"]
+    assert mail.retry(registry.db, ADMIN, row["id"], moment) is False  # sent: never again

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from registry.projections import deadletters
-from registry.queries.readiness import readiness
+from registry.queries.readiness import outbox_backlog, readiness
+from registry.reminders import mail
 from web.pages import access
-from web.pages.forms_base import run_command
+from web.pages.forms_base import PageForm, run_command
 from web.pages.forms_people import AccountForm, PolicyForm
 from web.services import services
 
@@ -65,3 +69,47 @@ def views():
         readiness=readiness(registry),
         letters=deadletters.listed(registry.db, registry.name, limit=500),
     )
+
+
+REMINDER_KINDS = {
+    "due_in_180_days": _l("180 days before the due date (teacher)"),
+    "due_in_60_days": _l("60 days before the due date (teacher)"),
+    "overdue": _l("Overdue (teacher)"),
+    "overdue_30_days": _l("Overdue 30 days (school head)"),
+    "overdue_90_days": _l("Overdue 90 days (district department)"),
+}
+
+
+class TryAgainForm(PageForm):
+    """A button that puts a stuck letter back in the outbox (the form holds the CSRF token)."""
+
+
+@bp.get("/outbox")
+@access.permission_required("manage_outbox")
+def outbox():
+    """The reminders' outbox: how many letters in each state, and those stuck (failed after
+    every retry, or cut off mid-send) with their last error, each to try again."""
+    registry = services().registry
+    return render_template(
+        "admin/outbox.html",
+        backlog=outbox_backlog(registry.db),
+        rows=mail.stuck(registry.db, access.current_actor()),
+        form=TryAgainForm(),
+        max_attempts=mail.MAX_ATTEMPTS,
+        kinds=REMINDER_KINDS,
+    )
+
+
+@bp.post("/outbox/<row_id>/retry")
+@access.permission_required("manage_outbox")
+def outbox_retry(row_id: str):
+    """Try a stuck letter again at the next delivery (at most once more per request)."""
+    form = TryAgainForm()
+    if not form.validate_on_submit():  # a missing or stale CSRF token: nothing changes
+        abort(400, description=_("The form has expired; reload the page and try again."))
+    registry = services().registry
+    if mail.retry(registry.db, access.current_actor(), row_id, datetime.now(UTC)):
+        flash(_("The letter will be tried again at the next delivery."), "success")
+    else:
+        flash(_("This letter is no longer stuck: nothing was changed."), "info")
+    return redirect(url_for("admin.outbox"), 303)
