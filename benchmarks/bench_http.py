@@ -123,7 +123,7 @@ def prepare(settings: Settings, teachers: int, years: int, seed: int) -> tuple[s
         _, token = app.create_account(
             Actor.system(name="bench"), name=f"bench-{uuid.uuid4().hex[:8]}", role="admin"
         )
-        pins = [t["pin"] for t in Queries(app).search_teachers("", limit=1000)]
+        pins = [t["pin"] for t in Queries(app).search_teachers("", limit=1000)["teachers"]]
     finally:
         app.close()
     return token, pins
