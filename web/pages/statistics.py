@@ -337,10 +337,12 @@ def activity():
             {
                 "swatch": charts.swatch(charts.colour("form", f)),
                 "name": label("form", f),
-                "certificates": sum(series[f]),
+                "certificates": (forms.get(f) or {}).get("certificates") or 0,
             }
             for f in charts.FORMS
         ],
+        # The chart covers at most MAX_MONTHS; the legend's counts are the whole period's.
+        months_cut=len(month_starts(start, end)) > len(months),
         forms_chart=charts.pie_chart(
             [
                 charts.Series("form", f, label("form", f), [forms[f].get("hours") or 0])
