@@ -63,6 +63,11 @@ TABLE: Mapping[str, Rule] = {
         "region",
         "demand forecast: counts of teachers due per month (a bound commission: its region)",
     ),
+    "read_needs": Rule(
+        EVERY_ROLE,
+        None,
+        "training needs matched to programmes: counts of teachers, no names",
+    ),
     "read_pseudonymised": Rule(AGGREGATE_READERS, None, "teacher-level rows without names or PINs"),
     "audit": Rule(
         frozenset({"auditor"}),
@@ -97,6 +102,11 @@ TABLE: Mapping[str, Rule] = {
         frozenset({"admin"}), None, "school heads' and district departments' contacts"
     ),
     "adopt_policy": Rule(frozenset({"admin"}), None, "adopt a compliance policy version"),
+    "record_needs": Rule(
+        frozenset({"admin", "registrar", "commission"}),
+        "region",
+        "training needs of schools and districts (a bound commission: its region's)",
+    ),
     "manage_outbox": Rule(
         frozenset({"admin"}),
         None,

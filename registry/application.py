@@ -10,6 +10,7 @@ from uuid import UUID
 from registry.commands.accounts import AccountCommands
 from registry.commands.base import Actor, CommandRunner, Session, actor_meta
 from registry.commands.certificates import CertificateCommands
+from registry.commands.needs import NeedCommands
 from registry.commands.passwords import Passwords
 from registry.commands.programmes import ProgrammeCommands
 from registry.commands.providers import ProviderCommands
@@ -27,6 +28,7 @@ class Registry(
     CertificateCommands,
     AccountCommands,
     SigningKeyCommands,
+    NeedCommands,
     Store,
 ):
     """The national registry: every write is a command here, every fact an event."""

@@ -66,3 +66,19 @@ PSEUDONYMISED = (
     "status",
     "hours",
 )
+
+# Training needs, as the API's CSV and the needs page's download give them.
+NEEDS = (
+    "id",
+    "region",
+    "district",
+    "school",
+    "subject",
+    "topic",
+    "teachers",
+    "period_from",
+    "period_to",
+    "status",
+    "places",
+    "places_unknown",
+)

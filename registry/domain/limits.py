@@ -12,6 +12,7 @@ MAX_LENGTH: dict[str, int] = {
     "position": 100,
     "name": 200,  # a provider's name
     "title": 300,  # a programme's or a legacy certificate's title
+    "topic": 300,  # a training need's topic
     "reason": 500,  # suspensions, departures, withdrawals, revocations, corrections
     "code": 40,
     "number": 64,  # a certificate number

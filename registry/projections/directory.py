@@ -1,7 +1,9 @@
-"""The directory view: providers, programmes and the compliance policy's versions."""
+"""The directory view: providers, programmes, the compliance policy's versions and the
+training needs of schools and districts (matched to the programmes when read)."""
 
 from __future__ import annotations
 
+from registry.domain.need import NEED_FIELDS
 from registry.domain.search import search_key
 from registry.projections.base import View
 from registry.projections.codec import date_text, flag, id_text, time_text
@@ -49,6 +51,24 @@ PROGRAMMES = Table(
     search=("search_key",),
 )
 
+NEEDS = Table(
+    "training_needs",
+    (
+        ("id", "TEXT"),
+        ("region", "TEXT"),
+        ("district", "TEXT"),
+        ("school", "TEXT"),
+        ("subject", "TEXT"),
+        ("topic", "TEXT"),
+        ("teachers", "INTEGER"),
+        ("period_from", "TEXT"),
+        ("period_to", "TEXT"),
+        ("recorded_at", "TEXT"),
+    ),
+    key=("id",),
+    indexes=(("region", "period_from"),),
+)
+
 POLICIES = Table(
     "policy_versions",
     (
@@ -67,13 +87,14 @@ class DirectoryView(View):
 
     name = "directory"
     weight = 0.3  # µs per event of a rebuild of it alone, less the shared read
-    tables = (PROVIDERS, PROGRAMMES, POLICIES)
+    tables = (PROVIDERS, PROGRAMMES, POLICIES, NEEDS)
     handlers = {
         "Provider.Registered": "provider_registered",
         "Provider.Suspended": "provider_suspended",
         "Provider.Reinstated": "provider_reinstated",
         "Programme.Registered": "programme_registered",
         "Programme.CapacityChanged": "programme_capacity_changed",
+        "TrainingNeed.Recorded": "need_recorded",
         "CompliancePolicy.Started": "policy_adopted",
         "CompliancePolicy.VersionAdopted": "policy_adopted",
     }
@@ -138,6 +159,17 @@ class DirectoryView(View):
     def programme_capacity_changed(self, batch: Batch, fact: Fact) -> None:
         """A programme's places set or cleared."""
         batch["programmes"].update(id_text(fact.originator_id), capacity=fact.data["capacity"])
+
+    def need_recorded(self, batch: Batch, fact: Fact) -> None:
+        """A school's or a district's need for a course."""
+        d = fact.data
+        batch["training_needs"].put(
+            {
+                "id": id_text(fact.originator_id),
+                **{name: d[name] for name in NEED_FIELDS},
+                "recorded_at": time_text(fact.recorded_at),
+            }
+        )
 
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:
         """A policy version (the first one included), in the order adopted."""

@@ -26,7 +26,7 @@ from registry.domain import clock
 from registry.domain.account import Account
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.catalogue import view_names
-from registry.queries import forecast, listing
+from registry.queries import forecast, listing, needs
 from registry.queries.audit import AuditQueries
 from registry.queries.cache import require_position
 from registry.queries.certificates import CertificateQueries, certificate_rows
@@ -648,6 +648,19 @@ class Queries:
         return forecast.demand(
             self.app.read_db, start, months, group_by, access.region_filter(actor, region)
         )
+
+    def training_needs(
+        self,
+        *,
+        region: str | None = None,
+        status: str | None = None,
+        actor: Actor | None = None,
+    ) -> list[dict[str, Any]]:
+        """Training needs (of a region, of a status: unmet|short|met) with the programmes
+        of their subject starting in their period and those programmes' places
+        (`registry.queries.needs`). Counts of teachers, never names."""
+        self._check(actor, "read_needs")
+        return needs.matched(self.app.read_db, region=region, status=status)
 
     def compliance_statistics(
         self, as_of: date | None, group_by: str, *, actor: Actor | None = None

@@ -74,6 +74,22 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
     ],
     "read_pseudonymised": [("GET", "/statistics/teachers", None)],
     "read_forecast": [("GET", "/statistics/forecast?months=12", None)],
+    "read_needs": [("GET", "/needs", None), ("GET", "/needs?status=unmet&format=csv", None)],
+    "record_needs": [
+        (
+            "POST",
+            "/needs",
+            {
+                "region": "KG-C",
+                "district": "Sokuluk",
+                "subject": "Physics",
+                "topic": "Laboratory work",
+                "teachers": 5,
+                "period_from": "2027-01",
+                "period_to": "2027-03",
+            },
+        )
+    ],
     "audit": [
         ("GET", "/events", None),
         ("GET", "/events/export", None),

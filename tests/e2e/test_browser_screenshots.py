@@ -9,7 +9,7 @@ docs/screenshots/:
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -58,6 +58,7 @@ SHOTS = [
     ("25-dossier-phone-ky", "auditor", f"/teachers/{DUPLICATE_PIN}?lang=ky"),
     ("26-statistics-phone-ru", "statistician", "/statistics?lang=ru"),
     ("30-forecast-en", "statistician", "/forecast?from=2026-12-01&months=36&lang=en"),
+    ("31-needs-ru", "registrar", "/needs/?status=all&lang=ru"),
 ]
 PHONE_SHOTS = {"25-dossier-phone-ky", "26-statistics-phone-ru"}
 
@@ -95,8 +96,6 @@ def before_revocation(live_site) -> str:
 
 def programmes_with_places_first(page, live_site) -> None:
     """Programmes with places to stand beside the demand (recorded once per site)."""
-    from datetime import date
-
     from registry.domain.errors import ConflictError
     from registry.queries import Queries
     from tests import builders
@@ -117,11 +116,76 @@ def programmes_with_places_first(page, live_site) -> None:
     Queries(registry).wait_for(registry.max_position(), timeout=10)
 
 
+def needs_first(page, live_site) -> None:
+    """Needs of schools and districts, one answered by a programme, recorded once."""
+    from registry.domain.errors import ConflictError
+    from registry.queries import Queries
+    from tests import builders
+
+    programmes_with_places_first(page, live_site)
+    registry = live_site[1].registry
+    if Queries(registry).training_needs():
+        return
+    try:
+        registry.register_programme(
+            builders.ADMIN,
+            builders.programme(
+                code="CHEM-27",
+                title="Химия: безопасный эксперимент",
+                subject="Химия",
+                capacity=25,
+                starts_on=date(2027, 3, 1),
+                ends_on=date(2027, 3, 20),
+            ),
+        )
+    except ConflictError:
+        pass
+    for region, district, school, subject, topic, teachers, start, end in (
+        (
+            "KG-C",
+            "Sokuluk",
+            "School No. 3",
+            "Химия",
+            "Безопасный эксперимент",
+            14,
+            "2027-02",
+            "2027-05",
+        ),
+        ("KG-C", "Sokuluk", None, "Физика", "Лабораторные работы", 30, "2027-01", "2027-06"),
+        (
+            "KG-O",
+            "Kara-Suu",
+            "School No. 12",
+            "История",
+            "Новая программа",
+            8,
+            "2027-09",
+            "2027-12",
+        ),
+        ("KG-N", "Kochkor", None, "Кыргызский язык", "Методика", 22, "2027-03", "2027-08"),
+    ):
+        registry.record_need(
+            builders.ADMIN,
+            {
+                "region": region,
+                "district": district,
+                "school": school,
+                "subject": subject,
+                "topic": topic,
+                "teachers": teachers,
+                "period_from": start,
+                "period_to": end,
+            },
+        )
+    Queries(registry).wait_for(registry.max_position(), timeout=10)
+
+
 # What a shot needs done before it is taken (by its file name).
 BEFORE = {
     "18-ledger-en": lambda page, site: verify_the_ledger_first(page),
     "22-imports-en": lambda page, site: import_a_file_first(page),
     "30-forecast-en": programmes_with_places_first,
+    "31-needs-ru": needs_first,
 }
 
 

@@ -70,6 +70,8 @@ PAGES: dict[str, list[str]] = {
     ],
     "read_operations": ["/admin/views"],
     "read_forecast": ["/forecast", "/forecast.csv", "/forecast.xlsx"],
+    "read_needs": ["/needs/", "/needs/needs.csv"],
+    "record_needs": ["/needs/new"],
     "verify_certificate": [
         "/verify",
         "/verify/credential",

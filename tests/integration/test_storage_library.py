@@ -100,6 +100,19 @@ def every_kind_of_event(registry) -> None:
     course = registry.register_programme(ADMIN, programme(code="PHYS-80", hours=80)).data
     enrolled = registry.enrol(ADMIN, course["id"], OTHER_PIN).data
     registry.change_programme(ADMIN, course["id"], {"capacity": 30})
+    registry.record_need(
+        ADMIN,
+        {
+            "region": "KG-C",
+            "district": "Sokuluk",
+            "school": None,
+            "subject": "Physics",
+            "topic": "Laboratory work",
+            "teachers": 8,
+            "period_from": "2027-01",
+            "period_to": "2027-03",
+        },
+    )
     registry.withdraw(ADMIN, enrolled["id"], effective_on=date(2024, 3, 5), reason="moved")
     registry.transfer_teacher(
         ADMIN,

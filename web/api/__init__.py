@@ -20,6 +20,7 @@ from web.api import (
     credentials,
     forecast,
     imports,
+    needs,
     paths,
     programmes,
     providers,
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     imports,
     reminders,
     forecast,
+    needs,
 )
 
 

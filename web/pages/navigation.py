@@ -19,6 +19,7 @@ MENU: list[tuple[str, Any, str | None]] = [
     ("provider_pages.index", _l("Providers"), "read_workload"),
     ("statistics_pages.dashboard", _l("Statistics"), "read_statistics"),
     ("forecast_pages.forecast", _l("Forecast"), "read_forecast"),
+    ("need_pages.index", _l("Training needs"), "read_needs"),
     ("audit_pages.events", _l("Event log"), "audit"),
     ("ledger_pages.ledger", _l("Ledger"), "audit"),
     ("import_pages.upload", _l("Import"), "import_records"),

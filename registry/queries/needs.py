@@ -1,0 +1,82 @@
+"""Training needs matched to programmes: which needs no programme answers.
+
+A need is matched to the programmes of its subject (compared folded: case, Kyrgyz letters,
+Cyrillic or Latin) starting in a month of its period, wherever their provider is. Its
+status: `unmet` when no programme matches; `short` when every matching programme states
+its places and together they are fewer than the teachers; `met` otherwise (places enough,
+or a matching programme whose places are not known). Each need is matched on its own: the
+places of a programme matching two needs are counted for both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.domain.errors import InvalidInputError
+from registry.domain.need import NEED_FIELDS, month_index
+from registry.domain.search import fold
+from registry.projections.codec import date_value
+from registry.storage import Database
+
+STATUSES = ("unmet", "short", "met")
+_NEED = ("id", *NEED_FIELDS, "recorded_at")
+_PROGRAMME = ("id", "provider_code", "code", "title", "subject", "starts_on", "capacity")
+
+
+def matched(
+    db: Database, *, region: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Every need (of a region, of a status), oldest period first, each with its matching
+    programmes, their known places, how many state none, and its status."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInputError(
+            f"status must be one of: {', '.join(STATUSES)}.", field="status", code="invalid_status"
+        )
+    where, params = ("WHERE region = ?", (region,)) if region else ("", ())
+    with db.reading(snapshot=True) as cur:
+        needs = [
+            dict(zip(_NEED, r))
+            for r in cur.query(
+                f"SELECT {', '.join(_NEED)} FROM training_needs {where} "
+                "ORDER BY period_from, region, district, id",
+                params,
+            )
+        ]
+        programmes = [
+            dict(zip(_PROGRAMME, r))
+            for r in cur.query(
+                f"SELECT {', '.join(_PROGRAMME)} FROM programmes WHERE subject IS NOT NULL "
+                "ORDER BY starts_on, provider_code, code"
+            )
+        ]
+    by_subject: dict[str, list[dict[str, Any]]] = {}
+    for p in programmes:
+        p["starts_on"] = date_value(p["starts_on"])
+        by_subject.setdefault(fold(p["subject"]), []).append(p)
+    out = []
+    for need in needs:
+        first, last = month_index(need["period_from"]), month_index(need["period_to"])
+        found = [
+            p
+            for p in by_subject.get(fold(need["subject"]), [])
+            if first <= p["starts_on"].year * 12 + p["starts_on"].month - 1 <= last
+        ]
+        places = sum(p["capacity"] or 0 for p in found)
+        unknown = sum(1 for p in found if p["capacity"] is None)
+        if not found:
+            state = "unmet"
+        elif unknown == 0 and places < need["teachers"]:
+            state = "short"
+        else:
+            state = "met"
+        if status is None or state == status:
+            out.append(
+                {
+                    **need,
+                    "programmes": found,
+                    "places": places,
+                    "places_unknown": unknown,
+                    "status": state,
+                }
+            )
+    return out

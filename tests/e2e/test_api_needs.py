@@ -1,0 +1,91 @@
+"""GET and POST /api/v1/needs on each engine: a need is recorded, matched to programmes of
+its subject starting in its period, listed by status and region; bad input is refused
+naming the field and records nothing."""
+
+from __future__ import annotations
+
+from tests.e2e.api_support import *
+
+NEED = {
+    "region": "KG-C",
+    "district": "Sokuluk",
+    "school": "School No. 3",
+    "subject": "Physics",
+    "topic": "Laboratory work",
+    "teachers": 12,
+    "period_from": "2027-01",
+    "period_to": "2027-06",
+}
+
+
+def _course(caller, code: str, starts_on: str, **extra):
+    return caller.post(
+        "/programmes",
+        json={
+            "provider_code": "KAE",
+            "code": code,
+            "title": f"Course {code}",
+            "form": "course",
+            "mode": "distance",
+            "hours": 72,
+            "assessment": "exam",
+            "funding": "state",
+            "starts_on": starts_on,
+            "ends_on": starts_on[:8] + "28",
+            **extra,
+        },
+    )
+
+
+def test_needs_are_recorded_and_listed_with_what_answers_them(callers):
+    admin, commission = callers["admin"], callers["commission"]
+    made = commission.post("/needs", json=NEED)
+    assert made.status_code == 201, made.get_json()
+    need = made.get_json()
+    assert need["teachers"] == 12 and need["period_from"] == "2027-01"
+    other = admin.post(
+        "/needs", json={**NEED, "region": "KG-O", "district": "Kara-Suu", "subject": "History"}
+    )
+    assert other.status_code == 201
+    assert _course(admin, "PHY-1", "2027-02-01", subject="Physics", capacity=8).status_code == 201
+    last = _course(admin, "PHY-2", "2027-09-01", subject="Physics", capacity=50)  # too late
+    position = last.headers["X-Registry-Position"]
+
+    registrar = callers["registrar"]  # providers read the needs too
+    listed = registrar.get(f"/needs?min_position={position}").get_json()["needs"]
+    by_id = {n["id"]: n for n in listed}
+    physics = by_id[need["id"]]
+    assert (physics["status"], physics["places"]) == ("short", 8)
+    assert [p["code"] for p in physics["programmes"]] == ["PHY-1"]
+    assert by_id[other.get_json()["id"]]["status"] == "unmet"
+    unmet = registrar.get(f"/needs?status=unmet&min_position={position}").get_json()["needs"]
+    assert [n["subject"] for n in unmet] == ["History"]
+    osh = registrar.get(f"/needs?region=KG-O&min_position={position}").get_json()["needs"]
+    assert [n["region"] for n in osh] == ["KG-O"]
+    csv_text = registrar.get(f"/needs?format=csv&min_position={position}").get_data(as_text=True)
+    assert csv_text.lstrip("\ufeff").startswith("id,region,district,school,subject,topic")
+    assert ",short,8,0" in csv_text
+    assert registrar.get("/needs?status=lost").status_code == 400
+
+
+def test_bad_needs_are_refused_naming_the_field(api_app, callers):
+    registry = api_app.extensions["registry"].registry
+    admin = callers["admin"]
+    before = registry.max_position()
+    for field, value, status in (
+        ("teachers", 0, 422),
+        ("teachers", "3", 400),
+        ("period_from", "2027-13", 422),
+        ("period_to", "2026-12", 422),
+        ("district", "Kara-Suu", 422),
+        ("region", "KG-X", 422),
+    ):
+        response = admin.post("/needs", json={**NEED, field: value})
+        assert response.status_code == status, (field, value, response.get_json())
+        assert field in str(response.get_json()), (field, response.get_json())
+    chuy_for_osh = callers["commission"].post(
+        "/needs", json={**NEED, "region": "KG-O", "district": "Kara-Suu"}
+    )
+    assert chuy_for_osh.status_code == 403
+    assert callers["auditor"].post("/needs", json=NEED).status_code == 403
+    assert registry.max_position() == before
