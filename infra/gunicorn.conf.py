@@ -11,6 +11,11 @@ import os
 import tempfile
 from pathlib import Path
 
+# Imported here, once: child_exit runs in the master's SIGCHLD handler, where an import
+# (of the web app's modules, as it once did) can be interrupted by the next worker's exit
+# and fail as a circular import, killing the master on its way down.
+from prometheus_client import multiprocess
+
 bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("REGISTRY_WEB_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
@@ -83,6 +88,5 @@ def worker_exit(server, worker):
 
 def child_exit(server, worker):
     """A worker is gone: drop its live gauges from the shared metrics (web/metrics.py)."""
-    from web.metrics import worker_exited
-
-    worker_exited(worker.pid)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

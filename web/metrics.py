@@ -170,9 +170,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_started)
     app.after_request(_observed)
-
-
-def worker_exited(pid: int) -> None:
-    """gunicorn's child_exit: drop a dead worker's live gauges (multiprocess mode)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)
