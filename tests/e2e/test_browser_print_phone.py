@@ -255,6 +255,10 @@ CARD_PAGES = [
     ("osh-commission", "/teachers/due?status=overdue"),
     ("auditor", "/audit/events"),
     ("admin", "/programmes/"),
+    ("statistician", "/forecast?months=36"),
+    ("registrar", "/needs/?status=all"),
+    ("commission", "/needs/new"),
+    ("admin", "/admin/outbox"),
 ]
 
 
@@ -304,6 +308,10 @@ AXE_PAGES = [
     ("osh-commission", "/teachers/due?status=overdue"),
     ("auditor", "/audit/events"),
     ("admin", "/programmes/"),
+    ("statistician", "/forecast?months=36"),
+    ("registrar", "/needs/?status=all"),
+    ("commission", "/needs/new"),
+    ("admin", "/admin/outbox"),
 ]
 
 
