@@ -80,6 +80,7 @@ TABLE: Mapping[str, Rule] = {
     "verify_certificate": Rule(
         EVERY_ROLE | {PUBLIC}, None, "one certificate by number and verification code"
     ),
+    "read_reference": Rule(EVERY_ROLE | {PUBLIC}, None, "the reference lists' codes and names"),
     "read_open_data": Rule(
         EVERY_ROLE | {PUBLIC}, None, "compliance counts, small groups suppressed"
     ),
@@ -111,6 +112,11 @@ TABLE: Mapping[str, Rule] = {
         frozenset({"admin"}),
         None,
         "the reminders' outbox: the letters stuck in it, each tried again on request",
+    ),
+    "manage_reference": Rule(
+        frozenset({"admin"}),
+        None,
+        "reference lists (districts, subjects, positions) and old spellings' codes",
     ),
 }
 PERMISSIONS = tuple(TABLE)

@@ -14,6 +14,7 @@ from registry.commands.needs import NeedCommands
 from registry.commands.passwords import Passwords
 from registry.commands.programmes import ProgrammeCommands
 from registry.commands.providers import ProviderCommands
+from registry.commands.reference import ReferenceCommands
 from registry.commands.signing import SigningKeyCommands
 from registry.commands.teachers import TeacherCommands
 from registry.keys import Keys
@@ -24,6 +25,7 @@ from registry.storage.store import Store
 class Registry(
     TeacherCommands,
     ProviderCommands,
+    ReferenceCommands,
     ProgrammeCommands,
     CertificateCommands,
     AccountCommands,

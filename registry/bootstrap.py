@@ -34,6 +34,7 @@ def initialise(settings: Settings, *, start_policy: bool = True) -> None:
                 if start_policy:
                     app.start_policy()
                     app.ensure_signing_key()
+                    app.seed_reference()
                     # Every writer leaves the log sealed: here, the first policy and key (nothing
                     # to do when the database was initialised and sealed before).
                     ledger.seal(app)

@@ -279,7 +279,7 @@ def registry(settings: Settings, from_initialised_copy: None):
 @pytest.fixture
 def memory_registry():
     """A registry on the in-memory engine (the library's POPO store), made ready as
-    `initialise` makes a database: the claims table and the first policy. For the
+    `initialise` makes a database: the claims table, the first policy, the reference lists. For the
     commands' rules only: views and queries need a real database."""
     from registry.application import Registry
     from registry.storage.schema import create_claims_table
@@ -287,5 +287,6 @@ def memory_registry():
     app = Registry(make_settings("memory:", Path("/nonexistent/instance")))
     create_claims_table(app.db)
     app.start_policy()
+    app.seed_reference()
     yield app
     app.close()

@@ -235,6 +235,17 @@ class CommandBase:
         # ProviderCommands
         def active_provider(self, session: Session, code: str) -> Provider: ...
 
+        # ReferenceCommands
+        def resolve_reference(
+            self,
+            session: Session,
+            list_name: str,
+            value: object,
+            field: str,
+            *,
+            region: object = None,
+        ) -> object: ...
+
         # ProgrammeCommands
         def find_enrolment(self, session: Session, enrolment_id: str | uuid.UUID) -> Enrolment: ...
 

@@ -18,6 +18,8 @@ def provider_data(provider: Provider) -> dict[str, Any]:
         "region": provider.region,
         "suspended": provider.suspended,
         "suspension_reason": provider.suspension_reason,
+        "name_ky": provider.name_ky,
+        "name_ru": provider.name_ru,
     }
 
 
@@ -41,11 +43,16 @@ class ProviderCommands(CommandBase):
         name: str,
         kind: str,
         region: str,
+        name_ky: str | None = None,
+        name_ru: str | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        """Register a provider under a code no other provider has."""
+        """Register a provider under a code no other provider has (with its Kyrgyz and
+        Russian names, if given)."""
         actor.require("manage_providers")
-        args = {"code": code, "name": name, "kind": kind, "region": region}
+        args: dict[str, str | None] = {"code": code, "name": name, "kind": kind, "region": region}
+        if name_ky or name_ru:
+            args.update(name_ky=name_ky, name_ru=name_ru)
 
         def body(session: Session) -> dict[str, Any]:
             provider = Provider.register(code, name, kind, region)
@@ -55,10 +62,36 @@ class ProviderCommands(CommandBase):
                     field="code",
                     code="duplicate_provider",
                 )
+            provider.translate(name_ky, name_ru)
             return provider_data(session.add(provider))
 
         return self.commands.run(
             actor, "register_provider", args, body, idempotency_key=idempotency_key
+        )
+
+    def translate_provider(
+        self,
+        actor: Actor,
+        code: str,
+        *,
+        name_ky: str | None,
+        name_ru: str | None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Set a provider's Kyrgyz and Russian names (None or "" clears one)."""
+        actor.require("manage_providers")
+
+        def body(session: Session) -> dict[str, Any]:
+            provider = self.find_provider(session, code)
+            provider.translate(name_ky, name_ru)
+            return provider_data(provider)
+
+        return self.commands.run(
+            actor,
+            "translate_provider",
+            {"code": code, "name_ky": name_ky, "name_ru": name_ru},
+            body,
+            idempotency_key=idempotency_key,
         )
 
     def suspend_provider(

@@ -8,8 +8,23 @@ from typing import Any
 
 from registry.commands.base import Actor, CommandBase, CommandResult, Session
 from registry.domain.errors import ConflictError, NotFoundError, RuleViolationError
+from registry.domain.reference import LIST_OF, ReferenceEntry, check_in_region
 from registry.domain.teacher import CONTACT_FIELDS, PinIndex, Teacher, check_contacts
 from registry.domain.values import check_pin
+
+
+def _coded(
+    commands: CommandBase, session: Session, details: dict[str, Any], region: object
+) -> dict[str, Any]:
+    """The details with their district, subject and position as codes of the reference
+    lists (those given; the district checked against `region`)."""
+    coded = dict(details)
+    for field, list_name in LIST_OF.items():
+        if field in coded:
+            coded[field] = commands.resolve_reference(
+                session, list_name, coded[field], field, region=region
+            )
+    return coded
 
 
 def teacher_data(teacher: Teacher) -> dict[str, Any]:
@@ -41,6 +56,13 @@ class TeacherCommands(CommandBase):
             raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
         return session.get(index.teacher_id, "teacher", "with this PIN")
 
+    @staticmethod
+    def resolve_current_district(session: Session, teacher: Teacher, region: object) -> None:
+        """A teacher's recorded district, if it is a listed code, is of this region."""
+        entry = session.find(ReferenceEntry.id_for("districts", teacher.district))
+        if entry is not None:
+            check_in_region(entry, region)
+
     def teacher_id_for_pin(self, pin: str) -> uuid.UUID | None:
         """The internal id of the teacher a PIN points to, or None."""
         try:
@@ -62,6 +84,7 @@ class TeacherCommands(CommandBase):
         def body(session: Session) -> dict[str, Any]:
             contacts = {k: details[k] for k in CONTACT_FIELDS if k in details}
             plain = {k: v for k, v in details.items() if k not in CONTACT_FIELDS}
+            plain = _coded(self, session, plain, plain.get("region"))
             teacher = Teacher.register(teacher_id or uuid.uuid4(), **plain)
             if contacts:
                 check_contacts(contacts)  # a bad e-mail refuses the registration
@@ -104,7 +127,8 @@ class TeacherCommands(CommandBase):
 
         def body(session: Session) -> dict[str, Any]:
             teacher = self.find_teacher(session, pin)
-            teacher.transfer(region, district, school, effective_on)
+            code = self.resolve_reference(session, "districts", district, "district", region=region)
+            teacher.transfer(region, code, school, effective_on)  # type: ignore[arg-type]  # the domain refuses what is not text
             return teacher_data(teacher)
 
         return self.commands.run(
@@ -151,6 +175,11 @@ class TeacherCommands(CommandBase):
             teacher = self.find_teacher(session, pin)
             contacts = {k: changes[k] for k in CONTACT_FIELDS if k in changes}
             details = {k: v for k, v in changes.items() if k not in CONTACT_FIELDS}
+            details = _coded(self, session, details, details.get("region", teacher.region))
+            if "region" in details and "district" not in details:
+                # A district recorded as a code must be of the corrected region (text
+                # recorded before the lists is judged by the domain, as it was).
+                self.resolve_current_district(session, teacher, details["region"])
             if contacts:
                 check_contacts({**teacher.contacts, **contacts})
                 changed = bool(teacher.change_contacts(contacts))

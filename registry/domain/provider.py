@@ -8,6 +8,7 @@ from eventsourcing.domain import event
 
 from registry.domain.base import RegistryAggregate, natural_id
 from registry.domain.errors import ConflictError, RuleViolationError
+from registry.domain.limits import max_length
 from registry.domain.values import (
     PROVIDER_KINDS,
     check_choice,
@@ -32,6 +33,8 @@ class Provider(RegistryAggregate):
         self.region = region
         self.suspended = False
         self.suspension_reason: str | None = None
+        self.name_ky: str | None = None
+        self.name_ru: str | None = None
 
     @classmethod
     def register(cls, code: str, name: str, kind: str, region: str) -> Provider:
@@ -45,6 +48,20 @@ class Provider(RegistryAggregate):
             kind=check_choice(kind, PROVIDER_KINDS, "kind"),
             region=check_region(region),
         )
+
+    def translate(self, name_ky: object, name_ru: object) -> bool:
+        """Set (or, with None or "", clear) the Kyrgyz and Russian names; the English `name`
+        stays the one every page falls back on. False when nothing changes."""
+        ky = None if name_ky in (None, "") else check_text(name_ky, "name_ky", max_length("name"))
+        ru = None if name_ru in (None, "") else check_text(name_ru, "name_ru", max_length("name"))
+        if (ky, ru) == (self.name_ky, self.name_ru):
+            return False
+        self._translated(name_ky=ky, name_ru=ru)
+        return True
+
+    @event("NamesTranslated")
+    def _translated(self, name_ky: str | None, name_ru: str | None) -> None:
+        self.name_ky, self.name_ru = name_ky, name_ru
 
     def check_active(self) -> None:
         """A suspended provider can record nothing new."""

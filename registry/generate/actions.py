@@ -147,7 +147,7 @@ class Actions:
                     self.actor,
                     person.pin,
                     region=school.region,
-                    district=school.district,
+                    district=cat.code_of("districts", school.district),
                     school=school.name,
                     effective_on=effective_on,
                 ),

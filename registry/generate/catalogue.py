@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from registry.domain.reference import seed_spellings, spelling_key
 from registry.domain.regions import regions
 
 # (subject, share of teachers); primary-class teachers teach every subject of grades 1–4.
@@ -39,6 +40,14 @@ POSITIONS = (
     ("school psychologist", 0.02),
     ("social pedagogue", 0.015),
 )
+
+
+def code_of(list_name: str, name: str) -> str:
+    """The reference list's code for one of the names above or a district's English name
+    (the generator's teachers carry codes, as the API takes them)."""
+    return seed_spellings()[(list_name, spelling_key(name))]
+
+
 LEADERSHIP = ("deputy director for academic affairs", "director")
 
 SCHOOL_KINDS = (

@@ -15,7 +15,13 @@ from datetime import date, datetime, timedelta
 
 from registry.domain.dates import add_years
 from registry.domain.regions import regions as all_regions
-from registry.generate.catalogue import POSITIONS, SCHOOL_KINDS, SCHOOL_PATRONS, SUBJECTS
+from registry.generate.catalogue import (
+    POSITIONS,
+    SCHOOL_KINDS,
+    SCHOOL_PATRONS,
+    SUBJECTS,
+    code_of,
+)
 from registry.generate.chance import Weighted, between, one_of
 from registry.generate.names import person_name
 
@@ -80,10 +86,10 @@ class Person:
             "pin": self.pin,
             "full_name": self.full_name,
             "region": self.school.region,
-            "district": self.school.district,
+            "district": code_of("districts", self.school.district),
             "school": self.school.name,
-            "subject": self.subject,
-            "position": self.position,
+            "subject": code_of("subjects", self.subject),
+            "position": code_of("positions", self.position),
             "service_start": self.service_start,
         }
 

@@ -28,6 +28,7 @@ def view_classes() -> list[type[View]]:
     from registry.projections.credentials import CredentialStatusView
     from registry.projections.directory import DirectoryView
     from registry.projections.events import EventIndexView
+    from registry.projections.reference import ReferenceView
     from registry.projections.statistics import StatisticsView
     from registry.projections.workload import WorkloadView
 
@@ -39,6 +40,7 @@ def view_classes() -> list[type[View]]:
         WorkloadView,
         StatisticsView,
         EventIndexView,
+        ReferenceView,
         LedgerView,
     ]
 

@@ -22,6 +22,8 @@ PROVIDERS = Table(
         ("suspended", "INTEGER"),
         ("suspension_reason", "TEXT"),
         ("registered_at", "TEXT"),
+        ("name_ky", "TEXT"),
+        ("name_ru", "TEXT"),
     ),
     key=("id",),
     indexes=(("code",),),
@@ -92,6 +94,7 @@ class DirectoryView(View):
         "Provider.Registered": "provider_registered",
         "Provider.Suspended": "provider_suspended",
         "Provider.Reinstated": "provider_reinstated",
+        "Provider.NamesTranslated": "provider_translated",
         "Programme.Registered": "programme_registered",
         "Programme.CapacityChanged": "programme_capacity_changed",
         "TrainingNeed.Recorded": "need_recorded",
@@ -102,6 +105,7 @@ class DirectoryView(View):
         "Provider.Suspended": ("providers",),
         "Provider.Reinstated": ("providers",),
         "Programme.CapacityChanged": ("programmes",),
+        "Provider.NamesTranslated": ("providers",),
     }
 
     def provider_registered(self, batch: Batch, fact: Fact) -> None:
@@ -117,7 +121,17 @@ class DirectoryView(View):
                 "suspended": 0,
                 "suspension_reason": None,
                 "registered_at": time_text(fact.recorded_at),
+                "name_ky": None,
+                "name_ru": None,
             }
+        )
+
+    def provider_translated(self, batch: Batch, fact: Fact) -> None:
+        """A provider's Kyrgyz and Russian names."""
+        batch["providers"].update(
+            id_text(fact.originator_id),
+            name_ky=fact.data["name_ky"],
+            name_ru=fact.data["name_ru"],
         )
 
     def provider_suspended(self, batch: Batch, fact: Fact) -> None:

@@ -42,6 +42,7 @@ from registry.queries.known import (
 )
 from registry.queries.providers import ProviderQueries
 from registry.queries.records import RecordQueries
+from registry.queries.reference import ReferenceQueries
 from registry.queries.statistics import (
     DUE_SORTS,
     OPEN_DATA_GROUPS,
@@ -82,6 +83,7 @@ class Queries:
         self._log = EventLogQueries(app)
         self._explain = ExplainQueries(app)
         self._records = RecordQueries(app)
+        self.reference = ReferenceQueries(app.read_db)
         self._views = view_names()
         self.max_waits = max(1, max_waits or app.settings.max_waiting_reads)
         self._waits = threading.BoundedSemaphore(self.max_waits)

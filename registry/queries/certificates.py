@@ -40,7 +40,8 @@ _COLUMNS = (
     "revocation_reason",
 )
 _SELECT = (
-    f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, t.pin, t.full_name, p.name "
+    f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, t.pin, t.full_name, p.name, "
+    "p.name_ky, p.name_ru "
     "FROM certificate_index c LEFT JOIN teachers t ON t.id = c.teacher_id "
     "LEFT JOIN providers p ON p.code = c.provider_code"
 )
@@ -50,6 +51,8 @@ PUBLIC_FIELDS = (
     "status",
     "provider_code",
     "provider_name",
+    "provider_name_ky",
+    "provider_name_ru",
     "title",
     "form",
     "hours",
@@ -135,7 +138,13 @@ def _live_duplicates(cur: Cursor, numbers: list[str]) -> dict[str, list[str]]:
 
 def _certificate(row: tuple) -> dict[str, Any]:
     c = dict(zip(_COLUMNS, row[: len(_COLUMNS)]))
-    c["pin"], c["full_name"], c["provider_name"] = row[len(_COLUMNS) :]
+    (
+        c["pin"],
+        c["full_name"],
+        c["provider_name"],
+        c["provider_name_ky"],
+        c["provider_name_ru"],
+    ) = row[len(_COLUMNS) :]
     for name in ("issued_on", "starts_on", "ends_on", "assessed_on"):
         c[name] = date_value(c[name])
     for name in ("recorded_at", "revoked_at"):

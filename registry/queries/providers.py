@@ -24,7 +24,16 @@ COUNTERS = ACTIVITY + ("completions", "certificates", "hours")
 MAX_WORKLOAD_YEARS = 100  # a workload lists every month of its span
 UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
-_PROVIDER = ("code", "name", "kind", "region", "suspended", "suspension_reason")
+_PROVIDER = (
+    "code",
+    "name",
+    "kind",
+    "region",
+    "suspended",
+    "suspension_reason",
+    "name_ky",
+    "name_ru",
+)
 _PROGRAMME = ("id", *PROGRAMME_FIELDS, *PLAN_FIELDS)
 
 PROVIDER_SORTS = listing.Sorts(

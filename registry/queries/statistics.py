@@ -17,6 +17,7 @@ from registry.projections.statistics import canonical_district
 from registry.queries import listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
+from registry.queries.reference import by_code
 from registry.queries.standing import (
     STANDING_COLUMNS,
     Standard,
@@ -107,9 +108,10 @@ class StatisticsQueries:
         """
         group_by = require_choice(group_by, COMPLIANCE_GROUPS, "group_by")
         as_of = require_date(as_of, "as_of")
-        return self.cache.get(
+        rows = self.cache.get(
             ("compliance", as_of, group_by), lambda: self._compliance(as_of, group_by)
         )
+        return by_code(self.db, rows, group_by)
 
     def _compliance(self, as_of: date, group_by: str) -> list[dict[str, Any]]:
         with self.db.reading() as cur:
@@ -168,10 +170,11 @@ class StatisticsQueries:
         date_to = require_date(date_to, "to")
         if date_from > date_to:
             raise InvalidInputError("from is after to.", field="from", code="invalid_range")
-        return self.cache.get(
+        rows = self.cache.get(
             ("activity", date_from, date_to, group_by),
             lambda: self._activity(date_from, date_to, group_by),
         )
+        return by_code(self.db, rows, group_by)
 
     def _activity(self, date_from: date, date_to: date, group_by: str) -> list[dict[str, Any]]:
         joins, group = "", f"COALESCE(c.{group_by}, '{UNKNOWN}')"

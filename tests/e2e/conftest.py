@@ -88,7 +88,7 @@ def seed(registry) -> Seeded:
             pin=DUPLICATE_PIN,
             full_name="Нургүл Токтогулова",
             region="KG-GB",
-            district="Bishkek",
+            district="Leninsky",
             school="Gymnasium No. 5",
             subject="Physics",
             service_start=date(2001, 9, 1),

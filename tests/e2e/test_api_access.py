@@ -101,6 +101,21 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
         ("POST", "/credentials/verification", {"credential": {"@context": []}}),
     ],
     "read_open_data": [("GET", "/open-data/compliance", None)],
+    "read_reference": [("GET", "/reference/districts?region=KG-C", None)],
+    "manage_reference": [
+        (
+            "POST",
+            "/reference/subjects",
+            {
+                "code": "astronomy",
+                "name_ky": "Астрономия",
+                "name_ru": "Астрономия",
+                "name_en": "Astronomy",
+            },
+        ),
+        ("GET", "/reference/districts/spellings", None),
+        ("POST", "/reference/districts/spellings", {"mapping": {"Сокулук р-н": "sokuluk"}}),
+    ],
     "manage_contacts": [
         (
             "POST",
@@ -126,7 +141,7 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
             f"/teachers/{PIN}/transfers",
             {
                 "region": "KG-GB",
-                "district": "Bishkek",
+                "district": "leninsky",
                 "school": "Gymnasium 5",
                 "effective_on": "2020-09-01",
             },

@@ -17,7 +17,7 @@ from tests.e2e.api_support import PIN, PROGRAMME, TEACHER
 RACERS = 16
 TRANSFER = {
     "region": "KG-GB",
-    "district": "Bishkek",
+    "district": "Leninsky",
     "school": "Gymnasium No. 5",
     "effective_on": "2020-09-01",
 }

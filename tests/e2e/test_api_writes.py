@@ -91,7 +91,7 @@ def test_a_teacher_is_transferred_corrected_and_departs(callers):
         f"/teachers/{PIN}/transfers",
         json={
             "region": "KG-GB",
-            "district": "Bishkek",
+            "district": "Leninsky",
             "school": "Gymnasium No. 5",
             "effective_on": "2020-09-01",
         },

@@ -101,11 +101,22 @@ PAGES: dict[str, list[str]] = {
     "manage_providers": ["/providers/new", "/providers/KAE/suspension"],
     "manage_accounts": ["/admin/accounts"],
     "manage_outbox": ["/admin/outbox"],
+    "manage_reference": [
+        "/admin/reference/",
+        "/admin/reference/?list=subjects",
+        "/admin/reference/districts/spellings.csv",
+    ],
 }
 # Permissions no page of their own needs: the policy form shows on the policy page to
 # those who may adopt one; enrolments are read by the forms that record against them;
-# reminder contacts are kept through the API and the command line.
-NO_PAGE_OF_THEIR_OWN = {"adopt_policy", "read_enrolment", "manage_contacts"}
+# reminder contacts are kept through the API and the command line; the reference lists
+# are read by the forms' pickers and the pages that name districts, subjects, positions.
+NO_PAGE_OF_THEIR_OWN = {
+    "adopt_policy",
+    "read_enrolment",
+    "manage_contacts",
+    "read_reference",
+}
 CASES = [(permission, path) for permission, paths in PAGES.items() for path in paths]
 IDS = [f"{permission}: {path}" for permission, path in CASES]
 

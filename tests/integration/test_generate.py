@@ -12,6 +12,7 @@ from registry.application import Registry
 from registry.bootstrap import initialise
 from registry.domain.compliance import INITIAL_POLICY, CertificateFact, DepartureFact, evaluate
 from registry.domain.errors import ConflictError, RuleViolationError
+from registry.domain.reference import seed_entries
 from registry.domain.regions import region_codes
 from registry.domain.values import check_pin
 from registry.generate import generate_history
@@ -260,3 +261,15 @@ def _drop_fresh_databases():
     while _FRESH_DATABASES:
         name = _FRESH_DATABASES.pop()
         drop_postgres_database(name)
+
+
+def test_generated_teachers_carry_the_reference_lists_codes_their_region_s_districts(history):
+    _, _summary, facts = history
+    seeds = {(s.list_name, s.code): s for s in seed_entries()}
+    registered = [f.data for f in facts if f.type == "Teacher.Registered"]
+    transferred = [f.data for f in facts if f.type == "Teacher.Transferred"]
+    for place in registered + transferred:
+        assert seeds[("districts", place["district"])].region == place["region"]
+    assert all(("subjects", t["subject"]) in seeds for t in registered)
+    assert all(("positions", t["position"]) in seeds for t in registered)
+    assert {t["position"] for t in registered} >= {"teacher", "senior_teacher"}

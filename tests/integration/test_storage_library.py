@@ -133,6 +133,10 @@ def every_kind_of_event(registry) -> None:
     registry.record_departure(ADMIN, OTHER_PIN, effective_on=date(2024, 10, 1), reason="retired")
     registry.suspend_provider(ADMIN, "KAE", reason="audit")
     registry.reinstate_provider(ADMIN, "KAE", reason="audit passed")
+    registry.translate_provider(ADMIN, "KAE", name_ky="Кыргыз билим берүү академиясы", name_ru=None)
+    registry.rename_reference_entry(ADMIN, "subjects", "music", names={"name_ky": "Музыка сабагы"})
+    registry.map_spellings(ADMIN, "districts", {"Сокулукский район": "kemin"})  # Mapped
+    registry.map_spellings(ADMIN, "districts", {"Сокулукский район": "sokuluk"})  # Remapped
     registry.adopt_policy(
         ADMIN, effective_from=date(2026, 1, 1), window_years=5, required_hours=144
     )

@@ -14,9 +14,9 @@ CHUY = Actor(name="chuy", role="commission", region="KG-C")
 NATIONAL = Actor(name="national", role="commission")
 
 
-def test_the_public_holds_only_verification_and_open_data():
+def test_the_public_holds_only_verification_open_data_and_the_reference_lists():
     public = {p for p in access.PERMISSIONS if access.allows(None, p)}
-    assert public == {"verify_certificate", "read_open_data"}
+    assert public == {"verify_certificate", "read_open_data", "read_reference"}
 
 
 def test_names_and_pins_are_never_for_statisticians_or_the_public():

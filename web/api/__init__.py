@@ -24,6 +24,7 @@ from web.api import (
     paths,
     programmes,
     providers,
+    reference,
     reminders,
     statistics,
     teachers,
@@ -37,6 +38,7 @@ DOCS_ASSETS = f"{PREFIX}/docs/assets"
 PUBLIC_READS = (
     f"{PREFIX}/verify/",
     f"{PREFIX}/open-data/",
+    f"{PREFIX}/reference/",
     f"{PREFIX}/openapi.json",
     f"{PREFIX}/docs",
 )
@@ -56,6 +58,7 @@ BLUEPRINTS = (
     reminders,
     forecast,
     needs,
+    reference,
 )
 
 

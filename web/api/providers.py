@@ -14,6 +14,7 @@ from web.schemas.providers import (
     ProviderArgs,
     ProviderIn,
     ProviderList,
+    ProviderNamesIn,
     ProviderOut,
     WorkloadArgs,
     WorkloadOut,
@@ -65,6 +66,20 @@ class Provider(MethodView):
         """A provider's details and whether it is suspended."""
         require_actor("read_catalogue")
         return queries().provider(code)
+
+
+@blp.route("/providers/<code>/names")
+class ProviderNames(MethodView):
+    """A provider's names in Kyrgyz and Russian."""
+
+    @blp.arguments(ProviderNamesIn)
+    @blp.write(200, ProviderOut)
+    def put(self, body, code):
+        """Set the Kyrgyz and Russian names (admin); ky/ru pages show them."""
+        actor = require_actor()
+        return written(
+            registry().translate_provider(actor, code, **body, idempotency_key=idempotency_key())
+        )
 
 
 @blp.route("/providers/<code>/suspension")

@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
         providers,
         record,
         record_certificates,
+        reference,
         signin,
         statement,
         statistics,
@@ -107,6 +108,7 @@ def init_app(app: Flask) -> None:
         record,
         imports,
         admin,
+        reference,
     ):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
@@ -120,6 +122,8 @@ def init_app(app: Flask) -> None:
         label=labels.label,
         region_name=labels.region_name,
         district_name=labels.district_name,
+        reference_name=reference.reference_name,
+        provider_name=reference.provider_name,
         event_label=labels.event_label,
         csrf_token=generate_csrf,
         error_text=error_text,

@@ -22,13 +22,13 @@ from registry.domain.teacher import check_service_start
 from registry.domain.values import (
     ROLES,
     check_code,
-    check_district,
     check_email,
     check_phone,
     check_pin,
 )
 from web.pages.forms_base import PageForm, Rule, at_most, not_future, optional, options, required
 from web.pages.labels import choices, label, region_choices
+from web.pages.reference import check_listed_district, district_picker, fill_pickers, list_picker
 
 PIN_HINT = _l("14 digits: the sex digit, the birth date as DDMMYYYY, a 5-digit serial.")
 
@@ -93,21 +93,17 @@ class TeacherForm(PageForm):
     """Register a teacher."""
 
     relations = (
-        (("region", "district"), lambda region, district: check_district(district, region)),
+        (("region", "district"), check_listed_district),
         (("pin", "service_start"), lambda pin, start: check_service_start(start, pin)),
     )
 
     pin = pin_field(validators=[required(), Rule(check_pin)])
     full_name = StringField(_l("Full name"), validators=[required(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[required()])
-    district = StringField(
-        _l("District or town"),
-        validators=[required(), at_most("district")],
-        render_kw={"list": "districts"},
-    )
+    district = district_picker(required())
     school = StringField(_l("School"), validators=[required(), at_most("school")])
-    subject = StringField(_l("Subject"), validators=[required(), at_most("subject")])
-    position = StringField(_l("Position"), validators=[required(), at_most("position")])
+    subject = list_picker(_l("Subject"), required())
+    position = list_picker(_l("Position"), required())
     service_start = DateField(_l("Began teaching on"), validators=[required(), Rule(not_future)])
     email = email_field()
     phone = phone_field()
@@ -115,27 +111,23 @@ class TeacherForm(PageForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.region.choices = options(region_choices(str(_l("Choose a region"))))
+        fill_pickers(self, str(_l("Choose…")))
 
 
 class TransferForm(PageForm):
     """Move a teacher to another school."""
 
-    relations = (
-        (("region", "district"), lambda region, district: check_district(district, region)),
-    )
+    relations = ((("region", "district"), check_listed_district),)
 
     region = SelectField(_l("Region"), validators=[required()])
-    district = StringField(
-        _l("District or town"),
-        validators=[required(), at_most("district")],
-        render_kw={"list": "districts"},
-    )
+    district = district_picker(required())
     school = StringField(_l("School"), validators=[required(), at_most("school")])
     effective_on = DateField(_l("Effective from"), validators=[required(), Rule(not_future)])
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.region.choices = options(region_choices(str(_l("Choose a region"))))
+        fill_pickers(self, str(_l("Choose…")))
 
 
 class DepartureForm(PageForm):
@@ -148,20 +140,14 @@ class DepartureForm(PageForm):
 class CorrectionForm(PageForm):
     """Correct a teacher's details; blank fields stay as they are."""
 
-    relations = (
-        (("region", "district"), lambda region, district: check_district(district, region)),
-    )
+    relations = ((("region", "district"), check_listed_district),)
 
     pin = pin_field(_l("Corrected PIN"), validators=[optional(), Rule(check_pin)])
     full_name = StringField(_l("Full name"), validators=[optional(), at_most("full_name")])
     region = SelectField(_l("Region"), validators=[optional()])
-    district = StringField(
-        _l("District or town"),
-        validators=[optional(), at_most("district")],
-        render_kw={"list": "districts"},
-    )
-    subject = StringField(_l("Subject"), validators=[optional(), at_most("subject")])
-    position = StringField(_l("Position"), validators=[optional(), at_most("position")])
+    district = district_picker(optional())
+    subject = list_picker(_l("Subject"), optional())
+    position = list_picker(_l("Position"), optional())
     school = StringField(_l("School"), validators=[optional(), at_most("school")])
     service_start = DateField(_l("Began teaching on"), validators=[optional(), Rule(not_future)])
     email = email_field()
@@ -187,6 +173,7 @@ class CorrectionForm(PageForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.region.choices = options(region_choices(str(_l("Unchanged"))))
+        fill_pickers(self, str(_l("Unchanged")))
 
     def changes(self) -> dict[str, Any]:
         """Only what was filled in."""

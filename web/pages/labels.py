@@ -12,6 +12,11 @@ from registry.domain.values import ASSESSMENTS, FORMS, FUNDING, MODES, PROVIDER_
 from web.i18n import current_language
 
 LABELS: dict[str, dict[str, Any]] = {
+    "reference_list": {
+        "districts": _l("Districts"),
+        "subjects": _l("Subjects"),
+        "positions": _l("Positions"),
+    },
     "provider_kind": {
         "academy": _l("Kyrgyz Academy of Education"),
         "republican_institute": _l("Republican institute"),
@@ -94,6 +99,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "Provider.Registered": _l("Provider registered"),
         "Provider.Suspended": _l("Provider suspended"),
         "Provider.Reinstated": _l("Provider reinstated"),
+        "Provider.NamesTranslated": _l("Provider's Kyrgyz and Russian names set"),
+        "ReferenceEntry.Added": _l("Reference list entry added"),
+        "ReferenceEntry.Renamed": _l("Reference list entry renamed"),
+        "Spelling.Mapped": _l("Spelling tied to a code"),
+        "Spelling.Remapped": _l("Spelling tied to another code"),
         "Programme.Registered": _l("Programme registered"),
         "Enrolment.Enrolled": _l("Enrolled in a programme"),
         "Enrolment.Assessed": _l("Assessed"),
@@ -162,15 +172,11 @@ def region_choices(blank: str | None = None) -> list[tuple[str, str]]:
 
 
 def district_name(name: str | None) -> str:
-    """A listed district in the reader's script (Russian names for ky/ru), else as recorded."""
-    if not name:
-        return "—"
-    key = name.strip().casefold()
-    for region in regions().values():
-        for en, ru in region.districts:
-            if key in (en.casefold(), ru.casefold()):
-                return en if current_language() == "en" else ru
-    return name
+    """A district (a code, or a name recorded before the lists) in the page's language,
+    else as recorded."""
+    from web.pages.reference import reference_name  # it reads the lists through services
+
+    return reference_name("districts", name)
 
 
 def event_label(event_type: str) -> str:

@@ -20,6 +20,7 @@ MESSAGES = {
     "invalid_code": _l("A code is 1–40 letters, digits, “.”, “_” or “-”."),
     "invalid_region": _l("Choose one of the nine regions."),
     "district_not_in_region": _l("This district is not in the chosen region."),
+    "unknown_code": _l("Choose an entry of the list."),
     "invalid_certificate_number": _l(
         "A certificate number is 1–64 letters, digits, “/”, “.”, “_” or “-”."
     ),

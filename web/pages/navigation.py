@@ -25,6 +25,7 @@ MENU: list[tuple[str, Any, str | None]] = [
     ("import_pages.upload", _l("Import"), "import_records"),
     ("admin.policies", _l("Policy"), "read_catalogue"),
     ("admin.accounts", _l("Accounts"), "manage_accounts"),
+    ("reference_pages.index", _l("Reference lists"), "manage_reference"),
     ("admin.views", _l("Views"), "read_operations"),
     ("verify.form", _l("Verify a certificate"), "verify_certificate"),
     ("statistics_pages.open_data", _l("Open data"), PUBLIC_ONLY),

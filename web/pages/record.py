@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from registry.domain.errors import ForbiddenError, RegistryError
-from registry.domain.regions import regions
 from web.errors import status_of
 from web.pages import access
 from web.pages.forms_base import PageForm, options, run_command
@@ -21,15 +20,6 @@ from web.pages.teachers import visible_teacher
 from web.services import services
 
 bp = Blueprint("record", __name__, url_prefix="/record")
-
-
-def districts() -> list[str]:
-    """Every listed district, for the district box's suggestions."""
-    names = set()
-    for region in regions().values():
-        for en, ru in region.districts:
-            names.update((en, ru))
-    return sorted(names)
 
 
 def show(form: PageForm, title: str, **context: Any):
@@ -80,7 +70,6 @@ def register_teacher():
     return show(
         form,
         _("Register a teacher"),
-        districts=districts(),
         back_url=url_for("teacher_pages.search"),
     )
 
@@ -105,7 +94,6 @@ def _teacher_form(
         form,
         title,
         subject=teacher_subject(teacher),
-        districts=districts(),
         back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]),
         **extra,
     )
@@ -166,7 +154,6 @@ def correct(pin: str):
         _("Correct a teacher's details"),
         subject=teacher_subject(teacher),
         intro=_("Fill in only what is wrong; the old values stay in the history."),
-        districts=districts(),
         back_url=url_for("teacher_pages.dossier", pin=teacher["pin"]),
     )
 

@@ -9,17 +9,21 @@ from typing import Any
 
 from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from registry.domain.reference import LIST_OF, UNMAPPED
 from registry.queries.statistics import PSEUDONYM_SORTS
 from web.i18n import percent_filter
 from web.pages import access, charts
-from web.pages.labels import district_name, label, region_choices, region_name
+from web.pages.labels import label, region_choices, region_name
 from web.pages.listing import Listing, choice_arg
 from web.pages.params import QueryArgs, today
+from web.pages.reference import reference_name
 from web.services import services
 
 bp = Blueprint("statistics_pages", __name__)
+UNMAPPED_LABEL = _l("Not yet mapped to a code")
 
 COMPLIANCE_GROUPS = ("region", "district", "subject", "position")
 ACTIVITY_GROUPS = ("region", "provider_kind", "form", "mode", "funding")
@@ -31,8 +35,11 @@ def group_namer(group_by: str) -> Callable[[Any], str]:
     """How a group's code is shown (region names, vocabulary labels, districts)."""
     if group_by == "region":
         return region_name
-    if group_by == "district":
-        return district_name
+    if group_by in LIST_OF:  # district, subject, position: codes, and the unmapped text
+        list_name = LIST_OF[group_by]
+        return lambda value: (
+            str(UNMAPPED_LABEL) if value == UNMAPPED else reference_name(list_name, value)
+        )
     if group_by in ("provider_kind", "form", "mode", "funding"):
         return lambda value: label(group_by, value)
     return lambda value: value if value else "—"

@@ -39,6 +39,16 @@ class ProviderIn(Schema):
     name = text("name")
     kind = choice(PROVIDER_KINDS)
     region = choice(region_codes())
+    name_ky = text("name", required=False, allow_none=True)
+    name_ru = text("name", required=False, allow_none=True)
+
+
+class ProviderNamesIn(Schema):
+    """A provider's Kyrgyz and Russian names (null or "" clears one; the English name
+    stays every page's fallback)."""
+
+    name_ky = text("name", required=True, allow_none=True)
+    name_ru = text("name", required=True, allow_none=True)
 
 
 class ProviderOut(Schema):
@@ -50,6 +60,8 @@ class ProviderOut(Schema):
     region = fields.String()
     suspended = fields.Boolean()
     suspension_reason = fields.String(allow_none=True)
+    name_ky = fields.String(allow_none=True)
+    name_ru = fields.String(allow_none=True)
 
 
 class ProviderArgs(PageArgs, CsvArgs):

@@ -24,6 +24,7 @@ from web.schemas.common import (
     sort_field,
     text,
 )
+from web.schemas.reference import reference_field
 
 
 def _contact_fields() -> dict[str, fields.Field]:
@@ -60,10 +61,10 @@ class TeacherIn(Schema.from_dict(_contact_fields())):  # type: ignore[misc]
     pin = pin_text()
     full_name = text("full_name")
     region = choice(region_codes())
-    district = text("district")
+    district = reference_field("district")
     school = text("school")
-    subject = text("subject")
-    position = text("position")
+    subject = reference_field("subject")
+    position = reference_field("position")
     service_start = IsoDate(required=True)
 
 
@@ -71,7 +72,7 @@ class TransferIn(Schema):
     """Move a teacher to another school from a date."""
 
     region = choice(region_codes())
-    district = text("district")
+    district = reference_field("district")
     school = text("school")
     effective_on = IsoDate(required=True)
 
@@ -89,10 +90,10 @@ class CorrectionIn(Schema.from_dict(_contact_fields())):  # type: ignore[misc]
     pin = pin_text(required=False)
     full_name = text("full_name", required=False)
     region = choice(region_codes(), required=False)
-    district = text("district", required=False)
+    district = reference_field("district", required=False)
     school = text("school", required=False)
-    subject = text("subject", required=False)
-    position = text("position", required=False)
+    subject = reference_field("subject", required=False)
+    position = reference_field("position", required=False)
     service_start = IsoDate()
     reason = text("reason", required=False, allow_none=True)
     effective_on = IsoDate(
