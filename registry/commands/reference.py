@@ -23,7 +23,13 @@ from registry.domain.reference import (
 
 def entry_data(entry: ReferenceEntry) -> dict[str, Any]:
     """An entry as a plain result."""
-    return {"list": entry.list_name, "code": entry.code, "region": entry.region, **entry.names}
+    return {
+        "list": entry.list_name,
+        "code": entry.code,
+        "region": entry.region,
+        "retired": entry.retired,
+        **entry.names,
+    }
 
 
 class ReferenceCommands(CommandBase):
@@ -75,6 +81,7 @@ class ReferenceCommands(CommandBase):
             entry = None if code is None else session.find(ReferenceEntry.id_for(list_name, code))
         if entry is None:
             raise unknown_code(list_name, value, field)
+        entry.check_current(field)
         if list_name == "districts":
             check_in_region(entry, region, field)
         return entry.code
@@ -127,6 +134,28 @@ class ReferenceCommands(CommandBase):
 
         return self.commands.run(
             actor, "rename_reference_entry", args, body, idempotency_key=idempotency_key
+        )
+
+    def retire_reference_entry(
+        self,
+        actor: Actor,
+        list_name: str,
+        code: str,
+        *,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Offer an entry no more for new records (its code stays valid for history)."""
+        actor.require("manage_reference")
+        args = {"list": list_name, "code": code, "reason": reason}
+
+        def body(session: Session) -> dict[str, Any]:
+            entry = self.reference_entry(session, check_list(list_name), code)
+            entry.retire(reason)
+            return entry_data(entry)
+
+        return self.commands.run(
+            actor, "retire_reference_entry", args, body, idempotency_key=idempotency_key
         )
 
     def map_spellings(

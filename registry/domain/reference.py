@@ -27,7 +27,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from registry.domain.base import RegistryAggregate, natural_id
-from registry.domain.errors import RuleViolationError
+from registry.domain.errors import ConflictError, RuleViolationError
 from registry.domain.regions import region_codes
 from registry.domain.search import fold
 from registry.domain.values import check_region, check_text
@@ -95,6 +95,7 @@ class ReferenceEntry(RegistryAggregate):
         self.code = code
         self.name_ky, self.name_ru, self.name_en = name_ky, name_ru, name_en
         self.region = region
+        self.retired = False
 
     @classmethod
     def add(
@@ -131,6 +132,28 @@ class ReferenceEntry(RegistryAggregate):
     @event("Renamed")
     def _renamed(self, name_ky: str, name_ru: str, name_en: str) -> None:
         self.name_ky, self.name_ru, self.name_en = name_ky, name_ru, name_en
+
+    def retire(self, reason: str) -> None:
+        """Offer the entry no more for new records; what carries its code keeps it, and
+        its names still name it."""
+        reason = check_text(reason, "reason")
+        if self.retired:
+            raise ConflictError(f"{self.code} is retired already.", code="already_retired")
+        self._retired(reason=reason)
+
+    @event("Retired")
+    def _retired(self, reason: str) -> None:
+        self.retired = True
+
+    def check_current(self, field: str) -> None:
+        """A new record may not take a retired code."""
+        if self.retired:
+            raise RuleViolationError(
+                f"{field} {self.code} is retired; the current codes are at "
+                f"GET /api/v1/reference/{self.list_name}.",
+                field=field,
+                code="retired_code",
+            )
 
 
 class Spelling(RegistryAggregate):
@@ -272,6 +295,18 @@ def seed_spellings() -> dict[tuple[str, str], str]:
         for text in (seed.code, seed.name_en, seed.name_ru, seed.name_ky):
             known.setdefault((seed.list_name, spelling_key(text)), seed.code)
     return known
+
+
+def spellings_of(list_name: str, text: str) -> list[str]:
+    """A recorded value and, when it stands for an entry the lists started with, that
+    entry's code and names: the texts something keyed on the value before the lists may
+    have been recorded under (a school head's contact, say)."""
+    found = [text]
+    code = seed_spellings().get((list_name, spelling_key(text)))
+    for seed in seed_entries():
+        if seed.list_name == list_name and seed.code == code:
+            found += [seed.code, seed.name_en, seed.name_ru, seed.name_ky]
+    return list(dict.fromkeys(found))
 
 
 def check_in_region(entry: ReferenceEntry, region: object, field: str = "district") -> None:

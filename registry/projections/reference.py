@@ -19,6 +19,7 @@ REFERENCE_ENTRIES = Table(
         ("name_en", "TEXT"),
         ("region", "TEXT"),
         ("position", "INTEGER"),
+        ("retired", "INTEGER"),
     ),
     key=("id",),
     indexes=(("list", "code"),),
@@ -46,11 +47,13 @@ class ReferenceView(View):
     handlers = {
         "ReferenceEntry.Added": "added",
         "ReferenceEntry.Renamed": "renamed",
+        "ReferenceEntry.Retired": "retired",
         "Spelling.Mapped": "mapped",
         "Spelling.Remapped": "remapped",
     }
     loads = {
         "ReferenceEntry.Renamed": ("reference_entries",),
+        "ReferenceEntry.Retired": ("reference_entries",),
         "Spelling.Remapped": ("reference_spellings",),
     }
 
@@ -67,6 +70,7 @@ class ReferenceView(View):
                 "name_en": d["name_en"],
                 "region": d["region"],
                 "position": fact.position,
+                "retired": 0,
             }
         )
 
@@ -79,6 +83,10 @@ class ReferenceView(View):
             name_ru=d["name_ru"],
             name_en=d["name_en"],
         )
+
+    def retired(self, batch: Batch, fact: Fact) -> None:
+        """An entry offered no more for new records."""
+        batch["reference_entries"].update(id_text(fact.originator_id), retired=1)
 
     def mapped(self, batch: Batch, fact: Fact) -> None:
         """A spelling tied to a code."""

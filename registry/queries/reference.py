@@ -27,9 +27,15 @@ from registry.domain.reference import (
 )
 from registry.storage import Cursor, Database
 
-ENTRY_COLUMNS = ("list", "code", "name_ky", "name_ru", "name_en", "region")
+ENTRY_COLUMNS = ("list", "code", "name_ky", "name_ru", "name_en", "region", "retired")
 # Groups that are not recorded text: no value on the date, a value not recorded.
 NOT_SPELLINGS = frozenset({"none", "unknown"})
+
+
+def _entry(row: tuple) -> dict[str, Any]:
+    entry = dict(zip(ENTRY_COLUMNS, row))
+    entry["retired"] = bool(entry["retired"])
+    return entry
 
 
 @dataclass
@@ -43,7 +49,7 @@ class Resolver:
     def read(cls, cur: Cursor) -> Resolver:
         resolver = cls(codes=dict(seed_spellings()))
         for row in cur.query(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM reference_entries"):
-            entry = dict(zip(ENTRY_COLUMNS, row))
+            entry = _entry(row)
             resolver.entries[(entry["list"], entry["code"])] = entry
             for text in (entry["code"], entry["name_en"], entry["name_ru"], entry["name_ky"]):
                 resolver.codes.setdefault((entry["list"], spelling_key(text)), entry["code"])
@@ -130,7 +136,7 @@ class ReferenceQueries:
             "ORDER BY position, code",
             tuple(params),
         )
-        return [dict(zip(ENTRY_COLUMNS, row)) for row in rows]
+        return [_entry(row) for row in rows]
 
     def all_entries(self) -> dict[str, list[dict[str, Any]]]:
         """Every list's entries."""

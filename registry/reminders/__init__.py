@@ -30,6 +30,7 @@ from registry.domain.compliance import (
     evaluate,
 )
 from registry.domain.errors import ConflictError
+from registry.domain.reference import spellings_of
 from registry.domain.reminder import (
     KINDS,
     RecipientContact,
@@ -157,14 +158,17 @@ def _recipient(app: Registry, t: TeacherFacts, role: str) -> tuple[str | None, s
     language = teacher.language
     if role == "teacher":
         return teacher.email, language
-    contact: Any
-    try:
-        contact = app.repository.get(
-            RecipientContact.id_for(role, recipient_key(role, t.district, t.school))
-        )
-    except Exception:  # AggregateNotFoundError: no contact recorded yet
-        return None, language
-    return contact.email, language
+    # The contact may be recorded under the district's code or any of its names (teachers
+    # carry codes since the reference lists; contacts and old records may carry names).
+    for district in spellings_of("districts", t.district):
+        try:
+            contact: Any = app.repository.get(
+                RecipientContact.id_for(role, recipient_key(role, district, t.school))
+            )
+        except Exception:  # AggregateNotFoundError: no contact recorded under this one
+            continue
+        return contact.email, language
+    return None, language
 
 
 def _decided(app: Registry, ids: list[str]) -> set[str]:

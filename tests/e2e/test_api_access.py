@@ -114,6 +114,7 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
             },
         ),
         ("GET", "/reference/districts/spellings", None),
+        ("POST", "/reference/subjects/fine_arts/retirement", {"reason": "merged"}),
         ("POST", "/reference/districts/spellings", {"mapping": {"Сокулук р-н": "sokuluk"}}),
     ],
     "manage_contacts": [

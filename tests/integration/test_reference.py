@@ -35,6 +35,7 @@ def test_init_seeds_the_lists_once_and_again_adds_nothing(registry):
         "name_ru": "Сокулукский",
         "name_en": "Sokuluk",
         "region": "KG-C",
+        "retired": False,
     }
     head = registry.max_position()
     assert registry.seed_reference().data == {"added": 0}
@@ -113,6 +114,21 @@ def test_only_an_administrator_manages_the_lists(registry):
     )
     entries = caught_up(registry).reference.entries("subjects")
     assert entries[-1]["name_ky"] == "Асман илими"
+
+
+def test_a_retired_code_is_refused_for_new_records_and_still_names_history(registry):
+    registry.register_teacher(ADMIN, teacher(subject="fine_arts"))
+    registry.retire_reference_entry(ADMIN, "subjects", "fine_arts", reason="merged")
+    with pytest.raises(RuleViolationError) as refused:
+        registry.register_teacher(ADMIN, teacher(pin=OTHER_PIN, subject="fine_arts"))
+    assert refused.value.code == "retired_code" and "subject" in refused.value.fields
+    with pytest.raises(ConflictError):
+        registry.retire_reference_entry(ADMIN, "subjects", "fine_arts", reason="again")
+    queries = caught_up(registry)
+    subjects = {g["group"]: g["total"] for g in queries.compliance_statistics(ON, "subject")}
+    assert subjects == {"fine_arts": 1}
+    retired = [e for e in queries.reference.entries("subjects") if e["retired"]]
+    assert [e["code"] for e in retired] == ["fine_arts"]
 
 
 def test_statistics_group_old_spellings_under_their_code_and_count_the_unmapped(registry):

@@ -134,6 +134,7 @@ def every_kind_of_event(registry) -> None:
     registry.suspend_provider(ADMIN, "KAE", reason="audit")
     registry.reinstate_provider(ADMIN, "KAE", reason="audit passed")
     registry.translate_provider(ADMIN, "KAE", name_ky="Кыргыз билим берүү академиясы", name_ru=None)
+    registry.retire_reference_entry(ADMIN, "subjects", "fine_arts", reason="merged into art")
     registry.rename_reference_entry(ADMIN, "subjects", "music", names={"name_ky": "Музыка сабагы"})
     registry.map_spellings(ADMIN, "districts", {"Сокулукский район": "kemin"})  # Mapped
     registry.map_spellings(ADMIN, "districts", {"Сокулукский район": "sokuluk"})  # Remapped

@@ -9,7 +9,7 @@ from registry.domain.reference import LISTS
 from registry.domain.regions import region_codes
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import require_actor
-from web.schemas.common import ReadArgs
+from web.schemas.common import ReadArgs, ReasonSchema
 from web.schemas.reference import (
     LIST_PARAMETER,
     EntryIn,
@@ -92,6 +92,23 @@ class ReferenceEntryNames(MethodView):
         return written(
             registry().rename_reference_entry(
                 actor, list_name, code, names=body, idempotency_key=idempotency_key()
+            )
+        )
+
+
+@blp.route("/reference/<list_name>/<code>/retirement", parameters=[LIST_PARAMETER])
+class Retirement(MethodView):
+    """Retiring an entry."""
+
+    @blp.arguments(ReasonSchema)
+    @blp.write(200, EntryOut)
+    def post(self, body, list_name, code):
+        """Offer an entry no more for new records (admin); its code stays valid for history."""
+        known(list_name)
+        actor = require_actor()
+        return written(
+            registry().retire_reference_entry(
+                actor, list_name, code, reason=body["reason"], idempotency_key=idempotency_key()
             )
         )
 

@@ -102,6 +102,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "Provider.NamesTranslated": _l("Provider's Kyrgyz and Russian names set"),
         "ReferenceEntry.Added": _l("Reference list entry added"),
         "ReferenceEntry.Renamed": _l("Reference list entry renamed"),
+        "ReferenceEntry.Retired": _l("Reference list entry retired"),
         "Spelling.Mapped": _l("Spelling tied to a code"),
         "Spelling.Remapped": _l("Spelling tied to another code"),
         "Programme.Registered": _l("Programme registered"),

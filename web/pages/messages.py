@@ -21,6 +21,7 @@ MESSAGES = {
     "invalid_region": _l("Choose one of the nine regions."),
     "district_not_in_region": _l("This district is not in the chosen region."),
     "unknown_code": _l("Choose an entry of the list."),
+    "retired_code": _l("This entry of the list is retired: choose a current one."),
     "invalid_certificate_number": _l(
         "A certificate number is 1–64 letters, digits, “/”, “.”, “_” or “-”."
     ),

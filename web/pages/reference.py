@@ -67,7 +67,10 @@ def provider_name(record: dict[str, Any], field: str = "name") -> str:
 
 def choices(list_name: str, blank: str | None = None) -> list[tuple[str, str]]:
     """(code, name) pairs of a list, by name in the page's language."""
-    pairs = sorted(((e["code"], entry_name(e)) for e in lists()[list_name]), key=lambda p: p[1])
+    pairs = sorted(
+        ((e["code"], entry_name(e)) for e in lists()[list_name] if not e["retired"]),
+        key=lambda p: p[1],
+    )
     return ([("", blank)] if blank is not None else []) + pairs
 
 
@@ -76,7 +79,7 @@ def district_choices(region: str | None, blank: str) -> dict[str, list[tuple[str
     once one is chosen: a picker that works without JavaScript."""
     groups: dict[str, list[tuple[str, str]]] = {"": [("", blank)]}
     for entry in lists()["districts"]:
-        if region and entry["region"] != region:
+        if entry["retired"] or (region and entry["region"] != region):
             continue
         groups.setdefault(region_name(entry["region"]), []).append(
             (entry["code"], entry_name(entry))

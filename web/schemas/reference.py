@@ -50,6 +50,9 @@ class EntryOut(Schema):
     name_ru = fields.String()
     name_en = fields.String()
     region = fields.String(allow_none=True)
+    retired = fields.Boolean(
+        metadata={"description": "Offered no more for new records; still names history."}
+    )
 
 
 class ReferenceOut(Schema):
