@@ -20,8 +20,10 @@ from typing import Any
 
 from registry.domain.compliance import OVERDUE, CertificateFact, DepartureFact, evaluate
 from registry.domain.errors import RuleViolationError
+from registry.domain.reference import LIST_OF, UNMAPPED
 from registry.projections.codec import date_value, time_value
 from registry.queries.common import load_policies
+from registry.queries.reference import Resolver
 from registry.storage import Database
 
 FORECAST_GROUPS = ("region", "district", "subject")
@@ -98,6 +100,16 @@ def demand(
             f"WHERE g.capacity IS NOT NULL AND g.starts_on >= ? AND g.starts_on < ?{place_where}",
             (first_day.isoformat(), end_day.isoformat(), *((region,) if region else ())),
         )
+        if group_by in LIST_OF:  # district, subject: by code, text not mapped as "unmapped"
+            resolver = Resolver.read(cur)
+            list_name = LIST_OF[group_by]
+
+            def by_code(text: str | None) -> str | None:
+                return None if text is None else resolver.code(list_name, text) or UNMAPPED
+
+            for t in teachers.values():
+                t["group"] = by_code(t["group"])
+            programmes = [(row[0], by_code(row[1]), *row[2:]) for row in programmes]
     due: Counter[tuple[str, str]] = Counter()
     backlog: Counter[str] = Counter()
     first = start.year * 12 + start.month - 1

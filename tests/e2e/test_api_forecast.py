@@ -184,7 +184,7 @@ def test_the_places_of_programmes_stand_beside_the_demand(api_app, callers):
     }
     by_subject = forecast(callers["statistician"], "subject")["places"]
     assert {(r["month"], r["group"]): r["places"] for r in by_subject} == {
-        ("2027-01", "Physics"): 30,
+        ("2027-01", "physics"): 30,  # the programme's "Physics", by its code
         ("2027-01", None): 10,
         ("2027-03", None): 40,
     }

@@ -58,7 +58,8 @@ def test_the_compliance_csv_has_the_same_numbers(as_role):
 
 def test_grouping_by_subject_and_a_bad_grouping(as_role):
     statistician = as_role("statistician")
-    assert "Mathematics" in statistician.text("/statistics?group_by=subject")
+    assert "Mathematics" in statistician.text("/statistics?group_by=subject&lang=en")
+    assert "Математика" in statistician.text("/statistics?group_by=subject&lang=ru")
     response = statistician.get("/statistics?group_by=shoe_size&lang=en")
     assert response.status_code == 400
     assert "is not one of the choices" in response.get_data(as_text=True)
