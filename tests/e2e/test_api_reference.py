@@ -25,6 +25,7 @@ def test_anyone_reads_a_list_with_names_in_three_languages_and_a_region_s_distri
         "name_ru": "Кочкорский",
         "name_en": "Kochkor",
         "region": "KG-N",
+        "retired": False,
     }
     positions = public.get(f"/reference/positions?min_position={head}").get_json()["entries"]
     assert {"code": "teacher", "name_ky": "Мугалим", "name_ru": "Учитель"}.items() <= (
