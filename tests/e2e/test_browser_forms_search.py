@@ -30,8 +30,8 @@ def test_three_mistakes_show_at_once_in_a_summary_that_takes_the_focus(page, lan
     page.locator("#full_name").fill("Эркин Жумабаев")
     page.locator("#region").select_option("KG-N")
     page.locator("#school").fill("School No. 1")
-    page.locator("#subject").fill("Biology")
-    page.locator("#position").fill("teacher")
+    page.locator("#subject").select_option("biology")
+    page.locator("#position").select_option("teacher")
     page.locator("#service_start").fill("2099-01-01")  # in the future; no district
     page.locator("form[method=post] button[type=submit]").last.click()
     summary = page.get_by_role("alert")

@@ -111,10 +111,10 @@ def test_a_registrar_registers_a_teacher_through_the_form(page):
     page.get_by_label("PIN").fill("20909199200033")
     page.get_by_label("Full name").fill("Асель Бекова")
     page.get_by_label("Region").select_option("KG-Y")
-    page.get_by_label("District or town").fill("Tyup")
+    page.locator("#district").select_option(label="Tüp")
     page.get_by_label("School").fill("School No. 4")
-    page.get_by_label("Subject").fill("Chemistry")
-    page.get_by_label("Position").fill("teacher")
+    page.locator("#subject").select_option(label="Chemistry")
+    page.locator("#position").select_option(label="Teacher")
     page.get_by_label("Began teaching on").fill("2015-09-01")
     page.get_by_role("button", name="Record").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Асель Бекова"
