@@ -151,3 +151,16 @@ def demand(
             for m in all_months
         ],
     }
+
+
+def forecast_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per month and group: teachers due, places starting."""
+    rows: dict[tuple[str, Any], dict[str, Any]] = {}
+    for r in answer["rows"]:
+        rows[(r["month"], r["group"])] = {**r, "places": 0}
+    for r in answer["places"]:
+        row = rows.setdefault(
+            (r["month"], r["group"]), {"month": r["month"], "group": r["group"], "due": 0}
+        )
+        row["places"] = r["places"]
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1] is None, k[1] or ""))]

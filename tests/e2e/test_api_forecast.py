@@ -188,6 +188,13 @@ def test_the_places_of_programmes_stand_beside_the_demand(api_app, callers):
         ("2027-01", None): 10,
         ("2027-03", None): 40,
     }
+    csv_text = (
+        callers["statistician"]
+        .get(f"/statistics/forecast?from={START}&months=6&format=csv&min_position={position}")
+        .get_data(as_text=True)
+    )
+    assert csv_text.lstrip("\ufeff").startswith("month,group,due,places")
+    assert "2027-01,KG-GB,0,30" in csv_text and "2027-03,KG-O,0,40" in csv_text
     # A commission bound to a region counts the places of that region's providers.
     chuy = forecast(callers["commission"])
     assert [t["places"] for t in chuy["totals"]] == [0, 10, 0, 0, 0, 0]

@@ -320,6 +320,7 @@ def test_the_openapi_documents_csv_answers_and_the_retry_statuses(api):
     assert with_csv == {
         "/due",
         "/events/export",
+        "/needs",
         "/open-data/compliance",
         "/programmes",
         "/providers",

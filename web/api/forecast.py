@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.domain import clock
 from registry.domain.regions import region_codes
+from registry.queries.forecast import forecast_rows
 from web.api.base import Blueprint, queries
 from web.auth import require_actor
 from web.downloads import download
@@ -78,7 +79,7 @@ class Forecast(MethodView):
     def get(self, args):
         """Teachers whose certificates stop sufficing each month, by group; those already
         overdue as the backlog, and the places of the programmes starting each month (their
-        `capacity`) beside them (?format=csv|xlsx for the monthly rows). months: 1 to 60."""
+        `capacity`) beside them (?format=csv|xlsx: month, group, due, places). months: 1 to 60."""
         actor = require_actor("read_forecast")
         start = args.get("from_") or clock.today()
         answer = queries().demand_forecast(
@@ -86,8 +87,8 @@ class Forecast(MethodView):
         )
         if args["format"] != "json":
             return download(
-                answer["rows"],
-                ("month", "group", "due"),
+                forecast_rows(answer),
+                ("month", "group", "due", "places"),
                 f"forecast-{args['group_by']}-{start}-{args['months']}",
                 args["format"],
             )

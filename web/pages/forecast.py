@@ -17,7 +17,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from registry import access as rules
-from registry.queries.forecast import FORECAST_GROUPS, MAX_MONTHS
+from registry.queries.forecast import FORECAST_GROUPS, MAX_MONTHS, forecast_rows
 from web.downloads import download
 from web.pages import access, charts
 from web.pages.labels import region_choices
@@ -83,19 +83,6 @@ def by_group(answer: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def download_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per month and group: teachers due, places starting."""
-    rows: dict[tuple[str, Any], dict[str, Any]] = {}
-    for r in answer["rows"]:
-        rows[(r["month"], r["group"])] = {**r, "places": 0}
-    for r in answer["places"]:
-        row = rows.setdefault(
-            (r["month"], r["group"]), {"month": r["month"], "group": r["group"], "due": 0}
-        )
-        row["places"] = r["places"]
-    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1] is None, k[1] or ""))]
-
-
 @bp.route("/forecast")
 @access.permission_required("read_forecast")
 def forecast():
@@ -152,7 +139,7 @@ def forecast_download(fmt: str):
     answer = _forecast(filters)
     start: date = filters["start"]
     return download(
-        download_rows(answer),
+        forecast_rows(answer),
         ("month", "group", "due", "places"),
         f"forecast-{filters['group_by']}-{start.isoformat()}-{filters['months']}",
         fmt,
