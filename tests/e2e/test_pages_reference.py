@@ -148,3 +148,23 @@ def test_the_provider_s_kyrgyz_and_russian_names_show_on_the_public_verify_page(
 def test_the_dossier_names_the_seeded_teacher_s_district_recorded_as_a_name(as_role):
     ky = as_role("registrar").text(f"/teachers/{PIN}?lang=ky")
     assert "Сокулук" in ky and "Математика" in ky
+
+
+def test_a_provider_registered_with_kyrgyz_and_russian_names_shows_them_by_language(as_role):
+    admin = as_role("admin")
+    response = admin.submit(
+        "/providers/new",
+        {
+            "code": "TAL-MC",
+            "name": "Talas Methodological Centre",
+            "name_ky": "Талас методикалык борбору",
+            "name_ru": "Таласский методический центр",
+            "kind": "methodological_centre",
+            "region": "KG-T",
+        },
+    )
+    assert response.status_code == 303
+    assert "Талас методикалык борбору" in admin.text("/providers/TAL-MC?lang=ky")
+    assert "Таласский методический центр" in admin.text("/providers/?lang=ru")
+    english = admin.text("/providers/TAL-MC?lang=en")
+    assert "Talas Methodological Centre" in english and "Талас" not in english

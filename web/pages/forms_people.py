@@ -190,6 +190,16 @@ class ProviderForm(PageForm):
         description=_l("A short unique code, e.g. KAE or OSH-OI."),
     )
     name = StringField(_l("Name"), validators=[required(), at_most("name")])
+    name_ky = StringField(
+        _l("Name in Kyrgyz"),
+        validators=[optional(), at_most("name")],
+        description=_l("Shown on Kyrgyz pages; without it, the name above."),
+    )
+    name_ru = StringField(
+        _l("Name in Russian"),
+        validators=[optional(), at_most("name")],
+        description=_l("Shown on Russian pages; without it, the name above."),
+    )
     kind = SelectField(_l("Kind"), validators=[required()])
     region = SelectField(_l("Region"), validators=[required()])
 

@@ -181,7 +181,7 @@ def new():
     """Register a provider (admin)."""
     form = ProviderForm()
     if form.validate_on_submit():
-        args = form.command_args("code", "name", "kind", "region")
+        args = form.command_args("code", "name", "name_ky", "name_ru", "kind", "region")
         if run_command(
             form,
             lambda: services().registry.register_provider(access.current_actor(), **args),
