@@ -118,3 +118,35 @@ def test_the_openapi_says_where_a_teacher_s_codes_are(callers):
         assert f"/api/v1/reference/{list_name}" in teacher[field]["description"]
         assert teacher[field]["x-reference-list"] == f"/api/v1/reference/{list_name}"
     assert "/api/v1/reference/{list_name}" in spec["paths"]
+
+
+def test_statistics_over_http_count_the_unmapped_and_then_the_code(callers):
+    import uuid
+
+    from registry.domain.teacher import Teacher
+    from tests.builders import teacher
+
+    api = callers["admin"]
+    registry = api.client.application.extensions["registry"].registry
+    registry.save(Teacher.register(uuid.uuid4(), **teacher(district="Сокулук р-н")))
+    assert api.post("/teachers", json={**TEACHER, "pin": "10203199000011"}).status_code == 201
+
+    def districts() -> dict:
+        head = registry.max_position()
+        response = api.get(
+            f"/statistics/compliance?group_by=district&as_of=2025-01-01&min_position={head}"
+        )
+        assert response.status_code == 200
+        return {g["group"]: g for g in response.get_json()["groups"]}
+
+    before = districts()
+    assert before["sokuluk"]["total"] == 1
+    assert before["unmapped"]["total"] == 1
+    assert before["unmapped"]["spellings"] == ["Сокулук р-н"]
+    mapped = api.post(
+        "/reference/districts/spellings", json={"mapping": {"Сокулук р-н": "sokuluk"}}
+    )
+    assert mapped.status_code == 200
+    after = districts()
+    assert set(after) == {"sokuluk"} and after["sokuluk"]["total"] == 2
+    assert "spellings" not in after["sokuluk"]

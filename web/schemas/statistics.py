@@ -37,10 +37,18 @@ class OpenDataArgs(CsvArgs):
     group_by = fields.String(load_default="region", validate=validate.OneOf(OPEN_DATA_GROUPS))
 
 
+GROUP_DOC = {
+    "description": "The region's code, the district's, subject's or position's code of "
+    "GET /api/v1/reference/{list}, a vocabulary's value; `unmapped` gathers text recorded "
+    "before the reference lists that no code stands for yet (its `spellings`)."
+}
+SPELLINGS_DOC = {"description": "In the `unmapped` group only: the texts it gathers."}
+
+
 class ComplianceGroup(Schema):
     """Teachers of one group by status, with the hours that count."""
 
-    group = fields.String(allow_none=True)
+    group = fields.String(allow_none=True, metadata=GROUP_DOC)
     total = fields.Integer(allow_none=True)
     compliant = fields.Integer(allow_none=True)
     due_soon = fields.Integer(allow_none=True)
@@ -48,10 +56,14 @@ class ComplianceGroup(Schema):
     overdue = fields.Integer(allow_none=True)
     inactive = fields.Integer(allow_none=True)
     hours = fields.Integer(allow_none=True)
+    spellings = fields.List(fields.String(), metadata=SPELLINGS_DOC)
 
 
 class OpenDataGroup(ComplianceGroup):
     """One public group; counts are null when suppressed (fewer than 5)."""
+
+    class Meta:
+        exclude = ("spellings",)
 
     suppressed = fields.Boolean()
 
@@ -59,10 +71,11 @@ class OpenDataGroup(ComplianceGroup):
 class ActivityGroup(Schema):
     """Certificates, hours and distinct teachers of one group."""
 
-    group = fields.String(allow_none=True)
+    group = fields.String(allow_none=True, metadata=GROUP_DOC)
     certificates = fields.Integer()
     hours = fields.Integer()
     teachers = fields.Integer()
+    spellings = fields.List(fields.String(), metadata=SPELLINGS_DOC)
 
 
 class ComplianceStatsOut(Schema):
