@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from registry.domain.reference import district_code
 from registry.domain.regions import regions
 from registry.projections.base import View
 from registry.projections.codec import BEGINNING, date_text, id_text, time_text
@@ -67,11 +68,12 @@ LOCATION_FIELDS = ("region", "district", "school")
 
 @lru_cache(maxsize=1)
 def _district_names() -> dict[str, str]:
+    # A district's reference-list code ("jeti-oguz") too, as teachers carry codes now.
     return {
         name.casefold(): en
         for region in regions().values()
         for en, ru in region.districts
-        for name in (en, ru)
+        for name in (en, ru, district_code(en))
     }
 
 

@@ -169,3 +169,17 @@ def test_a_mapping_refuses_an_unknown_code_and_changes_nothing(registry):
     registry.map_spellings(ADMIN, "districts", {"A": "sokuluk"})
     assert registry.map_spellings(ADMIN, "districts", {"a": "sokuluk"}).data["changed"] == 0
     assert registry.map_spellings(ADMIN, "districts", {"a": "kemin"}).data["changed"] == 1
+
+
+def test_a_due_list_of_a_district_finds_its_teachers_recorded_by_code_or_by_name(registry):
+    registry.register_teacher(ADMIN, teacher(district="alamudun", service_start=date(2000, 9, 1)))
+    stored_before_the_lists(
+        registry,
+        pin="21505198500001",
+        district="Аламудунский",
+        service_start=date(2000, 9, 1),
+    )
+    queries = caught_up(registry)
+    for district in ("Alamüdün", "alamudun", "Аламудунский"):
+        due = queries.due_list(status="overdue", as_of=ON, district=district)
+        assert len(due) == 2, district
