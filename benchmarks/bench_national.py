@@ -15,19 +15,19 @@ process it starts, sampled from /proc, and RUSAGE_CHILDREN when it ends):
 - rebuild: `registry projections rebuild` beside a raw read of the whole log in position
   order with `json.loads` of each state (sqlite3 / psycopg, no library);
 - database size;
-- memory: the event log's export (`Queries.export_events`, written as JSON Lines), the
+- exports, replay, import: the event log's export (`Queries.export_events`, written as JSON Lines), the
   pseudonymised statistics and the overdue list as CSV downloads (the pages' routes),
   `registry replay` into a new database and `registry import` of a CSV of --import-rows
-  legacy certificates (into that replay's copy, so the measured data set stays as
-  generated): each in a process of its own, its peak RSS (target <= 1.5 GB);
+  legacy certificates (last: it adds them): each in a process of its own, its peak RSS
+  (target <= 1.5 GB);
 - reads through `Queries` (as the web reads): compliance lookup, dossier, search, due list
   page, statistics by region/district/subject/position and open data for random dates,
   the overdue list of a district, workload of a provider, activity for a year: p50/p99,
   each beside the same read on the --baseline-teachers data set (the flatness ratio).
 
---only picks parts (ingest,rebuild,memory,reads; the data sets are generated when a part
-needs them); --keep leaves the databases for a later `--only reads` (e.g. after new read
-code landed). Prints one line per measurement, with the machine and its load.
+--only picks parts (the data sets are generated when a part needs them), so that they can
+run in processes of their own; --keep leaves the databases for a later `--only reads`
+(e.g. after new read code landed). Prints one line per measurement, with the machine and its load.
 """
 
 from __future__ import annotations
@@ -63,6 +63,11 @@ PREFIX = "registry_bench_national"
 GB = 1024**3
 RSS_LIMIT = 1.5 * GB
 RAW_ROWS = 200_000
+PARTS = (
+    "comma-separated: ingest, rawread, rebuild, exports (export-events: the log's only), "
+    "replay, reads, import "
+    "(import-baseline: into the baseline data set)"
+)
 
 
 # -- processes and their memory -------------------------------------------------------------
@@ -371,8 +376,8 @@ def generate(data: DataSet) -> None:
             )
 
 
-def rebuild(data: DataSet) -> None:
-    """`registry projections rebuild` beside the raw read-and-decode of the whole log."""
+def raw_read(data: DataSet) -> None:
+    """The rebuild's yardstick: the whole log read and decoded without the library."""
     with data.raw() as raw:
         began = time.perf_counter()
         events = raw.read_all()
@@ -382,16 +387,23 @@ def rebuild(data: DataSet) -> None:
         f"at {floor:,.0f} events/s ({load()})",
         flush=True,
     )
-    run = Run(registry_command("projections", "rebuild"), data.env())
+
+
+def rebuild(data: DataSet, processes: int) -> None:
+    """`registry projections rebuild` (its rate to set beside `raw_read`'s), the size."""
+    events = data.events()
+    run = Run(registry_command("projections", "rebuild", f"--processes={processes}"), data.env())
+    before = load()
     run()
-    rate = events / run.seconds
     print(
-        f"  registry projections rebuild (2 processes): {run.seconds:.0f} s = {rate:,.0f} "
-        f"events/s = {rate / floor:.2f} x the raw read ({load()})",
+        f"{data.label}: registry projections rebuild ({processes} processes): {events:,} "
+        f"events in {run.seconds:.0f} s = {events / run.seconds:,.0f} events/s (before: "
+        f"{before}; after: {load()})",
         flush=True,
     )
     print(f"  {run.memory()}", flush=True)
-    print(f"  database size {data.size() / GB:.2f} GB ({data.size() / events:,.0f} bytes/event)")
+    size = data.size()
+    print(f"  database size {size / GB:.2f} GB ({size / events:,.0f} bytes/event)", flush=True)
 
 
 # -- memory of the streaming commands and downloads ------------------------------------------
@@ -446,14 +458,16 @@ def child(kind: str, url: str, workdir: Path) -> None:
     print(json.dumps({"rows": rows, "bytes": size, "peak": peak}))
 
 
-def memory(data: DataSet, import_rows: int) -> None:
-    """Each streaming path in a process of its own, with its peak RSS."""
+def exports(data: DataSet, kinds: tuple[str, ...] = ("events", "statistics", "due")) -> None:
+    """Each streaming download in a process of its own, with its peak RSS."""
     script = str(Path(__file__).resolve())
     for kind, what in (
         ("events", "event log export (Queries.export_events, JSON Lines)"),
         ("statistics", "download /statistics/teachers.csv (pseudonymised, every teacher)"),
         ("due", "download /teachers/due.csv?status=overdue (the country)"),
     ):
+        if kind not in kinds:
+            continue
         run = Run(
             [sys.executable, script, "--child", kind, "--workdir", str(data.workdir)],
             data.env(),
@@ -464,36 +478,46 @@ def memory(data: DataSet, import_rows: int) -> None:
             f"{run.seconds:.0f} s; {run.memory()} ({load()})",
             flush=True,
         )
-    copy = DataSet(data.engine, data.teachers, data.years, data.workdir)
-    copy.url = (
+
+
+def replay(data: DataSet) -> None:
+    """`registry replay` of the whole log into a new database (dropped afterwards)."""
+    into = (
         data.url.replace(".db", "-replay.db") if data.engine == "sqlite" else f"{data.url}_replay"
     )
-    drop_database(copy.url)
-    ensure_database(copy.url)
+    drop_database(into)
+    ensure_database(into)
     try:
         until = datetime.now(UTC).isoformat(timespec="seconds")
-        run = Run(registry_command("replay", f"--until={until}", f"--into={copy.url}"), data.env())
+        run = Run(registry_command("replay", f"--until={until}", f"--into={into}"), data.env())
         run()
         print(
             f"{data.label}: registry replay of the whole log into a new database: "
             f"{run.seconds:.0f} s; {run.memory()} ({load()})",
             flush=True,
         )
-        path = data.workdir / f"import-{data.engine}.csv"
-        rows = write_import_csv(data, path, import_rows)
+    finally:
+        drop_database(into)
+
+
+def import_file(data: DataSet, rows: int) -> None:
+    """`registry import` of a CSV of `rows` legacy certificates of the data set's teachers
+    (it adds them: run it last)."""
+    path = data.workdir / f"import-{data.engine}.csv"
+    write_import_csv(data, path, rows)
+    try:
         with path.open("rb") as file:
-            run = Run(registry_command("import", "--json", "-"), copy.env(), stdin=file)
+            run = Run(registry_command("import", "--json", "-"), data.env(), stdin=file)
             report = json.loads(run().stdout)
         recorded = report.get("recorded", report.get("summary", {}).get("recorded", "?"))
         print(
             f"{data.label}: registry import of a CSV of {rows:,} legacy certificates "
-            f"({mb(path.stat().st_size)}, into the replay's copy): {recorded} recorded in "
-            f"{run.seconds:.0f} s = {rows / run.seconds:,.0f} rows/s; {run.memory()} ({load()})",
+            f"({mb(path.stat().st_size)}): {recorded} recorded in {run.seconds:.0f} s = "
+            f"{rows / run.seconds:,.0f} rows/s; {run.memory()} ({load()})",
             flush=True,
         )
-        path.unlink()
     finally:
-        drop_database(copy.url)
+        path.unlink()
 
 
 def write_import_csv(data: DataSet, path: Path, rows: int) -> int:
@@ -634,7 +658,10 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--baseline-teachers", type=int, default=20_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--only", default="ingest,rebuild,memory,reads")
+    parser.add_argument(
+        "--only", default="ingest,rawread,rebuild,exports,replay,reads,import", help=PARTS
+    )
+    parser.add_argument("--rebuild-processes", type=int, default=2)
     parser.add_argument("--reads", type=int, default=50, help="calls of each read")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--workdir", default="/tmp/bench-national")
@@ -658,16 +685,24 @@ def main() -> None:
             made += [data, base]
             if "ingest" in parts or data.events() < data.teachers:
                 generate(data)
-            if "rebuild" in parts or "ingest" in parts:
-                rebuild(data)
-            if "memory" in parts:
-                memory(data, args.import_rows)
+            if "rawread" in parts:
+                raw_read(data)
+            if "rebuild" in parts:
+                rebuild(data, args.rebuild_processes)
+            if "exports" in parts:
+                exports(data)
+            elif "export-events" in parts:  # the log's export needs no view
+                exports(data, ("events",))
+            if "replay" in parts:
+                replay(data)
             if "reads" in parts:
                 if base.events() < base.teachers:
                     generate(base)
-                    rebuild(base)
+                    rebuild(base, args.rebuild_processes)
                 small = reads(base, args.reads)
                 flatness(data.label, reads(data, args.reads), small)
+            if "import" in parts:
+                import_file(base if "import-baseline" in parts else data, args.import_rows)
     finally:
         if not args.keep:
             for data in made:
