@@ -555,3 +555,37 @@ def test_contacts_are_registered_and_corrected_on_the_forms_and_shown_to_dossier
     ):
         for secret in ("mektep.kg", "+996555000111", "+996700111222"):
             assert secret not in page
+
+
+def test_a_registrar_changes_and_clears_a_programmes_places(as_role, last_position):
+    registrar = as_role("registrar")
+    made = registrar.submit(
+        "/programmes/new?lang=en",
+        {
+            "provider_code": "KAE",
+            "code": "PLACES-2",
+            "title": "Biology teaching",
+            "form": "seminar",
+            "mode": "distance",
+            "hours": "18",
+            "assessment": "none",
+            "funding": "state",
+            "starts_on": "2027-04-01",
+            "ends_on": "2027-04-03",
+        },
+    )
+    assert made.status_code == 303
+    listed = registrar.text("/programmes/?q=PLACES-2&lang=en")
+    programme_id = re.findall(r"/programmes/([0-9a-f-]{36})/places", listed)[0]
+    path = f"/programmes/{programme_id}/places?lang=en"
+    before = last_position()
+    refused = registrar.submit(path, {"capacity": "0"})
+    assert refused.status_code == 400 and 'href="#capacity">Places:' in errors_of(refused)
+    assert last_position() == before
+    assert registrar.submit(path, {"capacity": "30"}).status_code == 303
+    assert ",Biology teaching," in registrar.text("/programmes/export.csv?q=PLACES-2")
+    assert registrar.text("/programmes/export.csv?q=PLACES-2").rstrip().endswith(",30")
+    assert registrar.submit(path, {"capacity": ""}).status_code == 303  # not known any more
+    assert registrar.text("/programmes/export.csv?q=PLACES-2").rstrip().endswith(",")
+    assert as_role("osh-registrar").get(path).status_code == 403
+    assert as_role("auditor").get(path).status_code == 403

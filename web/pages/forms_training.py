@@ -96,6 +96,16 @@ class ProgrammeForm(PageForm):
             getattr(self, name).choices = options(choices(kind, choose))
 
 
+class PlacesForm(PageForm):
+    """Change a programme's places (blank: not known)."""
+
+    capacity = IntegerField(
+        _l("Places"),
+        validators=[optional(), between(1, MAX_CAPACITY)],
+        description=_l("How many teachers it can take; leave blank if not known."),
+    )
+
+
 class EnrolmentForm(PageForm):
     """Enrol a teacher in a programme: the PIN box suggests teachers by name, and a search
     box narrows the programme list (typeahead with JavaScript, a Find button without)."""

@@ -15,7 +15,7 @@ from web.downloads import download
 from web.errors import status_of
 from web.pages import access
 from web.pages.forms_base import run_command
-from web.pages.forms_training import ProgrammeForm
+from web.pages.forms_training import PlacesForm, ProgrammeForm
 from web.pages.labels import choices, programme_detail, programme_label
 from web.pages.listing import Listing, choice_arg, every_row
 from web.pages.messages import error_message
@@ -155,3 +155,35 @@ def new():
         ):
             return redirect(url_for("programme_pages.index"), 303)
     return show(form, _("Register a programme"), back_url=url_for("programme_pages.index"))
+
+
+@bp.route("/<programme_id>/places", methods=["GET", "POST"])
+@access.permission_required("write_programmes")
+def places(programme_id: str):
+    """Change a programme's places (an admin, or a registrar of its provider)."""
+    try:
+        programme = services().queries.programme(programme_id)
+    except NotFoundError:
+        abort(404)
+    actor = access.require_actor("write_programmes", provider=programme["provider_code"])
+    form = PlacesForm(data={"capacity": programme.get("capacity")})
+    if form.validate_on_submit():
+        capacity = form.capacity.data
+        if run_command(
+            form,
+            lambda: services().registry.change_programme(
+                actor, programme_id, {"capacity": capacity}
+            ),
+            _("The places were recorded."),
+        ):
+            return redirect(url_for("programme_pages.index"), 303)
+    return show(
+        form,
+        _("Places of a programme"),
+        subject=[
+            (_("Provider"), programme["provider_code"]),
+            (_("Programme code"), programme["code"]),
+            (_("Title"), programme["title"]),
+        ],
+        back_url=url_for("programme_pages.index"),
+    )
