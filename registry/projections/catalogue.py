@@ -29,6 +29,7 @@ def view_classes() -> list[type[View]]:
     from registry.projections.directory import DirectoryView
     from registry.projections.events import EventIndexView
     from registry.projections.reference import ReferenceView
+    from registry.projections.standing import StandingView
     from registry.projections.statistics import StatisticsView
     from registry.projections.workload import WorkloadView
 
@@ -39,6 +40,7 @@ def view_classes() -> list[type[View]]:
         CredentialStatusView,
         WorkloadView,
         StatisticsView,
+        StandingView,
         EventIndexView,
         ReferenceView,
         LedgerView,

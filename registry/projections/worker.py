@@ -135,6 +135,10 @@ class ProjectionWorker:
                 break
             except _Restart:
                 continue
+        for view in self.views:
+            settle = getattr(view, "settle", None)
+            if settle is not None:
+                settle(self.app.db, self.app.name)
         progress.seconds = time.perf_counter() - started
         return progress
 

@@ -1,8 +1,13 @@
 """Statistics, open data, due lists and the statisticians' pseudonymised table.
 
-All of them judge every teacher on one date in SQL (`standing`), group or page the
-result, and never return a name or a PIN except in the due lists, which district
-departments need to send named teachers to courses.
+As known now, they read the standing view (registry.projections.standing): statistics
+sum its steps per group up to the date (a few thousand rows whatever the number of
+teachers), due lists and the table read the teachers' intervals that contain the date
+(through an index on status and place). While that view has teachers marked for
+recomputation (during a rebuild, after a policy version), and as known at a past moment,
+they judge every teacher on the date in SQL instead (`standing`). None returns a name or
+a PIN except the due lists, which district departments need to send named teachers to
+courses.
 """
 
 from __future__ import annotations
@@ -73,11 +78,67 @@ _COUNTS = ", ".join(
 )
 
 
-def _due_source(standard: Standard, known_at: datetime | None) -> tuple[str, list[Any]]:
+def settled(cur, scan: bool = False) -> bool:
+    """Whether the standing view has no teacher waiting to be recomputed (False when
+    `scan` asks for the per-teacher scan: a benchmark's yardstick)."""
+    return not scan and cur.query_one("SELECT 1 FROM standing_dirty LIMIT 1") is None
+
+
+def intervals_sql(standard: Standard) -> tuple[str, list[Any]]:
+    """`standing_sql`'s columns for every teacher in service on D, read from the standing
+    view's intervals containing D."""
+    d = standard.as_of.isoformat()
+    sql = (
+        f"SELECT {', '.join(STANDING_COLUMNS)} FROM standing_intervals "
+        "WHERE valid_from <= ? AND valid_to > ?"
+    )
+    return sql, [d, d]
+
+
+def current_sql(cur, standard: Standard, scan: bool = False) -> tuple[str, list[Any]]:
+    """Every teacher judged on D as known now: from the intervals when settled."""
+    return intervals_sql(standard) if settled(cur, scan) else standing_sql(standard)
+
+
+# The standing view's steps of a grouping: (dimension, group expression, region or '').
+_STEPS = {
+    "region": ("place", f"COALESCE(NULLIF(s.region, ''), '{NONE}')", "''"),
+    "district": ("place", f"COALESCE(NULLIF(s.value, ''), '{NONE}')", "NULLIF(s.region, '')"),
+    "subject": ("subject", f"COALESCE(NULLIF(s.value, ''), '{NONE}')", "''"),
+    "position": ("position", f"COALESCE(NULLIF(s.value, ''), '{NONE}')", "''"),
+    "provider_kind": ("provider", f"COALESCE(p.kind, '{NONE}')", "''"),
+}
+
+
+def steps_sql(as_of: date, group_by: str) -> tuple[str, list[Any]]:
+    """(group, region, status, teachers, hours) on D from the standing view's steps: the
+    years before D's, the months of its year before its month, the days of its month up
+    to D, each range read on the steps' key."""
+    dim, group, region = _STEPS[group_by]
+    d = as_of.isoformat()
+    year, month = d[:4], d[:7]
+    part = "SELECT value, region, status, n, hours FROM standing_steps WHERE dim = ? AND "
+    source = (
+        f"{part}grain = 'Y' AND bucket < ? UNION ALL "
+        f"{part}grain = 'M' AND bucket > ? AND bucket < ? UNION ALL "
+        f"{part}grain = 'D' AND bucket > ? AND bucket <= ?"
+    )
+    join = "LEFT JOIN providers p ON p.code = s.value" if group_by == "provider_kind" else ""
+    sql = (
+        f"SELECT g, r, status, SUM(n), SUM(hours) FROM (SELECT {group} AS g, {region} AS r, "
+        f"s.status, s.n, s.hours FROM ({source}) s {join}) x "
+        "GROUP BY g, r, status ORDER BY g, r"
+    )
+    return sql, [dim, year, dim, year, month, dim, month, d]
+
+
+def _due_source(
+    cur, standard: Standard, known_at: datetime | None, scan: bool = False
+) -> tuple[str, list[Any]]:
     """The FROM clause of a due list: every teacher judged on the date (`s`) with their
     name and PIN (`t`), as known now or as last recorded by `known_at`."""
     if known_at is None:
-        sql, params = standing_sql(standard)
+        sql, params = current_sql(cur, standard, scan)
         return f"({sql}) s JOIN teachers t ON t.id = s.teacher_id", params
     sql, params = standing_known_sql(standard, time_text(known_at))
     return (
@@ -93,8 +154,9 @@ def _years_between(start: date, end: date) -> int:
 class StatisticsQueries:
     """Compliance and activity by group, open data, due lists, the pseudonymised table."""
 
-    def __init__(self, db: Database, answer_stale_s: float = 30.0):
+    def __init__(self, db: Database, answer_stale_s: float = 30.0, scan: bool = False):
         self.db = db
+        self.scan = scan  # judge every teacher as before the standing view (a yardstick)
         self.cache = PositionedCache(db, max_stale_s=answer_stale_s)
 
     def _standard(self, cur, as_of: date | None, known_at: datetime | None = None) -> Standard:
@@ -115,21 +177,27 @@ class StatisticsQueries:
 
     def _compliance(self, as_of: date, group_by: str) -> list[dict[str, Any]]:
         with self.db.reading() as cur:
-            standard = self._standard(cur, as_of)
-            sql, params = standing_sql(standard)
-            if group_by == "provider_kind":
-                group, join = (
-                    f"COALESCE(p.kind, '{NONE}')",
-                    "LEFT JOIN providers p ON p.code = s.provider_code",
-                )
-            else:
-                group, join = f"COALESCE(s.{group_by}, '{NONE}')", ""
-            extra = ", MIN(s.region)" if group_by == "district" else ""
-            rows = cur.query(
-                f"SELECT {group}, COUNT(*), {_COUNTS}, SUM(s.hours){extra} "
-                f"FROM ({sql}) s {join} GROUP BY {group} ORDER BY {group}",
-                params,
+            if settled(cur, self.scan):
+                return self._compliance_steps(cur, as_of, group_by)
+            return self._compliance_scan(cur, as_of, group_by)
+
+    def _compliance_scan(self, cur, as_of: date, group_by: str) -> list[dict[str, Any]]:
+        """`_compliance` judging every teacher on the date (`standing_sql`)."""
+        standard = self._standard(cur, as_of)
+        sql, params = standing_sql(standard)
+        if group_by == "provider_kind":
+            group, join = (
+                f"COALESCE(p.kind, '{NONE}')",
+                "LEFT JOIN providers p ON p.code = s.provider_code",
             )
+        else:
+            group, join = f"COALESCE(s.{group_by}, '{NONE}')", ""
+        extra = ", MIN(s.region)" if group_by == "district" else ""
+        rows = cur.query(
+            f"SELECT {group}, COUNT(*), {_COUNTS}, SUM(s.hours){extra} "
+            f"FROM ({sql}) s {join} GROUP BY {group} ORDER BY {group}",
+            params,
+        )
         result = []
         for row in rows:
             line = {
@@ -140,6 +208,36 @@ class StatisticsQueries:
             }
             if group_by == "district":
                 line["region"] = row[-1]
+            result.append(line)
+        return result
+
+    @staticmethod
+    def _compliance_steps(cur, as_of: date, group_by: str) -> list[dict[str, Any]]:
+        """`_compliance` from the standing view's steps (groups with nobody on D left out;
+        a district's region the least of those its teachers are in on D)."""
+        sql, params = steps_sql(as_of, group_by)
+        lines: dict[str, dict[str, Any]] = {}
+        regions: dict[str, dict[Any, int]] = {}
+        for group, region, status, n, hours in cur.query(sql, params):
+            line = lines.get(group)
+            if line is None:
+                line = lines[group] = {"group": group, "total": 0, **dict.fromkeys(STATUSES, 0)}
+                line["hours"] = 0
+            n = int(n or 0)
+            line["total"] += n
+            line[status] += n
+            line["hours"] += int(hours or 0)
+            if group_by == "district":
+                per_region = regions.setdefault(group, {})
+                per_region[region] = per_region.get(region, 0) + n
+        result = []
+        for group, line in lines.items():
+            if line["total"] <= 0:
+                continue
+            if group_by == "district":
+                line["region"] = next(
+                    (r for r, n in regions[group].items() if n > 0 and r is not None), None
+                )
             result.append(line)
         return result
 
@@ -226,7 +324,7 @@ class StatisticsQueries:
         where, params = _due_where(status, region, district, school)
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of, known_at)
-            source, standing_params = _due_source(standard, known_at)
+            source, standing_params = _due_source(cur, standard, known_at, self.scan)
             rows = cur.query(
                 f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)}, t.pin, t.full_name "
                 f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
@@ -267,7 +365,8 @@ class StatisticsQueries:
         status = require_choice(status, DUE_STATUSES, "status")
         where, params = _due_where(status, region, district, school)
         with self.db.reading() as cur:
-            source, standing_params = _due_source(self._standard(cur, as_of, known_at), known_at)
+            standard = self._standard(cur, as_of, known_at)
+            source, standing_params = _due_source(cur, standard, known_at, self.scan)
             return listing.count(
                 cur, f"{source} WHERE {' AND '.join(where)}", [*standing_params, *params]
             )
@@ -279,7 +378,7 @@ class StatisticsQueries:
         status), counted up to `listing.COUNT_CAP`; whether there are more."""
         where, params = _pseudonym_where(region, status)
         with self.db.reading() as cur:
-            sql, standing_params = standing_sql(self._standard(cur, as_of))
+            sql, standing_params = current_sql(cur, self._standard(cur, as_of), self.scan)
             return listing.count(cur, f"({sql}) s{where}", [*standing_params, *params])
 
     def pseudonymised(
@@ -308,7 +407,7 @@ class StatisticsQueries:
             params.append(after)
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of)
-            sql, standing_params = standing_sql(standard)
+            sql, standing_params = current_sql(cur, standard, self.scan)
             rows = cur.query(
                 f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)} "
                 f"FROM ({sql}) s{where} ORDER BY {order} LIMIT ? OFFSET ?",

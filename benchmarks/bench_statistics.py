@@ -1,0 +1,153 @@
+"""Statistics and due lists from the standing view, beside the per-teacher scan (issue 12).
+
+    python benchmarks/bench_statistics.py                       # 20,000 teachers, both engines
+    python benchmarks/bench_statistics.py --teachers 100000 --backend sqlite
+    python benchmarks/bench_statistics.py --url sqlite:///big.db   # a data set made before
+
+For each engine: `registry generate` of --teachers x --years on a fresh database, the
+views caught up (the standing view's share of it timed on its own: a rebuild of that view
+alone), then, for random dates from 2000 to ten years after the last event, each read
+through `StatisticsQueries` (no answer cache: each call computes) twice in the same run:
+as now (the standing view's steps and intervals) and as before it (every teacher judged
+on the date in one statement, `standing_sql`: the yardstick). Printed per read: p50/p99
+of both and their ratio; answers of both compared once per date (they must be equal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import drop_database, load, new_database, settings_for
+from registry.application import Registry
+from registry.bootstrap import initialise, open_worker
+from registry.generate import generate_history
+from registry.queries.statistics import COMPLIANCE_GROUPS, StatisticsQueries
+
+END = date(2025, 12, 31)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p99 * 1000
+
+
+def timed(call: Callable[..., object], *args: object) -> tuple[float, object]:
+    began = time.perf_counter()
+    result = call(*args)
+    return time.perf_counter() - began, result
+
+
+def bench_reads(app: Registry, reads: int, seed: int = 7) -> None:
+    """Each read as now and by the scan, on the same random dates."""
+    rng = random.Random(seed)
+    span = (END + timedelta(days=3650) - date(2000, 1, 1)).days
+    dates = [date(2000, 1, 1) + timedelta(days=rng.randrange(span)) for _ in range(reads)]
+    now = StatisticsQueries(app.db, answer_stale_s=0)
+    scan = StatisticsQueries(app.db, answer_stale_s=0, scan=True)
+    district, school = app.db.query_one(
+        "SELECT district, school FROM teachers GROUP BY district, school "
+        "ORDER BY COUNT(*) DESC LIMIT 1"
+    ) or (None, None)
+    reads_of: list[tuple[str, Callable[[StatisticsQueries, date], object]]] = [
+        (f"statistics by {g}", lambda q, d, g=g: q._compliance(d, g)) for g in COMPLIANCE_GROUPS
+    ]
+    reads_of += [
+        ("open data by district", lambda q, d: q.open_data(d, "district")),
+        (
+            f"due list of a district ({district}, overdue, 1st page)",
+            lambda q, d: q.due_list(status="overdue", as_of=d, district=district, limit=25),
+        ),
+        (
+            f"due list of a district ({district}, overdue, whole)",
+            lambda q, d: q.due_list(status="overdue", as_of=d, district=district, limit=10000),
+        ),
+        (
+            f"due list of a school ({school}, overdue)",
+            lambda q, d: q.due_list(status="overdue", as_of=d, school=school),
+        ),
+    ]
+    for name, read in reads_of:
+        fast, slow = [], []
+        for d in dates:
+            t_now, a = timed(read, now, d)
+            t_scan, b = timed(read, scan, d)
+            if a != b:
+                raise SystemExit(f"{name} on {d}: the standing view and the scan differ")
+            fast.append(t_now)
+            slow.append(t_scan)
+        (f50, f99), (s50, s99) = percentiles(fast), percentiles(slow)
+        print(
+            f"  {name:55} now p50 {f50:8.1f} ms p99 {f99:8.1f} | scan p50 {s50:8.1f} ms "
+            f"p99 {s99:8.1f} | scan/now {s50 / max(f50, 1e-6):7.1f} x",
+            flush=True,
+        )
+
+
+def bench(backend: str, url: str | None, teachers: int, years: int, reads: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        made = url is None
+        url = url or new_database(backend, workdir, "bench_statistics")
+        try:
+            settings = settings_for(url, workdir)
+            if made:
+                initialise(settings)
+            app = Registry(settings)
+            try:
+                if made:
+                    summary = generate_history(app, teachers=teachers, years=years, seed=1, end=END)
+                    print(
+                        f"{backend}: generated {teachers} teachers x {years} years, "
+                        f"{summary.events:,} events in {summary.elapsed_s:.0f} s ({load()})",
+                        flush=True,
+                    )
+                worker = open_worker(app)
+                seconds, _ = timed(worker.catch_up)
+                print(f"{backend}: views caught up in {seconds:.1f} s", flush=True)
+                standing = open_worker(app, ["standing"])
+                seconds, progress = timed(standing.rebuild)
+                print(
+                    f"{backend}: the standing view alone rebuilt in {seconds:.1f} s "
+                    f"({getattr(progress, 'events', 0):,} events; {load()})",
+                    flush=True,
+                )
+                app.db.analyze()
+                print(f"{backend}: reads on {reads} random dates ({load()})", flush=True)
+                bench_reads(app, reads)
+                print(f"{backend}: done ({load()})", flush=True)
+            finally:
+                app.close()
+        finally:
+            if made:
+                drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--teachers", type=int, default=20_000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--reads", type=int, default=30)
+    parser.add_argument("--url", help="a database already generated (not dropped)")
+    args = parser.parse_args()
+    backends = args.backend or ["sqlite", "postgresql"]
+    if args.url:
+        backends = ["postgresql" if args.url.startswith("postgres") else "sqlite"]
+    for backend in backends:
+        bench(backend, args.url, args.teachers, args.years, args.reads)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""For random histories: the standing view's statistics and due lists equal the rule.
+
+Histories with transfers, departures, revocations, duplicates, corrected service starts
+and policy versions, the views caught up in random batch sizes, the standing view's
+teachers recomputed at once or marked and settled at the end of a catch-up. On random
+dates from before the first event to ten years ahead, as known now:
+
+- every teacher's row among those containing the date (due lists, the statisticians'
+  table) has the status, hours and next due date `evaluate()` gives, and equals the
+  per-teacher scan (`standing_sql`) column by column, place included;
+- the statistics by every grouping, summed from the steps, equal those of the scan;
+- the due lists of a district and of a school hold exactly the teachers the scan puts
+  there with that status.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registry.bootstrap import open_worker
+from registry.domain import clock
+from registry.domain.compliance import DUE_SOON_DAYS
+from registry.domain.dates import add_years
+from registry.projections import standing
+from registry.queries.common import load_policies
+from registry.queries.standing import STANDING_COLUMNS, Standard, standing_sql
+from registry.queries.statistics import (
+    COMPLIANCE_GROUPS,
+    DUE_STATUSES,
+    StatisticsQueries,
+    intervals_sql,
+    settled,
+)
+from tests.property.histories import PLACES, History, fresh_registry, histories, oracle, run
+
+_MORE = int(os.environ.get("REGISTRY_PROPERTY_EXAMPLES", "0"))
+EXAMPLES = {"sqlite": _MORE or 25, "postgresql": _MORE or 10}
+EDGES = [date(1999, 12, 31), date(2000, 1, 1), date(2036, 12, 31)]
+
+
+def near(issued: list[date]) -> st.SearchStrategy[date]:
+    """A date where a certificate starts or stops counting, or its coverage turns due
+    soon, under some window, give or take a day."""
+    return st.builds(
+        lambda day, years, back, shift: add_years(day, years) - timedelta(days=back + shift),
+        st.sampled_from(issued),
+        st.integers(0, 6),
+        st.sampled_from([0, DUE_SOON_DAYS]),
+        st.integers(-1, 1),
+    )
+
+
+def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
+    eager = data.draw(st.sampled_from([0, 1, standing.EAGER_TEACHERS]), "eager teachers")
+    monkeypatch.setattr(standing, "EAGER_TEACHERS", eager)
+    with fresh_registry(base_url, tmp_path) as app:
+        worker = open_worker(app)
+        history = History(app)
+        run(history, steps, lambda size: worker.catch_up(batch_size=size))
+        worker.catch_up(batch_size=data.draw(st.sampled_from([1, 4, 500]), "last batch"))
+        stats = StatisticsQueries(app.db)
+        now = clock.now()
+        with app.db.reading() as cur:
+            assert settled(cur), "a catch-up left teachers to recompute"
+            policies = load_policies(cur)
+            issued = [
+                date.fromisoformat(r[0])
+                for r in cur.query("SELECT issued_on FROM certificate_index")
+            ] or [date(2010, 1, 1)]
+        for _ in range(5):
+            as_of = data.draw(
+                st.one_of(
+                    st.sampled_from(EDGES),
+                    st.dates(date(1999, 1, 1), date(2036, 12, 31)),
+                    near(issued),
+                    near(issued),
+                ),
+                "as_of",
+            )
+            standard = Standard.on(as_of, policies)
+            with app.db.reading() as cur:
+                sql, params = intervals_sql(standard)
+                got = {r[0]: dict(zip(STANDING_COLUMNS, r)) for r in cur.query(sql, params)}
+                sql, params = standing_sql(standard)
+                scan = {r[0]: dict(zip(STANDING_COLUMNS, r)) for r in cur.query(sql, params)}
+                for group_by in COMPLIANCE_GROUPS:
+                    assert stats._compliance_steps(cur, as_of, group_by) == (
+                        stats._compliance_scan(cur, as_of, group_by)
+                    ), f"statistics by {group_by} on {as_of}"
+            for row in (*got.values(), *scan.values()):
+                row["hours"] = int(row["hours"])
+            assert got == scan, f"the intervals on {as_of} differ from the scan"
+
+            for index, teacher_id in history.teacher_ids.items():
+                expected = oracle(history, index, as_of, now)
+                row = got.get(str(teacher_id))
+                if app.repository.get(teacher_id).service_start > as_of:
+                    assert row is None, "a teacher not yet in service has an interval"
+                    continue
+                assert row is not None and expected is not None
+                assert (row["status"], row["hours"], standard.next_due(row)) == (
+                    expected.status,
+                    expected.hours,
+                    expected.next_due,
+                )
+
+            status = data.draw(st.sampled_from(DUE_STATUSES), "status")
+            _region, district, school = PLACES[data.draw(st.integers(0, len(PLACES) - 1))]
+            for place in ({"district": district}, {"school": school}, {}):
+                listed = stats.due_list(status=status, as_of=as_of, **place)
+                wanted = [
+                    r
+                    for r in scan.values()
+                    if r["status"] == status
+                    and all(
+                        r[k] == (standing.canonical_district(v) if k == "district" else v)
+                        for k, v in place.items()
+                    )
+                ]
+                assert sorted((r["region"], r["district"], r["school"]) for r in listed) == sorted(
+                    (r["region"], r["district"], r["school"]) for r in wanted
+                )
+                assert len(listed) == len(wanted)
+                assert stats.due_count(status=status, as_of=as_of, **place)[0] == len(wanted)
+
+
+_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+}
+
+
+@settings(max_examples=EXAMPLES["sqlite"], **_SETTINGS)
+@given(steps=histories(), data=st.data())
+def test_standing_equals_the_rule_on_sqlite(sqlite_url, tmp_path, monkeypatch, steps, data):
+    check_history(sqlite_url, tmp_path, steps, data, monkeypatch)
+
+
+@pytest.mark.postgres
+@settings(max_examples=EXAMPLES["postgresql"], **_SETTINGS)
+@given(steps=histories(), data=st.data())
+def test_standing_equals_the_rule_on_postgresql(postgres_url, tmp_path, monkeypatch, steps, data):
+    check_history(postgres_url, tmp_path, steps, data, monkeypatch)
