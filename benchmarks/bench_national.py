@@ -567,6 +567,7 @@ def read_cases(app, rng: random.Random, count: int) -> list[tuple[str, Callable[
         "SELECT provider_code FROM certificate_index GROUP BY provider_code "
         "ORDER BY count(*) DESC LIMIT 1"
     )[0]
+    print(f"  the largest district: {district}; the busiest provider: {provider}", flush=True)
     names = [r[0].split()[0] for r in app.db.query("SELECT full_name FROM teachers LIMIT 2000")]
     first = END.replace(year=END.year - 10)
     days = [first + timedelta(days=d) for d in rng.sample(range(10 * 365), 10 * 365)]
@@ -591,7 +592,7 @@ def read_cases(app, rng: random.Random, count: int) -> list[tuple[str, Callable[
             for group in ("region", "district", "subject", "position")
         ],
         (
-            f"due list of a district ({district}, overdue)",
+            "due list of the largest district (overdue)",
             lambda: queries.due_list(status="overdue", as_of=day(), district=district),
         ),
         ("open data by region", lambda: queries.open_data(day(), "region")),
