@@ -11,11 +11,6 @@ import os
 import tempfile
 from pathlib import Path
 
-# Imported here, once: child_exit runs in the master's SIGCHLD handler, where an import
-# (of the web app's modules, as it once did) can be interrupted by the next worker's exit
-# and fail as a circular import, killing the master on its way down.
-from prometheus_client import multiprocess
-
 bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("REGISTRY_WEB_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
@@ -50,6 +45,12 @@ raw_env = ["REGISTRY_FOLLOW=" + os.environ.get("REGISTRY_FOLLOW", "0")] + [
 metrics_dir = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="registry-metrics-")
 )
+# Imported here, once, and only now: prometheus-client picks its multiprocess values when
+# first imported (so after the directory is set, or the forked workers count in memory
+# alone), and child_exit runs in the master's SIGCHLD handler, where an import (of the
+# web app's modules, as it once did) can be interrupted by the next worker's exit and
+# fail as a circular import, killing the master on its way down.
+from prometheus_client import multiprocess  # noqa: E402  (after the directory above)
 
 
 def on_starting(server):
