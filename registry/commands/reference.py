@@ -19,6 +19,7 @@ from registry.domain.reference import (
     spelling_key,
     unknown_code,
 )
+from registry.domain.values import check_text
 
 
 def entry_data(entry: ReferenceEntry) -> dict[str, Any]:
@@ -74,7 +75,7 @@ class ReferenceCommands(CommandBase):
         A value that is not text is returned as it is, for the domain to refuse."""
         if not isinstance(value, str) or not value.strip():
             return value
-        text = value.strip()
+        text = check_text(value, field)  # a control character is named as such, not unknown
         entry = session.find(ReferenceEntry.id_for(list_name, text))
         if entry is None:
             code = seed_spellings().get((list_name, spelling_key(text)))

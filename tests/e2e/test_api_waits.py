@@ -40,6 +40,7 @@ PATH_VALUES = {
     "code": "KAE",
     "programme_id": str(uuid.UUID(int=1)),
     "enrolment_id": str(uuid.UUID(int=2)),
+    "list_name": "subjects",
 }
 REQUIRED_ARGS = {
     "/verify/{number}": "code=ABCD-EFGH",

@@ -129,6 +129,8 @@ def test_providers_and_programmes_are_listed(registry):
         "region": "KG-GB",
         "suspended": True,
         "suspension_reason": "licence expired",
+        "name_ky": None,  # no Kyrgyz or Russian name given: the pages fall back to `name`
+        "name_ru": None,
     }
     assert [p["code"] for p in queries.providers()] == ["KAE"]
     programmes = queries.programmes("KAE")
