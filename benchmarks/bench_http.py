@@ -46,7 +46,6 @@ from registry.bootstrap import initialise, open_registry, open_worker  # noqa: E
 from registry.commands.base import Actor  # noqa: E402  (after the sys.path line above)
 from registry.queries import Queries  # noqa: E402  (after the sys.path line above)
 from registry.settings import Settings  # noqa: E402  (after the sys.path line above)
-from registry.storage.schema import is_initialised  # noqa: E402  (after the sys.path line above)
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/registry_bench_http"
 SECRET = "bench-http-secret"  # fixed: the PIN index of a reused data set is keyed by it
@@ -91,8 +90,7 @@ end
 
 def prepare(settings: Settings, teachers: int, years: int, seed: int) -> tuple[str, list[str]]:
     """The data set (built once), an admin token and a sample of PINs."""
-    if not is_initialised(settings):
-        initialise(settings)
+    initialise(settings)  # idempotent: a data set built by an older version gains what is new
     app = open_registry(settings)
     try:
         has_teachers = app.db.query_one(
