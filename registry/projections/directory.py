@@ -73,7 +73,7 @@ NEEDS = Table(
 
 POLICIES = Table(
     "policy_versions",
-    (
+    POLICY_COLUMNS := (
         ("position", "INTEGER"),
         ("effective_from", "TEXT"),
         ("window_years", "INTEGER"),
@@ -82,6 +82,19 @@ POLICIES = Table(
     ),
     key=("position",),
 )
+
+
+def policy_row(fact: Fact) -> dict[str, object]:
+    """A policy version's row (POLICY_COLUMNS), as every view that keeps the versions
+    stores it."""
+    d = fact.data
+    return {
+        "position": fact.position,
+        "effective_from": date_text(d["effective_from"]),
+        "window_years": d["window_years"],
+        "required_hours": d["required_hours"],
+        "recorded_at": time_text(fact.recorded_at),
+    }
 
 
 class DirectoryView(View):
@@ -187,13 +200,4 @@ class DirectoryView(View):
 
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:
         """A policy version (the first one included), in the order adopted."""
-        d = fact.data
-        batch["policy_versions"].put(
-            {
-                "position": fact.position,
-                "effective_from": date_text(d["effective_from"]),
-                "window_years": d["window_years"],
-                "required_hours": d["required_hours"],
-                "recorded_at": time_text(fact.recorded_at),
-            }
-        )
+        batch["policy_versions"].put(policy_row(fact))

@@ -50,7 +50,8 @@ from registry.domain.compliance import (
 )
 from registry.domain.dates import add_years
 from registry.projections.base import View
-from registry.projections.codec import BEGINNING, date_text, id_text, time_text
+from registry.projections.codec import BEGINNING, date_text, id_text
+from registry.projections.directory import POLICY_COLUMNS, policy_row
 from registry.projections.rows import Batch, Reader
 from registry.projections.statistics import LOCATION_FIELDS, canonical_district
 from registry.storage import Cursor
@@ -75,13 +76,7 @@ STANDING_CERTS = Table(
 )
 STANDING_POLICIES = Table(
     "standing_policies",
-    (
-        ("position", "INTEGER"),
-        ("effective_from", "TEXT"),
-        ("window_years", "INTEGER"),
-        ("required_hours", "INTEGER"),
-        ("recorded_at", "TEXT"),
-    ),
+    POLICY_COLUMNS,  # its own copy: a view reads no other view's tables
     key=("position",),
 )
 STANDING_DIRTY = Table(
@@ -453,16 +448,7 @@ class StandingView(View):
 
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:
         """A policy version: everyone's intervals are recomputed."""
-        d = fact.data
-        batch["standing_policies"].put(
-            {
-                "position": fact.position,
-                "effective_from": date_text(d["effective_from"]),
-                "window_years": d["window_years"],
-                "required_hours": d["required_hours"],
-                "recorded_at": time_text(fact.recorded_at),
-            }
-        )
+        batch["standing_policies"].put(policy_row(fact))
         batch.mark_everyone = fact.position  # type: ignore[attr-defined]
 
     # -- recomputation -------------------------------------------------------------------
