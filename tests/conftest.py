@@ -25,6 +25,9 @@ import pytest
 from registry.domain.clock import frozen_at  # noqa: F401  (re-exported for tests)
 from registry.settings import Settings
 from tests.databases import PostgresDatabases, new_name
+from tests.routing_memo import install as _memoise_routing
+
+_memoise_routing()
 
 PG_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -53,6 +53,7 @@ class Follower:
         self.error: BaseException | None = None
         self.is_leader = not self.lead
         self._checked_at = float("-inf")
+        self._listener: Listener | None = None  # the listener thread's, while it waits
 
     def wake(self, _position: int | None = None) -> None:
         """Ask for a catch-up now (called after each save in this process)."""
@@ -74,6 +75,9 @@ class Follower:
         """Stop following (the current batch finishes first)."""
         self._stop.set()
         self._wake.set()
+        listener = self._listener
+        if listener is not None:
+            listener.interrupt()  # its wait ends now, not at its timeout
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -103,6 +107,9 @@ class Follower:
         while not self._stop.is_set():
             try:
                 with self.app.db.listener() as listener:
+                    self._listener = listener
+                    if self._stop.is_set():  # stopped before it could be interrupted
+                        return
                     if self.lead:
                         self._take_lead(listener)
                         if self._stop.is_set():

@@ -8,6 +8,9 @@ lives); a lost connection raises DatabaseUnavailableError, and the caller reconn
 
 from __future__ import annotations
 
+import os
+import select
+import threading
 from typing import Any
 
 from registry.storage.errors import DatabaseUnavailableError
@@ -24,6 +27,10 @@ class Listener:
             self._conn: Any = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as error:
             raise DatabaseUnavailableError(str(error).strip()) from error
+        # `interrupt` writes here: a wait in `heard` ends at once, not at its timeout.
+        self._interrupted, self._interrupt = os.pipe()
+        self._pipe_lock = threading.Lock()  # no write to the pipe's fd once it is closed
+        self._closed = False
 
     def __enter__(self) -> Listener:
         return self
@@ -53,13 +60,32 @@ class Listener:
         self._run(lambda: self._conn.execute(f'LISTEN "{self.channel}"'))
 
     def heard(self, timeout: float) -> bool:
-        """Whether a save was announced within `timeout` seconds."""
-        return self._run(
-            lambda: any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
-        )
+        """Whether a save was announced within `timeout` seconds; False at once once
+        `interrupt` was called."""
+        try:
+            ready, _, _ = select.select([self._conn.fileno(), self._interrupted], [], [], timeout)
+        except (OSError, ValueError) as error:  # the connection is closed
+            raise DatabaseUnavailableError(str(error)) from error
+        if self._interrupted in ready or not ready:
+            return False
+        # Something arrived: read it without waiting (a partial message waits for the
+        # next look).
+        return self._run(lambda: any(True for _ in self._conn.notifies(timeout=0, stop_after=1)))
+
+    def interrupt(self) -> None:
+        """End the current and every later wait in `heard` now (from another thread): a
+        follower that stops does not wait out the timeout."""
+        with self._pipe_lock:
+            if not self._closed:
+                os.write(self._interrupt, b"x")
 
     def close(self) -> None:
         try:
             self._conn.close()
         except Exception:  # a lost connection is closed already
             pass
+        with self._pipe_lock:
+            if not self._closed:
+                self._closed = True
+                os.close(self._interrupted)
+                os.close(self._interrupt)
