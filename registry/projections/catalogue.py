@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 def view_classes() -> list[type[View]]:
     """Every view, in the order they are applied."""
     from registry.ledger.store import LedgerView
+    from registry.projections.activity import ActivityView
     from registry.projections.certificates import CertificateIndexView
     from registry.projections.compliance import ComplianceView
     from registry.projections.credentials import CredentialStatusView
@@ -41,6 +42,7 @@ def view_classes() -> list[type[View]]:
         WorkloadView,
         StatisticsView,
         StandingView,
+        ActivityView,
         EventIndexView,
         ReferenceView,
         LedgerView,

@@ -19,7 +19,7 @@ from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
 from registry.projections.codec import date_value, time_text
 from registry.projections.statistics import canonical_district
-from registry.queries import listing
+from registry.queries import activity, listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
 from registry.queries.reference import by_code
@@ -130,6 +130,30 @@ def steps_sql(as_of: date, group_by: str) -> tuple[str, list[Any]]:
         "GROUP BY g, r, status ORDER BY g, r"
     )
     return sql, [dim, year, dim, year, month, dim, month, d]
+
+
+def due_total_sql(
+    as_of: date, status: str, region: str | None, district: str | None
+) -> tuple[str, list[Any]]:
+    """How many teachers have a status on D (in a region, a district): the standing
+    view's `place` steps of that status summed up to D, as `steps_sql` sums them."""
+    d = as_of.isoformat()
+    year, month = d[:4], d[:7]
+    where, params = "dim = 'place' AND status = ?", [status]
+    if region:
+        where += " AND region = ?"
+        params.append(region)
+    district = canonical_district(district)
+    if district:
+        where += " AND value = ?"
+        params.append(district)
+    part = f"SELECT n FROM standing_steps WHERE {where} AND "
+    sql = (
+        f"SELECT SUM(n) FROM ({part}grain = 'Y' AND bucket < ? UNION ALL "
+        f"{part}grain = 'M' AND bucket > ? AND bucket < ? UNION ALL "
+        f"{part}grain = 'D' AND bucket > ? AND bucket <= ?) s"
+    )
+    return sql, [*params, year, *params, year, month, *params, month, d]
 
 
 def _due_source(
@@ -275,6 +299,14 @@ class StatisticsQueries:
         return by_code(self.db, rows, group_by)
 
     def _activity(self, date_from: date, date_to: date, group_by: str) -> list[dict[str, Any]]:
+        if self.scan:
+            return self._activity_scan(date_from, date_to, group_by)
+        with self.db.reading() as cur:
+            return activity.activity(cur, date_from, date_to, group_by)
+
+    def _activity_scan(self, date_from: date, date_to: date, group_by: str) -> list[dict[str, Any]]:
+        """`_activity` reading every certificate of the period with its teacher's place on
+        its day (the activity view's yardstick)."""
         joins, group = "", f"COALESCE(c.{group_by}, '{UNKNOWN}')"
         if group_by == "provider_kind":
             joins = "LEFT JOIN providers p ON p.code = c.provider_code"
@@ -366,6 +398,11 @@ class StatisticsQueries:
         where, params = _due_where(status, region, district, school)
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of, known_at)
+            if known_at is None and not school and settled(cur, self.scan):
+                sql, step_params = due_total_sql(standard.as_of, status, region, district)
+                row = cur.query_one(sql, step_params)
+                found = int(row[0] or 0) if row else 0
+                return min(found, listing.COUNT_CAP), found > listing.COUNT_CAP
             source, standing_params = _due_source(cur, standard, known_at, self.scan)
             return listing.count(
                 cur, f"{source} WHERE {' AND '.join(where)}", [*standing_params, *params]

@@ -238,7 +238,8 @@ def test_an_event_the_views_set_aside_is_set_aside_as_known_then_too(history):
         store_malformed_transfer(app, NEW_PIN)
     queries = caught_up(app)
     now = queries.teacher(NEW_PIN)["incomplete"]
-    # Views no teacher read looks at (the statistics and the standing behind them).
-    assert {d["view"] for d in now} == {"statistics", "standing"}
+    # Views no teacher read looks at (the statistics, the standing and the activity
+    # behind them).
+    assert {d["view"] for d in now} == {"statistics", "standing", "activity"}
     assert queries.teacher(NEW_PIN, known_at=at(5))["incomplete"] == now
     assert queries.teacher(NEW_PIN, known_at=at(4))["incomplete"] == []

@@ -1,0 +1,128 @@
+"""For random histories: activity for a period from the activity view equals the reading
+of every certificate of the period (`_activity_scan`, how it was read before the view).
+
+Histories with certificates on an enrolment and on paper, revocations, duplicates,
+transfers dated in the past, corrected subjects, positions and places, the views caught
+up in random batch sizes; periods from a day to decades, across month and year ends, by
+every grouping: certificates, hours and teachers reached per group equal the scan's.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registry.bootstrap import open_worker
+from registry.domain import clock
+from registry.domain.errors import RegistryError
+from registry.queries.statistics import ACTIVITY_GROUPS, StatisticsQueries
+from tests.builders import ADMIN
+from tests.property.histories import PLACES, START, History, _pin, _step, fresh_registry, step
+from tests.property.histories import certify as certify_step
+
+_MORE = int(os.environ.get("REGISTRY_PROPERTY_EXAMPLES", "0"))
+EXAMPLES = {"sqlite": _MORE or 25, "postgresql": _MORE or 10}
+
+# Corrections the activity groups by: subject, position, the current place.
+correction = st.tuples(
+    st.just("correct"),
+    st.integers(0, 3),
+    st.sampled_from(
+        [
+            {"subject": "primary"},
+            {"subject": "kyrgyz"},
+            {"position": "senior_teacher"},
+            {"region": PLACES[0][0], "district": PLACES[0][1]},
+            {"district": "Сокулук"},
+        ]
+    ),
+)
+registrations = st.lists(
+    st.tuples(st.dates(date(2004, 1, 1), date(2024, 6, 1)), st.integers(0, len(PLACES) - 1)),
+    min_size=1,
+    max_size=3,
+)
+
+
+@st.composite
+def histories(draw) -> list[tuple]:
+    first = [("register", i, start, place) for i, (start, place) in enumerate(draw(registrations))]
+    steps = st.one_of(step, certify_step, certify_step, correction)
+    return first + draw(st.lists(steps, min_size=5, max_size=40))
+
+
+def run(history: History, steps: list[tuple], catch_up) -> None:
+    for i, s in enumerate(steps):
+        with clock.frozen_at(START + timedelta(hours=i)):
+            if s[0] == "catch_up":
+                catch_up(s[1])
+                continue
+            try:
+                if s[0] == "correct":
+                    if history.teacher_ids:
+                        index = sorted(history.teacher_ids)[s[1] % len(history.teacher_ids)]
+                        history.app.correct_teacher(ADMIN, _pin(history, index), s[2])
+                else:
+                    _step(history, s, i)
+            except RegistryError:
+                pass
+
+
+def periods(issued: list[date]) -> st.SearchStrategy[tuple[date, date]]:
+    """A period: around the certificates' dates, or anywhere, a day to decades long."""
+    day = st.one_of(
+        st.sampled_from(issued),
+        st.dates(date(2006, 1, 1), date(2026, 12, 31)),
+        st.sampled_from([date(2010, 1, 1), date(2015, 12, 31), date(2020, 2, 29)]),
+    )
+    return st.tuples(
+        st.builds(lambda d, back: d - timedelta(days=back), day, st.sampled_from([0, 1, 40, 400])),
+        st.builds(lambda d, ahead: d + timedelta(days=ahead), day, st.sampled_from([0, 1, 31])),
+    ).map(lambda p: (min(p), max(p)))
+
+
+def check_history(base_url, tmp_path, steps, data) -> None:
+    with fresh_registry(base_url, tmp_path) as app:
+        worker = open_worker(app)
+        history = History(app)
+        run(history, steps, lambda size: worker.catch_up(batch_size=size))
+        worker.catch_up(batch_size=data.draw(st.sampled_from([1, 4, 500]), "last batch"))
+        view = StatisticsQueries(app.db, answer_stale_s=0)
+        scan = StatisticsQueries(app.db, answer_stale_s=0, scan=True)
+        issued = [
+            date.fromisoformat(r[0])
+            for r in app.db.query("SELECT issued_on FROM certificate_index")
+        ] or [date(2010, 1, 1)]
+        for _ in range(6):
+            first, last = data.draw(periods(issued), "period")
+            for group_by in ACTIVITY_GROUPS:
+                assert view._activity(first, last, group_by) == (
+                    scan._activity(first, last, group_by)
+                ), f"activity by {group_by} from {first} to {last}"
+
+
+_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+}
+
+
+@settings(max_examples=EXAMPLES["sqlite"], **_SETTINGS)
+@given(steps=histories(), data=st.data())
+def test_activity_equals_the_scan_on_sqlite(sqlite_url, tmp_path, steps, data):
+    check_history(sqlite_url, tmp_path, steps, data)
+
+
+@pytest.mark.postgres
+@settings(max_examples=EXAMPLES["postgresql"], **_SETTINGS)
+@given(steps=histories(), data=st.data())
+def test_activity_equals_the_scan_on_postgresql(postgres_url, tmp_path, steps, data):
+    check_history(postgres_url, tmp_path, steps, data)
