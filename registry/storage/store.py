@@ -55,8 +55,11 @@ def library_env(settings: Settings, *, create_table: bool = False) -> dict[str, 
             POSTGRES_USER=db.user,
             POSTGRES_PASSWORD=db.password,
             POSTGRES_SCHEMA=db.schema,
-            POSTGRES_POOL_SIZE=str(settings.pool_size),
-            POSTGRES_MAX_OVERFLOW="5",
+            # One connection at first, more as requests need them (up to the setting
+            # and 5 beyond, as before): a process that writes little (a test, a CLI
+            # command, a reader) does not open five connections it never uses.
+            POSTGRES_POOL_SIZE="1",
+            POSTGRES_MAX_OVERFLOW=str(settings.pool_size + 4),
             POSTGRES_LOCK_TIMEOUT=str(settings.lock_timeout_s),
             POSTGRES_CONN_MAX_AGE="3600",
             # No pre-ping: a ping per lent connection, and after a dropped connection the
