@@ -38,11 +38,31 @@ TEACHERS = Table(
         ("name_key", "TEXT"),
         ("school_key", "TEXT"),
         ("search_key", "TEXT"),
+        ("name_words", "TEXT"),
     ),
     key=("id",),
     # registered_at: the earliest registration bounds "as known at" (registry.queries.known).
     indexes=(("full_name", "id"), ("region", "full_name", "id"), ("registered_at",)),
-    search=("search_key",),
+    # name_words: the name's part of search_key alone, for what a school does not match
+    # (registry.queries.search).
+    search=("search_key", "name_words"),
+)
+
+# How many teachers each school has (by its region, district and name as the teachers'
+# rows have them, and its folded name): a search counts the teachers of the schools
+# whose name has every word typed from here, without reading their rows
+# (registry.queries.search). A school's row stays, at 0, when its last teacher leaves.
+TEACHER_SCHOOLS = Table(
+    "teacher_schools",
+    (
+        ("region", "TEXT"),
+        ("district", "TEXT"),
+        ("school", "TEXT"),
+        ("school_key", "TEXT"),
+        ("teachers", "INTEGER"),
+    ),
+    key=("region", "district", "school", "school_key"),
+    counters=("teachers",),
 )
 
 TEACHER_PINS = Table(
@@ -89,7 +109,13 @@ def with_search_keys(row: Row) -> Row:
     row["name_key"] = fold(row["full_name"] or "")
     row["school_key"] = fold(row["school"] or "")
     row["search_key"] = search_key(row["full_name"], row["school"])
+    row["name_words"] = search_key(row["full_name"])
     return row
+
+
+def _school_of(row: Row) -> tuple[str, str, str, str]:
+    """A teacher's school as TEACHER_SCHOOLS keys it."""
+    return (row["region"] or "", row["district"] or "", row["school"] or "", row["school_key"])
 
 
 class ComplianceView(View):
@@ -97,7 +123,7 @@ class ComplianceView(View):
 
     name = "compliance"
     weight = 4.0  # µs per event of a rebuild of it alone, less the shared read
-    tables = (TEACHERS, TEACHER_PINS, SERVICE_STARTS, TEACHER_VERSIONS)
+    tables = (TEACHERS, TEACHER_PINS, SERVICE_STARTS, TEACHER_VERSIONS, TEACHER_SCHOOLS)
     handlers = {
         "Teacher.Registered": "registered",
         "Teacher.Transferred": "transferred",
@@ -130,6 +156,7 @@ class ComplianceView(View):
             "registered_at": at,
         }
         batch["teachers"].put(with_search_keys(row))
+        batch["teacher_schools"].add(_school_of(row), teachers=1)
         self._version(batch, fact, row)
         batch["teacher_pins"].put({"pin": d["pin"], "teacher_id": teacher_id, "recorded_at": at})
         batch["teacher_service_starts"].put(
@@ -146,14 +173,15 @@ class ComplianceView(View):
         # effective-dated history is the statistics view's.
         """The teacher works at another school now."""
         d = fact.data
-        row = batch["teachers"].update(
-            id_text(fact.originator_id),
-            region=d["region"],
-            district=d["district"],
-            school=d["school"],
+        row = batch["teachers"].get(id_text(fact.originator_id))
+        if row is None:
+            return
+        before = _school_of(row)
+        batch["teachers"].update(
+            row["id"], region=d["region"], district=d["district"], school=d["school"]
         )
-        if row is not None:
-            with_search_keys(row)  # the same dict the batch writes
+        with_search_keys(row)  # the same dict the batch writes
+        self._moved(batch, before, row)
 
     def departed(self, batch: Batch, fact: Fact) -> None:
         """The teacher left service (with when that was recorded)."""
@@ -189,10 +217,20 @@ class ComplianceView(View):
                     "recorded_at": at,
                 }
             )
+        before = _school_of(row)
         row.update(changes)
         batch["teachers"].put(with_search_keys(row))
+        self._moved(batch, before, row)
         if any(name in changes for name in VERSIONED):
             self._version(batch, fact, row)
+
+    @staticmethod
+    def _moved(batch: Batch, before: tuple[str, str, str, str], row: Row) -> None:
+        """The school counts after a teacher's school (or its region or district) changed."""
+        after = _school_of(row)
+        if after != before:
+            batch["teacher_schools"].add(before, teachers=-1)
+            batch["teacher_schools"].add(after, teachers=1)
 
     @staticmethod
     def _version(batch: Batch, fact: Fact, row: Row) -> None:

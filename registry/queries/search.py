@@ -9,6 +9,10 @@ query equal to the name (or school), then starting it, then starting one of its 
 then anywhere; within each, by similarity (`Database.similarity`), then by name. When
 more than RANK_LIMIT rows match (two letters, a word most schools have), the page comes
 in the order of names instead: ranking reads every row found.
+
+A teacher search counts before it reads (`_teachers_found`): the teachers of the schools
+whose name has every word from the schools' counts, the others through the names'
+index; so a broad query ("5 school", two letters) reads no more rows than its page.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 from registry.domain.errors import InvalidInputError, RuleViolationError
 from registry.domain.search import MAX_QUERY, MIN_TERM, fold, terms
-from registry.projections.compliance import TEACHERS
+from registry.projections.compliance import TEACHER_SCHOOLS, TEACHERS
 from registry.projections.directory import PROGRAMMES
 from registry.queries.common import require_page
 from registry.storage import Cursor, Database
@@ -161,6 +165,8 @@ def teachers(
             f"{db.similarity('name_key', '?')} DESC, {db.similarity('school_key', '?')} DESC, ",
             [q, q, f"{q}%", f"{q}%", f"% {q}%", q, q],
         )
+        if query.words:
+            return _teachers_found(db, cur, query, columns, filters, rank, limit, offset)
         return find(
             db,
             cur,
@@ -173,6 +179,99 @@ def teachers(
             limit=limit,
             offset=offset,
         )
+
+
+# A school's folded name with a space before its first word, as in search_key: " 5" is
+# a word's start there too.
+_SCHOOL_WORDS = "(' ' || school_key)"
+
+
+def _teachers_found(
+    db: Database,
+    cur: Cursor,
+    query: Query,
+    columns: tuple[str, ...],
+    filters: dict[str, str | None],
+    rank: tuple[str, list[Any]],
+    limit: int,
+    offset: int,
+) -> tuple[int, list[tuple]]:
+    """(total, a page) of the teachers whose name or school has every word typed.
+
+    Each word is in the name or in the school; most teachers a broad query finds are
+    found by their school's words ("5 school", "se" of "secondary"), and schools are few.
+    So the total is counted in two parts: the teachers of the schools whose name has
+    every word, from the schools' counts (TEACHER_SCHOOLS), and the others, which some
+    word's match in the name brings (the names' own index, `name_words`), checked row by
+    row (when no school has any word typed, the ranked page and the total are read
+    together, as long as they are within RANK_LIMIT). A total within RANK_LIMIT is then
+    read and ranked; a larger one comes in the order of names, checked row by row as the
+    name index gives them, which stops at the page's end."""
+    substrings = query.substrings()
+    where, params = _filters(filters)
+    sql_where = "".join(f" AND {w}" for w in where)
+    in_school, in_school_params = db.text_contains(_SCHOOL_WORDS, substrings)
+    each_word = [db.text_contains(_SCHOOL_WORDS, [s]) for s in substrings]
+    row = cur.query_one(
+        f"SELECT coalesce(sum(CASE WHEN {in_school} THEN teachers ELSE 0 END), 0), "
+        + ", ".join(f"max(CASE WHEN {c} THEN 1 ELSE 0 END)" for c, _ in each_word)
+        + f" FROM {TEACHER_SCHOOLS.name} WHERE teachers > 0{sql_where}",
+        [*in_school_params, *(p for _, ps in each_word for p in ps), *params],
+    )
+    at_schools = row[0] if row else 0
+    named = [s for s, found in zip(substrings, row[1:] if row else ()) if not found]
+    # The others: a word no school has must be in the name (all such words, together,
+    # narrow most); when every word is in some school, any of them in the name.
+    if named:
+        by_name, by_name_params = db.text_match(TEACHERS, "name_words", named)
+    else:
+        by_name, by_name_params = db.text_match(TEACHERS, "name_words", substrings, any_of=True)
+    matches, matches_params = db.text_contains("search_key", substrings)
+    others_where = f"{by_name} AND {matches}{sql_where}"
+    others_params = [*by_name_params, *matches_params, *params]
+    if at_schools:
+        others_where += f" AND NOT ({in_school})"
+        others_params += in_school_params
+    ranking, rank_params = rank
+    others = None
+    if len(named) == len(substrings):
+        # No school has any word typed: the names alone. The ranked page and the total
+        # in one reading of the rows found, when they are few (the common case).
+        rows = cur.query(
+            f"SELECT {', '.join(columns)}, count(*) OVER () FROM (SELECT * FROM "
+            f"{TEACHERS.name} WHERE {others_where} LIMIT {RANK_LIMIT + 1}) found "
+            f"ORDER BY {ranking}full_name, id LIMIT ? OFFSET ?",
+            [*others_params, *rank_params, limit, offset],
+        )
+        if rows and rows[0][-1] <= RANK_LIMIT:
+            return rows[0][-1], [row[:-1] for row in rows]
+        if not where:
+            others = db.count_text_matches(cur, TEACHERS, "name_words", substrings)
+    if others is None:
+        row = cur.query_one(
+            f"SELECT count(*) FROM {TEACHERS.name} WHERE {others_where}", others_params
+        )
+        others = row[0] if row else 0
+    total = at_schools + others
+    if total == 0 or offset >= total:
+        return total, []
+    if total <= RANK_LIMIT:
+        # Read through the names' index when some word must be in the name (it narrows
+        # most), else through the whole key's.
+        if named:
+            found, found_params = f"{by_name} AND {matches}", [*by_name_params, *matches_params]
+        else:
+            found, found_params = db.text_match(TEACHERS, "search_key", substrings)
+        return total, cur.query(
+            f"SELECT {', '.join(columns)} FROM {TEACHERS.name} WHERE {found}{sql_where} "
+            f"ORDER BY {ranking}full_name, id LIMIT ? OFFSET ?",
+            [*found_params, *params, *rank_params, limit, offset],
+        )
+    return total, cur.query(
+        f"SELECT {', '.join(columns)} FROM {TEACHERS.name} WHERE {matches}{sql_where} "
+        "ORDER BY full_name, id LIMIT ? OFFSET ?",
+        [*matches_params, *params, limit, offset],
+    )
 
 
 def programmes(

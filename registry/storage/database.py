@@ -201,10 +201,17 @@ class Database:
         """The engine's trigram index of a searchable column (idempotent)."""
         raise NotImplementedError
 
-    def text_match(self, table: Table, column: str, substrings: Sequence[str]) -> tuple[str, list]:
-        """A condition that `column` of `table` contains every substring, answered by its
-        trigram index, and its parameters. A substring needs three characters to be found
-        by the index by itself; shorter ones are checked on the rows the others find."""
+    def text_match(
+        self, table: Table, column: str, substrings: Sequence[str], *, any_of: bool = False
+    ) -> tuple[str, list]:
+        """A condition that `column` of `table` contains every substring (any of them, with
+        `any_of`), answered by its trigram index, and its parameters."""
+        raise NotImplementedError
+
+    def text_contains(self, text: str, substrings: Sequence[str]) -> tuple[str, list]:
+        """A condition that the SQL text expression `text` contains every substring,
+        checked on each row read (no index: for rows read by another index, in its
+        order), and its parameters."""
         raise NotImplementedError
 
     def count_text_matches(

@@ -313,13 +313,21 @@ class PostgresDatabase(Database):
             f"USING gin ({column} {TRGM_SCHEMA}.gin_trgm_ops)",
         ]
 
-    def text_match(self, table: Table, column: str, substrings: Sequence[str]) -> tuple[str, list]:
+    def text_match(
+        self, table: Table, column: str, substrings: Sequence[str], *, any_of: bool = False
+    ) -> tuple[str, list]:
         """LIKE '%...%' for each substring: the GIN trigram index answers them together."""
-        conditions = " AND ".join(f"{table.name}.{column} LIKE ?" for _ in substrings)
+        joint = " OR " if any_of else " AND "
+        conditions = joint.join(f"{table.name}.{column} LIKE ?" for _ in substrings)
         escaped = [
             s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for s in substrings
         ]
-        return conditions or "TRUE", [f"%{s}%" for s in escaped]
+        return f"({conditions})" if conditions else "TRUE", [f"%{s}%" for s in escaped]
+
+    def text_contains(self, text: str, substrings: Sequence[str]) -> tuple[str, list]:
+        return " AND ".join(f"strpos({text}, ?) > 0" for _ in substrings) or "TRUE", list(
+            substrings
+        )
 
     def similarity(self, left: str, right: str) -> str:
         return f"{TRGM_SCHEMA}.similarity({left}, {right})"

@@ -189,36 +189,36 @@ class SqliteDatabase(Database):
             f"DROP TABLE IF EXISTS {table.name}"
         ]
 
-    def text_match(self, table: Table, column: str, substrings: Sequence[str]) -> tuple[str, list]:
-        """FTS5 phrase queries for the substrings of three characters or more (the trigram
-        tokenizer finds a phrase anywhere, exactly, without reading the rows: its LIKE
-        reads every candidate row to check it, 10-30 times slower here); shorter ones
-        are checked with LIKE on the rows the others find."""
+    def text_match(
+        self, table: Table, column: str, substrings: Sequence[str], *, any_of: bool = False
+    ) -> tuple[str, list]:
+        """FTS5 phrase queries (the trigram tokenizer finds a phrase anywhere, exactly,
+        without reading the rows: its LIKE reads every candidate row to check it, 10-30
+        times slower here); a substring of two characters, a one-letter word's start
+        (" 5"), as the three-character phrases it must begin (`_fts_query`)."""
         fts = _fts(table, column)
-        indexed = [s for s in substrings if len(s) >= 3]
-        others = [s for s in substrings if len(s) < 3]
-        conditions, params = [], []
-        if indexed:
-            conditions.append(
-                f"{table.name}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
-            )
-            params.append(" ".join(f'"{_phrase(s)}"' for s in indexed))
-        for substring in others:
-            conditions.append(f"{table.name}.{column} LIKE ?")
-            params.append(f"%{substring}%")
-        return " AND ".join(conditions) or "1 = 1", params
+        if not substrings:
+            return "1 = 1", []
+        return (
+            f"{table.name}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)",
+            [_fts_query(substrings, any_of=any_of)],
+        )
+
+    def text_contains(self, text: str, substrings: Sequence[str]) -> tuple[str, list]:
+        return " AND ".join(f"instr({text}, ?) > 0" for _ in substrings) or "1 = 1", list(
+            substrings
+        )
 
     def count_text_matches(
         self, cur: Cursor, table: Table, column: str, substrings: Sequence[str]
     ) -> int | None:
         """The FTS table counts its own matches (0.3 ms for 6,000 where joining the table
-        took 35-70 ms under load); not when a short substring must be checked on rows."""
-        if not substrings or any(len(s) < 3 for s in substrings):
+        took 35-70 ms under load)."""
+        if not substrings:
             return None
         fts = _fts(table, column)
         row = cur.query_one(
-            f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?",
-            (" ".join(f'"{_phrase(s)}"' for s in substrings),),
+            f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (_fts_query(substrings),)
         )
         return row[0] if row else 0
 
@@ -338,3 +338,23 @@ class MemoryDatabase(SqliteDatabase):
 def _phrase(text: str) -> str:
     """A substring as an FTS5 phrase (a double quote doubled, the only escape)."""
     return text.replace('"', '""')
+
+
+# What may follow a word's first character in a search key (`registry.domain.search`):
+# another letter or digit, or the space that ends the word.
+_KEY_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789 "
+
+
+def _fts_query(substrings: Sequence[str], *, any_of: bool = False) -> str:
+    """An FTS5 query for keys containing every substring. The trigram tokenizer finds
+    phrases of three characters or more; a shorter substring of a search key (" 5", the
+    start of a one-letter word) is one of the three-character phrases it begins, since a
+    key's word is always followed by a letter, a digit or a space."""
+    parts = []
+    for substring in substrings:
+        if len(substring) >= 3:
+            parts.append(f'"{_phrase(substring)}"')
+        else:
+            ends = " OR ".join(f'"{_phrase(substring + c)}"' for c in _KEY_CHARACTERS)
+            parts.append(f"({ends})")
+    return (" OR " if any_of else " AND ").join(parts)

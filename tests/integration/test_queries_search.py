@@ -179,3 +179,107 @@ def test_beyond_the_rank_limit_the_page_comes_by_name_with_the_true_total(regist
     assert found["total"] == 2
     assert names(found) == ["Айбек Асанов", "Асанов Бакыт"]  # by name
     assert names(queries.search_teachers("asanov", region="KG-C")) == names(found)
+
+
+# Names and schools whose words overlap: a word typed may be in the name, the school or
+# both, for one teacher and not another (the search counts a school's teachers from the
+# school's row, the others from their names).
+MIXED = [
+    ("Асанова Айгүл", "Secondary school No. 5"),
+    ("Сейтов Бакыт", "Secondary school No. 15"),
+    ("Семенова Айнура", "Gymnasium No. 5 named after Toktogul"),
+    ("Токтогулов Эрмек", "Secondary school No. 50"),
+    ("Школьникова Сезим", "Lyceum No. 2"),
+    ("Асанов Бакыт", "Basic school No. 5 named after A. S. Pushkin"),
+    ("Пушкина Айым", "Secondary school No. 7"),
+    ("Айтматов Нурлан", "Lyceum No. 55 named after Ch. Aitmatov"),
+    ("Бакытбек Сейитов", "Gymnasium No. 1"),
+    ("Нурасанов Эрлан", "Primary school No. 5"),
+]
+MIXED_QUERIES = (
+    "5 school",
+    "school 5",
+    "se",
+    "as",
+    "ai",
+    "sch ai",
+    "toktogul",
+    "5 toktogul",
+    "pushkin",
+    "school",
+    "no 5",
+    "5 sec",
+    "a 55",
+    "semen 5",
+    "ait ma",
+    "asanov school",
+    "bakit 1",
+    "liceum",
+)
+
+
+def expected(people: list[tuple[str, str]], typed: str) -> list[str]:
+    """The names of the teachers the search must find, by the rule itself: every word
+    typed in the name or the school, a word of one or two letters at a word's start."""
+    from registry.domain.search import search_key, terms
+
+    def has(key: str, word: str) -> bool:
+        return word in key if len(word) > 2 else f" {word}" in key
+
+    return sorted(n for n, s in people if all(has(search_key(n, s), w) for w in terms(typed)))
+
+
+@pytest.fixture
+def mixed(registry):
+    pins = [f"1010119900{n:04d}" for n in range(len(MIXED))]
+    for pin, (full_name, school) in zip(pins, MIXED):
+        registry.register_teacher(ADMIN, teacher(pin=pin, full_name=full_name, school=school))
+    return caught_up(registry)
+
+
+def test_words_in_names_schools_or_both_find_every_teacher_and_the_true_total(mixed, monkeypatch):
+    from registry.queries import search
+
+    for typed in MIXED_QUERIES:
+        want = expected(MIXED, typed)
+        found = mixed.search_teachers(typed)
+        assert found["total"] == len(want), typed
+        assert sorted(names(found)) == want, typed
+    monkeypatch.setattr(search, "RANK_LIMIT", 1)  # past it: by name, pages of 2
+    for typed in MIXED_QUERIES:
+        want = expected(MIXED, typed)
+        pages = [mixed.search_teachers(typed, limit=2, offset=at) for at in range(0, 12, 2)]
+        assert {page["total"] for page in pages} == {len(want)}, typed
+        assert [n for page in pages for n in names(page)] == want, typed
+
+
+def test_filters_narrow_what_a_school_word_finds(mixed):
+    assert mixed.search_teachers("5 school", school="Secondary school No. 5")["total"] == 1
+    assert mixed.search_teachers("5 school", region="KG-GB")["total"] == 0
+    district = mixed.search_teachers("se")["teachers"][0]["district"]  # as the rows keep it
+    assert mixed.search_teachers("se", district=district)["total"] == len(expected(MIXED, "se"))
+    assert mixed.search_teachers("se", district="Leninsky") == {"total": 0, "teachers": []}
+
+
+def test_a_teacher_moved_or_corrected_to_another_school_is_found_by_its_words(registry):
+    pins = [f"1010119900{n:04d}" for n in range(3)]
+    for pin, name in zip(pins, ("Асанова Айгүл", "Бакыт Усонов", "Эрмек Токтогулов")):
+        registry.register_teacher(
+            ADMIN, teacher(pin=pin, full_name=name, school="Secondary school No. 5")
+        )
+    queries = caught_up(registry)
+    assert queries.search_teachers("5 school")["total"] == 3
+    registry.transfer_teacher(
+        ADMIN,
+        pins[0],
+        region="KG-C",
+        district="Sokuluk",
+        school="Lyceum No. 9",
+        effective_on=date(2020, 9, 1),
+    )
+    registry.correct_teacher(ADMIN, pins[1], {"school": "Gymnasium No. 5"})
+    queries = caught_up(registry)
+    assert names(queries.search_teachers("5 school")) == ["Эрмек Токтогулов"]
+    assert names(queries.search_teachers("9 liceum")) == ["Асанова Айгүл"]
+    assert names(queries.search_teachers("5 gimnasium")) == ["Бакыт Усонов"]
+    assert queries.search_teachers("no 5")["total"] == 2
