@@ -31,6 +31,10 @@ from registry.storage import Cursor, Database
 _PIN = re.compile(r"[0-9]{14}")
 # The most rows found that are ranked; more come in the order of names.
 RANK_LIMIT = 2_000
+# A page by name is read along the names' index, checking each row, when at least one
+# teacher in WALK_SHARE is at a school that has every word (about WALK_SHARE rows
+# checked per row shown).
+WALK_SHARE = 50
 
 
 @dataclass(frozen=True)
@@ -213,13 +217,14 @@ def _teachers_found(
     in_school, in_school_params = db.text_contains(_SCHOOL_WORDS, substrings)
     each_word = [db.text_contains(_SCHOOL_WORDS, [s]) for s in substrings]
     row = cur.query_one(
-        f"SELECT coalesce(sum(CASE WHEN {in_school} THEN teachers ELSE 0 END), 0), "
+        f"SELECT coalesce(sum(teachers), 0), "
+        f"coalesce(sum(CASE WHEN {in_school} THEN teachers ELSE 0 END), 0), "
         + ", ".join(f"max(CASE WHEN {c} THEN 1 ELSE 0 END)" for c, _ in each_word)
         + f" FROM {TEACHER_SCHOOLS.name} WHERE teachers > 0{sql_where}",
         [*in_school_params, *(p for _, ps in each_word for p in ps), *params],
     )
-    at_schools = row[0] if row else 0
-    named = [s for s, found in zip(substrings, row[1:] if row else ()) if not found]
+    everyone, at_schools = (row[0], row[1]) if row else (0, 0)
+    named = [s for s, found in zip(substrings, row[2:] if row else ()) if not found]
     # The others: a word no school has must be in the name (all such words, together,
     # narrow most); when every word is in some school, any of them in the name.
     if named:
@@ -233,39 +238,49 @@ def _teachers_found(
         others_where += f" AND NOT ({in_school})"
         others_params += in_school_params
     ranking, rank_params = rank
-    others = None
-    if len(named) == len(substrings):
-        # No school has any word typed: the names alone. The ranked page and the total
-        # in one reading of the rows found, when they are few (the common case).
-        rows = cur.query(
-            f"SELECT {', '.join(columns)}, count(*) OVER () FROM (SELECT * FROM "
-            f"{TEACHERS.name} WHERE {others_where} LIMIT {RANK_LIMIT + 1}) found "
-            f"ORDER BY {ranking}full_name, id LIMIT ? OFFSET ?",
-            [*others_params, *rank_params, limit, offset],
-        )
-        if rows and rows[0][-1] <= RANK_LIMIT:
-            return rows[0][-1], [row[:-1] for row in rows]
+    total = None
+    if not where and all(len(s) <= 3 for s in substrings):
+        # Words of one trigram each: an engine that counts from its index alone does so
+        # without comparing positions, whatever the number found.
+        total = db.count_text_matches(cur, TEACHERS, "search_key", substrings)
+    if total is None and len(named) == len(substrings):
+        # No school has any word typed: the names alone.
         if not where:
-            others = db.count_text_matches(cur, TEACHERS, "name_words", substrings)
-    if others is None:
+            total = db.count_text_matches(cur, TEACHERS, "name_words", substrings)
+        if total is None:
+            # The ranked page and the total in one reading of the rows found, when they
+            # are few (the common case).
+            rows = cur.query(
+                f"SELECT {', '.join(columns)}, count(*) OVER () FROM (SELECT * FROM "
+                f"{TEACHERS.name} WHERE {others_where} LIMIT {RANK_LIMIT + 1}) found "
+                f"ORDER BY {ranking}full_name, id LIMIT ? OFFSET ?",
+                [*others_params, *rank_params, limit, offset],
+            )
+            if rows and rows[0][-1] <= RANK_LIMIT:
+                return rows[0][-1], [row[:-1] for row in rows]
+    if total is None:
         row = cur.query_one(
             f"SELECT count(*) FROM {TEACHERS.name} WHERE {others_where}", others_params
         )
-        others = row[0] if row else 0
-    total = at_schools + others
+        total = at_schools + (row[0] if row else 0)
     if total == 0 or offset >= total:
         return total, []
-    if total <= RANK_LIMIT:
-        # Read through the names' index when some word must be in the name (it narrows
-        # most), else through the whole key's.
-        if named:
-            found, found_params = f"{by_name} AND {matches}", [*by_name_params, *matches_params]
-        else:
-            found, found_params = db.text_match(TEACHERS, "search_key", substrings)
+    # Read through the names' index when some word must be in the name (it narrows
+    # most), else through the whole key's.
+    if named:
+        found, found_params = f"{by_name} AND {matches}", [*by_name_params, *matches_params]
+    else:
+        found, found_params = db.text_match(TEACHERS, "search_key", substrings)
+    # Past RANK_LIMIT the page comes by name: checked row by row along the names' order
+    # when the schools' teachers (spread over that order) make that short; else read
+    # and sorted, as the names found lie together in that order ("Ороз…").
+    spread = at_schools * WALK_SHARE >= everyone
+    if total <= RANK_LIMIT or not spread:
+        ranked = total <= RANK_LIMIT
         return total, cur.query(
             f"SELECT {', '.join(columns)} FROM {TEACHERS.name} WHERE {found}{sql_where} "
-            f"ORDER BY {ranking}full_name, id LIMIT ? OFFSET ?",
-            [*found_params, *params, *rank_params, limit, offset],
+            f"ORDER BY {ranking if ranked else ''}full_name, id LIMIT ? OFFSET ?",
+            [*found_params, *params, *(rank_params if ranked else ()), limit, offset],
         )
     return total, cur.query(
         f"SELECT {', '.join(columns)} FROM {TEACHERS.name} WHERE {matches}{sql_where} "
