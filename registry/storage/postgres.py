@@ -306,11 +306,15 @@ class PostgresDatabase(Database):
     def search_ddl(self, table: Table, column: str) -> list[str]:
         """A GIN index of the column's trigrams (pg_trgm, a trusted extension: the owner
         role may create it), which answers LIKE '%...%'. The extension goes in `public`
-        so that every schema of the database finds it by the same name."""
+        so that every schema of the database finds it by the same name. GIN's pending list
+        (entries not yet merged, which every search reads) is kept to 256 kB: at the
+        default 4 MB, a search read it for 10-23 ms per word after a view's rebuild
+        where the merged index answered in 0.04-0.7 ms (without the list at all, the
+        compliance view's rebuild took 2.5 times as long)."""
         return [
             f"CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA {TRGM_SCHEMA}",
             f"CREATE INDEX IF NOT EXISTS {table.name}_{column}_trgm ON {table.name} "
-            f"USING gin ({column} {TRGM_SCHEMA}.gin_trgm_ops)",
+            f"USING gin ({column} {TRGM_SCHEMA}.gin_trgm_ops) WITH (gin_pending_list_limit = 256)",
         ]
 
     def text_match(
