@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -485,7 +486,11 @@ class ReadCursor(Cursor):
 
     def __init__(self, db: PostgresDatabase, reader: _Reader):
         super().__init__(db, None)
-        self._reader = reader
+        # Weakly: the reader holds this cursor, and a cycle between them would outlive the
+        # read until the cyclic collector ran, keeping the psycopg cursor and its last
+        # result (a batch of the log: tens of MB in libpq's memory) alive. A rebuild pauses
+        # the collector (`collector_paused`): its memory grew by every batch it read.
+        self._reader = weakref.proxy(reader)
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
         sql = self.db.sql(statement)
