@@ -94,6 +94,19 @@ def id_text(value: UUID | str | None) -> str | None:
     return text
 
 
+def forget() -> None:
+    """Drop the texts cached above (the worker calls this after each batch).
+
+    They serve the repeats within a batch. Kept across batches they grew with the log
+    up to their limit (100,000 ids, 100,000 days, 8,192 times), and each text, allocated
+    among a batch's short-lived objects, held that batch's memory pages (Python's small-
+    object arenas are returned only when empty): a rebuild's memory grew with its position.
+    """
+    _ID_TEXTS.clear()
+    _DATE_TEXTS.clear()
+    time_text.cache_clear()
+
+
 def flag(value: Any) -> int | None:
     """A boolean as 0/1 (None stays None)."""
     return None if value is None else int(bool(value))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from eventsourcing.persistence import Tracking
 
 from registry.prefetch import prefetched
-from registry.projections import deadletters
+from registry.projections import codec, deadletters
 from registry.projections.base import PositionMovedError, View, ViewRecorder
 from registry.storage import Cursor
 from registry.storage.errors import blames_the_data
@@ -159,6 +159,7 @@ class ProjectionWorker:
                     # It moved under us (a rival process, a reset) to short of this batch's
                     # end: carrying on would skip what lies between. Read positions again.
                     raise _Restart
+            codec.forget()  # what the batch cached: memory flat in the position
             progress.events += len(facts)
             progress.batches += 1
             if on_batch is not None:
