@@ -1,4 +1,5 @@
-"""Statistics and due lists from the standing view, beside the per-teacher scan (issue 12).
+"""Statistics, due lists and activity from the standing and activity views, beside the
+per-teacher scan (issue 12).
 
     python benchmarks/bench_statistics.py                       # 20,000 teachers, both engines
     python benchmarks/bench_statistics.py --teachers 100000 --backend sqlite
@@ -11,6 +12,11 @@ through `StatisticsQueries` (no answer cache: each call computes) twice in the s
 as now (the standing view's steps and intervals) and as before it (every teacher judged
 on the date in one statement, `standing_sql`: the yardstick). Printed per read: p50/p99
 of both and their ratio; answers of both compared once per date (they must be equal).
+Activity for a random period (a year, or a month, from a random day) is read from the
+activity view and by reading every certificate of the period with its teacher's place on
+its day (`_activity_scan`: the yardstick); the country's due list page with its total from
+the standing view's steps and, as the yardstick, with the total counted over the
+intervals as before (`listing.count`). The activity view is rebuilt alone first (timed).
 """
 
 from __future__ import annotations
@@ -31,7 +37,13 @@ from benchmarks.common import drop_database, load, new_database, settings_for
 from registry.application import Registry
 from registry.bootstrap import initialise, open_worker
 from registry.generate import generate_history
-from registry.queries.statistics import COMPLIANCE_GROUPS, StatisticsQueries
+from registry.queries import listing
+from registry.queries.statistics import (
+    COMPLIANCE_GROUPS,
+    StatisticsQueries,
+    _due_source,
+    _due_where,
+)
 
 END = date(2025, 12, 31)
 
@@ -79,23 +91,74 @@ def bench_reads(app: Registry, reads: int, seed: int = 7) -> None:
         ),
     ]
     for name, read in reads_of:
-        fast, slow = [], []
-        for d in dates:
-            t_now, a = timed(read, now, d)
-            t_scan, b = timed(read, scan, d)
-            if a != b:
-                raise SystemExit(f"{name} on {d}: the standing view and the scan differ")
-            fast.append(t_now)
-            slow.append(t_scan)
-        (f50, f99), (s50, s99) = percentiles(fast), percentiles(slow)
-        print(
-            f"  {name:55} now p50 {f50:8.1f} ms p99 {f99:8.1f} | scan p50 {s50:8.1f} ms "
-            f"p99 {s99:8.1f} | scan/now {s50 / max(f50, 1e-6):7.1f} x",
-            flush=True,
+        compare(name, dates, lambda d, read=read: read(now, d), lambda d, read=read: read(scan, d))
+    first, last = (
+        date.fromisoformat(d)
+        for d in app.db.query_one("SELECT MIN(issued_on), MAX(issued_on) FROM certificate_index")
+        or (END.isoformat(), END.isoformat())
+    )
+    starts = [first + timedelta(days=rng.randrange((last - first).days + 1)) for _ in dates]
+    periods = [(d, d + timedelta(days=rng.choice([364, 30]))) for d in starts]
+    for group_by in ("region", "district", "subject", "form"):
+        compare(
+            f"activity by {group_by}, a year or a month",
+            periods,
+            lambda p, g=group_by: now._activity(p[0], p[1], g),
+            lambda p, g=group_by: scan._activity(p[0], p[1], g),
         )
+    compare(
+        "due list page (overdue, country, with total)",
+        dates,
+        lambda d: due_page(now, d, counted=False),
+        lambda d: due_page(now, d, counted=True),
+        yardstick="count",
+    )
 
 
-def bench(backend: str, url: str | None, teachers: int, years: int, reads: int) -> None:
+def due_page(queries: StatisticsQueries, as_of: date, counted: bool) -> object:
+    """The country's overdue list's first page and its total: the total from the standing
+    view's steps, or (`counted`) counted over the intervals containing the date, as
+    `due_count` did before."""
+    rows = queries.due_list(status="overdue", as_of=as_of, limit=25)
+    if not counted:
+        return rows, queries.due_count(status="overdue", as_of=as_of)
+    where, params = _due_where("overdue", None, None, None)
+    with queries.db.reading() as cur:
+        standard = queries._standard(cur, as_of)
+        source, standing_params = _due_source(cur, standard, None)
+        total = listing.count(
+            cur, f"{source} WHERE {' AND '.join(where)}", [*standing_params, *params]
+        )
+    return rows, total
+
+
+def compare(
+    name: str,
+    args: list,
+    fast_read: Callable[[object], object],
+    slow_read: Callable[[object], object],
+    yardstick: str = "scan",
+) -> None:
+    """Each read and its yardstick on the same arguments: p50/p99 of both, answers equal."""
+    fast, slow = [], []
+    for arg in args:
+        t_now, a = timed(fast_read, arg)
+        t_scan, b = timed(slow_read, arg)
+        if a != b:
+            raise SystemExit(f"{name} on {arg}: the view and the {yardstick} differ")
+        fast.append(t_now)
+        slow.append(t_scan)
+    (f50, f99), (s50, s99) = percentiles(fast), percentiles(slow)
+    print(
+        f"  {name:55} now p50 {f50:8.1f} ms p99 {f99:8.1f} | {yardstick} p50 {s50:8.1f} ms "
+        f"p99 {s99:8.1f} | {yardstick}/now {s50 / max(f50, 1e-6):7.1f} x",
+        flush=True,
+    )
+
+
+def bench(
+    backend: str, url: str | None, teachers: int, years: int, reads: int, rebuild: list[str]
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         made = url is None
@@ -116,13 +179,14 @@ def bench(backend: str, url: str | None, teachers: int, years: int, reads: int) 
                 worker = open_worker(app)
                 seconds, _ = timed(worker.catch_up)
                 print(f"{backend}: views caught up in {seconds:.1f} s", flush=True)
-                standing = open_worker(app, ["standing"])
-                seconds, progress = timed(standing.rebuild)
-                print(
-                    f"{backend}: the standing view alone rebuilt in {seconds:.1f} s "
-                    f"({getattr(progress, 'events', 0):,} events; {load()})",
-                    flush=True,
-                )
+                for name in rebuild:
+                    alone = open_worker(app, [name])
+                    seconds, progress = timed(alone.rebuild)
+                    print(
+                        f"{backend}: the {name} view alone rebuilt in {seconds:.1f} s "
+                        f"({getattr(progress, 'events', 0):,} events; {load()})",
+                        flush=True,
+                    )
                 app.db.analyze()
                 print(f"{backend}: reads on {reads} random dates ({load()})", flush=True)
                 bench_reads(app, reads)
@@ -141,12 +205,18 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--reads", type=int, default=30)
     parser.add_argument("--url", help="a database already generated (not dropped)")
+    parser.add_argument(
+        "--rebuild",
+        default="standing,activity",
+        help="views rebuilt alone and timed before the reads (comma-separated; '' for none)",
+    )
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgresql"]
     if args.url:
         backends = ["postgresql" if args.url.startswith("postgres") else "sqlite"]
     for backend in backends:
-        bench(backend, args.url, args.teachers, args.years, args.reads)
+        rebuild = [name for name in args.rebuild.split(",") if name]
+        bench(backend, args.url, args.teachers, args.years, args.reads, rebuild)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,9 @@ DIMENSIONS = (
     "funding",
 )
 GRAINS = ("Y", "M", "D")
+EAGER_TEACHERS = 300  # a batch touching more teachers marks them; `settle` counts them
+SETTLE_CHUNK = 2000  # teachers counted per settling transaction
+COUNTED = ("subject", "position", "places", "certs")  # the facts the counts come from
 
 ACTIVITY_FACTS = Table(
     "activity_facts",
@@ -65,6 +68,11 @@ ACTIVITY_CERTS = Table(
     "activity_certs",
     (("id", "TEXT"), ("teacher_id", "TEXT")),
     key=("id",),
+)
+ACTIVITY_DIRTY = Table(
+    "activity_dirty",
+    (("teacher_id", "TEXT"), ("since", "INTEGER")),
+    key=("teacher_id",),
 )
 ACTIVITY_PROVIDERS = Table(
     "activity_providers",
@@ -102,6 +110,19 @@ ACTIVITY_PAIRS = Table(
 )
 
 Counts = tuple[dict[tuple, list[int]], dict[tuple, int]]  # steps, pairs
+
+
+def _counted_part(facts: dict) -> dict:
+    """A copy of the facts the counts come from (places copied: corrections change them)."""
+    return {
+        "subject": facts["subject"],
+        "position": facts["position"],
+        "places": [list(p) for p in facts["places"]],
+        "certs": dict(facts["certs"]),
+    }
+
+
+NOTHING: dict[str, Any] = {"subject": None, "position": None, "places": [], "certs": {}}
 
 
 def buckets(day: str) -> tuple[tuple[str, str], ...]:
@@ -156,21 +177,46 @@ def counts(facts: dict) -> Counts:
 
 
 class ActivityBatch(Batch):
-    """A batch of the activity view: steps and pairs that came to nothing are deleted."""
+    """A batch of the activity view: steps and pairs that came to nothing are deleted, the
+    teachers counted are no longer marked."""
+
+    def __init__(self, read: Reader, tables: Iterable[Table]):
+        super().__init__(read, tables)
+        self.counted: list[str] = []
 
     def flush(self, cur: Cursor) -> int:
         written = super().flush(cur)
         cur.execute("DELETE FROM activity_steps WHERE certificates = 0 AND hours = 0")
         cur.execute("DELETE FROM activity_pairs WHERE pairs = 0")
+        if self.counted:
+            cur.executemany(
+                "DELETE FROM activity_dirty WHERE teacher_id = ?", [(t,) for t in self.counted]
+            )
+        self.counted = []
         return written
 
 
 class ActivityView(View):
-    """Certificates, hours and teachers reached per group and issue date."""
+    """Certificates, hours and teachers reached per group and issue date.
+
+    A teacher's facts carry, while their counts lag behind them, the facts as last counted
+    (`was`): the counts are the difference of the two, added once per batch for a few
+    teachers; a batch touching many (a rebuild, a long catch-up) only marks them
+    (`activity_dirty`) and `settle` counts each once at the end of the catch-up, so a
+    rebuild counts each teacher once, not once per batch. While any teacher is marked,
+    activity is read from the certificates instead (the scan, always right).
+    """
 
     name = "activity"
     weight = 6.0
-    tables = (ACTIVITY_FACTS, ACTIVITY_CERTS, ACTIVITY_PROVIDERS, ACTIVITY_STEPS, ACTIVITY_PAIRS)
+    tables = (
+        ACTIVITY_FACTS,
+        ACTIVITY_CERTS,
+        ACTIVITY_DIRTY,
+        ACTIVITY_PROVIDERS,
+        ACTIVITY_STEPS,
+        ACTIVITY_PAIRS,
+    )
     handlers = {
         "Provider.Registered": "provider_registered",
         "Teacher.Registered": "registered",
@@ -182,10 +228,9 @@ class ActivityView(View):
     }
 
     def prepare(self, read: Reader, facts: Iterable[Fact]) -> tuple[Batch, int]:
-        """Run the handlers, then add the change of each touched teacher's counts."""
+        """Run the handlers, then count the touched teachers (or mark them)."""
         batch = ActivityBatch(read, self.tables)
         self._decoded: dict[str, dict] = {}
-        self._before: dict[str, Counts] = {}
         mine = [fact for fact in facts if fact.type in self._handlers]
         teachers = [id_text(f.originator_id) for f in mine if f.type.startswith("Teacher.")]
         teachers += [id_text(f.data["teacher_id"]) for f in mine if f.type in _CERTIFIED]
@@ -195,27 +240,45 @@ class ActivityView(View):
         )
         for fact in mine:
             self._handlers[fact.type](batch, fact)
-        self._count(batch)
+        if len(self._decoded) <= EAGER_TEACHERS:
+            self._count(batch)
+        else:
+            position = mine[-1].position if mine else 0
+            for teacher_id in self._decoded:
+                batch["activity_dirty"].put({"teacher_id": teacher_id, "since": position})
+        self._store(batch)
         return batch, len(mine)
 
     def _facts(self, batch: Batch, teacher_id: str) -> dict:
-        """A teacher's facts, changed in place by the handlers (kept until the batch ends)."""
+        """A teacher's facts, changed in place by the handlers (kept until the batch ends),
+        with the facts as last counted (`was`) if not already there."""
         found = self._decoded.get(teacher_id)
         if found is None:
             row = batch["activity_facts"].get(teacher_id)
-            if row is None:  # a certificate of a teacher not registered (not through commands)
-                found = {"subject": None, "position": None, "places": [], "certs": {}}
+            if row is None:  # a new teacher (or a certificate of one not registered)
+                found = {**_counted_part(NOTHING), "was": _counted_part(NOTHING)}
             else:
                 found = json.loads(row["facts"])
-            self._before[teacher_id] = counts(found)
+                if "was" not in found:
+                    found["was"] = _counted_part(found)
             self._decoded[teacher_id] = found
         return found
 
+    def _store(self, batch: Batch) -> None:
+        for teacher_id, facts in self._decoded.items():
+            batch["activity_facts"].put(
+                {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
+            )
+
     def _count(self, batch: Batch) -> None:
+        """Add the change of the decoded teachers' counts since last counted."""
         steps, pairs = batch["activity_steps"], batch["activity_pairs"]
         for teacher_id, facts in self._decoded.items():
+            was = facts.pop("was", None)
+            if was is None:
+                continue
             new_steps, new_pairs = counts(facts)
-            old_steps, old_pairs = self._before[teacher_id]
+            old_steps, old_pairs = counts(was)
             for key, (n, hours) in old_steps.items():
                 entry = new_steps.setdefault(key, [0, 0])
                 entry[0] -= n
@@ -228,9 +291,46 @@ class ActivityView(View):
             for key, n in new_pairs.items():
                 if n:
                     pairs.add(key, pairs=n)
-            batch["activity_facts"].put(
-                {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
-            )
+            batch.counted.append(teacher_id)  # type: ignore[attr-defined]
+
+    def settle(self, db: Any, application_name: str) -> int:
+        """Count the marked teachers, a chunk per transaction, each only if the view has
+        not moved meanwhile (the position is compared and set again); returns how many
+        were counted."""
+        from eventsourcing.persistence import Tracking
+
+        from registry.projections.base import PositionMovedError
+
+        done = 0
+        while True:
+            with db.reading(snapshot=True) as cur:
+                position = self.view.position(cur, application_name)
+                ids = [
+                    r[0]
+                    for r in cur.query(
+                        f"SELECT teacher_id FROM activity_dirty LIMIT {SETTLE_CHUNK}"
+                    )
+                ]
+                if not ids or position is None:
+                    return done
+                batch = ActivityBatch(lambda: cur, self.tables)
+                self._decoded = {}
+                batch["activity_facts"].load(ids)
+                for teacher_id in ids:
+                    row = batch["activity_facts"].get(teacher_id)
+                    if row is not None:
+                        self._decoded[teacher_id] = json.loads(row["facts"])
+                self._count(batch)
+                self._store(batch)
+                batch.counted = list(ids)
+            try:
+                with db.transaction() as cur:
+                    self.view.advance(cur, Tracking(application_name, position), position)
+                    batch.flush(cur)
+            except PositionMovedError:
+                continue
+            self.view.notify_advanced()
+            done += len(ids)
 
     def provider_registered(self, batch: Batch, fact: Fact) -> None:
         """A provider's kind, which its certificates are counted under."""

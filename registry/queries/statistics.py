@@ -299,10 +299,10 @@ class StatisticsQueries:
         return by_code(self.db, rows, group_by)
 
     def _activity(self, date_from: date, date_to: date, group_by: str) -> list[dict[str, Any]]:
-        if self.scan:
-            return self._activity_scan(date_from, date_to, group_by)
         with self.db.reading() as cur:
-            return activity.activity(cur, date_from, date_to, group_by)
+            if not self.scan and cur.query_one("SELECT 1 FROM activity_dirty LIMIT 1") is None:
+                return activity.activity(cur, date_from, date_to, group_by)
+        return self._activity_scan(date_from, date_to, group_by)
 
     def _activity_scan(self, date_from: date, date_to: date, group_by: str) -> list[dict[str, Any]]:
         """`_activity` reading every certificate of the period with its teacher's place on
