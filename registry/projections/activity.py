@@ -285,12 +285,12 @@ class ActivityView(View):
                 entry[1] -= hours
             for key, (n, hours) in new_steps.items():
                 if n or hours:
-                    steps.add(key, certificates=n, hours=hours)
+                    steps.add_values(key, (n, hours))
             for key, n in old_pairs.items():
                 new_pairs[key] = new_pairs.get(key, 0) - n
             for key, n in new_pairs.items():
                 if n:
-                    pairs.add(key, pairs=n)
+                    pairs.add_values(key, (n,))
             batch.counted.append(teacher_id)  # type: ignore[attr-defined]
 
     def settle(self, db: Any, application_name: str) -> int:

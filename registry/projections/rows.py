@@ -110,6 +110,16 @@ class Counters:
         for name, amount in amounts.items():
             sums[self._counters.index(name)] += amount
 
+    def add_values(self, key: tuple, amounts: tuple[int, ...]) -> None:
+        """Add amounts given in the order of the table's counters (`add` without names,
+        for a view adding many rows)."""
+        sums = self._sums.get(key)
+        if sums is None:
+            self._sums[key] = list(amounts)
+        else:
+            for at, amount in enumerate(amounts):
+                sums[at] += amount
+
     def flush(self, cur: Cursor) -> int:
         """Add the sums to the stored counters, through a cursor of the write transaction."""
         if self.table.names == self._keys + self._counters:
