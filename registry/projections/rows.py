@@ -120,6 +120,21 @@ class Counters:
             for at, amount in enumerate(amounts):
                 sums[at] += amount
 
+    def merge(self, sums: dict[tuple, list[int]]) -> None:
+        """Add many rows' amounts at once: key (a tuple in key order) -> every counter's
+        amount, in counter order."""
+        held = self._sums
+        if not held:
+            held.update(sums)  # taken over, not copied: the caller lets them go
+            return
+        for key, amounts in sums.items():
+            entry = held.get(key)
+            if entry is None:
+                held[key] = amounts
+            else:
+                for index, amount in enumerate(amounts):
+                    entry[index] += amount
+
     def flush(self, cur: Cursor) -> int:
         """Add the sums to the stored counters, through a cursor of the write transaction."""
         if self.table.names == self._keys + self._counters:

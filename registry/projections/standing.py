@@ -234,6 +234,20 @@ def steps(
     """The +1/-1 (and hours) a teacher's intervals add per (dim, value, region, status,
     date)."""
     out: dict[tuple, list[int]] = {}
+    add_steps(out, spans, subject, position, 1)
+    return out
+
+
+def add_steps(
+    out: dict[tuple, list[int]],
+    spans: list[tuple[str, str, State]],
+    subject: str | None,
+    position: str | None,
+    sign: int,
+) -> None:
+    """Add (sign 1) or take away (sign -1) a teacher's steps to sums per (dim, value,
+    region, status, date) shared by many teachers: one entry per day and group, however
+    many teachers change there."""
     subject = subject or NOT_RECORDED
     position = position or NOT_RECORDED
     for valid_from, valid_to, state in spans:
@@ -244,13 +258,36 @@ def steps(
             ("position", position, NOT_RECORDED, status),
             ("provider", state[3] or NOT_RECORDED, NOT_RECORDED, status),
         )
-        for on, sign in ((valid_from, 1), (valid_to, -1)):
+        for on, step in ((valid_from, sign), (valid_to, -sign)):
             if on == OPEN:
                 continue
-            for key in keys:
-                entry = out.setdefault((*key, on), [0, 0])
-                entry[0] += sign
-                entry[1] += sign * hours
+            amount = step * hours
+            for dim, value, region, status_ in keys:
+                key = (dim, value, region, status_, on)
+                entry = out.get(key)
+                if entry is None:
+                    out[key] = [step, amount]
+                else:
+                    entry[0] += step
+                    entry[1] += amount
+
+
+def by_grain(day_steps: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
+    """Steps per (dim, value, region, status, date) summed per year, month and day, as
+    `standing_steps` keys them (dim, grain, bucket, value, region, status); nothing for
+    the sums that came to naught."""
+    out: dict[tuple, list[int]] = {}
+    for (dim, value, region, status, on), (n, hours) in day_steps.items():
+        if not (n or hours):
+            continue
+        for grain, bucket in (("Y", on[:4]), ("M", on[:7]), ("D", on)):
+            key = (dim, grain, bucket, value, region, status)
+            entry = out.get(key)
+            if entry is None:
+                out[key] = [n, hours]
+            else:
+                entry[0] += n
+                entry[1] += hours
     return out
 
 
@@ -379,7 +416,6 @@ class StandingView(View):
             "departed_on": None,
             "places": [place],
             "certs": {},
-            "intervals": [],
         }
         self._touched[teacher_id] = None
 
@@ -461,12 +497,14 @@ class StandingView(View):
         return policy_segments(stored.values())
 
     def _recompute(self, batch: Batch, teacher_ids: list[str], read: Reader) -> None:
-        """New intervals and steps for these teachers, from their facts."""
+        """New intervals and steps for these teachers, from their facts (the steps of all
+        of them summed per group and day first, then per year, month and day)."""
         if not teacher_ids:
             return
         policies = self._policies(batch, read)
         rows = batch["standing_intervals"]
-        adds = batch["standing_steps"]
+        day_steps: dict[tuple, list[int]] = {}  # every teacher's, summed per group and day
+        written = self._written(read, teacher_ids)
         for teacher_id in teacher_ids:
             facts = self._decoded.get(teacher_id)
             if facts is None:
@@ -474,18 +512,14 @@ class StandingView(View):
                 if row is None:
                     continue
                 facts = self._decoded[teacher_id] = json.loads(row["facts"])
-            old = [(a, b, tuple(s)) for a, b, s in facts["intervals"]]
+            # The steps of the intervals written before are taken away (a teacher's
+            # subject and position are the same in each of their intervals).
+            old, subject, position = written.get(teacher_id, ([], None, None))
+            facts.pop("intervals", None)  # kept here by earlier versions
+            facts.pop("written", None)
             new = intervals(facts, policies) if facts["service_start"] else []
-            delta = steps(new, facts["subject"], facts["position"])
-            was = facts.get("written") or {}
-            for key, (n, hours) in steps(old, was.get("subject"), was.get("position")).items():
-                entry = delta.setdefault(key, [0, 0])
-                entry[0] -= n
-                entry[1] -= hours
-            for (dim, value, region, status, on), (n, hours) in delta.items():
-                if n or hours:
-                    for grain, bucket in (("Y", on[:4]), ("M", on[:7]), ("D", on)):
-                        adds.add((dim, grain, bucket, value, region, status), n=n, hours=hours)
+            add_steps(day_steps, old, subject, position, -1)
+            add_steps(day_steps, new, facts["subject"], facts["position"], 1)
             for number, (valid_from, valid_to, state) in enumerate(new):
                 rows.put(
                     {
@@ -503,17 +537,39 @@ class StandingView(View):
                 )
             if len(new) < len(old):
                 batch.surplus.append((teacher_id, len(new)))  # type: ignore[attr-defined]
-            facts["intervals"] = [list(span) for span in new]
-            facts["written"] = {"subject": facts["subject"], "position": facts["position"]}
             batch["standing_facts"].put(
                 {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
             )
             batch.settled.append(teacher_id)  # type: ignore[attr-defined]
+        batch["standing_steps"].merge(by_grain(day_steps))
+
+    def _written(
+        self, read: Reader, teacher_ids: list[str]
+    ) -> dict[str, tuple[list[tuple[str, str, State]], str | None, str | None]]:
+        """The intervals of these teachers as written (in order), with their subject and
+        position: what their steps were computed from."""
+        found: dict[str, tuple[list[tuple[str, str, State]], str | None, str | None]] = {}
+        names = ", ".join(("teacher_id", "valid_from", "valid_to", *INTERVAL_COLUMNS))
+        cur = read()
+        for start in range(0, len(teacher_ids), 500):
+            chunk = teacher_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in cur.query(
+                f"SELECT {names}, subject, position FROM standing_intervals "
+                f"WHERE teacher_id IN ({marks}) ORDER BY teacher_id, n",
+                chunk,
+            ):
+                teacher_id, valid_from, valid_to = row[0], row[1], row[2]
+                held = found.get(teacher_id)
+                if held is None:
+                    held = found[teacher_id] = ([], row[-2], row[-1])
+                held[0].append((valid_from, valid_to, row[3:-2]))
+        return found
 
     def settle(self, db: Any, application_name: str) -> int:
-        """Recompute the marked teachers, a chunk per transaction, each only if the view
-        has not moved meanwhile (the position is compared and set again); returns how
-        many were recomputed."""
+        """Recompute the marked teachers, a chunk per transaction (in the order of their
+        ids, as the intervals' key), each only if the view has not moved meanwhile (the
+        position is compared and set again); returns how many were recomputed."""
         from eventsourcing.persistence import Tracking
 
         from registry.projections.base import PositionMovedError
@@ -525,7 +581,8 @@ class StandingView(View):
                 ids = [
                     r[0]
                     for r in cur.query(
-                        f"SELECT teacher_id FROM standing_dirty LIMIT {SETTLE_CHUNK}"
+                        "SELECT teacher_id FROM standing_dirty ORDER BY teacher_id "
+                        f"LIMIT {SETTLE_CHUNK}"
                     )
                 ]
                 if not ids or position is None:
