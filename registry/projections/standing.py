@@ -300,9 +300,13 @@ class StandingBatch(Batch):
         self.surplus: list[tuple[str, int]] = []  # (teacher_id, first n to delete)
         self.settled: list[str] = []
         self.mark_everyone: int | None = None  # the position of a policy version
+        self.intervals: list[tuple] = []  # rows of standing_intervals, every column in order
 
     def flush(self, cur: Cursor) -> int:
         written = super().flush(cur)
+        if self.intervals:
+            cur.write_rows(STANDING_INTERVALS, self.intervals)
+            written += len(self.intervals)
         cur.execute("DELETE FROM standing_steps WHERE n = 0 AND hours = 0")
         if self.surplus:
             cur.executemany(
@@ -318,7 +322,7 @@ class StandingBatch(Batch):
                 "FROM standing_facts WHERE 1 = 1 ON CONFLICT (teacher_id) DO NOTHING",
                 (self.mark_everyone,),
             )
-        self.surplus, self.settled, self.mark_everyone = [], [], None
+        self.surplus, self.settled, self.mark_everyone, self.intervals = [], [], None, []
         return written
 
 
@@ -502,7 +506,7 @@ class StandingView(View):
         if not teacher_ids:
             return
         policies = self._policies(batch, read)
-        rows = batch["standing_intervals"]
+        rows = batch.intervals  # type: ignore[attr-defined]
         day_steps: dict[tuple, list[int]] = {}  # every teacher's, summed per group and day
         written = self._written(read, teacher_ids)
         for teacher_id in teacher_ids:
@@ -520,21 +524,17 @@ class StandingView(View):
             new = intervals(facts, policies) if facts["service_start"] else []
             add_steps(day_steps, old, subject, position, -1)
             add_steps(day_steps, new, facts["subject"], facts["position"], 1)
-            for number, (valid_from, valid_to, state) in enumerate(new):
-                rows.put(
-                    {
-                        "teacher_id": teacher_id,
-                        "n": number,
-                        "valid_from": valid_from,
-                        "valid_to": valid_to,
-                        **dict(zip(INTERVAL_COLUMNS, state)),
-                        "subject": facts["subject"],
-                        "position": facts["position"],
-                        "service_start": facts["service_start"],
-                        "departed_on": facts["departed_on"],
-                        "key": facts["key"],
-                    }
-                )
+            person = (
+                facts["subject"],
+                facts["position"],
+                facts["service_start"],
+                facts["departed_on"],
+                facts["key"],
+            )
+            rows.extend(
+                (teacher_id, number, valid_from, valid_to, *state, *person)
+                for number, (valid_from, valid_to, state) in enumerate(new)
+            )
             if len(new) < len(old):
                 batch.surplus.append((teacher_id, len(new)))  # type: ignore[attr-defined]
             batch["standing_facts"].put(
