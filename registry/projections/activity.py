@@ -16,9 +16,12 @@ certificate's form, mode and funding; values as recorded ("unknown" when not).
 - `activity_pairs`: teachers are not additive (a teacher with two certificates in a
   period is one teacher). Per teacher and group, the certificates in date order make
   pairs (previous, next); the teachers a period reached are its certificates less the
-  pairs with both dates in the period. The pairs are kept per (grain, bucket) of both
-  dates: nine combinations, each summed over the period's runs (at most 15 pairs of
-  runs).
+  pairs with both dates in the period. A pair is kept five times: by both days (D, D),
+  and by the month or year of each date (M or Y, M or Y). The pairs starting in a
+  period's first partial month and those ending in its last are read by their days (at
+  most a month of pairs each: `registry.queries.activity`); those between its whole
+  months and years by the four coarse combinations. (Before, all nine combinations of
+  D, M and Y were kept, 24 rows per certificate, the pairs larger than the event log.)
 
 Every event about a teacher (their certificates, transfers, corrections) recomputes the
 teacher's counts from the facts this view keeps of them (`activity_facts`) once per
@@ -55,6 +58,7 @@ DIMENSIONS = (
     "funding",
 )
 GRAINS = ("Y", "M", "D")
+COARSE = (("M", 7), ("Y", 4))  # a coarse grain and the length of its bucket's text
 EAGER_TEACHERS = 300  # a batch touching more teachers marks them; `settle` counts them
 SETTLE_CHUNK = 2000  # teachers counted per settling transaction
 COUNTED = ("subject", "position", "places", "certs")  # the facts the counts come from
@@ -106,7 +110,8 @@ ACTIVITY_PAIRS = Table(
     ),
     key=("dim", "grain_from", "grain_to", "bucket_from", "bucket_to", "value"),
     counters=("pairs",),
-    indexes=(("dim", "WHERE pairs = 0"),),
+    # The day pairs by their later day: those ending in a period's last partial month.
+    indexes=(("dim", "WHERE pairs = 0"), ("dim", "bucket_to", "WHERE grain_to = 'D'")),
 )
 
 Counts = tuple[dict[tuple, list[int]], dict[tuple, int]]  # steps, pairs
@@ -169,9 +174,18 @@ def counts(facts: dict) -> Counts:
             continue
         days.sort()
         for earlier, later in pairwise(days):
-            for grain_from, bucket_from in buckets(earlier):
-                for grain_to, bucket_to in buckets(later):
-                    key = (dim, grain_from, grain_to, bucket_from, bucket_to, value)
+            key = (dim, "D", "D", earlier, later, value)
+            pairs[key] = pairs.get(key, 0) + 1
+            for grain_from, width_from in COARSE:
+                for grain_to, width_to in COARSE:
+                    key = (
+                        dim,
+                        grain_from,
+                        grain_to,
+                        earlier[:width_from],
+                        later[:width_to],
+                        value,
+                    )
                     pairs[key] = pairs.get(key, 0) + 1
     return steps, pairs
 

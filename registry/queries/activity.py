@@ -1,7 +1,13 @@
 """Activity for a period from the activity view's steps and pairs
 (registry.projections.activity): certificates and hours are the steps summed over the
 period's runs of days, months and years; teachers are the certificates less the pairs of
-one teacher's certificates (in one group) with both dates in the period."""
+one teacher's certificates (in one group) with both dates in the period.
+
+The pairs in the period are, each once: those starting in its first partial month (by
+their days, ending by its last day), those ending in its last partial month (by their
+days, starting after the first partial month), and those with both dates in its whole
+months and years (by month or year of each date). The day pairs read are at most a
+month's starting and a month's ending, whatever the length of the period."""
 
 from __future__ import annotations
 
@@ -18,6 +24,14 @@ _PAIRS = (
     "SELECT value, 0, 0, pairs FROM activity_pairs WHERE dim = ? AND grain_from = ? "
     "AND grain_to = ? AND bucket_from >= ? AND bucket_from <= ? AND bucket_to >= ? "
     "AND bucket_to <= ?"
+)
+_PAIRS_STARTING = (  # day pairs starting first..last, ending by the last day
+    "SELECT value, 0, 0, pairs FROM activity_pairs WHERE dim = ? AND grain_from = 'D' "
+    "AND grain_to = 'D' AND bucket_from >= ? AND bucket_from <= ? AND bucket_to <= ?"
+)
+_PAIRS_ENDING = (  # day pairs ending first..last, starting from `since`
+    "SELECT value, 0, 0, pairs FROM activity_pairs WHERE dim = ? AND grain_to = 'D' "
+    "AND bucket_to >= ? AND bucket_to <= ? AND grain_from = 'D' AND bucket_from >= ?"
 )
 
 
@@ -73,8 +87,19 @@ def activity_sql(first: date, last: date, dim: str) -> tuple[str, list[Any]]:
     for grain, low, high in runs:
         parts.append(_STEPS)
         params += [dim, grain, low, high]
-    for at, (grain_from, low_from, high_from) in enumerate(runs):
-        for grain_to, low_to, high_to in runs[at:]:
+    # Runs of days come only first and last (`segments`); the whole ones lie between.
+    head = runs[0] if runs[0][0] == "D" else None
+    tail = runs[-1] if runs[-1][0] == "D" and len(runs) > 1 else None
+    whole = runs[(1 if head else 0) : (len(runs) - 1 if tail else len(runs))]
+    if head:
+        parts.append(_PAIRS_STARTING)
+        params += [dim, head[1], head[2], last.isoformat()]
+    if tail:
+        since = (date.fromisoformat(head[2]) + timedelta(1)) if head else first
+        parts.append(_PAIRS_ENDING)
+        params += [dim, tail[1], tail[2], since.isoformat()]
+    for at, (grain_from, low_from, high_from) in enumerate(whole):
+        for grain_to, low_to, high_to in whole[at:]:
             parts.append(_PAIRS)
             params += [dim, grain_from, grain_to, low_from, high_from, low_to, high_to]
     sql = (
