@@ -13,12 +13,20 @@ hooks, or stores differently from the copies kept here.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder, Notification, Recording, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    JSONTranscoder,
+    Notification,
+    Recording,
+    StoredEvent,
+)
+from eventsourcing.persistence import OperationalError as LibraryOperationalError
 from eventsourcing.utils import Environment, EnvType
 
 from registry.settings import Settings
@@ -32,6 +40,8 @@ POOL_WAIT_S = 1
 """Seconds a statement waits for a connection of the library's pool before it gives up;
 the library tries a statement 10 times (0.2 s apart), so ~12 s in all with the server
 gone (its default of 30 s made that 5 minutes)."""
+RECORDER_WAIT_S = 10.0
+"""Seconds a store's start tries to get the library's first connection (see above)."""
 
 
 def library_env(settings: Settings, *, create_table: bool = False) -> dict[str, str]:
@@ -95,6 +105,20 @@ class Store(Application):
         super().__init__(env=library_env(settings, create_table=create_table))
 
     # -- configuration -----------------------------------------------------------------
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The library's recorder, tried again for up to RECORDER_WAIT_S: building it
+        takes a connection of the library's pool, which waits only POOL_WAIT_S for one,
+        and a busy server can take longer to start the pool's first backend (the library
+        retries its statements, not this). An unreachable server failed before, at once
+        (`self.db`)."""
+        deadline = time.monotonic() + RECORDER_WAIT_S
+        while True:
+            try:
+                return super().construct_recorder()
+            except LibraryOperationalError:
+                if time.monotonic() >= deadline:
+                    raise
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the settings configure the store: stray process variables must not."""
