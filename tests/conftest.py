@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,9 @@ _memoise_routing()
 PG_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+# How long a test on the standby waits for it to replay what the primary wrote before the
+# test (the suite writes ~2 GB of WAL in its nine minutes; a slow disk replays it late).
+STANDBY_CATCH_UP_S = 120.0
 STANDBY_ADMIN_URL = os.environ.get(
     "REGISTRY_TEST_STANDBY", "postgresql://postgres@127.0.0.1:5433/postgres"
 )
@@ -187,26 +189,20 @@ def standby_server(postgres_server: str) -> str:
 
 @pytest.fixture
 def standby_url(postgres_url: str, standby_server: str):
-    """The test database as the standby serves it, once its creation has been replayed.
+    """The test database as the standby serves it, once the standby has replayed all the
+    primary had written when the test began (the database's creation among it).
 
     Tests on the standby take turns, across the suite's processes (and sessions sharing
     the machine's standby): one that pauses its replay must not stall another's reads."""
     import fcntl
 
-    import psycopg
+    from tests.standby_support import resume_replay, wait_for_replay
 
     url = f"{standby_server.rsplit('/', 1)[0]}/{postgres_url.rsplit('/', 1)[1]}"
     with open(Path(tempfile.gettempdir()) / "registry-test-standby.lock", "w") as turn:
         fcntl.flock(turn, fcntl.LOCK_EX)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                psycopg.connect(url, connect_timeout=3).close()
-                break
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        resume_replay(standby_server)
+        wait_for_replay(postgres_url, standby_server, timeout=STANDBY_CATCH_UP_S)
         yield url
 
 

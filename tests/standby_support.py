@@ -35,11 +35,21 @@ def wait_for_replay(primary_url: str, standby_url: str, timeout: float = 30) -> 
         row = conn.execute("SELECT pg_current_wal_lsn()").fetchone()
     assert row is not None
     deadline = time.monotonic() + timeout
+    query = "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())"
     with psycopg.connect(standby_url, autocommit=True) as conn:
-        query = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
-        while not (conn.execute(query, (row[0],)).fetchone() or (False,))[0]:
-            assert time.monotonic() < deadline, "the standby did not replay the primary's writes"
+        while (behind := (conn.execute(query, (row[0],)).fetchone() or (None,))[0]) > 0:
+            assert time.monotonic() < deadline, (
+                f"the standby did not replay the primary's writes in {timeout:g} s:"
+                f" {int(behind):,} bytes of WAL behind"
+            )
             time.sleep(0.02)
+
+
+def resume_replay(standby_server: str) -> None:
+    """The standby applies the primary's changes again, if a test stopped before it could
+    resume them itself (a killed run): called by a test that holds the standby's turn."""
+    with psycopg.connect(standby_server, autocommit=True) as conn:
+        conn.execute("SELECT pg_wal_replay_resume() WHERE pg_is_wal_replay_paused()")
 
 
 @contextmanager
