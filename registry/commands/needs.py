@@ -17,7 +17,7 @@ class NeedCommands(CommandBase):
         self, actor: Actor, details: dict[str, Any], *, idempotency_key: str | None = None
     ) -> CommandResult:
         """Record a need (admins and registrars anywhere, a commission bound to a region
-        for that region alone)."""
+        for that region alone) of a listed district of its region."""
         actor.require("record_needs")
         bound = bound_region(actor)
         if bound is not None and details.get("region") != bound:
@@ -26,7 +26,16 @@ class NeedCommands(CommandBase):
             )
 
         def body(session: Session) -> dict[str, Any]:
-            return session.add(TrainingNeed.record(details)).data()
+            # The district as its code (a listed name is accepted and stored as the code;
+            # one of another region or not listed is refused), as a teacher's.
+            district = self.resolve_reference(
+                session,
+                "districts",
+                details.get("district"),
+                "district",
+                region=details.get("region"),
+            )
+            return session.add(TrainingNeed.record({**details, "district": district})).data()
 
         return self.commands.run(
             actor, "record_need", details, body, idempotency_key=idempotency_key

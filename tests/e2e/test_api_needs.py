@@ -43,6 +43,7 @@ def test_needs_are_recorded_and_listed_with_what_answers_them(callers):
     assert made.status_code == 201, made.get_json()
     need = made.get_json()
     assert need["teachers"] == 12 and need["period_from"] == "2027-01"
+    assert need["district"] == "sokuluk"  # a listed name is kept as its code, as a teacher's
     other = admin.post(
         "/needs", json={**NEED, "region": "KG-O", "district": "Kara-Suu", "subject": "History"}
     )
@@ -77,7 +78,9 @@ def test_bad_needs_are_refused_naming_the_field(api_app, callers):
         ("teachers", "3", 400),
         ("period_from", "2027-13", 422),
         ("period_to", "2026-12", 422),
-        ("district", "Kara-Suu", 422),
+        ("district", "Kara-Suu", 422),  # of Osh, not Chüy
+        ("district", "Atlantis", 422),  # not listed
+        ("district", "kara-suu", 422),  # a code, of Osh
         ("region", "KG-X", 422),
     ):
         response = admin.post("/needs", json={**NEED, field: value})

@@ -11,7 +11,7 @@ from tests import builders
 
 NEED = {
     "region": "KG-C",
-    "district": "Sokuluk",
+    "district": "sokuluk",  # the picker's value: the district's code
     "school": "School No. 3",
     "subject": "Chemistry",
     "topic": "Safe experiments",
@@ -30,6 +30,11 @@ def test_a_commission_records_a_need_and_providers_see_it_unmet(site, as_role, l
     assert 'href="#period_to">Wanted until (month):' in page
     other_region = commission.submit("/needs/new?lang=en", {**NEED, "region": "KG-O"})
     assert other_region.status_code == 400  # not among a Chüy commission's choices
+    form = commission.text("/needs/new?lang=ru")
+    assert '<select id="district"' in form and '<option value="sokuluk">Сокулукский' in form
+    elsewhere = commission.submit("/needs/new?lang=en", {**NEED, "district": "kara-suu"})
+    assert elsewhere.status_code == 422  # a district of Osh, beside its field
+    assert 'href="#district"' in elsewhere.get_data(as_text=True)
     assert last_position() == before
     made = commission.submit("/needs/new?lang=en", NEED)
     assert made.status_code == 303, made.get_data(as_text=True)[-3000:]
@@ -61,7 +66,8 @@ def test_a_commission_records_a_need_and_providers_see_it_unmet(site, as_role, l
     assert {(r["topic"], r["status"], r["places"]) for r in rows} >= {
         ("Safe experiments", "met", "20")
     }
-    assert "Учебные потребности" in registrar.text("/needs/?lang=ru")
+    in_russian = registrar.text("/needs/?status=all&lang=ru")
+    assert "Учебные потребности" in in_russian and ">Сокулукский</td>" in in_russian
 
 
 def test_only_recorders_and_commissions_record_needs(as_role):

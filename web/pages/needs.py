@@ -21,7 +21,7 @@ from web.pages import access
 from web.pages.forms_base import PageForm, Rule, at_most, optional, options, required, run_command
 from web.pages.labels import region_choices, region_name
 from web.pages.params import QueryArgs
-from web.pages.record import districts
+from web.pages.reference import check_listed_district, district_picker, fill_pickers
 from web.services import services
 
 bp = Blueprint("need_pages", __name__, url_prefix="/needs")
@@ -36,12 +36,10 @@ STATUS_LABELS = {
 class NeedForm(PageForm):
     """A school's (or a district's, with no school) need for a course."""
 
+    relations = ((("region", "district"), check_listed_district),)
+
     region = SelectField(_l("Region"), validators=[required()])
-    district = StringField(
-        _l("District or town"),
-        validators=[required(), at_most("district")],
-        render_kw={"list": "districts"},
-    )
+    district = district_picker(required())
     school = StringField(
         _l("School"),
         validators=[optional(), at_most("school")],
@@ -86,6 +84,7 @@ class NeedForm(PageForm):
         if bound is not None:  # a commission of a region records its own region's needs
             regions = [(code, name) for code, name in regions if code == bound]
         self.region.choices = options(regions)
+        fill_pickers(self, str(_l("Choose…")))
 
 
 @bp.get("/")
@@ -164,5 +163,4 @@ def new():
             "A school's or a district's need for a course; it is matched to the programmes of its subject starting in the months it is wanted in."
         ),
         back_url=url_for("need_pages.index"),
-        districts=districts(),
     ), form.status

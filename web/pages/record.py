@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from registry.domain.errors import ForbiddenError, RegistryError
-from registry.domain.regions import regions
 from web.errors import status_of
 from web.pages import access
 from web.pages.forms_base import PageForm, options, run_command
@@ -21,15 +20,6 @@ from web.pages.teachers import visible_teacher
 from web.services import services
 
 bp = Blueprint("record", __name__, url_prefix="/record")
-
-
-def districts() -> list[str]:
-    """Every listed district's names, for a district box's suggestions (training needs)."""
-    names = set()
-    for region in regions().values():
-        for en, ru in region.districts:
-            names.update((en, ru))
-    return sorted(names)
 
 
 def show(form: PageForm, title: str, **context: Any):
