@@ -15,6 +15,7 @@ from registry.domain.account import Account
 from registry.domain.dates import parse_date
 from registry.domain.errors import NotFoundError
 from registry.imports.reading import ENCODINGS
+from registry.imports.report import RECORDED, ImportReport, RowOutcome
 from registry.storage.schema import is_initialised
 
 IMPORT_ACTOR = Actor.system(name="import", via="cli")
@@ -156,26 +157,60 @@ def import_(
     Use - for standard input. Exit status: 0 every row is recorded (now or before), 1 the
     file was refused and nothing recorded, 3 some rows were rejected (the rest recorded).
     """
-    from registry.imports import import_csv
+    from registry.imports import read, record_file
 
     data = file.read()
     app = _open(ctx)
     try:
         actor = _actor(app, account_name)
-        report = import_csv(
-            app, actor, data, batch_size=batch_size, progress=not as_json, encoding=encoding
+        actor.require("import_records")
+        parsed = read(data, encoding)
+        writer = ReportWriter(parsed.kind, as_json=as_json, verbose=verbose)
+        report = record_file(
+            app,
+            actor,
+            parsed,
+            batch_size=batch_size,
+            progress=not as_json,
+            on_outcomes=writer.write,
+            keep_all=False,
         )
     finally:
         app.close()
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        for row in report.rows:
-            if verbose or row.status != "recorded":
-                click.echo(row.text())
-        click.echo(report.summary())
+    writer.end(report)
     if report.rejected:
         sys.exit(EXIT_ROWS_REJECTED)
+
+
+class ReportWriter:
+    """The row-level report printed as the rows are recorded, so that a file of any size
+    is reported without being held: a line per row not recorded (every row with
+    --verbose) and the counts, or JSON of the shape `POST /imports` answers with."""
+
+    def __init__(self, kind: str, *, as_json: bool, verbose: bool):
+        self.as_json, self.verbose, self.lines = as_json, verbose, 0
+        if as_json:
+            click.echo(f'{{\n  "kind": {json.dumps(kind)},\n  "lines": [', nl=False)
+
+    def write(self, outcomes: list[RowOutcome]) -> None:
+        """A batch's outcomes, as they come."""
+        for outcome in outcomes:
+            if self.as_json:
+                text = json.dumps(outcome.to_dict(), ensure_ascii=False)
+                click.echo(("\n    " if not self.lines else ",\n    ") + text, nl=False)
+                self.lines += 1
+            elif self.verbose or outcome.status != RECORDED:
+                from tqdm import tqdm
+
+                tqdm.write(outcome.text())  # above the progress bar, not through it
+
+    def end(self, report: ImportReport) -> None:
+        """The counts (and, in JSON, the rejected rows again as "errors")."""
+        if not self.as_json:
+            click.echo(report.summary())
+            return
+        rest = {k: v for k, v in report.to_dict().items() if k not in ("kind", "lines")}
+        click.echo("\n  ]," + json.dumps(rest, ensure_ascii=False, indent=2)[1:])
 
 
 def _actor(app, account_name: str | None) -> Actor:

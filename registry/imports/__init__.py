@@ -1,9 +1,10 @@
 """Bulk CSV imports (`registry import FILE`, `POST /imports`).
 
 `import_csv(registry, actor, source)` reads the file (refusing it whole if it is not
-CSV or .xlsx with a known header), records the rows a batch at a time (many rows per
-transaction: `record_file`, which tells a progress callback after each batch), and
-returns an `ImportReport` with every row's outcome. A bad row is reported and changes
+CSV or .xlsx with a known header), records the rows a batch at a time as it parses them
+(many rows per transaction: `record_file`, which tells its callbacks each batch's
+outcomes and the rows done), and returns an `ImportReport` with every row's outcome (or,
+for a command that prints the outcomes as they come, the counts and the rejected rows). A bad row is reported and changes
 nothing; good rows are recorded; a row recorded before is reported as already recorded;
 the ledger seals what was recorded before the import returns. If a batch cannot be saved
 (another writer got there first), its rows are recorded one at a time, so one conflict
@@ -13,6 +14,7 @@ never loses the other rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import IO, TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError
@@ -30,6 +32,7 @@ __all__ = [
     "ImportFile",
     "ImportFileError",
     "ImportReport",
+    "OnOutcomes",
     "OnProgress",
     "RowOutcome",
     "import_csv",
@@ -39,6 +42,7 @@ __all__ = [
 
 ATTEMPTS_ALONE = 3
 OnProgress = Callable[[int, int], object]  # (rows done, rows in the file)
+OnOutcomes = Callable[[list[RowOutcome]], object]  # a batch's outcomes, in file order
 
 
 def import_csv(
@@ -50,6 +54,8 @@ def import_csv(
     progress: bool = False,
     encoding: str = "auto",
     on_progress: OnProgress | None = None,
+    on_outcomes: OnOutcomes | None = None,
+    keep_all: bool = True,
 ) -> ImportReport:
     """Import a file (CSV in UTF-8 or Windows-1251, or .xlsx) of legacy certificates or
     programme results; the row-level report.
@@ -66,6 +72,8 @@ def import_csv(
         batch_size=batch_size,
         progress=progress,
         on_progress=on_progress,
+        on_outcomes=on_outcomes,
+        keep_all=keep_all,
     )
 
 
@@ -77,16 +85,19 @@ def record_file(
     batch_size: int = 500,
     progress: bool = False,
     on_progress: OnProgress | None = None,
+    on_outcomes: OnOutcomes | None = None,
+    keep_all: bool = True,
 ) -> ImportReport:
     """Record the rows of a file already read (`registry.imports.reading.read`), a batch
-    at a time, telling `on_progress(done, total)` after each batch (and at the start);
-    the row-level report. A callback that raises stops the import after the batch it
-    heard of: what was recorded stays recorded (and sealed), and importing the file
-    again records the rest."""
+    at a time, telling `on_outcomes` each batch's outcomes and `on_progress(done, total)`
+    the rows done after each batch (and at the start); the row-level report (with
+    `keep_all` false, the counts and the rejected rows: see `ImportReport`). A callback
+    that raises stops the import after the batch it heard of: what was recorded stays
+    recorded (and sealed), and importing the file again records the rest."""
     actor.require("import_records")
-    report = ImportReport(kind=parsed.kind)
+    report = ImportReport(kind=parsed.kind, keep_all=keep_all)
     recorder = RowRecorder(registry, actor, parsed.kind)
-    total = len(parsed.rows)
+    total = parsed.total
     listeners = [on_progress] if on_progress is not None else []
     bar = _bar(total) if progress else None
     if bar is not None:
@@ -96,9 +107,11 @@ def record_file(
         for listener in listeners:
             listener(0, total)
         with sealing(registry):  # the log is left sealed, as a follower leaves it
-            for chunk in _chunks(parsed.rows, max(1, batch_size)):
+            for chunk in _chunks(parsed.rows(), max(1, batch_size)):
                 outcomes = _record_batch(registry, actor, recorder, chunk, report)
-                report.rows += outcomes
+                report.add(outcomes)
+                if on_outcomes is not None:
+                    on_outcomes(outcomes)
                 done += len(chunk)
                 for listener in listeners:
                     listener(done, total)
@@ -147,9 +160,9 @@ def _record_alone(
     )
 
 
-def _chunks(rows: list[Row], size: int) -> Iterator[list[Row]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 def _bar(total: int):

@@ -17,8 +17,9 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -68,11 +69,18 @@ class Row:
 
 @dataclass
 class ImportFile:
-    """A readable import file: its layout and its rows."""
+    """A readable import file: its layout, how many rows of data it has, and those rows,
+    parsed anew as they are read (`rows()`): a file of any size is held as its text (or
+    workbook), never as a list of parsed rows, so an import's memory does not grow with it."""
 
     kind: str
     columns: tuple[str, ...]
-    rows: list[Row]
+    total: int  # rows of data (blank lines aside)
+    records: Callable[[], Iterator[tuple[int, list[str]]]] = field(repr=False)
+
+    def rows(self) -> Iterator[Row]:
+        """The rows of data in file order, each parsed when reached."""
+        return _rows(self.records(), self.kind, list(self.columns))
 
 
 def decode(source: str | bytes | IO, encoding: str = "auto") -> str:
@@ -121,16 +129,20 @@ def decode(source: str | bytes | IO, encoding: str = "auto") -> str:
 
 
 def read(source: str | bytes | IO, encoding: str = "auto") -> ImportFile:
-    """Parse an import file (CSV or .xlsx); raises ImportFileError if it cannot be
-    imported at all."""
+    """Parse an import file's header and count its rows (CSV or .xlsx); raises
+    ImportFileError if it cannot be imported at all."""
     if hasattr(source, "read"):
         source = source.read()
     if isinstance(source, (bytes, bytearray, memoryview)) and bytes(source[:4]) == XLSX_MAGIC:
-        records = _xlsx_records(bytes(source))
+        workbook, text = bytes(source), ""
     else:
-        records = _csv_records(decode(source, encoding))
+        workbook, text = b"", decode(source, encoding)
+
+    def records() -> Iterator[tuple[int, list[str]]]:  # read again for the count and the rows
+        return _xlsx_records(workbook) if workbook else _csv_records(text)
+
     header_line, header = 0, None
-    for line, record in records:
+    for line, record in records():
         if any(cell.strip() for cell in record):
             header_line, header = line, [cell.strip().lower() for cell in record]
             while header and header[-1] == "":  # empty columns saved after the data
@@ -142,26 +154,36 @@ def read(source: str | bytes | IO, encoding: str = "auto") -> ImportFile:
             code="empty_file",
         )
     kind = layout(header)
-    rows = list(_rows(records, kind, header))
-    if not rows:
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        return ((line, record) for line, record in records() if line > header_line)
+
+    total = sum(1 for _line, record in data() if any(cell.strip() for cell in record))
+    if not total:
         raise ImportFileError(
             f"The file has a header (line {header_line}) but no rows of data.", code="empty_file"
         )
-    return ImportFile(kind=kind, columns=tuple(header), rows=rows)
+    return ImportFile(kind=kind, columns=tuple(header), total=total, records=data)
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record with the line it starts on."""
-    if not text.strip():
+    """Each CSV record with the line it starts on, the text read a line at a time (no
+    copy of it whole: a big file is held once, as its text)."""
+    first = re.search(r"\S[^\r\n]*", text)
+    if first is None:
         return
-    first_line = text.lstrip().splitlines()[0]
     # Spreadsheets in Russian and Kyrgyz locales save CSV with semicolons.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    delimiter = ";" if first.group().count(";") > first.group().count(",") else ","
+    lines = (found.group() for found in _LINE.finditer(text))
+    reader = csv.reader(lines, delimiter=delimiter)
     line = 0
     for record in reader:
         yield line + 1, record
         line = reader.line_num
+
+
+# A line with its ending (as a file opened with newline="" gives them), or the last one.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,15 +59,30 @@ def describe(result: dict[str, Any] | None) -> str:
 
 @dataclass
 class ImportReport:
-    """Every row's outcome, the file's layout and the last position written."""
+    """How many rows ended in each status, the outcomes kept, the file's layout and the
+    last position written. Every row's outcome is kept unless `keep_all` is false (a
+    command reporting each batch as it goes): then only the rejected rows' are, the ones
+    a person must act on, so the report of a file of any size stays small."""
 
     kind: str
+    keep_all: bool = True
     rows: list[RowOutcome] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
     position: int | None = None
+
+    def add(self, outcomes: list[RowOutcome]) -> None:
+        """Count a batch's outcomes (and keep them, or the rejected ones)."""
+        self.counts.update(outcome.status for outcome in outcomes)
+        self.rows += outcomes if self.keep_all else [o for o in outcomes if o.status == REJECTED]
 
     def count(self, status: str) -> int:
         """Rows with a status."""
-        return sum(1 for row in self.rows if row.status == status)
+        return self.counts[status]
+
+    @property
+    def total(self) -> int:
+        """Rows reported on."""
+        return sum(self.counts.values())
 
     @property
     def recorded(self) -> int:
@@ -85,7 +101,7 @@ class ImportReport:
 
     def summary(self) -> str:
         """The counts in one sentence."""
-        rows = f"{len(self.rows)} row{'' if len(self.rows) == 1 else 's'}"
+        rows = f"{self.total} row{'' if self.total == 1 else 's'}"
         return (
             f"{rows} of {self.kind.replace('_', ' ')}: {self.recorded} "
             f"recorded, {self.already_recorded} already recorded, {self.rejected} "
@@ -93,28 +109,27 @@ class ImportReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready values (the body of `POST /imports`)."""
+        """The report as JSON-ready values (the body of `POST /imports`); "lines" are
+        the outcomes kept (every row's, unless `keep_all` is false)."""
+        return {
+            **self.counts_dict(),
+            "errors": [row.to_dict() for row in self.rows if row.status == REJECTED],
+            "lines": [row.to_dict() for row in self.rows],
+        }
+
+    def counts_dict(self) -> dict[str, Any]:
+        """The layout, the counts and the last position, as JSON-ready values."""
         return {
             "kind": self.kind,
-            "rows": len(self.rows),
+            "rows": self.total,
             "recorded": self.recorded,
             "skipped": self.already_recorded,
             "failed": self.rejected,
             "position": self.position,
-            "errors": [row.to_dict() for row in self.rows if row.status == REJECTED],
-            "lines": [row.to_dict() for row in self.rows],
         }
 
     def to_summary(self, problems: int = PROBLEMS_KEPT) -> dict[str, Any]:
         """The counts and the first `problems` rows not recorded: what is kept of an
         import run in the background, bounded whatever the file's size."""
         rejected = [row for row in self.rows if row.status == REJECTED]
-        return {
-            "kind": self.kind,
-            "rows": len(self.rows),
-            "recorded": self.recorded,
-            "skipped": self.already_recorded,
-            "failed": len(rejected),
-            "position": self.position,
-            "errors": [row.to_dict() for row in rejected[:problems]],
-        }
+        return {**self.counts_dict(), "errors": [row.to_dict() for row in rejected[:problems]]}

@@ -96,7 +96,7 @@ def upload():
                     IMPORT_KIND,
                     importing(current.registry, current.queries, actor, parsed),
                     started_by=actor.name,
-                    total=len(parsed.rows),
+                    total=parsed.total,
                     label=upload.filename or None,
                 )
                 return redirect(url_for("job_pages.job", job_id=job.id), 303)
