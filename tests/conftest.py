@@ -25,6 +25,7 @@ from registry.domain.clock import frozen_at  # noqa: F401  (re-exported for test
 from registry.settings import Settings
 from tests.databases import PostgresDatabases, new_name
 from tests.routing_memo import install as _memoise_routing
+from tests.scheduling import longest_first
 
 _memoise_routing()
 
@@ -289,3 +290,8 @@ def memory_registry():
     app.seed_reference()
     yield app
     app.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first, so that the workers end together (tests/scheduling.py)."""
+    longest_first(items)
