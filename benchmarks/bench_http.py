@@ -14,7 +14,11 @@ projection follower process. Measures, in this order:
 2. read throughput: wrk (Debian package `wrk`), `--connections` connections for
    `--duration` seconds over the same reads;
 3. write throughput: wrk registering new teachers (POST /teachers, 2 aggregates and
-   events each, Idempotency-Key-less), counting only 201 answers.
+   events each, Idempotency-Key-less), counting only 201 answers;
+4. the yardstick: the same wrk reads against a bare Flask JSON endpoint at the same path
+   (`benchmarks/bare_app.py`, the registry's own answer for a teacher, nothing else)
+   under the same gunicorn settings; the ratio of the read rates is the figure (target
+   >= 0.35 x, issue 12).
 
 Every request carries a bearer token. Prints one line per measurement.
 `BENCH_ACCESS_LOG=FILE` keeps gunicorn's access log (each line ends with the worker's ms).
@@ -41,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import ensure_database, require_tool  # noqa: E402  (after the sys.path line above)
+from benchmarks.common import ensure_database, load, require_tool  # noqa: E402  (after the sys.path line above)
 from registry.bootstrap import initialise, open_registry, open_worker  # noqa: E402  (after the sys.path line above)
 from registry.commands.base import Actor  # noqa: E402  (after the sys.path line above)
 from registry.queries import Queries  # noqa: E402  (after the sys.path line above)
@@ -134,12 +138,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int) -> list[subprocess.Popen]:
-    """Start gunicorn and one follower; return once the API answers."""
+def start_server(
+    env: dict[str, str], port: int, app: str = "web.wsgi:app"
+) -> list[subprocess.Popen]:
+    """Start gunicorn (and, for the registry, one follower); return once it answers."""
     bin_dir = Path(sys.executable).parent
-    follower = subprocess.Popen([sys.executable, "-c", FOLLOWER], env=env, cwd=ROOT)
+    follower = []
+    if app == "web.wsgi:app":
+        follower = [subprocess.Popen([sys.executable, "-c", FOLLOWER], env=env, cwd=ROOT)]
     web = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"), "web.wsgi:app"],
+        [str(bin_dir / "gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"), app],
         env={
             **env,
             "REGISTRY_BIND": f"127.0.0.1:{port}",
@@ -152,7 +160,7 @@ def start_server(env: dict[str, str], port: int) -> list[subprocess.Popen]:
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2)
-            return [web, follower]
+            return [web, *follower]
         except OSError:
             time.sleep(0.3)
     raise SystemExit("gunicorn did not start")
@@ -176,6 +184,29 @@ def latency(port: int, token: str, pins: list[str], requests: int) -> list[float
             times.append(elapsed)
     conn.close()
     return times
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def bare_reads(
+    env: dict[str, str], workdir: Path, script: str, args: argparse.Namespace, answer: bytes
+) -> dict:
+    """The yardstick: wrk's reads against `benchmarks/bare_app.py` under the same gunicorn
+    settings, answering `answer` (the registry's own body for a teacher)."""
+    (workdir / "answer.json").write_bytes(answer)
+    port = free_port()
+    bare = start_server(
+        {**env, "BENCH_BARE_ANSWER": str(workdir / "answer.json")}, port, "benchmarks.bare_app:app"
+    )
+    try:
+        return wrk(script, port, args.duration, args.connections, 2)
+    finally:
+        stop(bare)
 
 
 def wrk(script: str, port: int, duration: int, connections: int, threads: int) -> dict:
@@ -278,6 +309,11 @@ def main() -> None:
             f"{reads['p50']} p99 {reads['p99']}",
             flush=True,
         )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/teachers/{pins[0]}/compliance",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        answer = urllib.request.urlopen(request, timeout=10).read()
         if not args.skip_writes:
             rnd = random.Random()
             script = WRITES_LUA % {
@@ -294,10 +330,18 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        stop(processes)
+    try:
+        script = READS_LUA % {"pins": workdir / "pins.txt", "token": token}
+        bare = bare_reads(env, workdir, script, args, answer)
+        print(
+            f"yardstick: a bare Flask JSON endpoint under the same gunicorn settings, wrk "
+            f"{args.connections} connections {args.duration} s: {bare['ok_rps']:.0f} ok/s, "
+            f"latency p50 {bare['p50']} p99 {bare['p99']}; compliance reads = "
+            f"{reads['ok_rps'] / bare['ok_rps']:.2f} x ({load()})",
+            flush=True,
+        )
+    finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
