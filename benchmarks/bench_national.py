@@ -592,8 +592,12 @@ def read_cases(app, rng: random.Random, count: int) -> list[tuple[str, Callable[
             for group in ("region", "district", "subject", "position")
         ],
         (
-            "due list of the largest district (overdue)",
+            "due list of the largest district (overdue)",  # whole (up to 1,000), as printed
             lambda: queries.due_list(status="overdue", as_of=day(), district=district),
+        ),
+        (
+            "due list page of the largest district",  # 25 rows and the total, as the page
+            lambda: queries.due_page(status="overdue", as_of=day(), district=district, limit=25),
         ),
         ("open data by region", lambda: queries.open_data(day(), "region")),
         ("open data by district", lambda: queries.open_data(day(), "district")),

@@ -172,8 +172,8 @@ class Queries:
 
     @staticmethod
     def _one_statement(db: Database, statement: str, params: tuple = ()) -> list[tuple]:
-        with db.connection() as conn:
-            return conn.execute(db.sql(statement), params).fetchall()
+        with db.reading() as cur:  # on PostgreSQL one round trip: no ping, no BEGIN
+            return cur.query(statement, params)
 
     def _lowest_position(self) -> int:
         found = dict(

@@ -125,11 +125,13 @@ class PostgresDatabase(Database):
             yield conn
 
     @contextmanager
-    def _pooled(self) -> Iterator[Any]:
+    def _pooled(self, ping: bool = True) -> Iterator[Any]:
         """A pooled connection that answers a ping, waited for briefly if the server was
         just found unreachable (see POOL_WAIT_S). A server restart or pg_terminate_backend
         ends every pooled connection silently: when the one lent does not answer, all the
-        idle ones are checked at once and the dead dropped, and a fresh one is taken."""
+        idle ones are checked at once and the dead dropped, and a fresh one is taken.
+        Without `ping`, lent as it is: for a caller that notices a lost connection itself
+        and asks again with a ping (`_Reader`), saving a round trip on every read."""
         import psycopg_pool
 
         since = self._unreachable_at
@@ -137,7 +139,7 @@ class PostgresDatabase(Database):
         timeout = UNREACHABLE_WAIT_S if recent else POOL_WAIT_S
         try:
             conn = self._pool.getconn(timeout=timeout)
-            if not _answers(conn):
+            if ping and not _answers(conn):
                 self._pool.putconn(conn)  # closed: the pool drops it and opens another
                 self._pool.check()
                 conn = self._pool.getconn(timeout=timeout)
@@ -395,17 +397,28 @@ def _answers(conn: Any) -> bool:
     return True
 
 
+def _end_autocommit(conn: Any) -> None:
+    """A reader's connection goes back to the pool as the pool lends it (transactions
+    begun implicitly), unless it was lost: the pool drops it then."""
+    if not conn.closed:
+        conn.autocommit = False
+
+
 def _lost(conn: Any) -> bool:
     """Whether a connection is gone (the server ended it, the network broke)."""
     return conn is None or conn.closed  # a broken connection is closed too
 
 
 class _Reader:
-    """A read transaction that moves once to a fresh connection when its own is lost: a
-    pooled connection may be ended by the server (a restart, pg_terminate_backend)
-    between the pool's check and its use, or during a statement. A read without a
-    snapshot may move at any statement (each sees the latest commits anyway); a snapshot
-    only before its first statement, since a new one would be a different snapshot."""
+    """A read that moves once to a fresh connection when its own is lost: a pooled
+    connection may be ended by the server (a restart, pg_terminate_backend) while it
+    waits in the pool or during a statement. The first connection is lent without a ping
+    (a lost one fails at its first statement, and the read moves, with a ping, to a
+    connection that answers). A read without a snapshot runs each statement on its own
+    (autocommit: no BEGIN and ROLLBACK round trips; each statement sees the latest
+    commits, as in a READ COMMITTED transaction) and may move at any statement; a
+    snapshot is a REPEATABLE READ transaction, and moves only before its first statement,
+    since a new one would be a different snapshot."""
 
     def __init__(self, db: PostgresDatabase, snapshot: bool):
         self.db, self.snapshot = db, snapshot
@@ -422,8 +435,12 @@ class _Reader:
 
         stack = ExitStack()
         try:
-            self.conn = stack.enter_context(self.db._pooled())
-            stack.enter_context(self.conn.transaction(force_rollback=True))
+            self.conn = stack.enter_context(self.db._pooled(ping=not first))
+            if self.snapshot:
+                stack.enter_context(self.conn.transaction(force_rollback=True))
+            else:
+                self.conn.autocommit = True
+                stack.callback(_end_autocommit, self.conn)
             raw = stack.enter_context(self.conn.cursor())
             if self.snapshot:
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
