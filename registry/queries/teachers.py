@@ -155,23 +155,26 @@ class TeacherQueries:
         known_at = require_moment(known_at, "known_at")
         k = time_text(known_at)
         with self.db.reading() as cur:
-            teacher_id = teacher_id_for(cur, pin)
-            teacher = cur.query_one(
-                "SELECT pin, registered_at, departed_on, departed_at FROM teachers WHERE id = ?",
-                (teacher_id,),
+            # The PIN's teacher, their row and their service start as known then, in one
+            # statement (every compliance read makes it: round trips are its cost).
+            found = cur.query_one(
+                "SELECT p.teacher_id, t.pin, t.registered_at, t.departed_on, t.departed_at, "
+                "(SELECT s.service_start FROM teacher_service_starts s "
+                "WHERE s.teacher_id = p.teacher_id AND s.recorded_at <= ? "
+                "ORDER BY s.recorded_at DESC, s.position DESC LIMIT 1) "
+                "FROM teacher_pins p LEFT JOIN teachers t ON t.id = p.teacher_id WHERE p.pin = ?",
+                (k, check_pin_text(pin)),
             )
+            if found is None:
+                raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
+            teacher_id, teacher = found[0], None if found[1] is None else found[1:5]
             if teacher is None or teacher[1] > k:
                 raise self._not_found(
                     self._set_aside(cur, teacher_id) if teacher is None else [],
                     "No teacher with this PIN was registered at that time.",
                 )
-            start = cur.query_one(
-                "SELECT service_start FROM teacher_service_starts WHERE teacher_id = ? AND "
-                "recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
-                (teacher_id, k),
-            )
-            assert start is not None  # registered by then, so a service start was recorded
-            service_start = start[0]
+            service_start = found[5]
+            assert service_start is not None  # registered by then, so a start was recorded
             certificates = cur.query(
                 "SELECT number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, "
                 "provider_code FROM certificate_index WHERE teacher_id = ? AND "
