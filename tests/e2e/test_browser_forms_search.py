@@ -6,6 +6,7 @@ from the list; and without JavaScript the summary and the search still work."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import PASSWORD, PIN
 
@@ -36,7 +37,8 @@ def test_three_mistakes_show_at_once_in_a_summary_that_takes_the_focus(page, lan
     page.locator("form[method=post] button[type=submit]").last.click()
     summary = page.get_by_role("alert")
     assert SUMMARY_TITLE[lang] in summary.inner_text()
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    # Focused by a deferred script once the page is parsed: waited for, not raced.
+    expect(page.locator("[data-error-summary]")).to_be_focused()
     links = summary.get_by_role("link")
     assert sorted(links.evaluate_all("(ls) => ls.map((l) => l.getAttribute('href'))")) == [
         "#district",
