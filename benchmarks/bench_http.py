@@ -139,12 +139,13 @@ def free_port() -> int:
 
 
 def start_server(
-    env: dict[str, str], port: int, app: str = "web.wsgi:app"
+    env: dict[str, str], port: int, app: str = "web.wsgi:app", follow: bool = True
 ) -> list[subprocess.Popen]:
-    """Start gunicorn (and, for the registry, one follower); return once it answers."""
+    """Start gunicorn (and, to keep the views current, one follower); return once it
+    answers."""
     bin_dir = Path(sys.executable).parent
     follower = []
-    if app == "web.wsgi:app":
+    if follow:
         follower = [subprocess.Popen([sys.executable, "-c", FOLLOWER], env=env, cwd=ROOT)]
     web = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"), app],
@@ -201,7 +202,10 @@ def bare_reads(
     (workdir / "answer.json").write_bytes(answer)
     port = free_port()
     bare = start_server(
-        {**env, "BENCH_BARE_ANSWER": str(workdir / "answer.json")}, port, "benchmarks.bare_app:app"
+        {**env, "BENCH_BARE_ANSWER": str(workdir / "answer.json")},
+        port,
+        "benchmarks.bare_app:app",
+        follow=False,
     )
     try:
         return wrk(script, port, args.duration, args.connections, 2)

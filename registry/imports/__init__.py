@@ -3,8 +3,9 @@
 `import_csv(registry, actor, source)` reads the file (refusing it whole if it is not
 CSV or .xlsx with a known header), records the rows a batch at a time as it parses them
 (many rows per transaction: `record_file`, which tells its callbacks each batch's
-outcomes and the rows done), and returns an `ImportReport` with every row's outcome (or,
-for a command that prints the outcomes as they come, the counts and the rejected rows). A bad row is reported and changes
+outcomes and the rows done), and returns an `ImportReport` with every row's outcome
+(`registry import` records with `record_file` itself, printing the outcomes as they
+come and keeping the counts and the rejected rows). A bad row is reported and changes
 nothing; good rows are recorded; a row recorded before is reported as already recorded;
 the ledger seals what was recorded before the import returns. If a batch cannot be saved
 (another writer got there first), its rows are recorded one at a time, so one conflict
@@ -54,8 +55,6 @@ def import_csv(
     progress: bool = False,
     encoding: str = "auto",
     on_progress: OnProgress | None = None,
-    on_outcomes: OnOutcomes | None = None,
-    keep_all: bool = True,
 ) -> ImportReport:
     """Import a file (CSV in UTF-8 or Windows-1251, or .xlsx) of legacy certificates or
     programme results; the row-level report.
@@ -72,8 +71,6 @@ def import_csv(
         batch_size=batch_size,
         progress=progress,
         on_progress=on_progress,
-        on_outcomes=on_outcomes,
-        keep_all=keep_all,
     )
 
 

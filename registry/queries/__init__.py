@@ -54,7 +54,6 @@ from registry.storage.waiting import wait_for_position
 
 if TYPE_CHECKING:
     from registry.application import Registry
-    from registry.storage import Database
 
 T = TypeVar("T")
 
@@ -159,21 +158,16 @@ class Queries:
         )
         head = f"SELECT NULL, MAX({db.position_column}) FROM {db.events_table}"
         if views_db is db:
-            # One statement outside a transaction (itself one snapshot): every read pays
-            # for this, and a read transaction costs PostgreSQL two more round trips.
-            rows = self._one_statement(db, f"{tracking} UNION ALL {head}", (self.app.name,))
+            # One statement (itself one snapshot): every read pays for this, and a read
+            # without a snapshot is one round trip on PostgreSQL (no BEGIN, no ping).
+            rows = db.query(f"{tracking} UNION ALL {head}", (self.app.name,))
         else:  # the standby first: the primary is never behind what it has shown
-            rows = self._one_statement(views_db, tracking, (self.app.name,))
-            rows += self._one_statement(db, head)
+            rows = views_db.query(tracking, (self.app.name,))
+            rows += db.query(head)
         found = {name: value for name, value in rows if name is not None}
         last = next((value for name, value in rows if name is None), None) or 0
         position = min(found.get(name, 0) for name in self._views)
         return position, max(last, position)
-
-    @staticmethod
-    def _one_statement(db: Database, statement: str, params: tuple = ()) -> list[tuple]:
-        with db.reading() as cur:  # on PostgreSQL one round trip: no ping, no BEGIN
-            return cur.query(statement, params)
 
     def _lowest_position(self) -> int:
         found = dict(

@@ -119,6 +119,7 @@ class Store(Application):
             except LibraryOperationalError:
                 if time.monotonic() >= deadline:
                     raise
+                time.sleep(0.1)  # a failure that came at once is not tried again at once
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the settings configure the store: stray process variables must not."""
