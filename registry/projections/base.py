@@ -136,7 +136,10 @@ class View(Projection[ViewRecorder]):
     tables: ClassVar[tuple[Table, ...]] = ()
     handlers: ClassVar[dict[str, str]] = {}
     loads: ClassVar[dict[str, tuple[str, ...]]] = {}
-    weight: ClassVar[float] = 1.0  # relative cost of a rebuild, to spread views over processes
+    # µs of CPU per event of the log a rebuild of the view alone costs, less the read every
+    # process does anyway: a rebuild spreads views over processes by it. Measured by
+    # benchmarks/bench_view_weights.py (SQLite, 5,000 × 20); remeasure when a view changes.
+    weight: ClassVar[float] = 1.0
 
     def __init__(self, view: ViewRecorder, app_name: str = "Registry", keys: Keys | None = None):
         super().__init__(view)
