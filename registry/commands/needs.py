@@ -1,17 +1,25 @@
-"""Commands on training needs: a school or a district records one."""
+"""Commands on training needs: a school or a district records one, and withdraws it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from registry.access import bound_region
 from registry.commands.base import Actor, CommandBase, CommandResult, Session
-from registry.domain.errors import ForbiddenError
+from registry.domain.errors import ForbiddenError, NotFoundError
 from registry.domain.need import TrainingNeed
+from registry.domain.values import parse_id
 
 
 class NeedCommands(CommandBase):
     """Registry mixin: training needs."""
+
+    def find_need(self, session: Session, need_id: str | uuid.UUID) -> TrainingNeed:
+        need = session.find(parse_id(need_id, "need"))
+        if not isinstance(need, TrainingNeed):  # nothing, or another kind of record
+            raise NotFoundError(f"No need {need_id}.", code="need_not_found")
+        return need
 
     def record_need(
         self, actor: Actor, details: dict[str, Any], *, idempotency_key: str | None = None
@@ -39,4 +47,31 @@ class NeedCommands(CommandBase):
 
         return self.commands.run(
             actor, "record_need", details, body, idempotency_key=idempotency_key
+        )
+
+    def withdraw_need(
+        self,
+        actor: Actor,
+        need_id: str,
+        *,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Withdraw a need (answered otherwise, or recorded in error): those who may record
+        needs, a commission bound to a region for that region's alone."""
+        actor.require("record_needs")
+        args = {"need_id": need_id, "reason": reason}
+
+        def body(session: Session) -> dict[str, Any]:
+            need = self.find_need(session, need_id)
+            bound = bound_region(actor)
+            if bound is not None and need.region != bound:
+                raise ForbiddenError(
+                    f"This account withdraws needs of region {bound} only.", code="other_region"
+                )
+            need.withdraw(reason)
+            return need.data()
+
+        return self.commands.run(
+            actor, "withdraw_need", args, body, idempotency_key=idempotency_key
         )

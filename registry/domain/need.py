@@ -4,6 +4,9 @@ A need names its place (region, district, and the school if it is a school's own
 subject and topic, how many teachers, and the months it is wanted in (from-to, each
 "YYYY-MM"). Needs are matched to programmes of that subject starting within the period
 (`registry.queries.needs`); recording one needs `record_needs` (registry.access).
+
+A need answered otherwise, or recorded in error, is withdrawn with a reason: it stays on
+record (the event log keeps both), and the lists of open needs leave it out.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from registry.domain.base import RegistryAggregate
-from registry.domain.errors import RuleViolationError
+from registry.domain.errors import ConflictError, RuleViolationError
 from registry.domain.values import check_district, check_region, check_text
 
 MAX_TEACHERS = 10_000
@@ -90,6 +93,8 @@ def check_need(details: dict[str, Any]) -> dict[str, Any]:
 class TrainingNeed(RegistryAggregate):
     """A school's or a district's need for a course, as recorded."""
 
+    withdrawal_reason: str | None = None  # set once withdrawn
+
     @event("Recorded")
     def __init__(
         self,
@@ -119,10 +124,24 @@ class TrainingNeed(RegistryAggregate):
             **check_need(details),
         )
 
+    def withdraw(self, reason: str) -> None:
+        """Close the need (answered otherwise, or recorded in error); it stays on record
+        with the reason."""
+        reason = check_text(reason, "reason")
+        if self.withdrawal_reason is not None:
+            raise ConflictError("This need is already withdrawn.", code="already_withdrawn")
+        self._withdrawn(reason=reason)
+
+    @event("Withdrawn")
+    def _withdrawn(self, reason: str) -> None:
+        self.withdrawal_reason = reason
+
     def data(self) -> dict[str, Any]:
         return {
             "id": str(self.id),
             **{name: getattr(self, name) for name in NEED_FIELDS},
+            "withdrawn": self.withdrawal_reason is not None,
+            "withdrawal_reason": self.withdrawal_reason,
         }
 
 

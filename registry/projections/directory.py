@@ -66,6 +66,8 @@ NEEDS = Table(
         ("period_from", "TEXT"),
         ("period_to", "TEXT"),
         ("recorded_at", "TEXT"),
+        ("withdrawn_at", "TEXT"),  # with the reason, once withdrawn
+        ("withdrawal_reason", "TEXT"),
     ),
     key=("id",),
     indexes=(("region", "period_from"),),
@@ -111,6 +113,7 @@ class DirectoryView(View):
         "Programme.Registered": "programme_registered",
         "Programme.CapacityChanged": "programme_capacity_changed",
         "TrainingNeed.Recorded": "need_recorded",
+        "TrainingNeed.Withdrawn": "need_withdrawn",
         "CompliancePolicy.Started": "policy_adopted",
         "CompliancePolicy.VersionAdopted": "policy_adopted",
     }
@@ -119,6 +122,7 @@ class DirectoryView(View):
         "Provider.Reinstated": ("providers",),
         "Programme.CapacityChanged": ("programmes",),
         "Provider.NamesTranslated": ("providers",),
+        "TrainingNeed.Withdrawn": ("training_needs",),
     }
 
     def provider_registered(self, batch: Batch, fact: Fact) -> None:
@@ -195,7 +199,17 @@ class DirectoryView(View):
                 "id": id_text(fact.originator_id),
                 **{name: d[name] for name in NEED_FIELDS},
                 "recorded_at": time_text(fact.recorded_at),
+                "withdrawn_at": None,
+                "withdrawal_reason": None,
             }
+        )
+
+    def need_withdrawn(self, batch: Batch, fact: Fact) -> None:
+        """A need closed: it stays, with when and why."""
+        batch["training_needs"].update(
+            id_text(fact.originator_id),
+            withdrawn_at=time_text(fact.recorded_at),
+            withdrawal_reason=fact.data["reason"],
         )
 
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:

@@ -652,11 +652,17 @@ class Queries:
         status: str | None = None,
         actor: Actor | None = None,
     ) -> list[dict[str, Any]]:
-        """Training needs (of a region, of a status: unmet|short|met) with the programmes
+        """Open training needs (of a region, of a status: unmet|short|met; or the
+        withdrawn ones: withdrawn) with the programmes
         of their subject starting in their period and those programmes' places
         (`registry.queries.needs`). Counts of teachers, never names."""
         self._check(actor, "read_needs")
         return needs.matched(self.app.read_db, region=region, status=status)
+
+    def training_need(self, need_id: str, *, actor: Actor | None = None) -> dict[str, Any]:
+        """One need as recorded (open or withdrawn), or NotFoundError."""
+        self._check(actor, "read_needs")
+        return needs.one(self.app.read_db, need_id)
 
     def compliance_statistics(
         self, as_of: date | None, group_by: str, *, actor: Actor | None = None

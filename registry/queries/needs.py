@@ -5,39 +5,45 @@ Cyrillic or Latin) starting in a month of its period, wherever their provider is
 status: `unmet` when no programme matches; `short` when every matching programme states
 its places and together they are fewer than the teachers; `met` otherwise (places enough,
 or a matching programme whose places are not known). Each need is matched on its own: the
-places of a programme matching two needs are counted for both.
+places of a programme matching two needs are counted for both. A withdrawn need is listed
+only when asked for by its status, `withdrawn`, with when and why, and matched to nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from registry.domain.errors import InvalidInputError
+from registry.domain.errors import InvalidInputError, NotFoundError
 from registry.domain.need import NEED_FIELDS, month_index
 from registry.domain.search import fold
+from registry.domain.values import parse_id
 from registry.projections.codec import date_value
 from registry.storage import Database
 
-STATUSES = ("unmet", "short", "met")
-_NEED = ("id", *NEED_FIELDS, "recorded_at")
+STATUSES = ("unmet", "short", "met", "withdrawn")
+_NEED = ("id", *NEED_FIELDS, "recorded_at", "withdrawn_at", "withdrawal_reason")
 _PROGRAMME = ("id", "provider_code", "code", "title", "subject", "starts_on", "capacity")
 
 
 def matched(
     db: Database, *, region: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
-    """Every need (of a region, of a status), oldest period first, each with its matching
-    programmes, their known places, how many state none, and its status."""
+    """Every open need (of a region, of a status; the withdrawn ones only as status
+    `withdrawn`), oldest period first, each with its matching programmes, their known
+    places, how many state none, and its status."""
     if status is not None and status not in STATUSES:
         raise InvalidInputError(
             f"status must be one of: {', '.join(STATUSES)}.", field="status", code="invalid_status"
         )
-    where, params = ("WHERE region = ?", (region,)) if region else ("", ())
+    where = "withdrawn_at IS NOT NULL" if status == "withdrawn" else "withdrawn_at IS NULL"
+    params: tuple[str, ...] = ()
+    if region:
+        where, params = f"{where} AND region = ?", (region,)
     with db.reading(snapshot=True) as cur:
         needs = [
             dict(zip(_NEED, r))
             for r in cur.query(
-                f"SELECT {', '.join(_NEED)} FROM training_needs {where} "
+                f"SELECT {', '.join(_NEED)} FROM training_needs WHERE {where} "
                 "ORDER BY period_from, region, district, id",
                 params,
             )
@@ -55,6 +61,12 @@ def matched(
         by_subject.setdefault(fold(p["subject"]), []).append(p)
     out = []
     for need in needs:
+        need["withdrawn"] = need["withdrawn_at"] is not None
+        if need["withdrawn"]:
+            out.append(
+                {**need, "programmes": [], "places": 0, "places_unknown": 0, "status": "withdrawn"}
+            )
+            continue
         first, last = month_index(need["period_from"]), month_index(need["period_to"])
         found = [
             p
@@ -80,3 +92,14 @@ def matched(
                 }
             )
     return out
+
+
+def one(db: Database, need_id: str) -> dict[str, Any]:
+    """A need as recorded (open or withdrawn), without its matches."""
+    key = str(parse_id(need_id, "need"))  # as the view keeps ids; not an id: not found
+    row = db.query_one(f"SELECT {', '.join(_NEED)} FROM training_needs WHERE id = ?", (key,))
+    if row is None:
+        raise NotFoundError(f"No need {need_id}.", code="need_not_found")
+    need = dict(zip(_NEED, row))
+    need["withdrawn"] = need["withdrawn_at"] is not None
+    return need

@@ -88,7 +88,8 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
                 "period_from": "2027-01",
                 "period_to": "2027-03",
             },
-        )
+        ),
+        ("POST", f"/needs/{NOBODY}/withdrawal", {"reason": "Answered"}),
     ],
     "audit": [
         ("GET", "/events", None),

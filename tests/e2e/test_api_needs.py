@@ -92,3 +92,50 @@ def test_bad_needs_are_refused_naming_the_field(api_app, callers):
     assert chuy_for_osh.status_code == 403
     assert callers["auditor"].post("/needs", json=NEED).status_code == 403
     assert registry.max_position() == before
+
+
+def test_a_withdrawn_need_leaves_the_open_lists_and_keeps_its_reason(api_app, callers):
+    registry = api_app.extensions["registry"].registry
+    admin, commission = callers["admin"], callers["commission"]
+    need = commission.post("/needs", json=NEED).get_json()
+    other = admin.post(
+        "/needs", json={**NEED, "region": "KG-O", "district": "Kara-Suu", "subject": "History"}
+    ).get_json()
+    programme = _course(admin, "PHY-1", "2027-02-01", subject="Physics", capacity=8).get_json()
+    before = registry.max_position()
+    refused = (
+        (callers["osh_commission"], need["id"], {"reason": "Not ours"}, 403, "other_region"),
+        (callers["auditor"], need["id"], {"reason": "Done"}, 403, "forbidden_role"),
+        (commission, need["id"], {"reason": " "}, 422, "reason"),
+        (commission, need["id"], {}, 400, "reason"),
+        (commission, "00000000-0000-0000-0000-000000000000", {"reason": "x"}, 404, "need"),
+        (commission, "not-an-id", {"reason": "x"}, 404, "need"),
+        (commission, programme["id"], {"reason": "x"}, 404, "need_not_found"),  # not a need
+    )
+    for caller, need_id, body, status, said in refused:
+        response = caller.post(f"/needs/{need_id}/withdrawal", json=body)
+        assert response.status_code == status, (need_id, body, response.get_json())
+        assert said in str(response.get_json()), response.get_json()
+    assert registry.max_position() == before
+
+    reason = "Answered by the district's own seminar"
+    withdrawn = commission.post(f"/needs/{need['id']}/withdrawal", json={"reason": reason})
+    assert withdrawn.status_code == 200, withdrawn.get_json()
+    assert withdrawn.get_json()["withdrawn"] is True
+    assert withdrawn.get_json()["withdrawal_reason"] == reason
+    again = commission.post(f"/needs/{need['id']}/withdrawal", json={"reason": reason})
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_withdrawn"
+
+    position = withdrawn.headers["X-Registry-Position"]
+    reader = callers["registrar"]
+    open_needs = reader.get(f"/needs?min_position={position}").get_json()["needs"]
+    assert [n["id"] for n in open_needs] == [other["id"]]
+    assert open_needs[0]["withdrawn"] is False and open_needs[0]["withdrawn_at"] is None
+    short = reader.get(f"/needs?status=short&min_position={position}").get_json()["needs"]
+    assert short == []  # the Physics need was short of places; withdrawn, it is not listed
+    closed = reader.get(f"/needs?status=withdrawn&min_position={position}").get_json()["needs"]
+    assert [(n["id"], n["status"], n["withdrawal_reason"]) for n in closed] == [
+        (need["id"], "withdrawn", reason)
+    ]
+    assert closed[0]["withdrawn_at"] and closed[0]["programmes"] == []
+    assert reader.get("/needs?status=withdrawn&region=KG-O").get_json()["needs"] == []

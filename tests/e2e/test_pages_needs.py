@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 from tests import builders
@@ -77,3 +78,39 @@ def test_only_recorders_and_commissions_record_needs(as_role):
         assert browser.get("/needs/").status_code == 200, role
         assert 'href="/needs/new"' not in browser.text("/needs/?lang=en")
     assert as_role("admin").get("/needs/?status=lost").status_code == 400
+
+
+def test_a_commission_withdraws_its_regions_need_with_a_reason(site, as_role, last_position):
+    commission, osh = as_role("commission"), as_role("osh-commission")
+    need = {**NEED, "subject": "Geography", "topic": "Maps of the valley"}
+    assert commission.submit("/needs/new?lang=en", need).status_code == 303
+    app = site[0]
+    services = app.extensions["registry"]
+    services.queries.wait_for(last_position(), timeout=10)
+    listed = commission.text("/needs/?status=all&lang=en")
+    link = re.search(
+        r'href="(/needs/[0-9a-f-]{36}/withdraw)">Withdraw the need<span[^>]*> \(Geography', listed
+    )
+    assert link, listed[-3000:]
+    assert "Maps of the valley" in osh.text("/needs/?status=all&lang=en")
+    assert link.group(1) not in osh.text("/needs/?status=all&lang=en")  # not Osh's to withdraw
+    assert as_role("auditor").get(link.group(1)).status_code == 403
+    assert commission.get("/needs/not-a-need/withdraw").status_code == 404
+
+    before = last_position()
+    form = commission.text(link.group(1) + "?lang=ru")
+    assert "Отозвать учебную потребность" in form and "Maps of the valley" in form
+    empty = commission.submit(link.group(1) + "?lang=en", {"reason": "  "})
+    assert empty.status_code == 422 and 'href="#reason"' in empty.get_data(as_text=True)
+    not_osh = osh.submit(link.group(1) + "?lang=en", {"reason": "Ours now"})
+    assert not_osh.status_code == 403
+    assert last_position() == before
+
+    done = commission.submit(link.group(1) + "?lang=en", {"reason": "A district seminar"})
+    assert done.status_code == 303 and done.location.endswith("/needs/?status=withdrawn")
+    services.queries.wait_for(last_position(), timeout=10)
+    assert "Maps of the valley" not in commission.text("/needs/?status=all&lang=en")
+    withdrawn = commission.text("/needs/?status=withdrawn&lang=ky")
+    assert "Maps of the valley" in withdrawn and "A district seminar" in withdrawn
+    again = commission.submit(link.group(1) + "?lang=en", {"reason": "Twice"})
+    assert again.status_code == 409 and "already withdrawn" in again.get_data(as_text=True)

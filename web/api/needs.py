@@ -11,7 +11,7 @@ from web import exports
 from web.api.base import Blueprint, idempotency_key, queries, registry, written
 from web.auth import require_actor
 from web.downloads import download
-from web.schemas.common import CsvArgs, IsoDate, StrictInteger, choice, text
+from web.schemas.common import CsvArgs, IsoDate, ReasonSchema, StrictInteger, choice, text
 
 blp = Blueprint(
     "needs", __name__, description="Training needs, and the programmes that answer them."
@@ -43,6 +43,10 @@ class NeedOut(Schema):
     teachers = fields.Integer()
     period_from = fields.String()
     period_to = fields.String()
+    withdrawn = fields.Boolean()
+    withdrawal_reason = fields.String(
+        allow_none=True, metadata={"description": "Why it was withdrawn (null while open)."}
+    )
 
 
 class MatchedProgramme(Schema):
@@ -59,7 +63,8 @@ class MatchedNeed(NeedOut):
         metadata={
             "enum": list(STATUSES),
             "description": "unmet: no programme of the subject starts in the period; short: "
-            "their stated places are fewer than the teachers; met: otherwise.",
+            "their stated places are fewer than the teachers; met: otherwise; withdrawn: "
+            "closed with a reason (matched to nothing).",
         }
     )
     places = fields.Integer(metadata={"description": "The matching programmes' stated places."})
@@ -67,6 +72,9 @@ class MatchedNeed(NeedOut):
         metadata={"description": "How many matching programmes state no places."}
     )
     programmes = fields.List(fields.Nested(MatchedProgramme))
+    withdrawn_at = fields.String(
+        allow_none=True, metadata={"description": "When it was withdrawn (null while open)."}
+    )
 
 
 class NeedList(Schema):
@@ -77,7 +85,10 @@ class NeedArgs(CsvArgs):
     region = fields.String(validate=validate.OneOf(region_codes()))
     status = fields.String(
         validate=validate.OneOf(STATUSES),
-        metadata={"description": "unmet, short or met (default: every need)."},
+        metadata={
+            "description": "unmet, short or met (default: every open need), or withdrawn "
+            "(the withdrawn ones, listed only so)."
+        },
     )
 
 
@@ -88,7 +99,7 @@ class Needs(MethodView):
     @blp.arguments(NeedArgs, location="query")
     @blp.read(NeedList, csv=True)
     def get(self, args):
-        """Every need (of a region, of a status) with the programmes of its subject starting
+        """Every open need (of a region, of a status; or the withdrawn ones) with the programmes of its subject starting
         in its period and their places (?format=csv|xlsx: one row per need)."""
         actor = require_actor("read_needs")
         found = queries().training_needs(
@@ -104,3 +115,21 @@ class Needs(MethodView):
         """Record a need (admins and registrars; a commission bound to a region, for it)."""
         actor = require_actor()
         return written(registry().record_need(actor, body, idempotency_key=idempotency_key()))
+
+
+@blp.route("/needs/<need_id>/withdrawal")
+class Withdrawal(MethodView):
+    """Withdrawing a need."""
+
+    @blp.arguments(ReasonSchema)
+    @blp.write(200, NeedOut)
+    def post(self, body, need_id):
+        """Withdraw a need answered otherwise or recorded in error (those who record needs;
+        a commission bound to a region, its region's): it stays on record with the reason
+        and leaves the lists of open needs."""
+        actor = require_actor()
+        return written(
+            registry().withdraw_need(
+                actor, need_id, reason=body["reason"], idempotency_key=idempotency_key()
+            )
+        )

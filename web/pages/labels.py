@@ -106,6 +106,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "Spelling.Mapped": _l("Spelling tied to a code"),
         "Spelling.Remapped": _l("Spelling tied to another code"),
         "Programme.Registered": _l("Programme registered"),
+        "TrainingNeed.Recorded": _l("Training need recorded"),
+        "TrainingNeed.Withdrawn": _l("Training need withdrawn"),
         "Enrolment.Enrolled": _l("Enrolled in a programme"),
         "Enrolment.Assessed": _l("Assessed"),
         "Enrolment.Withdrawn": _l("Withdrawn from a programme"),

@@ -1,5 +1,6 @@
 """Training needs: the unmet ones by region for providers and the ministry (and every
-need, by status), and the form a school's or a district's need is recorded with."""
+need, by status), the form a school's or a district's need is recorded with, and the one
+it is withdrawn with (answered otherwise, or recorded in error)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
 from registry import access as rules
+from registry.domain.errors import RegistryError
 from registry.domain.need import MAX_TEACHERS, check_month
 from registry.queries.needs import STATUSES
 from web import exports
 from web.downloads import download as send
 from web.pages import access
 from web.pages.forms_base import PageForm, Rule, at_most, optional, options, required, run_command
-from web.pages.labels import region_choices, region_name
+from web.pages.labels import district_name, region_choices, region_name
 from web.pages.params import QueryArgs
 from web.pages.reference import check_listed_district, district_picker, fill_pickers
 from web.services import services
@@ -30,6 +32,7 @@ STATUS_LABELS = {
     "unmet": _l("No programme"),
     "short": _l("Too few places"),
     "met": _l("Answered"),
+    "withdrawn": _l("Need withdrawn"),
 }
 
 
@@ -87,6 +90,28 @@ class NeedForm(PageForm):
         fill_pickers(self, str(_l("Choose…")))
 
 
+class WithdrawalForm(PageForm):
+    """Withdraw a need."""
+
+    reason = TextAreaField(
+        _l("Reason for the withdrawal"),
+        validators=[required(), at_most("reason")],
+        description=_l("Such as: answered by a district seminar, or recorded in error."),
+        render_kw={"rows": 3},
+    )
+
+
+def _may_withdraw(need: dict[str, Any]) -> bool:
+    """Whether the signed-in account may withdraw this need (it records needs, of this
+    need's region if bound to one)."""
+    bound = rules.bound_region(access.current_actor())
+    return (
+        access.may("record_needs")
+        and not need["withdrawn"]
+        and (bound is None or bound == need["region"])
+    )
+
+
 @bp.get("/")
 @access.permission_required("read_needs")
 def index():
@@ -101,8 +126,11 @@ def index():
     if region is not None and region not in dict(region_choices()):
         args.errors.append(_("“%(value)s” is not one of the choices.", value=region[:40]))
         region = None
-    every = services().queries.training_needs(region=region, actor=access.current_actor())
-    if shown == "unmet":
+    queries, actor = services().queries, access.current_actor()
+    every = queries.training_needs(region=region, actor=actor)
+    if shown == "withdrawn":
+        needs = queries.training_needs(region=region, status="withdrawn", actor=actor)
+    elif shown == "unmet":
         needs = [n for n in every if n["status"] in ("unmet", "short")]
     elif shown == "all":
         needs = every
@@ -126,6 +154,7 @@ def index():
         waiting=sum(teachers.values()),
         status_labels=STATUS_LABELS,
         can_record=access.may("record_needs"),
+        may_withdraw=_may_withdraw,
         errors=args.errors,
     ), 400 if args.errors else 200
 
@@ -162,5 +191,45 @@ def new():
         intro=_(
             "A school's or a district's need for a course; it is matched to the programmes of its subject starting in the months it is wanted in."
         ),
+        back_url=url_for("need_pages.index"),
+    ), form.status
+
+
+@bp.route("/<need_id>/withdraw", methods=["GET", "POST"])
+@access.permission_required("record_needs")
+def withdraw(need_id: str):
+    """Withdraw a need with a reason: it leaves the lists of open needs and stays on record."""
+    actor = access.current_actor()
+    try:
+        need = services().queries.training_need(need_id, actor=actor)
+    except RegistryError:
+        abort(404)
+    form = WithdrawalForm()
+    if form.validate_on_submit():
+        reason = form.reason.data.strip()
+        if run_command(
+            form,
+            lambda: services().registry.withdraw_need(actor, need["id"], reason=reason),
+            _("The need was withdrawn."),
+        ):
+            return redirect(url_for("need_pages.index", status="withdrawn"), 303)
+    return render_template(
+        "forms/form.html",
+        form=form,
+        title=_("Withdraw a training need"),
+        subject=[
+            (_("Region"), region_name(need["region"])),
+            (_("District or town"), district_name(need["district"])),
+            (_("School"), need["school"] or _("Whole district")),
+            (_("Subject"), need["subject"]),
+            (_("Topic"), need["topic"]),
+            (_("Teachers"), str(need["teachers"])),
+            (_("Wanted"), f"{need['period_from']} – {need['period_to']}"),
+        ],
+        intro=_(
+            "A withdrawn need leaves the lists of open needs; it stays on record with the reason."
+        ),
+        danger=True,
+        submit=_("Withdraw the need"),
         back_url=url_for("need_pages.index"),
     ), form.status
