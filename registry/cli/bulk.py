@@ -9,7 +9,7 @@ from datetime import date
 import click
 
 from registry.bootstrap import open_registry
-from registry.cli.common import cli, database_option, fail_cleanly, settings_from
+from registry.cli.common import cli, database_option, error_text, fail_cleanly, settings_from
 from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.dates import parse_date
@@ -20,6 +20,7 @@ from registry.storage.schema import is_initialised
 
 IMPORT_ACTOR = Actor.system(name="import", via="cli")
 EXIT_ROWS_REJECTED = 3
+EXIT_STOPPED = 4  # stopped part-way (the database lost): the rows reported were recorded
 
 
 def _open(ctx: click.Context):
@@ -155,12 +156,15 @@ def import_(
     FILE has a header row: pin, number, provider_code, title, form, hours, issued_on; or
     programme_id, pin, passed, assessed_on, number, issued_on (and optionally score).
     Use - for standard input. Exit status: 0 every row is recorded (now or before), 1 the
-    file was refused and nothing recorded, 3 some rows were rejected (the rest recorded).
+    file was refused and nothing recorded, 3 some rows were rejected (the rest recorded),
+    4 the import stopped part-way (the database lost): the rows reported were recorded,
+    and running it again records the rest (none twice).
     """
     from registry.imports import read, record_file
 
     data = file.read()
     app = _open(ctx)
+    writer: ReportWriter | None = None
     try:
         actor = _actor(app, account_name)
         actor.require("import_records")
@@ -175,6 +179,12 @@ def import_(
             on_outcomes=writer.write,
             keep_all=False,
         )
+    except Exception as error:
+        said = error_text(error)
+        if writer is None or not writer.seen.total or said is None:
+            raise  # nothing recorded yet (or a bug): the usual one-line error, or traceback
+        writer.stop(*said)
+        sys.exit(EXIT_STOPPED)
     finally:
         app.close()
     writer.end(report)
@@ -189,11 +199,13 @@ class ReportWriter:
 
     def __init__(self, kind: str, *, as_json: bool, verbose: bool):
         self.as_json, self.verbose, self.lines = as_json, verbose, 0
+        self.seen = ImportReport(kind=kind, keep_all=False)  # the counts so far
         if as_json:
             click.echo(f'{{\n  "kind": {json.dumps(kind)},\n  "lines": [', nl=False)
 
     def write(self, outcomes: list[RowOutcome]) -> None:
         """A batch's outcomes, as they come."""
+        self.seen.add(outcomes)
         for outcome in outcomes:
             if self.as_json:
                 text = json.dumps(outcome.to_dict(), ensure_ascii=False)
@@ -211,6 +223,20 @@ class ReportWriter:
             return
         rest = {k: v for k, v in report.to_dict().items() if k not in ("kind", "lines")}
         click.echo("\n  ]," + json.dumps(rest, ensure_ascii=False, indent=2)[1:])
+
+    def stop(self, message: str, code: str) -> None:
+        """The import stopped part-way: the counts so far and why, the JSON closed (a
+        script reads a whole document), and the error on standard error as usual."""
+        seen = self.seen
+        text = (
+            f"error: the import stopped after {seen.total:,} rows ({seen.recorded:,} "
+            f"recorded); run it again to record the rest: {message} [{code}]"
+        )
+        if self.as_json:
+            rest = {k: v for k, v in seen.counts_dict().items() if k not in ("kind", "position")}
+            rest["error"] = {"code": code, "message": message, "stopped": True}
+            click.echo("\n  ]," + json.dumps(rest, ensure_ascii=False, indent=2)[1:])
+        click.echo(text, err=True)
 
 
 def _actor(app, account_name: str | None) -> Actor:

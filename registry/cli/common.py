@@ -52,29 +52,36 @@ def settings_from(ctx: click.Context, *, primary_only: bool = False) -> Settings
     return replace(settings, read_database_url="") if primary_only else settings
 
 
+def error_text(error: BaseException) -> tuple[str, str] | None:
+    """A registry error's, or an unreachable database's, message and code; None for any
+    other error (a bug: its traceback is wanted)."""
+    from registry.storage.errors import unreachable
+
+    if isinstance(error, RegistryError):
+        return error.message, error.code
+    if isinstance(error, Exception) and unreachable(error):
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return (
+            f"the database cannot be reached or refused the connection: {first_line}",
+            "database_unavailable",
+        )
+    return None
+
+
 def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Report a registry error, or a database that cannot be reached, as a one-line message
     and exit status 1, not a traceback."""
     import functools
 
-    from registry.storage.errors import unreachable
-
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except RegistryError as error:
-            click.echo(f"error: {error.message} [{error.code}]", err=True)
-            sys.exit(1)
         except Exception as error:
-            if not unreachable(error):
+            said = error_text(error)
+            if said is None:
                 raise
-            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            click.echo(
-                f"error: the database cannot be reached or refused the connection: "
-                f"{first_line} [database_unavailable]",
-                err=True,
-            )
+            click.echo(f"error: {said[0]} [{said[1]}]", err=True)
             sys.exit(1)
 
     return wrapper

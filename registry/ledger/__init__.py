@@ -21,6 +21,7 @@ from registry.ledger.store import CHECKPOINT_EVENTS, LedgerView, ensure_tables, 
 from registry.ledger.store import seal as _seal
 from registry.ledger.verify import Finding, Report, Verifier
 from registry.projections.base import PositionMovedError
+from registry.storage.errors import unreachable
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -68,8 +69,11 @@ def sealing(app: Registry) -> Iterator[None]:
     except BaseException:
         try:
             seal(app)
-        except Exception:  # the block's own error is the one to report
-            log.exception("could not seal the events written before the failure")
+        except Exception as error:  # the block's own error is the one to report
+            if unreachable(error):  # the same lost database: a line, not a traceback
+                log.warning("could not seal the events written before the failure: %s", error)
+            else:
+                log.exception("could not seal the events written before the failure")
         raise
     seal(app)
 

@@ -22,6 +22,7 @@ from tests import builders
 from tests.builders import ADMIN, provider, teacher
 from tests.conftest import make_settings
 from tests.e2e.fault_support import (
+    BIN,
     Answer,
     ServedApp,
     alive,
@@ -433,6 +434,81 @@ def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(data
         open_worker(app).catch_up()
         numbers = {r[0] for r in app.db.query("SELECT number FROM certificate_index")}
         assert numbers == {row.split(",")[1] for row in rows}
+    finally:
+        app.close()
+
+
+def test_an_import_that_loses_its_database_closes_its_json_and_a_rerun_records_the_rest(
+    postgres_url, tmp_path
+):
+    """PostgreSQL refuses the import's connections part-way: the command's JSON stays one
+    whole document saying what was recorded and why it stopped (exit status 4), and a
+    rerun once the database is back records the rest, none twice."""
+    import subprocess
+
+    settings = make_settings(postgres_url, tmp_path)
+    initialise(settings)
+    app = Registry(settings)
+    provider(app, "KAE")
+    pins = [f"2150519853{i:04d}" for i in range(20)]
+    with app.batch(ADMIN, size=100):
+        for pin in pins:
+            app.register_teacher(ADMIN, teacher(pin=pin))
+    rows = [
+        f"{pin},LOST-{i:03d}-{pin},KAE,Курс,course,72,{date(2019, 5, 10)}"
+        for pin in pins
+        for i in range(100)
+    ]
+    app.close()
+    csv_file = tmp_path / "paper.csv"
+    csv_file.write_text(
+        "pin,number,provider_code,title,form,hours,issued_on\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    env = registry_env(postgres_url, tmp_path)
+    out, err = tmp_path / "import.json", tmp_path / "import.err"
+    admin_url, name = postgres_url.rsplit("/", 1)[0] + "/postgres", postgres_url.rsplit("/", 1)[1]
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        importer = subprocess.Popen(
+            [str(BIN / "registry"), "import", "--json", "--batch-size", "20", str(csv_file)],
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+        try:
+            wait_until(
+                lambda: out.read_text().count('"status"') >= 40 or importer.poll() is not None,
+                60,
+                "the first batches reported",
+            )
+            assert importer.poll() is None, err.read_text()
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+            status = importer.wait(timeout=120)
+        finally:
+            if importer.poll() is None:
+                importer.kill()
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+    assert status == 4, err.read_text()
+    report = json.loads(out.read_text())  # one whole document, though it stopped
+    assert report["error"]["code"] == "database_unavailable" and report["error"]["stopped"]
+    partly = report["recorded"]
+    assert 0 < partly < len(rows) and len(report["lines"]) == report["rows"]
+    assert "run it again" in err.read_text() and "Traceback" not in err.read_text()
+
+    rerun = run_registry(env, "import", "--json", str(csv_file))
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr
+    again = json.loads(rerun.stdout)
+    assert again["recorded"] + again["skipped"] == len(rows) and again["failed"] == 0
+    assert again["skipped"] >= partly  # what the stopped run said it recorded, it had
+    app = Registry(settings)
+    try:
+        assert legacy_events(app) == len(rows)
     finally:
         app.close()
 
