@@ -295,11 +295,14 @@ def test_a_killed_rebuild_leaves_no_worker_and_a_rerun_gives_the_views_of_a_clea
     settings = make_settings(database_url, tmp_path)
     initialise(settings)
     env = registry_env(database_url, tmp_path)
+    # 400 teachers over 4 years: ~4,200 events, some 40 batches of 100 per rebuild process,
+    # so the kill after the first batch is still well inside the log (1,500 teachers and
+    # batches of 500 took three times as long for the same point).
     generated = run_registry(
         env,
         "generate",
         "--teachers",
-        str(int(budget(1500, 20000))),
+        str(int(budget(400, 20000))),
         "--years",
         "4",
         "--seed",
@@ -317,7 +320,7 @@ def test_a_killed_rebuild_leaves_no_worker_and_a_rerun_gives_the_views_of_a_clea
         total = worker.head()
         for _ in range(int(budget(1, 3))):
             rebuild = start_registry(
-                env, "projections", "rebuild", "--processes", "2", "--batch-size", "500"
+                env, "projections", "rebuild", "--processes", "2", "--batch-size", "100"
             )
             spawned = wait_until(
                 lambda rebuild=rebuild: (
