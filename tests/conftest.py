@@ -90,6 +90,9 @@ def _databases() -> PostgresDatabases:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Drop what is left of this worker's test databases before it ends."""
     if _supply is not None:
+        for url, _ in _seeded.values():
+            if not url.startswith("sqlite"):
+                _supply.drop(url.rsplit("/", 1)[1])
         _supply.close()
 
 
@@ -238,7 +241,76 @@ def sqlite_url(request, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# (key, engine) -> a seeded database's URL and its instance folder (`seeded_database`)
+_seeded: dict[tuple[tuple[str, ...], str], tuple[str, Path]] = {}
+
+
+def seeded_database(key: tuple[str, ...], engine: str, record, folder: Path) -> tuple[str, Path]:
+    """The URL and instance folder of a database that `record(settings)` wrote once per
+    worker for `key` and `engine` ("sqlite" or "postgresql"); `folder` is where to make
+    it the first time. `record` starts from an empty database (it initialises it, at a
+    moment of its choosing) and closes every connection it opened."""
+    if (key, engine) not in _seeded:
+        folder.mkdir(parents=True, exist_ok=True)
+        if engine == "sqlite":
+            url = f"sqlite:///{folder / 'registry.db'}"
+        else:
+            name = new_name("seeded")
+            _databases().create(name)
+            url = _pg_url(PG_ADMIN_URL, name)
+        _seeded[key, engine] = (url, folder)  # dropped with the worker's other databases
+        record(make_settings(url, folder))
+    return _seeded[key, engine]
+
+
+def copy_of(seeded: tuple[str, Path], tmp_path: Path, file: str = "registry.db") -> str:
+    """The URL of a new copy of a seeded database (`seeded_database`), its instance folder
+    (the signing key) copied to `tmp_path`'s, which `make_settings(url, tmp_path)` uses.
+    A PostgreSQL copy is dropped with the worker's other databases, or by `drop`."""
+    url, folder = seeded
+    if (folder / "instance").exists():
+        shutil.copytree(folder / "instance", tmp_path / "instance", dirs_exist_ok=True)
+    if url.startswith("sqlite"):
+        copy = tmp_path / file
+        for suffix in ("", "-wal", "-shm"):  # closed, it has no -wal; copied if it had
+            if Path(f"{folder / 'registry.db'}{suffix}").exists():
+                shutil.copyfile(f"{folder / 'registry.db'}{suffix}", f"{copy}{suffix}")
+        return f"sqlite:///{copy}"
+    name = new_name()
+    _databases().create(name, template=url.rsplit("/", 1)[1])
+    return _pg_url(url, name)
+
+
+def seeded_copy(request: pytest.FixtureRequest, tmp_path: Path, record) -> str:
+    """The URL of a copy of a database that `record(settings)` wrote once per worker and
+    engine (`request.param`: "sqlite" or "postgresql"; see `seeded_database`), for a
+    module whose tests all start from one recorded history and may each change it. A
+    module overrides `database_url`:
+
+        @pytest.fixture(params=ENGINES)
+        def database_url(request, tmp_path):
+            return seeded_copy(request, tmp_path, record_history)
+
+    On PostgreSQL the copy is `CREATE DATABASE … TEMPLATE` as for the initialised copies
+    (tests/databases.py), an SQLite file is copied; the same history recorded again for
+    each test took 1-2 s of its setup.
+    """
+    engine = request.param
+    if engine != "sqlite":
+        request.getfixturevalue("postgres_databases")  # skips (or fails in CI) without a server
+    key = (record.__module__, record.__qualname__)
+    if (key, engine) in _seeded:
+        folder = _seeded[key, engine][1]
+    else:
+        folder = request.getfixturevalue("tmp_path_factory").mktemp("seeded")
+    url = copy_of(seeded_database(key, engine, record, folder), tmp_path)
+    if engine != "sqlite":
+        request.addfinalizer(lambda: drop_postgres_database(url.rsplit("/", 1)[1]))
+    return url
+
+
+@pytest.fixture(params=ENGINES)
 def database_url(request) -> str:
     """Each scenario runs once per backend."""
     if request.param == "sqlite":

@@ -23,20 +23,44 @@ from tests.builders import (
     store_malformed_transfer,
     teacher,
 )
+from tests.conftest import ENGINES, seeded_copy
 from tests.readside import T0, at, caught_up
 
 NEW_PIN = "21505198599999"
 
 
-@pytest.fixture
-def history(settings):
-    """The registry with the history above (begun the day before T0), views caught up."""
+def record_history(settings) -> None:
+    """The history above (begun the day before T0), views caught up: recorded once per
+    worker and engine, each test reads (and may add to) a copy of it."""
     from registry.application import Registry
     from registry.bootstrap import initialise
 
     with frozen_at(T0 - timedelta(days=1)):
         initialise(settings)
     app = Registry(settings)
+    try:
+        _record(app)
+        caught_up(app)
+    finally:
+        app.close()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path) -> str:
+    return seeded_copy(request, tmp_path, record_history)
+
+
+@pytest.fixture
+def history(settings):
+    """The registry with the history above, views caught up."""
+    from registry.application import Registry
+
+    app = Registry(settings)
+    yield app, caught_up(app)
+    app.close()
+
+
+def _record(app) -> None:
     with frozen_at(at(0)):
         app.register_teacher(ADMIN, teacher(full_name="Айгүл Асанова", school="School No. 3"))
     with frozen_at(at(1)):
@@ -76,9 +100,6 @@ def history(settings):
         )
     with frozen_at(at(4)):
         app.record_departure(ADMIN, NEW_PIN, effective_on=date(2024, 12, 31), reason="retired")
-    queries = caught_up(app)
-    yield app, queries
-    app.close()
 
 
 def _enrolment_id(app, programme_id) -> str:

@@ -19,7 +19,7 @@ from registry.ledger.chain import chain
 from registry.queries import Queries
 from registry.replay import parse_moment, replay
 from tests.builders import ADMIN, certified_teacher, provider, teacher
-from tests.conftest import SECRET, drop_postgres_database
+from tests.conftest import ENGINES, SECRET, drop_postgres_database, seeded_copy
 
 UTC = UTC
 A_PIN, B_PIN, C_PIN = "21505198500001", "10203199000002", "20101198800003"
@@ -29,14 +29,36 @@ def at(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-@pytest.fixture
-def live(settings):
-    """A registry whose history was recorded over 2024 (frozen clocks), so that moments in
-    between split it: certificates in March, a revocation and a correction in June, a new
-    teacher in July."""
+def record_live(settings) -> None:
+    """A history recorded over 2024 (frozen clocks), so that moments in between split it:
+    certificates in March, a revocation and a correction in June, a new teacher in July;
+    views rebuilt. Recorded once per worker and engine; each test has a copy."""
+    from registry.bootstrap import open_worker
+
     with frozen_at(at(2024, 1, 10, 9)):
         initialise(settings)
     app = Registry(settings)
+    try:
+        _record(app)
+        open_worker(app).rebuild()
+    finally:
+        app.close()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path) -> str:
+    return seeded_copy(request, tmp_path, record_live)
+
+
+@pytest.fixture
+def live(settings):
+    """A registry with the history of `record_live`."""
+    app = Registry(settings)
+    yield app
+    app.close()
+
+
+def _record(app: Registry) -> None:
     with frozen_at(at(2024, 3, 25, 10)):
         certified_teacher(app, number="KAE-2024-0001", pin=A_PIN, code="MATH-A")
         certified_teacher(app, number="KAE-2024-0002", pin=B_PIN, code="MATH-B")
@@ -54,11 +76,6 @@ def live(settings):
         )
     with frozen_at(at(2024, 7, 1, 12)):
         app.register_teacher(ADMIN, teacher(pin=C_PIN, full_name="Бакыт Токтогулов"))
-    from registry.bootstrap import open_worker
-
-    open_worker(app).rebuild()
-    yield app
-    app.close()
 
 
 @pytest.fixture
