@@ -34,7 +34,7 @@ from registry.domain.compliance import (
 from registry.domain.errors import RegistryError
 from registry.domain.policy import CompliancePolicy
 from tests.builders import ADMIN, programme, teacher
-from tests.conftest import make_settings
+from tests.conftest import copy_of, make_settings, seeded_database
 
 UTC = UTC
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # the first step's recorded time
@@ -262,21 +262,37 @@ def _pin(h: History, index: int) -> str:
 
 @contextmanager
 def fresh_registry(base_url: str, tmp_path: Path) -> Iterator[Registry]:
-    """A new, initialised registry for one example: its own SQLite file or PostgreSQL schema."""
-    name = uuid.uuid4().hex[:10]
+    """A new, initialised registry for one example: on SQLite a copy of a file this worker
+    initialised once (tests/conftest.py's `seeded_database`), on PostgreSQL a schema of its
+    own, initialised. A copy of a PostgreSQL database (CREATE DATABASE ... TEMPLATE, which
+    waits for a checkpoint) was no faster than `initialise` on a busy server."""
     if base_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / f'example-{name}.db'}"
+        seeded = seeded_database(("histories",), "sqlite", _initialised, tmp_path / "seeded")
+        settings = make_settings(
+            copy_of(seeded, tmp_path, f"example-{uuid.uuid4().hex[:10]}.db"), tmp_path
+        )
     else:
-        url = f"{base_url}?schema=ex_{name}"
-    settings = make_settings(url, tmp_path)
-    with frozen_at(START - timedelta(days=1)):
-        initialise(settings)
-        app = Registry(settings)
-        app.register_provider(ADMIN, code=PROVIDER, name="Academy", kind="academy", region="KG-GB")
+        settings = make_settings(f"{base_url}?schema=ex_{uuid.uuid4().hex[:10]}", tmp_path)
+        _initialised(settings)
+    app = Registry(settings)
     try:
         yield app
     finally:
         app.close()
+
+
+def _initialised(settings) -> None:
+    """What every example starts from: initialised the day before the first step, with
+    the provider of every programme."""
+    with frozen_at(START - timedelta(days=1)):
+        initialise(settings)
+        app = Registry(settings)
+        try:
+            app.register_provider(
+                ADMIN, code=PROVIDER, name="Academy", kind="academy", region="KG-GB"
+            )
+        finally:
+            app.close()
 
 
 # -- the oracle: spec §7 evaluated on the aggregates ------------------------------------
