@@ -12,14 +12,14 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from registry.domain.regions import regions
 from registry.queries.statistics import DUE_SORTS
 from web import exports
 from web.downloads import download
 from web.pages import access
-from web.pages.labels import district_name, region_choices
+from web.pages.labels import region_choices, region_name
 from web.pages.listing import Listing, choice_arg, every_row
 from web.pages.params import QueryArgs, local_input, moment_text, today
+from web.pages.reference import district_choices, entry_name, listed_entry
 from web.pages.teachers import bp
 from web.services import services
 
@@ -27,22 +27,52 @@ DUE_STATUSES = ("overdue", "due_soon", "grace")
 PAGE_SIZE = 25
 PRINT_MAX = 2000  # rows a printed list holds (some 40 A4 pages); more: narrow it first
 EXPORT_CHUNK = 10_000  # rows a download reads at a time (the largest page)
+NOBODY: dict[str, Any] = {"teachers": [], "total": 0, "total_capped": False}
 
 
-def _filters(args: QueryArgs) -> dict[str, Any]:
+def _filters(args: QueryArgs) -> tuple[dict[str, Any], bool]:
     """The list's filters (a bound commission's region is always its own; auditors may
-    ask for the list as the registry knew it at a moment, kept as exact text)."""
+    ask for the list as the registry knew it at a moment, kept as exact text), and
+    whether the district asked for is refused (the list then shows nobody, saying why)."""
     actor = access.current_actor()
     as_of = args.date("as_of", today()) or today()
     known_at = args.known_at() if access.may("audit") else None
+    region = access.bound_region(actor) or choice_arg(args, "region", dict(region_choices()))
+    district, refused = _district(args, region)
     return {
         "known_at": moment_text(known_at),
         "status": args.choice("status", DUE_STATUSES, "overdue"),
         "as_of": as_of.isoformat(),
-        "region": access.bound_region(actor) or choice_arg(args, "region", dict(region_choices())),
-        "district": (request.args.get("district") or "").strip()[:100] or None,
+        "region": region,
+        "district": district,
         "school": (request.args.get("school") or "").strip()[:200] or None,
-    }
+    }, refused
+
+
+def _district(args: QueryArgs, region: str | None) -> tuple[str | None, bool]:
+    """The district asked for as its reference-list code: the select sends the code, an
+    older link a listed name in any of the three languages. A district the lists do
+    not have, or one of another region than the region chosen, is a readable error
+    (kept as asked, so the links keep saying so), never a silently empty list."""
+    text = (request.args.get("district") or "").strip()[:100]
+    if not text:
+        return None, False
+    entry = listed_entry("districts", text)
+    if entry is None:
+        args.errors.append(
+            _("“%(value)s” is not a listed district: choose one from the list.", value=text[:40])
+        )
+        return text, True
+    if region and entry["region"] != region:
+        args.errors.append(
+            _(
+                "The district “%(district)s” is not in %(region)s: choose one from the list.",
+                district=entry_name(entry),
+                region=region_name(region),
+            )
+        )
+        return entry["code"], True
+    return entry["code"], False
 
 
 def _place(filters: dict[str, Any]) -> dict[str, Any]:
@@ -76,16 +106,6 @@ def _rows(filters: dict[str, Any], sort: str | None):
     return read
 
 
-def _districts(region: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The listed districts by region (of the chosen region only, once chosen), for the
-    district select: [(region name, [(name, name shown)])]."""
-    return [
-        (name, [(en, district_name(en)) for en, _ru in regions()[code].districts])
-        for code, name in region_choices()
-        if region is None or code == region
-    ]
-
-
 def _context(filters: dict[str, Any]) -> dict[str, Any]:
     actor = access.current_actor()
     known_at = datetime.fromisoformat(filters["known_at"]) if filters["known_at"] else None
@@ -96,7 +116,7 @@ def _context(filters: dict[str, Any]) -> dict[str, Any]:
         "known_at_moment": known_at,
         "statuses": DUE_STATUSES,
         "regions": region_choices(_("All regions")),
-        "districts": _districts(filters["region"]),
+        "districts": district_choices(filters["region"], _("All districts"), retired=True),
         "region_fixed": access.bound_region(actor) is not None,
     }
 
@@ -108,9 +128,10 @@ def due():
     where (region, district, school), with how many there are: by place or another order,
     with downloads and a printable list."""
     args = QueryArgs()
-    filters = _filters(args)
+    filters, refused = _filters(args)
     listing = Listing(args, "teacher_pages.due", DUE_SORTS, size=PAGE_SIZE, params=filters)
-    listing.show(_page(filters, listing.asked, PAGE_SIZE, listing.offset), "teachers")
+    found = NOBODY if refused else _page(filters, listing.asked, PAGE_SIZE, listing.offset)
+    listing.show(found, "teachers")
     return render_template(
         "teachers/due.html", list=listing, errors=args.errors, **_context(filters)
     ), 400 if args.errors else 200
@@ -122,7 +143,7 @@ def due_export(fmt: str):
     """The whole list of the filters, in the list's order, as CSV or .xlsx: streamed a
     chunk at a time as it is sent (a country's list too)."""
     args = QueryArgs()
-    filters = _filters(args)
+    filters, _refused = _filters(args)
     sort = choice_arg(args, "sort", DUE_SORTS.choices)
     if args.errors:
         abort(400, description="; ".join(args.errors))
@@ -145,9 +166,9 @@ def due_print():
     teacher numbered, and the commission's signature lines (up to 2,000 teachers; a
     longer list asks to be narrowed to a district or a school)."""
     args = QueryArgs()
-    filters = _filters(args)
+    filters, refused = _filters(args)
     sort = choice_arg(args, "sort", DUE_SORTS.choices)
-    found = _page(filters, sort, PRINT_MAX, 0)
+    found = NOBODY if refused else _page(filters, sort, PRINT_MAX, 0)
     too_long = found["total"] > PRINT_MAX or found["total_capped"]
     return render_template(
         "teachers/due_print.html",

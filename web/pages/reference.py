@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 
 from registry.domain.errors import RegistryError, RuleViolationError
-from registry.domain.reference import LIST_OF, LISTS, seed_spellings, spelling_key
+from registry.domain.reference import LIST_OF, LISTS, NAME_LANGUAGES, seed_spellings, spelling_key
 from web.i18n import current_language
 from web.pages import access
 from web.pages.forms_base import PageForm, at_most, options, required, run_command, wait_for_views
@@ -49,6 +49,21 @@ def find_entry(list_name: str, value: str | None) -> dict[str, Any] | None:
     return found
 
 
+def listed_entry(list_name: str, value: str | None) -> dict[str, Any] | None:
+    """The entry a value names: its code, or one of its names in Kyrgyz, Russian or
+    English (case, Kyrgyz letters and script aside), as a link or an old bookmark may
+    carry it; retired entries too (they still name history)."""
+    found = find_entry(list_name, value)
+    if found is not None or not value:
+        return found
+    key = spelling_key(value)
+    for entry in lists().get(list_name, []):
+        texts = (entry["code"], *(entry[f"name_{lang}"] for lang in NAME_LANGUAGES))
+        if key in {spelling_key(text) for text in texts}:
+            return entry
+    return None
+
+
 def reference_name(list_name: str, value: str | None) -> str:
     """A recorded district, subject or position in the page's language (text that no
     entry stands for, as it was recorded)."""
@@ -74,12 +89,15 @@ def choices(list_name: str, blank: str | None = None) -> list[tuple[str, str]]:
     return ([("", blank)] if blank is not None else []) + pairs
 
 
-def district_choices(region: str | None, blank: str) -> dict[str, list[tuple[str, str]]]:
+def district_choices(
+    region: str | None, blank: str, *, retired: bool = False
+) -> dict[str, list[tuple[str, str]]]:
     """The districts grouped by region (one <optgroup> each), only the chosen region's
-    once one is chosen: a picker that works without JavaScript."""
+    once one is chosen: a picker that works without JavaScript. Retired districts only
+    with `retired` (a filter of lists, where history still carries them)."""
     groups: dict[str, list[tuple[str, str]]] = {"": [("", blank)]}
     for entry in lists()["districts"]:
-        if entry["retired"] or (region and entry["region"] != region):
+        if (entry["retired"] and not retired) or (region and entry["region"] != region):
             continue
         groups.setdefault(region_name(entry["region"]), []).append(
             (entry["code"], entry_name(entry))
