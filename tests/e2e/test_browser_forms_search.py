@@ -73,32 +73,89 @@ def test_the_pin_box_suggests_teachers_by_name_and_the_programme_search_picks(pa
     assert "MATH-72" in chosen
 
 
+# The server's answers as a slow server gives them, under the test's control: held in the
+# page (once `window.heldAnswers.hold` is set) until the test releases them, so the test
+# waits on what the page shows, not on a guess of how long an answer takes. An answer
+# reaches the picker already read, so the picker has handled it within the task that
+# releases it; `release()` resolves in a later task, after that. A form sent is noted in
+# the tab's session storage (the submit event fires as Enter's default action, before
+# any navigation).
+HELD_ANSWERS = """
+(() => {
+  document.addEventListener("submit", () => sessionStorage.setItem("submitted", "yes"), true);
+  const sent = window.fetch;
+  const held = { hold: false, waiting: [] };
+  window.heldAnswers = held;
+  held.release = () => new Promise((done) => {
+    const waiting = held.waiting.splice(0);
+    waiting.forEach((deliver) => deliver());
+    setTimeout(() => done(waiting.length), 0);
+  });
+  window.fetch = (...asked) => sent(...asked)
+    .then((answer) => answer.json().then((body) => ({ ok: answer.ok, json: async () => body })))
+    .then((answer) => new Promise((deliver) => {
+      if (held.hold) held.waiting.push(() => deliver(answer));
+      else deliver(answer);
+    }));
+})();
+"""
+
+
+def programme_picker_with_an_answer_on_its_way(page):
+    """The programme search showing MATH-72, one more letter typed and its question sent,
+    its answer held: (the search box, its list, the MATH-72 option on screen)."""
+    sign_in(page, "registrar", "ru")
+    page.add_init_script(HELD_ANSWERS)
+    page.goto("/record/enrolments/new?lang=ru")
+    search = page.locator("#programme_q")
+    suggestions = page.locator("#programme_q-suggestions")
+    search.press_sequentially("mathem", delay=20)
+    option = suggestions.get_by_role("option").filter(has_text="MATH-72").first
+    expect(option).to_be_visible()
+    page.evaluate("window.heldAnswers.hold = true")
+    with page.expect_request(lambda request: "q=mathema" in request.url):
+        search.press("a")  # a newer question goes out after the pause in typing
+    return search, suggestions, option
+
+
+def chosen_programme(page) -> str:
+    return page.locator("#programme_id").evaluate("(s) => s.options[s.selectedIndex].text")
+
+
 def test_an_answer_arriving_after_a_choice_does_not_open_the_list_again(page):
     """A slow server: the list shows an earlier answer, the registrar types one more
     letter and picks at once while the newer question is still on its way; its answer,
     when it comes, must not open the list over the choice."""
-    sign_in(page, "registrar", "ru")
-    # Every answer of the server reaches the page 500 ms late (delayed in the page itself,
-    # so the test's own steps are not held up by it).
-    page.add_init_script(
-        """const sent = window.fetch;
-        window.fetch = (...asked) => sent(...asked).then(
-            (answer) => new Promise((late) => setTimeout(() => late(answer), 500)));"""
-    )
-    page.goto("/record/enrolments/new?lang=ru")
-    search = page.locator("#programme_q")
-    search.press_sequentially("mathem", delay=20)
-    suggestions = page.locator("#programme_q-suggestions")
-    suggestions.get_by_role("option").filter(has_text="MATH-72").first.wait_for()
-    search.press("a")  # a newer question goes out 200 ms later...
-    page.wait_for_timeout(300)
-    search.press("ArrowDown")  # ...and the registrar picks from the list on screen
+    search, suggestions, option = programme_picker_with_an_answer_on_its_way(page)
+
+    search.press("ArrowDown")  # the registrar picks from the list on screen
+    expect(option).to_have_attribute("aria-selected", "true")
     search.press("Enter")
-    page.wait_for_timeout(1200)  # the newer answer has come meanwhile
-    assert search.get_attribute("aria-expanded") == "false"
-    assert suggestions.is_hidden()
-    chosen = page.locator("#programme_id").evaluate("(s) => s.options[s.selectedIndex].text")
-    assert "MATH-72" in chosen
+    expect(search).to_have_attribute("aria-expanded", "false")
+    assert page.evaluate("window.heldAnswers.release()") == 1  # the newer answer comes
+
+    expect(search).to_have_attribute("aria-expanded", "false")
+    expect(suggestions).to_be_hidden()
+    assert "MATH-72" in chosen_programme(page)
+    assert page.evaluate("sessionStorage.getItem('submitted')") is None  # Enter only picked
+
+
+def test_an_answer_arriving_between_the_highlight_and_enter_keeps_the_highlight(page):
+    """The newer answer comes after the registrar highlighted an option and before they
+    press Enter: the list is drawn again with the same option highlighted, and Enter
+    picks it (it neither does nothing nor sends the half-filled form)."""
+    search, suggestions, option = programme_picker_with_an_answer_on_its_way(page)
+
+    search.press("ArrowDown")
+    expect(option).to_have_attribute("aria-selected", "true")
+    assert page.evaluate("window.heldAnswers.release()") == 1  # the list is drawn again
+    expect(option).to_have_attribute("aria-selected", "true")
+    search.press("Enter")
+
+    expect(search).to_have_attribute("aria-expanded", "false")
+    expect(suggestions).to_be_hidden()
+    assert "MATH-72" in chosen_programme(page)
+    assert page.evaluate("sessionStorage.getItem('submitted')") is None
 
 
 def test_without_javascript_the_summary_and_the_programme_search_still_work(chromium, live_site):

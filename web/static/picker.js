@@ -74,6 +74,10 @@
     }
 
     function show(answer) {
+      // A newer answer may come while an option is highlighted (a slow server, the
+      // question sent after a pause in typing): the highlight stays on the same item if
+      // the answer has it, so the Enter that follows picks what the reader saw.
+      var kept = active >= 0 && items[active] ? items[active].value : null;
       items = answer.items || [];
       list.textContent = "";
       items.forEach(function (item, index) {
@@ -97,6 +101,10 @@
       input.setAttribute("aria-expanded", items.length ? "true" : "false");
       status.textContent = list.getAttribute("data-found").replace("%d", answer.total || 0);
       active = -1;
+      input.removeAttribute("aria-activedescendant");
+      for (var i = 0; i < items.length; i++) {
+        if (kept !== null && items[i].value === kept) highlight(i);
+      }
     }
 
     function ask() {
@@ -132,9 +140,11 @@
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
         highlight(Math.max(active - 1, 0));
-      } else if (event.key === "Enter" && active >= 0) {
-        event.preventDefault(); // pick, do not submit the form
-        choose(active);
+      } else if (event.key === "Enter") {
+        // Pick, never submit the form while the list is open (its options may have
+        // just been replaced under the highlight: the reader looks again).
+        event.preventDefault();
+        if (active >= 0) choose(active);
       } else if (event.key === "Escape") {
         close();
       }
