@@ -43,6 +43,17 @@ CERTIFICATES = (
     "revoked_at",
     "revocation_reason",
 )
+# The teachers a search found, best match first, as the search page lists them.
+TEACHERS = (
+    "pin",
+    "full_name",
+    "region",
+    "district",
+    "school",
+    "subject",
+    "position",
+    "departed_on",
+)
 DUE = (
     "pin",
     "full_name",

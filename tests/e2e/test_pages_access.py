@@ -25,6 +25,8 @@ PAGES: dict[str, list[str]] = {
     "read_dossier": [
         "/teachers?q=as",
         "/teachers/suggestions?q=as",
+        "/teachers.csv?q=as",
+        "/teachers.xlsx?q=as",
         f"/teachers/{PIN}",
         f"/teachers/{PIN}/statement",
         "/teachers/due",

@@ -3,9 +3,13 @@ the total with page numbers, a refused query explained in the reader's language.
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 
 from registry.commands.base import Actor
 from tests.builders import teacher
@@ -62,6 +66,47 @@ def test_a_long_search_is_refused_not_cut(as_role):
     response = as_role("auditor").get(f"/teachers?q={'я' * 300}&lang=en")
     assert response.status_code == 400
     assert "at most 200 characters" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "csv_link", "xlsx_link"),
+    [("ru", "Скачать CSV", "Скачать Excel"), ("ky", "CSV жүктөп алуу", "Excel")],
+)
+def test_every_teacher_a_search_finds_downloads_as_csv_and_xlsx(
+    as_role, asanovs, monkeypatch, lang, csv_link, xlsx_link
+):
+    import web.pages.teachers
+
+    monkeypatch.setattr(web.pages.teachers, "EXPORT_CHUNK", 7)  # five reads for 31 rows
+    browser = as_role("auditor")
+    page = browser.text(f"/teachers?q=асанова&lang={lang}")
+
+    links = dict(re.findall(r'href="(/teachers\.(?:csv|xlsx)\?[^"]*)"[^>]*>([^<]*)<', page))
+    assert len(links) == 2 and csv_link in links.values()
+    assert any(xlsx_link in text for text in links.values())
+    csv_path = next(p for p in links if ".csv" in p).replace("&amp;", "&")
+    xlsx_path = next(p for p in links if ".xlsx" in p).replace("&amp;", "&")
+    listed = browser.get(csv_path)
+    sheet = load_workbook(io.BytesIO(browser.get(xlsx_path).get_data()), read_only=True).active
+
+    rows = list(csv.DictReader(io.StringIO(listed.get_data().decode("utf-8-sig"))))
+    pins = [row["pin"] for row in rows]
+    assert sorted(pins) == sorted([*asanovs, PIN])  # every page's teachers, once each
+    total = re.search(r'id="total">\D*(\d+)', page).group(1)
+    assert len(pins) == int(total) == 31
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == pins
+    assert listed.headers["Content-Disposition"] == 'attachment; filename="teachers.csv"'
+
+
+def test_a_commission_downloads_only_its_region_and_a_refused_search_downloads_nothing(as_role):
+    chuy = as_role("commission").get("/teachers.csv?q=School&region=KG-O")
+    refused = as_role("auditor").get("/teachers.xlsx?q=%25&lang=ru")
+
+    assert {
+        row["region"] for row in csv.DictReader(io.StringIO(chuy.get_data().decode("utf-8-sig")))
+    } == {"KG-C"}
+    assert refused.status_code == 422
+    assert "Введите не менее 2" in refused.get_data(as_text=True)
 
 
 def test_the_teacher_picker_suggests_by_name_and_a_commission_sees_its_region(as_role):

@@ -9,9 +9,12 @@ from flask_babel import gettext as _
 
 from registry.domain.errors import NotFoundError, RegistryError
 from registry.domain.values import check_certificate_number, check_pin
+from web import exports
+from web.downloads import download
 from web.errors import status_of
 from web.pages import access
 from web.pages.labels import region_choices
+from web.pages.listing import every_row
 from web.pages.messages import error_message
 from web.pages.params import (
     MAX_PAGE,
@@ -28,6 +31,7 @@ from web.services import services
 bp = Blueprint("teacher_pages", __name__)
 
 PAGE_SIZE = 25
+EXPORT_CHUNK = 1000  # rows a search's download reads at a time (a search's largest page)
 SUGGESTIONS = 8  # a typeahead's list
 # Bookkeeping events that say nothing to a reader of the dossier (the audit log shows them).
 HIDDEN_FROM_TIMELINE = {"PinIndex.Created"}
@@ -78,6 +82,33 @@ def search():
         errors=args.errors,
         region_fixed=access.bound_region(actor) is not None,
     ), status if refused else (400 if args.errors else 200)
+
+
+@bp.route("/teachers.<any(csv, xlsx):fmt>")
+@access.permission_required("read_dossier")
+def search_export(fmt: str):
+    """Every teacher a search finds (its words, its region), best match first, as CSV or
+    .xlsx: streamed a chunk at a time as it is sent. A search the page refuses (one
+    letter, over 200 characters) is refused here too, saying why."""
+    actor = access.current_actor()
+    text = (request.args.get("q") or "").strip()
+    region = access.bound_region(actor) or request.args.get("region") or None
+    queries = services().queries
+
+    def read(limit: int, offset: int) -> dict[str, Any]:
+        return queries.search_teachers(text, region=region, limit=limit, offset=offset, actor=actor)
+
+    try:
+        first = read(EXPORT_CHUNK, 0)  # a refusal is said before the download starts
+    except RegistryError as error:
+        abort(status_of(error), description=error_message(error))
+    rows = every_row(
+        lambda limit, offset: first if offset == 0 else read(limit, offset),
+        "teachers",
+        chunk=EXPORT_CHUNK,
+    )
+    stem = "teachers" + (f"-{region}" if region else "")
+    return download(rows, exports.TEACHERS, stem, fmt)
 
 
 @bp.route("/teachers/suggestions")
