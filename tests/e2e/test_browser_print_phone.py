@@ -211,6 +211,22 @@ def test_the_statement_pdf_of_six_certificates_is_one_a4_page(
 
 # -- a phone, 390 px wide ----------------------------------------------------------------------
 
+# The registrar's and the administrator's journeys: forms with pickers, imports, the
+# reference lists; the providers' lists; the public pages.
+JOURNEY_PAGES = [
+    ("registrar", "/record/teachers/new"),
+    ("registrar", "/record/enrolments/new"),
+    ("registrar", "/imports/"),
+    ("registrar", "/providers/KAE?from=2024-01-01&to=2024-12-31"),
+    ("auditor", "/providers/KAE/certificates"),
+    ("admin", "/providers/"),
+    ("admin", "/admin/reference/"),
+    ("auditor", "/audit/ledger"),
+    ("auditor", f"/audit/compliance?pin={DUPLICATE_PIN}"),
+    (None, "/"),
+    (None, "/sign-in"),
+]
+
 PHONE_PAGES = [
     ("auditor", f"/teachers/{DUPLICATE_PIN}"),
     ("commission", f"/teachers/{PIN}/statement"),
@@ -227,6 +243,8 @@ PHONE_PAGES = [
     ("registrar", "/needs/?status=all"),
     ("commission", "/needs/new"),
     ("admin", "/admin/outbox"),
+    *JOURNEY_PAGES,
+    (None, "/verify"),
 ]
 
 
@@ -314,6 +332,7 @@ AXE_PAGES = [
     ("registrar", "/needs/?status=all"),
     ("commission", "/needs/new"),
     ("admin", "/admin/outbox"),
+    *JOURNEY_PAGES,
 ]
 
 
