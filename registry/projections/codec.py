@@ -36,6 +36,8 @@ def time_value(text: str | None) -> datetime | None:
     """Stored time text back to a tz-aware UTC datetime."""
     if text is None:
         return None
+    if len(text) == 27 and text[10] == "T" and text[19] == "." and text[26] == "Z":
+        return datetime.fromisoformat(text)  # time_text's shape, read in C ("Z": UTC)
     return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
 
 

@@ -28,7 +28,7 @@ from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolati
 from registry.projections.catalogue import view_names
 from registry.queries import forecast, listing, needs
 from registry.queries.audit import AuditQueries
-from registry.queries.cache import require_position
+from registry.queries.cache import note_standing, require_position, standing_wanted
 from registry.queries.certificates import CertificateQueries, certificate_rows
 from registry.queries.common import parse_known_at, require_date, require_moment, require_page
 from registry.queries.credentials import CredentialQueries
@@ -49,7 +49,7 @@ from registry.queries.statistics import (
     PSEUDONYM_SORTS,
     StatisticsQueries,
 )
-from registry.queries.teachers import TeacherQueries, check_pin_text
+from registry.queries.teachers import Along, TeacherQueries, check_pin_text
 from registry.storage.waiting import wait_for_position
 
 if TYPE_CHECKING:
@@ -153,21 +153,50 @@ class Queries:
         read, and the primary's last event, to say how far behind an answer may be (on
         a standby, its replay lag included)."""
         db, views_db = self.app.db, self.app.read_db
-        tracking = (
-            "SELECT projection, notification_id FROM projection_tracking WHERE application_name = ?"
-        )
-        head = f"SELECT NULL, MAX({db.position_column}) FROM {db.events_table}"
         if views_db is db:
             # One statement (itself one snapshot): every read pays for this, and a read
             # without a snapshot is one round trip on PostgreSQL (no BEGIN, no ping).
-            rows = db.query(f"{tracking} UNION ALL {head}", (self.app.name,))
-        else:  # the standby first: the primary is never behind what it has shown
-            rows = views_db.query(tracking, (self.app.name,))
-            rows += db.query(head)
-        found = {name: value for name, value in rows if name is not None}
-        last = next((value for name, value in rows if name is None), None) or 0
+            # A read may carry the same columns in its own statement (`_standing_along`).
+            columns, params = self._standing_columns()
+            return self._standing_of(db.query_one(f"SELECT {columns}", params))
+        tracking = (
+            "SELECT projection, notification_id FROM projection_tracking WHERE application_name = ?"
+        )
+        rows = views_db.query(tracking, (self.app.name,))  # the standby first: the
+        found = dict(rows)  # primary is never behind what it has shown
+        last = db.query_one(f"SELECT MAX({db.position_column}) FROM {db.events_table}")
         position = min(found.get(name, 0) for name in self._views)
-        return position, max(last, position)
+        return position, max((last[0] if last else None) or 0, position)
+
+    def _standing_columns(self) -> tuple[str, list[Any]]:
+        """`standing` as two columns any statement on the primary can carry: the lowest
+        position of every view (0 while one has none) and the log's last position."""
+        db, names = self.app.db, sorted(self._views)
+        marks = ", ".join("?" for _ in names)
+        return (
+            "(SELECT CASE WHEN COUNT(*) = ? THEN MIN(notification_id) ELSE 0 END "
+            "FROM projection_tracking WHERE application_name = ? AND projection IN "
+            f"({marks})) AS views_position, "
+            f"(SELECT MAX({db.position_column}) FROM {db.events_table}) AS head",
+            [len(names), self.app.name, *names],
+        )
+
+    @staticmethod
+    def _standing_of(row: tuple | None) -> tuple[int, int]:
+        position = int((row[0] if row else None) or 0)
+        return position, max(int((row[1] if row else None) or 0), position)
+
+    def _standing_along(self, folds: bool) -> Along | None:
+        """For a read asked to note where the views stand (`cache.want_standing`): the
+        columns its own statement carries (`folds`: it can, on the primary's views), or
+        else the standing noted now, before it reads."""
+        if not standing_wanted():
+            return None
+        if folds and self.app.read_db is self.app.db:
+            columns, params = self._standing_columns()
+            return Along(columns, params, lambda row: note_standing(self._standing_of(row)))
+        note_standing(self.standing())
+        return None
 
     def _lowest_position(self) -> int:
         found = dict(
@@ -345,9 +374,10 @@ class Queries:
         """Spec shape: {pin, as_of, known_at, status, hours, required_hours, window_years,
         next_due, missing_hours, certificates: [{number, hours, issued_on, form,
         provider_code, counts}]}; as_of defaults to today (Bishkek), known_at to now."""
+        along = self._standing_along(known_at is None and access.bound_region(actor) is None)
         self._check_visible(pin, actor)
         if known_at is None:
-            return self._teachers.compliance(pin, as_of, None)
+            return self._teachers.compliance(pin, as_of, None, along=along)
         return self._as_known(
             pin, known_at, lambda part: part.teachers.compliance(pin, as_of, part.known_at)
         )

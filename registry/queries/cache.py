@@ -45,6 +45,12 @@ _required: ContextVar[int] = ContextVar("required_position", default=0)
 _served: ContextVar[int | None] = ContextVar("served_position", default=None)
 
 
+# Whether the current read is to note where the views stood in its own statement (for
+# the answer's headers: `want_standing`), and where they stood then (`note_standing`).
+_standing_wanted: ContextVar[bool] = ContextVar("standing_wanted", default=False)
+_standing: ContextVar[tuple[int, int] | None] = ContextVar("standing", default=None)
+
+
 def require_position(position: int) -> None:
     """Note that the current read must see every view at `position` or beyond."""
     _required.set(position)
@@ -54,6 +60,29 @@ def begin_read() -> None:
     """A new read starts on this thread: forget the previous read's positions."""
     _required.set(0)
     _served.set(None)
+    _standing_wanted.set(False)
+    _standing.set(None)
+
+
+def want_standing() -> None:
+    """Ask the current read to note (position, head) of the views as it reads them
+    (`Queries.standing`), instead of a statement of its own before it."""
+    _standing_wanted.set(True)
+
+
+def standing_wanted() -> bool:
+    """Whether the current read is to note where the views stand (`want_standing`)."""
+    return _standing_wanted.get()
+
+
+def note_standing(standing: tuple[int, int]) -> None:
+    """Where the views stood (position, head) when the current read read them."""
+    _standing.set(standing)
+
+
+def noted_standing() -> tuple[int, int] | None:
+    """What the current read noted with `note_standing`, if anything."""
+    return _standing.get()
 
 
 def served_position() -> int | None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
 
-from registry.domain.compliance import CertificateFact, DepartureFact, evaluate
+from registry.domain.compliance import CertificateFact, DepartureFact, PolicyVersion, evaluate
 from registry.domain.errors import NotFoundError
 from registry.projections import deadletters
 from registry.projections.codec import date_value, time_text, time_value
@@ -52,6 +52,46 @@ TEACHER_COLUMNS = (
 )
 
 
+class Along(NamedTuple):
+    """Columns a read's statement carries for its caller (`Queries.standing`): their SQL
+    (scalar subqueries), its parameters, and what to do with their values once read."""
+
+    columns: str
+    params: Sequence[Any]
+    seen: Callable[[tuple], None]
+
+
+def _compliance_sql(along: str) -> str:
+    """A compliance read's one statement (`TeacherQueries.compliance`), after the columns
+    `along` (at least one). Parameters: the moment known at, the application's name, the
+    PIN, the parameters of `along`, the moment again. Its rows: `along`'s columns, then the
+    teacher's id (NULL: an unknown PIN), pin, registered_at, departed_on, departed_at (NULL
+    without a row in `teachers`), service start as known then, whether a view set aside an
+    event about them, the policy versions' count and last position, then a certificate
+    recorded by then (its id, NULL without one, and the columns `CertificateFact` takes):
+    one row per certificate, at least one row."""
+    return (
+        "WITH found AS (SELECT p.teacher_id, t.pin, t.registered_at, t.departed_on, "
+        "t.departed_at, "
+        "(SELECT s.service_start FROM teacher_service_starts s "
+        "WHERE s.teacher_id = p.teacher_id AND s.recorded_at <= ? "
+        "ORDER BY s.recorded_at DESC, s.position DESC LIMIT 1) AS service_start, "
+        "EXISTS (SELECT 1 FROM view_dead_letters d WHERE d.application_name = ? AND "
+        "(d.subject_id = p.teacher_id OR d.originator_id = p.teacher_id)) AS set_aside, "
+        "(SELECT COUNT(*) FROM policy_versions) AS policies, "
+        "(SELECT MAX(position) FROM policy_versions) AS last_policy "
+        "FROM teacher_pins p LEFT JOIN teachers t ON t.id = p.teacher_id WHERE p.pin = ?) "
+        "SELECT o.*, f.teacher_id, f.pin, f.registered_at, f.departed_on, f.departed_at, "
+        "f.service_start, f.set_aside, f.policies, f.last_policy, c.id, c.number, c.hours, "
+        "c.issued_on, c.recorded_at, c.revoked_at, c.duplicate_of, c.form, c.provider_code "
+        f"FROM (SELECT {along}) o LEFT JOIN found f ON 1 = 1 "
+        "LEFT JOIN certificate_index c ON c.teacher_id = f.teacher_id AND c.recorded_at <= ?"
+    )
+
+
+_NOTHING_ALONG = Along("NULL AS no_column", (), lambda row: None)
+
+
 def _teacher(row: tuple) -> dict[str, Any]:
     t = dict(zip(TEACHER_COLUMNS, row))
     t["previous_pins"] = (t["previous_pins"] or "").split()
@@ -71,6 +111,9 @@ class TeacherQueries:
         self.app_name = app_name
         self.keys = keys
         self.log = log
+        # The policy versions as last read, with their stamp (count, last position): the
+        # view only ever adds versions, so an equal stamp is the same versions.
+        self._policy_cache: tuple[tuple[Any, Any], list[PolicyVersion]] | None = None
 
     @classmethod
     def of(cls, app: Registry) -> TeacherQueries:
@@ -113,6 +156,16 @@ class TeacherQueries:
             )
         return NotFoundError(message, code="teacher_not_found")
 
+    def _policies(self, cur: Cursor, stamp: tuple[Any, Any]) -> list[PolicyVersion]:
+        """Every adopted policy version (`load_policies`), read again only when the view's
+        stamp (count, last position) has changed since it was last read."""
+        cached = self._policy_cache
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        policies = load_policies(cur)
+        self._policy_cache = (stamp, policies)
+        return policies
+
     def _set_aside(self, cur: Cursor, teacher_id: str) -> list[dict[str, Any]]:
         """Events about the teacher or their records that some view set aside: an answer
         built without them says so instead of being silently wrong."""
@@ -148,41 +201,44 @@ class TeacherQueries:
         return {"total": total, "teachers": [{k: t[k] for k in keep} for t in map(_teacher, rows)]}
 
     def compliance(
-        self, pin: str, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        pin: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        *,
+        along: Along | None = None,
     ) -> dict[str, Any]:
-        """Spec §7 for one teacher on `as_of` as the registry knew it at `known_at`."""
+        """Spec §7 for one teacher on `as_of` as the registry knew it at `known_at`; the
+        statement carries `along`'s columns too (read and handed over even for an
+        unknown PIN)."""
         as_of = require_date(as_of, "as_of")
         known_at = require_moment(known_at, "known_at")
         k = time_text(known_at)
         with self.db.reading() as cur:
-            # The PIN's teacher, their row and their service start as known then, in one
-            # statement (every compliance read makes it: round trips are its cost).
-            found = cur.query_one(
-                "SELECT p.teacher_id, t.pin, t.registered_at, t.departed_on, t.departed_at, "
-                "(SELECT s.service_start FROM teacher_service_starts s "
-                "WHERE s.teacher_id = p.teacher_id AND s.recorded_at <= ? "
-                "ORDER BY s.recorded_at DESC, s.position DESC LIMIT 1) "
-                "FROM teacher_pins p LEFT JOIN teachers t ON t.id = p.teacher_id WHERE p.pin = ?",
-                (k, check_pin_text(pin)),
-            )
-            if found is None:
+            # The whole answer in one statement (every compliance read makes it: round
+            # trips are its cost): the PIN's teacher, their row and service start as known
+            # then, one row per certificate recorded by then (or one without), whether the
+            # views set aside an event about them, and the policy versions' stamp.
+            along = along or _NOTHING_ALONG
+            params = (k, self.app_name, check_pin_text(pin), *along.params, k)
+            rows = cur.query(_compliance_sql(along.columns), params)
+            width = len(rows[0]) - 18  # along's columns come first
+            along.seen(rows[0][:width])
+            rows = [row[width:] for row in rows]
+            found = rows[0]
+            if found[0] is None:
                 raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
             teacher_id, teacher = found[0], None if found[1] is None else found[1:5]
+            set_aside = self._set_aside(cur, teacher_id) if found[6] else []
             if teacher is None or teacher[1] > k:
                 raise self._not_found(
-                    self._set_aside(cur, teacher_id) if teacher is None else [],
+                    set_aside if teacher is None else [],
                     "No teacher with this PIN was registered at that time.",
                 )
             service_start = found[5]
             assert service_start is not None  # registered by then, so a start was recorded
-            certificates = cur.query(
-                "SELECT number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, "
-                "provider_code FROM certificate_index WHERE teacher_id = ? AND "
-                "recorded_at <= ?",
-                (teacher_id, k),
-            )
-            policies = load_policies(cur)
-            set_aside = self._set_aside(cur, teacher_id)
+            certificates = [row[9:] for row in rows if row[9] is not None]
+            policies = self._policies(cur, (found[7], found[8]))
         departures = (
             [DepartureFact(date_value(teacher[2]), time_value(teacher[3]))] if teacher[2] else []
         )
@@ -190,14 +246,14 @@ class TeacherQueries:
             service_start=date_value(service_start),
             certificates=[
                 CertificateFact(
-                    number=c[0],
-                    hours=c[1],
-                    issued_on=date_value(c[2]),
-                    recorded_at=time_value(c[3]),
-                    revoked_at=time_value(c[4]),
-                    duplicate_of=c[5],
-                    form=c[6],
-                    provider_code=c[7],
+                    number=c[1],
+                    hours=c[2],
+                    issued_on=date_value(c[3]),
+                    recorded_at=time_value(c[4]),
+                    revoked_at=time_value(c[5]),
+                    duplicate_of=c[6],
+                    form=c[7],
+                    provider_code=c[8],
                 )
                 for c in certificates
             ],

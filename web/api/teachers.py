@@ -125,7 +125,7 @@ class Compliance(MethodView):
     def get(self, args, pin):
         """Status, hours, next due date and the certificates that count."""
         actor = require_actor("read_dossier")
-        return queries().compliance(
+        return queries(standing_with_answer=True).compliance(
             pin, as_of=args.get("as_of"), known_at=args.get("known_at"), actor=actor
         )
 
