@@ -13,10 +13,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application (the one composition root of the web layer)."""
     # Imported here: the `registry` console script imports this package (web.cli), and
     # its commands other than serve and demo should not pay for loading Flask (~0.12 s).
-    from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    app = Flask(__name__, instance_relative_config=True)
+    from web.flask_app import RegistryFlask
+
+    app = RegistryFlask(__name__, instance_relative_config=True)
     app.config.from_object("web.config.Config")
     if config:
         app.config.update(config)
