@@ -90,6 +90,7 @@ def _compliance_sql(along: str) -> str:
 
 
 _NOTHING_ALONG = Along("NULL AS no_column", (), lambda row: None)
+_ANSWER_COLUMNS = 18  # the statement's own columns (after `along`'s)
 
 
 def _teacher(row: tuple) -> dict[str, Any]:
@@ -222,7 +223,7 @@ class TeacherQueries:
             along = along or _NOTHING_ALONG
             params = (k, self.app_name, check_pin_text(pin), *along.params, k)
             rows = cur.query(_compliance_sql(along.columns), params)
-            width = len(rows[0]) - 18  # along's columns come first
+            width = len(rows[0]) - _ANSWER_COLUMNS  # along's columns come first
             along.seen(rows[0][:width])
             rows = [row[width:] for row in rows]
             found = rows[0]

@@ -312,3 +312,25 @@ def test_api_answers_are_not_kept_in_shared_caches(callers, certified):
     response = callers["admin"].get(f"/teachers/{PIN}")
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_compliance_read_says_where_the_views_stood_when_it_read_them(callers, certified):
+    for name in ("admin", "commission"):  # the read's own statement; a commission's first
+        response = read(callers[name], f"/teachers/{PIN}/compliance", certified["position"])
+        assert response.status_code == 200
+        assert int(response.headers["X-Registry-Position"]) >= int(certified["position"])
+        assert response.headers["X-Registry-Lag"] == "0"
+    unknown = read(callers["admin"], "/teachers/10203199000011/compliance", certified["position"])
+    assert unknown.status_code == 404
+    assert int(unknown.headers["X-Registry-Position"]) >= int(certified["position"])
+
+
+def test_a_compliance_read_follows_a_policy_adopted_after_an_earlier_read(callers, certified):
+    path = f"/teachers/{PIN}/compliance?as_of=2026-01-01"
+    before = read(callers["admin"], path, certified["position"]).get_json()
+    assert (before["required_hours"], before["window_years"]) == (72, 5)
+    adopted = callers["admin"].post(
+        "/policies", json={"effective_from": "2025-09-01", "window_years": 1, "required_hours": 36}
+    )
+    after = read(callers["admin"], path, adopted.headers["X-Registry-Position"]).get_json()
+    assert (after["required_hours"], after["window_years"]) == (36, 1)
