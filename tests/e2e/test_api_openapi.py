@@ -127,3 +127,28 @@ def test_the_event_log_documents_its_order_jumps_filters_total_and_export(spec):
     assert parameters["format"]["schema"]["enum"] == ["jsonl", "csv"]
     assert "limit" not in parameters and "pin" in parameters
     assert {"application/x-ndjson", "text/csv"} <= set(export["responses"]["200"]["content"])
+
+
+def test_threads_asking_for_the_document_at_once_all_get_it_whole(api_app):
+    """The document is made on first demand: a server's threads asking for it together
+    must each get the whole of it (one got it half-made and failed serialising it)."""
+    import threading
+
+    url = "/api/v1/openapi.json"
+    bodies: list[tuple[int, bytes]] = []
+    start = threading.Barrier(8)
+
+    def ask() -> None:
+        client = api_app.test_client()
+        start.wait()
+        response = client.get(url)
+        bodies.append((response.status_code, response.get_data()))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [status for status, _ in bodies] == [200] * 8
+    assert len({body for _, body in bodies}) == 1  # the same, whole document
+    assert bodies[0][1] == api_app.test_client().get(url).get_data()

@@ -6,6 +6,7 @@ from a CDN: the registry runs on networks without internet access.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask, abort, request, send_from_directory
@@ -69,6 +70,7 @@ class RegistryApi(Api):
 
     def __init__(self, app: Flask) -> None:
         self._undocumented: list[tuple[Any, str, Any]] = []
+        self._documenting = threading.Lock()
         super().__init__(app)
 
     def register_blueprint(self, blp, *, parameters=None, **options) -> None:
@@ -84,11 +86,19 @@ class RegistryApi(Api):
     @property
     def spec(self):
         """The OpenAPI document, with every blueprint registered so far documented, in
-        the order of registration (as flask-smorest's own `register_blueprint` does)."""
-        pending, self._undocumented = self._undocumented, []
-        for blp, name, parameters in pending:
-            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
-            self._spec.tag({"name": name, "description": blp.description})
+        the order of registration (as flask-smorest's own `register_blueprint` does).
+
+        One thread documents while the others wait: a server's threads asking for the
+        document at once got it half-made (one failed serialising it while another was
+        still adding to it: "dictionary changed size during iteration")."""
+        if self._undocumented:
+            with self._documenting:
+                for blp, name, parameters in self._undocumented:
+                    blp.register_views_in_doc(
+                        self, self._app, self._spec, name=name, parameters=parameters
+                    )
+                    self._spec.tag({"name": name, "description": blp.description})
+                self._undocumented = []
         return self._spec
 
     @spec.setter
