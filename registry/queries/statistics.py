@@ -132,11 +132,12 @@ def steps_sql(as_of: date, group_by: str) -> tuple[str, list[Any]]:
     return sql, [dim, year, dim, year, month, dim, month, d]
 
 
-def due_total_sql(
-    as_of: date, status: str, region: str | None, district: str | None
+def _due_steps(
+    as_of: date, status: str, region: str | None, district: str | None, columns: str
 ) -> tuple[str, list[Any]]:
-    """How many teachers have a status on D (in a region, a district): the standing
-    view's `place` steps of that status summed up to D, as `steps_sql` sums them."""
+    """The standing view's `place` steps of a status (in a region, a district) up to D:
+    the years before D's, the months of its year before its month, the days of its month
+    up to D, as `steps_sql` reads them (a UNION ALL of `columns`)."""
     d = as_of.isoformat()
     year, month = d[:4], d[:7]
     where, params = "dim = 'place' AND status = ?", [status]
@@ -147,13 +148,36 @@ def due_total_sql(
     if district:
         where += " AND value = ?"
         params.append(district)
-    part = f"SELECT n FROM standing_steps WHERE {where} AND "
+    part = f"SELECT {columns} FROM standing_steps WHERE {where} AND "
     sql = (
-        f"SELECT SUM(n) FROM ({part}grain = 'Y' AND bucket < ? UNION ALL "
+        f"{part}grain = 'Y' AND bucket < ? UNION ALL "
         f"{part}grain = 'M' AND bucket > ? AND bucket < ? UNION ALL "
-        f"{part}grain = 'D' AND bucket > ? AND bucket <= ?) s"
+        f"{part}grain = 'D' AND bucket > ? AND bucket <= ?"
     )
     return sql, [*params, year, *params, year, month, *params, month, d]
+
+
+def due_total_sql(
+    as_of: date, status: str, region: str | None, district: str | None
+) -> tuple[str, list[Any]]:
+    """How many teachers have a status on D (in a region, a district): the standing
+    view's `place` steps of that status summed up to D, as `steps_sql` sums them."""
+    steps, params = _due_steps(as_of, status, region, district, "n")
+    return f"SELECT SUM(n) FROM ({steps}) s", params
+
+
+def due_places_sql(
+    as_of: date, status: str, region: str | None, district: str | None
+) -> tuple[str, list[Any]]:
+    """(region, district, teachers) of every district with teachers of a status on D (in
+    a region, a district), in the order of a due list by place: the standing view's
+    `place` steps summed per district, as `due_total_sql` sums them all."""
+    steps, params = _due_steps(as_of, status, region, district, "region, value, n")
+    sql = (
+        f"SELECT region, value, SUM(n) FROM ({steps}) s GROUP BY region, value "
+        "HAVING SUM(n) > 0 ORDER BY region, value"
+    )
+    return sql, params
 
 
 def _due_source(
@@ -352,16 +376,17 @@ class StatisticsQueries:
         included, as last recorded by then (`standing_known_sql`)."""
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
-        order = DUE_SORTS.order_by(sort)
-        where, params = _due_where(status, region, district, school)
-        with self.db.reading() as cur:
+        sort = DUE_SORTS.check(sort)
+        with self.db.reading(snapshot=True) as cur:
             standard = self._standard(cur, as_of, known_at)
-            source, standing_params = _due_source(cur, standard, known_at, self.scan)
-            rows = cur.query(
-                f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)}, t.pin, t.full_name "
-                f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*standing_params, *params, limit, offset],
-            )
+            rows = None
+            if known_at is None and not school and sort.removeprefix("-") == "place":
+                rows = self._due_by_district(
+                    cur, standard, status, region, district, limit, offset, sort
+                )
+            if rows is None:
+                where, params = _due_where(status, region, district, school)
+                rows = self._due_rows(cur, standard, known_at, where, params, sort, limit, offset)
         result = []
         for row in rows:
             s = dict(zip(STANDING_COLUMNS, row))
@@ -381,6 +406,76 @@ class StatisticsQueries:
                 }
             )
         return result
+
+    def _due_rows(
+        self,
+        cur,
+        standard: Standard,
+        known_at: datetime | None,
+        where: list[str],
+        params: list[Any],
+        sort: str,
+        limit: int,
+        offset: int,
+    ) -> list[tuple]:
+        """A due list's rows (`STANDING_COLUMNS`, pin, full_name) under conditions on the
+        standing `s`, in an order of `DUE_SORTS`."""
+        source, standing_params = _due_source(cur, standard, known_at, self.scan)
+        return cur.query(
+            f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)}, t.pin, t.full_name "
+            f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {DUE_SORTS.order_by(sort)} "
+            "LIMIT ? OFFSET ?",
+            [*standing_params, *params, limit, offset],
+        )
+
+    def _due_by_district(
+        self,
+        cur,
+        standard: Standard,
+        status: str,
+        region: str | None,
+        district: str | None,
+        limit: int,
+        offset: int,
+        sort: str,
+    ) -> list[tuple] | None:
+        """A page of a due list by place (as known now, the standing view settled) read a
+        district at a time: how many teachers of the status each district has on D comes
+        from the view's steps (`due_places_sql`, in the list's order), which says in which
+        districts the page's rows lie and how many of the first one's to skip; each of
+        those is read on the intervals' index on (status, district, valid_from). Reading
+        the country's page on its region's index walked every interval of the status that
+        had begun in the first regions, ended or not (PostgreSQL, 100,000 teachers: 61 ms
+        for 25 rows). None when this cannot answer (the view is not settled, a place not
+        recorded): the caller reads the list in one statement."""
+        if not settled(cur, self.scan):
+            return None
+        sql, params = due_places_sql(standard.as_of, status, region, district)
+        places = [(r, d, int(n)) for r, d, n in cur.query(sql, params)]
+        if any(not r or not d for r, d, _n in places):
+            return None  # '' in the steps, NULL (or '') in the intervals: ordered apart
+        if sort.startswith("-"):
+            places.reverse()
+        rows: list[tuple] = []
+        skip = offset
+        for place_region, place_district, teachers in places:
+            if skip >= teachers:
+                skip -= teachers
+                continue
+            rows += self._due_rows(
+                cur,
+                standard,
+                None,
+                ["s.status = ?", "s.region = ?", "s.district = ?"],
+                [status, place_region, place_district],
+                sort,
+                limit - len(rows),
+                skip,
+            )
+            skip = 0
+            if len(rows) >= limit:
+                break
+        return rows
 
     def due_count(
         self,

@@ -10,7 +10,9 @@ dates from before the first event to ten years ahead, as known now:
   per-teacher scan (`standing_sql`) column by column, place included;
 - the statistics by every grouping, summed from the steps, equal those of the scan;
 - the due lists of a district and of a school hold exactly the teachers the scan puts
-  there with that status.
+  there with that status;
+- a page of a due list by place (the country's, a region's, a district's; either
+  direction; any offset), read a district at a time, is the scan's page.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
         run(history, steps, lambda size: worker.catch_up(batch_size=size))
         worker.catch_up(batch_size=data.draw(st.sampled_from([1, 4, 500]), "last batch"))
         stats = StatisticsQueries(app.db)
+        yardstick = StatisticsQueries(app.db, scan=True)  # every teacher judged on the date
         now = clock.now()
         with app.db.reading() as cur:
             assert settled(cur), "a catch-up left teachers to recompute"
@@ -127,6 +130,16 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
                 )
                 assert len(listed) == len(wanted)
                 assert stats.due_count(status=status, as_of=as_of, **place)[0] == len(wanted)
+
+            # A page by place, read a district at a time (the steps saying where its rows
+            # lie), is the page the per-teacher scan gives in one statement.
+            sort = data.draw(st.sampled_from(["place", "-place"]), "sort")
+            limit = data.draw(st.integers(1, 4), "limit")
+            offset = data.draw(st.integers(0, len(scan)), "offset")
+            for place in ({}, {"region": _region}, {"district": district}):
+                page = {"status": status, "as_of": as_of, "sort": sort, **place}
+                page.update(limit=limit, offset=offset)
+                assert stats.due_list(**page) == yardstick.due_list(**page), page
 
 
 _SETTINGS = {
