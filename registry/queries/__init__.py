@@ -470,8 +470,9 @@ class Queries:
             "school": school,
             "known_at": self._due_moment(known_at),
         }
-        rows = self._statistics.due_list(**place, limit=limit, offset=offset, sort=sort)
-        total, capped = self._statistics.due_count(**place)
+        rows, total, capped = self._statistics.due_page(
+            **place, limit=limit, offset=offset, sort=sort
+        )
         return listing.page("teachers", rows, total, capped, DUE_SORTS.check(sort))
 
     def _due_moment(self, known_at: Any) -> datetime | None:

@@ -377,35 +377,62 @@ class StatisticsQueries:
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
         sort = DUE_SORTS.check(sort)
+        place = (region, district, school)
         with self.db.reading(snapshot=True) as cur:
             standard = self._standard(cur, as_of, known_at)
-            rows = None
-            if known_at is None and not school and sort.removeprefix("-") == "place":
-                rows = self._due_by_district(
-                    cur, standard, status, region, district, limit, offset, sort
-                )
-            if rows is None:
-                where, params = _due_where(status, region, district, school)
-                rows = self._due_rows(cur, standard, known_at, where, params, sort, limit, offset)
-        result = []
-        for row in rows:
-            s = dict(zip(STANDING_COLUMNS, row))
-            result.append(
-                {
-                    "pin": row[-2],
-                    "full_name": row[-1],
-                    "region": s["region"],
-                    "district": s["district"],
-                    "school": s["school"],
-                    "subject": s["subject"],
-                    "position": s["position"],
-                    "status": s["status"],
-                    "hours": int(s["hours"]),
-                    "missing_hours": max(0, standard.required_hours - int(s["hours"])),
-                    "next_due": standard.next_due(s),
-                }
+            rows, _total = self._due(cur, standard, known_at, status, place, sort, limit, offset)
+        return _due_dicts(rows, standard)
+
+    def due_page(
+        self,
+        *,
+        status: str,
+        as_of: date | None = None,
+        region: str | None = None,
+        district: str | None = None,
+        school: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+        sort: str | None = None,
+        known_at: datetime | None = None,
+    ) -> tuple[list[dict[str, Any]], int, bool]:
+        """`due_list` and `due_count` of the same list in one snapshot: a page by place
+        read a district at a time has its total from the districts' counts it read."""
+        status = require_choice(status, DUE_STATUSES, "status")
+        limit, offset = require_page(limit, offset)
+        sort = DUE_SORTS.check(sort)
+        place = (region, district, school)
+        with self.db.reading(snapshot=True) as cur:
+            standard = self._standard(cur, as_of, known_at)
+            rows, total = self._due(cur, standard, known_at, status, place, sort, limit, offset)
+            if total is None:
+                counted = self._due_count(cur, standard, known_at, status, place)
+            else:
+                counted = min(total, listing.COUNT_CAP), total > listing.COUNT_CAP
+        return _due_dicts(rows, standard), *counted
+
+    def _due(
+        self,
+        cur,
+        standard: Standard,
+        known_at: datetime | None,
+        status: str,
+        place: tuple[str | None, str | None, str | None],
+        sort: str,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[tuple], int | None]:
+        """A due list's rows (`STANDING_COLUMNS`, pin, full_name) and, when they were
+        read a district at a time, how many the list holds (else None)."""
+        region, district, school = place
+        if known_at is None and not school and sort.removeprefix("-") == "place":
+            found = self._due_by_district(
+                cur, standard, status, region, district, limit, offset, sort
             )
-        return result
+            if found is not None:
+                return found
+        where, params = _due_where(status, region, district, school)
+        return self._due_rows(cur, standard, known_at, where, params, sort, limit, offset), None
 
     def _due_rows(
         self,
@@ -418,8 +445,8 @@ class StatisticsQueries:
         limit: int,
         offset: int,
     ) -> list[tuple]:
-        """A due list's rows (`STANDING_COLUMNS`, pin, full_name) under conditions on the
-        standing `s`, in an order of `DUE_SORTS`."""
+        """A due list's rows under conditions on the standing `s`, in an order of
+        `DUE_SORTS`, in one statement."""
         source, standing_params = _due_source(cur, standard, known_at, self.scan)
         return cur.query(
             f"SELECT {', '.join('s.' + c for c in STANDING_COLUMNS)}, t.pin, t.full_name "
@@ -438,16 +465,17 @@ class StatisticsQueries:
         limit: int,
         offset: int,
         sort: str,
-    ) -> list[tuple] | None:
+    ) -> tuple[list[tuple], int] | None:
         """A page of a due list by place (as known now, the standing view settled) read a
-        district at a time: how many teachers of the status each district has on D comes
-        from the view's steps (`due_places_sql`, in the list's order), which says in which
-        districts the page's rows lie and how many of the first one's to skip; each of
-        those is read on the intervals' index on (status, district, valid_from). Reading
-        the country's page on its region's index walked every interval of the status that
-        had begun in the first regions, ended or not (PostgreSQL, 100,000 teachers: 61 ms
-        for 25 rows). None when this cannot answer (the view is not settled, a place not
-        recorded): the caller reads the list in one statement."""
+        district at a time, and the list's total: how many teachers of the status each
+        district has on D comes from the view's steps (`due_places_sql`, in the list's
+        order), which says in which districts the page's rows lie and how many of the
+        first one's to skip; each of those is read on the intervals' index on (status,
+        district, valid_from). Reading the country's page on its region's index walked
+        every interval of the status that had begun in the first regions, ended or not
+        (PostgreSQL, 100,000 teachers: 61 ms for 25 rows). None when this cannot answer
+        (the view is not settled, a place not recorded): the caller reads the list in one
+        statement."""
         if not settled(cur, self.scan):
             return None
         sql, params = due_places_sql(standard.as_of, status, region, district)
@@ -459,6 +487,8 @@ class StatisticsQueries:
         rows: list[tuple] = []
         skip = offset
         for place_region, place_district, teachers in places:
+            if len(rows) >= limit:
+                break
             if skip >= teachers:
                 skip -= teachers
                 continue
@@ -473,9 +503,7 @@ class StatisticsQueries:
                 skip,
             )
             skip = 0
-            if len(rows) >= limit:
-                break
-        return rows
+        return rows, sum(teachers for _r, _d, teachers in places)
 
     def due_count(
         self,
@@ -490,18 +518,29 @@ class StatisticsQueries:
         """How many teachers a due list holds (counted up to `listing.COUNT_CAP`; whether
         there are more), as known now or at `known_at`."""
         status = require_choice(status, DUE_STATUSES, "status")
-        where, params = _due_where(status, region, district, school)
         with self.db.reading() as cur:
             standard = self._standard(cur, as_of, known_at)
-            if known_at is None and not school and settled(cur, self.scan):
-                sql, step_params = due_total_sql(standard.as_of, status, region, district)
-                row = cur.query_one(sql, step_params)
-                found = int(row[0] or 0) if row else 0
-                return min(found, listing.COUNT_CAP), found > listing.COUNT_CAP
-            source, standing_params = _due_source(cur, standard, known_at, self.scan)
-            return listing.count(
-                cur, f"{source} WHERE {' AND '.join(where)}", [*standing_params, *params]
-            )
+            return self._due_count(cur, standard, known_at, status, (region, district, school))
+
+    def _due_count(
+        self,
+        cur,
+        standard: Standard,
+        known_at: datetime | None,
+        status: str,
+        place: tuple[str | None, str | None, str | None],
+    ) -> tuple[int, bool]:
+        region, district, school = place
+        if known_at is None and not school and settled(cur, self.scan):
+            sql, step_params = due_total_sql(standard.as_of, status, region, district)
+            row = cur.query_one(sql, step_params)
+            found = int(row[0] or 0) if row else 0
+            return min(found, listing.COUNT_CAP), found > listing.COUNT_CAP
+        where, params = _due_where(status, region, district, school)
+        source, standing_params = _due_source(cur, standard, known_at, self.scan)
+        return listing.count(
+            cur, f"{source} WHERE {' AND '.join(where)}", [*standing_params, *params]
+        )
 
     def pseudonymised_count(
         self, as_of: date | None = None, *, region: str | None = None, status: str | None = None
@@ -562,6 +601,29 @@ class StatisticsQueries:
                 }
             )
         return result
+
+
+def _due_dicts(rows: list[tuple], standard: Standard) -> list[dict[str, Any]]:
+    """A due list's rows as its callers see them."""
+    result = []
+    for row in rows:
+        s = dict(zip(STANDING_COLUMNS, row))
+        result.append(
+            {
+                "pin": row[-2],
+                "full_name": row[-1],
+                "region": s["region"],
+                "district": s["district"],
+                "school": s["school"],
+                "subject": s["subject"],
+                "position": s["position"],
+                "status": s["status"],
+                "hours": int(s["hours"]),
+                "missing_hours": max(0, standard.required_hours - int(s["hours"])),
+                "next_due": standard.next_due(s),
+            }
+        )
+    return result
 
 
 def _due_where(

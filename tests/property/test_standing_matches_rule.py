@@ -12,7 +12,8 @@ dates from before the first event to ten years ahead, as known now:
 - the due lists of a district and of a school hold exactly the teachers the scan puts
   there with that status;
 - a page of a due list by place (the country's, a region's, a district's; either
-  direction; any offset), read a district at a time, is the scan's page.
+  direction; any offset), read a district at a time, is the scan's page, and the page's
+  total the scan's count.
 """
 
 from __future__ import annotations
@@ -139,7 +140,10 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
             for place in ({}, {"region": _region}, {"district": district}):
                 page = {"status": status, "as_of": as_of, "sort": sort, **place}
                 page.update(limit=limit, offset=offset)
-                assert stats.due_list(**page) == yardstick.due_list(**page), page
+                rows = yardstick.due_list(**page)
+                assert stats.due_list(**page) == rows, page
+                total = yardstick.due_count(status=status, as_of=as_of, **place)
+                assert stats.due_page(**page) == (rows, *total), page
 
 
 _SETTINGS = {
