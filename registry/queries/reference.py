@@ -25,6 +25,7 @@ from registry.domain.reference import (
     seed_spellings,
     spelling_key,
 )
+from registry.projections.statistics import canonical_district
 from registry.storage import Cursor, Database
 
 ENTRY_COLUMNS = ("list", "code", "name_ky", "name_ru", "name_en", "region", "retired")
@@ -112,6 +113,30 @@ def by_code(db: Database, rows: list[dict[str, Any]], group_by: str) -> list[dic
         return rows
     with db.reading() as cur:
         return regroup(rows, group_by, Resolver.read(cur))
+
+
+def district_texts(cur: Cursor, district: str) -> tuple[str, ...]:
+    """The texts the views keep for a district asked for by its code, a name or a text
+    as recorded: that text as the views fold it (`canonical_district`), and, when it
+    stands for a listed district, its code and names and every spelling an administrator
+    tied to it, folded alike. A due list of a district then holds the teachers recorded
+    under any of them, as the statistics count them under its code (`regroup`)."""
+    texts = [district]
+    resolver = Resolver.read(cur)
+    code = resolver.code("districts", district)
+    if code is not None:
+        entry = resolver.entries.get(("districts", code))
+        if entry is not None:
+            texts += [code, entry["name_en"], entry["name_ru"], entry["name_ky"]]
+        texts += [
+            spelling
+            for (spelling,) in cur.query(
+                "SELECT spelling FROM reference_spellings WHERE list = ? AND code = ?",
+                ("districts", code),
+            )
+        ]
+    folded = (canonical_district(text) for text in texts if text and text.strip())
+    return tuple(dict.fromkeys(text for text in folded if text))
 
 
 class ReferenceQueries:

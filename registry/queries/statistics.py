@@ -18,11 +18,10 @@ from typing import Any
 from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
 from registry.projections.codec import date_value, time_text
-from registry.projections.statistics import canonical_district
 from registry.queries import activity, listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
-from registry.queries.reference import by_code
+from registry.queries.reference import by_code, district_texts
 from registry.queries.standing import (
     STANDING_COLUMNS,
     Standard,
@@ -45,6 +44,7 @@ ACTIVITY_GROUPS = (
 OPEN_DATA_GROUPS = ("region", "district")
 DUE_STATUSES = ("due_soon", "overdue", "grace", "compliant", "inactive")
 SUPPRESS_BELOW = 5
+Districts = tuple[str, ...] | None  # a due list's district as the views keep its texts
 NONE = "none"  # provider_kind of teachers with no certificate counting on the date
 UNKNOWN = "unknown"  # a value not recorded (mode and funding of paper certificates)
 
@@ -133,7 +133,7 @@ def steps_sql(as_of: date, group_by: str) -> tuple[str, list[Any]]:
 
 
 def _due_steps(
-    as_of: date, status: str, region: str | None, district: str | None, columns: str
+    as_of: date, status: str, region: str | None, districts: Districts, columns: str
 ) -> tuple[str, list[Any]]:
     """The standing view's `place` steps of a status (in a region, a district) up to D:
     the years before D's, the months of its year before its month, the days of its month
@@ -144,10 +144,9 @@ def _due_steps(
     if region:
         where += " AND region = ?"
         params.append(region)
-    district = canonical_district(district)
-    if district:
-        where += " AND value = ?"
-        params.append(district)
+    if districts:
+        where += f" AND value IN ({', '.join('?' * len(districts))})"
+        params.extend(districts)
     part = f"SELECT {columns} FROM standing_steps WHERE {where} AND "
     sql = (
         f"{part}grain = 'Y' AND bucket < ? UNION ALL "
@@ -158,21 +157,21 @@ def _due_steps(
 
 
 def due_total_sql(
-    as_of: date, status: str, region: str | None, district: str | None
+    as_of: date, status: str, region: str | None, districts: Districts
 ) -> tuple[str, list[Any]]:
     """How many teachers have a status on D (in a region, a district): the standing
     view's `place` steps of that status summed up to D, as `steps_sql` sums them."""
-    steps, params = _due_steps(as_of, status, region, district, "n")
+    steps, params = _due_steps(as_of, status, region, districts, "n")
     return f"SELECT SUM(n) FROM ({steps}) s", params
 
 
 def due_places_sql(
-    as_of: date, status: str, region: str | None, district: str | None
+    as_of: date, status: str, region: str | None, districts: Districts
 ) -> tuple[str, list[Any]]:
     """(region, district, teachers) of every district with teachers of a status on D (in
     a region, a district), in the order of a due list by place: the standing view's
     `place` steps summed per district, as `due_total_sql` sums them all."""
-    steps, params = _due_steps(as_of, status, region, district, "region, value, n")
+    steps, params = _due_steps(as_of, status, region, districts, "region, value, n")
     sql = (
         f"SELECT region, value, SUM(n) FROM ({steps}) s GROUP BY region, value "
         "HAVING SUM(n) > 0 ORDER BY region, value"
@@ -377,8 +376,8 @@ class StatisticsQueries:
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
         sort = DUE_SORTS.check(sort)
-        place = (region, district, school)
         with self.db.reading(snapshot=True) as cur:
+            place = (region, _districts(cur, district), school)
             standard = self._standard(cur, as_of, known_at)
             rows, _total = self._due(cur, standard, known_at, status, place, sort, limit, offset)
         return _due_dicts(rows, standard)
@@ -401,8 +400,8 @@ class StatisticsQueries:
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
         sort = DUE_SORTS.check(sort)
-        place = (region, district, school)
         with self.db.reading(snapshot=True) as cur:
+            place = (region, _districts(cur, district), school)
             standard = self._standard(cur, as_of, known_at)
             rows, total = self._due(cur, standard, known_at, status, place, sort, limit, offset)
             if total is None:
@@ -417,21 +416,21 @@ class StatisticsQueries:
         standard: Standard,
         known_at: datetime | None,
         status: str,
-        place: tuple[str | None, str | None, str | None],
+        place: tuple[str | None, Districts, str | None],
         sort: str,
         limit: int,
         offset: int,
     ) -> tuple[list[tuple], int | None]:
         """A due list's rows (`STANDING_COLUMNS`, pin, full_name) and, when they were
         read a district at a time, how many the list holds (else None)."""
-        region, district, school = place
+        region, districts, school = place
         if known_at is None and not school and sort.removeprefix("-") == "place":
             found = self._due_by_district(
-                cur, standard, status, region, district, limit, offset, sort
+                cur, standard, status, region, districts, limit, offset, sort
             )
             if found is not None:
                 return found
-        where, params = _due_where(status, region, district, school)
+        where, params = _due_where(status, region, districts, school)
         return self._due_rows(cur, standard, known_at, where, params, sort, limit, offset), None
 
     def _due_rows(
@@ -461,7 +460,7 @@ class StatisticsQueries:
         standard: Standard,
         status: str,
         region: str | None,
-        district: str | None,
+        districts: Districts,
         limit: int,
         offset: int,
         sort: str,
@@ -478,7 +477,7 @@ class StatisticsQueries:
         statement."""
         if not settled(cur, self.scan):
             return None
-        sql, params = due_places_sql(standard.as_of, status, region, district)
+        sql, params = due_places_sql(standard.as_of, status, region, districts)
         places = [(r, d, int(n)) for r, d, n in cur.query(sql, params)]
         if any(not r or not d for r, d, _n in places):
             return None  # '' in the steps, NULL (or '') in the intervals: ordered apart
@@ -519,8 +518,9 @@ class StatisticsQueries:
         there are more), as known now or at `known_at`."""
         status = require_choice(status, DUE_STATUSES, "status")
         with self.db.reading() as cur:
+            place = (region, _districts(cur, district), school)
             standard = self._standard(cur, as_of, known_at)
-            return self._due_count(cur, standard, known_at, status, (region, district, school))
+            return self._due_count(cur, standard, known_at, status, place)
 
     def _due_count(
         self,
@@ -528,15 +528,15 @@ class StatisticsQueries:
         standard: Standard,
         known_at: datetime | None,
         status: str,
-        place: tuple[str | None, str | None, str | None],
+        place: tuple[str | None, Districts, str | None],
     ) -> tuple[int, bool]:
-        region, district, school = place
+        region, districts, school = place
         if known_at is None and not school and settled(cur, self.scan):
-            sql, step_params = due_total_sql(standard.as_of, status, region, district)
+            sql, step_params = due_total_sql(standard.as_of, status, region, districts)
             row = cur.query_one(sql, step_params)
             found = int(row[0] or 0) if row else 0
             return min(found, listing.COUNT_CAP), found > listing.COUNT_CAP
-        where, params = _due_where(status, region, district, school)
+        where, params = _due_where(status, region, districts, school)
         source, standing_params = _due_source(cur, standard, known_at, self.scan)
         return listing.count(
             cur, f"{source} WHERE {' AND '.join(where)}", [*standing_params, *params]
@@ -626,19 +626,26 @@ def _due_dicts(rows: list[tuple], standard: Standard) -> list[dict[str, Any]]:
     return result
 
 
+def _districts(cur, district: str | None) -> Districts:
+    """The texts the views keep for a due list's district (None: every district)."""
+    return district_texts(cur, district) if district and district.strip() else None
+
+
 def _due_where(
-    status: str, region: str | None, district: str | None, school: str | None
+    status: str, region: str | None, districts: Districts, school: str | None
 ) -> tuple[list[str], list[Any]]:
-    """A due list's conditions on the standing `s`."""
+    """A due list's conditions on the standing `s` (`districts`: the texts the views keep
+    for the district asked for, `district_texts`)."""
     where, params = ["s.status = ?"], [status]
-    for column, value in (
-        ("region", region),
-        ("district", canonical_district(district)),
-        ("school", school),
-    ):
-        if value:
-            where.append(f"s.{column} = ?")
-            params.append(value)
+    if region:
+        where.append("s.region = ?")
+        params.append(region)
+    if districts:
+        where.append(f"s.district IN ({', '.join('?' * len(districts))})")
+        params.extend(districts)
+    if school:
+        where.append("s.school = ?")
+        params.append(school)
     return where, params
 
 

@@ -150,3 +150,50 @@ def test_statistics_over_http_count_the_unmapped_and_then_the_code(callers):
     after = districts()
     assert set(after) == {"sokuluk"} and after["sokuluk"]["total"] == 2
     assert "spellings" not in after["sokuluk"]
+
+
+def test_a_districts_due_list_holds_the_teachers_of_a_spelling_mapped_to_it(callers):
+    """A commission asks for its district's overdue teachers by the district's code: those
+    recorded under an old spelling join the list (and its total) once an administrator
+    ties the spelling to the code, as they join the district's statistics."""
+    import uuid
+
+    from registry.domain.teacher import Teacher
+    from tests.builders import teacher
+
+    api = callers["admin"]
+    registry = api.client.application.extensions["registry"].registry
+    old = teacher(pin="10203199000022", full_name="Старый Учитель", district="Сокулук р-н")
+    registry.save(Teacher.register(uuid.uuid4(), **old))
+    assert api.post("/teachers", json={**TEACHER, "pin": "10203199000011"}).status_code == 201
+    assert api.post("/teachers", json={**NEW, "pin": "10203199000033"}).status_code == 201
+
+    def due(district: str) -> tuple[set[str], int]:
+        head = registry.max_position()
+        response = callers["registrar"].get(
+            f"/due?status=overdue&as_of=2025-01-01&district={district}&min_position={head}"
+        )
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        return {t["pin"] for t in body["teachers"]}, body["total"]
+
+    assert due("sokuluk") == ({"10203199000011"}, 1)
+    assert due("Сокулук р-н") == ({"10203199000022"}, 1)  # the old text, asked as stored
+    mapped = api.post(
+        "/reference/districts/spellings", json={"mapping": {"Сокулук р-н": "sokuluk"}}
+    )
+    assert mapped.status_code == 200
+    both = ({"10203199000011", "10203199000022"}, 2)
+    assert due("sokuluk") == both
+    assert due("Sokuluk") == both and due("Сокулукский") == both  # its names, as before
+    assert due("Сокулук р-н") == both  # the spelling now stands for the district
+    assert due("kara-suu") == ({"10203199000033"}, 1)  # other districts unchanged
+    csv_text = (
+        callers["registrar"]
+        .get(
+            f"/due?status=overdue&as_of=2025-01-01&district=sokuluk&format=csv"
+            f"&min_position={registry.max_position()}"
+        )
+        .get_data(as_text=True)
+    )
+    assert "10203199000022" in csv_text and "10203199000011" in csv_text
