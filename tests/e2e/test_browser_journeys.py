@@ -119,3 +119,114 @@ def test_a_registrar_registers_a_teacher_through_the_form(page):
     page.get_by_role("button", name="Record").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Асель Бекова"
     assert "The teacher was registered." in page.get_by_role("status").first.inner_text()
+
+
+# -- the same journeys in Kyrgyz and Russian: what people read is the page's language ----
+
+WORDS = {
+    "ky": {
+        "Sign in": "Кирүү",
+        "Account name": "Эсептин аты",
+        "Password": "Сырсөз",
+        "Main": "Негизги меню",
+        "Teachers": "Мугалимдер",
+        "Name, PIN or school": "Аты-жөнү, ПИН же мектеп",
+        "Search": "Издөө",
+        "Compliant": "Талапка ылайык",
+        "Certificate number": "Сертификаттын номери",
+        "Verification code": "Текшерүү коду",
+        "Verify": "Текшерүү",
+        "no match": "бир да сертификатка туура келбейт",
+        "valid": "реестрде катталган жана жарактуу",
+        "Full name": "Аты-жөнү",
+        "Region": "Аймак",
+        "School": "Мектеп",
+        "Began teaching on": "Педагогдук иштин башталышы",
+        "Record": "Каттоо",
+        "registered": "Мугалим катталды.",
+        "Tüp": "Түп",
+        "Chemistry": "Химия",
+        "Teacher": "Мугалим",
+    },
+    "ru": {
+        "Sign in": "Войти",
+        "Account name": "Имя учётной записи",
+        "Password": "Пароль",
+        "Main": "Основное меню",
+        "Teachers": "Учителя",
+        "Name, PIN or school": "ФИО, ПИН или школа",
+        "Search": "Найти",
+        "Compliant": "Соответствует",
+        "Certificate number": "Номер сертификата",
+        "Verification code": "Код проверки",
+        "Verify": "Проверить",
+        "no match": "не соответствуют ни одному сертификату",
+        "valid": "записан в реестре и действителен",
+        "Full name": "ФИО",
+        "Region": "Регион",
+        "School": "Школа",
+        "Began teaching on": "Начало педагогической работы",
+        "Record": "Внести запись",
+        "registered": "Учитель зарегистрирован.",
+        "Tüp": "Тюпский",
+        "Chemistry": "Химия",
+        "Teacher": "Учитель",
+    },
+}
+
+
+def sign_in_in(page, name: str, lang: str) -> None:
+    """Sign in on the page in the language, as a person reading it would."""
+    words = WORDS[lang]
+    page.goto(f"/sign-in?lang={lang}")
+    page.get_by_label(words["Account name"]).fill(name)
+    page.get_by_label(words["Password"]).fill(PASSWORD)
+    page.get_by_role("button", name=words["Sign in"], exact=True).click()
+    page.wait_for_url("**/")
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_a_commission_member_finds_a_teacher_in_their_language(page, lang):
+    words = WORDS[lang]
+    sign_in_in(page, "commission", lang)
+    menu = page.get_by_role("navigation", name=words["Main"])
+    menu.get_by_role("link", name=words["Teachers"], exact=True).click()
+    page.get_by_label(words["Name, PIN or school"]).fill("асанова айгул")  # у for ү
+    page.get_by_role("button", name=words["Search"], exact=True).click()
+    page.get_by_role("link", name="Айгүл Асанова").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Айгүл Асанова"
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.get_by_text(words["Compliant"]).first.is_visible()
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_the_public_verifies_a_certificate_in_their_language(page, live_site, lang):
+    words = WORDS[lang]
+    page.goto(f"/verify?lang={lang}")
+    page.get_by_label(words["Certificate number"]).fill("KAE-2024-0001")
+    page.get_by_label(words["Verification code"]).fill("WRONG-CODE")
+    page.get_by_role("button", name=words["Verify"], exact=True).click()
+    assert words["no match"] in page.get_by_role("alert").inner_text()
+    page.get_by_label(words["Verification code"]).fill(
+        live_site[1].certificate["verification_code"]
+    )
+    page.get_by_role("button", name=words["Verify"], exact=True).click()
+    assert words["valid"] in page.get_by_role("status").inner_text()
+
+
+@pytest.mark.parametrize("lang,pin", [("ky", "20909199200041"), ("ru", "20909199200052")])
+def test_a_registrar_registers_a_teacher_in_their_language(page, lang, pin):
+    words = WORDS[lang]
+    sign_in_in(page, "registrar", lang)
+    page.goto(f"/record/teachers/new?lang={lang}")
+    page.locator("#pin").fill(pin)
+    page.get_by_label(words["Full name"]).fill("Асель Бекова")
+    page.get_by_label(words["Region"]).select_option("KG-Y")
+    page.locator("#district").select_option(label=words["Tüp"])
+    page.get_by_label(words["School"]).fill("School No. 4")
+    page.locator("#subject").select_option(label=words["Chemistry"])
+    page.locator("#position").select_option(label=words["Teacher"])
+    page.get_by_label(words["Began teaching on"]).fill("2015-09-01")
+    page.locator("form").get_by_role("button", name=words["Record"], exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Асель Бекова"
+    assert words["registered"] in page.get_by_role("status").first.inner_text()
