@@ -167,3 +167,39 @@ def test_no_english_word_on_a_kyrgyz_or_russian_page(as_role, visitor, data_word
         if english:
             found[path] = english
     assert found == {}, found
+
+
+REVOKED = {"ky": "Жокко чыгарылган", "ru": "Аннулирован"}
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_a_score_reads_as_a_number_and_a_revoked_status_is_said_once(site, as_role, lang):
+    """Two faults users met: scores shown as "85.0", and "Аннулирован аннулирован"."""
+    from datetime import date
+
+    from tests import builders
+
+    registry = site[0].extensions["registry"].registry
+    pin = "21505198599911" if lang == "ky" else "21505198599922"
+    registry.register_teacher(builders.ADMIN, builders.teacher(pin=pin))
+    prog = registry.register_programme(
+        builders.ADMIN, builders.programme(code=f"SCORE-{lang}")
+    ).data
+    enrolment = registry.enrol(builders.ADMIN, prog["id"], pin).data
+    registry.assess(
+        builders.ADMIN, enrolment["id"], passed=True, score=85.0, assessed_on=date(2024, 3, 21)
+    )
+    number = f"KAE-SCORE-{lang}"
+    registry.issue_certificate(
+        builders.ADMIN, enrolment["id"], number=number, issued_on=date(2024, 3, 21)
+    )
+    registry.revoke_certificate(builders.ADMIN, number, reason="Issued in error")
+    site[0].extensions["registry"].queries.wait_for(registry.max_position(), timeout=10)
+    reader = as_role("commission")
+    for path in (f"/teachers/{pin}?lang={lang}", f"/certificates/{number}?lang={lang}"):
+        text = reader.text(path)
+        assert "85.0" not in text and "85" in text, path
+        words = re.sub(r"<[^>]+>", " ", text)
+        said = REVOKED[lang]
+        assert re.search(rf"{said}\W+{said}", words, re.I) is None, path  # said twice
+        assert said.casefold() in words.casefold(), path
