@@ -23,6 +23,7 @@ PATH_VALUES = {
     "code": "KAE",
     "programme_id": str(uuid.uuid4()),
     "enrolment_id": str(uuid.uuid4()),
+    "need_id": str(uuid.uuid4()),
     "list_name": "subjects",
 }
 PASSWORD = "correct-horse-7"

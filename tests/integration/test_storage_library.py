@@ -113,6 +113,19 @@ def every_kind_of_event(registry) -> None:
             "period_to": "2027-03",
         },
     )
+    need = registry.record_need(
+        ADMIN,
+        {
+            "region": "KG-C",
+            "district": "Sokuluk",
+            "subject": "History",
+            "topic": "Typed twice",
+            "teachers": 3,
+            "period_from": "2027-01",
+            "period_to": "2027-02",
+        },
+    ).data
+    registry.withdraw_need(ADMIN, need["id"], reason="recorded twice")
     registry.withdraw(ADMIN, enrolled["id"], effective_on=date(2024, 3, 5), reason="moved")
     registry.transfer_teacher(
         ADMIN,
