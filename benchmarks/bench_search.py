@@ -161,8 +161,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure(app, count: int, seed: int) -> list[tuple[str, list[float], list[int]]]:
-    """(kind, milliseconds per call, totals found) for each query kind and the yardstick."""
+def measure(
+    app, count: int, seed: int, slowest: int = 0
+) -> list[tuple[str, list[float], list[int]]]:
+    """(kind, milliseconds per call, totals found) for each query kind and the yardstick;
+    prints each kind's `slowest` queries (text, milliseconds, total found)."""
     rng = random.Random(seed)
     queries = Queries(app)
     made = queries_of(app, count, rng)
@@ -177,6 +180,9 @@ def measure(app, count: int, seed: int) -> list[tuple[str, list[float], list[int
             times.append((time.perf_counter() - started) * 1000)
             totals.append(found["total"])
         results.append((kind, times, totals))
+        if slowest:
+            worst = sorted(zip(times, made[kind], totals), reverse=True)[:slowest]
+            print(f"  slowest {kind}: " + "; ".join(f"{q!r} {t:.0f} ms ({n})" for t, q, n in worst))
     ids = [r[0] for r in app.db.query("SELECT id FROM teachers ORDER BY id LIMIT ?", (count,))]
     rng.shuffle(ids)
     sql = f"SELECT {', '.join(TEACHER_COLUMNS)} FROM teachers WHERE id = ?"
@@ -196,6 +202,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queries", type=int, default=200, help="per kind")
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--slowest", type=int, default=0, help="print each kind's slowest")
     parser.add_argument("--workdir", default="/tmp/bench-search")
     parser.add_argument(
         "--database", default="postgresql://postgres@127.0.0.1:5432/registry_bench_search"
@@ -212,7 +219,7 @@ def main() -> None:
             count = app.db.query_one("SELECT count(*) FROM teachers")[0]
             print(f"  {count} teachers in the directory; {load()}")
             everything: list[float] = []
-            for kind, times, totals in measure(app, args.queries, args.seed):
+            for kind, times, totals in measure(app, args.queries, args.seed, args.slowest):
                 if not kind.startswith("yardstick"):
                     everything.extend(times)
                 print(
