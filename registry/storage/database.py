@@ -40,6 +40,9 @@ class Database:
     blob_type: ClassVar[str]
     # How a table that need not survive a crash skips the write-ahead log ("" if it can't).
     unlogged: ClassVar[str]
+    # `similarity` costs enough per row (pg_trgm compares trigram sets) that a ranking
+    # works it out only for the rows that can be on the page (registry.queries.search).
+    costly_similarity: ClassVar[bool] = False
 
     def __init__(self, url: DatabaseURL, *, pool_size: int = 4, app_name: str = "Registry"):
         self.url = url
