@@ -3,6 +3,8 @@ pages, so a list downloads the same from either."""
 
 from __future__ import annotations
 
+from registry.queries.teachers import SEARCH_COLUMNS
+
 PROVIDERS = ("code", "name", "kind", "region", "suspended", "suspension_reason")
 PROGRAMMES = (
     "id",
@@ -44,16 +46,7 @@ CERTIFICATES = (
     "revocation_reason",
 )
 # The teachers a search found, best match first, as the search page lists them.
-TEACHERS = (
-    "pin",
-    "full_name",
-    "region",
-    "district",
-    "school",
-    "subject",
-    "position",
-    "departed_on",
-)
+TEACHERS = SEARCH_COLUMNS
 DUE = (
     "pin",
     "full_name",

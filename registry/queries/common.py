@@ -7,7 +7,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from registry.domain import clock
-from registry.domain.compliance import PolicyVersion
+from registry.domain.compliance import CertificateFact, PolicyVersion
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE, in_supported_range
 from registry.domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from registry.projections.codec import date_value, time_value
@@ -151,6 +151,27 @@ def teacher_id_for(cur: Cursor, pin: Any) -> str:
     if row is None:
         raise NotFoundError("No teacher with this PIN.", code="teacher_not_found")
     return row[0]
+
+
+# The certificate index's columns a `CertificateFact` is made of, in `certificate_fact`'s order.
+CERTIFICATE_FACT_COLUMNS = (
+    "number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, provider_code"
+)
+
+
+def certificate_fact(row: Any) -> CertificateFact:
+    """A certificate as the compliance rule takes it, from the index's
+    `CERTIFICATE_FACT_COLUMNS`."""
+    return CertificateFact(
+        number=row[0],
+        hours=row[1],
+        issued_on=date_value(row[2]),
+        recorded_at=time_value(row[3]),
+        revoked_at=time_value(row[4]),
+        duplicate_of=row[5],
+        form=row[6],
+        provider_code=row[7],
+    )
 
 
 def load_policies(cur: Cursor) -> list[PolicyVersion]:

@@ -32,7 +32,12 @@ from registry.domain.compliance import (
 )
 from registry.domain.policy import CompliancePolicy
 from registry.projections.codec import date_value, id_text, time_text, time_value
-from registry.queries.common import load_policies, teacher_id_for
+from registry.queries.common import (
+    CERTIFICATE_FACT_COLUMNS,
+    certificate_fact,
+    load_policies,
+    teacher_id_for,
+)
 from registry.storage import Cursor
 from registry.storage.facts import EventLog, Fact, to_json
 
@@ -314,8 +319,7 @@ def _inputs(cur: Cursor, teacher_id: str) -> RuleInputs:
         (teacher_id,),
     )
     certificates = cur.query(
-        "SELECT number, hours, issued_on, recorded_at, revoked_at, duplicate_of, form, "
-        "provider_code FROM certificate_index WHERE teacher_id = ?",
+        f"SELECT {CERTIFICATE_FACT_COLUMNS} FROM certificate_index WHERE teacher_id = ?",
         (teacher_id,),
     )
     departure = cur.query_one(
@@ -325,19 +329,7 @@ def _inputs(cur: Cursor, teacher_id: str) -> RuleInputs:
         service_starts=tuple(
             ServiceStart(r[0], date_value(r[1]), time_value(r[2])) for r in starts
         ),
-        certificates=tuple(
-            CertificateFact(
-                number=c[0],
-                hours=c[1],
-                issued_on=date_value(c[2]),
-                recorded_at=time_value(c[3]),
-                revoked_at=time_value(c[4]),
-                duplicate_of=c[5],
-                form=c[6],
-                provider_code=c[7],
-            )
-            for c in certificates
-        ),
+        certificates=tuple(certificate_fact(c) for c in certificates),
         departures=tuple(
             [DepartureFact(date_value(departure[0]), time_value(departure[1]))]
             if departure and departure[0]

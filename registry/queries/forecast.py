@@ -18,11 +18,11 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
-from registry.domain.compliance import OVERDUE, CertificateFact, DepartureFact, evaluate
+from registry.domain.compliance import OVERDUE, DepartureFact, evaluate
 from registry.domain.errors import RuleViolationError
 from registry.domain.reference import LIST_OF, UNMAPPED
-from registry.projections.codec import date_value, time_value
-from registry.queries.common import load_policies
+from registry.projections.codec import date_value
+from registry.queries.common import CERTIFICATE_FACT_COLUMNS, certificate_fact, load_policies
 from registry.queries.reference import Resolver
 from registry.storage import Database
 
@@ -71,23 +71,9 @@ def demand(
                 params,
             )
         }
-        for c in cur.query(
-            "SELECT teacher_id, number, hours, issued_on, recorded_at, revoked_at, "
-            "duplicate_of, form, provider_code FROM certificate_index"
-        ):
+        for c in cur.query(f"SELECT teacher_id, {CERTIFICATE_FACT_COLUMNS} FROM certificate_index"):
             if c[0] in teachers:
-                teachers[c[0]]["certificates"].append(
-                    CertificateFact(
-                        number=c[1],
-                        hours=c[2],
-                        issued_on=date_value(c[3]),
-                        recorded_at=time_value(c[4]),
-                        revoked_at=time_value(c[5]),
-                        duplicate_of=c[6],
-                        form=c[7],
-                        provider_code=c[8],
-                    )
-                )
+                teachers[c[0]]["certificates"].append(certificate_fact(c[1:]))
         policies = load_policies(cur)
         first_day = date(start.year, start.month, 1)
         end_index = start.year * 12 + start.month - 1 + months

@@ -373,14 +373,9 @@ class StatisticsQueries:
         order of `DUE_SORTS`: by place unless asked otherwise); with `known_at` (checked
         by the caller), as the registry knew it then: every fact, the names and the place
         included, as last recorded by then (`standing_known_sql`)."""
-        status = require_choice(status, DUE_STATUSES, "status")
-        limit, offset = require_page(limit, offset)
-        sort = DUE_SORTS.check(sort)
-        with self.db.reading(snapshot=True) as cur:
-            place = (region, _districts(cur, district), school)
-            standard = self._standard(cur, as_of, known_at)
-            rows, _total = self._due(cur, standard, known_at, status, place, sort, limit, offset)
-        return _due_dicts(rows, standard)
+        place = (region, district, school)
+        rows, _counted = self._due_read(status, as_of, place, sort, limit, offset, known_at, False)
+        return rows
 
     def due_page(
         self,
@@ -397,18 +392,41 @@ class StatisticsQueries:
     ) -> tuple[list[dict[str, Any]], int, bool]:
         """`due_list` and `due_count` of the same list in one snapshot: a page by place
         read a district at a time has its total from the districts' counts it read."""
+        place = (region, district, school)
+        rows, counted = self._due_read(status, as_of, place, sort, limit, offset, known_at, True)
+        assert counted is not None
+        return rows, *counted
+
+    def _due_read(
+        self,
+        status: str,
+        as_of: date | None,
+        place: tuple[str | None, str | None, str | None],
+        sort: str | None,
+        limit: int,
+        offset: int,
+        known_at: datetime | None,
+        count: bool,
+    ) -> tuple[list[dict[str, Any]], tuple[int, bool] | None]:
+        """A due list's rows and, if `count`, how many it holds (capped; whether more), in
+        one snapshot: a page read a district at a time has its total from the districts'
+        counts it read."""
         status = require_choice(status, DUE_STATUSES, "status")
         limit, offset = require_page(limit, offset)
         sort = DUE_SORTS.check(sort)
         with self.db.reading(snapshot=True) as cur:
-            place = (region, _districts(cur, district), school)
+            region, district, school = place
+            found = (region, _districts(cur, district), school)
             standard = self._standard(cur, as_of, known_at)
-            rows, total = self._due(cur, standard, known_at, status, place, sort, limit, offset)
-            if total is None:
-                counted = self._due_count(cur, standard, known_at, status, place)
-            else:
-                counted = min(total, listing.COUNT_CAP), total > listing.COUNT_CAP
-        return _due_dicts(rows, standard), *counted
+            rows, total = self._due(cur, standard, known_at, status, found, sort, limit, offset)
+            counted: tuple[int, bool] | None = None
+            if count:
+                counted = (
+                    self._due_count(cur, standard, known_at, status, found)
+                    if total is None
+                    else (min(total, listing.COUNT_CAP), total > listing.COUNT_CAP)
+                )
+        return _due_dicts(rows, standard), counted
 
     def _due(
         self,

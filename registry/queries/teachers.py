@@ -7,13 +7,14 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
 
-from registry.domain.compliance import CertificateFact, DepartureFact, PolicyVersion, evaluate
+from registry.domain.compliance import DepartureFact, PolicyVersion, evaluate
 from registry.domain.errors import NotFoundError
 from registry.projections import deadletters
 from registry.projections.codec import date_value, time_text, time_value
 from registry.queries import search
 from registry.queries.certificates import certificate_rows
 from registry.queries.common import (
+    certificate_fact,
     check_pin_text,
     load_policies,
     require_date,
@@ -49,6 +50,19 @@ TEACHER_COLUMNS = (
     "departed_on",
     "departure_reason",
     "registered_at",
+)
+
+
+# What a search answers of each teacher found (the page lists, the downloads hold them).
+SEARCH_COLUMNS = (
+    "pin",
+    "full_name",
+    "region",
+    "district",
+    "school",
+    "subject",
+    "position",
+    "departed_on",
 )
 
 
@@ -189,17 +203,8 @@ class TeacherQueries:
         this exact PIN), best match first (`registry.queries.search`)."""
         filters = {"region": region, "district": district, "school": school}
         total, rows = search.teachers(self.db, text, TEACHER_COLUMNS, filters, limit, offset)
-        keep = (
-            "pin",
-            "full_name",
-            "region",
-            "district",
-            "school",
-            "subject",
-            "position",
-            "departed_on",
-        )
-        return {"total": total, "teachers": [{k: t[k] for k in keep} for t in map(_teacher, rows)]}
+        found = [{k: t[k] for k in SEARCH_COLUMNS} for t in map(_teacher, rows)]
+        return {"total": total, "teachers": found}
 
     def compliance(
         self,
@@ -245,19 +250,7 @@ class TeacherQueries:
         )
         verdict = evaluate(
             service_start=date_value(service_start),
-            certificates=[
-                CertificateFact(
-                    number=c[1],
-                    hours=c[2],
-                    issued_on=date_value(c[3]),
-                    recorded_at=time_value(c[4]),
-                    revoked_at=time_value(c[5]),
-                    duplicate_of=c[6],
-                    form=c[7],
-                    provider_code=c[8],
-                )
-                for c in certificates
-            ],
+            certificates=[certificate_fact(c[1:]) for c in certificates],
             departures=departures,
             policies=policies,
             as_of=as_of,

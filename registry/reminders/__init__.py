@@ -38,8 +38,8 @@ from registry.domain.reminder import (
     recipient_key,
     reminder_id,
 )
-from registry.projections.codec import date_value, time_value
-from registry.queries.common import load_policies
+from registry.projections.codec import date_value
+from registry.queries.common import CERTIFICATE_FACT_COLUMNS, certificate_fact, load_policies
 from registry.reminders import mail
 from registry.reminders.messages import compose
 from registry.storage.schema import OUTBOX_TABLE, ensure_outbox_table
@@ -74,23 +74,9 @@ def load_facts(app: Registry) -> tuple[list[TeacherFacts], list[Any]]:
                 "SELECT id, full_name, district, school, service_start, departed_on FROM teachers"
             )
         }
-        for c in cur.query(
-            "SELECT teacher_id, number, hours, issued_on, recorded_at, revoked_at, "
-            "duplicate_of, form, provider_code FROM certificate_index"
-        ):
+        for c in cur.query(f"SELECT teacher_id, {CERTIFICATE_FACT_COLUMNS} FROM certificate_index"):
             if c[0] in teachers:
-                teachers[c[0]].certificates.append(
-                    CertificateFact(
-                        number=c[1],
-                        hours=c[2],
-                        issued_on=date_value(c[3]),
-                        recorded_at=time_value(c[4]),
-                        revoked_at=time_value(c[5]),
-                        duplicate_of=c[6],
-                        form=c[7],
-                        provider_code=c[8],
-                    )
-                )
+                teachers[c[0]].certificates.append(certificate_fact(c[1:]))
         policies = load_policies(cur)
     return sorted(teachers.values(), key=lambda t: t.id), policies
 

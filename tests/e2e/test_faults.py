@@ -399,21 +399,7 @@ def test_a_killed_import_is_completed_by_a_rerun_that_records_each_row_once(data
     app = Registry(settings)
     teachers, per_teacher = 40, int(budget(100, 500))
     try:
-        provider(app, "KAE")
-        pins = [f"2150519853{i:04d}" for i in range(teachers)]
-        with app.batch(ADMIN, size=100):
-            for pin in pins:
-                app.register_teacher(ADMIN, teacher(pin=pin))
-        rows = [
-            f"{pin},LEGACY-{i:03d}-{pin},KAE,Курс,course,72,{date(2019, 5, 10)}"
-            for pin in pins
-            for i in range(per_teacher)
-        ]
-        csv_file = tmp_path / "paper.csv"
-        csv_file.write_text(
-            "pin,number,provider_code,title,form,hours,issued_on\n" + "\n".join(rows) + "\n",
-            encoding="utf-8",
-        )
+        csv_file, rows = paper_certificates(app, tmp_path, teachers, per_teacher, "LEGACY")
         env = registry_env(database_url, tmp_path)
         importer = start_registry(env, "import", "--batch-size", "50", str(csv_file))
         wait_until(
@@ -452,22 +438,10 @@ def test_an_import_that_loses_its_database_closes_its_json_and_a_rerun_records_t
     settings = make_settings(postgres_url, tmp_path)
     initialise(settings)
     app = Registry(settings)
-    provider(app, "KAE")
-    pins = [f"2150519853{i:04d}" for i in range(20)]
-    with app.batch(ADMIN, size=100):
-        for pin in pins:
-            app.register_teacher(ADMIN, teacher(pin=pin))
-    rows = [
-        f"{pin},LOST-{i:03d}-{pin},KAE,Курс,course,72,{date(2019, 5, 10)}"
-        for pin in pins
-        for i in range(100)
-    ]
-    app.close()
-    csv_file = tmp_path / "paper.csv"
-    csv_file.write_text(
-        "pin,number,provider_code,title,form,hours,issued_on\n" + "\n".join(rows) + "\n",
-        encoding="utf-8",
-    )
+    try:
+        csv_file, rows = paper_certificates(app, tmp_path, 20, 100, "LOST")
+    finally:
+        app.close()
     env = registry_env(postgres_url, tmp_path)
     out, err = tmp_path / "import.json", tmp_path / "import.err"
     admin_url, name = postgres_url.rsplit("/", 1)[0] + "/postgres", postgres_url.rsplit("/", 1)[1]
@@ -514,6 +488,27 @@ def test_an_import_that_loses_its_database_closes_its_json_and_a_rerun_records_t
         assert legacy_events(app) == len(rows)
     finally:
         app.close()
+
+
+def paper_certificates(app, tmp_path, teachers: int, per_teacher: int, prefix: str):
+    """KAE and `teachers` teachers registered, and a CSV file of `per_teacher` paper
+    certificates each (numbers PREFIX-i-PIN): the file and its rows."""
+    provider(app, "KAE")
+    pins = [f"2150519853{i:04d}" for i in range(teachers)]
+    with app.batch(ADMIN, size=100):
+        for pin in pins:
+            app.register_teacher(ADMIN, teacher(pin=pin))
+    rows = [
+        f"{pin},{prefix}-{i:03d}-{pin},KAE,Курс,course,72,{date(2019, 5, 10)}"
+        for pin in pins
+        for i in range(per_teacher)
+    ]
+    csv_file = tmp_path / "paper.csv"
+    csv_file.write_text(
+        "pin,number,provider_code,title,form,hours,issued_on\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    return csv_file, rows
 
 
 def legacy_events(app) -> int:

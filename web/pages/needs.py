@@ -14,7 +14,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
 from registry import access as rules
-from registry.domain.errors import RegistryError
+from registry.domain.errors import NotFoundError
 from registry.domain.need import MAX_TEACHERS, check_month
 from registry.queries.needs import STATUSES
 from web import exports
@@ -202,7 +202,7 @@ def withdraw(need_id: str):
     actor = access.current_actor()
     try:
         need = services().queries.training_need(need_id, actor=actor)
-    except RegistryError:
+    except NotFoundError:
         abort(404)
     form = WithdrawalForm()
     if form.validate_on_submit():
