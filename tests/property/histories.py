@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from hypothesis import strategies as st
 
 from registry.application import Registry
@@ -274,14 +275,14 @@ def fresh_registry(base_url: str, tmp_path: Path) -> Iterator[Registry]:
             copy_of(seeded, tmp_path, f"example-{uuid.uuid4().hex[:10]}.db"), tmp_path
         )
     else:
-        saved = _saved_schemas.get(base_url)
-        if saved is None:
-            schema = f"ex_{uuid.uuid4().hex[:10]}"
-            _initialised(make_settings(f"{base_url}?schema={schema}", tmp_path))
-            saved = _saved_schemas[base_url] = schema_reset.save(base_url, schema)
-        else:
-            schema_reset.restore(saved)
-        settings = make_settings(f"{base_url}?schema={saved.schema}", tmp_path)
+        settings = make_settings(f"{base_url}?schema=examples", tmp_path)
+        with psycopg.connect(base_url) as conn:
+            noted = _noted.get(base_url)
+            if noted is None:
+                _initialised(settings)
+                _noted[base_url] = schema_reset.take(conn)
+            else:
+                assert schema_reset.restore(conn, noted), "an example changed the tables"
     app = Registry(settings)
     try:
         yield app
@@ -289,7 +290,7 @@ def fresh_registry(base_url: str, tmp_path: Path) -> Iterator[Registry]:
         app.close()
 
 
-_saved_schemas: dict[str, schema_reset.SavedSchema] = {}  # by test database
+_noted: dict[str, schema_reset.Snapshot] = {}  # by test database: its initialised state
 
 
 def _initialised(settings) -> None:
