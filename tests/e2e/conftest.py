@@ -322,6 +322,48 @@ def page(chromium, live_site):
     context.close()
 
 
+def sign_in(page, name: str) -> None:
+    """Sign in through the sign-in page, as a person would."""
+    page.goto("/sign-in?lang=en")
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+
+
+@pytest.fixture(scope="module")
+def _session_cookies(live_site) -> dict[str, dict[str, Any]]:
+    """Each account's session cookie on the module's live site, once it has signed in."""
+    return {}
+
+
+@pytest.fixture
+def enter_as(chromium, live_site, _session_cookies):
+    """`enter_as(page, account)`: the tab's browser holds the account's session, as if it
+    had signed in (None: no session, the public). Each account signs in through the
+    sign-in page once per module, in a tab of its own; later tabs get its session cookie
+    (the page tests that are about signing in still sign in through the form). Only the
+    session cookie is given, never the language one: the tab stays where it was."""
+
+    def enter(page, account: str | None) -> None:
+        context = page.context
+        context.clear_cookies(name="session")
+        if account is None:
+            return
+        if account not in _session_cookies:
+            own = chromium.new_context(base_url=live_site[0])
+            try:
+                own.set_default_timeout(15000)
+                sign_in(own.new_page(), account)
+                (cookie,) = (c for c in own.cookies() if c["name"] == "session")
+            finally:
+                own.close()
+            _session_cookies[account] = cookie
+        context.add_cookies([_session_cookies[account]])
+
+    return enter
+
+
 @pytest.fixture
 def no_script_page(chromium, live_site):
     """A tab without JavaScript, as some people's machines have it: the pages must work

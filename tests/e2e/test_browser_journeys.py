@@ -9,18 +9,9 @@ import io
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, PIN
+from tests.e2e.conftest import PASSWORD, PIN, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, name: str) -> None:
-    """Sign in through the sign-in page, as a person would."""
-    page.goto("/sign-in?lang=en")
-    page.get_by_label("Account name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 def test_a_commission_member_signs_in_finds_a_teacher_and_opens_the_dossier(page):

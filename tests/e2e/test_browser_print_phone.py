@@ -16,7 +16,6 @@ from registry.application import Registry
 from registry.queries import Queries
 from tests import builders
 from tests.e2e.conftest import DUPLICATE_PIN, PIN
-from tests.e2e.test_browser_journeys import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -60,85 +59,69 @@ def teachers_with_certificates(live_site) -> dict[str, list[str]]:
     return found
 
 
-def signed_in(chromium, live_site, account: str, *, viewport=None):
-    context = chromium.new_context(
-        viewport=viewport or {"width": 1280, "height": 900}, base_url=live_site[0]
-    )
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    sign_in(page, account)
-    return page
-
-
 # -- statistics ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_statistics_page_states_one_denominator_with_a_trend_and_a_tile_map(
-    chromium, live_site, lang
+    page, enter_as, lang
 ):
-    page = signed_in(chromium, live_site, "statistician")
-    try:
-        response = page.goto(f"/statistics?as_of=2026-01-31&lang={lang}")
-        assert response is not None and response.status == 200
-        # The denominator is said in words, with its count: the teachers in service.
-        denominator = page.locator(".denominator").inner_text()
-        in_service = page.locator("table.data tfoot td").first.inner_text().strip()
-        assert in_service in denominator and int(in_service) >= 3
-        # The headline share is the table's total share (one denominator for both).
-        headline = page.locator(".figure .value").nth(1).inner_text().strip()
-        total_share = page.locator("table.data tfoot td strong").inner_text().strip()
-        assert headline == total_share and headline.endswith("%")
-        # Every group's bar has its share and its count beside it.
-        figures = page.locator(".share-row:not(.share-axis) .share-figure")
-        assert figures.count() >= 3
-        assert all("%" in t and any(c.isdigit() for c in t) for t in figures.all_inner_texts())
-        # The tile map: nine regions, each with a share (or a dash) and a count.
-        tiles = page.locator(".tile-map li.region-tile")
-        assert tiles.count() == 9
-        chuy = tiles.filter(has_text="Чүй" if lang == "ky" else "Чуйская")
-        assert "%" in chuy.locator(".tile-share").inner_text()
-        # The trend over 24 months: a chart named for screen readers, and its table.
-        trend = page.locator(".trend-chart svg[role=img]")
-        assert trend.count() == 1 and trend.get_attribute("aria-label")
-        page.locator(".trend details summary").click()
-        assert page.locator(".trend details tbody tr").count() == 24
-        # A region's trend beside the whole country's.
-        page.locator("#trend_region").select_option("KG-O")
-        page.locator(".trend form button[type=submit]").click()
-        page.wait_for_url("**trend_region=KG-O**")
-        assert page.locator(".trend-chart ul.legend li").count() == 2
-    finally:
-        page.context.close()
+    enter_as(page, "statistician")
+    response = page.goto(f"/statistics?as_of=2026-01-31&lang={lang}")
+    assert response is not None and response.status == 200
+    # The denominator is said in words, with its count: the teachers in service.
+    denominator = page.locator(".denominator").inner_text()
+    in_service = page.locator("table.data tfoot td").first.inner_text().strip()
+    assert in_service in denominator and int(in_service) >= 3
+    # The headline share is the table's total share (one denominator for both).
+    headline = page.locator(".figure .value").nth(1).inner_text().strip()
+    total_share = page.locator("table.data tfoot td strong").inner_text().strip()
+    assert headline == total_share and headline.endswith("%")
+    # Every group's bar has its share and its count beside it.
+    figures = page.locator(".share-row:not(.share-axis) .share-figure")
+    assert figures.count() >= 3
+    assert all("%" in t and any(c.isdigit() for c in t) for t in figures.all_inner_texts())
+    # The tile map: nine regions, each with a share (or a dash) and a count.
+    tiles = page.locator(".tile-map li.region-tile")
+    assert tiles.count() == 9
+    chuy = tiles.filter(has_text="Чүй" if lang == "ky" else "Чуйская")
+    assert "%" in chuy.locator(".tile-share").inner_text()
+    # The trend over 24 months: a chart named for screen readers, and its table.
+    trend = page.locator(".trend-chart svg[role=img]")
+    assert trend.count() == 1 and trend.get_attribute("aria-label")
+    page.locator(".trend details summary").click()
+    assert page.locator(".trend details tbody tr").count() == 24
+    # A region's trend beside the whole country's.
+    page.locator("#trend_region").select_option("KG-O")
+    page.locator(".trend form button[type=submit]").click()
+    page.wait_for_url("**trend_region=KG-O**")
+    assert page.locator(".trend-chart ul.legend li").count() == 2
 
 
-def test_one_category_has_one_colour_on_every_chart(chromium, live_site):
-    page = signed_in(chromium, live_site, "statistician")
-    try:
-        page.goto("/statistics/activity?from=2015-01-01&to=2026-01-31&lang=ru")
-        legends = page.locator("figure.chart ul.legend")
-        assert legends.count() == 2
+def test_one_category_has_one_colour_on_every_chart(page, enter_as):
+    enter_as(page, "statistician")
+    page.goto("/statistics/activity?from=2015-01-01&to=2026-01-31&lang=ru")
+    legends = page.locator("figure.chart ul.legend")
+    assert legends.count() == 2
 
-        def colours(legend) -> dict[str, str]:
-            items = legend.locator("li")
-            return {
-                items.nth(i).inner_text().split(":")[0].strip(): items.nth(i)
-                .locator("rect")
-                .get_attribute("fill")
-                for i in range(items.count())
-            }
+    def colours(legend) -> dict[str, str]:
+        items = legend.locator("li")
+        return {
+            items.nth(i).inner_text().split(":")[0].strip(): items.nth(i)
+            .locator("rect")
+            .get_attribute("fill")
+            for i in range(items.count())
+        }
 
-        by_month, by_hours = colours(legends.nth(0)), colours(legends.nth(1))
-        shared = set(by_month) & set(by_hours)
-        assert shared, (by_month, by_hours)
-        assert all(by_month[name] == by_hours[name] for name in shared)
-        # The legends are whole: no item is clipped by its box.
-        for legend in (legends.nth(0), legends.nth(1)):
-            box = legend.bounding_box()
-            assert box is not None and box["height"] > 0
-            assert legend.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
-    finally:
-        page.context.close()
+    by_month, by_hours = colours(legends.nth(0)), colours(legends.nth(1))
+    shared = set(by_month) & set(by_hours)
+    assert shared, (by_month, by_hours)
+    assert all(by_month[name] == by_hours[name] for name in shared)
+    # The legends are whole: no item is clipped by its box.
+    for legend in (legends.nth(0), legends.nth(1)):
+        box = legend.bounding_box()
+        assert box is not None and box["height"] > 0
+        assert legend.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
 
 
 # -- the statement on paper --------------------------------------------------------------------
@@ -150,63 +133,54 @@ def printed(page) -> PdfReader:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_statement_of_six_certificates_prints_on_one_a4_page(
-    chromium, live_site, teachers_with_certificates, lang
+    page, enter_as, teachers_with_certificates, lang
 ):
-    page = signed_in(chromium, live_site, "commission")
-    try:
-        page.goto(f"/teachers/{SIX_PIN}/statement?lang={lang}")
-        page.emulate_media(media="print")
-        numbers = page.locator(".statement-table .cert-number")
-        assert numbers.count() == 6
-        for cell in numbers.all():  # one line each: never "KAE/UX/" over "15/0001"
-            lines = cell.evaluate(
-                "e => { const r = document.createRange(); r.selectNodeContents(e);"
-                " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
-            )
-            assert lines == 1, cell.inner_text()
-        pdf = printed(page)
-        assert len(pdf.pages) == 1
-        text = pdf.pages[0].extract_text()
-        for number in teachers_with_certificates[SIX_PIN]:
-            assert number in text
-        assert "______" in text  # the signature lines are on the same page
-    finally:
-        page.context.close()
+    enter_as(page, "commission")
+    page.goto(f"/teachers/{SIX_PIN}/statement?lang={lang}")
+    page.emulate_media(media="print")
+    numbers = page.locator(".statement-table .cert-number")
+    assert numbers.count() == 6
+    for cell in numbers.all():  # one line each: never "KAE/UX/" over "15/0001"
+        lines = cell.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+        )
+        assert lines == 1, cell.inner_text()
+    pdf = printed(page)
+    assert len(pdf.pages) == 1
+    text = pdf.pages[0].extract_text()
+    for number in teachers_with_certificates[SIX_PIN]:
+        assert number in text
+    assert "______" in text  # the signature lines are on the same page
 
 
-def test_a_longer_statement_numbers_its_pages(chromium, live_site, teachers_with_certificates):
-    page = signed_in(chromium, live_site, "commission")
-    try:
-        page.goto(f"/teachers/{MANY_PIN}/statement?lang=ru")
-        pdf = printed(page)
-        assert len(pdf.pages) >= 2
-        last = len(pdf.pages)
-        assert f"{last} / {last}" in pdf.pages[-1].extract_text()
-        assert f"2 / {last}" in pdf.pages[1].extract_text()
-    finally:
-        page.context.close()
+def test_a_longer_statement_numbers_its_pages(page, enter_as, teachers_with_certificates):
+    enter_as(page, "commission")
+    page.goto(f"/teachers/{MANY_PIN}/statement?lang=ru")
+    pdf = printed(page)
+    assert len(pdf.pages) >= 2
+    last = len(pdf.pages)
+    assert f"{last} / {last}" in pdf.pages[-1].extract_text()
+    assert f"2 / {last}" in pdf.pages[1].extract_text()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_statement_pdf_of_six_certificates_is_one_a4_page(
-    chromium, live_site, teachers_with_certificates, lang
+    page, enter_as, teachers_with_certificates, lang
 ):
-    page = signed_in(chromium, live_site, "commission")
-    try:
-        response = page.request.get(f"/teachers/{SIX_PIN}/statement.pdf?lang={lang}")
-        assert response.status == 200
-        pdf = PdfReader(io.BytesIO(response.body()))
-        assert len(pdf.pages) == 1
-        width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
-        assert round(width / 72 * 25.4) == 210 and round(height / 72 * 25.4) == 297
-        text = pdf.pages[0].extract_text()
-        for number in teachers_with_certificates[SIX_PIN]:
-            assert number in text
-        longer = page.request.get(f"/teachers/{MANY_PIN}/statement.pdf?lang={lang}")
-        pages = PdfReader(io.BytesIO(longer.body())).pages
-        assert len(pages) >= 2 and f"2 / {len(pages)}" in pages[1].extract_text()
-    finally:
-        page.context.close()
+    enter_as(page, "commission")
+    response = page.request.get(f"/teachers/{SIX_PIN}/statement.pdf?lang={lang}")
+    assert response.status == 200
+    pdf = PdfReader(io.BytesIO(response.body()))
+    assert len(pdf.pages) == 1
+    width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
+    assert round(width / 72 * 25.4) == 210 and round(height / 72 * 25.4) == 297
+    text = pdf.pages[0].extract_text()
+    for number in teachers_with_certificates[SIX_PIN]:
+        assert number in text
+    longer = page.request.get(f"/teachers/{MANY_PIN}/statement.pdf?lang={lang}")
+    pages = PdfReader(io.BytesIO(longer.body())).pages
+    assert len(pages) >= 2 and f"2 / {len(pages)}" in pages[1].extract_text()
 
 
 # -- a phone, 390 px wide ----------------------------------------------------------------------
@@ -249,27 +223,15 @@ PHONE_PAGES = [
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_main_page_scrolls_sideways_on_a_phone(
-    chromium, live_site, teachers_with_certificates, lang
-):
-    pages: dict[str | None, object] = {}
-    try:
-        for account, address in PHONE_PAGES:
-            if account not in pages:
-                if account is None:
-                    context = chromium.new_context(viewport=PHONE, base_url=live_site[0])
-                    pages[account] = context.new_page()
-                else:
-                    pages[account] = signed_in(chromium, live_site, account, viewport=PHONE)
-            page = pages[account]
-            joiner = "&" if "?" in address else "?"
-            response = page.goto(f"{address}{joiner}lang={lang}")
-            assert response is not None and response.status == 200, address
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, (address, width)
-    finally:
-        for page in pages.values():
-            page.context.close()
+def test_no_main_page_scrolls_sideways_on_a_phone(page, enter_as, teachers_with_certificates, lang):
+    page.set_viewport_size(PHONE)
+    for account, address in PHONE_PAGES:
+        enter_as(page, account)
+        joiner = "&" if "?" in address else "?"
+        response = page.goto(f"{address}{joiner}lang={lang}")
+        assert response is not None and response.status == 200, address
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (address, width)
 
 
 CARD_PAGES = [
@@ -283,36 +245,37 @@ CARD_PAGES = [
 
 
 @pytest.mark.parametrize("account, address", CARD_PAGES, ids=[a for _, a in CARD_PAGES])
-def test_tables_become_labelled_cards_on_a_phone(chromium, live_site, account, address):
-    page = signed_in(chromium, live_site, account, viewport=PHONE)
-    try:
-        joiner = "&" if "?" in address else "?"
-        page.goto(f"{address}{joiner}lang=ru")
-        table = page.locator("table.data").first
-        # The headings row is hidden (read by screen readers); each row is a card as wide
-        # as the screen at most, each value beside its heading.
-        assert table.locator("thead").evaluate("e => e.getBoundingClientRect().height") <= 1
-        row = table.locator("tbody tr").first.bounding_box()
-        assert row is not None and row["width"] <= 390
-        cells = table.locator("tbody td:not([colspan])")
-        assert cells.count() > 0
-        # A heading's words that are on screen (not those for screen readers only).
-        headings = table.locator("thead th").evaluate_all(
-            "hs => hs.map(h => { const c = h.cloneNode(true);"
-            " c.querySelectorAll('.visually-hidden').forEach(v => v.remove());"
-            " return c.textContent.split(/\\s+/).filter(Boolean).join(' '); })"
-        )
-        for cell in cells.all():
-            label = cell.get_attribute("data-label")
-            column = cell.evaluate("e => e.cellIndex")
-            if not headings[column]:  # a column without a heading (its links say it all)
-                assert label is None
-                continue
-            assert label == headings[column], cell.inner_html()[:80]
-            shown = cell.evaluate("e => getComputedStyle(e, '::before').content")
-            assert shown.strip('"') == label
-    finally:
-        page.context.close()
+def test_tables_become_labelled_cards_on_a_phone(page, enter_as, account, address):
+    page.set_viewport_size(PHONE)
+    enter_as(page, account)
+    joiner = "&" if "?" in address else "?"
+    page.goto(f"{address}{joiner}lang=ru")
+    table = page.locator("table.data").first
+    # The headings row is hidden (read by screen readers); each row is a card as wide
+    # as the screen at most, each value beside its heading.
+    assert table.locator("thead").evaluate("e => e.getBoundingClientRect().height") <= 1
+    row = table.locator("tbody tr").first.bounding_box()
+    assert row is not None and row["width"] <= 390
+    # A heading's words that are on screen (not those for screen readers only).
+    headings = table.locator("thead th").evaluate_all(
+        "hs => hs.map(h => { const c = h.cloneNode(true);"
+        " c.querySelectorAll('.visually-hidden').forEach(v => v.remove());"
+        " return c.textContent.split(/\\s+/).filter(Boolean).join(' '); })"
+    )
+    # Each cell's label, column and the words shown before it, read in one go (a round
+    # trip to the browser per cell took seconds on the event log's hundreds of cells).
+    cells = table.locator("tbody td:not([colspan])").evaluate_all(
+        "cs => cs.map(e => ({label: e.getAttribute('data-label'), column: e.cellIndex,"
+        " shown: getComputedStyle(e, '::before').content, html: e.innerHTML.slice(0, 80)}))"
+    )
+    assert len(cells) > 0
+    for cell in cells:
+        label = cell["label"]
+        if not headings[cell["column"]]:  # a column without a heading (its links say it all)
+            assert label is None
+            continue
+        assert label == headings[cell["column"]], cell["html"]
+        assert cell["shown"].strip('"') == label
 
 
 # -- axe-core ----------------------------------------------------------------------------------
@@ -337,34 +300,23 @@ AXE_PAGES = [
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_axe_finds_no_problem_on_the_main_pages(chromium, live_site, lang):
+def test_axe_finds_no_problem_on_the_main_pages(page, enter_as, lang):
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    pages: dict[str | None, object] = {}
     problems = []
-    try:
-        for account, address in AXE_PAGES:
-            if account not in pages:
-                if account is None:
-                    context = chromium.new_context(base_url=live_site[0])
-                    pages[account] = context.new_page()
-                else:
-                    pages[account] = signed_in(chromium, live_site, account)
-            page = pages[account]
-            joiner = "&" if "?" in address else "?"
-            page.goto(f"{address}{joiner}lang={lang}")
-            results = axe.run(page)
-            for violation in results.response["violations"]:
-                problems.append(
-                    (
-                        address,
-                        violation["impact"],
-                        violation["id"],
-                        [n["target"] for n in violation["nodes"]][:3],
-                    )
+    for account, address in AXE_PAGES:
+        enter_as(page, account)
+        joiner = "&" if "?" in address else "?"
+        page.goto(f"{address}{joiner}lang={lang}")
+        results = axe.run(page)
+        for violation in results.response["violations"]:
+            problems.append(
+                (
+                    address,
+                    violation["impact"],
+                    violation["id"],
+                    [n["target"] for n in violation["nodes"]][:3],
                 )
-    finally:
-        for page in pages.values():
-            page.context.close()
+            )
     assert not problems, problems
