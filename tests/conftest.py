@@ -83,7 +83,7 @@ _supply: PostgresDatabases | None = None
 def _databases() -> PostgresDatabases:
     global _supply
     if _supply is None:
-        _supply = PostgresDatabases(_pg_admin)
+        _supply = PostgresDatabases(_pg_admin, PG_ADMIN_URL)
     return _supply
 
 
@@ -161,7 +161,7 @@ def postgres_databases(postgres_server: str, template_folder: Path):
     template = new_name("template")
     databases.create(template)
     _initialise_template(_pg_url(postgres_server, template), template_folder)
-    databases.use_template(template)  # dropped with the rest when the session ends
+    databases.use_template(template, _pg_url(postgres_server, template))  # dropped at the end
     return databases
 
 
@@ -224,7 +224,10 @@ def postgres_url(request, postgres_server: str, postgres_databases: PostgresData
         _copies.add(url)
     yield url
     _copies.discard(url)
-    postgres_databases.drop(name)
+    if initialised:
+        postgres_databases.recycle(name)
+    else:
+        postgres_databases.drop(name)
 
 
 @pytest.fixture
