@@ -214,20 +214,13 @@ def standby_url(postgres_url: str, standby_server: str):
 def postgres_url(request, postgres_server: str, postgres_databases: PostgresDatabases):
     """A new PostgreSQL database, dropped afterwards: empty, or initialised (see above)."""
     initialised = starts_initialised(request)
-    if initialised:
-        name = postgres_databases.copy()
-    else:
-        name = new_name()
-        postgres_databases.create(name)
+    name = postgres_databases.copy() if initialised else postgres_databases.empty()
     url = _pg_url(postgres_server, name)
     if initialised:
         _copies.add(url)
     yield url
     _copies.discard(url)
-    if initialised:
-        postgres_databases.recycle(name)
-    else:
-        postgres_databases.drop(name)
+    postgres_databases.recycle(name, empty=not initialised)
 
 
 @pytest.fixture

@@ -55,6 +55,9 @@ class PostgresDatabases:
         self._ready: list[str] = []
         self._doomed: list[str] = []
         self._used: list[str] = []  # copies to put back
+        self._empty: list[str] = []  # empty databases put back, ready
+        self._emptied: list[str] = []  # empty ones to put back
+        self._empty_noted: schema_reset.Snapshot | None = None
         self._errors: list[BaseException] = []  # of drops: reported at the end
         self._stopping = False
         self._copying = True  # until a copy fails: then each test makes its own (and fails)
@@ -74,6 +77,20 @@ class PostgresDatabases:
                 + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else "")
             )
             conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+
+    def empty(self) -> str:
+        """The name of an empty database (one put back if there is one, else made now)."""
+        with self._changed:
+            name = self._empty.pop(0) if self._empty else None
+        if name is None:
+            name = new_name()
+            self.create(name)
+            if self._empty_noted is None:
+                with psycopg.connect(self._url(name)) as conn:
+                    noted = schema_reset.take(conn)
+                with self._changed:
+                    self._empty_noted = noted
+        return name
 
     def use_template(self, name: str, url: str) -> None:
         """Copies are made of `name` (at `url`, a database no one is connected to) from
@@ -96,11 +113,12 @@ class PostgresDatabases:
             self.create(name, self.template)
         return name
 
-    def recycle(self, name: str) -> None:
-        """Put a used copy of the template back in the ready ones once the thread gets to
-        it (its connections ended), or drop it if its structure was changed."""
+    def recycle(self, name: str, empty: bool = False) -> None:
+        """Put a used copy of the template (or an `empty` database) back with the ready
+        ones once the thread gets to it (its connections ended), or drop it if it cannot
+        be put back as it was."""
         with self._changed:
-            self._used.append(name)
+            (self._emptied if empty else self._used).append(name)
             self._changed.notify_all()
 
     def drop(self, name: str) -> None:
@@ -113,9 +131,9 @@ class PostgresDatabases:
         """Drop everything left (the ready copies, the used ones, the template) and stop."""
         with self._changed:
             self._stopping = True
-            self._doomed.extend(self._ready + self._used)
-            self._ready.clear()
-            self._used.clear()
+            for names in (self._ready, self._used, self._empty, self._emptied):
+                self._doomed.extend(names)
+                names.clear()
             if self.template is not None:
                 self._doomed.append(self.template)
             self._changed.notify_all()
@@ -130,6 +148,8 @@ class PostgresDatabases:
                 wanted = self._copying and not self._stopping and len(self._ready) < AHEAD
                 if self._used and not self._stopping:  # as fast as a copy, and no checkpoint
                     return "recycle", [self._used.pop(0)]
+                if self._emptied and not self._stopping:
+                    return "recycle empty", [self._emptied.pop(0)]
                 if wanted and self.template is not None:  # a test may be waiting: copies first
                     return "copy", [new_name()]
                 if self._doomed:
@@ -142,8 +162,8 @@ class PostgresDatabases:
     def _work(self) -> None:
         while (job := self._next()) is not None:
             what, names = job
-            if what == "recycle":
-                self._recycle(names[0])
+            if what.startswith("recycle"):
+                self._recycle(names[0], empty=what == "recycle empty")
                 continue
             if what == "copy":
                 try:
@@ -162,22 +182,23 @@ class PostgresDatabases:
             for dropper in droppers:
                 dropper.join()
 
-    def _recycle(self, name: str) -> None:
-        """Rename a used copy and put its rows back; drop it when that cannot be done."""
+    def _recycle(self, name: str, empty: bool) -> None:
+        """Rename a used database and put its rows back; drop it when that cannot be done."""
         fresh = new_name()
         try:
             with self._admin() as conn:
                 self._rename(conn, name, fresh)
                 name = fresh
                 conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-            assert self._noted is not None
+            noted = self._empty_noted if empty else self._noted
+            assert noted is not None
             with psycopg.connect(self._url(name)) as conn:
-                restored = schema_reset.restore(conn, self._noted)
+                restored = schema_reset.restore(conn, noted)
         except Exception:
             restored = False
         if restored:
             with self._changed:
-                self._ready.append(name)
+                (self._empty if empty else self._ready).append(name)
                 self._changed.notify_all()
         else:
             self._drop(name)

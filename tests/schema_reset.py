@@ -60,6 +60,9 @@ SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM (
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE n.nspname = ANY(%(schemas)s)
   UNION ALL
+  SELECT 'schema ' || nspname || ' ' || nspowner::regrole::text || ' ' || coalesce(nspacl::text, '')
+  FROM pg_namespace WHERE nspname = ANY(%(schemas)s)
+  UNION ALL
   SELECT 'extension ' || extname || ' ' || extversion FROM pg_extension
   UNION ALL
   SELECT 'setting ' || array_to_string(setconfig, ' ') FROM pg_db_role_setting
@@ -113,6 +116,12 @@ def restore(conn: Connection, snapshot: Snapshot) -> bool:
     change nothing and say False when a test changed its structure. No other session may
     be connected (`session_replication_role` is set on this one)."""
     conn.execute("SET session_replication_role = replica")
+    if not snapshot.tables:  # an empty database: what a test made goes with the schemas
+        for schema in sorted(_schemas(conn)):
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        if "public" in snapshot.schemas:  # as PostgreSQL 15 makes it
+            conn.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+            conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
     for schema in sorted(_schemas(conn) - snapshot.schemas):
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
     tables = {(s, t) for s, t in conn.execute(_TABLES, (sorted(snapshot.schemas),))}
