@@ -337,7 +337,7 @@ def _session_cookies(live_site) -> dict[str, dict[str, Any]]:
     return {}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def enter_as(chromium, live_site, _session_cookies):
     """`enter_as(page, account)`: the tab's browser holds the account's session, as if it
     had signed in (None: no session, the public). Each account signs in through the

@@ -1,7 +1,8 @@
 """Every main page renders in a real browser, for each role that uses it.
 
-The screenshots go to a temporary folder; with REGISTRY_SCREENSHOTS=1 they refresh
-docs/screenshots/:
+With REGISTRY_SCREENSHOTS=1 each page's full-page screenshot refreshes docs/screenshots/
+(without it none is taken: a screenshot checks nothing the test asserts, and took about
+a second a page):
 
     REGISTRY_SCREENSHOTS=1 python -m pytest tests/e2e/test_browser_screenshots.py
 """
@@ -16,7 +17,6 @@ from urllib.parse import quote
 import pytest
 
 from tests.e2e.conftest import DUPLICATE_PIN, PIN
-from tests.e2e.test_browser_journeys import sign_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -189,26 +189,32 @@ BEFORE = {
 }
 
 
+@pytest.fixture(scope="module")
+def tab(chromium, live_site):
+    """One tab for every shot (each shot says its language and sets its account and width):
+    a new browser context per shot cost more than most pages."""
+    context = chromium.new_context(base_url=live_site[0])
+    context.set_default_timeout(15000)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.mark.parametrize("name, account, address", SHOTS, ids=[s[0] for s in SHOTS])
-def test_each_main_page_renders_in_a_browser(chromium, live_site, tmp_path, name, account, address):
+def test_each_main_page_renders_in_a_browser(tab, enter_as, live_site, name, account, address):
+    page = tab
     width = 390 if name in PHONE_SHOTS else 1200
-    context = chromium.new_context(viewport={"width": width, "height": 800}, base_url=live_site[0])
-    page = context.new_page()
-    try:
-        if account:
-            sign_in(page, account)
-        if name in BEFORE:
-            BEFORE[name](page, live_site)
-        code = live_site[1].certificate["verification_code"]
-        response = page.goto(
-            address.format(code=code, before_revocation=before_revocation(live_site))
-        )
-        expected = 404 if "wrong-code" in name else 200  # a wrong code reveals nothing
-        assert response is not None and response.status == expected, (name, response.status)
-        assert page.locator("main").count() == 1
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
-        folder = DOCS_FOLDER if os.environ.get("REGISTRY_SCREENSHOTS") else tmp_path
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-    finally:
-        context.close()
+    page.set_viewport_size({"width": width, "height": 800})
+    enter_as(page, account)
+    if name in BEFORE:
+        BEFORE[name](page, live_site)
+    if "{before_revocation}" in address:
+        address = address.format(before_revocation=before_revocation(live_site))
+    code = live_site[1].certificate["verification_code"]
+    response = page.goto(address.format(code=code))
+    expected = 404 if "wrong-code" in name else 200  # a wrong code reveals nothing
+    assert response is not None and response.status == expected, (name, response.status)
+    assert page.locator("main").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    if os.environ.get("REGISTRY_SCREENSHOTS"):
+        DOCS_FOLDER.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_FOLDER / f"{name}.png"), full_page=True)
