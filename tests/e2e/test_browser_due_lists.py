@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 
 from registry.queries import Queries
 from tests import builders
-from tests.e2e.test_browser_forms_search import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -48,10 +47,10 @@ def osh_teachers(live_site):
 
 @pytest.mark.parametrize("lang", ["ky", "ru"])
 def test_a_commission_picks_a_district_and_gets_its_teachers_in_the_list_download_and_print(
-    page, osh_teachers, lang
+    page, enter_as, osh_teachers, lang
 ):
     words = TEXTS[lang]
-    sign_in(page, "osh-commission", lang)
+    enter_as(page, "osh-commission")
     page.goto(f"/teachers/due?status=overdue&as_of=2025-01-01&lang={lang}")
     table = page.locator("table.data tbody")
     expect(table).to_contain_text(ARAVAN[1])

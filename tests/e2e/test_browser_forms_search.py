@@ -24,8 +24,8 @@ def sign_in(page, name: str, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["ky", "ru"])
-def test_three_mistakes_show_at_once_in_a_summary_that_takes_the_focus(page, lang):
-    sign_in(page, "registrar", lang)
+def test_three_mistakes_show_at_once_in_a_summary_that_takes_the_focus(page, enter_as, lang):
+    enter_as(page, "registrar")
     page.goto(f"/record/teachers/new?lang={lang}")
     page.locator("#pin").fill("2150519851234")  # 13 digits
     page.locator("#full_name").fill("Эркин Жумабаев")
@@ -52,8 +52,8 @@ def test_three_mistakes_show_at_once_in_a_summary_that_takes_the_focus(page, lan
 
 
 @pytest.mark.parametrize("lang", ["ky", "ru"])
-def test_the_pin_box_suggests_teachers_by_name_and_the_programme_search_picks(page, lang):
-    sign_in(page, "registrar", lang)
+def test_the_pin_box_suggests_teachers_by_name_and_the_programme_search_picks(page, enter_as, lang):
+    enter_as(page, "registrar")
     page.goto(f"/record/enrolments/new?lang={lang}")
     pin = page.locator("#pin")
     pin.press_sequentially("асанова айгул", delay=20)  # у typed for ү
@@ -101,10 +101,10 @@ HELD_ANSWERS = """
 """
 
 
-def programme_picker_with_an_answer_on_its_way(page):
+def programme_picker_with_an_answer_on_its_way(page, enter_as):
     """The programme search showing MATH-72, one more letter typed and its question sent,
     its answer held: (the search box, its list, the MATH-72 option on screen)."""
-    sign_in(page, "registrar", "ru")
+    enter_as(page, "registrar")
     page.add_init_script(HELD_ANSWERS)
     page.goto("/record/enrolments/new?lang=ru")
     search = page.locator("#programme_q")
@@ -129,11 +129,11 @@ def chosen_programme(page) -> str:
     return page.locator("#programme_id").evaluate("(s) => s.options[s.selectedIndex].text")
 
 
-def test_an_answer_arriving_after_a_choice_does_not_open_the_list_again(page):
+def test_an_answer_arriving_after_a_choice_does_not_open_the_list_again(page, enter_as):
     """A slow server: the list shows an earlier answer, the registrar types one more
     letter and picks at once while the newer question is still on its way; its answer,
     when it comes, must not open the list over the choice."""
-    search, suggestions, option = programme_picker_with_an_answer_on_its_way(page)
+    search, suggestions, option = programme_picker_with_an_answer_on_its_way(page, enter_as)
 
     search.press("ArrowDown")  # the registrar picks from the list on screen
     expect(option).to_have_attribute("aria-selected", "true")
@@ -147,11 +147,11 @@ def test_an_answer_arriving_after_a_choice_does_not_open_the_list_again(page):
     assert page.evaluate("sessionStorage.getItem('submitted')") is None  # Enter only picked
 
 
-def test_an_answer_arriving_between_the_highlight_and_enter_keeps_the_highlight(page):
+def test_an_answer_arriving_between_the_highlight_and_enter_keeps_the_highlight(page, enter_as):
     """The newer answer comes after the registrar highlighted an option and before they
     press Enter: the list is drawn again with the same option highlighted, and Enter
     picks it (it neither does nothing nor sends the half-filled form)."""
-    search, suggestions, option = programme_picker_with_an_answer_on_its_way(page)
+    search, suggestions, option = programme_picker_with_an_answer_on_its_way(page, enter_as)
 
     search.press("ArrowDown")
     expect(option).to_have_attribute("aria-selected", "true")

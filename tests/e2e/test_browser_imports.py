@@ -15,17 +15,16 @@ from registry.imports import read
 from registry.jobs import Jobs
 from registry.queries import Queries
 from tests.e2e.conftest import PIN
-from tests.e2e.test_browser_forms_search import sign_in as sign_in_in
-from tests.e2e.test_browser_journeys import sign_in
 from tests.e2e.test_pages_imports import REGISTRAR, HeldProgress, certificates
 from web.pages.imports import IMPORT_KIND, importing
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_registrar_imports_a_file_and_comes_back_to_its_report(no_script_page):
+def test_a_registrar_imports_a_file_and_comes_back_to_its_report(no_script_page, enter_as):
     page = no_script_page
-    sign_in(page, "registrar")
+    enter_as(page, "registrar")
+    page.goto("/?lang=en")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
     text = certificates("BROWSER-2015", 3) + f"{PIN},BROWSER-BAD,KAE\n"
     page.get_by_label("CSV or Excel file").set_input_files(
@@ -50,7 +49,9 @@ def test_a_registrar_imports_a_file_and_comes_back_to_its_report(no_script_page)
     page.get_by_role("heading", name="Import report").wait_for()
 
 
-def test_a_running_imports_page_shows_its_progress_bar_until_the_report(no_script_page, live_site):
+def test_a_running_imports_page_shows_its_progress_bar_until_the_report(
+    no_script_page, enter_as, live_site
+):
     page = no_script_page
     registry = live_site[1].registry
     parsed = read(certificates("BROWSER-HELD", 600, "2014-04-04"))
@@ -64,7 +65,7 @@ def test_a_running_imports_page_shows_its_progress_bar_until_the_report(no_scrip
     jobs = Jobs(registry.db, heartbeat_s=0.1)  # as another server worker
     job = jobs.start(IMPORT_KIND, held, started_by="registrar", total=600, label="held.csv")
     try:
-        sign_in(page, "registrar")
+        enter_as(page, "registrar")
         page.goto(f"/jobs/{job.id}?lang=en")
         page.get_by_text("500 of 600 done (83%)").wait_for()
         assert page.locator("progress").get_attribute("value") == "500"
@@ -117,10 +118,10 @@ def workbook(prefix: str) -> bytes:
     ],
 )
 def test_a_registrar_imports_an_excel_or_windows_1251_file_in_kyrgyz_or_russian(
-    no_script_page, lang, name, content, kind
+    no_script_page, enter_as, lang, name, content, kind
 ):
     page, words = no_script_page, IMPORT_WORDS[lang]
-    sign_in_in(page, "registrar", lang)
+    enter_as(page, "registrar")
     page.goto(f"/imports/?lang={lang}")
     page.locator("#file").set_input_files({"name": name, "mimeType": kind, "buffer": content})
 

@@ -10,16 +10,18 @@ import pytest
 
 from registry import ledger
 from registry.jobs import Jobs
-from tests.e2e.test_browser_journeys import sign_in
 from web.pages.ledger import VERIFY_KIND
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_auditor_verifies_the_ledger_now_and_sees_the_result_recorded(no_script_page, live_site):
+def test_an_auditor_verifies_the_ledger_now_and_sees_the_result_recorded(
+    no_script_page, enter_as, live_site
+):
     page = no_script_page
     registry = live_site[1].registry
-    sign_in(page, "auditor")
+    enter_as(page, "auditor")
+    page.goto("/?lang=en")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Ledger").click()
     head = ledger.head(registry)
     assert page.get_by_label("Hash").input_value() == head["hash"]
@@ -36,7 +38,7 @@ def test_an_auditor_verifies_the_ledger_now_and_sees_the_result_recorded(no_scri
     assert "auditor" in newest.inner_text() and "Matches the ledger" in newest.inner_text()
 
 
-def test_a_running_jobs_page_refreshes_itself_until_it_is_done(no_script_page, live_site):
+def test_a_running_jobs_page_refreshes_itself_until_it_is_done(no_script_page, enter_as, live_site):
     page = no_script_page
     go = threading.Event()
 
@@ -50,7 +52,7 @@ def test_a_running_jobs_page_refreshes_itself_until_it_is_done(no_script_page, l
     jobs = Jobs(live_site[1].registry.db, heartbeat_s=0.1)  # as another server worker
     job = jobs.start(VERIFY_KIND, slow, started_by="auditor")
     try:
-        sign_in(page, "auditor")
+        enter_as(page, "auditor")
         page.goto(f"/jobs/{job.id}?lang=en")
         page.get_by_text("45 of 120 done (37%)").wait_for()
         assert page.locator("progress").get_attribute("value") == "45"
