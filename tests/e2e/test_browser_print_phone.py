@@ -222,18 +222,6 @@ PHONE_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_main_page_scrolls_sideways_on_a_phone(page, enter_as, teachers_with_certificates, lang):
-    page.set_viewport_size(PHONE)
-    for account, address in PHONE_PAGES:
-        enter_as(page, account)
-        joiner = "&" if "?" in address else "?"
-        response = page.goto(f"{address}{joiner}lang={lang}")
-        assert response is not None and response.status == 200, address
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, (address, width)
-
-
 CARD_PAGES = [
     ("statistician", "/statistics"),
     ("auditor", f"/teachers/{DUPLICATE_PIN}"),
@@ -278,7 +266,7 @@ def test_tables_become_labelled_cards_on_a_phone(page, enter_as, account, addres
         assert cell["shown"].strip('"') == label
 
 
-# -- axe-core ----------------------------------------------------------------------------------
+# -- the main pages: axe-core finds nothing, nothing is wider than a phone ---------------
 
 AXE_PAGES = [
     (None, "/open-data"),
@@ -315,27 +303,68 @@ AXE_OPTIONS = {
 }
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_axe_finds_no_problem_on_the_main_pages(page, enter_as, lang):
+@pytest.fixture(scope="module")
+def main_pages(chromium, live_site, enter_as, teachers_with_certificates):
+    """`main_pages(lang)`: each page of AXE_PAGES and PHONE_PAGES in that language, opened
+    once (by its account) for both tests below: {(account, address): (its status, its
+    width laid out on a 390 px phone or None, axe's findings on it or None)}.
+
+    A page is loaded 1280 px wide, laid out again 390 px wide for its width on a phone
+    (only the stylesheet's media queries depend on the width: no script of the pages
+    reads it), then 1280 px wide again for axe, which runs in the page from its start
+    (an init script, not sent over again after each page has loaded)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    # axe-core is in each page from its start (an init script), not sent over again
-    # after each page has loaded.
-    page.context.add_init_script(script=Axe().axe_script)
+    desktop = {"width": 1280, "height": 900}
+    context = chromium.new_context(viewport=desktop, base_url=live_site[0])
+    context.set_default_timeout(15000)
+    context.add_init_script(script=Axe().axe_script)
+    tab = context.new_page()
+    seen: dict[str, dict] = {}
+
+    def visit(lang: str) -> dict:
+        if lang in seen:
+            return seen[lang]
+        found = {}
+        for account, address in dict.fromkeys(AXE_PAGES + PHONE_PAGES):
+            enter_as(tab, account)
+            joiner = "&" if "?" in address else "?"
+            response = tab.goto(f"{address}{joiner}lang={lang}")
+            status = response.status if response is not None else None
+            width = problems = None
+            if (account, address) in PHONE_PAGES:
+                tab.set_viewport_size(PHONE)
+                width = tab.evaluate("document.documentElement.scrollWidth")
+                tab.set_viewport_size(desktop)
+            if (account, address) in AXE_PAGES:
+                results = tab.evaluate("options => axe.run(document, options)", AXE_OPTIONS[lang])
+                problems = [
+                    (v["impact"], v["id"], [n["target"] for n in v["nodes"]][:3])
+                    for v in results["violations"]
+                ]
+            found[(account, address)] = (status, width, problems)
+        seen[lang] = found
+        return found
+
+    yield visit
+    context.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_main_page_scrolls_sideways_on_a_phone(main_pages, lang):
+    seen = main_pages(lang)
+    for account, address in PHONE_PAGES:
+        status, width, _ = seen[(account, address)]
+        assert status == 200, address
+        assert width <= 390, (address, width)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_axe_finds_no_problem_on_the_main_pages(main_pages, lang):
+    seen = main_pages(lang)
     problems = []
     for account, address in AXE_PAGES:
-        enter_as(page, account)
-        joiner = "&" if "?" in address else "?"
-        response = page.goto(f"{address}{joiner}lang={lang}")
-        assert response is not None and response.status == 200, address
-        results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS[lang])
-        for violation in results["violations"]:
-            problems.append(
-                (
-                    address,
-                    violation["impact"],
-                    violation["id"],
-                    [n["target"] for n in violation["nodes"]][:3],
-                )
-            )
+        status, _, found = seen[(account, address)]
+        assert status == 200, address
+        problems.extend((address, *problem) for problem in found)
     assert not problems, problems
