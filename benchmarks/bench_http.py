@@ -12,13 +12,14 @@ projection follower process. Measures, in this order:
 1. latency: one keep-alive client reading GET /teachers/{pin}/compliance for `--requests`
    different teachers, one after another (median, p95, p99);
 2. read throughput: wrk (Debian package `wrk`), `--connections` connections for
-   `--duration` seconds over the same reads;
-3. write throughput: wrk registering new teachers (POST /teachers, 2 aggregates and
-   events each, Idempotency-Key-less), counting only 201 answers;
-4. the yardstick: the same wrk reads against a bare Flask JSON endpoint at the same path
+   `--duration` seconds over the same reads and, in turn with it (`--rounds`, both
+   servers up, so that a change in the machine's speed falls on both sides), the
+   yardstick: the same wrk reads against a bare Flask JSON endpoint at the same path
    (`benchmarks/bare_app.py`, the registry's own answer for a teacher, nothing else)
-   under the same gunicorn settings; the ratio of the read rates is the figure (target
-   >= 0.35 x, issue 12).
+   under the same gunicorn settings; the median ratio of the read rates is the figure
+   (target >= 0.35 x, issue 12);
+3. write throughput: wrk registering new teachers (POST /teachers, 2 aggregates and
+   events each, Idempotency-Key-less), counting only 201 answers.
 
 Every request carries a bearer token. Prints one line per measurement.
 `BENCH_ACCESS_LOG=FILE` keeps gunicorn's access log (each line ends with the worker's ms).
@@ -194,11 +195,11 @@ def stop(processes: list[subprocess.Popen]) -> None:
         process.wait(timeout=30)
 
 
-def bare_reads(
-    env: dict[str, str], workdir: Path, script: str, args: argparse.Namespace, answer: bytes
-) -> dict:
-    """The yardstick: wrk's reads against `benchmarks/bare_app.py` under the same gunicorn
-    settings, answering `answer` (the registry's own body for a teacher)."""
+def start_bare(
+    env: dict[str, str], workdir: Path, answer: bytes
+) -> tuple[int, list[subprocess.Popen]]:
+    """The yardstick's server: `benchmarks/bare_app.py` under the same gunicorn settings,
+    answering `answer` (the registry's own body for a teacher); its port and processes."""
     (workdir / "answer.json").write_bytes(answer)
     port = free_port()
     bare = start_server(
@@ -207,10 +208,7 @@ def bare_reads(
         "benchmarks.bare_app:app",
         follow=False,
     )
-    try:
-        return wrk(script, port, args.duration, args.connections, 2)
-    finally:
-        stop(bare)
+    return port, bare
 
 
 def wrk(script: str, port: int, duration: int, connections: int, threads: int) -> dict:
@@ -265,6 +263,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip-writes", action="store_true")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="reads then yardstick, this many times in turn"
+    )
     args = parser.parse_args()
     require_tool("wrk")
 
@@ -290,6 +291,7 @@ def main() -> None:
 
     port = free_port()
     processes = start_server(env, port)
+    bare: list[subprocess.Popen] = []
     try:
         times = latency(port, token, pins, args.requests)
         q = statistics.quantiles(times, n=100)
@@ -300,24 +302,34 @@ def main() -> None:
         )
         pins_file = workdir / "pins.txt"
         pins_file.write_text("\n".join(pins) + "\n")
-        reads = wrk(
-            READS_LUA % {"pins": pins_file, "token": token},
-            port,
-            args.duration,
-            args.connections,
-            2,
-        )
-        print(
-            f"compliance reads, wrk {args.connections} connections {args.duration} s: "
-            f"{reads['ok_rps']:.0f} ok/s (non-2xx {reads['non2xx']}), latency p50 "
-            f"{reads['p50']} p99 {reads['p99']}",
-            flush=True,
-        )
+        script = READS_LUA % {"pins": pins_file, "token": token}
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/teachers/{pins[0]}/compliance",
             headers={"Authorization": f"Bearer {token}"},
         )
         answer = urllib.request.urlopen(request, timeout=10).read()
+        bare_port, bare = start_bare(env, workdir, answer)
+        ratios = []
+        for round_ in range(1, args.rounds + 1):
+            # Both servers up, measured in turns: a change in the machine's speed during
+            # the run falls on both sides of the ratio alike.
+            reads = wrk(script, port, args.duration, args.connections, 2)
+            yardstick = wrk(script, bare_port, args.duration, args.connections, 2)
+            ratios.append(reads["ok_rps"] / yardstick["ok_rps"])
+            print(
+                f"round {round_}: compliance reads, wrk {args.connections} connections "
+                f"{args.duration} s: {reads['ok_rps']:.0f} ok/s (non-2xx {reads['non2xx']}), "
+                f"latency p50 {reads['p50']} p99 {reads['p99']}; yardstick, a bare Flask "
+                f"JSON endpoint under the same gunicorn settings: {yardstick['ok_rps']:.0f} "
+                f"ok/s, p50 {yardstick['p50']} p99 {yardstick['p99']}; ratio "
+                f"{ratios[-1]:.2f} x ({load()})",
+                flush=True,
+            )
+        print(
+            f"compliance reads = {statistics.median(ratios):.2f} x the bare endpoint "
+            f"(median of {len(ratios)} round(s): {', '.join(f'{r:.2f}' for r in ratios)})",
+            flush=True,
+        )
         if not args.skip_writes:
             rnd = random.Random()
             script = WRITES_LUA % {
@@ -334,18 +346,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        stop(processes)
-    try:
-        script = READS_LUA % {"pins": workdir / "pins.txt", "token": token}
-        bare = bare_reads(env, workdir, script, args, answer)
-        print(
-            f"yardstick: a bare Flask JSON endpoint under the same gunicorn settings, wrk "
-            f"{args.connections} connections {args.duration} s: {bare['ok_rps']:.0f} ok/s, "
-            f"latency p50 {bare['p50']} p99 {bare['p99']}; compliance reads = "
-            f"{reads['ok_rps'] / bare['ok_rps']:.2f} x ({load()})",
-            flush=True,
-        )
-    finally:
+        stop(processes + bare)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
