@@ -206,7 +206,7 @@ class PostgresDatabases:
     @staticmethod
     def _rename(conn: Any, name: str, fresh: str) -> None:
         """End the sessions on `name` and rename it (ended sessions take a moment to go)."""
-        for attempt in range(100):
+        for attempt in range(500):
             conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -216,9 +216,9 @@ class PostgresDatabases:
                 conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{fresh}"')
                 return
             except psycopg.errors.ObjectInUse:
-                if attempt == 99:
+                if attempt == 499:
                     raise
-                time.sleep(0.05)
+                time.sleep(0.01)
 
     def _url(self, name: str) -> str:
         admin = self._admin_url
