@@ -20,7 +20,8 @@ from collections import Counter
 import pytest
 
 SECONDS = {
-    "tests/e2e/test_api_fuzz.py": 318,
+    "tests/e2e/fuzz/test_fuzz_reads.py": 160,
+    "tests/e2e/fuzz/test_fuzz_writes.py": 160,
     "tests/e2e/test_faults.py": 138,
     "tests/e2e/test_browser_print_phone.py": 113,
     "tests/integration/test_replay.py": 74,

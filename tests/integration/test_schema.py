@@ -73,7 +73,12 @@ def test_the_suites_copies_of_an_initialised_database_hold_what_initialise_makes
         return {
             "columns": {table: sorted(db.columns(table)) for table in tables},
             "rows": {table: db.query_one(f"SELECT count(*) FROM {table}")[0] for table in tables},
-            "topics": [row[0] for row in db.query(f"SELECT topic FROM {db.events_table}")],
+            "topics": [
+                row[0]
+                for row in db.query(
+                    f"SELECT topic FROM {db.events_table} ORDER BY {db.position_column}"
+                )
+            ],
         }
 
     assert is_copy(settings.database_url)

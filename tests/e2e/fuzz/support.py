@@ -1,6 +1,9 @@
 """Schemathesis against the published OpenAPI, on both engines, as an admin and as a
 registrar: no server error, every answer as documented, and a refused request records
 nothing. The admin fuzzes both engines; the registrar SQLite only (see `TARGETS`).
+The operations are fuzzed by two test files, the reads (`test_fuzz_reads.py`) and
+the writes (`test_fuzz_writes.py`), so that two of the suite's workers share them;
+each file gets its own targets (module-scoped fixtures, in conftest.py).
 
 Each operation's cases are generated once and each is sent to every target (an engine and
 a role, each with a database of its own): Hypothesis, derandomised, generated the same
@@ -17,23 +20,16 @@ examples per operation with a random seed (the targets share it, as they share t
 from __future__ import annotations
 
 import os
-import uuid
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from registry.commands.base import Actor
 from tests import builders
 from tests.conftest import (
-    PG_ADMIN_URL,
-    create_postgres_database,
-    drop_postgres_database,
     make_settings,
 )
 from tests.e2e.api_support import build_app
@@ -140,75 +136,18 @@ def fuzzed_app(database_url: str, instance, role: str) -> tuple[Any, str]:
     return app, token
 
 
-def engines(request: pytest.FixtureRequest) -> list[str]:
-    """SQLite, and PostgreSQL when a server answers: in CI it must (`postgres_server`
-    fails there); elsewhere the SQLite targets are fuzzed without it, with a warning."""
-    try:
-        request.getfixturevalue("postgres_server")
-    except pytest.skip.Exception as skipped:
-        warnings.warn(f"fuzzing SQLite only: {skipped.msg}", stacklevel=1)
-        return ["sqlite"]
-    return ["sqlite", "postgresql"]
-
-
-@pytest.fixture(scope="module")
-def targets(request, tmp_path_factory) -> Iterator[list[Target]]:
-    """Each target's app, on a database of its own for the whole module (the fuzzer's
-    writes pile up in it)."""
-    available = engines(request)
-    made: list[Target] = []
-    databases: list[str] = []
-    try:
-        for engine, role in TARGETS:
-            if engine not in available:
-                continue
-            if engine == "sqlite":
-                url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'registry.db'}"
-            else:
-                databases.append(f"registry_fuzz_{uuid.uuid4().hex[:12]}")
-                create_postgres_database(databases[-1])
-                url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{databases[-1]}"
-            app, token = fuzzed_app(url, tmp_path_factory.mktemp("instance"), role)
-            made.append(Target(f"{engine}-{role}", app, token))
-        yield made
-    finally:
-        for target in made:
-            target.app.extensions["registry"].close()
-        for name in databases:
-            drop_postgres_database(name)
-
-
-@pytest.fixture(scope="module")
-def published_schema(targets: list[Target]):
-    """The OpenAPI document as the app serves it."""
-    spec = targets[0].app.test_client().get("/api/v1/openapi.json").get_json()
-    return schemathesis.openapi.from_dict(spec)
-
-
-schema = schemathesis.pytest.from_fixture("published_schema")
-
-
-@pytest.fixture(autouse=True)
-def _lazy_schema_on_pytest_9(request):
-    """schemathesis 4.32's lazy schema names each operation's subtest by rewriting the
-    test's `_nodeid`, which pytest 9's items no longer have (AttributeError): give it one.
-    Pytest 9 names the subtests itself (the operation's label), so the rewrite is moot."""
-    if not hasattr(request.node, "_nodeid"):
-        request.node._nodeid = request.node.nodeid
-
-
-@pytest.mark.postgres
-@schema.parametrize()
-@settings(
+FUZZING = settings(
     max_examples=EXAMPLES,
     derandomize=not LONG,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_request_gets_a_server_error_or_an_undocumented_answer_or_writes_when_refused(
-    case, targets
-):
+
+
+def send_to_every_target(case, targets: list[Target]) -> None:
+    """Send one case to each target; each answer must pass the checks, and a refused
+    request must leave the target's log as it was."""
     # A case that leaves out or spoils the bearer token on purpose is sent as it is.
     signed = not case.operation.schema.is_security_param_negated(case)
     for target in targets:
