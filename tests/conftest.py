@@ -23,7 +23,7 @@ import pytest
 
 from registry.domain.clock import frozen_at  # noqa: F401  (re-exported for tests)
 from registry.settings import Settings
-from tests.databases import PostgresDatabases, new_name
+from tests.databases import PostgresDatabases, new_name, url_of
 from tests.routing_memo import install as _memoise_routing
 from tests.scheduling import longest_first
 
@@ -61,10 +61,6 @@ def _pg_available() -> bool:
         return True
     except Exception:
         return False
-
-
-def _pg_url(server: str, name: str) -> str:
-    return f"{server.rsplit('/', 1)[0]}/{name}"
 
 
 def create_postgres_database(name: str) -> None:
@@ -160,8 +156,8 @@ def postgres_databases(postgres_server: str, template_folder: Path):
     databases = _databases()
     template = new_name("template")
     databases.create(template)
-    _initialise_template(_pg_url(postgres_server, template), template_folder)
-    databases.use_template(template, _pg_url(postgres_server, template))  # dropped at the end
+    _initialise_template(url_of(postgres_server, template), template_folder)
+    databases.use_template(template)  # dropped with the rest when the session ends
     return databases
 
 
@@ -215,7 +211,7 @@ def postgres_url(request, postgres_server: str, postgres_databases: PostgresData
     """A new PostgreSQL database, dropped afterwards: empty, or initialised (see above)."""
     initialised = starts_initialised(request)
     name = postgres_databases.copy() if initialised else postgres_databases.empty()
-    url = _pg_url(postgres_server, name)
+    url = url_of(postgres_server, name)
     if initialised:
         _copies.add(url)
     yield url
@@ -254,7 +250,7 @@ def seeded_database(key: tuple[str, ...], engine: str, record, folder: Path) -> 
         else:
             name = new_name("seeded")
             _databases().create(name)
-            url = _pg_url(PG_ADMIN_URL, name)
+            url = url_of(PG_ADMIN_URL, name)
         _seeded[key, engine] = (url, folder)  # dropped with the worker's other databases
         record(make_settings(url, folder))
     return _seeded[key, engine]
@@ -275,7 +271,7 @@ def copy_of(seeded: tuple[str, Path], tmp_path: Path, file: str = "registry.db")
         return f"sqlite:///{copy}"
     name = new_name()
     _databases().create(name, template=url.rsplit("/", 1)[1])
-    return _pg_url(url, name)
+    return url_of(url, name)
 
 
 def seeded_copy(request: pytest.FixtureRequest, tmp_path: Path, record) -> str:

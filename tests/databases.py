@@ -40,6 +40,11 @@ AHEAD = 2  # copies kept ready
 DROPS = 4  # databases dropped at once (each holds a connection of the shared server)
 
 
+def url_of(server_url: str, name: str) -> str:
+    """The URL of database `name` on the server of `server_url` (any database's URL)."""
+    return f"{server_url.rsplit('/', 1)[0]}/{name}"
+
+
 def new_name(kind: str = "test") -> str:
     return f"registry_{kind}_{uuid.uuid4().hex[:12]}"
 
@@ -92,10 +97,10 @@ class PostgresDatabases:
                     self._empty_noted = noted
         return name
 
-    def use_template(self, name: str, url: str) -> None:
-        """Copies are made of `name` (at `url`, a database no one is connected to) from
-        now on, and put back to what it holds after use."""
-        with psycopg.connect(url) as conn:
+    def use_template(self, name: str) -> None:
+        """Copies are made of `name` (a database no one is connected to) from now on, and
+        put back to what it holds after use."""
+        with psycopg.connect(self._url(name)) as conn:
             noted = schema_reset.take(conn)
         with self._changed:
             self._noted = noted
@@ -221,8 +226,7 @@ class PostgresDatabases:
                 time.sleep(0.01)
 
     def _url(self, name: str) -> str:
-        admin = self._admin_url
-        return f"{admin.rsplit('/', 1)[0]}/{name}"
+        return url_of(self._admin_url, name)
 
     def _drop(self, name: str) -> None:
         try:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, PIN
+from tests.e2e.conftest import PASSWORD, PIN, sign_in
 
 PAGES = {
     "/": None,
@@ -159,14 +159,6 @@ def watched(page) -> list[str]:
     )
     page.add_init_script(REPORT_VIOLATIONS)
     return complaints
-
-
-def sign_in(page, name: str) -> None:
-    page.goto("/sign-in?lang=en")
-    page.get_by_label("Account name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 @pytest.mark.browser

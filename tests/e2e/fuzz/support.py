@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -170,3 +171,18 @@ def send_to_every_target(case, targets: list[Target]) -> None:
                 f"but recorded events ({target.name})"
             )
             target.unchanged_head = after
+
+
+def fuzzing_test(schema):
+    """The test of the operations `schema` holds (a test file's share of them): each case
+    sent to every target (`send_to_every_target`)."""
+
+    @pytest.mark.postgres
+    @schema.parametrize()
+    @FUZZING
+    def test_no_request_gets_a_server_error_or_an_undocumented_answer_or_writes_when_refused(
+        case, targets
+    ):
+        send_to_every_target(case, targets)
+
+    return test_no_request_gets_a_server_error_or_an_undocumented_answer_or_writes_when_refused
