@@ -86,15 +86,15 @@ HELD_ANSWERS = """
   const sent = window.fetch;
   const held = { hold: false, waiting: [] };
   window.heldAnswers = held;
-  held.release = () => new Promise((done) => {
+  held.release = (asked) => new Promise((done) => {
     const waiting = held.waiting.splice(0);
-    waiting.forEach((deliver) => deliver());
-    setTimeout(() => done(waiting.length), 0);
+    waiting.forEach((answer) => answer.deliver());
+    setTimeout(() => done(waiting.filter((answer) => answer.url.includes(asked)).length), 0);
   });
   window.fetch = (...asked) => sent(...asked)
     .then((answer) => answer.json().then((body) => ({ ok: answer.ok, json: async () => body })))
     .then((answer) => new Promise((deliver) => {
-      if (held.hold) held.waiting.push(() => deliver(answer));
+      if (held.hold) held.waiting.push({ url: String(asked[0]), deliver: () => deliver(answer) });
       else deliver(answer);
     }));
 })();
@@ -119,10 +119,14 @@ def programme_picker_with_an_answer_on_its_way(page, enter_as):
 
 
 def release_the_held_answer(page) -> int:
-    """Wait until the newer answer has arrived and is held (its request going out is not
-    enough: the body comes later), then let the page have it; how many were released."""
-    page.wait_for_function("window.heldAnswers.waiting.length > 0")
-    return page.evaluate("window.heldAnswers.release()")
+    """Wait until the newer answer (to "mathema") has arrived and is held (its request
+    going out is not enough: the body comes later), then let the page have every held
+    answer (an older one still on its way when holding began among them); how many of
+    them answered "mathema"."""
+    page.wait_for_function(
+        "window.heldAnswers.waiting.some((answer) => answer.url.includes('q=mathema'))"
+    )
+    return page.evaluate("window.heldAnswers.release('q=mathema')")
 
 
 def chosen_programme(page) -> str:
