@@ -123,8 +123,11 @@ class Database:
 
     def ids_condition(self, column: str, ids: Sequence[UUID]) -> tuple[str, list[Any]]:
         """A condition that `column` (aggregate ids) is one of `ids`, and its parameters."""
-        marks = ",".join("?" * len(ids))
-        return f"{column} IN ({marks})", [self.id_param(i) for i in ids]
+        return self.in_condition(column, [self.id_param(i) for i in ids])
+
+    def in_condition(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition that `column` is one of `values` (of one type), and its parameters."""
+        return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
     def index_range(
         self, column: str, key: str, value: Any, op: str | None, bound: Any = None

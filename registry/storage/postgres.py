@@ -192,8 +192,8 @@ class PostgresDatabase(Database):
     def id_param(self, aggregate_id: UUID) -> Any:
         return aggregate_id
 
-    def ids_condition(self, column: str, ids: Sequence[UUID]) -> tuple[str, list[Any]]:
-        return f"{column} = ANY(?)", [list(ids)]  # one parameter, however many ids
+    def in_condition(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(?)", [list(values)]  # one parameter, however many values
 
     def index_range(
         self, column: str, key: str, value: Any, op: str | None, bound: Any = None

@@ -2,7 +2,8 @@
 
 Histories with transfers, departures, revocations, duplicates, corrected service starts
 and policy versions, the views caught up in random batch sizes, the standing view's
-teachers recomputed at once or marked and settled at the end of a catch-up. On random
+teachers recomputed at once or marked and settled at the end of a catch-up (the steps
+summed chunk by chunk or once at the settle's end). On random
 dates from before the first event to ten years ahead, as known now:
 
 - every teacher's row among those containing the date (due lists, the statisticians'
@@ -44,6 +45,13 @@ from tests.property.histories import PLACES, History, fresh_registry, histories,
 _MORE = int(os.environ.get("REGISTRY_PROPERTY_EXAMPLES", "0"))
 EXAMPLES = {"sqlite": _MORE or 25, "postgresql": _MORE or 10}
 EDGES = [date(1999, 12, 31), date(2000, 1, 1), date(2036, 12, 31)]
+# The module's own settings, noted before any example patches them.
+EAGER, BULK, SHARE, CHUNK = (
+    standing.EAGER_TEACHERS,
+    standing.BULK_TEACHERS,
+    standing.BULK_SHARE,
+    standing.SETTLE_CHUNK,
+)
 
 
 def near(issued: list[date]) -> st.SearchStrategy[date]:
@@ -59,8 +67,15 @@ def near(issued: list[date]) -> st.SearchStrategy[date]:
 
 
 def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
-    eager = data.draw(st.sampled_from([0, 1, standing.EAGER_TEACHERS]), "eager teachers")
+    eager = data.draw(st.sampled_from([0, 1, EAGER]), "eager teachers")
     monkeypatch.setattr(standing, "EAGER_TEACHERS", eager)
+    # A settle sums the steps chunk by chunk, or once at its end (from one marked teacher
+    # on), in chunks of one teacher or of many.
+    bulk = data.draw(st.sampled_from([1, BULK]), "bulk from")
+    monkeypatch.setattr(standing, "BULK_TEACHERS", bulk)
+    monkeypatch.setattr(standing, "BULK_SHARE", 1_000_000 if bulk == 1 else SHARE)
+    chunk = data.draw(st.sampled_from([1, CHUNK]), "settle chunk")
+    monkeypatch.setattr(standing, "SETTLE_CHUNK", chunk)
     with fresh_registry(base_url, tmp_path) as app:
         worker = open_worker(app)
         history = History(app)
