@@ -24,23 +24,24 @@ certificate's form, mode and funding; values as recorded ("unknown" when not).
   D, M and Y were kept, 24 rows per certificate, the pairs larger than the event log.)
 
 Every event about a teacher (their certificates, transfers, corrections) recomputes the
-teacher's counts from the facts this view keeps of them (`activity_facts`) once per
-batch: the counts they had are taken away and the new ones added (a transfer dated in the
-past moves the certificates issued since from one district to another, a corrected
-subject all of them).
+teacher's counted certificates (`activity_entries`: each valid certificate with its group
+values) from the facts this view keeps of them (`activity_facts`) once per batch; the
+database takes the old entries' steps and pairs away and adds the new ones'
+(registry.projections.settling: a transfer dated in the past moves the certificates
+issued since from one district to another, a corrected subject all of them).
 """
 
 from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Iterable
-from itertools import pairwise
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from registry.projections.base import View
 from registry.projections.codec import BEGINNING, date_text, id_text
 from registry.projections.rows import Batch, Reader
+from registry.projections.settling import Settling, Summing
 from registry.projections.statistics import canonical_district
 from registry.storage import Cursor
 from registry.storage.facts import Fact
@@ -57,11 +58,8 @@ DIMENSIONS = (
     "mode",
     "funding",
 )
-GRAINS = ("Y", "M", "D")
 COARSE = (("M", 7), ("Y", 4))  # a coarse grain and the length of its bucket's text
 EAGER_TEACHERS = 300  # a batch touching more teachers marks them; `settle` counts them
-SETTLE_CHUNK = 2000  # teachers counted per settling transaction
-COUNTED = ("subject", "position", "places", "certs")  # the facts the counts come from
 
 ACTIVITY_FACTS = Table(
     "activity_facts",
@@ -82,6 +80,17 @@ ACTIVITY_PROVIDERS = Table(
     "activity_providers",
     (("code", "TEXT"), ("kind", "TEXT")),
     key=("code",),
+)
+ACTIVITY_ENTRIES = Table(
+    "activity_entries",
+    (
+        ("teacher_id", "TEXT"),
+        ("certificate_id", "TEXT"),
+        ("issued_on", "TEXT"),
+        ("hours", "INTEGER"),
+        *((dim, "TEXT") for dim in DIMENSIONS),
+    ),
+    key=("teacher_id", "certificate_id"),
 )
 ACTIVITY_STEPS = Table(
     "activity_steps",
@@ -114,111 +123,129 @@ ACTIVITY_PAIRS = Table(
     indexes=(("dim", "WHERE pairs = 0"), ("dim", "bucket_to", "WHERE grain_to = 'D'")),
 )
 
-Counts = tuple[dict[tuple, list[int]], dict[tuple, int]]  # steps, pairs
-
-
-def _counted_part(facts: dict) -> dict:
-    """A copy of the facts the counts come from (places copied: corrections change them)."""
-    return {
-        "subject": facts["subject"],
-        "position": facts["position"],
-        "places": [list(p) for p in facts["places"]],
-        "certs": dict(facts["certs"]),
-    }
-
-
-NOTHING: dict[str, Any] = {"subject": None, "position": None, "places": [], "certs": {}}
-
-
-def buckets(day: str) -> tuple[tuple[str, str], ...]:
-    """A day's (grain, bucket) for each grain."""
-    return (("Y", day[:4]), ("M", day[:7]), ("D", day))
+NOTHING: dict[str, Any] = {"subject": None, "position": None, "places": []}
 
 
 def _value(value: Any) -> str:
     return UNKNOWN if value is None else value
 
 
-def counts(facts: dict) -> Counts:
-    """A teacher's part of the steps and pairs, from the facts kept of them."""
-    steps: dict[tuple, list[int]] = {}
-    dates: dict[tuple[str, str], list[str]] = {}
+def entries(teacher_id: str, facts: dict) -> list[tuple]:
+    """A teacher's counted certificates as rows of `activity_entries`: each with the
+    teacher's place on its day and their current subject and position."""
     places = sorted(facts["places"])  # [effective_on, region, district]
     starts = [p[0] for p in places]
     subject, position = _value(facts["subject"]), _value(facts["position"])
-    for issued, hours, kind, form, mode, funding in facts["certs"].values():
+    rows = []
+    for cert_id, (issued, hours, kind, form, mode, funding) in facts["certs"].items():
         at = bisect_right(starts, issued) - 1
         region, district = (places[at][1], places[at][2]) if at >= 0 else (None, None)
-        values = (
-            _value(region),
-            _value(district),
-            subject,
-            position,
-            _value(kind),
-            _value(form),
-            _value(mode),
-            _value(funding),
+        rows.append(
+            (
+                teacher_id,
+                cert_id,
+                issued,
+                hours,
+                _value(region),
+                _value(district),
+                subject,
+                position,
+                _value(kind),
+                _value(form),
+                _value(mode),
+                _value(funding),
+            )
         )
-        for dim, value in zip(DIMENSIONS, values):
-            for grain, bucket in buckets(issued):
-                entry = steps.get((dim, grain, bucket, value))
-                if entry is None:
-                    steps[(dim, grain, bucket, value)] = [1, hours]
-                else:
-                    entry[0] += 1
-                    entry[1] += hours
-            dates.setdefault((dim, value), []).append(issued)
-    pairs: dict[tuple, int] = {}
-    for (dim, value), days in dates.items():
-        if len(days) < 2:
-            continue
-        days.sort()
-        for earlier, later in pairwise(days):
-            key = (dim, "D", "D", earlier, later, value)
-            pairs[key] = pairs.get(key, 0) + 1
-            for grain_from, width_from in COARSE:
-                for grain_to, width_to in COARSE:
-                    key = (
-                        dim,
-                        grain_from,
-                        grain_to,
-                        earlier[:width_from],
-                        later[:width_to],
-                        value,
-                    )
-                    pairs[key] = pairs.get(key, 0) + 1
-    return steps, pairs
+    return rows
 
 
-class ActivityBatch(Batch):
-    """A batch of the activity view: steps and pairs that came to nothing are deleted, the
-    teachers counted are no longer marked."""
+def _by_dimension(where: str, columns: str) -> str:
+    """The entries meeting `where`, once per dimension: dim, value and `columns`."""
+    where = f"WHERE {where}" if where else ""
+    return " UNION ALL ".join(
+        f"SELECT '{dim}' AS dim, {dim} AS value, {columns} FROM activity_entries {where}"
+        for dim in DIMENSIONS
+    )
 
-    def __init__(self, read: Reader, tables: Iterable[Table]):
-        super().__init__(read, tables)
-        self.counted: list[str] = []
 
-    def flush(self, cur: Cursor) -> int:
-        written = super().flush(cur)
+def steps_sql(where: str = "", sign: int = 1) -> str:
+    """A SELECT of the steps (`activity_steps`' columns) of the entries meeting `where`,
+    signed: per dimension, value and day the certificates and their hours, also summed per
+    month and year."""
+    days = (
+        f"SELECT dim, issued_on AS day, value, {sign} * COUNT(*) AS certificates, "
+        f"{sign} * SUM(hours) AS hours FROM ({_by_dimension(where, 'issued_on, hours')}) "
+        "AS entries GROUP BY dim, issued_on, value"
+    )
+    longer = " UNION ALL ".join(
+        f"SELECT dim, '{grain}', substr(day, 1, {size}), value, SUM(certificates), "
+        f"SUM(hours) FROM days GROUP BY dim, substr(day, 1, {size}), value"
+        for grain, size in COARSE
+    )
+    return (
+        f"WITH days AS ({days}) "
+        f"SELECT dim, 'D', day, value, certificates, hours FROM days UNION ALL {longer}"
+    )
+
+
+def pairs_sql(where: str = "", sign: int = 1) -> str:
+    """A SELECT of the pairs (`activity_pairs`' columns) of the entries meeting `where`,
+    signed: per teacher, dimension and value, each certificate after the first with the
+    one before it (by issue date), by both days and by the four coarse combinations."""
+    following = (
+        "SELECT dim, value, LAG(issued_on) OVER (PARTITION BY teacher_id, dim, value "
+        "ORDER BY issued_on) AS earlier, issued_on AS later "
+        f"FROM ({_by_dimension(where, 'teacher_id, issued_on')}) AS entries"
+    )
+    days = (
+        f"SELECT dim, value, earlier, later, {sign} * COUNT(*) AS pairs "
+        f"FROM ({following}) AS following WHERE earlier IS NOT NULL "
+        "GROUP BY dim, value, earlier, later"
+    )
+    coarse = " UNION ALL ".join(
+        f"SELECT dim, '{grain_from}', '{grain_to}', substr(earlier, 1, {width_from}), "
+        f"substr(later, 1, {width_to}), value, SUM(pairs) FROM days GROUP BY dim, "
+        f"substr(earlier, 1, {width_from}), substr(later, 1, {width_to}), value"
+        for grain_from, width_from in COARSE
+        for grain_to, width_to in COARSE
+    )
+    return (
+        f"WITH days AS ({days}) "
+        f"SELECT dim, 'D', 'D', earlier, later, value, pairs FROM days UNION ALL {coarse}"
+    )
+
+
+def add_counts(cur: Cursor, where: str = "", params: Sequence[Any] = (), sign: int = 1) -> None:
+    """Add the steps and pairs of the entries meeting `where` (its parameters `params`),
+    signed; without a condition, every entry's to empty tables. Sums that came to
+    nothing are deleted."""
+    for table, select in ((ACTIVITY_STEPS, steps_sql), (ACTIVITY_PAIRS, pairs_sql)):
+        upsert = table.conflict_clause() if where else ""
+        cur.execute(
+            f"INSERT INTO {table.name} ({', '.join(table.names)}) {select(where, sign)} {upsert}",
+            [*params] * len(DIMENSIONS),  # the condition is asked once per dimension
+        )
+    if where:
         cur.execute("DELETE FROM activity_steps WHERE certificates = 0 AND hours = 0")
         cur.execute("DELETE FROM activity_pairs WHERE pairs = 0")
-        if self.counted:
-            cur.executemany(
-                "DELETE FROM activity_dirty WHERE teacher_id = ?", [(t,) for t in self.counted]
-            )
-        self.counted = []
-        return written
 
 
-class ActivityView(View):
+class ActivityBatch(Summing):
+    """A batch of entries, with their steps and pairs."""
+
+    def __init__(self, read: Reader, tables: Iterable[Table], *, keep_sums: bool = True):
+        super().__init__(
+            read, tables, ACTIVITY_ENTRIES, add_counts, "activity_dirty", keep_sums=keep_sums
+        )
+
+
+class ActivityView(Settling, View):
     """Certificates, hours and teachers reached per group and issue date.
 
-    A teacher's facts carry, while their counts lag behind them, the facts as last counted
-    (`was`): the counts are the difference of the two, added once per batch for a few
-    teachers; a batch touching many (a rebuild, a long catch-up) only marks them
-    (`activity_dirty`) and `settle` counts each once at the end of the catch-up, so a
-    rebuild counts each teacher once, not once per batch. While any teacher is marked,
-    activity is read from the certificates instead (the scan, always right).
+    A batch touching a few teachers counts them at once; one touching many (a rebuild, a
+    long catch-up) only marks them (`activity_dirty`) and `settle` counts each once at
+    the end of the catch-up. While any teacher is marked, activity is read from the
+    certificates instead (the scan, always right).
     """
 
     name = "activity"
@@ -228,9 +255,11 @@ class ActivityView(View):
         ACTIVITY_CERTS,
         ACTIVITY_DIRTY,
         ACTIVITY_PROVIDERS,
+        ACTIVITY_ENTRIES,
         ACTIVITY_STEPS,
         ACTIVITY_PAIRS,
     )
+    dirty, facts_table, sums = "activity_dirty", "activity_facts", (ACTIVITY_STEPS, ACTIVITY_PAIRS)
     handlers = {
         "Provider.Registered": "provider_registered",
         "Teacher.Registered": "registered",
@@ -255,7 +284,7 @@ class ActivityView(View):
         for fact in mine:
             self._handlers[fact.type](batch, fact)
         if len(self._decoded) <= EAGER_TEACHERS:
-            self._count(batch)
+            self._count(batch, list(self._decoded))
         else:
             position = mine[-1].position if mine else 0
             for teacher_id in self._decoded:
@@ -264,17 +293,11 @@ class ActivityView(View):
         return batch, len(mine)
 
     def _facts(self, batch: Batch, teacher_id: str) -> dict:
-        """A teacher's facts, changed in place by the handlers (kept until the batch ends),
-        with the facts as last counted (`was`) if not already there."""
+        """A teacher's facts, changed in place by the handlers (kept until the batch ends)."""
         found = self._decoded.get(teacher_id)
         if found is None:
             row = batch["activity_facts"].get(teacher_id)
-            if row is None:  # a new teacher (or a certificate of one not registered)
-                found = {**_counted_part(NOTHING), "was": _counted_part(NOTHING)}
-            else:
-                found = json.loads(row["facts"])
-                if "was" not in found:
-                    found["was"] = _counted_part(found)
+            found = {**NOTHING, "certs": {}} if row is None else json.loads(row["facts"])
             self._decoded[teacher_id] = found
         return found
 
@@ -284,67 +307,32 @@ class ActivityView(View):
                 {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
             )
 
-    def _count(self, batch: Batch) -> None:
-        """Add the change of the decoded teachers' counts since last counted."""
-        steps, pairs = batch["activity_steps"], batch["activity_pairs"]
-        for teacher_id, facts in self._decoded.items():
-            was = facts.pop("was", None)
-            if was is None:
+    def _count(self, batch: Batch, teacher_ids: list[str]) -> None:
+        """The decoded teachers' entries (their steps and pairs follow in the flush)."""
+        assert isinstance(batch, Summing)
+        for teacher_id in teacher_ids:
+            batch.settled.append(teacher_id)
+            facts = self._decoded.get(teacher_id)
+            if facts is None:
                 continue
-            new_steps, new_pairs = counts(facts)
-            old_steps, old_pairs = counts(was)
-            for key, (n, hours) in old_steps.items():
-                entry = new_steps.setdefault(key, [0, 0])
-                entry[0] -= n
-                entry[1] -= hours
-            for key, (n, hours) in new_steps.items():
-                if n or hours:
-                    steps.add_values(key, (n, hours))
-            for key, n in old_pairs.items():
-                new_pairs[key] = new_pairs.get(key, 0) - n
-            for key, n in new_pairs.items():
-                if n:
-                    pairs.add_values(key, (n,))
-            batch.counted.append(teacher_id)  # type: ignore[attr-defined]
+            batch.replaced.append(teacher_id)
+            batch.rows.extend(entries(teacher_id, facts))
 
-    def settle(self, db: Any, application_name: str) -> int:
-        """Count the marked teachers, a chunk per transaction, each only if the view has
-        not moved meanwhile (the position is compared and set again); returns how many
-        were counted."""
-        from eventsourcing.persistence import Tracking
+    def new_batch(self, read: Reader, *, keep_sums: bool = True) -> ActivityBatch:
+        return ActivityBatch(read, self.tables, keep_sums=keep_sums)
 
-        from registry.projections.base import PositionMovedError
+    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: int) -> None:
+        add_counts(cur, where, params, sign)
 
-        done = 0
-        while True:
-            with db.reading(snapshot=True) as cur:
-                position = self.view.position(cur, application_name)
-                ids = [
-                    r[0]
-                    for r in cur.query(
-                        f"SELECT teacher_id FROM activity_dirty LIMIT {SETTLE_CHUNK}"
-                    )
-                ]
-                if not ids or position is None:
-                    return done
-                batch = ActivityBatch(lambda: cur, self.tables)
-                self._decoded = {}
-                batch["activity_facts"].load(ids)
-                for teacher_id in ids:
-                    row = batch["activity_facts"].get(teacher_id)
-                    if row is not None:
-                        self._decoded[teacher_id] = json.loads(row["facts"])
-                self._count(batch)
-                self._store(batch)
-                batch.counted = list(ids)
-            try:
-                with db.transaction() as cur:
-                    self.view.advance(cur, Tracking(application_name, position), position)
-                    batch.flush(cur)
-            except PositionMovedError:
-                continue
-            self.view.notify_advanced()
-            done += len(ids)
+    def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
+        """The marked teachers' entries, from their facts."""
+        self._decoded = {}
+        batch["activity_facts"].load(teacher_ids)
+        for teacher_id in teacher_ids:
+            row = batch["activity_facts"].get(teacher_id)
+            if row is not None:
+                self._decoded[teacher_id] = json.loads(row["facts"])
+        self._count(batch, teacher_ids)
 
     def provider_registered(self, batch: Batch, fact: Fact) -> None:
         """A provider's kind, which its certificates are counted under."""

@@ -33,8 +33,8 @@ recomputation (a rebuild of this view's derived rows, in effect). Batches touchi
 teachers (a rebuild, a long catch-up) only mark them (`standing_dirty`), and `settle`
 recomputes the marked ones once each at the end of the catch-up, so a rebuild computes
 each teacher once, not once per event; while any teacher is marked (or the steps wait to
-be summed anew: the mark `STEPS_STALE`), the statistics read the per-teacher scan instead
-(registry.queries.standing), which is always right.
+be summed anew: registry.projections.settling), the statistics read the per-teacher scan
+instead (registry.queries.standing), which is always right.
 Group values are stored as recorded (districts folded by `canonical_district`, as the
 statistics view does); '' stands for "not recorded".
 """
@@ -60,6 +60,7 @@ from registry.projections.base import View
 from registry.projections.codec import BEGINNING, date_text, id_text
 from registry.projections.directory import POLICY_COLUMNS, policy_row
 from registry.projections.rows import Batch, Reader
+from registry.projections.settling import Settling, Summing
 from registry.projections.statistics import LOCATION_FIELDS, canonical_district
 from registry.storage import Cursor
 from registry.storage.facts import Fact
@@ -69,12 +70,6 @@ OPEN = "9999-12-31"  # valid_to of an interval without end
 NOT_RECORDED = ""  # a group value not recorded (a NULL cannot be part of a key)
 DIMENSIONS = ("place", "subject", "position", "provider")
 EAGER_TEACHERS = 300  # a batch touching more teachers marks them; `settle` computes them
-SETTLE_CHUNK = 2000  # teachers recomputed per settling transaction
-# A settle of at least this many marked teachers, and at least a quarter of all, sums the
-# steps once at its end (`STEPS_STALE` marks them meanwhile) rather than chunk by chunk.
-BULK_TEACHERS = SETTLE_CHUNK
-BULK_SHARE = 4
-STEPS_STALE = ""  # a `standing_dirty` row: the steps are to be summed anew from the intervals
 
 STANDING_FACTS = Table(
     "standing_facts",
@@ -295,56 +290,42 @@ def steps_sql(where: str = "", sign: int = 1) -> str:
 
 def add_steps(cur: Cursor, where: str = "", params: Sequence[Any] = (), sign: int = 1) -> None:
     """Add the steps of the intervals meeting `where` (its parameters `params`), signed,
-    to `standing_steps`; without a condition, every interval's steps to an empty table
-    (without ON CONFLICT: a plain INSERT took 2.6 s where the upsert took 3.6 at 5,000
-    teachers on PostgreSQL)."""
+    to `standing_steps`, and delete the steps that came to nothing; without a condition,
+    every interval's steps to an empty table (without ON CONFLICT: a plain INSERT took
+    2.6 s where the upsert took 3.6 at 5,000 teachers on PostgreSQL)."""
     upsert = STANDING_STEPS.conflict_clause() if where else ""
     cur.execute(
         f"INSERT INTO standing_steps ({', '.join(STANDING_STEPS.names)}) "
         f"{steps_sql(where, sign)} {upsert}",
         [*params, *params],  # the condition is asked of the starts and of the ends
     )
+    if where:
+        cur.execute("DELETE FROM standing_steps WHERE n = 0 AND hours = 0")
 
 
-class StandingBatch(Batch):
-    """A batch that also replaces teachers' intervals (with their steps), deletes settled
-    marks and marks every teacher for recomputation when a policy version arrives."""
+class StandingBatch(Summing):
+    """A batch of intervals and their steps that also marks every teacher for
+    recomputation when a policy version arrives."""
 
-    def __init__(self, read: Reader, tables: Iterable[Table], *, keep_steps: bool = True):
-        super().__init__(read, tables)
-        self.keep_steps = keep_steps  # False: the steps are summed anew later (a bulk settle)
-        self.replaced: list[str] = []  # teachers whose intervals are replaced
-        self.intervals: list[tuple] = []  # their new rows, every column in order
-        self.settled: list[str] = []
+    def __init__(self, read: Reader, tables: Iterable[Table], *, keep_sums: bool = True):
+        super().__init__(
+            read, tables, STANDING_INTERVALS, add_steps, "standing_dirty", keep_sums=keep_sums
+        )
         self.mark_everyone: int | None = None  # the position of a policy version
 
     def flush(self, cur: Cursor) -> int:
         written = super().flush(cur)
-        if self.replaced:
-            whose, params = cur.db.in_condition("teacher_id", self.replaced)
-            if self.keep_steps:
-                add_steps(cur, whose, params, -1)
-            cur.execute(f"DELETE FROM standing_intervals WHERE {whose}", params)
-            cur.write_rows(STANDING_INTERVALS, self.intervals)
-            written += len(self.intervals)
-            if self.keep_steps:
-                add_steps(cur, whose, params)
-                cur.execute("DELETE FROM standing_steps WHERE n = 0 AND hours = 0")
-        if self.settled:
-            cur.executemany(
-                "DELETE FROM standing_dirty WHERE teacher_id = ?", [(t,) for t in self.settled]
-            )
         if self.mark_everyone is not None:
             cur.execute(
                 "INSERT INTO standing_dirty (teacher_id, since) SELECT teacher_id, ? "
                 "FROM standing_facts WHERE 1 = 1 ON CONFLICT (teacher_id) DO NOTHING",
                 (self.mark_everyone,),
             )
-        self.replaced, self.intervals, self.settled, self.mark_everyone = [], [], [], None
+        self.mark_everyone = None
         return written
 
 
-class StandingView(View):
+class StandingView(Settling, View):
     """Each teacher's standing over time, and its steps summed per group and date."""
 
     name = "standing"
@@ -368,6 +349,7 @@ class StandingView(View):
         "CompliancePolicy.Started": "policy_adopted",
         "CompliancePolicy.VersionAdopted": "policy_adopted",
     }
+    dirty, facts_table, sums = "standing_dirty", "standing_facts", (STANDING_STEPS,)
     loads = {
         "Teacher.Transferred": ("standing_facts",),
         "Teacher.Departed": ("standing_facts",),
@@ -507,7 +489,8 @@ class StandingView(View):
     def policy_adopted(self, batch: Batch, fact: Fact) -> None:
         """A policy version: everyone's intervals are recomputed."""
         batch["standing_policies"].put(policy_row(fact))
-        batch.mark_everyone = fact.position  # type: ignore[attr-defined]
+        assert isinstance(batch, StandingBatch)
+        batch.mark_everyone = fact.position
 
     # -- recomputation -------------------------------------------------------------------
 
@@ -518,14 +501,25 @@ class StandingView(View):
             stored[row["position"]] = tuple(row[n] for n in STANDING_POLICIES.names)
         return policy_segments(stored.values())
 
-    def _recompute(self, batch: Batch, teacher_ids: list[str], read: Reader) -> None:
+    def new_batch(self, read: Reader, *, keep_sums: bool = True) -> StandingBatch:
+        return StandingBatch(read, self.tables, keep_sums=keep_sums)
+
+    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: int) -> None:
+        add_steps(cur, where, params, sign)
+
+    def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
+        """New intervals for the marked teachers, from their facts."""
+        self._decoded = {}
+        batch["standing_facts"].load(teacher_ids)
+        self._recompute(batch, teacher_ids, read)
+
+    def _recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
         """New intervals for these teachers, from their facts (their steps follow in the
         batch's flush)."""
         if not teacher_ids:
             return
         policies = self._policies(batch, read)
-        assert isinstance(batch, StandingBatch)
-        rows = batch.intervals
+        rows = batch.rows
         for teacher_id in teacher_ids:
             batch.settled.append(teacher_id)
             facts = self._decoded.get(teacher_id)
@@ -552,71 +546,3 @@ class StandingView(View):
             batch["standing_facts"].put(
                 {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
             )
-
-    def settle(self, db: Any, application_name: str) -> int:
-        """Recompute the marked teachers, a chunk per transaction (in the order of their
-        ids, as the intervals' key), each only if the view has not moved meanwhile (the
-        position is compared and set again); returns how many were recomputed. When many
-        are marked, the chunks write intervals only, and the steps are summed from every
-        interval at the end (`STEPS_STALE` says so meanwhile, to a read and to a settle
-        that takes over after a crash)."""
-        from eventsourcing.persistence import Tracking
-
-        from registry.projections.base import PositionMovedError
-
-        done = 0
-        while True:
-            with db.reading(snapshot=True) as cur:
-                position = self.view.position(cur, application_name)
-                ids = [
-                    r[0]
-                    for r in cur.query(
-                        "SELECT teacher_id FROM standing_dirty WHERE teacher_id <> ? "
-                        f"ORDER BY teacher_id LIMIT {SETTLE_CHUNK}",
-                        (STEPS_STALE,),
-                    )
-                ]
-                if position is None:
-                    return done
-                stale = self._steps_stale(cur, bool(ids))
-                batch = StandingBatch(lambda: cur, self.tables, keep_steps=not stale)
-                if ids:
-                    self._decoded = {}
-                    batch["standing_facts"].load(ids)
-                    self._recompute(batch, ids, lambda: cur)
-                elif not stale:
-                    return done
-            try:
-                with db.transaction() as cur:
-                    self.view.advance(cur, Tracking(application_name, position), position)
-                    if stale:
-                        cur.execute(
-                            "INSERT INTO standing_dirty (teacher_id, since) VALUES (?, ?) "
-                            "ON CONFLICT (teacher_id) DO NOTHING",
-                            (STEPS_STALE, position),
-                        )
-                    batch.flush(cur)
-                    if stale and not ids:
-                        cur.empty(STANDING_STEPS)
-                        add_steps(cur)
-                        cur.execute(
-                            "DELETE FROM standing_dirty WHERE teacher_id = ?", (STEPS_STALE,)
-                        )
-            except PositionMovedError:
-                continue
-            self.view.notify_advanced()
-            done += len(ids)
-
-    @staticmethod
-    def _steps_stale(cur: Cursor, marked: bool) -> bool:
-        """Whether this settle sums the steps at its end: already begun so, or enough
-        teachers marked (at least `BULK_TEACHERS`, and a `BULK_SHARE`th of them all)."""
-        if cur.query_one("SELECT 1 FROM standing_dirty WHERE teacher_id = ?", (STEPS_STALE,)):
-            return True
-        if not marked:
-            return False
-        row = cur.query_one(
-            "SELECT (SELECT COUNT(*) FROM standing_dirty), (SELECT COUNT(*) FROM standing_facts)"
-        )
-        dirty, teachers = row if row else (0, 0)
-        return dirty >= BULK_TEACHERS and dirty * BULK_SHARE >= teachers

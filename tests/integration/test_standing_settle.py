@@ -8,6 +8,7 @@ import pytest
 
 from registry.bootstrap import open_worker
 from registry.projections import standing
+from registry.projections.settling import STALE
 from registry.queries.statistics import COMPLIANCE_GROUPS, StatisticsQueries, settled
 from tests.builders import ADMIN, certified_teacher, provider, teacher
 from tests.property.histories import PINS, PLACES
@@ -35,8 +36,8 @@ def test_a_settle_stopped_midway_is_finished_by_the_next_and_the_statistics_stay
     certified_teacher(registry, number="KAE-2024-0002", pin=PINS[1], code="PHYS-72")
     # Every teacher marked, the steps summed at the settle's end, a teacher a chunk...
     monkeypatch.setattr(standing, "EAGER_TEACHERS", 0)
-    monkeypatch.setattr(standing, "BULK_TEACHERS", 1)
-    monkeypatch.setattr(standing, "SETTLE_CHUNK", 1)
+    monkeypatch.setattr(standing.StandingView, "bulk_teachers", 1)
+    monkeypatch.setattr(standing.StandingView, "settle_chunk", 1)
     recompute, calls = standing.StandingView._recompute, []
 
     def stopped_at_the_third_chunk(self, *args):
@@ -51,7 +52,7 @@ def test_a_settle_stopped_midway_is_finished_by_the_next_and_the_statistics_stay
         open_worker(registry).catch_up()
     with registry.db.reading() as cur:
         marked = sorted(r[0] for r in cur.query("SELECT teacher_id FROM standing_dirty"))
-        assert marked[0] == standing.STEPS_STALE and len(marked) == 1 + len(PINS) - 2
+        assert marked[0] == STALE and len(marked) == 1 + len(PINS) - 2
         assert not settled(cur)  # so the statistics are read from every teacher meanwhile
 
     monkeypatch.setattr(standing.StandingView, "_recompute", recompute)

@@ -89,9 +89,25 @@ def periods(issued: list[date]) -> st.SearchStrategy[tuple[date, date]]:
     ).map(lambda p: (min(p), max(p)))
 
 
+# The module's own settings, noted before any example patches them.
+EAGER, BULK, SHARE, CHUNK = (
+    activity_view.EAGER_TEACHERS,
+    activity_view.ActivityView.bulk_teachers,
+    activity_view.ActivityView.bulk_share,
+    activity_view.ActivityView.settle_chunk,
+)
+
+
 def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
-    eager = data.draw(st.sampled_from([0, 1, activity_view.EAGER_TEACHERS]), "eager teachers")
+    eager = data.draw(st.sampled_from([0, 1, EAGER]), "eager teachers")
     monkeypatch.setattr(activity_view, "EAGER_TEACHERS", eager)
+    # A settle adds the counts chunk by chunk, or sums them once at its end (from one
+    # marked teacher on), in chunks of one teacher or of many.
+    bulk = data.draw(st.sampled_from([1, BULK]), "bulk from")
+    monkeypatch.setattr(activity_view.ActivityView, "bulk_teachers", bulk)
+    monkeypatch.setattr(activity_view.ActivityView, "bulk_share", 1_000_000 if bulk == 1 else SHARE)
+    chunk = data.draw(st.sampled_from([1, CHUNK]), "settle chunk")
+    monkeypatch.setattr(activity_view.ActivityView, "settle_chunk", chunk)
     with fresh_registry(base_url, tmp_path) as app:
         worker = open_worker(app)
         history = History(app)

@@ -48,9 +48,9 @@ EDGES = [date(1999, 12, 31), date(2000, 1, 1), date(2036, 12, 31)]
 # The module's own settings, noted before any example patches them.
 EAGER, BULK, SHARE, CHUNK = (
     standing.EAGER_TEACHERS,
-    standing.BULK_TEACHERS,
-    standing.BULK_SHARE,
-    standing.SETTLE_CHUNK,
+    standing.StandingView.bulk_teachers,
+    standing.StandingView.bulk_share,
+    standing.StandingView.settle_chunk,
 )
 
 
@@ -72,10 +72,10 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
     # A settle sums the steps chunk by chunk, or once at its end (from one marked teacher
     # on), in chunks of one teacher or of many.
     bulk = data.draw(st.sampled_from([1, BULK]), "bulk from")
-    monkeypatch.setattr(standing, "BULK_TEACHERS", bulk)
-    monkeypatch.setattr(standing, "BULK_SHARE", 1_000_000 if bulk == 1 else SHARE)
+    monkeypatch.setattr(standing.StandingView, "bulk_teachers", bulk)
+    monkeypatch.setattr(standing.StandingView, "bulk_share", 1_000_000 if bulk == 1 else SHARE)
     chunk = data.draw(st.sampled_from([1, CHUNK]), "settle chunk")
-    monkeypatch.setattr(standing, "SETTLE_CHUNK", chunk)
+    monkeypatch.setattr(standing.StandingView, "settle_chunk", chunk)
     with fresh_registry(base_url, tmp_path) as app:
         worker = open_worker(app)
         history = History(app)

@@ -1,0 +1,154 @@
+"""Views that recompute a teacher's rows whole, and whose sums the database keeps.
+
+The standing and activity views keep, per teacher, rows computed from the facts they hold
+of the teacher (intervals, counted certificates), and sums over those rows per group and
+date (steps, pairs) that answer a period or a date in a few hundred rows. The sums are
+always what the database computes from the per-teacher rows: when a teacher's rows are
+replaced, their old rows' sums are taken away first and the new ones' added after, each
+in one INSERT ... SELECT (`Summing.flush`).
+
+A batch touching few teachers recomputes them at once; one touching many (a rebuild, a
+long catch-up, a policy version) only marks them in the view's `dirty` table, and
+`settle` recomputes them a chunk per transaction at the end of the catch-up, each teacher
+once. A settle of many (at least `bulk_teachers`, and a `bulk_share`th of all) writes the
+per-teacher rows only and computes every sum once at its end: summing each chunk into the
+same month and year rows again cost most of a rebuild. Meanwhile the mark `STALE` (a row
+of the dirty table) says the sums wait; a read sees marks and answers from the scan, and
+a settle that takes over after a crash finishes the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from registry.projections.rows import Batch, Reader
+from registry.storage import Cursor
+from registry.storage.tables import Table
+
+STALE = ""  # a row of a dirty table: the sums are to be computed anew from the rows
+
+
+class Summing(Batch):
+    """A batch that replaces teachers' rows (with their sums, unless they wait to be
+    computed anew) and deletes settled marks."""
+
+    def __init__(
+        self,
+        read: Reader,
+        tables: Iterable[Table],
+        rows: Table,
+        add_sums: Callable[[Cursor, str, Sequence[Any], int], None],
+        dirty: str,
+        *,
+        keep_sums: bool = True,
+    ):
+        super().__init__(read, tables)
+        self.rows_table, self.add_sums, self.dirty = rows, add_sums, dirty
+        self.keep_sums = keep_sums
+        self.replaced: list[str] = []  # teachers whose rows are replaced
+        self.rows: list[tuple] = []  # their new rows, every column in order
+        self.settled: list[str] = []
+
+    def flush(self, cur: Cursor) -> int:
+        written = super().flush(cur)
+        if self.replaced:
+            whose, params = cur.db.in_condition("teacher_id", self.replaced)
+            if self.keep_sums:
+                self.add_sums(cur, whose, params, -1)
+            cur.execute(f"DELETE FROM {self.rows_table.name} WHERE {whose}", params)
+            cur.write_rows(self.rows_table, self.rows)
+            written += len(self.rows)
+            if self.keep_sums:
+                self.add_sums(cur, whose, params, 1)
+        if self.settled:
+            cur.executemany(
+                f"DELETE FROM {self.dirty} WHERE teacher_id = ?", [(t,) for t in self.settled]
+            )
+        self.replaced, self.rows, self.settled = [], [], []
+        return written
+
+
+class Settling:
+    """`settle` for a view with a dirty table of marked teachers (see the module)."""
+
+    dirty: str  # the table of marked teachers (teacher_id, since)
+    facts_table: str  # the table of the teachers' facts (one row each)
+    sums: tuple[Table, ...]  # the tables of sums
+    bulk_teachers = 2000
+    bulk_share = 4
+    settle_chunk = 2000
+    view: Any
+
+    def new_batch(self, read: Reader, *, keep_sums: bool = True) -> Summing:
+        raise NotImplementedError
+
+    def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
+        """New rows for these teachers (from the facts in the batch), settled."""
+        raise NotImplementedError
+
+    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: int) -> None:
+        """Add (sign 1) or take away (-1) the sums of the rows meeting `where`; without a
+        condition, every row's sums to empty tables."""
+        raise NotImplementedError
+
+    def settle(self, db: Any, application_name: str) -> int:
+        """Recompute the marked teachers, a chunk per transaction (in the order of their
+        ids), each only if the view has not moved meanwhile (the position is compared and
+        set again); returns how many were recomputed."""
+        from eventsourcing.persistence import Tracking
+
+        from registry.projections.base import PositionMovedError
+
+        done = 0
+        while True:
+            with db.reading(snapshot=True) as cur:
+                position = self.view.position(cur, application_name)
+                ids = [
+                    r[0]
+                    for r in cur.query(
+                        f"SELECT teacher_id FROM {self.dirty} WHERE teacher_id <> ? "
+                        f"ORDER BY teacher_id LIMIT {self.settle_chunk}",
+                        (STALE,),
+                    )
+                ]
+                if position is None:
+                    return done
+                stale = self._stale(cur, bool(ids))
+                batch = self.new_batch(lambda: cur, keep_sums=not stale)
+                if ids:
+                    self.recompute(batch, ids, lambda: cur)
+                elif not stale:
+                    return done
+            try:
+                with db.transaction() as cur:
+                    self.view.advance(cur, Tracking(application_name, position), position)
+                    if stale:
+                        cur.execute(
+                            f"INSERT INTO {self.dirty} (teacher_id, since) VALUES (?, ?) "
+                            "ON CONFLICT (teacher_id) DO NOTHING",
+                            (STALE, position),
+                        )
+                    batch.flush(cur)
+                    if stale and not ids:
+                        for table in self.sums:
+                            cur.empty(table)
+                        self.add_sums(cur, "", (), 1)
+                        cur.execute(f"DELETE FROM {self.dirty} WHERE teacher_id = ?", (STALE,))
+            except PositionMovedError:
+                continue
+            self.view.notify_advanced()
+            done += len(ids)
+
+    def _stale(self, cur: Cursor, marked: bool) -> bool:
+        """Whether this settle computes the sums at its end: already begun so, or enough
+        teachers marked."""
+        if cur.query_one(f"SELECT 1 FROM {self.dirty} WHERE teacher_id = ?", (STALE,)):
+            return True
+        if not marked:
+            return False
+        row = cur.query_one(
+            f"SELECT (SELECT COUNT(*) FROM {self.dirty}), (SELECT COUNT(*) FROM {self.facts_table})"
+        )
+        dirty, teachers = row if row else (0, 0)
+        return dirty >= self.bulk_teachers and dirty * self.bulk_share >= teachers
