@@ -85,12 +85,13 @@ ACTIVITY_ENTRIES = Table(
     "activity_entries",
     (
         ("teacher_id", "TEXT"),
+        ("n", "INTEGER"),  # the certificate's place among the teacher's (settling.Summing)
         ("certificate_id", "TEXT"),
         ("issued_on", "TEXT"),
         ("hours", "INTEGER"),
         *((dim, "TEXT") for dim in DIMENSIONS),
     ),
-    key=("teacher_id", "certificate_id"),
+    key=("teacher_id", "n"),
 )
 ACTIVITY_STEPS = Table(
     "activity_steps",
@@ -137,12 +138,14 @@ def entries(teacher_id: str, facts: dict) -> list[tuple]:
     starts = [p[0] for p in places]
     subject, position = _value(facts["subject"]), _value(facts["position"])
     rows = []
-    for cert_id, (issued, hours, kind, form, mode, funding) in facts["certs"].items():
+    for n, (cert_id, cert) in enumerate(sorted(facts["certs"].items())):
+        issued, hours, kind, form, mode, funding = cert
         at = bisect_right(starts, issued) - 1
         region, district = (places[at][1], places[at][2]) if at >= 0 else (None, None)
         rows.append(
             (
                 teacher_id,
+                n,
                 cert_id,
                 issued,
                 hours,
@@ -168,18 +171,21 @@ def _by_dimension(where: str, columns: str) -> str:
     )
 
 
-def steps_sql(where: str = "", sign: int = 1) -> str:
+def steps_sql(where: str = "", sign: str = "1") -> str:
     """A SELECT of the steps (`activity_steps`' columns) of the entries meeting `where`,
-    signed: per dimension, value and day the certificates and their hours, also summed per
-    month and year."""
+    each signed by the SQL expression `sign` (see `standing.steps_sql`): per dimension,
+    value and day the certificates and their hours, also summed per month and year;
+    nothing for the sums that come to naught."""
+    nonzero = "HAVING SUM(certificates) <> 0 OR SUM(hours) <> 0"
     days = (
-        f"SELECT dim, issued_on AS day, value, {sign} * COUNT(*) AS certificates, "
-        f"{sign} * SUM(hours) AS hours FROM ({_by_dimension(where, 'issued_on, hours')}) "
-        "AS entries GROUP BY dim, issued_on, value"
+        f"SELECT dim, issued_on AS day, value, SUM({sign}) AS certificates, "
+        f"SUM(({sign}) * hours) AS hours FROM ({_by_dimension(where, 'issued_on, hours, n')}) "
+        "AS entries GROUP BY dim, issued_on, value HAVING SUM("
+        f"{sign}) <> 0 OR SUM(({sign}) * hours) <> 0"
     )
     longer = " UNION ALL ".join(
         f"SELECT dim, '{grain}', substr(day, 1, {size}), value, SUM(certificates), "
-        f"SUM(hours) FROM days GROUP BY dim, substr(day, 1, {size}), value"
+        f"SUM(hours) FROM days GROUP BY dim, substr(day, 1, {size}), value {nonzero}"
         for grain, size in COARSE
     )
     return (
@@ -188,24 +194,26 @@ def steps_sql(where: str = "", sign: int = 1) -> str:
     )
 
 
-def pairs_sql(where: str = "", sign: int = 1) -> str:
+def pairs_sql(where: str = "", sign: str = "1") -> str:
     """A SELECT of the pairs (`activity_pairs`' columns) of the entries meeting `where`,
-    signed: per teacher, dimension and value, each certificate after the first with the
-    one before it (by issue date), by both days and by the four coarse combinations."""
+    signed as `steps_sql`: per teacher, dimension and value, each certificate after the
+    first with the one before it (by issue date; the old entries and the new apart), by
+    both days and by the four coarse combinations."""
     following = (
-        "SELECT dim, value, LAG(issued_on) OVER (PARTITION BY teacher_id, dim, value "
-        "ORDER BY issued_on) AS earlier, issued_on AS later "
-        f"FROM ({_by_dimension(where, 'teacher_id, issued_on')}) AS entries"
+        f"SELECT dim, value, {sign} AS sign, LAG(issued_on) OVER (PARTITION BY teacher_id, "
+        "dim, value, n < 0 ORDER BY issued_on) AS earlier, issued_on AS later "
+        f"FROM ({_by_dimension(where, 'teacher_id, issued_on, n')}) AS entries"
     )
     days = (
-        f"SELECT dim, value, earlier, later, {sign} * COUNT(*) AS pairs "
+        "SELECT dim, value, earlier, later, SUM(sign) AS pairs "
         f"FROM ({following}) AS following WHERE earlier IS NOT NULL "
-        "GROUP BY dim, value, earlier, later"
+        "GROUP BY dim, value, earlier, later HAVING SUM(sign) <> 0"
     )
     coarse = " UNION ALL ".join(
         f"SELECT dim, '{grain_from}', '{grain_to}', substr(earlier, 1, {width_from}), "
         f"substr(later, 1, {width_to}), value, SUM(pairs) FROM days GROUP BY dim, "
-        f"substr(earlier, 1, {width_from}), substr(later, 1, {width_to}), value"
+        f"substr(earlier, 1, {width_from}), substr(later, 1, {width_to}), value "
+        "HAVING SUM(pairs) <> 0"
         for grain_from, width_from in COARSE
         for grain_to, width_to in COARSE
     )
@@ -215,7 +223,7 @@ def pairs_sql(where: str = "", sign: int = 1) -> str:
     )
 
 
-def add_counts(cur: Cursor, where: str = "", params: Sequence[Any] = (), sign: int = 1) -> None:
+def add_counts(cur: Cursor, where: str = "", params: Sequence[Any] = (), sign: str = "1") -> None:
     """Add the steps and pairs of the entries meeting `where` (its parameters `params`),
     signed; without a condition, every entry's to empty tables. Sums that came to
     nothing are deleted."""
@@ -249,7 +257,7 @@ class ActivityView(Settling, View):
     """
 
     name = "activity"
-    weight = 99.0  # µs of CPU per event of a rebuild of it alone, less the shared read
+    weight = 47.0  # µs of CPU per event of a rebuild of it alone, less the shared read
     tables = (
         ACTIVITY_FACTS,
         ACTIVITY_CERTS,
@@ -321,7 +329,7 @@ class ActivityView(Settling, View):
     def new_batch(self, read: Reader, *, keep_sums: bool = True) -> ActivityBatch:
         return ActivityBatch(read, self.tables, keep_sums=keep_sums)
 
-    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: int) -> None:
+    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: str) -> None:
         add_counts(cur, where, params, sign)
 
     def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:

@@ -4,8 +4,12 @@ The standing and activity views keep, per teacher, rows computed from the facts 
 of the teacher (intervals, counted certificates), and sums over those rows per group and
 date (steps, pairs) that answer a period or a date in a few hundred rows. The sums are
 always what the database computes from the per-teacher rows: when a teacher's rows are
-replaced, their old rows' sums are taken away first and the new ones' added after, each
-in one INSERT ... SELECT (`Summing.flush`).
+replaced, the new rows are written beside the old (numbered below zero: each rows table
+is keyed by (teacher_id, n)), one INSERT ... SELECT adds the new rows' sums less the old
+ones' (`NET`: most of a teacher's sums do not change, and are not written), and the old
+rows make way for the new (`Summing.flush`). Taking the old sums away and adding the new
+in two statements wrote every sum of the teachers twice: eager batches of 40 events
+rebuilt the standing view at half the speed of the Python sums this replaced.
 
 A batch touching few teachers recomputes them at once; one touching many (a rebuild, a
 long catch-up, a policy version) only marks them in the view's `dirty` table, and
@@ -27,6 +31,7 @@ from registry.storage import Cursor
 from registry.storage.tables import Table
 
 STALE = ""  # a row of a dirty table: the sums are to be computed anew from the rows
+NET = "CASE WHEN n < 0 THEN 1 ELSE -1 END"  # a sum's sign: a new row's added, an old one's not
 
 
 class Summing(Batch):
@@ -38,12 +43,13 @@ class Summing(Batch):
         read: Reader,
         tables: Iterable[Table],
         rows: Table,
-        add_sums: Callable[[Cursor, str, Sequence[Any], int], None],
+        add_sums: Callable[[Cursor, str, Sequence[Any], str], None],
         dirty: str,
         *,
         keep_sums: bool = True,
     ):
         super().__init__(read, tables)
+        assert rows.key == ("teacher_id", "n"), "rows are numbered per teacher"
         self.rows_table, self.add_sums, self.dirty = rows, add_sums, dirty
         self.keep_sums = keep_sums
         self.replaced: list[str] = []  # teachers whose rows are replaced
@@ -53,14 +59,19 @@ class Summing(Batch):
     def flush(self, cur: Cursor) -> int:
         written = super().flush(cur)
         if self.replaced:
+            table = self.rows_table.name
             whose, params = cur.db.in_condition("teacher_id", self.replaced)
             if self.keep_sums:
-                self.add_sums(cur, whose, params, -1)
-            cur.execute(f"DELETE FROM {self.rows_table.name} WHERE {whose}", params)
-            cur.write_rows(self.rows_table, self.rows)
+                # The new rows beside the old, numbered -1, -2, ...; their sums less the
+                # old ones'; then the old rows go and the new take their numbers.
+                cur.write_rows(self.rows_table, [(r[0], -1 - r[1], *r[2:]) for r in self.rows])
+                self.add_sums(cur, whose, params, NET)
+                cur.execute(f"DELETE FROM {table} WHERE {whose} AND n >= 0", params)
+                cur.execute(f"UPDATE {table} SET n = -1 - n WHERE {whose}", params)
+            else:
+                cur.execute(f"DELETE FROM {table} WHERE {whose}", params)
+                cur.write_rows(self.rows_table, self.rows)
             written += len(self.rows)
-            if self.keep_sums:
-                self.add_sums(cur, whose, params, 1)
         if self.settled:
             cur.executemany(
                 f"DELETE FROM {self.dirty} WHERE teacher_id = ?", [(t,) for t in self.settled]
@@ -87,9 +98,10 @@ class Settling:
         """New rows for these teachers (from the facts in the batch), settled."""
         raise NotImplementedError
 
-    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: int) -> None:
-        """Add (sign 1) or take away (-1) the sums of the rows meeting `where`; without a
-        condition, every row's sums to empty tables."""
+    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: str) -> None:
+        """Add the sums of the rows meeting `where`, each row's signed by the SQL
+        expression `sign` ("1", or `NET`); without a condition, every row's sums to empty
+        tables."""
         raise NotImplementedError
 
     def settle(self, db: Any, application_name: str) -> int:
@@ -133,7 +145,7 @@ class Settling:
                     if stale and not ids:
                         for table in self.sums:
                             cur.empty(table)
-                        self.add_sums(cur, "", (), 1)
+                        self.add_sums(cur, "", (), "1")
                         cur.execute(f"DELETE FROM {self.dirty} WHERE teacher_id = ?", (STALE,))
             except PositionMovedError:
                 continue
