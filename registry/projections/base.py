@@ -98,6 +98,13 @@ class ViewRecorder(TrackingRecorder):
         if cur.rowcount != 1:
             raise PositionMovedError(self.projection)
 
+    def note_rate(self, cur: Cursor, application_name: str, rate: float) -> None:
+        """The events per second of the batch just applied (shown by `projections status`)."""
+        cur.execute(
+            "UPDATE projection_tracking SET rate = ? WHERE projection = ? AND application_name = ?",
+            (rate, self.projection, application_name),
+        )
+
     def notify_advanced(self) -> None:
         """Wake every wait in this process on this database."""
         advanced(self.db)

@@ -232,12 +232,13 @@ class ProjectionWorker:
             # The position first: a rival applying the same events waits on the tracking
             # row and then finds it moved, without writing a row. Written after the rows,
             # two rivals upserted the same rows in different orders and deadlocked.
-            rate = len(todo) / max(time.perf_counter() - began, 1e-6)
-            recorder.advance(cur, Tracking(self.app.name, last), position or None, rate)
+            recorder.advance(cur, Tracking(self.app.name, last), position or None)
             if view.handlers:
                 batch.flush(cur)
             else:
                 view.apply(cur, todo)
+            rate = len(todo) / max(time.perf_counter() - began, 1e-6)
+            recorder.note_rate(cur, self.app.name, rate)
         recorder.notify_advanced()
         return last
 
