@@ -3,8 +3,9 @@
 A view is an `eventsourcing` `Projection` whose handlers are written once, as Python
 changes to rows (see `rows.Batch`), whatever the engine. Events reach it in batches;
 each batch's rows and the view's tracking position are written in one transaction, and
-the tracking update is a compare-and-set on the position the batch started from, so two
-processes can never both apply an event.
+the tracking update (first: a rival then waits on its row and writes nothing) is a
+compare-and-set on the position the batch started from, so two processes can never both
+apply an event.
 """
 
 from __future__ import annotations
