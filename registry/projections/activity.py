@@ -162,16 +162,16 @@ def entries(teacher_id: str, facts: dict) -> list[tuple]:
     return rows
 
 
-def _by_dimension(where: str, columns: str) -> str:
+def _by_dimension(where: str, columns: str, dimensions: Sequence[str]) -> str:
     """The entries meeting `where`, once per dimension: dim, value and `columns`."""
     where = f"WHERE {where}" if where else ""
     return " UNION ALL ".join(
         f"SELECT '{dim}' AS dim, {dim} AS value, {columns} FROM activity_entries {where}"
-        for dim in DIMENSIONS
+        for dim in dimensions
     )
 
 
-def steps_sql(where: str = "", sign: str = "1") -> str:
+def steps_sql(where: str = "", sign: str = "1", dimensions: Sequence[str] = DIMENSIONS) -> str:
     """A SELECT of the steps (`activity_steps`' columns) of the entries meeting `where`,
     each signed by the SQL expression `sign` (see `standing.steps_sql`): per dimension,
     value and day the certificates and their hours, also summed per month and year;
@@ -179,7 +179,7 @@ def steps_sql(where: str = "", sign: str = "1") -> str:
     nonzero = "HAVING SUM(certificates) <> 0 OR SUM(hours) <> 0"
     days = (
         f"SELECT dim, issued_on AS day, value, SUM({sign}) AS certificates, "
-        f"SUM(({sign}) * hours) AS hours FROM ({_by_dimension(where, 'issued_on, hours, n')}) "
+        f"SUM(({sign}) * hours) AS hours FROM ({_by_dimension(where, 'issued_on, hours, n', dimensions)}) "
         "AS entries GROUP BY dim, issued_on, value HAVING SUM("
         f"{sign}) <> 0 OR SUM(({sign}) * hours) <> 0"
     )
@@ -194,7 +194,7 @@ def steps_sql(where: str = "", sign: str = "1") -> str:
     )
 
 
-def pairs_sql(where: str = "", sign: str = "1") -> str:
+def pairs_sql(where: str = "", sign: str = "1", dimensions: Sequence[str] = DIMENSIONS) -> str:
     """A SELECT of the pairs (`activity_pairs`' columns) of the entries meeting `where`,
     signed as `steps_sql`: per teacher, dimension and value, each certificate after the
     first with the one before it (by issue date; the old entries and the new apart), by
@@ -202,7 +202,7 @@ def pairs_sql(where: str = "", sign: str = "1") -> str:
     following = (
         f"SELECT dim, value, {sign} AS sign, LAG(issued_on) OVER (PARTITION BY teacher_id, "
         "dim, value, n < 0 ORDER BY issued_on) AS earlier, issued_on AS later "
-        f"FROM ({_by_dimension(where, 'teacher_id, issued_on, n')}) AS entries"
+        f"FROM ({_by_dimension(where, 'teacher_id, issued_on, n', dimensions)}) AS entries"
     )
     days = (
         "SELECT dim, value, earlier, later, SUM(sign) AS pairs "
@@ -223,15 +223,22 @@ def pairs_sql(where: str = "", sign: str = "1") -> str:
     )
 
 
-def add_counts(cur: Cursor, where: str = "", params: Sequence[Any] = (), sign: str = "1") -> None:
+def add_counts(
+    cur: Cursor,
+    where: str = "",
+    params: Sequence[Any] = (),
+    sign: str = "1",
+    dimensions: Sequence[str] = DIMENSIONS,
+) -> None:
     """Add the steps and pairs of the entries meeting `where` (its parameters `params`),
     signed; without a condition, every entry's to empty tables. Sums that came to
     nothing are deleted."""
     for table, select in ((ACTIVITY_STEPS, steps_sql), (ACTIVITY_PAIRS, pairs_sql)):
         upsert = table.conflict_clause() if where else ""
         cur.execute(
-            f"INSERT INTO {table.name} ({', '.join(table.names)}) {select(where, sign)} {upsert}",
-            [*params] * len(DIMENSIONS),  # the condition is asked once per dimension
+            f"INSERT INTO {table.name} ({', '.join(table.names)}) "
+            f"{select(where, sign, dimensions)} {upsert}",
+            [*params] * len(dimensions),  # the condition is asked once per dimension
         )
     if where:
         cur.execute("DELETE FROM activity_steps WHERE certificates = 0 AND hours = 0")
@@ -268,6 +275,7 @@ class ActivityView(Settling, View):
         ACTIVITY_PAIRS,
     )
     dirty, facts_table, sums = "activity_dirty", "activity_facts", (ACTIVITY_STEPS, ACTIVITY_PAIRS)
+    dimensions = DIMENSIONS
     handlers = {
         "Provider.Registered": "provider_registered",
         "Teacher.Registered": "registered",
@@ -329,8 +337,15 @@ class ActivityView(Settling, View):
     def new_batch(self, read: Reader, *, keep_sums: bool = True) -> ActivityBatch:
         return ActivityBatch(read, self.tables, keep_sums=keep_sums)
 
-    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: str) -> None:
-        add_counts(cur, where, params, sign)
+    def add_sums(
+        self,
+        cur: Cursor,
+        where: str,
+        params: Sequence[Any],
+        sign: str,
+        dimensions: Sequence[str] | None = None,
+    ) -> None:
+        add_counts(cur, where, params, sign, dimensions or DIMENSIONS)
 
     def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
         """The marked teachers' entries, from their facts."""

@@ -243,13 +243,13 @@ def intervals(facts: dict, policies: list[Policy]) -> list[tuple[str, str, State
     return result
 
 
-def steps_sql(where: str = "", sign: str = "1") -> str:
+def steps_sql(where: str = "", sign: str = "1", dimensions: Sequence[str] = DIMENSIONS) -> str:
     """A SELECT of the steps (every `standing_steps` column, in order) of the intervals
     meeting `where` (a condition on standing_intervals' columns, or none: every interval),
     each interval's signed by the SQL expression `sign` (`settling.NET`: the new rows'
     added and the old ones' taken away): +1 and +hours where an interval starts, -1 and
     -hours where it ends, per (dimension, value, region, status) and day, then summed per
-    year and month too; nothing for the sums that come to naught."""
+    year and month too, in these dimensions; nothing for the sums that come to naught."""
     where = f"AND {where}" if where else ""
     groups = (
         "status, COALESCE(region, '') AS region, COALESCE(district, '') AS district, "
@@ -271,6 +271,7 @@ def steps_sql(where: str = "", sign: str = "1") -> str:
             ("position", "position", "''"),
             ("provider", "provider", "''"),
         )
+        if dim in dimensions
     )
     nonzero = "HAVING SUM(step) <> 0 OR SUM(amount) <> 0"
     days = (
@@ -289,7 +290,13 @@ def steps_sql(where: str = "", sign: str = "1") -> str:
     )
 
 
-def add_steps(cur: Cursor, where: str = "", params: Sequence[Any] = (), sign: str = "1") -> None:
+def add_steps(
+    cur: Cursor,
+    where: str = "",
+    params: Sequence[Any] = (),
+    sign: str = "1",
+    dimensions: Sequence[str] = DIMENSIONS,
+) -> None:
     """Add the steps of the intervals meeting `where` (its parameters `params`), signed,
     to `standing_steps`, and delete the steps that came to nothing; without a condition,
     every interval's steps to an empty table (without ON CONFLICT: a plain INSERT took
@@ -297,7 +304,7 @@ def add_steps(cur: Cursor, where: str = "", params: Sequence[Any] = (), sign: st
     upsert = STANDING_STEPS.conflict_clause() if where else ""
     cur.execute(
         f"INSERT INTO standing_steps ({', '.join(STANDING_STEPS.names)}) "
-        f"{steps_sql(where, sign)} {upsert}",
+        f"{steps_sql(where, sign, dimensions)} {upsert}",
         [*params, *params],  # the condition is asked of the starts and of the ends
     )
     if where:
@@ -351,6 +358,7 @@ class StandingView(Settling, View):
         "CompliancePolicy.VersionAdopted": "policy_adopted",
     }
     dirty, facts_table, sums = "standing_dirty", "standing_facts", (STANDING_STEPS,)
+    dimensions = DIMENSIONS
     loads = {
         "Teacher.Transferred": ("standing_facts",),
         "Teacher.Departed": ("standing_facts",),
@@ -505,8 +513,15 @@ class StandingView(Settling, View):
     def new_batch(self, read: Reader, *, keep_sums: bool = True) -> StandingBatch:
         return StandingBatch(read, self.tables, keep_sums=keep_sums)
 
-    def add_sums(self, cur: Cursor, where: str, params: Sequence[Any], sign: str) -> None:
-        add_steps(cur, where, params, sign)
+    def add_sums(
+        self,
+        cur: Cursor,
+        where: str,
+        params: Sequence[Any],
+        sign: str,
+        dimensions: Sequence[str] | None = None,
+    ) -> None:
+        add_steps(cur, where, params, sign, dimensions or DIMENSIONS)
 
     def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
         """New intervals for the marked teachers, from their facts."""
