@@ -124,8 +124,6 @@ ACTIVITY_PAIRS = Table(
     indexes=(("dim", "WHERE pairs = 0"), ("dim", "bucket_to", "WHERE grain_to = 'D'")),
 )
 
-NOTHING: dict[str, Any] = {"subject": None, "position": None, "places": []}
-
 
 def _value(value: Any) -> str:
     return UNKNOWN if value is None else value
@@ -245,15 +243,6 @@ def add_counts(
         cur.execute("DELETE FROM activity_pairs WHERE pairs = 0")
 
 
-class ActivityBatch(Summing):
-    """A batch of entries, with their steps and pairs."""
-
-    def __init__(self, read: Reader, tables: Iterable[Table], *, keep_sums: bool = True):
-        super().__init__(
-            read, tables, ACTIVITY_ENTRIES, add_counts, "activity_dirty", keep_sums=keep_sums
-        )
-
-
 class ActivityView(Settling, View):
     """Certificates, hours and teachers reached per group and issue date.
 
@@ -274,8 +263,9 @@ class ActivityView(Settling, View):
         ACTIVITY_STEPS,
         ACTIVITY_PAIRS,
     )
-    dirty, facts_table, sums = "activity_dirty", "activity_facts", (ACTIVITY_STEPS, ACTIVITY_PAIRS)
-    dimensions = DIMENSIONS
+    rows_table, dirty, facts_table = ACTIVITY_ENTRIES, "activity_dirty", "activity_facts"
+    sums, dimensions = (ACTIVITY_STEPS, ACTIVITY_PAIRS), DIMENSIONS
+    add_sums = staticmethod(add_counts)
     handlers = {
         "Provider.Registered": "provider_registered",
         "Teacher.Registered": "registered",
@@ -288,7 +278,7 @@ class ActivityView(Settling, View):
 
     def prepare(self, read: Reader, facts: Iterable[Fact]) -> tuple[Batch, int]:
         """Run the handlers, then count the touched teachers (or mark them)."""
-        batch = ActivityBatch(read, self.tables)
+        batch = self.new_batch(read)
         self._decoded: dict[str, dict] = {}
         mine = [fact for fact in facts if fact.type in self._handlers]
         teachers = [id_text(f.originator_id) for f in mine if f.type.startswith("Teacher.")]
@@ -302,9 +292,7 @@ class ActivityView(Settling, View):
         if len(self._decoded) <= EAGER_TEACHERS:
             self._count(batch, list(self._decoded))
         else:
-            position = mine[-1].position if mine else 0
-            for teacher_id in self._decoded:
-                batch["activity_dirty"].put({"teacher_id": teacher_id, "since": position})
+            self.mark(batch, self._decoded, mine[-1].position if mine else 0)
         self._store(batch)
         return batch, len(mine)
 
@@ -313,7 +301,8 @@ class ActivityView(Settling, View):
         found = self._decoded.get(teacher_id)
         if found is None:
             row = batch["activity_facts"].get(teacher_id)
-            found = {**NOTHING, "certs": {}} if row is None else json.loads(row["facts"])
+            nobody: dict[str, Any] = {"subject": None, "position": None, "places": [], "certs": {}}
+            found = nobody if row is None else json.loads(row["facts"])
             self._decoded[teacher_id] = found
         return found
 
@@ -323,9 +312,8 @@ class ActivityView(Settling, View):
                 {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
             )
 
-    def _count(self, batch: Batch, teacher_ids: list[str]) -> None:
+    def _count(self, batch: Summing, teacher_ids: list[str]) -> None:
         """The decoded teachers' entries (their steps and pairs follow in the flush)."""
-        assert isinstance(batch, Summing)
         for teacher_id in teacher_ids:
             batch.settled.append(teacher_id)
             facts = self._decoded.get(teacher_id)
@@ -333,19 +321,6 @@ class ActivityView(Settling, View):
                 continue
             batch.replaced.append(teacher_id)
             batch.rows.extend(entries(teacher_id, facts))
-
-    def new_batch(self, read: Reader, *, keep_sums: bool = True) -> ActivityBatch:
-        return ActivityBatch(read, self.tables, keep_sums=keep_sums)
-
-    def add_sums(
-        self,
-        cur: Cursor,
-        where: str,
-        params: Sequence[Any],
-        sign: str,
-        dimensions: Sequence[str] | None = None,
-    ) -> None:
-        add_counts(cur, where, params, sign, dimensions or DIMENSIONS)
 
     def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
         """The marked teachers' entries, from their facts."""

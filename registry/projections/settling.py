@@ -23,11 +23,14 @@ a settle that takes over after a crash finishes the work.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import ClassVar
 
+from eventsourcing.persistence import Tracking
+
+from registry.projections.base import PositionMovedError, ViewRecorder
 from registry.projections.rows import Batch, Reader
-from registry.storage import Cursor
+from registry.storage import Cursor, Database
 from registry.storage.tables import Table
 
 STALE = ""  # a row of a dirty table: the sums are to be computed anew from the rows
@@ -35,22 +38,13 @@ NET = "CASE WHEN n < 0 THEN 1 ELSE -1 END"  # a sum's sign: a new row's added, a
 
 
 class Summing(Batch):
-    """A batch that replaces teachers' rows (with their sums, unless they wait to be
-    computed anew) and deletes settled marks."""
+    """A batch of a `Settling` view that replaces teachers' rows (with their sums, unless
+    they wait to be computed anew) and deletes settled marks."""
 
-    def __init__(
-        self,
-        read: Reader,
-        tables: Iterable[Table],
-        rows: Table,
-        add_sums: Callable[[Cursor, str, Sequence[Any], str], None],
-        dirty: str,
-        *,
-        keep_sums: bool = True,
-    ):
-        super().__init__(read, tables)
-        assert rows.key == ("teacher_id", "n"), "rows are numbered per teacher"
-        self.rows_table, self.add_sums, self.dirty = rows, add_sums, dirty
+    def __init__(self, read: Reader, view: Settling, *, keep_sums: bool = True):
+        super().__init__(read, view.tables)
+        assert view.rows_table.key == ("teacher_id", "n"), "rows are numbered per teacher"
+        self.rows_table, self.add_sums, self.dirty = view.rows_table, view.add_sums, view.dirty
         self.keep_sums = keep_sums
         self.replaced: list[str] = []  # teachers whose rows are replaced
         self.rows: list[tuple] = []  # their new rows, every column in order
@@ -83,43 +77,38 @@ class Summing(Batch):
 class Settling:
     """`settle` for a view with a dirty table of marked teachers (see the module)."""
 
-    dirty: str  # the table of marked teachers (teacher_id, since)
-    facts_table: str  # the table of the teachers' facts (one row each)
-    sums: tuple[Table, ...]  # the tables of sums
-    dimensions: tuple[str, ...]  # the sums' dimensions (`dim`), each summed apart
+    tables: ClassVar[tuple[Table, ...]]  # the view's tables (`View.tables`)
+    rows_table: ClassVar[Table]  # the per-teacher rows, keyed by (teacher_id, n)
+    dirty: ClassVar[str]  # the table of marked teachers (teacher_id, since)
+    facts_table: ClassVar[str]  # the table of the teachers' facts (one row each)
+    sums: ClassVar[tuple[Table, ...]]  # the tables of sums
+    dimensions: ClassVar[tuple[str, ...]]  # the sums' dimensions (`dim`), each summed apart
+    # add_sums(cur, where, params, sign, dimensions=all): add the sums of the rows meeting
+    # `where` (its parameters), each row's signed by the SQL expression `sign` ("1", or
+    # `NET`); without a condition, to tables without those dimensions' sums.
+    add_sums: ClassVar[Callable[..., None]]
+    batch_class: ClassVar[type[Summing]] = Summing
     bulk_teachers = 2000
     bulk_share = 4
     settle_chunk = 2000
-    view: Any
+    view: ViewRecorder
 
     def new_batch(self, read: Reader, *, keep_sums: bool = True) -> Summing:
-        raise NotImplementedError
+        return self.batch_class(read, self, keep_sums=keep_sums)
 
     def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
         """New rows for these teachers (from the facts in the batch), settled."""
         raise NotImplementedError
 
-    def add_sums(
-        self,
-        cur: Cursor,
-        where: str,
-        params: Sequence[Any],
-        sign: str,
-        dimensions: Sequence[str] | None = None,
-    ) -> None:
-        """Add the sums of the rows meeting `where`, each row's signed by the SQL
-        expression `sign` ("1", or `NET`), in these dimensions (or all); without a
-        condition, to tables without those dimensions' sums."""
-        raise NotImplementedError
+    def mark(self, batch: Batch, teacher_ids: Iterable[str], position: int) -> None:
+        """Leave these teachers to `settle` (a batch touching too many to recompute)."""
+        for teacher_id in teacher_ids:
+            batch[self.dirty].put({"teacher_id": teacher_id, "since": position})
 
-    def settle(self, db: Any, application_name: str) -> int:
+    def settle(self, db: Database, application_name: str) -> int:
         """Recompute the marked teachers, a chunk per transaction (in the order of their
         ids), each only if the view has not moved meanwhile (the position is compared and
         set again); returns how many were recomputed."""
-        from eventsourcing.persistence import Tracking
-
-        from registry.projections.base import PositionMovedError
-
         done = 0
         while True:
             with db.reading(snapshot=True) as cur:
@@ -135,14 +124,15 @@ class Settling:
                 if position is None:
                     return done
                 stale = self._stale(cur, bool(ids))
+                if not ids and not stale:
+                    return done
                 batch = self.new_batch(lambda: cur, keep_sums=not stale)
                 if ids:
                     self.recompute(batch, ids, lambda: cur)
-                elif not stale:
-                    return done
+            tracking = Tracking(application_name, position)
             try:
                 with db.transaction() as cur:
-                    self.view.advance(cur, Tracking(application_name, position), position)
+                    self.view.advance(cur, tracking, position)
                     if stale:
                         cur.execute(
                             f"INSERT INTO {self.dirty} (teacher_id, since) VALUES (?, ?) "
@@ -150,17 +140,17 @@ class Settling:
                             (STALE, position),
                         )
                     batch.flush(cur)
-                    if stale and not ids:
+                    if not ids:  # the last chunk is done: the sums begin anew
                         for table in self.sums:
                             cur.empty(table)
-                if stale and not ids:
-                    self._sum_anew(db, Tracking(application_name, position))
+                if not ids:
+                    self._sum_anew(db, tracking)
             except PositionMovedError:
                 continue
             self.view.notify_advanced()
             done += len(ids)
 
-    def _sum_anew(self, db: Any, tracking: Any) -> None:
+    def _sum_anew(self, db: Database, tracking: Tracking) -> None:
         """Every row's sums into the emptied tables, a dimension per transaction (its
         rows are whole when written: on SQLite one transaction of them all held the
         writer's lock for longer than a rival rebuilding process would wait, at 100,000

@@ -315,10 +315,8 @@ class StandingBatch(Summing):
     """A batch of intervals and their steps that also marks every teacher for
     recomputation when a policy version arrives."""
 
-    def __init__(self, read: Reader, tables: Iterable[Table], *, keep_sums: bool = True):
-        super().__init__(
-            read, tables, STANDING_INTERVALS, add_steps, "standing_dirty", keep_sums=keep_sums
-        )
+    def __init__(self, read: Reader, view: Settling, *, keep_sums: bool = True):
+        super().__init__(read, view, keep_sums=keep_sums)
         self.mark_everyone: int | None = None  # the position of a policy version
 
     def flush(self, cur: Cursor) -> int:
@@ -357,8 +355,9 @@ class StandingView(Settling, View):
         "CompliancePolicy.Started": "policy_adopted",
         "CompliancePolicy.VersionAdopted": "policy_adopted",
     }
-    dirty, facts_table, sums = "standing_dirty", "standing_facts", (STANDING_STEPS,)
-    dimensions = DIMENSIONS
+    rows_table, dirty, facts_table = STANDING_INTERVALS, "standing_dirty", "standing_facts"
+    sums, dimensions, add_sums = (STANDING_STEPS,), DIMENSIONS, staticmethod(add_steps)
+    batch_class = StandingBatch
     loads = {
         "Teacher.Transferred": ("standing_facts",),
         "Teacher.Departed": ("standing_facts",),
@@ -370,7 +369,8 @@ class StandingView(Settling, View):
 
     def prepare(self, read: Reader, facts: Iterable[Fact]) -> tuple[Batch, int]:
         """Run the handlers, then recompute the teachers they touched (or mark them)."""
-        batch = StandingBatch(read, self.tables)
+        batch = self.new_batch(read)
+        assert isinstance(batch, StandingBatch)
         self._touched: dict[str, None] = {}
         self._decoded: dict[str, dict] = {}
         handled = 0
@@ -390,9 +390,7 @@ class StandingView(Settling, View):
         if batch.mark_everyone is None and len(self._touched) <= EAGER_TEACHERS:
             self._recompute(batch, list(self._touched), read)
         else:
-            position = mine[-1].position if mine else 0
-            for teacher_id in self._touched:
-                batch["standing_dirty"].put({"teacher_id": teacher_id, "since": position})
+            self.mark(batch, self._touched, mine[-1].position if mine else 0)
         return batch, handled
 
     def _facts(self, batch: Batch, teacher_id: str) -> dict | None:
@@ -408,9 +406,13 @@ class StandingView(Settling, View):
     def _store_facts(self, batch: Batch) -> None:
         for teacher_id, facts in self._decoded.items():
             if teacher_id in self._touched:
-                batch["standing_facts"].put(
-                    {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
-                )
+                self._put_facts(batch, teacher_id, facts)
+
+    @staticmethod
+    def _put_facts(batch: Batch, teacher_id: str, facts: dict) -> None:
+        batch["standing_facts"].put(
+            {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
+        )
 
     def _key(self, teacher_id: str) -> str:
         if self.keys is None:
@@ -510,19 +512,6 @@ class StandingView(Settling, View):
             stored[row["position"]] = tuple(row[n] for n in STANDING_POLICIES.names)
         return policy_segments(stored.values())
 
-    def new_batch(self, read: Reader, *, keep_sums: bool = True) -> StandingBatch:
-        return StandingBatch(read, self.tables, keep_sums=keep_sums)
-
-    def add_sums(
-        self,
-        cur: Cursor,
-        where: str,
-        params: Sequence[Any],
-        sign: str,
-        dimensions: Sequence[str] | None = None,
-    ) -> None:
-        add_steps(cur, where, params, sign, dimensions or DIMENSIONS)
-
     def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
         """New intervals for the marked teachers, from their facts."""
         self._decoded = {}
@@ -544,8 +533,11 @@ class StandingView(Settling, View):
                 if row is None:
                     continue
                 facts = self._decoded[teacher_id] = json.loads(row["facts"])
-            facts.pop("intervals", None)  # kept here by earlier versions
-            facts.pop("written", None)
+            # Kept here by earlier versions: the facts are written again without them.
+            if {"intervals", "written"} & facts.keys():
+                facts.pop("intervals", None)
+                facts.pop("written", None)
+                self._put_facts(batch, teacher_id, facts)
             new = intervals(facts, policies) if facts["service_start"] else []
             person = (
                 facts["subject"],
@@ -559,6 +551,3 @@ class StandingView(Settling, View):
                 for number, (valid_from, valid_to, state) in enumerate(new)
             )
             batch.replaced.append(teacher_id)
-            batch["standing_facts"].put(
-                {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
-            )
