@@ -36,7 +36,7 @@ DUPLICATE_RATE = 0.006
 CORRECTED_AFTER_REVOCATION = 0.8
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Participation:
     """One teacher in one programme, with the outcome decided when it was planned."""
 

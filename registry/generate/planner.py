@@ -36,7 +36,7 @@ TERMS = ((9, 12), (1, 5), (6, 8))  # autumn, spring and summer terms of the acad
 CAPITAL_UNIVERSITIES = [code for code, _, region in cat.UNIVERSITIES if region == "KG-GB"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class PlannedProgramme:
     """A programme a provider will register and run for one cohort."""
 

@@ -37,7 +37,7 @@ PICK_POSITION, PICK_SUBJECT, PICK_SCHOOL_KIND = (
 PENSION_AGE = {True: 58, False: 63}  # women, men
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class School:
     """A general school in a district."""
 
@@ -46,7 +46,7 @@ class School:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credit:
     """Hours a teacher earned (or is expected to earn) on a date, for planning."""
 
@@ -58,7 +58,7 @@ class Credit:
         object.__setattr__(self, "expires_on", add_years(self.issued_on, 5))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Person:
     """A synthetic teacher and what the simulation knows about them."""
 
