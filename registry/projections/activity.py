@@ -41,7 +41,7 @@ from typing import Any
 from registry.projections.base import View
 from registry.projections.codec import BEGINNING, date_text, id_text
 from registry.projections.rows import Batch, Reader
-from registry.projections.settling import Settling, Summing
+from registry.projections.settling import Settling, Summing, insert_sums
 from registry.projections.statistics import canonical_district
 from registry.storage import Cursor
 from registry.storage.facts import Fact
@@ -231,16 +231,23 @@ def add_counts(
     """Add the steps and pairs of the entries meeting `where` (its parameters `params`),
     signed; without a condition, every entry's to empty tables. Sums that came to
     nothing are deleted."""
-    for table, select in ((ACTIVITY_STEPS, steps_sql), (ACTIVITY_PAIRS, pairs_sql)):
-        upsert = table.conflict_clause() if where else ""
-        cur.execute(
-            f"INSERT INTO {table.name} ({', '.join(table.names)}) "
-            f"{select(where, sign, dimensions)} {upsert}",
-            [*params] * len(dimensions),  # the condition is asked once per dimension
-        )
-    if where:
-        cur.execute("DELETE FROM activity_steps WHERE certificates = 0 AND hours = 0")
-        cur.execute("DELETE FROM activity_pairs WHERE pairs = 0")
+    arguments = [*params] * len(dimensions)  # the condition is asked once per dimension
+    insert_sums(
+        cur,
+        ACTIVITY_STEPS,
+        steps_sql(where, sign, dimensions),
+        arguments,
+        upsert=bool(where),
+        naught="certificates = 0 AND hours = 0",
+    )
+    insert_sums(
+        cur,
+        ACTIVITY_PAIRS,
+        pairs_sql(where, sign, dimensions),
+        arguments,
+        upsert=bool(where),
+        naught="pairs = 0",
+    )
 
 
 class ActivityView(Settling, View):
@@ -308,9 +315,7 @@ class ActivityView(Settling, View):
 
     def _store(self, batch: Batch) -> None:
         for teacher_id, facts in self._decoded.items():
-            batch["activity_facts"].put(
-                {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
-            )
+            self.put_facts(batch, teacher_id, facts)
 
     def _count(self, batch: Summing, teacher_ids: list[str]) -> None:
         """The decoded teachers' entries (their steps and pairs follow in the flush)."""

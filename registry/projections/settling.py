@@ -23,8 +23,9 @@ a settle that takes over after a crash finishes the work.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import ClassVar
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
 
@@ -35,6 +36,19 @@ from registry.storage.tables import Table
 
 STALE = ""  # a row of a dirty table: the sums are to be computed anew from the rows
 NET = "CASE WHEN n < 0 THEN 1 ELSE -1 END"  # a sum's sign: a new row's added, an old one's not
+
+
+def insert_sums(
+    cur: Cursor, table: Table, select: str, params: Sequence[Any], *, upsert: bool, naught: str
+) -> None:
+    """Write the sums that `select` gives into `table`: added to those already there
+    (`upsert`, when only some rows' sums are given), then the sums that came to nothing
+    (`naught`, a condition) deleted; without `upsert`, into an emptied table (a plain
+    INSERT took 2.6 s where the upsert took 3.6 at 5,000 teachers on PostgreSQL)."""
+    conflict = table.conflict_clause() if upsert else ""
+    cur.execute(f"INSERT INTO {table.name} ({', '.join(table.names)}) {select} {conflict}", params)
+    if upsert:
+        cur.execute(f"DELETE FROM {table.name} WHERE {naught}")
 
 
 class Summing(Batch):
@@ -99,6 +113,12 @@ class Settling:
     def recompute(self, batch: Summing, teacher_ids: list[str], read: Reader) -> None:
         """New rows for these teachers (from the facts in the batch), settled."""
         raise NotImplementedError
+
+    def put_facts(self, batch: Batch, teacher_id: str, facts: dict) -> None:
+        """Keep a teacher's facts (one JSON row each) for the next batch and the settle."""
+        batch[self.facts_table].put(
+            {"teacher_id": teacher_id, "facts": json.dumps(facts, separators=(",", ":"))}
+        )
 
     def mark(self, batch: Batch, teacher_ids: Iterable[str], position: int) -> None:
         """Leave these teachers to `settle` (a batch touching too many to recompute)."""
