@@ -16,6 +16,7 @@ from registry.commands.programmes import ProgrammeCommands
 from registry.commands.providers import ProviderCommands
 from registry.commands.reference import ReferenceCommands
 from registry.commands.signing import SigningKeyCommands
+from registry.commands.stored_ids import StoredIds
 from registry.commands.teachers import TeacherCommands
 from registry.keys import Keys
 from registry.settings import Settings
@@ -111,7 +112,7 @@ class Batch:
         self.events = 0
         self.last_position: int | None = None
         self.meta = actor_meta(actor)
-        self.known_ids = {i.int for i in app.stored_ids()} if preload_ids else None
+        self.known_ids = StoredIds(i.int for i in app.stored_ids()) if preload_ids else None
         self._new_session()
 
     def _new_session(self) -> None:

@@ -27,6 +27,7 @@ from eventsourcing.persistence import IntegrityError
 from registry.access import Actor
 from registry.commands.claims import KeyClaims
 from registry.commands.passwords import Passwords
+from registry.commands.stored_ids import StoredIds
 from registry.domain.errors import ConflictError, NotFoundError, RuleViolationError
 from registry.domain.idempotency import IdempotentRequest
 from registry.keys import Keys
@@ -66,12 +67,12 @@ class AggregateSource(Protocol):
 class Session:
     """An identity map over the repository, so a batch of commands shares its aggregates.
 
-    Bulk runs may pass `known_ids`, the ids of every stored aggregate (as `UUID.int`): any
-    other id is then taken as absent without a read (a concurrent writer's clash still
-    fails the save). A `step()` (an import row) is all-or-nothing inside the session.
+    Bulk runs may pass `known_ids`, the ids of every stored aggregate (as `UUID.int`, in
+    a `StoredIds` filter): any id it does not hold is then taken as absent without a
+    read (a concurrent writer's clash still fails the save). A `step()` (an import row) is all-or-nothing inside the session.
     """
 
-    def __init__(self, app: AggregateSource, *, known_ids: set[int] | None = None):
+    def __init__(self, app: AggregateSource, *, known_ids: StoredIds | None = None):
         self.app = app
         # Keyed by UUID.int: hashing an int is done in C, a UUID's __hash__ in Python.
         self.aggregates: dict[int, Any] = {}
@@ -81,6 +82,7 @@ class Session:
         # long batch does not rescan its whole identity map at every save.
         self._touched: dict[int, Any] = {}
         self._forget: list[int] = []
+        self._added: list[int] = []  # new aggregates since the last save, for `known_ids`
         self._step: dict[int, int | None] | None = None
 
     def find(self, aggregate_id: uuid.UUID) -> Any | None:
@@ -134,6 +136,8 @@ class Session:
         """Track a new aggregate; a clash with a recorded one is the caller's conflict."""
         key = aggregate.id.int
         self.missing.discard(key)
+        if self.known_ids is not None:
+            self._added.append(key)
         self.aggregates[key] = aggregate
         self._touched[key] = aggregate
         if self._step is not None:
@@ -146,8 +150,9 @@ class Session:
     def saved(self, aggregates: list[Any]) -> None:
         """After a save: the saved ids are now stored, forgotten aggregates leave the map."""
         self._touched = {}
-        if self.known_ids is not None:
-            self.known_ids.update(a.id.int for a in aggregates)
+        if self.known_ids is not None:  # the others were stored before: read, or preloaded
+            self.known_ids.update(self._added)
+            self._added = []
         for key in self._forget:
             self.aggregates.pop(key, None)
         self._forget = []
@@ -160,6 +165,7 @@ class Session:
         """Forget state built on events that will not be saved."""
         self.aggregates = {k: a for k, a in self.aggregates.items() if not a.pending_events}
         self._touched = {}
+        self._added = []
 
     @contextmanager
     def step(self) -> Iterator[Session]:

@@ -111,3 +111,20 @@ def test_a_batch_that_collides_with_a_stored_aggregate_stores_none_of_its_events
         batch.session.add(Provider.register("KAE", "Again", "academy", "KG-GB"))
     assert registry.max_position() == head
     assert Session(registry).find(Provider.id_for("RIPK")) is None
+
+
+def test_a_session_reads_the_store_when_the_stored_ids_wrongly_hold_an_id(registry):
+    from registry.commands.stored_ids import StoredIds
+
+    provider(registry, "KAE")
+    stored_id = Provider.id_for("KAE")
+    known = StoredIds([stored_id.int], capacity=1)
+    # Its first layers, made for one id and a few, are full: most other ids seem present.
+    known.update(uuid.uuid4().int for _ in range(100))
+    wrong = next(i for i in iter(uuid.uuid4, None) if i.int in known)
+    session = Session(registry, known_ids=known)
+    assert session.find(wrong) is None  # read, not found: absent after all
+    assert wrong.int in session.missing
+    assert session.find(stored_id).code == "KAE"
+    never = next(i for i in iter(uuid.uuid4, None) if i.int not in known)
+    assert session.find(never) is None and never.int not in session.missing  # no read
