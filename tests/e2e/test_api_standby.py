@@ -27,6 +27,7 @@ def settings(postgres_url, standby_url, tmp_path):
         make_settings(postgres_url, tmp_path),
         read_database_url=standby_url,
         max_standby_lag_s=LAG_BOUND_S,
+        read_wait_timeout_s=5.0,  # how long a read for a position the standby lacks waits
     )
 
 
