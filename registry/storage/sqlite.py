@@ -40,7 +40,7 @@ class SqliteDatabase(Database):
         super().__init__(url, app_name=app_name)  # one connection per thread, no pool
         Path(url.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[sqlite3.Connection, threading.Thread]] = []  # and their thread
         self._lock = threading.Lock()
 
     @classmethod
@@ -61,7 +61,7 @@ class SqliteDatabase(Database):
             conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                self._all.append((conn, threading.current_thread()))
         return conn
 
     @contextmanager
@@ -97,15 +97,21 @@ class SqliteDatabase(Database):
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             with self._lock:
-                if conn in self._all:
-                    self._all.remove(conn)
+                self._all = [(c, owner) for c, owner in self._all if c is not conn]
             conn.close()
             self._local.conn = None
 
     def close(self) -> None:
+        """Close this thread's connection and those of threads that have ended. A thread
+        still running keeps its own: closing a connection from here while its thread is
+        inside a statement crashes the interpreter (sqlite3 cannot take that; a
+        background job finishing as a server stopped did), so it is closed by that
+        thread (`release_thread`), or when the last reference to it goes."""
+        me = threading.current_thread()
         with self._lock:
-            for conn in self._all:
-                conn.close()
+            for conn, owner in self._all:
+                if owner is me or not owner.is_alive():
+                    conn.close()
             self._all.clear()
         self._local = threading.local()
 

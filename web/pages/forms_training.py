@@ -209,10 +209,12 @@ class ImportForm(PageForm):
     )
     encoding = SelectField(
         _l("Encoding of a CSV file"),
-        choices=[
-            ("auto", _l("Detect (UTF-8 or Windows-1251)")),
-            ("utf-8", "UTF-8"),
-            ("windows-1251", "Windows-1251"),
-        ],
+        choices=options(
+            [
+                ("auto", _l("Detect (UTF-8 or Windows-1251)")),
+                ("utf-8", "UTF-8"),
+                ("windows-1251", "Windows-1251"),
+            ]
+        ),
         default="auto",
     )
