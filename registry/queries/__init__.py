@@ -571,8 +571,17 @@ class Queries:
 
     def credential(self, number: str, *, actor: Actor | None = None) -> dict[str, Any]:
         """A certificate as a signed Verifiable Credential (Open Badges 3.0, eddsa-jcs-2022;
-        see registry/queries/credentials.py), for those who may read the certificate."""
-        return self.credentials.credential(self.certificate(number, actor=actor))
+        see registry/queries/credentials.py), for those who may read the certificate.
+
+        A certificate just recorded may be in the certificates view a moment before the
+        revocation lists give it its place: then the read waits (bounded, as `wait_for`)
+        for the views to apply the log as it stands, once, rather than answer 503."""
+        certificate = self.certificate(number, actor=actor)
+        try:
+            return self.credentials.credential(certificate)
+        except TimeoutError:
+            self.wait_for(self.app.max_position())
+            return self.credentials.credential(certificate)
 
     # -- providers ---------------------------------------------------------------------
     def provider(self, code: str) -> dict[str, Any]:
