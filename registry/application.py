@@ -63,7 +63,7 @@ class Registry(
             recordings = self.save_in_order(pending, meta)
         else:
             recordings = self.save(*pending, meta=meta)
-        session.saved(pending)
+        session.saved()
         return recordings[-1].notification.id if recordings else None
 
     # -- batches -----------------------------------------------------------------------
@@ -136,7 +136,7 @@ class Batch:
             if self.sink is not None:
                 ordered = self.app.events_in_order(pending, self.meta)
                 self.sink(ordered)
-                self.session.saved(pending)
+                self.session.saved()
                 self.events += len(ordered)
             else:
                 events = sum(len(a.pending_events) for a in pending)

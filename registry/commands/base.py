@@ -69,7 +69,8 @@ class Session:
 
     Bulk runs may pass `known_ids`, the ids of every stored aggregate (as `UUID.int`, in
     a `StoredIds` filter): any id it does not hold is then taken as absent without a
-    read (a concurrent writer's clash still fails the save). A `step()` (an import row) is all-or-nothing inside the session.
+    read (a concurrent writer's clash still fails the save). A `step()` (an import row)
+    is all-or-nothing inside the session.
     """
 
     def __init__(self, app: AggregateSource, *, known_ids: StoredIds | None = None):
@@ -147,10 +148,11 @@ class Session:
     def pending(self) -> list[Any]:
         return [a for a in self._touched.values() if a.pending_events]
 
-    def saved(self, aggregates: list[Any]) -> None:
-        """After a save: the saved ids are now stored, forgotten aggregates leave the map."""
+    def saved(self) -> None:
+        """After a save: the new aggregates' ids are now stored (the others were stored
+        before: read, or preloaded), forgotten aggregates leave the map."""
         self._touched = {}
-        if self.known_ids is not None:  # the others were stored before: read, or preloaded
+        if self.known_ids is not None:
             self.known_ids.update(self._added)
             self._added = []
         for key in self._forget:

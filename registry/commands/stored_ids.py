@@ -1,14 +1,15 @@
-"""The ids of every stored aggregate, kept by a bulk run in about a byte and a half each.
+"""The ids of every stored aggregate, kept by a bulk run in a few bytes each.
 
 A bulk run (generate) asks, for each new aggregate, whether its id is stored already: a
 set of `UUID.int` answered that exactly, but at ~75 bytes an id it was the largest
 single part of a generating worker's memory (12 ids a teacher: 0.9 kB of the 5.4 kB a
-teacher cost at one million teachers). `StoredIds` is a Bloom filter over the same ids:
-it never answers "absent" for an id it was given, and answers "present" for an id it was
-not given about once in 200 lookups (a layer errs less than the one before), when the session reads the store as it would
-without the filter (and finds nothing): the answers of the commands stay the same, only
-such a lookup costs a read. The filter grows by layers of four times the capacity each (a
-scalable Bloom filter), so it needs no size given in advance.
+teacher cost at one million teachers). `StoredIds` is a Bloom filter over the same ids
+(7-12 bytes an id, the growth's slack included): it never answers "absent" for an id it
+was given, and answers "present" for one it was not about once in 200 lookups (a layer
+errs less than the one before); the session then reads the store, as it would without
+the filter, and finds nothing, so the commands answer the same and only such a lookup
+costs a read. The filter grows by layers of four times the capacity each (a scalable
+Bloom filter), so it needs no size given in advance.
 
 The ids are uuid4 or uuid5 values (random or SHA-1 bits apart from their version and
 variant), so their own bits serve as the hashes: the 48 low bits pick a 64-bit word of

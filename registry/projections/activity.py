@@ -232,22 +232,18 @@ def add_counts(
     signed; without a condition, every entry's to empty tables. Sums that came to
     nothing are deleted."""
     arguments = [*params] * len(dimensions)  # the condition is asked once per dimension
-    insert_sums(
-        cur,
-        ACTIVITY_STEPS,
-        steps_sql(where, sign, dimensions),
-        arguments,
-        upsert=bool(where),
-        naught="certificates = 0 AND hours = 0",
-    )
-    insert_sums(
-        cur,
-        ACTIVITY_PAIRS,
-        pairs_sql(where, sign, dimensions),
-        arguments,
-        upsert=bool(where),
-        naught="pairs = 0",
-    )
+    for table, select, naught in (
+        (ACTIVITY_STEPS, steps_sql, "certificates = 0 AND hours = 0"),
+        (ACTIVITY_PAIRS, pairs_sql, "pairs = 0"),
+    ):
+        insert_sums(
+            cur,
+            table,
+            select(where, sign, dimensions),
+            arguments,
+            upsert=bool(where),
+            naught=naught,
+        )
 
 
 class ActivityView(Settling, View):
