@@ -121,5 +121,5 @@ def activity(cur, first: date, last: date, dim: str) -> list[dict[str, Any]]:
             "hours": int(hours or 0),
             "teachers": int(n) - int(pairs or 0),
         }
-        for value, n, hours, pairs in cur.query(sql, params)
+        for value, n, hours, pairs in cur.query(sql, params, fresh_plan=True)
     ]

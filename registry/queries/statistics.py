@@ -265,7 +265,7 @@ class StatisticsQueries:
         sql, params = steps_sql(as_of, group_by)
         lines: dict[str, dict[str, Any]] = {}
         regions: dict[str, dict[Any, int]] = {}
-        for group, region, status, n, hours in cur.query(sql, params):
+        for group, region, status, n, hours in cur.query(sql, params, fresh_plan=True):
             line = lines.get(group)
             if line is None:
                 line = lines[group] = {"group": group, "total": 0, **dict.fromkeys(STATUSES, 0)}
@@ -470,6 +470,7 @@ class StatisticsQueries:
             f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {DUE_SORTS.order_by(sort)} "
             "LIMIT ? OFFSET ?",
             [*standing_params, *params, limit, offset],
+            fresh_plan=True,  # the intervals valid on D: how many depends on D
         )
 
     def _due_by_district(
@@ -496,7 +497,7 @@ class StatisticsQueries:
         if not settled(cur, self.scan):
             return None
         sql, params = due_places_sql(standard.as_of, status, region, districts)
-        places = [(r, d, int(n)) for r, d, n in cur.query(sql, params)]
+        places = [(r, d, int(n)) for r, d, n in cur.query(sql, params, fresh_plan=True)]
         if any(not r or not d for r, d, _n in places):
             return None  # '' in the steps, NULL (or '') in the intervals: ordered apart
         if sort.startswith("-"):
@@ -551,7 +552,7 @@ class StatisticsQueries:
         region, districts, school = place
         if known_at is None and not school and settled(cur, self.scan):
             sql, step_params = due_total_sql(standard.as_of, status, region, districts)
-            row = cur.query_one(sql, step_params)
+            row = cur.query_one(sql, step_params, fresh_plan=True)
             found = int(row[0] or 0) if row else 0
             return min(found, listing.COUNT_CAP), found > listing.COUNT_CAP
         where, params = _due_where(status, region, districts, school)

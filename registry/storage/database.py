@@ -43,6 +43,9 @@ class Database:
     # `similarity` costs enough per row (pg_trgm compares trigram sets) that a ranking
     # works it out only for the rows that can be on the page (registry.queries.search).
     costly_similarity: ClassVar[bool] = False
+    # What a cursor's execute takes to plan a statement for its own parameters, every
+    # time, instead of a plan made once for any (`Cursor.query`'s `fresh_plan`).
+    fresh_plan_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, url: DatabaseURL, *, pool_size: int = 4, app_name: str = "Registry"):
         self.url = url
@@ -318,12 +321,21 @@ class Cursor:
         if rows:
             self.raw.executemany(self.db.sql(statement), rows)
 
-    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
-        self.raw.execute(self.db.sql(statement), tuple(params))
+    def query(
+        self, statement: str, params: Sequence[Any] = (), *, fresh_plan: bool = False
+    ) -> list[tuple]:
+        """The rows of a statement. `fresh_plan`: plan it for these parameters each time,
+        for a statement whose best plan depends on them (a date, a range of dates): a
+        statement run often on one connection is otherwise prepared once and may keep a
+        plan made for any parameters (PostgreSQL's generic plan)."""
+        options = self.db.fresh_plan_options if fresh_plan else {}
+        self.raw.execute(self.db.sql(statement), tuple(params), **options)
         return [tuple(row) for row in self.raw.fetchall()]
 
-    def query_one(self, statement: str, params: Sequence[Any] = ()) -> tuple | None:
-        rows = self.query(statement, params)
+    def query_one(
+        self, statement: str, params: Sequence[Any] = (), *, fresh_plan: bool = False
+    ) -> tuple | None:
+        rows = self.query(statement, params, fresh_plan=fresh_plan)
         return rows[0] if rows else None
 
     def lock(self, key: int) -> None:
