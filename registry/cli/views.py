@@ -138,7 +138,7 @@ def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int, process
                 )
             else:
                 progress = worker.rebuild(batch_size=batch_size, on_batch=bar.update)
-        app.db.analyze()  # the views were refilled from nothing: the planner's statistics
+        app.db.analyze(vacuum=True)  # refilled from nothing: statistics, no dead rows
         click.echo(
             f"applied {progress.events:,} events in {progress.seconds:.1f} s "
             f"({progress.rate:,.0f} events/s)"

@@ -94,11 +94,13 @@ class Database:
         with self.transaction() as cur:
             cur.execute(statement, params)
 
-    def analyze(self) -> None:
-        """Give the planner statistics of the tables just filled in bulk.
+    def analyze(self, vacuum: bool = False) -> None:
+        """Give the planner statistics of the tables just filled in bulk; with `vacuum`,
+        also clear what the views' tables left dead (after a rebuild).
 
         SQLite's planner does without (its plans here are chosen without sqlite_stat1),
-        so it does nothing there; PostgreSQL's does not (see its engine).
+        and its file is never vacuumed (positions are rowids), so it does nothing there;
+        PostgreSQL's does not (see its engine).
         """
 
     def release_thread(self) -> None:
