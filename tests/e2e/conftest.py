@@ -286,12 +286,11 @@ def _apt_install(*packages: str) -> None:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """Debian's Chromium headless shell (else its full Chromium), installed from the
-    package archive when missing (root only; outside CI only when no Chromium at all)."""
+    """Debian's Chromium headless shell (else its full Chromium); when there is neither,
+    installed from the package archive (root only). `.ci/run` installs the shell."""
     path = _chromium()
     can_install = hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")
-    wanted = path is None or (os.environ.get("CI") == "true" and "headless-shell" not in path)
-    if wanted and can_install:
+    if path is None and can_install:
         _apt_install(CHROMIUM_PACKAGES[0])
         path = _chromium()
         if path is None:
