@@ -9,7 +9,7 @@ commands' fast test engine), and `registry.storage.engines.open_database` picks 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
@@ -94,9 +94,9 @@ class Database:
         with self.transaction() as cur:
             cur.execute(statement, params)
 
-    def analyze(self, vacuum: bool = False) -> None:
-        """Give the planner statistics of the tables just filled in bulk; with `vacuum`,
-        also clear what the views' tables left dead (after a rebuild).
+    def analyze(self, vacuum: Collection[str] = ()) -> None:
+        """Give the planner statistics of the tables just filled in bulk; the tables
+        named in `vacuum` are also cleared of what they left dead (after a rebuild).
 
         SQLite's planner does without (its plans here are chosen without sqlite_stat1),
         and its file is never vacuumed (positions are rowids), so it does nothing there;
