@@ -7,6 +7,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -125,6 +126,23 @@ def test_a_replay_holds_exactly_the_events_recorded_up_to_the_moment(live, targe
         assert report.rebuilt_events == len(kept)
     finally:
         replayed.close()
+
+
+# PostgreSQL only: SQLite's file is never vacuumed (its positions are rowids).
+@pytest.mark.parametrize("database_url", ENGINES[1:], indirect=True)
+def test_a_replay_on_postgresql_leaves_its_views_vacuumed_and_its_log_only_analysed(live, target):
+    url = target(live)
+
+    replay(live, at(2024, 5, 1), url)
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = dict(
+            conn.execute(
+                "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('standing_dirty', 'teachers', 'registry_events')"
+            ).fetchall()
+        )
+    assert rows == {"standing_dirty": True, "teachers": True, "registry_events": False}
 
 
 def test_a_revocation_recorded_later_shows_as_compliant_then_and_overdue_now(live, target):
