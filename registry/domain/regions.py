@@ -18,9 +18,10 @@ class Region:
     name_ru: str
     population_share: float
     districts: tuple[tuple[str, str], ...]  # (English, Russian) names
+    districts_ky: tuple[str, ...] = ()  # their Kyrgyz names, in the same order
 
 
-# Kyrgyz names are not in the reference file; they are short and stable.
+# The regions' Kyrgyz names as the pages show them (the reference file's are shorter).
 REGION_NAMES_KY = {
     "KG-GB": "Бишкек",
     "KG-GO": "Ош шаары",
@@ -48,10 +49,17 @@ def regions() -> dict[str, Region]:
                 "name_ru": row["region_ru"],
                 "population_share": float(row["population_share"]),
                 "districts": [],
+                "districts_ky": [],
             },
         )
         region["districts"].append((row["district_en"], row["district_ru"]))
-    return {code: Region(**{**r, "districts": tuple(r["districts"])}) for code, r in rows.items()}
+        region["districts_ky"].append(row["district_ky"])
+    return {
+        code: Region(
+            **{**r, "districts": tuple(r["districts"]), "districts_ky": tuple(r["districts_ky"])}
+        )
+        for code, r in rows.items()
+    }
 
 
 def region_codes() -> tuple[str, ...]:
@@ -60,10 +68,11 @@ def region_codes() -> tuple[str, ...]:
 
 
 def region_of_district(name: str) -> str | None:
-    """The region whose reference list names this district (English or Russian), if any."""
+    """The region whose reference list names this district (in English, Russian or
+    Kyrgyz), if any."""
     key = name.strip().casefold()
     for region in regions().values():
-        for en, ru in region.districts:
-            if key in (en.casefold(), ru.casefold()):
-                return region.code
+        names = [*(n for pair in region.districts for n in pair), *region.districts_ky]
+        if key in (n.casefold() for n in names):
+            return region.code
     return None

@@ -162,6 +162,17 @@ def test_compliance_statistics_count_teachers_by_group(registry):
         queries.compliance_statistics(on, "pin")
 
 
+def test_a_district_written_in_kyrgyz_russian_or_english_is_one_group(registry):
+    names = ("Аламүдүн", "Аламудунский", "Alamüdün")  # Kyrgyz, Russian, English
+    for n, name in enumerate(names):
+        registry.register_teacher(ADMIN, teacher(pin=f"2150519850{n:04d}", district=name))
+    queries = caught_up(registry)
+    on = date(2025, 1, 1)
+    by_district = {g["group"]: g["total"] for g in queries.compliance_statistics(on, "district")}
+    assert list(by_district.values()) == [3]
+    assert [g["group"] for g in queries.open_data(on, "district")] == list(by_district)
+
+
 def test_open_data_hides_groups_of_fewer_than_five_teachers(registry):
     provider(registry)
     for n in range(7):

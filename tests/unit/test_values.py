@@ -75,6 +75,13 @@ def test_a_district_of_another_region_is_refused_but_unlisted_towns_are_accepted
     assert check_district("Kyzyl-Kiya city", "KG-B") == "Kyzyl-Kiya city"
 
 
+def test_a_district_named_in_kyrgyz_is_known_and_checked_against_its_region():
+    assert check_district("Аламүдүн", "KG-C") == "Аламүдүн"  # kept as written
+    with pytest.raises(RuleViolationError) as caught:
+        check_district("Биринчи Май", "KG-C")  # Pervomaisky, a district of Bishkek
+    assert caught.value.code == "district_not_in_region"
+
+
 @pytest.mark.parametrize("number", ["", " ", "A" * 65, "KAE 2024", "№1"])
 def test_a_malformed_certificate_number_is_refused(number):
     with pytest.raises(RuleViolationError):
