@@ -139,7 +139,7 @@ def rebuild(ctx: click.Context, names: tuple[str, ...], batch_size: int, process
             else:
                 progress = worker.rebuild(batch_size=batch_size, on_batch=bar.update)
         # Refilled from nothing: the planner's statistics, and no dead rows left behind.
-        app.db.analyze(vacuum={table.name for view in worker.views for table in view.tables})
+        app.db.analyze(vacuum=worker.table_names)
         click.echo(
             f"applied {progress.events:,} events in {progress.seconds:.1f} s "
             f"({progress.rate:,.0f} events/s)"

@@ -18,7 +18,7 @@ class Region:
     name_ru: str
     population_share: float
     districts: tuple[tuple[str, str], ...]  # (English, Russian) names
-    districts_ky: tuple[str, ...] = ()  # their Kyrgyz names, in the same order
+    districts_ky: tuple[str, ...]  # their Kyrgyz names, in the same order
 
 
 # The regions' Kyrgyz names as the pages show them (the reference file's are shorter).
@@ -70,9 +70,14 @@ def region_codes() -> tuple[str, ...]:
 def region_of_district(name: str) -> str | None:
     """The region whose reference list names this district (in English, Russian or
     Kyrgyz), if any."""
-    key = name.strip().casefold()
-    for region in regions().values():
-        names = [*(n for pair in region.districts for n in pair), *region.districts_ky]
-        if key in (n.casefold() for n in names):
-            return region.code
-    return None
+    return _district_regions().get(name.strip().casefold())
+
+
+@lru_cache(maxsize=1)
+def _district_regions() -> dict[str, str]:
+    # Asked at every registration and transfer: one lookup, not a walk of the list.
+    return {
+        name.casefold(): region.code
+        for region in regions().values()
+        for name in (*(n for pair in region.districts for n in pair), *region.districts_ky)
+    }

@@ -102,6 +102,11 @@ class ProjectionWorker:
         # The types worth decoding: those some view handles (see `FactReader.read`).
         self.wanted = frozenset(kind for view in self.views for kind in view.handlers)
 
+    @property
+    def table_names(self) -> set[str]:
+        """The tables its views fill (what a rebuild has refilled)."""
+        return {table.name for view in self.views for table in view.tables}
+
     def positions(self) -> dict[str, int]:
         """Each view's position (0 before its first event), read in one statement."""
         names = [v.name for v in self.views]

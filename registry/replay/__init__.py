@@ -124,7 +124,7 @@ def replay(
         progress = worker.rebuild(on_batch=notify)
         # A fresh copy: the planner's statistics, and no dead rows of the settles (as
         # after `registry projections rebuild`), for the comparisons and reads that follow.
-        replayed.db.analyze(vacuum={t.name for view in worker.views for t in view.tables})
+        replayed.db.analyze(vacuum=worker.table_names)
         report = ReplayReport(
             until=until,
             into=target.database.redacted(),

@@ -76,6 +76,11 @@ class PostgresDatabase(Database):
             max_size=pool_size,
             open=True,
             timeout=POOL_WAIT_S,
+            # Every connection stays in autocommit, as `connection()` promises: transactions
+            # are explicit (`transaction()`, a snapshot read), a statement alone commits,
+            # a session lock (`advisory_lock`) holds no snapshot open, VACUUM can run. (A
+            # read once handed its connection back out of autocommit: a later
+            # advisory_lock then sat "idle in transaction" holding back every vacuum.)
             kwargs={"autocommit": True},
             configure=self._configure,
         )
@@ -184,19 +189,13 @@ class PostgresDatabase(Database):
         # anything waiting" until a vacuum) and the index-only reads need the visibility
         # map a vacuum sets: the tables named in `vacuum` are vacuumed too, as
         # autovacuum would, whether it runs or not.
-        with self.connection() as conn:
-            lent_as = conn.autocommit
-            conn.autocommit = True  # VACUUM runs outside any transaction
-            try:
-                for table, name in conn.execute(
-                    "SELECT table_name, quote_ident(table_name) FROM information_schema.tables "
-                    "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-                ).fetchall():
-                    verb = "VACUUM (ANALYZE)" if table in vacuum else "ANALYZE"
-                    conn.execute(f"{verb} {name}")
-            finally:
-                if not conn.closed:
-                    conn.autocommit = lent_as
+        with self.connection() as conn:  # in autocommit: VACUUM runs outside transactions
+            for table, name in conn.execute(
+                "SELECT table_name, quote_ident(table_name) FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            ).fetchall():
+                verb = "VACUUM (ANALYZE)" if table in vacuum else "ANALYZE"
+                conn.execute(f"{verb} {name}")
 
     def close(self) -> None:
         self._pool.close()
@@ -418,13 +417,6 @@ def _answers(conn: Any) -> bool:
     return True
 
 
-def _end_autocommit(conn: Any) -> None:
-    """A reader's connection goes back to the pool as the pool lends it (transactions
-    begun implicitly), unless it was lost: the pool drops it then."""
-    if not conn.closed:
-        conn.autocommit = False
-
-
 def _lost(conn: Any) -> bool:
     """Whether a connection is gone (the server ended it, the network broke)."""
     return conn is None or conn.closed  # a broken connection is closed too
@@ -463,9 +455,6 @@ class _Reader:
                 # at a ROLLBACK (and deallocates them all at the next statement), so each
                 # snapshot read made the lookups beside it unprepared again.
                 stack.enter_context(self.conn.transaction())
-            else:
-                self.conn.autocommit = True
-                stack.callback(_end_autocommit, self.conn)
             raw = stack.enter_context(self.conn.cursor())
             if self.snapshot:
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -290,12 +290,11 @@ def chromium_path() -> str:
     installed from the package archive (root only). `.ci/run` installs the shell."""
     path = _chromium()
     can_install = hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")
-    if path is None and can_install:
-        _apt_install(CHROMIUM_PACKAGES[0])
+    for package in CHROMIUM_PACKAGES:  # the shell, else the full browser
+        if path is not None or not can_install:
+            break
+        _apt_install(package)
         path = _chromium()
-        if path is None:
-            _apt_install(CHROMIUM_PACKAGES[1])
-            path = _chromium()
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required in CI: apt-get install chromium-headless-shell")

@@ -25,15 +25,23 @@ def invoke(database_url: str, tmp_path, *args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+def about(url: str, sql: str, table: str):
+    """The one value `sql` (a statement about `table`, its one parameter) answers."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(sql, (table,)).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def analysed_columns(url: str, table: str) -> int:
     """Columns of `table` with planner statistics (present only after an ANALYZE)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(
+    return int(
+        about(
+            url,
             "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s",
-            (table,),
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
+            table,
+        )
+    )
 
 
 @pytest.mark.postgres
@@ -55,14 +63,14 @@ def test_generate_and_rebuild_leave_the_planner_statistics_of_the_tables_they_fi
 
 def vacuumed(url: str, table: str) -> bool:
     """Whether `table` was vacuumed by hand since the statistics were last reset."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(
+    return bool(
+        about(
+            url,
             "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables "
             "WHERE schemaname = current_schema() AND relname = %s",
-            (table,),
-        ).fetchone()
-    assert row is not None
-    return bool(row[0])
+            table,
+        )
+    )
 
 
 @pytest.mark.postgres

@@ -131,6 +131,28 @@ def test_a_session_lock_is_held_for_the_block_and_released_after(postgres_url):
 
 
 @pytest.mark.postgres
+def test_a_session_lock_taken_after_reads_holds_no_transaction_open(postgres_url):
+    # A transaction left open holds a snapshot: every vacuum of the server keeps what it
+    # could see for as long as the lock is held.
+    import psycopg
+
+    db = open_database(DatabaseURL.parse(postgres_url), pool_size=1)
+    try:
+        with db.reading() as cur:
+            cur.query("SELECT 1")
+        with db.reading(snapshot=True) as cur:
+            cur.query("SELECT 1")
+        with db.advisory_lock(locks.INIT), psycopg.connect(postgres_url, autocommit=True) as other:
+            states = other.execute(
+                "SELECT state FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            ).fetchall()
+        assert states == [("idle",)]
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
 def test_a_listener_hears_a_save_made_on_another_connection(postgres_url, tmp_path):
     settings = make_settings(postgres_url, tmp_path)
     initialise(settings)
