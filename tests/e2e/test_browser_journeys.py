@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import PASSWORD, PIN, sign_in
 
@@ -25,8 +26,8 @@ def test_a_commission_member_signs_in_finds_a_teacher_and_opens_the_dossier(page
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Айгүл Асанова").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Айгүл Асанова"
-    assert page.get_by_text("Compliant").first.is_visible()
-    assert page.get_by_role("link", name="KAE-2024-0001").first.is_visible()
+    expect(page.get_by_text("Compliant").first).to_be_visible()
+    expect(page.get_by_role("link", name="KAE-2024-0001").first).to_be_visible()
 
 
 def test_a_wrong_password_keeps_the_visitor_out(page):
@@ -44,7 +45,7 @@ def test_the_statements_qr_link_opens_the_public_verification(page, chromium, li
     page.goto(f"/teachers/{PIN}?lang=en")
     page.get_by_role("link", name="Attestation statement").click()
     qr = page.get_by_role("img", name="QR code: verify certificate KAE-2024-0001")
-    assert qr.is_visible()
+    expect(qr).to_be_visible()
     link = qr.locator("xpath=..").get_attribute("href")
     public = chromium.new_context(locale="en-GB", base_url=live_site[0]).new_page()
     try:
@@ -187,7 +188,7 @@ def test_a_commission_member_finds_a_teacher_in_their_language(page, lang):
     page.get_by_role("link", name="Айгүл Асанова").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Айгүл Асанова"
     assert page.locator("html").get_attribute("lang") == lang
-    assert page.get_by_text(words["Compliant"]).first.is_visible()
+    expect(page.get_by_text(words["Compliant"]).first).to_be_visible()
 
 
 @pytest.mark.parametrize("lang", ["ky", "ru"])
