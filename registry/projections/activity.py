@@ -39,7 +39,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from registry.projections.base import View
-from registry.projections.codec import BEGINNING, date_text, id_text
+from registry.projections.codec import BEGINNING, UNKNOWN, date_text, id_text
 from registry.projections.rows import Batch, Reader
 from registry.projections.settling import Settling, Summing, insert_sums
 from registry.projections.statistics import canonical_district
@@ -47,7 +47,6 @@ from registry.storage import Cursor
 from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
-UNKNOWN = "unknown"  # a group value not recorded, as the per-certificate reading says
 DIMENSIONS = (
     "region",
     "district",

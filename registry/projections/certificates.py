@@ -1,16 +1,23 @@
 """The certificate index: number → teacher, programme, provider, hours, dates, status, links.
 
 For verification (public) and commission queries, and the certificates that compliance
-(with recorded and revocation times), statistics and providers' workload count. Status and the "replaced by" links are
-derived when read from the rows themselves (a live duplicate points to its original), so
-no event has to rewrite another certificate's row.
+(with recorded and revocation times) and statistics count. Status and the "replaced by"
+links are derived when read from the rows themselves (a live duplicate points to its
+original), so no event has to rewrite another certificate's row.
+
+`certificate_days` keeps what providers delivered as additive counters per provider,
+issue day, form, mode and funding: the certificates that count (issued or recorded on
+paper, not duplicates, not revoked), those that completed an enrolment, and their hours.
+A provider's workload for a period sums a few rows a day whatever the number of
+certificates (it read every certificate of the period before: 3.3 × slower at 100,000
+teachers than at 20,000).
 """
 
 from __future__ import annotations
 
 from registry.domain.certificate import Certificate
 from registry.projections.base import View
-from registry.projections.codec import date_text, id_text, time_text
+from registry.projections.codec import UNKNOWN, date_text, id_text, time_text
 from registry.projections.rows import Batch
 from registry.storage.facts import Fact
 from registry.storage.tables import Table
@@ -52,6 +59,21 @@ CERTIFICATE_INDEX = Table(
     ),
 )
 
+DELIVERED = ("completions", "certificates", "hours")
+CERTIFICATE_DAYS = Table(
+    "certificate_days",
+    (
+        ("provider_code", "TEXT"),
+        ("on_date", "TEXT"),
+        ("form", "TEXT"),
+        ("mode", "TEXT"),
+        ("funding", "TEXT"),
+    )
+    + tuple((name, "INTEGER") for name in DELIVERED),
+    key=("provider_code", "on_date", "form", "mode", "funding"),
+    counters=DELIVERED,
+)
+
 # What a duplicate repeats of its original (its event carries only the certificate facts).
 PROGRAMME_FIELDS = (
     "mode",
@@ -72,7 +94,7 @@ class CertificateIndexView(View):
 
     name = "certificates"
     weight = 15.0  # µs of CPU per event of a rebuild of it alone, less the shared read
-    tables = (CERTIFICATE_INDEX,)
+    tables = (CERTIFICATE_INDEX, CERTIFICATE_DAYS)
     handlers = {
         "Certificate.Issued": "issued",
         "Certificate.LegacyRecorded": "legacy_recorded",
@@ -103,6 +125,22 @@ class CertificateIndexView(View):
         row.update(dict.fromkeys(PROGRAMME_FIELDS))
         return row
 
+    @staticmethod
+    def _delivered(batch: Batch, row: dict, sign: int) -> None:
+        """Count a certificate that counts (sign 1) or no longer does (-1) on its day."""
+        batch["certificate_days"].add(
+            (
+                row["provider_code"],
+                row["issued_on"],
+                row["form"],
+                row["mode"] or UNKNOWN,
+                row["funding"] or UNKNOWN,
+            ),
+            completions=sign * (row["enrolment_id"] is not None),
+            certificates=sign,
+            hours=sign * row["hours"],
+        )
+
     def issued(self, batch: Batch, fact: Fact) -> None:
         """A certificate issued on an enrolment, with its programme's facts."""
         row = self._row(fact, "issued")
@@ -120,10 +158,12 @@ class CertificateIndexView(View):
             enrolment_id=id_text(fact.data.get("enrolment_id")),
         )
         batch["certificate_index"].put(row)
+        self._delivered(batch, row, 1)
 
     def legacy_recorded(self, batch: Batch, fact: Fact) -> None:
         """A paper certificate recorded without an enrolment."""
-        batch["certificate_index"].put(self._row(fact, "legacy"))
+        row = batch["certificate_index"].put(self._row(fact, "legacy"))
+        self._delivered(batch, row, 1)
 
     def duplicate_issued(self, batch: Batch, fact: Fact) -> None:
         """A duplicate, with its original's programme facts."""
@@ -136,7 +176,11 @@ class CertificateIndexView(View):
         batch["certificate_index"].put(row)
 
     def revoked(self, batch: Batch, fact: Fact) -> None:
-        """A revocation, with when it was recorded and why."""
+        """A revocation, with when it was recorded and why; a certificate that counted
+        no longer does."""
+        row = batch["certificate_index"].get(id_text(fact.originator_id))
+        if row is not None and row["revoked_at"] is None and row["duplicate_of"] is None:
+            self._delivered(batch, row, -1)
         batch["certificate_index"].update(
             id_text(fact.originator_id),
             revoked_at=time_text(fact.recorded_at),

@@ -15,6 +15,7 @@ from uuid import UUID
 UTC = UTC
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 BEGINNING = "0001-01-01"  # "since registration" for effective-dated rows
+UNKNOWN = "unknown"  # a group value not recorded (mode and funding of paper certificates)
 
 
 @lru_cache(maxsize=8192)  # events of one save share their instant; strftime is slow

@@ -11,6 +11,7 @@ from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
 from registry.domain.programme import PLAN_FIELDS
 from registry.domain.regions import region_codes
 from registry.domain.values import FORMS, PROVIDER_KINDS
+from registry.projections.certificates import DELIVERED
 from registry.projections.codec import date_value
 from registry.projections.directory import PROGRAMMES
 from registry.projections.workload import COUNTERS as ACTIVITY
@@ -20,9 +21,8 @@ from registry.storage import Database
 
 # Completions: programmes finished with a certificate (the valid certificates issued on
 # enrolments); certificates also count paper ones recorded for the provider.
-COUNTERS = ACTIVITY + ("completions", "certificates", "hours")
+COUNTERS = ACTIVITY + DELIVERED
 MAX_WORKLOAD_YEARS = 100  # a workload lists every month of its span
-UNKNOWN = "unknown"  # mode and funding of paper certificates recorded without an enrolment
 
 _PROVIDER = (
     "code",
@@ -275,27 +275,18 @@ class ProviderQueries:
             )
         self.provider(provider_code)
         span = (provider_code, date_from.isoformat(), date_to.isoformat())
-        sums = ", ".join(f"SUM({name})" for name in ACTIVITY)
+        # What was enrolled, assessed and withdrawn (the workload view) and the valid
+        # certificates delivered (not revoked, not duplicates: the certificates view),
+        # both counted by day, summed by month and group in one statement.
+        parts = [
+            "SELECT substr(on_date, 1, 7), form, mode, funding, "
+            + ", ".join(f"SUM({name})" if name in counted else "0" for name in COUNTERS)
+            + f" FROM {table} WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
+            "GROUP BY substr(on_date, 1, 7), form, mode, funding"
+            for table, counted in (("workload_days", ACTIVITY), ("certificate_days", DELIVERED))
+        ]
         with self.db.reading() as cur:
-            activity = cur.query(
-                f"SELECT substr(on_date, 1, 7), form, mode, funding, {sums}, 0, 0, 0 "
-                "FROM workload_days WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
-                "GROUP BY substr(on_date, 1, 7), form, mode, funding",
-                span,
-            )
-            # Certificates delivered: the valid ones (not revoked, not duplicates).
-            zeros = ", ".join("0" for _ in ACTIVITY)
-            certified = cur.query(
-                f"SELECT substr(issued_on, 1, 7), form, COALESCE(mode, '{UNKNOWN}'), "
-                f"COALESCE(funding, '{UNKNOWN}'), {zeros}, "
-                "SUM(CASE WHEN enrolment_id IS NULL THEN 0 ELSE 1 END), COUNT(*), SUM(hours) "
-                "FROM certificate_index WHERE provider_code = ? AND issued_on >= ? AND "
-                "issued_on <= ? AND revoked_at IS NULL AND duplicate_of IS NULL "
-                f"GROUP BY substr(issued_on, 1, 7), form, COALESCE(mode, '{UNKNOWN}'), "
-                f"COALESCE(funding, '{UNKNOWN}')",
-                span,
-            )
-        rows = activity + certified
+            rows = cur.query(" UNION ALL ".join(parts), span * 2)
         total: dict[str, int] = {}
         groups: dict[str, dict[str, dict[str, int]]] = {"form": {}, "mode": {}, "funding": {}}
         months: dict[str, dict[str, int]] = {m: {} for m in _months(date_from, date_to)}

@@ -17,7 +17,7 @@ from typing import Any
 
 from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
-from registry.projections.codec import date_value, time_text
+from registry.projections.codec import UNKNOWN, date_value, time_text
 from registry.queries import activity, listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
@@ -46,7 +46,6 @@ DUE_STATUSES = ("due_soon", "overdue", "grace", "compliant", "inactive")
 SUPPRESS_BELOW = 5
 Districts = tuple[str, ...] | None  # a due list's district as the views keep its texts
 NONE = "none"  # provider_kind of teachers with no certificate counting on the date
-UNKNOWN = "unknown"  # a value not recorded (mode and funding of paper certificates)
 
 # The orders of a due list (place: as commissions go through it) and of the statisticians'
 # table (by pseudonym, which also pages a download by `after`).

@@ -1,5 +1,7 @@
 """For random histories: activity for a period from the activity view equals the reading
-of every certificate of the period (`_activity_scan`, how it was read before the view).
+of every certificate of the period (`_activity_scan`, how it was read before the view),
+and what providers delivered by day (`certificate_days`, their workload's certificates)
+equals the count of the certificates that count (not revoked, not duplicates).
 
 Histories with certificates on an enrolment and on paper, revocations, duplicates,
 transfers dated in the past, corrected subjects, positions and places, the views caught
@@ -127,6 +129,33 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
                 assert got == scan._activity(first, last, group_by), (
                     f"activity by {group_by} from {first} to {last}"
                 )
+        assert delivered_by_day(app.db) == delivered_scan(app.db)
+
+
+DAY = "provider_code, on_date, form, mode, funding"
+
+
+def delivered_by_day(db) -> set[tuple]:
+    """The certificates view's counters per provider and day (rows counting nothing left out:
+    a revocation takes back what an issue added)."""
+    return {
+        tuple(row)
+        for row in db.query(f"SELECT {DAY}, completions, certificates, hours FROM certificate_days")
+        if any(row[5:])
+    }
+
+
+def delivered_scan(db) -> set[tuple]:
+    """The same from every certificate, as the workload read them before the counters."""
+    day = "provider_code, issued_on, form, COALESCE(mode, 'unknown'), COALESCE(funding, 'unknown')"
+    return {
+        tuple(row)
+        for row in db.query(
+            f"SELECT {day}, SUM(CASE WHEN enrolment_id IS NULL THEN 0 ELSE 1 END), COUNT(*), "
+            "SUM(hours) FROM certificate_index WHERE revoked_at IS NULL AND duplicate_of IS NULL "
+            f"GROUP BY {day}"
+        )
+    }
 
 
 _SETTINGS = {
