@@ -128,6 +128,9 @@ STANDING_INTERVALS = Table(
         ("valid_from",),
     ),
 )
+# The years' and months' steps; a statistics read names this condition as written, so
+# that SQLite, which matches a partial index's condition by its text, uses the index too.
+COARSE = "grain <> 'D'"
 STANDING_STEPS = Table(
     "standing_steps",
     (
@@ -151,6 +154,12 @@ STANDING_STEPS = Table(
         ("status", "grain", "bucket", "region", "value", "n", "WHERE dim = 'place'"),
         # The steps that came to nothing, deleted after each batch (as if never written).
         ("dim", "WHERE n = 0 AND hours = 0"),
+        # The years' and months' steps of any grouping, read from the index alone: a
+        # statistics read takes every year before D's (by subject at 100,000 teachers x
+        # 20 years, 2,560 rows), and from the table each row was a block of its own
+        # (PostgreSQL: 3,564 blocks for the read against 605; p50 29 -> 12 ms). A tenth
+        # of the rows (19 MB there).
+        ("dim", "grain", "bucket", "value", "region", "status", "n", "hours", f"WHERE {COARSE}"),
     ),
 )
 

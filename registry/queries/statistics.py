@@ -18,6 +18,7 @@ from typing import Any
 from registry.domain.compliance import STATUSES
 from registry.domain.errors import InvalidInputError
 from registry.projections.codec import UNKNOWN, date_value, time_text
+from registry.projections.standing import COARSE
 from registry.queries import activity, listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
@@ -117,9 +118,9 @@ def steps_sql(as_of: date, group_by: str) -> tuple[str, list[Any]]:
     d = as_of.isoformat()
     year, month = d[:4], d[:7]
     part = "SELECT value, region, status, n, hours FROM standing_steps WHERE dim = ? AND "
-    source = (
-        f"{part}grain = 'Y' AND bucket < ? UNION ALL "
-        f"{part}grain = 'M' AND bucket > ? AND bucket < ? UNION ALL "
+    source = (  # the years and months from the index of the coarse steps alone
+        f"{part}{COARSE} AND grain = 'Y' AND bucket < ? UNION ALL "
+        f"{part}{COARSE} AND grain = 'M' AND bucket > ? AND bucket < ? UNION ALL "
         f"{part}grain = 'D' AND bucket > ? AND bucket <= ?"
     )
     join = "LEFT JOIN providers p ON p.code = s.value" if group_by == "provider_kind" else ""
