@@ -19,6 +19,7 @@ from registry.domain.certificate import Certificate
 from registry.projections.base import View
 from registry.projections.codec import UNKNOWN, date_text, id_text, time_text
 from registry.projections.rows import Batch
+from registry.projections.workload import provider_days
 from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
@@ -60,19 +61,7 @@ CERTIFICATE_INDEX = Table(
 )
 
 DELIVERED = ("completions", "certificates", "hours")
-CERTIFICATE_DAYS = Table(
-    "certificate_days",
-    (
-        ("provider_code", "TEXT"),
-        ("on_date", "TEXT"),
-        ("form", "TEXT"),
-        ("mode", "TEXT"),
-        ("funding", "TEXT"),
-    )
-    + tuple((name, "INTEGER") for name in DELIVERED),
-    key=("provider_code", "on_date", "form", "mode", "funding"),
-    counters=DELIVERED,
-)
+CERTIFICATE_DAYS = provider_days("certificate_days", DELIVERED)
 
 # What a duplicate repeats of its original (its event carries only the certificate facts).
 PROGRAMME_FIELDS = (

@@ -43,20 +43,23 @@ ENROLMENTS = Table(
     indexes=(("teacher_id",),),
 )
 
-COUNTERS = ("enrolments", "withdrawals", "assessments", "passed", "failed")
-WORKLOAD_DAYS = Table(
-    "workload_days",
-    (
-        ("provider_code", "TEXT"),
-        ("on_date", "TEXT"),
-        ("form", "TEXT"),
-        ("mode", "TEXT"),
-        ("funding", "TEXT"),
+PROVIDER_DAY = ("provider_code", "on_date", "form", "mode", "funding")
+
+
+def provider_days(name: str, counters: tuple[str, ...]) -> Table:
+    """A table of additive counters per provider, day, form, mode and funding (this
+    view's, and the certificates view's of what was delivered)."""
+    return Table(
+        name,
+        tuple((column, "TEXT") for column in PROVIDER_DAY)
+        + tuple((counter, "INTEGER") for counter in counters),
+        key=PROVIDER_DAY,
+        counters=counters,
     )
-    + tuple((name, "INTEGER") for name in COUNTERS),
-    key=("provider_code", "on_date", "form", "mode", "funding"),
-    counters=COUNTERS,
-)
+
+
+COUNTERS = ("enrolments", "withdrawals", "assessments", "passed", "failed")
+WORKLOAD_DAYS = provider_days("workload_days", COUNTERS)
 
 
 class WorkloadView(View):

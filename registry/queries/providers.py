@@ -11,17 +11,17 @@ from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
 from registry.domain.programme import PLAN_FIELDS
 from registry.domain.regions import region_codes
 from registry.domain.values import FORMS, PROVIDER_KINDS
-from registry.projections.certificates import DELIVERED
+from registry.projections.certificates import CERTIFICATE_DAYS
 from registry.projections.codec import date_value
 from registry.projections.directory import PROGRAMMES
-from registry.projections.workload import COUNTERS as ACTIVITY
+from registry.projections.workload import WORKLOAD_DAYS
 from registry.queries import listing, search
 from registry.queries.common import require_choice, require_date, require_page
 from registry.storage import Database
 
 # Completions: programmes finished with a certificate (the valid certificates issued on
 # enrolments); certificates also count paper ones recorded for the provider.
-COUNTERS = ACTIVITY + DELIVERED
+COUNTERS = WORKLOAD_DAYS.counters + CERTIFICATE_DAYS.counters
 MAX_WORKLOAD_YEARS = 100  # a workload lists every month of its span
 
 _PROVIDER = (
@@ -280,10 +280,10 @@ class ProviderQueries:
         # both counted by day, summed by month and group in one statement.
         parts = [
             "SELECT substr(on_date, 1, 7), form, mode, funding, "
-            + ", ".join(f"SUM({name})" if name in counted else "0" for name in COUNTERS)
-            + f" FROM {table} WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
+            + ", ".join(f"SUM({name})" if name in table.counters else "0" for name in COUNTERS)
+            + f" FROM {table.name} WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
             "GROUP BY substr(on_date, 1, 7), form, mode, funding"
-            for table, counted in (("workload_days", ACTIVITY), ("certificate_days", DELIVERED))
+            for table in (WORKLOAD_DAYS, CERTIFICATE_DAYS)
         ]
         with self.db.reading() as cur:
             rows = cur.query(" UNION ALL ".join(parts), span * 2)
