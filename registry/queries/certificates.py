@@ -63,6 +63,7 @@ PUBLIC_FIELDS = (
     "passed",
     "full_name",
     "duplicate_of",
+    "duplicates",
     "replaced_by",
     "revoked_at",
 )
@@ -108,9 +109,12 @@ def certificate_rows(
     rows = cur.query(f"{_SELECT} WHERE {where} ORDER BY {order}{paging}", [*params, *extra])
     certificates = [_certificate(row) for row in rows]
     numbers = [c["number"] for c in certificates if c["duplicate_of"] is None]
-    live = _live_duplicates(cur, numbers)
+    duplicates = _duplicates(cur, numbers)
+    successors = _successors(cur, [c for c in certificates if c["revoked_at"] is not None])
     for c in certificates:
-        c["replaced_by"] = live.get(c["number"], [])
+        c["duplicates"] = [number for number, _revoked in duplicates.get(c["number"], [])]
+        live = [number for number, revoked in duplicates.get(c["number"], []) if not revoked]
+        c["replaced_by"] = live + successors.get(c["number"], [])
         c["status"] = (
             "revoked"
             if c["revoked_at"] is not None
@@ -121,18 +125,38 @@ def certificate_rows(
     return certificates
 
 
-def _live_duplicates(cur: Cursor, numbers: list[str]) -> dict[str, list[str]]:
-    """Original number -> the numbers of its duplicates that are not revoked."""
-    found: dict[str, list[str]] = {}
+def _duplicates(cur: Cursor, numbers: list[str]) -> dict[str, list[tuple[str, bool]]]:
+    """Original number -> its duplicates' (number, revoked), oldest first: the live ones
+    replace it; the revoked ones (revoked with it, or on their own) stay linked."""
+    found: dict[str, list[tuple[str, bool]]] = {}
     for start in range(0, len(numbers), 500):
         chunk = numbers[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        for original, number in cur.query(
-            f"SELECT duplicate_of, number FROM certificate_index WHERE duplicate_of IN "
-            f"({marks}) AND revoked_at IS NULL ORDER BY issued_on, number",
+        for original, number, revoked_at in cur.query(
+            f"SELECT duplicate_of, number, revoked_at FROM certificate_index WHERE "
+            f"duplicate_of IN ({marks}) ORDER BY issued_on, number",
             chunk,
         ):
-            found.setdefault(original, []).append(number)
+            found.setdefault(original, []).append((number, revoked_at is not None))
+    return found
+
+
+def _successors(cur: Cursor, revoked: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Revoked number -> the valid certificates its enrolment was certified with again
+    after it (how an error is corrected, rule 5): the one that replaced it. Read through
+    the teacher's index; a paper record or a duplicate has no enrolment to certify again."""
+    found: dict[str, list[str]] = {}
+    for c in revoked:
+        if c["enrolment_id"] is None or c["duplicate_of"] is not None:
+            continue
+        rows = cur.query(
+            "SELECT number FROM certificate_index WHERE teacher_id = ? AND enrolment_id = ? "
+            "AND duplicate_of IS NULL AND revoked_at IS NULL AND number <> ? "
+            "ORDER BY recorded_at, number",
+            (c["teacher_id"], c["enrolment_id"], c["number"]),
+        )
+        if rows:
+            found[c["number"]] = [row[0] for row in rows]
     return found
 
 

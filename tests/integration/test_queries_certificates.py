@@ -63,6 +63,51 @@ def test_an_original_whose_only_duplicate_is_revoked_is_valid_again(registry):
     registry.revoke_certificate(ADMIN, "KAE-DUP-1", reason="printed on the wrong form")
     original = caught_up(registry).certificate(cert["number"])
     assert (original["status"], original["replaced_by"]) == ("valid", [])
+    assert original["duplicates"] == ["KAE-DUP-1"]  # still linked, though no longer in force
+
+
+def test_a_revoked_original_keeps_its_link_to_the_duplicate_revoked_with_it(registry):
+    _, _, cert = certified_teacher(registry)
+    registry.issue_duplicate(ADMIN, cert["number"], number="KAE-DUP-1", issued_on=date(2024, 5, 1))
+    registry.revoke_certificate(ADMIN, cert["number"], reason="issued in error")
+    queries = caught_up(registry)
+    original = queries.certificate(cert["number"])
+    assert (original["status"], original["duplicates"], original["replaced_by"]) == (
+        "revoked",
+        ["KAE-DUP-1"],
+        [],  # the duplicate was revoked with it: nothing replaces it
+    )
+    public = queries.verify(cert["number"], cert["verification_code"])
+    assert public is not None and public["duplicates"] == ["KAE-DUP-1"]
+
+
+def test_a_revoked_certificate_links_to_the_one_its_enrolment_was_issued_again(registry):
+    """Rule 5: an error is corrected by revoking and certifying the enrolment again; the
+    revoked certificate names the one that replaced it (and so does its public page)."""
+    _, enrolment, cert = certified_teacher(registry)
+    registry.revoke_certificate(ADMIN, cert["number"], reason="wrong hours printed")
+    registry.issue_certificate(
+        ADMIN, enrolment["id"], number="KAE-2024-0002", issued_on=date(2024, 3, 22)
+    )
+    queries = caught_up(registry)
+    revoked = queries.certificate(cert["number"])
+    assert (revoked["status"], revoked["replaced_by"]) == ("revoked", ["KAE-2024-0002"])
+    public = queries.verify(cert["number"], cert["verification_code"])
+    assert public is not None and public["replaced_by"] == ["KAE-2024-0002"]
+    new = queries.certificate("KAE-2024-0002")
+    assert (new["status"], new["replaced_by"]) == ("valid", [])
+
+    # Issued again and revoked too: the first names the one now in force, the second too.
+    registry.revoke_certificate(ADMIN, "KAE-2024-0002", reason="wrong date")
+    registry.issue_certificate(
+        ADMIN, enrolment["id"], number="KAE-2024-0003", issued_on=date(2024, 3, 23)
+    )
+    queries = caught_up(registry)
+    assert queries.certificate(cert["number"])["replaced_by"] == ["KAE-2024-0003"]
+    assert queries.certificate("KAE-2024-0002")["replaced_by"] == ["KAE-2024-0003"]
+    # A teacher's list shows the same links.
+    listed = {c["number"]: c["replaced_by"] for c in queries.teacher_certificates(PIN)}
+    assert listed[cert["number"]] == ["KAE-2024-0003"] and listed["KAE-2024-0003"] == []
 
 
 def test_a_legacy_certificate_is_indexed_without_an_assessment(registry):

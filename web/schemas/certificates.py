@@ -101,7 +101,17 @@ class CertificateOut(Schema):
     passed = fields.Boolean(allow_none=True)
     verification_code = fields.String()
     duplicate_of = fields.String(allow_none=True)
-    replaced_by = fields.List(fields.String())
+    duplicates = fields.List(
+        fields.String(),
+        metadata={"description": "Every duplicate issued for it, revoked or not, oldest first."},
+    )
+    replaced_by = fields.List(
+        fields.String(),
+        metadata={
+            "description": "What replaces it now: its duplicates in force, or (revoked) the "
+            "certificate its enrolment was issued again."
+        },
+    )
     revoked_at = IsoDateTime(allow_none=True)
     revocation_reason = fields.String(allow_none=True)
     recorded_at = IsoDateTime(allow_none=True)
@@ -142,7 +152,17 @@ class VerifiedOut(Schema):
     passed = fields.Boolean(allow_none=True)
     full_name = fields.String()
     duplicate_of = fields.String(allow_none=True)
-    replaced_by = fields.List(fields.String())
+    duplicates = fields.List(
+        fields.String(),
+        metadata={"description": "Every duplicate issued for it, revoked or not, oldest first."},
+    )
+    replaced_by = fields.List(
+        fields.String(),
+        metadata={
+            "description": "What replaces it now: its duplicates in force, or (revoked) the "
+            "certificate its enrolment was issued again."
+        },
+    )
     revoked_at = IsoDateTime(allow_none=True)
 
 
