@@ -289,11 +289,15 @@ class StatisticsQueries:
         return result
 
     def open_data(self, as_of: date | None, group_by: str) -> list[dict[str, Any]]:
-        """Counts by status per region or district; groups under 5 teachers suppressed."""
+        """Counts by status per region or district; groups under 5 teachers suppressed,
+        and with them, where a region's districts would give a small one away, the next
+        smallest of its districts (`_hidden`)."""
         group_by = require_choice(group_by, OPEN_DATA_GROUPS, "group_by")
+        lines = self.compliance(as_of, group_by)
+        hidden = _hidden(lines) if group_by == "district" else set()
         result = []
-        for line in self.compliance(as_of, group_by):
-            suppressed = line["total"] < SUPPRESS_BELOW
+        for line in lines:
+            suppressed = line["total"] < SUPPRESS_BELOW or line["group"] in hidden
             out = {
                 "group": line["group"],
                 "suppressed": suppressed,
@@ -678,3 +682,27 @@ def _pseudonym_where(region: str | None, status: str | None) -> tuple[str, list[
         where.append("s.status = ?")
         params.append(require_choice(status, DUE_STATUSES, "status"))
     return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+
+def _hidden(districts: list[dict[str, Any]]) -> set[str]:
+    """The districts to suppress so that no group under SUPPRESS_BELOW teachers can be
+    worked out: a region's row less its published districts is the sum of its suppressed
+    ones, so while that sum is under the bound (one small district alone, or two tiny
+    ones), the region's next smallest district is suppressed too (complementary
+    suppression; the region's own row is published by group_by=region)."""
+    by_region: dict[Any, list[dict[str, Any]]] = {}
+    for line in districts:
+        by_region.setdefault(line.get("region"), []).append(line)
+    hidden: set[str] = set()
+    for lines in by_region.values():
+        small = [line for line in lines if line["total"] < SUPPRESS_BELOW]
+        rest = sorted(
+            (line for line in lines if line["total"] >= SUPPRESS_BELOW),
+            key=lambda line: (line["total"], str(line["group"])),
+        )
+        withheld = sum(line["total"] for line in small)
+        while small and withheld < SUPPRESS_BELOW and rest:
+            extra = rest.pop(0)
+            hidden.add(extra["group"])
+            withheld += extra["total"]
+    return hidden

@@ -283,3 +283,34 @@ def test_statistics_asked_again_follow_new_events_and_resist_callers_changes(reg
     # of a moment ago may answer while the new one is computed in the background).
     queries.wait_for(written.position)
     assert "KG-N" in {g["group"] for g in queries.compliance_statistics(on, "region")}
+
+
+def test_open_data_hides_a_second_district_where_the_region_would_give_a_small_one_away(
+    registry,
+):
+    """KG-C's row less its published districts would be Sokuluk's 3 teachers: the next
+    smallest district of the region is suppressed with it, so the difference is a group
+    of 8 (two districts) and no group under five can be worked out."""
+    sizes = {"Sokuluk": 3, "Alamüdün": 5, "Kemin": 6}
+    n = 0
+    for district, size in sizes.items():
+        for _ in range(size):
+            registry.register_teacher(
+                ADMIN, teacher(pin=f"2150519850{n:04d}", region="KG-C", district=district)
+            )
+            n += 1
+    queries = caught_up(registry)
+    on = date(2025, 1, 1)
+    rows = {r["group"]: r for r in queries.open_data(on, "district")}
+    assert {g: r["suppressed"] for g, r in rows.items()} == {
+        "sokuluk": True,
+        "alamudun": True,  # not small itself: hidden so that Sokuluk's count stays hidden
+        "kemin": False,
+    }
+    assert rows["alamudun"]["total"] is None and rows["kemin"]["total"] == 6
+    [region] = queries.open_data(on, "region")
+    published = sum(r["total"] for r in rows.values() if not r["suppressed"])
+    assert region["total"] - published >= 5
+    # The statisticians' own figures are not suppressed.
+    totals = {g["group"]: g["total"] for g in queries.compliance_statistics(on, "district")}
+    assert totals == {"sokuluk": 3, "alamudun": 5, "kemin": 6}
