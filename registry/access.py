@@ -81,6 +81,11 @@ TABLE: Mapping[str, Rule] = {
         EVERY_ROLE | {PUBLIC}, None, "one certificate by number and verification code"
     ),
     "read_reference": Rule(EVERY_ROLE | {PUBLIC}, None, "the reference lists' codes and names"),
+    "read_spellings": Rule(
+        frozenset({"admin", "auditor", "statistician"}),
+        None,
+        "which codes the text recorded before the lists was tied to (what statistics count)",
+    ),
     "read_open_data": Rule(
         EVERY_ROLE | {PUBLIC}, None, "compliance counts, small groups suppressed"
     ),

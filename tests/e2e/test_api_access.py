@@ -103,6 +103,7 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
     ],
     "read_open_data": [("GET", "/open-data/compliance", None)],
     "read_reference": [("GET", "/reference/districts?region=KG-C", None)],
+    "read_spellings": [("GET", "/reference/districts/spellings", None)],
     "manage_reference": [
         (
             "POST",
@@ -114,7 +115,6 @@ ENDPOINTS: dict[str, list[tuple[str, str, object]]] = {
                 "name_en": "Astronomy",
             },
         ),
-        ("GET", "/reference/districts/spellings", None),
         ("POST", "/reference/subjects/fine_arts/retirement", {"reason": "merged"}),
         ("POST", "/reference/districts/spellings", {"mapping": {"Сокулук р-н": "sokuluk"}}),
     ],

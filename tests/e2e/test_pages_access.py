@@ -112,12 +112,15 @@ PAGES: dict[str, list[str]] = {
 # Permissions no page of their own needs: the policy form shows on the policy page to
 # those who may adopt one; enrolments are read by the forms that record against them;
 # reminder contacts are kept through the API and the command line; the reference lists
-# are read by the forms' pickers and the pages that name districts, subjects, positions.
+# are read by the forms' pickers and the pages that name districts, subjects, positions;
+# the old spellings' codes are read through the API (the admins' page that ties them
+# shows them to its own users).
 NO_PAGE_OF_THEIR_OWN = {
     "adopt_policy",
     "read_enrolment",
     "manage_contacts",
     "read_reference",
+    "read_spellings",
 }
 CASES = [(permission, path) for permission, paths in PAGES.items() for path in paths]
 IDS = [f"{permission}: {path}" for permission, path in CASES]

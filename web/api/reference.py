@@ -120,9 +120,9 @@ class Spellings(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.read(SpellingsOut)
     def get(self, args, list_name):
-        """The spellings tied to codes (admin)."""
+        """The spellings tied to codes (admin, auditor, statistician)."""
         known(list_name)
-        require_actor("manage_reference")
+        require_actor("read_spellings")
         return {"list": list_name, "spellings": queries().reference.spellings(list_name)}
 
     @blp.arguments(SpellingsIn)
