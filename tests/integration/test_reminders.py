@@ -41,6 +41,7 @@ class Inbox:
                 "subject": message["Subject"],
                 "text": message.get_body(("plain",)).get_content(),
                 "html": message.get_body(("html",)).get_content(),
+                "date": message["Date"],
             }
         )
         return "250 OK"
@@ -391,3 +392,29 @@ def test_a_letter_failed_after_every_retry_is_tried_again_at_an_admins_request(m
     assert mail.deliver(registry.db, registry.settings, moment + timedelta(days=1))["sent"] == 0
     assert [m["kind"] for m in inbox.messages] == ["due_in_180_days"]
     assert mail.retry(registry.db, ADMIN, row["id"], moment) is False  # sent: never again
+
+
+def test_without_an_smtp_host_letters_wait_untried_and_go_once_one_is_set(mailing, smtp):
+    """A registry whose mail server is not configured yet loses no letter: nothing is
+    tried (no attempt counted, however many runs), and all go out once a host is set."""
+    _, inbox = smtp
+    registry = mailing
+    configured = registry.settings
+    registry.settings = replace(configured, smtp_host="")
+    _cohort(registry)
+    reminders.decide(registry, date(2026, 12, 3), now=NOW)
+    moment = NOW
+    for _ in range(mail.MAX_ATTEMPTS + 2):
+        assert mail.deliver(registry.db, registry.settings, moment) == {
+            "sent": 0,
+            "retry": 0,
+            "failed": 0,
+            "unknown": 0,
+        }
+        moment += timedelta(hours=7)
+    assert mail.backlog(registry.db)["pending"] == 1 and mail.backlog(registry.db)["failed"] == 0
+    registry.settings = configured
+    assert mail.deliver(registry.db, registry.settings, moment)["sent"] == 1
+    [letter] = inbox.messages
+    assert letter["kind"] == "due_in_180_days"
+    assert letter["date"] is not None  # RFC 5322 asks every message for its Date
