@@ -12,11 +12,11 @@ from registry.domain.certificate import Certificate
 from registry.domain.errors import ConflictError
 from registry.domain.values import (
     FORMS,
-    check_certificate_number,
     check_choice,
     check_code,
     check_course,
     check_hours,
+    check_new_certificate_number,
     check_not_future,
     check_text,
 )
@@ -49,7 +49,7 @@ class CertificateCommands(CommandBase):
         return session.get(Certificate.id_for(number), "certificate", number)
 
     def _new_number(self, session: Session, number: str) -> str:
-        number = check_certificate_number(number)
+        number = check_new_certificate_number(number)
         if session.find(Certificate.id_for(number)) is not None:
             raise ConflictError(
                 f"Certificate number {number} is already used.",

@@ -127,6 +127,32 @@ def check_certificate_number(value: object, field: str = "number") -> str:
     return value.strip()
 
 
+# The last parts of a path that name an action on the number before them, or a document
+# of it: a new number may not end in one, or its own paths would read as that action.
+NUMBER_SUFFIXES = frozenset(
+    {"revocation", "duplicate", "credential", "credential.json", "certificate.pdf"}
+)
+
+
+def check_new_certificate_number(value: object, field: str = "number") -> str:
+    """A number for a new certificate: the rule of `check_certificate_number`, and every
+    path of it reaches it: no empty, '.' or '..' part between its '/' (clients and
+    proxies rewrite those) and no last part that names an action (`NUMBER_SUFFIXES`).
+    Numbers recorded before this rule stay readable."""
+    number = check_certificate_number(value, field)
+    parts = number.split("/")
+    if any(part in ("", ".", "..") for part in parts) or (
+        len(parts) > 1 and parts[-1].lower() in NUMBER_SUFFIXES
+    ):
+        raise RuleViolationError(
+            "A certificate number may not have an empty, '.' or '..' part between its "
+            f"'/', nor end in /{', /'.join(sorted(NUMBER_SUFFIXES))}.",
+            field=field,
+            code="invalid_certificate_number",
+        )
+    return number
+
+
 def check_region(value: object, field: str = "region") -> str:
     """One of the nine ISO 3166-2:KG region codes."""
     if value not in region_codes():
