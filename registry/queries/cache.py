@@ -34,6 +34,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.projections.checks import CHECK_ROW
 from registry.storage import Database
 
 Rows = list[dict[str, Any]]
@@ -135,10 +136,15 @@ class PositionedCache:
         self._executor: ThreadPoolExecutor | None = None
 
     def stamp(self) -> tuple:
-        """Where every view is now."""
+        """Where every view is now: the views' rows of `projection_tracking`, not the
+        follower's own (`CHECK_ROW`), which notes when it last looked, a few seconds
+        apart: counted, it put an answer below the position its read had waited for and
+        made a new look invalidate every answer."""
         return tuple(
             self.db.query(
-                "SELECT projection, notification_id FROM projection_tracking ORDER BY projection"
+                "SELECT projection, notification_id FROM projection_tracking "
+                "WHERE projection <> ? ORDER BY projection",
+                (CHECK_ROW,),
             )
         )
 

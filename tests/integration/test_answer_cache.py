@@ -176,6 +176,29 @@ def test_the_statistics_with_min_position_after_a_write_include_it(registry):
     assert total(queries.compliance_statistics(AS_OF, "region", actor=ADMIN)) == 2
 
 
+def test_the_followers_own_row_neither_lowers_an_answers_position_nor_voids_it(registry):
+    """The follower notes when it last looked at the log in a row of its own, a few
+    seconds apart, so it may name a position below the views': an answer is judged by
+    the views alone, at or above the position its read waited for (X-Registry-Position),
+    and a new look of the follower's computes nothing again."""
+    from registry.projections.checks import record_check
+    from registry.queries.cache import served_position
+
+    position = register_and_apply(registry, PIN)
+    record_check(registry, position - 1)  # looked just before the write's last event
+    statistics = StatisticsQueries(registry.db)
+    require_position(position)
+    assert total(statistics.compliance(AS_OF, "region")) == 1
+    assert served_position() == position
+    computations = statistics.cache.computations
+    record_check(registry, position - 2)  # another look: no view moved
+    begin_read()
+    require_position(position)
+    assert total(statistics.compliance(AS_OF, "region")) == 1
+    assert statistics.cache.computations == computations
+    assert served_position() == position
+
+
 def test_a_warmed_registry_answers_the_public_tables_without_computing_them(registry):
     register_and_apply(registry, PIN)
     queries = Queries(registry)
