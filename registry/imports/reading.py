@@ -102,7 +102,7 @@ def decode(source: str | bytes | IO, encoding: str = "auto") -> str:
         try:
             return data.decode("utf-8").lstrip("\ufeff")  # a BOM some spreadsheets write
         except UnicodeDecodeError as error:
-            if encoding == "utf-8":
+            if encoding == "utf-8" or _mostly_utf8(data):
                 raise ImportFileError(
                     f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
                     f'{error.start} is not valid UTF-8); save it as "CSV UTF-8", or choose '
@@ -126,6 +126,16 @@ def decode(source: str | bytes | IO, encoding: str = "auto") -> str:
             f"{error.start}).",
             code="not_windows_1251",
         ) from None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether text that is not valid UTF-8 is UTF-8 all the same, with a few damaged
+    bytes: it has at least as many well-formed non-ASCII letters as bad bytes. Read as
+    Windows-1251 instead, its letters would be recorded garbled, for good; Windows-1251
+    text read as UTF-8 is nearly all bad bytes (its Cyrillic bytes rarely pair up)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    return sum(1 for ch in text if ord(ch) > 127) - bad >= bad
 
 
 def read(source: str | bytes | IO, encoding: str = "auto") -> ImportFile:
@@ -178,8 +188,20 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(lines, delimiter=delimiter)
     line = 0
     for record in reader:
+        if reader.line_num > line + 1:  # a quoted value ran over lines
+            record = _Spanning(record, line + 1, reader.line_num)
         yield line + 1, record
         line = reader.line_num
+
+
+class _Spanning(list):
+    """A CSV record whose quoted value ran over lines: in a file of one certificate per
+    line, an unclosed quote that swallowed the lines after it, which must be reported,
+    not recorded as one row with the others in its title."""
+
+    def __init__(self, record: list[str], first: int, last: int):
+        super().__init__(record)
+        self.first, self.last = first, last
 
 
 # A line with its ending (as a file opened with newline="" gives them), or the last one.
@@ -275,6 +297,15 @@ def _rows(records: Iterator[tuple[int, list[str]]], kind: str, header: list[str]
         if not any(cell.strip() for cell in record):
             continue
         row = Row(line=first)
+        if isinstance(record, _Spanning):
+            row.error = RowError(
+                f"a quoted value runs from line {record.first} to line {record.last} "
+                '(a quote left open?): lines in between are part of it; close the quote, '
+                'or write a quote inside a value as ""',
+                "line_break_in_value",
+            )
+            yield row
+            continue
         if len(record) > len(header) and not any(cell.strip() for cell in record[len(header) :]):
             record = record[: len(header)]
         if len(record) != len(header):

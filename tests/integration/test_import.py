@@ -339,6 +339,50 @@ def test_a_windows_1251_file_is_detected_or_chosen_and_refused_when_utf8_is_chos
     assert (again.recorded, again.already_recorded) == (0, 1)
 
 
+def test_a_utf8_file_with_a_damaged_byte_is_refused_not_read_as_windows_1251(
+    registry_with_teachers,
+):
+    """UTF-8 letters around one bad byte: read as Windows-1251 the title would be stored
+    garbled for good ('РљСѓСЂСЃ'); the file is refused whole, naming the byte."""
+    registry = registry_with_teachers
+    head = registry.max_position()
+    data = (
+        LEGACY_HEADER.encode()
+        + f"{PIN},NX-1,KAE,Курс".encode()
+        + b"\xff"
+        + b",seminar,8,2021-04-01\n"
+        + f"{PIN},NX-2,KAE,Семинар,seminar,8,2021-04-02\n".encode()
+    )
+    with pytest.raises(ImportFileError) as refused:
+        import_csv(registry, ADMIN, data)
+    assert refused.value.code == "not_utf8" and "0xff" in refused.value.message
+    assert registry.max_position() == head
+
+
+def test_a_quote_left_open_is_reported_with_the_lines_it_swallowed(registry_with_teachers):
+    """An unclosed quote makes the CSV value run over the following lines: that record
+    is reported (first and last line), not recorded with the next rows in its title;
+    the rows after it are recorded."""
+    registry = registry_with_teachers
+    report = import_csv(
+        registry,
+        ADMIN,
+        LEGACY_HEADER
+        + f"{PIN},UR-3,KAE,ok,seminar,8,2021-04-01\n"
+        + f'{PIN},UR-4,KAE,"unclosed,seminar,8,2021-04-01\n'
+        + f'{PIN},UR-5,KAE,"ok,seminar,8,2021-04-01\n'
+        + f"{PIN},UR-6,KAE,ok,seminar,8,2021-04-01\n",
+    )
+    assert [row.text() for row in report.rows if row.status == "rejected"] == [
+        "line 3: a quoted value runs from line 3 to line 4 (a quote left open?): lines in "
+        'between are part of it; close the quote, or write a quote inside a value as "" '
+        "[line_break_in_value]"
+    ]
+    assert (report.recorded, report.rejected) == (2, 1)
+    assert certificate(registry, "UR-4") is None and certificate(registry, "UR-5") is None
+    assert certificate(registry, "UR-6") is not None
+
+
 def workbook(rows: list[list]) -> bytes:
     """An .xlsx as Excel saves one: typed cells (dates, numbers), an empty row or two."""
     import io
