@@ -300,7 +300,7 @@ def _rows(records: Iterator[tuple[int, list[str]]], kind: str, header: list[str]
         if isinstance(record, _Spanning):
             row.error = RowError(
                 f"a quoted value runs from line {record.first} to line {record.last} "
-                '(a quote left open?): lines in between are part of it; close the quote, '
+                "(a quote left open?): lines in between are part of it; close the quote, "
                 'or write a quote inside a value as ""',
                 "line_break_in_value",
             )
