@@ -9,23 +9,9 @@ import sys
 
 import click
 
-from registry.bootstrap import open_registry
-from registry.cli.common import cli, fail_cleanly, settings_from
-from registry.domain.errors import NotFoundError
-from registry.storage.schema import is_initialised
+from registry.cli.common import cli, fail_cleanly, open_initialised
 
 _PUBLISHED = re.compile(r"^(\d+)[:=]([0-9a-fA-F]{64})$")
-
-
-def _open(ctx: click.Context):
-    """The registry of this invocation; auditing a database that is not one is an error."""
-    settings = settings_from(ctx)
-    if not is_initialised(settings):  # asking never creates an SQLite file
-        raise NotFoundError(
-            f"{settings.database.redacted()} is not an initialised registry database",
-            code="not_a_registry",
-        )
-    return open_registry(settings, auto_init=False)
 
 
 @cli.group()
@@ -78,7 +64,7 @@ def verify_command(
     from registry import ledger as audit_ledger
 
     heads = _published(published)
-    app = _open(ctx)
+    app = open_initialised(ctx)
     try:
         report = audit_ledger.verify(app, published=heads, requested_by=_who())
     finally:
@@ -141,7 +127,7 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
     """Show the ledger's head (what auditors publish) and how much is not sealed yet."""
     from registry import ledger as audit_ledger
 
-    app = _open(ctx)
+    app = open_initialised(ctx)
     try:
         head = audit_ledger.head(app)
     finally:
@@ -176,7 +162,7 @@ def seal_command(ctx: click.Context) -> None:
     """Extend the checkpoints over every event not yet sealed."""
     from registry import ledger as audit_ledger
 
-    app = _open(ctx)
+    app = open_initialised(ctx)
     try:
         sealed = audit_ledger.seal(app)
         head = audit_ledger.head(app)
@@ -234,7 +220,7 @@ def replay_command(
     from registry.replay import parse_moment, replay
 
     until = parse_moment(until_text)
-    app = _open(ctx)
+    app = open_initialised(ctx)
     try:
         with click.progressbar(
             length=app.max_position() or 0, label="copying", file=sys.stderr

@@ -52,6 +52,24 @@ def settings_from(ctx: click.Context, *, primary_only: bool = False) -> Settings
     return replace(settings, read_database_url="") if primary_only else settings
 
 
+def open_initialised(ctx: click.Context, *, primary_only: bool = False):
+    """The registry of this invocation, for the commands that read or keep what `registry
+    init` made: a database that is not an initialised registry (a mistyped path) is an
+    error, and asking creates nothing."""
+    from registry.bootstrap import open_registry
+    from registry.domain.errors import NotFoundError
+    from registry.storage.schema import is_initialised
+
+    settings = settings_from(ctx, primary_only=primary_only)
+    if not is_initialised(settings):
+        raise NotFoundError(
+            f"{settings.database.redacted()} is not an initialised registry database "
+            "(run `registry init` on it first, or check --database)",
+            code="not_a_registry",
+        )
+    return open_registry(settings, auto_init=False)
+
+
 def error_text(error: BaseException) -> tuple[str, str] | None:
     """A registry error's, or an unreachable database's, message and code; None for any
     other error (a bug: its traceback is wanted)."""

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime
 import click
 
 from registry import ledger, reminders
-from registry.bootstrap import open_registry
-from registry.cli.common import cli, fail_cleanly, settings_from
+from registry.cli.common import cli, fail_cleanly, open_initialised
 from registry.commands.base import Actor
 from registry.domain.reminder import RECIPIENT_ROLES
 from registry.reminders import mail
@@ -33,7 +32,7 @@ def reminders_group() -> None:
 def run(ctx: click.Context, day: datetime | None, dry_run: bool) -> None:
     """Decide the day's notices (each once), then send what waits in the outbox."""
     on = day.date() if day else date.today()
-    app = open_registry(settings_from(ctx, primary_only=True), auto_init=False)
+    app = open_initialised(ctx, primary_only=True)
     try:
         with ledger.sealing(app):
             result = reminders.run(app, on, dry_run=dry_run, now=datetime.now(UTC))
@@ -67,7 +66,7 @@ def contact(
     """Record the e-mail of a school head or a district education department."""
     if role == "school_head" and not school:
         raise click.UsageError("--school is required for a school head")
-    app = open_registry(settings_from(ctx, primary_only=True), auto_init=False)
+    app = open_initialised(ctx, primary_only=True)
     try:
         with ledger.sealing(app):
             reminders.set_recipient(app, Actor.system(), role, district, school, name, email)

@@ -50,3 +50,18 @@ def test_an_unreachable_database_is_named_at_once_without_a_traceback(
 def test_an_unsupported_database_url_is_a_usage_error(tmp_path):
     result = registry("--database", "mysql://x/y", "init", cwd=tmp_path)
     assert result.returncode == 2 and "Unsupported database URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("reminders", "run", "--dry-run"), ("ledger", "verify"), ("reminders", "run")],
+)
+def test_a_command_on_a_mistyped_sqlite_path_says_so_and_creates_nothing(tmp_path, command):
+    """Commands that need what `registry init` made name the path that holds no registry
+    (one line, exit 1), and leave no database file behind."""
+    missing = tmp_path / "typo" / "registry.db"
+    result = registry("--database", f"sqlite:///{missing}", *command, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "is not an initialised registry database" in result.stderr
+    assert "[not_a_registry]" in result.stderr and "Traceback" not in result.stderr
+    assert not missing.exists()
