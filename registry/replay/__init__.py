@@ -18,8 +18,9 @@ from datetime import date, datetime
 from datetime import time as clock_time
 from typing import TYPE_CHECKING, Any
 
+from registry.domain import clock
 from registry.domain.clock import BISHKEK, UTC
-from registry.domain.errors import ConflictError, InvalidInputError
+from registry.domain.errors import ConflictError, InvalidInputError, RuleViolationError
 from registry.queries.common import parse_known_at
 from registry.replay.comparison import Comparison, compare
 from registry.replay.log_copy import CopyResult, copy_events
@@ -88,8 +89,24 @@ def parse_moment(text: str) -> datetime:
             raise InvalidInputError(
                 f"{text!r} is not a date (e.g. 2025-01-31).", field="until", code="invalid_moment"
             ) from None
-        return datetime.combine(day, clock_time.max, BISHKEK).astimezone(UTC)
-    return parse_known_at(text, field="until")
+        end = datetime.combine(day, clock_time.max, BISHKEK).astimezone(UTC)
+        if day > clock.now().astimezone(BISHKEK).date():
+            raise _future(text)
+        return min(end, clock.now())  # today: what is known so far
+    moment = parse_known_at(text, field="until")
+    if moment > clock.now():
+        raise _future(text)
+    return moment
+
+
+def _future(text: str) -> RuleViolationError:
+    """What known_at refuses for a moment to come, --until refuses too: nothing is known
+    of it yet (a replay 'until' then would pass for an answer as known then)."""
+    return RuleViolationError(
+        f"--until {text} is in the future: replay up to a moment that has passed.",
+        field="until",
+        code="known_at_in_future",
+    )
 
 
 def replay(

@@ -383,6 +383,8 @@ def test_moments_from_the_command_line_are_read_as_the_api_reads_them():
         ("yesterday", "invalid_known_at"),
         ("2024-02-30", "invalid_moment"),
         ("2024-05-01T25:00:00Z", "invalid_known_at"),
+        ("2999-01-01T00:00:00+06:00", "known_at_in_future"),  # nothing known of it yet
+        ("2999-01-01", "known_at_in_future"),
     ):
         with pytest.raises(RegistryError) as refused:
             parse_moment(text)
