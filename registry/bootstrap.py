@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from registry import ledger
 from registry.application import Registry
 from registry.projections.catalogue import build_views, create_view_tables
@@ -10,6 +12,8 @@ from registry.settings import Settings
 from registry.storage import locks, open_database, schema
 from registry.storage.schema import is_initialised
 from registry.storage.standby import verify_standby
+
+log = logging.getLogger(__name__)
 
 
 def initialise(settings: Settings, *, start_policy: bool = True) -> None:
@@ -58,6 +62,8 @@ def open_registry(
     if auto_init is None:
         auto_init = settings.database.embedded
     if auto_init and not is_initialised(settings):
+        # Said aloud: a mistyped path would otherwise pass for an empty registry.
+        log.warning("%s held no registry: a new one was made there", settings.database.redacted())
         initialise(settings)
     return Registry(settings)
 
