@@ -6,7 +6,9 @@ import click
 
 # Each module registers its commands on `cli` when imported.
 from registry.cli import audit, bulk, core, credentials, reminders, views  # noqa: F401  (imported to register)
-from registry.cli.common import cli
+from registry.cli.common import accept_database_everywhere, cli
+
+accept_database_everywhere(cli)
 
 
 def main() -> None:

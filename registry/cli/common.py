@@ -105,20 +105,38 @@ def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def database_option(func):
-    """`--database` after the command name too (`registry serve --database URL`)."""
+def _database_param() -> click.Option:
+    """`--database URL` after a command's name, as before it (the root group's)."""
 
     def remember(ctx: click.Context, _param, value):
         if value:
             ctx.find_root().obj["database_url"] = value
         return value
 
-    return click.option(
-        "--database",
-        "database_url",
+    return click.Option(
+        ["--database", "database_url"],
         default=None,
         expose_value=False,
         callback=remember,
         is_eager=True,
         help="sqlite:///path or postgresql://user@host:port/db.",
-    )(func)
+    )
+
+
+def database_option(func):
+    """`--database` after the command name too (`registry serve --database URL`)."""
+    params = getattr(func, "__click_params__", [])
+    params.append(_database_param())
+    func.__click_params__ = params
+    return func
+
+
+def accept_database_everywhere(group: click.Group) -> None:
+    """Give every command below `group` its own `--database`, so that
+    `registry ledger verify --database URL` works as `registry --database URL ledger
+    verify` does (the spec's commands take it either way)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            accept_database_everywhere(command)
+        elif not any("--database" in getattr(p, "opts", ()) for p in command.params):
+            command.params.append(_database_param())

@@ -65,3 +65,19 @@ def test_a_command_on_a_mistyped_sqlite_path_says_so_and_creates_nothing(tmp_pat
     assert "is not an initialised registry database" in result.stderr
     assert "[not_a_registry]" in result.stderr and "Traceback" not in result.stderr
     assert not missing.exists()
+
+
+def test_every_command_takes_database_after_its_name_too(tmp_path):
+    """`registry COMMAND --database URL` is `registry --database URL COMMAND`, for every
+    command (it was refused as an unknown option by most)."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    assert registry("init", "--database", url, cwd=tmp_path).returncode == 0
+    created = registry(
+        "users", "create", "ops", "--role", "auditor", "--database", url, cwd=tmp_path
+    )
+    assert created.returncode == 0, created.stderr
+    verified = registry("ledger", "verify", "--database", url, cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    status = registry("projections", "status", "--database", url, cwd=tmp_path)
+    assert status.returncode == 0 and "directory" in status.stdout
+    assert not (tmp_path / "instance" / "registry.db").exists()  # not the default one
