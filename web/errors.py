@@ -179,6 +179,19 @@ def handle_http_exception(error: HTTPException) -> Response:
     )
 
 
+# How the schemas begin the message of a text over its named limit (`schemas.common.text`):
+# a refusal the spec makes a 422, as the domain's own check of the same limit is.
+TOO_LONG = "Longer than the limit"
+
+
+def _too_long(errors: Any) -> bool:
+    return (
+        isinstance(errors, list)
+        and bool(errors)
+        and all(isinstance(e, str) and e.startswith(TOO_LONG) for e in errors)
+    )
+
+
 def _validation_error(messages: dict[str, Any]) -> Response:
     """The argument parser's errors, one `fields` entry per offending field."""
     fields: dict[str, Any] = {}
@@ -207,6 +220,8 @@ def _validation_error(messages: dict[str, Any]) -> Response:
         names = ", ".join(unknown)
         return error_response(400, "unknown_field", f"Unknown field: {names}.", fields)
     details = "; ".join(f"{name}: {_first(errors)}" for name, errors in sorted(fields.items()))
+    if fields and all(_too_long(errors) for errors in fields.values()):
+        return error_response(422, "too_long", f"Too long ({details}).", fields)
     return error_response(400, "invalid_input", f"Invalid request ({details}).", fields)
 
 

@@ -243,6 +243,20 @@ def test_an_integer_beyond_64_bits_in_a_body_is_a_400_and_records_nothing(api, t
     assert registry.max_position() == before
 
 
+@pytest.mark.parametrize("length", [201, 800, 801, 100_000])
+def test_a_text_over_its_named_limit_is_a_422_naming_it_whatever_its_length(api, length):
+    """The spec: each field has a named maximum length, refusals are 422 with the field
+    named; a text far over it too (the schema's bound on raw input said 400 above 800)."""
+    registry = api.client.application.extensions["registry"].registry
+    before = registry.max_position()
+    response = api.post("/teachers", json={**TEACHER, "full_name": "x" * length})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["code"] == "too_long"
+    assert set(fields_of(response)) == {"full_name"}
+    assert "200" in response.get_json()["error"]["message"]
+    assert registry.max_position() == before
+
+
 @pytest.mark.parametrize(
     "method, path",
     [

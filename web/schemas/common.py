@@ -20,6 +20,7 @@ from registry.domain.errors import RegistryError
 from registry.domain.limits import max_length
 from registry.domain.values import NUMBER_PATTERN, PIN_PATTERN
 from registry.queries.common import parse_known_at
+from web.errors import TOO_LONG
 
 # Every integer a client sends must fit the 64-bit integers of both engines' columns:
 # a larger one is malformed input (400), never a failed statement (500).
@@ -179,7 +180,11 @@ def text(field: str, **kwargs) -> fields.String:
         "description": f"At most {limit} characters once normalised.",
         **kwargs.pop("metadata", {}),
     }
-    return fields.String(validate=validate.Length(max=limit * 4), metadata=metadata, **kwargs)
+    return fields.String(
+        validate=validate.Length(max=limit * 4, error=f"{TOO_LONG}: at most {limit} characters."),
+        metadata=metadata,
+        **kwargs,
+    )
 
 
 PIN_DOC = {
