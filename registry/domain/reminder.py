@@ -32,9 +32,10 @@ def reminder_id(teacher_id: UUID, kind: str, due: date) -> UUID:
 
 
 class Reminder(RegistryAggregate):
-    """One decided notice about one teacher's due date."""
+    """One notice about one teacher's due date, sent (to the outbox, which the mail
+    delivers) once: the spec's `Reminder.Sent` (kind, channel, recipient role)."""
 
-    @event("Decided")
+    @event("Sent")
     def __init__(
         self,
         teacher_id: UUID,
@@ -56,7 +57,7 @@ class Reminder(RegistryAggregate):
         if kind not in KINDS:
             raise RuleViolationError(f"Unknown reminder kind {kind}.", field="kind")
         return cls._create(
-            cls.Decided,  # type: ignore[attr-defined]
+            cls.Sent,  # type: ignore[attr-defined]
             id=reminder_id(teacher_id, kind, due_date),
             teacher_id=teacher_id,
             kind=kind,
@@ -65,6 +66,11 @@ class Reminder(RegistryAggregate):
             due_date=due_date,
             decided_for=decided_for,
         )
+
+
+# Recorded before 2026-12-02 as `Reminder.Decided` (the same fields): the old topic still
+# resolves, to this class, so those events load, and read as `Reminder.Sent` everywhere.
+Reminder.Decided = Reminder.Sent  # type: ignore[attr-defined]
 
 
 def recipient_key(role: str, district: str, school: str | None = None) -> str:

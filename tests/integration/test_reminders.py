@@ -196,7 +196,7 @@ def test_two_years_of_notices_each_once_on_its_day(mailing, smtp, settings):
     open_worker(registry).catch_up()
 
     history = Queries(registry).teacher_history(_pin(1))
-    decided = [e for e in history if e["type"] == "Reminder.Decided"]
+    decided = [e for e in history if e["type"] == "Reminder.Sent"]
     assert [e["data"]["kind"] for e in decided] == [
         "due_in_180_days",
         "due_in_60_days",
@@ -205,7 +205,7 @@ def test_two_years_of_notices_each_once_on_its_day(mailing, smtp, settings):
         "overdue_90_days",
     ]
     assert decided[3]["data"]["recipient_role"] == "school_head"
-    log = Queries(registry).events(type="Reminder.Decided", limit=100)["events"]
+    log = Queries(registry).events(type="Reminder.Sent", limit=100)["events"]
     assert len(log) == len(expected)
 
 
@@ -418,3 +418,28 @@ def test_without_an_smtp_host_letters_wait_untried_and_go_once_one_is_set(mailin
     [letter] = inbox.messages
     assert letter["kind"] == "due_in_180_days"
     assert letter["date"] is not None  # RFC 5322 asks every message for its Date
+
+
+def test_a_notice_recorded_as_reminder_decided_is_still_read(registry):
+    """Notices were recorded as `Reminder.Decided` before the spec's `Reminder.Sent`
+    name was taken (the same fields): such a stored event still loads as a notice, and
+    the log lists it as the kind it is now called."""
+    from uuid import uuid4
+
+    from registry.domain.reminder import Reminder
+    from registry.queries import Queries
+
+    notice = Reminder.decide(uuid4(), "overdue", date(2025, 1, 1), date(2025, 1, 1))
+    [stored] = [registry.mapper.to_stored_event(e) for e in notice.collect_events()]
+    assert stored.topic.endswith(":Reminder.Sent")
+    old = replace(stored, topic=stored.topic.replace("Reminder.Sent", "Reminder.Decided"))
+    registry.recorder.insert_events([old])
+    loaded = registry.repository.get(notice.id)
+    assert (loaded.kind, loaded.recipient_role, loaded.due_date) == (
+        "overdue",
+        "teacher",
+        date(2025, 1, 1),
+    )
+    open_worker(registry).catch_up()
+    [event] = Queries(registry).events(type="Reminder.Sent", limit=10)["events"]
+    assert event["data"]["kind"] == "overdue" and event["originator_id"] == str(notice.id)

@@ -142,7 +142,7 @@ def every_kind_of_event(registry) -> None:
             registry, ADMIN, "school_head", "Sokuluk", "Lyceum 61", "Head", email
         )
     open_worker(registry).catch_up()
-    reminders.decide(registry, date(2029, 3, 1))  # a Reminder.Decided (the certificate is due)
+    reminders.decide(registry, date(2029, 3, 1))  # a Reminder.Sent (the certificate is due)
     registry.record_departure(ADMIN, OTHER_PIN, effective_on=date(2024, 10, 1), reason="retired")
     registry.suspend_provider(ADMIN, "KAE", reason="audit")
     registry.reinstate_provider(ADMIN, "KAE", reason="audit passed")
