@@ -1,8 +1,9 @@
 """Whether this registry can answer rightly now: what `/readyz` and the admin page report.
 
 Ready means: the database answers; no view has more than `max_pending` events it handles
-still to apply (counted no further than that bound, so a probe stays cheap); no event has been set aside by a view (a dead letter makes some answer
-incomplete until an operator has looked at it); and, when the reads go to a hot standby,
+still to apply (counted no further than that bound, so a probe stays cheap); no event has
+been set aside by a view (a dead letter makes some answer incomplete until an operator
+has looked at it); and, when the reads go to a hot standby,
 that it is still one and trails the primary by at most `max_standby_lag_s` seconds of
 replay and `max_pending` events. Each failed check says why.
 """
@@ -65,22 +66,24 @@ def readiness(app: Registry, max_pending: int = MAX_PENDING) -> Readiness:
             pending_at_most(app, cls, row["position"], max_pending) if behind_head else 0
         )
     behind = {name: n for name, n in pending.items() if n > max_pending}
-    result.checks["views"] = {
-        "ok": not behind,
-        "pending": pending,
-        "why": "views behind the log by more than "
-        f"{max_pending:,} events: " + ", ".join(f"{n} ({p:,}+)" for n, p in behind.items()),
-    }
+    result.checks["views"] = {"ok": not behind, "pending": pending}
+    if behind:
+        result.checks["views"]["why"] = (
+            f"views behind the log by more than {max_pending:,} events: "
+            + ", ".join(f"{n} ({p:,}+)" for n, p in behind.items())
+        )
     if app.read_db is not app.db:
         result.checks["standby"] = _standby_check(app, max_pending)
     letters = deadletters.count(app.db, app.name)
-    result.checks["dead_letters"] = {
-        "ok": letters == 0,
-        "count": letters,
-        "why": f"{letters:,} event(s) set aside by the views (see `registry projections "
-        "status` or the admin's views page)",
-    }
-    # Reported, never a reason to stop serving: mail waiting is the mail server's matter.
+    result.checks["dead_letters"] = {"ok": letters == 0, "count": letters}
+    if letters:
+        result.checks["dead_letters"]["why"] = (
+            f"{letters:,} event(s) set aside by the views (see `registry projections "
+            "status` or the admin's views page)"
+        )
+    # Reported, never a reason to stop serving: a load balancer takes an unready server
+    # out of rotation, and mail that waits is the mail server's matter (the letters that
+    # wait for an operator show here, on the admin's pages and in /metrics).
     result.checks["reminders"] = {"ok": True, **outbox_backlog(app.db)}
     return result
 
