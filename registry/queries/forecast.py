@@ -139,14 +139,28 @@ def demand(
     }
 
 
+# The columns of `forecast_rows` (the CSV and workbook downloads).
+FORECAST_COLUMNS = ("month", "group", "due", "places", "overdue")
+
+
 def forecast_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per month and group: teachers due, places starting."""
+    """One row per month and group: teachers due, places starting, and, on the first
+    month's rows, the teachers already overdue then (the backlog, demand as well: a CSV
+    without it under-counted what the JSON's `backlog` says)."""
     rows: dict[tuple[str, Any], dict[str, Any]] = {}
     for r in answer["rows"]:
-        rows[(r["month"], r["group"])] = {**r, "places": 0}
+        rows[(r["month"], r["group"])] = {**r, "places": 0, "overdue": 0}
     for r in answer["places"]:
         row = rows.setdefault(
-            (r["month"], r["group"]), {"month": r["month"], "group": r["group"], "due": 0}
+            (r["month"], r["group"]),
+            {"month": r["month"], "group": r["group"], "due": 0, "overdue": 0},
         )
         row["places"] = r["places"]
+    first: str = answer["totals"][0]["month"] if answer.get("totals") else ""
+    for r in answer.get("backlog", []) if first else []:
+        row = rows.setdefault(
+            (first, r["group"]),
+            {"month": first, "group": r["group"], "due": 0, "places": 0, "overdue": 0},
+        )
+        row["overdue"] = r["overdue"]
     return [rows[k] for k in sorted(rows, key=lambda k: (k[0], k[1] is None, k[1] or ""))]

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.domain import clock
 from registry.domain.regions import region_codes
-from registry.queries.forecast import forecast_rows
+from registry.queries.forecast import FORECAST_COLUMNS, forecast_rows
 from web.api.base import Blueprint, queries
 from web.auth import require_actor
 from web.downloads import download
@@ -79,7 +79,8 @@ class Forecast(MethodView):
     def get(self, args):
         """Teachers whose certificates stop sufficing each month, by group; those already
         overdue as the backlog, and the places of the programmes starting each month (their
-        `capacity`) beside them (?format=csv|xlsx: month, group, due, places). months: 1 to 60."""
+        `capacity`) beside them (?format=csv|xlsx: month, group, due, places, and overdue:
+        the backlog, on the first month's rows). months: 1 to 60."""
         actor = require_actor("read_forecast")
         start = args.get("from_") or clock.today()
         answer = queries().demand_forecast(
@@ -88,7 +89,7 @@ class Forecast(MethodView):
         if args["format"] != "json":
             return download(
                 forecast_rows(answer),
-                ("month", "group", "due", "places"),
+                FORECAST_COLUMNS,
                 f"forecast-{args['group_by']}-{start}-{args['months']}",
                 args["format"],
             )

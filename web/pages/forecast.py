@@ -17,7 +17,12 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from registry import access as rules
-from registry.queries.forecast import FORECAST_GROUPS, MAX_MONTHS, forecast_rows
+from registry.queries.forecast import (
+    FORECAST_COLUMNS,
+    FORECAST_GROUPS,
+    MAX_MONTHS,
+    forecast_rows,
+)
 from web.downloads import download
 from web.pages import access, charts
 from web.pages.labels import region_choices
@@ -140,7 +145,7 @@ def forecast_download(fmt: str):
     start: date = filters["start"]
     return download(
         forecast_rows(answer),
-        ("month", "group", "due", "places"),
+        FORECAST_COLUMNS,
         f"forecast-{filters['group_by']}-{start.isoformat()}-{filters['months']}",
         fmt,
     )
