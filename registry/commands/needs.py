@@ -43,7 +43,12 @@ class NeedCommands(CommandBase):
                 "district",
                 region=details.get("region"),
             )
-            return session.add(TrainingNeed.record({**details, "district": district})).data()
+            # The subject as its code too: a need is matched to programmes by it, and a
+            # subject no list knows would stay unmet for good (a teacher's is refused).
+            subject = self.resolve_reference(session, "subjects", details.get("subject"), "subject")
+            return session.add(
+                TrainingNeed.record({**details, "district": district, "subject": subject})
+            ).data()
 
         return self.commands.run(
             actor, "record_need", details, body, idempotency_key=idempotency_key

@@ -49,6 +49,10 @@ class ProgrammeCommands(CommandBase):
         def body(session: Session) -> dict[str, Any]:
             self.active_provider(session, provider_code)
             fields = {k: v for k, v in details.items() if k != "provider_code"}
+            if fields.get("subject") is not None:  # optional; given, a listed subject's code
+                fields["subject"] = self.resolve_reference(
+                    session, "subjects", fields["subject"], "subject"
+                )
             programme = Programme.register(provider_code, **fields)
             if session.find(programme.id) is not None:
                 raise ConflictError(

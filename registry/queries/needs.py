@@ -1,7 +1,7 @@
 """Training needs matched to programmes: which needs no programme answers.
 
-A need is matched to the programmes of its subject (compared folded: case, Kyrgyz letters,
-Cyrillic or Latin) starting in a month of its period, wherever their provider is. Its
+A need is matched to the programmes of its subject (by the subject's code: text stored
+before the list by what the list maps it to, else folded) starting in a month of its period, wherever their provider is. Its
 status: `unmet` when no programme matches; `short` when every matching programme states
 its places and together they are fewer than the teachers; `met` otherwise (places enough,
 or a matching programme whose places are not known). Each need is matched on its own: the
@@ -18,6 +18,7 @@ from registry.domain.need import NEED_FIELDS, month_index
 from registry.domain.search import fold
 from registry.domain.values import parse_id
 from registry.projections.codec import date_value
+from registry.queries.reference import Resolver
 from registry.storage import Database
 
 STATUSES = ("unmet", "short", "met", "withdrawn")
@@ -55,10 +56,16 @@ def matched(
                 "ORDER BY starts_on, provider_code, code"
             )
         ]
+        resolver = Resolver.read(cur)
+
+    def subject_key(text: str) -> str:
+        """A subject as its code (text stored before the list, as the list maps it)."""
+        return resolver.code("subjects", text) or fold(text)
+
     by_subject: dict[str, list[dict[str, Any]]] = {}
     for p in programmes:
         p["starts_on"] = date_value(p["starts_on"])
-        by_subject.setdefault(fold(p["subject"]), []).append(p)
+        by_subject.setdefault(subject_key(p["subject"]), []).append(p)
     out = []
     for need in needs:
         need["withdrawn"] = need["withdrawn_at"] is not None
@@ -70,7 +77,7 @@ def matched(
         first, last = month_index(need["period_from"]), month_index(need["period_to"])
         found = [
             p
-            for p in by_subject.get(fold(need["subject"]), [])
+            for p in by_subject.get(subject_key(need["subject"]), [])
             if first <= p["starts_on"].year * 12 + p["starts_on"].month - 1 <= last
         ]
         places = sum(p["capacity"] or 0 for p in found)

@@ -149,7 +149,10 @@ def test_the_places_of_programmes_stand_beside_the_demand(api_app, callers):
     )
     made = _programme(admin, "P-1", "KAE", "2027-01-10", capacity=25, subject="Physics")
     assert made.status_code == 201, made.get_json()
-    assert made.get_json()["capacity"] == 25 and made.get_json()["subject"] == "Physics"
+    # The subject as the listed subject's code (a name in any of the three languages).
+    assert made.get_json()["capacity"] == 25 and made.get_json()["subject"] == "physics"
+    unlisted = _programme(admin, "P-0", "KAE", "2027-01-10", subject="Astrology")
+    assert unlisted.status_code == 422 and unlisted.get_json()["error"]["code"] == "unknown_code"
     assert _programme(admin, "P-2", "CHU", "2027-01-20", capacity=10).status_code == 201
     unknown = _programme(admin, "P-3", "OBL", "2027-03-01")  # places not known: not counted
     assert unknown.status_code == 201 and unknown.get_json()["capacity"] is None
