@@ -162,7 +162,16 @@ def needs_first(page, live_site) -> None:
             "2027-09",
             "2027-12",
         ),
-        ("KG-N", "Kochkor", None, "Кыргызский язык", "Методика", 22, "2027-03", "2027-08"),
+        (
+            "KG-N",
+            "Kochkor",
+            None,
+            "Кыргызский язык и литература",
+            "Методика",
+            22,
+            "2027-03",
+            "2027-08",
+        ),
     ):
         registry.record_need(
             builders.ADMIN,
