@@ -41,7 +41,13 @@ class DatabaseURL:
         if url in ("memory:", "memory://"):
             return cls(backend="memory")
         if parts.scheme == "sqlite":
-            path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+            raw = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+            if "?" in raw or "#" in raw:  # a file literally named "r.db?mode=ro" otherwise
+                raise InvalidInputError(
+                    f"An SQLite URL names a file and takes no options (?… or #…): {url!r}",
+                    code="invalid_database_url",
+                )
+            path = unquote(raw)
             if not path:
                 raise InvalidInputError(
                     f"Not an SQLite URL with a file: {url!r}", code="invalid_database_url"

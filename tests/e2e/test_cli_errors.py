@@ -81,3 +81,12 @@ def test_every_command_takes_database_after_its_name_too(tmp_path):
     status = registry("projections", "status", "--database", url, cwd=tmp_path)
     assert status.returncode == 0 and "directory" in status.stdout
     assert not (tmp_path / "instance" / "registry.db").exists()  # not the default one
+
+
+@pytest.mark.parametrize("suffix", ["?mode=ro", "#x"])
+def test_an_sqlite_url_with_options_is_a_usage_error_not_a_new_file(tmp_path, suffix):
+    """`sqlite:///r.db?mode=ro` made a file literally named `r.db?mode=ro` (and passed an
+    existing `r.db` by): it is refused, naming the URL; a '?' in a name is written %3F."""
+    result = registry("--database", f"sqlite:///{tmp_path / 'r.db'}{suffix}", "init", cwd=tmp_path)
+    assert result.returncode == 2 and "takes no options" in result.stderr
+    assert list(tmp_path.iterdir()) == []
