@@ -15,7 +15,7 @@ from registry.domain.account import Account
 from registry.domain.dates import parse_date
 from registry.domain.errors import NotFoundError
 from registry.imports.reading import ENCODINGS
-from registry.imports.report import RECORDED, ImportReport, RowOutcome
+from registry.imports.report import REJECTED, ImportReport, RowOutcome
 from registry.storage.schema import is_initialised
 
 IMPORT_ACTOR = Actor.system(name="import", via="cli")
@@ -137,7 +137,11 @@ def generate(
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the row-level report as JSON instead of text."
 )
-@click.option("--verbose", is_flag=True, help="List recorded rows too, not only the others.")
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="List every row (recorded, recorded before), not only the rejected ones.",
+)
 @database_option
 @click.pass_context
 @fail_cleanly
@@ -182,6 +186,9 @@ def import_(
     except Exception as error:
         said = error_text(error)
         if writer is None or not writer.seen.total or said is None:
+            if as_json and said is not None and writer is None:  # a script reads JSON
+                refused = {"error": {"code": said[1], "message": said[0]}}
+                click.echo(json.dumps(refused, ensure_ascii=False, indent=2))
             raise  # nothing recorded yet (or a bug): the usual one-line error, or traceback
         writer.stop(*said)
         sys.exit(EXIT_STOPPED)
@@ -211,7 +218,7 @@ class ReportWriter:
                 text = json.dumps(outcome.to_dict(), ensure_ascii=False)
                 click.echo(("\n    " if not self.lines else ",\n    ") + text, nl=False)
                 self.lines += 1
-            elif self.verbose or outcome.status != RECORDED:
+            elif self.verbose or outcome.status == REJECTED:  # the rest are counted
                 from tqdm import tqdm
 
                 tqdm.write(outcome.text())  # above the progress bar, not through it

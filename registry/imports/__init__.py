@@ -14,6 +14,7 @@ never loses the other rows.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import IO, TYPE_CHECKING
@@ -165,4 +166,13 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
 def _bar(total: int):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="row", desc="importing", dynamic_ncols=True)
+    # Drawn to a terminal every 0.1 s; to a file or pipe (a timer's journal) at most
+    # every 2 s, so that the log holds the progress, not megabytes of redraws.
+    interactive = sys.stderr.isatty()
+    return tqdm(
+        total=total,
+        unit="row",
+        desc="importing",
+        dynamic_ncols=True,
+        mininterval=0.1 if interactive else 2.0,
+    )

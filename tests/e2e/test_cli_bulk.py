@@ -91,6 +91,14 @@ def test_import_prints_each_row_that_was_not_recorded_and_the_counts(run, databa
     report = json.loads(again.stdout)
     assert (report["recorded"], report["skipped"], report["failed"]) == (0, 1, 1)
     assert report["errors"][0]["line"] == 3
+    # Rows recorded before are counted, not listed one by one (a big file's rerun filled
+    # the log with a line per row); --verbose lists them.
+    third = run("import", str(csv_file))
+    assert third.stdout.decode().splitlines() == [
+        "line 3: issued_on (2031-01-01) is in the future [date_in_future]",
+        "2 rows of legacy certificates: 0 recorded, 1 already recorded, 1 rejected",
+    ]
+    assert "line 2" in run("import", "--verbose", str(csv_file)).stdout.decode()
 
 
 def test_import_refuses_a_file_not_in_the_chosen_encoding_and_records_nothing(run, tmp_path):
@@ -103,6 +111,9 @@ def test_import_refuses_a_file_not_in_the_chosen_encoding_and_records_nothing(ru
     assert done.returncode == 1
     assert "not UTF-8" in done.stderr.decode() and "[not_utf8]" in done.stderr.decode()
     assert done.stdout == b""
+    # With --json a script reads why from standard output too.
+    done = run("import", "--json", "--encoding", "utf-8", str(csv_file))
+    assert done.returncode == 1 and json.loads(done.stdout)["error"]["code"] == "not_utf8"
     garbage = tmp_path / "garbage.csv"
     garbage.write_bytes(b"\x00\x01\x02\xff\xfe\x00garbage\x9c\x00")
     done = run("import", str(garbage))
