@@ -61,6 +61,18 @@ def test_a_reimport_records_nothing_twice(callers):
     assert registry.max_position() == head
 
 
+def test_a_file_sent_as_curl_sends_it_by_default_is_imported(callers):
+    """`curl --data-binary @file.csv` labels the body a URL-encoded form: it is the file
+    all the same (it was read as an empty form: 400 empty_body)."""
+    admin = callers["admin"]
+    admin.post("/teachers", json=TEACHER)
+    response = admin.post(
+        "/imports", data=CSV.encode(), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["rows"], response.get_json()["recorded"]) == (2, 1)
+
+
 def test_a_retried_import_with_its_key_answers_the_first_report(callers):
     admin = callers["admin"]
     admin.post("/teachers", json=TEACHER)

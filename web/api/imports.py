@@ -40,9 +40,14 @@ CSV_BODY = {
 
 
 def upload() -> bytes:
-    """The request's file, from the raw body or an uploaded file named 'file'."""
-    file = request.files.get("file")
-    raw = file.read() if file is not None else request.get_data(cache=False)
+    """The request's file, from the raw body or an uploaded file named 'file' (a form
+    upload). A raw body is taken whatever its Content-Type says (curl's --data-binary
+    labels it a URL-encoded form, which read as a form left the body empty)."""
+    if request.mimetype == "multipart/form-data":
+        file = request.files.get("file")
+        raw = file.read() if file is not None else b""
+    else:
+        raw = request.get_data(cache=False)
     if not raw.strip():
         raise ApiError(
             400,
