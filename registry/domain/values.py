@@ -76,6 +76,13 @@ def check_choice(value: object, choices: tuple[str, ...], field: str) -> str:
 # A NUL stored in an event once stopped PostgreSQL's views: text fields refuse them all.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Characters that show nothing or turn the text's direction around (bidi overrides and
+# isolates, marks, zero-width space, a BOM) and Unicode's noncharacters: in a name or a
+# title they make two records look alike, or a certificate page read otherwise than it
+# is stored (the "Trojan source" trick). Refused like control characters.
+_INVISIBLE = re.compile(
+    "[\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufdd0-\ufdef\ufffe\uffff]"
+)
 
 
 def check_text(value: object, field: str, limit: int | None = None) -> str:
@@ -94,6 +101,14 @@ def check_text(value: object, field: str, limit: int | None = None) -> str:
             f"{' other than a newline or tab' if multiline else ''}.",
             field=field,
             code="control_character",
+        )
+    invisible = _INVISIBLE.search(text)
+    if invisible:
+        raise RuleViolationError(
+            f"{field} contains an invisible or direction-changing character "
+            f"(U+{ord(invisible.group()):04X}).",
+            field=field,
+            code="invisible_character",
         )
     if not multiline:
         text = " ".join(text.split())

@@ -38,6 +38,31 @@ def test_free_text_refuses_control_characters_other_than_newline_and_tab(bad):
     assert caught.value.code == "control_character"
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Айгүл\u202eвоноса",  # right-to-left override: shows reversed
+        "Айгүл\u2066Асанова\u2069",  # an isolate
+        "Айгүл\u200bАсанова",  # zero-width space: two names that look alike
+        "Айгүл\u200fАсанова",
+        "\ufeffАйгүл",
+        "Айгүл\ufffe",  # a noncharacter
+        "Айгүл\ufdd0",
+    ],
+)
+@pytest.mark.parametrize("field", ["full_name", "title", "reason"])
+def test_invisible_and_direction_changing_characters_are_refused_by_name(bad, field):
+    with pytest.raises(RuleViolationError) as caught:
+        check_text(bad, field)
+    assert caught.value.code == "invisible_character" and field in caught.value.fields
+    assert "U+" in caught.value.message
+
+
+def test_letters_of_every_script_a_name_is_written_in_pass():
+    for name in ("Айгүл Асанова", "Нургүл Токтогулова", "Ömür Ýusupow", "Ли Вэй"):
+        assert check_text(name, "full_name") == name
+
+
 def test_free_text_keeps_its_lines_and_tabs_and_a_browsers_crlf_becomes_lf():
     assert check_text("first line\r\n\tsecond line\n", "reason") == "first line\n\tsecond line"
     assert check_text("Course\non didactics", "title") == "Course\non didactics"
