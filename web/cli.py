@@ -7,6 +7,9 @@ serve it, so the command line offers everything while the packages keep their la
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+
 import click
 
 from registry.cli import cli
@@ -18,6 +21,12 @@ def _serve(
 ) -> None:
     from web import server  # the web layer loads only for serve and demo
 
+    if not os.environ.get("REGISTRY_PUBLIC_BASE_URL"):
+        # Unset, the address the credentials, QR codes and did:web name is the one served
+        # (it was always http://localhost:8000, whatever --port said).
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "::1") else host
+        shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address
+        settings = replace(settings, public_base_url=f"http://{shown}:{port}")
     server.serve(
         settings, host=host, port=port, workers=workers, threads=threads, on_ready=on_ready
     )

@@ -133,6 +133,10 @@ def test_registry_serve_answers_the_api_and_keeps_the_views_current(tmp_path, ba
         assert (status, me["role"]) == (200, "admin")
         status, body, _ = call(f"{base}/me")
         assert status == 401 and body["error"]["code"] == "not_authenticated"
+        # Without REGISTRY_PUBLIC_BASE_URL the registry names itself where it is served:
+        # the credentials' issuer (did:web) and the QR codes lead to this port.
+        status, did, _ = call(f"http://127.0.0.1:{port}/.well-known/did.json")
+        assert (status, did["id"]) == (200, f"did:web:localhost%3A{port}")
         if backend == "sqlite":
             assert (tmp_path / "instance" / "registry.db").exists()
     finally:
