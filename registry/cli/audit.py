@@ -88,10 +88,14 @@ def _who() -> str:
 
 
 def _print_report(report, allow_unsealed: bool) -> None:
-    click.echo(
-        f"verified {report.sealed_events:,} of {report.events:,} events; "
-        f"{report.unsealed_events:,} not sealed"
+    # The first line is the verdict: "verified" only when what was checked held.
+    verdict = (
+        f"verified {report.sealed_events:,} of {report.events:,} events"
+        if report.ok
+        else f"TAMPERED: checked {report.sealed_events:,} of {report.events:,} events, "
+        f"changed from position {report.first.position}"
     )
+    click.echo(f"{verdict}; {report.unsealed_events:,} not sealed")
     click.echo(
         f"read {report.events:,} events ({report.sealed_events:,} sealed in "
         f"{report.checkpoints:,} checkpoints) in {report.seconds:.2f} s "

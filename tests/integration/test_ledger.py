@@ -267,6 +267,10 @@ def test_ledger_verify_exits_one_and_names_the_first_changed_position(
 
     assert result.exit_code == 1
     assert "TAMPERED: first change at position 7" in result.output
+    # The first line is the verdict: no "verified" headline over a changed log.
+    first_line = result.output.splitlines()[0]
+    assert first_line.startswith("TAMPERED: checked") and "position 7" in first_line
+    assert "verified" not in first_line
     assert as_json["ok"] is False and as_json["first_position"] == 7
 
 
