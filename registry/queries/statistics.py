@@ -22,7 +22,7 @@ from registry.projections.standing import COARSE
 from registry.queries import activity, listing
 from registry.queries.cache import PositionedCache
 from registry.queries.common import load_policies, require_choice, require_date, require_page
-from registry.queries.reference import by_code, district_texts
+from registry.queries.reference import Resolver, by_code, district_texts
 from registry.queries.standing import (
     STANDING_COLUMNS,
     Standard,
@@ -607,6 +607,13 @@ class StatisticsQueries:
                 f"FROM ({sql}) s{where} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*standing_params, *params, limit, offset],
             )
+            resolver = Resolver.read(cur)
+
+        def coded(list_name: str, text: str | None) -> str | None:
+            """A listed field as its code, as the statistics group it (text no list
+            stands for, as recorded)."""
+            return resolver.code(list_name, text) or text
+
         result = []
         for row in rows:
             s = dict(zip(STANDING_COLUMNS, row))
@@ -614,10 +621,10 @@ class StatisticsQueries:
                 {
                     "key": s["key"],
                     "region": s["region"],
-                    "district": s["district"],
+                    "district": coded("districts", s["district"]),
                     "school": s["school"],
-                    "subject": s["subject"],
-                    "position": s["position"],
+                    "subject": coded("subjects", s["subject"]),
+                    "position": coded("positions", s["position"]),
                     "service_years": _years_between(date_value(s["service_start"]), standard.as_of),
                     "status": s["status"],
                     "hours": int(s["hours"]),

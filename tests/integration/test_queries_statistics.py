@@ -233,6 +233,9 @@ def test_the_statisticians_table_carries_no_name_and_no_pin(registry):
     }
     by_key = {r["key"]: r for r in rows}
     assert by_key[registry.keys.pseudonym(queries.teacher(PINS[1])["id"])]["service_years"] == 4
+    # Districts, subjects and positions as the statistics group them: by their codes.
+    districts = {g["group"] for g in queries.compliance_statistics(date(2025, 1, 1), "district")}
+    assert {r["district"] for r in rows} == districts
     assert queries.pseudonymised_teachers(date(2025, 1, 1), limit=2, offset=5) == rows[5:]
 
 
