@@ -370,3 +370,25 @@ def test_a_signed_in_session_acts_as_its_account(api_app, callers):
     assert response.status_code == 200
     assert response.get_json()["role"] == "auditor"
     assert response.get_json()["via"] == "web"
+
+
+WRITES = [case for case in CASES if case[1] != "GET"]
+
+
+@pytest.mark.parametrize(
+    "permission,method,path,body", WRITES, ids=[f"{p}: {m} {path}" for p, m, path, _ in WRITES]
+)
+def test_a_role_that_may_not_write_there_is_refused_before_its_body_is_read(
+    callers, permission, method, path, body
+):
+    """A role without the write's permission gets its 403 whatever it sends: a body
+    that would be malformed does not answer 400 with the fields the write wants first."""
+    for role in ROLES:
+        expected = refusal(role, permission)
+        if expected != 403:
+            continue
+        response = callers[role].post(path, json={"not a field": 1})
+        assert (response.status_code, response.get_json()["error"]["code"]) == (
+            403,
+            "forbidden_role",
+        ), (role, response.get_json())

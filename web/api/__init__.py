@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, abort, request, send_from_directory
 from flask_smorest import Api
 
+from registry import access
 from registry.domain.errors import InvalidInputError
 from registry.queries.cache import begin_read
 from web import errors
@@ -30,7 +31,7 @@ from web.api import (
     statistics,
     teachers,
 )
-from web.api.base import read_headers
+from web.api.base import read_headers, required_permission
 from web.auth import require_actor
 from web.schemas.common import ErrorSchema
 
@@ -200,7 +201,10 @@ def _before_api_request() -> None:
         and (request.path.startswith(PUBLIC_READS) or request.path in PUBLIC_PATHS)
     ) or (request.method == "POST" and request.path in PUBLIC_POSTS)
     if not public and request.url_rule is not None:
-        require_actor()
+        actor = require_actor()
+        permission = required_permission()
+        if permission is not None:  # the role before the body: 403 before any 400
+            access.require(actor, permission)
     _check_body()
 
 

@@ -84,7 +84,7 @@ class Policies(MethodView):
         return {"policies": queries().policies()}
 
     @blp.arguments(PolicyIn)
-    @blp.write(201, PolicyOut)
+    @blp.write(201, PolicyOut, permission="adopt_policy")
     def post(self, body):
         """Adopt a policy version effective from a date (admin)."""
         actor = require_actor()

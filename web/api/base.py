@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
@@ -131,11 +131,16 @@ class Blueprint(SmorestBlueprint):
         return decorator
 
     def write(
-        self, status: int, schema: Any, *, description: str | None = None
+        self, status: int, schema: Any, *, permission: str, description: str | None = None
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Document and shape a write: Idempotency-Key in, X-Registry-Position out."""
+        """Document and shape a write: Idempotency-Key in, X-Registry-Position out; the
+        `permission` (registry.access) a caller's role must hold, checked before the body
+        is read (`required_permission`): a role that may not write here learns a 403,
+        not the body's shape. Its scope (which provider, which region) is checked by the
+        command, as before."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            func._registry_permission = permission  # type: ignore[attr-defined]  # read back by required_permission
             func = self.response(
                 status, schema, description=description, headers=POSITION_HEADER_DOC
             )(func)
@@ -317,3 +322,13 @@ def read_headers(response) -> None:
         position = min(position, served)
     response.headers[POSITION_HEADER] = str(position)
     response.headers[LAG_HEADER] = str(max(0, head - position))
+
+
+def required_permission() -> str | None:
+    """The permission the write this request is routed to declares (`Blueprint.write`),
+    if any: the method of its view class, through the decorators' copies of its
+    attributes."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class else None
+    return getattr(method, "_registry_permission", None)

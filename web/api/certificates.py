@@ -28,7 +28,7 @@ class Issue(MethodView):
     """The certificate of an enrolment."""
 
     @blp.arguments(CertificateIn)
-    @blp.write(201, IssuedOut)
+    @blp.write(201, IssuedOut, permission="write_certificates")
     def post(self, body, enrolment_id):
         """Issue the certificate of a passed enrolment; answers its verification code."""
         actor = require_actor()
@@ -44,7 +44,7 @@ class Legacy(MethodView):
     """Paper certificates from before the registry."""
 
     @blp.arguments(LegacyIn)
-    @blp.write(201, IssuedOut)
+    @blp.write(201, IssuedOut, permission="write_certificates")
     def post(self, body):
         """Record a legacy (paper) certificate without an enrolment."""
         actor = require_actor()
@@ -89,7 +89,7 @@ class Revocation(MethodView):
     """Revoking a certificate (its duplicates with it)."""
 
     @blp.arguments(ReasonSchema)
-    @blp.write(200, IssuedOut)
+    @blp.write(200, IssuedOut, permission="write_certificates")
     def post(self, body, number):
         """Revoke a certificate with a reason; its enrolment may then be certified again."""
         actor = require_actor()
@@ -105,7 +105,7 @@ class Duplicate(MethodView):
     """Replacing a lost original."""
 
     @blp.arguments(DuplicateIn)
-    @blp.write(201, IssuedOut)
+    @blp.write(201, IssuedOut, permission="write_certificates")
     def post(self, body, number):
         """Issue a duplicate under a new number pointing to the original."""
         actor = require_actor()

@@ -64,7 +64,7 @@ class Imports(MethodView):
 
     @blp.doc(requestBody=CSV_BODY)
     @blp.arguments(ImportArgs, location="query")
-    @blp.write(200, ImportReportOut)
+    @blp.write(200, ImportReportOut, permission="import_records")
     def post(self, args):
         """Import a CSV (UTF-8 or Windows-1251: ?encoding=, detected by default) or .xlsx
         file; bad rows are reported by line, good rows recorded once."""

@@ -110,7 +110,7 @@ class Needs(MethodView):
         return {"needs": found}
 
     @blp.arguments(NeedIn)
-    @blp.write(201, NeedOut)
+    @blp.write(201, NeedOut, permission="record_needs")
     def post(self, body):
         """Record a need (admins and registrars; a commission bound to a region, for it)."""
         actor = require_actor()
@@ -122,7 +122,7 @@ class Withdrawal(MethodView):
     """Withdrawing a need."""
 
     @blp.arguments(ReasonSchema)
-    @blp.write(200, NeedOut)
+    @blp.write(200, NeedOut, permission="record_needs")
     def post(self, body, need_id):
         """Withdraw a need answered otherwise or recorded in error (those who record needs;
         a commission bound to a region, its region's): it stays on record with the reason

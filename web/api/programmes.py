@@ -49,7 +49,7 @@ class Programmes(MethodView):
         return {**found, "limit": args["limit"], "offset": args["offset"]}
 
     @blp.arguments(ProgrammeIn)
-    @blp.write(201, ProgrammeOut)
+    @blp.write(201, ProgrammeOut, permission="write_programmes")
     def post(self, body):
         """Register a programme (admin, or a registrar of its provider)."""
         actor = require_actor()
@@ -70,7 +70,7 @@ class Programme(MethodView):
         return queries().programme(programme_id)
 
     @blp.arguments(ProgrammeChange)
-    @blp.write(200, ProgrammeOut)
+    @blp.write(200, ProgrammeOut, permission="write_programmes")
     def patch(self, body, programme_id):
         """Change a programme's places (admin, or a registrar of its provider)."""
         actor = require_actor()
@@ -86,7 +86,7 @@ class Enrolments(MethodView):
     """Enrolling teachers in a programme."""
 
     @blp.arguments(EnrolmentIn)
-    @blp.write(201, EnrolmentOut)
+    @blp.write(201, EnrolmentOut, permission="write_programmes")
     def post(self, body, programme_id):
         """Enrol a teacher (at most once per programme)."""
         actor = require_actor()
@@ -112,7 +112,7 @@ class Assessments(MethodView):
     """Assessing an enrolled teacher."""
 
     @blp.arguments(AssessmentIn)
-    @blp.write(201, EnrolmentOut)
+    @blp.write(201, EnrolmentOut, permission="write_programmes")
     def post(self, body, enrolment_id):
         """Record an assessment (a failed teacher may be re-assessed)."""
         actor = require_actor()
@@ -133,7 +133,7 @@ class Withdrawal(MethodView):
     """Withdrawing a teacher from a programme."""
 
     @blp.arguments(WithdrawalIn)
-    @blp.write(200, EnrolmentOut)
+    @blp.write(200, EnrolmentOut, permission="write_programmes")
     def post(self, body, enrolment_id):
         """Withdraw a teacher from a programme."""
         actor = require_actor()

@@ -47,7 +47,7 @@ class Providers(MethodView):
         return {**found, "limit": args["limit"], "offset": args["offset"]}
 
     @blp.arguments(ProviderIn)
-    @blp.write(201, ProviderOut)
+    @blp.write(201, ProviderOut, permission="manage_providers")
     def post(self, body):
         """Register a provider (admin)."""
         actor = require_actor()
@@ -73,7 +73,7 @@ class ProviderNames(MethodView):
     """A provider's names in Kyrgyz and Russian."""
 
     @blp.arguments(ProviderNamesIn)
-    @blp.write(200, ProviderOut)
+    @blp.write(200, ProviderOut, permission="manage_providers")
     def put(self, body, code):
         """Set the Kyrgyz and Russian names (admin); ky/ru pages show them."""
         actor = require_actor()
@@ -87,7 +87,7 @@ class Suspension(MethodView):
     """Suspending a provider: it can record nothing new."""
 
     @blp.arguments(ReasonSchema)
-    @blp.write(200, ProviderOut)
+    @blp.write(200, ProviderOut, permission="manage_providers")
     def post(self, body, code):
         """Suspend a provider (admin)."""
         actor = require_actor()
@@ -103,7 +103,7 @@ class Reinstatement(MethodView):
     """Lifting a provider's suspension."""
 
     @blp.arguments(ReasonSchema)
-    @blp.write(200, ProviderOut)
+    @blp.write(200, ProviderOut, permission="manage_providers")
     def post(self, body, code):
         """Reinstate a suspended provider (admin)."""
         actor = require_actor()

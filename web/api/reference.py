@@ -61,7 +61,7 @@ class ReferenceList(MethodView):
         return {"list": list_name, "entries": entries}
 
     @blp.arguments(EntryIn)
-    @blp.write(201, EntryOut)
+    @blp.write(201, EntryOut, permission="manage_reference")
     def post(self, body, list_name):
         """Add an entry (admin)."""
         known(list_name)
@@ -84,7 +84,7 @@ class ReferenceEntryNames(MethodView):
     """One entry's names."""
 
     @blp.arguments(NamesIn)
-    @blp.write(200, EntryOut)
+    @blp.write(200, EntryOut, permission="manage_reference")
     def patch(self, body, list_name, code):
         """Rename an entry (admin); its code stays."""
         known(list_name)
@@ -101,7 +101,7 @@ class Retirement(MethodView):
     """Retiring an entry."""
 
     @blp.arguments(ReasonSchema)
-    @blp.write(200, EntryOut)
+    @blp.write(200, EntryOut, permission="manage_reference")
     def post(self, body, list_name, code):
         """Offer an entry no more for new records (admin); its code stays valid for history."""
         known(list_name)
@@ -126,7 +126,7 @@ class Spellings(MethodView):
         return {"list": list_name, "spellings": queries().reference.spellings(list_name)}
 
     @blp.arguments(SpellingsIn)
-    @blp.write(200, MappedOut)
+    @blp.write(200, MappedOut, permission="manage_reference")
     def post(self, body, list_name):
         """Tie spellings to codes, all or none (admin); statistics then count them there."""
         known(list_name)

@@ -37,7 +37,7 @@ class Recipients(MethodView):
     """School heads' and district departments' contacts."""
 
     @blp.arguments(RecipientIn)
-    @blp.write(201, RecipientOut)
+    @blp.write(201, RecipientOut, permission="manage_contacts")
     def post(self, body):
         """Record or change a contact (admin); a bad e-mail is 422."""
         actor = require_actor("manage_contacts")

@@ -56,7 +56,7 @@ class Teachers(MethodView):
         return {**found, "limit": args["limit"], "offset": args["offset"]}
 
     @blp.arguments(TeacherIn)
-    @blp.write(201, TeacherOut)
+    @blp.write(201, TeacherOut, permission="write_teachers")
     def post(self, body):
         """Register a teacher (admin, registrar)."""
         actor = require_actor()
@@ -149,7 +149,7 @@ class Transfers(MethodView):
     """Moving a teacher to another school."""
 
     @blp.arguments(TransferIn)
-    @blp.write(201, TeacherOut)
+    @blp.write(201, TeacherOut, permission="write_teachers")
     def post(self, body, pin):
         """Transfer a teacher from a date."""
         actor = require_actor()
@@ -163,7 +163,7 @@ class Departure(MethodView):
     """A teacher leaving service."""
 
     @blp.arguments(DepartureIn)
-    @blp.write(200, TeacherOut)
+    @blp.write(200, TeacherOut, permission="write_teachers")
     def post(self, body, pin):
         """Record that a teacher left service from a date."""
         actor = require_actor()
@@ -177,7 +177,7 @@ class Corrections(MethodView):
     """Correcting a teacher's registered details."""
 
     @blp.arguments(CorrectionIn)
-    @blp.write(201, TeacherOut)
+    @blp.write(201, TeacherOut, permission="write_teachers")
     def post(self, body, pin):
         """Correct details or the PIN (the old PIN keeps finding the teacher)."""
         actor = require_actor()
