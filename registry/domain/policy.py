@@ -9,7 +9,7 @@ from eventsourcing.domain import event
 
 from registry.domain.base import RegistryAggregate, natural_id
 from registry.domain.compliance import INITIAL_POLICY
-from registry.domain.errors import RuleViolationError
+from registry.domain.errors import ConflictError, RuleViolationError
 
 
 class CompliancePolicy(RegistryAggregate):
@@ -37,7 +37,8 @@ class CompliancePolicy(RegistryAggregate):
         )
 
     def adopt(self, effective_from: date, window_years: int, required_hours: int) -> None:
-        """Adopt a new version effective from a date (a later version with the same date wins)."""
+        """Adopt a new version effective from a date (a later version with the same date
+        wins); the version already winning on that date, adopted again, is a duplicate."""
         if (
             isinstance(window_years, bool)
             or not isinstance(window_years, int)
@@ -63,6 +64,14 @@ class CompliancePolicy(RegistryAggregate):
                 f"effective_from must be on or after {INITIAL_POLICY.effective_from}.",
                 field="effective_from",
                 code="invalid_effective_from",
+            )
+        same_day = [v for v in self.versions if v[0] == effective_from]
+        if same_day and same_day[-1] == (effective_from, window_years, required_hours):
+            raise ConflictError(
+                f"This version ({window_years} years, {required_hours} hours) is already the "
+                f"one in force from {effective_from}.",
+                field="effective_from",
+                code="duplicate_policy_version",
             )
         self._adopted(
             effective_from=effective_from, window_years=window_years, required_hours=required_hours

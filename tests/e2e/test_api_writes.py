@@ -218,6 +218,26 @@ def test_an_admin_adopts_a_policy_version(callers):
     }
 
 
+def test_the_version_already_in_force_from_a_date_adopted_again_is_a_409(callers):
+    """Sent twice without an Idempotency-Key, a version is not recorded twice: the list of
+    versions would show it twice and the log an adoption that changed nothing. Another
+    version from the same date is adopted (the later one wins), and the first again too."""
+    admin = callers["admin"]
+    version = {"effective_from": "2025-09-01", "window_years": 1, "required_hours": 36}
+    assert admin.post("/policies", json=version).status_code == 201
+    again = admin.post("/policies", json=version)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == (
+        "duplicate_policy_version"
+    )
+    initial = {"effective_from": "2000-01-01", "window_years": 5, "required_hours": 72}
+    assert admin.post("/policies", json=initial).status_code == 409  # the one it started with
+    other = {**version, "required_hours": 48}
+    assert admin.post("/policies", json=other).status_code == 201
+    assert admin.post("/policies", json=version).status_code == 201  # back to 36: a change
+    listed = admin.get("/policies").get_json()["policies"]
+    assert len(listed) == 4  # the initial one, 36, 48, 36
+
+
 def test_an_enrolment_is_read_from_its_history(callers):
     admin = callers["admin"]
     enrolment_id = certified(admin)
