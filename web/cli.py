@@ -13,7 +13,7 @@ from dataclasses import replace
 import click
 
 from registry.cli import cli
-from registry.cli.common import database_option, fail_cleanly, settings_from
+from registry.cli.common import accept_database_everywhere, fail_cleanly, settings_from
 
 
 def _serve(
@@ -48,7 +48,6 @@ def _serve(
     type=click.IntRange(1, 256),
     help="Threads per worker.",
 )
-@database_option
 @click.pass_context
 @fail_cleanly
 def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int) -> None:
@@ -113,7 +112,6 @@ def _demo_accounts(app, instance_path) -> list[dict[str, str]]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Prepare the data set and accounts, then exit.")
-@database_option
 @click.pass_context
 @fail_cleanly
 def demo(
@@ -165,6 +163,10 @@ def demo(
     click.echo(f"(kept in {settings.instance_path / 'demo-accounts.json'})")
     if not no_serve:
         _serve(settings, host, port, None, 8)
+
+
+# serve and demo take --database after their names as every command does.
+accept_database_everywhere(cli)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from datetime import date
 import click
 
 from registry.bootstrap import open_registry
-from registry.cli.common import cli, database_option, error_text, fail_cleanly, settings_from
+from registry.cli.common import cli, error_text, fail_cleanly, settings_from
 from registry.commands.base import Actor, Session
 from registry.domain.account import Account
 from registry.domain.dates import parse_date
@@ -77,7 +77,6 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     help="Processes (default: 2 from 5,000 teachers); the events are the same.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@database_option
 @click.pass_context
 @fail_cleanly
 def generate(
@@ -142,7 +141,6 @@ def generate(
     is_flag=True,
     help="List every row (recorded, recorded before), not only the rejected ones.",
 )
-@database_option
 @click.pass_context
 @fail_cleanly
 def import_(

@@ -123,14 +123,6 @@ def _database_param() -> click.Option:
     )
 
 
-def database_option(func):
-    """`--database` after the command name too (`registry serve --database URL`)."""
-    params = getattr(func, "__click_params__", [])
-    params.append(_database_param())
-    func.__click_params__ = params
-    return func
-
-
 def accept_database_everywhere(group: click.Group) -> None:
     """Give every command below `group` its own `--database`, so that
     `registry ledger verify --database URL` works as `registry --database URL ledger

@@ -144,19 +144,25 @@ def _duplicates(cur: Cursor, numbers: list[str]) -> dict[str, list[tuple[str, bo
 def _successors(cur: Cursor, revoked: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Revoked number -> the valid certificates its enrolment was certified with again
     after it (how an error is corrected, rule 5): the one that replaced it. Read through
-    the teacher's index; a paper record or a duplicate has no enrolment to certify again."""
-    found: dict[str, list[str]] = {}
+    the teachers' index, one statement for a page's revoked certificates; a paper record
+    or a duplicate has no enrolment to certify again."""
+    wanted: dict[str, list[str]] = {}  # enrolment -> its revoked certificates here
     for c in revoked:
-        if c["enrolment_id"] is None or c["duplicate_of"] is not None:
-            continue
-        rows = cur.query(
-            "SELECT number FROM certificate_index WHERE teacher_id = ? AND enrolment_id = ? "
-            "AND duplicate_of IS NULL AND revoked_at IS NULL AND number <> ? "
+        if c["enrolment_id"] is not None and c["duplicate_of"] is None:
+            wanted.setdefault(c["enrolment_id"], []).append(c["number"])
+    teachers = sorted({c["teacher_id"] for c in revoked if c["enrolment_id"] in wanted})
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(teachers), 500):
+        chunk = teachers[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for enrolment_id, number in cur.query(
+            f"SELECT enrolment_id, number FROM certificate_index WHERE teacher_id IN ({marks}) "
+            "AND enrolment_id IS NOT NULL AND duplicate_of IS NULL AND revoked_at IS NULL "
             "ORDER BY recorded_at, number",
-            (c["teacher_id"], c["enrolment_id"], c["number"]),
-        )
-        if rows:
-            found[c["number"]] = [row[0] for row in rows]
+            chunk,
+        ):
+            for original in wanted.get(enrolment_id, ()):
+                found.setdefault(original, []).append(number)  # valid: never the original
     return found
 
 

@@ -61,20 +61,22 @@ def generated(api_app):
     return numbers
 
 
+def paper(number: str, pin: str = PIN) -> dict:
+    """The body of a paper certificate recorded under a number."""
+    return {
+        "pin": pin,
+        "number": number,
+        "provider_code": "KAE",
+        "title": "Методика",
+        "form": "seminar",
+        "hours": 36,
+        "issued_on": "2019-05-20",
+    }
+
+
 def legacy(api, number: str, *, pin: str = PIN) -> dict:
     """Record a paper certificate under a number (the teacher exists)."""
-    response = api.post(
-        "/certificates/legacy",
-        json={
-            "pin": pin,
-            "number": number,
-            "provider_code": "KAE",
-            "title": "Методика",
-            "form": "seminar",
-            "hours": 36,
-            "issued_on": "2019-05-20",
-        },
-    )
+    response = api.post("/certificates/legacy", json=paper(number, pin))
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -180,16 +182,7 @@ def test_a_new_number_some_path_of_it_would_not_reach_is_refused(api, teacher, n
     """A number ending in an action (its GET path would read as that action's, so the
     certificate could not be read by its own path) or with a part that clients rewrite
     ('//', '.', '..') is refused, and nothing is recorded."""
-    body = {
-        "pin": PIN,
-        "number": number,
-        "provider_code": "KAE",
-        "title": "Методика",
-        "form": "seminar",
-        "hours": 36,
-        "issued_on": "2019-05-20",
-    }
-    refused = api.post("/certificates/legacy", json=body)
+    refused = api.post("/certificates/legacy", json=paper(number))
     assert refused.status_code in (400, 422), refused.get_json()
     assert refused.get_json()["error"]["fields"].keys() == {"number"}
     assert api.get(f"/certificates?number={quote(number, safe='')}").status_code == 404

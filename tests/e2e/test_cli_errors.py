@@ -90,3 +90,16 @@ def test_an_sqlite_url_with_options_is_a_usage_error_not_a_new_file(tmp_path, su
     result = registry("--database", f"sqlite:///{tmp_path / 'r.db'}{suffix}", "init", cwd=tmp_path)
     assert result.returncode == 2 and "takes no options" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_command_on_an_sqlite_path_holding_no_registry_says_it_made_one(tmp_path):
+    """The spec's commands need no `init`, so one makes the registry it is pointed at:
+    it says so, since a mistyped path would otherwise pass for an empty registry."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    made = registry("--database", url, "users", "create", "ops", "--role", "auditor", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "held no registry: a new one was made there" in made.stderr
+    again = registry(
+        "--database", url, "users", "create", "ops2", "--role", "auditor", cwd=tmp_path
+    )
+    assert "held no registry" not in again.stderr

@@ -29,6 +29,25 @@ from web.schemas.common import (
 )
 
 
+def duplicates_field() -> fields.List:
+    """A certificate's link to its duplicates (the same in every answer that shows one)."""
+    return fields.List(
+        fields.String(),
+        metadata={"description": "Every duplicate issued for it, revoked or not, oldest first."},
+    )
+
+
+def replaced_by_field() -> fields.List:
+    """A certificate's link to what replaces it."""
+    return fields.List(
+        fields.String(),
+        metadata={
+            "description": "What replaces it now: its duplicates in force, or (revoked) the "
+            "certificate its enrolment was issued again."
+        },
+    )
+
+
 class CertificateIn(Schema):
     """Issue the certificate of an enrolment whose assessment passed."""
 
@@ -101,17 +120,8 @@ class CertificateOut(Schema):
     passed = fields.Boolean(allow_none=True)
     verification_code = fields.String()
     duplicate_of = fields.String(allow_none=True)
-    duplicates = fields.List(
-        fields.String(),
-        metadata={"description": "Every duplicate issued for it, revoked or not, oldest first."},
-    )
-    replaced_by = fields.List(
-        fields.String(),
-        metadata={
-            "description": "What replaces it now: its duplicates in force, or (revoked) the "
-            "certificate its enrolment was issued again."
-        },
-    )
+    duplicates = duplicates_field()
+    replaced_by = replaced_by_field()
     revoked_at = IsoDateTime(allow_none=True)
     revocation_reason = fields.String(allow_none=True)
     recorded_at = IsoDateTime(allow_none=True)
@@ -152,17 +162,8 @@ class VerifiedOut(Schema):
     passed = fields.Boolean(allow_none=True)
     full_name = fields.String()
     duplicate_of = fields.String(allow_none=True)
-    duplicates = fields.List(
-        fields.String(),
-        metadata={"description": "Every duplicate issued for it, revoked or not, oldest first."},
-    )
-    replaced_by = fields.List(
-        fields.String(),
-        metadata={
-            "description": "What replaces it now: its duplicates in force, or (revoked) the "
-            "certificate its enrolment was issued again."
-        },
-    )
+    duplicates = duplicates_field()
+    replaced_by = replaced_by_field()
     revoked_at = IsoDateTime(allow_none=True)
 
 
