@@ -5,12 +5,13 @@ For verification (public) and commission queries, and the certificates that comp
 links are derived when read from the rows themselves (a live duplicate points to its
 original), so no event has to rewrite another certificate's row.
 
-`certificate_days` keeps what providers delivered as additive counters per provider,
-issue day, form, mode and funding: the certificates that count (issued or recorded on
-paper, not duplicates, not revoked), those that completed an enrolment, and their hours.
-A provider's workload for a period sums a few rows a day whatever the number of
-certificates (it read every certificate of the period before: 3.3 × slower at 100,000
-teachers than at 20,000).
+`certificate_days` and `certificate_months` keep what providers delivered as additive
+counters per provider, issue day (and month), form, mode and funding: the certificates
+that count (issued or recorded on paper, not duplicates, not revoked), those that
+completed an enrolment, and their hours. A provider's workload for a period sums its
+whole months and the days of its partial ones, whatever the number of certificates (it
+read every certificate of the period before: 3.3 × slower at 100,000 teachers than at
+20,000).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from registry.domain.certificate import Certificate
 from registry.projections.base import View
 from registry.projections.codec import UNKNOWN, date_text, id_text, time_text
 from registry.projections.rows import Batch
-from registry.projections.workload import provider_days
+from registry.projections.workload import count_on_day, provider_counters
 from registry.storage.facts import Fact
 from registry.storage.tables import Table
 
@@ -61,7 +62,9 @@ CERTIFICATE_INDEX = Table(
 )
 
 DELIVERED = ("completions", "certificates", "hours")
-CERTIFICATE_DAYS = provider_days("certificate_days", DELIVERED)
+CERTIFICATE_DAYS, CERTIFICATE_MONTHS = provider_counters(
+    "certificate_days", "certificate_months", DELIVERED
+)
 
 # What a duplicate repeats of its original (its event carries only the certificate facts).
 PROGRAMME_FIELDS = (
@@ -83,7 +86,7 @@ class CertificateIndexView(View):
 
     name = "certificates"
     weight = 15.0  # µs of CPU per event of a rebuild of it alone, less the shared read
-    tables = (CERTIFICATE_INDEX, CERTIFICATE_DAYS)
+    tables = (CERTIFICATE_INDEX, CERTIFICATE_DAYS, CERTIFICATE_MONTHS)
     handlers = {
         "Certificate.Issued": "issued",
         "Certificate.LegacyRecorded": "legacy_recorded",
@@ -117,7 +120,9 @@ class CertificateIndexView(View):
     @staticmethod
     def _delivered(batch: Batch, row: dict, sign: int) -> None:
         """Count a certificate that counts (sign 1) or no longer does (-1) on its day."""
-        batch["certificate_days"].add(
+        count_on_day(
+            batch,
+            (CERTIFICATE_DAYS, CERTIFICATE_MONTHS),
             (
                 row["provider_code"],
                 row["issued_on"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE
@@ -11,10 +11,10 @@ from registry.domain.programme import FACT_FIELDS as PROGRAMME_FIELDS
 from registry.domain.programme import PLAN_FIELDS
 from registry.domain.regions import region_codes
 from registry.domain.values import FORMS, PROVIDER_KINDS
-from registry.projections.certificates import CERTIFICATE_DAYS
+from registry.projections.certificates import CERTIFICATE_DAYS, CERTIFICATE_MONTHS
 from registry.projections.codec import date_value
 from registry.projections.directory import PROGRAMMES
-from registry.projections.workload import WORKLOAD_DAYS
+from registry.projections.workload import WORKLOAD_DAYS, WORKLOAD_MONTHS
 from registry.queries import listing, search
 from registry.queries.common import require_choice, require_date, require_page
 from registry.storage import Database
@@ -89,6 +89,54 @@ def _year(year: Any) -> tuple[str, str]:
             code="invalid_year",
         )
     return f"{year:04d}-01-01", f"{year:04d}-12-31"
+
+
+def _month_end(day: date) -> date:
+    return (date(day.year + day.month // 12, day.month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def _runs(first: date, last: date) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+    """The days first..last as (runs of days, the whole months between): the days of a
+    partial first and last month by day, the months whole in the period by month."""
+    head_end = _month_end(first)
+    if last <= head_end and not (first.day == 1 and last == head_end):
+        return [(first.isoformat(), last.isoformat())], None  # within one partial month
+    days = []
+    if first.day != 1:
+        days.append((first.isoformat(), head_end.isoformat()))
+        first = head_end + timedelta(days=1)
+    if last != _month_end(last):
+        days.append((last.replace(day=1).isoformat(), last.isoformat()))
+        last = last.replace(day=1) - timedelta(days=1)
+    return days, ((first.isoformat()[:7], last.isoformat()[:7]) if first <= last else None)
+
+
+def _workload_sql(provider_code: str, first: date, last: date) -> tuple[str, list[Any]]:
+    """(month, form, mode, funding, *COUNTERS) of a provider's period, one row per month and
+    group of each table: the whole months from the months' counters, the partial ones
+    from the days' (`_runs`); summed again by the caller."""
+    days, months = _runs(first, last)
+    parts, params = [], []
+    for table, unit in (
+        (WORKLOAD_DAYS, "days"),
+        (WORKLOAD_MONTHS, "months"),
+        (CERTIFICATE_DAYS, "days"),
+        (CERTIFICATE_MONTHS, "months"),
+    ):
+        sums = ", ".join(f"SUM({n})" if n in table.counters else "0" for n in COUNTERS)
+        if unit == "months":
+            spans, month = ([months] if months else []), "on_month"
+        else:
+            spans, month = days, "substr(on_date, 1, 7)"
+        column = "on_month" if unit == "months" else "on_date"
+        for low, high in spans:
+            parts.append(
+                f"SELECT {month}, form, mode, funding, {sums} FROM {table.name} "
+                f"WHERE provider_code = ? AND {column} >= ? AND {column} <= ? "
+                f"GROUP BY {month}, form, mode, funding"
+            )
+            params += [provider_code, low, high]
+    return " UNION ALL ".join(parts), params
 
 
 def _months(start: date, end: date) -> list[str]:
@@ -274,19 +322,12 @@ class ProviderQueries:
                 code="range_too_long",
             )
         self.provider(provider_code)
-        span = (provider_code, date_from.isoformat(), date_to.isoformat())
         # What was enrolled, assessed and withdrawn (the workload view) and the valid
         # certificates delivered (not revoked, not duplicates: the certificates view),
-        # both counted by day, summed by month and group in one statement.
-        parts = [
-            "SELECT substr(on_date, 1, 7), form, mode, funding, "
-            + ", ".join(f"SUM({name})" if name in table.counters else "0" for name in COUNTERS)
-            + f" FROM {table.name} WHERE provider_code = ? AND on_date >= ? AND on_date <= ? "
-            "GROUP BY substr(on_date, 1, 7), form, mode, funding"
-            for table in (WORKLOAD_DAYS, CERTIFICATE_DAYS)
-        ]
+        # counted by day and by month, summed by month and group in one statement.
+        sql, params = _workload_sql(provider_code, date_from, date_to)
         with self.db.reading() as cur:
-            rows = cur.query(" UNION ALL ".join(parts), span * 2)
+            rows = cur.query(sql, params)
         total: dict[str, int] = {}
         groups: dict[str, dict[str, dict[str, int]]] = {"form": {}, "mode": {}, "funding": {}}
         months: dict[str, dict[str, int]] = {m: {} for m in _months(date_from, date_to)}

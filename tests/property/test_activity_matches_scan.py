@@ -1,7 +1,9 @@
 """For random histories: activity for a period from the activity view equals the reading
 of every certificate of the period (`_activity_scan`, how it was read before the view),
-and what providers delivered by day (`certificate_days`, their workload's certificates)
-equals the count of the certificates that count (not revoked, not duplicates).
+what providers delivered by day (`certificate_days`, their workload's certificates)
+equals the count of the certificates that count (not revoked, not duplicates), and a
+provider's workload for a period read from whole months and partial months' days equals
+the sum of its days alone.
 
 Histories with certificates on an enrolment and on paper, revocations, duplicates,
 transfers dated in the past, corrected subjects, positions and places, the views caught
@@ -25,6 +27,7 @@ from registry.domain import clock
 from registry.domain.errors import RegistryError
 from registry.projections import activity as activity_view
 from registry.queries.activity import activity
+from registry.queries.providers import COUNTERS, _workload_sql
 from registry.queries.statistics import ACTIVITY_GROUPS, StatisticsQueries
 from tests.builders import ADMIN
 from tests.property.histories import PLACES, START, History, _pin, _step, fresh_registry, step
@@ -129,10 +132,68 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
                 assert got == scan._activity(first, last, group_by), (
                     f"activity by {group_by} from {first} to {last}"
                 )
+            for (provider,) in app.db.query("SELECT code FROM providers"):
+                assert workload_by_runs(app.db, provider, first, last) == workload_by_days(
+                    app.db, provider, first, last
+                ), f"workload of {provider} from {first} to {last}"
         assert delivered_by_day(app.db) == delivered_scan(app.db)
+        for days, months in (
+            ("workload_days", "workload_months"),
+            ("certificate_days", "certificate_months"),
+        ):
+            assert by_month(app.db, days, "substr(on_date, 1, 7)") == by_month(
+                app.db, months, "on_month"
+            ), f"{months} are not {days} summed by month"
 
 
 DAY = "provider_code, on_date, form, mode, funding"
+
+
+def _summed(rows) -> dict[tuple, tuple[int, ...]]:
+    """Rows of (month, form, mode, funding, *counters) summed per month and group, the
+    groups that count nothing left out."""
+    sums: dict[tuple, list[int]] = {}
+    for month, form, mode, funding, *values in rows:
+        line = sums.setdefault((month, form, mode, funding), [0] * len(values))
+        for at, value in enumerate(values):
+            line[at] += int(value or 0)
+    return {key: tuple(values) for key, values in sums.items() if any(values)}
+
+
+def workload_by_runs(db, provider: str, first: date, last: date) -> dict:
+    """A provider's workload per month and group as the workload read sums it: whole
+    months from the months' counters, partial months from the days'."""
+    sql, params = _workload_sql(provider, first, last)
+    return _summed(db.query(sql, params))
+
+
+def workload_by_days(db, provider: str, first: date, last: date) -> dict:
+    """The same from the days' counters alone (as the workload was read before)."""
+    parts = [
+        "SELECT substr(on_date, 1, 7), form, mode, funding, "
+        + ", ".join(name if name in counters else "0" for name in COUNTERS)
+        + f" FROM {table} WHERE provider_code = ? AND on_date >= ? AND on_date <= ?"
+        for table, counters in (
+            ("workload_days", ("enrolments", "withdrawals", "assessments", "passed", "failed")),
+            ("certificate_days", ("completions", "certificates", "hours")),
+        )
+    ]
+    span = (provider, first.isoformat(), last.isoformat())
+    return _summed(db.query(" UNION ALL ".join(parts), span * 2))
+
+
+def by_month(db, table: str, month: str) -> set[tuple]:
+    """A counters table's rows summed per provider, month and group (none counting nothing)."""
+    counters = sorted(c for c in db.columns(table) if c not in PROVIDER_KEY)
+    rows = db.query(
+        f"SELECT provider_code, {month}, form, mode, funding, "
+        + ", ".join(f"SUM({c})" for c in counters)
+        + f" FROM {table} GROUP BY provider_code, {month}, form, mode, funding"
+    )
+    return {tuple(row) for row in rows if any(row[5:])}
+
+
+PROVIDER_KEY = ("provider_code", "on_date", "on_month", "form", "mode", "funding")
 
 
 def delivered_by_day(db) -> set[tuple]:
