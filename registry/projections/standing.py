@@ -122,7 +122,9 @@ STANDING_INTERVALS = Table(
     ),
     key=("teacher_id", "n"),
     indexes=(
-        ("status", "district", "valid_from"),
+        # A district's due list, and a page of it a school at a time (in the order of
+        # its schools: registry.queries.statistics).
+        ("status", "district", "school", "valid_from"),
         ("status", "school", "valid_from"),
         ("status", "region", "valid_from"),
         ("valid_from",),

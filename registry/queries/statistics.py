@@ -46,6 +46,12 @@ OPEN_DATA_GROUPS = ("region", "district")
 DUE_STATUSES = ("due_soon", "overdue", "grace", "compliant", "inactive")
 SUPPRESS_BELOW = 5
 Districts = tuple[str, ...] | None  # a due list's district as the views keep its texts
+# A page of a district's due list by place is read a few schools at a time
+# (`_due_by_school`) when it ends within its first SCHOOL_WALK_ROWS rows and the district
+# has more than SCHOOL_WALK_TEACHERS teachers of the status; else the district at once.
+SCHOOL_WALK_ROWS = 200
+SCHOOL_WALK_TEACHERS = 100
+SCHOOLS_AT_ONCE = 8
 NONE = "none"  # provider_kind of teachers with no certificate counting on the date
 
 # The orders of a due list (place: as commissions go through it) and of the statisticians'
@@ -493,7 +499,8 @@ class StatisticsQueries:
         district has on D comes from the view's steps (`due_places_sql`, in the list's
         order), which says in which districts the page's rows lie and how many of the
         first one's to skip; each of those is read on the intervals' index on (status,
-        district, valid_from). Reading the country's page on its region's index walked
+        district, school, valid_from), a few schools at a time for a page near its start
+        (`_due_by_school`). Reading the country's page on its region's index walked
         every interval of the status that had begun in the first regions, ended or not
         (PostgreSQL, 100,000 teachers: 61 ms for 25 rows). None when this cannot answer
         (the view is not settled, a place not recorded): the caller reads the list in one
@@ -514,18 +521,80 @@ class StatisticsQueries:
             if skip >= teachers:
                 skip -= teachers
                 continue
-            rows += self._due_rows(
+            where = ["s.status = ?", "s.region = ?", "s.district = ?"]
+            at = [status, place_region, place_district]
+            need = limit - len(rows)
+            walk = (
+                sort == "place"
+                and skip + need <= SCHOOL_WALK_ROWS
+                and teachers > SCHOOL_WALK_TEACHERS
+            )
+            found = self._due_by_school(cur, standard, where, at, need, skip) if walk else None
+            if found is None:
+                found = self._due_rows(cur, standard, None, where, at, sort, need, skip)
+            rows += found
+            skip = 0
+        return rows, sum(teachers for _r, _d, teachers in places)
+
+    def _due_by_school(
+        self,
+        cur,
+        standard: Standard,
+        where: list[str],
+        params: list[Any],
+        limit: int,
+        offset: int,
+    ) -> list[tuple] | None:
+        """A page of one district's due list by place, read SCHOOLS_AT_ONCE schools at a
+        time in the order of their names (each next school is one step along the
+        intervals' index on status, district and school), until the page is full. A
+        district's page read whole took every interval of the status begun in the
+        district before D and sorted those valid on D (5 x the rows at 100,000 teachers
+        as at 20,000; schools are as large at either). None when a school is not
+        recorded (NULL sorts apart on each engine): the caller reads the district."""
+        conditions = " AND ".join(c.removeprefix("s.") for c in where)
+        some = f"SELECT 1 FROM standing_intervals WHERE {conditions} AND school"
+        unnamed, empty = cur.query_one(
+            f"SELECT EXISTS ({some} IS NULL), EXISTS ({some} = '')", [*params, *params]
+        )
+        if unnamed:
+            return None
+        step = (
+            f"SELECT school FROM standing_intervals WHERE {conditions} AND school > "
+            "{after} ORDER BY school LIMIT 1"
+        )
+        schools_sql = (
+            "WITH RECURSIVE walked(school, k) AS ("
+            f"SELECT ({step.format(after='?')}), 1 UNION ALL "
+            f"SELECT ({step.format(after='walked.school')}), k + 1 FROM walked "
+            "WHERE walked.school IS NOT NULL AND k < ?) "
+            "SELECT school FROM walked WHERE school IS NOT NULL"
+        )
+        rows: list[tuple] = []
+        after = ""  # no school is less than '' (and '' itself: read on its own first)
+        schools = [""] if empty else []
+        while len(rows) < limit:
+            if not schools:
+                schools = [
+                    r[0] for r in cur.query(schools_sql, [*params, after, *params, SCHOOLS_AT_ONCE])
+                ]
+                if not schools:
+                    break
+            marks = ", ".join("?" * len(schools))
+            got = self._due_rows(
                 cur,
                 standard,
                 None,
-                ["s.status = ?", "s.region = ?", "s.district = ?"],
-                [status, place_region, place_district],
-                sort,
-                limit - len(rows),
-                skip,
+                [*where, f"s.school IN ({marks})"],
+                [*params, *schools],
+                "place",
+                offset + limit - len(rows),
+                0,
             )
-            skip = 0
-        return rows, sum(teachers for _r, _d, teachers in places)
+            rows += got[offset:]
+            offset = max(0, offset - len(got))
+            after, schools = schools[-1], []
+        return rows[:limit]
 
     def due_count(
         self,

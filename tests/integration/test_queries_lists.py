@@ -9,10 +9,10 @@ import pytest
 
 from registry.access import Actor
 from registry.domain.errors import ForbiddenError, InvalidInputError, NotFoundError
-from registry.queries import listing
+from registry.queries import listing, statistics
 from registry.queries.certificates import CERTIFICATE_SORTS
 from registry.queries.providers import PROGRAMME_SORTS, PROVIDER_SORTS
-from registry.queries.statistics import DUE_SORTS, PSEUDONYM_SORTS
+from registry.queries.statistics import DUE_SORTS, PSEUDONYM_SORTS, StatisticsQueries
 from tests.builders import ADMIN, OTHER_PIN, PIN, programme, provider, teacher
 from tests.readside import caught_up
 
@@ -343,6 +343,56 @@ def test_a_due_list_comes_a_page_at_a_time_by_place_with_its_total(staff):
     )
     places = [(t["region"], t["district"], t["school"], t["full_name"]) for t in listed]
     assert places == sorted(places) and len(places) == 7
+
+
+def test_a_districts_page_read_a_few_schools_at_a_time_is_the_page_of_every_teacher(
+    staff, registry, monkeypatch
+):
+    # Sokuluk's overdue teachers at ten schools (names in two scripts and both cases, one
+    # name at two schools); its pages, read a school or a few at a time, are those of
+    # every teacher judged on the date, in the district, the region and the country.
+    for n, (name, school) in enumerate(
+        [
+            ("Асель Бекова", "School No. 10"),
+            ("Асель Бекова", "School No. 2"),
+            ("Бакыт Уулу", "School No. 2"),
+            ("Венера Ли", "Gymnasium 5"),
+            ("Гуля Ким", "School No. 1"),
+            ("Дина Ан", "School No. 1"),
+            ("Жанар Оморова", "Школа № 4"),
+            ("Зарина Алиева", "lyceum 2"),
+            ("Ильяс Нуров", "School No. 9"),
+        ]
+    ):
+        registry.register_teacher(
+            ADMIN,
+            teacher(
+                pin=f"2150519860{n:04d}",
+                full_name=name,
+                region="KG-C",
+                district="Sokuluk",
+                school=school,
+                service_start=date(2000, 9, 1),
+            ),
+        )
+    caught_up(registry)
+    every = StatisticsQueries(registry.db, answer_stale_s=0, scan=True)
+    monkeypatch.setattr(statistics, "SCHOOL_WALK_TEACHERS", 0)
+    for at_once in (1, 2, 8):
+        monkeypatch.setattr(statistics, "SCHOOLS_AT_ONCE", at_once)
+        walked = StatisticsQueries(registry.db, answer_stale_s=0)
+        for place in ({"district": "Sokuluk"}, {"region": "KG-C"}, {}):
+            total = walked.due_page(status="overdue", as_of=ON, **place)[1]
+            for limit in (1, 2, 5):
+                for offset in range(total + 1):
+                    page = {"status": "overdue", "as_of": ON, "limit": limit, "offset": offset}
+                    assert walked.due_page(**page, **place) == every.due_page(**page, **place), (
+                        at_once,
+                        place,
+                        limit,
+                        offset,
+                    )
+    assert total == 7 + 9
 
 
 def test_a_due_list_is_sorted_by_each_offered_order_and_narrowed_by_place(staff):

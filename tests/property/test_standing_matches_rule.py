@@ -31,6 +31,7 @@ from registry.domain import clock
 from registry.domain.compliance import DUE_SOON_DAYS
 from registry.domain.dates import add_years
 from registry.projections import standing
+from registry.queries import statistics
 from registry.queries.common import load_policies
 from registry.queries.standing import STANDING_COLUMNS, Standard, standing_sql
 from registry.queries.statistics import (
@@ -52,6 +53,7 @@ EAGER, BULK, SHARE, CHUNK = (
     standing.StandingView.bulk_share,
     standing.StandingView.settle_chunk,
 )
+WALK_TEACHERS, AT_ONCE = statistics.SCHOOL_WALK_TEACHERS, statistics.SCHOOLS_AT_ONCE
 
 
 def near(issued: list[date]) -> st.SearchStrategy[date]:
@@ -76,6 +78,11 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
     monkeypatch.setattr(standing.StandingView, "bulk_share", 1_000_000 if bulk == 1 else SHARE)
     chunk = data.draw(st.sampled_from([1, CHUNK]), "settle chunk")
     monkeypatch.setattr(standing.StandingView, "settle_chunk", chunk)
+    # A district's page by place is read a school at a time, or a few, or whole.
+    walk = data.draw(st.sampled_from([0, WALK_TEACHERS]), "walk from")
+    monkeypatch.setattr(statistics, "SCHOOL_WALK_TEACHERS", walk)
+    at_once = data.draw(st.sampled_from([1, AT_ONCE]), "schools at once")
+    monkeypatch.setattr(statistics, "SCHOOLS_AT_ONCE", at_once)
     with fresh_registry(base_url, tmp_path) as app:
         worker = open_worker(app)
         history = History(app)
