@@ -25,13 +25,15 @@ _PAIRS = (
     "AND grain_to = ? AND bucket_from >= ? AND bucket_from <= ? AND bucket_to >= ? "
     "AND bucket_to <= ?"
 )
+# The day pairs are read on the partial indexes of their grain (activity_pairs), whose
+# conditions SQLite matches by their text: each part names its index's condition alone.
 _PAIRS_STARTING = (  # day pairs starting first..last, ending by the last day
     "SELECT value, 0, 0, pairs FROM activity_pairs WHERE dim = ? AND grain_from = 'D' "
-    "AND grain_to = 'D' AND bucket_from >= ? AND bucket_from <= ? AND bucket_to <= ?"
+    "AND bucket_from >= ? AND bucket_from <= ? AND bucket_to <= ?"
 )
 _PAIRS_ENDING = (  # day pairs ending first..last, starting from `since`
     "SELECT value, 0, 0, pairs FROM activity_pairs WHERE dim = ? AND grain_to = 'D' "
-    "AND bucket_to >= ? AND bucket_to <= ? AND grain_from = 'D' AND bucket_from >= ?"
+    "AND bucket_to >= ? AND bucket_to <= ? AND bucket_from >= ?"
 )
 
 

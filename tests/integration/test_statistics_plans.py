@@ -1,4 +1,5 @@
-"""The statistics by date read their years' and months' steps from an index alone.
+"""The statistics by date read their years' and months' steps from an index alone, and
+activity for a period its day pairs.
 
 A statistics read on D takes every year's steps before D's year and the months of its
 year: at 100,000 teachers x 20 years, 2,560 rows by subject, each on a block of its own
@@ -16,6 +17,7 @@ import pytest
 
 from registry.application import Registry
 from registry.bootstrap import initialise, open_worker
+from registry.queries.activity import activity_sql
 from registry.queries.statistics import steps_sql
 from tests.builders import ADMIN, OTHER_PIN, PIN, teacher
 from tests.conftest import make_settings
@@ -24,9 +26,19 @@ GROUPINGS = ("region", "district", "subject", "position", "provider_kind")
 COARSE_INDEX = "standing_steps_dim_grain_bucket_value_region_status_n_hours"
 
 
+DAY_PAIRS_INDEXES = (
+    "activity_pairs_dim_grain_from_bucket_from_bucket_to_value_pairs",  # from the first month
+    "activity_pairs_dim_grain_to_bucket_to_bucket_from_value_pairs",  # to the last month
+)
+
+
 def plan(app: Registry, group_by: str) -> list[str]:
     """The lines of the plan of a statistics read by `group_by` on a date."""
-    sql, params = steps_sql(date(2024, 7, 14), group_by)
+    return explained(app, *steps_sql(date(2024, 7, 14), group_by))
+
+
+def explained(app: Registry, sql: str, params: list) -> list[str]:
+    """The lines of a statement's plan, on a database without a plan's preferences."""
     if app.settings.database.backend == "sqlite":
         return [row[3] for row in app.db.query(f"EXPLAIN QUERY PLAN {sql}", params)]
     with app.db.connection() as conn:
@@ -60,5 +72,24 @@ def test_the_years_and_months_steps_are_read_from_the_index_alone(database_url, 
                 if COARSE_INDEX in line and ("COVERING INDEX" in line or "Index Only Scan" in line)
             ]
             assert len(from_index) == 2, (group_by, lines)  # the years' and the months'
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_activity_reads_the_day_pairs_from_their_indexes_alone(database_url, tmp_path):
+    # The pairs of a period's first and last partial months grow with the country (a
+    # month's certificates): read from the table, each was a block of its own.
+    settings = make_settings(database_url, tmp_path)
+    initialise(settings)
+    app = Registry(settings)
+    try:
+        for group_by in ("region", "provider_kind"):
+            lines = explained(app, *activity_sql(date(2023, 7, 14), date(2024, 7, 14), group_by))
+            for index in DAY_PAIRS_INDEXES:
+                assert any(
+                    index in line and ("COVERING INDEX" in line or "Index Only Scan" in line)
+                    for line in lines
+                ), (group_by, index, lines)
     finally:
         app.close()
