@@ -27,8 +27,8 @@ COARSE_INDEX = "standing_steps_dim_grain_bucket_value_region_status_n_hours"
 
 
 DAY_PAIRS_INDEXES = (
-    "activity_pairs_dim_grain_from_bucket_from_bucket_to_value_pairs",  # from the first month
-    "activity_pairs_dim_grain_to_bucket_to_bucket_from_value_pairs",  # to the last month
+    "activity_pairs_dim_bucket_from_bucket_to_value_pairs_grain_from",  # from the first month
+    "activity_pairs_dim_bucket_to_bucket_from_value_pairs_grain_to",  # to the last month
 )
 
 
