@@ -43,6 +43,11 @@ class Database:
     # `similarity` costs enough per row (pg_trgm compares trigram sets) that a ranking
     # works it out only for the rows that can be on the page (registry.queries.search).
     costly_similarity: ClassVar[bool] = False
+    # A LIMIT ordered by an index's columns and then others reads the index in its order
+    # and sorts each group of equal keys (PostgreSQL's Incremental Sort), stopping at the
+    # limit; without it a statement sorts every row found (registry.queries.statistics:
+    # a due list's page by place is then read a few schools at a time).
+    sorts_incrementally: ClassVar[bool] = False
     # What a cursor's execute takes to plan a statement for its own parameters, every
     # time, instead of a plan made once for any (`Cursor.query`'s `fresh_plan`).
     fresh_plan_options: ClassVar[dict[str, Any]] = {}

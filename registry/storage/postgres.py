@@ -355,6 +355,10 @@ class PostgresDatabase(Database):
 
     # pg_trgm's similarity: 4-10 µs a row (SQLite's length ratio, next to nothing).
     costly_similarity = True
+    # Incremental Sort (PostgreSQL 13 on): a district's due list page by place reads the
+    # intervals' index in the order of schools and stops at the page's end (1.6 ms at
+    # 100,000 teachers), quicker than reading it a few schools at a time.
+    sorts_incrementally = True
 
     def similarity(self, left: str, right: str) -> str:
         return f"{TRGM_SCHEMA}.similarity({left}, {right})"

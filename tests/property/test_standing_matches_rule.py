@@ -88,6 +88,8 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
         history = History(app)
         run(history, steps, lambda size: worker.catch_up(batch_size=size))
         worker.catch_up(batch_size=data.draw(st.sampled_from([1, 4, 500]), "last batch"))
+        # Whether the engine's own sort stops at a page's end, or the page is walked.
+        monkeypatch.setattr(app.db, "sorts_incrementally", data.draw(st.booleans(), "sorts"))
         stats = StatisticsQueries(app.db)
         yardstick = StatisticsQueries(app.db, scan=True)  # every teacher judged on the date
         now = clock.now()
