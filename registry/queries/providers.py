@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from registry.domain.dates import EARLIEST_DATE, LATEST_DATE
@@ -16,6 +16,7 @@ from registry.projections.codec import date_value
 from registry.projections.directory import PROGRAMMES
 from registry.projections.workload import WORKLOAD_DAYS, WORKLOAD_MONTHS
 from registry.queries import listing, search
+from registry.queries.activity import segments
 from registry.queries.common import require_choice, require_date, require_page
 from registry.storage import Database
 
@@ -91,45 +92,26 @@ def _year(year: Any) -> tuple[str, str]:
     return f"{year:04d}-01-01", f"{year:04d}-12-31"
 
 
-def _month_end(day: date) -> date:
-    return (date(day.year + day.month // 12, day.month % 12 + 1, 1)) - timedelta(days=1)
-
-
-def _runs(first: date, last: date) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
-    """The days first..last as (runs of days, the whole months between): the days of a
-    partial first and last month by day, the months whole in the period by month."""
-    head_end = _month_end(first)
-    if last <= head_end and not (first.day == 1 and last == head_end):
-        return [(first.isoformat(), last.isoformat())], None  # within one partial month
-    days = []
-    if first.day != 1:
-        days.append((first.isoformat(), head_end.isoformat()))
-        first = head_end + timedelta(days=1)
-    if last != _month_end(last):
-        days.append((last.replace(day=1).isoformat(), last.isoformat()))
-        last = last.replace(day=1) - timedelta(days=1)
-    return days, ((first.isoformat()[:7], last.isoformat()[:7]) if first <= last else None)
-
-
 def _workload_sql(provider_code: str, first: date, last: date) -> tuple[str, list[Any]]:
     """(month, form, mode, funding, *COUNTERS) of a provider's period, one row per month and
-    group of each table: the whole months from the months' counters, the partial ones
-    from the days' (`_runs`); summed again by the caller."""
-    days, months = _runs(first, last)
+    group of each table: the period's whole months (and years) from the months' counters,
+    the days of its partial first and last months from the days' (`activity.segments`);
+    summed again by the caller."""
+    runs = segments(first, last)
+    days = [(low, high) for grain, low, high in runs if grain == "D"]
+    whole = [(grain, low, high) for grain, low, high in runs if grain != "D"]
+    spans = {"on_date": days, "on_month": []}
+    if whole:  # contiguous: from the first whole run's first month to the last's last
+        (grain_1, low, _), (grain_2, _, high) = whole[0], whole[-1]
+        spans["on_month"] = [
+            (f"{low}-01" if grain_1 == "Y" else low, f"{high}-12" if grain_2 == "Y" else high)
+        ]
     parts, params = [], []
-    for table, unit in (
-        (WORKLOAD_DAYS, "days"),
-        (WORKLOAD_MONTHS, "months"),
-        (CERTIFICATE_DAYS, "days"),
-        (CERTIFICATE_MONTHS, "months"),
-    ):
+    for table in (WORKLOAD_DAYS, WORKLOAD_MONTHS, CERTIFICATE_DAYS, CERTIFICATE_MONTHS):
+        column = "on_month" if "on_month" in table.key else "on_date"
+        month = f"substr({column}, 1, 7)"
         sums = ", ".join(f"SUM({n})" if n in table.counters else "0" for n in COUNTERS)
-        if unit == "months":
-            spans, month = ([months] if months else []), "on_month"
-        else:
-            spans, month = days, "substr(on_date, 1, 7)"
-        column = "on_month" if unit == "months" else "on_date"
-        for low, high in spans:
+        for low, high in spans[column]:
             parts.append(
                 f"SELECT {month}, form, mode, funding, {sums} FROM {table.name} "
                 f"WHERE provider_code = ? AND {column} >= ? AND {column} <= ? "

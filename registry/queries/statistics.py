@@ -582,6 +582,8 @@ class StatisticsQueries:
             "WHERE walked.school IS NOT NULL AND k < ?) "
             "SELECT school FROM walked WHERE school IS NOT NULL"
         )
+        one, one_params = intervals_sql(standard)  # a school's intervals valid on D
+        one += f" AND {conditions} AND school = ?"
         rows: list[tuple] = []
         after = ""  # no school is less than '' (and '' itself: read on its own first)
         schools = [""] if empty else []
@@ -592,8 +594,6 @@ class StatisticsQueries:
                 ]
                 if not schools:
                     break
-            one, one_params = intervals_sql(standard)
-            one += f" AND {conditions} AND school = ?"
             got = self._due_rows(
                 cur,
                 standard,

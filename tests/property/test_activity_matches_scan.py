@@ -26,9 +26,12 @@ from registry.bootstrap import open_worker
 from registry.domain import clock
 from registry.domain.errors import RegistryError
 from registry.projections import activity as activity_view
+from registry.projections.certificates import CERTIFICATE_DAYS, CERTIFICATE_MONTHS
+from registry.projections.workload import WORKLOAD_DAYS, WORKLOAD_MONTHS
 from registry.queries.activity import activity
 from registry.queries.providers import COUNTERS, _workload_sql
 from registry.queries.statistics import ACTIVITY_GROUPS, StatisticsQueries
+from registry.storage.tables import Table
 from tests.builders import ADMIN
 from tests.property.histories import PLACES, START, History, _pin, _step, fresh_registry, step
 from tests.property.histories import certify as certify_step
@@ -138,12 +141,12 @@ def check_history(base_url, tmp_path, steps, data, monkeypatch) -> None:
                 ), f"workload of {provider} from {first} to {last}"
         assert delivered_by_day(app.db) == delivered_scan(app.db)
         for days, months in (
-            ("workload_days", "workload_months"),
-            ("certificate_days", "certificate_months"),
+            (WORKLOAD_DAYS, WORKLOAD_MONTHS),
+            (CERTIFICATE_DAYS, CERTIFICATE_MONTHS),
         ):
-            assert by_month(app.db, days, "substr(on_date, 1, 7)") == by_month(
-                app.db, months, "on_month"
-            ), f"{months} are not {days} summed by month"
+            assert by_month(app.db, days) == by_month(app.db, months), (
+                f"{months.name} are not {days.name} summed by month"
+            )
 
 
 DAY = "provider_code, on_date, form, mode, funding"
@@ -171,29 +174,23 @@ def workload_by_days(db, provider: str, first: date, last: date) -> dict:
     """The same from the days' counters alone (as the workload was read before)."""
     parts = [
         "SELECT substr(on_date, 1, 7), form, mode, funding, "
-        + ", ".join(name if name in counters else "0" for name in COUNTERS)
-        + f" FROM {table} WHERE provider_code = ? AND on_date >= ? AND on_date <= ?"
-        for table, counters in (
-            ("workload_days", ("enrolments", "withdrawals", "assessments", "passed", "failed")),
-            ("certificate_days", ("completions", "certificates", "hours")),
-        )
+        + ", ".join(name if name in table.counters else "0" for name in COUNTERS)
+        + f" FROM {table.name} WHERE provider_code = ? AND on_date >= ? AND on_date <= ?"
+        for table in (WORKLOAD_DAYS, CERTIFICATE_DAYS)
     ]
     span = (provider, first.isoformat(), last.isoformat())
     return _summed(db.query(" UNION ALL ".join(parts), span * 2))
 
 
-def by_month(db, table: str, month: str) -> set[tuple]:
+def by_month(db, table: Table) -> set[tuple]:
     """A counters table's rows summed per provider, month and group (none counting nothing)."""
-    counters = sorted(c for c in db.columns(table) if c not in PROVIDER_KEY)
+    month = "on_month" if "on_month" in table.key else "substr(on_date, 1, 7)"
     rows = db.query(
         f"SELECT provider_code, {month}, form, mode, funding, "
-        + ", ".join(f"SUM({c})" for c in counters)
-        + f" FROM {table} GROUP BY provider_code, {month}, form, mode, funding"
+        + ", ".join(f"SUM({c})" for c in table.counters)
+        + f" FROM {table.name} GROUP BY provider_code, {month}, form, mode, funding"
     )
     return {tuple(row) for row in rows if any(row[5:])}
-
-
-PROVIDER_KEY = ("provider_code", "on_date", "on_month", "form", "mode", "funding")
 
 
 def delivered_by_day(db) -> set[tuple]:
