@@ -157,6 +157,10 @@ class PostgresDatabases:
                     return "recycle empty", [self._emptied.pop(0)]
                 if wanted and self.template is not None:  # a test may be waiting: copies first
                     return "copy", [new_name()]
+                if self._stopping:  # a copy or a put-back that ended after `close` began
+                    self._doomed.extend(self._ready + self._empty)
+                    self._ready.clear()
+                    self._empty.clear()
                 if self._doomed:
                     doomed, self._doomed = self._doomed[:DROPS], self._doomed[DROPS:]
                     return "drop", doomed
