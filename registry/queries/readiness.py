@@ -3,9 +3,12 @@
 Ready means: the database answers; no view has more than `max_pending` events it handles
 still to apply (counted no further than that bound, so a probe stays cheap); no event has
 been set aside by a view (a dead letter makes some answer incomplete until an operator
-has looked at it); and, when the reads go to a hot standby,
+has looked at it); no reminder is stuck in the outbox (failed after every retry, or
+cut off mid-send with its outcome unknown: only an administrator can send it on, and
+until then a teacher is not told); and, when the reads go to a hot standby,
 that it is still one and trails the primary by at most `max_standby_lag_s` seconds of
-replay and `max_pending` events. Each failed check says why.
+replay and `max_pending` events. Each failed check says why. Letters that wait for
+their next try are reported, not a reason: retrying is the outbox's own work.
 """
 
 from __future__ import annotations
@@ -81,16 +84,22 @@ def readiness(app: Registry, max_pending: int = MAX_PENDING) -> Readiness:
             f"{letters:,} event(s) set aside by the views (see `registry projections "
             "status` or the admin's views page)"
         )
-    # Reported, never a reason to stop serving: a load balancer takes an unready server
-    # out of rotation, and mail that waits is the mail server's matter (the letters that
-    # wait for an operator show here, on the admin's pages and in /metrics).
-    result.checks["reminders"] = {"ok": True, **outbox_backlog(app.db)}
+    backlog = outbox_backlog(app.db)
+    stuck = backlog["failed"] + backlog["unknown"]
+    result.checks["reminders"] = {"ok": stuck == 0, **backlog}
+    if stuck:
+        result.checks["reminders"]["why"] = (
+            f"{stuck:,} reminder(s) stuck in the outbox ({backlog['failed']:,} failed after "
+            f"every retry, {backlog['unknown']:,} with an unknown outcome): an administrator "
+            "must send them on or let them go (the admin's reminders page)"
+        )
     return result
 
 
 def outbox_backlog(db: Database) -> dict[str, Any]:
     """The reminders' outbox: rows waiting (pending, being sent), those an operator must
-    look at (outcome unknown, failed after every retry), and the oldest waiting."""
+    look at (outcome unknown, failed after every retry), and the oldest waiting; rows
+    sent or set aside by an administrator are done."""
     out: dict[str, Any] = {"pending": 0, "sending": 0, "unknown": 0, "failed": 0}
     out["oldest_pending"] = None
     if not db.table_exists(OUTBOX_TABLE):
@@ -98,7 +107,7 @@ def outbox_backlog(db: Database) -> dict[str, Any]:
     with db.reading() as cur:
         rows = cur.query(
             f"SELECT state, COUNT(*), MIN(created_at) FROM {OUTBOX_TABLE} "
-            "WHERE state <> 'sent' GROUP BY state"
+            "WHERE state NOT IN ('sent', 'set_aside') GROUP BY state"
         )
     for state, count, oldest in rows:
         out[state] = int(count)

@@ -1,5 +1,6 @@
 """The administrators' outbox page: counts by state, the stuck letters with their last
-error (never an address), and 'try again' (a POST with its CSRF token)."""
+error (never an address), 'try again' and 'set aside' (POSTs with their CSRF token); a
+stuck letter makes the server unready (/readyz 503, saying why) until it is dealt with."""
 
 from __future__ import annotations
 
@@ -57,7 +58,44 @@ def test_only_admins_reach_the_outbox(site, as_role):
     for role in ("auditor", "registrar", "statistician", "commission"):
         browser = as_role(role)
         assert browser.get("/admin/outbox").status_code == 403, role
-        token = browser.csrf("/sign-in") if False else None
-        assert browser.client.post(f"/admin/outbox/{ROW}/retry").status_code in (400, 403)
-        assert token is None
+        for action in ("retry", "set-aside"):
+            assert browser.client.post(f"/admin/outbox/{ROW}/{action}").status_code == 403
     assert _state(site) == ("failed", mail.MAX_ATTEMPTS)
+
+
+def test_a_stuck_letter_makes_the_server_unready_until_it_is_set_aside(site, as_role):
+    _stuck_letter(site)
+    admin = as_role("admin")
+    unready = admin.client.get("/readyz")
+    assert unready.status_code == 503 and unready.headers["Retry-After"]
+    body = unready.get_json()
+    assert body["checks"]["reminders"]["ok"] is False
+    assert body["checks"]["reminders"]["failed"] == 1
+    assert any("1 reminder(s) stuck in the outbox" in why for why in body["reasons"])
+    assert "aigul@mektep.kg" not in unready.get_data(as_text=True)
+    # Without its token, nothing changes.
+    forged = admin.client.post(f"/admin/outbox/{ROW}/set-aside")
+    assert forged.status_code == 400 and _state(site) == ("failed", mail.MAX_ATTEMPTS)
+    token = admin.csrf("/admin/outbox?lang=en")  # the flash is in the chosen language
+    done = admin.client.post(f"/admin/outbox/{ROW}/set-aside", data={"csrf_token": token})
+    assert done.status_code == 303 and _state(site) == ("set_aside", mail.MAX_ATTEMPTS)
+    after = admin.text("/admin/outbox?lang=en")
+    assert "The letter is set aside: it will not be sent." in after
+    assert "No letter is stuck." in after
+    ready = admin.client.get("/readyz")
+    assert ready.status_code == 200, ready.get_json()["reasons"]
+    assert ready.get_json()["checks"]["reminders"] == {
+        "ok": True,
+        "pending": 0,
+        "sending": 0,
+        "unknown": 0,
+        "failed": 0,
+        "oldest_pending": None,
+    }
+    # Set aside is final: neither button finds it stuck again.
+    for action in ("retry", "set-aside"):
+        again = admin.client.post(f"/admin/outbox/{ROW}/{action}", data={"csrf_token": token})
+        assert again.status_code == 303
+    assert "no longer stuck" in admin.text("/admin/outbox?lang=en")
+    assert _state(site) == ("set_aside", mail.MAX_ATTEMPTS)
+    assert "Застрявших писем нет." in admin.text("/admin/outbox?lang=ru")

@@ -443,3 +443,34 @@ def test_a_notice_recorded_as_reminder_decided_is_still_read(registry):
     open_worker(registry).catch_up()
     [event] = Queries(registry).events(type="Reminder.Sent", limit=10)["events"]
     assert event["data"]["kind"] == "overdue" and event["originator_id"] == str(notice.id)
+
+
+def test_a_letter_set_aside_is_kept_never_sent_and_no_longer_stuck(mailing, smtp):
+    from registry.access import Actor
+    from registry.domain.errors import ForbiddenError
+    from registry.queries.readiness import readiness
+
+    controller, inbox = smtp
+    registry = mailing
+    _cohort(registry)
+    controller.stop()
+    reminders.decide(registry, date(2026, 12, 3), now=NOW)
+    moment = NOW
+    for _ in range(mail.MAX_ATTEMPTS):
+        mail.deliver(registry.db, registry.settings, moment)
+        moment += timedelta(hours=7)
+    [row] = mail.stuck(registry.db, ADMIN)
+    check = readiness(registry)
+    assert not check.ready and check.checks["reminders"]["failed"] == 1
+    assert check.reasons == [check.checks["reminders"]["why"]]
+    with pytest.raises(ForbiddenError):
+        mail.set_aside(registry.db, Actor(name="audit", role="auditor"), row["id"], moment)
+    assert mail.set_aside(registry.db, ADMIN, row["id"], moment) is True
+    assert mail.set_aside(registry.db, ADMIN, row["id"], moment) is False
+    assert mail.retry(registry.db, ADMIN, row["id"], moment) is False  # set aside is final
+    controller.start()
+    assert mail.deliver(registry.db, registry.settings, moment + timedelta(days=1))["sent"] == 0
+    assert inbox.messages == [] and mail.stuck(registry.db, ADMIN) == []
+    assert readiness(registry).ready
+    state = registry.db.query_one("SELECT state FROM reminder_outbox WHERE id = ?", (row["id"],))
+    assert state == ("set_aside",)

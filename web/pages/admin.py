@@ -81,7 +81,8 @@ REMINDER_KINDS = {
 
 
 class TryAgainForm(PageForm):
-    """A button that puts a stuck letter back in the outbox (the form holds the CSRF token)."""
+    """A button that puts a stuck letter back in the outbox, or sets it aside (the form
+    holds the CSRF token)."""
 
 
 @bp.get("/outbox")
@@ -110,6 +111,21 @@ def outbox_retry(row_id: str):
     registry = services().registry
     if mail.retry(registry.db, access.current_actor(), row_id, datetime.now(UTC)):
         flash(_("The letter will be tried again at the next delivery."), "success")
+    else:
+        flash(_("This letter is no longer stuck: nothing was changed."), "info")
+    return redirect(url_for("admin.outbox"), 303)
+
+
+@bp.post("/outbox/<row_id>/set-aside")
+@access.permission_required("manage_outbox")
+def outbox_set_aside(row_id: str):
+    """Let a stuck letter go unsent (it is kept, marked set aside)."""
+    form = TryAgainForm()
+    if not form.validate_on_submit():  # a missing or stale CSRF token: nothing changes
+        abort(400, description=_("The form has expired; reload the page and try again."))
+    registry = services().registry
+    if mail.set_aside(registry.db, access.current_actor(), row_id, datetime.now(UTC)):
+        flash(_("The letter is set aside: it will not be sent."), "success")
     else:
         flash(_("This letter is no longer stuck: nothing was changed."), "info")
     return redirect(url_for("admin.outbox"), 303)
