@@ -83,8 +83,16 @@ class Enrolment(RegistryAggregate):
         return "passed" if self.passed else "failed"
 
     def assess(self, passed: bool, score: float | None, assessed_on: date) -> None:
-        """Record an assessment; a failed (or not yet certified) teacher may be re-assessed."""
+        """Record an assessment; a failed teacher may be re-assessed (rule 4), a passed one
+        not: a pass recorded in error is undone by withdrawing the enrolment (its
+        certificate revoked first, if one was issued)."""
         self._check_open()
+        if self.passed:
+            raise ConflictError(
+                "The teacher already passed this assessment; only a failed teacher may be "
+                "re-assessed.",
+                code="already_passed",
+            )
         if self.programme["assessment"] == "none":
             raise RuleViolationError(
                 "This programme has no assessment.", code="programme_without_assessment"

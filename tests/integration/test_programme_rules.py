@@ -140,6 +140,29 @@ def test_a_failed_teacher_may_be_reassessed(ready):
     assert (result["status"], result["attempts"]) == ("passed", 2)
 
 
+def test_a_passed_teacher_is_not_reassessed_and_a_wrong_pass_is_undone_by_withdrawal(ready):
+    """Rule 4: only a failed teacher may be re-assessed; before and after a certificate
+    (issued, then revoked) a second assessment is a conflict and stores nothing."""
+    prog = ready.register_programme(ADMIN, programme()).data
+    enrolment = ready.enrol(ADMIN, prog["id"], PIN).data
+    ready.assess(ADMIN, enrolment["id"], passed=True, score=90, assessed_on=date(2024, 3, 20))
+
+    def reassess_refused() -> None:
+        before = ready.max_position()
+        for passed in (False, True):
+            with pytest.raises(ConflictError) as caught:
+                ready.assess(ADMIN, enrolment["id"], passed=passed, assessed_on=date(2024, 3, 27))
+            assert caught.value.code == "already_passed"
+        assert ready.max_position() == before
+
+    reassess_refused()
+    ready.issue_certificate(ADMIN, enrolment["id"], number="KAE-RA-1", issued_on=date(2024, 3, 28))
+    ready.revoke_certificate(ADMIN, "KAE-RA-1", reason="the pass was recorded in error")
+    reassess_refused()
+    withdrawn = ready.withdraw(ADMIN, enrolment["id"], effective_on=date(2024, 3, 29), reason="x")
+    assert withdrawn.data["status"] == "withdrawn"
+
+
 def test_an_assessment_on_a_withdrawn_enrolment_is_a_conflict_and_stores_nothing(ready):
     prog = ready.register_programme(ADMIN, programme()).data
     enrolment = ready.enrol(ADMIN, prog["id"], PIN).data
