@@ -29,6 +29,12 @@ def test_a_registrar_takes_a_teacher_from_enrolment_to_certificate(callers):
     )
     assert assessed.status_code == 201
     assert assessed.get_json()["status"] == "passed"
+    again = registrar.post(  # only a failed teacher may be re-assessed (rule 4)
+        f"/enrolments/{enrolment_id}/assessments",
+        json={"passed": False, "score": 20, "assessed_on": "2024-03-21"},
+    )
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_passed"
+    assert "X-Registry-Position" not in again.headers
     certificate = registrar.post(
         f"/enrolments/{enrolment_id}/certificate",
         json={"number": "KAE-2024-0001", "issued_on": "2024-03-21"},
