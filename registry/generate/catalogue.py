@@ -155,6 +155,8 @@ class ProviderSpec:
     kind: str
     region: str
     district: str | None = None
+    name_ky: str | None = None
+    name_ru: str | None = None
 
 
 def ascii_slug(text: str) -> str:
@@ -172,55 +174,180 @@ OBLAST_INSTITUTES = {  # region -> (code, name)
     "KG-B": ("OIPK-BATKEN", "Batken Oblast Institute of Advanced Teacher Training"),
     "KG-T": ("OIPK-TALAS", "Talas Oblast Institute of Advanced Teacher Training"),
 }
-UNIVERSITIES = (
-    ("KNU", "Jusup Balasagyn Kyrgyz National University", "KG-GB"),
-    ("KSU-ARABAEV", "Ishenaly Arabaev Kyrgyz State University", "KG-GB"),
-    ("KRSU", "Kyrgyz-Russian Slavic University", "KG-GB"),
-    ("OSHSU", "Osh State University", "KG-GO"),
-    ("JASU", "Jalal-Abad State University", "KG-J"),
-    ("IKSU", "K. Tynystanov Issyk-Kul State University", "KG-Y"),
-    ("NARYNSU", "S. Naamatov Naryn State University", "KG-N"),
-    ("TALASSU", "Talas State University", "KG-T"),
-    ("BATKENSU", "Batken State University", "KG-B"),
+# The oblasts' short Kyrgyz names, as in "Чүй облустук …" (the pages' longer ones are
+# registry.domain.regions.REGION_NAMES_KY).
+OBLASTS_KY = {
+    "KG-C": "Чүй",
+    "KG-Y": "Ысык-Көл",
+    "KG-J": "Жалал-Абад",
+    "KG-N": "Нарын",
+    "KG-O": "Ош",
+    "KG-B": "Баткен",
+    "KG-T": "Талас",
+}
+UNIVERSITIES = (  # code, English, Kyrgyz and Russian names, region
+    (
+        "KNU",
+        "Jusup Balasagyn Kyrgyz National University",
+        "Жусуп Баласагын атындагы Кыргыз улуттук университети",
+        "Кыргызский национальный университет имени Жусупа Баласагына",
+        "KG-GB",
+    ),
+    (
+        "KSU-ARABAEV",
+        "Ishenaly Arabaev Kyrgyz State University",
+        "Ишеналы Арабаев атындагы Кыргыз мамлекеттик университети",
+        "Кыргызский государственный университет имени Ишеналы Арабаева",
+        "KG-GB",
+    ),
+    (
+        "KRSU",
+        "Kyrgyz-Russian Slavic University",
+        "Кыргыз-Россия Славян университети",
+        "Кыргызско-Российский Славянский университет",
+        "KG-GB",
+    ),
+    (
+        "OSHSU",
+        "Osh State University",
+        "Ош мамлекеттик университети",
+        "Ошский государственный университет",
+        "KG-GO",
+    ),
+    (
+        "JASU",
+        "Jalal-Abad State University",
+        "Жалал-Абад мамлекеттик университети",
+        "Джалал-Абадский государственный университет",
+        "KG-J",
+    ),
+    (
+        "IKSU",
+        "K. Tynystanov Issyk-Kul State University",
+        "К. Тыныстанов атындагы Ысык-Көл мамлекеттик университети",
+        "Иссык-Кульский государственный университет имени К. Тыныстанова",
+        "KG-Y",
+    ),
+    (
+        "NARYNSU",
+        "S. Naamatov Naryn State University",
+        "С. Нааматов атындагы Нарын мамлекеттик университети",
+        "Нарынский государственный университет имени С. Нааматова",
+        "KG-N",
+    ),
+    (
+        "TALASSU",
+        "Talas State University",
+        "Талас мамлекеттик университети",
+        "Таласский государственный университет",
+        "KG-T",
+    ),
+    (
+        "BATKENSU",
+        "Batken State University",
+        "Баткен мамлекеттик университети",
+        "Баткенский государственный университет",
+        "KG-B",
+    ),
 )
 
 
 def providers() -> list[ProviderSpec]:
-    """Every provider of the synthetic history, national ones first."""
+    """Every provider of the synthetic history, national ones first, each with its names
+    in English, Kyrgyz and Russian (the pages show the reader's)."""
     specs = [
-        ProviderSpec("KAE", "Kyrgyz Academy of Education", "academy", "KG-GB"),
+        ProviderSpec(
+            "KAE",
+            "Kyrgyz Academy of Education",
+            "academy",
+            "KG-GB",
+            name_ky="Кыргыз билим берүү академиясы",
+            name_ru="Кыргызская академия образования",
+        ),
         ProviderSpec(
             "RIPK",
             "Republican Institute of Advanced Training and Retraining of Pedagogical Staff",
             "republican_institute",
             "KG-GB",
+            name_ky="Педагогикалык кадрлардын квалификациясын жогорулатуу жана кайра даярдоо "
+            "республикалык институту",
+            name_ru="Республиканский институт повышения квалификации и переподготовки "
+            "педагогических работников",
         ),
         ProviderSpec(
             "IEP-KAE",
             "Institute of Education Problems (scientific research)",
             "scientific_organisation",
             "KG-GB",
+            name_ky="Билим берүү көйгөйлөрү институту (илимий-изилдөө)",
+            name_ru="Институт проблем образования (научно-исследовательский)",
         ),
         ProviderSpec(
-            "BGMC", "Bishkek City Methodological Centre", "methodological_centre", "KG-GB"
+            "BGMC",
+            "Bishkek City Methodological Centre",
+            "methodological_centre",
+            "KG-GB",
+            name_ky="Бишкек шаардык методикалык борбору",
+            name_ru="Бишкекский городской методический центр",
         ),
-        ProviderSpec("OSH-GMC", "Osh City Methodological Centre", "methodological_centre", "KG-GO"),
-        ProviderSpec("EDU-INIT", "Education Initiatives Support Foundation", "other", "KG-GB"),
-        ProviderSpec("OPEN-CLASS", "Open Classroom Teachers' Association", "other", "KG-J"),
+        ProviderSpec(
+            "OSH-GMC",
+            "Osh City Methodological Centre",
+            "methodological_centre",
+            "KG-GO",
+            name_ky="Ош шаардык методикалык борбору",
+            name_ru="Ошский городской методический центр",
+        ),
+        ProviderSpec(
+            "EDU-INIT",
+            "Education Initiatives Support Foundation",
+            "other",
+            "KG-GB",
+            name_ky="Билим берүү демилгелерин колдоо фонду",
+            name_ru="Фонд поддержки образовательных инициатив",
+        ),
+        ProviderSpec(
+            "OPEN-CLASS",
+            "Open Classroom Teachers' Association",
+            "other",
+            "KG-J",
+            name_ky="«Ачык класс» мугалимдер ассоциациясы",
+            name_ru="Ассоциация учителей «Открытый класс»",
+        ),
     ]
+    all_regions = regions()
     specs += [
-        ProviderSpec(code, name, "oblast_institute", region)
+        ProviderSpec(
+            code,
+            name,
+            "oblast_institute",
+            region,
+            name_ky=f"{OBLASTS_KY[region]} облустук мугалимдердин квалификациясын жогорулатуу "
+            "институту",
+            name_ru=f"Институт повышения квалификации учителей ({all_regions[region].name_ru})",
+        )
         for region, (code, name) in OBLAST_INSTITUTES.items()
     ]
-    specs += [ProviderSpec(code, name, "university", region) for code, name, region in UNIVERSITIES]
-    for region in regions().values():
-        for district_en, _ in region.districts:
+    specs += [
+        ProviderSpec(code, name, "university", region, name_ky=ky, name_ru=ru)
+        for code, name, ky, ru, region in UNIVERSITIES
+    ]
+    for region in all_regions.values():
+        for (district_en, district_ru), district_ky in zip(
+            region.districts, region.districts_ky, strict=True
+        ):
             if region.code == "KG-GO":
                 name = "Osh City Department of Education"
+                ky = "Ош шаарынын билим берүү башкармалыгы"
+                ru = "Управление образования города Ош"
             elif region.code == "KG-GB":
                 name = f"Bishkek City Department of Education, {district_en} district"
+                ky = f"Бишкек шаарынын билим берүү башкармалыгы, {district_ky} району"
+                ru = f"Управление образования города Бишкек, {district_ru} район"
             else:
                 name = f"{district_en} District Department of Education"
+                ky = f"{district_ky} районунун билим берүү бөлүмү"
+                ru = f"{district_ru} районный отдел образования"
             specs.append(
                 ProviderSpec(
                     f"RONO-{ascii_slug(district_en)}",
@@ -228,6 +355,8 @@ def providers() -> list[ProviderSpec]:
                     "district_department",
                     region.code,
                     district_en,
+                    name_ky=ky,
+                    name_ru=ru,
                 )
             )
     return specs

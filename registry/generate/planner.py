@@ -29,11 +29,11 @@ HOURS = {
 }
 MODES = {form: Weighted(pairs) for form, pairs in cat.MODES.items()}
 ASSESSMENTS = {form: Weighted(pairs) for form, pairs in cat.ASSESSMENTS.items()}
-UNIVERSITY_OF = {region: code for code, _, region in cat.UNIVERSITIES if region != "KG-GB"}
+UNIVERSITY_OF = {region: code for code, *_, region in cat.UNIVERSITIES if region != "KG-GB"}
 # Chüy has no university of its own in the list; Osh oblast's teachers study in Osh city.
 UNIVERSITY_OF.update({"KG-C": "KSU-ARABAEV", "KG-O": "OSHSU"})
 TERMS = ((9, 12), (1, 5), (6, 8))  # autumn, spring and summer terms of the academic year
-CAPITAL_UNIVERSITIES = [code for code, _, region in cat.UNIVERSITIES if region == "KG-GB"]
+CAPITAL_UNIVERSITIES = [code for code, *_, region in cat.UNIVERSITIES if region == "KG-GB"]
 
 
 @dataclass(eq=False, slots=True)

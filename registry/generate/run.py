@@ -92,6 +92,8 @@ class GenerationRun:
                             name=spec.name,
                             kind=spec.kind,
                             region=spec.region,
+                            name_ky=spec.name_ky,
+                            name_ru=spec.name_ru,
                         )
                     except ConflictError:  # registered before the run (a demo's own)
                         counts["providers reused"] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -273,3 +274,22 @@ def test_generated_teachers_carry_the_reference_lists_codes_their_region_s_distr
     assert all(("subjects", t["subject"]) in seeds for t in registered)
     assert all(("positions", t["position"]) in seeds for t in registered)
     assert {t["position"] for t in registered} >= {"teacher", "senior_teacher"}
+
+
+def test_every_generated_provider_has_its_kyrgyz_and_russian_names(history):
+    """The pages show a provider in the reader's language: a generated one has all three."""
+    _, summary, facts = history
+    registered = {f.originator_id: f.data for f in facts if f.type == "Provider.Registered"}
+    names = {f.originator_id: f.data for f in facts if f.type == "Provider.NamesTranslated"}
+    assert len(registered) == summary.counts["providers"] > 60
+    assert names.keys() == registered.keys()
+    cyrillic = re.compile(r"^[А-Яа-яЁёӨөҮүҢң0-9 ,.()«»'-]+$")
+    for key in ("name_ky", "name_ru"):
+        texts = [n[key] for n in names.values()]
+        assert all(cyrillic.match(text) for text in texts), texts
+        assert len(set(texts)) == len(texts)  # no two providers named alike
+    by_code = {data["code"]: names[pid] for pid, data in registered.items()}
+    assert by_code["RONO-SOKULUK"] == {
+        "name_ky": "Сокулук районунун билим берүү бөлүмү",
+        "name_ru": "Сокулукский районный отдел образования",
+    }
