@@ -204,16 +204,15 @@ def retry(db: Database, actor: Actor, row_id: str, now: datetime) -> bool:
         return cur.rowcount == 1
 
 
-def set_aside(db: Database, actor: Actor, row_id: str, now: datetime) -> bool:
+def set_aside(db: Database, actor: Actor, row_id: str) -> bool:
     """Let a stuck row go unsent (an unknown outcome found to have reached its reader, or
-    a letter no longer worth sending): kept, with when it was set aside, never sent, and
-    no longer stuck (so `/readyz` stops naming it); False if it was not stuck."""
+    a letter no longer worth sending): kept with its attempts and last error, never sent,
+    and no longer stuck (so `/readyz` stops naming it); False if it was not stuck."""
     require(actor, "manage_outbox")
     ensure_outbox_table(db)
     with db.transaction() as cur:
         cur.execute(
-            f"UPDATE {OUTBOX_TABLE} SET state = 'set_aside', next_attempt_at = ? "
-            "WHERE id = ? AND state IN (?, ?)",
-            (_text(now), row_id, *STUCK_STATES),
+            f"UPDATE {OUTBOX_TABLE} SET state = 'set_aside' WHERE id = ? AND state IN (?, ?)",
+            (row_id, *STUCK_STATES),
         )
         return cur.rowcount == 1

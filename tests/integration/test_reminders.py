@@ -464,9 +464,9 @@ def test_a_letter_set_aside_is_kept_never_sent_and_no_longer_stuck(mailing, smtp
     assert not check.ready and check.checks["reminders"]["failed"] == 1
     assert check.reasons == [check.checks["reminders"]["why"]]
     with pytest.raises(ForbiddenError):
-        mail.set_aside(registry.db, Actor(name="audit", role="auditor"), row["id"], moment)
-    assert mail.set_aside(registry.db, ADMIN, row["id"], moment) is True
-    assert mail.set_aside(registry.db, ADMIN, row["id"], moment) is False
+        mail.set_aside(registry.db, Actor(name="audit", role="auditor"), row["id"])
+    assert mail.set_aside(registry.db, ADMIN, row["id"]) is True
+    assert mail.set_aside(registry.db, ADMIN, row["id"]) is False
     assert mail.retry(registry.db, ADMIN, row["id"], moment) is False  # set aside is final
     controller.start()
     assert mail.deliver(registry.db, registry.settings, moment + timedelta(days=1))["sent"] == 0

@@ -124,7 +124,7 @@ def outbox_set_aside(row_id: str):
     if not form.validate_on_submit():  # a missing or stale CSRF token: nothing changes
         abort(400, description=_("The form has expired; reload the page and try again."))
     registry = services().registry
-    if mail.set_aside(registry.db, access.current_actor(), row_id, datetime.now(UTC)):
+    if mail.set_aside(registry.db, access.current_actor(), row_id):
         flash(_("The letter is set aside: it will not be sent."), "success")
     else:
         flash(_("This letter is no longer stuck: nothing was changed."), "info")
