@@ -310,9 +310,9 @@ def main() -> None:
         )
         answer = urllib.request.urlopen(request, timeout=10).read()
         bare_port, bare = start_bare(env, workdir, answer)
-        # Not counted: the first seconds under 16 connections open each worker's pooled
-        # connections and threads (the single client above used one of each), which a
-        # server under steady load has long done.
+        # Not counted: the single client above used one pooled connection and thread of
+        # each worker; 16 connections start the rest (the first measured round had shown
+        # the highest p99; with this, not always: docs/performance.md).
         for warm_port in (port, bare_port):
             wrk(script, warm_port, WARM_UP_S, args.connections, 2)
         ratios = []

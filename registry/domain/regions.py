@@ -16,6 +16,7 @@ class Region:
     code: str
     name_en: str
     name_ru: str
+    short_ky: str  # the reference file's Kyrgyz name, "Чүй" (pages: REGION_NAMES_KY)
     population_share: float
     districts: tuple[tuple[str, str], ...]  # (English, Russian) names
     districts_ky: tuple[str, ...]  # their Kyrgyz names, in the same order
@@ -47,6 +48,7 @@ def regions() -> dict[str, Region]:
                 "code": row["region_code"],
                 "name_en": row["region_en"],
                 "name_ru": row["region_ru"],
+                "short_ky": row["region_ky"],
                 "population_share": float(row["population_share"]),
                 "districts": [],
                 "districts_ky": [],

@@ -174,17 +174,6 @@ OBLAST_INSTITUTES = {  # region -> (code, name)
     "KG-B": ("OIPK-BATKEN", "Batken Oblast Institute of Advanced Teacher Training"),
     "KG-T": ("OIPK-TALAS", "Talas Oblast Institute of Advanced Teacher Training"),
 }
-# The oblasts' short Kyrgyz names, as in "Чүй облустук …" (the pages' longer ones are
-# registry.domain.regions.REGION_NAMES_KY).
-OBLASTS_KY = {
-    "KG-C": "Чүй",
-    "KG-Y": "Ысык-Көл",
-    "KG-J": "Жалал-Абад",
-    "KG-N": "Нарын",
-    "KG-O": "Ош",
-    "KG-B": "Баткен",
-    "KG-T": "Талас",
-}
 UNIVERSITIES = (  # code, English, Kyrgyz and Russian names, region
     (
         "KNU",
@@ -322,7 +311,7 @@ def providers() -> list[ProviderSpec]:
             name,
             "oblast_institute",
             region,
-            name_ky=f"{OBLASTS_KY[region]} облустук мугалимдердин квалификациясын жогорулатуу "
+            name_ky=f"{all_regions[region].short_ky} облустук мугалимдердин квалификациясын жогорулатуу "
             "институту",
             name_ru=f"Институт повышения квалификации учителей ({all_regions[region].name_ru})",
         )

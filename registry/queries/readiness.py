@@ -20,7 +20,7 @@ from registry.projections import deadletters
 from registry.projections.catalogue import view_classes
 from registry.queries.audit import AuditQueries
 from registry.queries.progress import pending_at_most
-from registry.storage.schema import OUTBOX_TABLE
+from registry.storage.schema import OUTBOX_DONE_STATES, OUTBOX_STUCK_STATES, OUTBOX_TABLE
 
 if TYPE_CHECKING:
     from registry.application import Registry
@@ -85,13 +85,13 @@ def readiness(app: Registry, max_pending: int = MAX_PENDING) -> Readiness:
             "status` or the admin's views page)"
         )
     backlog = outbox_backlog(app.db)
-    stuck = backlog["failed"] + backlog["unknown"]
+    stuck = sum(backlog[state] for state in OUTBOX_STUCK_STATES)
     result.checks["reminders"] = {"ok": stuck == 0, **backlog}
     if stuck:
         result.checks["reminders"]["why"] = (
             f"{stuck:,} reminder(s) stuck in the outbox ({backlog['failed']:,} failed after "
             f"every retry, {backlog['unknown']:,} with an unknown outcome): an administrator "
-            "must send them on or let them go (the admin's reminders page)"
+            "must try them again or set them aside (the admin's outbox page, /admin/outbox)"
         )
     return result
 
@@ -107,7 +107,8 @@ def outbox_backlog(db: Database) -> dict[str, Any]:
     with db.reading() as cur:
         rows = cur.query(
             f"SELECT state, COUNT(*), MIN(created_at) FROM {OUTBOX_TABLE} "
-            "WHERE state NOT IN ('sent', 'set_aside') GROUP BY state"
+            f"WHERE state NOT IN ({', '.join('?' * len(OUTBOX_DONE_STATES))}) GROUP BY state",
+            OUTBOX_DONE_STATES,
         )
     for state, count, oldest in rows:
         out[state] = int(count)

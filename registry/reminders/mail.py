@@ -13,7 +13,7 @@ from registry.access import Actor, require
 from registry.queries.readiness import outbox_backlog
 from registry.settings import Settings
 from registry.storage import Database
-from registry.storage.schema import OUTBOX_TABLE, ensure_outbox_table
+from registry.storage.schema import OUTBOX_STUCK_STATES, OUTBOX_TABLE, ensure_outbox_table
 
 MAX_ATTEMPTS = 12
 STUCK_AFTER = timedelta(minutes=15)  # a row claimed this long ago was cut off mid-send
@@ -159,7 +159,7 @@ def backlog(db: Database) -> dict[str, Any]:
 
 # -- the administrators' view of the outbox --------------------------------------------
 
-STUCK_STATES = ("failed", "unknown")
+_STUCK_MARKS = ", ".join("?" * len(OUTBOX_STUCK_STATES))
 _STUCK_COLUMNS = (
     "id",
     "kind",
@@ -181,8 +181,8 @@ def stuck(db: Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
     with db.reading() as cur:
         rows = cur.query(
             f"SELECT {', '.join(_STUCK_COLUMNS)} FROM {OUTBOX_TABLE} "
-            "WHERE state IN (?, ?) ORDER BY created_at, id LIMIT ?",
-            (*STUCK_STATES, limit),
+            f"WHERE state IN ({_STUCK_MARKS}) ORDER BY created_at, id LIMIT ?",
+            (*OUTBOX_STUCK_STATES, limit),
         )
     return [dict(zip(_STUCK_COLUMNS, r)) for r in rows]
 
@@ -193,26 +193,25 @@ def retry(db: Database, actor: Actor, row_id: str, now: datetime) -> bool:
 
     An unknown outcome may have reached its reader: the administrator decides, having
     checked by hand that it did not (the page says so)."""
-    require(actor, "manage_outbox")
-    ensure_outbox_table(db)
-    with db.transaction() as cur:
-        cur.execute(
-            f"UPDATE {OUTBOX_TABLE} SET state = 'pending', attempts = 0, next_attempt_at = ? "
-            "WHERE id = ? AND state IN (?, ?)",
-            (_text(now), row_id, *STUCK_STATES),
-        )
-        return cur.rowcount == 1
+    return _unstick(
+        db, actor, row_id, "state = 'pending', attempts = 0, next_attempt_at = ?", [_text(now)]
+    )
 
 
 def set_aside(db: Database, actor: Actor, row_id: str) -> bool:
     """Let a stuck row go unsent (an unknown outcome found to have reached its reader, or
     a letter no longer worth sending): kept with its attempts and last error, never sent,
     and no longer stuck (so `/readyz` stops naming it); False if it was not stuck."""
+    return _unstick(db, actor, row_id, "state = 'set_aside'", [])
+
+
+def _unstick(db: Database, actor: Actor, row_id: str, assignments: str, params: list) -> bool:
+    """An administrator's change to one stuck row; whether the row was stuck."""
     require(actor, "manage_outbox")
     ensure_outbox_table(db)
     with db.transaction() as cur:
         cur.execute(
-            f"UPDATE {OUTBOX_TABLE} SET state = 'set_aside' WHERE id = ? AND state IN (?, ?)",
-            (row_id, *STUCK_STATES),
+            f"UPDATE {OUTBOX_TABLE} SET {assignments} WHERE id = ? AND state IN ({_STUCK_MARKS})",
+            (*params, row_id, *OUTBOX_STUCK_STATES),
         )
         return cur.rowcount == 1

@@ -210,6 +210,10 @@ def is_initialised(settings: Settings) -> bool:
 # The reminders' outbox (registry.reminders): one row per decided notice, its delivery
 # state. Operational state like the jobs: the decision itself is a `Reminder` event.
 OUTBOX_TABLE = "reminder_outbox"
+# Its rows' states: waiting ('pending', 'sending'); stuck until an administrator acts
+# (failed after every retry, or cut off mid-send with the outcome unknown); done.
+OUTBOX_STUCK_STATES = ("failed", "unknown")
+OUTBOX_DONE_STATES = ("sent", "set_aside")
 _OUTBOX_DDL = (
     """CREATE TABLE IF NOT EXISTS {table} (
   id TEXT PRIMARY KEY,

@@ -236,6 +236,24 @@ def test_a_reassessment_after_a_failure_is_imported_as_a_second_row(registry_wit
     assert (enrolment.attempts, enrolment.certificate_number) == (2, "KAE-2024-8")
 
 
+def test_a_row_reassessing_a_passed_teacher_is_refused_with_its_line(registry_with_teachers):
+    """Rule 4 holds for imports too: a later row for a teacher who passed is reported
+    (already_passed) and records nothing; the pass stands."""
+    registry = registry_with_teachers
+    course = registry.register_programme(ADMIN, programme()).data
+    text = (
+        RESULTS_HEADER
+        + f"{course['id']},{PIN},true,2024-03-20,,\n"
+        + f"{course['id']},{PIN},false,2024-04-02,,\n"
+    )
+    report = import_csv(registry, ADMIN, text)
+    assert [(r.line, r.status, r.code) for r in report.rows][1] == (3, "rejected", "already_passed")
+    enrolment = Session(registry).find(
+        Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(PIN))
+    )
+    assert (enrolment.status, enrolment.attempts) == ("passed", 1)
+
+
 @pytest.mark.parametrize(
     "line, code",
     [

@@ -359,19 +359,26 @@ def test_the_backlog_shows_on_readyz(mailing, smtp, settings):
     assert body["checks"]["reminders"]["ok"] is True
 
 
+def _failed_after_every_retry(registry, controller) -> datetime:
+    """One letter decided while the mail server is down, refused at every delivery (each
+    after the previous one's backoff) until it failed; the moment after the last try."""
+    _cohort(registry)
+    controller.stop()
+    reminders.decide(registry, date(2026, 12, 3), now=NOW)
+    moment = NOW
+    for _ in range(mail.MAX_ATTEMPTS):
+        mail.deliver(registry.db, registry.settings, moment)
+        moment += timedelta(hours=7)
+    return moment
+
+
 def test_a_letter_failed_after_every_retry_is_tried_again_at_an_admins_request(mailing, smtp):
     from registry.access import Actor
     from registry.domain.errors import ForbiddenError
 
     controller, inbox = smtp
     registry = mailing
-    _cohort(registry)
-    controller.stop()
-    reminders.decide(registry, date(2026, 12, 3), now=NOW)
-    moment = NOW
-    for _ in range(mail.MAX_ATTEMPTS):  # each after the previous one's backoff
-        mail.deliver(registry.db, registry.settings, moment)
-        moment += timedelta(hours=7)
+    moment = _failed_after_every_retry(registry, controller)
     assert mail.backlog(registry.db)["failed"] == 1
     assert mail.deliver(registry.db, registry.settings, moment)["retry"] == 0  # left alone
     [row] = mail.stuck(registry.db, ADMIN)
@@ -452,13 +459,7 @@ def test_a_letter_set_aside_is_kept_never_sent_and_no_longer_stuck(mailing, smtp
 
     controller, inbox = smtp
     registry = mailing
-    _cohort(registry)
-    controller.stop()
-    reminders.decide(registry, date(2026, 12, 3), now=NOW)
-    moment = NOW
-    for _ in range(mail.MAX_ATTEMPTS):
-        mail.deliver(registry.db, registry.settings, moment)
-        moment += timedelta(hours=7)
+    moment = _failed_after_every_retry(registry, controller)
     [row] = mail.stuck(registry.db, ADMIN)
     check = readiness(registry)
     assert not check.ready and check.checks["reminders"]["failed"] == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,6 +17,10 @@ from web.pages import access
 from web.pages.forms_base import PageForm, run_command
 from web.pages.forms_people import AccountForm, PolicyForm
 from web.services import services
+
+if TYPE_CHECKING:
+    from registry.access import Actor
+    from registry.storage import Database
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -80,8 +86,8 @@ REMINDER_KINDS = {
 }
 
 
-class TryAgainForm(PageForm):
-    """A button that puts a stuck letter back in the outbox, or sets it aside (the form
+class StuckLetterForm(PageForm):
+    """The buttons that put a stuck letter back in the outbox or set it aside (the form
     holds the CSRF token)."""
 
 
@@ -95,7 +101,7 @@ def outbox():
         "admin/outbox.html",
         backlog=outbox_backlog(registry.db),
         rows=mail.stuck(registry.db, access.current_actor()),
-        form=TryAgainForm(),
+        form=StuckLetterForm(),
         max_attempts=mail.MAX_ATTEMPTS,
         kinds=REMINDER_KINDS,
     )
@@ -105,27 +111,29 @@ def outbox():
 @access.permission_required("manage_outbox")
 def outbox_retry(row_id: str):
     """Try a stuck letter again at the next delivery (at most once more per request)."""
-    form = TryAgainForm()
-    if not form.validate_on_submit():  # a missing or stale CSRF token: nothing changes
-        abort(400, description=_("The form has expired; reload the page and try again."))
-    registry = services().registry
-    if mail.retry(registry.db, access.current_actor(), row_id, datetime.now(UTC)):
-        flash(_("The letter will be tried again at the next delivery."), "success")
-    else:
-        flash(_("This letter is no longer stuck: nothing was changed."), "info")
-    return redirect(url_for("admin.outbox"), 303)
+    return _change_stuck_letter(
+        lambda db, actor: mail.retry(db, actor, row_id, datetime.now(UTC)),
+        _("The letter will be tried again at the next delivery."),
+    )
 
 
 @bp.post("/outbox/<row_id>/set-aside")
 @access.permission_required("manage_outbox")
 def outbox_set_aside(row_id: str):
     """Let a stuck letter go unsent (it is kept, marked set aside)."""
-    form = TryAgainForm()
+    return _change_stuck_letter(
+        lambda db, actor: mail.set_aside(db, actor, row_id),
+        _("The letter is set aside: it will not be sent."),
+    )
+
+
+def _change_stuck_letter(change: Callable[[Database, Actor], bool], done: str):
+    """Check the form's CSRF token, make the change, say whether it was made."""
+    form = StuckLetterForm()
     if not form.validate_on_submit():  # a missing or stale CSRF token: nothing changes
         abort(400, description=_("The form has expired; reload the page and try again."))
-    registry = services().registry
-    if mail.set_aside(registry.db, access.current_actor(), row_id):
-        flash(_("The letter is set aside: it will not be sent."), "success")
+    if change(services().registry.db, access.current_actor()):
+        flash(done, "success")
     else:
         flash(_("This letter is no longer stuck: nothing was changed."), "info")
     return redirect(url_for("admin.outbox"), 303)
