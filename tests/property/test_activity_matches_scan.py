@@ -153,25 +153,27 @@ DAY = "provider_code, on_date, form, mode, funding"
 
 
 def _summed(rows) -> dict[tuple, tuple[int, ...]]:
-    """Rows of (month, form, mode, funding, *counters) summed per month and group, the
-    groups that count nothing left out."""
+    """Rows of (month, form, mode, funding, *counters) summed per month, form, mode and
+    funding, the groups that count nothing left out: the workload read's groupings."""
     sums: dict[tuple, list[int]] = {}
     for month, form, mode, funding, *values in rows:
-        line = sums.setdefault((month, form, mode, funding), [0] * len(values))
-        for at, value in enumerate(values):
-            line[at] += int(value or 0)
+        for key in (("on_month", month), ("form", form), ("mode", mode), ("funding", funding)):
+            line = sums.setdefault(key, [0] * len(values))
+            for at, value in enumerate(values):
+                line[at] += int(value or 0)
     return {key: tuple(values) for key, values in sums.items() if any(values)}
 
 
 def workload_by_runs(db, provider: str, first: date, last: date) -> dict:
-    """A provider's workload per month and group as the workload read sums it: whole
-    months from the months' counters, partial months from the days'."""
+    """A provider's workload per grouping as the workload read sums it (in the database):
+    whole months from the months' counters, partial months from the days'."""
     sql, params = _workload_sql(provider, first, last)
-    return _summed(db.query(sql, params))
+    rows = db.query(sql, params)
+    return {(g, key): tuple(int(v or 0) for v in values) for g, key, *values in rows if any(values)}
 
 
 def workload_by_days(db, provider: str, first: date, last: date) -> dict:
-    """The same from the days' counters alone (as the workload was read before)."""
+    """The same from the days' counters alone, summed here (as the workload was read before)."""
     parts = [
         "SELECT substr(on_date, 1, 7), form, mode, funding, "
         + ", ".join(name if name in table.counters else "0" for name in COUNTERS)
