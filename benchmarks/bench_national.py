@@ -615,35 +615,55 @@ def read_cases(app, rng: random.Random, count: int) -> list[tuple[str, Callable[
     return cases
 
 
-def reads(data: DataSet, count: int) -> dict[str, tuple[float, float]]:
-    """p50 and p99 (ms) of each read on the data set, its views brought up to date."""
+def ready_for_reads(data: DataSet):
+    """The data set's registry, its views brought up to date and vacuumed."""
     app = open_registry(data.settings())
+    began = time.perf_counter()
+    worker = open_worker(app)
+    worker.catch_up()
+    # As the server's autovacuum would before long (this machine's PostgreSQL runs
+    # without it): a view rebuilt by the catch-up (its definition changed) leaves its
+    # pages unmarked, and a read from a covering index then visits the table anyway.
+    app.db.analyze(vacuum=worker.table_names)
+    teachers = app.db.query_one("SELECT count(*) FROM teachers")[0]
+    print(
+        f"{data.label}: reads ({teachers:,} teachers; views up to date in "
+        f"{time.perf_counter() - began:.0f} s; {load()})",
+        flush=True,
+    )
+    return app
+
+
+def reads(
+    data: DataSet, base: DataSet, count: int
+) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
+    """p50 and p99 (ms) of each read on the data set and on the baseline, call by call
+    in turn (which goes first alternating), so that the machine's changes of speed, which
+    moved a read's p50 by half between runs here, fall on both sides of the ratio."""
+    apps = [ready_for_reads(data), ready_for_reads(base)]
     try:
-        began = time.perf_counter()
-        worker = open_worker(app)
-        worker.catch_up()
-        # As the server's autovacuum would before long (this machine's PostgreSQL runs
-        # without it): a view rebuilt by the catch-up (its definition changed) leaves its
-        # pages unmarked, and a read from a covering index then visits the table anyway.
-        app.db.analyze(vacuum=worker.table_names)
-        teachers = app.db.query_one("SELECT count(*) FROM teachers")[0]
-        print(
-            f"{data.label}: reads ({teachers:,} teachers; views up to date in "
-            f"{time.perf_counter() - began:.0f} s; {load()})",
-            flush=True,
-        )
-        found: dict[str, tuple[float, float]] = {}
-        for name, call in read_cases(app, random.Random(12), count):
-            call()  # warm-up
-            times = []
-            for _ in range(count):
-                started = time.perf_counter()
-                call()
-                times.append((time.perf_counter() - started) * 1000)
-            found[name] = (percentile(times, 0.5), percentile(times, 0.99))
-        return found
+        # The same seed: the same dates, in the same order, on both.
+        cases = [dict(read_cases(app, random.Random(12), count)) for app in apps]
+        found: tuple[dict[str, tuple[float, float]], ...] = ({}, {})
+        for name in cases[0]:
+            calls = [case[name] for case in cases]
+            times: tuple[list[float], list[float]] = ([], [])
+            for call in calls:
+                call()  # warm-up
+            for i in range(count):
+                for side in (0, 1) if i % 2 == 0 else (1, 0):
+                    started = time.perf_counter()
+                    calls[side]()
+                    times[side].append((time.perf_counter() - started) * 1000)
+            for side in (0, 1):
+                found[side][name] = (
+                    percentile(times[side], 0.5),
+                    percentile(times[side], 0.99),
+                )
+        return found[0], found[1]
     finally:
-        app.close()
+        for app in apps:
+            app.close()
 
 
 def flatness(
@@ -708,8 +728,7 @@ def main() -> None:
                 if base.events() < base.teachers:
                     generate(base)
                     rebuild(base, args.rebuild_processes)
-                small = reads(base, args.reads)
-                flatness(data.label, reads(data, args.reads), small)
+                flatness(data.label, *reads(data, base, args.reads))
             if "import" in parts:
                 import_file(base if "import-baseline" in parts else data, args.import_rows)
     finally:
