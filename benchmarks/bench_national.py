@@ -23,7 +23,8 @@ process it starts, sampled from /proc, and RUSAGE_CHILDREN when it ends):
 - reads through `Queries` (as the web reads): compliance lookup, dossier, search, due list
   page, statistics by region/district/subject/position and open data for random dates,
   the overdue list of a district, workload of a provider, activity for a year: p50/p99,
-  each beside the same read on the --baseline-teachers data set (the flatness ratio).
+  each beside the same read on the --baseline-teachers data set (the flatness ratio),
+  the two read call by call in turn.
 
 --only picks parts (the data sets are generated when a part needs them), so that they can
 run in processes of their own; --keep leaves the databases for a later `--only reads`
