@@ -101,8 +101,8 @@ def _workload_sql(provider_code: str, first: date, last: date) -> tuple[str, lis
     (and years) from the months' counters and the days of its partial first and last
     months from the days' (`activity.segments`). Summed by the database, not by the
     caller: adding up every (month, form, mode, funding) cell in Python took more than
-    the statement itself (a year of the busiest provider, SQLite: 3.0 ms a read at
-    20,000 teachers, 1.3 ms summed in SQL)."""
+    the statement itself (a year of the busiest provider, SQLite, 100,000 teachers x 20
+    years: 7.2 ms a read, 4.0 ms summed here; 20,000: 3.0 and 1.9 ms)."""
     runs = segments(first, last)
     days = [(low, high) for grain, low, high in runs if grain == "D"]
     whole = [(grain, low, high) for grain, low, high in runs if grain != "D"]
