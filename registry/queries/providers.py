@@ -326,8 +326,9 @@ class ProviderQueries:
         groups: dict[str, dict[str, dict[str, int]]] = {name: {} for name in _GROUPINGS}
         for grouping, key, *values in rows:
             groups[grouping][key] = dict(zip(COUNTERS, (int(v or 0) for v in values)))
-        total = {n: sum(sums[n] for sums in groups["on_month"].values()) for n in COUNTERS}
-        months = {m: groups["on_month"].get(m, {}) for m in _months(date_from, date_to)}
+        found_months = groups.pop("on_month")
+        total = {n: sum(sums[n] for sums in found_months.values()) for n in COUNTERS}
+        months = {m: found_months.get(m, {}) for m in _months(date_from, date_to)}
         return {
             "provider_code": provider_code,
             "from": date_from,
@@ -336,7 +337,6 @@ class ProviderQueries:
             **{
                 f"by_{name}": {key: _totals(sums) for key, sums in sorted(values.items())}
                 for name, values in groups.items()
-                if name != "on_month"
             },
             "by_month": [{"month": month, **_totals(sums)} for month, sums in months.items()],
         }

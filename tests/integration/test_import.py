@@ -36,6 +36,13 @@ def certificate(registry, number):
     return Session(registry).find(Certificate.id_for(number))
 
 
+def enrolment(registry, course, pin):
+    """The enrolment of the teacher with `pin` in `course`, or None."""
+    return Session(registry).find(
+        Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(pin))
+    )
+
+
 def test_a_file_of_good_legacy_rows_is_recorded_in_full(registry_with_teachers):
     registry = registry_with_teachers
     report = import_csv(
@@ -171,11 +178,7 @@ def test_programme_results_enrol_assess_and_certify(registry_with_teachers):
         + f"{course['id']},{OTHER_PIN},false,2024-03-20,,\n",
     )
     assert (report.recorded, report.rejected) == (2, 0)
-    session = Session(registry)
-    passed = session.find(Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(PIN)))
-    failed = session.find(
-        Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(OTHER_PIN))
-    )
+    passed, failed = enrolment(registry, course, PIN), enrolment(registry, course, OTHER_PIN)
     assert (passed.status, passed.certificate_number) == ("certified", "KAE-2024-7")
     assert (failed.status, failed.attempts) == ("failed", 1)
     assert passed.enrolled_on == course_start(course)  # a late record dates from the start
@@ -209,12 +212,7 @@ def test_a_result_row_that_fails_half_way_leaves_no_enrolment_behind(registry_wi
         == "line 2: Certificate number TAKEN-1 is already used [duplicate_certificate_number]"
     )
     assert registry.max_position() == head
-    assert (
-        Session(registry).find(
-            Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(OTHER_PIN))
-        )
-        is None
-    )
+    assert enrolment(registry, course, OTHER_PIN) is None
 
 
 def test_a_reassessment_after_a_failure_is_imported_as_a_second_row(registry_with_teachers):
@@ -230,10 +228,8 @@ def test_a_reassessment_after_a_failure_is_imported_as_a_second_row(registry_wit
     again = import_csv(registry, ADMIN, text)
     assert (first.recorded, again.already_recorded) == (2, 2)
     assert registry.max_position() == head
-    enrolment = Session(registry).find(
-        Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(PIN))
-    )
-    assert (enrolment.attempts, enrolment.certificate_number) == (2, "KAE-2024-8")
+    found = enrolment(registry, course, PIN)
+    assert (found.attempts, found.certificate_number) == (2, "KAE-2024-8")
 
 
 def test_a_row_reassessing_a_passed_teacher_is_refused_with_its_line(registry_with_teachers):
@@ -248,10 +244,8 @@ def test_a_row_reassessing_a_passed_teacher_is_refused_with_its_line(registry_wi
     )
     report = import_csv(registry, ADMIN, text)
     assert [(r.line, r.status, r.code) for r in report.rows][1] == (3, "rejected", "already_passed")
-    enrolment = Session(registry).find(
-        Enrolment.id_for(course_id(course), registry.teacher_id_for_pin(PIN))
-    )
-    assert (enrolment.status, enrolment.attempts) == ("passed", 1)
+    found = enrolment(registry, course, PIN)
+    assert (found.status, found.attempts) == ("passed", 1)
 
 
 @pytest.mark.parametrize(
